@@ -1,0 +1,109 @@
+/*
+ * sl.h: the few things every part of Splitline shares: error codes, the
+ * out-of-memory policy, a growable byte buffer and the logging macro.
+ *
+ * Errors are values: functions return 0 or a negative SL_E* code, and
+ * sl_strerror() names it.  Allocation goes through sl_malloc() and friends,
+ * which log and abort on failure, so nothing else checks malloc for NULL.
+ * This header includes no loop, socket or Redis header: protocol/ and
+ * server/core/ must stay pure.
+ */
+#ifndef SL_H
+#define SL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* X(name, value, wire code, sentence) */
+#define SL_ERRNO_MAP(X)                                                        \
+	X(INVAL, 1, "bad_request", "invalid argument")                         \
+	X(PARSE, 2, "bad_request", "malformed input")                          \
+	X(TYPE, 3, "unknown_type", "unknown message type")                     \
+	X(TOOBIG, 4, "too_large", "message too large")                         \
+	X(AUTH, 5, "unauthorized", "unknown or revoked token")                 \
+	X(PERM, 6, "forbidden", "not allowed for this role")                   \
+	X(NOENT, 7, "not_found", "no such object")                             \
+	X(EXIST, 8, "conflict", "already exists")                              \
+	X(UNAVAIL, 9, "unavailable", "store unavailable, try again")           \
+	X(TIMEOUT, 10, "timeout", "timed out")                                 \
+	X(IO, 11, "io", "input/output error")                                  \
+	X(RANGE, 12, "bad_request", "value out of range")                      \
+	X(FULL, 13, "busy", "queue full, try again")                           \
+	X(STATE, 14, "conflict", "not allowed in this state")                  \
+	X(DUP, 15, "duplicate", "duplicate")
+
+enum {
+#define SL_XX(name, val, code, msg) SL_E##name = -(val),
+	SL_ERRNO_MAP(SL_XX)
+#undef SL_XX
+};
+
+/* A sentence for a negative SL_E* code (or "success" for 0). */
+const char *sl_strerror(int err);
+/* The short wire code ("bad_request", ...) for a negative SL_E* code. */
+const char *sl_errcode(int err);
+
+/* Out-of-memory policy: these log and abort, never return NULL. */
+void *sl_malloc(size_t n);
+void *sl_calloc(size_t nmemb, size_t size);
+void *sl_realloc(void *p, size_t n);
+char *sl_strdup(const char *s);
+char *sl_strndup(const char *s, size_t n);
+/* Grow *p (holding *cap elements of size sz) to hold at least need. */
+void sl_grow(void **p, size_t *cap, size_t need, size_t sz);
+#define SL_GROW(arr, cap, need) sl_grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
+
+/*
+ * sl_buf: a growable byte buffer, always NUL-terminated after len.
+ * init with SL_BUF_INIT or sl_buf_init(); sl_buf_release() frees the bytes;
+ * sl_buf_detach() hands them to the caller (returns owned).
+ */
+typedef struct sl_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+} sl_buf;
+#define SL_BUF_INIT {NULL, 0, 0}
+void sl_buf_init(sl_buf *b);
+void sl_buf_release(sl_buf *b);
+void sl_buf_reset(sl_buf *b); /* len = 0, keeps memory */
+void sl_buf_reserve(sl_buf *b, size_t extra);
+void sl_buf_add(sl_buf *b, const void *p, size_t n);
+void sl_buf_adds(sl_buf *b, const char *s);
+void sl_buf_addc(sl_buf *b, char c);
+void sl_buf_addf(sl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sl_buf_vaddf(sl_buf *b, const char *fmt, va_list ap);
+char *sl_buf_detach(sl_buf *b, size_t *len);
+
+/* Logging: one macro, levels; messages in lower case like git's. */
+enum sl_log_level { SL_LOG_ERROR, SL_LOG_WARN, SL_LOG_INFO, SL_LOG_DEBUG };
+extern int sl_log_level; /* messages above this level are dropped */
+void sl_log_set_prefix(const char *prog);
+void sl_logf(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define sl_log(level, ...)                                                     \
+	do {                                                                   \
+		if ((level) <= sl_log_level)                                   \
+			sl_logf((level), __VA_ARGS__);                         \
+	} while (0)
+#define sl_error(...) sl_log(SL_LOG_ERROR, __VA_ARGS__)
+#define sl_warn(...) sl_log(SL_LOG_WARN, __VA_ARGS__)
+#define sl_info(...) sl_log(SL_LOG_INFO, __VA_ARGS__)
+#define sl_debug(...) sl_log(SL_LOG_DEBUG, __VA_ARGS__)
+
+/* Wall clock, milliseconds since the Unix epoch, UTC. */
+int64_t sl_now_ms(void);
+
+/*
+ * Time text helpers, shared by clients and core.  All return 0 or SL_EPARSE.
+ * sl_parse_hms: "H:MM:SS", "HH:MM:SS.fff", "MM:SS" -> milliseconds.
+ * sl_parse_iso: "YYYY-MM-DDTHH:MM:SS[.fff](Z|+hh:mm|-hh:mm)" or "YYYY-MM-DD"
+ *   -> ms since epoch (a date alone is midnight UTC).
+ * sl_fmt_hms: ms -> "H:MM:SS" (prec_ms >= 1000) or "H:MM:SS.f..".
+ */
+int sl_parse_hms(const char *s, int64_t *ms);
+int sl_parse_iso(const char *s, int64_t *ms);
+void sl_fmt_hms(sl_buf *b, int64_t ms, int prec_ms);
+void sl_fmt_iso(sl_buf *b, int64_t ms);
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * core.h: the pure domain of Splitline.  One `core` holds one event: its
+ * configuration (races, waves, timing points, categories), its participants,
+ * every read ever accepted, and the results derived from them.
+ *
+ * The core folds log records (msgpack maps, see protocol/PROTOCOL.md, "Log
+ * records") and knows nothing of sockets, Redis or the loop.  It is
+ * deterministic: the same records in the same order give the same state and
+ * the same bytes out of every function below.  A record that fails
+ * validation changes nothing.
+ *
+ * Results are derived, never stored: a read is kept as a fact; the crossing
+ * chosen at each timing point, net/gun time, status and places are computed
+ * from the reads under the point's read rule, so a changed wave start or a
+ * late read recomputes whatever it touches.  Places live in order-statistic
+ * trees per ranking list, so a new finisher costs O(log n).
+ *
+ * Change tracking: every participant whose derived result changed since the
+ * last core_changes_clear() is in the change set; views (view.c) encode
+ * snapshots and deltas of subscription topics from it.
+ *
+ * Ownership: core_new() returns owned, core_free() releases.  All buffers
+ * passed in are borrowed.
+ */
+#ifndef SL_CORE_H
+#define SL_CORE_H
+
+#include <msgpack.h>
+#include <stdbool.h>
+
+#include "sl.h"
+
+typedef struct core core;
+
+core *core_new(void);
+void core_free(core *c);
+
+/*
+ * Fold one log record (the msgpack bytes of its map).  Returns 0, or a
+ * negative SL_E* code with a sentence naming the field at fault in err (for
+ * participants: "rows[12].sex: expected M, F or X"); on error nothing changed.
+ */
+int core_apply(core *c, const char *rec, size_t len, char *err, size_t errlen);
+/* Same checks as core_apply, changing nothing (used before appending). */
+int core_check(const core *c, const char *rec, size_t len, char *err, size_t errlen);
+
+/* The event id from the config, or NULL before any config record. */
+const char *core_event_id(const core *c);
+/* Number of records folded (for snapshots and health). */
+uint64_t core_nrecords(const core *c);
+
+/* Change tracking for views. */
+bool core_changed_all(const core *c); /* config/wave change: resend snapshots */
+size_t core_changed(const core *c, const uint32_t **pidx);
+void core_changes_clear(core *c);
+
+/*
+ * Views.  A topic is a string, see PROTOCOL.md "Topics":
+ *   results/<race>  results/<race>/sex/<M|F|X>  results/<race>/cat/<cat>
+ *   athlete/<bib>  finishes/<race>  unknown  status
+ * core_topic_check: 0, SL_EINVAL (malformed) or SL_ENOENT (no such race...).
+ * core_topic_snapshot packs a whole "snapshot" message map into pk
+ *   (rows from offset, at most limit; limit 0 = all).
+ * core_topic_delta packs a "delta" message for the current change set, or
+ *   packs nothing and sets *empty when the topic is untouched.
+ */
+int core_topic_check(const core *c, const char *topic, size_t n);
+int core_topic_snapshot(const core *c, const char *topic, size_t n, size_t offset,
+			size_t limit, msgpack_packer *pk);
+int core_topic_delta(const core *c, const char *topic, size_t n, msgpack_packer *pk,
+		     bool *empty);
+
+/* Exports of one race's results, every participant in place order. */
+int core_export_csv(const core *c, const char *race, sl_buf *out);
+int core_export_json(const core *c, const char *race, sl_buf *out);
+
+/* Snapshot of the whole state as msgpack; load into a fresh core. */
+void core_snapshot_save(const core *c, sl_buf *out);
+int core_snapshot_load(core *c, const char *buf, size_t len, char *err, size_t errlen);
+
+#endif
