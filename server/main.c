@@ -1,0 +1,408 @@
+/*
+ * main.c: splitlined, wiring only.
+ *
+ * Parses the options against one table (name, type, default, bounds: a bad
+ * value stops the program naming the option and the allowed range), then
+ * builds, on one libuv loop: the core (server/core), the event log in Redis
+ * (store/log.h: append connection + tail connection) and the HTTP/WebSocket
+ * front (net/net.h).
+ *
+ * Shutdown on SIGINT/SIGTERM: net_shutdown (WebSockets closed with 1001, the
+ * fan-out tick stopped) -> evlog_close (last snapshot, Redis disconnected) ->
+ * net_destroy (lws context) and the signal handles closed -> the loop ends
+ * by itself once every handle is closed -> exit 0.  A second signal exits at
+ * once with status 1.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "core.h"
+#include "net/net.h"
+#include "sl.h"
+#include "store/log.h"
+
+/* ---- configuration ------------------------------------------------------- */
+
+enum opt_type { OPT_STR, OPT_INT, OPT_ENUM, OPT_ADDR };
+
+struct opt {
+	const char *name;
+	enum opt_type type;
+	const char *def; /* NULL: required (or computed) */
+	long long min, max;
+	const char *choices; /* OPT_ENUM: "a|b|c" */
+	const char *help;
+	const char *val;
+};
+
+enum {
+	O_EVENT,
+	O_LISTEN,
+	O_PORT,
+	O_REDIS,
+	O_ADMIN_TOKEN_FILE,
+	O_WEB_ROOT,
+	O_TICK_MS,
+	O_REDIS_TIMEOUT_MS,
+	O_SNAPSHOT_EVERY,
+	O_LOG_LEVEL,
+	O_COUNT
+};
+
+static struct opt opts[O_COUNT] = {
+	[O_EVENT] = {"event", OPT_STR, NULL, 1, 64, NULL, "event id, [a-z0-9-]{1,64} (required)", NULL},
+	[O_LISTEN] = {"listen", OPT_STR, "0.0.0.0", 1, 255, NULL, "address to listen on", NULL},
+	[O_PORT] = {"port", OPT_INT, "8080", 1, 65535, NULL, "HTTP and WebSocket port", NULL},
+	[O_REDIS] = {"redis", OPT_ADDR, "127.0.0.1:6379", 1, 65535, NULL, "Redis HOST:PORT", NULL},
+	[O_ADMIN_TOKEN_FILE] = {"admin-token-file", OPT_STR, "", 0, PATH_MAX, NULL,
+				"file holding the admin token (one line)", NULL},
+	[O_WEB_ROOT] = {"web-root", OPT_STR, "", 0, PATH_MAX, NULL,
+			"static files (default <bin>/../../clients/web, else ./clients/web)",
+			NULL},
+	[O_TICK_MS] = {"tick-ms", OPT_INT, "100", 5, 60000, NULL, "fan-out period in ms", NULL},
+	[O_REDIS_TIMEOUT_MS] = {"redis-timeout-ms", OPT_INT, "2000", 50, 600000, NULL,
+				"Redis connect and command timeout in ms", NULL},
+	[O_SNAPSHOT_EVERY] = {"snapshot-every", OPT_INT, "5000", 1, 100000000, NULL,
+			      "records folded between snapshots", NULL},
+	[O_LOG_LEVEL] = {"log-level", OPT_ENUM, "info", 0, 0, "error|warn|info|debug",
+			 "log verbosity", NULL},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: splitlined --event ID [options]\n\n"
+		   "Serves one Splitline event: WebSocket /ws, HTTP /health and /api, web "
+		   "pages.\n\noptions:\n");
+	for (int i = 0; i < O_COUNT; i++) {
+		const struct opt *o = &opts[i];
+		char arg[48];
+		if (o->type == OPT_ENUM)
+			snprintf(arg, sizeof(arg), "--%s %s", o->name, o->choices);
+		else
+			snprintf(arg, sizeof(arg), "--%s %s", o->name,
+				 o->type == OPT_INT ? "N" : o->type == OPT_ADDR ? "HOST:PORT" : "VALUE");
+		fprintf(f, "  %-36s %s", arg, o->help);
+		if (o->type == OPT_INT)
+			fprintf(f, " (%lld..%lld, default %s)", o->min, o->max, o->def);
+		else if (o->def && o->def[0])
+			fprintf(f, " (default %s)", o->def);
+		fputc('\n', f);
+	}
+	fprintf(f, "  %-36s %s\n", "--help", "show this text");
+}
+
+static int die_usage(const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, "splitlined: ");
+	fprintf(stderr, fmt, a, b);
+	fprintf(stderr, "\n(see splitlined --help)\n");
+	return 2;
+}
+
+static bool parse_ll(const char *s, long long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoll(s, &end, 10);
+	return *s && !*end && errno == 0;
+}
+
+static int check_opt(struct opt *o)
+{
+	long long v;
+	char range[96];
+
+	switch (o->type) {
+	case OPT_INT:
+		if (!parse_ll(o->val, &v) || v < o->min || v > o->max) {
+			snprintf(range, sizeof(range), "an integer in %lld..%lld", o->min, o->max);
+			fprintf(stderr, "splitlined: bad value '%s' for --%s: expected %s\n", o->val,
+				o->name, range);
+			return -1;
+		}
+		break;
+	case OPT_ENUM: {
+		size_t n = strlen(o->val);
+		const char *p = o->choices;
+		bool ok = false;
+		while (*p && !ok) {
+			size_t k = strcspn(p, "|");
+			ok = k == n && strncmp(p, o->val, n) == 0;
+			p += k + (p[k] == '|');
+		}
+		if (!ok) {
+			fprintf(stderr, "splitlined: bad value '%s' for --%s: expected one of %s\n",
+				o->val, o->name, o->choices);
+			return -1;
+		}
+		break;
+	}
+	case OPT_ADDR: {
+		const char *colon = strrchr(o->val, ':');
+		if (!colon || colon == o->val || !parse_ll(colon + 1, &v) || v < o->min ||
+		    v > o->max) {
+			fprintf(stderr,
+				"splitlined: bad value '%s' for --%s: expected HOST:PORT with a "
+				"port in %lld..%lld\n",
+				o->val, o->name, o->min, o->max);
+			return -1;
+		}
+		break;
+	}
+	case OPT_STR:
+		if ((long long)strlen(o->val) < o->min || (long long)strlen(o->val) > o->max) {
+			fprintf(stderr,
+				"splitlined: bad value '%s' for --%s: expected %lld to %lld "
+				"characters\n",
+				o->val, o->name, o->min, o->max);
+			return -1;
+		}
+		break;
+	}
+	return 0;
+}
+
+static bool event_id_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return false;
+	return true;
+}
+
+/* Returns 0, 1 for --help (done), or an exit status >= 2. */
+static int parse_args(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL;
+		size_t nl;
+		int which = -1;
+
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			return 1;
+		}
+		if (strncmp(a, "--", 2) != 0)
+			return die_usage("unexpected argument '%s'%s", a, "");
+		a += 2;
+		nl = strcspn(a, "=");
+		for (int k = 0; k < O_COUNT; k++)
+			if (strlen(opts[k].name) == nl && strncmp(opts[k].name, a, nl) == 0)
+				which = k;
+		if (which < 0)
+			return die_usage("unknown option '%s'%s", argv[i], "");
+		if (a[nl] == '=')
+			val = a + nl + 1;
+		else if (i + 1 < argc)
+			val = argv[++i];
+		else
+			return die_usage("option '--%s' needs a value%s", opts[which].name, "");
+		opts[which].val = val;
+	}
+	for (int k = 0; k < O_COUNT; k++) {
+		if (!opts[k].val)
+			opts[k].val = opts[k].def;
+		if (!opts[k].val)
+			return die_usage("missing required option '--%s'%s", opts[k].name, "");
+		if (check_opt(&opts[k]) < 0)
+			return 2;
+	}
+	if (!event_id_ok(opts[O_EVENT].val))
+		return die_usage("bad value '%s' for --event: expected 1 to 64 of a-z, 0-9 and "
+				 "'-'%s",
+				 opts[O_EVENT].val, "");
+	return 0;
+}
+
+static int ival(int k)
+{
+	return (int)strtol(opts[k].val, NULL, 10);
+}
+
+static bool is_dir(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static char *default_web_root(const char *argv0)
+{
+	char exe[PATH_MAX], cand[PATH_MAX + 32];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0) {
+		snprintf(exe, sizeof(exe), "%s", argv0);
+		n = (ssize_t)strlen(exe);
+	}
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (slash) {
+		*slash = '\0';
+		snprintf(cand, sizeof(cand), "%s/../../clients/web", exe);
+		if (is_dir(cand)) {
+			char *r = realpath(cand, NULL);
+			if (r)
+				return r;
+		}
+	}
+	return sl_strdup("./clients/web");
+}
+
+/* Read the admin token (first line, trimmed) and return its sha256 hex. */
+static int admin_hash(const char *path, char out[65])
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f) {
+		sl_error("cannot open '%s': %s", path, strerror(errno));
+		return SL_EIO;
+	}
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	fclose(f);
+	n = strlen(line);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' ||
+			 line[n - 1] == '\t'))
+		line[--n] = '\0';
+	if (n < 16) {
+		sl_error("admin token in '%s' is too short (at least 16 characters)", path);
+		return SL_EINVAL;
+	}
+	net_sha256_hex(line, n, out);
+	memset(line, 0, sizeof(line));
+	return 0;
+}
+
+/* ---- lifecycle ----------------------------------------------------------- */
+
+struct app {
+	uv_loop_t loop;
+	uv_signal_t sigint, sigterm;
+	core *core;
+	evlog *log;
+	net *net;
+	bool stopping;
+};
+
+static void on_log_closed(void *ctx)
+{
+	struct app *a = ctx;
+
+	net_destroy(a->net);
+	uv_close((uv_handle_t *)&a->sigint, NULL);
+	uv_close((uv_handle_t *)&a->sigterm, NULL);
+}
+
+static void on_drained(void *ctx)
+{
+	struct app *a = ctx;
+
+	evlog_close(a->log, on_log_closed, a);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	struct app *a = h->data;
+
+	if (a->stopping) {
+		sl_warn("second signal: exiting now");
+		_exit(1);
+	}
+	a->stopping = true;
+	sl_info("caught %s, shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
+	net_shutdown(a->net, on_drained, a);
+}
+
+int main(int argc, char **argv)
+{
+	struct app a;
+	char hash[65];
+	char *web_root = NULL, *redis_host;
+	const char *colon;
+	int rc;
+
+	sl_log_set_prefix("splitlined");
+	rc = parse_args(argc, argv);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	{
+		static const char *const lv[] = {"error", "warn", "info", "debug"};
+		for (int i = 0; i < 4; i++)
+			if (strcmp(opts[O_LOG_LEVEL].val, lv[i]) == 0)
+				sl_log_level = i;
+	}
+	if (opts[O_ADMIN_TOKEN_FILE].val[0] && admin_hash(opts[O_ADMIN_TOKEN_FILE].val, hash) < 0)
+		return 1;
+	web_root = opts[O_WEB_ROOT].val[0] ? sl_strdup(opts[O_WEB_ROOT].val)
+					   : default_web_root(argv[0]);
+	if (!is_dir(web_root))
+		sl_warn("web root '%s' is not a directory: static pages will be missing", web_root);
+	colon = strrchr(opts[O_REDIS].val, ':');
+	redis_host = sl_strndup(opts[O_REDIS].val, (size_t)(colon - opts[O_REDIS].val));
+	signal(SIGPIPE, SIG_IGN);
+
+	memset(&a, 0, sizeof(a));
+	uv_loop_init(&a.loop);
+	a.core = core_new();
+
+	struct evlog_opts lo = {
+		.event = opts[O_EVENT].val,
+		.host = redis_host,
+		.port = atoi(colon + 1),
+		.timeout_ms = (uint32_t)ival(O_REDIS_TIMEOUT_MS),
+		.snapshot_every = (uint64_t)strtoull(opts[O_SNAPSHOT_EVERY].val, NULL, 10),
+		.max_pending = 10000,
+	};
+	a.log = evlog_new(&a.loop, &lo, a.core);
+
+	struct net_opts no = {
+		.listen = opts[O_LISTEN].val,
+		.port = ival(O_PORT),
+		.web_root = web_root,
+		.tick_ms = (uint32_t)ival(O_TICK_MS),
+		.admin_hash = opts[O_ADMIN_TOKEN_FILE].val[0] ? hash : NULL,
+	};
+	a.net = net_new(&a.loop, &no, a.core, a.log);
+	if (!a.net) {
+		rc = 1;
+		evlog_close(a.log, NULL, NULL);
+		goto out;
+	}
+	evlog_start(a.log);
+
+	uv_signal_init(&a.loop, &a.sigint);
+	uv_signal_init(&a.loop, &a.sigterm);
+	a.sigint.data = a.sigterm.data = &a;
+	uv_signal_start(&a.sigint, on_signal, SIGINT);
+	uv_signal_start(&a.sigterm, on_signal, SIGTERM);
+	sl_info("event '%s', redis %s, web root '%s'", opts[O_EVENT].val, opts[O_REDIS].val,
+		web_root);
+	rc = 0;
+out:
+	uv_run(&a.loop, UV_RUN_DEFAULT);
+	net_free(a.net);
+	evlog_free(a.log);
+	core_free(a.core);
+	if (uv_loop_close(&a.loop) != 0)
+		sl_warn("loop closed with handles still open");
+	free(web_root);
+	free(redis_host);
+	if (rc == 0)
+		sl_info("stopped");
+	return rc;
+}

@@ -1,0 +1,316 @@
+/*
+ * fanout.c: refcounted frames, per-session outbound queues, topics and the
+ * tick that turns the core's change set into one frame per topic.
+ *
+ * Topics are keyed by (name, offset, limit) since a snapshot depends on the
+ * row window; a delta does not, but one topic object per key keeps the
+ * bookkeeping simple.  A topic exists while it has subscribers.
+ *
+ * The tick: once the log tail has caught up, and if the core changed since
+ * the last tick (change set, "changed all", or new records), each topic
+ * encodes ONE message as msgpack (a snapshot after a config or wave change,
+ * else a delta, nothing when untouched), transcodes it to JSON at most once,
+ * and queues the same frames to every subscriber.  Then the change set is
+ * cleared.  Before the tail caught up, subscribers wait: the change set keeps
+ * growing, and the first tick after catching up sends them snapshots.
+ *
+ * Queues are bounded (NET_QUEUE_MAX_FRAMES frames, NET_QUEUE_MAX_BYTES
+ * bytes; one frame alone may exceed the byte bound): a session that does not
+ * keep up is closed with 4008, its queue dropped.  Writes happen only in
+ * ws.c's writeable callback.
+ */
+#include <string.h>
+
+#include "net/net_int.h"
+
+/* ---- frames and queues --------------------------------------------------- */
+
+struct frame *frame_new(const void *p, size_t len, bool text)
+{
+	struct frame *f = sl_malloc(sizeof(*f) + LWS_PRE + len);
+
+	f->refs = 1;
+	f->text = text;
+	f->len = len;
+	memcpy(f->buf + LWS_PRE, p, len);
+	return f;
+}
+
+void frame_unref(struct frame *f)
+{
+	if (f && --f->refs == 0)
+		free(f);
+}
+
+void sess_queue(sess *s, struct frame *f)
+{
+	size_t qlen = s->qtail - s->qhead;
+
+	if (!s->wsi || s->close_code)
+		return;
+	if (qlen + 1 > NET_QUEUE_MAX_FRAMES ||
+	    (qlen > 0 && s->qbytes + f->len > NET_QUEUE_MAX_BYTES)) {
+		sl_info("closing %s: outbound queue full (%zu frames, %zu bytes)", s->peer, qlen,
+			s->qbytes);
+		sess_close(s, NET_CLOSE_SLOW, "too slow: outbound queue full", false);
+		return;
+	}
+	if (s->qtail == s->qcap) {
+		if (s->qhead > 0) {
+			memmove(s->q, s->q + s->qhead, qlen * sizeof(*s->q));
+			s->qhead = 0;
+			s->qtail = qlen;
+		} else {
+			SL_GROW(s->q, s->qcap, s->qtail + 1);
+		}
+	}
+	f->refs++;
+	s->q[s->qtail++] = f;
+	s->qbytes += f->len;
+	lws_callback_on_writable(s->wsi);
+}
+
+struct frame *sess_pop(sess *s)
+{
+	struct frame *f;
+
+	if (s->qhead == s->qtail)
+		return NULL;
+	f = s->q[s->qhead++];
+	s->qbytes -= f->len;
+	if (s->qhead == s->qtail)
+		s->qhead = s->qtail = 0;
+	return f;
+}
+
+void sess_queue_clear(sess *s)
+{
+	struct frame *f;
+
+	while ((f = sess_pop(s)))
+		frame_unref(f);
+}
+
+/* ---- topics -------------------------------------------------------------- */
+
+static void send_to_subs(struct topic *t, const char *mp, size_t len)
+{
+	struct frame *fm = NULL, *fj = NULL;
+	bool json_failed = false;
+
+	for (size_t i = 0; i < t->nsubs; i++) {
+		sess *s = t->subs[i];
+		if (!s->wsi || s->close_code)
+			continue;
+		if (s->fmt == SLP_JSON) {
+			if (!fj && !json_failed) {
+				sl_buf js = SL_BUF_INIT;
+				if (slp_msgpack_to_json(mp, len, &js) == 0)
+					fj = frame_new(js.data, js.len, true);
+				else
+					json_failed = true;
+				sl_buf_release(&js);
+			}
+			if (fj)
+				sess_queue(s, fj);
+		} else {
+			if (!fm)
+				fm = frame_new(mp, len, false);
+			sess_queue(s, fm);
+		}
+	}
+	if (json_failed)
+		sl_warn("cannot transcode an update of '%.*s' to JSON", (int)t->len, t->name);
+	frame_unref(fm);
+	frame_unref(fj);
+}
+
+static int encode_snapshot(net *n, struct topic *t, sl_buf *b)
+{
+	msgpack_packer pk;
+
+	slp_packer_init(&pk, b);
+	return core_topic_snapshot(n->core, t->name, t->len, t->offset, t->limit, &pk);
+}
+
+static size_t topic_index(net *n, struct topic *t)
+{
+	for (size_t i = 0; i < n->ntopics; i++)
+		if (n->topics[i] == t)
+			return i;
+	return n->ntopics;
+}
+
+static void topic_free(net *n, struct topic *t)
+{
+	size_t i = topic_index(n, t);
+
+	if (i < n->ntopics)
+		n->topics[i] = n->topics[--n->ntopics];
+	free(t->subs);
+	free(t->name);
+	free(t);
+}
+
+static void remove_sub(net *n, struct topic *t, sess *s)
+{
+	for (size_t i = 0; i < t->nsubs; i++) {
+		if (t->subs[i] == s) {
+			t->subs[i] = t->subs[--t->nsubs];
+			break;
+		}
+	}
+	for (size_t i = 0; i < s->nsubs; i++) {
+		if (s->subs[i] == t) {
+			s->subs[i] = s->subs[--s->nsubs];
+			break;
+		}
+	}
+	if (t->nsubs == 0)
+		topic_free(n, t);
+}
+
+/* A topic that cannot be encoded any more (its race went away). */
+static void topic_fail(net *n, struct topic *t, int rc)
+{
+	sl_buf msg = SL_BUF_INIT;
+
+	sl_buf_addf(&msg, "topic '%.*s': %s", (int)t->len, t->name, sl_strerror(rc));
+	while (t->nsubs > 0) {
+		sess *s = t->subs[t->nsubs - 1];
+		sess_send_err(s, 0, rc, msg.data);
+		remove_sub(n, t, s); /* frees t with the last subscriber */
+	}
+	sl_buf_release(&msg);
+}
+
+int fanout_subscribe(net *n, sess *s, uint64_t id, const char *name, size_t len, size_t offset,
+		     size_t limit)
+{
+	bool caught = evlog_caught_up(n->log);
+	struct topic *t = NULL;
+	sl_buf b = SL_BUF_INIT;
+	int rc;
+
+	rc = core_topic_check(n->core, name, len);
+	if (rc == SL_EINVAL || (rc < 0 && caught))
+		return rc;
+	for (size_t i = 0; i < n->ntopics && !t; i++) {
+		struct topic *x = n->topics[i];
+		if (x->len == len && memcmp(x->name, name, len) == 0 && x->offset == offset &&
+		    x->limit == limit)
+			t = x;
+	}
+	if (!t) {
+		t = sl_calloc(1, sizeof(*t));
+		t->name = sl_strndup(name, len);
+		t->len = len;
+		t->offset = offset;
+		t->limit = limit;
+		SL_GROW(n->topics, n->tcap, n->ntopics + 1);
+		n->topics[n->ntopics++] = t;
+	}
+	bool already = false;
+	for (size_t i = 0; i < t->nsubs; i++)
+		already |= t->subs[i] == s;
+	if (!already) {
+		if (s->nsubs >= NET_MAX_SUBS) {
+			if (t->nsubs == 0)
+				topic_free(n, t);
+			return SL_ERANGE;
+		}
+		SL_GROW(t->subs, t->cap, t->nsubs + 1);
+		t->subs[t->nsubs++] = s;
+		SL_GROW(s->subs, s->subcap, s->nsubs + 1);
+		s->subs[s->nsubs++] = t;
+	}
+
+	slp_build_ok(&b, id);
+	sess_send_mp(s, b.data, b.len);
+	sl_buf_reset(&b);
+	if (!caught) {
+		t->need_snapshot = true; /* sent by the first tick after catching up */
+	} else if ((rc = encode_snapshot(n, t, &b)) == 0) {
+		sess_send_mp(s, b.data, b.len);
+	} else {
+		sess_send_err(s, id, rc, "cannot encode the snapshot");
+		remove_sub(n, t, s);
+	}
+	sl_buf_release(&b);
+	return 0;
+}
+
+void fanout_unsubscribe(net *n, sess *s, const char *name, size_t len)
+{
+	for (size_t i = s->nsubs; i-- > 0;) {
+		struct topic *t = s->subs[i];
+		if (t->len == len && memcmp(t->name, name, len) == 0)
+			remove_sub(n, t, s);
+	}
+}
+
+void fanout_drop_sess(net *n, sess *s)
+{
+	while (s->nsubs > 0)
+		remove_sub(n, s->subs[s->nsubs - 1], s);
+	free(s->subs);
+	s->subs = NULL;
+	s->subcap = 0;
+}
+
+void fanout_tick(net *n)
+{
+	const uint32_t *idx;
+	size_t nchanged;
+	uint64_t nrec;
+	bool all;
+	sl_buf b = SL_BUF_INIT;
+
+	if (!evlog_caught_up(n->log))
+		return; /* subscribers wait for their first snapshot */
+	nrec = core_nrecords(n->core);
+	nchanged = core_changed(n->core, &idx);
+	all = core_changed_all(n->core);
+	bool flip = !n->was_caught_up;
+	n->was_caught_up = true;
+	if (!flip && !all && nchanged == 0 && nrec == n->seen_records)
+		return;
+
+	for (size_t i = n->ntopics; i-- > 0;) {
+		struct topic *t = n->topics[i];
+		msgpack_packer pk;
+		bool empty = false;
+		int rc;
+
+		sl_buf_reset(&b);
+		if (all || t->need_snapshot) {
+			t->need_snapshot = false;
+			rc = encode_snapshot(n, t, &b);
+		} else {
+			slp_packer_init(&pk, &b);
+			rc = core_topic_delta(n->core, t->name, t->len, &pk, &empty);
+		}
+		if (rc < 0) {
+			topic_fail(n, t, rc);
+			continue;
+		}
+		if (!empty && b.len > 0)
+			send_to_subs(t, b.data, b.len);
+	}
+	sl_buf_release(&b);
+	core_changes_clear(n->core);
+	n->seen_records = nrec;
+}
+
+void fanout_free(net *n)
+{
+	while (n->ntopics > 0) {
+		struct topic *t = n->topics[n->ntopics - 1];
+		if (t->nsubs == 0)
+			topic_free(n, t);
+		else
+			remove_sub(n, t, t->subs[t->nsubs - 1]); /* frees t with the last */
+	}
+	free(n->topics);
+	n->topics = NULL;
+}

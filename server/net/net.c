@@ -1,0 +1,406 @@
+/*
+ * net.c: the lws context on our libuv loop, the HTTP routes, the fan-out
+ * tick timer and the shutdown sequence.
+ *
+ * lws runs on a foreign loop: LWS_SERVER_OPTION_LIBUV with foreign_loops
+ * pointing at our uv_loop_t (the libuv event-lib plugin is loaded by lws at
+ * run time).  lws never runs or stops the loop; destroying the context only
+ * starts closing lws's handles, so the loop must run on until they are
+ * closed.  info.pcontext makes lws clear n->ctx once it is fully gone.
+ *
+ * HTTP: mounts send /api and /health to the "http" protocol callback below,
+ * everything else to the static-file mount on the web root.  Bodies are
+ * built whole, then written in chunks from the writeable callback.
+ *
+ * Shutdown: net_shutdown() stops the tick and closes every session with 1001
+ * (queued replies first); on_drained runs when none is left or after a
+ * grace time, from a timer (never inside an lws callback).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/net_int.h"
+
+#define HTTP_CHUNK 16384
+#define GRACE_MS 2000
+
+struct http_pss {
+	sl_buf body;
+	size_t off;
+};
+
+/* ---- HTTP ---------------------------------------------------------------- */
+
+static bool race_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+static void json_error(sl_buf *b, const char *msg)
+{
+	sl_buf_reset(b);
+	sl_buf_adds(b, "{\"error\":");
+	/* msg is ours and holds no quote or backslash */
+	sl_buf_addf(b, "\"%s\"}\n", msg);
+}
+
+static void health(net *n, sl_buf *b)
+{
+	bool up = evlog_up(n->log);
+
+	sl_buf_addf(b,
+		    "{\"ok\":%s,\"event\":\"%s\",\"redis\":\"%s\",\"records\":%llu,"
+		    "\"last_id\":\"%s\",\"caught_up\":%s}\n",
+		    up ? "true" : "false", evlog_event(n->log), up ? "up" : "down",
+		    (unsigned long long)core_nrecords(n->core), evlog_last_id(n->log),
+		    evlog_caught_up(n->log) ? "true" : "false");
+}
+
+static int unknown_json(net *n, sl_buf *b)
+{
+	sl_buf mp = SL_BUF_INIT;
+	msgpack_packer pk;
+	msgpack_unpacked u;
+	const msgpack_object *rows;
+	int rc;
+
+	slp_packer_init(&pk, &mp);
+	rc = core_topic_snapshot(n->core, "unknown", 7, 0, 0, &pk);
+	if (rc < 0)
+		goto out;
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, mp.data, mp.len, NULL) == MSGPACK_UNPACK_SUCCESS &&
+	    u.data.type == MSGPACK_OBJECT_MAP && (rows = slp_get(&u.data, "rows")))
+		slp_object_to_json(rows, b);
+	else
+		sl_buf_adds(b, "[]");
+	sl_buf_addc(b, '\n');
+	msgpack_unpacked_destroy(&u);
+out:
+	sl_buf_release(&mp);
+	return rc;
+}
+
+/* Fill the body; returns the HTTP status, *ctype the content type. */
+static unsigned route(net *n, const char *uri, sl_buf *b, const char **ctype)
+{
+	static const char pre[] = "/api/results/";
+	size_t ul = strlen(uri);
+	int rc;
+
+	*ctype = "application/json";
+	if (strcmp(uri, "/health") == 0) {
+		health(n, b);
+		return 200;
+	}
+	if (strcmp(uri, "/api/unknown.json") == 0) {
+		if (unknown_json(n, b) < 0) {
+			json_error(b, "no unknown reads list");
+			return 404;
+		}
+		return 200;
+	}
+	if (strncmp(uri, pre, sizeof(pre) - 1) == 0 && ul > sizeof(pre) + 4) {
+		const char *race = uri + sizeof(pre) - 1;
+		size_t rl = ul - (sizeof(pre) - 1);
+		bool csv = rl > 4 && strcmp(race + rl - 4, ".csv") == 0;
+		bool json = rl > 5 && strcmp(race + rl - 5, ".json") == 0;
+		char name[72];
+
+		rl -= csv ? 4 : json ? 5 : 0;
+		if ((csv || json) && race_ok(race, rl)) {
+			memcpy(name, race, rl);
+			name[rl] = '\0';
+			rc = csv ? core_export_csv(n->core, name, b)
+				 : core_export_json(n->core, name, b);
+			if (rc == 0) {
+				*ctype = csv ? "text/csv; charset=utf-8" : "application/json";
+				return 200;
+			}
+			json_error(b, rc == SL_ENOENT ? "no such race" : "cannot export the race");
+			return rc == SL_ENOENT ? 404 : 500;
+		}
+	}
+	json_error(b, "not found");
+	return 404;
+}
+
+static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+			 void *in, size_t len)
+{
+	net *n = lws_context_user(lws_get_context(wsi));
+	struct http_pss *ps = user;
+	unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start,
+					   *end = hdr + sizeof(hdr) - 1;
+	char uri[256];
+	const char *ctype;
+	unsigned status;
+
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return 1; /* WebSocket only through the splitline subprotocols */
+	case LWS_CALLBACK_HTTP:
+		if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0) {
+			if (lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, NULL))
+				return -1;
+			return lws_http_transaction_completed(wsi) ? -1 : 0;
+		}
+		sl_buf_reset(&ps->body);
+		ps->off = 0;
+		status = route(n, uri, &ps->body, &ctype);
+		if (lws_add_http_common_headers(wsi, status, ctype, ps->body.len, &p, end) ||
+		    lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
+						(const unsigned char *)"no-store", 8, &p, end) ||
+		    lws_finalize_write_http_header(wsi, start, &p, end))
+			return 1;
+		lws_callback_on_writable(wsi);
+		return 0;
+	case LWS_CALLBACK_HTTP_WRITEABLE: {
+		unsigned char buf[LWS_PRE + HTTP_CHUNK];
+		size_t left, k;
+		bool last;
+
+		if (!ps->body.data && ps->off == 0)
+			break;
+		left = ps->body.len - ps->off;
+		k = left > HTTP_CHUNK ? HTTP_CHUNK : left;
+		last = k == left;
+		memcpy(buf + LWS_PRE, ps->body.data + ps->off, k);
+		if (lws_write(wsi, buf + LWS_PRE, k, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) <
+		    0)
+			return -1;
+		ps->off += k;
+		if (!last) {
+			lws_callback_on_writable(wsi);
+			return 0;
+		}
+		sl_buf_release(&ps->body);
+		ps->off = 0;
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	}
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+	case LWS_CALLBACK_CLOSED_HTTP:
+		if (ps) {
+			sl_buf_release(&ps->body);
+			ps->off = 0;
+		}
+		break;
+	default:
+		break;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+/* ---- lws setup ----------------------------------------------------------- */
+
+static const struct lws_protocols protocols[] = {
+	{"http", http_callback, sizeof(struct http_pss), 0, 0, NULL, 0},
+	{"splitline.v1.msgpack", ws_callback, sizeof(sess *), 65536, 1, NULL, 0},
+	{"splitline.v1.json", ws_callback, sizeof(sess *), 65536, 2, NULL, 0},
+	{NULL, NULL, 0, 0, 0, NULL, 0}};
+
+#define MIME(next, ext, type) {next, NULL, ext, type}
+static const struct lws_protocol_vhost_options mime_csv = MIME(NULL, ".csv", "text/csv");
+static const struct lws_protocol_vhost_options mime_wasm =
+	MIME(&mime_csv, ".wasm", "application/wasm");
+static const struct lws_protocol_vhost_options mime_webp = MIME(&mime_wasm, ".webp", "image/webp");
+static const struct lws_protocol_vhost_options mime_manifest =
+	MIME(&mime_webp, ".webmanifest", "application/manifest+json");
+static const struct lws_protocol_vhost_options mime_map =
+	MIME(&mime_manifest, ".map", "application/json");
+static const struct lws_protocol_vhost_options mime_mjs =
+	MIME(&mime_map, ".mjs", "text/javascript");
+static const struct lws_protocol_vhost_options mime_js = MIME(&mime_mjs, ".js", "text/javascript");
+static const struct lws_protocol_vhost_options mime_svg =
+	MIME(&mime_js, ".svg", "image/svg+xml");
+static const struct lws_protocol_vhost_options mimes =
+	MIME(&mime_svg, ".json", "application/json");
+
+static void lws_emit(int level, const char *line)
+{
+	size_t n = strlen(line);
+	int sl = level & LLL_ERR ? SL_LOG_ERROR : level & LLL_WARN ? SL_LOG_WARN : SL_LOG_DEBUG;
+
+	/* lws prefixes a timestamp and ends with a newline */
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	sl_log(sl, "lws: %.*s", (int)n, line);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+	net *n = t->data;
+
+	if (!n->shutting_down)
+		fanout_tick(n);
+}
+
+net *net_new(uv_loop_t *loop, const struct net_opts *o, core *c, evlog *l)
+{
+	net *n = sl_calloc(1, sizeof(*n));
+	struct lws_context_creation_info info;
+	struct lws_http_mount *m_files, *m_api, *m_health;
+	void *loops[1] = {loop};
+	int lv = LLL_ERR | LLL_WARN;
+
+	if (sl_log_level >= SL_LOG_DEBUG)
+		lv |= LLL_NOTICE;
+	lws_set_log_level(lv, lws_emit);
+
+	n->loop = loop;
+	n->core = c;
+	n->log = l;
+	n->listen = sl_strdup(o->listen);
+	n->port = o->port;
+	n->web_root = sl_strdup(o->web_root);
+	n->admin_hash = o->admin_hash ? sl_strdup(o->admin_hash) : NULL;
+	n->tick_ms = o->tick_ms;
+	n->sessions.next = n->sessions.prev = &n->sessions;
+
+	memset(&info, 0, sizeof(info));
+	info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+	info.foreign_loops = loops;
+	info.user = n;
+	info.pcontext = &n->ctx;
+	n->ctx = lws_create_context(&info);
+	if (!n->ctx) {
+		sl_error("cannot create the websocket context (is libwebsockets-evlib-uv "
+			 "installed?)");
+		goto fail;
+	}
+
+	/* mounts live as long as the vhost: keep them in n */
+	m_files = sl_calloc(3, sizeof(*m_files));
+	m_api = m_files + 1;
+	m_health = m_files + 2;
+	m_files->mountpoint = "/";
+	m_files->mountpoint_len = 1;
+	m_files->origin = n->web_root;
+	m_files->def = "index.html";
+	m_files->origin_protocol = LWSMPRO_FILE;
+	m_files->extra_mimetypes = &mimes;
+	m_files->mount_next = m_api;
+	m_api->mountpoint = "/api";
+	m_api->mountpoint_len = 4;
+	m_api->origin = "http";
+	m_api->origin_protocol = LWSMPRO_CALLBACK;
+	m_api->mount_next = m_health;
+	m_health->mountpoint = "/health";
+	m_health->mountpoint_len = 7;
+	m_health->origin = "http";
+	m_health->origin_protocol = LWSMPRO_CALLBACK;
+	n->mounts = m_files;
+
+	memset(&info, 0, sizeof(info));
+	info.vhost_name = "splitline";
+	info.port = o->port;
+	info.iface = o->listen;
+	info.protocols = protocols;
+	info.mounts = m_files;
+	if (strchr(o->listen, '.'))
+		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+	n->vh = lws_create_vhost(n->ctx, &info);
+	if (!n->vh) {
+		sl_error("cannot listen on %s:%d", o->listen, o->port);
+		goto fail;
+	}
+
+	uv_timer_init(loop, &n->tick);
+	uv_timer_init(loop, &n->grace);
+	n->tick.data = n;
+	n->grace.data = n;
+	n->open_handles = 2;
+	uv_timer_start(&n->tick, on_tick, o->tick_ms, o->tick_ms);
+	sl_info("listening on http://%s:%d", o->listen, o->port);
+	return n;
+fail:
+	if (n->ctx) {
+		/*
+		 * Nothing else runs yet: let the loop run until lws has closed
+		 * its handles, then finish the destruction (pcontext clears
+		 * n->ctx once it is complete).
+		 */
+		lws_context_destroy(n->ctx);
+		uv_run(loop, UV_RUN_DEFAULT);
+		if (n->ctx)
+			lws_context_destroy(n->ctx);
+	}
+	free(n->mounts);
+	free(n->listen);
+	free(n->web_root);
+	free(n->admin_hash);
+	free(n);
+	return NULL;
+}
+
+static void on_grace(uv_timer_t *t)
+{
+	net *n = t->data;
+	void (*cb)(void *) = n->on_drained;
+
+	n->on_drained = NULL;
+	if (cb) {
+		if (n->nsessions)
+			sl_info("%zu connections did not close in time", n->nsessions);
+		cb(n->drained_ctx);
+	}
+}
+
+void net__maybe_drained(net *n)
+{
+	if (n->shutting_down && n->nsessions == 0 && n->on_drained)
+		uv_timer_start(&n->grace, on_grace, 0, 0);
+}
+
+void net_shutdown(net *n, void (*on_drained)(void *ctx), void *ctx)
+{
+	if (n->shutting_down)
+		return;
+	n->shutting_down = true;
+	n->on_drained = on_drained;
+	n->drained_ctx = ctx;
+	uv_timer_stop(&n->tick);
+	for (sess *s = n->sessions.next; s != &n->sessions; s = s->next)
+		sess_close(s, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down", true);
+	uv_timer_start(&n->grace, on_grace, GRACE_MS, 0);
+	net__maybe_drained(n);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+	net *n = h->data;
+
+	n->open_handles--;
+}
+
+void net_destroy(net *n)
+{
+	if (n->open_handles == 2) {
+		uv_close((uv_handle_t *)&n->tick, on_handle_closed);
+		uv_close((uv_handle_t *)&n->grace, on_handle_closed);
+	}
+	if (n->ctx)
+		lws_context_destroy(n->ctx); /* the loop runs on while lws closes */
+}
+
+void net_free(net *n)
+{
+	if (!n)
+		return;
+	if (n->ctx)
+		lws_context_destroy(n->ctx);
+	fanout_free(n);
+	free(n->mounts);
+	free(n->listen);
+	free(n->web_root);
+	free(n->admin_hash);
+	free(n);
+}

@@ -1,0 +1,855 @@
+/*
+ * ws.c: WebSocket sessions on /ws: gather a message, decode it with the
+ * session's subprotocol, dispatch on "t", reply.
+ *
+ * Every request gets exactly one reply (ok, ack or err) carrying its id,
+ * except subscribe, whose ok is followed by the topic's snapshot.  Requests
+ * that write go through the event log (store/log.h) and are answered only
+ * when Redis answered: records reach the core from the tail, never from
+ * here, so every node folds the same log.  An err leaves the connection
+ * open; only a message over SLP_MAX_FRAME closes it (1009), since the rest
+ * of that message cannot be read.
+ *
+ * Ownership: see net_int.h.  A `struct req` holds a session reference while
+ * Redis works; the reply is dropped when the session closed meanwhile.
+ * While a hello waits for its token lookup the session stops reading
+ * (lws_rx_flow_control), so later messages are judged with the right role.
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/net_int.h"
+
+static const char *const role_names[] = {"spectator", "reader", "official", "admin"};
+
+const char *net_role_name(int role)
+{
+	return role >= 0 && role <= ROLE_ADMIN ? role_names[role] : "none";
+}
+
+int net_role_parse(const char *s, size_t n)
+{
+	for (int i = 0; i <= ROLE_ADMIN; i++)
+		if (strlen(role_names[i]) == n && memcmp(role_names[i], s, n) == 0)
+			return i;
+	return ROLE_NONE;
+}
+
+/* ---- sessions ------------------------------------------------------------ */
+
+static sess *sess_new(net *n, struct lws *wsi, enum slp_format fmt)
+{
+	sess *s = sl_calloc(1, sizeof(*s));
+	char ip[48] = "";
+
+	s->refs = 1;
+	s->n = n;
+	s->wsi = wsi;
+	s->fmt = fmt;
+	s->role = ROLE_NONE;
+	lws_get_peer_simple(wsi, ip, sizeof(ip));
+	snprintf(s->peer, sizeof(s->peer), "ws client %s", ip[0] ? ip : "?");
+	s->next = &n->sessions;
+	s->prev = n->sessions.prev;
+	s->prev->next = s;
+	n->sessions.prev = s;
+	n->nsessions++;
+	return s;
+}
+
+void sess_unref(sess *s)
+{
+	if (!s || --s->refs > 0)
+		return;
+	sess_queue_clear(s);
+	free(s->q);
+	sl_buf_release(&s->rx);
+	free(s->device);
+	free(s);
+}
+
+/* LWS_CALLBACK_CLOSED: lws is done with wsi. */
+static void sess_closed(sess *s)
+{
+	net *n = s->n;
+
+	fanout_drop_sess(n, s);
+	sess_queue_clear(s);
+	s->wsi = NULL;
+	s->prev->next = s->next;
+	s->next->prev = s->prev;
+	s->prev = s->next = NULL;
+	n->nsessions--;
+	sess_unref(s);
+}
+
+void sess_close(sess *s, int code, const char *reason, bool flush)
+{
+	if (!s->wsi || s->close_code)
+		return;
+	s->close_code = code;
+	s->close_flush = flush;
+	snprintf(s->close_reason, sizeof(s->close_reason), "%s", reason);
+	if (!flush)
+		sess_queue_clear(s);
+	lws_callback_on_writable(s->wsi);
+}
+
+void sess_send_mp(sess *s, const char *mp, size_t len)
+{
+	struct frame *f;
+
+	if (!s->wsi || s->close_code)
+		return;
+	if (s->fmt == SLP_JSON) {
+		sl_buf js = SL_BUF_INIT;
+		if (slp_msgpack_to_json(mp, len, &js) < 0) {
+			sl_warn("cannot transcode a reply to JSON for %s", s->peer);
+			sl_buf_release(&js);
+			return;
+		}
+		f = frame_new(js.data, js.len, true);
+		sl_buf_release(&js);
+	} else {
+		f = frame_new(mp, len, false);
+	}
+	sess_queue(s, f);
+	frame_unref(f);
+}
+
+void sess_send_err(sess *s, uint64_t id, int err, const char *msg)
+{
+	sl_buf b = SL_BUF_INIT;
+
+	slp_build_err(&b, id, err, msg);
+	sess_send_mp(s, b.data, b.len);
+	sl_buf_release(&b);
+}
+
+static void send_errf(sess *s, uint64_t id, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void send_errf(sess *s, uint64_t id, int err, const char *fmt, ...)
+{
+	sl_buf msg = SL_BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	sl_buf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	sess_send_err(s, id, err, msg.data);
+	sl_buf_release(&msg);
+}
+
+static void send_ok(sess *s, uint64_t id)
+{
+	sl_buf b = SL_BUF_INIT;
+
+	slp_build_ok(&b, id);
+	sess_send_mp(s, b.data, b.len);
+	sl_buf_release(&b);
+}
+
+/* ---- requests waiting for Redis ------------------------------------------ */
+
+enum req_kind { RQ_HELLO, RQ_PASSINGS, RQ_APPEND, RQ_PARTICIPANTS, RQ_TOKEN_ISSUE, RQ_TOKEN_REVOKE };
+
+struct req {
+	sess *s;
+	uint64_t id;
+	int kind;
+	char *dev;
+	uint64_t seq, last;
+	size_t count;
+	char token[33];
+};
+
+static struct req *req_new(sess *s, uint64_t id, int kind)
+{
+	struct req *r = sl_calloc(1, sizeof(*r));
+
+	r->s = s;
+	s->refs++;
+	r->id = id;
+	r->kind = kind;
+	return r;
+}
+
+static void req_free(struct req *r)
+{
+	sess_unref(r->s);
+	free(r->dev);
+	free(r);
+}
+
+static const char *store_msg(int err)
+{
+	switch (err) {
+	case SL_EUNAVAIL:
+		return "store unavailable: nothing was written, send again later";
+	case SL_ETIMEOUT:
+		return "store timed out: send again (resends are idempotent)";
+	case SL_EFULL:
+		return "too many requests in flight: send again later";
+	default:
+		return sl_strerror(err);
+	}
+}
+
+/* ---- hello --------------------------------------------------------------- */
+
+static void reply_hello(sess *s, uint64_t id)
+{
+	sl_buf b = SL_BUF_INIT;
+	msgpack_packer pk;
+
+	slp_packer_init(&pk, &b);
+	msgpack_pack_map(&pk, s->device ? 5 : 4);
+	slp_pack_kv_str(&pk, "t", "ok");
+	slp_pack_key(&pk, "id");
+	msgpack_pack_uint64(&pk, id);
+	slp_pack_kv_str(&pk, "role", net_role_name(s->role));
+	slp_pack_kv_str(&pk, "event", evlog_event(s->n->log));
+	if (s->device)
+		slp_pack_kv_str(&pk, "device", s->device);
+	sess_send_mp(s, b.data, b.len);
+	sl_buf_release(&b);
+}
+
+static void on_token(void *ctx, int err, const char *val, size_t len)
+{
+	struct req *r = ctx;
+	sess *s = r->s;
+	msgpack_unpacked u;
+	const char *role, *dev;
+	size_t rn, dn;
+	int rc;
+
+	if (!s->wsi)
+		goto out;
+	lws_rx_flow_control(s->wsi, 1);
+	if (err == SL_ENOENT) {
+		sess_send_err(s, r->id, SL_EAUTH, "unknown or revoked token");
+		goto out;
+	}
+	if (err) {
+		sess_send_err(s, r->id, err == SL_EIO ? SL_EUNAVAIL : err, NULL);
+		goto out;
+	}
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, val, len, NULL) != MSGPACK_UNPACK_SUCCESS ||
+	    u.data.type != MSGPACK_OBJECT_MAP || slp_get_str(&u.data, "role", &role, &rn) != 0 ||
+	    net_role_parse(role, rn) == ROLE_NONE) {
+		sl_warn("token record in Redis is malformed");
+		sess_send_err(s, r->id, SL_EAUTH, "unknown or revoked token");
+		msgpack_unpacked_destroy(&u);
+		goto out;
+	}
+	s->role = net_role_parse(role, rn);
+	free(s->device);
+	s->device = NULL;
+	rc = slp_get_str(&u.data, "device", &dev, &dn);
+	if (rc == 0 && dn > 0)
+		s->device = sl_strndup(dev, dn);
+	msgpack_unpacked_destroy(&u);
+	sl_debug("%s: hello as %s%s%s", s->peer, net_role_name(s->role),
+		 s->device ? " device " : "", s->device ? s->device : "");
+	reply_hello(s, r->id);
+out:
+	req_free(r);
+}
+
+void net_sha256_hex(const char *s, size_t n, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	EVP_Digest(s, n, md, &mdlen, EVP_sha256(), NULL);
+	for (unsigned i = 0; i < mdlen && i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	out[64] = '\0';
+}
+
+static bool hash_eq(const char *a, const char *b)
+{
+	unsigned char d = 0;
+
+	for (int i = 0; i < 64; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+static void h_hello(sess *s, uint64_t id, const msgpack_object *root)
+{
+	net *n = s->n;
+	const char *ev, *tok;
+	size_t evn, tokn;
+	char hash[65];
+	struct req *r;
+	int rc;
+
+	rc = slp_get_str(root, "event", &ev, &evn);
+	if (rc == SL_EINVAL)
+		return sess_send_err(s, id, SL_EINVAL, "event: expected string");
+	if (rc == 0 && (evn != strlen(evlog_event(n->log)) ||
+			memcmp(ev, evlog_event(n->log), evn) != 0))
+		return send_errf(s, id, SL_ENOENT, "no event '%.*s' on this server", (int)evn, ev);
+	rc = slp_get_str(root, "token", &tok, &tokn);
+	if (rc == SL_EINVAL)
+		return sess_send_err(s, id, SL_EINVAL, "token: expected string");
+	if (rc == SL_ENOENT || tokn == 0) {
+		s->role = ROLE_SPECTATOR;
+		free(s->device);
+		s->device = NULL;
+		return reply_hello(s, id);
+	}
+	net_sha256_hex(tok, tokn, hash);
+	if (n->admin_hash && hash_eq(hash, n->admin_hash)) {
+		s->role = ROLE_ADMIN;
+		free(s->device);
+		s->device = NULL;
+		return reply_hello(s, id);
+	}
+	r = req_new(s, id, RQ_HELLO);
+	rc = evlog_token_get(n->log, hash, on_token, r);
+	if (rc < 0) {
+		req_free(r);
+		return sess_send_err(s, id, rc, NULL);
+	}
+	lws_rx_flow_control(s->wsi, 0);
+}
+
+/* ---- subscriptions ------------------------------------------------------- */
+
+static int get_size(const msgpack_object *root, const char *key, size_t *v, sess *s, uint64_t id)
+{
+	int64_t x;
+	int rc = slp_get_int(root, key, &x);
+
+	if (rc == SL_ENOENT)
+		return 0;
+	if (rc < 0 || x < 0 || x > 100000000) {
+		send_errf(s, id, SL_EINVAL, "%s: expected a non-negative integer", key);
+		return SL_EINVAL;
+	}
+	*v = (size_t)x;
+	return 0;
+}
+
+static void h_subscribe(sess *s, uint64_t id, const msgpack_object *root)
+{
+	const char *topic;
+	size_t tn, offset = 0, limit = 0;
+	int rc;
+
+	if (slp_get_str(root, "topic", &topic, &tn) != 0 || tn == 0)
+		return sess_send_err(s, id, SL_EINVAL, "topic: expected string");
+	if (get_size(root, "offset", &offset, s, id) < 0 || get_size(root, "limit", &limit, s, id) < 0)
+		return;
+	rc = fanout_subscribe(s->n, s, id, topic, tn, offset, limit);
+	if (rc == SL_EINVAL)
+		send_errf(s, id, rc, "topic '%.*s' is malformed", (int)tn, topic);
+	else if (rc == SL_ENOENT)
+		send_errf(s, id, rc, "no topic '%.*s'", (int)tn, topic);
+	else if (rc == SL_ERANGE)
+		send_errf(s, id, rc, "too many subscriptions (at most %d)", NET_MAX_SUBS);
+	else if (rc < 0)
+		sess_send_err(s, id, rc, NULL);
+}
+
+static void h_unsubscribe(sess *s, uint64_t id, const msgpack_object *root)
+{
+	const char *topic;
+	size_t tn;
+
+	if (slp_get_str(root, "topic", &topic, &tn) != 0)
+		return sess_send_err(s, id, SL_EINVAL, "topic: expected string");
+	fanout_unsubscribe(s->n, s, topic, tn);
+	send_ok(s, id);
+}
+
+/* ---- writes through the log ---------------------------------------------- */
+
+static void on_appended(void *ctx, int err, const char *sid, bool dup, uint64_t wm)
+{
+	struct req *r = ctx;
+	sess *s = r->s;
+	sl_buf b = SL_BUF_INIT;
+	msgpack_packer pk;
+
+	(void)sid;
+	(void)wm;
+	if (!s->wsi)
+		goto out;
+	if (err) {
+		sess_send_err(s, r->id, err == SL_EIO ? SL_EUNAVAIL : err, store_msg(err));
+		goto out;
+	}
+	slp_packer_init(&pk, &b);
+	switch (r->kind) {
+	case RQ_PASSINGS:
+		msgpack_pack_map(&pk, 6);
+		slp_pack_kv_str(&pk, "t", "ack");
+		slp_pack_key(&pk, "id");
+		msgpack_pack_uint64(&pk, r->id);
+		slp_pack_kv_str(&pk, "dev", r->dev);
+		slp_pack_key(&pk, "seq");
+		msgpack_pack_uint64(&pk, r->seq);
+		slp_pack_key(&pk, "last");
+		msgpack_pack_uint64(&pk, r->last);
+		slp_pack_kv_bool(&pk, "dup", dup);
+		break;
+	case RQ_PARTICIPANTS:
+		msgpack_pack_map(&pk, 3);
+		slp_pack_kv_str(&pk, "t", "ok");
+		slp_pack_key(&pk, "id");
+		msgpack_pack_uint64(&pk, r->id);
+		slp_pack_key(&pk, "count");
+		msgpack_pack_uint64(&pk, r->count);
+		break;
+	default:
+		slp_build_ok(&b, r->id);
+		break;
+	}
+	sess_send_mp(s, b.data, b.len);
+out:
+	sl_buf_release(&b);
+	req_free(r);
+}
+
+static void append(sess *s, struct req *r, const sl_buf *rec, const char *dev, size_t devlen,
+		   uint64_t last)
+{
+	int rc = evlog_append(s->n->log, dev, devlen, last, rec->data, rec->len, on_appended, r);
+
+	if (rc < 0) {
+		sess_send_err(s, r->id, rc, store_msg(rc));
+		req_free(r);
+	}
+}
+
+static void h_passings(sess *s, uint64_t id, const msgpack_object *root, msgpack_zone *zone)
+{
+	slp_batch b;
+	char err[200] = "";
+	const char *dev;
+	size_t devlen;
+	sl_buf rec = SL_BUF_INIT;
+	msgpack_packer pk;
+	struct req *r;
+	int rc;
+
+	rc = slp_batch_parse(root, zone, &b, err, sizeof(err));
+	if (rc < 0)
+		return sess_send_err(s, id, rc, err[0] ? err : NULL);
+	if (s->device) {
+		if (b.dev && (b.dev_len != strlen(s->device) ||
+			      memcmp(b.dev, s->device, b.dev_len) != 0))
+			return send_errf(s, id, SL_EPERM,
+					 "dev '%.*s' is not this token's device '%s'",
+					 (int)b.dev_len, b.dev, s->device);
+		dev = s->device;
+		devlen = strlen(s->device);
+	} else if (b.dev && b.dev_len > 0) {
+		dev = b.dev;
+		devlen = b.dev_len;
+	} else {
+		return sess_send_err(s, id, SL_EINVAL, "dev: required for a token without device");
+	}
+
+	slp_packer_init(&pk, &rec);
+	msgpack_pack_map(&pk, 5);
+	slp_pack_kv_str(&pk, "k", "passings");
+	slp_pack_kv_strn(&pk, "dev", dev, devlen);
+	slp_pack_key(&pk, "seq");
+	msgpack_pack_uint64(&pk, b.seq);
+	slp_pack_key(&pk, "reads");
+	slp_pack_reads(&pk, b.reads, b.nreads);
+	slp_pack_kv_int(&pk, "rx", sl_now_ms());
+
+	r = req_new(s, id, RQ_PASSINGS);
+	r->dev = sl_strndup(dev, devlen);
+	r->seq = b.seq;
+	r->last = b.seq + b.nreads - 1;
+	append(s, r, &rec, dev, devlen, r->last);
+	sl_buf_release(&rec);
+}
+
+/* core_check, then append; err with "row" for participants. */
+static void check_and_append(sess *s, uint64_t id, sl_buf *rec, int kind, size_t count,
+			     bool dry_run)
+{
+	char err[256] = "";
+	int rc = core_check(s->n->core, rec->data, rec->len, err, sizeof(err));
+	struct req *r;
+
+	if (rc < 0) {
+		const char *p = kind == RQ_PARTICIPANTS ? strstr(err, "rows[") : NULL;
+		if (p) {
+			sl_buf b = SL_BUF_INIT;
+			msgpack_packer pk;
+			slp_packer_init(&pk, &b);
+			msgpack_pack_map(&pk, 5);
+			slp_pack_kv_str(&pk, "t", "err");
+			slp_pack_key(&pk, "id");
+			msgpack_pack_uint64(&pk, id);
+			slp_pack_kv_str(&pk, "code", sl_errcode(rc));
+			slp_pack_kv_str(&pk, "msg", err);
+			slp_pack_key(&pk, "row");
+			msgpack_pack_uint64(&pk, strtoull(p + 5, NULL, 10));
+			sess_send_mp(s, b.data, b.len);
+			sl_buf_release(&b);
+			return;
+		}
+		return sess_send_err(s, id, rc, err[0] ? err : NULL);
+	}
+	r = req_new(s, id, kind);
+	r->count = count;
+	if (dry_run) {
+		on_appended(r, 0, NULL, false, 0);
+		return;
+	}
+	append(s, r, rec, NULL, 0, 0);
+}
+
+static void h_event_create(sess *s, uint64_t id, const msgpack_object *root)
+{
+	const msgpack_object *cfg;
+	const char *ev;
+	size_t evn;
+	sl_buf rec = SL_BUF_INIT;
+	msgpack_packer pk;
+
+	if (slp_get_map(root, "config", &cfg) != 0)
+		return sess_send_err(s, id, SL_EINVAL, "config: expected map");
+	if (slp_get_str(cfg, "event", &ev, &evn) != 0)
+		return sess_send_err(s, id, SL_EINVAL, "config.event: expected string");
+	if (evn != strlen(evlog_event(s->n->log)) || memcmp(ev, evlog_event(s->n->log), evn) != 0)
+		return send_errf(s, id, SL_EINVAL,
+				 "config.event '%.*s' is not this server's event '%s'", (int)evn,
+				 ev, evlog_event(s->n->log));
+	slp_packer_init(&pk, &rec);
+	msgpack_pack_map(&pk, 2);
+	slp_pack_kv_str(&pk, "k", "config");
+	slp_pack_key(&pk, "config");
+	msgpack_pack_object(&pk, *cfg);
+	check_and_append(s, id, &rec, RQ_APPEND, 0, false);
+	sl_buf_release(&rec);
+}
+
+static void h_participants(sess *s, uint64_t id, const msgpack_object *root)
+{
+	const msgpack_object *rows = slp_get(root, "rows");
+	bool dry_run = false;
+	sl_buf rec = SL_BUF_INIT;
+	msgpack_packer pk;
+
+	if (!rows || rows->type != MSGPACK_OBJECT_ARRAY)
+		return sess_send_err(s, id, SL_EINVAL, "rows: expected array");
+	if (slp_get_bool(root, "dry_run", &dry_run) == SL_EINVAL)
+		return sess_send_err(s, id, SL_EINVAL, "dry_run: expected boolean");
+	slp_packer_init(&pk, &rec);
+	msgpack_pack_map(&pk, 2);
+	slp_pack_kv_str(&pk, "k", "participants");
+	slp_pack_key(&pk, "rows");
+	msgpack_pack_object(&pk, *rows);
+	check_and_append(s, id, &rec, RQ_PARTICIPANTS, rows->via.array.size, dry_run);
+	sl_buf_release(&rec);
+}
+
+static void h_wave_start(sess *s, uint64_t id, const msgpack_object *root)
+{
+	static const char *const keys[] = {"race", "wave", "t0"};
+	sl_buf rec = SL_BUF_INIT;
+	msgpack_packer pk;
+
+	for (int i = 0; i < 3; i++)
+		if (!slp_get(root, keys[i]))
+			return send_errf(s, id, SL_EINVAL, "%s: required", keys[i]);
+	slp_packer_init(&pk, &rec);
+	msgpack_pack_map(&pk, 4);
+	slp_pack_kv_str(&pk, "k", "wave_start");
+	for (int i = 0; i < 3; i++) {
+		slp_pack_key(&pk, keys[i]);
+		msgpack_pack_object(&pk, *slp_get(root, keys[i]));
+	}
+	check_and_append(s, id, &rec, RQ_APPEND, 0, false);
+	sl_buf_release(&rec);
+}
+
+/* ---- tokens -------------------------------------------------------------- */
+
+static void on_token_done(void *ctx, int err)
+{
+	struct req *r = ctx;
+	sess *s = r->s;
+	sl_buf b = SL_BUF_INIT;
+	msgpack_packer pk;
+
+	if (!s->wsi)
+		goto out;
+	if (err == SL_ENOENT && r->kind == RQ_TOKEN_REVOKE) {
+		sess_send_err(s, r->id, SL_ENOENT, "no such token");
+	} else if (err) {
+		sess_send_err(s, r->id, err == SL_EIO ? SL_EUNAVAIL : err, store_msg(err));
+	} else if (r->kind == RQ_TOKEN_ISSUE) {
+		slp_packer_init(&pk, &b);
+		msgpack_pack_map(&pk, 3);
+		slp_pack_kv_str(&pk, "t", "ok");
+		slp_pack_key(&pk, "id");
+		msgpack_pack_uint64(&pk, r->id);
+		slp_pack_kv_str(&pk, "token", r->token);
+		sess_send_mp(s, b.data, b.len);
+	} else {
+		send_ok(s, r->id);
+	}
+out:
+	sl_buf_release(&b);
+	req_free(r);
+}
+
+static bool device_ok(const char *d, size_t n)
+{
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)d[i]) && !strchr("-_.:", d[i]))
+			return false;
+	return true;
+}
+
+static void h_token_issue(sess *s, uint64_t id, const msgpack_object *root)
+{
+	const char *role, *dev = NULL;
+	size_t rn, dn = 0;
+	unsigned char rnd[16];
+	char hash[65];
+	sl_buf val = SL_BUF_INIT;
+	msgpack_packer pk;
+	struct req *r;
+	int rc;
+
+	if (slp_get_str(root, "role", &role, &rn) != 0 || net_role_parse(role, rn) == ROLE_NONE)
+		return sess_send_err(s, id, SL_EINVAL,
+				     "role: expected admin, official, reader or spectator");
+	rc = slp_get_str(root, "device", &dev, &dn);
+	if (rc == SL_EINVAL || (rc == 0 && dn > 0 && !device_ok(dev, dn)))
+		return sess_send_err(s, id, SL_EINVAL,
+				     "device: expected 1 to 64 letters, digits or -_.:");
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		return sess_send_err(s, id, SL_EIO, "cannot draw random bytes");
+	r = req_new(s, id, RQ_TOKEN_ISSUE);
+	for (int i = 0; i < 16; i++)
+		snprintf(r->token + 2 * i, 3, "%02x", rnd[i]);
+	net_sha256_hex(r->token, 32, hash);
+	slp_packer_init(&pk, &val);
+	msgpack_pack_map(&pk, dn > 0 ? 2 : 1);
+	slp_pack_kv_strn(&pk, "role", role, rn);
+	if (dn > 0)
+		slp_pack_kv_strn(&pk, "device", dev, dn);
+	rc = evlog_token_put(s->n->log, hash, val.data, val.len, on_token_done, r);
+	sl_buf_release(&val);
+	if (rc < 0) {
+		sess_send_err(s, id, rc, store_msg(rc));
+		req_free(r);
+	}
+}
+
+static void h_token_revoke(sess *s, uint64_t id, const msgpack_object *root)
+{
+	const char *tok;
+	size_t tn;
+	char hash[65];
+	struct req *r;
+	int rc;
+
+	if (slp_get_str(root, "token", &tok, &tn) != 0 || tn == 0)
+		return sess_send_err(s, id, SL_EINVAL, "token: expected string");
+	net_sha256_hex(tok, tn, hash);
+	r = req_new(s, id, RQ_TOKEN_REVOKE);
+	rc = evlog_token_del(s->n->log, hash, on_token_done, r);
+	if (rc < 0) {
+		sess_send_err(s, id, rc, store_msg(rc));
+		req_free(r);
+	}
+}
+
+/* ---- dispatch ------------------------------------------------------------ */
+
+static const struct {
+	const char *t;
+	int min_role;
+} types[] = {
+	{"hello", ROLE_NONE},          {"subscribe", ROLE_SPECTATOR},
+	{"unsubscribe", ROLE_SPECTATOR}, {"passings", ROLE_READER},
+	{"participants", ROLE_OFFICIAL}, {"wave_start", ROLE_OFFICIAL},
+	{"event_create", ROLE_ADMIN},  {"token_issue", ROLE_ADMIN},
+	{"token_revoke", ROLE_ADMIN},
+};
+
+static void handle_msg(sess *s, const char *buf, size_t len)
+{
+	slp_msg m;
+	const char *t;
+	size_t tn;
+	int64_t idv;
+	uint64_t id = 0;
+	int which = -1, rc;
+
+	rc = slp_decode(&m, buf, len, s->fmt);
+	if (rc < 0) {
+		sess_send_err(s, 0, rc, m.err[0] ? m.err : NULL);
+		goto out;
+	}
+	if (slp_get_int(&m.root, "id", &idv) == 0 && idv >= 0)
+		id = (uint64_t)idv;
+	t = slp_type(&m, &tn);
+	for (size_t i = 0; t && i < sizeof(types) / sizeof(types[0]); i++)
+		if (strlen(types[i].t) == tn && memcmp(types[i].t, t, tn) == 0)
+			which = (int)i;
+	if (which < 0) {
+		send_errf(s, id, SL_ETYPE, "unknown message type '%.*s'", (int)(t ? tn : 0),
+			  t ? t : "");
+		goto out;
+	}
+	if (s->role == ROLE_NONE && which != 0) {
+		sess_send_err(s, id, SL_EAUTH, "send hello first");
+		goto out;
+	}
+	if (s->role < types[which].min_role) {
+		send_errf(s, id, SL_EPERM, "role '%s' may not send '%s'", net_role_name(s->role),
+			  types[which].t);
+		goto out;
+	}
+	switch (which) {
+	case 0: h_hello(s, id, &m.root); break;
+	case 1: h_subscribe(s, id, &m.root); break;
+	case 2: h_unsubscribe(s, id, &m.root); break;
+	case 3: h_passings(s, id, &m.root, m.zone); break;
+	case 4: h_participants(s, id, &m.root); break;
+	case 5: h_wave_start(s, id, &m.root); break;
+	case 6: h_event_create(s, id, &m.root); break;
+	case 7: h_token_issue(s, id, &m.root); break;
+	case 8: h_token_revoke(s, id, &m.root); break;
+	}
+out:
+	slp_msg_release(&m);
+}
+
+static void on_receive(sess *s, struct lws *wsi, const char *in, size_t len)
+{
+	bool final = lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
+
+	if (s->close_code)
+		return;
+	if (s->rx_overflow) {
+		/*
+		 * Read the rest of the oversized message before closing: closing
+		 * with unread data makes the kernel reset the connection, and
+		 * the client would never see the err and the 1009.  A sender
+		 * that never ends its message is cut off after a bound.
+		 */
+		s->rx_discarded += len;
+		if (final || s->rx_discarded > 16 * (size_t)SLP_MAX_FRAME)
+			sess_close(s, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message too large",
+				   true);
+		return;
+	}
+	if (s->rx.len + len > SLP_MAX_FRAME) {
+		sl_info("%s: message over %u bytes, closing", s->peer, SLP_MAX_FRAME);
+		send_errf(s, 0, SL_ETOOBIG, "message over %u bytes", SLP_MAX_FRAME);
+		sl_buf_release(&s->rx);
+		s->rx_overflow = true;
+		s->rx_discarded = 0;
+		if (final)
+			sess_close(s, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message too large",
+				   true);
+		return;
+	}
+	sl_buf_add(&s->rx, in, len);
+	if (!final)
+		return;
+	handle_msg(s, s->rx.data ? s->rx.data : "", s->rx.len);
+	if (s->rx.cap > (64u << 10))
+		sl_buf_release(&s->rx);
+	else
+		sl_buf_reset(&s->rx);
+}
+
+static int on_writeable(sess *s, struct lws *wsi)
+{
+	struct frame *f;
+
+	for (int i = 0; i < 16 && (f = sess_pop(s)); i++) {
+		int rc = lws_write(wsi, FRAME_DATA(f), f->len,
+				   f->text ? LWS_WRITE_TEXT : LWS_WRITE_BINARY);
+		frame_unref(f);
+		if (rc < 0)
+			return -1;
+		if (lws_send_pipe_choked(wsi))
+			break;
+	}
+	if (s->close_code && (s->qhead == s->qtail || !s->close_flush)) {
+		/*
+		 * Write the close frame ourselves: lws 4.1 treats a -1 from
+		 * this callback as a failed write and drops the socket without
+		 * the close frame that lws_close_reason() prepared.  Opcode 4
+		 * is lws's internal LWS_WRITE_CLOSE (lws-write.h reserves it).
+		 */
+		unsigned char cl[LWS_PRE + 125], *p = cl + LWS_PRE;
+		size_t rl = strlen(s->close_reason);
+		if (rl > 123)
+			rl = 123;
+		p[0] = (unsigned char)(s->close_code >> 8);
+		p[1] = (unsigned char)(s->close_code & 0xff);
+		memcpy(p + 2, s->close_reason, rl);
+		lws_write(wsi, p, 2 + rl, (enum lws_write_protocol)4);
+		return -1;
+	}
+	if (s->qhead != s->qtail)
+		lws_callback_on_writable(wsi);
+	return 0;
+}
+
+int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		size_t len)
+{
+	net *n = lws_context_user(lws_get_context(wsi));
+	sess **ps = user;
+	char uri[32];
+
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		/* only /ws speaks WebSocket */
+		if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
+		    strcmp(uri, "/ws") != 0)
+			return 1;
+		return n->shutting_down ? 1 : 0;
+	case LWS_CALLBACK_ESTABLISHED: {
+		const struct lws_protocols *p = lws_get_protocol(wsi);
+		enum slp_format fmt = strstr(p->name, "json") ? SLP_JSON : SLP_MSGPACK;
+		*ps = sess_new(n, wsi, fmt);
+		sl_debug("%s: connected (%s)", (*ps)->peer, p->name);
+		return 0;
+	}
+	case LWS_CALLBACK_RECEIVE:
+		if (*ps)
+			on_receive(*ps, wsi, in, len);
+		return 0;
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return *ps ? on_writeable(*ps, wsi) : 0;
+	case LWS_CALLBACK_CLOSED:
+		if (*ps) {
+			sl_debug("%s: closed", (*ps)->peer);
+			sess_closed(*ps);
+			*ps = NULL;
+		}
+		if (n->shutting_down)
+			net__maybe_drained(n);
+		return 0;
+	default:
+		return 0;
+	}
+}

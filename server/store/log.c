@@ -1,0 +1,643 @@
+/*
+ * log.c: the event log on top of store/redis.c.  See log.h.
+ *
+ * Tail state machine (on the "tail" connection):
+ *   up -> (snapshot not read yet) GET snap -> load -> XREAD loop
+ *   up -> (snapshot read)         XREAD loop from last_id
+ * Exactly one tail command is in flight at a time (tail_busy).  A lost
+ * connection fails it (SL_EUNAVAIL/SL_ETIMEOUT); the next "up" restarts the
+ * machine from last_id.  A Redis error reply (say WRONGTYPE) is retried
+ * after a pause so that it cannot spin.
+ *
+ * The core is borrowed from the owner; this file is the only one that calls
+ * core_apply() and core_snapshot_load().
+ *
+ * Appends carry a heap `struct append_op` holding copies of the arguments so
+ * that a NOSCRIPT reply can resend the call with EVAL; it is freed exactly
+ * once, when the user callback has run.
+ */
+#include "store/log.h"
+
+#include <inttypes.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "slp.h"
+#include "store/redis.h"
+
+#define TAIL_BLOCK_MS 1000
+#define TAIL_COUNT 1000
+#define TAIL_RETRY_MS 1000
+
+static const char append_lua[] =
+	"local dev = ARGV[1]\n"
+	"if dev ~= '' then\n"
+	"  local w = redis.call('HGET', KEYS[2], dev)\n"
+	"  if w and tonumber(ARGV[2]) <= tonumber(w) then\n"
+	"    return {'dup', w}\n"
+	"  end\n"
+	"end\n"
+	"local id = redis.call('XADD', KEYS[1], '*', 'm', ARGV[3])\n"
+	"if dev ~= '' then\n"
+	"  redis.call('HSET', KEYS[2], dev, ARGV[2])\n"
+	"end\n"
+	"return {'ok', id}\n";
+
+struct evlog {
+	uv_loop_t *loop;
+	core *core;
+	char *event;
+	char *k_log, *k_dev, *k_snap, *k_tok;
+	char sha[41];
+	uint32_t timeout_ms;
+	uint64_t snapshot_every;
+
+	redis *w; /* append, tokens, snapshot writes */
+	redis *t; /* tail */
+
+	char last_id[48];
+	bool snap_read, tail_busy, caught_up;
+	uint64_t since_snap; /* records folded since the last snapshot written */
+	bool snap_busy;
+	uv_timer_t retry;
+
+	bool closing;
+	int open; /* closing: things still open */
+	void (*on_closed)(void *);
+	void *closed_ctx;
+};
+
+struct append_op {
+	evlog *l;
+	evlog_append_fn cb;
+	void *ctx;
+	char *dev;
+	size_t dev_len;
+	char last[24];
+	char *rec;
+	size_t len;
+	bool retried;
+};
+
+static void tail_next(evlog *l);
+static void close_conns(evlog *l);
+
+static char *key(const char *ev, const char *what)
+{
+	sl_buf b = SL_BUF_INIT;
+
+	sl_buf_addf(&b, "sl:{%s}:%s", ev, what);
+	return sl_buf_detach(&b, NULL);
+}
+
+static void sha1_hex(const char *s, size_t n, char out[41])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	EVP_Digest(s, n, md, &mdlen, EVP_sha1(), NULL);
+	for (unsigned i = 0; i < mdlen && i < 20; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	out[40] = '\0';
+}
+
+/* ---- snapshots ----------------------------------------------------------- */
+
+static void on_snap_written(void *ctx, int err, const redisReply *rep)
+{
+	evlog *l = ctx;
+
+	l->snap_busy = false;
+	if (err)
+		sl_warn("cannot write snapshot of '%s': %s", l->event,
+			err == SL_EIO && rep ? rep->str : sl_strerror(err));
+	if (l->closing)
+		close_conns(l);
+}
+
+/* Returns 0 when a write is in flight. */
+static int snapshot_write(evlog *l)
+{
+	sl_buf core_bytes = SL_BUF_INIT, b = SL_BUF_INIT;
+	msgpack_packer pk;
+	const char *argv[3];
+	size_t argvlen[3];
+	uint64_t since = l->since_snap;
+	int rc;
+
+	if (l->snap_busy || !redis_up(l->w))
+		return SL_EUNAVAIL;
+	core_snapshot_save(l->core, &core_bytes);
+	slp_packer_init(&pk, &b);
+	msgpack_pack_map(&pk, 2);
+	slp_pack_kv_str(&pk, "id", l->last_id);
+	slp_pack_key(&pk, "core");
+	msgpack_pack_bin(&pk, core_bytes.len);
+	msgpack_pack_bin_body(&pk, core_bytes.data, core_bytes.len);
+	sl_buf_release(&core_bytes);
+	argv[0] = "SET";
+	argv[1] = l->k_snap;
+	argv[2] = b.data;
+	argvlen[0] = 3;
+	argvlen[1] = strlen(l->k_snap);
+	argvlen[2] = b.len;
+	rc = redis_command(l->w, 0, on_snap_written, l, 3, argv, argvlen);
+	if (rc == 0) {
+		l->snap_busy = true;
+		l->since_snap = 0;
+		sl_debug("writing snapshot of '%s' at %s (%zu bytes, %" PRIu64 " new records)",
+			 l->event, l->last_id, b.len, since);
+	}
+	sl_buf_release(&b);
+	return rc;
+}
+
+static void snapshot_load(evlog *l, const char *buf, size_t len)
+{
+	msgpack_unpacked u;
+	const msgpack_object *core_o;
+	const char *id;
+	size_t idn;
+	char err[200] = "";
+	int rc;
+
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, buf, len, NULL) != MSGPACK_UNPACK_SUCCESS ||
+	    u.data.type != MSGPACK_OBJECT_MAP ||
+	    slp_get_str(&u.data, "id", &id, &idn) != 0 || idn == 0 ||
+	    idn >= sizeof(l->last_id) || !(core_o = slp_get(&u.data, "core")) ||
+	    (core_o->type != MSGPACK_OBJECT_BIN && core_o->type != MSGPACK_OBJECT_STR)) {
+		sl_error("snapshot '%s' is malformed: replaying the whole log", l->k_snap);
+		goto out;
+	}
+	rc = core_snapshot_load(l->core, core_o->via.bin.ptr, core_o->via.bin.size, err,
+				sizeof(err));
+	if (rc < 0) {
+		sl_error("cannot load snapshot '%s': %s: replaying the whole log", l->k_snap,
+			 err[0] ? err : sl_strerror(rc));
+		goto out;
+	}
+	memcpy(l->last_id, id, idn);
+	l->last_id[idn] = '\0';
+	sl_info("loaded snapshot of '%s' at %s (%" PRIu64 " records)", l->event, l->last_id,
+		core_nrecords(l->core));
+out:
+	msgpack_unpacked_destroy(&u);
+}
+
+/* ---- the tail ------------------------------------------------------------ */
+
+static void on_retry(uv_timer_t *t)
+{
+	tail_next(t->data);
+}
+
+static void tail_retry_later(evlog *l)
+{
+	if (!l->closing)
+		uv_timer_start(&l->retry, on_retry, TAIL_RETRY_MS, 0);
+}
+
+static void on_snap_read(void *ctx, int err, const redisReply *rep)
+{
+	evlog *l = ctx;
+
+	l->tail_busy = false;
+	if (l->closing)
+		return;
+	if (err == SL_EUNAVAIL || err == SL_ETIMEOUT)
+		return; /* the next "up" starts over */
+	if (err) {
+		sl_error("cannot read snapshot '%s': %s: replaying the whole log", l->k_snap,
+			 rep ? rep->str : sl_strerror(err));
+	} else if (rep->type == REDIS_REPLY_STRING) {
+		snapshot_load(l, rep->str, rep->len);
+	}
+	l->snap_read = true;
+	tail_next(l);
+}
+
+static void apply_entry(evlog *l, const redisReply *e)
+{
+	const redisReply *id, *fv;
+	char err[256];
+	int rc;
+
+	if (e->type != REDIS_REPLY_ARRAY || e->elements < 2)
+		return;
+	id = e->element[0];
+	fv = e->element[1];
+	if (id->type != REDIS_REPLY_STRING || id->len >= sizeof(l->last_id))
+		return;
+	memcpy(l->last_id, id->str, id->len);
+	l->last_id[id->len] = '\0';
+	l->since_snap++;
+	if (fv->type != REDIS_REPLY_ARRAY)
+		return;
+	for (size_t i = 0; i + 1 < fv->elements; i += 2) {
+		const redisReply *f = fv->element[i], *v = fv->element[i + 1];
+		if (f->type != REDIS_REPLY_STRING || f->len != 1 || f->str[0] != 'm' ||
+		    v->type != REDIS_REPLY_STRING)
+			continue;
+		err[0] = '\0';
+		rc = core_apply(l->core, v->str, v->len, err, sizeof(err));
+		if (rc < 0)
+			sl_warn("log record %s of '%s' ignored: %s", l->last_id, l->event,
+				err[0] ? err : sl_strerror(rc));
+		return;
+	}
+	sl_warn("log record %s of '%s' has no field 'm'", l->last_id, l->event);
+}
+
+static void on_xread(void *ctx, int err, const redisReply *rep)
+{
+	evlog *l = ctx;
+	size_t n = 0;
+
+	l->tail_busy = false;
+	if (l->closing)
+		return;
+	if (err == SL_EUNAVAIL || err == SL_ETIMEOUT)
+		return;
+	if (err) {
+		sl_error("cannot read log '%s': %s", l->k_log, rep ? rep->str : sl_strerror(err));
+		tail_retry_later(l);
+		return;
+	}
+	/* nil on timeout; else [[key, [[id, [f, v, ...]], ...]]] */
+	if (rep->type == REDIS_REPLY_ARRAY && rep->elements >= 1) {
+		const redisReply *s = rep->element[0];
+		if (s->type == REDIS_REPLY_ARRAY && s->elements >= 2 &&
+		    s->element[1]->type == REDIS_REPLY_ARRAY) {
+			const redisReply *es = s->element[1];
+			n = es->elements;
+			for (size_t i = 0; i < es->elements; i++)
+				apply_entry(l, es->element[i]);
+		}
+	}
+	if (n < TAIL_COUNT && !l->caught_up) {
+		l->caught_up = true;
+		sl_info("caught up with log '%s' at %s (%" PRIu64 " records)", l->k_log,
+			l->last_id, core_nrecords(l->core));
+	}
+	if (l->snapshot_every && l->since_snap >= l->snapshot_every)
+		snapshot_write(l);
+	tail_next(l);
+}
+
+static void tail_next(evlog *l)
+{
+	int rc;
+
+	if (l->closing || l->tail_busy || !redis_up(l->t))
+		return;
+	if (!l->snap_read) {
+		const char *argv[] = {"GET", l->k_snap};
+		size_t argvlen[] = {3, strlen(l->k_snap)};
+		rc = redis_command(l->t, 0, on_snap_read, l, 2, argv, argvlen);
+	} else {
+		char block[16], count[16];
+		snprintf(block, sizeof(block), "%d", TAIL_BLOCK_MS);
+		snprintf(count, sizeof(count), "%d", TAIL_COUNT);
+		/* no BLOCK until caught up: an empty answer then means "at the end" */
+		const char *argv[8];
+		size_t argvlen[8];
+		int argc = 0;
+		argv[argc++] = "XREAD";
+		if (l->caught_up) {
+			argv[argc++] = "BLOCK";
+			argv[argc++] = block;
+		}
+		argv[argc++] = "COUNT";
+		argv[argc++] = count;
+		argv[argc++] = "STREAMS";
+		argv[argc++] = l->k_log;
+		argv[argc++] = l->last_id;
+		for (int i = 0; i < argc; i++)
+			argvlen[i] = strlen(argv[i]);
+		rc = redis_command(l->t, TAIL_BLOCK_MS + l->timeout_ms, on_xread, l, argc, argv,
+				   argvlen);
+	}
+	if (rc == 0)
+		l->tail_busy = true;
+	else if (rc != SL_EUNAVAIL)
+		tail_retry_later(l);
+}
+
+static void on_tail_state(void *ctx, bool up)
+{
+	evlog *l = ctx;
+
+	if (up)
+		tail_next(l);
+}
+
+/* ---- appends ------------------------------------------------------------- */
+
+static void on_script_loaded(void *ctx, int err, const redisReply *rep)
+{
+	evlog *l = ctx;
+
+	if (err)
+		sl_warn("cannot load the append script: %s",
+			err == SL_EIO && rep ? rep->str : sl_strerror(err));
+	else if (rep->type == REDIS_REPLY_STRING && strcmp(rep->str, l->sha) != 0)
+		sl_warn("append script sha %s differs from %s", rep->str, l->sha);
+}
+
+static void on_append_state(void *ctx, bool up)
+{
+	evlog *l = ctx;
+	const char *argv[] = {"SCRIPT", "LOAD", append_lua};
+	size_t argvlen[] = {6, 4, sizeof(append_lua) - 1};
+
+	/* scripts do not survive a Redis restart: load on every connect */
+	if (up)
+		redis_command(l->w, 0, on_script_loaded, l, 3, argv, argvlen);
+}
+
+static int append_send(struct append_op *op);
+
+static void append_done(struct append_op *op, int err, const char *id, bool dup, uint64_t wm)
+{
+	op->cb(op->ctx, err, id, dup, wm);
+	free(op->dev);
+	free(op->rec);
+	free(op);
+}
+
+static void on_appended(void *ctx, int err, const redisReply *rep)
+{
+	struct append_op *op = ctx;
+	const redisReply *a, *b;
+
+	if (err == SL_EIO && rep && !op->retried && strncmp(rep->str, "NOSCRIPT", 8) == 0) {
+		op->retried = true;
+		if (append_send(op) == 0)
+			return;
+		err = SL_EUNAVAIL;
+	}
+	if (err) {
+		if (err == SL_EIO)
+			sl_warn("append to '%s' failed: %s", op->l->k_log, rep->str);
+		append_done(op, err, NULL, false, 0);
+		return;
+	}
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+	    (a = rep->element[0])->type != REDIS_REPLY_STRING ||
+	    (b = rep->element[1])->type != REDIS_REPLY_STRING) {
+		sl_warn("append to '%s': unexpected reply", op->l->k_log);
+		append_done(op, SL_EIO, NULL, false, 0);
+		return;
+	}
+	if (strcmp(a->str, "dup") == 0)
+		append_done(op, 0, NULL, true, strtoull(b->str, NULL, 10));
+	else
+		append_done(op, 0, b->str, false, 0);
+}
+
+/* EVALSHA, or EVAL after a NOSCRIPT (which also caches the script again). */
+static int append_send(struct append_op *op)
+{
+	evlog *l = op->l;
+	const char *argv[8];
+	size_t argvlen[8];
+
+	argv[0] = op->retried ? "EVAL" : "EVALSHA";
+	argv[1] = op->retried ? append_lua : l->sha;
+	argv[2] = "2";
+	argv[3] = l->k_log;
+	argv[4] = l->k_dev;
+	argv[5] = op->dev;
+	argv[6] = op->last;
+	argv[7] = op->rec;
+	argvlen[0] = strlen(argv[0]);
+	argvlen[1] = op->retried ? sizeof(append_lua) - 1 : 40;
+	argvlen[2] = 1;
+	argvlen[3] = strlen(l->k_log);
+	argvlen[4] = strlen(l->k_dev);
+	argvlen[5] = op->dev_len;
+	argvlen[6] = strlen(op->last);
+	argvlen[7] = op->len;
+	return redis_command(l->w, 0, on_appended, op, 8, argv, argvlen);
+}
+
+int evlog_append(evlog *l, const char *dev, size_t dev_len, uint64_t last, const char *rec,
+		 size_t len, evlog_append_fn cb, void *ctx)
+{
+	struct append_op *op;
+	int rc;
+
+	if (l->closing)
+		return SL_EUNAVAIL;
+	op = sl_calloc(1, sizeof(*op));
+	op->l = l;
+	op->cb = cb;
+	op->ctx = ctx;
+	op->dev = sl_strndup(dev ? dev : "", dev ? dev_len : 0);
+	op->dev_len = dev ? dev_len : 0;
+	snprintf(op->last, sizeof(op->last), "%" PRIu64, last);
+	op->rec = sl_malloc(len ? len : 1);
+	memcpy(op->rec, rec, len);
+	op->len = len;
+	rc = append_send(op);
+	if (rc < 0) {
+		free(op->dev);
+		free(op->rec);
+		free(op);
+	}
+	return rc;
+}
+
+/* ---- tokens -------------------------------------------------------------- */
+
+struct tok_op {
+	evlog_get_fn get;
+	evlog_done_fn done;
+	void *ctx;
+	bool del;
+};
+
+static void on_tok(void *ctx, int err, const redisReply *rep)
+{
+	struct tok_op *op = ctx;
+
+	if (!err && op->get) {
+		if (rep->type == REDIS_REPLY_STRING)
+			op->get(op->ctx, 0, rep->str, rep->len);
+		else
+			op->get(op->ctx, SL_ENOENT, NULL, 0);
+	} else if (!err && op->done) {
+		if (op->del && rep->type == REDIS_REPLY_INTEGER && rep->integer == 0)
+			err = SL_ENOENT;
+		op->done(op->ctx, err);
+	} else if (op->get) {
+		op->get(op->ctx, err, NULL, 0);
+	} else {
+		op->done(op->ctx, err);
+	}
+	free(op);
+}
+
+static int tok_cmd(evlog *l, struct tok_op *op, int argc, const char **argv)
+{
+	size_t argvlen[4];
+	int rc;
+
+	for (int i = 0; i < argc; i++)
+		argvlen[i] = strlen(argv[i]);
+	rc = redis_command(l->w, 0, on_tok, op, argc, argv, argvlen);
+	if (rc < 0)
+		free(op);
+	return rc;
+}
+
+int evlog_token_get(evlog *l, const char *hash, evlog_get_fn cb, void *ctx)
+{
+	struct tok_op *op = sl_calloc(1, sizeof(*op));
+	const char *argv[] = {"HGET", l->k_tok, hash};
+
+	op->get = cb;
+	op->ctx = ctx;
+	return tok_cmd(l, op, 3, argv);
+}
+
+int evlog_token_put(evlog *l, const char *hash, const char *val, size_t len,
+		    evlog_done_fn cb, void *ctx)
+{
+	struct tok_op *op = sl_calloc(1, sizeof(*op));
+	const char *argv[] = {"HSET", l->k_tok, hash, val};
+	size_t argvlen[] = {4, strlen(l->k_tok), strlen(hash), len};
+	int rc;
+
+	op->done = cb;
+	op->ctx = ctx;
+	rc = redis_command(l->w, 0, on_tok, op, 4, argv, argvlen);
+	if (rc < 0)
+		free(op);
+	return rc;
+}
+
+int evlog_token_del(evlog *l, const char *hash, evlog_done_fn cb, void *ctx)
+{
+	struct tok_op *op = sl_calloc(1, sizeof(*op));
+	const char *argv[] = {"HDEL", l->k_tok, hash};
+
+	op->done = cb;
+	op->del = true;
+	op->ctx = ctx;
+	return tok_cmd(l, op, 3, argv);
+}
+
+/* ---- lifecycle ----------------------------------------------------------- */
+
+evlog *evlog_new(uv_loop_t *loop, const struct evlog_opts *o, core *c)
+{
+	evlog *l = sl_calloc(1, sizeof(*l));
+	struct redis_opts ro = {0};
+
+	l->loop = loop;
+	l->core = c;
+	l->event = sl_strdup(o->event);
+	l->k_log = key(o->event, "log");
+	l->k_dev = key(o->event, "dev");
+	l->k_snap = key(o->event, "snap");
+	l->k_tok = key(o->event, "tok");
+	l->timeout_ms = o->timeout_ms ? o->timeout_ms : 2000;
+	l->snapshot_every = o->snapshot_every;
+	sha1_hex(append_lua, sizeof(append_lua) - 1, l->sha);
+	strcpy(l->last_id, "0-0");
+
+	ro.host = o->host;
+	ro.port = o->port;
+	ro.connect_timeout_ms = l->timeout_ms;
+	ro.command_timeout_ms = l->timeout_ms;
+	ro.max_pending = o->max_pending ? o->max_pending : 10000;
+	ro.name = "append";
+	l->w = redis_new(loop, &ro, on_append_state, l);
+	ro.name = "tail";
+	ro.max_pending = 4;
+	l->t = redis_new(loop, &ro, on_tail_state, l);
+	uv_timer_init(loop, &l->retry);
+	l->retry.data = l;
+	return l;
+}
+
+void evlog_start(evlog *l)
+{
+	redis_start(l->w);
+	redis_start(l->t);
+}
+
+bool evlog_up(const evlog *l)
+{
+	return redis_up(l->w);
+}
+
+bool evlog_caught_up(const evlog *l)
+{
+	return l->caught_up;
+}
+
+const char *evlog_last_id(const evlog *l)
+{
+	return l->last_id;
+}
+
+const char *evlog_event(const evlog *l)
+{
+	return l->event;
+}
+
+static void on_part_closed(void *ctx)
+{
+	evlog *l = ctx;
+
+	if (--l->open == 0 && l->on_closed)
+		l->on_closed(l->closed_ctx);
+}
+
+static void on_retry_closed(uv_handle_t *h)
+{
+	on_part_closed(h->data);
+}
+
+static void close_conns(evlog *l)
+{
+	if (l->open)
+		return; /* already closing the parts */
+	l->open = 3;
+	redis_close(l->w, on_part_closed, l);
+	redis_close(l->t, on_part_closed, l);
+	uv_close((uv_handle_t *)&l->retry, on_retry_closed);
+}
+
+void evlog_close(evlog *l, void (*on_closed)(void *ctx), void *ctx)
+{
+	if (l->closing)
+		return;
+	l->closing = true;
+	l->on_closed = on_closed;
+	l->closed_ctx = ctx;
+	uv_timer_stop(&l->retry);
+	if (l->snap_busy)
+		return; /* on_snap_written closes */
+	if (l->since_snap > 0 && snapshot_write(l) == 0)
+		return;
+	close_conns(l);
+}
+
+void evlog_free(evlog *l)
+{
+	if (!l)
+		return;
+	redis_free(l->w);
+	redis_free(l->t);
+	free(l->event);
+	free(l->k_log);
+	free(l->k_dev);
+	free(l->k_snap);
+	free(l->k_tok);
+	free(l);
+}

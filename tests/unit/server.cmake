@@ -1,0 +1,12 @@
+# Unit tests of the server's adapters (server/store): the Redis connection
+# object on a real loop.  Links redis.c with slproto, hiredis and libuv only;
+# the test starts its own redis-server on a free port (skipped without one).
+if(TARGET slproto)
+  add_executable(test_redis ${CMAKE_CURRENT_LIST_DIR}/test_redis.c
+    ${CMAKE_SOURCE_DIR}/server/store/redis.c)
+  target_include_directories(test_redis PRIVATE ${CMAKE_CURRENT_LIST_DIR}
+    ${CMAKE_SOURCE_DIR}/server)
+  target_link_libraries(test_redis PRIVATE slproto PkgConfig::HIREDIS PkgConfig::LIBUV)
+  add_test(NAME unit_redis COMMAND test_redis)
+  set_tests_properties(unit_redis PROPERTIES LABELS unit TIMEOUT 60)
+endif()

@@ -1,0 +1,225 @@
+/*
+ * test_redis.c: the Redis connection object (server/store/redis.c) on a
+ * real loop.  Links redis.c + slproto + hiredis + libuv only.
+ *
+ * What it proves: the backoff schedule; a refused connection never comes up
+ * and closes cleanly; against a real redis-server (started here on a free
+ * port, skipped when the binary is missing): replies arrive, the pending cap
+ * gives SL_EFULL, a killed server fails every pending command exactly once
+ * with SL_EUNAVAIL and the object reconnects when the server is back, a
+ * stopped server gives SL_ETIMEOUT.  Every test ends by closing the object
+ * and proving the loop closes with no handle left (uv_loop_close == 0).
+ */
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sl.h"
+#include "store/redis.h"
+#include "t.h"
+
+#define REDIS_BIN "/usr/bin/redis-server"
+
+struct ctx {
+	uv_loop_t loop;
+	uv_timer_t timer;
+	redis *r;
+	int ups, downs, closed;
+	int replies, errs[64], nerr;
+};
+
+static void on_state(void *p, bool up)
+{
+	struct ctx *c = p;
+
+	if (up)
+		c->ups++;
+	else
+		c->downs++;
+}
+
+static void on_closed(void *p)
+{
+	((struct ctx *)p)->closed++;
+}
+
+static void on_reply(void *p, int err, const redisReply *rep)
+{
+	struct ctx *c = p;
+
+	c->replies++;
+	if (c->nerr < 64)
+		c->errs[c->nerr++] = err;
+	if (!err)
+		ASSERT(rep != NULL);
+}
+
+static void stop_loop(uv_timer_t *t)
+{
+	uv_stop(t->loop);
+}
+
+/* Run the loop for ms, or until cond holds (checked every 10 ms). */
+static void run_until(struct ctx *c, int ms, int *watch, int want)
+{
+	for (int i = 0; i < ms / 10 && (!watch || *watch < want); i++) {
+		uv_timer_start(&c->timer, stop_loop, 10, 0);
+		uv_run(&c->loop, UV_RUN_DEFAULT);
+	}
+}
+
+static void setup(struct ctx *c, int port, uint32_t timeout_ms, size_t max_pending)
+{
+	struct redis_opts o = {.name = "test",
+			       .host = "127.0.0.1",
+			       .port = port,
+			       .connect_timeout_ms = timeout_ms,
+			       .command_timeout_ms = timeout_ms,
+			       .max_pending = max_pending};
+
+	memset(c, 0, sizeof(*c));
+	uv_loop_init(&c->loop);
+	uv_timer_init(&c->loop, &c->timer);
+	c->r = redis_new(&c->loop, &o, on_state, c);
+	redis_start(c->r);
+}
+
+static void teardown(struct ctx *c)
+{
+	redis_close(c->r, on_closed, c);
+	uv_close((uv_handle_t *)&c->timer, NULL);
+	uv_run(&c->loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(c->closed, 1);
+	ASSERT_EQ(redis_pending(c->r), 0);
+	redis_free(c->r);
+	ASSERT_EQ(uv_loop_close(&c->loop), 0);
+}
+
+static int free_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	bind(fd, (struct sockaddr *)&a, sizeof(a));
+	getsockname(fd, (struct sockaddr *)&a, &len);
+	port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+static pid_t start_redis(int port)
+{
+	char p[16];
+	pid_t pid;
+
+	snprintf(p, sizeof(p), "%d", port);
+	pid = fork();
+	if (pid == 0) {
+		freopen("/dev/null", "w", stdout);
+		execl(REDIS_BIN, REDIS_BIN, "--port", p, "--save", "", "--appendonly", "no",
+		      "--bind", "127.0.0.1", (char *)NULL);
+		_exit(127);
+	}
+	usleep(300 * 1000);
+	return pid;
+}
+
+static void kill_redis(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static int command(struct ctx *c, const char *a0, const char *a1)
+{
+	const char *argv[] = {a0, a1};
+	size_t len[] = {strlen(a0), a1 ? strlen(a1) : 0};
+
+	return redis_command(c->r, 0, on_reply, c, a1 ? 2 : 1, argv, len);
+}
+
+/* ---- tests --------------------------------------------------------------- */
+
+static void backoff(void)
+{
+	ASSERT_EQ(redis_backoff_ms(0), 100);
+	ASSERT_EQ(redis_backoff_ms(1), 200);
+	ASSERT_EQ(redis_backoff_ms(5), 3200);
+	ASSERT_EQ(redis_backoff_ms(6), 5000);
+	ASSERT_EQ(redis_backoff_ms(1000), 5000);
+}
+
+static void refused(void)
+{
+	struct ctx c;
+
+	setup(&c, free_port(), 200, 10);
+	run_until(&c, 400, NULL, 0);
+	ASSERT_EQ(c.ups, 0);
+	ASSERT(!redis_up(c.r));
+	ASSERT_EQ(command(&c, "PING", NULL), SL_EUNAVAIL);
+	ASSERT_EQ(c.replies, 0);
+	teardown(&c);
+}
+
+static void live(void)
+{
+	struct ctx c;
+	int port = free_port();
+	pid_t pid;
+
+	if (access(REDIS_BIN, X_OK) != 0) {
+		fprintf(stderr, "skipped: no %s\n", REDIS_BIN);
+		return;
+	}
+	pid = start_redis(port);
+	setup(&c, port, 500, 3);
+	run_until(&c, 2000, &c.ups, 1);
+	ASSERT_EQ(c.ups, 1);
+	ASSERT_EQ(command(&c, "SET", "k"), 0); /* wrong arity: an error reply */
+	ASSERT_EQ(command(&c, "PING", NULL), 0);
+	run_until(&c, 1000, &c.replies, 2);
+	ASSERT_EQ(c.replies, 2);
+	ASSERT_EQ(c.errs[0], SL_EIO);
+	ASSERT_EQ(c.errs[1], 0);
+
+	/* the cap, then a killed server fails each pending command once */
+	c.replies = c.nerr = 0;
+	kill(pid, SIGSTOP); /* nothing is answered from now on */
+	ASSERT_EQ(command(&c, "PING", NULL), 0);
+	ASSERT_EQ(command(&c, "PING", NULL), 0);
+	ASSERT_EQ(command(&c, "PING", NULL), 0);
+	ASSERT_EQ(command(&c, "PING", NULL), SL_EFULL);
+	ASSERT_EQ(redis_pending(c.r), 3);
+	kill_redis(pid);
+	run_until(&c, 1000, &c.downs, 1);
+	ASSERT_EQ(c.downs, 1);
+	ASSERT_EQ(c.replies, 3);
+	for (int i = 0; i < c.nerr; i++)
+		ASSERT_EQ(c.errs[i], SL_EUNAVAIL);
+	ASSERT_EQ(redis_pending(c.r), 0);
+	ASSERT_EQ(command(&c, "PING", NULL), SL_EUNAVAIL);
+
+	/* back: it reconnects by itself */
+	pid = start_redis(port);
+	run_until(&c, 6000, &c.ups, 2);
+	ASSERT_EQ(c.ups, 2);
+
+	/* a stopped server: the command times out and the connection drops */
+	c.replies = c.nerr = 0;
+	kill(pid, SIGSTOP);
+	ASSERT_EQ(command(&c, "PING", NULL), 0);
+	run_until(&c, 2000, &c.replies, 1);
+	ASSERT_EQ(c.replies, 1);
+	ASSERT_EQ(c.errs[0], SL_ETIMEOUT);
+	ASSERT(!redis_up(c.r) || c.ups == 3);
+	kill(pid, SIGCONT);
+	teardown(&c);
+	kill_redis(pid);
+}
+
+#define TESTS(X) X(backoff) X(refused) X(live)
+T_MAIN()
