@@ -1,0 +1,94 @@
+/*
+ * config.h: the event configuration (PROTOCOL.md, "Event configuration"):
+ * races with their kind, waves, ordered timing points with read rules, and
+ * categories as predicates over participant fields.
+ *
+ * cfg_parse() validates a whole config map and builds a cfg, or fails with
+ * a sentence naming the path ("races[0].points[2].role: expected start,
+ * split or finish") and leaves nothing allocated.  Defaults are filled in by
+ * the parser, so the rest of the core never looks at "absent".
+ *
+ * Ownership: a cfg owns all its strings and arrays; cfg_release() frees
+ * them.  Lookups borrow.
+ */
+#ifndef SL_CONFIG_H
+#define SL_CONFIG_H
+
+#include <msgpack.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+enum race_kind { RACE_MASS, RACE_TRIAL, RACE_LANES };
+enum race_ranking { RANK_NET, RANK_GUN };
+enum pt_role { PT_START, PT_SPLIT, PT_FINISH };
+enum pt_rule { RULE_FIRST, RULE_LAST };
+enum sex { SEX_NONE = -1, SEX_M = 0, SEX_F = 1, SEX_X = 2 };
+#define NSEX 3
+#define NO_TIME INT64_MIN
+/* At most this many races, waves per race, points per race, categories. */
+#define CFG_MAX_ITEMS 1000
+
+struct cfg_point {
+	char *id, *name;
+	double distance_m;
+	int role; /* enum pt_role */
+	int rule; /* enum pt_rule */
+	int64_t window_ms; /* -1: no upper bound */
+	int64_t min_ms;    /* after the athlete's own start (0 for the start) */
+	int64_t dedupe_ms;
+};
+
+struct cfg_wave {
+	char *id;
+	int64_t t0; /* NO_TIME until a start is known */
+	bool has_bibs;
+	int64_t bib_lo, bib_hi;
+};
+
+struct cfg_cat {
+	char *id, *name;
+	int sex;              /* SEX_NONE: any */
+	int age_min, age_max; /* -1: no bound */
+	char *field, *equals; /* both or neither */
+};
+
+struct cfg_race {
+	char *id, *name;
+	int kind;    /* enum race_kind */
+	int ranking; /* enum race_ranking */
+	double distance_m;
+	int64_t precision_ms;
+	struct cfg_wave *waves;
+	size_t nwaves;
+	struct cfg_point *points;
+	size_t npoints;
+	struct cfg_cat *cats;
+	size_t ncats;
+	int start_pt;  /* index of the start point, or -1 */
+	int finish_pt; /* index of the finish point (always one) */
+};
+
+struct cfg {
+	char *event, *name;
+	int64_t date_ms; /* midnight UTC of race day */
+	int date_y, date_m, date_d;
+	struct cfg_race *races;
+	size_t nraces;
+};
+
+/* Parse and validate; 0 or SL_EINVAL with err.  *out is zeroed on error. */
+int cfg_parse(const msgpack_object *map, struct cfg *out, char *err, size_t errlen);
+void cfg_release(struct cfg *c);
+
+/* Index or -1. */
+int cfg_race_find(const struct cfg *c, const char *id, size_t n);
+int cfg_wave_find(const struct cfg_race *r, const char *id, size_t n);
+int cfg_point_find(const struct cfg_race *r, const char *id, size_t n);
+int cfg_cat_find(const struct cfg_race *r, const char *id, size_t n);
+/* The wave whose bibs range holds bib, else the first wave; -1 if none. */
+int cfg_wave_for_bib(const struct cfg_race *r, const char *bib);
+
+const char *cfg_sex_name(int sex); /* "M", "F", "X" or NULL */
+int cfg_sex_parse(const char *s, size_t n); /* SEX_* or -2 when invalid */
+
+#endif

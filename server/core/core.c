@@ -1,0 +1,1226 @@
+/*
+ * core.c: folding log records into the event state, and results from it.
+ *
+ * A record is decoded, validated as a whole, and only then applied, so an
+ * error changes nothing.  Applying stores facts (config, entries, reads,
+ * watermarks, wave starts) and queues the participants they touch; at the
+ * end of the record each queued participant is recomputed once:
+ *
+ *   start  = the point's rule (default last) over reads in [T0, T0+window];
+ *            none -> T0 (no start read)
+ *   point  = the rule (default first) over reads in
+ *            [max(T0, start + min), + window]
+ *   rfid reads win at a point; handheld/manual/backup reads count only when
+ *   no rfid read qualifies there.
+ *
+ * When a recomputed result differs, the participant leaves the ranking
+ * trees under its old key and enters under the new one (O(log n) each), and
+ * joins the change set.  A new config or a wave start recomputes all it
+ * touches and sets chg_all so views send fresh snapshots.
+ *
+ * Device watermarks live here too: a read whose seq is at or below its
+ * device's watermark was folded before and is skipped, so overlapping
+ * batches count each read once, whatever the store did.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+
+#include "core_int.h"
+#include "cval.h"
+#include "slp.h"
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static int64_t floordiv(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+const char *core__status_name(int st)
+{
+	static const char *names[] = {"registered", "started", "on_course", "finished",
+				      "dnf",        "dns",     "dsq"};
+	return st >= 0 && st <= ST_DSQ ? names[st] : "registered";
+}
+
+/*
+ * A numeric bib's value + 1, or 0 for other bibs (and numbers of more than
+ * 18 digits).  Bibs with different non-zero keys are in entry_bib_cmp()
+ * order by key alone; anything else needs the full comparison.
+ */
+static uint64_t bib_key(const char *b)
+{
+	uint64_t v = 0;
+	size_t n = 0;
+	if (!*b)
+		return 0;
+	while (*b == '0' && b[1])
+		b++;
+	for (; b[n]; n++) {
+		if (b[n] < '0' || b[n] > '9' || n >= 18)
+			return 0;
+		v = v * 10 + (uint64_t)(b[n] - '0');
+	}
+	return v + 1;
+}
+
+/* The tree key part c: numeric bibs by value, then all others. */
+static uint64_t tie_key(const struct part *p)
+{
+	return p->bibkey ? p->bibkey : UINT64_MAX;
+}
+
+int core__tie(const void *ctx, uint32_t x, uint32_t y)
+{
+	const core *c = ctx;
+	uint64_t kx = c->parts[x].bibkey, ky = c->parts[y].bibkey;
+	if (kx && ky && kx != ky)
+		return kx < ky ? -1 : 1;
+	int r = entry_bib_cmp(c->parts[x].e.bib, c->parts[y].e.bib);
+	if (r)
+		return r;
+	return x < y ? -1 : x > y;
+}
+
+size_t core__place(const struct part *p, const ost *t)
+{
+	return p->ranked ? 1 + ost_count_less_a(t, p->rk_a) : 0;
+}
+
+static void mark_chg(core *c, uint32_t pi)
+{
+	struct part *p = &c->parts[pi];
+	if (p->chg)
+		return;
+	p->chg = true;
+	SL_GROW(c->chg, c->cchg, c->nchg + 1);
+	c->chg[c->nchg++] = pi;
+}
+
+static void mark_uchg(core *c, uint32_t ci)
+{
+	if (c->codes[ci].uchg)
+		return;
+	c->codes[ci].uchg = true;
+	SL_GROW(c->uchg, c->cuchg, c->nuchg + 1);
+	c->uchg[c->nuchg++] = ci;
+}
+
+static void fold_read(core *c, uint32_t pi, const struct rd *x);
+
+static void queue(core *c, uint32_t pi)
+{
+	struct part *p = &c->parts[pi];
+	if (p->dirty == c->epoch)
+		return;
+	p->dirty = c->epoch;
+	SL_GROW(c->dirty, c->cdirty, c->ndirty + 1);
+	c->dirty[c->ndirty++] = pi;
+}
+
+static void set_status(core *c, struct part *p, int st)
+{
+	bool was_started = p->status >= ST_STARTED && p->status <= ST_FINISHED;
+	bool now_started = st >= ST_STARTED && st <= ST_FINISHED;
+	c->nstarted += (uint32_t)now_started - (uint32_t)was_started;
+	c->nfinished += (uint32_t)(st == ST_FINISHED) - (uint32_t)(p->status == ST_FINISHED);
+	p->status = st;
+}
+
+/* ---- race state: trees, point maps, effective T0 ---------------------- */
+
+static int64_t eff_t0(const core *c, const struct cfg_race *r, const struct cfg_wave *w)
+{
+	for (size_t i = 0; i < c->novr; i++)
+		if (!strcmp(c->ovr[i].race, r->id) && !strcmp(c->ovr[i].wave, w->id))
+			return c->ovr[i].t0;
+	return w->t0;
+}
+
+static void rs_free(core *c)
+{
+	if (!c->rs)
+		return;
+	for (size_t i = 0; i < c->cfg.nraces; i++) {
+		struct race_state *rs = &c->rs[i];
+		free(rs->ptmap);
+		free(rs->t0);
+		ost_release(&rs->overall);
+		ost_release(&rs->fin);
+		for (int s = 0; s < NSEX; s++)
+			ost_release(&rs->sex[s]);
+		for (size_t k = 0; k < c->cfg.races[i].ncats; k++)
+			ost_release(&rs->cat[k]);
+		free(rs->cat);
+		free(rs->n_cat);
+		free(rs->by_bib);
+	}
+	free(c->rs);
+	c->rs = NULL;
+}
+
+static void rs_build(core *c)
+{
+	c->rs = sl_calloc(c->cfg.nraces, sizeof(*c->rs));
+	for (size_t i = 0; i < c->cfg.nraces; i++) {
+		const struct cfg_race *r = &c->cfg.races[i];
+		struct race_state *rs = &c->rs[i];
+		rs->nptmap = c->ngpts;
+		rs->ptmap = sl_malloc((c->ngpts ? c->ngpts : 1) * sizeof(*rs->ptmap));
+		for (size_t g = 0; g < c->ngpts; g++)
+			rs->ptmap[g] = (int16_t)cfg_point_find(r, c->gpts[g], strlen(c->gpts[g]));
+		rs->t0 = sl_malloc((r->nwaves ? r->nwaves : 1) * sizeof(*rs->t0));
+		for (size_t w = 0; w < r->nwaves; w++)
+			rs->t0[w] = eff_t0(c, r, &r->waves[w]);
+		ost_init(&rs->overall, core__tie, c);
+		ost_init(&rs->fin, core__tie, c);
+		for (int s = 0; s < NSEX; s++)
+			ost_init(&rs->sex[s], core__tie, c);
+		rs->cat = sl_calloc(r->ncats ? r->ncats : 1, sizeof(*rs->cat));
+		rs->n_cat = sl_calloc(r->ncats ? r->ncats : 1, sizeof(*rs->n_cat));
+		for (size_t k = 0; k < r->ncats; k++)
+			ost_init(&rs->cat[k], core__tie, c);
+	}
+}
+
+/* ---- interning: codes, point ids, devices ----------------------------- */
+
+static char ns_pfx(int ns)
+{
+	return ns == NS_BIB ? 'b' : 'c';
+}
+
+static uint32_t code_upsert_h(core *c, int ns, const char *s, size_t n, uint64_t h)
+{
+	bool added;
+	char kb[72];
+	const char *key = kb;
+	if (n + 1 <= sizeof(kb)) {
+		kb[0] = ns_pfx(ns);
+		memcpy(kb + 1, s, n);
+	} else {
+		sl_buf_reset(&c->key);
+		sl_buf_addc(&c->key, ns_pfx(ns));
+		sl_buf_add(&c->key, s, n);
+		key = c->key.data;
+	}
+	uint32_t ci = *hmap_upsert_h(&c->codemap, key, n + 1, h, (uint32_t)c->ncodes, &added);
+	if (added) {
+		SL_GROW(c->codes, c->ccodes, c->ncodes + 1);
+		c->codes[c->ncodes++] = (struct code){
+			.s = sl_strndup(s, n),
+			.len = (uint32_t)n,
+			.ns = (uint8_t)ns,
+			.pidx = NONE32,
+			.head = NONE32,
+		};
+	}
+	return ci;
+}
+
+uint32_t core__code_upsert(core *c, int ns, const char *s, size_t n)
+{
+	return code_upsert_h(c, ns, s, n, hmap_hash_pfx(ns_pfx(ns), s, n));
+}
+
+static bool code_find(const core *c, int ns, const char *s, size_t n, uint32_t *ci)
+{
+	char kb[80];
+	if (n + 1 > sizeof(kb))
+		return false; /* longer than any valid code */
+	kb[0] = ns == NS_BIB ? 'b' : 'c';
+	memcpy(kb + 1, s, n);
+	return hmap_get(&c->codemap, kb, n + 1, ci);
+}
+
+uint32_t core__gpt_intern(core *c, const char *s, size_t n)
+{
+	bool added;
+	uint32_t g = *hmap_upsert(&c->gptmap, s, n, (uint32_t)c->ngpts, &added);
+	if (!added)
+		return g;
+	SL_GROW(c->gpts, c->cgpts, c->ngpts + 1);
+	c->gpts[c->ngpts++] = sl_strndup(s, n);
+	if (c->has_cfg) {
+		for (size_t i = 0; i < c->cfg.nraces; i++) {
+			struct race_state *rs = &c->rs[i];
+			rs->ptmap = sl_realloc(rs->ptmap, c->ngpts * sizeof(*rs->ptmap));
+			rs->ptmap[g] = (int16_t)cfg_point_find(&c->cfg.races[i], s, n);
+			rs->nptmap = c->ngpts;
+		}
+	}
+	return g;
+}
+
+void core__set_dev(core *c, const char *id, size_t n, uint64_t seq)
+{
+	bool added;
+	uint32_t di = *hmap_upsert(&c->devmap, id, n, (uint32_t)c->ndevs, &added);
+	if (added) {
+		SL_GROW(c->devs, c->cdevs, c->ndevs + 1);
+		c->devs[c->ndevs++] = (struct dev){sl_strndup(id, n), 0};
+	}
+	c->devs[di].seq = seq;
+}
+
+void core__add_read(core *c, uint32_t ci, uint32_t gpt, int64_t t, int kind)
+{
+	SL_GROW(c->reads, c->creads, c->nreads + 1);
+	uint32_t ri = (uint32_t)c->nreads++;
+	struct code *k = &c->codes[ci];
+	/* newest first: linking needs no visit to the previous read */
+	c->reads[ri] = (struct rd){t, k->head, ci, gpt, (uint8_t)kind};
+	k->head = ri;
+	if (k->nreads == 0 || t < k->first)
+		k->first = t;
+	k->nreads++;
+	if (k->pidx != NONE32) {
+		fold_read(c, k->pidx, &c->reads[ri]);
+	} else {
+		if (k->nreads == 1)
+			c->nunknown++;
+		mark_uchg(c, ci);
+	}
+}
+
+/* ---- results ------------------------------------------------------------ */
+
+static void unrank(core *c, struct part *p, uint32_t pi)
+{
+	if (p->race < 0 || !c->rs)
+		return;
+	struct race_state *rs = &c->rs[p->race];
+	uint64_t tk = tie_key(p);
+	if (p->ranked) {
+		ost_remove(&rs->overall, p->rk_a, p->rk_b, tk, pi);
+		if (p->e.sex >= 0)
+			ost_remove(&rs->sex[p->e.sex], p->rk_a, p->rk_b, tk, pi);
+		for (uint16_t k = 0; k < p->ncats; k++)
+			ost_remove(&rs->cat[p->cats[k]], p->rk_a, p->rk_b, tk, pi);
+		p->ranked = false;
+	}
+	if (p->fin) {
+		ost_remove(&rs->fin, p->fin_t, p->fin_t, tk, pi);
+		p->fin = false;
+	}
+}
+
+static void rank(core *c, struct part *p, uint32_t pi)
+{
+	const struct cfg_race *r = &c->cfg.races[p->race];
+	struct race_state *rs = &c->rs[p->race];
+	uint64_t tk = tie_key(p);
+	if (p->status != ST_FINISHED)
+		return;
+	p->fin = true;
+	p->fin_t = p->cross[r->finish_pt];
+	ost_insert(&rs->fin, p->fin_t, p->fin_t, tk, pi);
+	int64_t t;
+	if (r->ranking == RANK_GUN) {
+		if (p->t0 == NO_TIME)
+			return;
+		t = p->fin_t - p->t0;
+	} else {
+		t = p->fin_t - p->start;
+	}
+	p->ranked = true;
+	p->rk_b = t;
+	p->rk_a = floordiv(t, r->precision_ms) * r->precision_ms;
+	ost_insert(&rs->overall, p->rk_a, p->rk_b, tk, pi);
+	if (p->e.sex >= 0)
+		ost_insert(&rs->sex[p->e.sex], p->rk_a, p->rk_b, tk, pi);
+	for (uint16_t k = 0; k < p->ncats; k++)
+		ost_insert(&rs->cat[p->cats[k]], p->rk_a, p->rk_b, tk, pi);
+}
+
+/* Pick under rule among gathered reads of point j in [lo, hi]; rfid first. */
+static void consider(int64_t *best, int rule, int64_t t, int kind)
+{
+	int cls = kind != SLP_KIND_RFID;
+	if (best[cls] == NO_TIME || (rule == RULE_FIRST ? t < best[cls] : t > best[cls]))
+		best[cls] = t;
+}
+
+/* Status and furthest point from the crossings. */
+static void derive(core *c, struct part *p, const struct cfg_race *r)
+{
+	int st = ST_REGISTERED;
+	p->last = -1;
+	for (size_t j = 0; j < r->npoints; j++) {
+		if (p->cross[j] == NO_TIME)
+			continue;
+		p->last = (int)j;
+		if ((int)j == r->finish_pt)
+			st = ST_FINISHED;
+		else if ((int)j != r->start_pt && st < ST_ON_COURSE)
+			st = ST_ON_COURSE;
+		else if (st < ST_STARTED)
+			st = ST_STARTED;
+	}
+	set_status(c, p, st);
+}
+
+/* The window [*lo, *hi] of point j, for an athlete started at start. */
+static void bounds(const struct cfg_race *r, int j, int64_t t0, int64_t start, int64_t *lo,
+		   int64_t *hi)
+{
+	const struct cfg_point *pt = &r->points[j];
+	if (j == r->start_pt) {
+		*lo = t0 != NO_TIME ? t0 : INT64_MIN;
+		*hi = (t0 != NO_TIME && pt->window_ms >= 0) ? t0 + pt->window_ms : INT64_MAX;
+		return;
+	}
+	*lo = start + pt->min_ms;
+	if (t0 != NO_TIME && *lo < t0)
+		*lo = t0;
+	*hi = pt->window_ms >= 0 ? *lo + pt->window_ms : INT64_MAX;
+}
+
+/*
+ * Full recompute from every read of the participant.  Needed when the start
+ * crossing, T0, the config or the participant's codes change; a read at a
+ * split or finish is folded in incrementally by fold_read().
+ */
+static void recompute(core *c, uint32_t pi, bool force)
+{
+	struct part *p = &c->parts[pi];
+	if (p->race < 0) {
+		if (force) {
+			set_status(c, p, ST_REGISTERED);
+			p->start = p->t0 = NO_TIME;
+			p->last = -1;
+			mark_chg(c, pi);
+		}
+		return;
+	}
+	const struct cfg_race *r = &c->cfg.races[p->race];
+	const struct race_state *rs = &c->rs[p->race];
+	size_t np = r->npoints, ng = 0;
+	int64_t t0 = p->wave >= 0 ? rs->t0[p->wave] : NO_TIME;
+	int64_t lo, hi;
+
+	for (int k = 0; k < PART_NCODES; k++) {
+		uint32_t ci = p->code[k];
+		if (ci == NONE32)
+			continue;
+		for (uint32_t ri = c->codes[ci].head; ri != NONE32; ri = c->reads[ri].next) {
+			const struct rd *x = &c->reads[ri];
+			int j = x->gpt < rs->nptmap ? rs->ptmap[x->gpt] : -1;
+			if (j < 0)
+				continue;
+			if (ng == c->cg)
+				SL_GROW(c->g, c->cg, ng + 1);
+			c->g[ng++] = (struct gath){x->t, (int16_t)j, x->kind};
+		}
+	}
+	SL_GROW(c->sc, c->csc, 3 * np);
+	int64_t *nc = c->sc, *best = c->sc + np;
+	for (size_t j = 0; j < np; j++)
+		nc[j] = best[2 * j] = best[2 * j + 1] = NO_TIME;
+
+	int64_t start = NO_TIME;
+	if (r->start_pt >= 0) {
+		int64_t *b = &best[2 * r->start_pt];
+		bounds(r, r->start_pt, t0, 0, &lo, &hi);
+		for (size_t i = 0; i < ng; i++)
+			if (c->g[i].j == r->start_pt && c->g[i].t >= lo && c->g[i].t <= hi)
+				consider(b, r->points[r->start_pt].rule, c->g[i].t, c->g[i].kind);
+		start = nc[r->start_pt] = b[0] != NO_TIME ? b[0] : b[1];
+	}
+	if (start == NO_TIME)
+		start = t0;
+	if (start != NO_TIME) {
+		for (size_t i = 0; i < ng; i++) {
+			int j = c->g[i].j;
+			if (j == r->start_pt)
+				continue;
+			bounds(r, j, t0, start, &lo, &hi);
+			if (c->g[i].t >= lo && c->g[i].t <= hi)
+				consider(&best[2 * j], r->points[j].rule, c->g[i].t, c->g[i].kind);
+		}
+		for (size_t j = 0; j < np; j++)
+			if ((int)j != r->start_pt)
+				nc[j] = best[2 * j] != NO_TIME ? best[2 * j] : best[2 * j + 1];
+	}
+	memcpy(p->best, best, 2 * np * sizeof(*best));
+
+	if (!force && start == p->start && t0 == p->t0 &&
+	    memcmp(nc, p->cross, np * sizeof(*nc)) == 0)
+		return;
+
+	unrank(c, p, pi);
+	memcpy(p->cross, nc, np * sizeof(*nc));
+	p->start = start;
+	p->t0 = t0;
+	derive(c, p, r);
+	rank(c, p, pi);
+	mark_chg(c, pi);
+}
+
+/*
+ * Fold one new read into its participant's result.  Under a point's rule
+ * the choice is a min (first) or max (last) over the reads inside a window
+ * that depends only on T0 and the start crossing, so a split or finish read
+ * updates that point in O(1); a start read that changes the start crossing
+ * moves every window and queues a full recompute.
+ */
+static void fold_read(core *c, uint32_t pi, const struct rd *x)
+{
+	struct part *p = &c->parts[pi];
+	if (p->dirty == c->epoch || p->race < 0)
+		return; /* a full recompute is queued, or nothing to compute */
+	const struct cfg_race *r = &c->cfg.races[p->race];
+	const struct race_state *rs = &c->rs[p->race];
+	int j = x->gpt < rs->nptmap ? rs->ptmap[x->gpt] : -1;
+	int64_t lo, hi;
+	if (j < 0)
+		return;
+	int64_t t0 = p->wave >= 0 ? rs->t0[p->wave] : NO_TIME;
+	if (j != r->start_pt && p->start == NO_TIME)
+		return; /* no start and no T0: nothing counts yet */
+	bounds(r, j, t0, p->start, &lo, &hi);
+	if (x->t < lo || x->t > hi)
+		return;
+	int64_t *b = &p->best[2 * j];
+	int cls = x->kind != SLP_KIND_RFID;
+	int64_t was = b[cls];
+	consider(b, r->points[j].rule, x->t, x->kind);
+	if (b[cls] == was)
+		return;
+	int64_t nv = b[0] != NO_TIME ? b[0] : b[1];
+	if (nv == p->cross[j])
+		return;
+	if (j == r->start_pt) {
+		queue(c, pi);
+		return;
+	}
+	if (j == r->finish_pt)
+		unrank(c, p, pi);
+	if (p->cross[j] == NO_TIME) {
+		/* a new crossing can only move the athlete on: no rescan needed */
+		if (j > p->last)
+			p->last = (int16_t)j;
+		int st = j == r->finish_pt ? ST_FINISHED : ST_ON_COURSE;
+		if (st > p->status)
+			set_status(c, p, st);
+	}
+	p->cross[j] = nv;
+	if (j == r->finish_pt)
+		rank(c, p, pi);
+	mark_chg(c, pi);
+}
+
+static void next_epoch(core *c)
+{
+	c->ndirty = 0;
+	if (++c->epoch == 0) {
+		/* after 2^32 records: restart the epochs so no stale mark matches */
+		for (size_t i = 0; i < c->nparts; i++)
+			c->parts[i].dirty = 0;
+		c->epoch = 1;
+	}
+}
+
+static void flush(core *c)
+{
+	for (size_t i = 0; i < c->ndirty; i++)
+		recompute(c, c->dirty[i], false);
+	next_epoch(c);
+}
+
+/* ---- participants ----------------------------------------------------- */
+
+static bool cat_match(const struct cfg_cat *k, const struct part *p)
+{
+	if (k->sex != SEX_NONE && p->e.sex != k->sex)
+		return false;
+	if (k->age_min >= 0 || k->age_max >= 0) {
+		if (p->age < 0 || (k->age_min >= 0 && p->age < k->age_min) ||
+		    (k->age_max >= 0 && p->age > k->age_max))
+			return false;
+	}
+	if (k->field) {
+		const char *v = entry_field(&p->e, k->field);
+		if (!v || strcmp(v, k->equals) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* Resolve race, wave, age and categories; reset the derived result. The
+ * participant must be out of every tree. */
+static void resolve(core *c, struct part *p)
+{
+	set_status(c, p, ST_REGISTERED);
+	p->race = p->wave = -1;
+	p->ncats = 0;
+	p->start = p->t0 = NO_TIME;
+	p->last = -1;
+	p->ranked = p->fin = false;
+	p->age = p->e.age;
+	if (!c->has_cfg)
+		return;
+	p->age = entry_age(&p->e, &c->cfg);
+	if (p->e.race)
+		p->race = cfg_race_find(&c->cfg, p->e.race, strlen(p->e.race));
+	else if (c->cfg.nraces == 1)
+		p->race = 0;
+	if (p->race < 0)
+		return;
+	const struct cfg_race *r = &c->cfg.races[p->race];
+	if (p->e.wave)
+		p->wave = cfg_wave_find(r, p->e.wave, strlen(p->e.wave));
+	if (p->wave < 0)
+		p->wave = cfg_wave_for_bib(r, p->e.bib);
+	p->cats = sl_realloc(p->cats, (r->ncats ? r->ncats : 1) * sizeof(*p->cats));
+	for (size_t k = 0; k < r->ncats; k++)
+		if (cat_match(&r->cats[k], p))
+			p->cats[p->ncats++] = (uint16_t)k;
+	p->cross = sl_realloc(p->cross, 3 * r->npoints * sizeof(*p->cross));
+	p->best = p->cross + r->npoints;
+	for (size_t j = 0; j < r->npoints; j++)
+		p->cross[j] = p->best[2 * j] = p->best[2 * j + 1] = NO_TIME;
+}
+
+static void attach(core *c, uint32_t pi, int slot, uint32_t ci)
+{
+	struct code *k = &c->codes[ci];
+	if (k->pidx == pi) {
+		c->parts[pi].code[slot] = ci;
+		return;
+	}
+	if (k->pidx != NONE32) {
+		/* The code moves to this participant: the other one loses it. */
+		struct part *o = &c->parts[k->pidx];
+		for (int s = 0; s < PART_NCODES; s++)
+			if (o->code[s] == ci)
+				o->code[s] = NONE32;
+		queue(c, k->pidx);
+	} else if (k->nreads) {
+		c->nunknown--;
+		mark_uchg(c, ci);
+	}
+	k->pidx = pi;
+	c->parts[pi].code[slot] = ci;
+}
+
+static void detach(core *c, uint32_t pi)
+{
+	struct part *p = &c->parts[pi];
+	for (int s = 0; s < PART_NCODES; s++) {
+		uint32_t ci = p->code[s];
+		if (ci == NONE32)
+			continue;
+		c->codes[ci].pidx = NONE32;
+		if (c->codes[ci].nreads) {
+			c->nunknown++;
+			mark_uchg(c, ci);
+		}
+		p->code[s] = NONE32;
+	}
+}
+
+void core__put_entry(core *c, struct entry *e, bool now)
+{
+	bool added;
+	uint32_t pi = *hmap_upsert(&c->bibs, e->bib, strlen(e->bib), (uint32_t)c->nparts, &added);
+	struct part *p;
+	int old_race = -1, old_sex = SEX_NONE;
+	uint16_t old_cats[64];
+	uint16_t old_ncats = 0;
+
+	if (added) {
+		SL_GROW(c->parts, c->cparts, c->nparts + 1);
+		p = &c->parts[c->nparts++];
+		memset(p, 0, sizeof(*p));
+		for (int s = 0; s < PART_NCODES; s++)
+			p->code[s] = NONE32;
+		p->race = p->wave = p->last = p->listed = -1;
+		p->start = p->t0 = NO_TIME;
+	} else {
+		p = &c->parts[pi];
+		old_race = p->race;
+		old_sex = p->e.sex;
+		old_ncats = p->ncats < 64 ? p->ncats : 64;
+		if (old_ncats)
+			memcpy(old_cats, p->cats, old_ncats * sizeof(*old_cats));
+		unrank(c, p, pi);
+		detach(c, pi);
+		entry_release(&p->e);
+	}
+	p->e = *e;
+	p->bibkey = bib_key(p->e.bib);
+	memset(e, 0, sizeof(*e));
+	resolve(c, p);
+	for (int i = 0; i < p->e.nchips; i++)
+		attach(c, pi, i, core__code_upsert(c, NS_CHIP, p->e.chips[i], strlen(p->e.chips[i])));
+	attach(c, pi, ENTRY_MAX_CHIPS, core__code_upsert(c, NS_BIB, p->e.bib, strlen(p->e.bib)));
+	if (!added && (old_race != p->race || old_sex != p->e.sex || old_ncats != p->ncats ||
+		       (old_ncats && memcmp(old_cats, p->cats, old_ncats * sizeof(*old_cats)))))
+		c->chg_all = true; /* it left a topic: views resend snapshots */
+	if (now)
+		recompute(c, pi, true);
+}
+
+static int race_bib_qcmp(const void *a, const void *b, void *ctx)
+{
+	const core *c = ctx;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	if (c->parts[x].race != c->parts[y].race)
+		return c->parts[x].race < c->parts[y].race ? -1 : 1;
+	return core__tie(ctx, x, y);
+}
+
+/*
+ * Member counts per topic, and the by-bib listing of each race.  The
+ * listing is kept, not rebuilt: members that left are filtered out, and the
+ * newcomers (part.listed != race) are sorted and merged in, so importing in
+ * chunks costs O(n + k log k) per chunk, not a sort of everyone.
+ */
+static void recount(core *c)
+{
+	if (!c->has_cfg)
+		return;
+	for (size_t i = 0; i < c->cfg.nraces; i++) {
+		struct race_state *rs = &c->rs[i];
+		rs->n_all = 0;
+		memset(rs->n_sex, 0, sizeof(rs->n_sex));
+		memset(rs->n_cat, 0, (c->cfg.races[i].ncats ? c->cfg.races[i].ncats : 1) *
+					     sizeof(*rs->n_cat));
+		size_t kept = 0;
+		for (size_t k = 0; k < rs->nby_bib; k++) {
+			uint32_t pi = rs->by_bib[k];
+			if (c->parts[pi].race == (int)i)
+				rs->by_bib[kept++] = pi;
+			else
+				c->parts[pi].listed = -1;
+		}
+		rs->nby_bib = kept;
+	}
+	uint32_t *nw = NULL;
+	size_t nnw = 0, cnw = 0;
+	for (size_t pi = 0; pi < c->nparts; pi++) {
+		struct part *p = &c->parts[pi];
+		if (p->race < 0)
+			continue;
+		struct race_state *rs = &c->rs[p->race];
+		rs->n_all++;
+		if (p->e.sex >= 0)
+			rs->n_sex[p->e.sex]++;
+		for (uint16_t k = 0; k < p->ncats; k++)
+			rs->n_cat[p->cats[k]]++;
+		if (p->listed != p->race) {
+			SL_GROW(nw, cnw, nnw + 1);
+			nw[nnw++] = (uint32_t)pi;
+		}
+	}
+	if (nnw > 1)
+		qsort_r(nw, nnw, sizeof(*nw), race_bib_qcmp, c);
+	size_t at = 0;
+	for (size_t i = 0; i < c->cfg.nraces; i++) {
+		struct race_state *rs = &c->rs[i];
+		size_t from = at;
+		while (at < nnw && c->parts[nw[at]].race == (int)i)
+			at++;
+		if (at == from)
+			continue;
+		uint32_t *old = rs->by_bib, *m = sl_malloc((rs->n_all ? rs->n_all : 1) * sizeof(*m));
+		size_t x = 0, y = from, k = 0;
+		while (x < rs->nby_bib || y < at) {
+			if (y == at || (x < rs->nby_bib && core__tie(c, old[x], nw[y]) < 0))
+				m[k++] = old[x++];
+			else
+				m[k++] = nw[y++];
+		}
+		for (size_t j = from; j < at; j++)
+			c->parts[nw[j]].listed = (int16_t)i;
+		free(old);
+		rs->by_bib = m;
+		rs->nby_bib = k;
+	}
+	free(nw);
+}
+
+void core__rebuild(core *c)
+{
+	rs_free(c);
+	if (c->has_cfg)
+		rs_build(c);
+	for (size_t pi = 0; pi < c->nparts; pi++) {
+		resolve(c, &c->parts[pi]);
+		c->parts[pi].listed = -1; /* the new race states list nobody yet */
+	}
+	for (size_t pi = 0; pi < c->nparts; pi++)
+		recompute(c, (uint32_t)pi, true);
+	recount(c);
+	next_epoch(c);
+	c->chg_all = c->chg_status = true;
+}
+
+void core__install_cfg(core *c, struct cfg *cfg, const msgpack_object *raw)
+{
+	msgpack_packer pk;
+	rs_free(c);
+	if (c->has_cfg)
+		cfg_release(&c->cfg);
+	c->cfg = *cfg;
+	memset(cfg, 0, sizeof(*cfg));
+	c->has_cfg = true;
+	sl_buf_reset(&c->cfg_mp);
+	slp_packer_init(&pk, &c->cfg_mp);
+	msgpack_pack_object(&pk, *raw);
+	core__rebuild(c);
+}
+
+void core__set_override(core *c, const char *race, const char *wave, int64_t t0)
+{
+	size_t i;
+	for (i = 0; i < c->novr; i++)
+		if (!strcmp(c->ovr[i].race, race) && !strcmp(c->ovr[i].wave, wave))
+			break;
+	if (i == c->novr) {
+		SL_GROW(c->ovr, c->covr, c->novr + 1);
+		c->ovr[c->novr++] = (struct wave_ovr){sl_strdup(race), sl_strdup(wave), t0};
+	}
+	c->ovr[i].t0 = t0;
+	if (!c->has_cfg)
+		return;
+	int ri = cfg_race_find(&c->cfg, race, strlen(race));
+	if (ri < 0)
+		return;
+	int wi = cfg_wave_find(&c->cfg.races[ri], wave, strlen(wave));
+	if (wi < 0)
+		return;
+	c->rs[ri].t0[wi] = t0;
+	for (size_t pi = 0; pi < c->nparts; pi++)
+		if (c->parts[pi].race == ri && c->parts[pi].wave == wi)
+			recompute(c, (uint32_t)pi, false);
+	c->chg_all = true;
+}
+
+/* ---- records ---------------------------------------------------------- */
+
+#define E(code, ...)                                                           \
+	do {                                                                   \
+		cval_err(err, errlen, __VA_ARGS__);                            \
+		return (code);                                                 \
+	} while (0)
+
+static int do_config(core *c, const msgpack_object *root, bool dry, char *err, size_t errlen)
+{
+	const msgpack_object *m;
+	struct cfg cfg;
+	int rc = slp_get_map(root, "config", &m);
+	if (rc == SL_ENOENT)
+		E(SL_EINVAL, "config: required");
+	if (rc < 0)
+		E(SL_EINVAL, "config: expected map");
+	if ((rc = cfg_parse(m, &cfg, err, errlen)) < 0)
+		return rc;
+	if (c->has_cfg && strcmp(cfg.event, c->cfg.event) != 0) {
+		cval_err(err, errlen, "event: '%s' is not this event '%s'", cfg.event,
+			 c->cfg.event);
+		cfg_release(&cfg);
+		return SL_EINVAL;
+	}
+	if (dry) {
+		cfg_release(&cfg);
+		return 0;
+	}
+	core__install_cfg(c, &cfg, m);
+	return 0;
+}
+
+static int check_rows(const core *c, const msgpack_object_array *a, struct entry *es, char *err,
+		      size_t errlen)
+{
+	hmap chips = HMAP_INIT, bibs = HMAP_INIT;
+	char path[48];
+	int rc = 0;
+	size_t i;
+
+	for (i = 0; i < a->size; i++) {
+		struct entry *e = &es[i];
+		snprintf(path, sizeof(path), "rows[%zu]", i);
+		if ((rc = entry_parse(&a->ptr[i], e, path, err, errlen)) < 0)
+			goto out;
+		int ri = 0;
+		if (e->race) {
+			if ((ri = cfg_race_find(&c->cfg, e->race, strlen(e->race))) < 0) {
+				cval_err(err, errlen, "%s.race: no race '%s'", path, e->race);
+				rc = SL_EINVAL;
+				i++;
+				goto out;
+			}
+		} else if (c->cfg.nraces > 1) {
+			cval_err(err, errlen, "%s.race: required when the event has several races",
+				 path);
+			rc = SL_EINVAL;
+			i++;
+			goto out;
+		}
+		if (e->wave && cfg_wave_find(&c->cfg.races[ri], e->wave, strlen(e->wave)) < 0) {
+			cval_err(err, errlen, "%s.wave: no wave '%s' in race '%s'", path, e->wave,
+				 c->cfg.races[ri].id);
+			rc = SL_EINVAL;
+			i++;
+			goto out;
+		}
+		hmap_set(&bibs, e->bib, strlen(e->bib), (uint32_t)i);
+		for (int k = 0; k < e->nchips; k++) {
+			bool added;
+			uint32_t *o = hmap_upsert(&chips, e->chips[k], strlen(e->chips[k]),
+						  (uint32_t)i, &added);
+			if (!added && strcmp(es[*o].bib, e->bib) != 0) {
+				cval_err(err, errlen, "%s.chips[%d]: chip '%s' is also given to bib '%s'",
+					 path, k, e->chips[k], es[*o].bib);
+				rc = SL_EINVAL;
+				i++;
+				goto out;
+			}
+			*o = (uint32_t)i;
+		}
+	}
+	/* A chip may move to another bib only when its holder is re-imported. */
+	for (size_t r = 0; r < a->size; r++) {
+		const struct entry *e = &es[r];
+		for (int k = 0; k < e->nchips; k++) {
+			uint32_t ci, dummy;
+			if (!code_find(c, NS_CHIP, e->chips[k], strlen(e->chips[k]), &ci))
+				continue;
+			uint32_t owner = c->codes[ci].pidx;
+			if (owner == NONE32)
+				continue;
+			const char *ob = c->parts[owner].e.bib;
+			if (strcmp(ob, e->bib) != 0 && !hmap_get(&bibs, ob, strlen(ob), &dummy)) {
+				cval_err(err, errlen, "rows[%zu].chips[%d]: chip '%s' belongs to bib '%s'",
+					 r, k, e->chips[k], ob);
+				rc = SL_EINVAL;
+				goto out;
+			}
+		}
+	}
+out:
+	if (rc < 0)
+		for (size_t j = 0; j < i && j < a->size; j++)
+			entry_release(&es[j]);
+	hmap_release(&chips);
+	hmap_release(&bibs);
+	return rc;
+}
+
+static int do_participants(core *c, const msgpack_object *root, bool dry, char *err,
+			   size_t errlen)
+{
+	const msgpack_object_array *a;
+	if (!c->has_cfg)
+		E(SL_ESTATE, "participants: no event config yet");
+	int rc = slp_get_arr(root, "rows", &a);
+	if (rc == SL_ENOENT)
+		E(SL_EINVAL, "rows: required");
+	if (rc < 0)
+		E(SL_EINVAL, "rows: expected array");
+	struct entry *es = sl_calloc(a->size ? a->size : 1, sizeof(*es));
+	if ((rc = check_rows(c, a, es, err, errlen)) < 0) {
+		free(es);
+		return rc;
+	}
+	for (uint32_t i = 0; i < a->size; i++) {
+		if (dry)
+			entry_release(&es[i]);
+		else
+			core__put_entry(c, &es[i], true);
+	}
+	free(es);
+	if (!dry)
+		recount(c);
+	return 0;
+}
+
+static int do_passings(core *c, const msgpack_object *root, msgpack_zone *z, bool dry, char *err,
+		       size_t errlen)
+{
+	slp_batch b;
+	int rc = slp_batch_parse(root, z, &b, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (!b.dev || !b.dev_len)
+		E(SL_EINVAL, "dev: required");
+	if (dry)
+		return 0;
+	uint32_t di;
+	uint64_t wm = hmap_get(&c->devmap, b.dev, b.dev_len, &di) ? c->devs[di].seq : 0;
+	/* seqs rise through the batch: only a prefix can have been folded before */
+	size_t first = wm >= b.seq ? (size_t)(wm - b.seq + 1) : 0;
+	if (first > b.nreads)
+		first = b.nreads;
+	size_t m = b.nreads - first;
+	const slp_read *rs = b.reads + first;
+
+	/*
+	 * Memory latency, not arithmetic, is the cost of a read: its code's
+	 * hash slot, the code, the participant and its result are in four
+	 * random places.  So the batch goes through in passes, each one
+	 * prefetching what the next needs, and the misses overlap.
+	 */
+	SL_GROW(c->pre, c->cpre, m);
+	struct pre *pre = c->pre;
+	for (size_t i = 0; i < m; i++) {
+		const slp_read *r = &rs[i];
+		pre[i].h = r->chip ? hmap_hash_pfx('c', r->chip, r->chip_len)
+				   : hmap_hash_pfx('b', r->bib, r->bib_len);
+		hmap_prefetch(&c->codemap, pre[i].h);
+	}
+	for (size_t i = 0; i < m; i++) {
+		const slp_read *r = &rs[i];
+		pre[i].ci = r->chip ? code_upsert_h(c, NS_CHIP, r->chip, r->chip_len, pre[i].h)
+				    : code_upsert_h(c, NS_BIB, r->bib, r->bib_len, pre[i].h);
+		__builtin_prefetch(&c->codes[pre[i].ci]);
+	}
+	for (size_t i = 0; i < m; i++) {
+		pre[i].g = core__gpt_intern(c, rs[i].pt, rs[i].pt_len);
+		uint32_t pi = c->codes[pre[i].ci].pidx;
+		if (pi != NONE32)
+			__builtin_prefetch(&c->parts[pi]);
+	}
+	for (size_t i = 0; i < m; i++) {
+		uint32_t pi = c->codes[pre[i].ci].pidx;
+		if (pi == NONE32 || c->parts[pi].race < 0)
+			continue;
+		const struct race_state *st = &c->rs[c->parts[pi].race];
+		int j = pre[i].g < st->nptmap ? st->ptmap[pre[i].g] : -1;
+		if (j >= 0) {
+			__builtin_prefetch(&c->parts[pi].best[2 * j]);
+			__builtin_prefetch(&c->parts[pi].cross[j]);
+		}
+	}
+	for (size_t i = 0; i < m; i++)
+		core__add_read(c, pre[i].ci, pre[i].g, rs[i].t, rs[i].kind);
+	uint64_t last = b.seq + b.nreads - 1;
+	if (last > wm)
+		core__set_dev(c, b.dev, b.dev_len, last);
+	return 0;
+}
+
+static int do_wave_start(core *c, const msgpack_object *root, bool dry, char *err, size_t errlen)
+{
+	char *race = NULL, *wave = NULL;
+	int64_t t0;
+	int rc, ri;
+
+	if (!c->has_cfg)
+		E(SL_ESTATE, "wave_start: no event config yet");
+	if ((rc = cval_id(root, "race", true, &race, "", err, errlen)) < 0)
+		goto out;
+	if ((rc = cval_id(root, "wave", true, &wave, "", err, errlen)) < 0)
+		goto out;
+	if ((rc = slp_get_int(root, "t0", &t0)) < 0) {
+		cval_err(err, errlen, rc == SL_ENOENT ? "t0: required" : "t0: expected integer");
+		rc = SL_EINVAL;
+		goto out;
+	}
+	if ((ri = cfg_race_find(&c->cfg, race, strlen(race))) < 0) {
+		cval_err(err, errlen, "race: no race '%s'", race);
+		rc = SL_ENOENT;
+		goto out;
+	}
+	if (cfg_wave_find(&c->cfg.races[ri], wave, strlen(wave)) < 0) {
+		cval_err(err, errlen, "wave: no wave '%s' in race '%s'", wave, race);
+		rc = SL_ENOENT;
+		goto out;
+	}
+	if (!dry)
+		core__set_override(c, race, wave, t0);
+out:
+	free(race);
+	free(wave);
+	return rc;
+}
+
+static int fold(core *c, const char *rec, size_t len, bool dry, char *err, size_t errlen)
+{
+	msgpack_zone z;
+	msgpack_object root;
+	size_t off = 0;
+	const char *k;
+	size_t kn;
+	int rc;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!rec || !len) {
+		cval_err(err, errlen, "record: empty");
+		return SL_EPARSE;
+	}
+	/* Applying reuses the core's zone (its first chunk stays allocated). */
+	msgpack_zone *zp = dry ? &z : &c->zone;
+	if (dry)
+		msgpack_zone_init(&z, 4096);
+	int ur = msgpack_unpack(rec, len, &off, zp, &root);
+	if (ur != MSGPACK_UNPACK_SUCCESS) {
+		cval_err(err, errlen, ur == MSGPACK_UNPACK_EXTRA_BYTES
+					      ? "record: trailing bytes after the map"
+					      : "record: malformed msgpack");
+		rc = SL_EPARSE;
+		goto out;
+	}
+	if (root.type != MSGPACK_OBJECT_MAP) {
+		cval_err(err, errlen, "record: expected map");
+		rc = SL_EPARSE;
+		goto out;
+	}
+	if ((rc = slp_get_str(&root, "k", &k, &kn)) < 0) {
+		cval_err(err, errlen, rc == SL_ENOENT ? "k: required" : "k: expected string");
+		rc = SL_EINVAL;
+		goto out;
+	}
+	if (kn == 8 && !memcmp(k, "passings", 8))
+		rc = do_passings(c, &root, zp, dry, err, errlen);
+	else if (kn == 12 && !memcmp(k, "participants", 12))
+		rc = do_participants(c, &root, dry, err, errlen);
+	else if (kn == 10 && !memcmp(k, "wave_start", 10))
+		rc = do_wave_start(c, &root, dry, err, errlen);
+	else if (kn == 6 && !memcmp(k, "config", 6))
+		rc = do_config(c, &root, dry, err, errlen);
+	else {
+		cval_err(err, errlen, "k: unknown record kind '%.*s'", (int)(kn > 40 ? 40 : kn), k);
+		rc = SL_EINVAL;
+	}
+	if (rc == 0 && !dry) {
+		flush(c);
+		c->nrecords++;
+		c->chg_status = true;
+	}
+out:
+	if (dry)
+		msgpack_zone_destroy(&z);
+	else
+		msgpack_zone_clear(&c->zone);
+	return rc;
+}
+
+/* ---- the facade --------------------------------------------------------- */
+
+
+static void release_all(core *c)
+{
+	rs_free(c);
+	if (c->has_cfg)
+		cfg_release(&c->cfg);
+	sl_buf_release(&c->cfg_mp);
+	sl_buf_release(&c->key);
+	for (size_t i = 0; i < c->novr; i++) {
+		free(c->ovr[i].race);
+		free(c->ovr[i].wave);
+	}
+	free(c->ovr);
+	for (size_t i = 0; i < c->nparts; i++) {
+		entry_release(&c->parts[i].e);
+		free(c->parts[i].cats);
+		free(c->parts[i].cross);
+	}
+	free(c->parts);
+	hmap_release(&c->bibs);
+	for (size_t i = 0; i < c->ncodes; i++)
+		free(c->codes[i].s);
+	free(c->codes);
+	hmap_release(&c->codemap);
+	free(c->reads);
+	for (size_t i = 0; i < c->ngpts; i++)
+		free(c->gpts[i]);
+	free(c->gpts);
+	hmap_release(&c->gptmap);
+	for (size_t i = 0; i < c->ndevs; i++)
+		free(c->devs[i].id);
+	free(c->devs);
+	hmap_release(&c->devmap);
+	free(c->chg);
+	free(c->uchg);
+	free(c->dirty);
+	free(c->g);
+	free(c->sc);
+	free(c->pre);
+	msgpack_zone_destroy(&c->zone);
+}
+
+static void init(core *c)
+{
+	memset(c, 0, sizeof(*c));
+	hmap_init(&c->bibs);
+	hmap_init(&c->codemap);
+	hmap_init(&c->gptmap);
+	hmap_init(&c->devmap);
+	sl_buf_init(&c->cfg_mp);
+	sl_buf_init(&c->key);
+	msgpack_zone_init(&c->zone, 1 << 18);
+	c->epoch = 1;
+}
+
+void core__reset(core *c)
+{
+	release_all(c);
+	init(c);
+}
+
+void core_free(core *c)
+{
+	if (!c)
+		return;
+	release_all(c);
+	free(c);
+}
+
+core *core_new(void)
+{
+	core *c = sl_malloc(sizeof(*c));
+	init(c);
+	return c;
+}
+
+int core_apply(core *c, const char *rec, size_t len, char *err, size_t errlen)
+{
+	return fold(c, rec, len, false, err, errlen);
+}
+
+int core_check(const core *c, const char *rec, size_t len, char *err, size_t errlen)
+{
+	/* The dry path never writes to the core. */
+	return fold((core *)c, rec, len, true, err, errlen);
+}
+
+const char *core_event_id(const core *c)
+{
+	return c->has_cfg ? c->cfg.event : NULL;
+}
+
+uint64_t core_nrecords(const core *c)
+{
+	return c->nrecords;
+}
+
+bool core_changed_all(const core *c)
+{
+	return c->chg_all;
+}
+
+size_t core_changed(const core *c, const uint32_t **pidx)
+{
+	*pidx = c->chg;
+	return c->nchg;
+}
+
+void core_changes_clear(core *c)
+{
+	for (size_t i = 0; i < c->nchg; i++) {
+		struct part *p = &c->parts[c->chg[i]];
+		p->chg = false;
+		p->fin_at_clear = p->status == ST_FINISHED;
+	}
+	c->nchg = 0;
+	for (size_t i = 0; i < c->nuchg; i++)
+		c->codes[c->uchg[i]].uchg = false;
+	c->nuchg = 0;
+	c->chg_all = c->chg_status = false;
+}

@@ -1,0 +1,182 @@
+/*
+ * core_int.h: the inside of a core, shared by core.c (folding records,
+ * results), view.c (topics, exports) and snapshot.c.  Nothing outside
+ * server/core includes it.
+ *
+ * Facts: the config (with the raw msgpack it came as), wave start overrides,
+ * participants (entries as given), reads, device watermarks.  Derived: each
+ * participant's resolved race/wave/age/categories, chosen crossings, status
+ * and its keys in the ranking trees.  Derived state can always be rebuilt
+ * from the facts (core__rebuild), which is what a snapshot load does.
+ *
+ * Indices, not pointers, link things (participant <-> code, read -> code,
+ * read -> point name), so arrays can grow and nothing depends on addresses.
+ * Reads of one code form a singly linked list through rd.next, in arrival
+ * order, newest first.  Codes live in two namespaces, chip and bib, keyed in one hash
+ * table as "c<code>" and "b<code>".
+ */
+#ifndef SL_CORE_INT_H
+#define SL_CORE_INT_H
+
+#include "config.h"
+#include "core.h"
+#include "hmap.h"
+#include "ost.h"
+#include "participant.h"
+
+#define NONE32 UINT32_MAX
+enum { NS_CHIP = 0, NS_BIB = 1 };
+enum part_status { ST_REGISTERED, ST_STARTED, ST_ON_COURSE, ST_FINISHED, ST_DNF, ST_DNS, ST_DSQ };
+
+struct rd {
+	int64_t t;
+	uint32_t next; /* the previous read of the same code, or NONE32 */
+	uint32_t code;
+	uint32_t gpt; /* interned point id */
+	uint8_t kind; /* enum slp_read_kind */
+};
+
+struct code {
+	char *s; /* NUL-terminated, owned */
+	uint32_t len;
+	uint8_t ns;
+	bool uchg;     /* in the unknown-change list */
+	uint32_t pidx; /* owner, or NONE32 (unknown) */
+	uint32_t head; /* newest read, or NONE32 */
+	uint32_t nreads;
+	int64_t first; /* earliest read */
+};
+
+#define PART_NCODES (ENTRY_MAX_CHIPS + 1) /* chips, then the bib */
+
+struct part {
+	/* hot: touched by every read (one cache line) */
+	uint32_t dirty; /* == core.epoch: queued for recompute */
+	int16_t race, wave;
+	int8_t status;
+	bool chg;          /* in the change set */
+	bool ranked, fin;
+	bool fin_at_clear; /* finished at the last core_changes_clear() */
+	int16_t last;      /* furthest point reached, or -1 */
+	int64_t start;     /* own start crossing, or T0; NO_TIME */
+	int64_t t0;        /* the wave's T0 used, or NO_TIME */
+	int64_t *cross;    /* per point of the race, NO_TIME when none */
+	int64_t *best;     /* per point: [rfid, other] choice (same block as cross) */
+	int64_t rk_a, rk_b; /* ranking key: truncated and full time */
+	int64_t fin_t;
+	/* cold */
+	uint64_t bibkey; /* numeric bib + 1, or 0: a fast path for bib order */
+	int16_t listed;  /* the race whose by_bib listing holds it, or -1 */
+	int age;
+	uint16_t ncats;
+	uint16_t *cats;
+	uint32_t code[PART_NCODES];
+	struct entry e;
+};
+
+struct race_state {
+	int16_t *ptmap; /* interned point id -> point index, or -1 */
+	size_t nptmap;
+	int64_t *t0; /* effective T0 per wave */
+	ost overall, sex[NSEX], fin;
+	ost *cat;
+	uint32_t n_all, n_sex[NSEX];
+	uint32_t *n_cat;
+	uint32_t *by_bib; /* members sorted by bib */
+	size_t nby_bib;
+};
+
+struct wave_ovr {
+	char *race, *wave;
+	int64_t t0;
+};
+
+struct dev {
+	char *id;
+	uint64_t seq;
+};
+
+struct gath {
+	int64_t t;
+	int16_t j;
+	uint8_t kind;
+};
+
+struct pre {
+	uint64_t h;
+	uint32_t ci, g;
+};
+
+struct core {
+	bool has_cfg;
+	struct cfg cfg;
+	sl_buf cfg_mp; /* the config map as received (msgpack) */
+	struct race_state *rs;
+
+	struct wave_ovr *ovr;
+	size_t novr, covr;
+
+	struct part *parts;
+	size_t nparts, cparts;
+	hmap bibs; /* bib -> participant */
+
+	struct code *codes;
+	size_t ncodes, ccodes;
+	hmap codemap;
+	sl_buf key; /* scratch for code keys */
+
+	struct rd *reads;
+	size_t nreads, creads;
+
+	char **gpts; /* interned point ids */
+	size_t ngpts, cgpts;
+	hmap gptmap;
+
+	struct dev *devs;
+	size_t ndevs, cdevs;
+	hmap devmap;
+
+	uint64_t nrecords;
+	uint32_t nstarted, nfinished, nunknown;
+
+	/* change set */
+	bool chg_all, chg_status;
+	uint32_t *chg;
+	size_t nchg, cchg;
+	uint32_t *uchg;
+	size_t nuchg, cuchg;
+
+	/* recompute queue */
+	uint32_t *dirty;
+	size_t ndirty, cdirty;
+	uint32_t epoch;
+
+	/* scratch for recompute */
+	struct gath *g;
+	size_t cg;
+	int64_t *sc;
+	size_t csc;
+	msgpack_zone zone; /* decoded records being applied */
+	struct pre *pre;   /* per read of a batch being folded */
+	size_t cpre;
+};
+
+/* core.c */
+uint32_t core__code_upsert(core *c, int ns, const char *s, size_t n);
+uint32_t core__gpt_intern(core *c, const char *s, size_t n);
+void core__add_read(core *c, uint32_t code, uint32_t gpt, int64_t t, int kind);
+void core__set_dev(core *c, const char *id, size_t n, uint64_t seq);
+void core__set_override(core *c, const char *race, const char *wave, int64_t t0);
+/* Takes ownership of *e. */
+void core__put_entry(core *c, struct entry *e, bool recompute);
+void core__install_cfg(core *c, struct cfg *cfg, const msgpack_object *raw);
+/* Re-resolve every participant and recompute every result. */
+void core__rebuild(core *c);
+/* Empty the core in place (as core_new() left it). */
+void core__reset(core *c);
+/* 1-based place of p in a ranking tree, or 0 when unranked there. */
+size_t core__place(const struct part *p, const ost *t);
+int core__tie(const void *ctx, uint32_t x, uint32_t y);
+const char *core__status_name(int st);
+
+#endif

@@ -1,0 +1,273 @@
+/*
+ * participant.c: participant rows: parse, pack back, derived facts (age on
+ * race day) and the bib order used for ties and listings.
+ */
+#include "participant.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+
+#include "cval.h"
+#include "slp.h"
+
+#define E(...)                                                                 \
+	do {                                                                   \
+		cval_err(err, errlen, __VA_ARGS__);                            \
+		rc = SL_EINVAL;                                                \
+		goto out;                                                      \
+	} while (0)
+
+static bool code_ok(const char *s, size_t n)
+{
+	if (n < 1 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f || s[i] == '/')
+			return false;
+	return true;
+}
+
+static int add_chip(struct entry *e, const msgpack_object *o, const char *pb, char *err,
+		    size_t errlen)
+{
+	int rc = 0;
+	if (o->type == MSGPACK_OBJECT_NIL)
+		return 0;
+	char *s = cval_id_obj(o);
+	if (!s || !code_ok(s, strlen(s))) {
+		free(s);
+		E("%s: expected a chip code (1 to 64 printable characters)", pb);
+	}
+	if (e->nchips == ENTRY_MAX_CHIPS) {
+		free(s);
+		E("%s: at most %d chips", pb, ENTRY_MAX_CHIPS);
+	}
+	for (int i = 0; i < e->nchips; i++) {
+		if (!strcmp(e->chips[i], s)) {
+			free(s);
+			return 0;
+		}
+	}
+	e->chips[e->nchips++] = s;
+out:
+	return rc;
+}
+
+int entry_parse(const msgpack_object *row, struct entry *e, const char *path, char *err,
+		size_t errlen)
+{
+	char pb[256];
+	const msgpack_object *o;
+	const char *s;
+	size_t n;
+	int64_t v;
+	bool present;
+	int rc = 0;
+
+	memset(e, 0, sizeof(*e));
+	e->sex = SEX_NONE;
+	e->age = -1;
+	if (row->type != MSGPACK_OBJECT_MAP)
+		E("%s: expected map", path);
+	if ((rc = cval_id(row, "bib", true, &e->bib, path, err, errlen)) < 0)
+		goto out;
+	if ((rc = cval_id(row, "race", false, &e->race, path, err, errlen)) < 0)
+		goto out;
+	if ((rc = cval_id(row, "wave", false, &e->wave, path, err, errlen)) < 0)
+		goto out;
+	if ((rc = cval_str(row, "name", false, &e->name, path, err, errlen)) < 0)
+		goto out;
+	if ((rc = cval_str(row, "club", false, &e->club, path, err, errlen)) < 0)
+		goto out;
+
+	o = slp_get(row, "chips");
+	if (o && o->type != MSGPACK_OBJECT_NIL) {
+		if (o->type != MSGPACK_OBJECT_ARRAY)
+			E("%s: expected array", cval_path(pb, sizeof(pb), path, "chips"));
+		for (uint32_t i = 0; i < o->via.array.size; i++) {
+			char ib[64];
+			snprintf(ib, sizeof(ib), "chips[%u]", i);
+			if ((rc = add_chip(e, &o->via.array.ptr[i],
+					   cval_path(pb, sizeof(pb), path, ib), err, errlen)) < 0)
+				goto out;
+		}
+	}
+	static const char *const single[] = {"chip", "chip2"};
+	for (int i = 0; i < 2; i++)
+		if ((o = slp_get(row, single[i])) &&
+		    (rc = add_chip(e, o, cval_path(pb, sizeof(pb), path, single[i]), err,
+				   errlen)) < 0)
+			goto out;
+
+	rc = slp_get_str(row, "sex", &s, &n);
+	if (rc == 0 && n > 0 && (e->sex = cfg_sex_parse(s, n)) == -2)
+		rc = SL_EINVAL;
+	if (rc == SL_EINVAL)
+		E("%s: expected M, F or X", cval_path(pb, sizeof(pb), path, "sex"));
+	if (e->sex < 0)
+		e->sex = SEX_NONE;
+	rc = 0;
+
+	if ((rc = cval_int(row, "age", 0, 150, &v, &present, path, err, errlen)) < 0)
+		goto out;
+	if (present)
+		e->age = (int)v;
+	if ((rc = cval_str(row, "birth", false, &e->birth, path, err, errlen)) < 0)
+		goto out;
+	if (e->birth && !*e->birth) {
+		free(e->birth);
+		e->birth = NULL;
+	}
+	if (e->birth && (strlen(e->birth) != 10 || sl_parse_iso(e->birth, &e->birth_ms) < 0))
+		E("%s: '%s' is not a date YYYY-MM-DD", cval_path(pb, sizeof(pb), path, "birth"),
+		  e->birth);
+
+	o = slp_get(row, "fields");
+	if (o && o->type != MSGPACK_OBJECT_NIL) {
+		if (o->type != MSGPACK_OBJECT_MAP)
+			E("%s: expected map", cval_path(pb, sizeof(pb), path, "fields"));
+		uint32_t cnt = o->via.map.size;
+		e->fkeys = sl_calloc(cnt ? cnt : 1, sizeof(char *));
+		e->fvals = sl_calloc(cnt ? cnt : 1, sizeof(char *));
+		for (uint32_t i = 0; i < cnt; i++) {
+			const msgpack_object_kv *kv = &o->via.map.ptr[i];
+			if (kv->key.type != MSGPACK_OBJECT_STR || !kv->key.via.str.size ||
+			    kv->key.via.str.size > 64 ||
+			    memchr(kv->key.via.str.ptr, '\0', kv->key.via.str.size))
+				E("%s: field names must be strings of 1 to 64 bytes",
+				  cval_path(pb, sizeof(pb), path, "fields"));
+			char *k = sl_strndup(kv->key.via.str.ptr, kv->key.via.str.size);
+			char *val = kv->val.type == MSGPACK_OBJECT_NIL ? sl_strdup("")
+								       : cval_id_obj(&kv->val);
+			e->fkeys[e->nfields] = k;
+			e->fvals[e->nfields] = val;
+			e->nfields++;
+			if (!val || (kv->val.type == MSGPACK_OBJECT_STR &&
+				     memchr(kv->val.via.str.ptr, '\0', kv->val.via.str.size))) {
+				char fb[128];
+				snprintf(fb, sizeof(fb), "fields.%s", k);
+				E("%s: expected string", cval_path(pb, sizeof(pb), path, fb));
+			}
+			for (size_t j = 0; j + 1 < e->nfields; j++)
+				if (!strcmp(e->fkeys[j], k))
+					E("%s: duplicate field '%s'",
+					  cval_path(pb, sizeof(pb), path, "fields"), k);
+		}
+	}
+	if (!e->name)
+		e->name = sl_strdup("");
+	if (!e->club)
+		e->club = sl_strdup("");
+out:
+	if (rc < 0)
+		entry_release(e);
+	return rc;
+}
+
+void entry_release(struct entry *e)
+{
+	free(e->bib);
+	free(e->race);
+	free(e->wave);
+	for (int i = 0; i < e->nchips; i++)
+		free(e->chips[i]);
+	free(e->name);
+	free(e->club);
+	free(e->birth);
+	for (size_t i = 0; i < e->nfields; i++) {
+		free(e->fkeys[i]);
+		free(e->fvals[i]);
+	}
+	free(e->fkeys);
+	free(e->fvals);
+	memset(e, 0, sizeof(*e));
+	e->sex = SEX_NONE;
+	e->age = -1;
+}
+
+void entry_pack(msgpack_packer *pk, const struct entry *e)
+{
+	int n = 3 + (e->race != NULL) + (e->wave != NULL) + (e->nchips > 0) +
+		(e->sex != SEX_NONE) + (e->birth != NULL) + (e->age >= 0) + (e->nfields > 0);
+	msgpack_pack_map(pk, (size_t)n);
+	slp_pack_kv_str(pk, "bib", e->bib);
+	if (e->race)
+		slp_pack_kv_str(pk, "race", e->race);
+	if (e->wave)
+		slp_pack_kv_str(pk, "wave", e->wave);
+	if (e->nchips) {
+		slp_pack_key(pk, "chips");
+		msgpack_pack_array(pk, (size_t)e->nchips);
+		for (int i = 0; i < e->nchips; i++)
+			slp_pack_str(pk, e->chips[i]);
+	}
+	slp_pack_kv_str(pk, "name", e->name);
+	if (e->sex != SEX_NONE)
+		slp_pack_kv_str(pk, "sex", cfg_sex_name(e->sex));
+	if (e->birth)
+		slp_pack_kv_str(pk, "birth", e->birth);
+	if (e->age >= 0)
+		slp_pack_kv_int(pk, "age", e->age);
+	slp_pack_kv_str(pk, "club", e->club);
+	if (e->nfields) {
+		slp_pack_key(pk, "fields");
+		msgpack_pack_map(pk, e->nfields);
+		for (size_t i = 0; i < e->nfields; i++) {
+			slp_pack_str(pk, e->fkeys[i]);
+			slp_pack_str(pk, e->fvals[i]);
+		}
+	}
+}
+
+const char *entry_field(const struct entry *e, const char *key)
+{
+	for (size_t i = 0; i < e->nfields; i++)
+		if (!strcmp(e->fkeys[i], key))
+			return e->fvals[i];
+	return NULL;
+}
+
+int entry_age(const struct entry *e, const struct cfg *c)
+{
+	if (e->birth) {
+		int y, m, d;
+		cval_civil(e->birth_ms, &y, &m, &d);
+		int age = c->date_y - y - ((c->date_m < m || (c->date_m == m && c->date_d < d)) ? 1 : 0);
+		return age >= 0 ? age : -1;
+	}
+	return e->age;
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+int entry_bib_cmp(const char *a, const char *b)
+{
+	bool da = all_digits(a), db = all_digits(b);
+	if (da && db) {
+		const char *x = a, *y = b;
+		while (*x == '0' && x[1])
+			x++;
+		while (*y == '0' && y[1])
+			y++;
+		size_t lx = strlen(x), ly = strlen(y);
+		if (lx != ly)
+			return lx < ly ? -1 : 1;
+		int c = strcmp(x, y);
+		if (c)
+			return c < 0 ? -1 : 1;
+		/* same value, different zero padding: fall through to bytes */
+	} else if (da != db) {
+		return da ? -1 : 1;
+	}
+	int c = strcmp(a, b);
+	return c < 0 ? -1 : c > 0;
+}

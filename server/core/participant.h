@@ -1,0 +1,50 @@
+/*
+ * participant.h: one participant row (PROTOCOL.md, "Participant row"), as
+ * given: bib, race and wave (NULL when left to the defaults, so a new config
+ * can re-resolve them), up to two chips, name, sex, birth date or age, club
+ * and custom fields.
+ *
+ * entry_parse() checks the row on its own (types, formats); checks against
+ * the config (does the race exist?) are the core's.  Errors name the field:
+ * "rows[12].sex: expected M, F or X".
+ *
+ * Ownership: an entry owns its strings; entry_release() frees them.
+ */
+#ifndef SL_PARTICIPANT_H
+#define SL_PARTICIPANT_H
+
+#include <msgpack.h>
+#include <stdint.h>
+
+#include "config.h"
+
+#define ENTRY_MAX_CHIPS 2
+
+struct entry {
+	char *bib;
+	char *race; /* as given, or NULL */
+	char *wave; /* as given, or NULL */
+	char *chips[ENTRY_MAX_CHIPS];
+	int nchips;
+	char *name, *club; /* never NULL */
+	int sex;           /* SEX_* */
+	char *birth;       /* "YYYY-MM-DD" or NULL */
+	int64_t birth_ms;
+	int age; /* given age on race day, or -1 */
+	size_t nfields;
+	char **fkeys, **fvals;
+};
+
+int entry_parse(const msgpack_object *row, struct entry *e, const char *path, char *err,
+		size_t errlen);
+void entry_release(struct entry *e);
+/* Pack the row back (the same fields, only those given). */
+void entry_pack(msgpack_packer *pk, const struct entry *e);
+/* The custom field's value, or NULL. */
+const char *entry_field(const struct entry *e, const char *key);
+/* Age on race day: from the birth date when given, else the given age; -1. */
+int entry_age(const struct entry *e, const struct cfg *c);
+/* Bib order: numeric bibs by value, before other bibs in byte order. */
+int entry_bib_cmp(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,222 @@
+/*
+ * snapshot.c: the whole state of a core as one msgpack map, and back.
+ *
+ * Only facts are saved; load rebuilds the derived state (resolution,
+ * crossings, trees) with core__rebuild(), the same code a config change
+ * runs.  The map, in this key order:
+ *
+ *   v        1
+ *   records  records folded
+ *   config   the config map as received, or nil
+ *   waves    [[race, wave, t0], ...]  wave_start overrides, in arrival order
+ *   pts      [point id, ...]          interned point ids, in index order
+ *   codes    [[ns, code], ...]        ns 0 chip, 1 bib, in index order
+ *   rows     [participant row, ...]   in participant index order
+ *   reads    [code, pt, t, kind, ...] four integers per read, in fold order
+ *   devs     [[device, seq], ...]     watermarks, in first-seen order
+ *
+ * Load recreates every index in the same order (points, codes, then
+ * participants, reads), so a loaded core is the saved core: folding the
+ * rest of the log gives the same exports and the same snapshot bytes as
+ * folding everything.  Load needs an empty core; on a bad snapshot it
+ * empties the core again and says which part is wrong.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+
+#include "core_int.h"
+#include "cval.h"
+#include "slp.h"
+
+void core_snapshot_save(const core *c, sl_buf *out)
+{
+	msgpack_packer pk;
+	slp_packer_init(&pk, out);
+	msgpack_pack_map(&pk, 9);
+	slp_pack_kv_int(&pk, "v", 1);
+	slp_pack_kv_int(&pk, "records", (int64_t)c->nrecords);
+	slp_pack_key(&pk, "config");
+	if (c->has_cfg)
+		sl_buf_add(out, c->cfg_mp.data, c->cfg_mp.len); /* packer writes straight through */
+	else
+		msgpack_pack_nil(&pk);
+
+	slp_pack_key(&pk, "waves");
+	msgpack_pack_array(&pk, c->novr);
+	for (size_t i = 0; i < c->novr; i++) {
+		msgpack_pack_array(&pk, 3);
+		slp_pack_str(&pk, c->ovr[i].race);
+		slp_pack_str(&pk, c->ovr[i].wave);
+		msgpack_pack_int64(&pk, c->ovr[i].t0);
+	}
+	slp_pack_key(&pk, "pts");
+	msgpack_pack_array(&pk, c->ngpts);
+	for (size_t i = 0; i < c->ngpts; i++)
+		slp_pack_str(&pk, c->gpts[i]);
+	slp_pack_key(&pk, "codes");
+	msgpack_pack_array(&pk, c->ncodes);
+	for (size_t i = 0; i < c->ncodes; i++) {
+		msgpack_pack_array(&pk, 2);
+		msgpack_pack_int(&pk, c->codes[i].ns);
+		slp_pack_strn(&pk, c->codes[i].s, c->codes[i].len);
+	}
+	slp_pack_key(&pk, "rows");
+	msgpack_pack_array(&pk, c->nparts);
+	for (size_t i = 0; i < c->nparts; i++)
+		entry_pack(&pk, &c->parts[i].e);
+	slp_pack_key(&pk, "reads");
+	msgpack_pack_array(&pk, 4 * c->nreads);
+	for (size_t i = 0; i < c->nreads; i++) {
+		const struct rd *r = &c->reads[i];
+		msgpack_pack_uint32(&pk, r->code);
+		msgpack_pack_uint32(&pk, r->gpt);
+		msgpack_pack_int64(&pk, r->t);
+		msgpack_pack_int(&pk, r->kind);
+	}
+	slp_pack_key(&pk, "devs");
+	msgpack_pack_array(&pk, c->ndevs);
+	for (size_t i = 0; i < c->ndevs; i++) {
+		msgpack_pack_array(&pk, 2);
+		slp_pack_str(&pk, c->devs[i].id);
+		msgpack_pack_uint64(&pk, c->devs[i].seq);
+	}
+}
+
+#define BAD(...)                                                               \
+	do {                                                                   \
+		cval_err(err, errlen, __VA_ARGS__);                            \
+		rc = SL_EPARSE;                                                \
+		goto out;                                                      \
+	} while (0)
+
+static const msgpack_object_array *arr(const msgpack_object *root, const char *key)
+{
+	const msgpack_object_array *a;
+	return slp_get_arr(root, key, &a) == 0 ? a : NULL;
+}
+
+static bool tuple(const msgpack_object *o, uint32_t n)
+{
+	return o->type == MSGPACK_OBJECT_ARRAY && o->via.array.size == n;
+}
+
+static bool str_ok(const msgpack_object *o)
+{
+	return o->type == MSGPACK_OBJECT_STR && o->via.str.size > 0 && o->via.str.size <= 1024 &&
+	       !memchr(o->via.str.ptr, '\0', o->via.str.size);
+}
+
+int core_snapshot_load(core *c, const char *buf, size_t len, char *err, size_t errlen)
+{
+	msgpack_zone z;
+	msgpack_object root;
+	const msgpack_object_array *a;
+	const msgpack_object *cfgo;
+	struct cfg cfg;
+	size_t off = 0;
+	int64_t v;
+	int rc = 0;
+
+	memset(&cfg, 0, sizeof(cfg));
+	if (c->has_cfg || c->nparts || c->nreads || c->ncodes || c->ndevs || c->novr ||
+	    c->nrecords) {
+		cval_err(err, errlen, "snapshot: the core is not empty");
+		return SL_ESTATE;
+	}
+	msgpack_zone_init(&z, 1 << 16);
+	if (msgpack_unpack(buf, len, &off, &z, &root) != MSGPACK_UNPACK_SUCCESS ||
+	    root.type != MSGPACK_OBJECT_MAP)
+		BAD("snapshot: malformed msgpack");
+	if (slp_get_int(&root, "v", &v) < 0 || v != 1)
+		BAD("snapshot.v: expected 1");
+	if (slp_get_int(&root, "records", &v) < 0 || v < 0)
+		BAD("snapshot.records: expected integer");
+	uint64_t nrec = (uint64_t)v;
+
+	cfgo = slp_get(&root, "config");
+	if (cfgo && cfgo->type != MSGPACK_OBJECT_NIL) {
+		char cerr[200];
+		if (cfg_parse(cfgo, &cfg, cerr, sizeof(cerr)) < 0)
+			BAD("snapshot.config: %s", cerr);
+	}
+	if (!(a = arr(&root, "waves")))
+		BAD("snapshot.waves: expected array");
+	for (uint32_t i = 0; i < a->size; i++) {
+		const msgpack_object *w = &a->ptr[i];
+		int64_t t0;
+		if (!tuple(w, 3) || !str_ok(&w->via.array.ptr[0]) ||
+		    !str_ok(&w->via.array.ptr[1]) || slp_as_int(&w->via.array.ptr[2], &t0) < 0)
+			BAD("snapshot.waves[%u]: expected [race, wave, t0]", i);
+		char *race = cval_id_obj(&w->via.array.ptr[0]);
+		char *wave = cval_id_obj(&w->via.array.ptr[1]);
+		core__set_override(c, race, wave, t0); /* no config yet: stored only */
+		free(race);
+		free(wave);
+	}
+	if (!(a = arr(&root, "pts")))
+		BAD("snapshot.pts: expected array");
+	for (uint32_t i = 0; i < a->size; i++) {
+		const msgpack_object *o = &a->ptr[i];
+		if (o->type != MSGPACK_OBJECT_STR ||
+		    core__gpt_intern(c, o->via.str.ptr, o->via.str.size) != i)
+			BAD("snapshot.pts[%u]: expected a new point id", i);
+	}
+	if (!(a = arr(&root, "codes")))
+		BAD("snapshot.codes: expected array");
+	for (uint32_t i = 0; i < a->size; i++) {
+		const msgpack_object *o = &a->ptr[i];
+		int64_t ns;
+		if (!tuple(o, 2) || slp_as_int(&o->via.array.ptr[0], &ns) < 0 || ns < 0 || ns > 1 ||
+		    !str_ok(&o->via.array.ptr[1]) ||
+		    core__code_upsert(c, (int)ns, o->via.array.ptr[1].via.str.ptr,
+				      o->via.array.ptr[1].via.str.size) != i)
+			BAD("snapshot.codes[%u]: expected a new [ns, code]", i);
+	}
+	if (!(a = arr(&root, "rows")))
+		BAD("snapshot.rows: expected array");
+	for (uint32_t i = 0; i < a->size; i++) {
+		struct entry e;
+		char path[48], perr[200];
+		snprintf(path, sizeof(path), "snapshot.rows[%u]", i);
+		if (entry_parse(&a->ptr[i], &e, path, perr, sizeof(perr)) < 0)
+			BAD("%s", perr);
+		core__put_entry(c, &e, false);
+	}
+	if (!(a = arr(&root, "reads")) || a->size % 4)
+		BAD("snapshot.reads: expected an array of 4 integers per read");
+	for (uint32_t i = 0; i < a->size; i += 4) {
+		int64_t ci, g, t, kind;
+		if (slp_as_int(&a->ptr[i], &ci) < 0 || ci < 0 || (size_t)ci >= c->ncodes ||
+		    slp_as_int(&a->ptr[i + 1], &g) < 0 || g < 0 || (size_t)g >= c->ngpts ||
+		    slp_as_int(&a->ptr[i + 2], &t) < 0 || slp_as_int(&a->ptr[i + 3], &kind) < 0 ||
+		    kind < SLP_KIND_RFID || kind > SLP_KIND_BACKUP)
+			BAD("snapshot.reads[%u]: expected code, point, time, kind", i / 4);
+		core__add_read(c, (uint32_t)ci, (uint32_t)g, t, (int)kind);
+	}
+	if (!(a = arr(&root, "devs")))
+		BAD("snapshot.devs: expected array");
+	for (uint32_t i = 0; i < a->size; i++) {
+		const msgpack_object *o = &a->ptr[i];
+		int64_t seq;
+		if (!tuple(o, 2) || !str_ok(&o->via.array.ptr[0]) ||
+		    slp_as_int(&o->via.array.ptr[1], &seq) < 0 || seq < 0)
+			BAD("snapshot.devs[%u]: expected [device, seq]", i);
+		core__set_dev(c, o->via.array.ptr[0].via.str.ptr, o->via.array.ptr[0].via.str.size,
+			      (uint64_t)seq);
+	}
+	if (cfgo && cfgo->type != MSGPACK_OBJECT_NIL)
+		core__install_cfg(c, &cfg, cfgo); /* rebuilds the derived state */
+	else
+		core__rebuild(c);
+	c->nrecords = nrec;
+	core_changes_clear(c);
+	c->chg_all = c->chg_status = true;
+out:
+	if (rc < 0) {
+		cfg_release(&cfg);
+		core__reset(c);
+	}
+	msgpack_zone_destroy(&z);
+	return rc;
+}

@@ -1,0 +1,638 @@
+/*
+ * view.c: what subscribers and exports see of a core (PROTOCOL.md, "Topics",
+ * "Result row"): topic parsing, snapshot and delta messages, CSV and JSON
+ * exports.
+ *
+ * One row format: a participant's row is packed as msgpack by pack_row();
+ * topics, the JSON export and (through slp_msgpack_to_json) JSON clients all
+ * use it.  The CSV export formats the same fields as text.
+ *
+ * Order of a ranking list (results/<race>, .../sex/<S>, .../cat/<cat>, and
+ * the exports): ranked participants in tree order (time at the precision,
+ * full time, bib), then everyone else in the list by bib.  A place is
+ * 1 + the number of entries strictly faster at the race precision, so ties
+ * share a place; it is computed when a row is packed (O(log n)), so the
+ * places of others that shift when someone finishes ahead of them are not
+ * re-sent in deltas: clients order rows by place, then net.
+ *
+ * finishes/<race> lists finishers by finish clock time; its delta carries
+ * the participants who finished since the last core_changes_clear().
+ * unknown lists codes with reads and no participant, by first read; in a
+ * delta a code that found its participant comes with "reads":0 (it leaves
+ * the list).
+ *
+ * Nothing here iterates a hash table, so the bytes are a function of the
+ * state alone.
+ */
+#include <string.h>
+#include <stdlib.h>
+
+#include "core_int.h"
+#include "cval.h"
+#include "slp.h"
+
+enum { TOP_RESULTS, TOP_SEX, TOP_CAT, TOP_ATHLETE, TOP_FINISHES, TOP_UNKNOWN, TOP_STATUS };
+
+struct topic {
+	int kind;
+	int race, sex, cat;
+	uint32_t pidx; /* athlete: the participant, or NONE32 */
+};
+
+static bool pfx(const char *s, size_t n, const char *p, size_t *rest)
+{
+	size_t pn = strlen(p);
+	if (n < pn || memcmp(s, p, pn) != 0)
+		return false;
+	*rest = pn;
+	return true;
+}
+
+static int find_race(const core *c, const char *s, size_t n)
+{
+	if (!c->has_cfg)
+		return -1;
+	return cfg_race_find(&c->cfg, s, n);
+}
+
+static int topic_parse(const core *c, const char *s, size_t n, struct topic *t)
+{
+	size_t off;
+	memset(t, 0, sizeof(*t));
+	t->pidx = NONE32;
+	if (!s || n == 0 || n > 256)
+		return SL_EINVAL;
+	if (n == 7 && !memcmp(s, "unknown", 7)) {
+		t->kind = TOP_UNKNOWN;
+		return 0;
+	}
+	if (n == 6 && !memcmp(s, "status", 6)) {
+		t->kind = TOP_STATUS;
+		return 0;
+	}
+	if (pfx(s, n, "athlete/", &off)) {
+		t->kind = TOP_ATHLETE;
+		if (!cval_id_ok(s + off, n - off))
+			return SL_EINVAL;
+		if (!hmap_get(&c->bibs, s + off, n - off, &t->pidx))
+			t->pidx = NONE32;
+		return 0;
+	}
+	if (pfx(s, n, "finishes/", &off)) {
+		t->kind = TOP_FINISHES;
+		if (!cval_id_ok(s + off, n - off))
+			return SL_EINVAL;
+		return (t->race = find_race(c, s + off, n - off)) < 0 ? SL_ENOENT : 0;
+	}
+	if (!pfx(s, n, "results/", &off))
+		return SL_EINVAL;
+	const char *r = s + off, *slash = memchr(r, '/', n - off);
+	size_t rn = slash ? (size_t)(slash - r) : n - off;
+	if (!cval_id_ok(r, rn))
+		return SL_EINVAL;
+	int race = find_race(c, r, rn);
+	t->race = race;
+	t->kind = TOP_RESULTS;
+	if (!slash)
+		return race < 0 ? SL_ENOENT : 0;
+	const char *sub = slash + 1;
+	size_t sn = n - (size_t)(sub - s);
+	if (pfx(sub, sn, "sex/", &off)) {
+		t->kind = TOP_SEX;
+		if ((t->sex = cfg_sex_parse(sub + off, sn - off)) < 0 || sub[off] == 'm' ||
+		    sub[off] == 'f' || sub[off] == 'x')
+			return SL_EINVAL;
+		return race < 0 ? SL_ENOENT : 0;
+	}
+	if (pfx(sub, sn, "cat/", &off)) {
+		t->kind = TOP_CAT;
+		if (!cval_id_ok(sub + off, sn - off))
+			return SL_EINVAL;
+		if (race < 0)
+			return SL_ENOENT;
+		t->cat = cfg_cat_find(&c->cfg.races[race], sub + off, sn - off);
+		return t->cat < 0 ? SL_ENOENT : 0;
+	}
+	return SL_EINVAL;
+}
+
+int core_topic_check(const core *c, const char *topic, size_t n)
+{
+	struct topic t;
+	return topic_parse(c, topic, n, &t);
+}
+
+/* ---- rows ----------------------------------------------------------------- */
+
+static void pack_opt(msgpack_packer *pk, const char *k, int64_t v, bool present)
+{
+	slp_pack_key(pk, k);
+	if (present)
+		msgpack_pack_int64(pk, v);
+	else
+		msgpack_pack_nil(pk);
+}
+
+static int64_t pace_of(const struct cfg_race *r, int64_t net)
+{
+	return (int64_t)((double)net * 1000.0 / r->distance_m);
+}
+
+static bool proj_of(const struct cfg_race *r, const struct part *p, int64_t *proj)
+{
+	if (p->status == ST_FINISHED || p->last < 0 || p->last == r->start_pt ||
+	    p->start == NO_TIME)
+		return false;
+	double d = r->points[p->last].distance_m;
+	if (!(d > 0) || !(r->distance_m > d))
+		return false;
+	*proj = (int64_t)((double)(p->cross[p->last] - p->start) * r->distance_m / d);
+	return true;
+}
+
+static void pack_row(const core *c, msgpack_packer *pk, uint32_t pi)
+{
+	const struct part *p = &c->parts[pi];
+	const struct cfg_race *r = p->race >= 0 ? &c->cfg.races[p->race] : NULL;
+	const struct race_state *rs = p->race >= 0 ? &c->rs[p->race] : NULL;
+	bool fin = r && p->status == ST_FINISHED;
+	int64_t net = fin ? p->fin_t - p->start : 0;
+	int64_t proj = 0;
+
+	msgpack_pack_map(pk, 19);
+	slp_pack_kv_str(pk, "bib", p->e.bib);
+	slp_pack_kv_str(pk, "name", p->e.name);
+	slp_pack_key(pk, "sex");
+	if (p->e.sex >= 0)
+		slp_pack_str(pk, cfg_sex_name(p->e.sex));
+	else
+		msgpack_pack_nil(pk);
+	pack_opt(pk, "age", p->age, p->age >= 0);
+	slp_pack_kv_str(pk, "club", p->e.club);
+	slp_pack_key(pk, "race");
+	if (r)
+		slp_pack_str(pk, r->id);
+	else
+		msgpack_pack_nil(pk);
+	slp_pack_key(pk, "wave");
+	if (r && p->wave >= 0)
+		slp_pack_str(pk, r->waves[p->wave].id);
+	else
+		msgpack_pack_nil(pk);
+	slp_pack_key(pk, "cats");
+	msgpack_pack_array(pk, r ? p->ncats : 0);
+	for (uint16_t k = 0; r && k < p->ncats; k++)
+		slp_pack_str(pk, r->cats[p->cats[k]].id);
+	slp_pack_kv_str(pk, "status", core__status_name(p->status));
+	pack_opt(pk, "place", r ? (int64_t)core__place(p, &rs->overall) : 0, r && p->ranked);
+	pack_opt(pk, "place_sex",
+		 r && p->e.sex >= 0 ? (int64_t)core__place(p, &rs->sex[p->e.sex]) : 0,
+		 r && p->ranked && p->e.sex >= 0);
+	slp_pack_key(pk, "place_cat");
+	msgpack_pack_map(pk, r ? p->ncats : 0);
+	for (uint16_t k = 0; r && k < p->ncats; k++) {
+		slp_pack_str(pk, r->cats[p->cats[k]].id);
+		if (p->ranked)
+			msgpack_pack_int64(pk, (int64_t)core__place(p, &rs->cat[p->cats[k]]));
+		else
+			msgpack_pack_nil(pk);
+	}
+	pack_opt(pk, "start", p->start, r && p->start != NO_TIME);
+	pack_opt(pk, "net", net, fin);
+	pack_opt(pk, "gun", fin ? p->fin_t - p->t0 : 0, fin && p->t0 != NO_TIME);
+	pack_opt(pk, "pace", fin ? pace_of(r, net) : 0, fin && r->distance_m > 0);
+	slp_pack_key(pk, "splits");
+	size_t ns = 0;
+	for (size_t j = 0; r && p->start != NO_TIME && j < r->npoints; j++)
+		ns += (int)j != r->start_pt && p->cross[j] != NO_TIME;
+	msgpack_pack_map(pk, ns);
+	for (size_t j = 0; ns && j < r->npoints; j++) {
+		if ((int)j == r->start_pt || p->cross[j] == NO_TIME)
+			continue;
+		slp_pack_str(pk, r->points[j].id);
+		msgpack_pack_int64(pk, p->cross[j] - p->start);
+	}
+	slp_pack_key(pk, "last");
+	if (r && p->last >= 0)
+		slp_pack_str(pk, r->points[p->last].id);
+	else
+		msgpack_pack_nil(pk);
+	bool hp = r && proj_of(r, p, &proj);
+	pack_opt(pk, "proj", proj, hp);
+}
+
+static int gpt_name_cmp(const void *a, const void *b, void *ctx)
+{
+	const core *c = ctx;
+	return strcmp(c->gpts[*(const uint32_t *)a], c->gpts[*(const uint32_t *)b]);
+}
+
+static void pack_code(const core *c, msgpack_packer *pk, uint32_t ci)
+{
+	const struct code *k = &c->codes[ci];
+	bool unknown = k->pidx == NONE32;
+	uint32_t *g = NULL;
+	size_t ng = 0, cap = 0;
+
+	if (unknown) {
+		for (uint32_t ri = k->head; ri != NONE32; ri = c->reads[ri].next) {
+			size_t i;
+			for (i = 0; i < ng && g[i] != c->reads[ri].gpt; i++)
+				;
+			if (i < ng)
+				continue;
+			SL_GROW(g, cap, ng + 1);
+			g[ng++] = c->reads[ri].gpt;
+		}
+		if (ng > 1)
+			qsort_r(g, ng, sizeof(*g), gpt_name_cmp, (void *)c);
+	}
+	msgpack_pack_map(pk, 5);
+	slp_pack_kv_str(pk, "code", k->s);
+	slp_pack_kv_str(pk, "ns", k->ns == NS_BIB ? "bib" : "chip");
+	slp_pack_kv_int(pk, "reads", unknown ? k->nreads : 0);
+	pack_opt(pk, "first", k->first, unknown && k->nreads);
+	slp_pack_key(pk, "pts");
+	msgpack_pack_array(pk, ng);
+	for (size_t i = 0; i < ng; i++)
+		slp_pack_str(pk, c->gpts[g[i]]);
+	free(g);
+}
+
+static void pack_status(const core *c, msgpack_packer *pk)
+{
+	msgpack_pack_map(pk, 6);
+	slp_pack_kv_int(pk, "participants", (int64_t)c->nparts);
+	slp_pack_kv_int(pk, "started", c->nstarted);
+	slp_pack_kv_int(pk, "finished", c->nfinished);
+	slp_pack_kv_int(pk, "reads", (int64_t)c->nreads);
+	slp_pack_kv_int(pk, "unknown", c->nunknown);
+	slp_pack_kv_int(pk, "records", (int64_t)c->nrecords);
+}
+
+/* ---- lists ---------------------------------------------------------------- */
+
+static bool member(const core *c, const struct topic *t, const struct part *p)
+{
+	if (p->race != t->race)
+		return false;
+	if (t->kind == TOP_SEX)
+		return p->e.sex == t->sex;
+	if (t->kind == TOP_CAT) {
+		for (uint16_t k = 0; k < p->ncats; k++)
+			if (p->cats[k] == t->cat)
+				return true;
+		return false;
+	}
+	return true;
+}
+
+static const ost *tree_of(const core *c, const struct topic *t)
+{
+	const struct race_state *rs = &c->rs[t->race];
+	if (t->kind == TOP_SEX)
+		return &rs->sex[t->sex];
+	if (t->kind == TOP_CAT)
+		return &rs->cat[t->cat];
+	return &rs->overall;
+}
+
+static size_t count_of(const core *c, const struct topic *t)
+{
+	const struct race_state *rs = &c->rs[t->race];
+	if (t->kind == TOP_SEX)
+		return rs->n_sex[t->sex];
+	if (t->kind == TOP_CAT)
+		return rs->n_cat[t->cat];
+	return rs->n_all;
+}
+
+/* Rows [off, off+lim) of a ranking list (lim 0: all); returns owned ids. */
+static uint32_t *list_range(const core *c, const struct topic *t, size_t off, size_t lim,
+			    size_t *cnt)
+{
+	const ost *tree = tree_of(c, t);
+	size_t total = count_of(c, t), nt = ost_size(tree), got = 0;
+	size_t want = off < total ? total - off : 0;
+	if (lim && lim < want)
+		want = lim;
+	uint32_t *ids = sl_malloc((want ? want : 1) * sizeof(*ids));
+	if (off < nt)
+		got = ost_range(tree, off, want, ids);
+	if (got < want) {
+		const struct race_state *rs = &c->rs[t->race];
+		size_t skip = off > nt ? off - nt : 0;
+		for (size_t i = 0; i < rs->nby_bib && got < want; i++) {
+			const struct part *p = &c->parts[rs->by_bib[i]];
+			if (p->ranked || !member(c, t, p))
+				continue;
+			if (skip) {
+				skip--;
+				continue;
+			}
+			ids[got++] = rs->by_bib[i];
+		}
+	}
+	*cnt = got;
+	return ids;
+}
+
+static int code_qcmp(const void *a, const void *b, void *ctx)
+{
+	const core *c = ctx;
+	const struct code *x = &c->codes[*(const uint32_t *)a], *y = &c->codes[*(const uint32_t *)b];
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	if (x->ns != y->ns)
+		return x->ns < y->ns ? -1 : 1;
+	int r = strcmp(x->s, y->s);
+	return r < 0 ? -1 : r > 0;
+}
+
+static int fin_qcmp(const void *a, const void *b, void *ctx)
+{
+	const core *c = ctx;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	if (c->parts[x].fin_t != c->parts[y].fin_t)
+		return c->parts[x].fin_t < c->parts[y].fin_t ? -1 : 1;
+	return core__tie(c, x, y);
+}
+
+static void pack_head(msgpack_packer *pk, const char *type, const char *topic, size_t n,
+		      size_t total, bool has_off, size_t off)
+{
+	msgpack_pack_map(pk, has_off ? 5 : 4);
+	slp_pack_kv_str(pk, "t", type);
+	slp_pack_kv_strn(pk, "topic", topic, n);
+	slp_pack_kv_int(pk, "n", (int64_t)total);
+	if (has_off)
+		slp_pack_kv_int(pk, "offset", (int64_t)off);
+}
+
+int core_topic_snapshot(const core *c, const char *topic, size_t n, size_t offset, size_t limit,
+			msgpack_packer *pk)
+{
+	struct topic t;
+	int rc = topic_parse(c, topic, n, &t);
+	uint32_t *ids = NULL;
+	size_t cnt = 0, total = 0;
+
+	if (rc < 0)
+		return rc;
+	switch (t.kind) {
+	case TOP_RESULTS:
+	case TOP_SEX:
+	case TOP_CAT:
+		total = count_of(c, &t);
+		ids = list_range(c, &t, offset, limit, &cnt);
+		break;
+	case TOP_ATHLETE:
+		total = t.pidx != NONE32;
+		ids = sl_malloc(sizeof(*ids));
+		if (t.pidx != NONE32 && offset == 0)
+			ids[cnt++] = t.pidx;
+		break;
+	case TOP_FINISHES: {
+		const ost *f = &c->rs[t.race].fin;
+		size_t lim = limit ? limit : 50;
+		total = ost_size(f);
+		offset = total > lim ? total - lim : 0;
+		ids = sl_malloc((total - offset + 1) * sizeof(*ids));
+		cnt = ost_range(f, offset, total - offset, ids);
+		break;
+	}
+	case TOP_UNKNOWN: {
+		size_t all = 0;
+		ids = sl_malloc((c->ncodes + 1) * sizeof(*ids));
+		for (size_t ci = 0; ci < c->ncodes; ci++)
+			if (c->codes[ci].pidx == NONE32 && c->codes[ci].nreads)
+				ids[all++] = (uint32_t)ci;
+		qsort_r(ids, all, sizeof(*ids), code_qcmp, (void *)c);
+		total = all;
+		size_t from = offset < all ? offset : all;
+		cnt = all - from;
+		if (limit && limit < cnt)
+			cnt = limit;
+		memmove(ids, ids + from, cnt * sizeof(*ids));
+		break;
+	}
+	case TOP_STATUS:
+		total = 1;
+		cnt = offset == 0;
+		break;
+	}
+	pack_head(pk, "snapshot", topic, n, total, true, offset);
+	slp_pack_key(pk, "rows");
+	msgpack_pack_array(pk, cnt);
+	for (size_t i = 0; i < cnt; i++) {
+		if (t.kind == TOP_UNKNOWN)
+			pack_code(c, pk, ids[i]);
+		else if (t.kind == TOP_STATUS)
+			pack_status(c, pk);
+		else
+			pack_row(c, pk, ids[i]);
+	}
+	free(ids);
+	return 0;
+}
+
+int core_topic_delta(const core *c, const char *topic, size_t n, msgpack_packer *pk, bool *empty)
+{
+	struct topic t;
+	int rc = topic_parse(c, topic, n, &t);
+	uint32_t *ids = NULL;
+	size_t cnt = 0, total = 0;
+
+	*empty = true;
+	if (rc < 0)
+		return rc;
+	switch (t.kind) {
+	case TOP_RESULTS:
+	case TOP_SEX:
+	case TOP_CAT:
+		total = count_of(c, &t);
+		ids = sl_malloc((c->nchg + 1) * sizeof(*ids));
+		for (size_t i = 0; i < c->nchg; i++)
+			if (member(c, &t, &c->parts[c->chg[i]]))
+				ids[cnt++] = c->chg[i];
+		break;
+	case TOP_ATHLETE:
+		total = t.pidx != NONE32;
+		ids = sl_malloc(sizeof(*ids));
+		if (t.pidx != NONE32 && c->parts[t.pidx].chg)
+			ids[cnt++] = t.pidx;
+		break;
+	case TOP_FINISHES:
+		total = ost_size(&c->rs[t.race].fin);
+		ids = sl_malloc((c->nchg + 1) * sizeof(*ids));
+		for (size_t i = 0; i < c->nchg; i++) {
+			const struct part *p = &c->parts[c->chg[i]];
+			if (p->race == t.race && p->status == ST_FINISHED && !p->fin_at_clear)
+				ids[cnt++] = c->chg[i];
+		}
+		qsort_r(ids, cnt, sizeof(*ids), fin_qcmp, (void *)c);
+		break;
+	case TOP_UNKNOWN:
+		total = c->nunknown;
+		cnt = c->nuchg;
+		break;
+	case TOP_STATUS:
+		total = 1;
+		cnt = c->chg_status || c->nchg;
+		break;
+	}
+	if (cnt) {
+		*empty = false;
+		pack_head(pk, "delta", topic, n, total, false, 0);
+		slp_pack_key(pk, "rows");
+		msgpack_pack_array(pk, cnt);
+		for (size_t i = 0; i < cnt; i++) {
+			if (t.kind == TOP_UNKNOWN)
+				pack_code(c, pk, c->uchg[i]);
+			else if (t.kind == TOP_STATUS)
+				pack_status(c, pk);
+			else
+				pack_row(c, pk, ids[i]);
+		}
+	}
+	free(ids);
+	return 0;
+}
+
+/* ---- exports ----------------------------------------------------------- */
+
+static int export_race(const core *c, const char *race, struct topic *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->kind = TOP_RESULTS;
+	t->race = race ? find_race(c, race, strlen(race)) : -1;
+	return t->race < 0 ? SL_ENOENT : 0;
+}
+
+static void csv_field(sl_buf *b, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		sl_buf_adds(b, s);
+		return;
+	}
+	sl_buf_addc(b, '"');
+	for (; *s; s++) {
+		if (*s == '"')
+			sl_buf_addc(b, '"');
+		sl_buf_addc(b, *s);
+	}
+	sl_buf_addc(b, '"');
+}
+
+static int64_t floordiv(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+static void csv_time(sl_buf *b, int64_t ms, int64_t prec)
+{
+	sl_fmt_hms(b, floordiv(ms, prec) * prec, (int)prec);
+}
+
+int core_export_csv(const core *c, const char *race, sl_buf *out)
+{
+	struct topic t;
+	size_t cnt;
+	int rc = export_race(c, race, &t);
+	if (rc < 0)
+		return rc;
+	const struct cfg_race *r = &c->cfg.races[t.race];
+	const struct race_state *rs = &c->rs[t.race];
+
+	sl_buf_adds(out, "place,bib,name,sex,age,club,race,wave,status,start,net,gun,pace,"
+			 "place_sex,categories,place_categories");
+	for (size_t j = 0; j < r->npoints; j++) {
+		sl_buf_addc(out, ',');
+		csv_field(out, r->points[j].id);
+	}
+	sl_buf_addc(out, '\n');
+
+	uint32_t *ids = list_range(c, &t, 0, 0, &cnt);
+	for (size_t i = 0; i < cnt; i++) {
+		const struct part *p = &c->parts[ids[i]];
+		bool fin = p->status == ST_FINISHED;
+		int64_t net = fin ? p->fin_t - p->start : 0;
+		if (p->ranked)
+			sl_buf_addf(out, "%zu", core__place(p, &rs->overall));
+		sl_buf_addc(out, ',');
+		csv_field(out, p->e.bib);
+		sl_buf_addc(out, ',');
+		csv_field(out, p->e.name);
+		sl_buf_addf(out, ",%s,", p->e.sex >= 0 ? cfg_sex_name(p->e.sex) : "");
+		if (p->age >= 0)
+			sl_buf_addf(out, "%d", p->age);
+		sl_buf_addc(out, ',');
+		csv_field(out, p->e.club);
+		sl_buf_addc(out, ',');
+		csv_field(out, r->id);
+		sl_buf_addc(out, ',');
+		if (p->wave >= 0)
+			csv_field(out, r->waves[p->wave].id);
+		sl_buf_addf(out, ",%s,", core__status_name(p->status));
+		if (p->start != NO_TIME)
+			sl_fmt_iso(out, p->start);
+		sl_buf_addc(out, ',');
+		if (fin)
+			csv_time(out, net, r->precision_ms);
+		sl_buf_addc(out, ',');
+		if (fin && p->t0 != NO_TIME)
+			csv_time(out, p->fin_t - p->t0, r->precision_ms);
+		sl_buf_addc(out, ',');
+		if (fin && r->distance_m > 0)
+			csv_time(out, pace_of(r, net), 1000);
+		sl_buf_addc(out, ',');
+		if (p->ranked && p->e.sex >= 0)
+			sl_buf_addf(out, "%zu", core__place(p, &rs->sex[p->e.sex]));
+		sl_buf_addc(out, ',');
+		for (uint16_t k = 0; k < p->ncats; k++) {
+			if (k)
+				sl_buf_addc(out, ';');
+			csv_field(out, r->cats[p->cats[k]].id);
+		}
+		sl_buf_addc(out, ',');
+		for (uint16_t k = 0; k < p->ncats; k++) {
+			if (k)
+				sl_buf_addc(out, ';');
+			if (p->ranked)
+				sl_buf_addf(out, "%zu", core__place(p, &rs->cat[p->cats[k]]));
+		}
+		for (size_t j = 0; j < r->npoints; j++) {
+			sl_buf_addc(out, ',');
+			if (p->start != NO_TIME && p->cross[j] != NO_TIME)
+				csv_time(out, p->cross[j] - p->start, r->precision_ms);
+		}
+		sl_buf_addc(out, '\n');
+	}
+	free(ids);
+	return 0;
+}
+
+int core_export_json(const core *c, const char *race, sl_buf *out)
+{
+	struct topic t;
+	size_t cnt;
+	int rc = export_race(c, race, &t);
+	if (rc < 0)
+		return rc;
+	sl_buf mp = SL_BUF_INIT;
+	msgpack_packer pk;
+	slp_packer_init(&pk, &mp);
+	msgpack_pack_map(&pk, 3);
+	slp_pack_kv_str(&pk, "event", c->cfg.event);
+	slp_pack_kv_str(&pk, "race", c->cfg.races[t.race].id);
+	slp_pack_key(&pk, "rows");
+	uint32_t *ids = list_range(c, &t, 0, 0, &cnt);
+	msgpack_pack_array(&pk, cnt);
+	for (size_t i = 0; i < cnt; i++)
+		pack_row(c, &pk, ids[i]);
+	free(ids);
+	rc = slp_msgpack_to_json(mp.data, mp.len, out);
+	sl_buf_release(&mp);
+	return rc;
+}

@@ -1,0 +1,963 @@
+/*
+ * test_core.c: the core's read rules, places, categories, change sets,
+ * validation and snapshots, driven through its public API with records
+ * built by the protocol library (JSON transcoded to msgpack, and the
+ * passings packer).  Results are read back the way a client would: from a
+ * topic snapshot message.
+ */
+#include <msgpack.h>
+#include <stdarg.h>
+
+#include "core.h"
+#include "slp.h"
+#include "t.h"
+
+#define T0 1429538400000LL /* 2015-04-20T10:00:00-04:00 */
+#define H (3600 * 1000LL)
+#define NIL_V (INT64_MIN + 7)
+#define ABSENT (INT64_MIN + 9)
+
+static uint64_t seq;
+static char err[256];
+
+/* ---- record helpers ----------------------------------------------------- */
+
+/* Apply a record written as JSON with ' for " (printf-style). */
+static int recf(core *c, const char *fmt, ...)
+{
+	char js[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(js, sizeof(js), fmt, ap);
+	va_end(ap);
+	for (char *p = js; *p; p++)
+		if (*p == '\'')
+			*p = '"';
+	sl_buf mp = SL_BUF_INIT;
+	int rc = slp_json_to_msgpack(js, strlen(js), &mp);
+	if (rc < 0) {
+		fprintf(stderr, "bad test json: %s\n", js);
+		abort();
+	}
+	err[0] = '\0';
+	rc = core_apply(c, mp.data, mp.len, err, sizeof(err));
+	sl_buf_release(&mp);
+	return rc;
+}
+
+struct r {
+	const char *chip, *bib, *pt;
+	int64_t t;
+	int kind;
+};
+
+static void pack_passings(sl_buf *b, const char *dev, uint64_t s, const struct r *rs, size_t n)
+{
+	slp_read *reads = calloc(n, sizeof(*reads));
+	for (size_t i = 0; i < n; i++) {
+		reads[i].chip = rs[i].chip;
+		reads[i].chip_len = rs[i].chip ? strlen(rs[i].chip) : 0;
+		reads[i].bib = rs[i].bib;
+		reads[i].bib_len = rs[i].bib ? strlen(rs[i].bib) : 0;
+		reads[i].pt = rs[i].pt;
+		reads[i].pt_len = strlen(rs[i].pt);
+		reads[i].t = rs[i].t;
+		reads[i].kind = rs[i].kind;
+		reads[i].hits = -1;
+	}
+	msgpack_packer pk;
+	slp_packer_init(&pk, b);
+	msgpack_pack_map(&pk, 5);
+	slp_pack_kv_str(&pk, "k", "passings");
+	slp_pack_kv_str(&pk, "dev", dev);
+	slp_pack_kv_int(&pk, "seq", (int64_t)s);
+	slp_pack_key(&pk, "reads");
+	slp_pack_reads(&pk, reads, n);
+	slp_pack_kv_int(&pk, "rx", 1700000000000LL);
+	free(reads);
+}
+
+static int pass_dev(core *c, const char *dev, uint64_t s, const struct r *rs, size_t n)
+{
+	sl_buf b = SL_BUF_INIT;
+	pack_passings(&b, dev, s, rs, n);
+	int rc = core_apply(c, b.data, b.len, err, sizeof(err));
+	sl_buf_release(&b);
+	return rc;
+}
+
+/* One rfid read of a chip on device "mat". */
+static void rd(core *c, const char *chip, const char *pt, int64_t t)
+{
+	struct r x = {chip, NULL, pt, t, SLP_KIND_RFID};
+	ASSERT_EQ(pass_dev(c, "mat", ++seq, &x, 1), 0);
+}
+
+static void rdk(core *c, const char *chip, const char *pt, int64_t t, int kind)
+{
+	struct r x = {chip, NULL, pt, t, kind};
+	ASSERT_EQ(pass_dev(c, "hand", ++seq, &x, 1), 0);
+}
+
+static const char *CONFIG =
+	"{'k':'config','config':{'event':'test-1','name':'Test','date':'2015-04-20',"
+	"'races':[{'id':'m','name':'Marathon','kind':'mass','distance_m':42195,'ranking':'net',"
+	"'precision_ms':%d,"
+	"'waves':[{'id':'1','start':'2015-04-20T10:00:00-04:00','bibs':'1-999'},"
+	"{'id':'2','bibs':'1000-1999'}],"
+	"'points':[{'id':'start','name':'Start','distance_m':0,'role':'start','window_s':1800},"
+	"{'id':'5k','distance_m':5000,'role':'split'},"
+	"{'id':'finish','distance_m':42195,'role':'finish','min_s':3600,'dedupe_s':60}],"
+	"'categories':[{'id':'M18-39','name':'Men 18-39','sex':'M','age_min':18,'age_max':39},"
+	"{'id':'F40+','sex':'F','age_min':40},"
+	"{'id':'elite','name':'Elite','field':'team','equals':'elite'}]}]}}";
+
+static core *setup_prec(int prec)
+{
+	core *c = core_new();
+	seq = 0;
+	ASSERT_EQ(recf(c, CONFIG, prec), 0);
+	ASSERT_STREQ(err, "");
+	return c;
+}
+
+static core *setup(void)
+{
+	return setup_prec(1000);
+}
+
+static void add(core *c, const char *bib, const char *chip, const char *sex)
+{
+	ASSERT_EQ(recf(c, "{'k':'participants','rows':[{'bib':'%s','name':'P %s','sex':'%s',"
+			  "'age':30,'chips':['%s']}]}",
+		       bib, bib, sex, chip),
+		  0);
+}
+
+/* ---- reading results back ----------------------------------------------- */
+
+static bool snap(const core *c, const char *topic, size_t off, size_t lim, slp_msg *m)
+{
+	sl_buf b = SL_BUF_INIT;
+	msgpack_packer pk;
+	slp_packer_init(&pk, &b);
+	int rc = core_topic_snapshot(c, topic, strlen(topic), off, lim, &pk);
+	if (rc == 0)
+		rc = slp_decode(m, b.data, b.len, SLP_MSGPACK);
+	sl_buf_release(&b);
+	return rc == 0;
+}
+
+static const msgpack_object *sub(const msgpack_object *row, const char *key)
+{
+	char k[64];
+	const char *dot = strchr(key, '.');
+	if (!dot)
+		return slp_get(row, key);
+	snprintf(k, sizeof(k), "%.*s", (int)(dot - key), key);
+	const msgpack_object *m = slp_get(row, k);
+	return m ? slp_get(m, dot + 1) : NULL;
+}
+
+/* An integer field of a participant's row ("splits.5k" reaches into maps). */
+static int64_t rowi(const core *c, const char *bib, const char *key)
+{
+	char topic[80];
+	slp_msg m;
+	const msgpack_object_array *rows;
+	int64_t v = ABSENT;
+	snprintf(topic, sizeof(topic), "athlete/%s", bib);
+	if (!snap(c, topic, 0, 0, &m))
+		return ABSENT;
+	if (slp_get_arr(&m.root, "rows", &rows) == 0 && rows->size == 1) {
+		const msgpack_object *o = sub(&rows->ptr[0], key);
+		if (!o || o->type == MSGPACK_OBJECT_NIL)
+			v = NIL_V;
+		else if (slp_as_int(o, &v) < 0)
+			v = ABSENT;
+	}
+	slp_msg_release(&m);
+	return v;
+}
+
+static const char *rows_str(const core *c, const char *bib, const char *key)
+{
+	static char out[256];
+	char topic[80];
+	slp_msg m;
+	const msgpack_object_array *rows;
+	snprintf(out, sizeof(out), "(absent)");
+	snprintf(topic, sizeof(topic), "athlete/%s", bib);
+	if (!snap(c, topic, 0, 0, &m))
+		return out;
+	if (slp_get_arr(&m.root, "rows", &rows) == 0 && rows->size == 1) {
+		const msgpack_object *o = sub(&rows->ptr[0], key);
+		sl_buf b = SL_BUF_INIT;
+		if (o)
+			slp_object_to_json(o, &b);
+		else
+			sl_buf_adds(&b, "null");
+		snprintf(out, sizeof(out), "%s", b.data);
+		sl_buf_release(&b);
+	}
+	slp_msg_release(&m);
+	return out;
+}
+
+static void export(const core *c, sl_buf *csv, sl_buf *json)
+{
+	ASSERT_EQ(core_export_csv(c, "m", csv), 0);
+	ASSERT_EQ(core_export_json(c, "m", json), 0);
+}
+
+/* ---- read rules ------------------------------------------------------- */
+
+static void start_last_in_window(void)
+{
+	core *c = setup();
+	add(c, "1", "C1", "M");
+	rd(c, "C1", "start", T0 - 5000);    /* before T0: ignored */
+	rd(c, "C1", "start", T0 + 61000);   /* on the mat */
+	rd(c, "C1", "start", T0 + 63000);   /* still on the mat: the last one counts */
+	rd(c, "C1", "start", T0 + 1900000); /* after the 1800 s window: ignored */
+	ASSERT_EQ(rowi(c, "1", "start"), T0 + 63000);
+	ASSERT_STREQ(rows_str(c, "1", "status"), "\"started\"");
+	rd(c, "C1", "finish", T0 + 63000 + 4 * H);
+	ASSERT_EQ(rowi(c, "1", "net"), 4 * H);
+	ASSERT_EQ(rowi(c, "1", "gun"), 4 * H + 63000);
+	ASSERT_STREQ(rows_str(c, "1", "status"), "\"finished\"");
+	core_free(c);
+}
+
+static void finish_first_after_min(void)
+{
+	core *c = setup();
+	add(c, "1", "C1", "M");
+	rd(c, "C1", "start", T0 + 10000);
+	rd(c, "C1", "finish", T0 + 10000 + 1000000);  /* 1000 s: under min_s 3600 */
+	rd(c, "C1", "5k", T0 + 10000 + 300000);       /* 5 km in 5:00: under 5000/12 s */
+	rd(c, "C1", "5k", T0 + 10000 + 1200000);      /* 20:00: first plausible */
+	rd(c, "C1", "5k", T0 + 10000 + 1201000);      /* later: ignored */
+	rd(c, "C1", "finish", T0 + 10000 + 3 * H + 5000);
+	rd(c, "C1", "finish", T0 + 10000 + 3 * H);    /* arrives late, but is first */
+	ASSERT_EQ(rowi(c, "1", "splits.5k"), 1200000);
+	ASSERT_EQ(rowi(c, "1", "net"), 3 * H);
+	ASSERT_EQ(rowi(c, "1", "splits.finish"), 3 * H);
+	core_free(c);
+}
+
+static void duplicates_ignored(void)
+{
+	core *c = setup();
+	add(c, "1", "C1", "M");
+	rd(c, "C1", "start", T0 + 2000);
+	rd(c, "C1", "finish", T0 + 2000 + 3 * H);
+	int64_t net = rowi(c, "1", "net");
+	for (int i = 0; i < 5; i++)
+		rd(c, "C1", "finish", T0 + 2000 + 3 * H + 1000 * i); /* the mat reads again */
+	rd(c, "C1", "finish", T0 + 2000 + 3 * H);
+	ASSERT_EQ(rowi(c, "1", "net"), net);
+	ASSERT_EQ(rowi(c, "1", "place"), 1);
+	core_free(c);
+}
+
+static void before_t0_ignored(void)
+{
+	core *c = setup();
+	add(c, "1", "C1", "M");
+	rd(c, "C1", "start", T0 - 60000);
+	rd(c, "C1", "5k", T0 - 1000);
+	rd(c, "C1", "finish", T0 - 500);
+	ASSERT_STREQ(rows_str(c, "1", "status"), "\"registered\"");
+	ASSERT_EQ(rowi(c, "1", "net"), NIL_V);
+	ASSERT_EQ(rowi(c, "1", "start"), T0); /* no start read in the window: T0 */
+	core_free(c);
+}
+
+static void no_start_read_uses_t0(void)
+{
+	core *c = setup();
+	add(c, "1", "C1", "M");
+	rd(c, "C1", "finish", T0 + 2 * H + 7000);
+	ASSERT_EQ(rowi(c, "1", "start"), T0);
+	ASSERT_EQ(rowi(c, "1", "net"), 2 * H + 7000);
+	ASSERT_EQ(rowi(c, "1", "gun"), 2 * H + 7000);
+	ASSERT_EQ(rowi(c, "1", "pace"), (2 * H + 7000) * 1000 / 42195);
+	core_free(c);
+}
+
+static void pace_and_projection(void)
+{
+	core *c = setup();
+	add(c, "3", "C3", "M");
+	rd(c, "C3", "start", T0 + 1000);
+	rd(c, "C3", "5k", T0 + 1000 + 883000);
+	ASSERT_EQ(rowi(c, "3", "proj"), (int64_t)(883000.0 * 42195 / 5000));
+	ASSERT_STREQ(rows_str(c, "3", "last"), "\"5k\"");
+	ASSERT_STREQ(rows_str(c, "3", "status"), "\"on_course\"");
+	ASSERT_EQ(rowi(c, "3", "pace"), NIL_V);
+	rd(c, "C3", "finish", T0 + 1000 + 7757000);
+	ASSERT_EQ(rowi(c, "3", "pace"), 183836);
+	ASSERT_EQ(rowi(c, "3", "proj"), NIL_V);
+	ASSERT_STREQ(rows_str(c, "3", "last"), "\"finish\"");
+	core_free(c);
+}
+
+static void handheld_fills_never_overrides(void)
+{
+	core *c = setup();
+	add(c, "1", "C1", "M");
+	add(c, "2", "C2", "M");
+	rd(c, "C1", "start", T0 + 1000);
+	rd(c, "C2", "start", T0 + 1000);
+	/* 1: the mat missed, a volunteer's handheld saw it */
+	rdk(c, "C1", "finish", T0 + 1000 + 3 * H, SLP_KIND_HANDHELD);
+	ASSERT_EQ(rowi(c, "1", "net"), 3 * H);
+	/* 2: the handheld read is earlier, but the mat read wins */
+	rdk(c, "C2", "finish", T0 + 1000 + 3 * H - 10000, SLP_KIND_MANUAL);
+	ASSERT_EQ(rowi(c, "2", "net"), 3 * H - 10000);
+	rd(c, "C2", "finish", T0 + 1000 + 3 * H);
+	ASSERT_EQ(rowi(c, "2", "net"), 3 * H);
+	rdk(c, "C2", "finish", T0 + 1000 + 3 * H - 20000, SLP_KIND_BACKUP);
+	ASSERT_EQ(rowi(c, "2", "net"), 3 * H);
+	/* a mat read for 1 later on replaces the handheld fill */
+	rd(c, "C1", "finish", T0 + 1000 + 3 * H + 400);
+	ASSERT_EQ(rowi(c, "1", "net"), 3 * H + 400);
+	core_free(c);
+}
+
+static void overlapping_batches_count_once(void)
+{
+	core *c = setup();
+	add(c, "1", "C1", "M");
+	struct r rs[14];
+	for (int i = 0; i < 14; i++)
+		rs[i] = (struct r){"C1", NULL, "5k", T0 + 1000000 + 1000 * i, SLP_KIND_RFID};
+	ASSERT_EQ(pass_dev(c, "d1", 1, rs, 10), 0);     /* seq 1..10 */
+	ASSERT_EQ(pass_dev(c, "d1", 5, rs + 4, 10), 0); /* seq 5..14: 4 new */
+	ASSERT_EQ(pass_dev(c, "d1", 1, rs, 10), 0);     /* a resend: nothing new */
+	ASSERT_EQ(pass_dev(c, "d2", 1, rs, 2), 0);      /* another device: its own seqs */
+	slp_msg m;
+	ASSERT(snap(c, "status", 0, 0, &m));
+	const msgpack_object_array *rows;
+	int64_t reads = -1;
+	ASSERT_EQ(slp_get_arr(&m.root, "rows", &rows), 0);
+	ASSERT_EQ(slp_get_int(&rows->ptr[0], "reads", &reads), 0);
+	ASSERT_EQ(reads, 16);
+	slp_msg_release(&m);
+	ASSERT_EQ(rowi(c, "1", "splits.5k"), 1000000);
+	core_free(c);
+}
+
+/* ---- unknown codes ------------------------------------------------------- */
+
+static void unknown_then_attached(void)
+{
+	core *c = setup();
+	rd(c, "Z9", "start", T0 + 3000);
+	rd(c, "Z9", "5k", T0 + 3000 + 1500000);
+	rd(c, "Z9", "finish", T0 + 3000 + 3 * H);
+	slp_msg m;
+	ASSERT(snap(c, "unknown", 0, 0, &m));
+	sl_buf js = SL_BUF_INIT;
+	slp_object_to_json(&m.root, &js);
+	ASSERT_STREQ(js.data, "{\"t\":\"snapshot\",\"topic\":\"unknown\",\"n\":1,\"offset\":0,"
+			      "\"rows\":[{\"code\":\"Z9\",\"ns\":\"chip\",\"reads\":3,"
+			      "\"first\":1429538403000,\"pts\":[\"5k\",\"finish\",\"start\"]}]}");
+	sl_buf_release(&js);
+	slp_msg_release(&m);
+	core_changes_clear(c);
+
+	add(c, "77", "Z9", "F");
+	ASSERT_EQ(rowi(c, "77", "net"), 3 * H);
+	ASSERT_EQ(rowi(c, "77", "place"), 1);
+	ASSERT(snap(c, "unknown", 0, 0, &m));
+	int64_t n = -1;
+	ASSERT_EQ(slp_get_int(&m.root, "n", &n), 0);
+	ASSERT_EQ(n, 0);
+	slp_msg_release(&m);
+
+	/* the delta tells unknown subscribers the code left the list */
+	sl_buf b = SL_BUF_INIT;
+	msgpack_packer pk;
+	bool empty;
+	slp_packer_init(&pk, &b);
+	ASSERT_EQ(core_topic_delta(c, "unknown", 7, &pk, &empty), 0);
+	ASSERT(!empty);
+	sl_buf_release(&b);
+
+	/* bib reads live in their own namespace */
+	struct r x = {NULL, "78", "finish", T0 + 4 * H, SLP_KIND_MANUAL};
+	ASSERT_EQ(pass_dev(c, "desk", 1, &x, 1), 0);
+	add(c, "78", "C78", "M");
+	ASSERT_EQ(rowi(c, "78", "net"), 4 * H);
+	core_free(c);
+}
+
+/* ---- wave starts ------------------------------------------------------- */
+
+static void t0_change_recomputes(void)
+{
+	core *c = setup();
+	add(c, "1", "C1", "M");
+	add(c, "2", "C2", "M");
+	add(c, "1500", "C1500", "M"); /* wave 2: no start yet */
+	rd(c, "C1", "finish", T0 + 3 * H);         /* no start read: net from T0 */
+	rd(c, "C2", "start", T0 + 30000);
+	rd(c, "C2", "finish", T0 + 30000 + 3 * H - 20000);
+	rd(c, "C1500", "finish", T0 + 4 * H);
+	ASSERT_EQ(rowi(c, "1", "place"), 2);
+	ASSERT_EQ(rowi(c, "2", "place"), 1);
+	ASSERT_STREQ(rows_str(c, "1500", "status"), "\"registered\""); /* no T0: nothing yet */
+	core_changes_clear(c);
+
+	/* the real gun went 60 s later */
+	ASSERT_EQ(recf(c, "{'k':'wave_start','race':'m','wave':'1','t0':%lld}",
+		       (long long)(T0 + 60000)),
+		  0);
+	ASSERT(core_changed_all(c));
+	ASSERT_EQ(rowi(c, "1", "net"), 3 * H - 60000);
+	ASSERT_EQ(rowi(c, "1", "place"), 1);
+	/* 2's start read is now before T0: ignored, so T0 is its start */
+	ASSERT_EQ(rowi(c, "2", "start"), T0 + 60000);
+	ASSERT_EQ(rowi(c, "2", "net"), 3 * H - 20000 + 30000 - 60000);
+	ASSERT_EQ(rowi(c, "2", "place"), 2);
+
+	ASSERT_EQ(recf(c, "{'k':'wave_start','race':'m','wave':'2','t0':%lld}",
+		       (long long)(T0 + 25 * 60000)),
+		  0);
+	ASSERT_EQ(rowi(c, "1500", "net"), 4 * H - 25 * 60000);
+	/* a later wave_start for the same wave wins */
+	ASSERT_EQ(recf(c, "{'k':'wave_start','race':'m','wave':'2','t0':%lld}",
+		       (long long)(T0 + 26 * 60000)),
+		  0);
+	ASSERT_EQ(rowi(c, "1500", "net"), 4 * H - 26 * 60000);
+	ASSERT_EQ(recf(c, "{'k':'wave_start','race':'m','wave':'9','t0':1}"), SL_ENOENT);
+	ASSERT_STREQ(err, "wave: no wave '9' in race 'm'");
+	core_free(c);
+}
+
+/* ---- places ------------------------------------------------------------ */
+
+static void ties_share_place(void)
+{
+	static const int64_t nets[] = {10000000, 10001100, 10001900, 10002000};
+	for (int pass = 0; pass < 2; pass++) {
+		core *c = setup_prec(pass == 0 ? 1000 : 100);
+		char bib[8], chip[8];
+		for (int i = 0; i < 4; i++) {
+			snprintf(bib, sizeof(bib), "%d", 4 - i); /* bib order against time order */
+			snprintf(chip, sizeof(chip), "C%d", 4 - i);
+			add(c, bib, chip, "M");
+			rd(c, chip, "start", T0 + 1000);
+			rd(c, chip, "finish", T0 + 1000 + nets[i]);
+		}
+		int64_t want[2][4] = {{1, 2, 2, 4}, {1, 2, 3, 4}};
+		for (int i = 0; i < 4; i++) {
+			snprintf(bib, sizeof(bib), "%d", 4 - i);
+			ASSERT_EQ(rowi(c, bib, "place"), want[pass][i]);
+			ASSERT_EQ(rowi(c, bib, "place_sex"), want[pass][i]);
+		}
+		/* within a shared place the list follows the full time */
+		sl_buf csv = SL_BUF_INIT, js = SL_BUF_INIT;
+		export(c, &csv, &js);
+		if (pass == 0)
+			ASSERT(strstr(csv.data, "\n2,3,P 3,") < strstr(csv.data, "\n2,2,P 2,"));
+		sl_buf_release(&csv);
+		sl_buf_release(&js);
+		core_free(c);
+	}
+}
+
+static void config_precision_change_reranks(void)
+{
+	core *c = setup();
+	add(c, "1", "C1", "M");
+	add(c, "2", "C2", "M");
+	rd(c, "C1", "finish", T0 + 3 * H + 100);
+	rd(c, "C2", "finish", T0 + 3 * H + 900);
+	ASSERT_EQ(rowi(c, "2", "place"), 1);
+	ASSERT_EQ(recf(c, CONFIG, 10), 0);
+	ASSERT(core_changed_all(c));
+	ASSERT_EQ(rowi(c, "1", "place"), 1);
+	ASSERT_EQ(rowi(c, "2", "place"), 2);
+	core_free(c);
+}
+
+/* ---- categories ------------------------------------------------------- */
+
+static void category_predicates(void)
+{
+	core *c = setup();
+	ASSERT_EQ(recf(c, "{'k':'participants','rows':["
+			  "{'bib':'1','sex':'M','birth':'1975-04-20','chips':['C1']},"   /* 40 today */
+			  "{'bib':'2','sex':'M','birth':'1975-04-21','chips':['C2']},"   /* 39 */
+			  "{'bib':'3','sex':'F','birth':'1975-04-20','chips':['C3']},"   /* F40+ */
+			  "{'bib':'4','sex':'F','age':39,'chips':['C4']},"
+			  "{'bib':'5','sex':'X','age':25,'fields':{'team':'elite'},'chips':['C5']},"
+			  "{'bib':'6','sex':'M','age':17,'fields':{'team':'Elite'},'chips':['C6']}]}"),
+		  0);
+	ASSERT_STREQ(err, "");
+	ASSERT_EQ(rowi(c, "1", "age"), 40);
+	ASSERT_EQ(rowi(c, "2", "age"), 39);
+	ASSERT_STREQ(rows_str(c, "1", "cats"), "[]");
+	ASSERT_STREQ(rows_str(c, "2", "cats"), "[\"M18-39\"]");
+	ASSERT_STREQ(rows_str(c, "3", "cats"), "[\"F40+\"]");
+	ASSERT_STREQ(rows_str(c, "4", "cats"), "[]");
+	ASSERT_STREQ(rows_str(c, "5", "cats"), "[\"elite\"]");
+	ASSERT_STREQ(rows_str(c, "6", "cats"), "[]"); /* 17, and 'Elite' != 'elite' */
+	rd(c, "C2", "finish", T0 + 3 * H);
+	rd(c, "C5", "finish", T0 + 2 * H);
+	ASSERT_EQ(rowi(c, "2", "place_cat.M18-39"), 1);
+	ASSERT_EQ(rowi(c, "5", "place_cat.elite"), 1);
+	ASSERT_EQ(rowi(c, "2", "place"), 2);
+	ASSERT_EQ(core_topic_check(c, "results/m/cat/F40+", 18), 0);
+	slp_msg m;
+	int64_t n = -1;
+	ASSERT(snap(c, "results/m/cat/M18-39", 0, 0, &m));
+	ASSERT_EQ(slp_get_int(&m.root, "n", &n), 0);
+	ASSERT_EQ(n, 1);
+	slp_msg_release(&m);
+	ASSERT(snap(c, "results/m/sex/M", 0, 0, &m));
+	ASSERT_EQ(slp_get_int(&m.root, "n", &n), 0);
+	ASSERT_EQ(n, 3);
+	slp_msg_release(&m);
+	/* re-import replaces the entry: bib 6 is now elite */
+	ASSERT_EQ(recf(c, "{'k':'participants','rows':[{'bib':'6','sex':'M','age':17,"
+			  "'fields':{'team':'elite'},'chips':['C6']}]}"),
+		  0);
+	ASSERT_STREQ(rows_str(c, "6", "cats"), "[\"elite\"]");
+	core_free(c);
+}
+
+/* ---- validation ------------------------------------------------------- */
+
+static void bad_input_changes_nothing(void)
+{
+	core *c = setup();
+	add(c, "1", "C1", "M");
+	rd(c, "C1", "finish", T0 + 3 * H);
+	sl_buf before = SL_BUF_INIT, after = SL_BUF_INIT;
+	core_snapshot_save(c, &before);
+	uint64_t nrec = core_nrecords(c);
+
+	ASSERT_EQ(recf(c, "{'k':'config','config':{'event':'test-1','date':'2015-04-20',"
+			  "'races':[{'id':'m','points':[{'id':'s','role':'start'},"
+			  "{'id':'a','distance_m':5,'role':'split'},{'id':'f','distance_m':9,"
+			  "'role':'end'}]}]}}"),
+		  SL_EINVAL);
+	ASSERT_STREQ(err, "races[0].points[2].role: expected start, split or finish");
+	ASSERT_EQ(recf(c, "{'k':'config','config':{'event':'test-1','date':'2015-04-20',"
+			  "'races':[{'id':'m','points':[{'id':'f','distance_m':9,'role':'finish'}],"
+			  "'categories':[{'id':'x','sex':'Q'}]}]}}"),
+		  SL_EINVAL);
+	ASSERT_STREQ(err, "races[0].categories[0].sex: expected M, F or X");
+	ASSERT_EQ(recf(c, "{'k':'config','config':{'event':'Bad Id','date':'2015-04-20',"
+			  "'races':[]}}"),
+		  SL_EINVAL);
+	ASSERT(strncmp(err, "event:", 6) == 0);
+	ASSERT_EQ(recf(c, "{'k':'config','config':{'event':'test-1','date':'20-4-2015',"
+			  "'races':[]}}"),
+		  SL_EINVAL);
+	ASSERT_STREQ(err, "date: expected YYYY-MM-DD");
+	ASSERT_EQ(recf(c, "{'k':'config','config':{'event':'test-1','date':'2015-04-20',"
+			  "'races':[{'id':'m','waves':[{'id':'1','start':'noon'}],"
+			  "'points':[{'id':'f','distance_m':9,'role':'finish'}]}]}}"),
+		  SL_EINVAL);
+	ASSERT(strncmp(err, "races[0].waves[0].start:", 24) == 0);
+
+	ASSERT_EQ(recf(c, "{'k':'participants','rows':[{'bib':'2','sex':'M'},"
+			  "{'bib':'3','sex':'Q'}]}"),
+		  SL_EINVAL);
+	ASSERT_STREQ(err, "rows[1].sex: expected M, F or X");
+	ASSERT_EQ(recf(c, "{'k':'participants','rows':[{'bib':'2','birth':'1990-02-30'}]}"),
+		  SL_EINVAL);
+	ASSERT_STREQ(err, "rows[0].birth: '1990-02-30' is not a date YYYY-MM-DD");
+	ASSERT_EQ(recf(c, "{'k':'participants','rows':[{'name':'x'}]}"), SL_EINVAL);
+	ASSERT_STREQ(err, "rows[0].bib: required");
+	ASSERT_EQ(recf(c, "{'k':'participants','rows':[{'bib':'2','chips':['A','B','C']}]}"),
+		  SL_EINVAL);
+	ASSERT_STREQ(err, "rows[0].chips[2]: at most 2 chips");
+	ASSERT_EQ(recf(c, "{'k':'participants','rows':[{'bib':'2','race':'half'}]}"), SL_EINVAL);
+	ASSERT_STREQ(err, "rows[0].race: no race 'half'");
+	ASSERT_EQ(recf(c, "{'k':'participants','rows':[{'bib':'2','chips':['C1']}]}"),
+		  SL_EINVAL);
+	ASSERT_STREQ(err, "rows[0].chips[0]: chip 'C1' belongs to bib '1'");
+	ASSERT_EQ(recf(c, "{'k':'participants','rows':[{'bib':'2','age':'old'}]}"), SL_EINVAL);
+	ASSERT_STREQ(err, "rows[0].age: expected integer");
+	ASSERT_EQ(recf(c, "{'k':'passings','dev':'d','seq':1,'reads':[{'chip':'A','pt':'5k',"
+			  "'t':'soon'}]}"),
+		  SL_EINVAL);
+	ASSERT(strncmp(err, "reads[0].t", 10) == 0);
+	ASSERT_EQ(recf(c, "{'k':'nonsense'}"), SL_EINVAL);
+	ASSERT_STREQ(err, "k: unknown record kind 'nonsense'");
+	ASSERT_EQ(core_apply(c, "\xc1", 1, err, sizeof(err)), SL_EPARSE);
+
+	ASSERT_EQ(core_nrecords(c), nrec);
+	core_snapshot_save(c, &after);
+	ASSERT_EQ(before.len, after.len);
+	ASSERT(before.len == after.len && memcmp(before.data, after.data, before.len) == 0);
+	sl_buf_release(&before);
+	sl_buf_release(&after);
+
+	/* the same checks without applying */
+	core *fresh = core_new();
+	sl_buf mp = SL_BUF_INIT;
+	const char *js = "{\"k\":\"participants\",\"rows\":[{\"bib\":\"1\"}]}";
+	ASSERT_EQ(slp_json_to_msgpack(js, strlen(js), &mp), 0);
+	ASSERT_EQ(core_check(fresh, mp.data, mp.len, err, sizeof(err)), SL_ESTATE);
+	ASSERT_EQ(core_check(c, mp.data, mp.len, err, sizeof(err)), 0);
+	ASSERT_EQ(core_nrecords(c), nrec);
+	sl_buf_release(&mp);
+	core_free(fresh);
+	core_free(c);
+}
+
+/* ---- topics and change sets -------------------------------------------- */
+
+static void topics_and_deltas(void)
+{
+	core *c = setup();
+	ASSERT_EQ(core_topic_check(c, "results/m", 9), 0);
+	ASSERT_EQ(core_topic_check(c, "results/x", 9), SL_ENOENT);
+	ASSERT_EQ(core_topic_check(c, "results/m/sex/F", 15), 0);
+	ASSERT_EQ(core_topic_check(c, "results/m/sex/Q", 15), SL_EINVAL);
+	ASSERT_EQ(core_topic_check(c, "results/m/cat/nope", 18), SL_ENOENT);
+	ASSERT_EQ(core_topic_check(c, "finishes/m", 10), 0);
+	ASSERT_EQ(core_topic_check(c, "athlete/123", 11), 0);
+	ASSERT_EQ(core_topic_check(c, "unknown", 7), 0);
+	ASSERT_EQ(core_topic_check(c, "status", 6), 0);
+	ASSERT_EQ(core_topic_check(c, "weather", 7), SL_EINVAL);
+	ASSERT_EQ(core_topic_check(c, "results/", 8), SL_EINVAL);
+
+	add(c, "1", "C1", "M");
+	add(c, "2", "C2", "F");
+	rd(c, "C1", "finish", T0 + 3 * H);
+	core_changes_clear(c);
+	ASSERT(!core_changed_all(c));
+
+	sl_buf b = SL_BUF_INIT;
+	msgpack_packer pk;
+	bool empty;
+	slp_packer_init(&pk, &b);
+	ASSERT_EQ(core_topic_delta(c, "results/m", 9, &pk, &empty), 0);
+	ASSERT(empty);
+	ASSERT_EQ(b.len, 0);
+
+	rd(c, "C2", "finish", T0 + 2 * H);
+	const uint32_t *ids;
+	ASSERT_EQ(core_changed(c, &ids), 1);
+	ASSERT_EQ(core_topic_delta(c, "results/m/sex/M", 15, &pk, &empty), 0);
+	ASSERT(empty);
+	ASSERT_EQ(core_topic_delta(c, "finishes/m", 10, &pk, &empty), 0);
+	ASSERT(!empty);
+	slp_msg m;
+	ASSERT_EQ(slp_decode(&m, b.data, b.len, SLP_MSGPACK), 0);
+	sl_buf js = SL_BUF_INIT;
+	slp_object_to_json(&m.root, &js);
+	ASSERT_STREQ(js.data,
+		     "{\"t\":\"delta\",\"topic\":\"finishes/m\",\"n\":2,\"rows\":[{\"bib\":\"2\","
+		     "\"name\":\"P 2\",\"sex\":\"F\",\"age\":30,\"club\":\"\",\"race\":\"m\","
+		     "\"wave\":\"1\",\"cats\":[],\"status\":\"finished\",\"place\":1,"
+		     "\"place_sex\":1,\"place_cat\":{},\"start\":1429538400000,\"net\":7200000,"
+		     "\"gun\":7200000,\"pace\":170636,\"splits\":{\"finish\":7200000},"
+		     "\"last\":\"finish\",\"proj\":null}]}");
+	sl_buf_release(&js);
+	slp_msg_release(&m);
+	core_changes_clear(c);
+
+	/* a later read of a finisher is not a new finish */
+	rd(c, "C2", "5k", T0 + 1800000);
+	sl_buf_reset(&b);
+	ASSERT_EQ(core_topic_delta(c, "finishes/m", 10, &pk, &empty), 0);
+	ASSERT(empty);
+	ASSERT_EQ(core_topic_delta(c, "athlete/2", 9, &pk, &empty), 0);
+	ASSERT(!empty);
+
+	/* snapshot windows */
+	sl_buf_reset(&b);
+	ASSERT(snap(c, "results/m", 1, 1, &m));
+	const msgpack_object_array *rows;
+	ASSERT_EQ(slp_get_arr(&m.root, "rows", &rows), 0);
+	ASSERT_EQ(rows->size, 1);
+	ASSERT(slp_str_eq(slp_get(&rows->ptr[0], "bib"), "1"));
+	slp_msg_release(&m);
+	sl_buf_release(&b);
+	core_free(c);
+}
+
+static void csv_export_format(void)
+{
+	core *c = setup();
+	ASSERT_EQ(recf(c, "{'k':'participants','rows':["
+			  "{'bib':'3','name':'Umar Mensah','sex':'M','age':25,'chips':['C3'],'club':'A, B'},"
+			  "{'bib':'10','name':'Not Started','sex':'F','age':45,'chips':['C10']},"
+			  "{'bib':'4','name':'Kwame','sex':'M','age':30,'chips':['C4']}]}"),
+		  0);
+	rd(c, "C3", "start", T0 + 1000);
+	rd(c, "C3", "5k", T0 + 1000 + 883000);
+	rd(c, "C3", "finish", T0 + 1000 + 7757000);
+	rd(c, "C4", "start", T0 + 2000);
+	rd(c, "C4", "5k", T0 + 2000 + 883400);
+	sl_buf csv = SL_BUF_INIT, js = SL_BUF_INIT;
+	export(c, &csv, &js);
+	ASSERT_STREQ(csv.data,
+		     "place,bib,name,sex,age,club,race,wave,status,start,net,gun,pace,place_sex,"
+		     "categories,place_categories,start,5k,finish\n"
+		     "1,3,Umar Mensah,M,25,\"A, B\",m,1,finished,2015-04-20T14:00:01.000Z,2:09:17,"
+		     "2:09:18,0:03:03,1,M18-39,1,0:00:00,0:14:43,2:09:17\n"
+		     ",4,Kwame,M,30,,m,1,on_course,2015-04-20T14:00:02.000Z,,,,,M18-39,,0:00:00,"
+		     "0:14:43,\n"
+		     ",10,Not Started,F,45,,m,1,registered,2015-04-20T14:00:00.000Z,,,,,F40+,,,,\n");
+	ASSERT(strncmp(js.data, "{\"event\":\"test-1\",\"race\":\"m\",\"rows\":[{\"bib\":\"3\"", 47) ==
+	       0);
+	ASSERT_EQ(core_export_csv(c, "nope", &csv), SL_ENOENT);
+	sl_buf_release(&csv);
+	sl_buf_release(&js);
+	core_free(c);
+}
+
+/* ---- snapshots and determinism ------------------------------------------ */
+
+/* A scripted event: every kind of record, in a fixed order. */
+static size_t script(sl_buf **recs)
+{
+	size_t n = 0, cap = 64;
+	sl_buf *r = calloc(cap, sizeof(*r));
+	char js[4096];
+#define ADD_JSON(...)                                                                 \
+	do {                                                                          \
+		snprintf(js, sizeof(js), __VA_ARGS__);                                \
+		for (char *p = js; *p; p++)                                           \
+			if (*p == '\'')                                               \
+				*p = '"';                                             \
+		if (n == cap)                                                         \
+			r = realloc(r, (cap *= 2) * sizeof(*r));                      \
+		sl_buf_init(&r[n]);                                                   \
+		ASSERT_EQ(slp_json_to_msgpack(js, strlen(js), &r[n]), 0);             \
+		n++;                                                                  \
+	} while (0)
+	ADD_JSON(CONFIG, 1000);
+	unsigned rng = 12345;
+	for (int b = 0; b < 6; b++) {
+		char rows[3000] = "";
+		for (int i = 0; i < 10; i++) {
+			char row[200];
+			int bib = b * 10 + i + 1 + (b >= 3 ? 1000 : 0);
+			snprintf(row, sizeof(row),
+				 "%s{'bib':'%d','name':'R%d','sex':'%s','age':%d,'chips':['K%d']}",
+				 i ? "," : "", bib, bib, i % 3 == 0 ? "F" : "M", 20 + i * 3, bib);
+			strcat(rows, row);
+		}
+		ADD_JSON("{'k':'participants','rows':[%s]}", rows);
+	}
+	ADD_JSON("{'k':'wave_start','race':'m','wave':'2','t0':%lld}", (long long)(T0 + 1500000));
+	for (int b = 0; b < 30; b++) {
+		char reads[4000] = "";
+		for (int i = 0; i < 8; i++) {
+			char one[200];
+			rng = rng * 1103515245u + 12345u;
+			int who = (int)(rng >> 16) % 62;
+			int bib = who < 30 ? who + 1 : 1000 + who - 30 + 1;
+			const char *pt = (rng >> 8) % 3 == 0 ? "start" : (rng >> 9) % 2 ? "5k" : "finish";
+			int64_t t = T0 + (int64_t)((rng >> 4) % 12000) * 1000;
+			snprintf(one, sizeof(one), "%s{'chip':'K%d','pt':'%s','t':%lld%s}", i ? "," : "",
+				 bib, pt, (long long)t, (rng & 7) == 0 ? ",'kind':'handheld'" : "");
+			strcat(reads, one);
+		}
+		ADD_JSON("{'k':'passings','dev':'d%d','seq':%d,'reads':[%s]}", b % 3, (b / 3) * 8 + 1,
+			 reads);
+		if (b == 17) /* a resend of an earlier batch */
+			ADD_JSON("{'k':'passings','dev':'d0','seq':1,'reads':[{'chip':'K1','pt':'finish','t':%lld}]}",
+				 (long long)(T0 + 100));
+		if (b == 20)
+			ADD_JSON("{'k':'wave_start','race':'m','wave':'1','t0':%lld}",
+				 (long long)(T0 + 20000));
+		if (b == 24)
+			ADD_JSON("{'k':'participants','rows':[{'bib':'2','name':'R2b','sex':'F','age':41,"
+				 "'chips':['K2','Z2']}]}");
+	}
+	ADD_JSON("{'k':'passings','dev':'x','seq':1,'reads':[{'chip':'Z2','pt':'finish','t':%lld},"
+		 "{'chip':'NOPE','pt':'5k','t':%lld}]}",
+		 (long long)(T0 + 3 * H), (long long)(T0 + H));
+#undef ADD_JSON
+	*recs = r;
+	return n;
+}
+
+static void state_bytes(const core *c, sl_buf *all)
+{
+	sl_buf csv = SL_BUF_INIT, js = SL_BUF_INIT, snapb = SL_BUF_INIT;
+	export(c, &csv, &js);
+	core_snapshot_save(c, &snapb);
+	sl_buf_add(all, csv.data, csv.len);
+	sl_buf_add(all, js.data, js.len);
+	sl_buf_add(all, snapb.data, snapb.len);
+	sl_buf_release(&csv);
+	sl_buf_release(&js);
+	sl_buf_release(&snapb);
+}
+
+static void snapshot_then_rest_equals_full(void)
+{
+	sl_buf *recs;
+	size_t n = script(&recs);
+	core *full = core_new();
+	for (size_t i = 0; i < n; i++)
+		ASSERT_EQ(core_apply(full, recs[i].data, recs[i].len, err, sizeof(err)), 0);
+	sl_buf want = SL_BUF_INIT;
+	state_bytes(full, &want);
+	ASSERT_EQ(core_nrecords(full), n);
+
+	for (size_t cut = 0; cut <= n; cut += 3) {
+		core *a = core_new();
+		for (size_t i = 0; i < cut; i++)
+			ASSERT_EQ(core_apply(a, recs[i].data, recs[i].len, err, sizeof(err)), 0);
+		sl_buf s = SL_BUF_INIT;
+		core_snapshot_save(a, &s);
+		core_free(a);
+		core *b = core_new();
+		ASSERT_EQ(core_snapshot_load(b, s.data, s.len, err, sizeof(err)), 0);
+		ASSERT_EQ(core_nrecords(b), cut);
+		for (size_t i = cut; i < n; i++)
+			ASSERT_EQ(core_apply(b, recs[i].data, recs[i].len, err, sizeof(err)), 0);
+		sl_buf got = SL_BUF_INIT;
+		state_bytes(b, &got);
+		ASSERT_EQ(got.len, want.len);
+		ASSERT(got.len == want.len && memcmp(got.data, want.data, got.len) == 0);
+		sl_buf_release(&got);
+		sl_buf_release(&s);
+		core_free(b);
+	}
+	/* a second full fold gives the same bytes */
+	core *again = core_new();
+	for (size_t i = 0; i < n; i++)
+		core_apply(again, recs[i].data, recs[i].len, err, sizeof(err));
+	sl_buf got = SL_BUF_INIT;
+	state_bytes(again, &got);
+	ASSERT(got.len == want.len && memcmp(got.data, want.data, got.len) == 0);
+	sl_buf_release(&got);
+	core_free(again);
+
+	/* a corrupt snapshot is refused and leaves the core empty */
+	sl_buf s = SL_BUF_INIT;
+	core_snapshot_save(full, &s);
+	core *bad = core_new();
+	ASSERT(core_snapshot_load(bad, s.data, s.len / 2, err, sizeof(err)) < 0);
+	ASSERT(core_event_id(bad) == NULL);
+	ASSERT_EQ(core_snapshot_load(bad, s.data, s.len, err, sizeof(err)), 0);
+	ASSERT_STREQ(core_event_id(bad), "test-1");
+	ASSERT_EQ(core_snapshot_load(bad, s.data, s.len, err, sizeof(err)), SL_ESTATE);
+	core_free(bad);
+	sl_buf_release(&s);
+
+	sl_buf_release(&want);
+	for (size_t i = 0; i < n; i++)
+		sl_buf_release(&recs[i]);
+	free(recs);
+	core_free(full);
+}
+
+/* ---- randomized places against a brute-force ranking -------------------- */
+
+static void check_places(const core *c, const char *topic)
+{
+	slp_msg m;
+	const msgpack_object_array *rows;
+	ASSERT(snap(c, topic, 0, 0, &m));
+	ASSERT_EQ(slp_get_arr(&m.root, "rows", &rows), 0);
+	size_t n = rows->size;
+	int64_t *net = calloc(n + 1, sizeof(*net)), *place = calloc(n + 1, sizeof(*place));
+	bool key_sex = strstr(topic, "/sex/") != NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (slp_get_int(&rows->ptr[i], "net", &net[i]) < 0)
+			net[i] = -1;
+		if (slp_get_int(&rows->ptr[i], key_sex ? "place_sex" : "place", &place[i]) < 0)
+			place[i] = -1;
+	}
+	int64_t prev = 0;
+	bool seen_unranked = false;
+	for (size_t i = 0; i < n; i++) {
+		if (net[i] < 0) {
+			ASSERT_EQ(place[i], -1);
+			seen_unranked = true;
+			continue;
+		}
+		ASSERT(!seen_unranked); /* finishers first */
+		int64_t want = 1;
+		for (size_t j = 0; j < n; j++)
+			if (net[j] >= 0 && net[j] / 1000 < net[i] / 1000)
+				want++;
+		if (place[i] != want) {
+			fprintf(stderr, "%s row %zu: place %lld, brute force %lld\n", topic, i,
+				(long long)place[i], (long long)want);
+			t_failed_asserts++;
+			break;
+		}
+		ASSERT(place[i] >= prev);
+		prev = place[i];
+	}
+	free(net);
+	free(place);
+	slp_msg_release(&m);
+}
+
+static void random_places_match_bruteforce(void)
+{
+	core *c = setup();
+	unsigned rng = 777;
+#define RND() (rng = rng * 1664525u + 1013904223u, rng >> 8)
+	char bib[16], chip[16];
+	for (int i = 1; i <= 300; i++) {
+		snprintf(bib, sizeof(bib), "%d", i);
+		snprintf(chip, sizeof(chip), "C%d", i);
+		add(c, bib, chip, RND() % 2 ? "M" : "F");
+	}
+	for (int step = 0; step < 1500; step++) {
+		unsigned op = RND() % 20;
+		int who = 1 + (int)(RND() % 300);
+		snprintf(bib, sizeof(bib), "%d", who);
+		snprintf(chip, sizeof(chip), "C%d", who);
+		if (op < 13) {
+			/* finish reads in a narrow band: plenty of ties at 1 s */
+			rd(c, chip, "finish", T0 + 3 * H + (int64_t)(RND() % 40000));
+		} else if (op < 17) {
+			rd(c, chip, "start", T0 + (int64_t)(RND() % 20000));
+		} else if (op < 19) {
+			/* re-import: may change sex, moves between sex lists */
+			add(c, bib, chip, RND() % 2 ? "M" : "F");
+		} else {
+			ASSERT_EQ(recf(c, "{'k':'wave_start','race':'m','wave':'1','t0':%lld}",
+				       (long long)(T0 + (int64_t)(RND() % 5000))),
+				  0);
+		}
+		if (step % 150 == 149) {
+			check_places(c, "results/m");
+			check_places(c, "results/m/sex/M");
+			check_places(c, "results/m/sex/F");
+		}
+	}
+#undef RND
+	core_free(c);
+}
+
+#define TESTS(X)                                                               \
+	X(start_last_in_window)                                                \
+	X(finish_first_after_min)                                              \
+	X(duplicates_ignored)                                                  \
+	X(before_t0_ignored)                                                   \
+	X(no_start_read_uses_t0)                                               \
+	X(pace_and_projection)                                                 \
+	X(handheld_fills_never_overrides)                                      \
+	X(overlapping_batches_count_once)                                      \
+	X(unknown_then_attached)                                               \
+	X(t0_change_recomputes)                                                \
+	X(ties_share_place)                                                    \
+	X(config_precision_change_reranks)                                     \
+	X(category_predicates)                                                 \
+	X(bad_input_changes_nothing)                                           \
+	X(topics_and_deltas)                                                   \
+	X(csv_export_format)                                                   \
+	X(snapshot_then_rest_equals_full)                                      \
+	X(random_places_match_bruteforce)
+T_MAIN()
