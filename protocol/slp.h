@@ -39,14 +39,29 @@ typedef struct slp_msg {
  * Decode one frame.  fmt says which codec.  On success root is a map that
  * holds a string "t".  Returns 0, SL_EPARSE (malformed, err says where),
  * SL_ETOOBIG (over SLP_MAX_FRAME or too deep).  *m is always safe to release.
+ * *m is overwritten: release a message before decoding into it again.
+ * Depth counts containers, the root map included: at most SLP_MAX_DEPTH.
+ * Refused as SL_EPARSE, so that every decoded message can be sent as JSON:
+ * trailing bytes, map keys that are not strings, bin, ext, strings that are
+ * not valid UTF-8, NaN/infinite floats; in JSON also duplicate keys and
+ * integers beyond int64 (err has jansson's "line L, column C").
+ * The buffer is borrowed for the call only: the message keeps a copy.
  */
 int slp_decode(slp_msg *m, const char *buf, size_t len, enum slp_format fmt);
 void slp_msg_release(slp_msg *m);
 
-/* Transcoding.  Both append to out and return 0 or SL_EPARSE/SL_ETOOBIG. */
+/*
+ * Transcoding of any value (not only maps).  Both append to out and return 0
+ * or SL_EPARSE/SL_ETOOBIG (too deep); on error out is left as it was.  No
+ * size limit (they also serve the server's own large snapshots).  JSON text
+ * written is compact and canonical: floats in the fewest digits that read
+ * back to the same value, always with '.' or an exponent.
+ */
 int slp_msgpack_to_json(const char *mp, size_t len, sl_buf *out);
 int slp_json_to_msgpack(const char *js, size_t len, sl_buf *out);
-/* Append the JSON text of one object (used for exports and debugging). */
+/* Append the JSON text of one object (used for exports and debugging).
+ * Never fails: a non-string key is written as the string of its JSON text,
+ * bin/ext and NaN as null, invalid UTF-8 bytes as U+FFFD. */
 void slp_object_to_json(const msgpack_object *o, sl_buf *out);
 
 /*
@@ -84,10 +99,13 @@ void slp_pack_kv_int(msgpack_packer *pk, const char *k, int64_t v);
 void slp_pack_kv_bool(msgpack_packer *pk, const char *k, bool v);
 void slp_pack_key(msgpack_packer *pk, const char *k);
 
-/* Standard replies, appended to out as msgpack. */
+/* Standard replies, appended to out as msgpack.  id 0 when the request's
+ * id is unknown (the frame could not be decoded). */
 void slp_build_ok(sl_buf *out, uint64_t id);
 /* err: code is sl_errcode(err); msg a human sentence. */
 void slp_build_err(sl_buf *out, uint64_t id, int err, const char *msg);
+/* Same, with "row": the index of the bad row (participants, PROTOCOL.md). */
+void slp_build_err_row(sl_buf *out, uint64_t id, int err, const char *msg, int64_t row);
 
 /*
  * The device passings batch, shared by server and clients.
@@ -96,7 +114,7 @@ void slp_build_err(sl_buf *out, uint64_t id, int err, const char *msg);
  * says which one is wrong ("reads[3].t: expected integer").
  */
 enum slp_read_kind { SLP_KIND_RFID = 0, SLP_KIND_HANDHELD, SLP_KIND_MANUAL, SLP_KIND_BACKUP };
-const char *slp_kind_name(int kind);
+const char *slp_kind_name(int kind); /* NULL if out of range */
 int slp_kind_parse(const char *s, size_t n); /* kind or -1 */
 
 typedef struct slp_read {
@@ -117,10 +135,20 @@ typedef struct slp_batch {
 } slp_batch;
 #define SLP_MAX_READS 10000
 
-/* Parse a passings batch from a decoded map; err gets the field at fault. */
+/*
+ * Parse a passings batch from a decoded map (a "passings" message or log
+ * record: "t"/"k" is not looked at); err gets the field at fault.  Rules:
+ * dev optional, 1..64 bytes; seq integer >= 1; reads 1..SLP_MAX_READS maps;
+ * exactly one of chip/bib, 1..64 bytes; pt 1..64 bytes; t integer ms in
+ * the years 2000..2100; kind optional (default rfid); hits optional int
+ * >= 0; rssi optional int.  Unknown fields are ignored.  Returns 0,
+ * SL_EINVAL (missing or wrong type) or SL_ERANGE (bad value).  Strings
+ * borrow from the message; reads are allocated in zone (borrowed, not NULL).
+ */
 int slp_batch_parse(const msgpack_object *map, msgpack_zone *zone, slp_batch *b,
 		    char *err, size_t errlen);
-/* Pack reads (as in the wire batch) into pk as an array. */
+/* Pack reads (as in the wire batch) into pk as an array of maps with keys
+ * chip|bib, pt, t, kind, then hits (if >= 0) and rssi (if != 0). */
 void slp_pack_reads(msgpack_packer *pk, const slp_read *reads, size_t n);
 
 #endif

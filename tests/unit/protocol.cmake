@@ -1,0 +1,8 @@
+# Unit tests of protocol/: they link only the library under test.
+foreach(t sl protocol)
+  add_executable(test_${t} ${CMAKE_CURRENT_LIST_DIR}/test_${t}.c)
+  target_include_directories(test_${t} PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+  target_link_libraries(test_${t} PRIVATE slproto)
+  add_test(NAME unit_${t} COMMAND test_${t})
+  set_tests_properties(unit_${t} PROPERTIES LABELS unit TIMEOUT 60)
+endforeach()
