@@ -571,36 +571,84 @@ static int id_field(const msgpack_object *map, const char *key, const char *wher
 	return 0;
 }
 
+/*
+ * One read.  This is the hot path of every device batch (and of the fold,
+ * which parses the same records again), so the map is walked once, keys
+ * dispatched by their first byte, and the "reads[i]." prefix of an error is
+ * formatted only when there is an error.
+ */
+static int read_id(const msgpack_object *v, size_t i, const char *key, const char **s,
+		   size_t *n, char *err, size_t errlen)
+{
+	if (v->type == MSGPACK_OBJECT_NIL)
+		return 0;
+	if (v->type != MSGPACK_OBJECT_STR) {
+		slp__errf(err, errlen, "reads[%zu].%s: expected string", i, key);
+		return SL_EINVAL;
+	}
+	if (v->via.str.size < 1 || v->via.str.size > ID_MAX) {
+		slp__errf(err, errlen, "reads[%zu].%s: expected 1 to %d bytes, got %u", i, key,
+			  ID_MAX, (unsigned)v->via.str.size);
+		return SL_EINVAL;
+	}
+	*s = v->via.str.ptr;
+	*n = v->via.str.size;
+	return 0;
+}
+
+static bool key_is(const msgpack_object *k, const char *s, size_t n)
+{
+	return k->via.str.size == n && memcmp(k->via.str.ptr, s, n) == 0;
+}
+
 static int parse_read(const msgpack_object *o, size_t i, slp_read *r, char *err, size_t errlen)
 {
-	char where[32];
+	const msgpack_object *tv = NULL, *kindv = NULL, *hitsv = NULL, *rssiv = NULL;
 	int64_t v;
 	int rc;
 
-	snprintf(where, sizeof(where), "reads[%zu].", i);
 	if (o->type != MSGPACK_OBJECT_MAP) {
 		slp__errf(err, errlen, "reads[%zu]: expected map", i);
 		return SL_EINVAL;
 	}
-	if ((rc = id_field(o, "chip", where, &r->chip, &r->chip_len, err, errlen)) < 0 ||
-	    (rc = id_field(o, "bib", where, &r->bib, &r->bib_len, err, errlen)) < 0)
-		return rc;
+	r->chip = r->bib = r->pt = NULL;
+	r->chip_len = r->bib_len = r->pt_len = 0;
+	/* First occurrence of a key wins, as in slp_get(). */
+	for (uint32_t j = o->via.map.size; j-- > 0;) {
+		const msgpack_object *k = &o->via.map.ptr[j].key, *val = &o->via.map.ptr[j].val;
+		if (k->type != MSGPACK_OBJECT_STR)
+			continue;
+		rc = 0;
+		if (key_is(k, "chip", 4))
+			rc = read_id(val, i, "chip", &r->chip, &r->chip_len, err, errlen);
+		else if (key_is(k, "bib", 3))
+			rc = read_id(val, i, "bib", &r->bib, &r->bib_len, err, errlen);
+		else if (key_is(k, "pt", 2))
+			rc = read_id(val, i, "pt", &r->pt, &r->pt_len, err, errlen);
+		else if (key_is(k, "t", 1))
+			tv = val;
+		else if (key_is(k, "kind", 4))
+			kindv = val;
+		else if (key_is(k, "hits", 4))
+			hitsv = val;
+		else if (key_is(k, "rssi", 4))
+			rssiv = val;
+		if (rc < 0)
+			return rc;
+	}
 	if (!r->chip == !r->bib) {
 		slp__errf(err, errlen, "reads[%zu]: expected exactly one of 'chip' and 'bib'", i);
 		return SL_EINVAL;
 	}
-	if ((rc = id_field(o, "pt", where, &r->pt, &r->pt_len, err, errlen)) < 0)
-		return rc;
 	if (!r->pt) {
 		slp__errf(err, errlen, "reads[%zu].pt: missing", i);
 		return SL_EINVAL;
 	}
 
-	rc = slp_get_int(o, "t", &r->t);
-	if (rc == SL_ENOENT) {
+	if (!tv || tv->type == MSGPACK_OBJECT_NIL) {
 		slp__errf(err, errlen, "reads[%zu].t: missing", i);
 		return SL_EINVAL;
-	} else if (rc < 0) {
+	} else if (slp_as_int(tv, &r->t) < 0) {
 		slp__errf(err, errlen, "reads[%zu].t: expected integer", i);
 		return SL_EINVAL;
 	}
@@ -611,26 +659,28 @@ static int parse_read(const msgpack_object *o, size_t i, slp_read *r, char *err,
 		return SL_ERANGE;
 	}
 
-	const char *k;
-	size_t kn;
-	rc = slp_get_str(o, "kind", &k, &kn);
 	r->kind = SLP_KIND_RFID;
-	if (rc == SL_EINVAL) {
-		slp__errf(err, errlen, "reads[%zu].kind: expected string", i);
-		return SL_EINVAL;
-	} else if (rc == 0 && (r->kind = slp_kind_parse(k, kn)) < 0) {
-		slp__errf(err, errlen,
-			  "reads[%zu].kind: '%.*s' is not rfid, handheld, manual or backup", i,
-			  kn > 20 ? 20 : (int)kn, k);
-		return SL_EINVAL;
+	if (kindv && kindv->type != MSGPACK_OBJECT_NIL) {
+		if (kindv->type != MSGPACK_OBJECT_STR) {
+			slp__errf(err, errlen, "reads[%zu].kind: expected string", i);
+			return SL_EINVAL;
+		}
+		const char *k = kindv->via.str.ptr;
+		size_t kn = kindv->via.str.size;
+		if ((r->kind = slp_kind_parse(k, kn)) < 0) {
+			slp__errf(err, errlen,
+				  "reads[%zu].kind: '%.*s' is not rfid, handheld, manual or backup", i,
+				  kn > 20 ? 20 : (int)kn, k);
+			return SL_EINVAL;
+		}
 	}
 
 	r->hits = -1;
-	rc = slp_get_int(o, "hits", &v);
-	if (rc == SL_EINVAL) {
-		slp__errf(err, errlen, "reads[%zu].hits: expected integer", i);
-		return SL_EINVAL;
-	} else if (rc == 0) {
+	if (hitsv && hitsv->type != MSGPACK_OBJECT_NIL) {
+		if (slp_as_int(hitsv, &v) < 0) {
+			slp__errf(err, errlen, "reads[%zu].hits: expected integer", i);
+			return SL_EINVAL;
+		}
 		if (v < 0 || v > INT32_MAX) {
 			slp__errf(err, errlen, "reads[%zu].hits: %" PRId64 " is out of range", i, v);
 			return SL_ERANGE;
@@ -639,11 +689,11 @@ static int parse_read(const msgpack_object *o, size_t i, slp_read *r, char *err,
 	}
 
 	r->rssi = 0;
-	rc = slp_get_int(o, "rssi", &v);
-	if (rc == SL_EINVAL) {
-		slp__errf(err, errlen, "reads[%zu].rssi: expected integer", i);
-		return SL_EINVAL;
-	} else if (rc == 0) {
+	if (rssiv && rssiv->type != MSGPACK_OBJECT_NIL) {
+		if (slp_as_int(rssiv, &v) < 0) {
+			slp__errf(err, errlen, "reads[%zu].rssi: expected integer", i);
+			return SL_EINVAL;
+		}
 		if (v < INT32_MIN || v > INT32_MAX) {
 			slp__errf(err, errlen, "reads[%zu].rssi: %" PRId64 " is out of range", i, v);
 			return SL_ERANGE;
