@@ -1,0 +1,866 @@
+/*
+ * evcfg.c: event configuration YAML -> checked tree -> msgpack.
+ *
+ * Three passes.  (1) libyaml's event parser builds a small tree of nodes
+ * (map, sequence, scalar) that remember their line; aliases, deep nesting
+ * and more than one document are refused here.  (2) The validator walks the
+ * tree with a path ("races[0].points[2]") and collects every problem as
+ * "FILE:LINE: PATH: what", extracting the waves and points the replay
+ * needs; id fields are marked to pack as strings.  (3) Only when nothing was
+ * wrong, the tree is packed into msgpack.
+ *
+ * Ownership: the tree belongs to one load call and is freed before it
+ * returns; the evcfg returned owns copies of everything it holds.
+ */
+#include "evcfg.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <msgpack.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "slp.h"
+
+/* ---- the tree ---- */
+
+enum { N_SCALAR, N_MAP, N_SEQ };
+
+typedef struct node {
+	int kind;
+	int line;      /* 1-based */
+	bool quoted;   /* scalar not plain: always a string */
+	bool as_str;   /* pack as string whatever it looks like */
+	char *s;       /* scalar text (NUL-terminated) */
+	size_t n;      /* scalar length */
+	size_t nkids;  /* map: 2 * pairs (key, value, key, value...) */
+	size_t cap;
+	struct node **kids;
+} node;
+
+static void node_free(node *n)
+{
+	if (!n)
+		return;
+	for (size_t i = 0; i < n->nkids; i++)
+		node_free(n->kids[i]);
+	free(n->kids);
+	free(n->s);
+	free(n);
+}
+
+static void node_add(node *parent, node *kid)
+{
+	SL_GROW(parent->kids, parent->cap, parent->nkids + 1);
+	parent->kids[parent->nkids++] = kid;
+}
+
+typedef struct ctx {
+	const char *name;
+	sl_buf *errs;
+	int nerr;
+	evcfg *cfg;
+} ctx;
+
+static void __attribute__((format(printf, 4, 5)))
+fail(ctx *x, int line, const char *path, const char *fmt, ...)
+{
+	x->nerr++;
+	if (x->nerr > EVCFG_MAX_ERRORS)
+		return;
+	va_list ap;
+	sl_buf_addf(x->errs, "%s:%d: ", x->name, line);
+	if (path && *path)
+		sl_buf_addf(x->errs, "%s: ", path);
+	va_start(ap, fmt);
+	sl_buf_vaddf(x->errs, fmt, ap);
+	va_end(ap);
+	sl_buf_addc(x->errs, '\n');
+}
+
+/* Parse the YAML stream into one tree.  Returns NULL after fail(). */
+static node *build_tree(ctx *x, const char *buf, size_t len)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	node *stack[SLP_MAX_DEPTH + 1];
+	int depth = 0;
+	node *root = NULL;
+	bool done = false, bad = false;
+	int docs = 0;
+
+	if (!yaml_parser_initialize(&p)) {
+		fail(x, 1, NULL, "cannot initialize the YAML parser");
+		return NULL;
+	}
+	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
+	while (!done && !bad) {
+		if (!yaml_parser_parse(&p, &ev)) {
+			fail(x, (int)p.problem_mark.line + 1, NULL, "%s%s%s",
+			     p.problem ? p.problem : "malformed YAML",
+			     p.context ? " " : "", p.context ? p.context : "");
+			bad = true;
+			break;
+		}
+		int line = (int)ev.start_mark.line + 1;
+		node *n = NULL;
+		switch (ev.type) {
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		case YAML_DOCUMENT_START_EVENT:
+			if (++docs > 1) {
+				fail(x, line, NULL, "more than one YAML document");
+				bad = true;
+			}
+			break;
+		case YAML_ALIAS_EVENT:
+			fail(x, line, NULL, "aliases are not supported");
+			bad = true;
+			break;
+		case YAML_SCALAR_EVENT:
+			n = sl_calloc(1, sizeof(*n));
+			n->kind = N_SCALAR;
+			n->line = line;
+			n->s = sl_strndup((const char *)ev.data.scalar.value,
+					  ev.data.scalar.length);
+			n->n = ev.data.scalar.length;
+			n->quoted = ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
+				    (ev.data.scalar.tag &&
+				     strcmp((const char *)ev.data.scalar.tag,
+					    YAML_STR_TAG) == 0);
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (depth >= SLP_MAX_DEPTH) {
+				fail(x, line, NULL, "nested deeper than %d levels",
+				     SLP_MAX_DEPTH);
+				bad = true;
+				break;
+			}
+			n = sl_calloc(1, sizeof(*n));
+			n->kind = ev.type == YAML_MAPPING_START_EVENT ? N_MAP : N_SEQ;
+			n->line = line;
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			if (depth > 0)
+				depth--;
+			break;
+		default:
+			break;
+		}
+		if (n) {
+			if (depth > 0) {
+				node_add(stack[depth - 1], n);
+			} else if (!root) {
+				root = n;
+			} else {
+				node_free(n); /* cannot happen with one document */
+				n = NULL;
+			}
+			if (n && n->kind != N_SCALAR)
+				stack[depth++] = n;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&p);
+	if (bad) {
+		node_free(root);
+		return NULL;
+	}
+	if (!root) {
+		fail(x, 1, NULL, "empty file: expected a map with 'event' and 'races'");
+		return NULL;
+	}
+	return root;
+}
+
+/* ---- scalar typing ---- */
+
+enum { S_NULL, S_BOOL, S_INT, S_FLOAT, S_STR };
+
+static bool eq_any(const char *s, const char *const *words)
+{
+	for (; *words; words++)
+		if (strcmp(s, *words) == 0)
+			return true;
+	return false;
+}
+
+static bool is_int_text(const char *s)
+{
+	if (*s == '-' || *s == '+')
+		s++;
+	if (!isdigit((unsigned char)*s))
+		return false;
+	while (isdigit((unsigned char)*s))
+		s++;
+	return *s == '\0';
+}
+
+static bool is_float_text(const char *s)
+{
+	bool digits = false;
+	if (*s == '-' || *s == '+')
+		s++;
+	while (isdigit((unsigned char)*s)) {
+		s++;
+		digits = true;
+	}
+	if (*s == '.') {
+		s++;
+		while (isdigit((unsigned char)*s)) {
+			s++;
+			digits = true;
+		}
+	}
+	if (!digits)
+		return false;
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '-' || *s == '+')
+			s++;
+		if (!isdigit((unsigned char)*s))
+			return false;
+		while (isdigit((unsigned char)*s))
+			s++;
+	}
+	return *s == '\0';
+}
+
+/* Type of a scalar node; *iv / *dv / *bv get the value. */
+static int scalar_type(const node *n, int64_t *iv, double *dv, bool *bv)
+{
+	static const char *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};
+	static const char *const trues[] = {"true", "True", "TRUE", NULL};
+	static const char *const falses[] = {"false", "False", "FALSE", NULL};
+
+	if (n->quoted || n->as_str || strlen(n->s) != n->n)
+		return S_STR;
+	if (eq_any(n->s, nulls))
+		return S_NULL;
+	if (eq_any(n->s, trues)) {
+		*bv = true;
+		return S_BOOL;
+	}
+	if (eq_any(n->s, falses)) {
+		*bv = false;
+		return S_BOOL;
+	}
+	if (is_int_text(n->s)) {
+		errno = 0;
+		long long v = strtoll(n->s, NULL, 10);
+		if (errno == 0) {
+			*iv = v;
+			return S_INT;
+		}
+		*dv = strtod(n->s, NULL);
+		return S_FLOAT;
+	}
+	if (is_float_text(n->s)) {
+		*dv = strtod(n->s, NULL);
+		if (isfinite(*dv))
+			return S_FLOAT;
+	}
+	return S_STR;
+}
+
+/* ---- validation helpers ---- */
+
+static const node *map_get(const node *m, const char *key)
+{
+	for (size_t i = 0; i + 1 < m->nkids; i += 2)
+		if (m->kids[i]->kind == N_SCALAR && strcmp(m->kids[i]->s, key) == 0)
+			return m->kids[i + 1];
+	return NULL;
+}
+
+static bool is_null(const node *n)
+{
+	int64_t iv;
+	double dv;
+	bool bv;
+	return !n || (n->kind == N_SCALAR && scalar_type(n, &iv, &dv, &bv) == S_NULL);
+}
+
+/* vsnprintf: paths longer than the buffer are cut, which is fine */
+static void __attribute__((format(printf, 3, 4))) pathf(char *out, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(out, cap, fmt, ap);
+	va_end(ap);
+}
+
+static void path_key(char *out, size_t cap, const char *path, const char *key)
+{
+	pathf(out, cap, "%s%s%s", path, *path ? "." : "", key);
+}
+
+/* A string field (plain numbers accepted and kept as strings if as_id). */
+static const char *get_str(ctx *x, const node *m, const char *path, const char *key,
+			   bool required, bool as_id)
+{
+	char p[256];
+	const node *n = map_get(m, key);
+	path_key(p, sizeof(p), path, key);
+	if (is_null(n)) {
+		if (required)
+			fail(x, n ? n->line : m->line, p, "missing");
+		return NULL;
+	}
+	if (n->kind != N_SCALAR) {
+		fail(x, n->line, p, "expected a string");
+		return NULL;
+	}
+	int64_t iv;
+	double dv;
+	bool bv;
+	int t = scalar_type(n, &iv, &dv, &bv);
+	if (t == S_INT && as_id) {
+		((node *)n)->as_str = true;
+		return n->s;
+	}
+	if (t != S_STR) {
+		fail(x, n->line, p, "expected a string, not '%s'", n->s);
+		return NULL;
+	}
+	if (as_id)
+		((node *)n)->as_str = true;
+	return n->s;
+}
+
+/* A number field; returns true and *v when present and valid. */
+static bool get_num(ctx *x, const node *m, const char *path, const char *key,
+		    bool integer, double lo, double hi, double *v)
+{
+	char p[256];
+	const node *n = map_get(m, key);
+	path_key(p, sizeof(p), path, key);
+	if (is_null(n))
+		return false;
+	int64_t iv = 0;
+	double dv = 0;
+	bool bv;
+	int t = n->kind == N_SCALAR ? scalar_type(n, &iv, &dv, &bv) : S_STR;
+	if (t == S_INT)
+		dv = (double)iv;
+	if (t != S_INT && (integer || t != S_FLOAT)) {
+		fail(x, n->line, p, "expected %s, not '%s'",
+		     integer ? "an integer" : "a number",
+		     n->kind == N_SCALAR ? n->s : "a list or map");
+		return false;
+	}
+	if (dv < lo || dv > hi) {
+		fail(x, n->line, p, "%s is out of range (%.15g..%.15g)", n->s, lo, hi);
+		return false;
+	}
+	*v = dv;
+	return true;
+}
+
+/* A field restricted to some words; returns the index or -1. */
+static int get_enum(ctx *x, const node *m, const char *path, const char *key,
+		    const char *const *words, const char *expect)
+{
+	char p[256];
+	const node *n = map_get(m, key);
+	path_key(p, sizeof(p), path, key);
+	if (is_null(n))
+		return -1;
+	if (n->kind == N_SCALAR)
+		for (int i = 0; words[i]; i++)
+			if (strcmp(n->s, words[i]) == 0)
+				return i;
+	fail(x, n->line, p, "expected %s", expect);
+	return -1;
+}
+
+/* The line of a key (for problems of the whole value), else the map's. */
+static int key_line(const node *m, const char *key)
+{
+	for (size_t i = 0; i + 1 < m->nkids; i += 2)
+		if (m->kids[i]->kind == N_SCALAR && strcmp(m->kids[i]->s, key) == 0)
+			return m->kids[i]->line;
+	return m->line;
+}
+
+static const node *get_seq(ctx *x, const node *m, const char *path, const char *key,
+			   bool required)
+{
+	char p[256];
+	const node *n = map_get(m, key);
+	path_key(p, sizeof(p), path, key);
+	if (is_null(n)) {
+		if (required)
+			fail(x, n ? n->line : m->line, p, "missing: expected a list");
+		return NULL;
+	}
+	if (n->kind != N_SEQ) {
+		fail(x, n->line, p, "expected a list");
+		return NULL;
+	}
+	if (required && n->nkids == 0)
+		fail(x, key_line(m, key), p, "expected at least one entry");
+	return n;
+}
+
+/* Ids: [a-z0-9-] (lower_only) or also [A-Z_.] (and '+' with plus, as in M80+). */
+static bool id_ok2(const char *s, bool lower_only, bool plus);
+static bool id_ok(const char *s, bool lower_only)
+{
+	return id_ok2(s, lower_only, false);
+}
+
+static bool id_ok2(const char *s, bool lower_only, bool plus)
+{
+	size_t n = strlen(s);
+	if (n < 1 || n > 64)
+		return false;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (islower(c) || isdigit(c) || c == '-')
+			continue;
+		if (!lower_only && (isupper(c) || c == '_' || c == '.'))
+			continue;
+		if (plus && c == '+')
+			continue;
+		return false;
+	}
+	return true;
+}
+
+static bool parse_range(const char *s, int64_t *lo, int64_t *hi)
+{
+	char *end;
+	errno = 0;
+	long long a = strtoll(s, &end, 10);
+	if (end == s || *end != '-' || errno)
+		return false;
+	const char *s2 = end + 1;
+	long long b = strtoll(s2, &end, 10);
+	if (end == s2 || *end || errno || a < 0 || b < a)
+		return false;
+	*lo = a;
+	*hi = b;
+	return true;
+}
+
+/* Report duplicate ids among entries of a list. */
+static bool seen_before(char **ids, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] && strcmp(ids[i], id) == 0)
+			return true;
+	return false;
+}
+
+/* ---- the config ---- */
+
+static const char *const roles[] = {"start", "split", "finish", NULL};
+
+static void check_wave(ctx *x, evcfg_race *r, const node *w, const char *path)
+{
+	if (w->kind != N_MAP) {
+		fail(x, w->line, path, "expected a map with id, start and bibs");
+		return;
+	}
+	evcfg_wave wv = {0};
+	char p[256];
+	const char *id = get_str(x, w, path, "id", true, true);
+	if (id) {
+		char *ids[256];
+		size_t k = 0;
+		for (size_t i = 0; i < r->nwaves && k < 256; i++)
+			ids[k++] = r->waves[i].id;
+		if (seen_before(ids, k, id)) {
+			path_key(p, sizeof(p), path, "id");
+			fail(x, map_get(w, "id")->line, p, "'%s' is used twice", id);
+		}
+	}
+	const char *start = get_str(x, w, path, "start", false, false);
+	if (start) {
+		path_key(p, sizeof(p), path, "start");
+		if (sl_parse_iso(start, &wv.start_ms) != 0)
+			fail(x, map_get(w, "start")->line, p,
+			     "'%s' is not a time (2015-04-20T10:00:00-04:00)", start);
+		else
+			wv.has_start = true;
+	}
+	const char *bibs = get_str(x, w, path, "bibs", false, false);
+	if (bibs) {
+		path_key(p, sizeof(p), path, "bibs");
+		if (!parse_range(bibs, &wv.bib_lo, &wv.bib_hi))
+			fail(x, map_get(w, "bibs")->line, p,
+			     "'%s' is not a bib range (1-8999)", bibs);
+		else
+			wv.has_bibs = true;
+	}
+	wv.id = sl_strdup(id ? id : "");
+	r->waves = sl_realloc(r->waves, (r->nwaves + 1) * sizeof(*r->waves));
+	r->waves[r->nwaves++] = wv;
+}
+
+static void check_point(ctx *x, evcfg_race *r, const node *pt, const char *path)
+{
+	if (pt->kind != N_MAP) {
+		fail(x, pt->line, path, "expected a map with id, distance_m and role");
+		return;
+	}
+	evcfg_point ep = {0};
+	char p[256];
+	const char *id = get_str(x, pt, path, "id", true, true);
+	if (id) {
+		path_key(p, sizeof(p), path, "id");
+		if (!id_ok(id, false))
+			fail(x, map_get(pt, "id")->line, p,
+			     "'%s' is not an id (letters, digits, '-', '_', '.')", id);
+		for (size_t i = 0; i < r->npoints; i++)
+			if (strcmp(r->points[i].id, id) == 0)
+				fail(x, map_get(pt, "id")->line, p, "'%s' is used twice", id);
+	}
+	int role = get_enum(x, pt, path, "role", roles, "start, split or finish");
+	if (role < 0 && is_null(map_get(pt, "role"))) {
+		path_key(p, sizeof(p), path, "role");
+		fail(x, pt->line, p, "missing: expected start, split or finish");
+	}
+	ep.role = role < 0 ? EVCFG_SPLIT : role;
+	static const char *const rules[] = {"first", "last", NULL};
+	get_enum(x, pt, path, "rule", rules, "first or last");
+	double v;
+	ep.distance_m = 0;
+	if (get_num(x, pt, path, "distance_m", false, 0, 1e7, &v))
+		ep.distance_m = v;
+	ep.window_s = -1;
+	if (get_num(x, pt, path, "window_s", false, 0, 7 * 86400, &v))
+		ep.window_s = v;
+	get_num(x, pt, path, "min_s", false, 0, 7 * 86400, &v);
+	get_num(x, pt, path, "dedupe_s", false, 0, 7 * 86400, &v);
+	get_str(x, pt, path, "name", false, false);
+	ep.id = sl_strdup(id ? id : "");
+	r->points = sl_realloc(r->points, (r->npoints + 1) * sizeof(*r->points));
+	r->points[r->npoints++] = ep;
+}
+
+static void check_category(ctx *x, const node *c, const char *path, char ***ids,
+			   size_t *nids)
+{
+	if (c->kind != N_MAP) {
+		fail(x, c->line, path, "expected a map with id, name and a rule");
+		return;
+	}
+	char p[256];
+	const char *id = get_str(x, c, path, "id", true, true);
+	if (id) {
+		path_key(p, sizeof(p), path, "id");
+		if (!id_ok2(id, false, true))
+			fail(x, map_get(c, "id")->line, p,
+			     "'%s' is not an id (letters, digits, '-', '_', '.', '+')", id);
+		else if (seen_before(*ids, *nids, id))
+			fail(x, map_get(c, "id")->line, p, "'%s' is used twice", id);
+		*ids = sl_realloc(*ids, (*nids + 1) * sizeof(**ids));
+		(*ids)[(*nids)++] = (char *)id;
+	}
+	get_str(x, c, path, "name", false, false);
+	static const char *const sexes[] = {"M", "F", "X", NULL};
+	get_enum(x, c, path, "sex", sexes, "M, F or X");
+	double lo = 0, hi = 150;
+	bool has_lo = get_num(x, c, path, "age_min", true, 0, 150, &lo);
+	bool has_hi = get_num(x, c, path, "age_max", true, 0, 150, &hi);
+	if (has_lo && has_hi && lo > hi) {
+		path_key(p, sizeof(p), path, "age_max");
+		fail(x, map_get(c, "age_max")->line, p, "%g is below age_min %g", hi, lo);
+	}
+	const char *field = get_str(x, c, path, "field", false, false);
+	if (field && is_null(map_get(c, "equals"))) {
+		path_key(p, sizeof(p), path, "equals");
+		fail(x, c->line, p, "missing: 'field' needs 'equals'");
+	}
+}
+
+static void check_race(ctx *x, const node *rn, const char *path, size_t idx)
+{
+	evcfg *cfg = x->cfg;
+	evcfg_race *r = &cfg->races[idx];
+	char p[256], q[256];
+
+	if (rn->kind != N_MAP) {
+		fail(x, rn->line, path, "expected a map with id, waves and points");
+		r->id = sl_strdup("");
+		return;
+	}
+	const char *id = get_str(x, rn, path, "id", true, true);
+	if (id) {
+		path_key(p, sizeof(p), path, "id");
+		if (!id_ok(id, false))
+			fail(x, map_get(rn, "id")->line, p,
+			     "'%s' is not an id (letters, digits, '-', '_', '.')", id);
+		for (size_t i = 0; i < idx; i++)
+			if (strcmp(cfg->races[i].id, id) == 0)
+				fail(x, map_get(rn, "id")->line, p, "'%s' is used twice", id);
+	}
+	r->id = sl_strdup(id ? id : "");
+	get_str(x, rn, path, "name", false, false);
+	static const char *const kinds[] = {"mass", "trial", "lanes", NULL};
+	get_enum(x, rn, path, "kind", kinds, "mass, trial or lanes");
+	static const char *const rankings[] = {"net", "gun", NULL};
+	get_enum(x, rn, path, "ranking", rankings, "net or gun");
+	double v;
+	get_num(x, rn, path, "distance_m", false, 0, 1e7, &v);
+	get_num(x, rn, path, "precision_ms", true, 1, 3600000, &v);
+
+	const node *waves = get_seq(x, rn, path, "waves", false);
+	for (size_t i = 0; waves && i < waves->nkids; i++) {
+		pathf(q, sizeof(q), "%s.waves[%zu]", path, i);
+		check_wave(x, r, waves->kids[i], q);
+	}
+	const node *pts = get_seq(x, rn, path, "points", true);
+	for (size_t i = 0; pts && i < pts->nkids; i++) {
+		pathf(q, sizeof(q), "%s.points[%zu]", path, i);
+		check_point(x, r, pts->kids[i], q);
+	}
+	if (pts && pts->nkids) {
+		int nstart = 0, nfinish = 0;
+		for (size_t i = 0; i < r->npoints; i++) {
+			nstart += r->points[i].role == EVCFG_START;
+			nfinish += r->points[i].role == EVCFG_FINISH;
+		}
+		path_key(p, sizeof(p), path, "points");
+		if (nfinish != 1)
+			fail(x, key_line(rn, "points"), p, "expected exactly one point with role finish, found %d",
+			     nfinish);
+		if (nstart > 1)
+			fail(x, key_line(rn, "points"), p, "expected at most one point with role start, found %d",
+			     nstart);
+	}
+	const node *cats = get_seq(x, rn, path, "categories", false);
+	char **ids = NULL;
+	size_t nids = 0;
+	for (size_t i = 0; cats && i < cats->nkids; i++) {
+		pathf(q, sizeof(q), "%s.categories[%zu]", path, i);
+		check_category(x, cats->kids[i], q, &ids, &nids);
+	}
+	free(ids);
+	r->ncats = cats ? cats->nkids : 0;
+}
+
+static void check_dup_keys(ctx *x, const node *n)
+{
+	if (n->kind == N_MAP) {
+		for (size_t i = 0; i + 1 < n->nkids; i += 2) {
+			const node *k = n->kids[i];
+			if (k->kind != N_SCALAR) {
+				fail(x, k->line, NULL, "a key must be a plain word, not a list or map");
+				continue;
+			}
+			for (size_t j = 0; j < i; j += 2)
+				if (n->kids[j]->kind == N_SCALAR &&
+				    strcmp(n->kids[j]->s, k->s) == 0)
+					fail(x, k->line, NULL, "key '%s' appears twice", k->s);
+		}
+	}
+	for (size_t i = 0; i < n->nkids; i++)
+		check_dup_keys(x, n->kids[i]);
+}
+
+static void check_config(ctx *x, const node *root)
+{
+	evcfg *cfg = x->cfg;
+	check_dup_keys(x, root);
+	if (root->kind != N_MAP) {
+		fail(x, root->line, NULL, "expected a map with 'event' and 'races'");
+		return;
+	}
+	const char *ev = get_str(x, root, "", "event", true, true);
+	if (ev && !id_ok(ev, true))
+		fail(x, map_get(root, "event")->line, "event",
+		     "'%s' is not an event id ([a-z0-9-]{1,64})", ev);
+	cfg->event = sl_strdup(ev ? ev : "");
+	get_str(x, root, "", "name", false, false);
+	const char *date = get_str(x, root, "", "date", false, false);
+	int64_t ms;
+	if (date && (strlen(date) != 10 || sl_parse_iso(date, &ms) != 0))
+		fail(x, map_get(root, "date")->line, "date", "'%s' is not a date (YYYY-MM-DD)",
+		     date);
+	const node *races = get_seq(x, root, "", "races", true);
+	if (!races)
+		return;
+	cfg->races = sl_calloc(races->nkids ? races->nkids : 1, sizeof(*cfg->races));
+	cfg->nraces = races->nkids;
+	for (size_t i = 0; i < races->nkids; i++) {
+		char p[64];
+		pathf(p, sizeof(p), "races[%zu]", i);
+		check_race(x, races->kids[i], p, i);
+	}
+}
+
+/* ---- packing ---- */
+
+static void pack_node(msgpack_packer *pk, const node *n, bool key)
+{
+	int64_t iv;
+	double dv;
+	bool bv;
+	switch (n->kind) {
+	case N_MAP:
+		msgpack_pack_map(pk, n->nkids / 2);
+		for (size_t i = 0; i + 1 < n->nkids; i += 2) {
+			pack_node(pk, n->kids[i], true);
+			pack_node(pk, n->kids[i + 1], false);
+		}
+		return;
+	case N_SEQ:
+		msgpack_pack_array(pk, n->nkids);
+		for (size_t i = 0; i < n->nkids; i++)
+			pack_node(pk, n->kids[i], false);
+		return;
+	}
+	switch (key ? S_STR : scalar_type(n, &iv, &dv, &bv)) {
+	case S_NULL:
+		msgpack_pack_nil(pk);
+		break;
+	case S_BOOL:
+		if (bv)
+			msgpack_pack_true(pk);
+		else
+			msgpack_pack_false(pk);
+		break;
+	case S_INT:
+		if (iv < 0)
+			msgpack_pack_int64(pk, iv);
+		else
+			msgpack_pack_uint64(pk, (uint64_t)iv);
+		break;
+	case S_FLOAT:
+		msgpack_pack_double(pk, dv);
+		break;
+	default:
+		slp_pack_strn(pk, n->s, n->n);
+		break;
+	}
+}
+
+/* ---- public ---- */
+
+void evcfg_free(evcfg *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nraces; i++) {
+		evcfg_race *r = &c->races[i];
+		for (size_t j = 0; j < r->nwaves; j++)
+			free(r->waves[j].id);
+		for (size_t j = 0; j < r->npoints; j++)
+			free(r->points[j].id);
+		free(r->waves);
+		free(r->points);
+		free(r->id);
+	}
+	free(c->races);
+	free(c->event);
+	free(c->mp);
+	free(c);
+}
+
+int evcfg_load_mem(const char *name, const char *buf, size_t len, evcfg **out,
+		   sl_buf *errs)
+{
+	ctx x = {.name = name, .errs = errs};
+	*out = NULL;
+	node *root = build_tree(&x, buf, len);
+	if (!root)
+		return SL_EPARSE;
+	x.cfg = sl_calloc(1, sizeof(*x.cfg));
+	check_config(&x, root);
+	if (x.nerr > EVCFG_MAX_ERRORS)
+		sl_buf_addf(errs, "%s: ... and %d more errors\n", name,
+			    x.nerr - EVCFG_MAX_ERRORS);
+	int rc = 0;
+	if (x.nerr == 0) {
+		sl_buf b = SL_BUF_INIT;
+		msgpack_packer pk;
+		slp_packer_init(&pk, &b);
+		pack_node(&pk, root, false);
+		if (b.len > SLP_MAX_FRAME - 4096) {
+			sl_buf_addf(errs, "%s: too large: the config packs to %zu bytes (limit %u)\n",
+				    name, b.len, SLP_MAX_FRAME - 4096);
+			sl_buf_release(&b);
+			rc = SL_ETOOBIG;
+		} else {
+			x.cfg->mp = sl_buf_detach(&b, &x.cfg->mp_len);
+		}
+	} else {
+		rc = SL_EPARSE;
+	}
+	node_free(root);
+	if (rc) {
+		evcfg_free(x.cfg);
+		return rc;
+	}
+	*out = x.cfg;
+	return 0;
+}
+
+int evcfg_load_file(const char *path, evcfg **out, sl_buf *errs)
+{
+	*out = NULL;
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		sl_buf_addf(errs, "cannot open '%s': %s\n", path, strerror(errno));
+		return SL_EIO;
+	}
+	sl_buf b = SL_BUF_INIT;
+	char tmp[65536];
+	size_t n;
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0) {
+		sl_buf_add(&b, tmp, n);
+		if (b.len > 16u << 20)
+			break;
+	}
+	int bad = ferror(f);
+	fclose(f);
+	if (bad || b.len > 16u << 20) {
+		sl_buf_addf(errs, "cannot read '%s': %s\n", path,
+			    bad ? "read error" : "larger than 16 MiB");
+		sl_buf_release(&b);
+		return SL_EIO;
+	}
+	int rc = evcfg_load_mem(path, b.data ? b.data : "", b.len, out, errs);
+	sl_buf_release(&b);
+	return rc;
+}
+
+const evcfg_race *evcfg_find_race(const evcfg *c, const char *id)
+{
+	for (size_t i = 0; i < c->nraces; i++)
+		if (strcmp(c->races[i].id, id) == 0)
+			return &c->races[i];
+	return NULL;
+}
+
+const evcfg_wave *evcfg_wave_of(const evcfg_race *r, const char *bib)
+{
+	if (!r->nwaves)
+		return NULL;
+	char *end;
+	errno = 0;
+	long long v = strtoll(bib, &end, 10);
+	if (end != bib && *end == '\0' && errno == 0)
+		for (size_t i = 0; i < r->nwaves; i++)
+			if (r->waves[i].has_bibs && v >= r->waves[i].bib_lo &&
+			    v <= r->waves[i].bib_hi)
+				return &r->waves[i];
+	return &r->waves[0];
+}
+
+const evcfg_point *evcfg_point_by_role(const evcfg_race *r, int role)
+{
+	for (size_t i = 0; i < r->npoints; i++)
+		if (r->points[i].role == role)
+			return &r->points[i];
+	return NULL;
+}

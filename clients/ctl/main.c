@@ -1,0 +1,848 @@
+/*
+ * splitline: the officials' command line (see /work/TEAM.md for the
+ * interface, protocol/PROTOCOL.md for the messages).
+ *
+ * Each command is one function: it checks its input locally first (a
+ * config or a CSV file is validated whole, with file:line errors, before
+ * anything is sent), then opens one session (connect + hello), sends its
+ * requests and prints the outcome.  Exit 0 on success, 1 on an error reply,
+ * a connection failure or bad input, 2 on a usage error.
+ */
+#include <errno.h>
+#include <msgpack.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cliutil.h"
+#include "csvimport.h"
+#include "evcfg.h"
+#include "sl.h"
+#include "slp.h"
+#include "wsc.h"
+
+#define CONNECT_MS 5000
+#define RPC_MS 60000
+#define CHUNK_ROWS 1000
+
+static const char *prog = "splitline";
+static slc_conn conn;
+
+#define GLOBAL_OPTS                                                            \
+	{"--server", true, &conn.server, NULL},                                \
+	{"--event", true, &conn.event, NULL},                                  \
+	{"--token", true, &conn.token, NULL},                                  \
+	{"--token-file", true, &conn.token_file, NULL}
+
+static const char usage_main[] =
+	"usage: splitline [--server ws://HOST:PORT/ws] [--event ID] [--token T | --token-file F]\n"
+	"                 COMMAND [ARGS]\n"
+	"\n"
+	"The officials' tool for a Splitline server.\n"
+	"\n"
+	"Commands:\n"
+	"  event create FILE.yaml [--dry-run]       create or replace the event from a config file\n"
+	"  participants import FILE.csv [--map field=Header,...] [--race ID]\n"
+	"                      [--chip-from-bib] [--dry-run]\n"
+	"                                           import participants from a CSV file\n"
+	"  token issue --role admin|official|reader [--device ID]\n"
+	"                                           issue a token (printed alone on stdout)\n"
+	"  token revoke TOKEN                       revoke a token\n"
+	"  wave start RACE WAVE [--at TIME]         set a wave's start time (default now)\n"
+	"  passing add --bib BIB --pt POINT --at TIME [--kind manual|handheld] [--device ID]\n"
+	"                                           record a passing by hand\n"
+	"  results RACE [--format csv|json] [--out FILE]\n"
+	"                                           download a race's results\n"
+	"  status                                   print the server's /health\n"
+	"\n"
+	"Options (also accepted after the command):\n"
+	"  --server URL       the server's WebSocket URL; env SPLITLINE_SERVER,\n"
+	"                     default ws://127.0.0.1:8080/ws\n"
+	"  --event ID         the event; env SPLITLINE_EVENT; when unset, the event the\n"
+	"                     server reports on /health (event create: the file's event)\n"
+	"  --token T          the token; env SPLITLINE_TOKEN\n"
+	"  --token-file F     a file whose first line is the token; env SPLITLINE_TOKEN_FILE\n"
+	"\n"
+	"Exit status: 0 on success, 1 on an error reply or bad input, 2 on a usage error.\n"
+	"Run 'splitline COMMAND --help' for the details of a command.\n";
+
+static const char usage_event[] =
+	"usage: splitline event create FILE.yaml [--dry-run]\n"
+	"\n"
+	"Reads the event configuration (protocol/PROTOCOL.md, \"Event configuration\"),\n"
+	"checks it and sends it as event_create; sending it again replaces the config\n"
+	"and the server recomputes the results.  Needs an admin token.  The event id is\n"
+	"the file's 'event' (with --event, the two must agree).  Problems are reported\n"
+	"as FILE:LINE: PATH: what, e.g.\n"
+	"  race.yaml:12: races[0].points[2].role: expected start, split or finish\n"
+	"\n"
+	"  --dry-run    only check the file; nothing is sent\n";
+
+static const char usage_participants[] =
+	"usage: splitline participants import FILE.csv [--map field=Header,...] [--race ID]\n"
+	"                                    [--chip-from-bib] [--dry-run]\n"
+	"\n"
+	"Imports participants from a CSV file whose first line is a header.  A field is\n"
+	"read from the column of the same name (case-insensitive) unless --map names\n"
+	"another.  Fields: bib name first last sex age birth club wave race chip chip2,\n"
+	"and fields.<name> for custom fields (only through --map).  Other columns are\n"
+	"ignored.\n"
+	"\n"
+	"The whole file is checked first: bib required and unique, sex M/F/X (also\n"
+	"Male/Men/Female/Women/W; Non-binary/Not specified/Other give X), age 0..120,\n"
+	"birth YYYY-MM-DD, at most two chips, each unique.  \"Last, First\" names become\n"
+	"\"First Last\".  Every bad row is reported (up to 50), e.g.\n"
+	"  people.csv:14: field 'sex': 'Q' is not M, F or X\n"
+	"and then nothing is sent.  Otherwise the rows go to the server in chunks of\n"
+	"1000, first all as a dry run (the server checks them), then for real.  A bib\n"
+	"imported again replaces the earlier entry.  Needs an official or admin token.\n"
+	"\n"
+	"  --map field=Header,...   columns for fields, e.g. --map sex=M/F,fields.team=Team\n"
+	"  --race ID                the race of rows without a race column\n"
+	"  --chip-from-bib          the bib is also the participant's (first) chip\n"
+	"  --dry-run                check locally and on the server; import nothing\n"
+	"\n"
+	"A progress line is shown on stderr when it is a terminal (or when\n"
+	"SPLITLINE_PROGRESS=1) and the file has more than 1000 rows.\n";
+
+static const char usage_token[] =
+	"usage: splitline token issue --role admin|official|reader [--device ID]\n"
+	"       splitline token revoke TOKEN\n"
+	"\n"
+	"issue: asks the server for a new token with the role (and, for a timing\n"
+	"device, its device id) and prints it alone on stdout; the server keeps only\n"
+	"its hash, so it cannot be shown again.  revoke: the token stops working.\n"
+	"Both need an admin token.\n"
+	"\n"
+	"  --role ROLE    admin, official or reader\n"
+	"  --device ID    the device the token is bound to (passings must name it)\n";
+
+static const char usage_wave[] =
+	"usage: splitline wave start RACE WAVE [--at TIME]\n"
+	"\n"
+	"Sets the start time (T0) of a wave; changing it later recomputes every\n"
+	"result of the wave.  Needs an official or admin token.\n"
+	"\n"
+	"  --at TIME   ISO 8601 (2015-04-20T10:00:00-04:00) or \"now\" (the default)\n";
+
+static const char usage_passing[] =
+	"usage: splitline passing add --bib BIB --pt POINT --at TIME [--kind manual|handheld]\n"
+	"                             [--device ID]\n"
+	"\n"
+	"Records one passing of a bib at a timing point, as a one-read batch from the\n"
+	"device (default \"ctl\") with the current time in ms as its seq.  A manual or\n"
+	"handheld read counts only where the point has no RFID read for the athlete.\n"
+	"Needs an official or admin token (or a reader token for that device).\n"
+	"\n"
+	"  --bib BIB     the athlete's bib\n"
+	"  --pt POINT    the timing point id\n"
+	"  --at TIME     ISO 8601 or \"now\"\n"
+	"  --kind KIND   manual (default) or handheld\n"
+	"  --device ID   the device id (default ctl)\n";
+
+static const char usage_results[] =
+	"usage: splitline results RACE [--format csv|json] [--out FILE]\n"
+	"\n"
+	"Downloads GET /api/results/RACE.csv (or .json) from the server's host and port\n"
+	"and writes it to stdout or FILE.  Needs no token.\n"
+	"\n"
+	"  --format F   csv (default) or json\n"
+	"  --out FILE   write to FILE instead of stdout\n";
+
+static const char usage_status[] =
+	"usage: splitline status\n"
+	"\n"
+	"Prints the server's GET /health answer (JSON): event, Redis state, records,\n"
+	"last log id, caught_up.  Exit 1 when the server cannot be reached or answers\n"
+	"with an error status.\n";
+
+/* ---- helpers ---- */
+
+static int usage_error(const char *help)
+{
+	fputs(help, stderr);
+	return 2;
+}
+
+static int parse_or_exit(int argc, char **argv, const slc_opt *opts, const char **pos,
+			 int maxpos, int *npos, const char *help, int *exitcode)
+{
+	int rc = slc_parse(argc, argv, opts, pos, maxpos, npos, prog);
+	if (rc == SLC_HELP) {
+		fputs(help, stdout);
+		*exitcode = 0;
+		return -1;
+	}
+	if (rc == SLC_USAGE) {
+		fprintf(stderr, "see 'splitline --help'\n");
+		*exitcode = 2;
+		return -1;
+	}
+	return 0;
+}
+
+static int resolve(void)
+{
+	char err[512];
+	if (slc_conn_resolve(&conn, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return 1;
+	}
+	return 0;
+}
+
+/* GET a path on the server's host:port. */
+static int http_get(const char *path, int *status, sl_buf *body)
+{
+	wsc_url u;
+	char err[512];
+	if (wsc_url_parse(conn.server, &u) != 0) {
+		fprintf(stderr, "%s: bad server URL '%s': expected ws://HOST:PORT/ws\n", prog,
+			conn.server);
+		return 2;
+	}
+	if (u.tls) {
+		fprintf(stderr, "%s: HTTPS is not supported for '%s'\n", prog, conn.server);
+		return 1;
+	}
+	if (httpc_get(u.host, u.port, path, RPC_MS, status, body, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return 1;
+	}
+	return 0;
+}
+
+/* When no event is given, ask the server which one it serves. */
+static char event_buf[128];
+static int need_event(void)
+{
+	if (conn.event)
+		return 0;
+	sl_buf body = SL_BUF_INIT, mp = SL_BUF_INIT;
+	int status = 0, rc = http_get("/health", &status, &body);
+	if (rc)
+		goto out;
+	rc = 1;
+	/* /health is a plain JSON object (no "t"): unpack it directly */
+	msgpack_unpacked u;
+	msgpack_unpacked_init(&u);
+	size_t off = 0;
+	const char *ev;
+	size_t n;
+	if (status == 200 && slp_json_to_msgpack(body.data, body.len, &mp) == 0 &&
+	    msgpack_unpack_next(&u, mp.data, mp.len, &off) == MSGPACK_UNPACK_SUCCESS &&
+	    u.data.type == MSGPACK_OBJECT_MAP &&
+	    slp_get_str(&u.data, "event", &ev, &n) == 0 && n && n < sizeof(event_buf)) {
+		memcpy(event_buf, ev, n);
+		event_buf[n] = '\0';
+		conn.event = event_buf;
+		rc = 0;
+	}
+	msgpack_unpacked_destroy(&u);
+	if (rc)
+		fprintf(stderr, "%s: no event: give --event ID or set SPLITLINE_EVENT\n", prog);
+out:
+	sl_buf_release(&body);
+	sl_buf_release(&mp);
+	return rc;
+}
+
+static int open_session(wsc **c, slp_msg *hello)
+{
+	char err[512];
+	int rc = slc_open(&conn, c, hello, CONNECT_MS, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return 1;
+	}
+	return 0;
+}
+
+/* Start a request map: {t, id, ...n more}. */
+static void req_begin(msgpack_packer *pk, sl_buf *b, wsc *c, const char *type, size_t nmore,
+		      uint64_t *id)
+{
+	slp_packer_init(pk, b);
+	*id = wsc_next_id(c);
+	msgpack_pack_map(pk, 2 + nmore);
+	slp_pack_kv_str(pk, "t", type);
+	slp_pack_kv_int(pk, "id", (int64_t)*id);
+}
+
+/* Send a simple request; on error print "what: msg".  Returns exit code. */
+static int simple_rpc(wsc *c, sl_buf *req, uint64_t id, slp_msg *reply, const char *what)
+{
+	char err[512];
+	int rc = wsc_rpc(c, req, id, RPC_MS, reply, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "%s: %s: %s\n", prog, what, err);
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- event create ---- */
+
+static int cmd_event(int argc, char **argv)
+{
+	bool dry = false;
+	const char *pos[2];
+	int npos, ec;
+	slc_opt opts[] = {GLOBAL_OPTS, {"--dry-run", false, NULL, &dry}, {NULL, 0, 0, 0}};
+	if (parse_or_exit(argc, argv, opts, pos, 2, &npos, usage_event, &ec))
+		return ec;
+	if (npos < 1 || strcmp(pos[0], "create") != 0 || npos != 2)
+		return usage_error(usage_event);
+	const char *file = pos[1];
+	sl_buf errs = SL_BUF_INIT;
+	evcfg *cfg = NULL;
+	int rc = evcfg_load_file(file, &cfg, &errs);
+	if (rc) {
+		fputs(errs.data ? errs.data : "", stderr);
+		sl_buf_release(&errs);
+		return 1;
+	}
+	sl_buf_release(&errs);
+	if (conn.event && strcmp(conn.event, cfg->event) != 0) {
+		fprintf(stderr, "%s: '%s' is for event '%s', not '%s'\n", prog, file, cfg->event,
+			conn.event);
+		evcfg_free(cfg);
+		return 1;
+	}
+	size_t npoints = 0, nwaves = 0, ncats = 0;
+	for (size_t i = 0; i < cfg->nraces; i++) {
+		npoints += cfg->races[i].npoints;
+		nwaves += cfg->races[i].nwaves;
+		ncats += cfg->races[i].ncats;
+	}
+	char summary[256];
+	snprintf(summary, sizeof(summary),
+		 "event '%s': %zu race%s, %zu wave%s, %zu point%s, %zu categor%s", cfg->event,
+		 cfg->nraces, cfg->nraces == 1 ? "" : "s", nwaves, nwaves == 1 ? "" : "s",
+		 npoints, npoints == 1 ? "" : "s", ncats, ncats == 1 ? "y" : "ies");
+	if (dry) {
+		printf("%s: ok (dry run, nothing sent)\n", summary);
+		evcfg_free(cfg);
+		return 0;
+	}
+	conn.event = cfg->event;
+	if ((rc = resolve()) != 0) {
+		evcfg_free(cfg);
+		return rc;
+	}
+	wsc *c;
+	slp_msg hello, reply;
+	if (open_session(&c, &hello)) {
+		evcfg_free(cfg);
+		return 1;
+	}
+	sl_buf b = SL_BUF_INIT;
+	msgpack_packer pk;
+	uint64_t id;
+	req_begin(&pk, &b, c, "event_create", 1, &id);
+	slp_pack_key(&pk, "config");
+	sl_buf_add(&b, cfg->mp, cfg->mp_len);
+	rc = simple_rpc(c, &b, id, &reply, "event create");
+	if (!rc)
+		printf("%s: created\n", summary);
+	slp_msg_release(&reply);
+	slp_msg_release(&hello);
+	sl_buf_release(&b);
+	wsc_free(c);
+	evcfg_free(cfg);
+	return rc;
+}
+
+/* ---- participants import ---- */
+
+static bool show_progress(size_t nrows)
+{
+	const char *e = getenv("SPLITLINE_PROGRESS");
+	if (e && *e)
+		return strcmp(e, "0") != 0;
+	return nrows > CHUNK_ROWS && isatty(2);
+}
+
+/* Map an err reply of chunk k to a file line and print it. */
+static void report_row_err(const char *file, const csvimp *ci, size_t first, size_t n,
+			   const slp_msg *reply, const char *msg)
+{
+	int64_t row = -1;
+	if (reply->zone)
+		slp_get_int(&reply->root, "row", &row);
+	const char *m = msg;
+	if (strncmp(m, "rows[", 5) == 0) {
+		char *end;
+		long r = strtol(m + 5, &end, 10);
+		if (*end == ']') {
+			if (row < 0)
+				row = r;
+			m = end + 1;
+			if (*m == '.')
+				m++;
+		}
+	}
+	if (row >= 0 && (size_t)row < n)
+		fprintf(stderr, "%s:%d: %s\n", file, ci->rows[first + (size_t)row].line, m);
+	else
+		fprintf(stderr, "%s: rows %d-%d: %s\n", file, ci->rows[first].line,
+			ci->rows[first + n - 1].line, msg);
+}
+
+static int send_chunks(wsc *c, const char *file, const csvimp *ci, bool dry, bool progress,
+		       size_t *count)
+{
+	sl_buf b = SL_BUF_INIT;
+	int rc = 0;
+	*count = 0;
+	for (size_t first = 0; first < ci->nrows; first += CHUNK_ROWS) {
+		size_t n = ci->nrows - first < CHUNK_ROWS ? ci->nrows - first : CHUNK_ROWS;
+		msgpack_packer pk;
+		uint64_t id;
+		sl_buf_reset(&b);
+		req_begin(&pk, &b, c, "participants", 2, &id);
+		slp_pack_kv_bool(&pk, "dry_run", dry);
+		slp_pack_key(&pk, "rows");
+		msgpack_pack_array(&pk, n);
+		for (size_t i = 0; i < n; i++)
+			sl_buf_add(&b, ci->mp.data + ci->rows[first + i].off,
+				   ci->rows[first + i].len);
+		slp_msg reply;
+		char err[512];
+		int r = wsc_rpc(c, &b, id, RPC_MS, &reply, err, sizeof(err));
+		if (r) {
+			if (progress)
+				fputc('\n', stderr);
+			if (reply.zone)
+				report_row_err(file, ci, first, n, &reply, err);
+			else
+				fprintf(stderr, "%s: participants: %s\n", prog, err);
+			if (!dry && first > 0)
+				fprintf(stderr,
+					"%s: the rows before line %d were imported; fix and import "
+					"again (a bib imported again replaces its entry)\n",
+					prog, ci->rows[first].line);
+			slp_msg_release(&reply);
+			rc = 1;
+			break;
+		}
+		int64_t cnt;
+		*count += slp_get_int(&reply.root, "count", &cnt) == 0 ? (size_t)cnt : n;
+		slp_msg_release(&reply);
+		if (progress)
+			fprintf(stderr, "\r%s %zu/%zu rows", dry ? "checking" : "importing",
+				first + n, ci->nrows);
+	}
+	if (progress && !rc)
+		fputc('\n', stderr);
+	sl_buf_release(&b);
+	return rc;
+}
+
+static int cmd_participants(int argc, char **argv)
+{
+	bool dry = false, chip_from_bib = false;
+	const char *map = NULL, *race = NULL;
+	const char *pos[2];
+	int npos, ec;
+	slc_opt opts[] = {GLOBAL_OPTS,
+			  {"--map", true, &map, NULL},
+			  {"--race", true, &race, NULL},
+			  {"--chip-from-bib", false, NULL, &chip_from_bib},
+			  {"--dry-run", false, NULL, &dry},
+			  {NULL, 0, 0, 0}};
+	if (parse_or_exit(argc, argv, opts, pos, 2, &npos, usage_participants, &ec))
+		return ec;
+	if (npos != 2 || strcmp(pos[0], "import") != 0)
+		return usage_error(usage_participants);
+	const char *file = pos[1];
+	char err[512];
+	if (csvimp_check_map(map, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return 2;
+	}
+	csvimp ci;
+	csvimp_opts o = {.map = map, .race = race, .chip_from_bib = chip_from_bib};
+	int rc = csvimp_parse_file(&ci, file, &o);
+	if (rc) {
+		fputs(ci.errs.data ? ci.errs.data : "", stderr);
+		if (rc == SL_EPARSE)
+			fprintf(stderr, "%s: %zu problem%s in '%s': nothing sent\n", prog,
+				ci.nerrors, ci.nerrors == 1 ? "" : "s", file);
+		csvimp_release(&ci);
+		return 1;
+	}
+	if (!ci.nrows) {
+		fprintf(stderr, "%s: no participants in '%s'\n", prog, file);
+		csvimp_release(&ci);
+		return 1;
+	}
+	if ((rc = resolve()) || (rc = need_event())) {
+		csvimp_release(&ci);
+		return rc;
+	}
+	wsc *c;
+	slp_msg hello;
+	if (open_session(&c, &hello)) {
+		csvimp_release(&ci);
+		return 1;
+	}
+	bool progress = show_progress(ci.nrows);
+	size_t count = 0;
+	rc = send_chunks(c, file, &ci, true, progress, &count);
+	if (!rc && dry)
+		printf("%zu participant%s in '%s' %s valid (dry run, nothing imported)\n",
+		       ci.nrows, ci.nrows == 1 ? "" : "s", file, ci.nrows == 1 ? "is" : "are");
+	if (!rc && !dry) {
+		rc = send_chunks(c, file, &ci, false, progress, &count);
+		if (!rc)
+			printf("imported %zu participants from '%s'\n", count, file);
+	}
+	slp_msg_release(&hello);
+	wsc_free(c);
+	csvimp_release(&ci);
+	return rc;
+}
+
+/* ---- token ---- */
+
+static int cmd_token(int argc, char **argv)
+{
+	const char *role = NULL, *device = NULL;
+	const char *pos[2];
+	int npos, ec;
+	slc_opt opts[] = {GLOBAL_OPTS,
+			  {"--role", true, &role, NULL},
+			  {"--device", true, &device, NULL},
+			  {NULL, 0, 0, 0}};
+	if (parse_or_exit(argc, argv, opts, pos, 2, &npos, usage_token, &ec))
+		return ec;
+	bool issue = npos == 1 && strcmp(pos[0], "issue") == 0;
+	bool revoke = npos == 2 && strcmp(pos[0], "revoke") == 0;
+	if (!issue && !revoke)
+		return usage_error(usage_token);
+	if (issue && (!role || (strcmp(role, "admin") && strcmp(role, "official") &&
+				strcmp(role, "reader")))) {
+		fprintf(stderr, "%s: token issue needs --role admin, official or reader\n", prog);
+		return 2;
+	}
+	if (revoke && (role || device))
+		return usage_error(usage_token);
+	int rc;
+	if ((rc = resolve()) || (rc = need_event()))
+		return rc;
+	wsc *c;
+	slp_msg hello, reply;
+	if (open_session(&c, &hello))
+		return 1;
+	sl_buf b = SL_BUF_INIT;
+	msgpack_packer pk;
+	uint64_t id;
+	if (issue) {
+		req_begin(&pk, &b, c, "token_issue", device ? 2 : 1, &id);
+		slp_pack_kv_str(&pk, "role", role);
+		if (device)
+			slp_pack_kv_str(&pk, "device", device);
+	} else {
+		req_begin(&pk, &b, c, "token_revoke", 1, &id);
+		slp_pack_kv_str(&pk, "token", pos[1]);
+	}
+	rc = simple_rpc(c, &b, id, &reply, issue ? "token issue" : "token revoke");
+	if (!rc && issue) {
+		const char *tok;
+		size_t n;
+		if (slp_get_str(&reply.root, "token", &tok, &n) == 0) {
+			printf("%.*s\n", (int)n, tok);
+		} else {
+			fprintf(stderr, "%s: token issue: the reply has no token\n", prog);
+			rc = 1;
+		}
+	} else if (!rc) {
+		printf("token revoked\n");
+	}
+	slp_msg_release(&reply);
+	slp_msg_release(&hello);
+	sl_buf_release(&b);
+	wsc_free(c);
+	return rc;
+}
+
+/* ---- wave start ---- */
+
+static int cmd_wave(int argc, char **argv)
+{
+	const char *at = "now";
+	const char *pos[3];
+	int npos, ec;
+	slc_opt opts[] = {GLOBAL_OPTS, {"--at", true, &at, NULL}, {NULL, 0, 0, 0}};
+	if (parse_or_exit(argc, argv, opts, pos, 3, &npos, usage_wave, &ec))
+		return ec;
+	if (npos != 3 || strcmp(pos[0], "start") != 0)
+		return usage_error(usage_wave);
+	int64_t t0;
+	if (slc_parse_time(at, &t0) != 0) {
+		fprintf(stderr, "%s: --at '%s' is not a time (ISO 8601 or now)\n", prog, at);
+		return 2;
+	}
+	int rc;
+	if ((rc = resolve()) || (rc = need_event()))
+		return rc;
+	wsc *c;
+	slp_msg hello, reply;
+	if (open_session(&c, &hello))
+		return 1;
+	sl_buf b = SL_BUF_INIT;
+	msgpack_packer pk;
+	uint64_t id;
+	req_begin(&pk, &b, c, "wave_start", 3, &id);
+	slp_pack_kv_str(&pk, "race", pos[1]);
+	slp_pack_kv_str(&pk, "wave", pos[2]);
+	slp_pack_kv_int(&pk, "t0", t0);
+	rc = simple_rpc(c, &b, id, &reply, "wave start");
+	if (!rc) {
+		sl_buf t = SL_BUF_INIT;
+		sl_fmt_iso(&t, t0);
+		printf("wave '%s' of race '%s' starts at %s\n", pos[2], pos[1], t.data);
+		sl_buf_release(&t);
+	}
+	slp_msg_release(&reply);
+	slp_msg_release(&hello);
+	sl_buf_release(&b);
+	wsc_free(c);
+	return rc;
+}
+
+/* ---- passing add ---- */
+
+static int cmd_passing(int argc, char **argv)
+{
+	const char *bib = NULL, *pt = NULL, *at = NULL, *kind = "manual", *device = "ctl";
+	const char *pos[1];
+	int npos, ec;
+	slc_opt opts[] = {GLOBAL_OPTS,
+			  {"--bib", true, &bib, NULL},
+			  {"--pt", true, &pt, NULL},
+			  {"--at", true, &at, NULL},
+			  {"--kind", true, &kind, NULL},
+			  {"--device", true, &device, NULL},
+			  {NULL, 0, 0, 0}};
+	if (parse_or_exit(argc, argv, opts, pos, 1, &npos, usage_passing, &ec))
+		return ec;
+	if (npos != 1 || strcmp(pos[0], "add") != 0)
+		return usage_error(usage_passing);
+	if (!bib || !*bib || !pt || !*pt || !at) {
+		fprintf(stderr, "%s: passing add needs --bib, --pt and --at\n", prog);
+		return 2;
+	}
+	int k = slp_kind_parse(kind, strlen(kind));
+	if (k != SLP_KIND_MANUAL && k != SLP_KIND_HANDHELD) {
+		fprintf(stderr, "%s: --kind '%s' is not manual or handheld\n", prog, kind);
+		return 2;
+	}
+	int64_t t;
+	if (slc_parse_time(at, &t) != 0) {
+		fprintf(stderr, "%s: --at '%s' is not a time (ISO 8601 or now)\n", prog, at);
+		return 2;
+	}
+	int rc;
+	if ((rc = resolve()) || (rc = need_event()))
+		return rc;
+	wsc *c;
+	slp_msg hello, reply;
+	if (open_session(&c, &hello))
+		return 1;
+	slp_read r = {0};
+	r.bib = bib;
+	r.bib_len = strlen(bib);
+	r.pt = pt;
+	r.pt_len = strlen(pt);
+	r.t = t;
+	r.kind = k;
+	r.hits = -1;
+	/* seq: the clock in ms, so that later additions from this device follow */
+	uint64_t seq = (uint64_t)sl_now_ms();
+	sl_buf b = SL_BUF_INIT;
+	msgpack_packer pk;
+	uint64_t id;
+	req_begin(&pk, &b, c, "passings", 3, &id);
+	slp_pack_kv_str(&pk, "dev", device);
+	slp_pack_kv_int(&pk, "seq", (int64_t)seq);
+	slp_pack_key(&pk, "reads");
+	slp_pack_reads(&pk, &r, 1);
+	rc = simple_rpc(c, &b, id, &reply, "passing add");
+	if (!rc) {
+		bool dup = false;
+		slp_get_bool(&reply.root, "dup", &dup);
+		sl_buf ts = SL_BUF_INIT;
+		sl_fmt_iso(&ts, t);
+		printf("passing of bib '%s' at '%s' %s recorded (%s, device '%s', seq %llu)%s\n",
+		       bib, pt, ts.data, kind, device, (unsigned long long)seq,
+		       dup ? ": already there" : "");
+		sl_buf_release(&ts);
+	}
+	slp_msg_release(&reply);
+	slp_msg_release(&hello);
+	sl_buf_release(&b);
+	wsc_free(c);
+	return rc;
+}
+
+/* ---- results, status ---- */
+
+static void url_escape(sl_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.')
+			sl_buf_addc(b, (char)ch);
+		else
+			sl_buf_addf(b, "%%%02X", ch);
+	}
+}
+
+static int cmd_results(int argc, char **argv)
+{
+	const char *format = "csv", *out = NULL;
+	const char *pos[1];
+	int npos, ec;
+	slc_opt opts[] = {GLOBAL_OPTS,
+			  {"--format", true, &format, NULL},
+			  {"--out", true, &out, NULL},
+			  {NULL, 0, 0, 0}};
+	if (parse_or_exit(argc, argv, opts, pos, 1, &npos, usage_results, &ec))
+		return ec;
+	if (npos != 1)
+		return usage_error(usage_results);
+	if (strcmp(format, "csv") != 0 && strcmp(format, "json") != 0) {
+		fprintf(stderr, "%s: --format '%s' is not csv or json\n", prog, format);
+		return 2;
+	}
+	int rc;
+	if ((rc = resolve()))
+		return rc;
+	sl_buf path = SL_BUF_INIT, body = SL_BUF_INIT;
+	sl_buf_adds(&path, "/api/results/");
+	url_escape(&path, pos[0]);
+	sl_buf_addf(&path, ".%s", format);
+	int status = 0;
+	rc = http_get(path.data, &status, &body);
+	if (!rc && status != 200) {
+		size_t n = body.len;
+		while (n && (body.data[n - 1] == '\n' || body.data[n - 1] == '\r'))
+			n--;
+		fprintf(stderr, "%s: results '%s': HTTP %d%s%.*s\n", prog, pos[0], status,
+			n ? ": " : "", (int)(n > 300 ? 300 : n), body.data ? body.data : "");
+		rc = 1;
+	}
+	if (!rc) {
+		FILE *f = out ? fopen(out, "wb") : stdout;
+		if (!f) {
+			fprintf(stderr, "%s: cannot open '%s': %s\n", prog, out, strerror(errno));
+			rc = 1;
+		} else {
+			if (fwrite(body.data ? body.data : "", 1, body.len, f) != body.len ||
+			    (out ? fclose(f) : fflush(f)) != 0) {
+				fprintf(stderr, "%s: cannot write '%s': %s\n", prog,
+					out ? out : "stdout", strerror(errno));
+				rc = 1;
+			}
+		}
+	}
+	sl_buf_release(&path);
+	sl_buf_release(&body);
+	return rc;
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	const char *pos[1];
+	int npos, ec;
+	slc_opt opts[] = {GLOBAL_OPTS, {NULL, 0, 0, 0}};
+	if (parse_or_exit(argc, argv, opts, pos, 0, &npos, usage_status, &ec))
+		return ec;
+	int rc;
+	if ((rc = resolve()))
+		return rc;
+	sl_buf body = SL_BUF_INIT;
+	int status = 0;
+	rc = http_get("/health", &status, &body);
+	if (!rc) {
+		fwrite(body.data ? body.data : "", 1, body.len, stdout);
+		if (!body.len || body.data[body.len - 1] != '\n')
+			fputc('\n', stdout);
+		if (status != 200) {
+			fprintf(stderr, "%s: status: HTTP %d\n", prog, status);
+			rc = 1;
+		}
+	}
+	sl_buf_release(&body);
+	return rc;
+}
+
+/* ---- main ---- */
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *help;
+} commands[] = {
+	{"event", cmd_event, usage_event},
+	{"participants", cmd_participants, usage_participants},
+	{"token", cmd_token, usage_token},
+	{"wave", cmd_wave, usage_wave},
+	{"passing", cmd_passing, usage_passing},
+	{"results", cmd_results, usage_results},
+	{"status", cmd_status, usage_status},
+};
+
+int main(int argc, char **argv)
+{
+	sl_log_set_prefix(prog);
+	sl_log_level = SL_LOG_WARN;
+	const char *lvl = getenv("SPLITLINE_DEBUG");
+	if (lvl && *lvl && strcmp(lvl, "0") != 0)
+		sl_log_level = SL_LOG_DEBUG;
+
+	/* global options before the command */
+	int i = 1;
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0 || strcmp(a, "help") == 0) {
+			if (strcmp(a, "help") == 0 && i + 1 < argc)
+				for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+					if (strcmp(argv[i + 1], commands[k].name) == 0) {
+						fputs(commands[k].help, stdout);
+						return 0;
+					}
+			fputs(usage_main, stdout);
+			return 0;
+		}
+		if (a[0] != '-')
+			break;
+		slc_opt opts[] = {GLOBAL_OPTS, {NULL, 0, 0, 0}};
+		const char *pos[1];
+		int npos;
+		/* one option (and its value) at a time */
+		bool has_val = !strchr(a, '=') && i + 1 < argc;
+		int n = has_val ? 2 : 1;
+		if (slc_parse(n, argv + i, opts, pos, 0, &npos, prog) != SLC_OK) {
+			fprintf(stderr, "see 'splitline --help'\n");
+			return 2;
+		}
+		i += n - 1;
+	}
+	if (i >= argc) {
+		fputs(usage_main, stderr);
+		return 2;
+	}
+	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+		if (strcmp(argv[i], commands[k].name) == 0) {
+			int rc = commands[k].fn(argc - i - 1, argv + i + 1);
+			slc_conn_release(&conn);
+			return rc;
+		}
+	fprintf(stderr, "%s: '%s' is not a command; see 'splitline --help'\n", prog, argv[i]);
+	return 2;
+}

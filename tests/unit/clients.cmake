@@ -1,0 +1,12 @@
+# Unit tests of the client library (clients/common): linked against
+# slclient + slproto only; no server.  The demo YAML and the real race data
+# are read from the source tree and SL_DATA_DIR.
+if(TARGET slclient)
+  add_executable(test_clients ${CMAKE_CURRENT_LIST_DIR}/test_clients.c)
+  target_include_directories(test_clients PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+  target_compile_definitions(test_clients PRIVATE
+    SL_SOURCE_DIR="${CMAKE_SOURCE_DIR}" SL_DATA_DIR="${SL_DATA_DIR}")
+  target_link_libraries(test_clients PRIVATE slclient slproto)
+  add_test(NAME unit_clients COMMAND test_clients)
+  set_tests_properties(unit_clients PROPERTIES LABELS unit TIMEOUT 120)
+endif()
