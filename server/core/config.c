@@ -14,7 +14,9 @@
 #include <string.h>
 #include <stdlib.h>
 
+#include "boatclass.h"
 #include "cval.h"
+#include "progression.h"
 #include "slp.h"
 
 #define E(...)                                                                 \
@@ -231,6 +233,116 @@ static int parse_cat(const msgpack_object *o, struct cfg_cat *k, const char *pat
 	return 0;
 }
 
+static int parse_hcap(const msgpack_object *o, struct cfg_race *r, const char *path, char *err,
+		      size_t errlen)
+{
+	static const char *const units[] = {"secs", "factor", NULL};
+	const msgpack_object_array *a;
+	char pb[256], ip[300];
+	int unit, rc;
+	if (o->type != MSGPACK_OBJECT_MAP)
+		E("%s: expected map", path);
+	if ((rc = enum_field(o, "unit", units, 0, &unit, path, "secs or factor", err, errlen)) < 0)
+		return rc;
+	r->hcap_factor = unit == 1;
+	if ((rc = get_arr(o, "rows", true, &a, path, err, errlen)) < 0)
+		return rc;
+	if (a->size > CFG_MAX_ITEMS)
+		E("%s: at most %d rows", cval_path(pb, sizeof(pb), path, "rows"), CFG_MAX_ITEMS);
+	r->hcap = sl_calloc(a->size ? a->size : 1, sizeof(*r->hcap));
+	for (uint32_t i = 0; i < a->size; i++) {
+		const msgpack_object *h = &a->ptr[i];
+		struct cfg_hcap *b = &r->hcap[i];
+		int64_t v;
+		bool present;
+		double d;
+		snprintf(ip, sizeof(ip), "%s.rows[%u]", path, i);
+		r->nhcap = i + 1;
+		b->age_min = b->age_max = -1;
+		if (h->type != MSGPACK_OBJECT_MAP)
+			E("%s: expected map", ip);
+		if ((rc = cval_str(h, "class", false, &b->cls, ip, err, errlen)) < 0)
+			return rc;
+		if ((rc = cval_int(h, "age_min", 0, 200, &v, &present, ip, err, errlen)) < 0)
+			return rc;
+		if (present)
+			b->age_min = (int)v;
+		if ((rc = cval_int(h, "age_max", 0, 200, &v, &present, ip, err, errlen)) < 0)
+			return rc;
+		if (present)
+			b->age_max = (int)v;
+		if (b->age_min >= 0 && b->age_max >= 0 && b->age_max < b->age_min)
+			E("%s: less than age_min", cval_path(pb, sizeof(pb), ip, "age_max"));
+		rc = slp_get_num(h, "value", &d);
+		if (rc < 0 || !(d >= 0) || d > 86400 || (r->hcap_factor && !(d > 0)))
+			E("%s: expected %s", cval_path(pb, sizeof(pb), ip, "value"),
+			  r->hcap_factor ? "a factor above 0" : "seconds from 0 to 86400");
+		b->value = d;
+	}
+	return 0;
+}
+
+static int parse_regatta(const msgpack_object *o, struct cfg_race *r, const char *path, char *err,
+			 size_t errlen)
+{
+	const msgpack_object_array *a;
+	const msgpack_object *h;
+	char pb[256];
+	int64_t v;
+	bool present;
+	int rc;
+
+	r->start_interval_ms = -1;
+	if ((rc = cval_secs(o, "start_interval_s", &r->start_interval_ms, &present, path, err,
+			    errlen)) < 0)
+		return rc;
+	if (!present)
+		r->start_interval_ms = -1;
+	r->nlanes = 8;
+	if ((rc = cval_int(o, "lanes", 1, 64, &v, &present, path, err, errlen)) < 0)
+		return rc;
+	if (present)
+		r->nlanes = (int)v;
+	if ((rc = get_arr(o, "lane_order", false, &a, path, err, errlen)) < 0)
+		return rc;
+	r->lane_order = sl_calloc((size_t)r->nlanes, sizeof(int));
+	if (a) {
+		cval_path(pb, sizeof(pb), path, "lane_order");
+		if (a->size != (uint32_t)r->nlanes)
+			E("%s: expected %d lanes", pb, r->nlanes);
+		for (uint32_t i = 0; i < a->size; i++) {
+			int64_t l;
+			if (slp_as_int(&a->ptr[i], &l) < 0 || l < 1 || l > r->nlanes)
+				E("%s[%u]: expected a lane from 1 to %d", pb, i, r->nlanes);
+			for (uint32_t j = 0; j < i; j++)
+				if (r->lane_order[j] == l)
+					E("%s[%u]: lane %d twice", pb, i, (int)l);
+			r->lane_order[i] = (int)l;
+		}
+	} else {
+		prog_centre_lanes(r->nlanes, r->lane_order);
+	}
+	if ((rc = cval_str(o, "progression", false, &r->progression, path, err, errlen)) < 0)
+		return rc;
+	if (r->progression) {
+		struct prog_rule pr;
+		char perr[200];
+		if (prog_parse(r->progression, &pr, perr, sizeof(perr)) == SL_EINVAL)
+			E("%s: %s", cval_path(pb, sizeof(pb), path, "progression"), perr);
+	}
+	if ((rc = cval_str(o, "boat_class", false, &r->boat_class, path, err, errlen)) < 0)
+		return rc;
+	if (!r->boat_class) {
+		struct boatclass bc;
+		if (boatclass_parse(r->name, &bc) == 0)
+			r->boat_class = sl_strdup(bc.code);
+	}
+	h = slp_get(o, "handicap");
+	if (h && h->type != MSGPACK_OBJECT_NIL)
+		return parse_hcap(h, r, cval_path(pb, sizeof(pb), path, "handicap"), err, errlen);
+	return 0;
+}
+
 static int parse_race(const msgpack_object *o, struct cfg_race *r, const char *path, char *err,
 		      size_t errlen)
 {
@@ -290,26 +402,114 @@ static int parse_race(const msgpack_object *o, struct cfg_race *r, const char *p
 		E("%s: at most %d points", cval_path(pb, sizeof(pb), path, "points"), CFG_MAX_ITEMS);
 	r->points = sl_calloc(a->size, sizeof(*r->points));
 	r->start_pt = r->finish_pt = -1;
-	for (uint32_t i = 0; i < a->size; i++) {
-		struct cfg_point *p = &r->points[i];
+	char **st_id = sl_calloc(a->size, sizeof(char *)), **st_of = sl_calloc(a->size, sizeof(char *));
+	uint32_t nst = 0;
+	rc = 0;
+	for (uint32_t i = 0; i < a->size && rc == 0; i++) {
 		snprintf(ip, sizeof(ip), "%s.points[%u]", path, i);
-		r->npoints = i + 1;
-		if ((rc = parse_point(&a->ptr[i], p, ip, err, errlen)) < 0)
-			return rc;
-		for (uint32_t j = 0; j < i; j++)
-			if (!strcmp(r->points[j].id, p->id))
-				E("%s.id: duplicate point '%s'", ip, p->id);
-		if (p->role == PT_START && i != 0)
-			E("%s.role: the start must be the first point", ip);
-		if (r->finish_pt >= 0)
-			E("%s.role: the finish must be the last point", ip);
+		const msgpack_object *po = &a->ptr[i];
+		if (po->type == MSGPACK_OBJECT_MAP && slp_get(po, "station_of") &&
+		    slp_get(po, "station_of")->type != MSGPACK_OBJECT_NIL) {
+			/* a backup station: only its id and the point it records */
+			if ((rc = cval_id(po, "id", true, &st_id[nst], ip, err, errlen)) < 0 ||
+			    (rc = cval_id(po, "station_of", true, &st_of[nst], ip, err, errlen)) < 0) {
+				nst++;
+				break;
+			}
+			nst++;
+			continue;
+		}
+		struct cfg_point *p = &r->points[r->npoints];
+		size_t k = r->npoints++;
+		if ((rc = parse_point(po, p, ip, err, errlen)) < 0)
+			break;
+		rc = SL_EINVAL;
+		for (size_t j = 0; j < k; j++)
+			if (!strcmp(r->points[j].id, p->id)) {
+				cval_err(err, errlen, "%s.id: duplicate point '%s'", ip, p->id);
+				goto pts_done;
+			}
+		if (p->role == PT_START && k != 0) {
+			cval_err(err, errlen, "%s.role: the start must be the first point", ip);
+			goto pts_done;
+		}
+		if (r->finish_pt >= 0) {
+			cval_err(err, errlen, "%s.role: the finish must be the last point", ip);
+			goto pts_done;
+		}
 		if (p->role == PT_START)
-			r->start_pt = (int)i;
+			r->start_pt = (int)k;
 		if (p->role == PT_FINISH)
-			r->finish_pt = (int)i;
-		if (i > 0 && p->distance_m < r->points[i - 1].distance_m)
-			E("%s.distance_m: less than the previous point's", ip);
+			r->finish_pt = (int)k;
+		if (k > 0 && p->distance_m < r->points[k - 1].distance_m) {
+			cval_err(err, errlen, "%s.distance_m: less than the previous point's", ip);
+			goto pts_done;
+		}
+		const msgpack_object_array *sa;
+		if ((rc = get_arr(po, "stations", false, &sa, ip, err, errlen)) < 0)
+			break;
+		for (uint32_t q = 0; sa && q < sa->size; q++) {
+			char *sid = cval_id_obj(&sa->ptr[q]);
+			if (!sid || !cval_id_ok(sid, strlen(sid))) {
+				free(sid);
+				cval_err(err, errlen, "%s.stations[%u]: expected a station id", ip, q);
+				rc = SL_EINVAL;
+				goto pts_done;
+			}
+			if (p->nstations == CFG_MAX_STATIONS) {
+				free(sid);
+				cval_err(err, errlen, "%s.stations: at most %d", ip, CFG_MAX_STATIONS);
+				rc = SL_EINVAL;
+				goto pts_done;
+			}
+			p->stations = sl_realloc(p->stations, (p->nstations + 1) * sizeof(char *));
+			p->stations[p->nstations++] = sid;
+			r->nbackups++;
+		}
+		rc = 0;
 	}
+	for (uint32_t q = 0; rc == 0 && q < nst; q++) {
+		int j = cfg_point_find(r, st_of[q], strlen(st_of[q]));
+		if (j < 0) {
+			cval_err(err, errlen, "%s: station '%s': station_of: no point '%s'",
+				 cval_path(pb, sizeof(pb), path, "points"), st_id[q], st_of[q]);
+			rc = SL_EINVAL;
+			break;
+		}
+		struct cfg_point *p = &r->points[j];
+		if (p->nstations == CFG_MAX_STATIONS) {
+			cval_err(err, errlen, "%s: point '%s': at most %d stations",
+				 cval_path(pb, sizeof(pb), path, "points"), p->id, CFG_MAX_STATIONS);
+			rc = SL_EINVAL;
+			break;
+		}
+		p->stations = sl_realloc(p->stations, (p->nstations + 1) * sizeof(char *));
+		p->stations[p->nstations++] = st_id[q];
+		st_id[q] = NULL;
+		r->nbackups++;
+	}
+	/* station ids are unique among points and stations */
+	for (size_t j = 0; rc == 0 && j < r->npoints; j++)
+		for (size_t q = 0; rc == 0 && q < r->points[j].nstations; q++) {
+			const char *sid = r->points[j].stations[q];
+			int slot, pj = cfg_station_find(r, sid, strlen(sid), &slot);
+			if (pj != (int)j || slot != (int)q + 1) {
+				cval_err(err, errlen, "%s: duplicate station '%s'",
+					 cval_path(pb, sizeof(pb), path, "points"), sid);
+				rc = SL_EINVAL;
+			}
+		}
+pts_done:
+	for (uint32_t q = 0; q < nst; q++) {
+		free(st_id[q]);
+		free(st_of[q]);
+	}
+	free(st_id);
+	free(st_of);
+	if (rc < 0)
+		return rc;
+	if (!r->npoints)
+		E("%s: expected at least a finish point", cval_path(pb, sizeof(pb), path, "points"));
 	if (r->finish_pt < 0)
 		E("%s: expected a point with role finish", cval_path(pb, sizeof(pb), path, "points"));
 
@@ -339,7 +539,7 @@ static int parse_race(const msgpack_object *o, struct cfg_race *r, const char *p
 					E("%s.id: duplicate category '%s'", ip, r->cats[i].id);
 		}
 	}
-	return 0;
+	return parse_regatta(o, r, path, err, errlen);
 }
 
 static bool event_id_ok(const char *s)
@@ -415,7 +615,16 @@ void cfg_release(struct cfg *c)
 		for (size_t j = 0; j < r->npoints; j++) {
 			free(r->points[j].id);
 			free(r->points[j].name);
+			for (size_t q = 0; q < r->points[j].nstations; q++)
+				free(r->points[j].stations[q]);
+			free(r->points[j].stations);
 		}
+		for (size_t j = 0; j < r->nhcap; j++)
+			free(r->hcap[j].cls);
+		free(r->hcap);
+		free(r->lane_order);
+		free(r->progression);
+		free(r->boat_class);
 		for (size_t j = 0; j < r->ncats; j++) {
 			free(r->cats[j].id);
 			free(r->cats[j].name);
@@ -485,4 +694,39 @@ int cfg_wave_for_bib(const struct cfg_race *r, const char *bib)
 					return (int)i;
 	}
 	return 0;
+}
+
+int cfg_station_find(const struct cfg_race *r, const char *id, size_t n, int *slot)
+{
+	for (size_t i = 0; i < r->npoints; i++) {
+		if (eqn(r->points[i].id, id, n)) {
+			*slot = 0;
+			return (int)i;
+		}
+		for (size_t q = 0; q < r->points[i].nstations; q++)
+			if (eqn(r->points[i].stations[q], id, n)) {
+				*slot = (int)q + 1;
+				return (int)i;
+			}
+	}
+	return -1;
+}
+
+int64_t cfg_hcap_apply(const struct cfg_race *r, const char *cls, double age, int64_t raw)
+{
+	for (size_t i = 0; i < r->nhcap; i++) {
+		const struct cfg_hcap *b = &r->hcap[i];
+		if (b->cls && (!cls || strcmp(b->cls, cls) != 0))
+			continue;
+		if ((b->age_min >= 0 || b->age_max >= 0) && !(age >= 0))
+			continue;
+		if (b->age_min >= 0 && age < b->age_min)
+			continue;
+		if (b->age_max >= 0 && age >= b->age_max + 1)
+			continue;
+		if (r->hcap_factor)
+			return llround((double)raw * b->value);
+		return raw - llround(b->value * 1000.0);
+	}
+	return raw;
 }

@@ -27,6 +27,8 @@ enum sex { SEX_NONE = -1, SEX_M = 0, SEX_F = 1, SEX_X = 2 };
 #define NO_TIME INT64_MIN
 /* At most this many races, waves per race, points per race, categories. */
 #define CFG_MAX_ITEMS 1000
+/* Backup stations per point. */
+#define CFG_MAX_STATIONS 16
 
 struct cfg_point {
 	char *id, *name;
@@ -36,6 +38,10 @@ struct cfg_point {
 	int64_t window_ms; /* -1: no upper bound */
 	int64_t min_ms;    /* after the athlete's own start (0 for the start) */
 	int64_t dedupe_ms;
+	/* Backup stations for this crossing ("finish2", declared with
+	 * station_of or stations); the point's own id is the primary. */
+	char **stations;
+	size_t nstations;
 };
 
 struct cfg_wave {
@@ -52,6 +58,14 @@ struct cfg_cat {
 	char *field, *equals; /* both or neither */
 };
 
+/* One handicap band: crews of class cls (NULL: any) whose age is in
+ * [age_min, age_max] (-1: open) get value: seconds off, or a factor. */
+struct cfg_hcap {
+	char *cls;
+	int age_min, age_max;
+	double value;
+};
+
 struct cfg_race {
 	char *id, *name;
 	int kind;    /* enum race_kind */
@@ -64,6 +78,16 @@ struct cfg_race {
 	size_t npoints;
 	struct cfg_cat *cats;
 	size_t ncats;
+	/* regattas (all optional) */
+	int64_t start_interval_ms; /* trial: stagger by lane when no start read; -1 */
+	int nlanes;                /* lanes for a line-up draw (default 8) */
+	int *lane_order;           /* seeds to lanes, nlanes long (default centre out) */
+	char *progression;         /* rule text, or NULL (checked by prog_parse) */
+	char *boat_class;          /* given, or parsed from the name; NULL */
+	bool hcap_factor;          /* handicap values are factors, else seconds */
+	struct cfg_hcap *hcap;
+	size_t nhcap;
+	size_t nbackups; /* stations over all points: 0 for road races */
 	int start_pt;  /* index of the start point, or -1 */
 	int finish_pt; /* index of the finish point (always one) */
 };
@@ -84,6 +108,11 @@ void cfg_release(struct cfg *c);
 int cfg_race_find(const struct cfg *c, const char *id, size_t n);
 int cfg_wave_find(const struct cfg_race *r, const char *id, size_t n);
 int cfg_point_find(const struct cfg_race *r, const char *id, size_t n);
+/* The point a station id records (its own id: slot 0; backups 1..), or -1. */
+int cfg_station_find(const struct cfg_race *r, const char *id, size_t n, int *slot);
+/* The handicapped time of raw for a crew of class cls and age; raw when no
+ * band matches.  Seconds are taken off; factors multiply (rounded to ms). */
+int64_t cfg_hcap_apply(const struct cfg_race *r, const char *cls, double age, int64_t raw);
 int cfg_cat_find(const struct cfg_race *r, const char *id, size_t n);
 /* The wave whose bibs range holds bib, else the first wave; -1 if none. */
 int cfg_wave_for_bib(const struct cfg_race *r, const char *bib);

@@ -41,8 +41,8 @@ static int64_t floordiv(int64_t a, int64_t b)
 const char *core__status_name(int st)
 {
 	static const char *names[] = {"registered", "started", "on_course", "finished",
-				      "dnf",        "dns",     "dsq"};
-	return st >= 0 && st <= ST_DSQ ? names[st] : "registered";
+				      "dnf",        "dns",     "dsq",       "scratch"};
+	return st >= 0 && st <= ST_SCRATCH ? names[st] : "registered";
 }
 
 /*
@@ -146,6 +146,7 @@ static void rs_free(core *c)
 	for (size_t i = 0; i < c->cfg.nraces; i++) {
 		struct race_state *rs = &c->rs[i];
 		free(rs->ptmap);
+		free(rs->stmap);
 		free(rs->t0);
 		ost_release(&rs->overall);
 		ost_release(&rs->fin);
@@ -169,8 +170,12 @@ static void rs_build(core *c)
 		struct race_state *rs = &c->rs[i];
 		rs->nptmap = c->ngpts;
 		rs->ptmap = sl_malloc((c->ngpts ? c->ngpts : 1) * sizeof(*rs->ptmap));
-		for (size_t g = 0; g < c->ngpts; g++)
-			rs->ptmap[g] = (int16_t)cfg_point_find(r, c->gpts[g], strlen(c->gpts[g]));
+		rs->stmap = sl_malloc((c->ngpts ? c->ngpts : 1) * sizeof(*rs->stmap));
+		for (size_t g = 0; g < c->ngpts; g++) {
+			int slot = 0;
+			rs->ptmap[g] = (int16_t)cfg_station_find(r, c->gpts[g], strlen(c->gpts[g]), &slot);
+			rs->stmap[g] = (int16_t)slot;
+		}
 		rs->t0 = sl_malloc((r->nwaves ? r->nwaves : 1) * sizeof(*rs->t0));
 		for (size_t w = 0; w < r->nwaves; w++)
 			rs->t0[w] = eff_t0(c, r, &r->waves[w]);
@@ -246,8 +251,11 @@ uint32_t core__gpt_intern(core *c, const char *s, size_t n)
 	if (c->has_cfg) {
 		for (size_t i = 0; i < c->cfg.nraces; i++) {
 			struct race_state *rs = &c->rs[i];
+			int slot = 0;
 			rs->ptmap = sl_realloc(rs->ptmap, c->ngpts * sizeof(*rs->ptmap));
-			rs->ptmap[g] = (int16_t)cfg_point_find(&c->cfg.races[i], s, n);
+			rs->stmap = sl_realloc(rs->stmap, c->ngpts * sizeof(*rs->stmap));
+			rs->ptmap[g] = (int16_t)cfg_station_find(&c->cfg.races[i], s, n, &slot);
+			rs->stmap[g] = (int16_t)slot;
 			rs->nptmap = c->ngpts;
 		}
 	}
@@ -325,9 +333,23 @@ static void rank(core *c, struct part *p, uint32_t pi)
 	} else {
 		t = p->fin_t - p->start;
 	}
+	int64_t off = 0;
+	p->raw_ms = p->adj_ms = t;
+	if (p->ast != NONE32 || r->nhcap) {
+		const struct adj_state *a = p->ast != NONE32 ? &c->ast[p->ast] : NULL;
+		if (r->nhcap)
+			t = cfg_hcap_apply(r, r->boat_class, entry_crew_age(&p->e, p->age), t);
+		if (a)
+			t += a->penalty_ms;
+		p->adj_ms = t;
+		if (a && a->flag[ADJ_EXHIB])
+			return; /* timed, never placed */
+		if (a && a->flag[ADJ_RELEG])
+			off = RELEG_BASE;
+	}
 	p->ranked = true;
-	p->rk_b = t;
-	p->rk_a = floordiv(t, r->precision_ms) * r->precision_ms;
+	p->rk_b = t + off;
+	p->rk_a = floordiv(t, r->precision_ms) * r->precision_ms + off;
 	ost_insert(&rs->overall, p->rk_a, p->rk_b, tk, pi);
 	if (p->e.sex >= 0)
 		ost_insert(&rs->sex[p->e.sex], p->rk_a, p->rk_b, tk, pi);
@@ -383,6 +405,15 @@ static void bounds(const struct cfg_race *r, int j, int64_t t0, int64_t start, i
  * crossing, T0, the config or the participant's codes change; a read at a
  * split or finish is folded in incrementally by fold_read().
  */
+static void recompute_ext(core *c, uint32_t pi, bool force);
+
+/* Regatta semantics (lanes/trial starts, stations, adjustments, handicaps)
+ * take the general path; road races without them keep the fast one. */
+static bool needs_ext(const core *c, const struct part *p, const struct cfg_race *r)
+{
+	return r->kind != RACE_MASS || r->nbackups || r->nhcap || p->ast != NONE32;
+}
+
 static void recompute(core *c, uint32_t pi, bool force)
 {
 	struct part *p = &c->parts[pi];
@@ -393,6 +424,10 @@ static void recompute(core *c, uint32_t pi, bool force)
 			p->last = -1;
 			mark_chg(c, pi);
 		}
+		return;
+	}
+	if (needs_ext(c, p, &c->cfg.races[p->race])) {
+		recompute_ext(c, pi, force);
 		return;
 	}
 	const struct cfg_race *r = &c->cfg.races[p->race];
@@ -459,6 +494,144 @@ static void recompute(core *c, uint32_t pi, bool force)
 	mark_chg(c, pi);
 }
 
+
+/*
+ * The general recompute.  Per point, each station's reading is chosen
+ * under the point's rule (rfid first); the official crossing is the hand
+ * time an official entered, else the station an official chose (when it
+ * has a reading), else the primary's, else the first backup's in declared
+ * order.  The start: lanes races start together at T0 (a hand start time
+ * wins); trial and mass races take the crew's own start crossing, and a
+ * trial without one starts at T0 + (lane - 1) * start_interval.  Then the
+ * status flags (scratch, dns, dnf, dq, in that order of precedence)
+ * override the derived status, and rank() applies handicap, penalty,
+ * exhibition and relegation.
+ */
+static int64_t pick_station(const core *c, const struct cfg_race *r, int j, const int64_t *sb,
+			    const struct adj_state *a)
+{
+	const struct cfg_point *pt = &r->points[j];
+	const struct adj_point *ap = a ? adj_state_point(a, pt->id) : NULL;
+	size_t ns = 1 + pt->nstations;
+	if (ap && ap->hand != NO_TIME)
+		return ap->hand;
+	if (ap && ap->station) {
+		int slot, pj = cfg_station_find(r, ap->station, strlen(ap->station), &slot);
+		if (pj == j && (sb[2 * slot] != NO_TIME || sb[2 * slot + 1] != NO_TIME))
+			return sb[2 * slot] != NO_TIME ? sb[2 * slot] : sb[2 * slot + 1];
+	}
+	for (size_t q = 0; q < ns; q++)
+		if (sb[2 * q] != NO_TIME || sb[2 * q + 1] != NO_TIME)
+			return sb[2 * q] != NO_TIME ? sb[2 * q] : sb[2 * q + 1];
+	(void)c;
+	return NO_TIME;
+}
+
+static void recompute_ext(core *c, uint32_t pi, bool force)
+{
+	struct part *p = &c->parts[pi];
+	const struct cfg_race *r = &c->cfg.races[p->race];
+	const struct race_state *rs = &c->rs[p->race];
+	const struct adj_state *a = p->ast != NONE32 ? &c->ast[p->ast] : NULL;
+	size_t np = r->npoints, ng = 0, nslots = np + r->nbackups;
+	int64_t t0 = p->wave >= 0 ? rs->t0[p->wave] : NO_TIME;
+	int64_t lo, hi;
+
+	for (int k = 0; k < PART_NCODES; k++) {
+		uint32_t ci = p->code[k];
+		if (ci == NONE32)
+			continue;
+		for (uint32_t ri = c->codes[ci].head; ri != NONE32; ri = c->reads[ri].next) {
+			const struct rd *x = &c->reads[ri];
+			int j = x->gpt < rs->nptmap ? rs->ptmap[x->gpt] : -1;
+			if (j < 0)
+				continue;
+			if (ng == c->cg)
+				SL_GROW(c->g, c->cg, ng + 1);
+			/* kind keeps the read kind; the slot rides in the high bits of j */
+			c->g[ng++] = (struct gath){x->t, (int16_t)(j | (rs->stmap[x->gpt] << 10)),
+						   x->kind};
+		}
+	}
+	SL_GROW(c->sc, c->csc, 3 * np + 2 * nslots + np + 1);
+	int64_t *nc = c->sc, *best = c->sc + np, *sb = c->sc + 3 * np;
+	int64_t *off = sb + 2 * nslots; /* slot offset of each point, as int64 */
+	for (size_t j = 0, o = 0; j < np; j++) {
+		off[j] = (int64_t)o;
+		o += 1 + r->points[j].nstations;
+	}
+	for (size_t j = 0; j < np; j++)
+		nc[j] = best[2 * j] = best[2 * j + 1] = NO_TIME;
+	for (size_t q = 0; q < 2 * nslots; q++)
+		sb[q] = NO_TIME;
+
+	int64_t start = NO_TIME;
+	if (r->start_pt >= 0) {
+		int sp = r->start_pt;
+		bounds(r, sp, t0, 0, &lo, &hi);
+		for (size_t i = 0; i < ng; i++) {
+			int j = c->g[i].j & 1023, slot = c->g[i].j >> 10;
+			if (j == sp && c->g[i].t >= lo && c->g[i].t <= hi)
+				consider(&sb[2 * (off[sp] + slot)], r->points[sp].rule, c->g[i].t,
+					 c->g[i].kind);
+		}
+		int64_t own = pick_station(c, r, sp, &sb[2 * off[sp]], a);
+		const struct adj_point *ap = a ? adj_state_point(a, r->points[sp].id) : NULL;
+		if (r->kind == RACE_LANES && t0 != NO_TIME && !(ap && ap->hand != NO_TIME))
+			own = t0;
+		start = nc[sp] = own;
+		best[2 * sp] = own;
+	}
+	if (start == NO_TIME && r->kind == RACE_TRIAL && t0 != NO_TIME && r->start_interval_ms >= 0 &&
+	    p->e.lane >= 1)
+		start = t0 + (int64_t)(p->e.lane - 1) * r->start_interval_ms;
+	if (start == NO_TIME)
+		start = t0;
+	if (start != NO_TIME) {
+		for (size_t i = 0; i < ng; i++) {
+			int j = c->g[i].j & 1023, slot = c->g[i].j >> 10;
+			if (j == r->start_pt)
+				continue;
+			bounds(r, j, t0, start, &lo, &hi);
+			if (c->g[i].t >= lo && c->g[i].t <= hi)
+				consider(&sb[2 * (off[j] + slot)], r->points[j].rule, c->g[i].t,
+					 c->g[i].kind);
+		}
+		for (size_t j = 0; j < np; j++)
+			if ((int)j != r->start_pt)
+				best[2 * j] = nc[j] = pick_station(c, r, (int)j, &sb[2 * off[j]], a);
+	} else if (a) {
+		for (size_t j = 0; j < np; j++) { /* hand times count even without a start */
+			const struct adj_point *ap = adj_state_point(a, r->points[j].id);
+			if ((int)j != r->start_pt && ap && ap->hand != NO_TIME)
+				best[2 * j] = nc[j] = ap->hand;
+		}
+	}
+	memcpy(p->best, best, 2 * np * sizeof(*best));
+
+	unrank(c, p, pi);
+	bool same = start == p->start && t0 == p->t0 && memcmp(nc, p->cross, np * sizeof(*nc)) == 0;
+	int old_status = p->status;
+	memcpy(p->cross, nc, np * sizeof(*nc));
+	p->start = start;
+	p->t0 = t0;
+	derive(c, p, r);
+	if (a) {
+		static const int order[][2] = {{ADJ_SCRATCH, ST_SCRATCH},
+					       {ADJ_DNS, ST_DNS},
+					       {ADJ_DNF, ST_DNF},
+					       {ADJ_DQ, ST_DSQ}};
+		for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++)
+			if (a->flag[order[k][0]]) {
+				set_status(c, p, order[k][1]);
+				break;
+			}
+	}
+	rank(c, p, pi);
+	if (force || !same || p->status != old_status)
+		mark_chg(c, pi);
+}
+
 /*
  * Fold one new read into its participant's result.  Under a point's rule
  * the choice is a min (first) or max (last) over the reads inside a window
@@ -477,6 +650,10 @@ static void fold_read(core *c, uint32_t pi, const struct rd *x)
 	int64_t lo, hi;
 	if (j < 0)
 		return;
+	if (needs_ext(c, p, r)) {
+		queue(c, pi); /* a few crews per race: recompute in full */
+		return;
+	}
 	int64_t t0 = p->wave >= 0 ? rs->t0[p->wave] : NO_TIME;
 	if (j != r->start_pt && p->start == NO_TIME)
 		return; /* no start and no T0: nothing counts yet */
@@ -639,6 +816,7 @@ void core__put_entry(core *c, struct entry *e, bool now)
 			p->code[s] = NONE32;
 		p->race = p->wave = p->last = p->listed = -1;
 		p->start = p->t0 = NO_TIME;
+		p->ast = NONE32;
 	} else {
 		p = &c->parts[pi];
 		old_race = p->race;
@@ -652,6 +830,8 @@ void core__put_entry(core *c, struct entry *e, bool now)
 	}
 	p->e = *e;
 	p->bibkey = bib_key(p->e.bib);
+	if (!hmap_get(&c->astmap, p->e.bib, strlen(p->e.bib), &p->ast))
+		p->ast = NONE32;
 	memset(e, 0, sizeof(*e));
 	resolve(c, p);
 	for (int i = 0; i < p->e.nchips; i++)
@@ -1039,6 +1219,100 @@ out:
 	return rc;
 }
 
+void core__add_adj(core *c, struct adj_rec *a, bool now)
+{
+	bool added;
+	uint32_t si = *hmap_upsert(&c->astmap, a->bib, strlen(a->bib), (uint32_t)c->nast, &added);
+	if (added) {
+		SL_GROW(c->ast, c->cast, c->nast + 1);
+		memset(&c->ast[c->nast], 0, sizeof(c->ast[0]));
+		c->ast[c->nast++].bib = sl_strdup(a->bib);
+	}
+	adj_state_apply(&c->ast[si], a);
+	SL_GROW(c->adjs, c->cadjs, c->nadjs + 1);
+	c->adjs[c->nadjs++] = *a;
+	memset(a, 0, sizeof(*a));
+	uint32_t pi;
+	const char *bib = c->ast[si].bib;
+	if (!hmap_get(&c->bibs, bib, strlen(bib), &pi))
+		return;
+	c->parts[pi].ast = si;
+	if (now)
+		recompute(c, pi, true);
+}
+
+static int do_adjust(core *c, const msgpack_object *root, bool dry, char *err, size_t errlen)
+{
+	struct adj_rec a;
+	uint32_t pi;
+	int rc;
+	if (!c->has_cfg)
+		E(SL_ESTATE, "adjust: no event config yet");
+	if ((rc = adj_parse(root, &a, err, errlen)) < 0)
+		return rc;
+	rc = 0;
+	if (!hmap_get(&c->bibs, a.bib, strlen(a.bib), &pi)) {
+		cval_err(err, errlen, "bib: no participant '%s'", a.bib);
+		rc = SL_ENOENT;
+	} else if (a.pt) {
+		const struct part *p = &c->parts[pi];
+		const struct cfg_race *r = p->race >= 0 ? &c->cfg.races[p->race] : NULL;
+		int slot;
+		if (!r || cfg_point_find(r, a.pt, strlen(a.pt)) < 0) {
+			cval_err(err, errlen, "pt: no point '%s' in the race of bib '%s'", a.pt, a.bib);
+			rc = SL_ENOENT;
+		} else if (a.station && cfg_station_find(r, a.station, strlen(a.station), &slot) !=
+						cfg_point_find(r, a.pt, strlen(a.pt))) {
+			cval_err(err, errlen, "station: '%s' is no station of point '%s'", a.station,
+				 a.pt);
+			rc = SL_ENOENT;
+		}
+	}
+	if (rc < 0 || dry) {
+		adj_release(&a);
+		return rc;
+	}
+	core__add_adj(c, &a, true);
+	return 0;
+}
+
+size_t core__shown_place(const core *c, const struct part *p, bool *manual)
+{
+	const struct adj_state *a = p->ast != NONE32 ? &c->ast[p->ast] : NULL;
+	*manual = false;
+	if (a && a->place > 0 && p->race >= 0) {
+		*manual = true;
+		return (size_t)a->place;
+	}
+	return p->race >= 0 && p->ranked ? core__place(p, &c->rs[p->race].overall) : 0;
+}
+
+int core_result(const core *c, const char *bib, struct core_result *out)
+{
+	uint32_t pi;
+	memset(out, 0, sizeof(*out));
+	out->raw_ms = out->adj_ms = out->start = NO_TIME;
+	out->lane = -1;
+	if (!hmap_get(&c->bibs, bib, strlen(bib), &pi))
+		return SL_ENOENT;
+	const struct part *p = &c->parts[pi];
+	const struct adj_state *a = p->ast != NONE32 ? &c->ast[p->ast] : NULL;
+	out->status = core__status_name(p->status);
+	out->start = p->start;
+	out->lane = p->e.lane;
+	if (p->race >= 0 && p->status == ST_FINISHED && p->fin) {
+		out->raw_ms = p->raw_ms;
+		out->adj_ms = p->adj_ms;
+	}
+	if (a) {
+		out->penalty_ms = a->penalty_ms;
+		out->exhibition = a->flag[ADJ_EXHIB];
+		out->relegated = a->flag[ADJ_RELEG];
+	}
+	out->place = core__shown_place(c, p, &out->place_manual);
+	return 0;
+}
+
 static int fold(core *c, const char *rec, size_t len, bool dry, char *err, size_t errlen)
 {
 	msgpack_zone z;
@@ -1084,6 +1358,8 @@ static int fold(core *c, const char *rec, size_t len, bool dry, char *err, size_
 		rc = do_wave_start(c, &root, dry, err, errlen);
 	else if (kn == 6 && !memcmp(k, "config", 6))
 		rc = do_config(c, &root, dry, err, errlen);
+	else if (kn == 6 && !memcmp(k, "adjust", 6))
+		rc = do_adjust(c, &root, dry, err, errlen);
 	else {
 		cval_err(err, errlen, "k: unknown record kind '%.*s'", (int)(kn > 40 ? 40 : kn), k);
 		rc = SL_EINVAL;
@@ -1136,6 +1412,13 @@ static void release_all(core *c)
 		free(c->devs[i].id);
 	free(c->devs);
 	hmap_release(&c->devmap);
+	for (size_t i = 0; i < c->nadjs; i++)
+		adj_release(&c->adjs[i]);
+	free(c->adjs);
+	for (size_t i = 0; i < c->nast; i++)
+		adj_state_release(&c->ast[i]);
+	free(c->ast);
+	hmap_release(&c->astmap);
 	free(c->chg);
 	free(c->uchg);
 	free(c->dirty);
@@ -1152,6 +1435,7 @@ static void init(core *c)
 	hmap_init(&c->codemap);
 	hmap_init(&c->gptmap);
 	hmap_init(&c->devmap);
+	hmap_init(&c->astmap);
 	sl_buf_init(&c->cfg_mp);
 	sl_buf_init(&c->key);
 	msgpack_zone_init(&c->zone, 1 << 18);

@@ -49,6 +49,23 @@ const char *core_event_id(const core *c);
 /* Number of records folded (for snapshots and health). */
 uint64_t core_nrecords(const core *c);
 
+/*
+ * One participant's result as officials see it (regattas and road races):
+ * status name, start used, raw and adjusted time (INT64_MIN when not
+ * finished or not timed), penalty, the place shown (0: none; a judges'
+ * place is flagged place_manual), exhibition and relegation flags, lane.
+ * Strings point into the core (valid until the next apply).
+ */
+struct core_result {
+	const char *status;
+	int64_t start, raw_ms, adj_ms, penalty_ms;
+	size_t place;
+	bool place_manual, exhibition, relegated;
+	int lane;
+};
+/* 0, or SL_ENOENT when no participant has that bib. */
+int core_result(const core *c, const char *bib, struct core_result *out);
+
 /* Change tracking for views. */
 bool core_changed_all(const core *c); /* config/wave change: resend snapshots */
 size_t core_changed(const core *c, const uint32_t **pidx);

@@ -18,6 +18,7 @@
 #ifndef SL_CORE_INT_H
 #define SL_CORE_INT_H
 
+#include "adjust.h"
 #include "config.h"
 #include "core.h"
 #include "hmap.h"
@@ -26,7 +27,18 @@
 
 #define NONE32 UINT32_MAX
 enum { NS_CHIP = 0, NS_BIB = 1 };
-enum part_status { ST_REGISTERED, ST_STARTED, ST_ON_COURSE, ST_FINISHED, ST_DNF, ST_DNS, ST_DSQ };
+enum part_status {
+	ST_REGISTERED,
+	ST_STARTED,
+	ST_ON_COURSE,
+	ST_FINISHED,
+	ST_DNF,
+	ST_DNS,
+	ST_DSQ,
+	ST_SCRATCH
+};
+/* Relegated crews rank after every other: their key is offset by this. */
+#define RELEG_BASE ((int64_t)1 << 50)
 
 struct rd {
 	int64_t t;
@@ -71,11 +83,14 @@ struct part {
 	uint16_t ncats;
 	uint16_t *cats;
 	uint32_t code[PART_NCODES];
+	uint32_t ast;           /* adjustments: index into core.ast, or NONE32 */
+	int64_t raw_ms, adj_ms; /* finished: raw and adjusted time (regattas) */
 	struct entry e;
 };
 
 struct race_state {
-	int16_t *ptmap; /* interned point id -> point index, or -1 */
+	int16_t *ptmap; /* interned point/station id -> point index, or -1 */
+	int16_t *stmap; /* interned id -> station slot (0: primary) */
 	size_t nptmap;
 	int64_t *t0; /* effective T0 per wave */
 	ost overall, sex[NSEX], fin;
@@ -136,6 +151,12 @@ struct core {
 	size_t ndevs, cdevs;
 	hmap devmap;
 
+	struct adj_rec *adjs; /* adjust records, in log order (facts) */
+	size_t nadjs, cadjs;
+	struct adj_state *ast; /* folded per bib */
+	size_t nast, cast;
+	hmap astmap; /* bib -> ast index */
+
 	uint64_t nrecords;
 	uint32_t nstarted, nfinished, nunknown;
 
@@ -178,5 +199,10 @@ void core__reset(core *c);
 size_t core__place(const struct part *p, const ost *t);
 int core__tie(const void *ctx, uint32_t x, uint32_t y);
 const char *core__status_name(int st);
+/* Takes ownership of *a: store the record, fold it, recompute its bib now
+ * or later (snapshot load). */
+void core__add_adj(core *c, struct adj_rec *a, bool now);
+/* The place shown: a judges' place, else the ranked place; 0 when none. */
+size_t core__shown_place(const core *c, const struct part *p, bool *manual);
 
 #endif

@@ -67,7 +67,7 @@ int entry_parse(const msgpack_object *row, struct entry *e, const char *path, ch
 
 	memset(e, 0, sizeof(*e));
 	e->sex = SEX_NONE;
-	e->age = -1;
+	e->age = e->lane = -1;
 	if (row->type != MSGPACK_OBJECT_MAP)
 		E("%s: expected map", path);
 	if ((rc = cval_id(row, "bib", true, &e->bib, path, err, errlen)) < 0)
@@ -155,6 +155,43 @@ int entry_parse(const msgpack_object *row, struct entry *e, const char *path, ch
 					  cval_path(pb, sizeof(pb), path, "fields"), k);
 		}
 	}
+	if ((rc = cval_int(row, "lane", 1, 99, &v, &present, path, err, errlen)) < 0)
+		goto out;
+	if (!present && (rc = cval_int(row, "bow", 1, 99, &v, &present, path, err, errlen)) < 0)
+		goto out;
+	if (present)
+		e->lane = (int)v;
+	o = slp_get(row, "members");
+	if (o && o->type != MSGPACK_OBJECT_NIL) {
+		if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size > ENTRY_MAX_MEMBERS)
+			E("%s: expected an array of at most %d members",
+			  cval_path(pb, sizeof(pb), path, "members"), ENTRY_MAX_MEMBERS);
+		e->members = sl_calloc(o->via.array.size ? o->via.array.size : 1,
+				       sizeof(*e->members));
+		for (uint32_t i = 0; i < o->via.array.size; i++) {
+			const msgpack_object *m = &o->via.array.ptr[i];
+			struct member *mb = &e->members[e->nmembers++];
+			char mp[300];
+			bool cox = false;
+			mb->age = -1;
+			snprintf(mp, sizeof(mp), "%s.members[%u]", path, i);
+			if (m->type != MSGPACK_OBJECT_MAP)
+				E("%s: expected map", mp);
+			if ((rc = cval_str(m, "name", false, &mb->name, mp, err, errlen)) < 0)
+				goto out;
+			if (!mb->name)
+				mb->name = sl_strdup("");
+			if ((rc = cval_int(m, "age", 0, 150, &v, &present, mp, err, errlen)) < 0)
+				goto out;
+			if (present)
+				mb->age = (int)v;
+			rc = slp_get_bool(m, "cox", &cox);
+			if (rc == SL_EINVAL || (rc < 0 && rc != SL_ENOENT))
+				E("%s: expected true or false", cval_path(pb, sizeof(pb), mp, "cox"));
+			rc = 0;
+			mb->cox = cox;
+		}
+	}
 	if (!e->name)
 		e->name = sl_strdup("");
 	if (!e->club)
@@ -181,15 +218,31 @@ void entry_release(struct entry *e)
 	}
 	free(e->fkeys);
 	free(e->fvals);
+	for (size_t i = 0; i < e->nmembers; i++)
+		free(e->members[i].name);
+	free(e->members);
 	memset(e, 0, sizeof(*e));
 	e->sex = SEX_NONE;
-	e->age = -1;
+	e->age = e->lane = -1;
+}
+
+double entry_crew_age(const struct entry *e, int age)
+{
+	double sum = 0;
+	int n = 0;
+	for (size_t i = 0; i < e->nmembers; i++)
+		if (!e->members[i].cox && e->members[i].age >= 0) {
+			sum += e->members[i].age;
+			n++;
+		}
+	return n ? sum / n : age;
 }
 
 void entry_pack(msgpack_packer *pk, const struct entry *e)
 {
 	int n = 3 + (e->race != NULL) + (e->wave != NULL) + (e->nchips > 0) +
-		(e->sex != SEX_NONE) + (e->birth != NULL) + (e->age >= 0) + (e->nfields > 0);
+		(e->sex != SEX_NONE) + (e->birth != NULL) + (e->age >= 0) + (e->nfields > 0) +
+		(e->lane >= 0) + (e->nmembers > 0);
 	msgpack_pack_map(pk, (size_t)n);
 	slp_pack_kv_str(pk, "bib", e->bib);
 	if (e->race)
@@ -216,6 +269,21 @@ void entry_pack(msgpack_packer *pk, const struct entry *e)
 		for (size_t i = 0; i < e->nfields; i++) {
 			slp_pack_str(pk, e->fkeys[i]);
 			slp_pack_str(pk, e->fvals[i]);
+		}
+	}
+	if (e->lane >= 0)
+		slp_pack_kv_int(pk, "lane", e->lane);
+	if (e->nmembers) {
+		slp_pack_key(pk, "members");
+		msgpack_pack_array(pk, e->nmembers);
+		for (size_t i = 0; i < e->nmembers; i++) {
+			const struct member *m = &e->members[i];
+			msgpack_pack_map(pk, 1 + (m->age >= 0) + m->cox);
+			slp_pack_kv_str(pk, "name", m->name);
+			if (m->age >= 0)
+				slp_pack_kv_int(pk, "age", m->age);
+			if (m->cox)
+				slp_pack_kv_bool(pk, "cox", true);
 		}
 	}
 }

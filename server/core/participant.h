@@ -14,6 +14,7 @@
 #define SL_PARTICIPANT_H
 
 #include <msgpack.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -33,7 +34,20 @@ struct entry {
 	int age; /* given age on race day, or -1 */
 	size_t nfields;
 	char **fkeys, **fvals;
+	/* regattas: an entry is a boat */
+	int lane; /* "lane" (or "bow") 1..99, or -1 */
+	size_t nmembers;
+	struct member {
+		char *name;
+		int age; /* -1 */
+		bool cox;
+	} *members;
 };
+
+#define ENTRY_MAX_MEMBERS 16
+/* Average age of the crew without coxswains (members' given ages), else
+ * the entry's age; -1 when unknown. */
+double entry_crew_age(const struct entry *e, int age);
 
 int entry_parse(const msgpack_object *row, struct entry *e, const char *path, char *err,
 		size_t errlen);

@@ -33,7 +33,7 @@ void core_snapshot_save(const core *c, sl_buf *out)
 {
 	msgpack_packer pk;
 	slp_packer_init(&pk, out);
-	msgpack_pack_map(&pk, 9);
+	msgpack_pack_map(&pk, 9 + (c->nadjs > 0)); /* "adjs" only when there are some */
 	slp_pack_kv_int(&pk, "v", 1);
 	slp_pack_kv_int(&pk, "records", (int64_t)c->nrecords);
 	slp_pack_key(&pk, "config");
@@ -80,6 +80,12 @@ void core_snapshot_save(const core *c, sl_buf *out)
 		msgpack_pack_array(&pk, 2);
 		slp_pack_str(&pk, c->devs[i].id);
 		msgpack_pack_uint64(&pk, c->devs[i].seq);
+	}
+	if (c->nadjs) {
+		slp_pack_key(&pk, "adjs");
+		msgpack_pack_array(&pk, c->nadjs);
+		for (size_t i = 0; i < c->nadjs; i++)
+			adj_pack(&pk, &c->adjs[i]);
 	}
 }
 
@@ -204,6 +210,15 @@ int core_snapshot_load(core *c, const char *buf, size_t len, char *err, size_t e
 			BAD("snapshot.devs[%u]: expected [device, seq]", i);
 		core__set_dev(c, o->via.array.ptr[0].via.str.ptr, o->via.array.ptr[0].via.str.size,
 			      (uint64_t)seq);
+	}
+	if ((a = arr(&root, "adjs"))) {
+		for (uint32_t i = 0; i < a->size; i++) {
+			struct adj_rec ar;
+			char perr[200];
+			if (adj_parse(&a->ptr[i], &ar, perr, sizeof(perr)) < 0)
+				BAD("snapshot.adjs[%u]: %s", i, perr);
+			core__add_adj(c, &ar, false);
+		}
 	}
 	if (cfgo && cfgo->type != MSGPACK_OBJECT_NIL)
 		core__install_cfg(c, &cfg, cfgo); /* rebuilds the derived state */
