@@ -6,7 +6,9 @@
  * by bib, order, search).  This file decides which topics to follow and draws.
  *
  * Topics: status (counts), results/<race>[/sex/<S>|/cat/<cat>] (the
- * leaderboard, limit 0 = every row), finishes/<race> (the latest 50).
+ * leaderboard: the first SNAPSHOT_LIMIT rows, then deltas of the whole
+ * topic; the rest of the list from GET /api/results/<race>.json when someone
+ * scrolls to the end or searches), finishes/<race> (the latest 50).
  *
  * Windowed rendering: the list is one block as tall as all rows (fixed row
  * height, from the CSS variable --row-h); only the rows in or near the
@@ -29,16 +31,18 @@ import {
   STATUS_LABEL,
 } from './board.js';
 
+const params = new URLSearchParams(location.search);
+
 const DRAW_MS = 150;
 // Rows asked for in a results snapshot: a whole marathon (~12 MB of JSON)
-// does not fit the server's per-connection queue, and most people look at
-// the top.  The rest comes over HTTP when someone scrolls or searches there.
-const SNAPSHOT_LIMIT = 1000;
+// does not fit the server's per-connection queue (8 MiB), and most people
+// look at the top.  The rest comes over HTTP when someone scrolls or
+// searches there.  ?snap=N changes it (tests).
+const SNAPSHOT_LIMIT = Math.max(1, parseInt(params.get('snap'), 10) || 1000);
 const OVERSCAN = 8;
 const HOT_MS = 4000;
 const RACE_WAIT_MS = 1500;
 
-const params = new URLSearchParams(location.search);
 const $ = (id) => document.getElementById(id);
 const el = {
   title: $('title'),

@@ -17,9 +17,10 @@
  *                  (0.5 s doubling to 15 s, with jitter; reset once hello ok)
  *   "error"        the server refused us for good (wrong event); retried slowly
  *
- * Invariants: at most one socket at a time; a closed socket's handlers are
- * detached before the next is made, so a late event from an old socket never
- * touches the new state.  Knows nothing about rendering: the page listens
+ * Invariants: at most one socket at a time (connect() calls are numbered; one
+ * overtaken while it waited for /health gives up); a closed socket's
+ * handlers are detached before the next is made, so a late event from an old
+ * socket never touches the new state.  Knows nothing about rendering: the page listens
  * with on("state"|"message"|"reply-error", fn).
  */
 
@@ -56,6 +57,7 @@ export class SplitlineClient {
     this.stopped = false;
     this.lastFrameAt = 0;
     this.storeDelayed = false; // from /health
+    this.gen = 0;
   }
 
   on(kind, fn) {
@@ -157,6 +159,7 @@ export class SplitlineClient {
   async connect() {
     if (this.stopped) return;
     this.dropSocket();
+    const gen = ++this.gen; // a newer connect() while we wait wins
     if (!this.event) {
       try {
         const h = await this.fetchHealth();
@@ -164,6 +167,7 @@ export class SplitlineClient {
       } catch (e) {
         // fall through: no event yet, retry below
       }
+      if (gen !== this.gen) return;
       if (!this.event) {
         this.scheduleRetry('cannot read the event id from /health');
         return;

@@ -1,0 +1,61 @@
+# Browser tests of clients/web, run by node's test runner (node --test).
+#   browser.board       the page's data model (clients/web/board.js) under node
+#   browser.scoreboard  the page in real headless Chromium (Debian's
+#                       /usr/bin/chromium, driven by npm playwright-core)
+#                       against real Redis + splitlined + a small replay
+# playwright-core comes from tests/browser/package-lock.json: the fixture
+# browser.npm_ci installs it into tests/browser/node_modules (ignored by git)
+# when it is missing.  Needs Debian's nodejs, npm and chromium (scripts/setup);
+# the scoreboard test skips, saying so, only when chromium is missing.
+
+set(SL_BROWSER_DIR "${CMAKE_CURRENT_LIST_DIR}")
+find_program(SL_NODE node PATHS /usr/bin /usr/local/bin)
+find_program(SL_NPM npm PATHS /usr/bin /usr/local/bin)
+find_program(SL_REDIS_SERVER redis-server PATHS /usr/bin /usr/local/bin)
+
+if(NOT SL_NODE OR NOT SL_NPM)
+  foreach(name board scoreboard)
+    add_test(NAME browser.${name}
+             COMMAND sh -c "echo 'node and npm not found: run scripts/setup (nodejs, npm)'; exit 1")
+    set_tests_properties(browser.${name} PROPERTIES LABELS "browser")
+  endforeach()
+  return()
+endif()
+
+add_test(NAME browser.board
+         COMMAND ${SL_NODE} --test ${SL_BROWSER_DIR}/board.test.mjs)
+set_tests_properties(browser.board PROPERTIES LABELS "browser" TIMEOUT 120)
+
+add_test(NAME browser.npm_ci
+         COMMAND sh -c "test -f node_modules/playwright-core/package.json || '${SL_NPM}' ci --no-audit --no-fund --loglevel=error"
+         WORKING_DIRECTORY ${SL_BROWSER_DIR})
+set_tests_properties(browser.npm_ci PROPERTIES LABELS "browser" TIMEOUT 600
+  FIXTURES_SETUP sl_browser_npm)
+
+set(_sl_browser_missing "")
+foreach(t splitlined splitline splitline-replay)
+  if(NOT TARGET ${t})
+    list(APPEND _sl_browser_missing ${t})
+  endif()
+endforeach()
+
+if(_sl_browser_missing)
+  # A missing test is a failing test.
+  add_test(NAME browser.scoreboard
+           COMMAND sh -c "echo 'targets not built: ${_sl_browser_missing}'; exit 1")
+else()
+  add_test(NAME browser.scoreboard
+           COMMAND ${CMAKE_COMMAND} -E env
+                   SL_SERVER_BIN=$<TARGET_FILE:splitlined>
+                   SL_CTL_BIN=$<TARGET_FILE:splitline>
+                   SL_REPLAY_BIN=$<TARGET_FILE:splitline-replay>
+                   SL_REDIS_SERVER=${SL_REDIS_SERVER}
+                   SL_SOURCE_DIR=${CMAKE_SOURCE_DIR}
+                   SL_DATA_DIR=${SL_DATA_DIR}
+                   SL_BROWSER_SHOTS=${CMAKE_BINARY_DIR}/browser-shots
+                   ${SL_NODE} --test ${SL_BROWSER_DIR}/scoreboard.test.mjs
+           WORKING_DIRECTORY ${SL_BROWSER_DIR})
+endif()
+set_tests_properties(browser.scoreboard PROPERTIES LABELS "browser" TIMEOUT 600 PROCESSORS 2
+  FIXTURES_REQUIRED sl_browser_npm
+  SKIP_REGULAR_EXPRESSION "browser test skipped")
