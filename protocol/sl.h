@@ -31,7 +31,8 @@
 	X(RANGE, 12, "bad_request", "value out of range")                      \
 	X(FULL, 13, "busy", "queue full, try again")                           \
 	X(STATE, 14, "conflict", "not allowed in this state")                  \
-	X(DUP, 15, "duplicate", "duplicate")
+	X(DUP, 15, "duplicate", "duplicate")                                   \
+	X(GAP, 16, "gap", "sequence gap: resend from the expected seq")
 
 enum {
 #define SL_XX(name, val, code, msg) SL_E##name = -(val),

@@ -660,17 +660,37 @@ static int cmd_passing(int argc, char **argv)
 	r.t = t;
 	r.kind = k;
 	r.hits = -1;
-	/* seq: the clock in ms, so that later additions from this device follow */
+	/*
+	 * seq: the clock in ms for a device's first passing.  The CLI keeps no
+	 * journal, so when the server answers "gap" (the device has passings
+	 * already) it sends once more with the seq the server expects.
+	 */
 	uint64_t seq = (uint64_t)sl_now_ms();
 	sl_buf b = SL_BUF_INIT;
 	msgpack_packer pk;
 	uint64_t id;
-	req_begin(&pk, &b, c, "passings", 3, &id);
-	slp_pack_kv_str(&pk, "dev", device);
-	slp_pack_kv_int(&pk, "seq", (int64_t)seq);
-	slp_pack_key(&pk, "reads");
-	slp_pack_reads(&pk, &r, 1);
-	rc = simple_rpc(c, &b, id, &reply, "passing add");
+	for (int attempt = 0;; attempt++) {
+		char err[512];
+		sl_buf_reset(&b);
+		req_begin(&pk, &b, c, "passings", 3, &id);
+		slp_pack_kv_str(&pk, "dev", device);
+		slp_pack_kv_int(&pk, "seq", (int64_t)seq);
+		slp_pack_key(&pk, "reads");
+		slp_pack_reads(&pk, &r, 1);
+		rc = wsc_rpc(c, &b, id, RPC_MS, &reply, err, sizeof(err));
+		int64_t expected;
+		if (rc == SL_EGAP && attempt == 0 &&
+		    slp_get_int(&reply.root, "expected", &expected) == 0 && expected > 0) {
+			seq = (uint64_t)expected;
+			slp_msg_release(&reply);
+			continue;
+		}
+		if (rc) {
+			fprintf(stderr, "%s: passing add: %s\n", prog, err);
+			rc = 1;
+		}
+		break;
+	}
 	if (!rc) {
 		bool dup = false;
 		slp_get_bool(&reply.root, "dup", &dup);

@@ -313,7 +313,7 @@ static int on_message(replay *r, const sl_buf *in, bool bin)
 		slp_get_str(&m.root, "code", &code, &cn);
 		slp_get_str(&m.root, "msg", &msg, &mn);
 		int e = wsc_err_from_code(code, cn);
-		if (e == SL_EUNAVAIL || e == SL_ETIMEOUT || e == SL_EFULL) {
+		if (e == SL_EUNAVAIL || e == SL_ETIMEOUT || e == SL_EFULL || e == SL_EGAP) {
 			char why[256];
 			snprintf(why, sizeof(why), "batch seq %llu: %.*s",
 				 (unsigned long long)bt->seq, (int)cn, code);

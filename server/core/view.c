@@ -358,15 +358,29 @@ static int fin_qcmp(const void *a, const void *b, void *ctx)
 	return core__tie(c, x, y);
 }
 
-static void pack_head(msgpack_packer *pk, const char *type, const char *topic, size_t n,
-		      size_t total, bool has_off, size_t off)
+/*
+ * A ranking topic's head also says how it ranks ("net" or "gun" time, and
+ * the precision at which equal times share a place), so that a client
+ * holding rows can re-place those a delta did not name: a new finisher
+ * moves everyone behind it down one place, and only its own row is sent.
+ */
+static void pack_head(const core *c, const struct topic *t, msgpack_packer *pk, const char *type,
+		      const char *topic, size_t n, size_t total, bool has_off, size_t off)
 {
-	msgpack_pack_map(pk, has_off ? 5 : 4);
+	const struct cfg_race *r = NULL;
+
+	if (t->kind == TOP_RESULTS || t->kind == TOP_SEX || t->kind == TOP_CAT)
+		r = &c->cfg.races[t->race];
+	msgpack_pack_map(pk, 4 + has_off + (r ? 2 : 0));
 	slp_pack_kv_str(pk, "t", type);
 	slp_pack_kv_strn(pk, "topic", topic, n);
 	slp_pack_kv_int(pk, "n", (int64_t)total);
 	if (has_off)
 		slp_pack_kv_int(pk, "offset", (int64_t)off);
+	if (r) {
+		slp_pack_kv_str(pk, "ranking", r->ranking == RANK_GUN ? "gun" : "net");
+		slp_pack_kv_int(pk, "precision_ms", r->precision_ms);
+	}
 }
 
 int core_topic_snapshot(const core *c, const char *topic, size_t n, size_t offset, size_t limit,
@@ -421,7 +435,7 @@ int core_topic_snapshot(const core *c, const char *topic, size_t n, size_t offse
 		cnt = offset == 0;
 		break;
 	}
-	pack_head(pk, "snapshot", topic, n, total, true, offset);
+	pack_head(c, &t, pk, "snapshot", topic, n, total, true, offset);
 	slp_pack_key(pk, "rows");
 	msgpack_pack_array(pk, cnt);
 	for (size_t i = 0; i < cnt; i++) {
@@ -483,7 +497,7 @@ int core_topic_delta(const core *c, const char *topic, size_t n, msgpack_packer 
 	}
 	if (cnt) {
 		*empty = false;
-		pack_head(pk, "delta", topic, n, total, false, 0);
+		pack_head(c, &t, pk, "delta", topic, n, total, false, 0);
 		slp_pack_key(pk, "rows");
 		msgpack_pack_array(pk, cnt);
 		for (size_t i = 0; i < cnt; i++) {

@@ -15,8 +15,10 @@
  * growing, and the first tick after catching up sends them snapshots.
  *
  * Queues are bounded (NET_QUEUE_MAX_FRAMES frames, NET_QUEUE_MAX_BYTES
- * bytes; one frame alone may exceed the byte bound): a session that does not
- * keep up is closed with 4008, its queue dropped.  Writes happen only in
+ * bytes of deltas and replies; one frame alone may exceed the byte bound;
+ * snapshots, which can be many MB and are shared by all subscribers, count
+ * against NET_QUEUE_MAX_BULK instead): a session that does not keep up is
+ * closed with 4008, its queue dropped.  Writes happen only in
  * ws.c's writeable callback.
  */
 #include <string.h>
@@ -31,6 +33,7 @@ struct frame *frame_new(const void *p, size_t len, bool text)
 
 	f->refs = 1;
 	f->text = text;
+	f->bulk = false;
 	f->len = len;
 	memcpy(f->buf + LWS_PRE, p, len);
 	return f;
@@ -49,7 +52,8 @@ void sess_queue(sess *s, struct frame *f)
 	if (!s->wsi || s->close_code)
 		return;
 	if (qlen + 1 > NET_QUEUE_MAX_FRAMES ||
-	    (qlen > 0 && s->qbytes + f->len > NET_QUEUE_MAX_BYTES)) {
+	    (f->bulk && s->qbulk + 1 > NET_QUEUE_MAX_BULK) ||
+	    (!f->bulk && s->qbytes > 0 && s->qbytes + f->len > NET_QUEUE_MAX_BYTES)) {
 		sl_info("closing %s: outbound queue full (%zu frames, %zu bytes)", s->peer, qlen,
 			s->qbytes);
 		sess_close(s, NET_CLOSE_SLOW, "too slow: outbound queue full", false);
@@ -66,7 +70,10 @@ void sess_queue(sess *s, struct frame *f)
 	}
 	f->refs++;
 	s->q[s->qtail++] = f;
-	s->qbytes += f->len;
+	if (f->bulk)
+		s->qbulk++;
+	else
+		s->qbytes += f->len;
 	lws_callback_on_writable(s->wsi);
 }
 
@@ -77,7 +84,10 @@ struct frame *sess_pop(sess *s)
 	if (s->qhead == s->qtail)
 		return NULL;
 	f = s->q[s->qhead++];
-	s->qbytes -= f->len;
+	if (f->bulk)
+		s->qbulk--;
+	else
+		s->qbytes -= f->len;
 	if (s->qhead == s->qtail)
 		s->qhead = s->qtail = 0;
 	return f;
@@ -93,7 +103,7 @@ void sess_queue_clear(sess *s)
 
 /* ---- topics -------------------------------------------------------------- */
 
-static void send_to_subs(struct topic *t, const char *mp, size_t len)
+static void send_to_subs(struct topic *t, const char *mp, size_t len, bool bulk)
 {
 	struct frame *fm = NULL, *fj = NULL;
 	bool json_failed = false;
@@ -105,17 +115,20 @@ static void send_to_subs(struct topic *t, const char *mp, size_t len)
 		if (s->fmt == SLP_JSON) {
 			if (!fj && !json_failed) {
 				sl_buf js = SL_BUF_INIT;
-				if (slp_msgpack_to_json(mp, len, &js) == 0)
+				if (slp_msgpack_to_json(mp, len, &js) == 0) {
 					fj = frame_new(js.data, js.len, true);
-				else
+					fj->bulk = bulk;
+				} else
 					json_failed = true;
 				sl_buf_release(&js);
 			}
 			if (fj)
 				sess_queue(s, fj);
 		} else {
-			if (!fm)
+			if (!fm) {
 				fm = frame_new(mp, len, false);
+				fm->bulk = bulk;
+			}
 			sess_queue(s, fm);
 		}
 	}
@@ -231,7 +244,7 @@ int fanout_subscribe(net *n, sess *s, uint64_t id, const char *name, size_t len,
 	if (!caught) {
 		t->need_snapshot = true; /* sent by the first tick after catching up */
 	} else if ((rc = encode_snapshot(n, t, &b)) == 0) {
-		sess_send_mp(s, b.data, b.len);
+		sess_send_mp_bulk(s, b.data, b.len, true);
 	} else {
 		sess_send_err(s, id, rc, "cannot encode the snapshot");
 		remove_sub(n, t, s);
@@ -279,11 +292,11 @@ void fanout_tick(net *n)
 	for (size_t i = n->ntopics; i-- > 0;) {
 		struct topic *t = n->topics[i];
 		msgpack_packer pk;
-		bool empty = false;
+		bool empty = false, snap = all || t->need_snapshot;
 		int rc;
 
 		sl_buf_reset(&b);
-		if (all || t->need_snapshot) {
+		if (snap) {
 			t->need_snapshot = false;
 			rc = encode_snapshot(n, t, &b);
 		} else {
@@ -295,7 +308,7 @@ void fanout_tick(net *n)
 			continue;
 		}
 		if (!empty && b.len > 0)
-			send_to_subs(t, b.data, b.len);
+			send_to_subs(t, b.data, b.len, snap);
 	}
 	sl_buf_release(&b);
 	core_changes_clear(n->core);

@@ -30,6 +30,9 @@
 
 #define NET_QUEUE_MAX_FRAMES 512
 #define NET_QUEUE_MAX_BYTES (8u << 20)
+/* Snapshots of a whole marathon run to 12 MB; frames are shared by every
+ * subscriber, so they are bounded per session by count, not by bytes. */
+#define NET_QUEUE_MAX_BULK 8
 #define NET_MAX_SUBS 64
 #define NET_CLOSE_SLOW 4008
 
@@ -40,6 +43,7 @@ int net_role_parse(const char *s, size_t n); /* role or ROLE_NONE */
 struct frame {
 	unsigned refs;
 	bool text;
+	bool bulk; /* a snapshot: bounded by count (NET_QUEUE_MAX_BULK), not bytes */
 	size_t len;
 	unsigned char buf[]; /* LWS_PRE headroom, then len bytes */
 };
@@ -61,7 +65,7 @@ typedef struct sess {
 	char *device; /* the token's device, or NULL */
 
 	struct frame **q; /* outbound queue: q[qhead..qtail) */
-	size_t qhead, qtail, qcap, qbytes;
+	size_t qhead, qtail, qcap, qbytes, qbulk;
 
 	int close_code; /* nonzero: closing */
 	bool close_flush; /* send the queue first */
@@ -125,6 +129,8 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 void sess_unref(sess *s);
 /* Queue a message built as msgpack (transcoded for a JSON session). */
 void sess_send_mp(sess *s, const char *mp, size_t len);
+/* Same; bulk marks a snapshot (queue bound by count, not bytes). */
+void sess_send_mp_bulk(sess *s, const char *mp, size_t len, bool bulk);
 void sess_send_err(sess *s, uint64_t id, int err, const char *msg);
 /* Start closing: code and reason; flush sends the queue first. */
 void sess_close(sess *s, int code, const char *reason, bool flush);

@@ -100,6 +100,11 @@ void sess_close(sess *s, int code, const char *reason, bool flush)
 
 void sess_send_mp(sess *s, const char *mp, size_t len)
 {
+	sess_send_mp_bulk(s, mp, len, false);
+}
+
+void sess_send_mp_bulk(sess *s, const char *mp, size_t len, bool bulk)
+{
 	struct frame *f;
 
 	if (!s->wsi || s->close_code)
@@ -116,6 +121,7 @@ void sess_send_mp(sess *s, const char *mp, size_t len)
 	} else {
 		f = frame_new(mp, len, false);
 	}
+	f->bulk = bulk;
 	sess_queue(s, f);
 	frame_unref(f);
 }
@@ -380,9 +386,27 @@ static void on_appended(void *ctx, int err, const char *sid, bool dup, uint64_t 
 	msgpack_packer pk;
 
 	(void)sid;
-	(void)wm;
 	if (!s->wsi)
 		goto out;
+	if (err == SL_EGAP) {
+		/* The device must resend from the first seq the log lacks. */
+		char msg[120];
+		snprintf(msg, sizeof(msg),
+			 "seq %" PRIu64 " leaves a gap: device '%s' has %" PRIu64
+			 " appended; resend from %" PRIu64,
+			 r->seq, r->dev, wm, wm + 1);
+		slp_packer_init(&pk, &b);
+		msgpack_pack_map(&pk, 5);
+		slp_pack_kv_str(&pk, "t", "err");
+		slp_pack_key(&pk, "id");
+		msgpack_pack_uint64(&pk, r->id);
+		slp_pack_kv_str(&pk, "code", sl_errcode(err));
+		slp_pack_kv_str(&pk, "msg", msg);
+		slp_pack_key(&pk, "expected");
+		msgpack_pack_uint64(&pk, wm + 1);
+		sess_send_mp(s, b.data, b.len);
+		goto out;
+	}
 	if (err) {
 		sess_send_err(s, r->id, err == SL_EIO ? SL_EUNAVAIL : err, store_msg(err));
 		goto out;
@@ -420,9 +444,10 @@ out:
 }
 
 static void append(sess *s, struct req *r, const sl_buf *rec, const char *dev, size_t devlen,
-		   uint64_t last)
+		   uint64_t first, uint64_t last)
 {
-	int rc = evlog_append(s->n->log, dev, devlen, last, rec->data, rec->len, on_appended, r);
+	int rc = evlog_append(s->n->log, dev, devlen, first, last, rec->data, rec->len,
+			      on_appended, r);
 
 	if (rc < 0) {
 		sess_send_err(s, r->id, rc, store_msg(rc));
@@ -473,7 +498,7 @@ static void h_passings(sess *s, uint64_t id, const msgpack_object *root, msgpack
 	r->dev = sl_strndup(dev, devlen);
 	r->seq = b.seq;
 	r->last = b.seq + b.nreads - 1;
-	append(s, r, &rec, dev, devlen, r->last);
+	append(s, r, &rec, dev, devlen, r->seq, r->last);
 	sl_buf_release(&rec);
 }
 
@@ -511,7 +536,7 @@ static void check_and_append(sess *s, uint64_t id, sl_buf *rec, int kind, size_t
 		on_appended(r, 0, NULL, false, 0);
 		return;
 	}
-	append(s, r, rec, NULL, 0, 0);
+	append(s, r, rec, NULL, 0, 0, 0);
 }
 
 static void h_event_create(sess *s, uint64_t id, const msgpack_object *root)

@@ -30,17 +30,26 @@
 #define TAIL_COUNT 1000
 #define TAIL_RETRY_MS 1000
 
+/*
+ * The append.  ARGV: device ('' for officials' records, not deduplicated),
+ * first seq, last seq, payload.  A batch whose last seq is at or below the
+ * device's watermark is a duplicate.  A batch that starts past watermark + 1
+ * is refused as a gap: an ack means "everything up to last is durable", so
+ * batch k+1 must never be appended while batch k (refused, say, by a Redis
+ * blip) is still missing.  A device's first batch may start anywhere.
+ */
 static const char append_lua[] =
 	"local dev = ARGV[1]\n"
 	"if dev ~= '' then\n"
 	"  local w = redis.call('HGET', KEYS[2], dev)\n"
-	"  if w and tonumber(ARGV[2]) <= tonumber(w) then\n"
-	"    return {'dup', w}\n"
+	"  if w then\n"
+	"    if tonumber(ARGV[3]) <= tonumber(w) then return {'dup', w} end\n"
+	"    if tonumber(ARGV[2]) > tonumber(w) + 1 then return {'gap', w} end\n"
 	"  end\n"
 	"end\n"
-	"local id = redis.call('XADD', KEYS[1], '*', 'm', ARGV[3])\n"
+	"local id = redis.call('XADD', KEYS[1], '*', 'm', ARGV[4])\n"
 	"if dev ~= '' then\n"
-	"  redis.call('HSET', KEYS[2], dev, ARGV[2])\n"
+	"  redis.call('HSET', KEYS[2], dev, ARGV[3])\n"
 	"end\n"
 	"return {'ok', id}\n";
 
@@ -74,7 +83,7 @@ struct append_op {
 	void *ctx;
 	char *dev;
 	size_t dev_len;
-	char last[24];
+	char first[24], last[24];
 	char *rec;
 	size_t len;
 	bool retried;
@@ -393,6 +402,8 @@ static void on_appended(void *ctx, int err, const redisReply *rep)
 	}
 	if (strcmp(a->str, "dup") == 0)
 		append_done(op, 0, NULL, true, strtoull(b->str, NULL, 10));
+	else if (strcmp(a->str, "gap") == 0)
+		append_done(op, SL_EGAP, NULL, false, strtoull(b->str, NULL, 10));
 	else
 		append_done(op, 0, b->str, false, 0);
 }
@@ -401,8 +412,8 @@ static void on_appended(void *ctx, int err, const redisReply *rep)
 static int append_send(struct append_op *op)
 {
 	evlog *l = op->l;
-	const char *argv[8];
-	size_t argvlen[8];
+	const char *argv[9];
+	size_t argvlen[9];
 
 	argv[0] = op->retried ? "EVAL" : "EVALSHA";
 	argv[1] = op->retried ? append_lua : l->sha;
@@ -410,21 +421,23 @@ static int append_send(struct append_op *op)
 	argv[3] = l->k_log;
 	argv[4] = l->k_dev;
 	argv[5] = op->dev;
-	argv[6] = op->last;
-	argv[7] = op->rec;
+	argv[6] = op->first;
+	argv[7] = op->last;
+	argv[8] = op->rec;
 	argvlen[0] = strlen(argv[0]);
 	argvlen[1] = op->retried ? sizeof(append_lua) - 1 : 40;
 	argvlen[2] = 1;
 	argvlen[3] = strlen(l->k_log);
 	argvlen[4] = strlen(l->k_dev);
 	argvlen[5] = op->dev_len;
-	argvlen[6] = strlen(op->last);
-	argvlen[7] = op->len;
-	return redis_command(l->w, 0, on_appended, op, 8, argv, argvlen);
+	argvlen[6] = strlen(op->first);
+	argvlen[7] = strlen(op->last);
+	argvlen[8] = op->len;
+	return redis_command(l->w, 0, on_appended, op, 9, argv, argvlen);
 }
 
-int evlog_append(evlog *l, const char *dev, size_t dev_len, uint64_t last, const char *rec,
-		 size_t len, evlog_append_fn cb, void *ctx)
+int evlog_append(evlog *l, const char *dev, size_t dev_len, uint64_t first, uint64_t last,
+		 const char *rec, size_t len, evlog_append_fn cb, void *ctx)
 {
 	struct append_op *op;
 	int rc;
@@ -437,6 +450,7 @@ int evlog_append(evlog *l, const char *dev, size_t dev_len, uint64_t last, const
 	op->ctx = ctx;
 	op->dev = sl_strndup(dev ? dev : "", dev ? dev_len : 0);
 	op->dev_len = dev ? dev_len : 0;
+	snprintf(op->first, sizeof(op->first), "%" PRIu64, first);
 	snprintf(op->last, sizeof(op->last), "%" PRIu64, last);
 	op->rec = sl_malloc(len ? len : 1);
 	memcpy(op->rec, rec, len);

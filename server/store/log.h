@@ -54,13 +54,14 @@ const char *evlog_event(const evlog *l);
 /*
  * Append one record (msgpack bytes, borrowed).  dev "" or NULL: no dedupe.
  * cb: err 0 with the stream id (dup false), or err 0 and dup true (nothing
- * written; watermark is the device's last seq), or err < 0 (SL_EUNAVAIL,
+ * written; watermark is the device's last seq), or SL_EGAP (nothing written:
+ * first > watermark + 1; watermark given), or err < 0 (SL_EUNAVAIL,
  * SL_ETIMEOUT, SL_EIO).  Strings in the callback are borrowed.
  */
 typedef void (*evlog_append_fn)(void *ctx, int err, const char *id, bool dup,
 				uint64_t watermark);
-int evlog_append(evlog *l, const char *dev, size_t dev_len, uint64_t last, const char *rec,
-		 size_t len, evlog_append_fn cb, void *ctx);
+int evlog_append(evlog *l, const char *dev, size_t dev_len, uint64_t first, uint64_t last,
+		 const char *rec, size_t len, evlog_append_fn cb, void *ctx);
 
 /* Tokens: hash is the sha256 hex of the token; value msgpack {role, device}. */
 typedef void (*evlog_get_fn)(void *ctx, int err, const char *val, size_t len);
