@@ -1,0 +1,54 @@
+# Splitline server image.
+#
+#   docker build -t splitline .
+#   docker run -p 8080:8080 -e REDIS_ADDR=redis:6379 -e SPLITLINE_EVENT=boston-2015 \
+#       -e SPLITLINE_ADMIN_TOKEN=... splitline
+#
+# Two stages: "build" compiles on Debian bookworm with the -dev packages of
+# scripts/lib/packages.txt; the runtime stage holds only the shared libraries,
+# the three executables and the web pages.  Redis is not in the image: give
+# it one with REDIS_ADDR (HOST:PORT), configured like scripts/redis.conf
+# (appendonly yes, appendfsync always) or acks are not durable.
+
+FROM debian:bookworm-slim AS build
+ARG DEBIAN_FRONTEND=noninteractive
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      build-essential cmake pkg-config \
+      libuv1-dev libwebsockets-dev libwebsockets-evlib-uv libhiredis-dev \
+      libmsgpack-dev libjansson-dev libyaml-dev libcsv-dev libssl-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DSL_WERROR=OFF \
+ && cmake --build /build -j "$(nproc)" \
+ && mkdir -p /out/bin \
+ && for b in splitlined splitline splitline-replay; do \
+      f="$(find /build -type f -name "$b" -perm -u+x -not -path '*/CMakeFiles/*' | head -n1)"; \
+      test -n "$f" || { echo "missing $b" >&2; exit 1; }; \
+      install -m 755 "$f" /out/bin/; \
+    done
+
+FROM debian:bookworm-slim
+ARG DEBIAN_FRONTEND=noninteractive
+# The runtime halves of the -dev packages above (hiredis is the Redis client
+# library; redis-tools brings redis-cli for health checks and debugging).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      libuv1 libwebsockets17 libwebsockets-evlib-uv libhiredis0.14 libmsgpackc2 \
+      libjansson4 libyaml-0-2 libcsv3 libssl3 redis-tools ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --home-dir /var/lib/splitline --create-home splitline
+COPY --from=build /out/bin/ /usr/local/bin/
+COPY clients/web/ /usr/local/share/splitline/web/
+COPY scripts/docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
+ENV REDIS_ADDR=redis:6379 \
+    SPLITLINE_EVENT=boston-2015 \
+    SPLITLINE_PORT=8080 \
+    SPLITLINE_WEB_ROOT=/usr/local/share/splitline/web
+USER splitline
+WORKDIR /var/lib/splitline
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s \
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${SPLITLINE_PORT} && printf 'GET /health HTTP/1.0\\r\\n\\r\\n' >&3 && grep -Eq '\"ok\": ?true' <&3"]
+ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]

@@ -1,0 +1,738 @@
+"""Integration-test harness: real Redis, real splitlined, real clients.
+
+Each test is a script that builds one Harness, starts what it needs inside it
+and talks to the server over the wire exactly as a device, an official or a
+spectator would.  Like Redis' tests/support/server.tcl, every process gets a
+free port and a private temporary directory, so tests can run in parallel
+and never touch a developer's Redis.
+
+Ownership and cleanup: the Harness owns every process it starts (Redis,
+servers, CLI runs, replays) and its temporary directory.  On exit, normal or
+not, it kills them all (children also get PR_SET_PDEATHSIG, so a harness
+killed by ctest's timeout takes them along) and, on failure, prints the tail
+of every log and keeps the directory for a post-mortem.  Any sanitizer
+report in any log fails the test.
+
+Binary paths come from the command line (ctest passes generator
+expressions), falling back to environment variables and then to the first
+build directory that has them, so a test also runs by hand:
+    python3 tests/integration/test_idempotency.py
+"""
+
+import argparse
+import asyncio
+import csv
+import ctypes
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.error
+import urllib.request
+
+try:
+    import msgpack
+    import websockets
+except ImportError as e:  # pragma: no cover
+    sys.stderr.write(
+        "integration tests need python3-websockets and python3-msgpack "
+        f"(run scripts/setup): {e}\n")
+    sys.exit(1)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE_DIR = os.path.dirname(os.path.dirname(HERE))
+EVENT = "boston-2015"
+RACE = "marathon"
+SUBPROTO = {"json": "splitline.v1.json", "msgpack": "splitline.v1.msgpack"}
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                   "runtime error:", "SUMMARY: UndefinedBehaviorSanitizer")
+
+
+class TestFailure(AssertionError):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise TestFailure(msg)
+
+
+def log(msg):
+    sys.stdout.write(f"[{time.strftime('%H:%M:%S')}] {msg}\n")
+    sys.stdout.flush()
+
+
+# ---------------------------------------------------------------- config
+
+class Paths:
+    """Where the binaries and the data are."""
+
+    def __init__(self, ns):
+        self.source = os.path.abspath(ns.source_dir)
+        self.data = os.path.abspath(ns.data_dir)
+        self.server = ns.server
+        self.ctl = ns.ctl
+        self.replay = ns.replay
+        self.redis_server = ns.redis_server
+        self.redis_conf = os.path.join(self.source, "scripts", "redis.conf")
+        self.event_yaml = os.path.join(self.source, "scripts", "demo", "boston-2015.yaml")
+        self.boston_csv = os.path.join(self.data, "boston-2015.csv")
+        self.keep = ns.keep
+
+
+def _guess_bin(name, sub):
+    build = os.path.join(SOURCE_DIR, "build")
+    if os.path.isdir(build):
+        for d in sorted(os.listdir(build)):
+            for s in sub:
+                p = os.path.join(build, d, s, name)
+                if os.access(p, os.X_OK):
+                    return p
+    return shutil.which(name) or name
+
+
+def parse_args(argv=None, extra=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--server", default=os.environ.get("SL_SERVER_BIN"))
+    ap.add_argument("--ctl", default=os.environ.get("SL_CTL_BIN"))
+    ap.add_argument("--replay", default=os.environ.get("SL_REPLAY_BIN"))
+    ap.add_argument("--redis-server", default=os.environ.get("SL_REDIS_SERVER")
+                    or shutil.which("redis-server") or "/usr/bin/redis-server")
+    ap.add_argument("--source-dir", default=SOURCE_DIR)
+    ap.add_argument("--data-dir", default=os.environ.get("SL_DATA_DIR")
+                    or os.path.join(SOURCE_DIR, "..", "shared", "data"))
+    ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    if extra:
+        extra(ap)
+    ns = ap.parse_args(argv)
+    ns.server = ns.server or _guess_bin("splitlined", ["server"])
+    ns.ctl = ns.ctl or _guess_bin("splitline", ["clients/ctl", "clients"])
+    ns.replay = ns.replay or _guess_bin("splitline-replay", ["clients/replay", "clients"])
+    return ns
+
+
+# ---------------------------------------------------------------- ports, processes
+
+def free_port():
+    """A TCP port free on 127.0.0.1 right now (the kernel picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+_libc = None
+
+
+def _die_with_parent():
+    # Runs in the child between fork and exec: SIGKILL when the harness dies.
+    global _libc
+    try:
+        if _libc is None:
+            _libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        _libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+def child_env():
+    env = dict(os.environ)
+    for k in list(env):
+        if k.startswith("SPLITLINE_"):
+            del env[k]
+    # Sanitizer reports go to stderr, which we capture and scan.
+    env.setdefault("ASAN_OPTIONS", "abort_on_error=0:detect_leaks=1")
+    env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+    return env
+
+
+class Proc:
+    """One child process with its output in a log file."""
+
+    def __init__(self, h, name, argv, cwd=None, stdout_file=None):
+        self.h, self.name, self.argv = h, name, [str(a) for a in argv]
+        self.log_path = os.path.join(h.tmp, f"{name}.log")
+        self.out_path = stdout_file
+        self._log = open(self.log_path, "ab")
+        self._out = open(stdout_file, "ab") if stdout_file else self._log
+        self.p = subprocess.Popen(self.argv, cwd=cwd or h.tmp, stdin=subprocess.DEVNULL,
+                                  stdout=self._out, stderr=self._log, env=child_env(),
+                                  preexec_fn=_die_with_parent)
+        h.procs.append(self)
+
+    @property
+    def pid(self):
+        return self.p.pid
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def signal(self, sig):
+        if self.alive():
+            try:
+                self.p.send_signal(sig)
+            except ProcessLookupError:
+                pass
+
+    def kill(self):
+        self.signal(signal.SIGKILL)
+        self.wait(10)
+
+    def stop(self, timeout=20):
+        """SIGTERM, then SIGKILL after timeout.  Returns the exit status."""
+        self.signal(signal.SIGTERM)
+        try:
+            return self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            log(f"{self.name} ignored SIGTERM for {timeout}s: killing it")
+            self.kill()
+            return self.p.returncode
+
+    def wait(self, timeout=None):
+        try:
+            return self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    async def wait_async(self, timeout):
+        deadline = time.monotonic() + timeout
+        while self.alive():
+            if time.monotonic() > deadline:
+                raise TestFailure(f"{self.name} still running after {timeout}s")
+            await asyncio.sleep(0.1)
+        return self.p.returncode
+
+    def close_files(self):
+        for f in {self._log, self._out}:
+            try:
+                f.close()
+            except Exception:
+                pass
+
+    def log_text(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def out_text(self):
+        if not self.out_path:
+            return self.log_text()
+        with open(self.out_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+
+# ---------------------------------------------------------------- Redis
+
+class RespError(Exception):
+    pass
+
+
+def _resp_encode(args):
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        if isinstance(a, str):
+            a = a.encode()
+        elif isinstance(a, int):
+            a = str(a).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
+class _RespReader:
+    def __init__(self, sock):
+        self.sock, self.buf = sock, b""
+
+    def _line(self):
+        while b"\r\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("redis closed the connection")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def _exact(self, n):
+        while len(self.buf) < n + 2:
+            chunk = self.sock.recv(max(65536, n + 2 - len(self.buf)))
+            if not chunk:
+                raise ConnectionError("redis closed the connection")
+            self.buf += chunk
+        data, self.buf = self.buf[:n], self.buf[n + 2:]
+        return data
+
+    def read(self):
+        line = self._line()
+        kind, rest = line[:1], line[1:]
+        if kind == b"+":
+            return rest.decode()
+        if kind == b"-":
+            raise RespError(rest.decode())
+        if kind == b":":
+            return int(rest)
+        if kind == b"$":
+            n = int(rest)
+            return None if n < 0 else self._exact(n)
+        if kind == b"*":
+            n = int(rest)
+            return None if n < 0 else [self.read() for _ in range(n)]
+        raise RespError(f"unexpected reply {line!r}")
+
+
+class Redis:
+    """A private redis-server from the shipped scripts/redis.conf, with the
+    port and directory overridden.  restart() reuses the same dir (and AOF)."""
+
+    def __init__(self, h, name="redis", port=None):
+        self.h, self.name = h, name
+        self.port = port or free_port()
+        # redis.conf says `dir ./var/redis`, relative to the cwd: give it one.
+        self.root = os.path.join(h.tmp, name)
+        self.dir = os.path.join(self.root, "var", "redis")
+        os.makedirs(self.dir, exist_ok=True)
+        self.proc = None
+
+    @property
+    def addr(self):
+        return f"127.0.0.1:{self.port}"
+
+    def start(self, timeout=60):
+        argv = [self.h.paths.redis_server, self.h.paths.redis_conf, "--port", self.port,
+                "--dir", self.dir, "--bind", "127.0.0.1"]
+        self.proc = Proc(self.h, self.name, argv, cwd=self.root)
+        self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout=60):
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            if not self.proc.alive():
+                raise TestFailure(f"redis-server exited: {self.proc.log_text()[-2000:]}")
+            try:
+                if self.cmd("PING") == "PONG":
+                    return
+            except (OSError, RespError) as e:  # refused, or -LOADING
+                last = e
+            time.sleep(0.05)
+        raise TestFailure(f"redis not ready after {timeout}s: {last}")
+
+    def kill(self):
+        self.proc.kill()
+
+    def stop(self):
+        self.proc.stop()
+
+    def cmd(self, *args, timeout=30):
+        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as s:
+            s.sendall(_resp_encode(args))
+            return _RespReader(s).read()
+
+    # The event log and friends (PROTOCOL.md, "Redis layout").
+    def log_key(self, event=EVENT):
+        return f"sl:{{{event}}}:log"
+
+    def xlen(self, event=EVENT):
+        return self.cmd("XLEN", self.log_key(event))
+
+    def last_id(self, event=EVENT):
+        r = self.cmd("XREVRANGE", self.log_key(event), "+", "-", "COUNT", "1")
+        return r[0][0].decode() if r else None
+
+    def records(self, event=EVENT):
+        """Every log record decoded: [(id, map)]."""
+        out, start = [], "-"
+        while True:
+            r = self.cmd("XRANGE", self.log_key(event), start, "+", "COUNT", "5000")
+            for rid, fields in r:
+                rid = rid.decode()
+                kv = {fields[i].decode(): fields[i + 1] for i in range(0, len(fields), 2)}
+                out.append((rid, msgpack.unpackb(kv["m"], raw=False, strict_map_key=False)))
+            if len(r) < 5000:
+                return out
+            ms, seq = r[-1][0].decode().split("-")
+            start = f"{ms}-{int(seq) + 1}"
+
+
+# ---------------------------------------------------------------- splitlined
+
+class Server:
+    def __init__(self, h, redis, name="server", port=None, event=EVENT, extra=()):
+        self.h, self.redis, self.name, self.event = h, redis, name, event
+        self.port = port or free_port()
+        self.extra = list(extra)
+        self.proc = None
+        self.admin_token = h.admin_token
+        self.admin_token_file = h.admin_token_file
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self):
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    def start(self, timeout=120):
+        argv = [self.h.paths.server, "--event", self.event, "--listen", "127.0.0.1",
+                "--port", self.port, "--redis", self.redis.addr,
+                "--admin-token-file", self.admin_token_file, "--log-level", "info"] + self.extra
+        self.proc = Proc(self.h, self.name, argv)
+        self.wait_health(timeout)
+        return self
+
+    def kill(self):
+        self.proc.kill()
+
+    def stop(self):
+        rc = self.proc.stop()
+        check(rc in (0, -signal.SIGTERM),
+              f"{self.name} exited with status {rc} on SIGTERM:\n{self.proc.log_text()[-3000:]}")
+        return rc
+
+    def get(self, path, timeout=60):
+        """(status, body bytes) of an HTTP GET; status 0 when nothing answers."""
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=timeout) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+        except (OSError, urllib.error.URLError):
+            return 0, b""
+
+    def health(self):
+        st, body = self.get("/health", timeout=10)
+        if st == 0:
+            return None
+        try:
+            return json.loads(body)
+        except ValueError:
+            raise TestFailure(f"/health answered {st} with non-JSON {body[:200]!r}")
+
+    def wait_health(self, timeout=120):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.proc.alive():
+                raise TestFailure(f"{self.name} exited with status {self.proc.p.returncode}:\n"
+                                  f"{self.proc.log_text()[-3000:]}")
+            h = self.health()
+            if h is not None:
+                return h
+            time.sleep(0.05)
+        raise TestFailure(f"{self.name}: no /health after {timeout}s")
+
+    async def wait_caught_up(self, timeout=600):
+        """Until the server has folded every record in the Redis log."""
+        deadline = time.monotonic() + timeout
+        h = None
+        while time.monotonic() < deadline:
+            check(self.proc.alive(), f"{self.name} died:\n{self.proc.log_text()[-3000:]}")
+            want = self.redis.last_id(self.event)
+            h = self.health()
+            if h is not None:
+                got = h.get("last_id")
+                if want is None and (not got or got == "0-0"):
+                    return h
+                if want is not None and got == want:
+                    return h
+                if "last_id" not in h and h.get("records") == self.redis.xlen(self.event):
+                    return h
+            await asyncio.sleep(0.1)
+        raise TestFailure(f"{self.name} did not catch up with the log in {timeout}s "
+                          f"(redis last id {self.redis.last_id(self.event)}, health {h})")
+
+    def export(self, fmt="csv", race=RACE):
+        st, body = self.get(f"/api/results/{race}.{fmt}")
+        check(st == 200, f"GET /api/results/{race}.{fmt} answered {st}: {body[:300]!r}")
+        return body
+
+    def export_rows_json(self, race=RACE):
+        doc = json.loads(self.export("json", race))
+        rows = doc.get("rows", doc.get("results")) if isinstance(doc, dict) else doc
+        check(isinstance(rows, list), f"JSON export has no rows list: {str(doc)[:300]}")
+        return rows
+
+
+# ---------------------------------------------------------------- WebSocket client
+
+class Client:
+    """One WebSocket connection in either subprotocol.  Replies (ok/ack/err
+    with an id) go to their request; everything else (snapshots, deltas,
+    errors without id) is queued in `pushes`."""
+
+    def __init__(self, ws, fmt):
+        self.ws, self.fmt = ws, fmt
+        self.pushes = asyncio.Queue()
+        self.waiting = {}
+        self.next_id = 1
+        self.closed = None  # (code, reason) once closed
+        self.reader = asyncio.ensure_future(self._read())
+
+    @classmethod
+    async def connect(cls, server, fmt="json", timeout=30):
+        ws = await asyncio.wait_for(
+            websockets.connect(server.ws_url, subprotocols=[SUBPROTO[fmt]], max_size=None,
+                               ping_interval=None, open_timeout=timeout, close_timeout=2),
+            timeout)
+        check(ws.subprotocol == SUBPROTO[fmt],
+              f"server chose subprotocol {ws.subprotocol!r}, asked {SUBPROTO[fmt]!r}")
+        return cls(ws, fmt)
+
+    def encode(self, obj):
+        if self.fmt == "json":
+            return json.dumps(obj, separators=(",", ":"))
+        return msgpack.packb(obj, use_bin_type=True)
+
+    def decode(self, frame):
+        if self.fmt == "json":
+            check(isinstance(frame, str), f"json connection got a binary frame {frame[:50]!r}")
+            return json.loads(frame)
+        check(isinstance(frame, bytes), f"msgpack connection got a text frame {frame[:50]!r}")
+        return msgpack.unpackb(frame, raw=False, strict_map_key=False)
+
+    async def _read(self):
+        try:
+            async for frame in self.ws:
+                msg = self.decode(frame)
+                rid = msg.get("id") if isinstance(msg, dict) else None
+                fut = self.waiting.pop(rid, None) if rid is not None else None
+                if fut is not None and not fut.done():
+                    fut.set_result(msg)
+                else:
+                    await self.pushes.put(msg)
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            self.closed = (self.ws.close_code, self.ws.close_reason)
+            for fut in self.waiting.values():
+                if not fut.done():
+                    fut.set_exception(ConnectionError(f"connection closed {self.closed}"))
+            self.waiting.clear()
+            await self.pushes.put(None)
+
+    async def send(self, obj):
+        await self.ws.send(self.encode(obj))
+
+    async def send_raw(self, frame):
+        await self.ws.send(frame)
+
+    def new_id(self):
+        i = self.next_id
+        self.next_id += 1
+        return i
+
+    async def request(self, obj, timeout=60):
+        obj = dict(obj)
+        if "id" not in obj:
+            obj["id"] = self.new_id()
+        fut = asyncio.get_running_loop().create_future()
+        self.waiting[obj["id"]] = fut
+        await self.send(obj)
+        return await asyncio.wait_for(fut, timeout)
+
+    async def expect_ok(self, obj, timeout=60):
+        r = await self.request(obj, timeout)
+        check(r.get("t") in ("ok", "ack"), f"{obj.get('t')} got {r}")
+        return r
+
+    async def hello(self, token=None, event=EVENT):
+        m = {"t": "hello", "event": event}
+        if token:
+            m["token"] = token
+        return await self.expect_ok(m)
+
+    async def next_push(self, timeout=30):
+        m = await asyncio.wait_for(self.pushes.get(), timeout)
+        if m is None:
+            self.pushes.put_nowait(None)  # stays closed
+        return m
+
+    async def drain(self, quiet=1.0, limit=600):
+        """Every push until none arrives for `quiet` seconds."""
+        out, deadline = [], time.monotonic() + limit
+        while time.monotonic() < deadline:
+            try:
+                m = await asyncio.wait_for(self.pushes.get(), quiet)
+            except asyncio.TimeoutError:
+                return out
+            if m is None:
+                self.pushes.put_nowait(None)
+                return out
+            out.append(m)
+        return out
+
+    async def close(self):
+        try:
+            await asyncio.wait_for(self.ws.close(), 5)
+        except Exception:
+            pass
+        self.reader.cancel()
+
+
+# ---------------------------------------------------------------- Harness
+
+class Harness:
+    def __init__(self, name, paths):
+        self.name, self.paths = name, paths
+        self.tmp = tempfile.mkdtemp(prefix=f"sl-{name}-")
+        self.procs = []
+        self.admin_token = os.urandom(16).hex()
+        self.admin_token_file = os.path.join(self.tmp, "admin.token")
+        fd = os.open(self.admin_token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.write(fd, (self.admin_token + "\n").encode())
+        os.close(fd)
+        for p, what in ((paths.server, "splitlined"), (paths.ctl, "splitline"),
+                        (paths.replay, "splitline-replay"), (paths.redis_server, "redis-server")):
+            check(os.access(p, os.X_OK), f"{what} not found or not executable: {p!r}")
+        check(os.path.exists(paths.boston_csv), f"no race data at {paths.boston_csv}")
+
+    def path(self, *parts):
+        return os.path.join(self.tmp, *parts)
+
+    def redis(self, name="redis", port=None):
+        return Redis(self, name, port).start()
+
+    def server(self, redis, name="server", port=None, extra=()):
+        return Server(self, redis, name, port, extra=extra).start()
+
+    # -- the officials' CLI
+    def ctl(self, server, args, token=None, token_file=None, check_rc=True, timeout=600,
+            admin=True):
+        argv = [self.paths.ctl, "--server", server.ws_url, "--event", server.event]
+        if token:
+            argv += ["--token", token]
+        elif token_file:
+            argv += ["--token-file", token_file]
+        elif admin:
+            argv += ["--token-file", self.admin_token_file]
+        argv += [str(a) for a in args]
+        t0 = time.monotonic()
+        r = subprocess.run(argv, cwd=self.tmp, stdin=subprocess.DEVNULL, capture_output=True,
+                           env=child_env(), timeout=timeout, preexec_fn=_die_with_parent)
+        r.stdout = r.stdout.decode("utf-8", "replace")
+        r.stderr = r.stderr.decode("utf-8", "replace")
+        with open(self.path("ctl.log"), "a") as f:
+            f.write(f"$ {' '.join(argv)}\n# exit {r.returncode} in {time.monotonic() - t0:.1f}s\n"
+                    f"{r.stdout}{r.stderr}\n")
+        scan_sanitizer(r.stderr, "splitline " + " ".join(map(str, args[:2])))
+        if check_rc and r.returncode != 0:
+            raise TestFailure(f"splitline {' '.join(map(str, args))} exited {r.returncode}:\n"
+                              f"stdout: {r.stdout[-2000:]}\nstderr: {r.stderr[-2000:]}")
+        return r
+
+    def create_event(self, server, yaml=None):
+        return self.ctl(server, ["event", "create", yaml or self.paths.event_yaml])
+
+    def import_boston(self, server, csv_path):
+        return self.ctl(server, ["participants", "import", csv_path, "--map", "sex=M/F",
+                                 "--chip-from-bib"])
+
+    def issue_token(self, server, role, device=None):
+        args = ["token", "issue", "--role", role]
+        if device:
+            args += ["--device", device]
+        tok = self.ctl(server, args).stdout.strip()
+        check(re.fullmatch(r"[0-9a-fA-F]{16,128}", tok), f"token issue printed {tok!r}")
+        return tok
+
+    # -- the replay device
+    def replay(self, server, csv_path, token, device="replay-1", speed=0, extra=(),
+               name="replay"):
+        argv = [self.paths.replay, "boston", csv_path, "--config", self.paths.event_yaml,
+                "--server", server.ws_url, "--event", server.event, "--token", token,
+                "--device", device, "--speed", speed, "--seed", "1"] + list(extra)
+        return Proc(self, name, argv, stdout_file=self.path(f"{name}.out"))
+
+    async def run_replay(self, *a, timeout=1800, **kw):
+        p = self.replay(*a, **kw)
+        rc = await p.wait_async(timeout)
+        out, err = p.out_text(), p.log_text()
+        scan_sanitizer(err, p.name)
+        check(rc == 0, f"replay exited {rc}:\nstdout: {out[-2000:]}\nstderr: {err[-3000:]}")
+        return parse_replay_summary(out), out, err
+
+    # -- end
+    def cleanup(self, failed):
+        for p in reversed(self.procs):
+            if p.alive():
+                p.signal(signal.SIGKILL)
+        for p in self.procs:
+            p.wait(10)
+            p.close_files()
+        reports = []
+        for p in self.procs:
+            txt = p.log_text()
+            if any(m in txt for m in SANITIZER_MARKS):
+                reports.append((p.name, txt))
+        if failed or reports:
+            for p in self.procs:
+                txt = p.log_text()
+                if txt:
+                    sys.stdout.write(f"---- {p.name} ({p.log_path}), last lines:\n"
+                                     f"{tail(txt, 40)}\n")
+            ctl = self.path("ctl.log")
+            if os.path.exists(ctl):
+                with open(ctl) as f:
+                    sys.stdout.write(f"---- ctl.log, last lines:\n{tail(f.read(), 40)}\n")
+        if failed or reports or self.paths.keep:
+            sys.stdout.write(f"kept {self.tmp}\n")
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        return reports
+
+
+def tail(text, n):
+    return "\n".join(text.rstrip("\n").split("\n")[-n:])
+
+
+def scan_sanitizer(text, who):
+    for m in SANITIZER_MARKS:
+        if m in text:
+            raise TestFailure(f"sanitizer report from {who}:\n{text[-4000:]}")
+
+
+REPLAY_SUMMARY = re.compile(
+    r"replay: sent (\d+) reads in (\d+) batches, acked (\d+), duplicates (\d+)")
+
+
+def parse_replay_summary(out):
+    m = REPLAY_SUMMARY.search(out)
+    check(m, f"replay printed no summary line: {out[-1000:]!r}")
+    sent, batches, acked, dups = map(int, m.groups())
+    return {"sent": sent, "batches": batches, "acked": acked, "dups": dups}
+
+
+def run(name, body, extra_args=None):
+    """Entry point of a test script: body(h) is a coroutine function."""
+    ns = parse_args(extra=extra_args)
+    paths = Paths(ns)
+    t0 = time.monotonic()
+    h = None
+    failed = True
+    try:
+        h = Harness(name, paths)
+        h.args = ns
+        asyncio.run(body(h))
+        failed = False
+    except TestFailure as e:
+        sys.stdout.write(f"FAIL {name}: {e}\n")
+    except Exception:
+        sys.stdout.write(f"FAIL {name}: unexpected error\n{traceback.format_exc()}")
+    finally:
+        reports = h.cleanup(failed) if h else []
+    for who, txt in reports:
+        sys.stdout.write(f"FAIL {name}: sanitizer report in {who}'s log\n")
+        failed = True
+    dt = time.monotonic() - t0
+    if failed:
+        sys.stdout.write(f"{name}: FAILED in {dt:.1f}s\n")
+        sys.exit(1)
+    sys.stdout.write(f"{name}: passed in {dt:.1f}s\n")

@@ -1,0 +1,112 @@
+"""idempotency: a batch of reads counts once, however often it is sent.
+
+A reader device sends batches over msgpack as the protocol says: `dev`,
+`seq` of the first read, `reads`.  Sending a batch twice gets `dup:true` the
+second time and changes nothing (the log, the export).  A batch whose
+connection drops before the ack arrives is sent again on a new connection:
+it counts once whether or not the first copy reached Redis, and the ack's
+`dup` says which happened.
+"""
+
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+
+import asyncio
+
+import boston
+import harness
+from harness import Client, check, log
+
+T0 = 1429538400000  # wave 1: 2015-04-20T10:00:00-04:00
+DEV = "dev-b"
+
+
+def count_seq(redis, dev, seq):
+    return sum(1 for _, rec in redis.records()
+               if rec.get("k") == "passings" and rec.get("dev") == dev and rec.get("seq") == seq)
+
+
+async def main(h):
+    sl = boston.write_slice(h.paths.boston_csv, h.path("slice.csv"), 40)
+    runners = [r for r in boston.load(sl) if r.bib.isdigit() and int(r.bib) < 9000][:20]
+    check(len(runners) >= 10, "not enough wave-1 runners in the slice")
+    redis = h.redis()
+    srv = h.server(redis)
+    h.create_event(srv)
+    h.import_boston(srv, sl)
+    token = h.issue_token(srv, "reader", DEV)
+
+    start = {r.bib: T0 + 20000 + 1000 * i for i, r in enumerate(runners)}
+    batch_a = [{"chip": r.bib, "pt": "start", "t": start[r.bib], "kind": "rfid"} for r in runners]
+    batch_a += [{"chip": r.bib, "pt": "5k", "t": start[r.bib] + boston.hms(r.cells["5K"]) * 1000}
+                for r in runners]
+    fin = [r for r in runners[:5]]
+    batch_b = [{"chip": r.bib, "pt": "finish", "t": start[r.bib] + r.time * 1000} for r in fin]
+    seq_a, seq_b = 1, 1 + len(batch_a)
+
+    c = await Client.connect(srv, "msgpack")
+    await c.hello(token)
+    ack = await c.expect_ok({"t": "passings", "dev": DEV, "seq": seq_a, "reads": batch_a})
+    check(ack.get("t") == "ack" and ack.get("dup") is False
+          and ack.get("last") == seq_a + len(batch_a) - 1,
+          f"first send of batch A: {ack}")
+    await srv.wait_caught_up()
+    xlen1, e1 = redis.xlen(), srv.export("csv")
+
+    # The same batch again: acknowledged as a duplicate, nothing written.
+    ack = await c.expect_ok({"t": "passings", "dev": DEV, "seq": seq_a, "reads": batch_a})
+    check(ack.get("t") == "ack" and ack.get("dup") is True
+          and ack.get("last") == seq_a + len(batch_a) - 1, f"second send of batch A: {ack}")
+    await srv.wait_caught_up()
+    check(redis.xlen() == xlen1, f"the log grew from {xlen1} to {redis.xlen()} on a duplicate")
+    check(srv.export("csv") == e1, "the export changed after a duplicate batch")
+    check(count_seq(redis, DEV, seq_a) == 1, "batch A is in the log more than once")
+    log("duplicate batch A: dup:true, log and export unchanged")
+
+    # Batch B, then the connection drops before the ack can arrive.
+    await c.send({"t": "passings", "id": 99, "dev": DEV, "seq": seq_b, "reads": batch_b})
+    c.ws.transport.abort()
+    await c.close()
+    appended = False
+    for _ in range(50):  # the server may or may not have appended it
+        if redis.xlen() > xlen1:
+            appended = True
+            break
+        await asyncio.sleep(0.1)
+    log(f"connection dropped after sending batch B; first copy appended: {appended}")
+
+    c = await Client.connect(srv, "json")  # the device may come back over either format
+    await c.hello(token)
+    ack = await c.expect_ok({"t": "passings", "dev": DEV, "seq": seq_b, "reads": batch_b})
+    check(ack.get("t") == "ack" and ack.get("last") == seq_b + len(batch_b) - 1,
+          f"resend of batch B: {ack}")
+    check(ack.get("dup") is appended,
+          f"resend of batch B: dup {ack.get('dup')} but first copy appended: {appended}")
+    await srv.wait_caught_up()
+    check(count_seq(redis, DEV, seq_b) == 1,
+          f"batch B is in the log {count_seq(redis, DEV, seq_b)} times")
+    check(redis.xlen() == xlen1 + 1, f"log length {redis.xlen()}, expected {xlen1 + 1}")
+    e3 = srv.export("csv")
+    rows = {str(r["bib"]): r for r in srv.export_rows_json()}
+    for r in fin:
+        row = rows[r.bib]
+        check(row.get("status") == "finished" and row.get("net") == r.time * 1000,
+              f"bib {r.bib} after batch B: {row}")
+
+    # And once more: still once.
+    ack = await c.expect_ok({"t": "passings", "dev": DEV, "seq": seq_b, "reads": batch_b})
+    check(ack.get("dup") is True, f"third send of batch B: {ack}")
+    await srv.wait_caught_up()
+    check(srv.export("csv") == e3 and redis.xlen() == xlen1 + 1,
+          "a duplicate of batch B changed the log or the export")
+    wm = redis.cmd("HGET", f"sl:{{{harness.EVENT}}}:dev", DEV)
+    check(wm is not None and int(wm) == seq_b + len(batch_b) - 1,
+          f"device watermark {wm!r}, expected {seq_b + len(batch_b) - 1}")
+    await c.close()
+    log("batch B counted once after a dropped connection")
+    srv.stop()
+
+
+if __name__ == "__main__":
+    harness.run("idempotency", main)

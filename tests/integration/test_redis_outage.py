@@ -1,0 +1,92 @@
+"""redis_outage: Redis dies for 5 s in the middle of a replay.
+
+The server must stay up and say so (/health answers, `redis` goes from up to
+down and back), refuse what it cannot make durable (`unavailable`) so the
+replay resends, reconnect to the restarted Redis (same dir, same AOF), and
+end with the same export as an uninterrupted run.
+"""
+
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+
+import asyncio
+import time
+
+import boston
+import harness
+from harness import check, log
+
+DEV = "replay-o"
+
+
+async def main(h):
+    n = h.args.runners
+    sl = boston.write_slice(h.paths.boston_csv, h.path("slice.csv"), n)
+    runners = boston.load(sl)
+    expected = sum(r.reads for r in runners)
+    ref, _ = await boston.reference_export(h, sl, DEV)
+
+    redis = h.redis()
+    srv = h.server(redis)
+    h.create_event(srv)
+    h.import_boston(srv, sl)
+    tok = h.issue_token(srv, "reader", DEV)
+    base = redis.xlen()
+    speed = max(1, boston.race_span_s(runners) // 20)
+    log(f"replaying {expected} reads at --speed {speed}")
+    rp = h.replay(srv, sl, tok, DEV, speed=speed)
+    t0 = time.monotonic()
+    # Mid-replay: some 6 s in (a third of it) and a few batches in the log.
+    while redis.xlen() < base + 3 or time.monotonic() - t0 < 6:
+        check(rp.alive(), f"replay ended before the outage: {rp.out_text()[-500:]}")
+        await asyncio.sleep(0.05)
+    redis.kill()
+    log(f"killed redis {time.monotonic() - t0:.1f}s into the replay")
+
+    seen_down, answers, end = False, 0, time.monotonic() + 5
+    while time.monotonic() < end:
+        st = srv.health()
+        check(st is not None, "/health does not answer while Redis is down")
+        check(srv.proc.alive(), "the server died with Redis")
+        answers += 1
+        if st.get("redis") not in ("up", None):
+            seen_down = True
+        await asyncio.sleep(0.2)
+    check(seen_down, f"/health never reported redis down during 5 s ({answers} answers)")
+    log(f"/health answered {answers} times while Redis was down, and said so")
+
+    redis.start()
+    log("redis restarted from its AOF")
+    deadline = time.monotonic() + 120
+    while True:
+        st = srv.health()
+        if st and st.get("redis") == "up":
+            break
+        check(time.monotonic() < deadline, f"/health still says {st} 120 s after Redis came back")
+        await asyncio.sleep(0.1)
+
+    rc = await rp.wait_async(600)
+    out, err = rp.out_text(), rp.log_text()
+    harness.scan_sanitizer(err, "replay")
+    check(rc == 0, f"replay exited {rc}: {out[-500:]} {err[-1500:]}")
+    summary = harness.parse_replay_summary(out)
+    log(f"replay finished in {time.monotonic() - t0:.1f}s: {summary}")
+    for line in err.strip().split("\n")[-3:]:
+        log(f"  replay stderr: {line}")
+    check(summary["acked"] == expected, f"replay {summary}, expected {expected} reads")
+    await srv.wait_caught_up()
+    boston.check_log_complete(redis, DEV, expected)
+    got = srv.export("csv")
+    check(got == ref, "export after the outage differs from the uninterrupted run: "
+          + boston.diff_hint(ref, got))
+    log("export equals the uninterrupted run, byte for byte")
+    srv.stop()
+
+
+def args(ap):
+    ap.add_argument("--runners", type=int, default=2000)
+
+
+if __name__ == "__main__":
+    harness.run("redis_outage", main, args)
