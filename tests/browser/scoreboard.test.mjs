@@ -386,8 +386,12 @@ test('live scoreboard follows a replay in headless Chromium', { timeout: 600000,
     const cut = await page2.evaluate(() => ({ held: globalThis.splitline.state.board.entries.size, n: globalThis.splitline.state.board.n }));
     assert.equal(cut.held, 50, 'the first snapshot holds 50 rows');
     assert.equal(cut.n, n);
-    await page2.evaluate(() => scrollTo(0, document.body.scrollHeight));
-    await page2.waitForFunction(() => globalThis.splitline.state.board.full(), null, { timeout: 30000 });
+    // Scroll to the end on every poll: under load the list may still be
+    // growing when the first scroll lands, and one scroll then misses the end.
+    await page2.waitForFunction(() => {
+      scrollTo(0, document.body.scrollHeight);
+      return globalThis.splitline.state.board.full();
+    }, null, { timeout: 60000, polling: 250 });
     await sleep(400);
     const all = await page2.evaluate(() => globalThis.splitline.state.board.sorted().map((e) => [e.bib, e.place]));
     assert.equal(all.length, n);
