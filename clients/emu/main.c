@@ -675,7 +675,7 @@ int main(int argc, char **argv)
 			hi = reads[i].t > hi ? reads[i].t : hi;
 		}
 		for (long i = 1; i <= strays; i++) {
-			char chip[16];
+			char chip[24];
 			snprintf(chip, sizeof(chip), "S%04ld", i);
 			add_read(lo + (int64_t)(rndf() * (double)(hi - lo)), chip, -75, 1);
 			st.strays++;
