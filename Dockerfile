@@ -6,7 +6,7 @@
 #
 # Two stages: "build" compiles on Debian bookworm with the -dev packages of
 # scripts/lib/packages.txt; the runtime stage holds only the shared libraries,
-# the three executables and the web pages.  Redis is not in the image: give
+# the server, the CLI, the replay and the reader and the web pages.  Redis is not in the image: give
 # it one with REDIS_ADDR (HOST:PORT), configured like scripts/redis.conf
 # (appendonly yes, appendfsync always) or acks are not durable.
 
@@ -23,7 +23,7 @@ COPY . .
 RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DSL_WERROR=OFF \
  && cmake --build /build -j "$(nproc)" \
  && mkdir -p /out/bin \
- && for b in splitlined splitline splitline-replay; do \
+ && for b in splitlined splitline splitline-replay splitline-reader; do \
       f="$(find /build -type f -name "$b" -perm -u+x -not -path '*/CMakeFiles/*' | head -n1)"; \
       test -n "$f" || { echo "missing $b" >&2; exit 1; }; \
       install -m 755 "$f" /out/bin/; \
