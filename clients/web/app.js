@@ -30,8 +30,10 @@ import {
   fmtInt,
   STATUS_LABEL,
 } from './board.js';
+import { initNav } from './common.js';
 
 const params = new URLSearchParams(location.search);
+initNav(params);
 
 const DRAW_MS = 150;
 // Rows asked for in a results snapshot: a whole marathon (~12 MB of JSON)
@@ -478,7 +480,7 @@ function drawRows() {
   if (visible.length && last >= visible.length - OVERSCAN && b.hasSnapshot && !b.full()) loadFull();
 }
 
-const CELLS = ['place', 'name', 'sub', 'bib', 'sex', 'age', 'last', 'net', 'pace', 'status'];
+const CELLS = ['place', 'name', 'sub', 'bib', 'club', 'sex', 'age', 'last', 'net', 'gun', 'pace', 'status'];
 
 function makeRow() {
   const e = document.createElement('div');
@@ -514,7 +516,11 @@ function fillRow(r, index, entry, now) {
   c.name.textContent = row.name || `Bib ${entry.bib}`;
   c.bib.textContent = entry.bib;
   c.sex.textContent = row.sex || '';
-  const cats = Array.isArray(row.cats) ? row.cats.join(', ') : '';
+  c.club.textContent = row.club || '';
+  c.gun.textContent = row.status === 'finished' && typeof row.gun === 'number' ? fmtDuration(row.gun) : '';
+  // category and place in it (the server's: re-sent with each change of the row)
+  const pc = row.place_cat && typeof row.place_cat === 'object' ? row.place_cat : {};
+  const cats = Array.isArray(row.cats) ? row.cats.map((k) => (typeof pc[k] === 'number' ? `${k} (${pc[k]})` : k)).join(', ') : '';
   const age = typeof row.age === 'number' ? String(row.age) : '';
   c.age.textContent = [age, cats].filter(Boolean).join(' · ');
   const lastAt = row.last && row.splits ? row.splits[row.last] : null;
@@ -544,6 +550,7 @@ function fillRow(r, index, entry, now) {
   if (!finished) sub.push(lastText && row.status !== 'started' ? lastText : status);
   if (row.sex || age) sub.push(`${row.sex || ''}${age ? ' ' + age : ''}`.trim());
   if (cats) sub.push(cats);
+  if (row.club) sub.push(row.club);
   c.sub.textContent = sub.join(' · ');
 }
 

@@ -3,6 +3,11 @@
 #   browser.scoreboard  the page in real headless Chromium (Debian's
 #                       /usr/bin/chromium, driven by npm playwright-core)
 #                       against real Redis + splitlined + a small replay
+#   browser.project     the tracker's and announcer's projections
+#                       (clients/web/project.js) against a hand-computed fixture
+#   browser.pages       tracker, announcer and kiosk in headless Chromium
+#                       (same harness, tests/browser/harness.mjs); screenshots
+#                       of every page in <build>/browser-shots
 # playwright-core comes from tests/browser/package-lock.json: the fixture
 # browser.npm_ci installs it into tests/browser/node_modules (ignored by git)
 # when it is missing.  Needs Debian's nodejs, npm and chromium (scripts/setup);
@@ -14,7 +19,7 @@ find_program(SL_NPM npm PATHS /usr/bin /usr/local/bin)
 find_program(SL_REDIS_SERVER redis-server PATHS /usr/bin /usr/local/bin)
 
 if(NOT SL_NODE OR NOT SL_NPM)
-  foreach(name board scoreboard)
+  foreach(name board project scoreboard pages)
     add_test(NAME browser.${name}
              COMMAND sh -c "echo 'node and npm not found: run scripts/setup (nodejs, npm)'; exit 1")
     set_tests_properties(browser.${name} PROPERTIES LABELS "browser")
@@ -25,6 +30,10 @@ endif()
 add_test(NAME browser.board
          COMMAND ${SL_NODE} --test ${SL_BROWSER_DIR}/board.test.mjs)
 set_tests_properties(browser.board PROPERTIES LABELS "browser" TIMEOUT 120)
+
+add_test(NAME browser.project
+         COMMAND ${SL_NODE} --test ${SL_BROWSER_DIR}/project.test.mjs)
+set_tests_properties(browser.project PROPERTIES LABELS "browser" TIMEOUT 120)
 
 add_test(NAME browser.npm_ci
          COMMAND sh -c "test -f node_modules/playwright-core/package.json || '${SL_NPM}' ci --no-audit --no-fund --loglevel=error"
@@ -43,6 +52,8 @@ if(_sl_browser_missing)
   # A missing test is a failing test.
   add_test(NAME browser.scoreboard
            COMMAND sh -c "echo 'targets not built: ${_sl_browser_missing}'; exit 1")
+  add_test(NAME browser.pages
+           COMMAND sh -c "echo 'targets not built: ${_sl_browser_missing}'; exit 1")
 else()
   add_test(NAME browser.scoreboard
            COMMAND ${CMAKE_COMMAND} -E env
@@ -55,7 +66,21 @@ else()
                    SL_BROWSER_SHOTS=${CMAKE_BINARY_DIR}/browser-shots
                    ${SL_NODE} --test ${SL_BROWSER_DIR}/scoreboard.test.mjs
            WORKING_DIRECTORY ${SL_BROWSER_DIR})
+  add_test(NAME browser.pages
+           COMMAND ${CMAKE_COMMAND} -E env
+                   SL_SERVER_BIN=$<TARGET_FILE:splitlined>
+                   SL_CTL_BIN=$<TARGET_FILE:splitline>
+                   SL_REPLAY_BIN=$<TARGET_FILE:splitline-replay>
+                   SL_REDIS_SERVER=${SL_REDIS_SERVER}
+                   SL_SOURCE_DIR=${CMAKE_SOURCE_DIR}
+                   SL_DATA_DIR=${SL_DATA_DIR}
+                   SL_BROWSER_SHOTS=${CMAKE_BINARY_DIR}/browser-shots
+                   ${SL_NODE} --test ${SL_BROWSER_DIR}/pages.test.mjs
+           WORKING_DIRECTORY ${SL_BROWSER_DIR})
 endif()
+set_tests_properties(browser.pages PROPERTIES LABELS "browser" TIMEOUT 600 PROCESSORS 2
+  FIXTURES_REQUIRED sl_browser_npm
+  SKIP_REGULAR_EXPRESSION "browser test skipped")
 set_tests_properties(browser.scoreboard PROPERTIES LABELS "browser" TIMEOUT 600 PROCESSORS 2
   FIXTURES_REQUIRED sl_browser_npm
   SKIP_REGULAR_EXPRESSION "browser test skipped")

@@ -1,0 +1,184 @@
+/*
+ * announcer.js: the announcer's screen.  Holds the race's ranking
+ * (results/<race>: a Board, the top rows over the socket, the rest once over
+ * HTTP, deltas live) and, every second, lists the runners on course expected
+ * at the chosen point (default the finish) within the next N minutes,
+ * soonest first, with name, club, category, projected time and projected
+ * place (overall and in the category), so that they can be called out.
+ * The selection is project.js's upcoming(), checked by node tests; the race
+ * clock is common.js's RaceClock (follows a replay; ?now= pins it).
+ * For tests: #calls carries data-now (the clock of the last drawing) and
+ * each item data-bib.
+ */
+import { SplitlineClient } from './protocol.js';
+import { Board, PointOrder, parseStatus, fmtDuration, fmtPoint } from './board.js';
+import { learnGeometry, makeProjector, upcoming, FINISH } from './project.js';
+import { connBadge, RaceClock, fmtClockOf, ordinal, h, initNav, pickRace } from './common.js';
+
+const params = new URLSearchParams(location.search);
+const client = new SplitlineClient({ event: params.get('event') || null });
+const badge = connBadge(client);
+const clock = RaceClock.fromParams(params);
+initNav(params);
+
+const $ = (id) => document.getElementById(id);
+const state = {
+  race: null,
+  board: new Board({ kind: 'all' }, new PointOrder()),
+  point: params.get('point') || FINISH,
+  windowMin: Number(params.get('window')) > 0 ? Number(params.get('window')) : 5,
+  graceMin: params.get('grace') != null && Number(params.get('grace')) >= 0 ? Number(params.get('grace')) : 1,
+  loading: false,
+  failedAt: 0,
+  geomVersion: -1,
+  geom: null,
+  projector: null,
+  list: [],
+};
+
+function follow(race) {
+  if (state.race === race) return;
+  if (state.race) client.unsubscribe(`results/${state.race}`);
+  state.race = race;
+  state.board = new Board({ kind: 'all' }, new PointOrder());
+  $('race').textContent = `· ${race}`;
+  client.subscribe(`results/${race}`, { limit: 1000 });
+}
+
+async function loadFull() {
+  const b = state.board;
+  if (state.loading || !b.hasSnapshot || b.full() || Date.now() - state.failedAt < 10000) return;
+  state.loading = true;
+  const since = Date.now();
+  try {
+    const res = await fetch(`/api/results/${encodeURIComponent(state.race)}.json`, { cache: 'no-store' });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const doc = await res.json();
+    const rows = Array.isArray(doc) ? doc : doc.rows || doc.results || [];
+    if (b === state.board) {
+      b.mergeFull(rows, since);
+      for (const r of rows) clock.seeRow(r, since);
+    }
+  } catch (e) {
+    state.failedAt = Date.now();
+    console.warn('splitline: cannot load the race:', e);
+  } finally {
+    state.loading = false;
+    draw();
+  }
+}
+
+client.on('hello', () => {
+  if (params.get('race')) follow(params.get('race'));
+  else {
+    client.subscribe('status');
+    setTimeout(() => follow(pickRace(params, client, null)), 1500);
+  }
+});
+
+client.on('message', (m) => {
+  badge.touch();
+  if (m.topic === 'status') {
+    if (!state.race) follow(pickRace(params, client, parseStatus(m, null).races));
+    return;
+  }
+  if (m.topic !== `results/${state.race}`) return;
+  const now = Date.now();
+  if (m.t === 'snapshot') {
+    state.board.applySnapshot(m);
+    loadFull();
+  } else if (m.t === 'delta') state.board.applyDelta(m);
+  if (Array.isArray(m.rows)) for (const r of m.rows) clock.seeRow(r, now);
+  drawPoints();
+});
+
+/* ---- controls ---- */
+
+const pointSel = $('point');
+const winSel = $('window');
+if (![...winSel.options].some((o) => Number(o.value) === state.windowMin)) winSel.append(new Option(`${state.windowMin} min`, String(state.windowMin)));
+winSel.value = String(state.windowMin);
+winSel.addEventListener('change', () => {
+  state.windowMin = Number(winSel.value);
+  draw();
+});
+pointSel.addEventListener('change', () => {
+  state.point = pointSel.value;
+  draw();
+});
+
+let pointsShown = '';
+function drawPoints() {
+  const ids = state.board.points.ids().filter((p) => p !== 'start');
+  if (!ids.includes(state.point)) ids.push(state.point);
+  const key = ids.join(',');
+  if (key === pointsShown) return;
+  pointsShown = key;
+  pointSel.innerHTML = '';
+  for (const p of ids) pointSel.append(new Option(fmtPoint(p), p));
+  pointSel.value = state.point;
+}
+
+/* ---- the list ---- */
+
+function draw() {
+  const b = state.board;
+  const now = clock.now();
+  $('clock').textContent = fmtClockOf(now);
+  const info = $('info');
+  const calls = $('calls');
+  if (!b.hasSnapshot) {
+    info.textContent = client.ready ? 'Loading results…' : 'Waiting for results…';
+    return;
+  }
+  if (b.version !== state.geomVersion) {
+    const rows = [...b.entries.values()].map((e) => e.row);
+    state.rows = rows;
+    state.geom = learnGeometry(rows);
+    state.projector = b.full() ? makeProjector(rows, { precision: b.precision, basis: b.basis }) : null;
+    state.geomVersion = b.version;
+  }
+  const list = upcoming(state.rows, {
+    now,
+    windowMs: state.windowMin * 60000,
+    graceMs: state.graceMin * 60000,
+    point: state.point,
+    geom: state.geom,
+  });
+  state.list = list;
+  calls.dataset.now = String(now);
+  calls.dataset.point = state.point;
+  calls.dataset.window = String(state.windowMin);
+  const where = state.point === FINISH ? 'the finish' : fmtPoint(state.point);
+  let text = list.length ? '' : `Nobody expected at ${where} in the next ${state.windowMin} min.`;
+  if (!b.full()) text = `${text} Loading the whole field…`.trim();
+  if (info.textContent !== text) info.textContent = text;
+  calls.innerHTML = '';
+  for (const u of list) calls.append(drawCall(u));
+}
+
+function drawCall(u) {
+  const r = u.row;
+  const li = h('li', u.overdue ? 'call overdue' : 'call');
+  li.dataset.bib = u.bib;
+  const eta = h('span', 'call-eta');
+  if (u.overdue || u.inMs < 30000) eta.textContent = 'now';
+  else {
+    const s = Math.round(u.inMs / 1000);
+    eta.textContent = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+  }
+  eta.title = `expected at ${fmtClockOf(u.eta)}`;
+  const name = h('span', 'call-name', r.name || `Bib ${u.bib}`);
+  const cat = Array.isArray(r.cats) && r.cats.length ? r.cats[0] : '';
+  const meta = h('span', 'call-meta', [`#${u.bib}`, r.club, cat].filter(Boolean).join(' · '));
+  const pp = state.projector ? state.projector(r) : null;
+  const right = h('span', 'call-proj');
+  if (state.point === FINISH && typeof r.proj === 'number') right.append(h('b', '', fmtDuration(r.proj)));
+  if (pp) right.append(h('span', 'call-place', ` ${ordinal(pp.place)}${cat && pp.cats[cat] ? ` · ${ordinal(pp.cats[cat])} ${cat}` : ''}`));
+  li.append(eta, name, meta, right);
+  return li;
+}
+
+setInterval(draw, 1000);
+client.start();
+globalThis.splitline = { client, state, clock, draw };

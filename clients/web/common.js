@@ -1,0 +1,125 @@
+/*
+ * common.js: what every live page shares besides the socket (protocol.js):
+ * the connection badge (live / reconnecting / data delayed, with "as of"
+ * the last data), the race clock, and small helpers.
+ *
+ * The race clock.  Pages that speak of "the next minutes" (announcer) need
+ * the race's time, which is the wall clock at a live event but runs ahead
+ * (or lies years back) during a replay.  RaceClock keeps the largest
+ * (crossing time - wall time at which it arrived) seen: now() is the wall
+ * clock plus that offset, so it follows the data during a replay and is the
+ * wall clock (less the delivery delay) at a live event.  ?now=<ISO or epoch
+ * ms> pins it (reviews, screenshots).
+ */
+export const CONN_TEXT = {
+  connecting: 'Connecting…',
+  live: 'Live',
+  reconnecting: 'Reconnecting…',
+  delayed: 'Data delayed',
+  error: 'Not available',
+};
+
+export function fmtClockOf(ms) {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) return '';
+  const d = new Date(ms);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((v) => String(v).padStart(2, '0')).join(':');
+}
+
+/* Wires #conn, #conn-text, #conn-detail to a SplitlineClient. Returns {touch()} to note data arrival. */
+export function connBadge(client, doc = document) {
+  const conn = doc.getElementById('conn');
+  const text = doc.getElementById('conn-text');
+  const detail = doc.getElementById('conn-detail');
+  let lastDataAt = 0;
+  const draw = () => {
+    const s = client.state;
+    if (conn) {
+      conn.className = `conn conn-${s}`;
+      conn.title = client.stateDetail || '';
+    }
+    if (text) text.textContent = CONN_TEXT[s] || s;
+    if (detail) detail.textContent = s === 'live' || s === 'connecting' || !lastDataAt ? '' : `data as of ${fmtClockOf(lastDataAt)}`;
+    doc.documentElement.dataset.conn = s;
+  };
+  client.on('state', draw);
+  draw();
+  return {
+    touch() {
+      lastDataAt = Date.now();
+    },
+  };
+}
+
+export class RaceClock {
+  constructor(pinned = null) {
+    this.pinned = pinned;
+    this.offset = null;
+  }
+
+  static fromParams(params) {
+    const v = params.get('now');
+    if (!v) return new RaceClock();
+    const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+    return new RaceClock(Number.isFinite(n) ? n : null);
+  }
+
+  /* A crossing at epoch ms t was received now. */
+  see(t, wall = Date.now()) {
+    if (typeof t !== 'number' || !Number.isFinite(t)) return;
+    const o = t - wall;
+    if (this.offset == null || o > this.offset) this.offset = o;
+  }
+
+  /* Every crossing of a result row. */
+  seeRow(row, wall = Date.now()) {
+    if (!row || typeof row.start !== 'number') return;
+    const sp = row.splits;
+    if (row.last && sp && typeof sp[row.last] === 'number') this.see(row.start + sp[row.last], wall);
+    else this.see(row.start, wall);
+  }
+
+  now(wall = Date.now()) {
+    if (this.pinned != null) return this.pinned;
+    return wall + (this.offset ?? 0);
+  }
+}
+
+export function ordinal(n) {
+  if (typeof n !== 'number') return '';
+  const t = n % 100;
+  const suf = t >= 11 && t <= 13 ? 'th' : ['th', 'st', 'nd', 'rd'][n % 10] || 'th';
+  return `${n}${suf}`;
+}
+
+export function h(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text != null) e.textContent = text;
+  return e;
+}
+
+/* The race to follow: ?race=, else the first the status topic or /health names, else "marathon". */
+export function pickRace(params, client, statusRaces) {
+  const r = params.get('race');
+  if (r) return r;
+  if (statusRaces && statusRaces.length) return statusRaces[0];
+  const hh = client.health || {};
+  if (Array.isArray(hh.races) && hh.races.length) return hh.races[0].id || hh.races[0];
+  return hh.race || 'marathon';
+}
+
+export const NAV_HTML = `<nav class="nav" aria-label="Pages">
+  <a href="index.html">Results</a><a href="tracker.html">Tracker</a><a href="announcer.html">Announcer</a><a href="kiosk.html">Big screen</a></nav>`;
+
+/* Marks the current page's nav link and keeps ?event/&race on the links. */
+export function initNav(params) {
+  const keep = new URLSearchParams();
+  for (const k of ['event', 'race']) if (params.get(k)) keep.set(k, params.get(k));
+  const qs = keep.toString();
+  const here = location.pathname.split('/').pop() || 'index.html';
+  for (const a of document.querySelectorAll('nav.nav a')) {
+    const target = a.getAttribute('href');
+    if (target === here) a.setAttribute('aria-current', 'page');
+    if (qs) a.href = `${target}?${qs}`;
+  }
+}

@@ -1,0 +1,376 @@
+/*
+ * tracker.js: the athlete tracker.  Follows several athletes (bibs kept in
+ * localStorage "splitline.tracker.bibs", plus ?bibs=) through athlete/<bib>
+ * subscriptions: each split appears as it comes, with its time of day, the
+ * pace since the previous split, the athlete's place (finishers) or
+ * projected place, and the projected finish time.  A browser notification
+ * per new split when the user allowed them (never for what the first
+ * snapshot already held).
+ *
+ * Projected place and segment paces need the rest of the field: the page
+ * also holds the race's ranking (results/<race>, a Board: the top rows over
+ * the socket, the rest once over HTTP, deltas live) and projects with
+ * project.js.  Until the board holds the whole race the projected place is
+ * not shown (it would not be derivable).  Names are searched in that board.
+ */
+import { SplitlineClient } from './protocol.js';
+import { Board, PointOrder, fmtDuration, fmtPace, fmtPoint, STATUS_LABEL, fold } from './board.js';
+import { learnGeometry, makeProjector, paceOf, fracOf, FINISH } from './project.js';
+import { connBadge, fmtClockOf, ordinal, h, initNav } from './common.js';
+
+const KEY = 'splitline.tracker.bibs';
+const params = new URLSearchParams(location.search);
+const client = new SplitlineClient({ event: params.get('event') || null });
+const badge = connBadge(client);
+initNav(params);
+
+const state = {
+  bibs: [], // followed, in the order added
+  rows: new Map(), // bib -> latest athlete row
+  seen: new Map(), // bib -> Set of points already shown (notifications only for new ones)
+  boards: new Map(), // race -> {board, loading, full}
+  geom: null,
+  projector: null,
+  projVersion: -1,
+};
+
+function loadBibs() {
+  let list = [];
+  try {
+    list = JSON.parse(localStorage.getItem(KEY) || '[]');
+  } catch {
+    list = [];
+  }
+  const extra = (params.get('bibs') || '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const b of [...list, ...extra]) if (typeof b === 'string' && !state.bibs.includes(b)) state.bibs.push(b);
+  saveBibs();
+}
+
+function saveBibs() {
+  try {
+    localStorage.setItem(KEY, JSON.stringify(state.bibs));
+  } catch {
+    /* private mode: the list lives as long as the page */
+  }
+}
+
+function follow(bib) {
+  bib = String(bib).trim();
+  if (!bib || state.bibs.includes(bib)) return;
+  state.bibs.push(bib);
+  saveBibs();
+  client.subscribe(`athlete/${bib}`);
+  draw();
+}
+
+function unfollow(bib) {
+  state.bibs = state.bibs.filter((b) => b !== bib);
+  state.rows.delete(bib);
+  state.seen.delete(bib);
+  saveBibs();
+  client.unsubscribe(`athlete/${bib}`);
+  draw();
+}
+
+/* ---- the race's ranking (for names, projected places, segment paces) ---- */
+
+function raceBoard(race) {
+  let rb = state.boards.get(race);
+  if (!rb) {
+    rb = { race, board: new Board({ kind: 'all' }, new PointOrder()), loading: false, failedAt: 0 };
+    state.boards.set(race, rb);
+    client.subscribe(`results/${race}`, { limit: 1000 });
+  }
+  return rb;
+}
+
+async function loadFull(rb) {
+  const b = rb.board;
+  if (rb.loading || b.full() || Date.now() - rb.failedAt < 10000) return;
+  rb.loading = true;
+  const since = Date.now();
+  try {
+    const res = await fetch(`/api/results/${encodeURIComponent(rb.race)}.json`, { cache: 'no-store' });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const doc = await res.json();
+    const rows = Array.isArray(doc) ? doc : doc.rows || doc.results || [];
+    b.mergeFull(rows, since);
+  } catch (e) {
+    rb.failedAt = Date.now();
+    console.warn('splitline: cannot load the race:', e);
+  } finally {
+    rb.loading = false;
+    scheduleDraw();
+  }
+}
+
+function projectorFor(race) {
+  const rb = state.boards.get(race);
+  if (!rb || !rb.board.full()) return null;
+  const b = rb.board;
+  if (rb.projVersion !== b.version) {
+    const rows = [...b.entries.values()].map((e) => e.row);
+    // the athlete rows are fresher than the board's copies
+    for (const r of state.rows.values()) if (r.race === race) rows.push(r);
+    const uniq = new Map(rows.map((r) => [String(r.bib), r]));
+    rb.projector = makeProjector(uniq.values(), { precision: b.precision, basis: b.basis });
+    rb.placer = makeProjector(uniq.values(), { precision: b.precision, basis: b.basis, finishedOnly: true });
+    rb.geom = learnGeometry(uniq.values());
+    rb.projVersion = b.version;
+  }
+  return rb;
+}
+
+/* ---- socket ---- */
+
+client.on('hello', () => {
+  for (const bib of state.bibs) client.subscribe(`athlete/${bib}`);
+});
+
+client.on('message', (m) => {
+  badge.touch();
+  const topic = m.topic || '';
+  if (topic.startsWith('athlete/')) {
+    const bib = topic.slice('athlete/'.length);
+    if (!state.bibs.includes(bib)) return;
+    const row = Array.isArray(m.rows) ? m.rows[0] : m.row || null;
+    if (!row) {
+      // the server knows no such bib (an empty snapshot)
+      if (m.t === 'snapshot' && !state.rows.has(bib)) {
+        state.rows.set(bib, { bib, missing: 'no athlete with this bib' });
+        scheduleDraw();
+      }
+      return;
+    }
+    if (state.rows.get(bib) && state.rows.get(bib).missing) state.rows.delete(bib);
+    const isNew = state.rows.has(bib);
+    state.rows.set(bib, row);
+    notifyNew(bib, row, isNew);
+    if (row.race) {
+      const rb = raceBoard(row.race);
+      rb.projVersion = -1;
+    }
+    scheduleDraw();
+    return;
+  }
+  if (topic.startsWith('results/')) {
+    const race = topic.slice('results/'.length);
+    const rb = state.boards.get(race);
+    if (!rb) return;
+    if (m.t === 'snapshot') {
+      rb.board.applySnapshot(m);
+      loadFull(rb);
+    } else if (m.t === 'delta') rb.board.applyDelta(m);
+    scheduleDraw();
+  }
+});
+
+client.on('reply-error', (err, req) => {
+  if (req && req.t === 'subscribe' && req.topic.startsWith('athlete/')) {
+    const bib = req.topic.slice('athlete/'.length);
+    state.rows.set(bib, { bib, missing: err.code === 'not_found' ? 'No athlete with this bib.' : err.msg || err.code });
+    scheduleDraw();
+  }
+});
+
+/* ---- notifications ---- */
+
+const notifyBtn = document.getElementById('notify');
+if ('Notification' in globalThis && Notification.permission !== 'granted' && Notification.permission !== 'denied') {
+  notifyBtn.hidden = false;
+  notifyBtn.addEventListener('click', async () => {
+    try {
+      await Notification.requestPermission();
+    } catch {
+      /* old browsers */
+    }
+    notifyBtn.hidden = Notification.permission !== 'default';
+  });
+}
+
+function notifyNew(bib, row, afterFirst) {
+  const have = state.seen.get(bib) || new Set();
+  const pts = Object.keys(row.splits || {});
+  const fresh = pts.filter((p) => !have.has(p));
+  state.seen.set(bib, new Set(pts));
+  if (!afterFirst || !fresh.length) return;
+  state.lastSplit = { bib, pts: fresh, at: Date.now() };
+  if (!('Notification' in globalThis) || Notification.permission !== 'granted') return;
+  for (const p of fresh) {
+    const t = row.splits[p];
+    const body = `${fmtPoint(p)} in ${fmtDuration(t)}` + (typeof row.proj === 'number' ? ` · finish ~${fmtDuration(row.proj)}` : '');
+    try {
+      new Notification(`${row.name || 'Bib ' + bib} (#${bib})`, { body, tag: `sl-${bib}-${p}` });
+    } catch {
+      /* some mobile browsers allow notifications only from a service worker */
+    }
+  }
+}
+
+/* ---- add by bib or name ---- */
+
+const who = document.getElementById('who');
+const matches = document.getElementById('matches');
+
+document.getElementById('add').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const q = who.value.trim();
+  matches.innerHTML = '';
+  if (!q) return;
+  // A bib the boards know, or anything that looks like one: follow it.
+  const known = [...state.boards.values()].some((rb) => rb.board.entries.has(q));
+  if (known || /^[A-Za-z]?\d+[A-Za-z]?(-\d+)?$/.test(q)) {
+    follow(q);
+    who.value = '';
+    return;
+  }
+  const words = fold(q).split(/\s+/);
+  const found = [];
+  for (const rb of state.boards.values()) {
+    for (const e of rb.board.entries.values()) {
+      if (words.every((w) => e.text.includes(w))) found.push(e.row);
+      if (found.length >= 8) break;
+    }
+  }
+  if (!found.length) {
+    matches.append(h('li', 'none', state.boards.size ? `Nobody named “${q}”.` : 'Follow one bib first to search the race by name.'));
+    return;
+  }
+  for (const r of found) {
+    const li = h('li');
+    const b = h('button', 'btn btn-light', `${r.name} · #${r.bib}${r.club ? ' · ' + r.club : ''}`);
+    b.type = 'button';
+    b.addEventListener('click', () => {
+      follow(String(r.bib));
+      matches.innerHTML = '';
+      who.value = '';
+    });
+    li.append(b);
+    matches.append(li);
+  }
+});
+
+/* ---- drawing ---- */
+
+let drawTimer = null;
+function scheduleDraw() {
+  if (drawTimer) return;
+  drawTimer = setTimeout(() => {
+    drawTimer = null;
+    draw();
+  }, 150);
+}
+
+function draw() {
+  const cards = document.getElementById('cards');
+  const info = document.getElementById('info');
+  info.textContent = state.bibs.length ? '' : 'Add a bib or a name to follow an athlete.';
+  const byBib = new Map([...cards.children].map((c) => [c.dataset.bib, c]));
+  const keep = new Set(state.bibs);
+  for (const [bib, c] of byBib) if (!keep.has(bib)) c.remove();
+  state.bibs.forEach((bib, i) => {
+    const card = drawCard(bib, state.rows.get(bib));
+    const old = byBib.get(bib);
+    if (old) old.replaceWith(card);
+    else cards.append(card);
+    if (cards.children[i] !== card) cards.insertBefore(card, cards.children[i] || null);
+  });
+}
+
+function drawCard(bib, row) {
+  const card = h('article', 'card');
+  card.dataset.bib = bib;
+  const head = h('header', 'card-head');
+  const title = h('h2', 'card-name', row && row.name ? row.name : `Bib ${bib}`);
+  const x = h('button', 'btn btn-light btn-x', 'Stop');
+  x.type = 'button';
+  x.title = `Stop following #${bib}`;
+  x.addEventListener('click', () => unfollow(bib));
+  head.append(title, x);
+  card.append(head);
+  if (!row) {
+    card.append(h('p', 'card-meta', `#${bib} · waiting for data…`));
+    return card;
+  }
+  if (row.missing) {
+    card.append(h('p', 'card-meta', `#${bib} · ${row.missing}`));
+    return card;
+  }
+  const rb = row.race ? projectorFor(row.race) : null;
+  const geom = rb ? rb.geom : learnGeometry([row]);
+  const meta = [`#${bib}`, row.club, Array.isArray(row.cats) ? row.cats.join(', ') : '', row.race].filter(Boolean).join(' · ');
+  card.append(h('p', 'card-meta', meta));
+
+  const status = STATUS_LABEL[row.status] || row.status || '';
+  const big = h('p', 'card-big');
+  big.dataset.status = row.status || '';
+  if (row.status === 'finished' && typeof row.net === 'number') {
+    big.append(h('b', 'card-time', fmtDuration(row.net)), ` ${status}`);
+    const pl = [];
+    // The row's places were right when it was sent; the race board's are current.
+    const now = rb && rb.placer ? rb.placer(row) : null;
+    const place = now ? now.place : row.place;
+    if (typeof place === 'number') pl.push(`${ordinal(place)} overall`);
+    const cat = Array.isArray(row.cats) && row.cats[0];
+    const cplace = now && cat ? now.cats[cat] : cat && row.place_cat ? row.place_cat[cat] : null;
+    if (cat && typeof cplace === 'number') pl.push(`${ordinal(cplace)} ${cat}`);
+    if (pl.length) big.append(h('span', 'card-place', ` · ${pl.join(' · ')}`));
+  } else if (typeof row.proj === 'number') {
+    big.append(h('span', '', `${status} · projected finish `), h('b', 'card-time proj', fmtDuration(row.proj)));
+    if (typeof row.start === 'number') big.append(h('span', 'card-place', ` at ${fmtClockOf(row.start + row.proj)}`));
+    const pp = rb && rb.projector ? rb.projector(row) : null;
+    if (pp) {
+      const cat = Array.isArray(row.cats) && row.cats[0];
+      big.append(h('span', 'card-place proj-place', ` · projected ${ordinal(pp.place)}${cat && pp.cats[cat] ? `, ${ordinal(pp.cats[cat])} ${cat}` : ''}`));
+    }
+  } else {
+    big.append(h('b', '', status));
+  }
+  card.append(big);
+
+  // Splits, in course order.
+  const pts = Object.keys(row.splits || {}).sort((a, b) => row.splits[a] - row.splits[b]);
+  if (pts.length) {
+    const table = h('table', 'splits');
+    const thead = h('thead');
+    const tr0 = h('tr');
+    for (const c of ['Point', 'Time', 'Clock', 'Pace/km']) tr0.append(h('th', '', c));
+    thead.append(tr0);
+    table.append(thead);
+    const tb = h('tbody');
+    let prevT = 0;
+    let prevF = 0;
+    const dist = geom && geom.distance;
+    const latest = state.lastSplit && state.lastSplit.bib === bib && Date.now() - state.lastSplit.at < 5000 ? state.lastSplit.pts : [];
+    for (const p of pts) {
+      const t = row.splits[p];
+      const f = fracOf(geom, p);
+      let pace = '';
+      if (dist && f != null && f > prevF) pace = fmtPace(((t - prevT) * 1000) / ((f - prevF) * dist));
+      const tr = h('tr', latest.includes(p) ? 'split fresh' : 'split');
+      tr.dataset.pt = p;
+      tr.append(h('td', 'pt', fmtPoint(p)), h('td', 'num', fmtDuration(t)), h('td', 'num', typeof row.start === 'number' ? fmtClockOf(row.start + t) : ''), h('td', 'num', pace));
+      tb.append(tr);
+      prevT = t;
+      if (f != null) prevF = f;
+    }
+    table.append(tb);
+    card.append(table);
+  }
+  const avg = paceOf(row, geom);
+  if (avg && row.status !== 'finished') card.append(h('p', 'card-meta', `Average pace ${fmtPace(avg)}/km`));
+  else if (avg) card.append(h('p', 'card-meta', `Pace ${fmtPace(avg)}/km`));
+  if (row.status !== 'finished' && !pts.includes(FINISH) && rb == null && row.race) {
+    card.append(h('p', 'card-meta muted', 'Projected place: loading the race…'));
+  }
+  return card;
+}
+
+loadBibs();
+draw();
+client.start();
+setInterval(() => {
+  if (state.lastSplit && Date.now() - state.lastSplit.at < 6000) scheduleDraw();
+}, 1000);
+
+globalThis.splitline = { client, state, draw };
