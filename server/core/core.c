@@ -1360,6 +1360,10 @@ static int fold(core *c, const char *rec, size_t len, bool dry, char *err, size_
 		rc = do_config(c, &root, dry, err, errlen);
 	else if (kn == 6 && !memcmp(k, "adjust", 6))
 		rc = do_adjust(c, &root, dry, err, errlen);
+	else if (kn == 13 && !memcmp(k, "race_official", 13))
+		rc = core__race_record(c, &root, rec, len, false, dry, err, errlen);
+	else if (kn == 6 && !memcmp(k, "lineup", 6))
+		rc = core__race_record(c, &root, rec, len, true, dry, err, errlen);
 	else {
 		cval_err(err, errlen, "k: unknown record kind '%.*s'", (int)(kn > 40 ? 40 : kn), k);
 		rc = SL_EINVAL;
@@ -1415,6 +1419,7 @@ static void release_all(core *c)
 	for (size_t i = 0; i < c->nadjs; i++)
 		adj_release(&c->adjs[i]);
 	free(c->adjs);
+	core__rfacts_free(c);
 	for (size_t i = 0; i < c->nast; i++)
 		adj_state_release(&c->ast[i]);
 	free(c->ast);
@@ -1507,4 +1512,5 @@ void core_changes_clear(core *c)
 		c->codes[c->uchg[i]].uchg = false;
 	c->nuchg = 0;
 	c->chg_all = c->chg_status = false;
+	c->prog_chg = false;
 }

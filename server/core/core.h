@@ -66,6 +66,30 @@ struct core_result {
 /* 0, or SL_ENOENT when no participant has that bib. */
 int core_result(const core *c, const char *bib, struct core_result *out);
 
+/*
+ * The line-up of a race fed by others through their progression rules
+ * (PROTOCOL.md, "Regatta"): an official's line-up (override) when there is
+ * one, else the one the feeders' current results give, seeded and drawn
+ * into lanes (lane 0: more crews than lanes).  complete: every feeder is
+ * official (race_official).  Rows point into the core (valid until the next
+ * apply); release with core_lineup_release.  0, or SL_ENOENT (no such race).
+ */
+struct core_lineup_row {
+	const char *bib, *name, *club, *from; /* from: the feeding race */
+	int place;    /* in its race, 0: none */
+	int64_t time; /* adjusted, INT64_MIN when none */
+	int seed, lane;
+};
+struct core_lineup {
+	const char *race;
+	size_t nfeeders;
+	bool complete, override;
+	struct core_lineup_row *rows;
+	size_t n;
+};
+int core_lineup(const core *c, const char *race, struct core_lineup *out);
+void core_lineup_release(struct core_lineup *l);
+
 /* Change tracking for views. */
 bool core_changed_all(const core *c); /* config/wave change: resend snapshots */
 size_t core_changed(const core *c, const uint32_t **pidx);
@@ -74,7 +98,7 @@ void core_changes_clear(core *c);
 /*
  * Views.  A topic is a string, see PROTOCOL.md "Topics":
  *   results/<race>  results/<race>/sex/<M|F|X>  results/<race>/cat/<cat>
- *   athlete/<bib>  finishes/<race>  unknown  status
+ *   athlete/<bib>  finishes/<race>  unknown  status  progression/<race>
  * core_topic_check: 0, SL_EINVAL (malformed) or SL_ENOENT (no such race...).
  * core_topic_snapshot packs a whole "snapshot" message map into pk
  *   (rows from offset, at most limit; limit 0 = all).
@@ -87,9 +111,20 @@ int core_topic_snapshot(const core *c, const char *topic, size_t n, size_t offse
 int core_topic_delta(const core *c, const char *topic, size_t n, msgpack_packer *pk,
 		     bool *empty);
 
-/* Exports of one race's results, every participant in place order. */
+/*
+ * Exports of one race's results, every participant in place order.  Trial
+ * and lanes races (regattas) have their own CSV columns (PROTOCOL.md,
+ * "Regatta"); road races keep theirs.
+ */
 int core_export_csv(const core *c, const char *race, sl_buf *out);
 int core_export_json(const core *c, const char *race, sl_buf *out);
+/*
+ * The whole event (a regatta's every race): CSV with the regatta columns and
+ * a race column; JSON {"event","name","races":[{"race","name","kind",
+ * "boat_class","progression","rows"}]}.  SL_ENOENT before any config.
+ */
+int core_export_event_csv(const core *c, sl_buf *out);
+int core_export_event_json(const core *c, sl_buf *out);
 
 /* Snapshot of the whole state as msgpack; load into a fresh core. */
 void core_snapshot_save(const core *c, sl_buf *out);

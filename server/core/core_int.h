@@ -117,6 +117,22 @@ struct gath {
 	uint8_t kind;
 };
 
+/* An official's line-up entry (lineup record). */
+struct lu_ovr {
+	char *bib;
+	int lane;
+};
+
+/* What officials said about one race (race_official, lineup records). */
+struct rfact {
+	char *race;
+	bool official;
+	char *official_by;
+	bool has_ovr; /* a line-up set by hand */
+	struct lu_ovr *ovr;
+	size_t novr;
+};
+
 struct pre {
 	uint64_t h;
 	uint32_t ci, g;
@@ -156,6 +172,12 @@ struct core {
 	struct adj_state *ast; /* folded per bib */
 	size_t nast, cast;
 	hmap astmap; /* bib -> ast index */
+
+	struct rfact *rfacts; /* by race id, folded from rrecs */
+	size_t nrfacts;
+	sl_buf *rrecs; /* race_official and lineup records as received, log order */
+	size_t nrrecs;
+	bool prog_chg; /* a race record since the last core_changes_clear() */
 
 	uint64_t nrecords;
 	uint32_t nstarted, nfinished, nunknown;
@@ -204,5 +226,24 @@ const char *core__status_name(int st);
 void core__add_adj(core *c, struct adj_rec *a, bool now);
 /* The place shown: a judges' place, else the ranked place; 0 when none. */
 size_t core__shown_place(const core *c, const struct part *p, bool *manual);
+
+/* lineup.c */
+struct prog_clause;
+struct prog_rule;
+/* The race a clause of race from's rule sends crews to, or -1. */
+int core__prog_target(const core *c, int from, const struct prog_clause *cl);
+/* Does race from's rule send crews to target? (its rule and clause target) */
+bool core__feeds(const core *c, int from, int target, struct prog_rule *rule, char *tgt,
+		 size_t tn);
+struct rfact *core__rfact(core *c, const char *race, bool create);
+void core__rfacts_free(core *c);
+/*
+ * Fold a race_official (lineup false) or lineup record; rec/len: its bytes.
+ * mode 0 checks and applies, 1 only checks, 2 applies without looking the
+ * race and bibs up (snapshot load: they existed when it was first applied).
+ */
+int core__race_record(core *c, const msgpack_object *root, const char *rec, size_t len,
+		      bool lineup, int mode, char *err, size_t errlen);
+bool core__race_is_official(const core *c, const char *race);
 
 #endif

@@ -227,8 +227,25 @@ size_t prog_lineup(const struct prog_rule *r, const char *tgt, const struct prog
 	size_t *ix = sl_malloc((n ? n : 1) * sizeof(*ix));
 	for (size_t i = 0; i < n; i++)
 		cl[i] = -1;
+	bool overall = false; /* a TOPFAST clause came before: ranges are overall */
 	for (size_t k = 0; k < r->n; k++) {
 		const struct prog_clause *c = &r->c[k];
+		if (overall && c->kind == PROG_RANGE) {
+			size_t q = 0, m = 0;
+			for (size_t i = 0; i < n; i++) {
+				q += cl[i] >= 0;
+				if (cl[i] < 0 && res[i].place > 0 && res[i].time != INT64_MIN)
+					ix[m++] = i;
+			}
+			qsort_r(ix, m, sizeof(*ix), fast_cmp, (void *)res);
+			for (size_t j = 0; j < m; j++) {
+				size_t pos = q + j + 1;
+				if (pos >= (size_t)c->lo && pos <= (size_t)c->hi)
+					cl[ix[j]] = (int)k;
+			}
+			continue;
+		}
+		overall |= c->kind == PROG_TOPFAST;
 		for (size_t i = 0; i < n; i++) {
 			if (cl[i] >= 0 || res[i].place <= 0)
 				continue;

@@ -11,6 +11,10 @@
  *           crews not yet qualified, over all heats (ties at the last spot
  *           all go through);
  *   REST    every placed crew not sent anywhere by an earlier clause.
+ * After a TOPFAST clause, a RANGE is an overall rank: "Top 3 per Semi +
+ * Next 2 fastest to Final A, 9-16 to Final B" sends the crews not yet
+ * qualified, fastest first, as overall places 9, 10, ... (the 8 qualified
+ * so far being 1..8).
  * A clause without "to ..." goes to "Final".  Clauses are applied in order
  * and a crew goes to the first that takes it.  Crews without a place
  * (DNS, DNF, DQ, scratch, exhibition) never progress.

@@ -33,7 +33,8 @@ void core_snapshot_save(const core *c, sl_buf *out)
 {
 	msgpack_packer pk;
 	slp_packer_init(&pk, out);
-	msgpack_pack_map(&pk, 9 + (c->nadjs > 0)); /* "adjs" only when there are some */
+	/* "adjs" and "rrecs" only when there are some */
+	msgpack_pack_map(&pk, 9 + (c->nadjs > 0) + (c->nrrecs > 0));
 	slp_pack_kv_int(&pk, "v", 1);
 	slp_pack_kv_int(&pk, "records", (int64_t)c->nrecords);
 	slp_pack_key(&pk, "config");
@@ -86,6 +87,12 @@ void core_snapshot_save(const core *c, sl_buf *out)
 		msgpack_pack_array(&pk, c->nadjs);
 		for (size_t i = 0; i < c->nadjs; i++)
 			adj_pack(&pk, &c->adjs[i]);
+	}
+	if (c->nrrecs) {
+		slp_pack_key(&pk, "rrecs");
+		msgpack_pack_array(&pk, c->nrrecs);
+		for (size_t i = 0; i < c->nrrecs; i++)
+			sl_buf_add(out, c->rrecs[i].data, c->rrecs[i].len);
 	}
 }
 
@@ -218,6 +225,27 @@ int core_snapshot_load(core *c, const char *buf, size_t len, char *err, size_t e
 			if (adj_parse(&a->ptr[i], &ar, perr, sizeof(perr)) < 0)
 				BAD("snapshot.adjs[%u]: %s", i, perr);
 			core__add_adj(c, &ar, false);
+		}
+	}
+	if ((a = arr(&root, "rrecs"))) {
+		for (uint32_t i = 0; i < a->size; i++) {
+			const msgpack_object *o = &a->ptr[i];
+			const char *k;
+			size_t kn;
+			char perr[200];
+			sl_buf one = SL_BUF_INIT;
+			msgpack_packer opk;
+			if (o->type != MSGPACK_OBJECT_MAP || slp_get_str(o, "k", &k, &kn) != 0 ||
+			    !((kn == 6 && !memcmp(k, "lineup", 6)) ||
+			      (kn == 13 && !memcmp(k, "race_official", 13))))
+				BAD("snapshot.rrecs[%u]: expected a race_official or lineup record", i);
+			slp_packer_init(&opk, &one);
+			msgpack_pack_object(&opk, *o);
+			int r2 = core__race_record(c, o, one.data, one.len, kn == 6, 2, perr,
+						   sizeof(perr));
+			sl_buf_release(&one);
+			if (r2 < 0)
+				BAD("snapshot.rrecs[%u]: %s", i, perr);
 		}
 	}
 	if (cfgo && cfgo->type != MSGPACK_OBJECT_NIL)

@@ -31,7 +31,7 @@
 #include "cval.h"
 #include "slp.h"
 
-enum { TOP_RESULTS, TOP_SEX, TOP_CAT, TOP_ATHLETE, TOP_FINISHES, TOP_UNKNOWN, TOP_STATUS };
+enum { TOP_RESULTS, TOP_SEX, TOP_CAT, TOP_ATHLETE, TOP_FINISHES, TOP_UNKNOWN, TOP_STATUS, TOP_PROG };
 
 struct topic {
 	int kind;
@@ -77,6 +77,12 @@ static int topic_parse(const core *c, const char *s, size_t n, struct topic *t)
 		if (!hmap_get(&c->bibs, s + off, n - off, &t->pidx))
 			t->pidx = NONE32;
 		return 0;
+	}
+	if (pfx(s, n, "progression/", &off)) {
+		t->kind = TOP_PROG;
+		if (!cval_id_ok(s + off, n - off))
+			return SL_EINVAL;
+		return (t->race = find_race(c, s + off, n - off)) < 0 ? SL_ENOENT : 0;
 	}
 	if (pfx(s, n, "finishes/", &off)) {
 		t->kind = TOP_FINISHES;
@@ -150,6 +156,102 @@ static bool proj_of(const struct cfg_race *r, const struct part *p, int64_t *pro
 	return true;
 }
 
+/* ---- regatta fields ----------------------------------------------------- */
+
+static bool is_regatta(const struct cfg_race *r)
+{
+	return r && (r->kind == RACE_TRIAL || r->kind == RACE_LANES);
+}
+
+/* The regatta facts of a row: raw and adjusted time, margin to the leader. */
+struct reg_row {
+	bool timed;
+	int64_t raw, adj, margin; /* margin: NO_TIME when there is no leader */
+	int64_t penalty;
+	size_t place;
+	bool manual, exhib, releg;
+};
+
+static void reg_row_of(const core *c, const struct part *p, struct reg_row *o)
+{
+	const struct adj_state *a = p->ast != NONE32 ? &c->ast[p->ast] : NULL;
+	memset(o, 0, sizeof(*o));
+	o->raw = o->adj = o->margin = NO_TIME;
+	o->timed = p->race >= 0 && p->status == ST_FINISHED && p->fin;
+	if (o->timed) {
+		o->raw = p->raw_ms;
+		o->adj = p->adj_ms;
+		uint32_t lead;
+		if (ost_range(&c->rs[p->race].overall, 0, 1, &lead) == 1) {
+			const struct part *l = &c->parts[lead];
+			if (l->status == ST_FINISHED && l->fin)
+				o->margin = p->adj_ms - l->adj_ms;
+		}
+	}
+	if (a) {
+		o->penalty = a->penalty_ms;
+		o->exhib = a->flag[ADJ_EXHIB];
+		o->releg = a->flag[ADJ_RELEG];
+	}
+	o->place = core__shown_place(c, p, &o->manual);
+}
+
+/*
+ * The decisions in force for a bib: for each adjust type, its last record
+ * when that record sets something (a flag on, a penalty, a place, a station,
+ * a hand time).  out holds ADJ_NTYPES; returns how many.
+ */
+static size_t reasons_of(const core *c, const char *bib, const struct adj_rec **out)
+{
+	bool seen[ADJ_NTYPES] = {false};
+	size_t n = 0;
+	for (size_t i = c->nadjs; i-- > 0;) {
+		const struct adj_rec *a = &c->adjs[i];
+		if (a->type < 0 || a->type >= ADJ_NTYPES || strcmp(a->bib, bib) != 0)
+			continue;
+		bool key_pt = a->type == ADJ_STATION || a->type == ADJ_HAND;
+		if (!key_pt && seen[a->type])
+			continue;
+		if (key_pt) { /* one per point: skip when a later one named it */
+			bool later = false;
+			for (size_t k = 0; k < n; k++)
+				later |= out[k]->type == a->type && out[k]->pt && a->pt &&
+					 !strcmp(out[k]->pt, a->pt);
+			if (later)
+				continue;
+		}
+		seen[a->type] = true;
+		bool active = adj_is_flag(a->type)   ? a->on
+			      : a->type == ADJ_PENALTY ? a->ms > 0
+			      : a->type == ADJ_PLACE   ? a->place > 0
+			      : a->type == ADJ_STATION ? a->station != NULL
+						       : a->t != NO_TIME;
+		if (active && n < ADJ_NTYPES)
+			out[n++] = a;
+	}
+	/* log order */
+	for (size_t i = 0; i < n / 2; i++) {
+		const struct adj_rec *t = out[i];
+		out[i] = out[n - 1 - i];
+		out[n - 1 - i] = t;
+	}
+	return n;
+}
+
+static void pack_reasons(const core *c, msgpack_packer *pk, const char *bib)
+{
+	const struct adj_rec *rs[ADJ_NTYPES];
+	size_t n = reasons_of(c, bib, rs);
+	slp_pack_key(pk, "reasons");
+	msgpack_pack_array(pk, n);
+	for (size_t i = 0; i < n; i++) {
+		msgpack_pack_map(pk, 3);
+		slp_pack_kv_str(pk, "type", adj_type_name(rs[i]->type));
+		slp_pack_kv_str(pk, "reason", rs[i]->reason ? rs[i]->reason : "");
+		slp_pack_kv_str(pk, "official", rs[i]->official ? rs[i]->official : "");
+	}
+}
+
 static void pack_row(const core *c, msgpack_packer *pk, uint32_t pi)
 {
 	const struct part *p = &c->parts[pi];
@@ -159,7 +261,12 @@ static void pack_row(const core *c, msgpack_packer *pk, uint32_t pi)
 	int64_t net = fin ? p->fin_t - p->start : 0;
 	int64_t proj = 0;
 
-	msgpack_pack_map(pk, 19);
+	bool reg = is_regatta(r);
+	struct reg_row rr;
+	if (reg)
+		reg_row_of(c, p, &rr);
+
+	msgpack_pack_map(pk, reg ? 28 : 19);
 	slp_pack_kv_str(pk, "bib", p->e.bib);
 	slp_pack_kv_str(pk, "name", p->e.name);
 	slp_pack_key(pk, "sex");
@@ -184,7 +291,11 @@ static void pack_row(const core *c, msgpack_packer *pk, uint32_t pi)
 	for (uint16_t k = 0; r && k < p->ncats; k++)
 		slp_pack_str(pk, r->cats[p->cats[k]].id);
 	slp_pack_kv_str(pk, "status", core__status_name(p->status));
-	pack_opt(pk, "place", r ? (int64_t)core__place(p, &rs->overall) : 0, r && p->ranked);
+	if (reg)
+		pack_opt(pk, "place", (int64_t)rr.place, rr.place > 0);
+	else
+		pack_opt(pk, "place", r ? (int64_t)core__place(p, &rs->overall) : 0,
+			 r && p->ranked);
 	pack_opt(pk, "place_sex",
 		 r && p->e.sex >= 0 ? (int64_t)core__place(p, &rs->sex[p->e.sex]) : 0,
 		 r && p->ranked && p->e.sex >= 0);
@@ -219,6 +330,17 @@ static void pack_row(const core *c, msgpack_packer *pk, uint32_t pi)
 		msgpack_pack_nil(pk);
 	bool hp = r && proj_of(r, p, &proj);
 	pack_opt(pk, "proj", proj, hp);
+	if (!reg)
+		return;
+	pack_opt(pk, "lane", p->e.lane, p->e.lane > 0);
+	pack_opt(pk, "raw", rr.raw, rr.raw != NO_TIME);
+	pack_opt(pk, "adj", rr.adj, rr.adj != NO_TIME);
+	slp_pack_kv_int(pk, "penalty", rr.penalty);
+	pack_opt(pk, "margin", rr.margin, rr.margin != NO_TIME);
+	slp_pack_kv_bool(pk, "exhibition", rr.exhib);
+	slp_pack_kv_bool(pk, "relegated", rr.releg);
+	slp_pack_kv_bool(pk, "place_manual", rr.manual);
+	pack_reasons(c, pk, p->e.bib);
 }
 
 static int gpt_name_cmp(const void *a, const void *b, void *ctx)
@@ -383,6 +505,64 @@ static void pack_head(const core *c, const struct topic *t, msgpack_packer *pk, 
 	}
 }
 
+/*
+ * progression/<race>: the whole line-up in every snapshot and delta (it is
+ * at most a few dozen rows, and a change in any feeding heat can reseed
+ * all of it).
+ */
+static void pack_prog(const core *c, const struct topic *t, msgpack_packer *pk, const char *type,
+		      const char *topic, size_t n)
+{
+	struct core_lineup l;
+	core_lineup(c, c->cfg.races[t->race].id, &l);
+	bool snap = type[0] == 's';
+	msgpack_pack_map(pk, 8 + snap);
+	slp_pack_kv_str(pk, "t", type);
+	slp_pack_kv_strn(pk, "topic", topic, n);
+	slp_pack_kv_int(pk, "n", (int64_t)l.n);
+	if (snap)
+		slp_pack_kv_int(pk, "offset", 0);
+	slp_pack_kv_str(pk, "race", c->cfg.races[t->race].id);
+	slp_pack_key(pk, "feeders");
+	msgpack_pack_array(pk, l.nfeeders);
+	for (size_t k = 0; k < c->cfg.nraces; k++)
+		if (core__feeds(c, (int)k, t->race, NULL, NULL, 0))
+			slp_pack_str(pk, c->cfg.races[k].id);
+	slp_pack_kv_bool(pk, "complete", l.complete);
+	slp_pack_kv_bool(pk, "override", l.override);
+	slp_pack_key(pk, "rows");
+	msgpack_pack_array(pk, l.n);
+	for (size_t i = 0; i < l.n; i++) {
+		const struct core_lineup_row *r = &l.rows[i];
+		msgpack_pack_map(pk, 8);
+		slp_pack_kv_int(pk, "seed", r->seed);
+		pack_opt(pk, "lane", r->lane, r->lane > 0);
+		slp_pack_kv_str(pk, "bib", r->bib);
+		slp_pack_kv_str(pk, "name", r->name ? r->name : "");
+		slp_pack_kv_str(pk, "club", r->club ? r->club : "");
+		slp_pack_kv_str(pk, "from", r->from ? r->from : "");
+		pack_opt(pk, "place", r->place, r->place > 0);
+		pack_opt(pk, "time", r->time, r->time != NO_TIME);
+	}
+	core_lineup_release(&l);
+}
+
+static bool prog_touched(const core *c, const struct topic *t)
+{
+	if (c->chg_all || c->prog_chg)
+		return true;
+	bool *feeds = sl_calloc(c->cfg.nraces + 1, sizeof(bool));
+	bool any = false, hit = false;
+	for (size_t k = 0; k < c->cfg.nraces; k++)
+		any |= feeds[k] = core__feeds(c, (int)k, t->race, NULL, NULL, 0);
+	for (size_t i = 0; any && !hit && i < c->nchg; i++) {
+		int r = c->parts[c->chg[i]].race;
+		hit = r >= 0 && (feeds[r] || r == t->race);
+	}
+	free(feeds);
+	return hit;
+}
+
 int core_topic_snapshot(const core *c, const char *topic, size_t n, size_t offset, size_t limit,
 			msgpack_packer *pk)
 {
@@ -394,6 +574,9 @@ int core_topic_snapshot(const core *c, const char *topic, size_t n, size_t offse
 	if (rc < 0)
 		return rc;
 	switch (t.kind) {
+	case TOP_PROG:
+		pack_prog(c, &t, pk, "snapshot", topic, n);
+		return 0;
 	case TOP_RESULTS:
 	case TOP_SEX:
 	case TOP_CAT:
@@ -461,6 +644,12 @@ int core_topic_delta(const core *c, const char *topic, size_t n, msgpack_packer 
 	if (rc < 0)
 		return rc;
 	switch (t.kind) {
+	case TOP_PROG:
+		if (prog_touched(c, &t)) {
+			*empty = false;
+			pack_prog(c, &t, pk, "delta", topic, n);
+		}
+		return 0;
 	case TOP_RESULTS:
 	case TOP_SEX:
 	case TOP_CAT:
@@ -549,6 +738,75 @@ static void csv_time(sl_buf *b, int64_t ms, int64_t prec)
 	sl_fmt_hms(b, floordiv(ms, prec) * prec, (int)prec);
 }
 
+/*
+ * Regatta CSV (trial and lanes races, and the whole-event export): one line
+ * per crew in place order; times at the race precision; reasons as
+ * "type: reason" joined by "; ".  Points only for one race's export.
+ */
+static const char REG_CSV_HEAD[] = "place,lane,bib,crew,club,race,status,start,raw,penalty,"
+				   "adjusted,margin,exhibition,relegated,place_manual,reasons";
+
+static void csv_opt_time(sl_buf *b, int64_t ms, int64_t prec)
+{
+	if (ms != NO_TIME)
+		csv_time(b, ms, prec);
+}
+
+static void regatta_csv_rows(const core *c, int race, bool points, sl_buf *out)
+{
+	struct topic t = {.kind = TOP_RESULTS, .race = race};
+	const struct cfg_race *r = &c->cfg.races[race];
+	size_t cnt;
+	uint32_t *ids = list_range(c, &t, 0, 0, &cnt);
+	for (size_t i = 0; i < cnt; i++) {
+		const struct part *p = &c->parts[ids[i]];
+		struct reg_row rr;
+		reg_row_of(c, p, &rr);
+		if (rr.place)
+			sl_buf_addf(out, "%zu", rr.place);
+		sl_buf_addc(out, ',');
+		if (p->e.lane > 0)
+			sl_buf_addf(out, "%d", p->e.lane);
+		sl_buf_addc(out, ',');
+		csv_field(out, p->e.bib);
+		sl_buf_addc(out, ',');
+		csv_field(out, p->e.name);
+		sl_buf_addc(out, ',');
+		csv_field(out, p->e.club);
+		sl_buf_addc(out, ',');
+		csv_field(out, r->id);
+		sl_buf_addf(out, ",%s,", core__status_name(p->status));
+		if (p->start != NO_TIME)
+			sl_fmt_iso(out, p->start);
+		sl_buf_addc(out, ',');
+		csv_opt_time(out, rr.raw, r->precision_ms);
+		sl_buf_addc(out, ',');
+		if (rr.penalty)
+			csv_time(out, rr.penalty, r->precision_ms);
+		sl_buf_addc(out, ',');
+		csv_opt_time(out, rr.adj, r->precision_ms);
+		sl_buf_addc(out, ',');
+		csv_opt_time(out, rr.margin, r->precision_ms);
+		sl_buf_addf(out, ",%s,%s,%s,", rr.exhib ? "yes" : "", rr.releg ? "yes" : "",
+			    rr.manual ? "yes" : "");
+		const struct adj_rec *rs[ADJ_NTYPES];
+		size_t nr = reasons_of(c, p->e.bib, rs);
+		sl_buf txt = SL_BUF_INIT;
+		for (size_t k = 0; k < nr; k++)
+			sl_buf_addf(&txt, "%s%s: %s", k ? "; " : "", adj_type_name(rs[k]->type),
+				    rs[k]->reason ? rs[k]->reason : "");
+		csv_field(out, txt.data ? txt.data : "");
+		sl_buf_release(&txt);
+		for (size_t j = 0; points && j < r->npoints; j++) {
+			sl_buf_addc(out, ',');
+			if (p->start != NO_TIME && p->cross[j] != NO_TIME)
+				csv_time(out, p->cross[j] - p->start, r->precision_ms);
+		}
+		sl_buf_addc(out, '\n');
+	}
+	free(ids);
+}
+
 int core_export_csv(const core *c, const char *race, sl_buf *out)
 {
 	struct topic t;
@@ -558,6 +816,17 @@ int core_export_csv(const core *c, const char *race, sl_buf *out)
 		return rc;
 	const struct cfg_race *r = &c->cfg.races[t.race];
 	const struct race_state *rs = &c->rs[t.race];
+
+	if (is_regatta(r)) {
+		sl_buf_adds(out, REG_CSV_HEAD);
+		for (size_t j = 0; j < r->npoints; j++) {
+			sl_buf_addc(out, ',');
+			csv_field(out, r->points[j].id);
+		}
+		sl_buf_addc(out, '\n');
+		regatta_csv_rows(c, t.race, true, out);
+		return 0;
+	}
 
 	sl_buf_adds(out, "place,bib,name,sex,age,club,race,wave,status,start,net,gun,pace,"
 			 "place_sex,categories,place_categories");
@@ -647,6 +916,60 @@ int core_export_json(const core *c, const char *race, sl_buf *out)
 		pack_row(c, &pk, ids[i]);
 	free(ids);
 	rc = slp_msgpack_to_json(mp.data, mp.len, out);
+	sl_buf_release(&mp);
+	return rc;
+}
+
+int core_export_event_csv(const core *c, sl_buf *out)
+{
+	if (!c->has_cfg)
+		return SL_ENOENT;
+	sl_buf_adds(out, REG_CSV_HEAD);
+	sl_buf_addc(out, '\n');
+	for (size_t k = 0; k < c->cfg.nraces; k++)
+		regatta_csv_rows(c, (int)k, false, out);
+	return 0;
+}
+
+int core_export_event_json(const core *c, sl_buf *out)
+{
+	if (!c->has_cfg)
+		return SL_ENOENT;
+	sl_buf mp = SL_BUF_INIT;
+	msgpack_packer pk;
+	slp_packer_init(&pk, &mp);
+	msgpack_pack_map(&pk, 3);
+	slp_pack_kv_str(&pk, "event", c->cfg.event);
+	slp_pack_kv_str(&pk, "name", c->cfg.name ? c->cfg.name : "");
+	slp_pack_key(&pk, "races");
+	msgpack_pack_array(&pk, c->cfg.nraces);
+	for (size_t k = 0; k < c->cfg.nraces; k++) {
+		const struct cfg_race *r = &c->cfg.races[k];
+		struct topic t = {.kind = TOP_RESULTS, .race = (int)k};
+		size_t cnt;
+		static const char *const kinds[] = {"mass", "trial", "lanes"};
+		msgpack_pack_map(&pk, 6);
+		slp_pack_kv_str(&pk, "race", r->id);
+		slp_pack_kv_str(&pk, "name", r->name ? r->name : "");
+		slp_pack_kv_str(&pk, "kind", kinds[r->kind]);
+		slp_pack_key(&pk, "boat_class");
+		if (r->boat_class)
+			slp_pack_str(&pk, r->boat_class);
+		else
+			msgpack_pack_nil(&pk);
+		slp_pack_key(&pk, "progression");
+		if (r->progression)
+			slp_pack_str(&pk, r->progression);
+		else
+			msgpack_pack_nil(&pk);
+		slp_pack_key(&pk, "rows");
+		uint32_t *ids = list_range(c, &t, 0, 0, &cnt);
+		msgpack_pack_array(&pk, cnt);
+		for (size_t i = 0; i < cnt; i++)
+			pack_row(c, &pk, ids[i]);
+		free(ids);
+	}
+	int rc = slp_msgpack_to_json(mp.data, mp.len, out);
 	sl_buf_release(&mp);
 	return rc;
 }

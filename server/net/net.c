@@ -108,7 +108,19 @@ static unsigned route(net *n, const char *uri, sl_buf *b, const char **ctype)
 		}
 		return 200;
 	}
-	if (strncmp(uri, pre, sizeof(pre) - 1) == 0 && ul > sizeof(pre) + 4) {
+	if (strcmp(uri, "/api/results.csv") == 0 || strcmp(uri, "/api/results.json") == 0) {
+		bool csv = uri[strlen(uri) - 1] == 'v';
+		rc = csv ? core_export_event_csv(n->core, b) : core_export_event_json(n->core, b);
+		if (rc == 0) {
+			*ctype = csv ? "text/csv; charset=utf-8" : "application/json";
+			return 200;
+		}
+		sl_buf_reset(b);
+		json_error(b, "no event to export yet");
+		return 404;
+	}
+	/* /api/results/<race>.csv|json; the suffix checks below keep <race> non-empty. */
+	if (strncmp(uri, pre, sizeof(pre) - 1) == 0 && ul > sizeof(pre) - 1) {
 		const char *race = uri + sizeof(pre) - 1;
 		size_t rl = ul - (sizeof(pre) - 1);
 		bool csv = rl > 4 && strcmp(race + rl - 4, ".csv") == 0;

@@ -604,6 +604,42 @@ static void h_wave_start(sess *s, uint64_t id, const msgpack_object *root)
 	sl_buf_release(&rec);
 }
 
+/*
+ * An official's record sent as a message of the same name (adjust,
+ * race_official, lineup): the
+ * message's fields but t and id, as record {"k":<type>,...}; the core checks
+ * them.
+ */
+/* The message's own keys (t, id) and a stray k are not copied to the record. */
+static bool envelope_key(const msgpack_object *key)
+{
+	return slp_str_eq(key, "t") || slp_str_eq(key, "id") || slp_str_eq(key, "k");
+}
+
+static void h_official_rec(sess *s, uint64_t id, const msgpack_object *root, const char *k)
+{
+	const msgpack_object_map *m = &root->via.map;
+	sl_buf rec = SL_BUF_INIT;
+	msgpack_packer pk;
+	uint32_t n = 1;
+
+	for (uint32_t i = 0; i < m->size; i++) {
+		n += !envelope_key(&m->ptr[i].key);
+	}
+	slp_packer_init(&pk, &rec);
+	msgpack_pack_map(&pk, n);
+	slp_pack_kv_str(&pk, "k", k);
+	for (uint32_t i = 0; i < m->size; i++) {
+		const msgpack_object *key = &m->ptr[i].key;
+		if (envelope_key(key))
+			continue;
+		msgpack_pack_object(&pk, *key);
+		msgpack_pack_object(&pk, m->ptr[i].val);
+	}
+	check_and_append(s, id, &rec, RQ_APPEND, 0, false);
+	sl_buf_release(&rec);
+}
+
 /* ---- tokens -------------------------------------------------------------- */
 
 static void on_token_done(void *ctx, int err)
@@ -711,7 +747,8 @@ static const struct {
 	{"unsubscribe", ROLE_SPECTATOR}, {"passings", ROLE_READER},
 	{"participants", ROLE_OFFICIAL}, {"wave_start", ROLE_OFFICIAL},
 	{"event_create", ROLE_ADMIN},  {"token_issue", ROLE_ADMIN},
-	{"token_revoke", ROLE_ADMIN},
+	{"token_revoke", ROLE_ADMIN},  {"adjust", ROLE_OFFICIAL},
+	{"race_official", ROLE_OFFICIAL}, {"lineup", ROLE_OFFICIAL},
 };
 
 static void handle_msg(sess *s, const char *buf, size_t len)
@@ -758,6 +795,9 @@ static void handle_msg(sess *s, const char *buf, size_t len)
 	case 6: h_event_create(s, id, &m.root); break;
 	case 7: h_token_issue(s, id, &m.root); break;
 	case 8: h_token_revoke(s, id, &m.root); break;
+	case 9: h_official_rec(s, id, &m.root, "adjust"); break;
+	case 10: h_official_rec(s, id, &m.root, "race_official"); break;
+	case 11: h_official_rec(s, id, &m.root, "lineup"); break;
 	}
 out:
 	slp_msg_release(&m);

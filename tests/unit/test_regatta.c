@@ -432,6 +432,197 @@ static void config_errors(void)
 	core_free(c);
 }
 
+/* "Top 3 + 2 fastest to Final A, 9-16 to Final B": the range is overall. */
+static void lineup_overall_range(void)
+{
+	struct prog_result res[12];
+	static const char *const crews[] = {"a", "b", "c", "d", "e", "f",
+					    "g", "h", "i", "j", "k", "l"};
+	for (int i = 0; i < 12; i++) /* two semis of 6: places 1..6, slower down the list */
+		res[i] = (struct prog_result){i < 6 ? "s1" : "s2", crews[i], i % 6 + 1,
+					      100000 + 1000 * (i % 6) + (i >= 6 ? 500 : 0)};
+	struct prog_rule r;
+	struct prog_pick out[12];
+	int lanes[8];
+	prog_centre_lanes(8, lanes);
+	ASSERT_EQ(prog_parse("Top 3 per Semi + Next 2 fastest from either Semi to Final A, "
+			     "9-16 to Final B",
+			     &r, NULL, 0),
+		  0);
+	ASSERT_EQ(prog_lineup(&r, "Final A", res, 12, lanes, 8, out), 8);
+	ASSERT_EQ(prog_lineup(&r, "Final B", res, 12, lanes, 8, out), 4);
+	ASSERT_STREQ(res[out[0].idx].crew, "e"); /* places 5 before places 6 */
+	ASSERT_STREQ(res[out[1].idx].crew, "k");
+}
+
+/* Heats feeding finals: targets, race_official, the topic, an override, snapshots. */
+static const char *PROG_CFG =
+	"{'k':'config','config':{'event':'reg','date':'2023-11-14','races':["
+	"{'id':'16A','name':'16A Mens Novice 4+ Heat 1','kind':'lanes','precision_ms':1,"
+	"'progression':'2 to Final','waves':[{'id':'1'}],"
+	"'points':[{'id':'start','role':'start'},{'id':'finish','role':'finish','distance_m':1000,'min_s':0}]},"
+	"{'id':'16B','name':'16B Mens Novice 4+ Heat 2','kind':'lanes','precision_ms':1,"
+	"'waves':[{'id':'1'}],"
+	"'points':[{'id':'start','role':'start'},{'id':'finish','role':'finish','distance_m':1000,'min_s':0}]},"
+	"{'id':'16','name':'16 Mens Novice 4+','kind':'lanes','precision_ms':1,"
+	"'waves':[{'id':'1'}],"
+	"'points':[{'id':'start','role':'start'},{'id':'finish','role':'finish','distance_m':1000,'min_s':0}]},"
+	"{'id':'R201','name':'R201 K-1 - Heat1','kind':'lanes','precision_ms':1,"
+	"'progression':'Top 1 + 1 fastest to race 252','waves':[{'id':'1'}],"
+	"'points':[{'id':'start','role':'start'},{'id':'finish','role':'finish','distance_m':1000,'min_s':0}]},"
+	"{'id':'R252','name':'R252 K-1 - Final','kind':'lanes','precision_ms':1,"
+	"'waves':[{'id':'1'}],"
+	"'points':[{'id':'start','role':'start'},{'id':'finish','role':'finish','distance_m':1000,'min_s':0}]}]}}";
+
+static void progression_applied(void)
+{
+	core *c = core_new();
+	ASSERT_EQ(recf(c, "%s", PROG_CFG), 0);
+	ASSERT_EQ(recf(c, "{'k':'participants','rows':["
+			  "{'bib':'16A-1','race':'16A','name':'A1','lane':1},"
+			  "{'bib':'16A-2','race':'16A','name':'A2','lane':2},"
+			  "{'bib':'16A-3','race':'16A','name':'A3','lane':3},"
+			  "{'bib':'16B-1','race':'16B','name':'B1','lane':1},"
+			  "{'bib':'16B-2','race':'16B','name':'B2','lane':2},"
+			  "{'bib':'16B-3','race':'16B','name':'B3','lane':3},"
+			  "{'bib':'R201-1','race':'R201','name':'K1','lane':1},"
+			  "{'bib':'R201-2','race':'R201','name':'K2','lane':2},"
+			  "{'bib':'R201-3','race':'R201','name':'K3','lane':3}]}"),
+		  0);
+	const char *heats[] = {"16A", "16B", "R201"};
+	for (int h = 0; h < 3; h++)
+		ASSERT_EQ(recf(c, "{'k':'wave_start','race':'%s','wave':'1','t0':%lld}", heats[h], T0),
+			  0);
+	rd(c, "16A-1", "finish", T0 + 400300);
+	rd(c, "16A-2", "finish", T0 + 400100);
+	rd(c, "16A-3", "finish", T0 + 400200);
+	rd(c, "16B-1", "finish", T0 + 400050);
+	rd(c, "16B-2", "finish", T0 + 400500);
+	rd(c, "R201-1", "finish", T0 + 300000);
+	rd(c, "R201-2", "finish", T0 + 310000);
+	rd(c, "R201-3", "finish", T0 + 320000);
+
+	/* "Final": the sibling without a round; 16B takes 16A's rule */
+	struct core_lineup l;
+	ASSERT_EQ(core_lineup(c, "16", &l), 0);
+	ASSERT_EQ(l.nfeeders, 2);
+	ASSERT_EQ(l.n, 4);
+	ASSERT(!l.complete && !l.override);
+	ASSERT_STREQ(l.rows[0].bib, "16B-1"); /* winners by time first */
+	ASSERT_EQ(l.rows[0].lane, 4);         /* centre lanes for the fastest */
+	ASSERT_STREQ(l.rows[1].bib, "16A-2");
+	ASSERT_EQ(l.rows[1].lane, 5);
+	ASSERT_STREQ(l.rows[2].bib, "16A-3");
+	ASSERT_STREQ(l.rows[3].bib, "16B-2");
+	core_lineup_release(&l);
+	/* "race 252" is R252: top 1 + 1 fastest */
+	ASSERT_EQ(core_lineup(c, "R252", &l), 0);
+	ASSERT_EQ(l.n, 2);
+	ASSERT_STREQ(l.rows[1].bib, "R201-2");
+	core_lineup_release(&l);
+	ASSERT_EQ(core_lineup(c, "16A", &l), 0);
+	ASSERT_EQ(l.nfeeders, 0);
+	core_lineup_release(&l);
+
+	/* the topic: snapshot, then a delta when a heat becomes official */
+	sl_buf b = SL_BUF_INIT, js = SL_BUF_INIT;
+	msgpack_packer pk;
+	bool empty;
+	ASSERT_EQ(core_topic_check(c, "progression/16", 14), 0);
+	ASSERT_EQ(core_topic_check(c, "progression/nope", 16), SL_ENOENT);
+	core_changes_clear(c);
+	slp_packer_init(&pk, &b);
+	ASSERT_EQ(core_topic_delta(c, "progression/16", 14, &pk, &empty), 0);
+	ASSERT(empty);
+	ASSERT_EQ(recf(c, "{'k':'race_official','race':'16A','official':'chief'}"), 0);
+	ASSERT_EQ(core_topic_delta(c, "progression/16", 14, &pk, &empty), 0);
+	ASSERT(!empty);
+	core_changes_clear(c);
+	ASSERT_EQ(recf(c, "{'k':'race_official','race':'16B','official':'chief'}"), 0);
+	sl_buf_reset(&b);
+	ASSERT_EQ(core_topic_snapshot(c, "progression/16", 14, 0, 0, &pk), 0);
+	ASSERT_EQ(slp_msgpack_to_json(b.data, b.len, &js), 0);
+	ASSERT(strstr(js.data, "\"complete\":true") != NULL);
+	ASSERT(strstr(js.data, "\"feeders\":[\"16A\",\"16B\"]") != NULL);
+	ASSERT(strstr(js.data, "{\"seed\":1,\"lane\":4,\"bib\":\"16B-1\",\"name\":\"B1\"") !=
+	       NULL);
+	/* a result change in a feeding heat is pushed too */
+	core_changes_clear(c);
+	rd(c, "16A-1", "finish", T0 + 400000);
+	sl_buf_reset(&b);
+	ASSERT_EQ(core_topic_delta(c, "progression/16", 14, &pk, &empty), 0);
+	ASSERT(!empty);
+
+	/* an official's line-up replaces the generated one; null clears it */
+	ASSERT_EQ(recf(c, "{'k':'lineup','race':'16','official':'chief','reason':'appeal',"
+			  "'lanes':[{'bib':'16A-1','lane':3},{'bib':'16B-3','lane':6}]}"),
+		  0);
+	ASSERT_EQ(recf(c, "{'k':'lineup','race':'16','official':'chief','reason':'x',"
+			  "'lanes':[{'bib':'nobody','lane':3}]}"),
+		  SL_ENOENT);
+	ASSERT_EQ(recf(c, "{'k':'race_official','race':'nope','official':'chief'}"), SL_ENOENT);
+	ASSERT_EQ(recf(c, "{'k':'race_official','race':'16'}"), SL_EINVAL);
+	ASSERT_EQ(core_lineup(c, "16", &l), 0);
+	ASSERT(l.override);
+	ASSERT_EQ(l.n, 2);
+	ASSERT_STREQ(l.rows[1].bib, "16B-3");
+	ASSERT_EQ(l.rows[1].lane, 6);
+	core_lineup_release(&l);
+
+	/* snapshot round trip keeps officials and overrides */
+	sl_buf snap = SL_BUF_INIT;
+	core_snapshot_save(c, &snap);
+	core *d = core_new();
+	ASSERT_EQ(core_snapshot_load(d, snap.data, snap.len, err, sizeof(err)), 0);
+	ASSERT_EQ(core_lineup(d, "16", &l), 0);
+	ASSERT(l.override && l.complete);
+	ASSERT_EQ(l.n, 2);
+	core_lineup_release(&l);
+	ASSERT_EQ(recf(d, "{'k':'lineup','race':'16','official':'chief','reason':'undo',"
+			  "'lanes':null}"),
+		  0);
+	ASSERT_EQ(core_lineup(d, "16", &l), 0);
+	ASSERT(!l.override);
+	ASSERT_EQ(l.n, 4);
+	core_lineup_release(&l);
+	core_free(d);
+	sl_buf_release(&snap);
+	sl_buf_release(&b);
+	sl_buf_release(&js);
+	core_free(c);
+}
+
+/* Rows and exports of regatta races carry the regatta fields. */
+static void regatta_rows(void)
+{
+	core *c = lanes_core("");
+	ASSERT_EQ(recf(c, "{'k':'wave_start','race':'1','wave':'1','t0':%lld}", T0), 0);
+	rd(c, "1-1", "finish", T0 + 400000);
+	rd(c, "1-2", "finish", T0 + 401000);
+	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1-2','type':'penalty','ms':10000,"
+			  "'reason':'Off course','official':'judge'}"),
+		  0);
+	sl_buf b = SL_BUF_INIT;
+	ASSERT_EQ(core_export_json(c, "1", &b), 0);
+	ASSERT(strstr(b.data, "\"lane\":2,\"raw\":401000,\"adj\":411000,\"penalty\":10000,"
+			      "\"margin\":11000,\"exhibition\":false,\"relegated\":false,"
+			      "\"place_manual\":false,\"reasons\":[{\"type\":\"penalty\","
+			      "\"reason\":\"Off course\",\"official\":\"judge\"}]") != NULL);
+	sl_buf_reset(&b);
+	ASSERT_EQ(core_export_csv(c, "1", &b), 0);
+	ASSERT(strstr(b.data, "2,2,1-2,B,,1,finished,") != NULL);
+	ASSERT(strstr(b.data, ",0:06:41.000,0:00:10.000,0:06:51.000,0:00:11.000,,,,penalty: Off "
+			      "course,") != NULL);
+	sl_buf_reset(&b);
+	ASSERT_EQ(core_export_event_csv(c, &b), 0);
+	ASSERT(!strncmp(b.data, "place,lane,bib,crew", 19));
+	sl_buf_reset(&b);
+	ASSERT_EQ(core_export_event_json(c, &b), 0);
+	ASSERT(strstr(b.data, "\"races\":[{\"race\":\"1\",\"name\":") != NULL);
+	sl_buf_release(&b);
+	core_free(c);
+}
+
 #define TESTS(X)                                                                                   \
 	X(boat_classes)                                                                            \
 	X(prog_rules)                                                                              \
@@ -443,6 +634,9 @@ static void config_errors(void)
 	X(penalties_and_flags)                                                                     \
 	X(handicaps)                                                                               \
 	X(trial_starts)                                                                            \
-	X(config_errors)
+	X(config_errors)                                                                           \
+	X(lineup_overall_range)                                                                    \
+	X(progression_applied)                                                                     \
+	X(regatta_rows)
 
 T_MAIN()

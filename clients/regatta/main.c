@@ -1,0 +1,305 @@
+/*
+ * splitline-regatta: a regatta export file (../shared/data/regatta-*.csv)
+ * played to a Splitline server over the real protocol.
+ *
+ *   import FILE.csv   the officials' side: event_create (one race per
+ *                     event), participants (one entry per crew), then one
+ *                     `adjust` per decision the file records (DNS, DNF, DQ,
+ *                     scratch, exhibition, penalties, the finish station
+ *                     the judges took);
+ *   replay FILE.csv   the timing side: a wave_start per side-by-side race
+ *                     (its start gun), then every station column as its own
+ *                     device (start, start2, start3, finish, finish2,
+ *                     finish3) sending its readings in time order.
+ *
+ * What is sent is built by regfile.c (the same records the core's unit
+ * test folds), turned into messages by regfile_to_msg.  Messages go one at
+ * a time, each waiting for its reply: an `unavailable`, `timeout` or `busy`
+ * err, or a lost connection, makes it wait (0.1 s doubling to 5 s),
+ * reconnect when needed and send the same message again -- passings are
+ * idempotent by (device, seq), the other records replace what they say.
+ * Any other err is fatal (exit 1) and names the message.  Gives up after
+ * 60 s without a connection.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <msgpack.h>
+
+#include "cliutil.h"
+#include "regfile.h"
+#include "sl.h"
+#include "slp.h"
+#include "wsc.h"
+
+#define CONNECT_MS 5000
+#define RPC_MS 60000
+#define GIVE_UP_MS 60000
+
+static const char *prog = "splitline-regatta";
+
+static const char usage[] =
+	"usage: splitline-regatta [--server URL] [--event ID] [--token T | --token-file F]\n"
+	"                         import FILE.csv [--official NAME] [--chunk N]\n"
+	"       splitline-regatta [...] replay FILE.csv [--batch N]\n"
+	"\n"
+	"Plays a regatta export (EventNum, Event, RaceType, EventInfo, Bow, Crew,\n"
+	"CrewAbbrev, G_<Station>_time_raw, PenaltyCode, AdjTime ...) to the server.\n"
+	"\n"
+	"  import   sends the event config (one race per EventNum: Head races are\n"
+	"           `trial`, others `lanes`; EventInfo is the progression rule),\n"
+	"           the crews (bib <EventNum>-<Bow>, lane = Bow), and the officials'\n"
+	"           decisions (DNS, DNF, DQ, Scratch, Exhib, \"(Ns)\" penalties, the\n"
+	"           finish station taken) as adjust messages.  Needs an admin token.\n"
+	"  replay   sends the start gun of each side-by-side race (wave_start) and\n"
+	"           every station reading, one device per station column.\n"
+	"\n"
+	"  --server URL     env SPLITLINE_SERVER, default ws://127.0.0.1:8080/ws\n"
+	"  --event ID       env SPLITLINE_EVENT, default the file name without .csv\n"
+	"  --token T        env SPLITLINE_TOKEN; --token-file F, env SPLITLINE_TOKEN_FILE\n"
+	"  --official NAME  who signs the adjustments (default \"chief-judge\")\n"
+	"  --chunk N        crews per participants message (default 500)\n"
+	"  --batch N        reads per passings message, 1..10000 (default 100)\n"
+	"\n"
+	"Prints at the end: \"import: N races, N crews, N adjustments\" or\n"
+	"\"replay: sent N reads in B batches, acked N, duplicates D; W starts\".\n"
+	"Exit status: 0 on success, 1 on an error, 2 on a usage error.\n";
+
+static slc_conn conn;
+
+struct sender {
+	wsc *c;
+	uint64_t dups; /* reads acknowledged as already there */
+};
+
+static void nap(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+static const char *what_of(const char *rec, size_t len, char *out, size_t n)
+{
+	msgpack_zone z;
+	msgpack_object root;
+	size_t off = 0;
+	const char *k = "record", *s;
+	size_t kn = 6, sn;
+	msgpack_zone_init(&z, 1024);
+	snprintf(out, n, "record");
+	if (msgpack_unpack(rec, len, &off, &z, &root) == MSGPACK_UNPACK_SUCCESS &&
+	    root.type == MSGPACK_OBJECT_MAP) {
+		if (slp_get_str(&root, "k", &k, &kn) == 0)
+			snprintf(out, n, "%.*s", (int)kn, k);
+		if (slp_get_str(&root, "bib", &s, &sn) == 0)
+			snprintf(out + strlen(out), n - strlen(out), " of bib '%.*s'", (int)sn, s);
+		if (slp_get_str(&root, "dev", &s, &sn) == 0)
+			snprintf(out + strlen(out), n - strlen(out), " of device '%.*s'", (int)sn, s);
+		if (slp_get_str(&root, "race", &s, &sn) == 0)
+			snprintf(out + strlen(out), n - strlen(out), " of race '%.*s'", (int)sn, s);
+	}
+	msgpack_zone_destroy(&z);
+	return out;
+}
+
+/* Send one record as its message until it is answered; 0 or 1 (printed). */
+static int send_rec(struct sender *s, const sl_buf *rec)
+{
+	sl_buf msg = SL_BUF_INIT;
+	char err[512], what[160];
+	int64_t lost_since = -1;
+	int backoff = 100, rc;
+	for (;;) {
+		if (!s->c) {
+			slp_msg hello;
+			rc = slc_open(&conn, &s->c, &hello, CONNECT_MS, err, sizeof(err));
+			if (rc == 0) {
+				slp_msg_release(&hello);
+				lost_since = -1;
+			} else if (rc == SL_EAUTH || rc == SL_ENOENT || rc == SL_EINVAL ||
+				   rc == SL_EPERM) {
+				fprintf(stderr, "%s: %s\n", prog, err);
+				goto fail;
+			} else {
+				if (lost_since < 0)
+					lost_since = wsc_mono_ms();
+				if (wsc_mono_ms() - lost_since > GIVE_UP_MS) {
+					fprintf(stderr, "%s: giving up: %s\n", prog, err);
+					goto fail;
+				}
+				nap(backoff);
+				backoff = backoff < 2500 ? backoff * 2 : 5000;
+				continue;
+			}
+		}
+		uint64_t id = wsc_next_id(s->c);
+		if (regfile_to_msg(rec->data, rec->len, id, &msg) < 0) {
+			fprintf(stderr, "%s: internal: a record of unknown kind\n", prog);
+			goto fail;
+		}
+		slp_msg reply;
+		rc = wsc_rpc(s->c, &msg, id, RPC_MS, &reply, err, sizeof(err));
+		if (rc == 0) {
+			bool dup = false;
+			int64_t last, seq;
+			if (slp_get_bool(&reply.root, "dup", &dup) == 0 && dup &&
+			    slp_get_int(&reply.root, "last", &last) == 0 &&
+			    slp_get_int(&reply.root, "seq", &seq) == 0 && last >= seq)
+				s->dups += (uint64_t)(last - seq + 1);
+			slp_msg_release(&reply);
+			sl_buf_release(&msg);
+			return 0;
+		}
+		slp_msg_release(&reply);
+		if (rc == SL_EIO || rc == SL_ETIMEOUT || rc == SL_EUNAVAIL || rc == SL_EFULL) {
+			if (rc == SL_EIO || rc == SL_ETIMEOUT) {
+				wsc_free(s->c);
+				s->c = NULL;
+			}
+			fprintf(stderr, "%s: %s: %s; sending again\n", prog,
+				what_of(rec->data, rec->len, what, sizeof(what)), err);
+			nap(backoff);
+			backoff = backoff < 2500 ? backoff * 2 : 5000;
+			continue;
+		}
+		fprintf(stderr, "%s: %s: %s\n", prog, what_of(rec->data, rec->len, what, sizeof(what)),
+			err);
+		if (rc == SL_ETYPE)
+			fprintf(stderr, "%s: the server does not take this message type; "
+					"a server with regatta support is needed\n",
+				prog);
+		goto fail;
+	}
+fail:
+	sl_buf_release(&msg);
+	return 1;
+}
+
+/* The event id from the file name: "regatta-hebda-2023.csv" -> "regatta-hebda-2023". */
+static char event_buf[65];
+static void event_from_file(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	b = b ? b + 1 : path;
+	size_t n = 0;
+	for (; b[n] && n < sizeof(event_buf) - 1; n++) {
+		unsigned char ch = (unsigned char)b[n];
+		if (!strcmp(b + n, ".csv"))
+			break;
+		event_buf[n] = isalnum(ch) ? (char)tolower(ch) : '-';
+	}
+	event_buf[n] = '\0';
+	conn.event = event_buf;
+}
+
+static long num_opt(const char *s, const char *name, long lo, long hi)
+{
+	char *end;
+	long v = s ? strtol(s, &end, 10) : -1;
+	if (!s || *end || v < lo || v > hi) {
+		fprintf(stderr, "%s: %s '%s' is not a number from %ld to %ld\n", prog, name,
+			s ? s : "", lo, hi);
+		return -1;
+	}
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	const char *official = "chief-judge", *chunk_s = "500", *batch_s = "100";
+	const char *pos[2];
+	int npos;
+	slc_opt opts[] = {{"--server", true, &conn.server, NULL},
+			  {"--event", true, &conn.event, NULL},
+			  {"--token", true, &conn.token, NULL},
+			  {"--token-file", true, &conn.token_file, NULL},
+			  {"--official", true, &official, NULL},
+			  {"--chunk", true, &chunk_s, NULL},
+			  {"--batch", true, &batch_s, NULL},
+			  {NULL, 0, 0, 0}};
+	int rc = slc_parse(argc - 1, argv + 1, opts, pos, 2, &npos, prog);
+	if (rc == SLC_HELP) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (rc == SLC_USAGE || npos != 2 ||
+	    (strcmp(pos[0], "import") != 0 && strcmp(pos[0], "replay") != 0)) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	long chunk = num_opt(chunk_s, "--chunk", 1, 100000);
+	long batch = num_opt(batch_s, "--batch", 1, 10000);
+	if (chunk < 0 || batch < 0)
+		return 2;
+	if (!*official) {
+		fprintf(stderr, "%s: --official: expected a name\n", prog);
+		return 2;
+	}
+	char err[512];
+	regfile *rf;
+	if (regfile_load(pos[1], &rf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return 1;
+	}
+	if (slc_conn_resolve(&conn, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		regfile_free(rf);
+		return 1;
+	}
+	if (!conn.event)
+		event_from_file(pos[1]);
+
+	bool import = !strcmp(pos[0], "import");
+	reg_recs recs = {0};
+	if (import)
+		regfile_import(rf, conn.event, (size_t)chunk, official, &recs);
+	else
+		regfile_replay(rf, (size_t)batch, 0, &recs);
+
+	struct sender s = {0};
+	size_t nraces = 0, ncrews = regfile_nrows(rf), nadj = 0, nstarts = 0, nreads = 0,
+	       nbatches = 0;
+	int ec = 0;
+	for (size_t i = 0; i < recs.n && !ec; i++) {
+		char what[64];
+		ec = send_rec(&s, &recs.r[i]);
+		what_of(recs.r[i].data, recs.r[i].len, what, sizeof(what));
+		if (!strncmp(what, "adjust", 6))
+			nadj++;
+		else if (!strncmp(what, "wave_start", 10))
+			nstarts++;
+		else if (!strncmp(what, "passings", 8))
+			nbatches++;
+	}
+	if (!import) {
+		/* count the reads from the records (each batch's array) */
+		for (size_t i = 0; i < recs.n; i++) {
+			msgpack_zone z;
+			msgpack_object root;
+			const msgpack_object_array *a;
+			size_t off = 0;
+			msgpack_zone_init(&z, 4096);
+			if (msgpack_unpack(recs.r[i].data, recs.r[i].len, &off, &z, &root) ==
+				    MSGPACK_UNPACK_SUCCESS &&
+			    slp_get_arr(&root, "reads", &a) == 0)
+				nreads += a->size;
+			msgpack_zone_destroy(&z);
+		}
+	}
+	nraces = regfile_nevents(rf);
+	if (!ec && import)
+		printf("import: %zu races, %zu crews, %zu adjustments\n", nraces, ncrews, nadj);
+	else if (!ec)
+		printf("replay: sent %zu reads in %zu batches, acked %zu, duplicates %llu; %zu "
+		       "starts\n",
+		       nreads, nbatches, nreads, (unsigned long long)s.dups, nstarts);
+	if (s.c)
+		wsc_free(s.c);
+	reg_recs_release(&recs);
+	regfile_free(rf);
+	slc_conn_release(&conn);
+	return ec;
+}

@@ -1,0 +1,601 @@
+/*
+ * regfile.c: reading a regatta export and building the records that
+ * reproduce it (see regfile.h for the mapping).
+ *
+ * The table is read whole with libcsv (the files are a few thousand rows);
+ * every cell is an owned NUL-terminated string, short rows are padded with
+ * "".  Events are listed in order of first appearance; bibs are computed
+ * once at load.  Builders append to a reg_recs list and never fail: bad
+ * cells (a time that does not parse) only leave a reading out.
+ */
+#include "regfile.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <msgpack.h>
+
+#include "slp.h"
+
+struct regfile {
+	char **hdr;
+	size_t nhdr;
+	char ***rows; /* rows[i][j], nhdr cells each */
+	size_t nrows, crows;
+	char **cur;
+	size_t ncur;
+	bool in_hdr;
+	char **bibs;
+	size_t *evfirst; /* first row of each event */
+	size_t nev;
+};
+
+/* ---- CSV ------------------------------------------------------------------ */
+
+static void cb_field(void *s, size_t n, void *vt)
+{
+	regfile *t = vt;
+	char *v = sl_strndup(s ? s : "", s ? n : 0);
+	if (t->in_hdr) {
+		t->hdr = sl_realloc(t->hdr, (t->nhdr + 1) * sizeof(char *));
+		t->hdr[t->nhdr++] = v;
+		return;
+	}
+	if (!t->cur)
+		t->cur = sl_calloc(t->nhdr + 1, sizeof(char *));
+	if (t->ncur < t->nhdr)
+		t->cur[t->ncur++] = v;
+	else
+		free(v);
+}
+
+static void cb_row(int c, void *vt)
+{
+	regfile *t = vt;
+	(void)c;
+	if (t->in_hdr) {
+		t->in_hdr = false;
+		return;
+	}
+	if (!t->cur)
+		t->cur = sl_calloc(t->nhdr + 1, sizeof(char *));
+	while (t->ncur < t->nhdr)
+		t->cur[t->ncur++] = sl_strdup("");
+	if (t->nrows == t->crows) {
+		t->crows = t->crows ? 2 * t->crows : 256;
+		t->rows = sl_realloc(t->rows, t->crows * sizeof(char **));
+	}
+	t->rows[t->nrows++] = t->cur;
+	t->cur = NULL;
+	t->ncur = 0;
+}
+
+static int col(const regfile *t, const char *name)
+{
+	for (size_t j = 0; j < t->nhdr; j++)
+		if (!strcmp(t->hdr[j], name))
+			return (int)j;
+	return -1;
+}
+
+const char *regfile_cell(const regfile *t, size_t i, const char *name)
+{
+	int j = col(t, name);
+	return j < 0 || i >= t->nrows ? "" : t->rows[i][j];
+}
+
+bool regfile_has_col(const regfile *rf, const char *name)
+{
+	return col(rf, name) >= 0;
+}
+
+size_t regfile_nrows(const regfile *rf)
+{
+	return rf->nrows;
+}
+
+const char *regfile_bib(const regfile *rf, size_t i)
+{
+	return rf->bibs[i];
+}
+
+size_t regfile_nevents(const regfile *rf)
+{
+	return rf->nev;
+}
+
+const char *regfile_event_num(const regfile *rf, size_t e)
+{
+	return regfile_cell(rf, rf->evfirst[e], "EventNum");
+}
+
+size_t regfile_event_first(const regfile *rf, size_t e)
+{
+	return rf->evfirst[e];
+}
+
+static char *bib_of(const regfile *t, size_t i)
+{
+	char b[160];
+	const char *ev = regfile_cell(t, i, "EventNum"), *bow = regfile_cell(t, i, "Bow");
+	snprintf(b, sizeof(b), "%s-%s", ev, bow);
+	/* a Bow seen twice in the event ("X" for "No Race" rows): add the row */
+	for (size_t k = 0; k < i; k++)
+		if (!strcmp(regfile_cell(t, k, "EventNum"), ev) &&
+		    !strcmp(regfile_cell(t, k, "Bow"), bow)) {
+			snprintf(b, sizeof(b), "%s-%s.%zu", ev, bow, i);
+			break;
+		}
+	return sl_strdup(b);
+}
+
+void regfile_free(regfile *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->nrows; i++) {
+		for (size_t j = 0; j < t->nhdr; j++)
+			free(t->rows[i][j]);
+		free(t->rows[i]);
+		free(t->bibs ? t->bibs[i] : NULL);
+	}
+	if (t->cur) {
+		for (size_t j = 0; j < t->ncur; j++)
+			free(t->cur[j]);
+		free(t->cur);
+	}
+	for (size_t j = 0; j < t->nhdr; j++)
+		free(t->hdr[j]);
+	free(t->rows);
+	free(t->hdr);
+	free(t->bibs);
+	free(t->evfirst);
+	free(t);
+}
+
+int regfile_load(const char *path, regfile **out, char *err, size_t errlen)
+{
+	static const char *const need[] = {"EventNum", "Event", "RaceType", "Bow", "Crew"};
+	struct csv_parser p;
+	char buf[65536];
+	size_t n;
+	FILE *f = fopen(path, "rb");
+	*out = NULL;
+	if (!f) {
+		snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+		return SL_EIO;
+	}
+	regfile *t = sl_calloc(1, sizeof(*t));
+	t->in_hdr = true;
+	csv_init(&p, CSV_APPEND_NULL);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		if (csv_parse(&p, buf, n, cb_field, cb_row, t) != n)
+			break;
+	int perr = csv_error(&p);
+	csv_fini(&p, cb_field, cb_row, t);
+	csv_free(&p);
+	fclose(f);
+	if (perr != CSV_SUCCESS) {
+		snprintf(err, errlen, "'%s': %s", path, csv_strerror(perr));
+		regfile_free(t);
+		return SL_EPARSE;
+	}
+	for (size_t k = 0; k < sizeof(need) / sizeof(need[0]); k++)
+		if (col(t, need[k]) < 0) {
+			snprintf(err, errlen, "'%s': no column '%s'", path, need[k]);
+			regfile_free(t);
+			return SL_EPARSE;
+		}
+	t->bibs = sl_calloc(t->nrows + 1, sizeof(char *));
+	t->evfirst = sl_calloc(t->nrows + 1, sizeof(size_t));
+	for (size_t i = 0; i < t->nrows; i++) {
+		t->bibs[i] = bib_of(t, i);
+		size_t e;
+		for (e = 0; e < t->nev; e++)
+			if (!strcmp(regfile_event_num(t, e), regfile_cell(t, i, "EventNum")))
+				break;
+		if (e == t->nev)
+			t->evfirst[t->nev++] = i;
+	}
+	*out = t;
+	return 0;
+}
+
+int64_t regfile_ms(const char *s)
+{
+	int64_t v = 0, part = 0, frac = 0;
+	int fd = 0;
+	bool dot = false, any = false;
+	if (!*s)
+		return REGFILE_NO_T;
+	for (; *s; s++) {
+		if (*s >= '0' && *s <= '9') {
+			any = true;
+			if (dot) {
+				if (fd < 3) {
+					frac = frac * 10 + (*s - '0');
+					fd++;
+				}
+			} else {
+				if (part > 1000000)
+					return REGFILE_NO_T;
+				part = part * 10 + (*s - '0');
+			}
+		} else if (*s == ':' && !dot) {
+			if (v > 1000000)
+				return REGFILE_NO_T;
+			v = (v + part) * 60;
+			part = 0;
+		} else if (*s == '.' && !dot) {
+			dot = true;
+		} else {
+			return REGFILE_NO_T;
+		}
+	}
+	if (!any)
+		return REGFILE_NO_T;
+	while (fd < 3) {
+		frac *= 10;
+		fd++;
+	}
+	return (v + part) * 1000 + frac;
+}
+
+static const char *const STATUS_WORDS[][3] = {
+	/* AdjTime, adjust type, status shown */
+	{"DNS", "dns", "dns"},
+	{"DNF", "dnf", "dnf"},
+	{"DQ", "dq", "dsq"},
+	{"Scratch", "scratch", "scratch"},
+};
+#define NSTATUS (sizeof(STATUS_WORDS) / sizeof(STATUS_WORDS[0]))
+
+void regfile_expect(const regfile *rf, size_t i, struct reg_expect *x)
+{
+	const char *adj = regfile_cell(rf, i, "AdjTime");
+	memset(x, 0, sizeof(*x));
+	x->raw = regfile_ms(regfile_cell(rf, i, "RawTime"));
+	x->adj = regfile_ms(adj);
+	x->exhibition = !strncmp(adj, "Exh ", 4);
+	if (x->exhibition)
+		x->adj = regfile_ms(adj + 4);
+	x->place = atol(regfile_cell(rf, i, "Place"));
+	for (size_t k = 0; k < NSTATUS; k++)
+		if (!strcmp(adj, STATUS_WORDS[k][0]))
+			x->status = STATUS_WORDS[k][2];
+}
+
+/* ---- records -------------------------------------------------------------- */
+
+static sl_buf *rec_new(reg_recs *l, msgpack_packer *pk)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 64;
+		l->r = sl_realloc(l->r, l->cap * sizeof(sl_buf));
+	}
+	sl_buf *b = &l->r[l->n++];
+	*b = (sl_buf)SL_BUF_INIT;
+	slp_packer_init(pk, b);
+	return b;
+}
+
+void reg_recs_release(reg_recs *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		sl_buf_release(&l->r[i]);
+	free(l->r);
+	memset(l, 0, sizeof(*l));
+}
+
+static const char *const STATIONS[] = {"Start2", "Start3", "Finish2", "Finish3"};
+
+static void pack_config(msgpack_packer *pk, const regfile *t, const char *event)
+{
+	msgpack_pack_map(pk, 2);
+	slp_pack_kv_str(pk, "k", "config");
+	slp_pack_key(pk, "config");
+	msgpack_pack_map(pk, 4);
+	slp_pack_kv_str(pk, "event", event);
+	slp_pack_kv_str(pk, "name", event);
+	slp_pack_kv_str(pk, "date", "2023-01-01");
+	slp_pack_key(pk, "races");
+	msgpack_pack_array(pk, t->nev);
+	size_t nst = 0;
+	for (size_t k = 0; k < 4; k++) {
+		char h[64];
+		snprintf(h, sizeof(h), "G_%s_time_raw", STATIONS[k]);
+		nst += col(t, h) >= 0;
+	}
+	for (size_t e = 0; e < t->nev; e++) {
+		size_t i = t->evfirst[e];
+		bool head = !strcmp(regfile_cell(t, i, "RaceType"), "Head");
+		const char *info = regfile_cell(t, i, "EventInfo");
+		msgpack_pack_map(pk, 7 + (*info != 0));
+		slp_pack_kv_str(pk, "id", regfile_event_num(t, e));
+		slp_pack_kv_str(pk, "name", regfile_cell(t, i, "Event"));
+		slp_pack_kv_str(pk, "kind", head ? "trial" : "lanes");
+		slp_pack_kv_int(pk, "precision_ms", 1);
+		slp_pack_kv_int(pk, "distance_m", 1000);
+		if (*info)
+			slp_pack_kv_str(pk, "progression", info);
+		slp_pack_key(pk, "waves");
+		msgpack_pack_array(pk, 1);
+		msgpack_pack_map(pk, 1);
+		slp_pack_kv_str(pk, "id", "1");
+		slp_pack_key(pk, "points");
+		msgpack_pack_array(pk, 2 + nst);
+		msgpack_pack_map(pk, 3);
+		slp_pack_kv_str(pk, "id", "start");
+		slp_pack_kv_str(pk, "role", "start");
+		slp_pack_kv_str(pk, "rule", "first");
+		msgpack_pack_map(pk, 4);
+		slp_pack_kv_str(pk, "id", "finish");
+		slp_pack_kv_str(pk, "role", "finish");
+		slp_pack_kv_int(pk, "distance_m", 1000);
+		slp_pack_kv_int(pk, "min_s", 0);
+		for (size_t k = 0; k < 4; k++) {
+			char h[64], id[16];
+			snprintf(h, sizeof(h), "G_%s_time_raw", STATIONS[k]);
+			if (col(t, h) < 0)
+				continue;
+			snprintf(id, sizeof(id), "%s", STATIONS[k]);
+			id[0] = (char)(id[0] - 'A' + 'a');
+			msgpack_pack_map(pk, 2);
+			slp_pack_kv_str(pk, "id", id);
+			slp_pack_kv_str(pk, "station_of", k < 2 ? "start" : "finish");
+		}
+	}
+}
+
+static void pack_members(msgpack_packer *pk, const char *crew)
+{
+	size_t n = 1;
+	for (const char *p = crew; (p = strstr(p, " / ")); p += 3)
+		n++;
+	slp_pack_key(pk, "members");
+	msgpack_pack_array(pk, n);
+	const char *s = crew;
+	for (size_t k = 0; k < n; k++) {
+		const char *e = strstr(s, " / ");
+		size_t len = e ? (size_t)(e - s) : strlen(s);
+		msgpack_pack_map(pk, 1);
+		slp_pack_kv_strn(pk, "name", s, len);
+		s = e ? e + 3 : s + len;
+	}
+}
+
+static void pack_participants(msgpack_packer *pk, const regfile *t, size_t from, size_t n)
+{
+	msgpack_pack_map(pk, 2);
+	slp_pack_kv_str(pk, "k", "participants");
+	slp_pack_key(pk, "rows");
+	msgpack_pack_array(pk, n);
+	for (size_t i = from; i < from + n; i++) {
+		const char *bow = regfile_cell(t, i, "Bow"), *crew = regfile_cell(t, i, "Crew");
+		char *end;
+		long lane = strtol(bow, &end, 10);
+		bool has_lane = *bow && !*end && lane >= 1 && lane <= 99;
+		bool members = strstr(crew, " / ") != NULL;
+		msgpack_pack_map(pk, 4 + has_lane + members);
+		slp_pack_kv_str(pk, "bib", t->bibs[i]);
+		slp_pack_kv_str(pk, "race", regfile_cell(t, i, "EventNum"));
+		slp_pack_kv_str(pk, "name", crew);
+		slp_pack_kv_str(pk, "club", regfile_cell(t, i, "CrewAbbrev"));
+		if (has_lane)
+			slp_pack_kv_int(pk, "lane", lane);
+		if (members)
+			pack_members(pk, crew);
+	}
+}
+
+struct adj_arg {
+	const char *type, *reason, *official;
+	const char *key; /* an integer field, or NULL */
+	int64_t v;
+	const char *station; /* a station choice at the finish, or NULL */
+};
+
+static void pack_adjust(reg_recs *out, const char *bib, const struct adj_arg *a)
+{
+	msgpack_packer pk;
+	rec_new(out, &pk);
+	msgpack_pack_map(&pk, 5 + (a->key != NULL) + 2 * (a->station != NULL));
+	slp_pack_kv_str(&pk, "k", "adjust");
+	slp_pack_kv_str(&pk, "bib", bib);
+	slp_pack_kv_str(&pk, "type", a->type);
+	slp_pack_kv_str(&pk, "reason", a->reason);
+	slp_pack_kv_str(&pk, "official", a->official);
+	if (a->key)
+		slp_pack_kv_int(&pk, a->key, a->v);
+	if (a->station) {
+		slp_pack_kv_str(&pk, "pt", "finish");
+		slp_pack_kv_str(&pk, "station", a->station);
+	}
+}
+
+void regfile_import(const regfile *t, const char *event, size_t chunk, const char *official,
+		    reg_recs *out)
+{
+	msgpack_packer pk;
+	rec_new(out, &pk);
+	pack_config(&pk, t, event);
+	if (chunk == 0)
+		chunk = t->nrows ? t->nrows : 1;
+	for (size_t off = 0; off < t->nrows; off += chunk) {
+		rec_new(out, &pk);
+		pack_participants(&pk, t, off, t->nrows - off < chunk ? t->nrows - off : chunk);
+	}
+	bool backups = col(t, "G_Finish2_time_raw") >= 0;
+	for (size_t i = 0; i < t->nrows; i++) {
+		const char *adj = regfile_cell(t, i, "AdjTime");
+		const char *pen = regfile_cell(t, i, "PenaltyCode");
+		const char *fin = regfile_cell(t, i, "G_Finish_time_raw");
+		if (*fin && backups) {
+			const char *st =
+				!strcmp(fin, regfile_cell(t, i, "G_Finish2_time_raw"))   ? "finish2"
+				: !strcmp(fin, regfile_cell(t, i, "G_Finish3_time_raw")) ? "finish3"
+											 : NULL;
+			if (st)
+				pack_adjust(out, t->bibs[i],
+					    &(struct adj_arg){"station", "official finish camera",
+							      official, NULL, 0, st});
+		}
+		if (!strcmp(pen, "Exhib"))
+			pack_adjust(out, t->bibs[i],
+				    &(struct adj_arg){"exhibition", "Exhib", official, NULL, 0, NULL});
+		const char *paren = strrchr(pen, '(');
+		int secs;
+		if (paren && sscanf(paren, "(%ds)", &secs) == 1 && secs >= 0 && secs <= 86400)
+			pack_adjust(out, t->bibs[i],
+				    &(struct adj_arg){"penalty", pen, official, "ms", secs * 1000LL,
+						      NULL});
+		for (size_t k = 0; k < NSTATUS; k++)
+			if (!strcmp(adj, STATUS_WORDS[k][0]))
+				pack_adjust(out, t->bibs[i],
+					    &(struct adj_arg){STATUS_WORDS[k][1], STATUS_WORDS[k][0],
+							      official, NULL, 0, NULL});
+	}
+}
+
+static int read_cmp(const void *a, const void *b)
+{
+	const slp_read *x = a, *y = b;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	/* stable on the row: bibs are unique, compare them */
+	int c = strcmp(x->bib, y->bib);
+	return c;
+}
+
+void regfile_replay(const regfile *t, size_t batch, int64_t rx, reg_recs *out)
+{
+	static const char *const dev_cols[] = {"G_Start_time_raw",  "G_Start2_time_raw",
+					       "G_Start3_time_raw", "G_Finish_time_raw",
+					       "G_Finish2_time_raw", "G_Finish3_time_raw"};
+	static const char *const dev_pts[] = {"start",  "start2",  "start3",
+					      "finish", "finish2", "finish3"};
+	msgpack_packer pk;
+	if (batch == 0)
+		batch = 100;
+
+	/* side-by-side races: the start fires once, at the first crew's reading */
+	for (size_t e = 0; e < t->nev; e++) {
+		size_t i = t->evfirst[e];
+		if (!strcmp(regfile_cell(t, i, "RaceType"), "Head"))
+			continue;
+		int64_t t0 = REGFILE_NO_T;
+		for (size_t k = i; k < t->nrows && t0 == REGFILE_NO_T; k++)
+			if (!strcmp(regfile_cell(t, k, "EventNum"), regfile_event_num(t, e)))
+				t0 = regfile_ms(regfile_cell(t, k, "G_Start_time_raw"));
+		if (t0 == REGFILE_NO_T)
+			continue;
+		rec_new(out, &pk);
+		msgpack_pack_map(&pk, 4);
+		slp_pack_kv_str(&pk, "k", "wave_start");
+		slp_pack_kv_str(&pk, "race", regfile_event_num(t, e));
+		slp_pack_kv_str(&pk, "wave", "1");
+		slp_pack_kv_int(&pk, "t0", REGFILE_DAY0 + t0);
+	}
+
+	slp_read *rs = sl_calloc(t->nrows + 1, sizeof(*rs));
+	for (size_t d = 0; d < 6; d++) {
+		if (col(t, dev_cols[d]) < 0)
+			continue;
+		size_t n = 0;
+		for (size_t i = 0; i < t->nrows; i++) {
+			const char *v = regfile_cell(t, i, dev_cols[d]);
+			int64_t ms = regfile_ms(v);
+			if (ms == REGFILE_NO_T)
+				continue;
+			if (d == 0 && strcmp(regfile_cell(t, i, "RaceType"), "Head") != 0)
+				continue; /* lanes: the race's start is the wave start */
+			if (d == 3 && ((col(t, dev_cols[4]) >= 0 &&
+					!strcmp(v, regfile_cell(t, i, dev_cols[4]))) ||
+				       (col(t, dev_cols[5]) >= 0 &&
+					!strcmp(v, regfile_cell(t, i, dev_cols[5])))))
+				continue; /* the official finish is a backup's reading */
+			rs[n] = (slp_read){0};
+			rs[n].bib = t->bibs[i];
+			rs[n].bib_len = strlen(t->bibs[i]);
+			rs[n].pt = dev_pts[d];
+			rs[n].pt_len = strlen(dev_pts[d]);
+			rs[n].t = REGFILE_DAY0 + ms;
+			rs[n].kind = SLP_KIND_RFID;
+			rs[n].hits = -1;
+			n++;
+		}
+		qsort(rs, n, sizeof(*rs), read_cmp);
+		for (size_t off = 0; off < n; off += batch) {
+			size_t m = n - off < batch ? n - off : batch;
+			rec_new(out, &pk);
+			msgpack_pack_map(&pk, 5);
+			slp_pack_kv_str(&pk, "k", "passings");
+			slp_pack_kv_str(&pk, "dev", dev_pts[d]);
+			slp_pack_kv_int(&pk, "seq", (int64_t)off + 1);
+			slp_pack_key(&pk, "reads");
+			slp_pack_reads(&pk, rs + off, m);
+			slp_pack_kv_int(&pk, "rx", rx);
+		}
+	}
+	free(rs);
+}
+
+int regfile_to_msg(const char *rec, size_t len, uint64_t id, sl_buf *out)
+{
+	msgpack_zone z;
+	msgpack_object root;
+	size_t off = 0;
+	const char *k;
+	size_t kn;
+	int rc = SL_EINVAL;
+	msgpack_packer pk;
+
+	msgpack_zone_init(&z, 4096);
+	if (msgpack_unpack(rec, len, &off, &z, &root) != MSGPACK_UNPACK_SUCCESS ||
+	    root.type != MSGPACK_OBJECT_MAP || slp_get_str(&root, "k", &k, &kn) != 0)
+		goto out;
+	const char *t = NULL;
+	bool drop_rx = false;
+	if (kn == 6 && !memcmp(k, "config", 6))
+		t = "event_create";
+	else if (kn == 8 && !memcmp(k, "passings", 8))
+		t = "passings", drop_rx = true;
+	else if ((kn == 12 && !memcmp(k, "participants", 12)) ||
+		 (kn == 10 && !memcmp(k, "wave_start", 10)) || (kn == 6 && !memcmp(k, "adjust", 6)))
+		t = NULL;
+	else
+		goto out;
+	sl_buf_reset(out);
+	slp_packer_init(&pk, out);
+	size_t n = 2;
+	const msgpack_object_map *m = &root.via.map;
+	for (uint32_t i = 0; i < m->size; i++) {
+		const msgpack_object_str *key = &m->ptr[i].key.via.str;
+		bool is_k = key->size == 1 && key->ptr[0] == 'k';
+		bool is_rx = key->size == 2 && !memcmp(key->ptr, "rx", 2);
+		n += !is_k && !(drop_rx && is_rx);
+	}
+	msgpack_pack_map(&pk, n);
+	if (t)
+		slp_pack_kv_str(&pk, "t", t);
+	else
+		slp_pack_kv_strn(&pk, "t", k, kn);
+	slp_pack_key(&pk, "id");
+	msgpack_pack_uint64(&pk, id);
+	for (uint32_t i = 0; i < m->size; i++) {
+		const msgpack_object_str *key = &m->ptr[i].key.via.str;
+		bool is_k = key->size == 1 && key->ptr[0] == 'k';
+		bool is_rx = key->size == 2 && !memcmp(key->ptr, "rx", 2);
+		if (is_k || (drop_rx && is_rx))
+			continue;
+		msgpack_pack_object(&pk, m->ptr[i].key);
+		msgpack_pack_object(&pk, m->ptr[i].val);
+	}
+	rc = 0;
+out:
+	msgpack_zone_destroy(&z);
+	return rc;
+}

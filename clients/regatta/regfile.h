@@ -1,0 +1,97 @@
+/*
+ * regfile.h: a regatta export file (../shared/data/regatta-*.csv,
+ * canoe-kayak-*.csv; columns EventNum, Event, RaceType, EventInfo, Bow,
+ * Crew, CrewAbbrev, Place, G_<Station>_time_raw, RawTime, PenaltyCode,
+ * AdjTime) and the Splitline log records that reproduce it.
+ *
+ * One builder, two users: splitline-regatta sends the records to a server
+ * (turned into messages by regfile_to_msg), tests/unit/test_regatta_data.c
+ * folds them straight through the core.  Both must see the same records, so
+ * they are made only here.
+ *
+ * The mapping (docs/regatta.md):
+ *   - config: one race per EventNum (id = EventNum, name = Event), kind
+ *     `trial` for RaceType Head, `lanes` otherwise, precision_ms 1, the
+ *     EventInfo text as `progression`; points `start` and `finish`, plus
+ *     start2/start3/finish2/finish3 as backup stations (`station_of`) when
+ *     the file has those columns;
+ *   - participants: one per row, bib "<EventNum>-<Bow>" (a Bow seen twice in
+ *     an event gets ".<row>" added), lane = Bow when numeric, name = Crew,
+ *     club = CrewAbbrev, members from "A / B / C" crew names;
+ *   - adjust records (import): DNS, DNF, DQ, Scratch (AdjTime), Exhib, a
+ *     "(Ns)" penalty (PenaltyCode), and a `station` choice when the official
+ *     finish (G_Finish_time_raw) is the reading of a backup station;
+ *   - replay: a wave_start per side-by-side (non-Head) event at its first
+ *     G_Start_time_raw, then passings, one device per station column
+ *     (start only for Head races; the primary finish only when it is not a
+ *     copy of a backup's reading), each device's reads in time order, seq
+ *     from 1, at most `batch` reads per record.
+ * Clock times of day are put on DAY0 (REGFILE_DAY0, 2023-01-01 UTC).
+ *
+ * Ownership: regfile_load returns an owned regfile (regfile_free).  Record
+ * lists own their buffers (reg_recs_release).  Strings returned by the
+ * accessors point into the regfile.
+ */
+#ifndef SL_REGFILE_H
+#define SL_REGFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sl.h"
+
+#define REGFILE_DAY0 1672531200000LL /* 2023-01-01T00:00:00Z */
+#define REGFILE_NO_T INT64_MIN
+
+typedef struct regfile regfile;
+
+/* 0, or SL_EIO / SL_EPARSE with err ("cannot open 'F': ...", "F: no column 'Bow'"). */
+int regfile_load(const char *path, regfile **out, char *err, size_t errlen);
+void regfile_free(regfile *rf);
+
+size_t regfile_nrows(const regfile *rf);
+/* The cell of row i (0-based, header excluded) in column name; "" when absent. */
+const char *regfile_cell(const regfile *rf, size_t i, const char *name);
+bool regfile_has_col(const regfile *rf, const char *name);
+const char *regfile_bib(const regfile *rf, size_t i);
+size_t regfile_nevents(const regfile *rf);
+const char *regfile_event_num(const regfile *rf, size_t e);
+size_t regfile_event_first(const regfile *rf, size_t e); /* its first row */
+
+/* "08:34:25.954", "06:42.696", "00.757" -> ms; REGFILE_NO_T when not a time. */
+int64_t regfile_ms(const char *s);
+
+/* What the file publishes for row i. */
+struct reg_expect {
+	int64_t raw, adj; /* REGFILE_NO_T when none */
+	long place;       /* 0: none */
+	bool exhibition;
+	const char *status; /* "dns", "dnf", "dsq", "scratch", or NULL (timed) */
+};
+void regfile_expect(const regfile *rf, size_t i, struct reg_expect *x);
+
+/* A list of msgpack log records. */
+typedef struct reg_recs {
+	sl_buf *r;
+	size_t n, cap;
+} reg_recs;
+void reg_recs_release(reg_recs *l);
+
+/*
+ * The import: the config (event id `event`), participants (at most chunk
+ * rows per record; 0: one record) and adjust records signed by `official`.
+ */
+void regfile_import(const regfile *rf, const char *event, size_t chunk, const char *official,
+		    reg_recs *out);
+/* The replay: wave_start records, then passings (rx: the `rx` field). */
+void regfile_replay(const regfile *rf, size_t batch, int64_t rx, reg_recs *out);
+
+/*
+ * A log record as the protocol message an official or device sends:
+ * config -> event_create, passings without rx, others renamed k -> t; the
+ * message gets "id": id.  0, or SL_EINVAL for a record of unknown kind.
+ */
+int regfile_to_msg(const char *rec, size_t len, uint64_t id, sl_buf *out);
+
+#endif

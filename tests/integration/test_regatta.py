@@ -1,0 +1,245 @@
+"""regatta: the three regatta exports, replayed over the real protocol.
+
+Real Redis and splitlined, one event per file (regatta-midwest-2023,
+regatta-hebda-2023, canoe-kayak-tedhouk-2022).  `splitline-regatta import`
+sends the config (one race per EventNum), the crews and the officials'
+decisions (adjust messages: DNS, DNF, DQ, scratch, exhibition, penalties,
+the finish station the judges took); `splitline-regatta replay` sends the
+start guns (wave_start) and every station reading as its own timing device
+(start, start2, start3, finish, finish2, finish3).
+
+Asserts, from the server's per-race JSON exports: every entry's raw time,
+adjusted time and place equal the published ones to the millisecond;
+DNS/DNF/DQ/scratch are the published status, exhibition crews are flagged
+and unplaced; the regatta CSV export has its columns; on hebda, the
+line-up of final 16 (topic progression/16) is pushed and pushed again,
+complete, once its heats are official (race_official).  Then the same
+import run again changes nothing (the export is byte-identical).
+
+The officials' decisions go over the wire as `adjust` messages (PROTOCOL.md,
+"Officials"); a server that does not take them fails the test.
+"""
+
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+
+import asyncio
+import csv
+import json
+import os
+import subprocess
+import time
+import traceback
+
+import harness
+from harness import Client, Server, check, log
+
+FILES = ["regatta-midwest-2023.csv", "regatta-hebda-2023.csv", "canoe-kayak-tedhouk-2022.csv"]
+STATUS = {"DNS": "dns", "DNF": "dnf", "DQ": "dsq", "Scratch": "scratch"}
+
+
+
+def ms_of(s):
+    """'08:34:25.954', '06:42.696', '00.757' -> ms; None when not a time."""
+    if not s:
+        return None
+    whole, dot, frac = s.partition(".")
+    parts = whole.split(":")
+    if not all(p.isdigit() for p in parts) or (dot and not frac.isdigit()):
+        return None
+    v = 0
+    for p in parts:
+        v = v * 60 + int(p)
+    f = (frac + "000")[:3] if dot else "000"
+    return v * 1000 + int(f)
+
+
+def load(path):
+    """Rows with their bib (as splitline-regatta makes it) and what is published."""
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    seen, out = {}, []
+    for i, r in enumerate(rows):
+        key = (r["EventNum"], r["Bow"])
+        bib = f"{r['EventNum']}-{r['Bow']}" if key not in seen else \
+            f"{r['EventNum']}-{r['Bow']}.{i}"
+        seen.setdefault(key, i)
+        adj = r.get("AdjTime", "")
+        exh = adj.startswith("Exh ")
+        out.append({
+            "line": i + 2, "bib": bib, "race": r["EventNum"],
+            "raw": ms_of(r.get("RawTime", "")),
+            "adj": ms_of(adj[4:] if exh else adj),
+            "place": int(r["Place"]) if r.get("Place", "").isdigit() else 0,
+            "exhibition": exh, "status": STATUS.get(adj),
+        })
+    return out
+
+
+def regatta_bin(h):
+    return h.args.regatta
+
+
+def run_tool(h, srv, verb, path, timeout=900):
+    argv = [regatta_bin(h), "--server", srv.ws_url, "--event", srv.event,
+            "--token-file", h.admin_token_file, verb, path]
+    t0 = time.monotonic()
+    r = subprocess.run(argv, cwd=h.tmp, stdin=subprocess.DEVNULL, capture_output=True,
+                       env=harness.child_env(), timeout=timeout)
+    out, err = r.stdout.decode("utf-8", "replace"), r.stderr.decode("utf-8", "replace")
+    with open(h.path("regatta.log"), "a") as f:
+        f.write(f"$ {' '.join(argv)}\n# exit {r.returncode} in {time.monotonic() - t0:.1f}s\n"
+                f"{out}{err}\n")
+    harness.scan_sanitizer(err, f"splitline-regatta {verb}")
+    check(r.returncode == 0, f"splitline-regatta {verb} {os.path.basename(path)} exited "
+          f"{r.returncode}:\nstdout: {out[-2000:]}\nstderr: {err[-3000:]}")
+    return out
+
+
+async def takes_adjust(srv, token):
+    c = await Client.connect(srv, "json")
+    try:
+        await c.hello(token, event=srv.event)
+        r = await c.request({"t": "adjust", "bib": "no-such-bib", "type": "dq",
+                             "reason": "probe", "official": "test"})
+    finally:
+        await c.close()
+    check(r.get("t") == "err", f"adjust of an unknown bib was accepted: {r}")
+    return r.get("code") != "unknown_type"
+
+
+def compare(srv, entries):
+    """Differences between the server's exports and the published results."""
+    diffs, rows = [], {}
+    for race in sorted({e["race"] for e in entries}):
+        doc = json.loads(srv.export("json", race))
+        for row in doc["rows"]:
+            rows[row["bib"]] = row
+    for e in entries:
+        row = rows.get(e["bib"])
+        if row is None:
+            diffs.append(f"line {e['line']} bib {e['bib']}: not in the export")
+            continue
+        got = {"raw": row.get("raw"), "adj": row.get("adj"), "place": row.get("place") or 0}
+        want = {"raw": e["raw"], "adj": e["adj"], "place": e["place"]}
+        why = [f"{k} {got[k]} != {want[k]}" for k in got if got[k] != want[k]]
+        if e["status"] and row.get("status") != e["status"]:
+            why.append(f"status {row.get('status')} != {e['status']}")
+        if not e["status"] and bool(row.get("exhibition")) != e["exhibition"]:
+            why.append(f"exhibition {row.get('exhibition')} != {e['exhibition']}")
+        if why:
+            diffs.append(f"line {e['line']} bib {e['bib']}: {', '.join(why)}")
+    return diffs
+
+
+async def progression_live(srv, token):
+    """progression/16 (fed by heats 16A and 16B, "3 to Final"): the line-up
+    is pushed, and pushed again complete once both heats are official."""
+    c = await Client.connect(srv, "json")
+    try:
+        await c.hello(token, event=srv.event)
+        await c.expect_ok({"t": "subscribe", "topic": "progression/16"})
+        snap = await c.next_push()
+        check(snap and snap.get("t") == "snapshot" and snap.get("feeders") == ["16A", "16B"],
+              f"progression/16 snapshot: {snap}")
+        rows = snap["rows"]
+        check(len(rows) == 6 and [r["lane"] for r in rows[:2]] == [4, 5]
+              and not snap["complete"], f"progression/16 line-up: {snap}")
+        log("progression/16: " + ", ".join(f"{r['lane']}:{r['name']}" for r in rows))
+        for heat in ("16A", "16B"):
+            await c.expect_ok({"t": "race_official", "race": heat, "official": "chief-judge"})
+        deadline = time.monotonic() + 30
+        while True:
+            m = await c.next_push(timeout=max(0.1, deadline - time.monotonic()))
+            check(m is not None, "connection closed waiting for the progression delta")
+            if m.get("topic") == "progression/16" and m.get("complete"):
+                break
+        log("progression/16: complete once 16A and 16B are official")
+    finally:
+        await c.close()
+
+
+async def one_file(h, redis, name):
+    path = os.path.join(h.paths.data, name)
+    check(os.path.exists(path), f"no regatta data at {path}")
+    event = name[:-4].lower()
+    srv = Server(h, redis, name=f"server-{event}", event=event).start()
+    check(await takes_adjust(srv, h.admin_token),
+          "the server answers unknown_type to `adjust` messages")
+    entries = load(path)
+    out = run_tool(h, srv, "import", path)
+    log(f"{name}: {out.strip()}")
+    out = run_tool(h, srv, "replay", path)
+    log(f"{name}: {out.strip()}")
+    await srv.wait_caught_up()
+    diffs = compare(srv, entries)
+    timed = sum(1 for e in entries if e["adj"] is not None)
+    placed = sum(1 for e in entries if e["place"])
+    log(f"{name}: {len(entries)} entries, {timed} timed, {placed} placed, "
+        f"{len(diffs)} differences")
+    check(not diffs, f"{name}: {len(diffs)} entries differ from the published results:\n"
+          + "\n".join(diffs[:40]))
+
+    # (the longest race id: net.c refuses "/api/results/<1 char>.csv")
+    race = max((e["race"] for e in entries), key=len)
+    body = srv.export("csv", race).decode()
+    head = body.split("\n", 1)[0]
+    check(head.startswith("place,lane,bib,crew,club,race,status,start,raw,penalty,adjusted,"
+                          "margin,exhibition,relegated,place_manual,reasons"),
+          f"regatta CSV header of race {race}: {head!r}")
+
+    if name == "regatta-hebda-2023.csv":
+        await progression_live(srv, h.admin_token)
+
+    # The import again: same config, crews and decisions; nothing moves.
+    before = [srv.export("json", r) for r in sorted({e["race"] for e in entries})]
+    run_tool(h, srv, "import", path)
+    await srv.wait_caught_up()
+    after = [srv.export("json", r) for r in sorted({e["race"] for e in entries})]
+    check(before == after, f"{name}: a second import changed the exports")
+    srv.stop()
+
+
+async def main(h):
+    redis = h.redis()
+    for name in FILES:
+        await one_file(h, redis, name)
+
+
+def extra(ap):
+    ap.add_argument("--regatta", default=os.environ.get("SL_REGATTA_BIN"))
+
+
+def run():
+    ns = harness.parse_args(extra=extra)
+    ns.regatta = ns.regatta or harness._guess_bin("splitline-regatta", ["clients/regatta"])
+    for k in ("server", "ctl", "replay", "regatta"):
+        setattr(ns, k, os.path.abspath(getattr(ns, k)))
+    paths = harness.Paths(ns)
+    t0 = time.monotonic()
+    h, failed = None, True
+    try:
+        h = harness.Harness("regatta", paths)
+        h.args = ns
+        check(os.access(ns.regatta, os.X_OK), f"splitline-regatta not found: {ns.regatta!r}")
+        asyncio.run(main(h))
+        failed = False
+    except harness.TestFailure as e:
+        sys.stdout.write(f"FAIL regatta: {e}\n")
+    except Exception:
+        sys.stdout.write(f"FAIL regatta: unexpected error\n{traceback.format_exc()}")
+    finally:
+        reports = h.cleanup(failed) if h else []
+    for who, _ in reports:
+        sys.stdout.write(f"FAIL regatta: sanitizer report in {who}'s log\n")
+        failed = True
+    dt = time.monotonic() - t0
+    if failed:
+        sys.stdout.write(f"regatta: FAILED in {dt:.1f}s\n")
+        sys.exit(1)
+    sys.stdout.write(f"regatta: passed in {dt:.1f}s\n")
+
+
+if __name__ == "__main__":
+    run()
