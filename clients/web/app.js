@@ -41,6 +41,8 @@ const DRAW_MS = 150;
 // look at the top.  The rest comes over HTTP when someone scrolls or
 // searches there.  ?snap=N changes it (tests).
 const SNAPSHOT_LIMIT = Math.max(1, parseInt(params.get('snap'), 10) || 1000);
+// ?all=1: fetch the whole list right after the first snapshot (big screens, benchmarks).
+const WANT_ALL = params.get('all') === '1';
 const OVERSCAN = 8;
 const HOT_MS = 4000;
 const RACE_WAIT_MS = 1500;
@@ -170,7 +172,7 @@ client.on('message', (m) => {
   if (m.topic === state.topic) {
     if (m.t === 'snapshot') {
       state.board.applySnapshot(m);
-      if (state.board.wantFull || state.query.trim()) loadFull();
+      if (state.board.wantFull || state.query.trim() || WANT_ALL) loadFull();
     } else if (m.t === 'delta') state.board.applyDelta(m);
     learnFilters(m.rows);
     scheduleDraw();
@@ -480,7 +482,7 @@ function drawRows() {
   if (visible.length && last >= visible.length - OVERSCAN && b.hasSnapshot && !b.full()) loadFull();
 }
 
-const CELLS = ['place', 'name', 'sub', 'bib', 'club', 'sex', 'age', 'last', 'net', 'gun', 'pace', 'status'];
+const CELLS = ['place', 'name', 'sub', 'bib', 'club', 'sex', 'age', 'cat', 'last', 'net', 'gun', 'pace', 'status'];
 
 function makeRow() {
   const e = document.createElement('div');
@@ -513,7 +515,15 @@ function fillRow(r, index, entry, now) {
   r.el.dataset.bib = entry.bib;
   const c = r.cells;
   c.place.textContent = entry.place != null ? String(entry.place) : '';
+  // the name, and the club after it where the club has no column of its own (CSS)
   c.name.textContent = row.name || `Bib ${entry.bib}`;
+  if (row.club) {
+    const club = document.createElement('span');
+    club.className = 'n-club';
+    club.textContent = row.club;
+    c.name.append(club);
+  }
+  c.name.title = row.club ? `${c.name.firstChild.textContent} · ${row.club}` : '';
   c.bib.textContent = entry.bib;
   c.sex.textContent = row.sex || '';
   c.club.textContent = row.club || '';
@@ -522,7 +532,9 @@ function fillRow(r, index, entry, now) {
   const pc = row.place_cat && typeof row.place_cat === 'object' ? row.place_cat : {};
   const cats = Array.isArray(row.cats) ? row.cats.map((k) => (typeof pc[k] === 'number' ? `${k} (${pc[k]})` : k)).join(', ') : '';
   const age = typeof row.age === 'number' ? String(row.age) : '';
-  c.age.textContent = [age, cats].filter(Boolean).join(' · ');
+  c.age.textContent = [row.sex, age].filter(Boolean).join(' ');
+  c.cat.textContent = cats;
+  c.cat.title = cats;
   const lastAt = row.last && row.splits ? row.splits[row.last] : null;
   const showAt = typeof lastAt === 'number' && row.last !== 'start' && row.last !== 'finish';
   const lastText = row.last ? `${fmtPoint(row.last)}${showAt ? ' ' + fmtDuration(lastAt) : ''}` : '';
