@@ -46,7 +46,7 @@ static const char usage_main[] =
 	"  participants import FILE.csv [--map field=Header,...] [--race ID]\n"
 	"                      [--chip-from-bib] [--dry-run]\n"
 	"                                           import participants from a CSV file\n"
-	"  token issue --role admin|official|reader [--device ID]\n"
+	"  token issue --role ROLE [--device ID] [--point PT]\n"
 	"                                           issue a token (printed alone on stdout)\n"
 	"  token revoke TOKEN                       revoke a token\n"
 	"  wave start RACE WAVE [--at TIME]         set a wave's start time (default now)\n"
@@ -107,7 +107,7 @@ static const char usage_participants[] =
 	"SPLITLINE_PROGRESS=1) and the file has more than 1000 rows.\n";
 
 static const char usage_token[] =
-	"usage: splitline token issue --role admin|official|reader [--device ID]\n"
+	"usage: splitline token issue --role ROLE [--device ID] [--point PT]\n"
 	"       splitline token revoke TOKEN\n"
 	"\n"
 	"issue: asks the server for a new token with the role (and, for a timing\n"
@@ -115,8 +115,11 @@ static const char usage_token[] =
 	"its hash, so it cannot be shown again.  revoke: the token stops working.\n"
 	"Both need an admin token.\n"
 	"\n"
-	"  --role ROLE    admin, official or reader\n"
-	"  --device ID    the device the token is bound to (passings must name it)\n";
+	"  --role ROLE    admin, official, reader (timing device), desk (check-in\n"
+	"                 desk) or scanner (handheld)\n"
+	"  --device ID    the device the token is bound to (batches must name it)\n"
+	"  --point PT     scanner only: the one timing point it may send passings at\n"
+	"                 (without it, a scanner sends check-ins only)\n";
 
 static const char usage_wave[] =
 	"usage: splitline wave start RACE WAVE [--at TIME]\n"
@@ -509,12 +512,13 @@ static int cmd_participants(int argc, char **argv)
 
 static int cmd_token(int argc, char **argv)
 {
-	const char *role = NULL, *device = NULL;
+	const char *role = NULL, *device = NULL, *point = NULL;
 	const char *pos[2];
 	int npos, ec;
 	slc_opt opts[] = {GLOBAL_OPTS,
 			  {"--role", true, &role, NULL},
 			  {"--device", true, &device, NULL},
+			  {"--point", true, &point, NULL},
 			  {NULL, 0, 0, 0}};
 	if (parse_or_exit(argc, argv, opts, pos, 2, &npos, usage_token, &ec))
 		return ec;
@@ -523,11 +527,18 @@ static int cmd_token(int argc, char **argv)
 	if (!issue && !revoke)
 		return usage_error(usage_token);
 	if (issue && (!role || (strcmp(role, "admin") && strcmp(role, "official") &&
-				strcmp(role, "reader")))) {
-		fprintf(stderr, "%s: token issue needs --role admin, official or reader\n", prog);
+				strcmp(role, "reader") && strcmp(role, "desk") &&
+				strcmp(role, "scanner")))) {
+		fprintf(stderr,
+			"%s: token issue needs --role admin, official, reader, desk or scanner\n",
+			prog);
 		return 2;
 	}
-	if (revoke && (role || device))
+	if (issue && point && strcmp(role, "scanner") != 0) {
+		fprintf(stderr, "%s: --point is for --role scanner only\n", prog);
+		return 2;
+	}
+	if (revoke && (role || device || point))
 		return usage_error(usage_token);
 	int rc;
 	if ((rc = resolve()) || (rc = need_event()))
@@ -540,10 +551,12 @@ static int cmd_token(int argc, char **argv)
 	msgpack_packer pk;
 	uint64_t id;
 	if (issue) {
-		req_begin(&pk, &b, c, "token_issue", device ? 2 : 1, &id);
+		req_begin(&pk, &b, c, "token_issue", 1 + !!device + !!point, &id);
 		slp_pack_kv_str(&pk, "role", role);
 		if (device)
 			slp_pack_kv_str(&pk, "device", device);
+		if (point)
+			slp_pack_kv_str(&pk, "point", point);
 	} else {
 		req_begin(&pk, &b, c, "token_revoke", 1, &id);
 		slp_pack_kv_str(&pk, "token", pos[1]);

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <stdlib.h>
 
+#include "checkin.h"
 #include "core_int.h"
 #include "cval.h"
 #include "slp.h"
@@ -1119,11 +1120,282 @@ static int do_participants(core *c, const msgpack_object *root, bool dry, char *
 	return 0;
 }
 
-static int do_passings(core *c, const msgpack_object *root, msgpack_zone *z, bool dry, char *err,
-		       size_t errlen)
+/*
+ * A passings record straight from its msgpack bytes.  msgpack_unpack()
+ * builds an object tree of the whole batch (a map per read) only for
+ * slp_batch_parse() to walk it once; this reader walks the bytes instead,
+ * bounds-checked, into the same slp_batch.  It takes only the plain shape
+ * the server writes ({k:"passings", dev, seq, reads:[{chip|bib, pt, t,
+ * kind?, hits?, rssi?}], rx} with "k" first, no repeated keys, other values
+ * scalars) and only when every field is valid; on anything else it says no
+ * and the record goes the general way (msgpack_unpack + slp_batch_parse),
+ * which then gives the same result or the same error as ever.
+ */
+struct mpr {
+	const unsigned char *p, *end;
+};
+
+/* A map or array header: its count, or -1. */
+static int64_t mpr_hdr(struct mpr *m, bool map)
+{
+	if (m->p >= m->end)
+		return -1;
+	unsigned b = *m->p++;
+	if (map && (b & 0xf0) == 0x80)
+		return b & 0x0f;
+	if (!map && (b & 0xf0) == 0x90)
+		return b & 0x0f;
+	if (b == (map ? 0xde : 0xdc)) {
+		if (m->end - m->p < 2)
+			return -1;
+		int64_t n = (int64_t)m->p[0] << 8 | m->p[1];
+		m->p += 2;
+		return n;
+	}
+	if (b == (map ? 0xdf : 0xdd)) {
+		if (m->end - m->p < 4)
+			return -1;
+		int64_t n = (int64_t)m->p[0] << 24 | (int64_t)m->p[1] << 16 | m->p[2] << 8 | m->p[3];
+		m->p += 4;
+		return n;
+	}
+	return -1;
+}
+
+/* A str: 0 and *s, *n, or -1 (not a str, or truncated). */
+static int mpr_str(struct mpr *m, const char **s, size_t *n)
+{
+	if (m->p >= m->end)
+		return -1;
+	unsigned b = *m->p++;
+	size_t len;
+	if ((b & 0xe0) == 0xa0) {
+		len = b & 0x1f;
+	} else if (b == 0xd9 && m->end - m->p >= 1) {
+		len = m->p[0];
+		m->p += 1;
+	} else if (b == 0xda && m->end - m->p >= 2) {
+		len = (size_t)m->p[0] << 8 | m->p[1];
+		m->p += 2;
+	} else if (b == 0xdb && m->end - m->p >= 4) {
+		len = (size_t)m->p[0] << 24 | (size_t)m->p[1] << 16 | (size_t)m->p[2] << 8 | m->p[3];
+		m->p += 4;
+	} else {
+		return -1;
+	}
+	if ((size_t)(m->end - m->p) < len)
+		return -1;
+	*s = (const char *)m->p;
+	*n = len;
+	m->p += len;
+	return 0;
+}
+
+static uint64_t mpr_be(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* An integer that fits int64: 0 and *v, or -1. */
+static int mpr_int(struct mpr *m, int64_t *v)
+{
+	if (m->p >= m->end)
+		return -1;
+	unsigned b = *m->p++;
+	if (b <= 0x7f) {
+		*v = b;
+		return 0;
+	}
+	if (b >= 0xe0) {
+		*v = (int8_t)b;
+		return 0;
+	}
+	static const signed char w[] = {1, 2, 4, 8, 1, 2, 4, 8}; /* 0xcc..0xd3 */
+	if (b < 0xcc || b > 0xd3)
+		return -1;
+	int n = w[b - 0xcc];
+	if (m->end - m->p < n)
+		return -1;
+	uint64_t u = mpr_be(m->p, n);
+	m->p += n;
+	if (b <= 0xcf) { /* unsigned */
+		if (u > (uint64_t)INT64_MAX)
+			return -1;
+		*v = (int64_t)u;
+	} else { /* signed: sign-extend */
+		int sh = 64 - 8 * n;
+		*v = (int64_t)(u << sh) >> sh;
+	}
+	return 0;
+}
+
+/* Skip a scalar (nil, bool, int, float, str, bin): 0, or -1. */
+static int mpr_skip_scalar(struct mpr *m)
+{
+	if (m->p >= m->end)
+		return -1;
+	unsigned b = *m->p;
+	const char *s;
+	size_t n;
+	if ((b & 0xe0) == 0xa0 || (b >= 0xd9 && b <= 0xdb))
+		return mpr_str(m, &s, &n);
+	m->p++;
+	if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
+		return 0;
+	if (b >= 0xcc && b <= 0xd3) {
+		n = (size_t)1 << ((b - 0xcc) & 3);
+	} else if (b == 0xca || b == 0xcb) {
+		n = b == 0xca ? 4 : 8;
+	} else if (b >= 0xc4 && b <= 0xc6) {
+		int w = 1 << (b - 0xc4);
+		if (m->end - m->p < w)
+			return -1;
+		n = (size_t)mpr_be(m->p, w);
+		m->p += w;
+	} else {
+		return -1;
+	}
+	if ((size_t)(m->end - m->p) < n)
+		return -1;
+	m->p += n;
+	return 0;
+}
+
+static bool mpr_key(const char *k, size_t kn, const char *s, size_t n)
+{
+	return kn == n && memcmp(k, s, n) == 0;
+}
+
+/* One read into *r, under slp_batch_parse()'s rules: true, or false to
+ * leave the record to the general path. */
+static bool mpr_read(struct mpr *m, slp_read *r)
+{
+	int64_t n = mpr_hdr(m, true), v;
+	unsigned seen = 0;
+	const char *k, *s;
+	size_t kn, sn;
+	if (n < 0)
+		return false;
+	memset(r, 0, sizeof(*r));
+	r->kind = SLP_KIND_RFID;
+	r->hits = -1;
+	for (int64_t i = 0; i < n; i++) {
+		unsigned bit;
+		if (mpr_str(m, &k, &kn) < 0)
+			return false;
+		if (mpr_key(k, kn, "chip", 4) || mpr_key(k, kn, "bib", 3) || mpr_key(k, kn, "pt", 2) ||
+		    mpr_key(k, kn, "kind", 4)) {
+			bit = k[0] == 'c' ? 1 : k[0] == 'b' ? 2 : k[0] == 'p' ? 4 : 8;
+			if (mpr_str(m, &s, &sn) < 0 || sn < 1 || sn > 64)
+				return false;
+			if (bit == 1)
+				r->chip = s, r->chip_len = sn;
+			else if (bit == 2)
+				r->bib = s, r->bib_len = sn;
+			else if (bit == 4)
+				r->pt = s, r->pt_len = sn;
+			else if ((r->kind = slp_kind_parse(s, sn)) < 0)
+				return false;
+		} else if (mpr_key(k, kn, "t", 1) || mpr_key(k, kn, "hits", 4) ||
+			   mpr_key(k, kn, "rssi", 4)) {
+			bit = k[0] == 't' ? 16 : k[0] == 'h' ? 32 : 64;
+			if (mpr_int(m, &v) < 0)
+				return false;
+			if (bit == 16) {
+				if (v < 946684800000LL || v >= 4133980800000LL) /* slp.c: T_MIN, T_MAX */
+					return false;
+				r->t = v;
+			} else if (bit == 32) {
+				if (v < 0 || v > INT32_MAX)
+					return false;
+				r->hits = (int)v;
+			} else {
+				if (v < INT32_MIN || v > INT32_MAX)
+					return false;
+				r->rssi = (int)v;
+			}
+		} else {
+			bit = 0;
+			if (mpr_skip_scalar(m) < 0)
+				return false;
+		}
+		if (seen & bit)
+			return false; /* a repeated key */
+		seen |= bit;
+	}
+	/* exactly one of chip and bib, pt and t */
+	return (seen & 3) && (seen & 3) != 3 && (seen & 4) && (seen & 16);
+}
+
+/*
+ * The whole record: true and *b (reads in c->rawreads), or false.  b->dev
+ * and the strings borrow from rec.
+ */
+static bool mpr_passings(core *c, const char *rec, size_t len, slp_batch *b)
+{
+	struct mpr m = {(const unsigned char *)rec, (const unsigned char *)rec + len};
+	const char *k, *s;
+	size_t kn, sn;
+	int64_t n = mpr_hdr(&m, true), v, nr = -1;
+	unsigned seen = 0;
+	if (n < 1 || mpr_str(&m, &k, &kn) < 0 || !mpr_key(k, kn, "k", 1) ||
+	    mpr_str(&m, &s, &sn) < 0 || !mpr_key(s, sn, "passings", 8))
+		return false;
+	memset(b, 0, sizeof(*b));
+	for (int64_t i = 1; i < n; i++) {
+		unsigned bit;
+		if (mpr_str(&m, &k, &kn) < 0)
+			return false;
+		if (mpr_key(k, kn, "k", 1)) {
+			return false;
+		} else if (mpr_key(k, kn, "dev", 3)) {
+			bit = 1;
+			if (mpr_str(&m, &s, &sn) < 0 || sn < 1 || sn > 64)
+				return false;
+			b->dev = s;
+			b->dev_len = sn;
+		} else if (mpr_key(k, kn, "seq", 3)) {
+			bit = 2;
+			if (mpr_int(&m, &v) < 0 || v < 1)
+				return false;
+			b->seq = (uint64_t)v;
+		} else if (mpr_key(k, kn, "reads", 5)) {
+			bit = 4;
+			if ((nr = mpr_hdr(&m, false)) < 1 || nr > SLP_MAX_READS)
+				return false;
+			SL_GROW(c->rawreads, c->crawreads, (size_t)nr);
+			for (int64_t j = 0; j < nr; j++)
+				if (!mpr_read(&m, &c->rawreads[j]))
+					return false;
+		} else {
+			bit = 0;
+			if (mpr_skip_scalar(&m) < 0)
+				return false;
+		}
+		if (seen & bit)
+			return false;
+		seen |= bit;
+	}
+	if (m.p != m.end || seen != 7 || (uint64_t)nr - 1 > (uint64_t)INT64_MAX - b->seq)
+		return false;
+	b->reads = c->rawreads;
+	b->nreads = (size_t)nr;
+	return true;
+}
+
+/* raw: the batch already read by mpr_passings(), or NULL to parse root. */
+static int do_passings(core *c, const msgpack_object *root, msgpack_zone *z, const slp_batch *raw,
+		       bool dry, char *err, size_t errlen)
 {
 	slp_batch b;
-	int rc = slp_batch_parse(root, z, &b, err, errlen);
+	int rc = 0;
+	if (raw)
+		b = *raw;
+	else
+		rc = slp_batch_parse(root, z, &b, err, errlen);
 	if (rc < 0)
 		return rc;
 	if (!b.dev || !b.dev_len)
@@ -1159,11 +1431,29 @@ static int do_passings(core *c, const msgpack_object *root, msgpack_zone *z, boo
 				    : code_upsert_h(c, NS_BIB, r->bib, r->bib_len, pre[i].h);
 		__builtin_prefetch(&c->codes[pre[i].ci]);
 	}
+	/* a batch names a few points over and over: look each up once */
+	struct ptc {
+		const char *s;
+		size_t n;
+		uint32_t g;
+	} pc[16];
+	size_t npc = 0;
 	for (size_t i = 0; i < m; i++) {
-		pre[i].g = core__gpt_intern(c, rs[i].pt, rs[i].pt_len);
+		size_t q = 0;
+		while (q < npc && !(pc[q].n == rs[i].pt_len && !memcmp(pc[q].s, rs[i].pt, pc[q].n)))
+			q++;
+		if (q < npc) {
+			pre[i].g = pc[q].g;
+		} else {
+			pre[i].g = core__gpt_intern(c, rs[i].pt, rs[i].pt_len);
+			if (npc < 16)
+				pc[npc++] = (struct ptc){rs[i].pt, rs[i].pt_len, pre[i].g};
+		}
 		uint32_t pi = c->codes[pre[i].ci].pidx;
-		if (pi != NONE32)
+		if (pi != NONE32) { /* the hot fields may straddle two lines */
 			__builtin_prefetch(&c->parts[pi]);
+			__builtin_prefetch((const char *)&c->parts[pi] + 55);
+		}
 	}
 	for (size_t i = 0; i < m; i++) {
 		uint32_t pi = c->codes[pre[i].ci].pidx;
@@ -1332,7 +1622,18 @@ static int fold(core *c, const char *rec, size_t len, bool dry, char *err, size_
 	msgpack_zone *zp = dry ? &z : &c->zone;
 	if (dry)
 		msgpack_zone_init(&z, 4096);
-	int ur = msgpack_unpack(rec, len, &off, zp, &root);
+	/* A plain passings record skips the object tree (mpr_passings()). */
+	static const msgpack_object_kv raw_kv = {
+		{MSGPACK_OBJECT_STR, {.str = {1, "k"}}},
+		{MSGPACK_OBJECT_STR, {.str = {8, "passings"}}}};
+	slp_batch rawb;
+	bool raw = !dry && mpr_passings(c, rec, len, &rawb);
+	int ur = MSGPACK_UNPACK_SUCCESS;
+	if (raw)
+		root = (msgpack_object){MSGPACK_OBJECT_MAP,
+					{.map = {1, (msgpack_object_kv *)&raw_kv}}};
+	else
+		ur = msgpack_unpack(rec, len, &off, zp, &root);
 	if (ur != MSGPACK_UNPACK_SUCCESS) {
 		cval_err(err, errlen, ur == MSGPACK_UNPACK_EXTRA_BYTES
 					      ? "record: trailing bytes after the map"
@@ -1351,7 +1652,7 @@ static int fold(core *c, const char *rec, size_t len, bool dry, char *err, size_
 		goto out;
 	}
 	if (kn == 8 && !memcmp(k, "passings", 8))
-		rc = do_passings(c, &root, zp, dry, err, errlen);
+		rc = do_passings(c, &root, zp, raw ? &rawb : NULL, dry, err, errlen);
 	else if (kn == 12 && !memcmp(k, "participants", 12))
 		rc = do_participants(c, &root, dry, err, errlen);
 	else if (kn == 10 && !memcmp(k, "wave_start", 10))
@@ -1364,6 +1665,8 @@ static int fold(core *c, const char *rec, size_t len, bool dry, char *err, size_
 		rc = core__race_record(c, &root, rec, len, false, dry, err, errlen);
 	else if (kn == 6 && !memcmp(k, "lineup", 6))
 		rc = core__race_record(c, &root, rec, len, true, dry, err, errlen);
+	else if ((kn == 8 && !memcmp(k, "checkins", 8)) || (kn == 12 && !memcmp(k, "checkin_undo", 12)))
+		rc = checkin_fold(c, &root, rec, len, kn == 12, dry, err, errlen);
 	else {
 		cval_err(err, errlen, "k: unknown record kind '%.*s'", (int)(kn > 40 ? 40 : kn), k);
 		rc = SL_EINVAL;
@@ -1430,7 +1733,9 @@ static void release_all(core *c)
 	free(c->g);
 	free(c->sc);
 	free(c->pre);
+	free(c->rawreads);
 	msgpack_zone_destroy(&c->zone);
+	checkin_free(c);
 }
 
 static void init(core *c)
@@ -1513,4 +1818,5 @@ void core_changes_clear(core *c)
 	c->nuchg = 0;
 	c->chg_all = c->chg_status = false;
 	c->prog_chg = false;
+	checkin_changes_clear(c);
 }

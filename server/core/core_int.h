@@ -24,6 +24,7 @@
 #include "hmap.h"
 #include "ost.h"
 #include "participant.h"
+#include "slp.h"
 
 #define NONE32 UINT32_MAX
 enum { NS_CHIP = 0, NS_BIB = 1 };
@@ -62,7 +63,7 @@ struct code {
 #define PART_NCODES (ENTRY_MAX_CHIPS + 1) /* chips, then the bib */
 
 struct part {
-	/* hot: touched by every read (one cache line) */
+	/* hot: touched by every read (dirty .. best: 56 bytes) */
 	uint32_t dirty; /* == core.epoch: queued for recompute */
 	int16_t race, wave;
 	int8_t status;
@@ -70,6 +71,7 @@ struct part {
 	bool ranked, fin;
 	bool fin_at_clear; /* finished at the last core_changes_clear() */
 	int16_t last;      /* furthest point reached, or -1 */
+	uint32_t ast;      /* adjustments: index into core.ast, or NONE32 */
 	int64_t start;     /* own start crossing, or T0; NO_TIME */
 	int64_t t0;        /* the wave's T0 used, or NO_TIME */
 	int64_t *cross;    /* per point of the race, NO_TIME when none */
@@ -83,7 +85,6 @@ struct part {
 	uint16_t ncats;
 	uint16_t *cats;
 	uint32_t code[PART_NCODES];
-	uint32_t ast;           /* adjustments: index into core.ast, or NONE32 */
 	int64_t raw_ms, adj_ms; /* finished: raw and adjusted time (regattas) */
 	struct entry e;
 };
@@ -202,6 +203,10 @@ struct core {
 	msgpack_zone zone; /* decoded records being applied */
 	struct pre *pre;   /* per read of a batch being folded */
 	size_t cpre;
+	slp_read *rawreads; /* the batch being folded, read by mpr_passings() */
+	size_t crawreads;
+
+	struct checkin *ck; /* check-in state (checkin.c), NULL until used */
 };
 
 /* core.c */

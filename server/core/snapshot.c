@@ -14,6 +14,8 @@
  *   rows     [participant row, ...]   in participant index order
  *   reads    [code, pt, t, kind, ...] four integers per read, in fold order
  *   devs     [[device, seq], ...]     watermarks, in first-seen order
+ *   checkins [record, ...]            check-in records (checkin.c), only when
+ *                                     some; folded again after the rest
  *
  * Load recreates every index in the same order (points, codes, then
  * participants, reads), so a loaded core is the saved core: folding the
@@ -25,6 +27,7 @@
 #include <string.h>
 #include <stdlib.h>
 
+#include "checkin.h"
 #include "core_int.h"
 #include "cval.h"
 #include "slp.h"
@@ -34,7 +37,7 @@ void core_snapshot_save(const core *c, sl_buf *out)
 	msgpack_packer pk;
 	slp_packer_init(&pk, out);
 	/* "adjs" and "rrecs" only when there are some */
-	msgpack_pack_map(&pk, 9 + (c->nadjs > 0) + (c->nrrecs > 0));
+	msgpack_pack_map(&pk, 9 + (c->nadjs > 0) + (c->nrrecs > 0) + (checkin_nrecords(c) > 0));
 	slp_pack_kv_int(&pk, "v", 1);
 	slp_pack_kv_int(&pk, "records", (int64_t)c->nrecords);
 	slp_pack_key(&pk, "config");
@@ -93,6 +96,10 @@ void core_snapshot_save(const core *c, sl_buf *out)
 		msgpack_pack_array(&pk, c->nrrecs);
 		for (size_t i = 0; i < c->nrrecs; i++)
 			sl_buf_add(out, c->rrecs[i].data, c->rrecs[i].len);
+	}
+	if (checkin_nrecords(c)) { /* checkins and checkin_undo records, folded again on load */
+		slp_pack_key(&pk, "checkins");
+		checkin_snapshot_pack(c, &pk, out);
 	}
 }
 
@@ -252,6 +259,11 @@ int core_snapshot_load(core *c, const char *buf, size_t len, char *err, size_t e
 		core__install_cfg(c, &cfg, cfgo); /* rebuilds the derived state */
 	else
 		core__rebuild(c);
+	if ((cfgo = slp_get(&root, "checkins"))) {
+		char perr[240];
+		if (checkin_snapshot_load(c, cfgo, perr, sizeof(perr)) < 0)
+			BAD("%s", perr);
+	}
 	c->nrecords = nrec;
 	core_changes_clear(c);
 	c->chg_all = c->chg_status = true;

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <stdlib.h>
 
+#include "checkin.h"
 #include "core_int.h"
 #include "cval.h"
 #include "slp.h"
@@ -125,6 +126,9 @@ static int topic_parse(const core *c, const char *s, size_t n, struct topic *t)
 int core_topic_check(const core *c, const char *topic, size_t n)
 {
 	struct topic t;
+	int rc;
+	if (topic && checkin_topic_check(c, topic, n, &rc)) /* scans/<dev>, checkin/<race> */
+		return rc;
 	return topic_parse(c, topic, n, &t);
 }
 
@@ -571,6 +575,8 @@ int core_topic_snapshot(const core *c, const char *topic, size_t n, size_t offse
 	uint32_t *ids = NULL;
 	size_t cnt = 0, total = 0;
 
+	if (topic && checkin_topic_snapshot(c, topic, n, offset, limit, pk, &rc))
+		return rc;
 	if (rc < 0)
 		return rc;
 	switch (t.kind) {
@@ -641,6 +647,8 @@ int core_topic_delta(const core *c, const char *topic, size_t n, msgpack_packer 
 	size_t cnt = 0, total = 0;
 
 	*empty = true;
+	if (topic && checkin_topic_delta(c, topic, n, pk, empty, &rc))
+		return rc;
 	if (rc < 0)
 		return rc;
 	switch (t.kind) {

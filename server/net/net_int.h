@@ -36,7 +36,22 @@
 #define NET_MAX_SUBS 64
 #define NET_CLOSE_SLOW 4008
 
-enum role { ROLE_NONE = -1, ROLE_SPECTATOR = 0, ROLE_READER, ROLE_OFFICIAL, ROLE_ADMIN };
+/* desk and scanner are not above or below the others: ws.c's message table
+ * lists the roles each message allows. */
+enum role {
+	ROLE_NONE = -1,
+	ROLE_SPECTATOR = 0,
+	ROLE_READER,
+	ROLE_OFFICIAL,
+	ROLE_ADMIN,
+	ROLE_DESK,
+	ROLE_SCANNER
+};
+#define ROLE_LAST ROLE_SCANNER
+/* A Redis token is looked up again before a write when its last check is
+ * older than this (a token revoked on another node stops within it; on
+ * this node at once). */
+#define NET_TOKEN_TTL_MS 1000
 const char *net_role_name(int role);
 int net_role_parse(const char *s, size_t n); /* role or ROLE_NONE */
 
@@ -63,6 +78,13 @@ typedef struct sess {
 
 	int role;     /* ROLE_NONE until hello */
 	char *device; /* the token's device, or NULL */
+	char *point;  /* a scanner token's timing point, or NULL */
+	char tokhash[65]; /* sha256 of a Redis token ("" for none or the admin file's) */
+	int64_t tok_ms;   /* when the token was last found in Redis (sl_now_ms) */
+	bool tok_revoked; /* revoked on this node: every write refused */
+	bool tok_checking; /* a lookup before a write is in flight */
+	sl_buf *held;      /* messages received meanwhile, handled after it */
+	size_t nheld, cheld;
 
 	struct frame **q; /* outbound queue: q[qhead..qtail) */
 	size_t qhead, qtail, qcap, qbytes, qbulk;

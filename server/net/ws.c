@@ -14,6 +14,14 @@
  * Redis works; the reply is dropped when the session closed meanwhile.
  * While a hello waits for its token lookup the session stops reading
  * (lws_rx_flow_control), so later messages are judged with the right role.
+ *
+ * Tokens: a session that said hello with a token from Redis keeps its hash.
+ * Before a write, when the last lookup is older than NET_TOKEN_TTL_MS, the
+ * token is looked up again (the message and any that arrive meanwhile wait,
+ * in order); a token revoked on this node marks its sessions at once.  Roles
+ * desk and scanner (check-in) sit beside the others: each message type lists
+ * the roles it allows.  A scanner token may carry a timing point: it then
+ * sends handheld passings at that point only, and no check-ins.
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -23,16 +31,17 @@
 
 #include "net/net_int.h"
 
-static const char *const role_names[] = {"spectator", "reader", "official", "admin"};
+static const char *const role_names[] = {"spectator", "reader", "official",
+					 "admin",     "desk",   "scanner"};
 
 const char *net_role_name(int role)
 {
-	return role >= 0 && role <= ROLE_ADMIN ? role_names[role] : "none";
+	return role >= 0 && role <= ROLE_LAST ? role_names[role] : "none";
 }
 
 int net_role_parse(const char *s, size_t n)
 {
-	for (int i = 0; i <= ROLE_ADMIN; i++)
+	for (int i = 0; i <= ROLE_LAST; i++)
 		if (strlen(role_names[i]) == n && memcmp(role_names[i], s, n) == 0)
 			return i;
 	return ROLE_NONE;
@@ -68,6 +77,10 @@ void sess_unref(sess *s)
 	free(s->q);
 	sl_buf_release(&s->rx);
 	free(s->device);
+	free(s->point);
+	for (size_t i = 0; i < s->nheld; i++)
+		sl_buf_release(&s->held[i]);
+	free(s->held);
 	free(s);
 }
 
@@ -160,7 +173,16 @@ static void send_ok(sess *s, uint64_t id)
 
 /* ---- requests waiting for Redis ------------------------------------------ */
 
-enum req_kind { RQ_HELLO, RQ_PASSINGS, RQ_APPEND, RQ_PARTICIPANTS, RQ_TOKEN_ISSUE, RQ_TOKEN_REVOKE };
+enum req_kind {
+	RQ_HELLO,
+	RQ_PASSINGS,
+	RQ_APPEND,
+	RQ_PARTICIPANTS,
+	RQ_TOKEN_ISSUE,
+	RQ_TOKEN_REVOKE,
+	RQ_CHECKINS,
+	RQ_RECHECK
+};
 
 struct req {
 	sess *s;
@@ -170,6 +192,7 @@ struct req {
 	uint64_t seq, last;
 	size_t count;
 	char token[33];
+	char hash[65]; /* hello, revoke, recheck: the token's hash */
 };
 
 static struct req *req_new(sess *s, uint64_t id, int kind)
@@ -212,7 +235,7 @@ static void reply_hello(sess *s, uint64_t id)
 	msgpack_packer pk;
 
 	slp_packer_init(&pk, &b);
-	msgpack_pack_map(&pk, s->device ? 5 : 4);
+	msgpack_pack_map(&pk, 4 + !!s->device + !!s->point);
 	slp_pack_kv_str(&pk, "t", "ok");
 	slp_pack_key(&pk, "id");
 	msgpack_pack_uint64(&pk, id);
@@ -220,6 +243,8 @@ static void reply_hello(sess *s, uint64_t id)
 	slp_pack_kv_str(&pk, "event", evlog_event(s->n->log));
 	if (s->device)
 		slp_pack_kv_str(&pk, "device", s->device);
+	if (s->point)
+		slp_pack_kv_str(&pk, "point", s->point);
 	sess_send_mp(s, b.data, b.len);
 	sl_buf_release(&b);
 }
@@ -259,6 +284,14 @@ static void on_token(void *ctx, int err, const char *val, size_t len)
 	rc = slp_get_str(&u.data, "device", &dev, &dn);
 	if (rc == 0 && dn > 0)
 		s->device = sl_strndup(dev, dn);
+	free(s->point);
+	s->point = NULL;
+	rc = slp_get_str(&u.data, "point", &dev, &dn);
+	if (rc == 0 && dn > 0)
+		s->point = sl_strndup(dev, dn);
+	memcpy(s->tokhash, r->hash, sizeof(s->tokhash));
+	s->tok_ms = sl_now_ms();
+	s->tok_revoked = false;
 	msgpack_unpacked_destroy(&u);
 	sl_debug("%s: hello as %s%s%s", s->peer, net_role_name(s->role),
 		 s->device ? " device " : "", s->device ? s->device : "");
@@ -305,6 +338,10 @@ static void h_hello(sess *s, uint64_t id, const msgpack_object *root)
 	rc = slp_get_str(root, "token", &tok, &tokn);
 	if (rc == SL_EINVAL)
 		return sess_send_err(s, id, SL_EINVAL, "token: expected string");
+	free(s->point);
+	s->point = NULL;
+	s->tokhash[0] = '\0';
+	s->tok_revoked = false;
 	if (rc == SL_ENOENT || tokn == 0) {
 		s->role = ROLE_SPECTATOR;
 		free(s->device);
@@ -319,6 +356,7 @@ static void h_hello(sess *s, uint64_t id, const msgpack_object *root)
 		return reply_hello(s, id);
 	}
 	r = req_new(s, id, RQ_HELLO);
+	memcpy(r->hash, hash, sizeof(r->hash));
 	rc = evlog_token_get(n->log, hash, on_token, r);
 	if (rc < 0) {
 		req_free(r);
@@ -354,6 +392,12 @@ static void h_subscribe(sess *s, uint64_t id, const msgpack_object *root)
 		return sess_send_err(s, id, SL_EINVAL, "topic: expected string");
 	if (get_size(root, "offset", &offset, s, id) < 0 || get_size(root, "limit", &limit, s, id) < 0)
 		return;
+	/* Who checked in, where and when is for the desk, not for spectators. */
+	if (((tn > 6 && memcmp(topic, "scans/", 6) == 0) ||
+	     (tn > 8 && memcmp(topic, "checkin/", 8) == 0)) &&
+	    (s->role == ROLE_SPECTATOR || s->role == ROLE_READER))
+		return send_errf(s, id, SL_EPERM, "topic '%.*s' is for officials, desks and scanners",
+				 (int)tn, topic);
 	rc = fanout_subscribe(s->n, s, id, topic, tn, offset, limit);
 	if (rc == SL_EINVAL)
 		send_errf(s, id, rc, "topic '%.*s' is malformed", (int)tn, topic);
@@ -414,6 +458,7 @@ static void on_appended(void *ctx, int err, const char *sid, bool dup, uint64_t 
 	slp_packer_init(&pk, &b);
 	switch (r->kind) {
 	case RQ_PASSINGS:
+	case RQ_CHECKINS:
 		msgpack_pack_map(&pk, 6);
 		slp_pack_kv_str(&pk, "t", "ack");
 		slp_pack_key(&pk, "id");
@@ -483,6 +528,26 @@ static void h_passings(sess *s, uint64_t id, const msgpack_object *root, msgpack
 	} else {
 		return sess_send_err(s, id, SL_EINVAL, "dev: required for a token without device");
 	}
+	if (s->role == ROLE_SCANNER) {
+		/* a checkpoint scanner: handheld reads at its own point only */
+		if (!s->point)
+			return sess_send_err(s, id, SL_EPERM,
+					     "this scanner token has no timing point: it sends "
+					     "checkins only");
+		for (size_t i = 0; i < b.nreads; i++) {
+			if (b.reads[i].kind != SLP_KIND_HANDHELD)
+				return send_errf(s, id, SL_EPERM,
+						 "reads[%zu].kind: a scanner sends handheld reads "
+						 "only",
+						 i);
+			if (b.reads[i].pt_len != strlen(s->point) ||
+			    memcmp(b.reads[i].pt, s->point, b.reads[i].pt_len) != 0)
+				return send_errf(s, id, SL_EPERM,
+						 "reads[%zu].pt '%.*s' is outside this token's "
+						 "scope: point '%s'",
+						 i, (int)b.reads[i].pt_len, b.reads[i].pt, s->point);
+		}
+	}
 
 	slp_packer_init(&pk, &rec);
 	msgpack_pack_map(&pk, 5);
@@ -498,6 +563,67 @@ static void h_passings(sess *s, uint64_t id, const msgpack_object *root, msgpack
 	r->dev = sl_strndup(dev, devlen);
 	r->seq = b.seq;
 	r->last = b.seq + b.nreads - 1;
+	append(s, r, &rec, dev, devlen, r->seq, r->last);
+	sl_buf_release(&rec);
+}
+
+/*
+ * checkins: a device's batch of check-in scans, {dev, seq, scans}; the same
+ * device/seq rules as passings (ack, dup, gap); the core checks the scans.
+ * The answers come from the core after the fold, on topic scans/<dev>.
+ */
+static void h_checkins(sess *s, uint64_t id, const msgpack_object *root)
+{
+	const char *dev;
+	size_t devlen;
+	int64_t seq;
+	const msgpack_object_array *scans;
+	sl_buf rec = SL_BUF_INIT;
+	msgpack_packer pk;
+	char err[256] = "";
+	struct req *r;
+	int rc;
+
+	if (s->role == ROLE_SCANNER && s->point)
+		return send_errf(s, id, SL_EPERM,
+				 "this scanner token is scoped to point '%s': it may not check "
+				 "athletes in",
+				 s->point);
+	rc = slp_get_str(root, "dev", &dev, &devlen);
+	if (rc == SL_EINVAL || (rc == 0 && (devlen == 0 || devlen > 64)))
+		return sess_send_err(s, id, SL_EINVAL, "dev: expected a string of 1 to 64 bytes");
+	if (s->device) {
+		if (rc == 0 && (devlen != strlen(s->device) || memcmp(dev, s->device, devlen) != 0))
+			return send_errf(s, id, SL_EPERM, "dev '%.*s' is not this token's device '%s'",
+					 (int)devlen, dev, s->device);
+		dev = s->device;
+		devlen = strlen(s->device);
+	} else if (rc != 0) {
+		return sess_send_err(s, id, SL_EINVAL, "dev: required for a token without device");
+	}
+	if (slp_get_int(root, "seq", &seq) < 0 || seq < 1)
+		return sess_send_err(s, id, SL_EINVAL, "seq: expected integer >= 1");
+	if (slp_get_arr(root, "scans", &scans) < 0 || scans->size == 0)
+		return sess_send_err(s, id, SL_EINVAL, "scans: expected an array of 1 to 10000 maps");
+
+	slp_packer_init(&pk, &rec);
+	msgpack_pack_map(&pk, 5);
+	slp_pack_kv_str(&pk, "k", "checkins");
+	slp_pack_kv_strn(&pk, "dev", dev, devlen);
+	slp_pack_key(&pk, "seq");
+	msgpack_pack_uint64(&pk, (uint64_t)seq);
+	slp_pack_key(&pk, "scans");
+	msgpack_pack_object(&pk, *slp_get(root, "scans"));
+	slp_pack_kv_int(&pk, "rx", sl_now_ms());
+	rc = core_check(s->n->core, rec.data, rec.len, err, sizeof(err));
+	if (rc < 0) {
+		sl_buf_release(&rec);
+		return sess_send_err(s, id, rc, err[0] ? err : NULL);
+	}
+	r = req_new(s, id, RQ_CHECKINS);
+	r->dev = sl_strndup(dev, devlen);
+	r->seq = (uint64_t)seq;
+	r->last = (uint64_t)seq + scans->size - 1;
 	append(s, r, &rec, dev, devlen, r->seq, r->last);
 	sl_buf_release(&rec);
 }
@@ -667,6 +793,13 @@ static void on_token_done(void *ctx, int err)
 		send_ok(s, r->id);
 	}
 out:
+	if (!err && r->kind == RQ_TOKEN_REVOKE) {
+		/* every session of this node holding the token stops at once */
+		net *n = r->s->n;
+		for (sess *x = n->sessions.next; x != &n->sessions; x = x->next)
+			if (x->tokhash[0] && hash_eq(x->tokhash, r->hash))
+				x->tok_revoked = true;
+	}
 	sl_buf_release(&b);
 	req_free(r);
 }
@@ -692,13 +825,22 @@ static void h_token_issue(sess *s, uint64_t id, const msgpack_object *root)
 	struct req *r;
 	int rc;
 
+	const char *pt = NULL;
+	size_t pn = 0;
 	if (slp_get_str(root, "role", &role, &rn) != 0 || net_role_parse(role, rn) == ROLE_NONE)
 		return sess_send_err(s, id, SL_EINVAL,
-				     "role: expected admin, official, reader or spectator");
+				     "role: expected admin, official, reader, spectator, desk or "
+				     "scanner");
 	rc = slp_get_str(root, "device", &dev, &dn);
 	if (rc == SL_EINVAL || (rc == 0 && dn > 0 && !device_ok(dev, dn)))
 		return sess_send_err(s, id, SL_EINVAL,
 				     "device: expected 1 to 64 letters, digits or -_.:");
+	rc = slp_get_str(root, "point", &pt, &pn);
+	if (rc == SL_EINVAL || (rc == 0 && pn > 0 && !device_ok(pt, pn)))
+		return sess_send_err(s, id, SL_EINVAL,
+				     "point: expected 1 to 64 letters, digits or -_.:");
+	if (pn > 0 && net_role_parse(role, rn) != ROLE_SCANNER)
+		return sess_send_err(s, id, SL_EINVAL, "point: only a scanner token has a point");
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 		return sess_send_err(s, id, SL_EIO, "cannot draw random bytes");
 	r = req_new(s, id, RQ_TOKEN_ISSUE);
@@ -706,10 +848,12 @@ static void h_token_issue(sess *s, uint64_t id, const msgpack_object *root)
 		snprintf(r->token + 2 * i, 3, "%02x", rnd[i]);
 	net_sha256_hex(r->token, 32, hash);
 	slp_packer_init(&pk, &val);
-	msgpack_pack_map(&pk, dn > 0 ? 2 : 1);
+	msgpack_pack_map(&pk, 1 + (dn > 0) + (pn > 0));
 	slp_pack_kv_strn(&pk, "role", role, rn);
 	if (dn > 0)
 		slp_pack_kv_strn(&pk, "device", dev, dn);
+	if (pn > 0)
+		slp_pack_kv_strn(&pk, "point", pt, pn);
 	rc = evlog_token_put(s->n->log, hash, val.data, val.len, on_token_done, r);
 	sl_buf_release(&val);
 	if (rc < 0) {
@@ -730,6 +874,7 @@ static void h_token_revoke(sess *s, uint64_t id, const msgpack_object *root)
 		return sess_send_err(s, id, SL_EINVAL, "token: expected string");
 	net_sha256_hex(tok, tn, hash);
 	r = req_new(s, id, RQ_TOKEN_REVOKE);
+	memcpy(r->hash, hash, sizeof(r->hash));
 	rc = evlog_token_del(s->n->log, hash, on_token_done, r);
 	if (rc < 0) {
 		sess_send_err(s, id, rc, store_msg(rc));
@@ -739,19 +884,73 @@ static void h_token_revoke(sess *s, uint64_t id, const msgpack_object *root)
 
 /* ---- dispatch ------------------------------------------------------------ */
 
+#define R(x) (1u << (x))
+#define R_ANY (R(ROLE_SPECTATOR) | R(ROLE_READER) | R(ROLE_OFFICIAL) | R(ROLE_ADMIN) | \
+	       R(ROLE_DESK) | R(ROLE_SCANNER))
+#define R_OFF (R(ROLE_OFFICIAL) | R(ROLE_ADMIN))
+
 static const struct {
 	const char *t;
-	int min_role;
+	unsigned roles; /* the roles allowed; 0: anyone, even before hello */
+	bool write;     /* goes to the log: the token is checked again first */
 } types[] = {
-	{"hello", ROLE_NONE},          {"subscribe", ROLE_SPECTATOR},
-	{"unsubscribe", ROLE_SPECTATOR}, {"passings", ROLE_READER},
-	{"participants", ROLE_OFFICIAL}, {"wave_start", ROLE_OFFICIAL},
-	{"event_create", ROLE_ADMIN},  {"token_issue", ROLE_ADMIN},
-	{"token_revoke", ROLE_ADMIN},  {"adjust", ROLE_OFFICIAL},
-	{"race_official", ROLE_OFFICIAL}, {"lineup", ROLE_OFFICIAL},
+	{"hello", 0, false},
+	{"subscribe", R_ANY, false},
+	{"unsubscribe", R_ANY, false},
+	{"passings", R(ROLE_READER) | R_OFF | R(ROLE_SCANNER), true},
+	{"participants", R_OFF, true},
+	{"wave_start", R_OFF, true},
+	{"event_create", R(ROLE_ADMIN), true},
+	{"token_issue", R(ROLE_ADMIN), true},
+	{"token_revoke", R(ROLE_ADMIN), true},
+	{"adjust", R_OFF, true},
+	{"race_official", R_OFF, true},
+	{"lineup", R_OFF, true},
+	{"checkins", R_OFF | R(ROLE_DESK) | R(ROLE_SCANNER), true},
+	{"checkin_undo", R_OFF, true},
 };
 
-static void handle_msg(sess *s, const char *buf, size_t len)
+static void handle_msg(sess *s, const char *buf, size_t len, int tokerr);
+
+/* The token looked up again before a write: then the held messages, in order. */
+static void on_recheck(void *ctx, int err, const char *val, size_t len)
+{
+	struct req *r = ctx;
+	sess *s = r->s;
+	int tokerr = 0;
+
+	(void)val;
+	(void)len;
+	s->tok_checking = false;
+	if (err == SL_ENOENT)
+		s->tok_revoked = true;
+	else if (err)
+		tokerr = SL_EUNAVAIL;
+	else
+		s->tok_ms = sl_now_ms();
+	if (s->wsi)
+		lws_rx_flow_control(s->wsi, 1);
+	while (s->nheld > 0 && !s->tok_checking) {
+		sl_buf m = s->held[0];
+		memmove(s->held, s->held + 1, (s->nheld - 1) * sizeof(*s->held));
+		s->nheld--;
+		if (s->wsi)
+			handle_msg(s, m.data ? m.data : "", m.len, tokerr);
+		sl_buf_release(&m);
+	}
+	req_free(r);
+}
+
+static void hold(sess *s, const char *buf, size_t len)
+{
+	SL_GROW(s->held, s->cheld, s->nheld + 1);
+	sl_buf_init(&s->held[s->nheld]);
+	sl_buf_add(&s->held[s->nheld], buf, len);
+	s->nheld++;
+}
+
+/* tokerr: SL_EUNAVAIL when the token lookup before this write failed. */
+static void handle_msg(sess *s, const char *buf, size_t len, int tokerr)
 {
 	slp_msg m;
 	const char *t;
@@ -760,6 +959,10 @@ static void handle_msg(sess *s, const char *buf, size_t len)
 	uint64_t id = 0;
 	int which = -1, rc;
 
+	if (s->tok_checking) {
+		hold(s, buf, len);
+		return;
+	}
 	rc = slp_decode(&m, buf, len, s->fmt);
 	if (rc < 0) {
 		sess_send_err(s, 0, rc, m.err[0] ? m.err : NULL);
@@ -780,10 +983,34 @@ static void handle_msg(sess *s, const char *buf, size_t len)
 		sess_send_err(s, id, SL_EAUTH, "send hello first");
 		goto out;
 	}
-	if (s->role < types[which].min_role) {
+	if (types[which].roles && !(types[which].roles & R(s->role))) {
 		send_errf(s, id, SL_EPERM, "role '%s' may not send '%s'", net_role_name(s->role),
 			  types[which].t);
 		goto out;
+	}
+	if (types[which].write && s->tokhash[0]) {
+		if (s->tok_revoked) {
+			sess_send_err(s, id, SL_EAUTH, "token revoked");
+			goto out;
+		}
+		if (tokerr) {
+			sess_send_err(s, id, tokerr,
+				      "cannot check the token: store unavailable, send again later");
+			goto out;
+		}
+		if (sl_now_ms() - s->tok_ms > NET_TOKEN_TTL_MS) {
+			struct req *r = req_new(s, id, RQ_RECHECK);
+			rc = evlog_token_get(s->n->log, s->tokhash, on_recheck, r);
+			if (rc < 0) {
+				req_free(r);
+				sess_send_err(s, id, rc, store_msg(rc));
+				goto out;
+			}
+			s->tok_checking = true;
+			lws_rx_flow_control(s->wsi, 0);
+			hold(s, buf, len);
+			goto out;
+		}
 	}
 	switch (which) {
 	case 0: h_hello(s, id, &m.root); break;
@@ -798,6 +1025,8 @@ static void handle_msg(sess *s, const char *buf, size_t len)
 	case 9: h_official_rec(s, id, &m.root, "adjust"); break;
 	case 10: h_official_rec(s, id, &m.root, "race_official"); break;
 	case 11: h_official_rec(s, id, &m.root, "lineup"); break;
+	case 12: h_checkins(s, id, &m.root); break;
+	case 13: h_official_rec(s, id, &m.root, "checkin_undo"); break;
 	}
 out:
 	slp_msg_release(&m);
@@ -836,7 +1065,7 @@ static void on_receive(sess *s, struct lws *wsi, const char *in, size_t len)
 	sl_buf_add(&s->rx, in, len);
 	if (!final)
 		return;
-	handle_msg(s, s->rx.data ? s->rx.data : "", s->rx.len);
+	handle_msg(s, s->rx.data ? s->rx.data : "", s->rx.len, 0);
 	if (s->rx.cap > (64u << 10))
 		sl_buf_release(&s->rx);
 	else
