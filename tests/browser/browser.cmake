@@ -84,3 +84,26 @@ set_tests_properties(browser.pages PROPERTIES LABELS "browser" TIMEOUT 600 PROCE
 set_tests_properties(browser.scoreboard PROPERTIES LABELS "browser" TIMEOUT 600 PROCESSORS 2
   FIXTURES_REQUIRED sl_browser_npm
   SKIP_REGULAR_EXPRESSION "browser test skipped")
+
+# browser.checkin: the check-in scanner (scan.html) and desk (desk.html) in
+# headless Chromium against real Redis + splitlined (tests/browser/checkin.test.mjs):
+# a check-in, a duplicate warning, an offline scan queued and synced after
+# the network returns, the desk's counts; screenshots in <build>/browser-shots.
+if(TARGET splitlined AND TARGET splitline)
+  add_test(NAME browser.checkin
+           COMMAND ${CMAKE_COMMAND} -E env
+                   SL_SERVER_BIN=$<TARGET_FILE:splitlined>
+                   SL_CTL_BIN=$<TARGET_FILE:splitline>
+                   SL_REDIS_SERVER=${SL_REDIS_SERVER}
+                   SL_SOURCE_DIR=${CMAKE_SOURCE_DIR}
+                   SL_DATA_DIR=${SL_DATA_DIR}
+                   SL_BROWSER_SHOTS=${CMAKE_BINARY_DIR}/browser-shots
+                   ${SL_NODE} --test ${SL_BROWSER_DIR}/checkin.test.mjs
+           WORKING_DIRECTORY ${SL_BROWSER_DIR})
+else()
+  add_test(NAME browser.checkin
+           COMMAND sh -c "echo 'targets not built: splitlined splitline'; exit 1")
+endif()
+set_tests_properties(browser.checkin PROPERTIES LABELS "browser" TIMEOUT 300 PROCESSORS 2
+  FIXTURES_REQUIRED sl_browser_npm
+  SKIP_REGULAR_EXPRESSION "browser test skipped")

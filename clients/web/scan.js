@@ -1,0 +1,454 @@
+/*
+ * scan.js: the check-in scanner for phones (scan.html), and what the desk
+ * (desk.js) shares with it: an authenticated connection and the outbox.
+ *
+ * Design.  AuthClient is protocol.js's SplitlineClient with a token in its
+ * hello (role desk or scanner); the hello reply names the device.  Every
+ * scan goes first into the Outbox, kept in localStorage under the event and
+ * device, with a per-device seq (the next seq and the acked seq are stored
+ * with the items), and is shown "queued".  The outbox sends the scans past
+ * the acked seq as one `checkins` batch at a time (PROTOCOL.md "Check-in"),
+ * marks them "saved" on the ack, and learns each scan's answer from the
+ * topic scans/<dev>, subscribed with offset = the first unanswered seq.
+ * Offline (the browser says so, or the socket is down) it keeps queueing;
+ * after every (re)connect it resends everything unacked with the same seqs
+ * (resends are idempotent on the server).  A `gap` err makes it resend from
+ * the seq the server expects.
+ *
+ * Invariants: seqs are given once and never reused while stored; at most
+ * one batch is in flight; acked <= next - 1; an item leaves the outbox only
+ * once answered and older than the last KEEP answered items.  A fresh
+ * outbox (nothing stored for this device) first asks scans/<dev> for the
+ * device's last answered seq, so a phone whose storage was wiped does not
+ * reuse seqs the server already holds (they would be acked as duplicates
+ * and never answered).
+ */
+import { SplitlineClient } from './protocol.js';
+import { connBadge, fmtClockOf } from './common.js';
+
+const KEEP = 50; // answered items kept for the list
+const BATCH_MAX = 500;
+const CODE_MAX = 64;
+
+export class AuthClient extends SplitlineClient {
+  constructor(opts = {}) {
+    super(opts);
+    this.token = opts.token || null;
+    this.hello = null;
+    this.on('hello', (r) => (this.hello = r));
+  }
+
+  request(msg) {
+    if (msg.t === 'hello' && this.token) msg = { ...msg, token: this.token };
+    return super.request(msg);
+  }
+
+  /* Change a wanted subscription's offset for the next (re)subscribe, sending nothing now. */
+  setOffset(topic, offset) {
+    const o = this.wanted.get(topic);
+    if (o) {
+      o.offset = offset;
+      o.limit = 0;
+    }
+  }
+
+  goOffline() {
+    this.dropSocket();
+    this.scheduleRetry('offline');
+  }
+}
+
+/* The token: ?token= (then remembered) or localStorage[key]. */
+export function tokenFrom(params, key) {
+  const t = params.get('token');
+  if (t) {
+    localStorage.setItem(key, t.trim());
+    return t.trim();
+  }
+  return localStorage.getItem(key) || '';
+}
+
+export class Outbox {
+  /*
+   * client: an AuthClient whose hello carried a token with a device.
+   * onChange(outbox, item|null): called after any change (item: the one answered now).
+   */
+  constructor(client, onChange) {
+    this.client = client;
+    this.onChange = onChange;
+    this.dev = null;
+    this.key = null;
+    this.items = []; // {seq, code, t, volunteer, race, state: queued|saved|answered, answer}
+    this.next = 1;
+    this.acked = 0;
+    this.fresh = false; // nothing stored: ask the server where the device is
+    this.inflight = false;
+    this.retryTimer = null;
+    client.on('hello', (r) => this.onHello(r));
+    client.on('message', (m) => this.onMessage(m));
+    client.on('state', () => this.flush());
+  }
+
+  onHello(r) {
+    const dev = r.device;
+    if (!dev) {
+      this.onChange(this, null);
+      return;
+    }
+    if (dev !== this.dev) {
+      this.dev = dev;
+      this.key = `splitline.outbox.${this.client.event}.${dev}`;
+      const early = this.items.filter((it) => !it.seq);
+      this.load();
+      if (!this.fresh) {
+        for (const it of early) {
+          it.seq = this.next++;
+          this.items.push(it);
+        }
+        this.save();
+      } else {
+        this.items = early;
+      }
+    }
+    this.inflight = false;
+    // Fresh: the last answer tells where the device is; then every answer from the first unanswered.
+    if (this.fresh) this.client.subscribe(`scans/${dev}`, { offset: 0, limit: 1 });
+    else this.client.subscribe(`scans/${dev}`, { offset: this.firstUnanswered() });
+    this.onChange(this, null);
+    if (!this.fresh) this.flush();
+  }
+
+  load() {
+    let s = null;
+    try {
+      s = JSON.parse(localStorage.getItem(this.key) || 'null');
+    } catch {
+      s = null;
+    }
+    if (s && Array.isArray(s.items)) {
+      this.items = s.items;
+      this.next = s.next;
+      this.acked = s.acked;
+      this.fresh = false;
+    } else {
+      // Keep what was queued before the device was known (scans made before the first hello).
+      this.fresh = true;
+    }
+  }
+
+  save() {
+    if (!this.key) return;
+    const keep = [];
+    let answered = 0;
+    for (let i = this.items.length - 1; i >= 0; i--) {
+      const it = this.items[i];
+      if (it.state === 'answered' && ++answered > KEEP) continue;
+      keep.unshift(it);
+    }
+    this.items = keep;
+    localStorage.setItem(this.key, JSON.stringify({ next: this.next, acked: this.acked, items: this.items }));
+  }
+
+  firstUnanswered() {
+    for (const it of this.items) if (it.state !== 'answered') return it.seq;
+    return this.next;
+  }
+
+  pending() {
+    return this.items.filter((it) => it.seq > this.acked).length;
+  }
+
+  unanswered() {
+    return this.items.filter((it) => it.state !== 'answered').length;
+  }
+
+  /* A scan: queued at once (stored), sent when possible. Returns the item or an error string. */
+  add(code, extra = {}) {
+    code = String(code).trim();
+    if (!code) return 'empty code';
+    if (new TextEncoder().encode(code).length > CODE_MAX) return `code too long (over ${CODE_MAX} bytes)`;
+    const it = { seq: 0, code, t: Date.now(), state: 'queued', answer: null };
+    if (extra.volunteer) it.volunteer = extra.volunteer;
+    if (extra.race) it.race = extra.race;
+    if (this.dev && !this.fresh) {
+      it.seq = this.next++;
+    } else {
+      it.seq = 0; // numbered once the device's position is known
+    }
+    this.items.push(it);
+    this.save();
+    this.onChange(this, null);
+    this.flush();
+    return it;
+  }
+
+  /* Number the scans queued before the device's position was known. */
+  numberFrom(seq) {
+    this.next = Math.max(this.next, seq);
+    if (this.acked < this.next - 1 && !this.items.some((it) => it.seq && it.seq <= this.next - 1)) this.acked = this.next - 1;
+    for (const it of this.items) if (!it.seq) it.seq = this.next++;
+    this.fresh = false;
+    this.save();
+  }
+
+  onMessage(m) {
+    if (!this.dev || m.topic !== `scans/${this.dev}`) return;
+    const rows = Array.isArray(m.rows) ? m.rows : [];
+    if (this.fresh && m.t === 'snapshot') {
+      // Where is this device on the server?  Past its last answer.
+      let last = 0;
+      for (const r of rows) if (typeof r.seq === 'number' && r.seq > last) last = r.seq;
+      this.numberFrom(last + 1);
+      this.client.setOffset(`scans/${this.dev}`, this.firstUnanswered());
+      this.onChange(this, null);
+      this.flush();
+      return;
+    }
+    let newest = null;
+    for (const r of rows) {
+      const it = this.items.find((x) => x.seq === r.seq);
+      if (!it || it.state === 'answered') continue;
+      it.state = 'answered';
+      it.answer = r;
+      if (r.seq > this.acked) this.acked = r.seq; // answered: folded, so appended (no holes)
+      if (!newest || r.seq > newest.seq) newest = it;
+    }
+    if (newest) {
+      this.save();
+      this.client.setOffset(`scans/${this.dev}`, this.firstUnanswered());
+      this.onChange(this, newest);
+    }
+  }
+
+  flush() {
+    const c = this.client;
+    if (this.inflight || !this.dev || this.fresh || !c.ready || (globalThis.navigator && navigator.onLine === false)) return;
+    const todo = this.items.filter((it) => it.seq > this.acked).sort((a, b) => a.seq - b.seq);
+    if (!todo.length) return;
+    // One contiguous run of seqs per batch.
+    const batch = [todo[0]];
+    for (let i = 1; i < todo.length && batch.length < BATCH_MAX && todo[i].seq === batch[batch.length - 1].seq + 1; i++) batch.push(todo[i]);
+    const scans = batch.map((it) => {
+      const s = { code: it.code, t: it.t };
+      if (it.volunteer) s.volunteer = it.volunteer;
+      if (it.race) s.race = it.race;
+      return s;
+    });
+    this.inflight = true;
+    const ws = c.ws;
+    c.request({ t: 'checkins', dev: this.dev, seq: batch[0].seq, scans })
+      .then((ack) => {
+        if (c.ws !== ws) return;
+        this.inflight = false;
+        const last = typeof ack.last === 'number' ? ack.last : batch[batch.length - 1].seq;
+        if (last > this.acked) this.acked = last;
+        for (const it of this.items) if (it.seq <= this.acked && it.state === 'queued') it.state = 'saved';
+        this.save();
+        this.onChange(this, null);
+        this.flush();
+      })
+      .catch((err) => {
+        if (c.ws !== ws && c.ws) return;
+        this.inflight = false;
+        if (err && err.code === 'gap' && typeof err.expected === 'number') {
+          this.resendFrom(err.expected);
+          this.flush();
+          return;
+        }
+        this.lastError = err && err.msg ? `${err.code}: ${err.msg}` : 'not sent';
+        this.onChange(this, null);
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => this.flush(), 2000);
+      });
+  }
+
+  /* The server has everything below `expected`: resend from there (renumbering if we hold no such seq). */
+  resendFrom(expected) {
+    const unacked = this.items.filter((it) => it.seq > this.acked).sort((a, b) => a.seq - b.seq);
+    const held = this.items.some((it) => it.seq === expected);
+    if (!held && unacked.length && unacked[0].seq > expected) {
+      // Never appended (the batch was refused): number them on from where the server is.
+      let s = expected;
+      for (const it of unacked) it.seq = s++;
+      this.next = s;
+    }
+    this.acked = Math.min(this.acked, expected - 1);
+    for (const it of this.items) if (it.seq > this.acked && it.state === 'saved') it.state = 'queued';
+    this.save();
+    this.client.setOffset(`scans/${this.dev}`, this.firstUnanswered());
+  }
+}
+
+/* ---- the scanner page ---- */
+
+export function answerView(it) {
+  const a = it.answer;
+  if (!a) {
+    return { cls: it.state === 'saved' ? 'fb-saved' : 'fb-queued', head: it.state === 'saved' ? 'Saved' : 'Queued', line: it.code, detail: it.state === 'saved' ? 'waiting for the answer…' : 'will be sent when online' };
+  }
+  const who = [a.bib ? `Bib ${a.bib}` : '', a.race ? `race ${a.race}` : '', a.wave ? `wave ${a.wave}` : ''].filter(Boolean).join(' · ');
+  if (a.ok) return { cls: 'fb-ok', head: '✓ Checked in', line: a.name || a.code, detail: who };
+  const heads = {
+    already_checked_in: '✗ Already checked in',
+    unknown_code: '✗ Unknown code',
+    wrong_event: '✗ Other event',
+    not_registered_for_race: '✗ Wrong race',
+  };
+  let detail = a.msg || a.warning;
+  if (a.warning === 'already_checked_in' && a.by) {
+    detail = `by ${a.by.volunteer ? a.by.volunteer + ' on ' : ''}${a.by.dev} at ${fmtClockOf(a.by.t)}`;
+  }
+  return { cls: 'fb-bad', head: heads[a.warning] || `✗ ${a.warning}`, line: a.name ? `${a.name}${who ? ' — ' + who : ''}` : a.code, detail, warning: a.warning };
+}
+
+function startScanner() {
+  const params = new URLSearchParams(location.search);
+  const TOKEN_KEY = 'splitline.scanner.token';
+  const $ = (id) => document.getElementById(id);
+  let token = tokenFrom(params, TOKEN_KEY);
+  const setup = $('setup');
+  const main = $('main');
+  if (!token) {
+    setup.hidden = false;
+    main.hidden = true;
+    $('setup-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      const t = $('setup-token').value.trim();
+      if (!t) return;
+      localStorage.setItem(TOKEN_KEY, t);
+      location.replace(location.pathname + (params.get('event') ? `?event=${encodeURIComponent(params.get('event'))}` : ''));
+    });
+    return;
+  }
+  setup.hidden = true;
+  main.hidden = false;
+  const client = new AuthClient({ event: params.get('event'), token });
+  connBadge(client);
+  const vol = $('volunteer');
+  vol.value = localStorage.getItem('splitline.scanner.volunteer') || '';
+  vol.addEventListener('change', () => localStorage.setItem('splitline.scanner.volunteer', vol.value.trim()));
+  const input = $('code');
+  const fb = $('feedback');
+  let shown = null; // the item the big panel shows
+
+  const draw = (box, answeredNow) => {
+    if (answeredNow && (!shown || answeredNow.seq >= shown.seq || shown === answeredNow)) shown = answeredNow;
+    if (shown) {
+      const v = answerView(shown);
+      fb.className = `fb ${v.cls}`;
+      fb.dataset.seq = shown.seq;
+      fb.dataset.warning = v.warning || '';
+      $('fb-head').textContent = v.head;
+      $('fb-line').textContent = v.line;
+      $('fb-detail').textContent = v.detail || '';
+    }
+    const pend = box.pending();
+    $('pending').textContent = String(pend);
+    $('pending-wrap').dataset.pending = String(pend);
+    $('device').textContent = box.dev || '?';
+    $('error').textContent = box.lastError || '';
+    const ol = $('recent');
+    ol.textContent = '';
+    for (const it of [...box.items].reverse().slice(0, 20)) {
+      const li = document.createElement('li');
+      const v = answerView(it);
+      li.className = v.cls;
+      li.dataset.seq = it.seq;
+      li.dataset.state = it.state;
+      const st = it.state === 'answered' ? (it.answer.ok ? 'checked in' : it.answer.warning) : it.state;
+      li.textContent = `${fmtClockOf(it.t)}  ${it.code}  ${it.answer && it.answer.name ? it.answer.name + '  ' : ''}— ${st}`;
+      ol.appendChild(li);
+    }
+  };
+  const box = new Outbox(client, draw);
+  client.on('state', (s, detail) => {
+    $('conn-why').textContent = s === 'reconnecting' || s === 'error' ? detail : '';
+  });
+
+  const scan = (code) => {
+    const it = box.add(code, { volunteer: vol.value.trim() });
+    if (typeof it === 'string') {
+      $('error').textContent = it;
+      return;
+    }
+    shown = it;
+    draw(box, null);
+  };
+  $('scan-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const v = input.value;
+    input.value = '';
+    if (v.trim()) scan(v);
+    input.focus();
+  });
+  // Keyboard wedge: the input keeps focus unless another field is being used.
+  const refocus = () => {
+    const a = document.activeElement;
+    if (a && a !== input && (a.tagName === 'INPUT' || a.tagName === 'SELECT' || a.tagName === 'BUTTON')) return;
+    input.focus();
+  };
+  document.addEventListener('click', () => setTimeout(refocus, 0));
+  input.addEventListener('blur', () => setTimeout(refocus, 200));
+  input.focus();
+
+  addEventListener('offline', () => client.goOffline());
+  addEventListener('online', () => {
+    client.retryNow();
+    box.flush();
+  });
+
+  // Camera scanning where the browser has BarcodeDetector.
+  if ('BarcodeDetector' in globalThis && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+    const btn = $('camera');
+    btn.hidden = false;
+    let stream = null;
+    let last = { code: '', at: 0 };
+    btn.addEventListener('click', async () => {
+      const video = $('video');
+      if (stream) {
+        stream.getTracks().forEach((t) => t.stop());
+        stream = null;
+        video.hidden = true;
+        btn.textContent = 'Camera';
+        return;
+      }
+      try {
+        stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
+      } catch (e) {
+        $('error').textContent = `camera: ${e.message || e}`;
+        return;
+      }
+      video.srcObject = stream;
+      video.hidden = false;
+      await video.play();
+      btn.textContent = 'Stop camera';
+      const det = new globalThis.BarcodeDetector();
+      const tick = async () => {
+        if (!stream) return;
+        try {
+          for (const c of await det.detect(video)) {
+            const now = Date.now();
+            if (c.rawValue && (c.rawValue !== last.code || now - last.at > 3000)) {
+              last = { code: c.rawValue, at: now };
+              scan(c.rawValue);
+            }
+          }
+        } catch {
+          /* a frame not ready */
+        }
+        setTimeout(tick, 250);
+      };
+      tick();
+    });
+  }
+  $('forget').addEventListener('click', () => {
+    if (!confirm('Forget this token? Unsent scans stay queued for this device.')) return;
+    localStorage.removeItem(TOKEN_KEY);
+    location.replace(location.pathname);
+  });
+  globalThis.splitline = { client, box };
+  client.start();
+  draw(box, null);
+}
+
+if (globalThis.document && document.body && document.body.dataset.page === 'scan') startScanner();
