@@ -8,6 +8,12 @@
  *   checkpoint  each line is a bib: a handheld passing at --point, with the
  *               time of the scan.
  *
+ * Input is read in chunks (one read(2) per turn) and every complete line of
+ * a chunk queued, with one fsync per chunk, so a fast feed (or a backlog
+ * typed while offline) does not wait a turn per line.
+ *
+ * `splitline-scan labels` prints the bib-label sheet (labels.h) instead.
+ *
  * Outbox: every scan is appended to DIR/outbox ("seq<TAB>t<TAB>code") and
  * fsync'd before it is shown as queued; DIR/acked holds the last seq the
  * server acknowledged (written with fsync + rename).  A scan shows "saved"
@@ -34,6 +40,8 @@
 #include <unistd.h>
 
 #include "cliutil.h"
+#include "csvimport.h"
+#include "labels.h"
 #include "sl.h"
 #include "slp.h"
 #include "wsc.h"
@@ -48,11 +56,18 @@ static const char usage[] =
 	"usage: splitline-scan --device ID --outbox DIR [--mode checkin|checkpoint] [--point PT]\n"
 	"                      [--volunteer NAME] [--race RACE] [--wait SECONDS]\n"
 	"                      [--server URL] [--event ID] [--token T | --token-file F]\n"
+	"       splitline-scan labels --out FILE.svg [--race RACE] [--from-csv FILE.csv [--map M]]\n"
+	"                      [--server URL] [--event ID]\n"
 	"\n"
 	"Reads one scanned code per line on stdin (a keyboard-wedge scanner) and sends\n"
 	"each as a check-in (mode checkin) or a handheld passing at --point (mode\n"
 	"checkpoint).  Scans are kept in DIR/outbox (fsync'd) until the server acked\n"
-	"them; offline it retries and syncs when the link returns.\n";
+	"them; offline it retries and syncs when the link returns.\n"
+	"\n"
+	"labels: an SVG sheet of bib labels (A4, 3 x 8), each with a QR code of\n"
+	"sl:<event>:<bib>, for the participants of FILE.csv (header names as for\n"
+	"`splitline participants import`, --map likewise) or of the server's results\n"
+	"export of RACE (GET /api/results/RACE.csv).\n";
 
 struct scan {
 	uint64_t seq;
@@ -162,6 +177,7 @@ static int load(void)
 	return 0;
 }
 
+/* Append one scan to the outbox (not yet fsync'd: see flush_outbox). */
 static int enqueue(const char *code)
 {
 	char buf[600];
@@ -169,14 +185,76 @@ static int enqueue(const char *code)
 	int64_t t = sl_now_ms();
 	int n = snprintf(buf, sizeof(buf), "%llu\t%lld\t%s\n", (unsigned long long)seq,
 			 (long long)t, code);
-	if (write(S.outfd, buf, (size_t)n) != n || fsync(S.outfd) < 0) {
+	if (write(S.outfd, buf, (size_t)n) != n) {
 		fprintf(stderr, "%s: cannot write the outbox: %s\n", prog, strerror(errno));
 		return -1;
 	}
 	add_scan(seq, t, code);
-	printf("queued %llu %s (pending %zu)\n", (unsigned long long)seq, code, pending());
+	return 0;
+}
+
+/* fsync the outbox, then show scans [from, S.n) as queued. */
+static int flush_outbox(size_t from)
+{
+	if (from == S.n)
+		return 0;
+	if (fsync(S.outfd) < 0) {
+		fprintf(stderr, "%s: cannot write the outbox: %s\n", prog, strerror(errno));
+		return -1;
+	}
+	size_t p = pending() - (S.n - from);
+	for (size_t i = from; i < S.n; i++)
+		printf("queued %llu %s (pending %zu)\n", (unsigned long long)S.s[i].seq,
+		       S.s[i].code, ++p);
 	fflush(stdout);
 	return 0;
+}
+
+/*
+ * Read what stdin has (one read(2), at most 4 KiB) and queue every complete
+ * line: codes of 1 to 128 characters; longer lines are reported and
+ * dropped; CR and empty lines are ignored.  *eof at end of input (a last
+ * line without newline still counts).  Returns -1 when the outbox fails.
+ */
+static int read_input(bool *eof)
+{
+	static char line[130];
+	static size_t ll;
+	static bool toolong;
+	char buf[4096];
+	size_t from = S.n;
+	ssize_t r = read(0, buf, sizeof(buf));
+	if (r < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (r <= 0) {
+		*eof = true;
+		if (r < 0)
+			fprintf(stderr, "%s: cannot read stdin: %s\n", prog, strerror(errno));
+		if (ll > 0 && !toolong) {
+			line[ll] = '\0';
+			if (enqueue(line) < 0)
+				return -1;
+		}
+		ll = 0;
+		return flush_outbox(from);
+	}
+	for (ssize_t i = 0; i < r; i++) {
+		char ch = buf[i];
+		if (ch == '\n' || ch == '\r') {
+			line[ll] = '\0';
+			if (toolong)
+				printf("error: bad scan (over 128 characters)\a\n");
+			else if (ll > 0 && enqueue(line) < 0)
+				return -1;
+			ll = 0;
+			toolong = false;
+		} else if (ll < 128) {
+			line[ll++] = ch;
+		} else {
+			toolong = true;
+		}
+	}
+	return flush_outbox(from);
 }
 
 static struct scan *by_seq(uint64_t seq)
@@ -460,6 +538,130 @@ static void pump(int ms)
 	sl_buf_release(&in);
 }
 
+/* Bib and name of each parsed row (borrowed from ci) into *out. */
+static size_t rows_to_labels(const csvimp *ci, label **out)
+{
+	label *l = sl_calloc(ci->nrows ? ci->nrows : 1, sizeof(*l));
+	size_t n = 0;
+	for (size_t i = 0; i < ci->nrows; i++) {
+		msgpack_unpacked u;
+		const char *s;
+		size_t sn;
+		msgpack_unpacked_init(&u);
+		if (msgpack_unpack_next(&u, ci->mp.data + ci->rows[i].off, ci->rows[i].len, NULL) ==
+			    MSGPACK_UNPACK_SUCCESS &&
+		    slp_get_str(&u.data, "bib", &s, &sn) == 0) {
+			l[n].bib = sl_strndup(s, sn);
+			if (slp_get_str(&u.data, "name", &s, &sn) == 0)
+				l[n].name = sl_strndup(s, sn);
+			n++;
+		}
+		msgpack_unpacked_destroy(&u);
+	}
+	*out = l;
+	return n;
+}
+
+static int cmd_labels(int argc, char **argv)
+{
+	const char *out = NULL, *race = NULL, *csv = NULL, *map = NULL;
+	slc_conn conn = {0};
+	const slc_opt opts[] = {
+		{"--server", true, &conn.server, NULL},
+		{"--event", true, &conn.event, NULL},
+		{"--out", true, &out, NULL},
+		{"--race", true, &race, NULL},
+		{"--from-csv", true, &csv, NULL},
+		{"--map", true, &map, NULL},
+		{NULL, false, NULL, NULL},
+	};
+	const char *pos[1];
+	int npos = 0, rc;
+	char err[400];
+	int p = slc_parse(argc, argv, opts, pos, 0, &npos, prog);
+	if (p == SLC_HELP) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (p != SLC_OK)
+		return 2;
+	if (!out || (!csv && !race) || (map && !csv)) {
+		fprintf(stderr, "%s: labels needs --out and either --from-csv (with an optional "
+				"--map) or --race\n%s", prog, usage);
+		return 2;
+	}
+	conn.token = "-"; /* no token needed: skip the token file */
+	slc_conn_resolve(&conn, err, sizeof(err));
+	if (!conn.event) {
+		fprintf(stderr, "%s: labels needs --event (or SPLITLINE_EVENT)\n", prog);
+		return 2;
+	}
+	csvimp ci = {0};
+	csvimp_opts co = {.map = map, .race = race};
+	if (csv) {
+		rc = csvimp_parse_file(&ci, csv, &co);
+	} else {
+		wsc_url u;
+		sl_buf body = SL_BUF_INIT;
+		char path_[200];
+		int status = 0;
+		if (wsc_url_parse(conn.server, &u) != 0 || u.tls) {
+			fprintf(stderr, "%s: bad server URL '%s': expected ws://HOST:PORT/ws\n", prog,
+				conn.server);
+			return 2;
+		}
+		snprintf(path_, sizeof(path_), "/api/results/%s.csv", race);
+		if (httpc_get(u.host, u.port, path_, 60000, &status, &body, err, sizeof(err)) != 0) {
+			fprintf(stderr, "%s: %s\n", prog, err);
+			sl_buf_release(&body);
+			return 1;
+		}
+		if (status != 200) {
+			fprintf(stderr, "%s: GET '%s' answered %d: %.*s\n", prog, path_, status,
+				(int)(body.len > 200 ? 200 : body.len), body.data ? body.data : "");
+			sl_buf_release(&body);
+			return 1;
+		}
+		rc = csvimp_parse_mem(&ci, path_, body.data ? body.data : "", body.len, &co);
+		sl_buf_release(&body);
+	}
+	if (rc == SL_EIO || rc == SL_EINVAL || (rc < 0 && ci.nrows == 0)) {
+		fprintf(stderr, "%s: cannot read participants from '%s'%s%.*s", prog,
+			csv ? csv : race, ci.errs.len ? ":\n" : "\n", (int)ci.errs.len,
+			ci.errs.data ? ci.errs.data : "");
+		csvimp_release(&ci);
+		return 1;
+	}
+	if (rc < 0)
+		fprintf(stderr, "%s: %zu bad rows skipped:\n%.*s", prog, ci.nerrors,
+			(int)ci.errs.len, ci.errs.data ? ci.errs.data : "");
+	label *l;
+	size_t n = rows_to_labels(&ci, &l);
+	sl_buf svg = SL_BUF_INIT;
+	rc = labels_svg(&svg, conn.event, l, n, err, sizeof(err));
+	int exit_rc = 0;
+	if (rc < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		exit_rc = 1;
+	} else {
+		FILE *f = fopen(out, "w");
+		if (!f || fwrite(svg.data, 1, svg.len, f) != svg.len || fclose(f) != 0) {
+			fprintf(stderr, "%s: cannot write '%s': %s\n", prog, out, strerror(errno));
+			exit_rc = 1;
+		} else {
+			printf("labels: %zu labels (%zu pages) in %s\n", n, (n + 23) / 24, out);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		free((char *)l[i].bib);
+		free((char *)l[i].name);
+	}
+	free(l);
+	sl_buf_release(&svg);
+	csvimp_release(&ci);
+	return exit_rc;
+}
+
 int main(int argc, char **argv)
 {
 	const char *wait_s = "30";
@@ -482,6 +684,8 @@ int main(int argc, char **argv)
 	char err[300];
 
 	sl_log_set_prefix(prog);
+	if (argc > 1 && !strcmp(argv[1], "labels"))
+		return cmd_labels(argc - 2, argv + 2);
 	int p = slc_parse(argc - 1, argv + 1, opts, pos, 0, &npos, prog);
 	if (p == SLC_HELP) {
 		fputs(usage, stdout);
@@ -511,40 +715,16 @@ int main(int argc, char **argv)
 		return 1;
 
 	bool eof = false;
-	char line[512];
-	size_t ll = 0;
 	int64_t eof_at = 0;
 	while (!S.fatal) {
 		if (!eof) {
 			struct pollfd pfd = {0, POLLIN, 0};
 			int pr = poll(&pfd, 1, S.c ? 0 : 100);
 			if (pr > 0) {
-				char ch;
-				ssize_t r;
-				while ((r = read(0, &ch, 1)) == 1) {
-					if (ch == '\n' || ch == '\r') {
-						line[ll] = '\0';
-						if (ll > 0 && ll <= 128) {
-							if (enqueue(line) < 0)
-								return 1;
-						} else if (ll > 128) {
-							printf("error: bad scan (over 128 "
-							       "characters)\a\n");
-						}
-						ll = 0;
-						break; /* one line per turn */
-					}
-					if (ll < sizeof(line) - 1)
-						line[ll++] = ch;
-					else
-						ll = sizeof(line); /* too long: reported */
-					if (ll >= sizeof(line) - 1)
-						ll = sizeof(line) - 1;
-				}
-				if (r == 0) {
-					eof = true;
+				if (read_input(&eof) < 0)
+					return 1;
+				if (eof)
 					eof_at = wsc_mono_ms();
-				}
 			}
 		}
 		if (pending() || unanswered())
