@@ -52,6 +52,13 @@ static const char usage_main[] =
 	"  wave start RACE WAVE [--at TIME]         set a wave's start time (default now)\n"
 	"  passing add --bib BIB --pt POINT --at TIME [--kind manual|handheld] [--device ID]\n"
 	"                                           record a passing by hand\n"
+	"  adjust BIB TYPE --reason TEXT --official NAME [--ms N] [--place N]\n"
+	"         [--pt PT] [--station ID] [--at TIME] [--clear]\n"
+	"                                           an official's decision (penalty, dq, ...)\n"
+	"  race official RACE --official NAME [--withdraw]\n"
+	"                                           make a race's results official\n"
+	"  lineup RACE BIB:LANE... --official NAME --reason TEXT | lineup RACE --clear ...\n"
+	"                                           override a generated line-up\n"
 	"  results RACE [--format csv|json] [--out FILE]\n"
 	"                                           download a race's results\n"
 	"  status                                   print the server's /health\n"
@@ -814,6 +821,267 @@ static int cmd_status(int argc, char **argv)
 	return rc;
 }
 
+/* ---- officials' decisions: adjust, race official, lineup ---- */
+
+static const char usage_adjust[] =
+	"usage: splitline adjust BIB TYPE --reason TEXT --official NAME [--ms N] [--place N]\n"
+	"                        [--pt PT] [--station ID] [--at TIME] [--clear]\n"
+	"\n"
+	"Records an official's decision about one bib (PROTOCOL.md, adjust).  TYPE:\n"
+	"  penalty      --ms N: the total time added (0 clears)\n"
+	"  dq dns dnf scratch exhibition relegation   set; --clear withdraws it\n"
+	"  place        --place N: a judges' place (0 clears)\n"
+	"  station      --pt PT --station ID: take that station's reading (no\n"
+	"               --station: back to the primary)\n"
+	"  hand_time    --pt PT --at TIME: a time entered by hand (--clear removes it)\n"
+	"Results are recomputed at once.  Needs an official or admin token.\n";
+
+static const char usage_race[] =
+	"usage: splitline race official RACE --official NAME [--withdraw]\n"
+	"\n"
+	"Makes a race's results official (or withdraws that with --withdraw); line-ups\n"
+	"of the next round are complete once every race feeding them is official.\n";
+
+static const char usage_lineup[] =
+	"usage: splitline lineup RACE BIB:LANE... --official NAME --reason TEXT\n"
+	"       splitline lineup RACE --clear --official NAME --reason TEXT\n"
+	"\n"
+	"Replaces the generated line-up of RACE by the crews given, in seeding order,\n"
+	"each with its lane (0: none); --clear goes back to the generated line-up.\n";
+
+/* Open a session, send one request built by fill, print ok as done. */
+typedef void (*fill_fn)(msgpack_packer *pk, const void *arg);
+static int one_request(const char *type, uint32_t nfields, fill_fn fill, const void *arg,
+		       const char *what, const char *done)
+{
+	int rc;
+	if ((rc = resolve()) || (rc = need_event()))
+		return rc;
+	wsc *c;
+	slp_msg hello, reply;
+	if (open_session(&c, &hello))
+		return 1;
+	sl_buf b = SL_BUF_INIT;
+	msgpack_packer pk;
+	uint64_t id;
+	req_begin(&pk, &b, c, type, nfields, &id);
+	fill(&pk, arg);
+	rc = simple_rpc(c, &b, id, &reply, what);
+	if (!rc)
+		printf("%s\n", done);
+	slp_msg_release(&reply);
+	slp_msg_release(&hello);
+	sl_buf_release(&b);
+	wsc_free(c);
+	return rc;
+}
+
+struct adjust_args {
+	const char *bib, *type, *reason, *official, *pt, *station;
+	int64_t ms, place, t;
+	bool has_ms, has_place, has_t, clear;
+};
+
+static uint32_t adjust_nfields(const struct adjust_args *a)
+{
+	return 4 + (a->has_ms || a->has_place) + !!a->pt + !!a->station +
+	       (a->has_t || (a->clear && strcmp(a->type, "hand_time") == 0)) +
+	       (a->clear && strcmp(a->type, "hand_time") != 0);
+}
+
+static void fill_adjust(msgpack_packer *pk, const void *arg)
+{
+	const struct adjust_args *a = arg;
+	slp_pack_kv_str(pk, "bib", a->bib);
+	slp_pack_kv_str(pk, "type", a->type);
+	slp_pack_kv_str(pk, "reason", a->reason);
+	slp_pack_kv_str(pk, "official", a->official);
+	if (a->has_ms)
+		slp_pack_kv_int(pk, "ms", a->ms);
+	else if (a->has_place)
+		slp_pack_kv_int(pk, "place", a->place);
+	if (a->pt)
+		slp_pack_kv_str(pk, "pt", a->pt);
+	if (a->station)
+		slp_pack_kv_str(pk, "station", a->station);
+	if (a->has_t) {
+		slp_pack_kv_int(pk, "t", a->t);
+	} else if (a->clear && strcmp(a->type, "hand_time") == 0) {
+		slp_pack_key(pk, "t");
+		msgpack_pack_nil(pk);
+	}
+	if (a->clear && strcmp(a->type, "hand_time") != 0)
+		slp_pack_kv_bool(pk, "on", false);
+}
+
+static int parse_int_opt(const char *opt, const char *s, int64_t lo, int64_t hi, int64_t *v)
+{
+	char *end;
+	long long x = s ? strtoll(s, &end, 10) : 0;
+	if (!s || !*s || *end || x < lo || x > hi) {
+		fprintf(stderr, "%s: %s '%s' is not a number from %lld to %lld\n", prog, opt,
+			s ? s : "", (long long)lo, (long long)hi);
+		return -1;
+	}
+	*v = x;
+	return 0;
+}
+
+static int cmd_adjust(int argc, char **argv)
+{
+	struct adjust_args a = {0};
+	const char *ms = NULL, *place = NULL, *at = NULL;
+	const char *pos[2];
+	int npos, ec;
+	slc_opt opts[] = {GLOBAL_OPTS,
+			  {"--reason", true, &a.reason, NULL},
+			  {"--official", true, &a.official, NULL},
+			  {"--ms", true, &ms, NULL},
+			  {"--place", true, &place, NULL},
+			  {"--pt", true, &a.pt, NULL},
+			  {"--station", true, &a.station, NULL},
+			  {"--at", true, &at, NULL},
+			  {"--clear", false, NULL, &a.clear},
+			  {NULL, 0, 0, 0}};
+	if (parse_or_exit(argc, argv, opts, pos, 2, &npos, usage_adjust, &ec))
+		return ec;
+	if (npos != 2 || !a.reason || !a.official || !*a.official)
+		return usage_error(usage_adjust);
+	a.bib = pos[0];
+	a.type = pos[1];
+	static const char *const types[] = {"penalty", "dq", "dns", "dnf", "scratch",
+					    "exhibition", "relegation", "place", "station",
+					    "hand_time"};
+	bool known = false;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		known |= strcmp(a.type, types[i]) == 0;
+	if (!known) {
+		fprintf(stderr,
+			"%s: adjust type '%s' is not penalty, dq, dns, dnf, scratch, exhibition, "
+			"relegation, place, station or hand_time\n",
+			prog, a.type);
+		return 2;
+	}
+	if (strcmp(a.type, "penalty") == 0) {
+		if (parse_int_opt("--ms", ms, 0, 86400000, &a.ms))
+			return 2;
+		a.has_ms = true;
+	} else if (strcmp(a.type, "place") == 0) {
+		if (parse_int_opt("--place", place, 0, 100000, &a.place))
+			return 2;
+		a.has_place = true;
+	} else if ((strcmp(a.type, "station") == 0 || strcmp(a.type, "hand_time") == 0) &&
+		   !a.pt) {
+		fprintf(stderr, "%s: adjust %s needs --pt\n", prog, a.type);
+		return 2;
+	}
+	if (strcmp(a.type, "hand_time") == 0 && !a.clear) {
+		if (!at || slc_parse_time(at, &a.t) != 0) {
+			fprintf(stderr, "%s: adjust hand_time needs --at TIME (ISO 8601) or --clear\n",
+				prog);
+			return 2;
+		}
+		a.has_t = true;
+	}
+	char done[200];
+	snprintf(done, sizeof(done), "bib '%s': %s %s", a.bib, a.type,
+		 a.clear ? "cleared" : "recorded");
+	return one_request("adjust", adjust_nfields(&a), fill_adjust, &a, "adjust", done);
+}
+
+struct race_args {
+	const char *race, *official;
+	bool withdraw;
+};
+
+static void fill_race(msgpack_packer *pk, const void *arg)
+{
+	const struct race_args *r = arg;
+	slp_pack_kv_str(pk, "race", r->race);
+	slp_pack_kv_str(pk, "official", r->official);
+	slp_pack_kv_bool(pk, "on", !r->withdraw);
+}
+
+static int cmd_race(int argc, char **argv)
+{
+	struct race_args r = {0};
+	const char *pos[2];
+	int npos, ec;
+	slc_opt opts[] = {GLOBAL_OPTS,
+			  {"--official", true, &r.official, NULL},
+			  {"--withdraw", false, NULL, &r.withdraw},
+			  {NULL, 0, 0, 0}};
+	if (parse_or_exit(argc, argv, opts, pos, 2, &npos, usage_race, &ec))
+		return ec;
+	if (npos != 2 || strcmp(pos[0], "official") != 0 || !r.official || !*r.official)
+		return usage_error(usage_race);
+	r.race = pos[1];
+	char done[160];
+	snprintf(done, sizeof(done), "race '%s': results %s", r.race,
+		 r.withdraw ? "no longer official" : "official");
+	return one_request("race_official", 3, fill_race, &r, "race official", done);
+}
+
+struct lineup_args {
+	const char *race, *official, *reason;
+	const char **crews; /* "BIB:LANE" */
+	int n;
+	bool clear;
+};
+
+static void fill_lineup(msgpack_packer *pk, const void *arg)
+{
+	const struct lineup_args *l = arg;
+	slp_pack_kv_str(pk, "race", l->race);
+	slp_pack_kv_str(pk, "official", l->official);
+	slp_pack_kv_str(pk, "reason", l->reason);
+	slp_pack_key(pk, "lanes");
+	if (l->clear) {
+		msgpack_pack_nil(pk);
+		return;
+	}
+	msgpack_pack_array(pk, (size_t)l->n);
+	for (int i = 0; i < l->n; i++) {
+		const char *colon = strrchr(l->crews[i], ':');
+		msgpack_pack_map(pk, 2);
+		slp_pack_kv_strn(pk, "bib", l->crews[i], (size_t)(colon - l->crews[i]));
+		slp_pack_kv_int(pk, "lane", strtol(colon + 1, NULL, 10));
+	}
+}
+
+static int cmd_lineup(int argc, char **argv)
+{
+	struct lineup_args l = {0};
+	const char *pos[101];
+	int npos, ec;
+	slc_opt opts[] = {GLOBAL_OPTS,
+			  {"--official", true, &l.official, NULL},
+			  {"--reason", true, &l.reason, NULL},
+			  {"--clear", false, NULL, &l.clear},
+			  {NULL, 0, 0, 0}};
+	if (parse_or_exit(argc, argv, opts, pos, 101, &npos, usage_lineup, &ec))
+		return ec;
+	if (npos < 1 || !l.official || !*l.official || !l.reason || (l.clear != (npos == 1)))
+		return usage_error(usage_lineup);
+	l.race = pos[0];
+	l.crews = pos + 1;
+	l.n = npos - 1;
+	for (int i = 0; i < l.n; i++) {
+		const char *colon = strrchr(l.crews[i], ':');
+		int64_t lane;
+		if (!colon || colon == l.crews[i] ||
+		    parse_int_opt("lane", colon + 1, 0, 99, &lane) != 0) {
+			fprintf(stderr, "%s: lineup: '%s' is not BIB:LANE (lane 0 to 99)\n", prog,
+				l.crews[i]);
+			return 2;
+		}
+	}
+	char done[160];
+	snprintf(done, sizeof(done), "race '%s': line-up %s", l.race,
+		 l.clear ? "back to the generated one" : "set");
+	return one_request("lineup", 4, fill_lineup, &l, "lineup", done);
+}
+
 /* ---- main ---- */
 
 static const struct {
@@ -826,6 +1094,9 @@ static const struct {
 	{"token", cmd_token, usage_token},
 	{"wave", cmd_wave, usage_wave},
 	{"passing", cmd_passing, usage_passing},
+	{"adjust", cmd_adjust, usage_adjust},
+	{"race", cmd_race, usage_race},
+	{"lineup", cmd_lineup, usage_lineup},
 	{"results", cmd_results, usage_results},
 	{"status", cmd_status, usage_status},
 };

@@ -198,7 +198,48 @@ async def one_file(h, redis, name):
     await srv.wait_caught_up()
     after = [srv.export("json", r) for r in sorted({e["race"] for e in entries})]
     check(before == after, f"{name}: a second import changed the exports")
+
+    if name == "regatta-hebda-2023.csv":
+        await officials_cli(h, srv, entries)
     srv.stop()
+
+
+async def officials_cli(h, srv, entries):
+    """The officials' CLI: a penalty moves the winner of a race down and
+    shows its reason; a bad decision is refused and changes nothing; taking
+    the penalty back restores the results to the byte."""
+    races = {}
+    for e in entries:
+        if e["place"] and e["adj"] is not None:
+            races.setdefault(e["race"], []).append(e)
+    race = max((r for r in races if len(races[r]) >= 2), key=lambda r: (len(races[r]), r))
+    crews = sorted(races[race], key=lambda e: e["place"])
+    first, second = crews[0], crews[1]
+    before = srv.export("json", race)
+    gap_ms = second["adj"] - first["adj"]
+    h.ctl(srv, ["adjust", first["bib"], "penalty", "--ms", gap_ms + 1000,
+                "--reason", "Lane infringement", "--official", "chief-judge"])
+    r = h.ctl(srv, ["adjust", "no-such-bib", "dq", "--reason", "x", "--official", "y"],
+              check_rc=False)
+    check(r.returncode == 1 and "no-such-bib" in r.stderr,
+          f"adjust of an unknown bib: exit {r.returncode}, stderr {r.stderr!r}")
+    await srv.wait_caught_up()
+    rows = {x["bib"]: x for x in json.loads(srv.export("json", race))["rows"]}
+    check(rows[first["bib"]]["place"] == 2 and rows[second["bib"]]["place"] == 1,
+          f"race {race}: after a {gap_ms + 1000} ms penalty on {first['bib']}: "
+          f"places {rows[first['bib']]['place']}, {rows[second['bib']]['place']}")
+    check(rows[first["bib"]]["penalty"] == gap_ms + 1000
+          and any(x.get("reason") == "Lane infringement" for x in rows[first["bib"]]["reasons"]),
+          f"race {race}: the penalty and its reason are not shown: {rows[first['bib']]}")
+    h.ctl(srv, ["adjust", first["bib"], "penalty", "--ms", 0, "--reason", "appeal upheld",
+                "--official", "chief-judge"])
+    await srv.wait_caught_up()
+    after = json.loads(srv.export("json", race))
+    was = json.loads(before)
+    check([(x["bib"], x["place"], x["adj"]) for x in after["rows"]]
+          == [(x["bib"], x["place"], x["adj"]) for x in was["rows"]],
+          f"race {race}: taking the penalty back did not restore the results")
+    log(f"officials' CLI: penalty on {first['bib']} in race {race} moved it to 2nd and back")
 
 
 async def main(h):
