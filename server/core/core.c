@@ -201,18 +201,7 @@ static char ns_pfx(int ns)
 static uint32_t code_upsert_h(core *c, int ns, const char *s, size_t n, uint64_t h)
 {
 	bool added;
-	char kb[72];
-	const char *key = kb;
-	if (n + 1 <= sizeof(kb)) {
-		kb[0] = ns_pfx(ns);
-		memcpy(kb + 1, s, n);
-	} else {
-		sl_buf_reset(&c->key);
-		sl_buf_addc(&c->key, ns_pfx(ns));
-		sl_buf_add(&c->key, s, n);
-		key = c->key.data;
-	}
-	uint32_t ci = *hmap_upsert_h(&c->codemap, key, n + 1, h, (uint32_t)c->ncodes, &added);
+	uint32_t ci = *hmap_upsert_pfx(&c->codemap, ns_pfx(ns), s, n, h, (uint32_t)c->ncodes, &added);
 	if (added) {
 		SL_GROW(c->codes, c->ccodes, c->ncodes + 1);
 		c->codes[c->ncodes++] = (struct code){
@@ -276,7 +265,8 @@ void core__set_dev(core *c, const char *id, size_t n, uint64_t seq)
 
 void core__add_read(core *c, uint32_t ci, uint32_t gpt, int64_t t, int kind)
 {
-	SL_GROW(c->reads, c->creads, c->nreads + 1);
+	if (c->nreads == c->creads)
+		SL_GROW(c->reads, c->creads, c->nreads + 1);
 	uint32_t ri = (uint32_t)c->nreads++;
 	struct code *k = &c->codes[ci];
 	/* newest first: linking needs no visit to the previous read */
@@ -1162,8 +1152,24 @@ static int64_t mpr_hdr(struct mpr *m, bool map)
 	return -1;
 }
 
+static int mpr_str_any(struct mpr *m, const char **s, size_t *n);
+
 /* A str: 0 and *s, *n, or -1 (not a str, or truncated). */
-static int mpr_str(struct mpr *m, const char **s, size_t *n)
+static inline int mpr_str(struct mpr *m, const char **s, size_t *n)
+{
+	if (m->p < m->end && (*m->p & 0xe0) == 0xa0) { /* fixstr */
+		size_t len = *m->p & 0x1f;
+		if ((size_t)(m->end - m->p) <= len)
+			return -1;
+		*s = (const char *)m->p + 1;
+		*n = len;
+		m->p += 1 + len;
+		return 0;
+	}
+	return mpr_str_any(m, s, n);
+}
+
+static int mpr_str_any(struct mpr *m, const char **s, size_t *n)
 {
 	if (m->p >= m->end)
 		return -1;
@@ -1211,6 +1217,16 @@ static int mpr_int(struct mpr *m, int64_t *v)
 	}
 	if (b >= 0xe0) {
 		*v = (int8_t)b;
+		return 0;
+	}
+	if ((b == 0xcf || b == 0xd3) && m->end - m->p >= 8) { /* 64 bits: times */
+		uint64_t u;
+		memcpy(&u, m->p, 8);
+		u = __builtin_bswap64(u);
+		m->p += 8;
+		if (b == 0xcf && u > (uint64_t)INT64_MAX)
+			return -1;
+		*v = (int64_t)u;
 		return 0;
 	}
 	static const signed char w[] = {1, 2, 4, 8, 1, 2, 4, 8}; /* 0xcc..0xd3 */
@@ -1283,12 +1299,28 @@ static bool mpr_read(struct mpr *m, slp_read *r)
 	r->kind = SLP_KIND_RFID;
 	r->hits = -1;
 	for (int64_t i = 0; i < n; i++) {
-		unsigned bit;
+		unsigned bit = 0;
 		if (mpr_str(m, &k, &kn) < 0)
 			return false;
-		if (mpr_key(k, kn, "chip", 4) || mpr_key(k, kn, "bib", 3) || mpr_key(k, kn, "pt", 2) ||
-		    mpr_key(k, kn, "kind", 4)) {
-			bit = k[0] == 'c' ? 1 : k[0] == 'b' ? 2 : k[0] == 'p' ? 4 : 8;
+		switch (kn) {
+		case 1:
+			bit = k[0] == 't' ? 16 : 0;
+			break;
+		case 2:
+			bit = mpr_key(k, kn, "pt", 2) ? 4 : 0;
+			break;
+		case 3:
+			bit = mpr_key(k, kn, "bib", 3) ? 2 : 0;
+			break;
+		case 4:
+			bit = mpr_key(k, kn, "chip", 4)   ? 1
+			      : mpr_key(k, kn, "kind", 4) ? 8
+			      : mpr_key(k, kn, "hits", 4) ? 32
+			      : mpr_key(k, kn, "rssi", 4) ? 64
+			                                  : 0;
+			break;
+		}
+		if (bit & 15) {
 			if (mpr_str(m, &s, &sn) < 0 || sn < 1 || sn > 64)
 				return false;
 			if (bit == 1)
@@ -1297,11 +1329,11 @@ static bool mpr_read(struct mpr *m, slp_read *r)
 				r->bib = s, r->bib_len = sn;
 			else if (bit == 4)
 				r->pt = s, r->pt_len = sn;
+			else if (sn == 4 && !memcmp(s, "rfid", 4))
+				r->kind = SLP_KIND_RFID;
 			else if ((r->kind = slp_kind_parse(s, sn)) < 0)
 				return false;
-		} else if (mpr_key(k, kn, "t", 1) || mpr_key(k, kn, "hits", 4) ||
-			   mpr_key(k, kn, "rssi", 4)) {
-			bit = k[0] == 't' ? 16 : k[0] == 'h' ? 32 : 64;
+		} else if (bit) {
 			if (mpr_int(m, &v) < 0)
 				return false;
 			if (bit == 16) {
@@ -1317,10 +1349,8 @@ static bool mpr_read(struct mpr *m, slp_read *r)
 					return false;
 				r->rssi = (int)v;
 			}
-		} else {
-			bit = 0;
-			if (mpr_skip_scalar(m) < 0)
-				return false;
+		} else if (mpr_skip_scalar(m) < 0) {
+			return false;
 		}
 		if (seen & bit)
 			return false; /* a repeated key */
@@ -1440,8 +1470,15 @@ static int do_passings(core *c, const msgpack_object *root, msgpack_zone *z, con
 	size_t npc = 0;
 	for (size_t i = 0; i < m; i++) {
 		size_t q = 0;
-		while (q < npc && !(pc[q].n == rs[i].pt_len && !memcmp(pc[q].s, rs[i].pt, pc[q].n)))
-			q++;
+		for (; q < npc; q++) {
+			size_t e = 0;
+			if (pc[q].n != rs[i].pt_len)
+				continue;
+			while (e < pc[q].n && pc[q].s[e] == rs[i].pt[e])
+				e++;
+			if (e == pc[q].n)
+				break;
+		}
 		if (q < npc) {
 			pre[i].g = pc[q].g;
 		} else {

@@ -138,6 +138,44 @@ uint32_t *hmap_upsert_h(hmap *m, const char *k, size_t n, uint64_t h, uint32_t d
 	return &s->v;
 }
 
+uint32_t *hmap_upsert_pfx(hmap *m, char pfx, const char *k, size_t n, uint64_t h, uint32_t dflt,
+			  bool *added)
+{
+	if (n + 1 > HMAP_INLINE) {
+		char *key = sl_malloc(n + 1);
+		key[0] = pfx;
+		memcpy(key + 1, k, n);
+		uint32_t *v = hmap_upsert_h(m, key, n + 1, h, dflt, added);
+		free(key);
+		return v;
+	}
+	/* the zero-padded inline key, built once, compared 16 bytes at a time */
+	char pad[HMAP_INLINE] = {pfx};
+	for (size_t i = 0; i < n; i++)
+		pad[1 + i] = k[i];
+	if ((m->len + 1) * 10 > m->cap * 7)
+		grow(m);
+	size_t mask = m->cap - 1;
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		struct hmap_slot *s = &m->slots[i];
+		if (!s->h) {
+			s->h = h;
+			s->n = (uint32_t)(n + 1);
+			memcpy(s->k.in, pad, HMAP_INLINE);
+			s->v = dflt;
+			m->len++;
+			if (added)
+				*added = true;
+			return &s->v;
+		}
+		if (s->h == h && s->n == n + 1 && !memcmp(s->k.in, pad, HMAP_INLINE)) {
+			if (added)
+				*added = false;
+			return &s->v;
+		}
+	}
+}
+
 void hmap_set(hmap *m, const char *k, size_t n, uint32_t v)
 {
 	*hmap_upsert(m, k, n, v, NULL) = v;

@@ -48,6 +48,10 @@ uint64_t hmap_hash_pfx(char pfx, const char *k, size_t n);
 /* hmap_upsert with the key's hash already computed. */
 uint32_t *hmap_upsert_h(hmap *m, const char *k, size_t n, uint64_t h, uint32_t dflt,
 			bool *added);
+/* hmap_upsert_h of the key pfx followed by k (h == hmap_hash_pfx(pfx, k, n)),
+ * without the caller building that key. */
+uint32_t *hmap_upsert_pfx(hmap *m, char pfx, const char *k, size_t n, uint64_t h, uint32_t dflt,
+			  bool *added);
 /* Ask the CPU to load the slot where a key of hash h starts probing. */
 static inline void hmap_prefetch(const hmap *m, uint64_t h)
 {

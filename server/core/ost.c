@@ -5,6 +5,7 @@
  * height, O(log n) expected.
  */
 #include "ost.h"
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "sl.h"
@@ -116,6 +117,35 @@ static uint32_t insert(ost *t, uint32_t x, uint32_t nw)
 	return x;
 }
 
+/*
+ * insert() with the walk down as a loop: descend while the nodes outrank
+ * the new one (each gains one in size), then split the subtree found there
+ * (short: expected O(1) nodes) under the new node.  The same comparisons as
+ * insert(), so the same tree.  false, having changed nothing, when the
+ * path is deeper than the stack.
+ */
+#define OST_STACK 128
+static bool insert_iter(ost *t, uint32_t nw)
+{
+	struct ost_node *k = &t->n[nw];
+	uint32_t down[OST_STACK];
+	size_t nd = 0;
+	uint32_t *link = &t->root, x = t->root;
+	while (x != NIL && !(k->prio > t->n[x].prio)) {
+		if (nd == OST_STACK)
+			return false;
+		down[nd++] = x;
+		link = cmp(t, k->a, k->b, k->c, k->id, &t->n[x]) < 0 ? &t->n[x].l : &t->n[x].r;
+		x = *link;
+	}
+	split(t, x, k->a, k->b, k->c, k->id, &k->l, &k->r);
+	fix(t, nw);
+	*link = nw;
+	for (size_t i = 0; i < nd; i++)
+		t->n[down[i]].size++;
+	return true;
+}
+
 void ost_insert(ost *t, int64_t a, int64_t b, uint64_t c, uint32_t id)
 {
 	uint32_t x;
@@ -132,7 +162,8 @@ void ost_insert(ost *t, int64_t a, int64_t b, uint64_t c, uint32_t id)
 	t->rng ^= t->rng >> 7;
 	t->rng ^= t->rng << 17;
 	t->n[x] = (struct ost_node){a, b, c, id, NIL, NIL, 1, (uint32_t)(t->rng >> 32)};
-	t->root = insert(t, t->root, x);
+	if (!insert_iter(t, x))
+		t->root = insert(t, t->root, x);
 }
 
 static uint32_t remove_at(ost *t, uint32_t x, int64_t a, int64_t b, uint64_t c, uint32_t id,
