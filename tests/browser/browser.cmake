@@ -107,3 +107,28 @@ endif()
 set_tests_properties(browser.checkin PROPERTIES LABELS "browser" TIMEOUT 300 PROCESSORS 2
   FIXTURES_REQUIRED sl_browser_npm
   SKIP_REGULAR_EXPRESSION "browser test skipped")
+
+# browser.regatta: the regatta page (regatta.html) in headless Chromium against
+# real Redis + splitlined, Hebda 2023 loaded by splitline-regatta import and
+# replay (tests/browser/regatta.test.mjs): race 16's published places, times
+# and 10 s penalty, a penalty sent with `splitline adjust` moving a crew live,
+# the final's line-up from its heats; screenshots in <build>/browser-shots.
+if(TARGET splitlined AND TARGET splitline AND TARGET splitline-regatta)
+  add_test(NAME browser.regatta
+           COMMAND ${CMAKE_COMMAND} -E env
+                   SL_SERVER_BIN=$<TARGET_FILE:splitlined>
+                   SL_CTL_BIN=$<TARGET_FILE:splitline>
+                   SL_REGATTA_BIN=$<TARGET_FILE:splitline-regatta>
+                   SL_REDIS_SERVER=${SL_REDIS_SERVER}
+                   SL_SOURCE_DIR=${CMAKE_SOURCE_DIR}
+                   SL_DATA_DIR=${SL_DATA_DIR}
+                   SL_BROWSER_SHOTS=${CMAKE_BINARY_DIR}/browser-shots
+                   ${SL_NODE} --test ${SL_BROWSER_DIR}/regatta.test.mjs
+           WORKING_DIRECTORY ${SL_BROWSER_DIR})
+else()
+  add_test(NAME browser.regatta
+           COMMAND sh -c "echo 'targets not built: splitlined splitline splitline-regatta'; exit 1")
+endif()
+set_tests_properties(browser.regatta PROPERTIES LABELS "browser" TIMEOUT 300 PROCESSORS 2
+  FIXTURES_REQUIRED sl_browser_npm
+  SKIP_REGULAR_EXPRESSION "browser test skipped")
