@@ -1,3 +1,4 @@
+# (Named 00-… so that it is included before the other fragments here, which use SL_PYTHON.)
 # Integration tests: real redis-server (scripts/redis.conf on a free port and
 # a temporary dir), the real splitlined, CLI and replay, over the real wire.
 # Python 3 with python3-websockets and python3-msgpack (scripts/setup).
