@@ -19,176 +19,19 @@
 //   node --test tests/browser/scoreboard.test.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SOURCE = path.resolve(process.env.SL_SOURCE_DIR || path.join(HERE, '..', '..'));
-const DATA = path.resolve(process.env.SL_DATA_DIR || path.join(SOURCE, '..', 'shared', 'data'));
-const CHROMIUM = process.env.SL_CHROMIUM || '/usr/bin/chromium';
+import {
+  SOURCE, DATA, CHROMIUM, BIN, haveChromium, log, sleep, freePort, Procs, redisCmd, waitFor, getJson,
+} from './harness.mjs';
+
 const EVENT = 'boston-2015';
 const RACE = 'marathon';
 const EVERY = 90; // every 90th runner of the file: ~300 runners from every wave
-
-function guessBin(name, subs) {
-  if (process.env[name]) return process.env[name];
-  const build = path.join(SOURCE, 'build');
-  if (fs.existsSync(build)) {
-    for (const d of fs.readdirSync(build).sort()) {
-      for (const s of subs) {
-        const p = path.join(build, d, s);
-        try {
-          fs.accessSync(p, fs.constants.X_OK);
-          return p;
-        } catch {
-          /* next */
-        }
-      }
-    }
-  }
-  return null;
-}
-
-const BIN = {
-  server: guessBin('SL_SERVER_BIN', ['server/splitlined']),
-  ctl: guessBin('SL_CTL_BIN', ['clients/ctl/splitline', 'clients/splitline', 'clients/clients/splitline']),
-  replay: guessBin('SL_REPLAY_BIN', ['clients/replay/splitline-replay', 'clients/splitline-replay', 'clients/clients/splitline-replay']),
-  redis: process.env.SL_REDIS_SERVER || '/usr/bin/redis-server',
-};
-
-const haveChromium = fs.existsSync(CHROMIUM);
-const log = (m) => process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${m}\n`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/* ---- processes: every child is ours, killed by pid at the end ---- */
-
-class Procs {
-  constructor(tmp) {
-    this.tmp = tmp;
-    this.list = [];
-  }
-
-  start(name, argv, opts = {}) {
-    const logPath = path.join(this.tmp, `${name}.log`);
-    const fd = fs.openSync(logPath, 'a');
-    const p = spawn(argv[0], argv.slice(1).map(String), {
-      cwd: opts.cwd || this.tmp,
-      stdio: ['ignore', opts.stdout ? 'pipe' : fd, fd],
-      env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1', UBSAN_OPTIONS: 'print_stacktrace=1' },
-    });
-    let out = '';
-    if (opts.stdout) p.stdout.on('data', (d) => (out += d));
-    const rec = { name, p, logPath, fd, exited: null, out: () => out };
-    p.on('exit', (code, sig) => (rec.exited = { code, sig }));
-    p.on('error', (e) => (rec.exited = { code: -1, sig: String(e) }));
-    this.list.push(rec);
-    return rec;
-  }
-
-  wait(rec, timeoutMs) {
-    return new Promise((resolve, reject) => {
-      if (rec.exited) return resolve(rec.exited);
-      const t = setTimeout(() => reject(new Error(`${rec.name} still running after ${timeoutMs} ms`)), timeoutMs);
-      rec.p.once('exit', (code, sig) => {
-        clearTimeout(t);
-        resolve({ code, sig });
-      });
-    });
-  }
-
-  async run(name, argv, timeoutMs = 120000) {
-    const rec = this.start(name, argv, { stdout: true });
-    const st = await this.wait(rec, timeoutMs);
-    const err = fs.readFileSync(rec.logPath, 'utf8');
-    if (st.code !== 0) throw new Error(`${name} exited ${st.code ?? st.sig}:\n${rec.out()}\n${err.slice(-2000)}`);
-    return rec.out();
-  }
-
-  async kill(rec) {
-    if (rec.exited) return;
-    rec.p.kill('SIGKILL');
-    await this.wait(rec, 10000).catch(() => {});
-  }
-
-  async cleanup() {
-    for (const rec of [...this.list].reverse()) await this.kill(rec);
-    for (const rec of this.list) fs.closeSync(rec.fd);
-  }
-
-  tails() {
-    return this.list
-      .map((r) => {
-        const t = fs.existsSync(r.logPath) ? fs.readFileSync(r.logPath, 'utf8').trimEnd().split('\n').slice(-25).join('\n') : '';
-        return t ? `---- ${r.name} (${r.logPath}):\n${t}` : '';
-      })
-      .filter(Boolean)
-      .join('\n');
-  }
-
-  sanitizerReports() {
-    const marks = ['ERROR: AddressSanitizer', 'ERROR: LeakSanitizer', 'runtime error:'];
-    return this.list.filter((r) => {
-      const t = fs.existsSync(r.logPath) ? fs.readFileSync(r.logPath, 'utf8') : '';
-      return marks.some((m) => t.includes(m));
-    });
-  }
-}
-
-/* ---- Redis, just enough RESP to ask PING and XREVRANGE ---- */
-
-function redisCmd(port, ...args) {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(port, '127.0.0.1');
-    let buf = '';
-    s.setTimeout(5000, () => s.destroy(new Error('redis timeout')));
-    s.on('error', reject);
-    s.on('connect', () => s.write(`*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(String(a))}\r\n${a}\r\n`).join('')));
-    s.on('data', (d) => {
-      buf += d.toString('latin1');
-      if (buf.includes('\r\n')) {
-        s.end();
-        resolve(buf);
-      }
-    });
-  });
-}
-
-async function waitFor(what, fn, timeoutMs, everyMs = 100) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ''}`);
-}
-
-async function getJson(url) {
-  const r = await fetch(url, { cache: 'no-store' });
-  if (!r.ok) throw new Error(`GET ${url}: ${r.status}`);
-  return r.json();
-}
 
 /* The slice of the results file: every EVERY-th runner with a good finish time. */
 function writeSlice(dst) {
