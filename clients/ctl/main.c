@@ -590,21 +590,11 @@ static int cmd_token(int argc, char **argv)
 
 /* ---- wave start ---- */
 
-static int cmd_wave(int argc, char **argv)
+/* Open a session, send one request built by fill, print ok as done. */
+typedef void (*fill_fn)(msgpack_packer *pk, const void *arg);
+static int one_request(const char *type, uint32_t nfields, fill_fn fill, const void *arg,
+		       const char *what, const char *done)
 {
-	const char *at = "now";
-	const char *pos[3];
-	int npos, ec;
-	slc_opt opts[] = {GLOBAL_OPTS, {"--at", true, &at, NULL}, {NULL, 0, 0, 0}};
-	if (parse_or_exit(argc, argv, opts, pos, 3, &npos, usage_wave, &ec))
-		return ec;
-	if (npos != 3 || strcmp(pos[0], "start") != 0)
-		return usage_error(usage_wave);
-	int64_t t0;
-	if (slc_parse_time(at, &t0) != 0) {
-		fprintf(stderr, "%s: --at '%s' is not a time (ISO 8601 or now)\n", prog, at);
-		return 2;
-	}
 	int rc;
 	if ((rc = resolve()) || (rc = need_event()))
 		return rc;
@@ -615,21 +605,52 @@ static int cmd_wave(int argc, char **argv)
 	sl_buf b = SL_BUF_INIT;
 	msgpack_packer pk;
 	uint64_t id;
-	req_begin(&pk, &b, c, "wave_start", 3, &id);
-	slp_pack_kv_str(&pk, "race", pos[1]);
-	slp_pack_kv_str(&pk, "wave", pos[2]);
-	slp_pack_kv_int(&pk, "t0", t0);
-	rc = simple_rpc(c, &b, id, &reply, "wave start");
-	if (!rc) {
-		sl_buf t = SL_BUF_INIT;
-		sl_fmt_iso(&t, t0);
-		printf("wave '%s' of race '%s' starts at %s\n", pos[2], pos[1], t.data);
-		sl_buf_release(&t);
-	}
+	req_begin(&pk, &b, c, type, nfields, &id);
+	fill(&pk, arg);
+	rc = simple_rpc(c, &b, id, &reply, what);
+	if (!rc)
+		printf("%s\n", done);
 	slp_msg_release(&reply);
 	slp_msg_release(&hello);
 	sl_buf_release(&b);
 	wsc_free(c);
+	return rc;
+}
+
+struct wave_args {
+	const char *race, *wave;
+	int64_t t0;
+};
+
+static void fill_wave(msgpack_packer *pk, const void *arg)
+{
+	const struct wave_args *w = arg;
+	slp_pack_kv_str(pk, "race", w->race);
+	slp_pack_kv_str(pk, "wave", w->wave);
+	slp_pack_kv_int(pk, "t0", w->t0);
+}
+
+static int cmd_wave(int argc, char **argv)
+{
+	const char *at = "now";
+	const char *pos[3];
+	int npos, ec;
+	slc_opt opts[] = {GLOBAL_OPTS, {"--at", true, &at, NULL}, {NULL, 0, 0, 0}};
+	if (parse_or_exit(argc, argv, opts, pos, 3, &npos, usage_wave, &ec))
+		return ec;
+	if (npos != 3 || strcmp(pos[0], "start") != 0)
+		return usage_error(usage_wave);
+	struct wave_args w = {pos[1], pos[2], 0};
+	if (slc_parse_time(at, &w.t0) != 0) {
+		fprintf(stderr, "%s: --at '%s' is not a time (ISO 8601 or now)\n", prog, at);
+		return 2;
+	}
+	sl_buf t = SL_BUF_INIT, done = SL_BUF_INIT;
+	sl_fmt_iso(&t, w.t0);
+	sl_buf_addf(&done, "wave '%s' of race '%s' starts at %s", w.wave, w.race, t.data);
+	int rc = one_request("wave_start", 3, fill_wave, &w, "wave start", done.data);
+	sl_buf_release(&t);
+	sl_buf_release(&done);
 	return rc;
 }
 
@@ -848,33 +869,6 @@ static const char usage_lineup[] =
 	"\n"
 	"Replaces the generated line-up of RACE by the crews given, in seeding order,\n"
 	"each with its lane (0: none); --clear goes back to the generated line-up.\n";
-
-/* Open a session, send one request built by fill, print ok as done. */
-typedef void (*fill_fn)(msgpack_packer *pk, const void *arg);
-static int one_request(const char *type, uint32_t nfields, fill_fn fill, const void *arg,
-		       const char *what, const char *done)
-{
-	int rc;
-	if ((rc = resolve()) || (rc = need_event()))
-		return rc;
-	wsc *c;
-	slp_msg hello, reply;
-	if (open_session(&c, &hello))
-		return 1;
-	sl_buf b = SL_BUF_INIT;
-	msgpack_packer pk;
-	uint64_t id;
-	req_begin(&pk, &b, c, type, nfields, &id);
-	fill(&pk, arg);
-	rc = simple_rpc(c, &b, id, &reply, what);
-	if (!rc)
-		printf("%s\n", done);
-	slp_msg_release(&reply);
-	slp_msg_release(&hello);
-	sl_buf_release(&b);
-	wsc_free(c);
-	return rc;
-}
 
 struct adjust_args {
 	const char *bib, *type, *reason, *official, *pt, *station;
