@@ -30,6 +30,11 @@
  * and "<first>:<n>" fetch); the others connect (--connect) and reconnect on
  * loss, resending from the first read not yet written (MYLAPS: not acked).
  * Ends when everything is sent (and acked for MYLAPS) plus --linger-ms.
+ * Link cuts (fault tests): --drop-after N closes the connection once N
+ * reads are due, SIGUSR1 closes it at once; for --down-ms the link stays
+ * down (RaceResult: a reader connecting is closed at once; the others do
+ * not reconnect).  Reads keep their numbers and become due meanwhile, so
+ * the reader must recover them (RaceResult: gap fetch by number).
  * Ownership: everything lives in static vectors freed at exit.
  */
 #ifndef _GNU_SOURCE
@@ -74,7 +79,9 @@ static const char usage[] =
 	"  --seed S            random seed (default 1)\n"
 	"  --name NAME         decoder name (default emu-MAT)\n"
 	"  --utc-offset +HH:MM the decoder's time zone (default -05:00, Chicago in October)\n"
-	"  --linger-ms N       stay connected N ms after the last read (default 1500)\n";
+	"  --linger-ms N       stay connected N ms after the last read (default 1500)\n"
+	"  --drop-after N      cut the link once N reads are due (also on SIGUSR1)\n"
+	"  --down-ms N         keep a cut link down N ms (default 1000)\n";
 
 enum proto { P_RR, P_CTP, P_MLP, P_JCP };
 
@@ -362,7 +369,13 @@ typedef struct emu {
 	char loc[64];
 } emu;
 
-static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t stop_flag, cut_flag;
+
+static void on_usr1(int s)
+{
+	(void)s;
+	cut_flag = 1;
+}
 
 static void on_sig(int s)
 {
@@ -583,7 +596,7 @@ int main(int argc, char **argv)
 	const char *protocol = NULL, *mat = NULL, *data = NULL, *limit_s = NULL, *speed_s = NULL,
 		   *miss_s = NULL, *stray_s = NULL, *skew_s = NULL, *seed_s = NULL, *port_s = NULL,
 		   *listen_s = NULL, *connect_s = NULL, *sim_s = NULL, *name_s = NULL,
-		   *utc_s = NULL, *linger_s = NULL;
+		   *utc_s = NULL, *linger_s = NULL, *drop_s = NULL, *down_s = NULL;
 	slc_opt table[] = {
 		{"--protocol", true, &protocol, NULL}, {"--mat", true, &mat, NULL},
 		{"--data", true, &data, NULL},	       {"--limit", true, &limit_s, NULL},
@@ -593,6 +606,7 @@ int main(int argc, char **argv)
 		{"--listen", true, &listen_s, NULL},   {"--connect", true, &connect_s, NULL},
 		{"--sim-clock", true, &sim_s, NULL},   {"--name", true, &name_s, NULL},
 		{"--utc-offset", true, &utc_s, NULL},  {"--linger-ms", true, &linger_s, NULL},
+		{"--drop-after", true, &drop_s, NULL}, {"--down-ms", true, &down_s, NULL},
 		{NULL, 0, 0, 0},
 	};
 	const char *pos[1];
@@ -643,6 +657,10 @@ int main(int argc, char **argv)
 	for (const char *m = mat; *m; m++)
 		rng = rng * 131 + (unsigned char)*m; /* each mat its own stream */
 	long linger = linger_s ? strtol(linger_s, NULL, 10) : 1500;
+	long drop_after = drop_s ? strtol(drop_s, NULL, 10) : -1;
+	long down_ms = down_s ? strtol(down_s, NULL, 10) : 1000;
+	long cuts = 0;
+	int64_t down_until = 0;
 	e->utc_off_min = -300;
 	if (utc_s) {
 		int hh, mm;
@@ -657,8 +675,8 @@ int main(int argc, char **argv)
 	snprintf(namebuf, sizeof(namebuf), "emu-%s", mat);
 	e->name = name_s ? name_s : namebuf;
 	snprintf(e->loc, sizeof(e->loc), "%s", mat);
-	if (miss < 0 || miss > 1 || strays < 0 || e->speed < 0) {
-		fprintf(stderr, "%s: --miss is 0..1, --stray and --speed >= 0\n", prog);
+	if (miss < 0 || miss > 1 || strays < 0 || e->speed < 0 || down_ms < 0) {
+		fprintf(stderr, "%s: --miss is 0..1, --stray, --speed and --down-ms >= 0\n", prog);
 		return 2;
 	}
 
@@ -702,6 +720,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, on_sig);
 	signal(SIGTERM, on_sig);
+	signal(SIGUSR1, on_usr1);
 	int lfd = -1;
 	if (e->proto == P_RR) {
 		int port = port_s ? atoi(port_s) : RRP_PORT;
@@ -719,6 +738,17 @@ int main(int argc, char **argv)
 		int64_t now = true_now(e);
 		while (e->next < nreads && reads[e->next].t <= now)
 			e->next++;
+		if (cut_flag || (drop_after >= 0 && (long)e->next >= drop_after)) {
+			if (!cut_flag)
+				drop_after = -1; /* once */
+			cut_flag = 0;
+			cuts++;
+			sl_info("cutting the link after %zu reads due, down %ld ms", e->next,
+				down_ms);
+			drop_conn(e, "cut (fault injection)");
+			down_until = sl_now_ms() + down_ms;
+			next_try = down_until;
+		}
 		if (e->fd < 0 && e->proto != P_RR && sl_now_ms() >= next_try) {
 			e->fd = tcp_connect(connect_s);
 			if (e->fd < 0) {
@@ -758,6 +788,10 @@ int main(int argc, char **argv)
 				int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 				if (fd < 0)
 					continue;
+				if (sl_now_ms() < down_until) {
+					close(fd); /* the link is cut */
+					continue;
+				}
 				if (e->fd >= 0)
 					drop_conn(e, "a new reader connected");
 				e->fd = set_sock(fd);
@@ -777,9 +811,9 @@ int main(int argc, char **argv)
 	if (stop_flag)
 		rc = 1;
 	printf("emu: %s %s: runners %ld, crossings %ld, reads %zu, strays %ld, chip B %ld, "
-	       "estimated skipped %ld, missing %ld, duplicate bibs %ld, reported %zu\n",
+	       "estimated skipped %ld, missing %ld, duplicate bibs %ld, reported %zu, cuts %ld\n",
 	       protocol, mat, st.runners, st.crossings, nreads, st.strays, st.miss_a, st.estimated,
-	       st.missing, st.dup_bibs, e->next);
+	       st.missing, st.dup_bibs, e->next, cuts);
 	free(reads);
 	return rc;
 }

@@ -1,5 +1,14 @@
 /*
  * fwd.c: the forwarder thread (see fwd.h for the design).
+ *
+ * Probing after a (re)connect: batches in flight when a connection (or the
+ * server, or this process) died may have been appended without their ack
+ * reaching us.  Resent with other boundaries they would overlap what was
+ * appended, and the server appends an overlapping batch whole (the fold
+ * counts each seq once, but the log would hold those reads twice).  So
+ * after every connect we send one read per batch, one at a time, until an
+ * ack is not a duplicate: the device's appended position is then exactly
+ * the last probe, and full batches resume after it without overlap.
  */
 #include "fwd.h"
 
@@ -115,6 +124,7 @@ static void *run(void *arg)
 	uint64_t stored = f->st.acked;
 	flight *fl = sl_calloc(f->cfg.window, sizeof(*fl));
 	size_t nfl = 0;
+	bool probing = false; /* see the top of this file */
 	uint64_t next = 0; /* next seq to send */
 	sl_buf out = SL_BUF_INIT, in = SL_BUF_INIT;
 	char err[512];
@@ -145,6 +155,7 @@ static void *run(void *arg)
 				continue;
 			}
 			slp_msg_release(&hello);
+			probing = true;
 			backoff = 100;
 			nfl = 0;
 			next = acked + 1;
@@ -156,10 +167,10 @@ static void *run(void *arg)
 			next = acked + 1;
 		/* fill the window */
 		int rc = 0;
-		while (nfl < f->cfg.window && next <= total) {
+		while (nfl < (probing ? 1 : f->cfg.window) && next <= total) {
 			uint64_t n = total - next + 1;
-			if (n > f->cfg.batch)
-				n = f->cfg.batch;
+			if (n > (probing ? 1 : f->cfg.batch))
+				n = probing ? 1 : f->cfg.batch;
 			uint64_t id = wsc_next_id(c);
 			build(f, &out, id, next, (size_t)n);
 			rc = wsc_send(c, out.data, out.len, true, CONNECT_MS);
@@ -173,6 +184,7 @@ static void *run(void *arg)
 		}
 		bool drop = rc != 0;
 		const char *why = rc ? wsc_errmsg(c) : "";
+		char why_buf[400]; /* outlives the err branch's line */
 		if (!drop && nfl == 0) {
 			/* idle: wait for passings */
 			pthread_mutex_lock(&f->mu);
@@ -237,6 +249,8 @@ static void *run(void *arg)
 					f->st.acked = (uint64_t)last;
 				if (dup)
 					f->st.dup_batches++;
+				else
+					probing = false;
 				acked = f->st.acked;
 				pthread_mutex_unlock(&f->mu);
 				memmove(&fl[k], &fl[k + 1], (nfl - k - 1) * sizeof(*fl));
@@ -272,7 +286,8 @@ static void *run(void *arg)
 					int e = wsc_err_from_code(code, cn);
 					sl_warn("%s", line);
 					drop = true;
-					why = line;
+					snprintf(why_buf, sizeof(why_buf), "%s", line);
+					why = why_buf;
 					if (e != SL_EUNAVAIL && e != SL_ETIMEOUT && e != SL_EFULL)
 						backoff = 5000;
 				}
@@ -281,11 +296,13 @@ static void *run(void *arg)
 		}
 		if (drop) {
 			sl_warn("server connection lost: %s; resending unacknowledged batches", why);
+			/* why may point into c: decide before freeing it */
+			bool gap = strcmp(why, "gap") == 0;
 			wsc_free(c);
 			c = NULL;
 			nfl = 0;
 			set_connected(f, false);
-			if (strcmp(why, "gap") != 0)
+			if (!gap)
 				usleep((useconds_t)backoff * 1000);
 			backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
 		}

@@ -11,7 +11,8 @@
  * a crash a few acked batches are sent again and acknowledged dup:true).
  * On a disconnect, an unavailable/timeout/busy err or an ack that does
  * not come within 30 s, it reconnects with backoff (0.1 s doubling to 5 s)
- * and resends from acked + 1.  An err "gap" with "expected": E means the
+ * and resends from acked + 1, first one read per batch until an ack is not
+ * dup (so no resent batch overlaps one appended unacked: fwd.c).  An err "gap" with "expected": E means the
  * server has everything before E: acked becomes E - 1 and sending resumes
  * at E.  Any other err is logged and retried after 5 s (never skipped:
  * a passing is never dropped).
