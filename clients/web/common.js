@@ -109,7 +109,7 @@ export function pickRace(params, client, statusRaces) {
 }
 
 export const NAV_HTML = `<nav class="nav" aria-label="Pages">
-  <a href="index.html">Results</a><a href="tracker.html">Tracker</a><a href="announcer.html">Announcer</a><a href="kiosk.html">Big screen</a></nav>`;
+  <a href="index.html">Results</a><a href="regatta.html">Regatta</a><a href="tracker.html">Tracker</a><a href="announcer.html">Announcer</a><a href="kiosk.html">Big screen</a></nav>`;
 
 /* Marks the current page's nav link and keeps ?event/&race on the links. */
 export function initNav(params) {
