@@ -16,7 +16,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config \
       libuv1-dev libwebsockets-dev libwebsockets-evlib-uv libhiredis-dev \
-      libmsgpack-dev libjansson-dev libyaml-dev libcsv-dev libssl-dev \
+      libmsgpack-dev libjansson-dev libyaml-dev libcsv-dev libssl-dev libqrencode-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
