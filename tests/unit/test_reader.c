@@ -18,6 +18,7 @@
 #include "mlp.h"
 #include "rdr.h"
 #include "rrp.h"
+#include "rsc.h"
 #include "t.h"
 
 #define S(lit) lit, strlen(lit)
@@ -372,6 +373,121 @@ static void filter_refeed(void)
 	flt_free(f);
 }
 
+
+static int rec_each(void *ctx, uint64_t idx, const jrn_rec *r)
+{
+	out *o = ctx;
+	if (o->n < 64)
+		o->v[o->n++] = *r;
+	return 0;
+}
+
+/* --rescore's core: raw.jrn filtered again with other settings. */
+static void rescore(void)
+{
+	tmpdir();
+	char raw[512], pass[512], pass2[512], err[600];
+	snprintf(raw, sizeof(raw), "%s/raw.jrn", dir);
+	snprintf(pass, sizeof(pass), "%s/pass.jrn", dir);
+	snprintf(pass2, sizeof(pass2), "%s/pass2.jrn", dir);
+	jrn j;
+	ASSERT_EQ(jrn_open(&j, raw, NULL, NULL, NULL, err, sizeof(err)), 0);
+	/* A crosses at 1000..1350 and again at 3000..3100; B reads at 1100
+	 * and, after a quiet gap, at 1900 */
+	jrn_rec reads[] = {rd("A", 1000, -70), rd("B", 1100, -60), rd("A", 1200, -50),
+			   rd("A", 1350, -65), rd("B", 1900, -40), rd("A", 3000, -60),
+			   rd("A", 3100, -55)};
+	for (size_t i = 0; i < 7; i++)
+		jrn_append(&j, &reads[i]);
+	ASSERT_EQ(jrn_sync(&j), 0);
+	jrn_close(&j);
+	/* a live reader half way through an append: ignored, not truncated */
+	FILE *f = fopen(raw, "a");
+	ASSERT(f != NULL);
+	fwrite("SLJ1\x05", 1, 5, f);
+	fclose(f);
+	struct stat st0, st1;
+	ASSERT_EQ(stat(raw, &st0), 0);
+
+	/* the original settings: A@1000, B@1100; A@3000 and B@1900 dead */
+	flt_cfg orig = {400, FLT_FIRST, 3000};
+	rsc_stats rs;
+	ASSERT_EQ(rsc_run(raw, &orig, pass2, &rs, err, sizeof(err)), 0);
+	ASSERT_EQ(rs.raw, 7);
+	ASSERT_EQ(rs.torn, 5);
+	ASSERT_EQ(rs.passes, 2);
+	out o = {0};
+	ASSERT_EQ(rsc_scan(pass2, rec_each, &o, NULL, err, sizeof(err)), 0);
+	ASSERT_EQ(o.n, 2);
+	ASSERT_STREQ(o.v[0].chip, "A");
+	ASSERT_EQ(o.v[0].t, 1000);
+	ASSERT_STREQ(o.v[1].chip, "B");
+	ASSERT_EQ(o.v[1].t, 1100);
+	unlink(pass2);
+
+	/* rescored: group time last, dead time 1 s */
+	flt_cfg c = {400, FLT_LAST, 1000};
+	ASSERT_EQ(rsc_run(raw, &c, pass, &rs, err, sizeof(err)), 0);
+	ASSERT_EQ(rs.raw, 7);
+	ASSERT_EQ(rs.passes, 3);
+	ASSERT_EQ(rs.kept, 0);
+	ASSERT_EQ(stat(raw, &st1), 0);
+	ASSERT_EQ(st1.st_size, st0.st_size);
+	o.n = 0;
+	ASSERT_EQ(rsc_scan(pass, rec_each, &o, NULL, err, sizeof(err)), 0);
+	ASSERT_EQ(o.n, 3);
+	ASSERT_STREQ(o.v[0].chip, "B"); /* closed with A@1350 by B@1900: time order */
+	ASSERT_EQ(o.v[0].t, 1100);
+	ASSERT_EQ(o.v[0].hits, 1);
+	ASSERT_STREQ(o.v[1].chip, "A");
+	ASSERT_EQ(o.v[1].t, 1350);
+	ASSERT_EQ(o.v[1].hits, 3);
+	ASSERT_EQ(o.v[1].rssi, -50);
+	ASSERT_STREQ(o.v[2].chip, "A"); /* the second crossing, 1.75 s later */
+	ASSERT_EQ(o.v[2].t, 3100);
+	ASSERT_EQ(o.v[2].hits, 2);
+	ASSERT_EQ(o.v[2].rssi, -55);
+
+	/* run again (interrupted forwarding): the journal is kept as it is */
+	ASSERT_EQ(rsc_run(raw, &c, pass, &rs, err, sizeof(err)), 0);
+	ASSERT_EQ(rs.passes, 3);
+	ASSERT_EQ(rs.kept, 3);
+	out o2 = {0};
+	ASSERT_EQ(rsc_scan(pass, rec_each, &o2, NULL, err, sizeof(err)), 0);
+	ASSERT_EQ(o2.n, 3);
+
+	/* interrupted while writing: the prefix is kept, the rest appended */
+	ASSERT_EQ(jrn_open(&j, pass2, NULL, NULL, NULL, err, sizeof(err)), 0);
+	jrn_append(&j, &o.v[0]);
+	ASSERT_EQ(jrn_sync(&j), 0);
+	jrn_close(&j);
+	ASSERT_EQ(rsc_run(raw, &c, pass2, &rs, err, sizeof(err)), 0);
+	ASSERT_EQ(rs.kept, 1);
+	ASSERT_EQ(rs.passes, 3);
+	o2.n = 0;
+	ASSERT_EQ(rsc_scan(pass2, rec_each, &o2, NULL, err, sizeof(err)), 0);
+	ASSERT_EQ(o2.n, 3);
+	ASSERT_EQ(o2.v[2].t, 3100);
+
+	/* other settings into the same journal: refused, journal untouched */
+	ASSERT_EQ(rsc_run(raw, &orig, pass, &rs, err, sizeof(err)), SL_ESTATE);
+	ASSERT(strstr(err, "new --device") != NULL);
+	o2.n = 0;
+	ASSERT_EQ(rsc_scan(pass, rec_each, &o2, NULL, err, sizeof(err)), 0);
+	ASSERT_EQ(o2.n, 3);
+	ASSERT_EQ(o2.v[0].t, 1100);
+
+	/* no raw journal */
+	char missing[600];
+	snprintf(missing, sizeof(missing), "%s/none.jrn", dir);
+	ASSERT_EQ(rsc_run(missing, &c, pass2, &rs, err, sizeof(err)), SL_EIO);
+	ASSERT(strstr(err, "none.jrn") != NULL);
+	unlink(raw);
+	unlink(pass);
+	unlink(pass2);
+	rmdir(dir);
+}
+
 static void times(void)
 {
 	rdr_raw r;
@@ -398,5 +514,6 @@ static void times(void)
 	X(journal_recovery)                                                    \
 	X(filter_groups)                                                       \
 	X(filter_refeed)                                                       \
+	X(rescore)                                                             \
 	X(times)
 T_MAIN()
