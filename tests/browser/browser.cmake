@@ -41,94 +41,50 @@ add_test(NAME browser.npm_ci
 set_tests_properties(browser.npm_ci PROPERTIES LABELS "browser" TIMEOUT 600
   FIXTURES_SETUP sl_browser_npm)
 
-set(_sl_browser_missing "")
-foreach(t splitlined splitline splitline-replay)
-  if(NOT TARGET ${t})
-    list(APPEND _sl_browser_missing ${t})
+# sl_browser_test(NAME SCRIPT TIMEOUT TARGET...): one Playwright test in
+# headless Chromium against real Redis and the real binaries named (their
+# paths reach the script as SL_*_BIN); a target not built is a failing test.
+function(sl_browser_test name script timeout)
+  set(missing "")
+  set(bins "")
+  foreach(t ${ARGN})
+    if(NOT TARGET ${t})
+      list(APPEND missing ${t})
+    elseif(t STREQUAL "splitlined")
+      list(APPEND bins SL_SERVER_BIN=$<TARGET_FILE:splitlined>)
+    elseif(t STREQUAL "splitline")
+      list(APPEND bins SL_CTL_BIN=$<TARGET_FILE:splitline>)
+    elseif(t STREQUAL "splitline-replay")
+      list(APPEND bins SL_REPLAY_BIN=$<TARGET_FILE:splitline-replay>)
+    elseif(t STREQUAL "splitline-regatta")
+      list(APPEND bins SL_REGATTA_BIN=$<TARGET_FILE:splitline-regatta>)
+    endif()
+  endforeach()
+  if(missing)
+    add_test(NAME browser.${name} COMMAND sh -c "echo 'targets not built: ${missing}'; exit 1")
+  else()
+    add_test(NAME browser.${name}
+             COMMAND ${CMAKE_COMMAND} -E env ${bins}
+                     SL_REDIS_SERVER=${SL_REDIS_SERVER}
+                     SL_SOURCE_DIR=${CMAKE_SOURCE_DIR}
+                     SL_DATA_DIR=${SL_DATA_DIR}
+                     SL_BROWSER_SHOTS=${CMAKE_BINARY_DIR}/browser-shots
+                     ${SL_NODE} --test ${SL_BROWSER_DIR}/${script}
+             WORKING_DIRECTORY ${SL_BROWSER_DIR})
   endif()
-endforeach()
+  set_tests_properties(browser.${name} PROPERTIES LABELS "browser" TIMEOUT ${timeout}
+    PROCESSORS 2 FIXTURES_REQUIRED sl_browser_npm
+    SKIP_REGULAR_EXPRESSION "browser test skipped")
+endfunction()
 
-if(_sl_browser_missing)
-  # A missing test is a failing test.
-  add_test(NAME browser.scoreboard
-           COMMAND sh -c "echo 'targets not built: ${_sl_browser_missing}'; exit 1")
-  add_test(NAME browser.pages
-           COMMAND sh -c "echo 'targets not built: ${_sl_browser_missing}'; exit 1")
-else()
-  add_test(NAME browser.scoreboard
-           COMMAND ${CMAKE_COMMAND} -E env
-                   SL_SERVER_BIN=$<TARGET_FILE:splitlined>
-                   SL_CTL_BIN=$<TARGET_FILE:splitline>
-                   SL_REPLAY_BIN=$<TARGET_FILE:splitline-replay>
-                   SL_REDIS_SERVER=${SL_REDIS_SERVER}
-                   SL_SOURCE_DIR=${CMAKE_SOURCE_DIR}
-                   SL_DATA_DIR=${SL_DATA_DIR}
-                   SL_BROWSER_SHOTS=${CMAKE_BINARY_DIR}/browser-shots
-                   ${SL_NODE} --test ${SL_BROWSER_DIR}/scoreboard.test.mjs
-           WORKING_DIRECTORY ${SL_BROWSER_DIR})
-  add_test(NAME browser.pages
-           COMMAND ${CMAKE_COMMAND} -E env
-                   SL_SERVER_BIN=$<TARGET_FILE:splitlined>
-                   SL_CTL_BIN=$<TARGET_FILE:splitline>
-                   SL_REPLAY_BIN=$<TARGET_FILE:splitline-replay>
-                   SL_REDIS_SERVER=${SL_REDIS_SERVER}
-                   SL_SOURCE_DIR=${CMAKE_SOURCE_DIR}
-                   SL_DATA_DIR=${SL_DATA_DIR}
-                   SL_BROWSER_SHOTS=${CMAKE_BINARY_DIR}/browser-shots
-                   ${SL_NODE} --test ${SL_BROWSER_DIR}/pages.test.mjs
-           WORKING_DIRECTORY ${SL_BROWSER_DIR})
-endif()
-set_tests_properties(browser.pages PROPERTIES LABELS "browser" TIMEOUT 600 PROCESSORS 2
-  FIXTURES_REQUIRED sl_browser_npm
-  SKIP_REGULAR_EXPRESSION "browser test skipped")
-set_tests_properties(browser.scoreboard PROPERTIES LABELS "browser" TIMEOUT 600 PROCESSORS 2
-  FIXTURES_REQUIRED sl_browser_npm
-  SKIP_REGULAR_EXPRESSION "browser test skipped")
-
-# browser.checkin: the check-in scanner (scan.html) and desk (desk.html) in
-# headless Chromium against real Redis + splitlined (tests/browser/checkin.test.mjs):
-# a check-in, a duplicate warning, an offline scan queued and synced after
-# the network returns, the desk's counts; screenshots in <build>/browser-shots.
-if(TARGET splitlined AND TARGET splitline)
-  add_test(NAME browser.checkin
-           COMMAND ${CMAKE_COMMAND} -E env
-                   SL_SERVER_BIN=$<TARGET_FILE:splitlined>
-                   SL_CTL_BIN=$<TARGET_FILE:splitline>
-                   SL_REDIS_SERVER=${SL_REDIS_SERVER}
-                   SL_SOURCE_DIR=${CMAKE_SOURCE_DIR}
-                   SL_DATA_DIR=${SL_DATA_DIR}
-                   SL_BROWSER_SHOTS=${CMAKE_BINARY_DIR}/browser-shots
-                   ${SL_NODE} --test ${SL_BROWSER_DIR}/checkin.test.mjs
-           WORKING_DIRECTORY ${SL_BROWSER_DIR})
-else()
-  add_test(NAME browser.checkin
-           COMMAND sh -c "echo 'targets not built: splitlined splitline'; exit 1")
-endif()
-set_tests_properties(browser.checkin PROPERTIES LABELS "browser" TIMEOUT 300 PROCESSORS 2
-  FIXTURES_REQUIRED sl_browser_npm
-  SKIP_REGULAR_EXPRESSION "browser test skipped")
-
-# browser.regatta: the regatta page (regatta.html) in headless Chromium against
-# real Redis + splitlined, Hebda 2023 loaded by splitline-regatta import and
-# replay (tests/browser/regatta.test.mjs): race 16's published places, times
-# and 10 s penalty, a penalty sent with `splitline adjust` moving a crew live,
-# the final's line-up from its heats; screenshots in <build>/browser-shots.
-if(TARGET splitlined AND TARGET splitline AND TARGET splitline-regatta)
-  add_test(NAME browser.regatta
-           COMMAND ${CMAKE_COMMAND} -E env
-                   SL_SERVER_BIN=$<TARGET_FILE:splitlined>
-                   SL_CTL_BIN=$<TARGET_FILE:splitline>
-                   SL_REGATTA_BIN=$<TARGET_FILE:splitline-regatta>
-                   SL_REDIS_SERVER=${SL_REDIS_SERVER}
-                   SL_SOURCE_DIR=${CMAKE_SOURCE_DIR}
-                   SL_DATA_DIR=${SL_DATA_DIR}
-                   SL_BROWSER_SHOTS=${CMAKE_BINARY_DIR}/browser-shots
-                   ${SL_NODE} --test ${SL_BROWSER_DIR}/regatta.test.mjs
-           WORKING_DIRECTORY ${SL_BROWSER_DIR})
-else()
-  add_test(NAME browser.regatta
-           COMMAND sh -c "echo 'targets not built: splitlined splitline splitline-regatta'; exit 1")
-endif()
-set_tests_properties(browser.regatta PROPERTIES LABELS "browser" TIMEOUT 300 PROCESSORS 2
-  FIXTURES_REQUIRED sl_browser_npm
-  SKIP_REGULAR_EXPRESSION "browser test skipped")
+# The leaderboard following a replay, reconnecting, filters, the full list.
+sl_browser_test(scoreboard scoreboard.test.mjs 600 splitlined splitline splitline-replay)
+# Tracker, announcer (against a fixture computed from the export), kiosk.
+sl_browser_test(pages pages.test.mjs 600 splitlined splitline splitline-replay)
+# The check-in scanner and desk: a check-in, a duplicate warning, an offline
+# scan queued and synced after the network returns, the desk's counts.
+sl_browser_test(checkin checkin.test.mjs 300 splitlined splitline)
+# The regatta page on Hebda 2023: race 16's published places, times and 10 s
+# penalty, a penalty sent with `splitline adjust` moving a crew live, the
+# final's line-up from its heats.
+sl_browser_test(regatta regatta.test.mjs 300 splitlined splitline splitline-regatta)
