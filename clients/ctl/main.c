@@ -280,6 +280,41 @@ static void req_begin(msgpack_packer *pk, sl_buf *b, wsc *c, const char *type, s
 	slp_pack_kv_int(pk, "id", (int64_t)*id);
 }
 
+/*
+ * One command's session: resolve the server and event, open the connection
+ * and say hello; the request buffer and the reply live here too, so that
+ * session_end() releases everything whatever path the command took.
+ */
+struct session {
+	wsc *c;
+	slp_msg hello, reply;
+	sl_buf b;
+};
+
+/* Returns 0, or the exit code (the reason is already printed). */
+static int session_begin(struct session *s)
+{
+	int rc;
+	memset(s, 0, sizeof(*s));
+	sl_buf_init(&s->b);
+	if ((rc = resolve()) || (rc = need_event()))
+		return rc;
+	if (open_session(&s->c, &s->hello)) {
+		s->c = NULL; /* slc_open frees what it opened */
+		return 1;
+	}
+	return 0;
+}
+
+static void session_end(struct session *s)
+{
+	slp_msg_release(&s->reply);
+	slp_msg_release(&s->hello);
+	sl_buf_release(&s->b);
+	if (s->c)
+		wsc_free(s->c);
+}
+
 /* Send a simple request; on error print "what: msg".  Returns exit code. */
 static int simple_rpc(wsc *c, sl_buf *req, uint64_t id, slp_msg *reply, const char *what)
 {
@@ -547,32 +582,30 @@ static int cmd_token(int argc, char **argv)
 	}
 	if (revoke && (role || device || point))
 		return usage_error(usage_token);
-	int rc;
-	if ((rc = resolve()) || (rc = need_event()))
+	struct session ss;
+	int rc = session_begin(&ss);
+	if (rc) {
+		session_end(&ss);
 		return rc;
-	wsc *c;
-	slp_msg hello, reply;
-	if (open_session(&c, &hello))
-		return 1;
-	sl_buf b = SL_BUF_INIT;
+	}
 	msgpack_packer pk;
 	uint64_t id;
 	if (issue) {
-		req_begin(&pk, &b, c, "token_issue", 1 + !!device + !!point, &id);
+		req_begin(&pk, &ss.b, ss.c, "token_issue", 1 + !!device + !!point, &id);
 		slp_pack_kv_str(&pk, "role", role);
 		if (device)
 			slp_pack_kv_str(&pk, "device", device);
 		if (point)
 			slp_pack_kv_str(&pk, "point", point);
 	} else {
-		req_begin(&pk, &b, c, "token_revoke", 1, &id);
+		req_begin(&pk, &ss.b, ss.c, "token_revoke", 1, &id);
 		slp_pack_kv_str(&pk, "token", pos[1]);
 	}
-	rc = simple_rpc(c, &b, id, &reply, issue ? "token issue" : "token revoke");
+	rc = simple_rpc(ss.c, &ss.b, id, &ss.reply, issue ? "token issue" : "token revoke");
 	if (!rc && issue) {
 		const char *tok;
 		size_t n;
-		if (slp_get_str(&reply.root, "token", &tok, &n) == 0) {
+		if (slp_get_str(&ss.reply.root, "token", &tok, &n) == 0) {
 			printf("%.*s\n", (int)n, tok);
 		} else {
 			fprintf(stderr, "%s: token issue: the reply has no token\n", prog);
@@ -581,10 +614,7 @@ static int cmd_token(int argc, char **argv)
 	} else if (!rc) {
 		printf("token revoked\n");
 	}
-	slp_msg_release(&reply);
-	slp_msg_release(&hello);
-	sl_buf_release(&b);
-	wsc_free(c);
+	session_end(&ss);
 	return rc;
 }
 
@@ -595,25 +625,18 @@ typedef void (*fill_fn)(msgpack_packer *pk, const void *arg);
 static int one_request(const char *type, uint32_t nfields, fill_fn fill, const void *arg,
 		       const char *what, const char *done)
 {
-	int rc;
-	if ((rc = resolve()) || (rc = need_event()))
-		return rc;
-	wsc *c;
-	slp_msg hello, reply;
-	if (open_session(&c, &hello))
-		return 1;
-	sl_buf b = SL_BUF_INIT;
-	msgpack_packer pk;
-	uint64_t id;
-	req_begin(&pk, &b, c, type, nfields, &id);
-	fill(&pk, arg);
-	rc = simple_rpc(c, &b, id, &reply, what);
-	if (!rc)
-		printf("%s\n", done);
-	slp_msg_release(&reply);
-	slp_msg_release(&hello);
-	sl_buf_release(&b);
-	wsc_free(c);
+	struct session ss;
+	int rc = session_begin(&ss);
+	if (!rc) {
+		msgpack_packer pk;
+		uint64_t id;
+		req_begin(&pk, &ss.b, ss.c, type, nfields, &id);
+		fill(&pk, arg);
+		rc = simple_rpc(ss.c, &ss.b, id, &ss.reply, what);
+		if (!rc)
+			printf("%s\n", done);
+	}
+	session_end(&ss);
 	return rc;
 }
 
@@ -686,13 +709,12 @@ static int cmd_passing(int argc, char **argv)
 		fprintf(stderr, "%s: --at '%s' is not a time (ISO 8601 or now)\n", prog, at);
 		return 2;
 	}
-	int rc;
-	if ((rc = resolve()) || (rc = need_event()))
+	struct session ss;
+	int rc = session_begin(&ss);
+	if (rc) {
+		session_end(&ss);
 		return rc;
-	wsc *c;
-	slp_msg hello, reply;
-	if (open_session(&c, &hello))
-		return 1;
+	}
 	slp_read r = {0};
 	r.bib = bib;
 	r.bib_len = strlen(bib);
@@ -707,23 +729,22 @@ static int cmd_passing(int argc, char **argv)
 	 * already) it sends once more with the seq the server expects.
 	 */
 	uint64_t seq = (uint64_t)sl_now_ms();
-	sl_buf b = SL_BUF_INIT;
 	msgpack_packer pk;
 	uint64_t id;
 	for (int attempt = 0;; attempt++) {
 		char err[512];
-		sl_buf_reset(&b);
-		req_begin(&pk, &b, c, "passings", 3, &id);
+		sl_buf_reset(&ss.b);
+		req_begin(&pk, &ss.b, ss.c, "passings", 3, &id);
 		slp_pack_kv_str(&pk, "dev", device);
 		slp_pack_kv_int(&pk, "seq", (int64_t)seq);
 		slp_pack_key(&pk, "reads");
 		slp_pack_reads(&pk, &r, 1);
-		rc = wsc_rpc(c, &b, id, RPC_MS, &reply, err, sizeof(err));
+		rc = wsc_rpc(ss.c, &ss.b, id, RPC_MS, &ss.reply, err, sizeof(err));
 		int64_t expected;
 		if (rc == SL_EGAP && attempt == 0 &&
-		    slp_get_int(&reply.root, "expected", &expected) == 0 && expected > 0) {
+		    slp_get_int(&ss.reply.root, "expected", &expected) == 0 && expected > 0) {
 			seq = (uint64_t)expected;
-			slp_msg_release(&reply);
+			slp_msg_release(&ss.reply);
 			continue;
 		}
 		if (rc) {
@@ -734,7 +755,7 @@ static int cmd_passing(int argc, char **argv)
 	}
 	if (!rc) {
 		bool dup = false;
-		slp_get_bool(&reply.root, "dup", &dup);
+		slp_get_bool(&ss.reply.root, "dup", &dup);
 		sl_buf ts = SL_BUF_INIT;
 		sl_fmt_iso(&ts, t);
 		printf("passing of bib '%s' at '%s' %s recorded (%s, device '%s', seq %llu)%s\n",
@@ -742,10 +763,7 @@ static int cmd_passing(int argc, char **argv)
 		       dup ? ": already there" : "");
 		sl_buf_release(&ts);
 	}
-	slp_msg_release(&reply);
-	slp_msg_release(&hello);
-	sl_buf_release(&b);
-	wsc_free(c);
+	session_end(&ss);
 	return rc;
 }
 
