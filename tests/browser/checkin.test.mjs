@@ -20,7 +20,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, CHROMIUM, DATA, SOURCE, Procs, freePort, getJson, haveChromium, log, redisCmd, waitFor } from './harness.mjs';
+import { BIN, CHROMIUM, DATA, SOURCE, Procs, freePort, getJson, haveChromium, log, waitFor, startRedis } from './harness.mjs';
 
 const EVENT = 'boston-2015';
 const RACE = 'marathon';
@@ -46,12 +46,7 @@ test('check-in scanner and desk in headless Chromium: check-in, duplicate, offli
   let browser = null;
   let ok = false;
   try {
-    const redisPort = await freePort();
-    const redisRoot = path.join(tmp, 'redis');
-    const redisDir = path.join(redisRoot, 'var', 'redis');
-    fs.mkdirSync(redisDir, { recursive: true });
-    procs.start('redis', [BIN.redis, path.join(SOURCE, 'scripts', 'redis.conf'), '--port', redisPort, '--dir', redisDir, '--bind', '127.0.0.1'], { cwd: redisRoot });
-    await waitFor('redis PING', async () => (await redisCmd(redisPort, 'PING')).startsWith('+PONG'), 30000);
+    const redisPort = await startRedis(procs, tmp);
 
     const adminFile = path.join(tmp, 'admin.token');
     fs.writeFileSync(adminFile, crypto.randomBytes(16).toString('hex') + '\n', { mode: 0o600 });

@@ -167,3 +167,16 @@ export async function getJson(url) {
   return r.json();
 }
 
+/*
+ * A Redis of the shipped config (fsync always) on a free port, data under
+ * tmp, started by procs; returns its port once it answers PING.
+ */
+export async function startRedis(procs, tmp) {
+  const port = await freePort();
+  const root = path.join(tmp, 'redis');
+  const dir = path.join(root, 'var', 'redis');
+  fs.mkdirSync(dir, { recursive: true });
+  procs.start('redis', [BIN.redis, path.join(SOURCE, 'scripts', 'redis.conf'), '--port', port, '--dir', dir, '--bind', '127.0.0.1'], { cwd: root });
+  await waitFor('redis PING', async () => (await redisCmd(port, 'PING')).startsWith('+PONG'), 30000);
+  return port;
+}
