@@ -2,10 +2,11 @@
  * checkin.h: bib pickup and check-in, folded by the core (PROTOCOL.md,
  * "Check-in").
  *
- * Facts: the checkins and checkin_undo records, kept as received (bytes) in
- * log order; the state below is a function of them and of the participants
- * at fold time, so a snapshot saves the records and a load folds them
- * again (checkin_snapshot_*), which gives the same answers.
+ * Facts: the checkins and checkin_undo records.  A scan's op may change a
+ * participant (a bib assigned at pickup, a chip paired, a swap, a
+ * transfer): the core's participants then change as by an imported row.
+ * What a scan did depends on the participants at fold time, so snapshots
+ * save the state below (not the records) and a load restores it.
  *
  * State: per bib, checked in or not, with the device, volunteer, time and
  * seq of the scan that checked it in; per device, a watermark (scans at or
@@ -15,8 +16,9 @@
  * checks it in, later ones are warned "already_checked_in" with who and
  * when); names, race and wave are looked up when packed.
  *
- * Views: topics scans/<dev> (the answers of one device) and
- * checkin/<race> (counts per race and wave, and the no-show list).
+ * Views: topics scans/<dev> (the answers of one device), checkin/<race>
+ * (counts per race and wave, and the no-show list, registrations waiting
+ * for a bib included) and audit (bib and chip changes, undos).
  *
  * Ownership: the state hangs off the core (core.ck), created on first use,
  * freed by checkin_free (core reset/free).  Every pointer passed in is
@@ -37,20 +39,20 @@ struct checkin;
 /* core.c hooks */
 void checkin_free(core *c);
 /*
- * Fold (dry: only check) a "checkins" or "checkin_undo" record; rec/len its
- * bytes (kept for snapshots).  0, or SL_E* with err naming the field.
+ * Fold (dry: only check) a "checkins" or "checkin_undo" record.  0, or
+ * SL_E* with err naming the field.
  */
-int checkin_fold(core *c, const msgpack_object *root, const char *rec, size_t len, bool undo,
-		 bool dry, char *err, size_t errlen);
+int checkin_fold(core *c, const msgpack_object *root, bool undo, bool dry, char *err,
+		 size_t errlen);
 void checkin_changes_clear(core *c);
 /* Did a check-in change since the last clear (for core_changed-like use). */
 bool checkin_changed(const core *c);
 
-/* snapshot.c hooks: the records as a msgpack array (nothing when none),
- * and folding them again after the rest of the snapshot is loaded. */
-size_t checkin_nrecords(const core *c);
-void checkin_snapshot_pack(const core *c, msgpack_packer *pk, sl_buf *out);
-int checkin_snapshot_load(core *c, const msgpack_object *arr, char *err, size_t errlen);
+/* snapshot.c hooks: is there any state; the state as one msgpack map; and
+ * back (after the participants and the config are loaded). */
+bool checkin_any(const core *c);
+void checkin_snapshot_pack(const core *c, msgpack_packer *pk);
+int checkin_snapshot_load(core *c, const msgpack_object *m, char *err, size_t errlen);
 
 /* view.c hooks: 1 when the topic is one of ours (then rc holds the result). */
 bool checkin_topic_check(const core *c, const char *topic, size_t n, int *rc);
@@ -77,5 +79,7 @@ void checkin_counts(const core *c, const char *race, size_t *registered, size_t 
  * was not folded. */
 int checkin_answer(const core *c, const char *dev, uint64_t seq, const char **warning,
 		   const char **bib);
+/* The audit trail: its length; with i below it, row i's msgpack bytes. */
+size_t checkin_audit(const core *c, size_t i, const char **mp, size_t *len);
 
 #endif

@@ -128,20 +128,16 @@ static int parse_point(const msgpack_object *o, struct cfg_point *p, const char 
 	return 0;
 }
 
-static int parse_bibs(const msgpack_object *o, struct cfg_wave *w, const char *path, char *err,
-		      size_t errlen)
+/* A bib range: "lo-hi", "n" or an integer n (numeric bibs, lo <= hi). */
+static int parse_range(const msgpack_object *b, int64_t *lo_, int64_t *hi_, const char *pb,
+		       char *err, size_t errlen)
 {
-	char pb[256], tb[64];
-	const msgpack_object *b = slp_get(o, "bibs");
+	char tb[64];
 	long long lo, hi;
 	int used = 0;
 
-	if (!b || b->type == MSGPACK_OBJECT_NIL)
-		return 0;
-	cval_path(pb, sizeof(pb), path, "bibs");
 	if (b->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
-		w->has_bibs = true;
-		w->bib_lo = w->bib_hi = (int64_t)(b->via.u64 > INT64_MAX ? INT64_MAX : b->via.u64);
+		*lo_ = *hi_ = (int64_t)(b->via.u64 > INT64_MAX ? INT64_MAX : b->via.u64);
 		return 0;
 	}
 	if (b->type != MSGPACK_OBJECT_STR || b->via.str.size >= sizeof(tb))
@@ -150,17 +146,67 @@ static int parse_bibs(const msgpack_object *o, struct cfg_wave *w, const char *p
 	tb[b->via.str.size] = '\0';
 	if (sscanf(tb, "%lld-%lld%n", &lo, &hi, &used) == 2 && tb[used] == '\0' && lo >= 0 &&
 	    hi >= lo) {
-		w->has_bibs = true;
-		w->bib_lo = lo;
-		w->bib_hi = hi;
+		*lo_ = lo;
+		*hi_ = hi;
 		return 0;
 	}
 	if (sscanf(tb, "%lld%n", &lo, &used) == 1 && tb[used] == '\0' && lo >= 0) {
-		w->has_bibs = true;
-		w->bib_lo = w->bib_hi = lo;
+		*lo_ = *hi_ = lo;
 		return 0;
 	}
 	E("%s: expected a range such as \"1-8999\", got '%s'", pb, tb);
+}
+
+static int parse_bibs(const msgpack_object *o, struct cfg_wave *w, const char *path, char *err,
+		      size_t errlen)
+{
+	char pb[256];
+	const msgpack_object *b = slp_get(o, "bibs");
+	int rc;
+
+	if (!b || b->type == MSGPACK_OBJECT_NIL)
+		return 0;
+	cval_path(pb, sizeof(pb), path, "bibs");
+	if ((rc = parse_range(b, &w->bib_lo, &w->bib_hi, pb, err, errlen)) < 0)
+		return rc;
+	w->has_bibs = true;
+	return 0;
+}
+
+/* bib_pool: one range, or a list of at most CFG_MAX_POOL ranges. */
+static int parse_pool(const msgpack_object *o, struct cfg_race *r, const char *path, char *err,
+		      size_t errlen)
+{
+	char pb[256], ib[300];
+	const msgpack_object *b = slp_get(o, "bib_pool");
+	const msgpack_object *items;
+	uint32_t n = 1;
+	int rc;
+
+	if (!b || b->type == MSGPACK_OBJECT_NIL)
+		return 0;
+	cval_path(pb, sizeof(pb), path, "bib_pool");
+	items = b;
+	if (b->type == MSGPACK_OBJECT_ARRAY) {
+		n = b->via.array.size;
+		items = b->via.array.ptr;
+		if (n < 1 || n > CFG_MAX_POOL)
+			E("%s: expected 1 to %d ranges", pb, CFG_MAX_POOL);
+	}
+	r->pool = sl_calloc(n, sizeof(*r->pool));
+	r->npool = n;
+	for (uint32_t i = 0; i < n; i++) {
+		if (b->type == MSGPACK_OBJECT_ARRAY)
+			snprintf(ib, sizeof(ib), "%s[%u]", pb, i);
+		else
+			snprintf(ib, sizeof(ib), "%s", pb);
+		if ((rc = parse_range(&items[i], &r->pool[i].lo, &r->pool[i].hi, ib, err, errlen)) <
+		    0)
+			return rc;
+		if (r->pool[i].hi > 999999999999LL)
+			E("%s: bibs up to 999999999999", ib);
+	}
+	return 0;
 }
 
 static int parse_wave(const msgpack_object *o, struct cfg_wave *w, const char *path, char *err,
@@ -337,6 +383,8 @@ static int parse_regatta(const msgpack_object *o, struct cfg_race *r, const char
 		if (boatclass_parse(r->name, &bc) == 0)
 			r->boat_class = sl_strdup(bc.code);
 	}
+	if ((rc = parse_pool(o, r, path, err, errlen)) < 0)
+		return rc;
 	h = slp_get(o, "handicap");
 	if (h && h->type != MSGPACK_OBJECT_NIL)
 		return parse_hcap(h, r, cval_path(pb, sizeof(pb), path, "handicap"), err, errlen);
@@ -623,6 +671,7 @@ void cfg_release(struct cfg *c)
 			free(r->hcap[j].cls);
 		free(r->hcap);
 		free(r->lane_order);
+		free(r->pool);
 		free(r->progression);
 		free(r->boat_class);
 		for (size_t j = 0; j < r->ncats; j++) {

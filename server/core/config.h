@@ -29,6 +29,8 @@ enum sex { SEX_NONE = -1, SEX_M = 0, SEX_F = 1, SEX_X = 2 };
 #define CFG_MAX_ITEMS 1000
 /* Backup stations per point. */
 #define CFG_MAX_STATIONS 16
+/* Ranges in a race's bib_pool. */
+#define CFG_MAX_POOL 64
 
 struct cfg_point {
 	char *id, *name;
@@ -87,6 +89,12 @@ struct cfg_race {
 	bool hcap_factor;          /* handicap values are factors, else seconds */
 	struct cfg_hcap *hcap;
 	size_t nhcap;
+	/* bib_pool: numeric bibs handed out at pickup, ranges in the given
+	 * order (PROTOCOL.md "Event configuration") */
+	struct cfg_range {
+		int64_t lo, hi;
+	} * pool;
+	size_t npool;
 	size_t nbackups; /* stations over all points: 0 for road races */
 	int start_pt;  /* index of the start point, or -1 */
 	int finish_pt; /* index of the finish point (always one) */

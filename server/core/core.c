@@ -824,6 +824,8 @@ void core__put_entry(core *c, struct entry *e, bool now)
 	if (!hmap_get(&c->astmap, p->e.bib, strlen(p->e.bib), &p->ast))
 		p->ast = NONE32;
 	memset(e, 0, sizeof(*e));
+	if (p->e.reg)
+		hmap_set(&c->regmap, p->e.reg, strlen(p->e.reg), pi);
 	resolve(c, p);
 	for (int i = 0; i < p->e.nchips; i++)
 		attach(c, pi, i, core__code_upsert(c, NS_CHIP, p->e.chips[i], strlen(p->e.chips[i])));
@@ -833,6 +835,76 @@ void core__put_entry(core *c, struct entry *e, bool now)
 		c->chg_all = true; /* it left a topic: views resend snapshots */
 	if (now)
 		recompute(c, pi, true);
+}
+
+int core__reg_find(const core *c, const char *reg, size_t n, uint32_t *pi, uint32_t *pend)
+{
+	uint32_t v;
+	if (!hmap_get(&c->regmap, reg, n, &v))
+		return 0;
+	if (v & REG_PEND) {
+		const struct entry *e = &c->pend[v & ~REG_PEND];
+		if (!e->reg || strlen(e->reg) != n || memcmp(e->reg, reg, n) != 0)
+			return 0;
+		*pend = v & ~REG_PEND;
+		return 2;
+	}
+	const struct entry *e = &c->parts[v].e;
+	if (!e->reg || strlen(e->reg) != n || memcmp(e->reg, reg, n) != 0)
+		return 0; /* the code moved on (swap, transfer) */
+	*pi = v;
+	return 1;
+}
+
+void core__put_pending(core *c, struct entry *e)
+{
+	uint32_t pi, q;
+	size_t n = strlen(e->reg);
+	if (core__reg_find(c, e->reg, n, &pi, &q) == 2) {
+		entry_release(&c->pend[q]);
+		c->pend[q] = *e;
+	} else {
+		SL_GROW(c->pend, c->cpend, c->npend + 1);
+		q = (uint32_t)c->npend++;
+		c->pend[q] = *e;
+		hmap_set(&c->regmap, e->reg, n, REG_PEND | q);
+	}
+	memset(e, 0, sizeof(*e));
+}
+
+int core__pending_race(const core *c, const struct entry *e)
+{
+	if (!c->has_cfg)
+		return -1;
+	if (e->race)
+		return cfg_race_find(&c->cfg, e->race, strlen(e->race));
+	return c->cfg.nraces == 1 ? 0 : -1;
+}
+
+uint32_t core__chip_owner(const core *c, const char *chip, size_t n)
+{
+	uint32_t ci;
+	return code_find(c, NS_CHIP, chip, n, &ci) ? c->codes[ci].pidx : NONE32;
+}
+
+int core__pool_next(core *c, int ri, char *buf, size_t n)
+{
+	const struct cfg_race *r = &c->cfg.races[ri];
+	struct race_state *rs = &c->rs[ri];
+	uint32_t pi;
+	if (!r->npool)
+		return SL_ENOENT;
+	for (; rs->pool_range < r->npool; rs->pool_range++, rs->pool_next = 0) {
+		const struct cfg_range *g = &r->pool[rs->pool_range];
+		if (rs->pool_next < g->lo)
+			rs->pool_next = g->lo;
+		for (; rs->pool_next <= g->hi; rs->pool_next++) {
+			snprintf(buf, n, "%lld", (long long)rs->pool_next);
+			if (!hmap_get(&c->bibs, buf, strlen(buf), &pi))
+				return 0;
+		}
+	}
+	return SL_ERANGE;
 }
 
 static int race_bib_qcmp(const void *a, const void *b, void *ctx)
@@ -850,7 +922,7 @@ static int race_bib_qcmp(const void *a, const void *b, void *ctx)
  * newcomers (part.listed != race) are sorted and merged in, so importing in
  * chunks costs O(n + k log k) per chunk, not a sort of everyone.
  */
-static void recount(core *c)
+void core__recount(core *c)
 {
 	if (!c->has_cfg)
 		return;
@@ -925,7 +997,7 @@ void core__rebuild(core *c)
 	}
 	for (size_t pi = 0; pi < c->nparts; pi++)
 		recompute(c, (uint32_t)pi, true);
-	recount(c);
+	core__recount(c);
 	next_epoch(c);
 	c->chg_all = c->chg_status = true;
 }
@@ -1007,7 +1079,7 @@ static int do_config(core *c, const msgpack_object *root, bool dry, char *err, s
 static int check_rows(const core *c, const msgpack_object_array *a, struct entry *es, char *err,
 		      size_t errlen)
 {
-	hmap chips = HMAP_INIT, bibs = HMAP_INIT;
+	hmap chips = HMAP_INIT, bibs = HMAP_INIT, regs = HMAP_INIT;
 	char path[48];
 	int rc = 0;
 	size_t i;
@@ -1038,6 +1110,50 @@ static int check_rows(const core *c, const msgpack_object_array *a, struct entry
 			rc = SL_EINVAL;
 			i++;
 			goto out;
+		}
+		if (e->reg) {
+			bool added;
+			uint32_t pi, q,
+				*o = hmap_upsert(&regs, e->reg, strlen(e->reg), (uint32_t)i,
+						 &added);
+			if (!added) {
+				cval_err(err, errlen, "%s.reg: '%s' is also in rows[%u]", path,
+					 e->reg, *o);
+				rc = SL_EINVAL;
+				i++;
+				goto out;
+			}
+			if (core__reg_find(c, e->reg, strlen(e->reg), &pi, &q) == 1) {
+				/* given a bib at pickup: the row updates that athlete,
+				 * keeping the bib and, when it names none, the chips */
+				const struct entry *pe = &c->parts[pi].e;
+				if (!e->bib) {
+					e->bib = sl_strdup(pe->bib);
+					if (!e->nchips) {
+						for (int k = 0; k < pe->nchips; k++)
+							e->chips[k] = sl_strdup(pe->chips[k]);
+						e->nchips = pe->nchips;
+					}
+				} else if (strcmp(e->bib, pe->bib) != 0) {
+					cval_err(err, errlen, "%s.reg: '%s' belongs to bib '%s'",
+						 path, e->reg, pe->bib);
+					rc = SL_EINVAL;
+					i++;
+					goto out;
+				}
+			}
+		}
+		if (!e->bib) {
+			if (e->nchips) {
+				cval_err(err, errlen,
+					 "%s.chips: a registration without a bib gets "
+					 "its chip at pickup",
+					 path);
+				rc = SL_EINVAL;
+				i++;
+				goto out;
+			}
+			continue;
 		}
 		hmap_set(&bibs, e->bib, strlen(e->bib), (uint32_t)i);
 		for (int k = 0; k < e->nchips; k++) {
@@ -1079,6 +1195,7 @@ out:
 			entry_release(&es[j]);
 	hmap_release(&chips);
 	hmap_release(&bibs);
+	hmap_release(&regs);
 	return rc;
 }
 
@@ -1099,14 +1216,21 @@ static int do_participants(core *c, const msgpack_object *root, bool dry, char *
 		return rc;
 	}
 	for (uint32_t i = 0; i < a->size; i++) {
-		if (dry)
+		uint32_t pi, q;
+		if (dry) {
 			entry_release(&es[i]);
-		else
+		} else if (!es[i].bib) {
+			core__put_pending(c, &es[i]);
+		} else {
+			if (es[i].reg &&
+			    core__reg_find(c, es[i].reg, strlen(es[i].reg), &pi, &q) == 2)
+				entry_release(&c->pend[q]); /* the registration got its bib */
 			core__put_entry(c, &es[i], true);
+		}
 	}
 	free(es);
 	if (!dry)
-		recount(c);
+		core__recount(c);
 	return 0;
 }
 
@@ -1703,7 +1827,7 @@ static int fold(core *c, const char *rec, size_t len, bool dry, char *err, size_
 	else if (kn == 6 && !memcmp(k, "lineup", 6))
 		rc = core__race_record(c, &root, rec, len, true, dry, err, errlen);
 	else if ((kn == 8 && !memcmp(k, "checkins", 8)) || (kn == 12 && !memcmp(k, "checkin_undo", 12)))
-		rc = checkin_fold(c, &root, rec, len, kn == 12, dry, err, errlen);
+		rc = checkin_fold(c, &root, kn == 12, dry, err, errlen);
 	else {
 		cval_err(err, errlen, "k: unknown record kind '%.*s'", (int)(kn > 40 ? 40 : kn), k);
 		rc = SL_EINVAL;
@@ -1743,6 +1867,10 @@ static void release_all(core *c)
 	}
 	free(c->parts);
 	hmap_release(&c->bibs);
+	for (size_t i = 0; i < c->npend; i++)
+		entry_release(&c->pend[i]);
+	free(c->pend);
+	hmap_release(&c->regmap);
 	for (size_t i = 0; i < c->ncodes; i++)
 		free(c->codes[i].s);
 	free(c->codes);
@@ -1779,6 +1907,7 @@ static void init(core *c)
 {
 	memset(c, 0, sizeof(*c));
 	hmap_init(&c->bibs);
+	hmap_init(&c->regmap);
 	hmap_init(&c->codemap);
 	hmap_init(&c->gptmap);
 	hmap_init(&c->devmap);

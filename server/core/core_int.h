@@ -12,8 +12,8 @@
  * Indices, not pointers, link things (participant <-> code, read -> code,
  * read -> point name), so arrays can grow and nothing depends on addresses.
  * Reads of one code form a singly linked list through rd.next, in arrival
- * order, newest first.  Codes live in two namespaces, chip and bib, keyed in one hash
- * table as "c<code>" and "b<code>".
+ * order, newest first.  Codes live in two namespaces, chip and bib, keyed in
+ * one hash table as "c<code>" and "b<code>".
  */
 #ifndef SL_CORE_INT_H
 #define SL_CORE_INT_H
@@ -61,6 +61,7 @@ struct code {
 };
 
 #define PART_NCODES (ENTRY_MAX_CHIPS + 1) /* chips, then the bib */
+#define REG_PEND 0x80000000u
 
 struct part {
 	/* hot: touched by every read (dirty .. best: 56 bytes) */
@@ -100,6 +101,10 @@ struct race_state {
 	uint32_t *n_cat;
 	uint32_t *by_bib; /* members sorted by bib */
 	size_t nby_bib;
+	/* bib_pool: every bib of the pool before (range, next) is taken (bibs
+	 * are never freed), so the next free one is found from there */
+	size_t pool_range;
+	int64_t pool_next; /* 0: start of the range */
 };
 
 struct wave_ovr {
@@ -151,6 +156,12 @@ struct core {
 	struct part *parts;
 	size_t nparts, cparts;
 	hmap bibs; /* bib -> participant */
+	/* registrations without a bib (rows with reg and no bib), until a desk
+	 * assigns one; a slot whose reg is NULL was assigned (or replaced) */
+	struct entry *pend;
+	size_t npend, cpend;
+	hmap regmap; /* reg -> participant, or REG_PEND | pend index; checked
+			on lookup (core__reg_find): stale values are ignored */
 
 	struct code *codes;
 	size_t ncodes, ccodes;
@@ -218,6 +229,25 @@ void core__set_override(core *c, const char *race, const char *wave, int64_t t0)
 /* Takes ownership of *e. */
 void core__put_entry(core *c, struct entry *e, bool recompute);
 void core__install_cfg(core *c, struct cfg *cfg, const msgpack_object *raw);
+/* Member counts and listings after participants were put. */
+void core__recount(core *c);
+/* The owner of a chip (participant index), or NONE32. */
+uint32_t core__chip_owner(const core *c, const char *chip, size_t n);
+/*
+ * The athlete a registration code names: 1 and *pi (a participant), 2 and
+ * *pend (a registration without a bib), or 0.
+ */
+int core__reg_find(const core *c, const char *reg, size_t n, uint32_t *pi, uint32_t *pend);
+/* Store a registration without a bib (takes ownership of *e; e->reg set,
+ * e->bib NULL), replacing the one of the same reg. */
+void core__put_pending(core *c, struct entry *e);
+/* The race of a pending registration, or -1. */
+int core__pending_race(const core *c, const struct entry *e);
+/*
+ * The next free bib of race ri's bib_pool into buf: 0, SL_ENOENT (no pool)
+ * or SL_ERANGE (every bib of the pool is taken).
+ */
+int core__pool_next(core *c, int ri, char *buf, size_t n);
 /* Re-resolve every participant and recompute every result. */
 void core__rebuild(core *c);
 /* Empty the core in place (as core_new() left it). */

@@ -5,17 +5,17 @@
 #include "participant.h"
 
 #include <stdio.h>
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cval.h"
 #include "slp.h"
 
-#define E(...)                                                                 \
-	do {                                                                   \
-		cval_err(err, errlen, __VA_ARGS__);                            \
-		rc = SL_EINVAL;                                                \
-		goto out;                                                      \
+#define E(...)                                                                                     \
+	do {                                                                                       \
+		cval_err(err, errlen, __VA_ARGS__);                                                \
+		rc = SL_EINVAL;                                                                    \
+		goto out;                                                                          \
 	} while (0)
 
 static bool code_ok(const char *s, size_t n)
@@ -54,8 +54,12 @@ out:
 	return rc;
 }
 
-int entry_parse(const msgpack_object *row, struct entry *e, const char *path, char *err,
-		size_t errlen)
+/*
+ * The person of a row (name, club, sex, age, birth, fields, crew): what a
+ * swap exchanges and a transfer replaces.
+ */
+static int parse_person(const msgpack_object *row, struct entry *e, const char *path,
+			bool name_required, char *err, size_t errlen)
 {
 	char pb[256];
 	const msgpack_object *o;
@@ -65,40 +69,10 @@ int entry_parse(const msgpack_object *row, struct entry *e, const char *path, ch
 	bool present;
 	int rc = 0;
 
-	memset(e, 0, sizeof(*e));
-	e->sex = SEX_NONE;
-	e->age = e->lane = -1;
-	if (row->type != MSGPACK_OBJECT_MAP)
-		E("%s: expected map", path);
-	if ((rc = cval_id(row, "bib", true, &e->bib, path, err, errlen)) < 0)
-		goto out;
-	if ((rc = cval_id(row, "race", false, &e->race, path, err, errlen)) < 0)
-		goto out;
-	if ((rc = cval_id(row, "wave", false, &e->wave, path, err, errlen)) < 0)
-		goto out;
-	if ((rc = cval_str(row, "name", false, &e->name, path, err, errlen)) < 0)
+	if ((rc = cval_str(row, "name", name_required, &e->name, path, err, errlen)) < 0)
 		goto out;
 	if ((rc = cval_str(row, "club", false, &e->club, path, err, errlen)) < 0)
 		goto out;
-
-	o = slp_get(row, "chips");
-	if (o && o->type != MSGPACK_OBJECT_NIL) {
-		if (o->type != MSGPACK_OBJECT_ARRAY)
-			E("%s: expected array", cval_path(pb, sizeof(pb), path, "chips"));
-		for (uint32_t i = 0; i < o->via.array.size; i++) {
-			char ib[64];
-			snprintf(ib, sizeof(ib), "chips[%u]", i);
-			if ((rc = add_chip(e, &o->via.array.ptr[i],
-					   cval_path(pb, sizeof(pb), path, ib), err, errlen)) < 0)
-				goto out;
-		}
-	}
-	static const char *const single[] = {"chip", "chip2"};
-	for (int i = 0; i < 2; i++)
-		if ((o = slp_get(row, single[i])) &&
-		    (rc = add_chip(e, o, cval_path(pb, sizeof(pb), path, single[i]), err,
-				   errlen)) < 0)
-			goto out;
 
 	rc = slp_get_str(row, "sex", &s, &n);
 	if (rc == 0 && n > 0 && (e->sex = cfg_sex_parse(s, n)) == -2)
@@ -155,19 +129,13 @@ int entry_parse(const msgpack_object *row, struct entry *e, const char *path, ch
 					  cval_path(pb, sizeof(pb), path, "fields"), k);
 		}
 	}
-	if ((rc = cval_int(row, "lane", 1, 99, &v, &present, path, err, errlen)) < 0)
-		goto out;
-	if (!present && (rc = cval_int(row, "bow", 1, 99, &v, &present, path, err, errlen)) < 0)
-		goto out;
-	if (present)
-		e->lane = (int)v;
 	o = slp_get(row, "members");
 	if (o && o->type != MSGPACK_OBJECT_NIL) {
 		if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size > ENTRY_MAX_MEMBERS)
 			E("%s: expected an array of at most %d members",
 			  cval_path(pb, sizeof(pb), path, "members"), ENTRY_MAX_MEMBERS);
-		e->members = sl_calloc(o->via.array.size ? o->via.array.size : 1,
-				       sizeof(*e->members));
+		e->members =
+			sl_calloc(o->via.array.size ? o->via.array.size : 1, sizeof(*e->members));
 		for (uint32_t i = 0; i < o->via.array.size; i++) {
 			const msgpack_object *m = &o->via.array.ptr[i];
 			struct member *mb = &e->members[e->nmembers++];
@@ -187,7 +155,8 @@ int entry_parse(const msgpack_object *row, struct entry *e, const char *path, ch
 				mb->age = (int)v;
 			rc = slp_get_bool(m, "cox", &cox);
 			if (rc == SL_EINVAL || (rc < 0 && rc != SL_ENOENT))
-				E("%s: expected true or false", cval_path(pb, sizeof(pb), mp, "cox"));
+				E("%s: expected true or false",
+				  cval_path(pb, sizeof(pb), mp, "cox"));
 			rc = 0;
 			mb->cox = cox;
 		}
@@ -197,14 +166,143 @@ int entry_parse(const msgpack_object *row, struct entry *e, const char *path, ch
 	if (!e->club)
 		e->club = sl_strdup("");
 out:
+	return rc;
+}
+
+int entry_parse(const msgpack_object *row, struct entry *e, const char *path, char *err,
+		size_t errlen)
+{
+	char pb[256];
+	const msgpack_object *o;
+	int64_t v;
+	bool present;
+	int rc = 0;
+
+	memset(e, 0, sizeof(*e));
+	e->sex = SEX_NONE;
+	e->age = e->lane = -1;
+	if (row->type != MSGPACK_OBJECT_MAP)
+		E("%s: expected map", path);
+	if ((rc = cval_id(row, "reg", false, &e->reg, path, err, errlen)) < 0)
+		goto out;
+	if ((rc = cval_id(row, "bib", !e->reg, &e->bib, path, err, errlen)) < 0)
+		goto out;
+	if ((rc = cval_id(row, "race", false, &e->race, path, err, errlen)) < 0)
+		goto out;
+	if ((rc = cval_id(row, "wave", false, &e->wave, path, err, errlen)) < 0)
+		goto out;
+	o = slp_get(row, "chips");
+	if (o && o->type != MSGPACK_OBJECT_NIL) {
+		if (o->type != MSGPACK_OBJECT_ARRAY)
+			E("%s: expected array", cval_path(pb, sizeof(pb), path, "chips"));
+		for (uint32_t i = 0; i < o->via.array.size; i++) {
+			char ib[64];
+			snprintf(ib, sizeof(ib), "chips[%u]", i);
+			if ((rc = add_chip(e, &o->via.array.ptr[i],
+					   cval_path(pb, sizeof(pb), path, ib), err, errlen)) < 0)
+				goto out;
+		}
+	}
+	static const char *const single[] = {"chip", "chip2"};
+	for (int i = 0; i < 2; i++)
+		if ((o = slp_get(row, single[i])) &&
+		    (rc = add_chip(e, o, cval_path(pb, sizeof(pb), path, single[i]), err, errlen)) <
+			    0)
+			goto out;
+
+	if ((rc = parse_person(row, e, path, false, err, errlen)) < 0)
+		goto out;
+	if ((rc = cval_int(row, "lane", 1, 99, &v, &present, path, err, errlen)) < 0)
+		goto out;
+	if (!present && (rc = cval_int(row, "bow", 1, 99, &v, &present, path, err, errlen)) < 0)
+		goto out;
+	if (present)
+		e->lane = (int)v;
+out:
 	if (rc < 0)
 		entry_release(e);
 	return rc;
 }
 
+int entry_parse_person(const msgpack_object *m, struct entry *e, const char *path, char *err,
+		       size_t errlen)
+{
+	int rc = 0;
+	memset(e, 0, sizeof(*e));
+	e->sex = SEX_NONE;
+	e->age = e->lane = -1;
+	if (m->type != MSGPACK_OBJECT_MAP)
+		E("%s: expected map", path);
+	rc = parse_person(m, e, path, true, err, errlen);
+out:
+	if (rc < 0)
+		entry_release(e);
+	return rc;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? sl_strdup(s) : NULL;
+}
+
+void entry_dup(struct entry *dst, const struct entry *src)
+{
+	*dst = *src;
+	dst->bib = dup_or_null(src->bib);
+	dst->reg = dup_or_null(src->reg);
+	dst->race = dup_or_null(src->race);
+	dst->wave = dup_or_null(src->wave);
+	for (int i = 0; i < src->nchips; i++)
+		dst->chips[i] = sl_strdup(src->chips[i]);
+	dst->name = sl_strdup(src->name);
+	dst->club = sl_strdup(src->club);
+	dst->birth = dup_or_null(src->birth);
+	dst->fkeys = dst->fvals = NULL;
+	if (src->nfields) {
+		dst->fkeys = sl_calloc(src->nfields, sizeof(char *));
+		dst->fvals = sl_calloc(src->nfields, sizeof(char *));
+		for (size_t i = 0; i < src->nfields; i++) {
+			dst->fkeys[i] = sl_strdup(src->fkeys[i]);
+			dst->fvals[i] = sl_strdup(src->fvals[i]);
+		}
+	}
+	dst->members = NULL;
+	if (src->nmembers) {
+		dst->members = sl_calloc(src->nmembers, sizeof(*dst->members));
+		for (size_t i = 0; i < src->nmembers; i++) {
+			dst->members[i] = src->members[i];
+			dst->members[i].name = sl_strdup(src->members[i].name);
+		}
+	}
+}
+
+void entry_swap_person(struct entry *a, struct entry *b)
+{
+#define SW(f)                                                                                      \
+	do {                                                                                       \
+		__typeof__(a->f) t_ = a->f;                                                        \
+		a->f = b->f;                                                                       \
+		b->f = t_;                                                                         \
+	} while (0)
+	SW(reg);
+	SW(name);
+	SW(club);
+	SW(sex);
+	SW(birth);
+	SW(birth_ms);
+	SW(age);
+	SW(nfields);
+	SW(fkeys);
+	SW(fvals);
+	SW(nmembers);
+	SW(members);
+#undef SW
+}
+
 void entry_release(struct entry *e)
 {
 	free(e->bib);
+	free(e->reg);
 	free(e->race);
 	free(e->wave);
 	for (int i = 0; i < e->nchips; i++)
@@ -240,11 +338,14 @@ double entry_crew_age(const struct entry *e, int age)
 
 void entry_pack(msgpack_packer *pk, const struct entry *e)
 {
-	int n = 3 + (e->race != NULL) + (e->wave != NULL) + (e->nchips > 0) +
-		(e->sex != SEX_NONE) + (e->birth != NULL) + (e->age >= 0) + (e->nfields > 0) +
-		(e->lane >= 0) + (e->nmembers > 0);
+	int n = 2 + (e->bib != NULL) + (e->reg != NULL) + (e->race != NULL) + (e->wave != NULL) +
+		(e->nchips > 0) + (e->sex != SEX_NONE) + (e->birth != NULL) + (e->age >= 0) +
+		(e->nfields > 0) + (e->lane >= 0) + (e->nmembers > 0);
 	msgpack_pack_map(pk, (size_t)n);
-	slp_pack_kv_str(pk, "bib", e->bib);
+	if (e->bib)
+		slp_pack_kv_str(pk, "bib", e->bib);
+	if (e->reg)
+		slp_pack_kv_str(pk, "reg", e->reg);
 	if (e->race)
 		slp_pack_kv_str(pk, "race", e->race);
 	if (e->wave)
@@ -301,7 +402,8 @@ int entry_age(const struct entry *e, const struct cfg *c)
 	if (e->birth) {
 		int y, m, d;
 		cval_civil(e->birth_ms, &y, &m, &d);
-		int age = c->date_y - y - ((c->date_m < m || (c->date_m == m && c->date_d < d)) ? 1 : 0);
+		int age = c->date_y - y -
+			  ((c->date_m < m || (c->date_m == m && c->date_d < d)) ? 1 : 0);
 		return age >= 0 ? age : -1;
 	}
 	return e->age;

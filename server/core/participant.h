@@ -22,7 +22,8 @@
 #define ENTRY_MAX_CHIPS 2
 
 struct entry {
-	char *bib;
+	char *bib;  /* NULL only for a registration without a bib (reg set) */
+	char *reg;  /* registration code, or NULL */
 	char *race; /* as given, or NULL */
 	char *wave; /* as given, or NULL */
 	char *chips[ENTRY_MAX_CHIPS];
@@ -52,6 +53,15 @@ double entry_crew_age(const struct entry *e, int age);
 int entry_parse(const msgpack_object *row, struct entry *e, const char *path, char *err,
 		size_t errlen);
 void entry_release(struct entry *e);
+/* The person fields of a transfer's "to" map (name required); the entry's
+ * bib, race, chips... stay empty. */
+int entry_parse_person(const msgpack_object *m, struct entry *e, const char *path, char *err,
+		       size_t errlen);
+/* A deep copy of src into dst (returns owned, release with entry_release). */
+void entry_dup(struct entry *dst, const struct entry *src);
+/* Exchange the persons of two entries (reg, name, club, sex, birth, age,
+ * fields, members); bib, race, wave, chips and lane stay. */
+void entry_swap_person(struct entry *a, struct entry *b);
 /* Pack the row back (the same fields, only those given). */
 void entry_pack(msgpack_packer *pk, const struct entry *e);
 /* The custom field's value, or NULL. */

@@ -5,7 +5,7 @@
  * crossings, trees) with core__rebuild(), the same code a config change
  * runs.  The map, in this key order:
  *
- *   v        1
+ *   v        2
  *   records  records folded
  *   config   the config map as received, or nil
  *   waves    [[race, wave, t0], ...]  wave_start overrides, in arrival order
@@ -14,8 +14,13 @@
  *   rows     [participant row, ...]   in participant index order
  *   reads    [code, pt, t, kind, ...] four integers per read, in fold order
  *   devs     [[device, seq], ...]     watermarks, in first-seen order
- *   checkins [record, ...]            check-in records (checkin.c), only when
- *                                     some; folded again after the rest
+ *   adjs     [adjust record, ...]     officials' decisions, only when some
+ *   rrecs    [record, ...]            race_official and lineup records, only
+ *                                     when some
+ *   pend     [participant row, ...]   registrations without a bib, only when
+ *                                     some
+ *   checkins {aths, devs, audit}      check-in state (checkin.c), only when
+ *                                     some; loaded after the rest
  *
  * Load recreates every index in the same order (points, codes, then
  * participants, reads), so a loaded core is the saved core: folding the
@@ -37,8 +42,9 @@ void core_snapshot_save(const core *c, sl_buf *out)
 	msgpack_packer pk;
 	slp_packer_init(&pk, out);
 	/* "adjs" and "rrecs" only when there are some */
-	msgpack_pack_map(&pk, 9 + (c->nadjs > 0) + (c->nrrecs > 0) + (checkin_nrecords(c) > 0));
-	slp_pack_kv_int(&pk, "v", 1);
+	msgpack_pack_map(&pk,
+			 9 + (c->nadjs > 0) + (c->nrrecs > 0) + (c->npend > 0) + checkin_any(c));
+	slp_pack_kv_int(&pk, "v", 2);
 	slp_pack_kv_int(&pk, "records", (int64_t)c->nrecords);
 	slp_pack_key(&pk, "config");
 	if (c->has_cfg)
@@ -97,9 +103,19 @@ void core_snapshot_save(const core *c, sl_buf *out)
 		for (size_t i = 0; i < c->nrrecs; i++)
 			sl_buf_add(out, c->rrecs[i].data, c->rrecs[i].len);
 	}
-	if (checkin_nrecords(c)) { /* checkins and checkin_undo records, folded again on load */
+	if (c->npend) {
+		size_t live = 0;
+		for (size_t i = 0; i < c->npend; i++)
+			live += c->pend[i].reg != NULL;
+		slp_pack_key(&pk, "pend");
+		msgpack_pack_array(&pk, live);
+		for (size_t i = 0; i < c->npend; i++)
+			if (c->pend[i].reg)
+				entry_pack(&pk, &c->pend[i]);
+	}
+	if (checkin_any(c)) {
 		slp_pack_key(&pk, "checkins");
-		checkin_snapshot_pack(c, &pk, out);
+		checkin_snapshot_pack(c, &pk);
 	}
 }
 
@@ -139,7 +155,7 @@ int core_snapshot_load(core *c, const char *buf, size_t len, char *err, size_t e
 	int rc = 0;
 
 	memset(&cfg, 0, sizeof(cfg));
-	if (c->has_cfg || c->nparts || c->nreads || c->ncodes || c->ndevs || c->novr ||
+	if (c->has_cfg || c->nparts || c->npend || c->nreads || c->ncodes || c->ndevs || c->novr ||
 	    c->nrecords) {
 		cval_err(err, errlen, "snapshot: the core is not empty");
 		return SL_ESTATE;
@@ -148,8 +164,8 @@ int core_snapshot_load(core *c, const char *buf, size_t len, char *err, size_t e
 	if (msgpack_unpack(buf, len, &off, &z, &root) != MSGPACK_UNPACK_SUCCESS ||
 	    root.type != MSGPACK_OBJECT_MAP)
 		BAD("snapshot: malformed msgpack");
-	if (slp_get_int(&root, "v", &v) < 0 || v != 1)
-		BAD("snapshot.v: expected 1");
+	if (slp_get_int(&root, "v", &v) < 0 || v != 2)
+		BAD("snapshot.v: expected 2");
 	if (slp_get_int(&root, "records", &v) < 0 || v < 0)
 		BAD("snapshot.records: expected integer");
 	uint64_t nrec = (uint64_t)v;
@@ -202,6 +218,20 @@ int core_snapshot_load(core *c, const char *buf, size_t len, char *err, size_t e
 		if (entry_parse(&a->ptr[i], &e, path, perr, sizeof(perr)) < 0)
 			BAD("%s", perr);
 		core__put_entry(c, &e, false);
+	}
+	if ((a = arr(&root, "pend"))) {
+		for (uint32_t i = 0; i < a->size; i++) {
+			struct entry e;
+			char path[48], perr[200];
+			snprintf(path, sizeof(path), "snapshot.pend[%u]", i);
+			if (entry_parse(&a->ptr[i], &e, path, perr, sizeof(perr)) < 0)
+				BAD("%s", perr);
+			if (e.bib || !e.reg) {
+				entry_release(&e);
+				BAD("%s: expected a registration without a bib", path);
+			}
+			core__put_pending(c, &e);
+		}
 	}
 	if (!(a = arr(&root, "reads")) || a->size % 4)
 		BAD("snapshot.reads: expected an array of 4 integers per read");

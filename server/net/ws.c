@@ -394,7 +394,8 @@ static void h_subscribe(sess *s, uint64_t id, const msgpack_object *root)
 		return;
 	/* Who checked in, where and when is for the desk, not for spectators. */
 	if (((tn > 6 && memcmp(topic, "scans/", 6) == 0) ||
-	     (tn > 8 && memcmp(topic, "checkin/", 8) == 0)) &&
+	     (tn > 8 && memcmp(topic, "checkin/", 8) == 0) ||
+	     (tn == 5 && !memcmp(topic, "audit", 5))) &&
 	    (s->role == ROLE_SPECTATOR || s->role == ROLE_READER))
 		return send_errf(s, id, SL_EPERM, "topic '%.*s' is for officials, desks and scanners",
 				 (int)tn, topic);
@@ -607,6 +608,17 @@ static void h_checkins(sess *s, uint64_t id, const msgpack_object *root)
 		return sess_send_err(s, id, SL_EINVAL, "scans: expected an array of 1 to 10000 maps");
 
 	slp_packer_init(&pk, &rec);
+	/* a volunteer's scanner checks in; bibs and chips change at a desk */
+	for (uint32_t i = 0; s->role == ROLE_SCANNER && i < scans->size; i++) {
+		const char *op;
+		size_t on;
+		if (scans->ptr[i].type == MSGPACK_OBJECT_MAP &&
+		    slp_get_str(&scans->ptr[i], "op", &op, &on) == 0 &&
+		    !(on == 7 && !memcmp(op, "checkin", 7)))
+			return send_errf(s, id, SL_EPERM,
+					 "scans[%u].op: '%.*s' needs a desk or official token", i,
+					 (int)(on > 32 ? 32 : on), op);
+	}
 	msgpack_pack_map(&pk, 5);
 	slp_pack_kv_str(&pk, "k", "checkins");
 	slp_pack_kv_strn(&pk, "dev", dev, devlen);
@@ -736,10 +748,12 @@ static void h_wave_start(sess *s, uint64_t id, const msgpack_object *root)
  * message's fields but t and id, as record {"k":<type>,...}; the core checks
  * them.
  */
-/* The message's own keys (t, id) and a stray k are not copied to the record. */
+/* The message's own keys (t, id), a stray k and a client's rx are not copied to
+ * the record. */
 static bool envelope_key(const msgpack_object *key)
 {
-	return slp_str_eq(key, "t") || slp_str_eq(key, "id") || slp_str_eq(key, "k");
+	return slp_str_eq(key, "t") || slp_str_eq(key, "id") || slp_str_eq(key, "k") ||
+	       slp_str_eq(key, "rx");
 }
 
 static void h_official_rec(sess *s, uint64_t id, const msgpack_object *root, const char *k)
@@ -747,7 +761,7 @@ static void h_official_rec(sess *s, uint64_t id, const msgpack_object *root, con
 	const msgpack_object_map *m = &root->via.map;
 	sl_buf rec = SL_BUF_INIT;
 	msgpack_packer pk;
-	uint32_t n = 1;
+	uint32_t n = 2;
 
 	for (uint32_t i = 0; i < m->size; i++) {
 		n += !envelope_key(&m->ptr[i].key);
@@ -755,6 +769,7 @@ static void h_official_rec(sess *s, uint64_t id, const msgpack_object *root, con
 	slp_packer_init(&pk, &rec);
 	msgpack_pack_map(&pk, n);
 	slp_pack_kv_str(&pk, "k", k);
+	slp_pack_kv_int(&pk, "rx", sl_now_ms()); /* server clock at receipt */
 	for (uint32_t i = 0; i < m->size; i++) {
 		const msgpack_object *key = &m->ptr[i].key;
 		if (envelope_key(key))

@@ -577,6 +577,24 @@ class Client:
         self.reader.cancel()
 
 
+async def topic_snapshot(server, token, topic, offset=None, limit=0):
+    """The first snapshot of a topic, on a connection of its own."""
+    c = await Client.connect(server, "msgpack")
+    try:
+        await c.hello(token)
+        req = {"t": "subscribe", "topic": topic, "limit": limit}
+        if offset is not None:
+            req["offset"] = offset
+        await c.expect_ok(req)
+        while True:
+            m = await c.next_push(60)
+            check(m is not None, f"connection closed waiting for {topic}")
+            if m.get("t") == "snapshot" and m.get("topic") == topic:
+                return m
+    finally:
+        await c.close()
+
+
 # ---------------------------------------------------------------- Harness
 
 class Harness:

@@ -26,7 +26,7 @@ import time
 
 import boston
 from harness import (EVENT, RACE, Client, TestFailure, _die_with_parent, check, child_env,
-                     log, run, scan_sanitizer)
+                     log, run, scan_sanitizer, topic_snapshot)
 
 NSCAN = 4
 OVERLAP = 500
@@ -135,23 +135,6 @@ class Scanner:
             self.err = f.read()
         scan_sanitizer(self.err, self.name)
         return self.p.returncode
-
-
-async def topic_snapshot(server, token, topic, offset=None, limit=0):
-    c = await Client.connect(server, "msgpack")
-    try:
-        await c.hello(token)
-        req = {"t": "subscribe", "topic": topic, "limit": limit}
-        if offset is not None:
-            req["offset"] = offset
-        await c.expect_ok(req)
-        while True:
-            m = await c.next_push(60)
-            check(m is not None, f"connection closed waiting for {topic}")
-            if m.get("t") == "snapshot" and m.get("topic") == topic:
-                return m
-    finally:
-        await c.close()
 
 
 def bib_of(code):
