@@ -17,6 +17,7 @@ RUN apt-get update \
       build-essential cmake pkg-config \
       libuv1-dev libwebsockets-dev libwebsockets-evlib-uv libhiredis-dev \
       libmsgpack-dev libjansson-dev libyaml-dev libcsv-dev libssl-dev libqrencode-dev \
+      libcairo2-dev nodejs npm \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -28,6 +29,10 @@ RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DSL_WERROR=OFF \
       test -n "$f" || { echo "missing $b" >&2; exit 1; }; \
       install -m 755 "$f" /out/bin/; \
     done
+# The web pages, with the scanner page's QR decoder (npm jsqr, from
+# clients/web/package-lock.json; node_modules is not in the build context).
+RUN cd clients/web && npm ci --no-audit --no-fund --loglevel=error \
+ && mkdir -p /out/web && cp -a /src/clients/web/. /out/web/
 
 FROM debian:bookworm-slim
 ARG DEBIAN_FRONTEND=noninteractive
@@ -40,7 +45,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home-dir /var/lib/splitline --create-home splitline
 COPY --from=build /out/bin/ /usr/local/bin/
-COPY clients/web/ /usr/local/share/splitline/web/
+COPY --from=build /out/web/ /usr/local/share/splitline/web/
 COPY scripts/docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
 ENV REDIS_ADDR=redis:6379 \
     SPLITLINE_EVENT=boston-2015 \
