@@ -26,14 +26,15 @@
 
 enum {
 	F_BIB, F_NAME, F_FIRST, F_LAST, F_SEX, F_AGE, F_BIRTH, F_CLUB, F_WAVE,
-	F_RACE, F_CHIP, F_CHIP2, F_COUNT
+	F_RACE, F_CHIP, F_CHIP2, F_REG, F_COUNT
 };
 static const char *const field_names[F_COUNT] = {
 	"bib", "name", "first", "last", "sex", "age", "birth", "club", "wave",
-	"race", "chip", "chip2",
+	"race", "chip", "chip2", "reg",
 };
 
 #define MAX_BIB 32
+#define MAX_REG 64
 #define MAX_CUSTOM 32
 
 /* ---- a string set: key -> line ---- */
@@ -145,8 +146,8 @@ static int mapping_parse(mapping *m, const char *text, char *err, size_t errlen)
 			m->cheader[m->ncustom++] = sl_strdup(hdr);
 		} else {
 			snprintf(err, errlen,
-				 "unknown field '%s' in --map (fields: bib name first last sex "
-				 "age birth club wave race chip chip2 fields.<name>)",
+				 "unknown field '%s' in --map (fields: bib reg name first last "
+				 "sex age birth club wave race chip chip2 fields.<name>)",
 				 field);
 			free(item);
 			mapping_release(m);
@@ -244,7 +245,7 @@ typedef struct st {
 	size_t nhdr;
 	int col[F_COUNT];
 	int ccol[MAX_CUSTOM];
-	sset bibs, chips;
+	sset bibs, chips, regs;
 } st;
 
 static void __attribute__((format(printf, 3, 4))) rowerr(st *s, int line, const char *fmt, ...)
@@ -311,7 +312,7 @@ static void take_header(st *s, int line)
 			s->header_bad = true;
 		}
 	}
-	if (s->col[F_BIB] < 0 && !s->map.header[F_BIB]) {
+	if (s->col[F_BIB] < 0 && s->col[F_REG] < 0 && !s->map.header[F_BIB]) {
 		rowerr(s, line, "no column for field 'bib' (name one with --map bib=Header)");
 		s->header_bad = true;
 	}
@@ -346,10 +347,28 @@ static void take_row(st *s, int line)
 			v[i] = NULL;
 		}
 	}
-	/* bib */
+	/* reg: a registration code, 1 to 64 of [A-Za-z0-9_.+-], unique */
+	const char *reg = v[F_REG];
+	if (reg) {
+		size_t n = strspn(reg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				       "0123456789_.-+");
+		if (reg[n] || n > MAX_REG) {
+			rowerr(s, line, "field 'reg': '%.40s' is not a registration code (1 to %d "
+					"letters, digits, _ . - +)", reg, MAX_REG);
+			reg = NULL;
+		} else {
+			int prev = sset_put(&s->regs, reg, line);
+			if (prev)
+				rowerr(s, line, "field 'reg': '%s' is also on line %d", reg, prev);
+		}
+	}
+	/* bib: required unless the row has a reg (a bib given at pickup) */
 	const char *bib = v[F_BIB];
-	if (!bib) {
-		rowerr(s, line, "field 'bib': missing");
+	if (!bib && !v[F_REG]) {
+		rowerr(s, line, "field 'bib': missing%s",
+		       s->col[F_REG] >= 0 ? " (and no 'reg': give one of the two)" : "");
+	} else if (!bib) {
+		/* none yet */
 	} else if (strlen(bib) > MAX_BIB) {
 		rowerr(s, line, "field 'bib': '%.40s' is longer than %d characters", bib, MAX_BIB);
 	} else {
@@ -445,9 +464,12 @@ static void take_row(st *s, int line)
 			    v[F_FIRST] && v[F_LAST] ? " " : "", v[F_LAST] ? v[F_LAST] : "");
 	}
 
-	struct kv kv[10];
+	struct kv kv[11];
 	int n = 0;
-	kv[n++] = (struct kv){"bib", bib, 0};
+	if (bib)
+		kv[n++] = (struct kv){"bib", bib, 0};
+	if (reg)
+		kv[n++] = (struct kv){"reg", reg, 0};
 	const char *race = v[F_RACE] ? v[F_RACE] : s->o->race;
 	if (race)
 		kv[n++] = (struct kv){"race", race, 0};
@@ -595,6 +617,7 @@ int csvimp_parse_mem(csvimp *ci, const char *name, const char *buf, size_t len,
 			    ci->nerrors - s.max_errors);
 	sset_release(&s.bibs);
 	sset_release(&s.chips);
+	sset_release(&s.regs);
 	mapping_release(&s.map);
 	return ci->nerrors ? SL_EPARSE : 0;
 }

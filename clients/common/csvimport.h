@@ -4,14 +4,17 @@
  *
  * The first record is the header.  Fields are found by header name:
  * by default a column whose name equals the field name, ignoring case
- * ("Bib" is bib); --map field=Header,... overrides (fields: bib name first
- * last sex age birth club wave race chip chip2, and fields.<custom>).
+ * ("Bib" is bib); --map field=Header,... overrides (fields: bib reg name
+ * first last sex age birth club wave race chip chip2, and fields.<custom>).
  * Columns nothing maps to are ignored.
  *
  * Every row is checked and normalized, and every problem reported as
  * "FILE:LINE: field 'sex': 'Q' is not M, F or X" (LINE is the physical line
  * where the record starts, so quoted newlines are counted):
- * - bib: required, at most 32 characters, unique in the file.
+ * - bib: at most 32 characters, unique in the file; required unless the
+ *   row has a reg (an athlete who gets a bib at pickup: no bib is sent).
+ * - reg: the registration code, 1 to 64 letters, digits, _ . - +, unique in
+ *   the file; optional.
  * - name: as given; "Last, First" (one comma) becomes "First Last"; when no
  *   name column is mapped, first and last are joined.
  * - sex: M/F/X, case-insensitive; also Male/Man/Men -> M, Female/Woman/Women/W
@@ -20,7 +23,7 @@
  *   Empty leaves sex out.
  * - age: an integer 0..120 (on race day); birth: a real date YYYY-MM-DD.
  * - chip, chip2: up to two chips, each unique in the file; with
- *   chip_from_bib the bib is the first chip.
+ *   chip_from_bib the bib (when the row has one) is the first chip.
  * - race: the column, else opts.race, else left out (the server picks the
  *   only race); wave: the column, else left out (the server picks by bibs).
  *

@@ -1,42 +1,85 @@
 /*
- * splitline-scan: a handheld scanner (PROTOCOL.md, "Check-in").  A
- * keyboard-wedge barcode scanner types one code per line on stdin.
+ * splitline-scan: a handheld scanner (PROTOCOL.md, "Check-in" and "Device
+ * input").  A keyboard-wedge barcode scanner (and the keyboard beside it)
+ * types one line at a time on stdin.  Modes:
  *
- *   checkin     each line is a code (bib, chip or sl:<event>:<bib>): a
- *               check-in scan, answered by the server (name, race, wave,
- *               bib, or a warning);
+ *   checkin     each line is a code (bib, chip, registration code or
+ *               sl:<event>:<bib or reg>): a check-in scan, answered by the
+ *               server (name, race, wave, bib, or a warning);
  *   checkpoint  each line is a bib: a handheld passing at --point, with the
- *               time of the scan.
+ *               time of the scan;
+ *   finish-tap  a finish-chute volunteer taps Enter as each athlete
+ *               crosses and attaches bibs afterwards, in order:
+ *                 empty line      a tap: the time now, waiting for a bib;
+ *                 BIB             (or sl:<event>:<bib>) attaches to the
+ *                                 oldest waiting tap: a handheld passing
+ *                                 {bib, pt, t: the tap's time} is queued;
+ *                 "-" or "skip"   drops the oldest waiting tap (not an
+ *                                 athlete);
+ *                 "undo"          drops the newest waiting tap (a double
+ *                                 tap).
+ *               A bib with no tap waiting, or one already attached, is an
+ *               error (printed with a BEL) and changes nothing;
+ *   pickup      a bib-pickup desk: each line is a code (registration code,
+ *               sl:<event>:<reg or bib>, or a bib), sent as a check-in scan
+ *               with "op":"assign" (the server gives the next free bib of
+ *               the race's bib_pool, or checks in an athlete who has one);
+ *               the answer shows the bib to hand over.  With --pair-chip
+ *               the line after each code is the chip scanned off the bib
+ *               handed out ("-" for none), sent in the same scan.  Needs a
+ *               desk (or official) token.
  *
- * Input is read in chunks (one read(2) per turn) and every complete line of
- * a chunk queued, with one fsync per chunk, so a fast feed (or a backlog
- * typed while offline) does not wait a turn per line.
+ * Input is read by a thread that only reads stdin and stamps each line
+ * with the time its read(2) returned, so a tap keeps its time even while
+ * the main loop waits on the network; the main loop takes every line
+ * queued so far in one turn, with one fsync per file per turn, so a fast
+ * feed (or a backlog typed while offline) does not wait a turn per line.
  *
- * `splitline-scan labels` prints the bib-label sheet (labels.h) instead.
+ * `splitline-scan labels` writes the bib-label sheet (labels.h) instead.
  *
- * Outbox: every scan is appended to DIR/outbox ("seq<TAB>t<TAB>code") and
- * fsync'd before it is shown as queued; DIR/acked holds the last seq the
- * server acknowledged (written with fsync + rename).  A scan shows "saved"
- * only once acked (durable on the server).  Offline, scans wait in the
- * outbox and the connection is retried (1 s apart); on return every
- * unacked scan is sent again with the same seq (the server counts each seq
- * once).  Answers come on topic scans/<device>: subscribed from the first
- * unanswered seq after each connect, so none is lost across outages.
+ * Durability.  Every scan is appended to DIR/outbox and fsync'd before it
+ * is shown as queued; DIR/acked holds the last seq the server acknowledged
+ * (written with fsync + rename).  An outbox line is "seq<TAB>t<TAB>code",
+ * optionally followed by "<TAB>key=value" fields: op=assign (pickup),
+ * chip=C (pickup --pair-chip), tap=N (finish-tap: the tap the bib was
+ * attached to); lines without them (older outboxes) load as before.  In
+ * finish-tap mode DIR/taps journals the taps: "tap<TAB>N<TAB>t",
+ * "skip<TAB>N", "undo<TAB>N", fsync'd before printed; an attachment is
+ * only its outbox line (tap=N), so it is one write and a tap can never be
+ * both waiting and queued.  On restart the taps neither dropped nor
+ * attached are waiting again, in order.  A last line cut short by a crash
+ * (never fsync'd, never shown) is cut off both files on load.
+ *
+ * A scan shows "saved" only once acked (durable on the server).  Offline,
+ * scans wait in the outbox and the connection is retried (1 s apart); on
+ * return every unacked scan is sent again with the same seq (the server
+ * counts each seq once).  Answers (checkin, pickup) come on topic
+ * scans/<device>: subscribed from the first unanswered seq after each
+ * connect, so none is lost across outages.
  *
  * Output (stdout, one line per event): "queued SEQ CODE (pending N)",
  * "saved FIRST..LAST (pending N)", "answer SEQ ok BIB NAME race R wave W"
- * or "answer SEQ warning CODE: MSG" (with a BEL for the audible error).
- * At EOF it keeps syncing until every scan is acked (and, in checkin mode,
- * answered) or --wait seconds passed; then "scan: ..." totals and exit 0
- * when nothing is pending, 1 otherwise.  A refused token exits 1 at once.
+ * (pickup: "answer SEQ ok BIB B NAME N race R wave W: MSG") or "answer SEQ
+ * warning CODE: MSG" (with a BEL for the audible error); finish-tap:
+ * "tap N at HH:MM:SS.mmm (waiting K)", "tap N bib B queued SEQ (at
+ * HH:MM:SS.mmm, waiting K, pending P)", "tap N skipped|undone (waiting
+ * K)" (local time).  At EOF it keeps syncing until every scan is acked
+ * (and, in checkin and pickup modes, answered) or --wait seconds passed;
+ * then "scan: ..." totals (finish-tap: taps still waiting too; they stay
+ * in the journal) and exit 0 when nothing is pending, 1 otherwise.  A
+ * refused token exits 1 at once.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cliutil.h"
@@ -50,45 +93,198 @@
 #define RETRY_MS 1000
 #define REPLY_MS 10000
 #define MAX_BATCH 500
+#define MAX_LINE 128 /* a scanned line */
+#define MAX_ID 64    /* a bib or a chip (PROTOCOL.md) */
 
 static const char *prog = "splitline-scan";
 static const char usage[] =
-	"usage: splitline-scan --device ID --outbox DIR [--mode checkin|checkpoint] [--point PT]\n"
-	"                      [--volunteer NAME] [--race RACE] [--wait SECONDS]\n"
+	"usage: splitline-scan --device ID --outbox DIR\n"
+	"                      [--mode checkin|checkpoint|finish-tap|pickup] [--point PT]\n"
+	"                      [--pair-chip] [--volunteer NAME] [--race RACE] [--wait SECONDS]\n"
 	"                      [--server URL] [--event ID] [--token T | --token-file F]\n"
-	"       splitline-scan labels --out FILE.svg [--race RACE] [--from-csv FILE.csv [--map M]]\n"
-	"                      [--server URL] [--event ID]\n"
+	"       splitline-scan labels --out FILE.svg|FILE.pdf [--race RACE]\n"
+	"                      [--from-csv FILE.csv [--map M]] [--server URL] [--event ID]\n"
 	"\n"
-	"Reads one scanned code per line on stdin (a keyboard-wedge scanner) and sends\n"
-	"each as a check-in (mode checkin) or a handheld passing at --point (mode\n"
-	"checkpoint).  Scans are kept in DIR/outbox (fsync'd) until the server acked\n"
-	"them; offline it retries and syncs when the link returns.\n"
+	"Reads one scanned line at a time on stdin (a keyboard-wedge scanner) and\n"
+	"sends it; scans are kept in DIR/outbox (fsync'd) until the server acked\n"
+	"them; offline it retries and syncs when the link returns.  Modes:\n"
+	"  checkin     (default) each line a code: a check-in, answered with the\n"
+	"              athlete's name, race and wave, or a warning\n"
+	"  checkpoint  each line a bib: a handheld passing at --point, timed now\n"
+	"  finish-tap  (with --point) Enter records a tap (the time now); then each\n"
+	"              bib line attaches to the oldest waiting tap and is sent as a\n"
+	"              handheld passing at the tap's time; '-' or 'skip' drops the\n"
+	"              oldest waiting tap, 'undo' the newest.  Taps are journaled in\n"
+	"              DIR/taps and still waiting after a restart.  Token: a scanner\n"
+	"              token for --point, or an official token\n"
+	"  pickup      each line a registration code, sl:<event>:<reg> or bib: the\n"
+	"              server assigns the next free bib of the race's pool (or checks\n"
+	"              in an athlete who has one); the answer shows the bib to hand\n"
+	"              over.  --pair-chip: the next line is the chip scanned off the\n"
+	"              bib handed out ('-' for none), paired in the same scan.  Needs\n"
+	"              a desk or official token\n"
 	"\n"
-	"labels: an SVG sheet of bib labels (A4, 3 x 8), each with a QR code of\n"
-	"sl:<event>:<bib>, for the participants of FILE.csv (header names as for\n"
+	"labels: a sheet of bib labels (A4, 3 x 8), each with a QR code of\n"
+	"sl:<event>:<bib> (or sl:<event>:<reg> for a row with a registration code\n"
+	"and no bib), for the participants of FILE.csv (header names as for\n"
 	"`splitline participants import`, --map likewise) or of the server's results\n"
-	"export of RACE (GET /api/results/RACE.csv).\n";
+	"export of RACE (GET /api/results/RACE.csv).  An --out name ending in .pdf\n"
+	"writes PDF, any other SVG.\n";
+
+enum mode { M_CHECKIN, M_CHECKPOINT, M_FINISH_TAP, M_PICKUP };
 
 struct scan {
 	uint64_t seq;
 	int64_t t;
-	char *code;
+	char *code; /* the code, or the bib of a passing */
+	char *chip; /* pickup --pair-chip: the chip to pair, or NULL */
+	uint64_t tap; /* finish-tap: the tap it attached, else 0 */
+	bool assign;  /* op assign (pickup) */
 	bool answered;
+};
+
+struct tap {
+	uint64_t n;
+	int64_t t;
 };
 
 static struct {
 	slc_conn conn;
-	const char *dev, *dir, *mode, *point, *vol, *race;
-	bool checkpoint;
+	const char *dev, *dir, *point, *vol, *race;
+	enum mode mode;
+	bool passings; /* checkpoint and finish-tap send passings */
+	bool pair_chip;
 	struct scan *s;
 	size_t n, cap;
 	uint64_t acked; /* last seq acked */
-	int outfd;
+	int outfd, tapfd;
+	bool out_dirty, tap_dirty; /* written since the last fsync */
+	sl_buf say;                /* what to print once the fsyncs are done */
+	struct tap *taps;          /* finish-tap: waiting taps, oldest first */
+	size_t ntaps, captaps;
+	uint64_t next_tap;
+	char *want_chip_for; /* pickup --pair-chip: the code waiting for its chip */
+	int64_t want_t;
 	wsc *c;
 	int64_t next_try;
 	size_t answers, warnings;
 	bool fatal;
 } S;
+
+/* ---- the input thread ---- */
+
+struct line {
+	int64_t t;  /* when the read that completed it returned */
+	char *text; /* owned */
+	bool toolong;
+};
+
+static struct {
+	pthread_mutex_t mu;
+	struct line *q;
+	size_t n, cap;
+	bool eof;
+	int err;     /* errno of a failed read */
+	int wake[2]; /* a byte per push: wakes the main loop's poll */
+	pthread_t th;
+} IN = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static void in_push(int64_t t, const char *s, size_t n, bool toolong)
+{
+	SL_GROW(IN.q, IN.cap, IN.n + 1);
+	IN.q[IN.n++] = (struct line){t, sl_strndup(s, n), toolong};
+}
+
+/*
+ * Read stdin until EOF.  Lines end at LF, CR or CR LF; a line over
+ * MAX_LINE characters is queued as toolong (its text cut).  Touches only
+ * IN (under IN.mu).
+ */
+static void *input_main(void *arg)
+{
+	static char line[MAX_LINE + 1];
+	char buf[4096];
+	size_t ll = 0;
+	bool toolong = false, cr = false;
+	(void)arg;
+	for (;;) {
+		ssize_t r = read(0, buf, sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		int64_t t = sl_now_ms();
+		pthread_mutex_lock(&IN.mu);
+		if (r <= 0) {
+			if (r < 0)
+				IN.err = errno;
+			if (ll > 0 || toolong)
+				in_push(t, line, ll, toolong);
+			IN.eof = true;
+		}
+		for (ssize_t i = 0; i < r; i++) {
+			char ch = buf[i];
+			bool was_cr = cr;
+			cr = ch == '\r';
+			if (ch == '\n' && was_cr)
+				continue;
+			if (ch == '\n' || ch == '\r') {
+				in_push(t, line, ll, toolong);
+				ll = 0;
+				toolong = false;
+			} else if (ll < MAX_LINE) {
+				line[ll++] = ch;
+			} else {
+				toolong = true;
+			}
+		}
+		pthread_mutex_unlock(&IN.mu);
+		if (write(IN.wake[1], "", 1) < 0) {
+			/* the pipe is full: the main loop has a wake-up coming */
+		}
+		if (r <= 0)
+			return NULL;
+	}
+}
+
+static int input_start(void)
+{
+	if (pipe(IN.wake) < 0 || fcntl(IN.wake[0], F_SETFL, O_NONBLOCK) < 0 ||
+	    fcntl(IN.wake[1], F_SETFL, O_NONBLOCK) < 0 ||
+	    pthread_create(&IN.th, NULL, input_main, NULL) != 0) {
+		fprintf(stderr, "%s: cannot start the input thread: %s\n", prog, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Take every line queued so far (owned by the caller); *eof once at EOF. */
+static struct line *input_take(size_t *n, bool *eof)
+{
+	char tmp[256];
+	while (read(IN.wake[0], tmp, sizeof(tmp)) > 0)
+		;
+	pthread_mutex_lock(&IN.mu);
+	struct line *q = IN.q;
+	*n = IN.n;
+	*eof = IN.eof;
+	if (IN.eof && IN.err) {
+		fprintf(stderr, "%s: cannot read stdin: %s\n", prog, strerror(IN.err));
+		IN.err = 0;
+	}
+	IN.q = NULL;
+	IN.n = IN.cap = 0;
+	pthread_mutex_unlock(&IN.mu);
+	return q;
+}
+
+/* ---- outbox, acked watermark and tap journal ---- */
+
+static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	sl_buf_vaddf(&S.say, fmt, ap);
+	va_end(ap);
+}
 
 static size_t pending(void)
 {
@@ -101,7 +297,7 @@ static size_t pending(void)
 static size_t unanswered(void)
 {
 	size_t p = 0;
-	if (S.checkpoint)
+	if (S.passings)
 		return 0;
 	for (size_t i = 0; i < S.n; i++)
 		p += !S.s[i].answered;
@@ -114,6 +310,15 @@ static char *path(const char *name)
 	char *p = sl_malloc(n);
 	snprintf(p, n, "%s/%s", S.dir, name);
 	return p;
+}
+
+static void hms(char *buf, size_t n, int64_t ms)
+{
+	time_t s = (time_t)(ms / 1000);
+	struct tm tm;
+	localtime_r(&s, &tm);
+	snprintf(buf, n, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (int)(ms % 1000));
 }
 
 static int save_acked(void)
@@ -133,32 +338,133 @@ static int save_acked(void)
 	return rc;
 }
 
-static void add_scan(uint64_t seq, int64_t t, const char *code)
+static void add_scan(uint64_t seq, int64_t t, const char *code, const char *chip, uint64_t tap,
+		     bool assign)
 {
 	SL_GROW(S.s, S.cap, S.n + 1);
-	S.s[S.n++] = (struct scan){seq, t, sl_strdup(code), false};
+	S.s[S.n++] = (struct scan){seq, t, sl_strdup(code), chip ? sl_strdup(chip) : NULL, tap,
+				   assign, false};
 }
 
-/* Load the outbox and the acked watermark of an earlier run. */
+/*
+ * Open DIR/name for appending and hand each complete line of it to fn
+ * (NUL-terminated, without the newline).  A last line without a newline
+ * (a write cut by a crash: never fsync'd, never shown) is cut off the
+ * file.  Returns the fd, or -1 (reported).
+ */
+static int open_log(const char *name, void (*fn)(char *line))
+{
+	char *p = path(name);
+	int fd = open(p, O_RDWR | O_CREAT | O_APPEND, 0644);
+	sl_buf b = SL_BUF_INIT;
+	if (fd < 0)
+		goto fail;
+	for (;;) {
+		char tmp[65536];
+		ssize_t r = read(fd, tmp, sizeof(tmp));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			goto fail;
+		if (r == 0)
+			break;
+		sl_buf_add(&b, tmp, (size_t)r);
+	}
+	size_t keep = b.len;
+	while (keep && b.data[keep - 1] != '\n')
+		keep--;
+	if (keep != b.len && (ftruncate(fd, (off_t)keep) < 0 || fsync(fd) < 0))
+		goto fail;
+	for (size_t i = 0; i < keep;) {
+		char *nl = memchr(b.data + i, '\n', keep - i);
+		*nl = '\0';
+		fn(b.data + i);
+		i = (size_t)(nl - b.data) + 1;
+	}
+	sl_buf_release(&b);
+	free(p);
+	return fd;
+fail:
+	fprintf(stderr, "%s: cannot open '%s': %s\n", prog, p, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	sl_buf_release(&b);
+	free(p);
+	return -1;
+}
+
+static void on_outbox_line(char *line)
+{
+	unsigned long long seq, tap = 0;
+	long long t;
+	int off = 0;
+	if (sscanf(line, "%llu\t%lld\t%n", &seq, &t, &off) < 2 || off <= 0)
+		return;
+	/* the code, then key=value fields; a field of no known key is part of
+	 * the code (older outboxes kept a code's tabs) */
+	sl_buf code = SL_BUF_INIT;
+	const char *chip = NULL;
+	bool assign = false, first = true;
+	for (char *f = line + off, *next; f; f = next, first = false) {
+		next = strchr(f, '\t');
+		if (next)
+			*next++ = '\0';
+		if (first) {
+			sl_buf_adds(&code, f);
+		} else if (!strcmp(f, "op=assign")) {
+			assign = true;
+		} else if (!strncmp(f, "chip=", 5) && f[5]) {
+			chip = f + 5;
+		} else if (strncmp(f, "tap=", 4) != 0 || sscanf(f + 4, "%llu", &tap) != 1) {
+			sl_buf_addc(&code, '\t');
+			sl_buf_adds(&code, f);
+		}
+	}
+	add_scan(seq, t, code.data ? code.data : "", chip, tap, assign);
+	sl_buf_release(&code);
+}
+
+static struct tap *tap_find(uint64_t n)
+{
+	for (size_t i = 0; i < S.ntaps; i++)
+		if (S.taps[i].n == n)
+			return &S.taps[i];
+	return NULL;
+}
+
+static void tap_remove(struct tap *tp)
+{
+	size_t i = (size_t)(tp - S.taps);
+	memmove(tp, tp + 1, (S.ntaps - i - 1) * sizeof(*tp));
+	S.ntaps--;
+}
+
+static void on_tap_line(char *line)
+{
+	unsigned long long n;
+	long long t;
+	struct tap *tp;
+	if (sscanf(line, "tap\t%llu\t%lld", &n, &t) == 2) {
+		if (n >= S.next_tap)
+			S.next_tap = n + 1;
+		if (!tap_find(n)) {
+			SL_GROW(S.taps, S.captaps, S.ntaps + 1);
+			S.taps[S.ntaps++] = (struct tap){n, t};
+		}
+	} else if ((sscanf(line, "skip\t%llu", &n) == 1 || sscanf(line, "undo\t%llu", &n) == 1) &&
+		   (tp = tap_find(n))) {
+		tap_remove(tp);
+	}
+}
+
+/* Load the outbox, the acked watermark and (finish-tap) the taps. */
 static int load(void)
 {
-	char *p = path("outbox");
+	S.outfd = open_log("outbox", on_outbox_line);
+	if (S.outfd < 0)
+		return -1;
+	char *p = path("acked");
 	FILE *f = fopen(p, "r");
-	char line[512];
-	if (f) {
-		while (fgets(line, sizeof(line), f)) {
-			unsigned long long seq;
-			long long t;
-			int off = 0;
-			line[strcspn(line, "\n")] = '\0';
-			if (sscanf(line, "%llu\t%lld\t%n", &seq, &t, &off) >= 2 && off > 0)
-				add_scan(seq, t, line + off);
-		}
-		fclose(f);
-	}
-	free(p);
-	p = path("acked");
-	f = fopen(p, "r");
 	if (f) {
 		unsigned long long a;
 		if (fscanf(f, "%llu", &a) == 1)
@@ -166,96 +472,258 @@ static int load(void)
 		fclose(f);
 	}
 	free(p);
-	p = path("outbox");
-	S.outfd = open(p, O_WRONLY | O_CREAT | O_APPEND, 0644);
-	if (S.outfd < 0) {
-		fprintf(stderr, "%s: cannot open '%s': %s\n", prog, p, strerror(errno));
-		free(p);
-		return -1;
-	}
-	free(p);
-	return 0;
-}
-
-/* Append one scan to the outbox (not yet fsync'd: see flush_outbox). */
-static int enqueue(const char *code)
-{
-	char buf[600];
-	uint64_t seq = S.n ? S.s[S.n - 1].seq + 1 : S.acked + 1;
-	int64_t t = sl_now_ms();
-	int n = snprintf(buf, sizeof(buf), "%llu\t%lld\t%s\n", (unsigned long long)seq,
-			 (long long)t, code);
-	if (write(S.outfd, buf, (size_t)n) != n) {
-		fprintf(stderr, "%s: cannot write the outbox: %s\n", prog, strerror(errno));
-		return -1;
-	}
-	add_scan(seq, t, code);
-	return 0;
-}
-
-/* fsync the outbox, then show scans [from, S.n) as queued. */
-static int flush_outbox(size_t from)
-{
-	if (from == S.n)
+	S.tapfd = -1;
+	if (S.mode != M_FINISH_TAP)
 		return 0;
-	if (fsync(S.outfd) < 0) {
-		fprintf(stderr, "%s: cannot write the outbox: %s\n", prog, strerror(errno));
+	S.next_tap = 1;
+	S.tapfd = open_log("taps", on_tap_line);
+	if (S.tapfd < 0)
 		return -1;
+	for (size_t i = 0; i < S.n; i++) {
+		struct tap *tp = S.s[i].tap ? tap_find(S.s[i].tap) : NULL;
+		if (S.s[i].tap >= S.next_tap)
+			S.next_tap = S.s[i].tap + 1;
+		if (tp)
+			tap_remove(tp);
 	}
-	size_t p = pending() - (S.n - from);
-	for (size_t i = from; i < S.n; i++)
-		printf("queued %llu %s (pending %zu)\n", (unsigned long long)S.s[i].seq,
-		       S.s[i].code, ++p);
+	for (size_t i = 0; i < S.ntaps; i++) {
+		char when[32];
+		hms(when, sizeof(when), S.taps[i].t);
+		printf("resumed: tap %llu at %s waiting\n", (unsigned long long)S.taps[i].n, when);
+	}
+	if (S.ntaps)
+		printf("resumed: %zu taps waiting\n", S.ntaps);
 	fflush(stdout);
 	return 0;
 }
 
-/*
- * Read what stdin has (one read(2), at most 4 KiB) and queue every complete
- * line: codes of 1 to 128 characters; longer lines are reported and
- * dropped; CR and empty lines are ignored.  *eof at end of input (a last
- * line without newline still counts).  Returns -1 when the outbox fails.
- */
-static int read_input(bool *eof)
+static int append(int fd, const sl_buf *b, const char *what)
 {
-	static char line[130];
-	static size_t ll;
-	static bool toolong;
-	char buf[4096];
-	size_t from = S.n;
-	ssize_t r = read(0, buf, sizeof(buf));
-	if (r < 0 && (errno == EINTR || errno == EAGAIN))
-		return 0;
-	if (r <= 0) {
-		*eof = true;
-		if (r < 0)
-			fprintf(stderr, "%s: cannot read stdin: %s\n", prog, strerror(errno));
-		if (ll > 0 && !toolong) {
-			line[ll] = '\0';
-			if (enqueue(line) < 0)
-				return -1;
+	size_t off = 0;
+	while (off < b->len) {
+		ssize_t w = write(fd, b->data + off, b->len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			fprintf(stderr, "%s: cannot write the %s: %s\n", prog, what, strerror(errno));
+			return -1;
 		}
-		ll = 0;
-		return flush_outbox(from);
+		off += (size_t)w;
 	}
-	for (ssize_t i = 0; i < r; i++) {
-		char ch = buf[i];
-		if (ch == '\n' || ch == '\r') {
-			line[ll] = '\0';
-			if (toolong)
-				printf("error: bad scan (over 128 characters)\a\n");
-			else if (ll > 0 && enqueue(line) < 0)
-				return -1;
-			ll = 0;
-			toolong = false;
-		} else if (ll < 128) {
-			line[ll++] = ch;
-		} else {
-			toolong = true;
-		}
-	}
-	return flush_outbox(from);
+	return 0;
 }
+
+/* Append one scan to the outbox (fsync'd by commit) and return it. */
+static struct scan *enqueue(const char *code, int64_t t, const char *chip, uint64_t tap)
+{
+	sl_buf b = SL_BUF_INIT;
+	uint64_t seq = S.n ? S.s[S.n - 1].seq + 1 : S.acked + 1;
+	bool assign = S.mode == M_PICKUP;
+	sl_buf_addf(&b, "%llu\t%lld\t%s", (unsigned long long)seq, (long long)t, code);
+	if (assign)
+		sl_buf_adds(&b, "\top=assign");
+	if (chip)
+		sl_buf_addf(&b, "\tchip=%s", chip);
+	if (tap)
+		sl_buf_addf(&b, "\ttap=%llu", (unsigned long long)tap);
+	sl_buf_addc(&b, '\n');
+	int rc = append(S.outfd, &b, "outbox");
+	sl_buf_release(&b);
+	if (rc < 0)
+		return NULL;
+	S.out_dirty = true;
+	add_scan(seq, t, code, chip, tap, assign);
+	return &S.s[S.n - 1];
+}
+
+static int journal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int journal(const char *fmt, ...)
+{
+	sl_buf b = SL_BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	sl_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	int rc = append(S.tapfd, &b, "tap journal");
+	sl_buf_release(&b);
+	S.tap_dirty = true;
+	return rc;
+}
+
+/* fsync what this turn wrote, then print what it said. */
+static int commit(void)
+{
+	if ((S.out_dirty && fsync(S.outfd) < 0) || (S.tap_dirty && fsync(S.tapfd) < 0)) {
+		fprintf(stderr, "%s: cannot write the outbox: %s\n", prog, strerror(errno));
+		return -1;
+	}
+	S.out_dirty = S.tap_dirty = false;
+	if (S.say.len) {
+		fwrite(S.say.data, 1, S.say.len, stdout);
+		fflush(stdout);
+		sl_buf_reset(&S.say);
+	}
+	return 0;
+}
+
+/* ---- one input line, by mode ---- */
+
+/* Trim blanks in place; NULL when a control character is left inside. */
+static char *clean(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		s[--n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return NULL;
+	return s;
+}
+
+/* sl:<event>:<id> -> id (NULL for another event's code); else s itself. */
+static const char *strip_code(const char *s)
+{
+	size_t en = strlen(S.conn.event);
+	if (strncmp(s, "sl:", 3) != 0)
+		return s;
+	if (strncmp(s + 3, S.conn.event, en) != 0 || s[3 + en] != ':' || !s[4 + en])
+		return NULL;
+	return s + 4 + en;
+}
+
+static bool bib_attached(const char *bib, uint64_t *tap)
+{
+	for (size_t i = 0; i < S.n; i++)
+		if (S.s[i].tap && !strcmp(S.s[i].code, bib)) {
+			*tap = S.s[i].tap;
+			return true;
+		}
+	return false;
+}
+
+static int on_finish_tap(const char *s, int64_t t)
+{
+	char when[32];
+	if (!*s) {
+		uint64_t n = S.next_tap++;
+		if (journal("tap\t%llu\t%lld\n", (unsigned long long)n, (long long)t) < 0)
+			return -1;
+		SL_GROW(S.taps, S.captaps, S.ntaps + 1);
+		S.taps[S.ntaps++] = (struct tap){n, t};
+		hms(when, sizeof(when), t);
+		say("tap %llu at %s (waiting %zu)\n", (unsigned long long)n, when, S.ntaps);
+		return 0;
+	}
+	bool skip = !strcmp(s, "-") || !strcasecmp(s, "skip"), undo = !strcasecmp(s, "undo");
+	if ((skip || undo) && !S.ntaps) {
+		say("error: %s: no tap waiting\a\n", undo ? "undo" : "skip");
+		return 0;
+	}
+	if (skip || undo) {
+		struct tap *tp = undo ? &S.taps[S.ntaps - 1] : &S.taps[0];
+		uint64_t n = tp->n;
+		if (journal("%s\t%llu\n", undo ? "undo" : "skip", (unsigned long long)n) < 0)
+			return -1;
+		tap_remove(tp);
+		say("tap %llu %s (waiting %zu)\n", (unsigned long long)n,
+		    undo ? "undone" : "skipped", S.ntaps);
+		return 0;
+	}
+	const char *bib = strip_code(s);
+	uint64_t other;
+	if (!bib) {
+		say("error: '%s' is not a code of event '%s' (scan ignored)\a\n", s, S.conn.event);
+	} else if (strlen(bib) > MAX_ID) {
+		say("error: bib '%.40s...' is longer than %d characters (scan ignored)\a\n", bib,
+		    MAX_ID);
+	} else if (!S.ntaps) {
+		say("error: bib %s: no tap waiting (scan ignored)\a\n", bib);
+	} else if (bib_attached(bib, &other)) {
+		say("error: bib %s is already on tap %llu (scan ignored)\a\n", bib,
+		    (unsigned long long)other);
+	} else {
+		struct tap tp = S.taps[0];
+		struct scan *sc = enqueue(bib, tp.t, NULL, tp.n);
+		if (!sc)
+			return -1;
+		tap_remove(&S.taps[0]);
+		hms(when, sizeof(when), tp.t);
+		say("tap %llu bib %s queued %llu (at %s, waiting %zu, pending %zu)\n",
+		    (unsigned long long)tp.n, bib, (unsigned long long)sc->seq, when, S.ntaps,
+		    pending());
+	}
+	return 0;
+}
+
+static int on_pickup(const char *s, int64_t t)
+{
+	const char *chip = NULL;
+	if (!S.want_chip_for && S.pair_chip) {
+		S.want_chip_for = sl_strdup(s);
+		S.want_t = t;
+		say("code %s: scan the chip of the bib handed out ('-' for none)\n", s);
+		return 0;
+	}
+	if (S.want_chip_for) {
+		if (strcmp(s, "-") != 0 && strcasecmp(s, "skip") != 0)
+			chip = s;
+		if (chip && strlen(chip) > MAX_ID) {
+			say("error: chip '%.40s...' is longer than %d characters; scan it again "
+			    "('-' for none)\a\n", chip, MAX_ID);
+			return 0;
+		}
+	}
+	const char *code = S.want_chip_for ? S.want_chip_for : s;
+	struct scan *sc = enqueue(code, S.want_chip_for ? S.want_t : t, chip, 0);
+	free(S.want_chip_for);
+	S.want_chip_for = NULL;
+	if (!sc)
+		return -1;
+	if (sc->chip)
+		say("queued %llu %s chip %s (pending %zu)\n", (unsigned long long)sc->seq, sc->code,
+		    sc->chip, pending());
+	else
+		say("queued %llu %s (pending %zu)\n", (unsigned long long)sc->seq, sc->code,
+		    pending());
+	return 0;
+}
+
+/* Handle the lines taken this turn, then commit.  -1 when a file fails. */
+static int on_lines(struct line *q, size_t n)
+{
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *s = clean(q[i].text);
+		if (q[i].toolong) {
+			say("error: bad scan (over %d characters)\a\n", MAX_LINE);
+		} else if (!s) {
+			say("error: bad scan (control character)\a\n");
+		} else if (S.mode == M_FINISH_TAP) {
+			rc = on_finish_tap(s, q[i].t);
+		} else if (!*s) {
+			/* an empty line: nothing scanned */
+		} else if (S.mode == M_PICKUP) {
+			rc = on_pickup(s, q[i].t);
+		} else {
+			struct scan *sc = enqueue(s, q[i].t, NULL, 0);
+			if (!sc)
+				rc = -1;
+			else
+				say("queued %llu %s (pending %zu)\n", (unsigned long long)sc->seq,
+				    sc->code, pending());
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(q[i].text);
+	free(q);
+	if (rc == 0)
+		rc = commit();
+	return rc;
+}
+
+/* ---- the server ---- */
 
 static struct scan *by_seq(uint64_t seq)
 {
@@ -306,7 +774,11 @@ static void on_answers(const msgpack_object *root)
 		str_of(r, "wave", wave, sizeof(wave));
 		str_of(r, "warning", w, sizeof(w));
 		str_of(r, "msg", msg, sizeof(msg));
-		if (ok) {
+		if (ok && S.mode == M_PICKUP) {
+			/* the bib to hand over first, and big: its own word */
+			printf("answer %lld ok BIB %s NAME %s race %s wave %s: %s\n", (long long)seq,
+			       bib, name, race, wave, msg);
+		} else if (ok) {
 			printf("answer %lld ok %s %s race %s wave %s\n", (long long)seq, bib, name,
 			       race, wave);
 		} else {
@@ -411,6 +883,26 @@ static void subscribe(void)
 	sl_buf_release(&b);
 }
 
+/* Whether the token of the hello reply can do what this mode sends. */
+static bool role_fits(const slp_msg *hello)
+{
+	char role[32], point[80];
+	str_of(&hello->root, "role", role, sizeof(role));
+	str_of(&hello->root, "point", point, sizeof(point));
+	if (S.mode == M_PICKUP && strcmp(role, "-") && strcmp(role, "desk") &&
+	    strcmp(role, "official") && strcmp(role, "admin")) {
+		fprintf(stderr, "%s: pickup needs a desk, official or admin token (this one is "
+				"'%s')\n", prog, role);
+		return false;
+	}
+	if (S.passings && !strcmp(role, "scanner") && strcmp(point, S.point)) {
+		fprintf(stderr, "%s: a scanner token sends passings only at its point: this one "
+				"is for '%s', not '%s'\n", prog, point, S.point);
+		return false;
+	}
+	return true;
+}
+
 static void connect_now(void)
 {
 	char err[300];
@@ -428,9 +920,16 @@ static void connect_now(void)
 		S.next_try = wsc_mono_ms() + RETRY_MS;
 		return;
 	}
+	if (!role_fits(&hello)) {
+		slp_msg_release(&hello);
+		wsc_free(S.c);
+		S.c = NULL;
+		S.fatal = true;
+		return;
+	}
 	slp_msg_release(&hello);
 	fprintf(stderr, "%s: online\n", prog);
-	if (!S.checkpoint)
+	if (!S.passings)
 		subscribe();
 }
 
@@ -451,28 +950,32 @@ static int sync_once(void)
 	uint64_t id = wsc_next_id(S.c);
 	slp_packer_init(&pk, &b);
 	msgpack_pack_map(&pk, 5);
-	slp_pack_kv_str(&pk, "t", S.checkpoint ? "passings" : "checkins");
+	slp_pack_kv_str(&pk, "t", S.passings ? "passings" : "checkins");
 	slp_pack_kv_int(&pk, "id", (int64_t)id);
 	slp_pack_kv_str(&pk, "dev", S.dev);
 	slp_pack_kv_int(&pk, "seq", (int64_t)S.s[from].seq);
-	slp_pack_key(&pk, S.checkpoint ? "reads" : "scans");
+	slp_pack_key(&pk, S.passings ? "reads" : "scans");
 	msgpack_pack_array(&pk, cnt);
 	for (size_t i = 0; i < cnt; i++) {
 		const struct scan *sc = &S.s[from + i];
-		if (S.checkpoint) {
+		if (S.passings) {
 			msgpack_pack_map(&pk, 4);
 			slp_pack_kv_str(&pk, "bib", sc->code);
 			slp_pack_kv_str(&pk, "pt", S.point);
 			slp_pack_kv_int(&pk, "t", sc->t);
 			slp_pack_kv_str(&pk, "kind", "handheld");
 		} else {
-			msgpack_pack_map(&pk, 2 + !!S.vol + !!S.race);
+			msgpack_pack_map(&pk, 2 + !!S.vol + !!S.race + sc->assign + !!sc->chip);
 			slp_pack_kv_str(&pk, "code", sc->code);
 			slp_pack_kv_int(&pk, "t", sc->t);
 			if (S.vol)
 				slp_pack_kv_str(&pk, "volunteer", S.vol);
 			if (S.race)
 				slp_pack_kv_str(&pk, "race", S.race);
+			if (sc->assign)
+				slp_pack_kv_str(&pk, "op", "assign");
+			if (sc->chip)
+				slp_pack_kv_str(&pk, "chip", sc->chip);
 		}
 	}
 	slp_msg reply;
@@ -538,7 +1041,12 @@ static void pump(int ms)
 	sl_buf_release(&in);
 }
 
-/* Bib and name of each parsed row (borrowed from ci) into *out. */
+/* ---- labels ---- */
+
+/*
+ * The labels of the parsed rows (borrowed from ci) into *out: bib, name
+ * and registration code; a row with neither bib nor reg gets none.
+ */
 static size_t rows_to_labels(const csvimp *ci, label **out)
 {
 	label *l = sl_calloc(ci->nrows ? ci->nrows : 1, sizeof(*l));
@@ -549,17 +1057,27 @@ static size_t rows_to_labels(const csvimp *ci, label **out)
 		size_t sn;
 		msgpack_unpacked_init(&u);
 		if (msgpack_unpack_next(&u, ci->mp.data + ci->rows[i].off, ci->rows[i].len, NULL) ==
-			    MSGPACK_UNPACK_SUCCESS &&
-		    slp_get_str(&u.data, "bib", &s, &sn) == 0) {
-			l[n].bib = sl_strndup(s, sn);
-			if (slp_get_str(&u.data, "name", &s, &sn) == 0)
-				l[n].name = sl_strndup(s, sn);
-			n++;
+		    MSGPACK_UNPACK_SUCCESS) {
+			if (slp_get_str(&u.data, "bib", &s, &sn) == 0 && sn)
+				l[n].bib = sl_strndup(s, sn);
+			if (slp_get_str(&u.data, "reg", &s, &sn) == 0 && sn)
+				l[n].reg = sl_strndup(s, sn);
+			if (l[n].bib || l[n].reg) {
+				if (slp_get_str(&u.data, "name", &s, &sn) == 0)
+					l[n].name = sl_strndup(s, sn);
+				n++;
+			}
 		}
 		msgpack_unpacked_destroy(&u);
 	}
 	*out = l;
 	return n;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
 static int cmd_labels(int argc, char **argv)
@@ -637,15 +1155,17 @@ static int cmd_labels(int argc, char **argv)
 			(int)ci.errs.len, ci.errs.data ? ci.errs.data : "");
 	label *l;
 	size_t n = rows_to_labels(&ci, &l);
-	sl_buf svg = SL_BUF_INIT;
-	rc = labels_svg(&svg, conn.event, l, n, err, sizeof(err));
+	sl_buf doc = SL_BUF_INIT;
+	bool pdf = ends_with(out, ".pdf");
+	rc = pdf ? labels_pdf(&doc, conn.event, l, n, err, sizeof(err))
+		 : labels_svg(&doc, conn.event, l, n, err, sizeof(err));
 	int exit_rc = 0;
 	if (rc < 0) {
 		fprintf(stderr, "%s: %s\n", prog, err);
 		exit_rc = 1;
 	} else {
-		FILE *f = fopen(out, "w");
-		if (!f || fwrite(svg.data, 1, svg.len, f) != svg.len || fclose(f) != 0) {
+		FILE *f = fopen(out, "wb");
+		if (!f || fwrite(doc.data, 1, doc.len, f) != doc.len || fclose(f) != 0) {
 			fprintf(stderr, "%s: cannot write '%s': %s\n", prog, out, strerror(errno));
 			exit_rc = 1;
 		} else {
@@ -655,16 +1175,20 @@ static int cmd_labels(int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		free((char *)l[i].bib);
 		free((char *)l[i].name);
+		free((char *)l[i].reg);
 	}
 	free(l);
-	sl_buf_release(&svg);
+	sl_buf_release(&doc);
 	csvimp_release(&ci);
 	return exit_rc;
 }
 
+/* ---- main ---- */
+
 int main(int argc, char **argv)
 {
-	const char *wait_s = "30";
+	const char *wait_s = "30", *mode = "checkin";
+	static const char *const modes[] = {"checkin", "checkpoint", "finish-tap", "pickup"};
 	const slc_opt opts[] = {
 		{"--server", true, &S.conn.server, NULL},
 		{"--event", true, &S.conn.event, NULL},
@@ -672,15 +1196,16 @@ int main(int argc, char **argv)
 		{"--token-file", true, &S.conn.token_file, NULL},
 		{"--device", true, &S.dev, NULL},
 		{"--outbox", true, &S.dir, NULL},
-		{"--mode", true, &S.mode, NULL},
+		{"--mode", true, &mode, NULL},
 		{"--point", true, &S.point, NULL},
+		{"--pair-chip", false, NULL, &S.pair_chip},
 		{"--volunteer", true, &S.vol, NULL},
 		{"--race", true, &S.race, NULL},
 		{"--wait", true, &wait_s, NULL},
 		{NULL, false, NULL, NULL},
 	};
 	const char *pos[1];
-	int npos = 0;
+	int npos = 0, m = -1;
 	char err[300];
 
 	sl_log_set_prefix(prog);
@@ -693,13 +1218,22 @@ int main(int argc, char **argv)
 	}
 	if (p != SLC_OK)
 		return 2;
-	S.mode = S.mode ? S.mode : "checkin";
-	S.checkpoint = !strcmp(S.mode, "checkpoint");
-	if (!S.dev || !S.dir || (!S.checkpoint && strcmp(S.mode, "checkin")) ||
-	    (S.checkpoint && !S.point)) {
-		fprintf(stderr, "%s: --device and --outbox are required; --mode checkin or "
-				"checkpoint (with --point)\n%s",
-			prog, usage);
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(mode, modes[i]))
+			m = i;
+	S.mode = (enum mode)m;
+	S.passings = m == M_CHECKPOINT || m == M_FINISH_TAP;
+	const char *bad = NULL;
+	if (!S.dev || !S.dir)
+		bad = "--device and --outbox are required";
+	else if (m < 0)
+		bad = "unknown --mode: expected checkin, checkpoint, finish-tap or pickup";
+	else if (S.passings && !S.point)
+		bad = "this --mode needs --point";
+	else if (S.pair_chip && m != M_PICKUP)
+		bad = "--pair-chip is for --mode pickup";
+	if (bad) {
+		fprintf(stderr, "%s: %s\n%s", prog, bad, usage);
 		return 2;
 	}
 	int64_t wait_ms = (int64_t)(atof(wait_s) * 1000);
@@ -707,24 +1241,39 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", prog, err);
 		return 1;
 	}
+	if (!S.conn.event) {
+		fprintf(stderr, "%s: needs --event (or SPLITLINE_EVENT)\n", prog);
+		return 2;
+	}
 	if (mkdir(S.dir, 0755) < 0 && errno != EEXIST) {
 		fprintf(stderr, "%s: cannot create '%s': %s\n", prog, S.dir, strerror(errno));
 		return 1;
 	}
-	if (load() < 0)
+	if (load() < 0 || input_start() < 0)
 		return 1;
 
 	bool eof = false;
 	int64_t eof_at = 0;
+	int exit_rc = 0;
 	while (!S.fatal) {
 		if (!eof) {
-			struct pollfd pfd = {0, POLLIN, 0};
-			int pr = poll(&pfd, 1, S.c ? 0 : 100);
+			/* busy: a turn each for input and the link; idle: wait for input */
+			bool busy = S.c && (pending() || unanswered());
+			struct pollfd pfd = {IN.wake[0], POLLIN, 0};
+			int pr = poll(&pfd, 1, busy ? 0 : 100);
 			if (pr > 0) {
-				if (read_input(&eof) < 0)
-					return 1;
-				if (eof)
+				size_t n;
+				struct line *q = input_take(&n, &eof);
+				if (on_lines(q, n) < 0) {
+					exit_rc = 1;
+					break;
+				}
+				if (eof) {
 					eof_at = wsc_mono_ms();
+					if (S.want_chip_for)
+						printf("error: code %s had no chip scanned: not sent\a\n",
+						       S.want_chip_for);
+				}
 			}
 		}
 		if (pending() || unanswered())
@@ -733,22 +1282,35 @@ int main(int argc, char **argv)
 			sync_once();
 		else if (S.c && unanswered())
 			pump(50);
-		else if (!S.c)
+		else if (!S.c && eof)
 			usleep(20000);
 		if (eof && !pending() && !unanswered())
 			break;
 		if (eof && wsc_mono_ms() - eof_at > wait_ms)
 			break;
 	}
-	printf("scan: %zu scans, acked %llu, answers %zu, warnings %zu, pending %zu\n", S.n,
+	printf("scan: %zu scans, acked %llu, answers %zu, warnings %zu, pending %zu", S.n,
 	       (unsigned long long)S.acked, S.answers, S.warnings, pending());
-	int exit_rc = S.fatal || pending() || unanswered() ? 1 : 0;
+	if (S.mode == M_FINISH_TAP)
+		printf(", taps waiting %zu", S.ntaps);
+	printf("\n");
+	if (S.fatal || pending() || unanswered())
+		exit_rc = 1;
+	if (eof)
+		pthread_join(IN.th, NULL);
 	if (S.c)
 		wsc_free(S.c);
 	slc_conn_release(&S.conn);
 	close(S.outfd);
-	for (size_t i = 0; i < S.n; i++)
+	if (S.tapfd >= 0)
+		close(S.tapfd);
+	for (size_t i = 0; i < S.n; i++) {
 		free(S.s[i].code);
+		free(S.s[i].chip);
+	}
 	free(S.s);
+	free(S.taps);
+	free(S.want_chip_for);
+	sl_buf_release(&S.say);
 	return exit_rc;
 }
