@@ -15,6 +15,14 @@
  * (resends are idempotent on the server).  A `gap` err makes it resend from
  * the seq the server expects.
  *
+ * A scan is a plain check-in or, from a desk, one of the ops assign, pair,
+ * swap, transfer (PROTOCOL.md "Check-in"): the op and its fields (bib,
+ * chip, with, reason, to) travel with the item.  A batch the server refuses
+ * for good (`bad_request`, `forbidden`: it names scans[i]) would block the
+ * outbox forever; that scan is answered locally as "refused" and the scans
+ * after it take its seq (nothing of the batch was appended), so the rest
+ * still go; the refused item keeps seq -1.
+ *
  * Invariants: seqs are given once and never reused while stored; at most
  * one batch is in flight; acked <= next - 1; an item leaves the outbox only
  * once answered and older than the last KEEP answered items.  A fresh
@@ -22,13 +30,21 @@
  * device's last answered seq, so a phone whose storage was wiped does not
  * reuse seqs the server already holds (they would be acked as duplicates
  * and never answered).
+ *
+ * The scanner page takes codes from the keyboard field (a wedge scanner
+ * types a code and Enter) and, on request, from the camera (camera.js): a
+ * decoded QR text is queued exactly like a typed code.
  */
 import { SplitlineClient } from './protocol.js';
 import { connBadge, fmtClockOf } from './common.js';
+import { Camera } from './camera.js';
 
 const KEEP = 50; // answered items kept for the list
 const BATCH_MAX = 500;
-const CODE_MAX = 64;
+export const CODE_MAX = 64;
+// The fields of a scan besides code, t, volunteer and race, per op (PROTOCOL.md "Check-in").
+const OP_FIELDS = ['op', 'bib', 'chip', 'with', 'reason', 'to'];
+const REFUSED = new Set(['bad_request', 'forbidden']);
 
 export class AuthClient extends SplitlineClient {
   constructor(opts = {}) {
@@ -170,6 +186,7 @@ export class Outbox {
     const it = { seq: 0, code, t: Date.now(), state: 'queued', answer: null };
     if (extra.volunteer) it.volunteer = extra.volunteer;
     if (extra.race) it.race = extra.race;
+    for (const k of OP_FIELDS) if (extra[k] != null && extra[k] !== '' && !(k === 'op' && extra[k] === 'checkin')) it[k] = extra[k];
     if (this.dev && !this.fresh) {
       it.seq = this.next++;
     } else {
@@ -227,11 +244,14 @@ export class Outbox {
     if (!todo.length) return;
     // One contiguous run of seqs per batch.
     const batch = [todo[0]];
-    for (let i = 1; i < todo.length && batch.length < BATCH_MAX && todo[i].seq === batch[batch.length - 1].seq + 1; i++) batch.push(todo[i]);
+    if (this.single && todo[0].seq > this.single) this.single = 0;
+    const max = this.single ? 1 : BATCH_MAX;
+    for (let i = 1; i < todo.length && batch.length < max && todo[i].seq === batch[batch.length - 1].seq + 1; i++) batch.push(todo[i]);
     const scans = batch.map((it) => {
       const s = { code: it.code, t: it.t };
       if (it.volunteer) s.volunteer = it.volunteer;
       if (it.race) s.race = it.race;
+      for (const k of OP_FIELDS) if (it[k] != null) s[k] = it[k];
       return s;
     });
     this.inflight = true;
@@ -255,11 +275,42 @@ export class Outbox {
           this.flush();
           return;
         }
+        if (err && REFUSED.has(err.code)) {
+          this.refuse(batch, err);
+          this.flush();
+          return;
+        }
         this.lastError = err && err.msg ? `${err.code}: ${err.msg}` : 'not sent';
         this.onChange(this, null);
         clearTimeout(this.retryTimer);
         this.retryTimer = setTimeout(() => this.flush(), 2000);
       });
+  }
+
+  /*
+   * The batch was refused for good: the scan it names (scans[i]; the only one
+   * of a batch of one) is answered "refused" here and gives up its seq.  A
+   * batch of several naming none is sent again one scan at a time.
+   */
+  refuse(batch, err) {
+    const m = /scans\[(\d+)\]/.exec(err.msg || '');
+    const i = batch.length === 1 ? 0 : m ? Number(m[1]) : -1;
+    if (i < 0 || i >= batch.length) {
+      this.single = batch[batch.length - 1].seq;
+      return;
+    }
+    const bad = batch[i];
+    const seq = bad.seq;
+    this.items = this.items.filter((it) => it !== bad);
+    for (const it of this.items) if (it.seq > seq) it.seq--;
+    this.next--;
+    bad.seq = -1; // no seq: never sent again, never numbered (0 would be "not numbered yet")
+    bad.state = 'answered';
+    bad.answer = { seq: -1, code: bad.code, op: bad.op || 'checkin', ok: false, warning: 'refused', refused: true, msg: `${err.code}: ${err.msg || ''}`.trim() };
+    this.refused = bad;
+    this.save();
+    this.client.setOffset(`scans/${this.dev}`, this.firstUnanswered());
+    this.onChange(this, bad);
   }
 
   /* The server has everything below `expected`: resend from there (renumbering if we hold no such seq). */
@@ -281,24 +332,52 @@ export class Outbox {
 
 /* ---- the scanner page ---- */
 
+const OP_WORD = { assign: 'bib for', pair: 'chip for', swap: 'swap', transfer: 'transfer' };
+const OP_DONE = { pair: '✓ Chip paired', swap: '✓ Bibs swapped', transfer: '✓ Entry transferred' };
+const WARN_HEAD = {
+  already_checked_in: '✗ Already checked in',
+  unknown_code: '✗ Unknown code',
+  wrong_event: '✗ Other event',
+  not_registered_for_race: '✗ Wrong race',
+  no_bib: '✗ No bib yet: assign one first',
+  has_bib: '✗ Already has a bib',
+  bib_taken: '✗ Bib taken',
+  no_pool: '✗ No bib pool for this race',
+  pool_empty: '✗ No free bib left in the pool',
+  chip_in_use: '✗ Chip in use',
+  same_athlete: '✗ Same athlete',
+  refused: '✗ Refused by the server',
+};
+
+/* What an item reads as, a line of text (lists). */
+export function itemText(it) {
+  const op = it.op && it.op !== 'checkin' ? `${OP_WORD[it.op] || it.op} ` : '';
+  const args = [it.bib ? `bib ${it.bib}` : '', it.chip ? `chip ${it.chip}` : '', it.with ? `with ${it.with}` : '', it.to && it.to.name ? `to ${it.to.name}` : ''].filter(Boolean).join(', ');
+  return `${op}${it.code}${args ? ` (${args})` : ''}`;
+}
+
+/*
+ * The big panel for an item: {cls, head, line, detail, warning, op, bigBib}.
+ * bigBib: the bib to show large (an assign that gave one).
+ */
 export function answerView(it) {
   const a = it.answer;
   if (!a) {
-    return { cls: it.state === 'saved' ? 'fb-saved' : 'fb-queued', head: it.state === 'saved' ? 'Saved' : 'Queued', line: it.code, detail: it.state === 'saved' ? 'waiting for the answer…' : 'will be sent when online' };
+    return { cls: it.state === 'saved' ? 'fb-saved' : 'fb-queued', head: it.state === 'saved' ? 'Saved' : 'Queued', line: itemText(it), detail: it.state === 'saved' ? 'waiting for the answer…' : 'will be sent when online', op: it.op || 'checkin' };
   }
-  const who = [a.bib ? `Bib ${a.bib}` : '', a.race ? `race ${a.race}` : '', a.wave ? `wave ${a.wave}` : ''].filter(Boolean).join(' · ');
-  if (a.ok) return { cls: 'fb-ok', head: '✓ Checked in', line: a.name || a.code, detail: who };
-  const heads = {
-    already_checked_in: '✗ Already checked in',
-    unknown_code: '✗ Unknown code',
-    wrong_event: '✗ Other event',
-    not_registered_for_race: '✗ Wrong race',
-  };
+  const op = a.op || it.op || 'checkin';
+  const who = [a.bib ? `Bib ${a.bib}` : a.reg ? `reg ${a.reg} (no bib)` : '', a.race ? `race ${a.race}` : '', a.wave ? `wave ${a.wave}` : ''].filter(Boolean).join(' · ');
+  if (a.ok) {
+    if (op === 'assign') return { cls: 'fb-ok', head: a.bib ? `✓ Bib ${a.bib}` : '✓ Done', line: a.name || a.code, detail: a.msg || who, op, bigBib: a.bib || '' };
+    if (op !== 'checkin') return { cls: 'fb-ok', head: OP_DONE[op] || `✓ ${op}`, line: a.msg || a.name || a.code, detail: a.name ? `${a.name}${who ? ' — ' + who : ''}` : who, op };
+    return { cls: 'fb-ok', head: '✓ Checked in', line: a.name || a.code, detail: who, op };
+  }
   let detail = a.msg || a.warning;
   if (a.warning === 'already_checked_in' && a.by) {
     detail = `by ${a.by.volunteer ? a.by.volunteer + ' on ' : ''}${a.by.dev} at ${fmtClockOf(a.by.t)}`;
   }
-  return { cls: 'fb-bad', head: heads[a.warning] || `✗ ${a.warning}`, line: a.name ? `${a.name}${who ? ' — ' + who : ''}` : a.code, detail, warning: a.warning };
+  const line = a.refused ? itemText(it) : a.name ? `${a.name}${who ? ' — ' + who : ''}` : a.code;
+  return { cls: 'fb-bad', head: WARN_HEAD[a.warning] || `✗ ${a.warning}`, line, detail, warning: a.warning, op };
 }
 
 function startScanner() {
@@ -355,8 +434,8 @@ function startScanner() {
       li.className = v.cls;
       li.dataset.seq = it.seq;
       li.dataset.state = it.state;
-      const st = it.state === 'answered' ? (it.answer.ok ? 'checked in' : it.answer.warning) : it.state;
-      li.textContent = `${fmtClockOf(it.t)}  ${it.code}  ${it.answer && it.answer.name ? it.answer.name + '  ' : ''}— ${st}`;
+      const st = it.state === 'answered' ? (it.answer.ok ? (it.op && it.op !== 'checkin' ? 'done' : 'checked in') : it.answer.warning) : it.state;
+      li.textContent = `${fmtClockOf(it.t)}  ${itemText(it)}  ${it.answer && it.answer.name ? it.answer.name + '  ' : ''}— ${st}`;
       ol.appendChild(li);
     }
   };
@@ -397,56 +476,41 @@ function startScanner() {
     box.flush();
   });
 
-  // Camera scanning where the browser has BarcodeDetector.
-  if ('BarcodeDetector' in globalThis && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
-    const btn = $('camera');
-    btn.hidden = false;
-    let stream = null;
-    let last = { code: '', at: 0 };
-    btn.addEventListener('click', async () => {
-      const video = $('video');
-      if (stream) {
-        stream.getTracks().forEach((t) => t.stop());
-        stream = null;
-        video.hidden = true;
-        btn.textContent = 'Camera';
-        return;
-      }
-      try {
-        stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
-      } catch (e) {
-        $('error').textContent = `camera: ${e.message || e}`;
-        return;
-      }
-      video.srcObject = stream;
-      video.hidden = false;
-      await video.play();
-      btn.textContent = 'Stop camera';
-      const det = new globalThis.BarcodeDetector();
-      const tick = async () => {
-        if (!stream) return;
-        try {
-          for (const c of await det.detect(video)) {
-            const now = Date.now();
-            if (c.rawValue && (c.rawValue !== last.code || now - last.at > 3000)) {
-              last = { code: c.rawValue, at: now };
-              scan(c.rawValue);
-            }
-          }
-        } catch {
-          /* a frame not ready */
-        }
-        setTimeout(tick, 250);
-      };
-      tick();
-    });
-  }
+  // Camera scanning: BarcodeDetector where the browser has it, else jsQR on the frames (camera.js).
+  const camBtn = $('camera');
+  const camNote = $('camera-note');
+  const cam = new Camera($('video'), (code) => {
+    if (new TextEncoder().encode(code).length > CODE_MAX) {
+      camNote.textContent = 'That QR code is not a Splitline code.';
+      return;
+    }
+    camNote.textContent = '';
+    scan(code);
+  }, params.get('decoder') || '');
+  camBtn.hidden = false;
+  camBtn.addEventListener('click', async () => {
+    if (cam.on) {
+      cam.stop();
+      camBtn.textContent = 'Camera';
+      camNote.textContent = '';
+      input.focus();
+      return;
+    }
+    camBtn.disabled = true;
+    camNote.textContent = 'Starting the camera…';
+    const why = await cam.start();
+    camBtn.disabled = false;
+    camNote.textContent = why || 'Hold the QR code in front of the camera.';
+    camNote.dataset.state = why ? 'unavailable' : 'on';
+    camBtn.textContent = why ? 'Camera' : 'Stop camera';
+    input.focus();
+  });
   $('forget').addEventListener('click', () => {
     if (!confirm('Forget this token? Unsent scans stay queued for this device.')) return;
     localStorage.removeItem(TOKEN_KEY);
     location.replace(location.pathname);
   });
-  globalThis.splitline = { client, box };
+  globalThis.splitline = { client, box, cam };
   client.start();
   draw(box, null);
 }

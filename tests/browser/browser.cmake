@@ -5,12 +5,17 @@
 #                       against real Redis + splitlined + a small replay
 #   browser.project     the tracker's and announcer's projections
 #                       (clients/web/project.js) against a hand-computed fixture
+#   browser.scancam     the scanner page's camera: Chromium's fake camera
+#                       plays a QR code (Y4M written by the test), decoded and
+#                       checked in
+#   browser.desk        the desk's bib/chip assignment, swap and audit trail
 #   browser.pages       tracker, announcer and kiosk in headless Chromium
 #                       (same harness, tests/browser/harness.mjs); screenshots
 #                       of every page in <build>/browser-shots
-# playwright-core comes from tests/browser/package-lock.json: the fixture
-# browser.npm_ci installs it into tests/browser/node_modules (ignored by git)
-# when it is missing.  Needs Debian's nodejs, npm and chromium (scripts/setup);
+# playwright-core and qrcode-generator come from tests/browser/package-lock.json,
+# jsqr (served to the scanner page) from clients/web/package-lock.json: the
+# fixture browser.npm_ci installs them into the node_modules beside each
+# (ignored by git) when missing.  Needs Debian's nodejs, npm and chromium (scripts/setup);
 # the scoreboard test skips, saying so, only when chromium is missing.
 
 set(SL_BROWSER_DIR "${CMAKE_CURRENT_LIST_DIR}")
@@ -19,7 +24,7 @@ find_program(SL_NPM npm PATHS /usr/bin /usr/local/bin)
 find_program(SL_REDIS_SERVER redis-server PATHS /usr/bin /usr/local/bin)
 
 if(NOT SL_NODE OR NOT SL_NPM)
-  foreach(name board project scoreboard pages)
+  foreach(name board project scoreboard pages checkin regatta scancam desk)
     add_test(NAME browser.${name}
              COMMAND sh -c "echo 'node and npm not found: run scripts/setup (nodejs, npm)'; exit 1")
     set_tests_properties(browser.${name} PROPERTIES LABELS "browser")
@@ -35,8 +40,10 @@ add_test(NAME browser.project
          COMMAND ${SL_NODE} --test ${SL_BROWSER_DIR}/project.test.mjs)
 set_tests_properties(browser.project PROPERTIES LABELS "browser" TIMEOUT 120)
 
+# Also clients/web's own npm packages (jsqr, which the scanner page loads from
+# clients/web/node_modules at run time).
 add_test(NAME browser.npm_ci
-         COMMAND sh -c "test -f node_modules/playwright-core/package.json || '${SL_NPM}' ci --no-audit --no-fund --loglevel=error"
+         COMMAND sh -c "{ test -f node_modules/playwright-core/package.json && test -f node_modules/qrcode-generator/package.json || '${SL_NPM}' ci --no-audit --no-fund --loglevel=error; } && cd '${CMAKE_SOURCE_DIR}/clients/web' && { test -f node_modules/jsqr/package.json || '${SL_NPM}' ci --no-audit --no-fund --loglevel=error; }"
          WORKING_DIRECTORY ${SL_BROWSER_DIR})
 set_tests_properties(browser.npm_ci PROPERTIES LABELS "browser" TIMEOUT 600
   FIXTURES_SETUP sl_browser_npm)
@@ -88,3 +95,9 @@ sl_browser_test(checkin checkin.test.mjs 300 splitlined splitline)
 # penalty, a penalty sent with `splitline adjust` moving a crew live, the
 # final's line-up from its heats.
 sl_browser_test(regatta regatta.test.mjs 300 splitlined splitline splitline-regatta)
+# The scanner's camera: a QR code from Chromium's fake camera checks an athlete
+# in (jsQR without BarcodeDetector); one scan while it stays in view; no camera.
+sl_browser_test(scancam scancam.test.mjs 300 splitlined splitline)
+# The desk at pickup: next free bib from the pool (twice), a chip paired, a
+# swap in the audit trail, bib_taken.
+sl_browser_test(desk desk.test.mjs 300 splitlined splitline)

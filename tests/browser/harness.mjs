@@ -180,3 +180,95 @@ export async function startRedis(procs, tmp) {
   await waitFor('redis PING', async () => (await redisCmd(port, 'PING')).startsWith('+PONG'), 30000);
   return port;
 }
+
+/* ---- talking the protocol from inside a page (node 20 has no WebSocket) ---- */
+
+/*
+ * Opens a JSON WebSocket from page to ws (ws://host:port/ws), says hello
+ * for event with token, sends msgs one after the other (each gets an id)
+ * and resolves to their replies; a snapshot wanted (subscribe) comes back
+ * as the reply's `snapshot`.  Rejects after timeoutMs.
+ */
+export function pageRequests(page, ws, event, token, msgs, timeoutMs = 15000) {
+  return page.evaluate(
+    ({ ws, event, token, msgs, timeoutMs }) =>
+      new Promise((resolve, reject) => {
+        const s = new WebSocket(ws, 'splitline.v1.json');
+        const out = [];
+        let id = 0;
+        let waitingSnap = null;
+        const timer = setTimeout(() => {
+          s.close();
+          reject(new Error(`no reply after ${timeoutMs} ms (${out.length} of ${msgs.length} done)`));
+        }, timeoutMs);
+        const next = () => {
+          if (out.length === msgs.length) {
+            clearTimeout(timer);
+            s.close();
+            resolve(out);
+            return;
+          }
+          s.send(JSON.stringify({ ...msgs[out.length], id: ++id }));
+        };
+        s.onopen = () => s.send(JSON.stringify({ t: 'hello', id: ++id, event, ...(token ? { token } : {}) }));
+        s.onerror = () => reject(new Error(`websocket error on ${ws}`));
+        s.onmessage = (ev) => {
+          const m = JSON.parse(ev.data);
+          if (m.t === 'snapshot' && waitingSnap) {
+            waitingSnap.snapshot = m;
+            waitingSnap = null;
+            next();
+            return;
+          }
+          if (m.id !== id) return;
+          if (id === 1) {
+            if (m.t !== 'ok') reject(new Error(`hello: ${JSON.stringify(m)}`));
+            else next();
+            return;
+          }
+          const req = msgs[out.length];
+          out.push(m);
+          if (req.t === 'subscribe' && m.t === 'ok') {
+            waitingSnap = m;
+            return;
+          }
+          next();
+        };
+      }),
+    { ws, event, token, msgs, timeoutMs },
+  );
+}
+
+/* The current snapshot of topic, seen through page (see pageRequests). */
+export async function pageSnapshot(page, ws, event, token, topic, opts = {}) {
+  const [r] = await pageRequests(page, ws, event, token, [{ t: 'subscribe', topic, ...opts }]);
+  if (r.t !== 'ok') throw new Error(`subscribe ${topic}: ${JSON.stringify(r)}`);
+  return r.snapshot;
+}
+
+/* ---- a camera for Chromium's fake capture device ---- */
+
+/*
+ * Writes a Y4M video (YUV 4:2:0, what --use-file-for-fake-video-capture
+ * reads) of `frames` identical frames w x h: the QR matrix `dark(r, c)` of
+ * `modules` modules, scale px per module, centred on white with the quiet
+ * zone the standard asks (4 modules).
+ */
+export function writeQrY4m(file, modules, dark, { w = 640, h = 480, frames = 10 } = {}) {
+  const scale = Math.floor(Math.min(w, h) / (modules + 8));
+  const size = modules * scale;
+  const x0 = Math.floor((w - size) / 2);
+  const y0 = Math.floor((h - size) / 2);
+  const y = Buffer.alloc(w * h, 235);
+  for (let r = 0; r < modules; r++) {
+    for (let c = 0; c < modules; c++) {
+      if (!dark(r, c)) continue;
+      for (let dy = 0; dy < scale; dy++) y.fill(16, (y0 + r * scale + dy) * w + x0 + c * scale, (y0 + r * scale + dy) * w + x0 + (c + 1) * scale);
+    }
+  }
+  const chroma = Buffer.alloc((w / 2) * (h / 2) * 2, 128);
+  const parts = [Buffer.from(`YUV4MPEG2 W${w} H${h} F10:1 Ip A1:1 C420jpeg\n`)];
+  for (let i = 0; i < frames; i++) parts.push(Buffer.from('FRAME\n'), y, chroma);
+  fs.writeFileSync(file, Buffer.concat(parts));
+  return { scale, size };
+}
