@@ -146,6 +146,19 @@ static void msg_clear(slp_msg *m)
 	m->err[0] = '\0';
 }
 
+int slp_check_bounds(const char *buf, size_t len, char *err, size_t errlen)
+{
+	size_t off = 0;
+	int rc = slp__scan(buf, len, &off, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (off != len) {
+		slp__errf(err, errlen, "%zu trailing bytes after the object", len - off);
+		return SL_EPARSE;
+	}
+	return 0;
+}
+
 /* Decode msgpack bytes (already size-checked by the caller) into m. */
 static int decode_mp(slp_msg *m, const char *buf, size_t len)
 {

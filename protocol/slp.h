@@ -48,6 +48,13 @@ typedef struct slp_msg {
  * The buffer is borrowed for the call only: the message keeps a copy.
  */
 int slp_decode(slp_msg *m, const char *buf, size_t len, enum slp_format fmt);
+/*
+ * Is buf exactly one well-formed msgpack object whose every container count
+ * is backed by bytes (depth at most SLP_MAX_DEPTH)?  0, or SL_EPARSE with
+ * err set.  What to run before msgpack_unpack() on bytes from elsewhere
+ * (the core's log records): msgpack_unpack allocates what a header claims.
+ */
+int slp_check_bounds(const char *buf, size_t len, char *err, size_t errlen);
 void slp_msg_release(slp_msg *m);
 
 /*

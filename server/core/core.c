@@ -1793,6 +1793,8 @@ static int fold(core *c, const char *rec, size_t len, bool dry, char *err, size_
 	if (raw)
 		root = (msgpack_object){MSGPACK_OBJECT_MAP,
 					{.map = {1, (msgpack_object_kv *)&raw_kv}}};
+	else if (slp_check_bounds(rec, len, NULL, 0) < 0) /* counts backed by bytes */
+		ur = MSGPACK_UNPACK_PARSE_ERROR;
 	else
 		ur = msgpack_unpack(rec, len, &off, zp, &root);
 	if (ur != MSGPACK_UNPACK_SUCCESS) {

@@ -161,7 +161,8 @@ int core_snapshot_load(core *c, const char *buf, size_t len, char *err, size_t e
 		return SL_ESTATE;
 	}
 	msgpack_zone_init(&z, 1 << 16);
-	if (msgpack_unpack(buf, len, &off, &z, &root) != MSGPACK_UNPACK_SUCCESS ||
+	if (slp_check_bounds(buf, len, NULL, 0) < 0 || /* counts backed by bytes */
+	    msgpack_unpack(buf, len, &off, &z, &root) != MSGPACK_UNPACK_SUCCESS ||
 	    root.type != MSGPACK_OBJECT_MAP)
 		BAD("snapshot: malformed msgpack");
 	if (slp_get_int(&root, "v", &v) < 0 || v != 2)
