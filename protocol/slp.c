@@ -159,6 +159,48 @@ int slp_check_bounds(const char *buf, size_t len, char *err, size_t errlen)
 	return 0;
 }
 
+int slp_trim_batch(const char *rec, size_t len, uint64_t from, sl_buf *out)
+{
+	msgpack_zone z;
+	msgpack_object root;
+	const msgpack_object_array *items = NULL;
+	size_t off = 0;
+	int64_t seq;
+	int rc = SL_EINVAL;
+
+	if (slp_check_bounds(rec, len, NULL, 0) < 0)
+		return SL_EINVAL;
+	msgpack_zone_init(&z, 4096);
+	if (msgpack_unpack(rec, len, &off, &z, &root) != MSGPACK_UNPACK_SUCCESS ||
+	    root.type != MSGPACK_OBJECT_MAP || slp_get_int(&root, "seq", &seq) < 0 || seq < 1)
+		goto out;
+	if (slp_get_arr(&root, "reads", &items) < 0 && slp_get_arr(&root, "scans", &items) < 0)
+		goto out;
+	if (from <= (uint64_t)seq || from - (uint64_t)seq >= items->size)
+		goto out;
+	uint32_t skip = (uint32_t)(from - (uint64_t)seq);
+	msgpack_packer pk;
+	slp_packer_init(&pk, out);
+	msgpack_pack_map(&pk, root.via.map.size);
+	for (uint32_t i = 0; i < root.via.map.size; i++) {
+		const msgpack_object_kv *kv = &root.via.map.ptr[i];
+		msgpack_pack_object(&pk, kv->key);
+		if (slp_str_eq(&kv->key, "seq")) {
+			msgpack_pack_uint64(&pk, from);
+		} else if (kv->val.type == MSGPACK_OBJECT_ARRAY && &kv->val.via.array == items) {
+			msgpack_pack_array(&pk, items->size - skip);
+			for (uint32_t j = skip; j < items->size; j++)
+				msgpack_pack_object(&pk, items->ptr[j]);
+		} else {
+			msgpack_pack_object(&pk, kv->val);
+		}
+	}
+	rc = 0;
+out:
+	msgpack_zone_destroy(&z);
+	return rc;
+}
+
 /* Decode msgpack bytes (already size-checked by the caller) into m. */
 static int decode_mp(slp_msg *m, const char *buf, size_t len)
 {

@@ -55,6 +55,15 @@ int slp_decode(slp_msg *m, const char *buf, size_t len, enum slp_format fmt);
  * (the core's log records): msgpack_unpack allocates what a header claims.
  */
 int slp_check_bounds(const char *buf, size_t len, char *err, size_t errlen);
+/*
+ * A device batch record (a map with "seq" s and an array "reads" or
+ * "scans" of n items, item i having seq s + i) cut to the items from seq
+ * from on: the same map in the same key order, "seq" from, the array's
+ * first from - s items dropped; appended to out.  0, or SL_EINVAL (not such
+ * a record, or from not in s + 1 .. s + n - 1).  The store appends only
+ * what a device has not appended before (a resend with other boundaries).
+ */
+int slp_trim_batch(const char *rec, size_t len, uint64_t from, sl_buf *out);
 void slp_msg_release(slp_msg *m);
 
 /*

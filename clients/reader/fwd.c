@@ -4,11 +4,12 @@
  * Probing after a (re)connect: batches in flight when a connection (or the
  * server, or this process) died may have been appended without their ack
  * reaching us.  Resent with other boundaries they would overlap what was
- * appended, and the server appends an overlapping batch whole (the fold
- * counts each seq once, but the log would hold those reads twice).  So
- * after every connect we send one read per batch, one at a time, until an
- * ack is not a duplicate: the device's appended position is then exactly
- * the last probe, and full batches resume after it without overlap.
+ * appended (the server then writes only the reads past its watermark, so
+ * the log holds each seq once either way).  After every connect we send one
+ * read per batch, one at a time, until an ack is not a duplicate: the
+ * device's appended position is then exactly the last probe, and full
+ * batches resume after it, so a reconnect resends (and the server checks)
+ * as little as possible.
  */
 #include "fwd.h"
 

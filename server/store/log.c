@@ -36,7 +36,11 @@
  * device's watermark is a duplicate.  A batch that starts past watermark + 1
  * is refused as a gap: an ack means "everything up to last is durable", so
  * batch k+1 must never be appended while batch k (refused, say, by a Redis
- * blip) is still missing.  A device's first batch may start anywhere.
+ * blip) is still missing.  A device's first batch may start anywhere.  A
+ * batch that overlaps the watermark (first <= watermark < last: a resend
+ * with other boundaries) is answered "overlap" and nothing is written: the
+ * caller cuts the batch to what follows the watermark (slp_trim_batch) and
+ * appends that, so the log holds each (device, seq) once.
  */
 static const char append_lua[] =
 	"local dev = ARGV[1]\n"
@@ -44,6 +48,7 @@ static const char append_lua[] =
 	"  local w = redis.call('HGET', KEYS[2], dev)\n"
 	"  if w then\n"
 	"    if tonumber(ARGV[3]) <= tonumber(w) then return {'dup', w} end\n"
+	"    if tonumber(ARGV[2]) <= tonumber(w) then return {'overlap', w} end\n"
 	"    if tonumber(ARGV[2]) > tonumber(w) + 1 then return {'gap', w} end\n"
 	"  end\n"
 	"end\n"
@@ -398,6 +403,25 @@ static void on_appended(void *ctx, int err, const redisReply *rep)
 	    (b = rep->element[1])->type != REDIS_REPLY_STRING) {
 		sl_warn("append to '%s': unexpected reply", op->l->k_log);
 		append_done(op, SL_EIO, NULL, false, 0);
+		return;
+	}
+	if (strcmp(a->str, "overlap") == 0) {
+		/* Append only what follows the watermark.  Each round moves first
+		 * past a watermark below last, so this ends (in ok, dup or gap). */
+		uint64_t wm = strtoull(b->str, NULL, 10);
+		sl_buf t = SL_BUF_INIT;
+		if (slp_trim_batch(op->rec, op->len, wm + 1, &t) < 0) {
+			sl_buf_release(&t);
+			sl_warn("append to '%s': cannot cut an overlapping batch of '%s' at seq %" PRIu64,
+				op->l->k_log, op->dev, wm + 1);
+			append_done(op, SL_EIO, NULL, false, 0);
+			return;
+		}
+		free(op->rec);
+		op->rec = sl_buf_detach(&t, &op->len);
+		snprintf(op->first, sizeof(op->first), "%" PRIu64, wm + 1);
+		if (append_send(op) < 0)
+			append_done(op, SL_EUNAVAIL, NULL, false, 0);
 		return;
 	}
 	if (strcmp(a->str, "dup") == 0)

@@ -5,7 +5,8 @@ A reader device sends batches over msgpack as the protocol says: `dev`,
 second time and changes nothing (the log, the export).  A batch whose
 connection drops before the ack arrives is sent again on a new connection:
 it counts once whether or not the first copy reached Redis, and the ack's
-`dup` says which happened.
+`dup` says which happened.  A resend cut at other boundaries (overlapping
+what was appended) writes only its new reads: the log holds each seq once.
 """
 
 import sys
@@ -103,8 +104,35 @@ async def main(h):
     wm = redis.cmd("HGET", f"sl:{{{harness.EVENT}}}:dev", DEV)
     check(wm is not None and int(wm) == seq_b + len(batch_b) - 1,
           f"device watermark {wm!r}, expected {seq_b + len(batch_b) - 1}")
-    await c.close()
     log("batch B counted once after a dropped connection")
+
+    # A resend cut at other boundaries: the last two reads of batch B again
+    # with two new ones.  Acknowledged; only the new reads are written.
+    fin2 = runners[5:7]
+    seq_c = seq_b + len(batch_b) - 2
+    batch_c = batch_b[-2:] + [{"chip": r.bib, "pt": "finish",
+                               "t": start[r.bib] + r.time * 1000} for r in fin2]
+    ack = await c.expect_ok({"t": "passings", "dev": DEV, "seq": seq_c, "reads": batch_c})
+    check(ack.get("dup") is False and ack.get("last") == seq_c + len(batch_c) - 1,
+          f"overlapping batch C: {ack}")
+    await srv.wait_caught_up()
+    check(redis.xlen() == xlen1 + 2, f"log length {redis.xlen()}, expected {xlen1 + 2}")
+    last_rec = redis.records()[-1][1]
+    check(last_rec.get("seq") == seq_b + len(batch_b) and len(last_rec.get("reads")) == 2 and
+          [x["chip"] for x in last_rec["reads"]] == [r.bib for r in fin2],
+          f"overlapping batch C was written as seq {last_rec.get('seq')} with "
+          f"{len(last_rec.get('reads') or [])} reads, want seq {seq_b + len(batch_b)} with 2")
+    seqs = []
+    for _, rec in redis.records():
+        if rec.get("k") == "passings" and rec.get("dev") == DEV:
+            seqs += range(rec["seq"], rec["seq"] + len(rec["reads"]))
+    check(seqs == list(range(1, seq_c + len(batch_c))),
+          f"the log holds seqs {seqs[:5]}..{seqs[-5:]} ({len(seqs)}): each once, in order?")
+    rows = {str(r["bib"]): r for r in srv.export_rows_json()}
+    for r in fin2:
+        check(rows[r.bib].get("net") == r.time * 1000, f"bib {r.bib} after batch C: {rows[r.bib]}")
+    await c.close()
+    log("overlapping batch C: only its new reads written, each (device, seq) once in the log")
     srv.stop()
 
 

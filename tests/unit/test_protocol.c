@@ -728,6 +728,44 @@ static void kinds(void)
 	ASSERT_EQ(slp_kind_parse("RFID", 4), -1);
 }
 
+/* A record cut by slp_trim_batch, as JSON text ("" when refused). */
+static const char *trimmed(const char *js, uint64_t from)
+{
+	static sl_buf out = SL_BUF_INIT;
+	sl_buf mp = SL_BUF_INIT, t = SL_BUF_INIT;
+	sl_buf_reset(&out);
+	ASSERT_EQ(slp_json_to_msgpack(js, strlen(js), &mp), 0);
+	if (slp_trim_batch(mp.data, mp.len, from, &t) == 0)
+		ASSERT_EQ(slp_msgpack_to_json(t.data, t.len, &out), 0);
+	else
+		ASSERT_EQ(t.len, 0);
+	sl_buf_release(&mp);
+	sl_buf_release(&t);
+	return out.data ? out.data : "";
+}
+
+static void trim_batch(void)
+{
+	const char *rec = "{\"k\":\"passings\",\"dev\":\"m\",\"seq\":10,\"reads\":["
+			  "{\"chip\":\"a\",\"t\":1},{\"chip\":\"b\",\"t\":2},"
+			  "{\"chip\":\"c\",\"t\":3}],\"rx\":7}";
+	ASSERT_STREQ(trimmed(rec, 11), "{\"k\":\"passings\",\"dev\":\"m\",\"seq\":11,\"reads\":"
+				       "[{\"chip\":\"b\",\"t\":2},{\"chip\":\"c\",\"t\":3}],\"rx\":7}");
+	ASSERT_STREQ(trimmed(rec, 12), "{\"k\":\"passings\",\"dev\":\"m\",\"seq\":12,\"reads\":"
+				       "[{\"chip\":\"c\",\"t\":3}],\"rx\":7}");
+	ASSERT_STREQ(trimmed(rec, 10), ""); /* nothing to cut */
+	ASSERT_STREQ(trimmed(rec, 13), ""); /* nothing left */
+	ASSERT_STREQ(trimmed("{\"k\":\"checkins\",\"seq\":1,\"scans\":[{\"code\":\"1\"},"
+			     "{\"code\":\"2\"}]}", 2),
+		     "{\"k\":\"checkins\",\"seq\":2,\"scans\":[{\"code\":\"2\"}]}");
+	ASSERT_STREQ(trimmed("{\"k\":\"x\",\"seq\":1}", 2), "");
+	ASSERT_STREQ(trimmed("[1,2]", 2), "");
+	/* a count that no bytes back is refused before anything is allocated */
+	sl_buf t = SL_BUF_INIT;
+	ASSERT_EQ(slp_trim_batch("\x81\xa5reads\xdd\xff\xff\xff\xff", 11, 2, &t), SL_EINVAL);
+	ASSERT_EQ(t.len, 0);
+}
+
 #define TESTS(X)                                                               \
 	X(decode_msgpack_message)                                              \
 	X(json_and_msgpack_give_the_same_tree)                                 \
@@ -746,5 +784,6 @@ static void kinds(void)
 	X(batch_errors_name_the_field)                                         \
 	X(batch_size_limit)                                                    \
 	X(pack_reads_is_the_inverse)                                           \
+	X(trim_batch)                                                          \
 	X(kinds)
 T_MAIN()
