@@ -20,6 +20,12 @@
  *     stops the handle), which leaves a refused or reset connection hanging
  *     until some timeout.  Here a poll error is handed to hiredis as a read
  *     or write event, so it sees the socket error at once.
+ *   - An idle connection is probed: when nothing has been heard from Redis
+ *     for PING_IDLE_MS and no command is in flight, the sweep sends a PING
+ *     (with the command timeout).  A Redis that stopped answering (a frozen
+ *     process, a dead host whose TCP connection lingers) is thus seen as
+ *     down within PING_IDLE_MS + the command timeout, even with no traffic,
+ *     and /health says so.
  *   - The "connection is up" notification is deferred through the timer:
  *     freeing the context from inside hiredis's connect callback would be a
  *     use after free in hiredis.
@@ -38,6 +44,7 @@
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
+#define PING_IDLE_MS 1000
 
 struct rcmd {
 	struct rcmd *prev, *next;
@@ -60,6 +67,9 @@ struct redis {
 	bool logged_down;      /* one warning per outage */
 	unsigned attempt;      /* reconnect attempts since last success */
 	uint64_t rng;
+
+	uint64_t last_heard; /* ms: the last reply, or the connect */
+	bool pinging;        /* an idle probe is in flight */
 
 	uv_timer_t timer; /* connect timeout, backoff, deferred "up" */
 	uv_timer_t sweep; /* command deadlines */
@@ -297,6 +307,7 @@ static void on_connect(const redisAsyncContext *ac, int status)
 	}
 	r->state = REDIS_ST_CONNECTED;
 	r->attempt = 0;
+	r->last_heard = now_ms();
 	if (r->logged_down)
 		sl_info("redis '%s' %s:%d: connected again", r->name, r->host, r->port);
 	else
@@ -375,12 +386,23 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
 
 	(void)ac;
 	unlink_cmd(c);
+	if (rep)
+		c->r->last_heard = now_ms();
 	if (!rep)
 		err = now_ms() >= c->deadline ? SL_ETIMEOUT : SL_EUNAVAIL;
 	else if (rep->type == REDIS_REPLY_ERROR)
 		err = SL_EIO;
 	c->cb(c->ctx, err, rep);
 	free(c);
+}
+
+static void on_ping(void *ctx, int err, const redisReply *rep)
+{
+	redis *r = ctx;
+
+	(void)err;
+	(void)rep;
+	r->pinging = false; /* a timeout has dropped the connection already */
 }
 
 static void on_sweep(uv_timer_t *t)
@@ -396,6 +418,13 @@ static void on_sweep(uv_timer_t *t)
 			drop(r);
 			return;
 		}
+	}
+	if (r->state == REDIS_ST_CONNECTED && r->notified_up && !r->pinging && !r->npending &&
+	    now - r->last_heard >= PING_IDLE_MS) {
+		const char *argv[] = {"PING"};
+		size_t len[] = {4};
+		if (redis_command(r, 0, on_ping, r, 1, argv, len) == 0)
+			r->pinging = true;
 	}
 }
 

@@ -19,6 +19,9 @@
  * hiredis cannot cancel one command, so a command that times out drops the
  * whole connection (a Redis that does not answer for seconds is not
  * healthy); every pending command then fails and the reconnect begins.
+ * An idle connection (nothing heard for 1 s, nothing in flight) is probed
+ * with a PING of its own, so a Redis that stopped answering is seen as down
+ * without any traffic (redis_up() false, on_state(false)).
  *
  * The reply passed to a callback is borrowed: it is freed when the callback
  * returns.  Callbacks may issue new commands and may call redis_close().

@@ -7,7 +7,8 @@
  * port, skipped when the binary is missing): replies arrive, the pending cap
  * gives SL_EFULL, a killed server fails every pending command exactly once
  * with SL_EUNAVAIL and the object reconnects when the server is back, a
- * stopped server gives SL_ETIMEOUT.  Every test ends by closing the object
+ * stopped server gives SL_ETIMEOUT, and a stopped server is seen as down
+ * even when nobody sends a command (the idle probe).  Every test ends by closing the object
  * and proving the loop closes with no handle left (uv_loop_close == 0).
  */
 #include <netinet/in.h>
@@ -221,5 +222,36 @@ static void live(void)
 	kill_redis(pid);
 }
 
-#define TESTS(X) X(backoff) X(refused) X(live)
+/* Nobody sends anything: a frozen server is still seen as down (the idle
+ * PING times out), and the connection comes back when it thaws. */
+static void idle_probe(void)
+{
+	struct ctx c;
+	int port = free_port();
+	pid_t pid;
+
+	if (access(REDIS_BIN, X_OK) != 0) {
+		fprintf(stderr, "skipped: no %s\n", REDIS_BIN);
+		return;
+	}
+	pid = start_redis(port);
+	setup(&c, port, 500, 10);
+	run_until(&c, 2000, &c.ups, 1);
+	ASSERT_EQ(c.ups, 1);
+	run_until(&c, 2500, &c.downs, 1); /* idle and answering: stays up */
+	ASSERT_EQ(c.downs, 0);
+	ASSERT(redis_up(c.r));
+	kill(pid, SIGSTOP);
+	run_until(&c, 6000, &c.downs, 1);
+	ASSERT_EQ(c.downs, 1);
+	ASSERT(!redis_up(c.r));
+	ASSERT_EQ(c.replies, 0); /* the probe is not a caller's command */
+	kill(pid, SIGCONT);
+	run_until(&c, 8000, &c.ups, 2);
+	ASSERT_EQ(c.ups, 2);
+	teardown(&c);
+	kill_redis(pid);
+}
+
+#define TESTS(X) X(backoff) X(refused) X(live) X(idle_probe)
 T_MAIN()
