@@ -751,7 +751,7 @@ static void csv_time(sl_buf *b, int64_t ms, int64_t prec)
  * per crew in place order; times at the race precision; reasons as
  * "type: reason" joined by "; ".  Points only for one race's export.
  */
-static const char REG_CSV_HEAD[] = "place,lane,bib,crew,club,race,status,start,raw,penalty,"
+static const char REG_CSV_HEAD[] = "place,lane,bib,crew,club,race,status,start_time,raw,penalty,"
 				   "adjusted,margin,exhibition,relegated,place_manual,reasons";
 
 static void csv_opt_time(sl_buf *b, int64_t ms, int64_t prec)
@@ -836,7 +836,7 @@ int core_export_csv(const core *c, const char *race, sl_buf *out)
 		return 0;
 	}
 
-	sl_buf_adds(out, "place,bib,name,sex,age,club,race,wave,status,start,net,gun,pace,"
+	sl_buf_adds(out, "place,bib,name,sex,age,club,race,wave,status,start_time,net,gun,pace,"
 			 "place_sex,categories,place_categories");
 	for (size_t j = 0; j < r->npoints; j++) {
 		sl_buf_addc(out, ',');

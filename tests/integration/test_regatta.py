@@ -185,9 +185,11 @@ async def one_file(h, redis, name):
     race = max((e["race"] for e in entries), key=len)
     body = srv.export("csv", race).decode()
     head = body.split("\n", 1)[0]
-    check(head.startswith("place,lane,bib,crew,club,race,status,start,raw,penalty,adjusted,"
+    check(head.startswith("place,lane,bib,crew,club,race,status,start_time,raw,penalty,adjusted,"
                           "margin,exhibition,relegated,place_manual,reasons"),
           f"regatta CSV header of race {race}: {head!r}")
+    cols = head.split(",")
+    check(len(cols) == len(set(cols)), f"regatta CSV header repeats a column: {head!r}")
 
     if name == "regatta-hebda-2023.csv":
         await progression_live(srv, h.admin_token)

@@ -702,7 +702,7 @@ static void csv_export_format(void)
 	sl_buf csv = SL_BUF_INIT, js = SL_BUF_INIT;
 	export(c, &csv, &js);
 	ASSERT_STREQ(csv.data,
-		     "place,bib,name,sex,age,club,race,wave,status,start,net,gun,pace,place_sex,"
+		     "place,bib,name,sex,age,club,race,wave,status,start_time,net,gun,pace,place_sex,"
 		     "categories,place_categories,start,5k,finish\n"
 		     "1,3,Umar Mensah,M,25,\"A, B\",m,1,finished,2015-04-20T14:00:01.000Z,2:09:17,"
 		     "2:09:18,0:03:03,1,M18-39,1,0:00:00,0:14:43,2:09:17\n"

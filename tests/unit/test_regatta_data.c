@@ -254,7 +254,7 @@ static int check_exports(const char *name, const regfile *rf, const core *c)
 		for (size_t i = 0; i < b.len; i++)
 			lines += b.data[i] == '\n';
 		if (lines != regfile_nrows(rf) + 1 ||
-		    strncmp(b.data, "place,lane,bib,crew,club,race,status,start,raw,penalty,adjusted,"
+		    strncmp(b.data, "place,lane,bib,crew,club,race,status,start_time,raw,penalty,adjusted,"
 				    "margin,exhibition,relegated,place_manual,reasons\n",
 			    112) != 0) {
 			fprintf(stderr, "%s: whole-regatta CSV: %zu lines for %zu crews\n", name,
