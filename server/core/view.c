@@ -32,7 +32,17 @@
 #include "cval.h"
 #include "slp.h"
 
-enum { TOP_RESULTS, TOP_SEX, TOP_CAT, TOP_ATHLETE, TOP_FINISHES, TOP_UNKNOWN, TOP_STATUS, TOP_PROG };
+enum {
+	TOP_RESULTS,
+	TOP_SEX,
+	TOP_CAT,
+	TOP_ATHLETE,
+	TOP_FINISHES,
+	TOP_UNKNOWN,
+	TOP_STATUS,
+	TOP_PROG,
+	TOP_EVENT
+};
 
 struct topic {
 	int kind;
@@ -69,6 +79,10 @@ static int topic_parse(const core *c, const char *s, size_t n, struct topic *t)
 	}
 	if (n == 6 && !memcmp(s, "status", 6)) {
 		t->kind = TOP_STATUS;
+		return 0;
+	}
+	if (n == 5 && !memcmp(s, "event", 5)) {
+		t->kind = TOP_EVENT;
 		return 0;
 	}
 	if (pfx(s, n, "athlete/", &off)) {
@@ -387,13 +401,89 @@ static void pack_code(const core *c, msgpack_packer *pk, uint32_t ci)
 
 static void pack_status(const core *c, msgpack_packer *pk)
 {
-	msgpack_pack_map(pk, 6);
+	size_t nr = c->has_cfg ? c->cfg.nraces : 0;
+	uint32_t *k = sl_calloc(3 * nr + 1, sizeof(*k)); /* per race: all, started, finished */
+	for (size_t i = 0; i < c->nparts; i++) {
+		const struct part *p = &c->parts[i];
+		if (p->race < 0 || (size_t)p->race >= nr)
+			continue;
+		k[3 * p->race]++;
+		k[3 * p->race + 1] += p->status >= ST_STARTED && p->status <= ST_FINISHED;
+		k[3 * p->race + 2] += p->status == ST_FINISHED;
+	}
+	msgpack_pack_map(pk, 7);
 	slp_pack_kv_int(pk, "participants", (int64_t)c->nparts);
 	slp_pack_kv_int(pk, "started", c->nstarted);
 	slp_pack_kv_int(pk, "finished", c->nfinished);
 	slp_pack_kv_int(pk, "reads", (int64_t)c->nreads);
 	slp_pack_kv_int(pk, "unknown", c->nunknown);
 	slp_pack_kv_int(pk, "records", (int64_t)c->nrecords);
+	slp_pack_key(pk, "races");
+	msgpack_pack_array(pk, nr);
+	for (size_t r = 0; r < nr; r++) {
+		msgpack_pack_map(pk, 4);
+		slp_pack_kv_str(pk, "race", c->cfg.races[r].id);
+		slp_pack_kv_int(pk, "participants", k[3 * r]);
+		slp_pack_kv_int(pk, "started", k[3 * r + 1]);
+		slp_pack_kv_int(pk, "finished", k[3 * r + 2]);
+	}
+	free(k);
+}
+
+static const char *const kind_names[] = {"mass", "trial", "lanes"};
+static const char *const role_names[] = {"start", "split", "finish"};
+
+/*
+ * The event as spectators' pages need it (topic "event"): races with their
+ * waves (and effective starts), timing points and categories.
+ */
+static void pack_event(const core *c, msgpack_packer *pk)
+{
+	const struct cfg *g = &c->cfg;
+	char date[16];
+	snprintf(date, sizeof(date), "%04d-%02d-%02d", g->date_y, g->date_m, g->date_d);
+	msgpack_pack_map(pk, 4);
+	slp_pack_kv_str(pk, "event", g->event);
+	slp_pack_kv_str(pk, "name", g->name ? g->name : g->event);
+	slp_pack_kv_str(pk, "date", date);
+	slp_pack_key(pk, "races");
+	msgpack_pack_array(pk, g->nraces);
+	for (size_t i = 0; i < g->nraces; i++) {
+		const struct cfg_race *r = &g->races[i];
+		msgpack_pack_map(pk, 9);
+		slp_pack_kv_str(pk, "id", r->id);
+		slp_pack_kv_str(pk, "name", r->name ? r->name : r->id);
+		slp_pack_kv_str(pk, "kind", kind_names[r->kind]);
+		slp_pack_key(pk, "distance_m");
+		msgpack_pack_double(pk, r->distance_m);
+		slp_pack_kv_str(pk, "ranking", r->ranking == RANK_GUN ? "gun" : "net");
+		slp_pack_kv_int(pk, "precision_ms", r->precision_ms);
+		slp_pack_key(pk, "waves");
+		msgpack_pack_array(pk, r->nwaves);
+		for (size_t w = 0; w < r->nwaves; w++) {
+			msgpack_pack_map(pk, 2);
+			slp_pack_kv_str(pk, "id", r->waves[w].id);
+			pack_opt(pk, "start", c->rs[i].t0[w], c->rs[i].t0[w] != NO_TIME);
+		}
+		slp_pack_key(pk, "points");
+		msgpack_pack_array(pk, r->npoints);
+		for (size_t j = 0; j < r->npoints; j++) {
+			const struct cfg_point *pt = &r->points[j];
+			msgpack_pack_map(pk, 4);
+			slp_pack_kv_str(pk, "id", pt->id);
+			slp_pack_kv_str(pk, "name", pt->name ? pt->name : pt->id);
+			slp_pack_key(pk, "distance_m");
+			msgpack_pack_double(pk, pt->distance_m);
+			slp_pack_kv_str(pk, "role", role_names[pt->role]);
+		}
+		slp_pack_key(pk, "categories");
+		msgpack_pack_array(pk, r->ncats);
+		for (size_t k = 0; k < r->ncats; k++) {
+			msgpack_pack_map(pk, 2);
+			slp_pack_kv_str(pk, "id", r->cats[k].id);
+			slp_pack_kv_str(pk, "name", r->cats[k].name ? r->cats[k].name : r->cats[k].id);
+		}
+	}
 }
 
 /* ---- lists ---------------------------------------------------------------- */
@@ -623,6 +713,10 @@ int core_topic_snapshot(const core *c, const char *topic, size_t n, size_t offse
 		total = 1;
 		cnt = offset == 0;
 		break;
+	case TOP_EVENT:
+		total = c->has_cfg;
+		cnt = offset == 0 && c->has_cfg;
+		break;
 	}
 	pack_head(c, &t, pk, "snapshot", topic, n, total, true, offset);
 	slp_pack_key(pk, "rows");
@@ -632,6 +726,8 @@ int core_topic_snapshot(const core *c, const char *topic, size_t n, size_t offse
 			pack_code(c, pk, ids[i]);
 		else if (t.kind == TOP_STATUS)
 			pack_status(c, pk);
+		else if (t.kind == TOP_EVENT)
+			pack_event(c, pk);
 		else
 			pack_row(c, pk, ids[i]);
 	}
@@ -691,6 +787,8 @@ int core_topic_delta(const core *c, const char *topic, size_t n, msgpack_packer 
 		total = 1;
 		cnt = c->chg_status || c->nchg;
 		break;
+	case TOP_EVENT: /* changes with the config or a wave start: snapshots are sent again */
+		return 0;
 	}
 	if (cnt) {
 		*empty = false;

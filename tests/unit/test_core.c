@@ -686,6 +686,61 @@ static void topics_and_deltas(void)
 	core_free(c);
 }
 
+/* The topic as JSON text (snapshot from offset 0). */
+static const char *snap_json(const core *c, const char *topic)
+{
+	static sl_buf js = SL_BUF_INIT;
+	slp_msg m;
+	sl_buf_reset(&js);
+	ASSERT(snap(c, topic, 0, 0, &m));
+	slp_object_to_json(&m.root, &js);
+	slp_msg_release(&m);
+	return js.data ? js.data : "";
+}
+
+static void event_and_status_topics(void)
+{
+	core *c = core_new();
+	seq = 0;
+	ASSERT_EQ(core_topic_check(c, "event", 5), 0);
+	ASSERT_STREQ(snap_json(c, "event"), "{\"t\":\"snapshot\",\"topic\":\"event\",\"n\":0,"
+					    "\"offset\":0,\"rows\":[]}");
+	ASSERT_EQ(recf(c, CONFIG, 1000), 0);
+	ASSERT_STREQ(
+		snap_json(c, "event"),
+		"{\"t\":\"snapshot\",\"topic\":\"event\",\"n\":1,\"offset\":0,\"rows\":[{\"event\":"
+		"\"test-1\",\"name\":\"Test\",\"date\":\"2015-04-20\",\"races\":[{\"id\":\"m\",\"name\":"
+		"\"Marathon\",\"kind\":\"mass\",\"distance_m\":42195.0,\"ranking\":\"net\","
+		"\"precision_ms\":1000,\"waves\":[{\"id\":\"1\",\"start\":1429538400000},{\"id\":\"2\","
+		"\"start\":null}],\"points\":[{\"id\":\"start\",\"name\":\"Start\",\"distance_m\":0.0,"
+		"\"role\":\"start\"},{\"id\":\"5k\",\"name\":\"5k\",\"distance_m\":5000.0,\"role\":"
+		"\"split\"},{\"id\":\"finish\",\"name\":\"finish\",\"distance_m\":42195.0,\"role\":"
+		"\"finish\"}],\"categories\":[{\"id\":\"M18-39\",\"name\":\"Men 18-39\"},{\"id\":"
+		"\"F40+\",\"name\":\"F40+\"},{\"id\":\"elite\",\"name\":\"Elite\"}]}]}]}");
+	/* a wave start: known to spectators, through a fresh snapshot */
+	core_changes_clear(c);
+	ASSERT_EQ(recf(c, "{'k':'wave_start','race':'m','wave':'2','t0':%lld}", T0 + 1500000), 0);
+	ASSERT(core_changed_all(c));
+	ASSERT(strstr(snap_json(c, "event"), "{\"id\":\"2\",\"start\":1429539900000}") != NULL);
+	sl_buf b = SL_BUF_INIT;
+	msgpack_packer pk;
+	bool empty;
+	slp_packer_init(&pk, &b);
+	ASSERT_EQ(core_topic_delta(c, "event", 5, &pk, &empty), 0);
+	ASSERT(empty);
+	sl_buf_release(&b);
+
+	/* per-race counts on status */
+	add(c, "1", "C1", "M");
+	add(c, "2", "C2", "F");
+	add(c, "3", "C3", "F");
+	rd(c, "C1", "finish", T0 + 3 * H);
+	rd(c, "C2", "5k", T0 + 1800000);
+	ASSERT(strstr(snap_json(c, "status"), "\"races\":[{\"race\":\"m\",\"participants\":3,"
+					      "\"started\":2,\"finished\":1}]") != NULL);
+	core_free(c);
+}
+
 static void csv_export_format(void)
 {
 	core *c = setup();
@@ -1014,6 +1069,7 @@ static void fast_and_general_paths_agree(void)
 	X(category_predicates)                                                 \
 	X(bad_input_changes_nothing)                                           \
 	X(topics_and_deltas)                                                   \
+	X(event_and_status_topics)                                              \
 	X(csv_export_format)                                                   \
 	X(snapshot_then_rest_equals_full)                                      \
 	X(random_places_match_bruteforce)                                      \
