@@ -21,45 +21,64 @@ if(NOT SL_PYTHON)
 endif()
 find_program(SL_REDIS_SERVER redis-server PATHS /usr/bin /usr/local/bin)
 
-# name, timeout (s), processors, extra args
-set(SL_INTEGRATION_TESTS
-  "boston_e2e|1800|2|"
-  "idempotency|300|1|"
-  "restart|900|2|"
-  "redis_outage|900|2|"
-  "live_push|600|1|"
-  "bad_input|300|1|")
+# sl_integration_test(<name> [SCRIPT test_x.py] [TIMEOUT s] [PROCESSORS n]
+#                     [TOOLS target ...] [ARGS arg ...])
+# registers integration.<name>: SCRIPT (default test_<name>.py) run by
+# SL_PYTHON with the paths of splitlined, splitline, splitline-replay and the
+# TOOLS targets (--server --ctl --replay, then --scan --regatta --reader
+# --emu), redis-server, the source and data dirs, then ARGS.  Without a
+# usable python or a target the test fails, saying why: a missing test is
+# a failing test.
+set(SL_TOOL_FLAG_splitlined --server)
+set(SL_TOOL_FLAG_splitline --ctl)
+set(SL_TOOL_FLAG_splitline-replay --replay)
+set(SL_TOOL_FLAG_splitline-scan --scan)
+set(SL_TOOL_FLAG_splitline-regatta --regatta)
+set(SL_TOOL_FLAG_splitline-reader --reader)
+set(SL_TOOL_FLAG_splitline-emu --emu)
 
-set(_sl_missing "")
-foreach(t splitlined splitline splitline-replay)
-  if(NOT TARGET ${t})
-    list(APPEND _sl_missing ${t})
+function(sl_integration_test name)
+  cmake_parse_arguments(T "" "SCRIPT;TIMEOUT;PROCESSORS" "TOOLS;ARGS" ${ARGN})
+  if(NOT T_SCRIPT)
+    set(T_SCRIPT test_${name}.py)
   endif()
-endforeach()
-
-foreach(spec ${SL_INTEGRATION_TESTS})
-  string(REPLACE "|" ";" spec "${spec}")
-  list(GET spec 0 name)
-  list(GET spec 1 timeout)
-  list(GET spec 2 procs)
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 600)
+  endif()
+  if(NOT T_PROCESSORS)
+    set(T_PROCESSORS 1)
+  endif()
+  set(tools splitlined splitline splitline-replay ${T_TOOLS})
+  set(missing "")
+  set(args "")
+  foreach(t ${tools})
+    if(NOT TARGET ${t})
+      list(APPEND missing ${t})
+    endif()
+    list(APPEND args ${SL_TOOL_FLAG_${t}} $<TARGET_FILE:${t}>)
+  endforeach()
   if(NOT SL_PYTHON)
-    # Fail loudly rather than skip: a missing test is a failing test.
     add_test(NAME integration.${name}
              COMMAND sh -c "echo 'no python3 with websockets and msgpack: run scripts/setup'; exit 1")
-  elseif(_sl_missing)
+  elseif(missing)
     add_test(NAME integration.${name}
-             COMMAND sh -c "echo 'targets not built: ${_sl_missing}'; exit 1")
+             COMMAND sh -c "echo 'targets not built: ${missing}'; exit 1")
   else()
     add_test(NAME integration.${name}
-             COMMAND ${SL_PYTHON} ${SL_INTEGRATION_DIR}/test_${name}.py
-                     --server $<TARGET_FILE:splitlined>
-                     --ctl $<TARGET_FILE:splitline>
-                     --replay $<TARGET_FILE:splitline-replay>
+             COMMAND ${SL_PYTHON} ${SL_INTEGRATION_DIR}/${T_SCRIPT} ${args}
                      --redis-server ${SL_REDIS_SERVER}
                      --source-dir ${CMAKE_SOURCE_DIR}
-                     --data-dir ${SL_DATA_DIR})
+                     --data-dir ${SL_DATA_DIR} ${T_ARGS})
   endif()
   set_tests_properties(integration.${name} PROPERTIES
-    TIMEOUT ${timeout} PROCESSORS ${procs} LABELS "integration"
+    TIMEOUT ${T_TIMEOUT} PROCESSORS ${T_PROCESSORS} LABELS "integration"
     ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1;PYTHONUNBUFFERED=1")
-endforeach()
+endfunction()
+
+# The spine's tests (the other fragments here add their own).
+sl_integration_test(boston_e2e TIMEOUT 1800 PROCESSORS 2)
+sl_integration_test(idempotency TIMEOUT 300)
+sl_integration_test(restart TIMEOUT 900 PROCESSORS 2)
+sl_integration_test(redis_outage TIMEOUT 900 PROCESSORS 2)
+sl_integration_test(live_push TIMEOUT 600)
+sl_integration_test(bad_input TIMEOUT 300)
