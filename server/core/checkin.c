@@ -210,16 +210,6 @@ static bool str_field(const msgpack_object *m, const char *key, size_t maxn, boo
 	return true;
 }
 
-/* A chip code: 1 to 64 printable bytes, no space or '/' (as in rows). */
-static bool chip_ok(const char *s, size_t n)
-{
-	if (n < 1 || n > 64)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f || s[i] == '/')
-			return false;
-	return true;
-}
 
 /* The op of a scan: OP_*, or -1 when malformed. */
 static int scan_op(const msgpack_object *s)
@@ -331,7 +321,7 @@ static int check_scan(const msgpack_object *s, uint32_t i, char *err, size_t err
 				 i);
 			return SL_EINVAL;
 		}
-		if (slp_get_str(s, "chip", &x, &xn) < 0 || !chip_ok(x, xn)) {
+		if (slp_get_str(s, "chip", &x, &xn) < 0 || !entry_chip_ok(x, xn)) {
 			cval_err(err, errlen,
 				 "scans[%u].chip: expected a chip code (1 to 64 printable "
 				 "characters)",

@@ -18,7 +18,7 @@
 		goto out;                                                                          \
 	} while (0)
 
-static bool code_ok(const char *s, size_t n)
+bool entry_chip_ok(const char *s, size_t n)
 {
 	if (n < 1 || n > 64)
 		return false;
@@ -35,7 +35,7 @@ static int add_chip(struct entry *e, const msgpack_object *o, const char *pb, ch
 	if (o->type == MSGPACK_OBJECT_NIL)
 		return 0;
 	char *s = cval_id_obj(o);
-	if (!s || !code_ok(s, strlen(s))) {
+	if (!s || !entry_chip_ok(s, strlen(s))) {
 		free(s);
 		E("%s: expected a chip code (1 to 64 printable characters)", pb);
 	}

@@ -68,6 +68,8 @@ void entry_pack(msgpack_packer *pk, const struct entry *e);
 const char *entry_field(const struct entry *e, const char *key);
 /* Age on race day: from the birth date when given, else the given age; -1. */
 int entry_age(const struct entry *e, const struct cfg *c);
+/* A chip code: 1 to 64 printable bytes, no space or '/'. */
+bool entry_chip_ok(const char *s, size_t n);
 /* Bib order: numeric bibs by value, before other bibs in byte order. */
 int entry_bib_cmp(const char *a, const char *b);
 

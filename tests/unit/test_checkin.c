@@ -13,32 +13,10 @@
 #include "core.h"
 #include "slp.h"
 #include "t.h"
+#include "rec.h"
 
 #define T0 1429520000000LL
-static char err[256];
 
-static int recf(core *c, const char *fmt, ...)
-{
-	char js[16384];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(js, sizeof(js), fmt, ap);
-	va_end(ap);
-	for (char *p = js; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	sl_buf mp = SL_BUF_INIT;
-	if (slp_json_to_msgpack(js, strlen(js), &mp) < 0) {
-		fprintf(stderr, "bad test json: %s\n", js);
-		abort();
-	}
-	err[0] = '\0';
-	int rc = core_check(c, mp.data, mp.len, err, sizeof(err));
-	if (rc == 0)
-		rc = core_apply(c, mp.data, mp.len, err, sizeof(err));
-	sl_buf_release(&mp);
-	return rc;
-}
 
 static core *setup(void)
 {

@@ -11,6 +11,7 @@
 #include "core.h"
 #include "slp.h"
 #include "t.h"
+#include "rec.h"
 
 #define T0 1429538400000LL /* 2015-04-20T10:00:00-04:00 */
 #define H (3600 * 1000LL)
@@ -18,32 +19,9 @@
 #define ABSENT (INT64_MIN + 9)
 
 static uint64_t seq;
-static char err[256];
 
 /* ---- record helpers ----------------------------------------------------- */
 
-/* Apply a record written as JSON with ' for " (printf-style). */
-static int recf(core *c, const char *fmt, ...)
-{
-	char js[8192];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(js, sizeof(js), fmt, ap);
-	va_end(ap);
-	for (char *p = js; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	sl_buf mp = SL_BUF_INIT;
-	int rc = slp_json_to_msgpack(js, strlen(js), &mp);
-	if (rc < 0) {
-		fprintf(stderr, "bad test json: %s\n", js);
-		abort();
-	}
-	err[0] = '\0';
-	rc = core_apply(c, mp.data, mp.len, err, sizeof(err));
-	sl_buf_release(&mp);
-	return rc;
-}
 
 struct r {
 	const char *chip, *bib, *pt;

@@ -13,31 +13,9 @@
 #include "progression.h"
 #include "slp.h"
 #include "t.h"
+#include "rec.h"
 
-static char err[256];
 
-static int recf(core *c, const char *fmt, ...)
-{
-	char js[8192];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(js, sizeof(js), fmt, ap);
-	va_end(ap);
-	for (char *p = js; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	sl_buf mp = SL_BUF_INIT;
-	if (slp_json_to_msgpack(js, strlen(js), &mp) < 0) {
-		fprintf(stderr, "bad test json: %s\n", js);
-		abort();
-	}
-	err[0] = '\0';
-	int rc = core_apply(c, mp.data, mp.len, err, sizeof(err));
-	if (rc < 0)
-		fprintf(stderr, "(record refused: %s)\n", err);
-	sl_buf_release(&mp);
-	return rc;
-}
 
 static uint64_t seq;
 static void rd(core *c, const char *bib, const char *pt, long long t)
