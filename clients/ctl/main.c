@@ -62,6 +62,9 @@ static const char usage_main[] =
 	"  results RACE [--format csv|json] [--out FILE]\n"
 	"                                           download a race's results\n"
 	"  status                                   print the server's /health\n"
+	"  checkin undo BIB --official NAME [--reason TEXT]\n"
+	"                                           undo an athlete's check-in\n"
+	"  audit [--format csv|json] [--out FILE]   the audit trail of bib and chip changes\n"
 	"\n"
 	"Options (also accepted after the command):\n"
 	"  --server URL       the server's WebSocket URL; env SPLITLINE_SERVER,\n"
@@ -169,6 +172,25 @@ static const char usage_status[] =
 	"Prints the server's GET /health answer (JSON): event, Redis state, records,\n"
 	"last log id, caught_up.  Exit 1 when the server cannot be reached or answers\n"
 	"with an error status.\n";
+
+static const char usage_checkin[] =
+	"usage: splitline checkin undo BIB --official NAME [--reason TEXT]\n"
+	"\n"
+	"Undoes the check-in of BIB (the athlete's next scan checks them in again); the\n"
+	"undo is a line of the audit trail.  Needs an official or admin token.\n";
+
+static const char usage_audit[] =
+	"usage: splitline audit [--format csv|json] [--out FILE]\n"
+	"\n"
+	"Prints the audit trail (topic audit, PROTOCOL.md \"Topics\"): every bib\n"
+	"assigned at pickup, chip paired, swap, transfer and undone check-in, in log\n"
+	"order, with who, when, on which device, and the persons before and after.\n"
+	"CSV columns: i,op,time,dev,by,bib,reg,chip,old_chip,with,reason,from,to\n"
+	"(time ISO 8601 UTC; from/to: the person's name).  Needs a desk, official or\n"
+	"admin token.\n"
+	"\n"
+	"  --format csv|json   default csv; json prints the rows as sent\n"
+	"  --out FILE          write there instead of stdout\n";
 
 /* ---- helpers ---- */
 
@@ -863,6 +885,187 @@ static int cmd_status(int argc, char **argv)
 	return rc;
 }
 
+/* ---- check-in: undo, audit trail ---- */
+
+struct undo_args {
+	const char *bib, *official, *reason;
+};
+
+static void fill_undo(msgpack_packer *pk, const void *arg)
+{
+	const struct undo_args *u = arg;
+	slp_pack_kv_str(pk, "bib", u->bib);
+	slp_pack_kv_str(pk, "official", u->official);
+	slp_pack_kv_str(pk, "reason", u->reason ? u->reason : "");
+}
+
+static int cmd_checkin(int argc, char **argv)
+{
+	struct undo_args u = {0};
+	const char *pos[2];
+	int npos, ec;
+	slc_opt opts[] = {GLOBAL_OPTS,
+			  {"--official", true, &u.official, NULL},
+			  {"--reason", true, &u.reason, NULL},
+			  {NULL, 0, 0, 0}};
+	if (parse_or_exit(argc, argv, opts, pos, 2, &npos, usage_checkin, &ec))
+		return ec;
+	if (npos != 2 || strcmp(pos[0], "undo") != 0 || !u.official || !*u.official)
+		return usage_error(usage_checkin);
+	u.bib = pos[1];
+	char done[160];
+	snprintf(done, sizeof(done), "bib '%s': check-in undone", u.bib);
+	return one_request("checkin_undo", 3, fill_undo, &u, "checkin undo", done);
+}
+
+static void csv_cell(FILE *f, const msgpack_object *o)
+{
+	char buf[64];
+	const char *s = NULL;
+	size_t n = 0;
+	if (!o || o->type == MSGPACK_OBJECT_NIL)
+		return;
+	if (o->type == MSGPACK_OBJECT_STR) {
+		s = o->via.str.ptr;
+		n = o->via.str.size;
+	} else if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+		n = (size_t)snprintf(buf, sizeof(buf), "%llu", (unsigned long long)o->via.u64);
+		s = buf;
+	} else {
+		return;
+	}
+	bool quote = memchr(s, ',', n) || memchr(s, '"', n) || memchr(s, '\n', n) ||
+		     memchr(s, '\r', n);
+	if (!quote) {
+		fwrite(s, 1, n, f);
+		return;
+	}
+	fputc('"', f);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"')
+			fputc('"', f);
+		fputc(s[i], f);
+	}
+	fputc('"', f);
+}
+
+static void audit_csv(FILE *f, const msgpack_object_array *rows)
+{
+	static const char *const cols[] = {"i",	"op",	"time",	  "dev",    "by",
+					   "bib",	"reg",	"chip",	  "old_chip", "with",
+					   "reason", "from", "to"};
+	size_t ncols = sizeof(cols) / sizeof(cols[0]);
+	for (size_t k = 0; k < ncols; k++)
+		fprintf(f, "%s%s", k ? "," : "", cols[k]);
+	fputc('\n', f);
+	for (uint32_t i = 0; i < rows->size; i++) {
+		const msgpack_object *r = &rows->ptr[i];
+		for (size_t k = 0; k < ncols; k++) {
+			if (k)
+				fputc(',', f);
+			if (!strcmp(cols[k], "time")) {
+				int64_t t;
+				if (slp_get_int(r, "t", &t) == 0) {
+					sl_buf b = SL_BUF_INIT;
+					sl_fmt_iso(&b, t);
+					fputs(b.data, f);
+					sl_buf_release(&b);
+				}
+			} else if (!strcmp(cols[k], "from") || !strcmp(cols[k], "to")) {
+				const msgpack_object *p = slp_get(r, cols[k]);
+				if (p && p->type == MSGPACK_OBJECT_MAP)
+					csv_cell(f, slp_get(p, "name"));
+			} else {
+				csv_cell(f, slp_get(r, cols[k]));
+			}
+		}
+		fputc('\n', f);
+	}
+}
+
+static int cmd_audit(int argc, char **argv)
+{
+	const char *format = "csv", *out = NULL;
+	const char *pos[1];
+	int npos, ec, rc;
+	slc_opt opts[] = {GLOBAL_OPTS,
+			  {"--format", true, &format, NULL},
+			  {"--out", true, &out, NULL},
+			  {NULL, 0, 0, 0}};
+	if (parse_or_exit(argc, argv, opts, pos, 0, &npos, usage_audit, &ec))
+		return ec;
+	if (strcmp(format, "csv") != 0 && strcmp(format, "json") != 0) {
+		fprintf(stderr, "%s: --format '%s' is not csv or json\n", prog, format);
+		return 2;
+	}
+	struct session s;
+	if ((rc = session_begin(&s))) {
+		session_end(&s);
+		return rc;
+	}
+	msgpack_packer pk;
+	uint64_t id;
+	req_begin(&pk, &s.b, s.c, "subscribe", 2, &id);
+	slp_pack_kv_str(&pk, "topic", "audit");
+	slp_pack_kv_int(&pk, "limit", 0);
+	if ((rc = simple_rpc(s.c, &s.b, id, &s.reply, "audit"))) {
+		session_end(&s);
+		return rc;
+	}
+	/* the snapshot follows the ok */
+	slp_msg snap = {0};
+	sl_buf frame = SL_BUF_INIT;
+	int64_t deadline = wsc_mono_ms() + RPC_MS;
+	rc = 1;
+	while (wsc_mono_ms() < deadline) {
+		bool binary;
+		sl_buf_reset(&frame);
+		if (wsc_recv(s.c, &frame, &binary, (int)(deadline - wsc_mono_ms())) != 0)
+			break;
+		slp_msg_release(&snap);
+		const char *t;
+		size_t tn;
+		if (slp_decode(&snap, frame.data, frame.len, binary ? SLP_MSGPACK : SLP_JSON) == 0 &&
+		    (t = slp_type(&snap, &tn)) && tn == 8 && !memcmp(t, "snapshot", 8) &&
+		    slp_str_eq(slp_get(&snap.root, "topic"), "audit")) {
+			rc = 0;
+			break;
+		}
+	}
+	const msgpack_object_array *rows;
+	if (rc || slp_get_arr(&snap.root, "rows", &rows) < 0) {
+		fprintf(stderr, "%s: audit: no snapshot of the audit trail from '%s'\n", prog,
+			conn.server);
+		rc = 1;
+		goto out;
+	}
+	FILE *f = out ? fopen(out, "w") : stdout;
+	if (!f) {
+		fprintf(stderr, "%s: cannot open '%s': %s\n", prog, out, strerror(errno));
+		rc = 1;
+		goto out;
+	}
+	if (!strcmp(format, "json")) {
+		sl_buf js = SL_BUF_INIT;
+		slp_object_to_json(slp_get(&snap.root, "rows"), &js);
+		fwrite(js.data, 1, js.len, f);
+		fputc('\n', f);
+		sl_buf_release(&js);
+	} else {
+		audit_csv(f, rows);
+	}
+	if ((out ? fclose(f) : fflush(f)) != 0) {
+		fprintf(stderr, "%s: cannot write '%s': %s\n", prog, out ? out : "stdout",
+			strerror(errno));
+		rc = 1;
+	}
+out:
+	slp_msg_release(&snap);
+	sl_buf_release(&frame);
+	session_end(&s);
+	return rc;
+}
+
 /* ---- officials' decisions: adjust, race official, lineup ---- */
 
 static const char usage_adjust[] =
@@ -1114,6 +1317,8 @@ static const struct {
 	{"lineup", cmd_lineup, usage_lineup},
 	{"results", cmd_results, usage_results},
 	{"status", cmd_status, usage_status},
+	{"checkin", cmd_checkin, usage_checkin},
+	{"audit", cmd_audit, usage_audit},
 };
 
 int main(int argc, char **argv)
