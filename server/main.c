@@ -53,6 +53,7 @@ enum {
 	O_REDIS_TIMEOUT_MS,
 	O_SNAPSHOT_EVERY,
 	O_LOG_LEVEL,
+	O_REUSE_PORT,
 	O_COUNT
 };
 
@@ -73,6 +74,9 @@ static struct opt opts[O_COUNT] = {
 			      "records folded between snapshots", NULL},
 	[O_LOG_LEVEL] = {"log-level", OPT_ENUM, "info", 0, 0, "error|warn|info|debug",
 			 "log verbosity", NULL},
+	[O_REUSE_PORT] = {"reuse-port", OPT_ENUM, "no", 0, 0, "no|yes",
+			  "yes: share the port with other nodes (SO_REUSEPORT; one node per core)",
+			  NULL},
 };
 
 static void usage(FILE *f)
@@ -376,6 +380,7 @@ int main(int argc, char **argv)
 		.web_root = web_root,
 		.tick_ms = (uint32_t)ival(O_TICK_MS),
 		.admin_hash = opts[O_ADMIN_TOKEN_FILE].val[0] ? hash : NULL,
+		.reuse_port = strcmp(opts[O_REUSE_PORT].val, "yes") == 0,
 	};
 	a.net = net_new(&a.loop, &no, a.core, a.log);
 	if (!a.net) {

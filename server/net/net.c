@@ -12,12 +12,25 @@
  * everything else to the static-file mount on the web root.  Bodies are
  * built whole, then written in chunks from the writeable callback.
  *
- * Shutdown: net_shutdown() stops the tick and closes every session with 1001
- * (queued replies first); on_drained runs when none is left or after a
- * grace time, from a timer (never inside an lws callback).
+ * Listening: the socket is ours, not lws's: bound (with SO_REUSEPORT when
+ * asked, so that one node per core can share the port and the kernel spreads
+ * connections over them; lws 4.1 does not set it for us) and accepted on a
+ * uv_poll_t; each accepted connection is handed to lws
+ * (lws_adopt_socket_vhost), which serves HTTP and WebSocket on it as if it
+ * had accepted it itself.  The vhost itself listens on nothing.
+ *
+ * Shutdown: net_shutdown() stops accepting and the tick, and closes every
+ * session with 1001 (queued replies first); on_drained runs when none is
+ * left or after a grace time, from a timer (never inside an lws callback).
  */
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "net/net_int.h"
 
@@ -58,10 +71,10 @@ static void health(net *n, sl_buf *b)
 
 	sl_buf_addf(b,
 		    "{\"ok\":%s,\"event\":\"%s\",\"redis\":\"%s\",\"records\":%llu,"
-		    "\"last_id\":\"%s\",\"caught_up\":%s}\n",
+		    "\"last_id\":\"%s\",\"caught_up\":%s,\"node\":%ld}\n",
 		    up ? "true" : "false", evlog_event(n->log), up ? "up" : "down",
 		    (unsigned long long)core_nrecords(n->core), evlog_last_id(n->log),
-		    evlog_caught_up(n->log) ? "true" : "false");
+		    evlog_caught_up(n->log) ? "true" : "false", (long)getpid());
 }
 
 static int unknown_json(net *n, sl_buf *b)
@@ -255,6 +268,80 @@ static void on_tick(uv_timer_t *t)
 		fanout_tick(n);
 }
 
+/* ---- listening ------------------------------------------------------ */
+
+/* A listening socket on addr:port: fd, or -1 with err set. */
+static int listen_open(const char *addr, int port, bool reuse_port, char *err, size_t errlen)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC,
+				 .ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+	struct addrinfo *ai = NULL;
+	char ps[16];
+	int fd = -1, one = 1, rc;
+
+	snprintf(ps, sizeof(ps), "%d", port);
+	if ((rc = getaddrinfo(addr, ps, &hints, &ai)) != 0) {
+		snprintf(err, errlen, "cannot resolve '%s': %s", addr, gai_strerror(rc));
+		return -1;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 4096) < 0) {
+		snprintf(err, errlen, "%s%s", strerror(errno),
+			 errno == EADDRINUSE && !reuse_port
+				 ? " (another node on this port? give every node --reuse-port yes)"
+				 : "");
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	return fd;
+}
+
+static void on_accept(uv_poll_t *h, int status, int events)
+{
+	net *n = h->data;
+	(void)events;
+	if (status < 0)
+		return;
+	for (;;) {
+		int fd = accept4(n->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), one = 1;
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if ((errno == EMFILE || errno == ENFILE) && !n->emfile_logged) {
+				n->emfile_logged = true; /* once: the backlog waits */
+				sl_warn("cannot accept connections: %s", strerror(errno));
+			}
+			return;
+		}
+		n->emfile_logged = false;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (!lws_adopt_socket_vhost(n->vh, fd)) /* closes fd on failure */
+			sl_warn("cannot take a connection: lws refused it");
+	}
+}
+
+static void on_lpoll_closed(uv_handle_t *h)
+{
+	net *n = h->data;
+	close(n->lfd);
+	n->lfd = -1;
+	n->open_handles--;
+}
+
+static void listen_close(net *n)
+{
+	if (!n->listening)
+		return;
+	n->listening = false;
+	uv_poll_stop(&n->lpoll);
+	uv_close((uv_handle_t *)&n->lpoll, on_lpoll_closed);
+}
+
 net *net_new(uv_loop_t *loop, const struct net_opts *o, core *c, evlog *l)
 {
 	net *n = sl_calloc(1, sizeof(*n));
@@ -313,23 +400,30 @@ net *net_new(uv_loop_t *loop, const struct net_opts *o, core *c, evlog *l)
 
 	memset(&info, 0, sizeof(info));
 	info.vhost_name = "splitline";
-	info.port = o->port;
-	info.iface = o->listen;
+	info.port = CONTEXT_PORT_NO_LISTEN_SERVER; /* connections come from on_accept */
 	info.protocols = protocols;
 	info.mounts = m_files;
-	if (strchr(o->listen, '.'))
-		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
 	n->vh = lws_create_vhost(n->ctx, &info);
 	if (!n->vh) {
-		sl_error("cannot listen on %s:%d", o->listen, o->port);
+		sl_error("cannot create the web server (lws vhost)");
+		goto fail;
+	}
+	char lerr[256];
+	n->lfd = listen_open(o->listen, o->port, o->reuse_port, lerr, sizeof(lerr));
+	if (n->lfd < 0) {
+		sl_error("cannot listen on %s:%d: %s", o->listen, o->port, lerr);
 		goto fail;
 	}
 
 	uv_timer_init(loop, &n->tick);
 	uv_timer_init(loop, &n->grace);
+	uv_poll_init(loop, &n->lpoll, n->lfd);
 	n->tick.data = n;
 	n->grace.data = n;
-	n->open_handles = 2;
+	n->lpoll.data = n;
+	n->open_handles = 3;
+	n->listening = true;
+	uv_poll_start(&n->lpoll, UV_READABLE, on_accept);
 	uv_timer_start(&n->tick, on_tick, o->tick_ms, o->tick_ms);
 	sl_info("listening on http://%s:%d", o->listen, o->port);
 	return n;
@@ -379,6 +473,7 @@ void net_shutdown(net *n, void (*on_drained)(void *ctx), void *ctx)
 	n->shutting_down = true;
 	n->on_drained = on_drained;
 	n->drained_ctx = ctx;
+	listen_close(n); /* no new connections while the others drain */
 	uv_timer_stop(&n->tick);
 	for (sess *s = n->sessions.next; s != &n->sessions; s = s->next)
 		sess_close(s, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down", true);
@@ -395,7 +490,9 @@ static void on_handle_closed(uv_handle_t *h)
 
 void net_destroy(net *n)
 {
-	if (n->open_handles == 2) {
+	listen_close(n);
+	if (!n->timers_closed) {
+		n->timers_closed = true;
 		uv_close((uv_handle_t *)&n->tick, on_handle_closed);
 		uv_close((uv_handle_t *)&n->grace, on_handle_closed);
 	}

@@ -17,6 +17,7 @@
 #ifndef SL_NET_H
 #define SL_NET_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -31,6 +32,7 @@ struct net_opts {
 	const char *web_root;   /* directory of static files */
 	uint32_t tick_ms;       /* fan-out period */
 	const char *admin_hash; /* sha256 hex of the admin token, or NULL */
+	bool reuse_port;        /* SO_REUSEPORT: other nodes may listen on the port */
 };
 
 net *net_new(uv_loop_t *loop, const struct net_opts *o, core *c, evlog *l);

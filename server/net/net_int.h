@@ -130,6 +130,13 @@ struct net {
 	struct topic **topics;
 	size_t ntopics, tcap;
 
+	/* our listening socket: lws serves the connections it accepts */
+	int lfd;
+	uv_poll_t lpoll;
+	bool listening;     /* lpoll is open */
+	bool timers_closed; /* net_destroy closed tick and grace */
+	bool emfile_logged;
+
 	uv_timer_t tick;
 	uint32_t tick_ms;
 	uint64_t seen_records;
