@@ -7,13 +7,21 @@
  * place (overall and in the category), so that they can be called out.
  * The selection is project.js's upcoming(), checked by node tests; the race
  * clock is common.js's RaceClock (follows a replay; ?now= pins it).
- * For tests: #calls carries data-now (the clock of the last drawing) and
- * each item data-bib.
+ * The `event` topic (event.js) names the event, the races (a race menu
+ * when there are several), the points and categories, orders the points
+ * and gives their distances (the times of arrival at a point nobody has
+ * reached yet), the ranking and the waves' starts: in a race ranked by gun
+ * time the projected finish shown is gun time and the projected places are
+ * by gun time (project.js projectedFinish), following wave start changes.
+ * For tests: #calls carries data-now (the clock of the last drawing),
+ * data-basis (net|gun: the race's ranking) and each item data-bib and
+ * data-proj (the projected finish shown, ms).
  */
 import { SplitlineClient } from './protocol.js';
-import { Board, PointOrder, parseStatus, fmtDuration, fmtPoint } from './board.js';
-import { learnGeometry, makeProjector, upcoming, FINISH } from './project.js';
-import { connBadge, RaceClock, fmtClockOf, ordinal, h, initNav, pickRace } from './common.js';
+import { Board, PointOrder, parseStatus, fmtDuration } from './board.js';
+import { learnGeometry, makeProjector, upcoming, projectedFinish, FINISH } from './project.js';
+import { connBadge, RaceClock, fmtClockOf, ordinal, h, initNav, pickRace, followEvent, drawEventTitle, fillRacePicker } from './common.js';
+import { EventInfo } from './event.js';
 
 const params = new URLSearchParams(location.search);
 const client = new SplitlineClient({ event: params.get('event') || null });
@@ -34,6 +42,7 @@ const state = {
   geom: null,
   projector: null,
   list: [],
+  ev: EventInfo.empty(),
 };
 
 function follow(race) {
@@ -41,9 +50,43 @@ function follow(race) {
   if (state.race) client.unsubscribe(`results/${state.race}`);
   state.race = race;
   state.board = new Board({ kind: 'all' }, new PointOrder());
-  $('race').textContent = `· ${race}`;
+  state.geomVersion = -1;
   client.subscribe(`results/${race}`, { limit: 1000 });
+  applyEvent();
 }
+
+/* What the event topic says about the followed race. */
+function applyEvent() {
+  const ev = state.ev;
+  drawEventTitle($('title'), ev, 'Announcer');
+  $('page-name').textContent = ev.known() ? '· Announcer' : '';
+  fillRacePicker($('race-pick'), ev, state.race);
+  if (!state.race) return;
+  $('race').textContent = `· ${ev.raceName(state.race)}`;
+  state.board.points.useConfig(ev.points(state.race).map((p) => p.id));
+  state.board.syncPoints();
+  state.board.setRanking(ev.ranking(state.race), ev.precision(state.race));
+  state.geomVersion = -1; // geometry, ranking and wave starts
+  pointsShown = '';
+  drawPoints();
+  draw();
+}
+
+followEvent(client, (ev) => {
+  state.ev = ev;
+  applyEvent();
+});
+
+$('race-pick').addEventListener('change', () => {
+  const race = $('race-pick').value;
+  if (!race || race === state.race) return;
+  const u = new URL(location.href);
+  u.searchParams.set('race', race);
+  history.replaceState(null, '', u);
+  params.set('race', race);
+  initNav(params);
+  follow(race);
+});
 
 async function loadFull() {
   const b = state.board;
@@ -109,13 +152,14 @@ pointSel.addEventListener('change', () => {
 
 let pointsShown = '';
 function drawPoints() {
-  const ids = state.board.points.ids().filter((p) => p !== 'start');
+  const cfg = state.ev.points(state.race).filter((p) => p.role !== 'start').map((p) => p.id);
+  const ids = cfg.length ? cfg : state.board.points.ids().filter((p) => p !== 'start');
   if (!ids.includes(state.point)) ids.push(state.point);
   const key = ids.join(',');
   if (key === pointsShown) return;
   pointsShown = key;
   pointSel.innerHTML = '';
-  for (const p of ids) pointSel.append(new Option(fmtPoint(p), p));
+  for (const p of ids) pointSel.append(new Option(state.ev.pointLabel(state.race, p), p));
   pointSel.value = state.point;
 }
 
@@ -134,8 +178,9 @@ function draw() {
   if (b.version !== state.geomVersion) {
     const rows = [...b.entries.values()].map((e) => e.row);
     state.rows = rows;
-    state.geom = learnGeometry(rows);
-    state.projector = b.full() ? makeProjector(rows, { precision: b.precision, basis: b.basis }) : null;
+    state.geom = learnGeometry(rows, state.ev.race(state.race));
+    const opts = { precision: b.precision, basis: b.basis, waves: state.ev.waveStarts(state.race) };
+    state.projector = b.full() ? makeProjector(rows, opts) : null;
     state.geomVersion = b.version;
   }
   const list = upcoming(state.rows, {
@@ -149,7 +194,8 @@ function draw() {
   calls.dataset.now = String(now);
   calls.dataset.point = state.point;
   calls.dataset.window = String(state.windowMin);
-  const where = state.point === FINISH ? 'the finish' : fmtPoint(state.point);
+  calls.dataset.basis = b.basis;
+  const where = state.point === FINISH ? 'the finish' : state.ev.pointName(state.race, state.point);
   let text = list.length ? '' : `Nobody expected at ${where} in the next ${state.windowMin} min.`;
   if (!b.full()) text = `${text} Loading the whole field…`.trim();
   if (info.textContent !== text) info.textContent = text;
@@ -170,11 +216,18 @@ function drawCall(u) {
   eta.title = `expected at ${fmtClockOf(u.eta)}`;
   const name = h('span', 'call-name', r.name || `Bib ${u.bib}`);
   const cat = Array.isArray(r.cats) && r.cats.length ? r.cats[0] : '';
-  const meta = h('span', 'call-meta', [`#${u.bib}`, r.club, cat].filter(Boolean).join(' · '));
+  const catName = cat ? state.ev.catName(state.race, cat) : '';
+  const meta = h('span', 'call-meta', [`#${u.bib}`, r.club, catName].filter(Boolean).join(' · '));
   const pp = state.projector ? state.projector(r) : null;
   const right = h('span', 'call-proj');
-  if (state.point === FINISH && typeof r.proj === 'number') right.append(h('b', '', fmtDuration(r.proj)));
-  if (pp) right.append(h('span', 'call-place', ` ${ordinal(pp.place)}${cat && pp.cats[cat] ? ` · ${ordinal(pp.cats[cat])} ${cat}` : ''}`));
+  // the projected finish on the race's basis: gun time in a gun race (wave start known)
+  const pf = projectedFinish(r, { ranking: state.board.basis, waveStart: state.ev.waveStart(state.race, r.wave) });
+  if (pf) li.dataset.proj = String(pf.ms);
+  if (state.point === FINISH && pf) {
+    right.append(h('b', '', fmtDuration(pf.ms)));
+    if (state.board.basis === 'gun') right.append(h('span', 'call-basis', pf.basis === 'gun' ? ' gun' : ' net'));
+  }
+  if (pp) right.append(h('span', 'call-place', ` ${ordinal(pp.place)}${cat && pp.cats[cat] ? ` · ${ordinal(pp.cats[cat])} ${catName}` : ''}`));
   li.append(eta, name, meta, right);
   return li;
 }

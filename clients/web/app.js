@@ -5,7 +5,9 @@
  * reconnect, live/reconnecting/delayed state); board.js owns the data (rows
  * by bib, order, search).  This file decides which topics to follow and draws.
  *
- * Topics: status (counts), results/<race>[/sex/<S>|/cat/<cat>] (the
+ * Topics: event (the event's and races' names, points, categories, ranking:
+ * event.js; without it the page names things by their ids and infers the
+ * ranking), status (counts, per race), results/<race>[/sex/<S>|/cat/<cat>] (the
  * leaderboard: the first SNAPSHOT_LIMIT rows, then deltas of the whole
  * topic; the rest of the list from GET /api/results/<race>.json when someone
  * scrolls to the end or searches), finishes/<race> (the latest 50).
@@ -16,6 +18,17 @@
  * data changes.  Data changes are drawn at most every DRAW_MS, so a burst of
  * deltas costs one sort and one paint; the DOM size does not grow with the
  * field (26,598 runners draw the same ~40 rows as 40 runners).
+ *
+ * A race ranked by gun time (event topic, else inferred) shows gun time in
+ * the main time column and net in the other; a runner on course shows the
+ * projected finish on the same basis (project.js projectedFinish, with the
+ * wave's start from the event topic).
+ *
+ * Split columns (desktop, 1200 px and up): one per split point the event
+ * topic names, headed by the point's name, as many as fit beside the other
+ * columns while the name keeps 12rem (and the club 7rem); when not all
+ * fit, evenly spaced ones, the last split always among them.  fitSplits()
+ * measures the head row after each resize and sets --nsplit on the board.
  */
 import { SplitlineClient } from './protocol.js';
 import {
@@ -26,11 +39,12 @@ import {
   fmtDuration,
   fmtPace,
   fmtClock,
-  fmtPoint,
   fmtInt,
   STATUS_LABEL,
 } from './board.js';
-import { initNav } from './common.js';
+import { initNav, followEvent, drawEventTitle, fillRacePicker } from './common.js';
+import { EventInfo } from './event.js';
+import { projectedFinish } from './project.js';
 
 const params = new URLSearchParams(location.search);
 initNav(params);
@@ -59,6 +73,11 @@ const el = {
   connText: $('conn-text'),
   connDetail: $('conn-detail'),
   info: $('info'),
+  racePick: $('race-pick'),
+  headNet: document.querySelector('.thead .c-net'),
+  headGun: document.querySelector('.thead .c-gun'),
+  board: document.querySelector('main.board'),
+  splitHead: document.querySelector('.thead .c-splits'),
   list: $('list'),
   more: $('more'),
 };
@@ -78,10 +97,19 @@ const state = {
   sexes: new Set(),
   subError: '',
   started: false,
+  ev: EventInfo.empty(), // the event topic's description
+  splitCols: [], // split points shown as columns
 };
-state.board = new Board(state.view, state.points);
+state.board = newBoard(state.view);
 
 const client = new SplitlineClient({ event: params.get('event') || null });
+
+/* A board for the current race, with its ranking from the event topic when known. */
+function newBoard(view) {
+  const b = new Board(view, state.points);
+  if (state.ev && state.race) b.setRanking(state.ev.ranking(state.race), state.ev.precision(state.race));
+  return b;
+}
 
 function viewFromParams() {
   const sex = params.get('sex');
@@ -103,16 +131,28 @@ function followRace(race) {
   if (state.topic) client.unsubscribe(state.topic);
   if (state.feedTopic) client.unsubscribe(state.feedTopic);
   state.race = race;
-  state.board = new Board(state.view, state.points);
+  state.points.useConfig(state.ev.points(race).map((p) => p.id));
+  state.board = newBoard(state.view);
   state.feed = new FinishFeed(50);
   state.subError = '';
   state.topic = resultsTopic(race, state.view);
   state.feedTopic = `finishes/${race}`;
   client.subscribe(state.topic, { limit: SNAPSHOT_LIMIT });
   client.subscribe(state.feedTopic, { limit: 50 });
-  el.race.textContent = `· ${race}`;
+  drawRaceHeading();
+  fillRacePicker(el.racePick, state.ev, race);
+  drawFilterMenu();
+  fitSplits();
   drawFeed();
   scheduleDraw(true);
+}
+
+function drawRaceHeading() {
+  el.race.textContent = state.race ? `· ${state.ev.raceName(state.race)}` : '';
+  // a race ranked by gun time: its time column first
+  const gun = (state.ev.ranking(state.race) || state.board.basis) === 'gun';
+  el.headNet.textContent = gun ? 'Gun time' : 'Net time';
+  el.headGun.textContent = gun ? 'Net time' : 'Gun time';
 }
 
 function setView(view) {
@@ -124,7 +164,7 @@ function setView(view) {
   if (view.kind === 'cat') u.searchParams.set('cat', view.key);
   history.replaceState(null, '', u);
   if (state.topic) client.unsubscribe(state.topic);
-  state.board = new Board(view, state.points);
+  state.board = newBoard(view);
   state.subError = '';
   state.topic = resultsTopic(state.race, view);
   client.subscribe(state.topic, { limit: SNAPSHOT_LIMIT });
@@ -149,10 +189,50 @@ function startFollowing() {
   followRace(String(race));
 }
 
+/* The event topic: names, course order, ranking; sent again on a config or wave start change. */
+followEvent(client, (ev) => {
+  state.ev = ev;
+  drawEventTitle(el.title, ev, client.event);
+  if (ev.known()) document.title = `${ev.name} · live results`;
+  if (state.race) {
+    state.points.useConfig(ev.points(state.race).map((p) => p.id));
+    state.board.syncPoints();
+    state.board.setRanking(ev.ranking(state.race), ev.precision(state.race));
+  }
+  drawRaceHeading();
+  fillRacePicker(el.racePick, ev, state.race);
+  drawFilterMenu();
+  fitSplits();
+  drawCounts();
+  for (const r of pool) r.row = null; // point names in the cells
+  visibleVersion = -1;
+  scheduleDraw(true);
+});
+
+el.racePick.addEventListener('change', () => {
+  const race = el.racePick.value;
+  if (!race || race === state.race) return;
+  state.raceFixed = true;
+  const u = new URL(location.href);
+  u.searchParams.set('race', race);
+  // another race has other categories: back to everyone
+  u.searchParams.delete('sex');
+  u.searchParams.delete('cat');
+  history.replaceState(null, '', u);
+  params.set('race', race);
+  initNav(params);
+  state.cats = new Set();
+  state.sexes = new Set();
+  state.view = { kind: 'all' };
+  followRace(race);
+});
+
 client.on('hello', (reply) => {
   const ev = reply.event || client.event;
-  el.title.textContent = ev;
-  document.title = `${ev} · live results`;
+  if (!state.ev.known()) {
+    el.title.textContent = ev;
+    document.title = `${ev} · live results`;
+  }
   if (!state.started) {
     client.subscribe('status');
     if (state.raceFixed) startFollowing();
@@ -355,10 +435,13 @@ function drawFilterMenu() {
   for (const s of ['F', 'M', 'X']) {
     if (state.sexes.has(s)) sel.append(new Option(SEX_LABEL[s], `sex/${s}`));
   }
-  if (state.cats.size) {
+  // the race's categories from the event topic (config order), then any other seen in the rows
+  const cats = state.ev.categories(state.race).map((c) => c.id);
+  for (const c of [...state.cats].sort()) if (!cats.includes(c)) cats.push(c);
+  if (cats.length) {
     const g = document.createElement('optgroup');
     g.label = 'Categories';
-    for (const c of [...state.cats].sort()) g.append(new Option(c, `cat/${c}`));
+    for (const c of cats) g.append(new Option(state.ev.catName(state.race, c), `cat/${c}`));
     sel.append(g);
   }
   sel.value = keep;
@@ -482,7 +565,7 @@ function drawRows() {
   if (visible.length && last >= visible.length - OVERSCAN && b.hasSnapshot && !b.full()) loadFull();
 }
 
-const CELLS = ['place', 'name', 'sub', 'bib', 'club', 'sex', 'age', 'cat', 'last', 'net', 'gun', 'pace', 'status'];
+const CELLS = ['place', 'name', 'sub', 'bib', 'club', 'sex', 'age', 'cat', 'last', 'splits', 'net', 'gun', 'pace', 'status'];
 
 function makeRow() {
   const e = document.createElement('div');
@@ -495,7 +578,67 @@ function makeRow() {
     e.append(s);
     cells[c] = s;
   }
-  return { el: e, cells, row: null, index: -1, hot: null, view: null };
+  cells.splits.setAttribute('role', 'none');
+  return { el: e, cells, row: null, index: -1, hot: null, view: null, splitKey: '' };
+}
+
+/* ---- split columns (desktop) ---- */
+
+const SPLIT_W_REM = 4.4;
+const NAME_MIN_REM = 12;
+const CLUB_MIN_REM = 7;
+
+/* n of the list, evenly spaced, the last always in. */
+function spread(list, n) {
+  if (n >= list.length) return list.slice();
+  const out = [];
+  for (let i = 0; i < n; i++) out.push(list[Math.round(((i + 1) * list.length) / n) - 1]);
+  return out;
+}
+
+/* How many split columns fit, and which: measured on the head row. */
+function fitSplits() {
+  const splits = state.ev.points(state.race).filter((p) => p.role === 'split').map((p) => p.id);
+  let n = 0;
+  if (splits.length && matchMedia('(min-width: 1200px)').matches) {
+    const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 17;
+    const head = document.querySelector('.thead');
+    const w = (sel) => {
+      const x = head.querySelector(sel);
+      return x && getComputedStyle(x).display !== 'none' ? x.getBoundingClientRect().width : null;
+    };
+    const gap = parseFloat(getComputedStyle(head).columnGap) || 10;
+    const name = w('.c-name') || 0;
+    const club = w('.c-club');
+    const shown = state.splitCols.length;
+    // the room the flexible columns have beyond their minimum, plus what the splits hold now
+    let free = name - NAME_MIN_REM * rem + (club != null ? club - CLUB_MIN_REM * rem : 0);
+    if (shown) free += w('.c-splits') + gap;
+    n = Math.max(0, Math.min(splits.length, Math.floor(free / (SPLIT_W_REM * rem + gap))));
+  }
+  const cols = spread(splits, n);
+  if (cols.join('\n') === state.splitCols.join('\n') && el.splitHead.childElementCount === cols.length) {
+    drawSplitHead(); // names may have changed
+    return;
+  }
+  state.splitCols = cols;
+  el.board.classList.toggle('with-splits', cols.length > 0);
+  el.board.style.setProperty('--nsplit', String(cols.length));
+  drawSplitHead();
+  for (const r of pool) r.row = null;
+  requestFrame();
+}
+
+function drawSplitHead() {
+  el.splitHead.innerHTML = '';
+  for (const p of state.splitCols) {
+    const s = document.createElement('span');
+    s.setAttribute('role', 'columnheader');
+    s.dataset.pt = p;
+    s.textContent = state.ev.pointName(state.race, p);
+    s.title = state.ev.pointLabel(state.race, p);
+    el.splitHead.append(s);
+  }
 }
 
 function fillRow(r, index, entry, now) {
@@ -527,29 +670,44 @@ function fillRow(r, index, entry, now) {
   c.bib.textContent = entry.bib;
   c.sex.textContent = row.sex || '';
   c.club.textContent = row.club || '';
-  c.gun.textContent = row.status === 'finished' && typeof row.gun === 'number' ? fmtDuration(row.gun) : '';
+  // A gun race shows gun time first (and its projections in gun time), net in the other column.
+  const gunRace = state.board.basis === 'gun';
+  const other = gunRace ? row.net : row.gun;
+  c.gun.textContent = row.status === 'finished' && typeof other === 'number' ? fmtDuration(other) : '';
   // category and place in it (the server's: re-sent with each change of the row)
   const pc = row.place_cat && typeof row.place_cat === 'object' ? row.place_cat : {};
   const cats = Array.isArray(row.cats) ? row.cats.map((k) => (typeof pc[k] === 'number' ? `${k} (${pc[k]})` : k)).join(', ') : '';
   const age = typeof row.age === 'number' ? String(row.age) : '';
   c.age.textContent = [row.sex, age].filter(Boolean).join(' ');
   c.cat.textContent = cats;
-  c.cat.title = cats;
+  c.cat.title = Array.isArray(row.cats) ? row.cats.map((k) => state.ev.catName(state.race, k) + (typeof pc[k] === 'number' ? ` (${pc[k]})` : '')).join(', ') : '';
   const lastAt = row.last && row.splits ? row.splits[row.last] : null;
   const showAt = typeof lastAt === 'number' && row.last !== 'start' && row.last !== 'finish';
-  const lastText = row.last ? `${fmtPoint(row.last)}${showAt ? ' ' + fmtDuration(lastAt) : ''}` : '';
+  const lastText = row.last ? `${state.ev.pointName(state.race, row.last)}${showAt ? ' ' + fmtDuration(lastAt) : ''}` : '';
   c.last.textContent = lastText;
+  if (state.splitCols.length) {
+    const sp = row.splits || {};
+    c.splits.replaceChildren(...state.splitCols.map((p) => {
+      const s = document.createElement('span');
+      s.setAttribute('role', 'cell');
+      s.dataset.pt = p;
+      s.textContent = typeof sp[p] === 'number' ? fmtDuration(sp[p]) : '';
+      return s;
+    }));
+  } else if (c.splits.firstChild) c.splits.replaceChildren();
   const finished = row.status === 'finished' && typeof row.net === 'number';
   const status = STATUS_LABEL[row.status] || row.status || '';
+  const pf = projectedFinish(row, { ranking: gunRace ? 'gun' : 'net', waveStart: state.ev.waveStart(state.race, row.wave) });
   if (finished) {
-    c.net.textContent = fmtDuration(row.net);
-    c.net.title = typeof row.gun === 'number' ? `gun ${fmtDuration(row.gun)}` : '';
-  } else if (typeof row.proj === 'number' && (row.status === 'on_course' || row.status === 'started')) {
+    const main = gunRace && typeof row.gun === 'number' ? row.gun : row.net;
+    c.net.textContent = fmtDuration(main);
+    c.net.title = typeof other === 'number' ? `${gunRace ? 'net' : 'gun'} ${fmtDuration(other)}` : '';
+  } else if (pf && (row.status === 'on_course' || row.status === 'started')) {
     c.net.innerHTML = '';
     const p = document.createElement('span');
     p.className = 'proj';
-    p.textContent = `~${fmtDuration(row.proj)}`;
-    c.net.title = 'projected finish';
+    p.textContent = `~${fmtDuration(pf.ms)}`;
+    c.net.title = `projected finish (${pf.basis} time)`;
     c.net.append(p);
   } else {
     c.net.textContent = row.status === 'dnf' || row.status === 'dns' || row.status === 'dsq' ? status : '–';
@@ -632,6 +790,7 @@ addEventListener('scroll', () => requestFrame(), { passive: true });
 addEventListener('resize', () => {
   const before = rowH;
   readRowHeight();
+  fitSplits();
   if (rowH !== before) {
     for (const r of pool) r.index = -1;
     visibleVersion = -1;

@@ -28,9 +28,12 @@
  * point first and, at the same point, the earliest there; then registered,
  * DNF, DSQ, DNS.
  *
- * The server does not tell a spectator the order of the timing points, so it
- * is learnt from the rows: a point's rank is its mean elapsed time over the
- * runners seen there ("start" first, "finish" last).
+ * The order of the timing points comes from the `event` topic when the
+ * page has it (PointOrder.useConfig: course order, event.js); without it,
+ * it is learnt from the rows: a point's rank is its mean elapsed time over
+ * the runners seen there ("start" first, "finish" last).  Likewise the
+ * ranking basis and precision: the event topic's (Board.setRanking), else
+ * inferred from the snapshots.
  *
  * Cost: each entry carries its sort keys, computed when its row arrives, so
  * the comparator does no work; the ordered array is kept between updates and
@@ -57,6 +60,16 @@ export class PointOrder {
     this.stats = new Map(); // id -> {sum, count}
     this.ranks = new Map();
     this.version = 0;
+    this.config = null; // point ids in course order, from the event topic
+  }
+
+  /* The course order from the event topic (ids, start first); null: learn it from the rows again. */
+  useConfig(ids) {
+    const list = Array.isArray(ids) && ids.length ? ids.map(String) : null;
+    if (String(list) === String(this.config)) return;
+    this.config = list;
+    this.ranks = new Map();
+    this.refresh();
   }
 
   observe(row) {
@@ -79,6 +92,11 @@ export class PointOrder {
   }
 
   key(id) {
+    if (this.config) {
+      // configured points in course order; a point the config lacks just before the last
+      const i = this.config.indexOf(id);
+      return i >= 0 ? (i === this.config.length - 1 ? i + 1 : i) : this.config.length - 1 + 0.5;
+    }
     if (id === 'start') return -1;
     if (id === 'finish') return Number.MAX_SAFE_INTEGER;
     const s = this.stats.get(id);
@@ -88,7 +106,9 @@ export class PointOrder {
   /* Recompute ranks; returns true when the order of points changed. */
   refresh() {
     const ids = [...this.stats.keys()];
-    if (!ids.includes('finish')) ids.push('finish');
+    if (this.config) {
+      for (const id of this.config) if (!ids.includes(id)) ids.push(id);
+    } else if (!ids.includes('finish')) ids.push('finish');
     ids.sort((a, b) => this.key(a) - this.key(b));
     let changed = ids.length !== this.ranks.size;
     ids.forEach((id, i) => {
@@ -144,8 +164,37 @@ export class Board {
     this.version = 0; // bumps on every change (for the renderer)
     this.hasSnapshot = false;
     this.prefix = Infinity; // places are recounted for finishers up to this time
-    this.basis = 'net'; // ranking time: 'net' or 'gun' (inferred)
-    this.precision = 1000; // ms at which times share a place (inferred)
+    this.basis = 'net'; // ranking time: 'net' or 'gun' (event topic, else inferred)
+    this.precision = 1000; // ms at which times share a place (event topic, else inferred)
+    this.rankingFixed = false; // basis and precision came from the event topic
+  }
+
+  /* The shared PointOrder changed (the event topic's course order): re-sort. */
+  syncPoints() {
+    if (this.pointsVersion === this.points.version) return;
+    this.pointsVersion = this.points.version;
+    for (const e of this.entries.values()) this.rekey(e);
+    this.dirty = true;
+    this.version++;
+  }
+
+  /*
+   * The race's ranking from the event topic: basis 'net' or 'gun', precision
+   * in ms.  Null basis: back to inferring from snapshots.
+   */
+  setRanking(basis, precision) {
+    if (basis !== 'net' && basis !== 'gun') {
+      this.rankingFixed = false;
+      return;
+    }
+    const prec = typeof precision === 'number' && precision > 0 ? precision : this.precision;
+    this.rankingFixed = true;
+    if (basis === this.basis && prec === this.precision) return;
+    this.basis = basis;
+    this.precision = prec;
+    for (const e of this.entries.values()) this.rekey(e);
+    this.dirty = true;
+    this.version++;
   }
 
   clear() {
@@ -284,6 +333,7 @@ export class Board {
    * the rows do not tell.
    */
   infer(rows) {
+    if (this.rankingFixed) return;
     const fins = rows.filter((r) => r && r.status === 'finished' && placeOf(r, this.view) != null);
     if (fins.length < 2) return;
     fins.sort((a, b) => placeOf(a, this.view) - placeOf(b, this.view));
@@ -448,6 +498,23 @@ export function parseStatus(msg, race) {
   take(msg) || take(msg.status) || take(rows.find((r) => r && !r.race));
   if (perRace) take(perRace);
   return out;
+}
+
+/*
+ * Per race counts of the `status` topic (`races: [{race, participants,
+ * started, finished}]` in its row): [{race, participants, started,
+ * finished}] in the server's order, [] when it gives none.
+ */
+export function raceCounts(msg) {
+  if (!msg) return [];
+  const rows = Array.isArray(msg.rows) ? msg.rows : [];
+  for (const holder of [rows[0], msg, msg.status]) {
+    if (!holder || !Array.isArray(holder.races)) continue;
+    return holder.races
+      .filter((r) => r && (r.race || r.id))
+      .map((r) => ({ race: String(r.race || r.id), participants: numOrNull(r.participants), started: numOrNull(r.started), finished: numOrNull(r.finished) }));
+  }
+  return [];
 }
 
 /* ---- formatting ---- */

@@ -10,7 +10,15 @@
  * clock plus that offset, so it follows the data during a replay and is the
  * wall clock (less the delivery delay) at a live event.  ?now=<ISO or epoch
  * ms> pins it (reviews, screenshots).
+ *
+ * The event.  followEvent() subscribes to the `event` topic (names, date,
+ * races, points, categories, wave starts: event.js) and hands each
+ * snapshot to the page as an EventInfo; without a row (no event yet, or a
+ * server that refuses the topic) the page keeps EventInfo.empty(), whose
+ * answers fall back to the ids, i.e. the pages' old look.
  */
+import { EventInfo } from './event.js';
+
 export const CONN_TEXT = {
   connecting: 'Connecting…',
   live: 'Live',
@@ -122,4 +130,45 @@ export function initNav(params) {
     if (target === here) a.setAttribute('aria-current', 'page');
     if (qs) a.href = `${target}?${qs}`;
   }
+}
+
+/* Subscribes to `event`; fn(EventInfo) on every snapshot (a config or wave start change). */
+export function followEvent(client, fn) {
+  client.subscribe('event');
+  client.on('message', (m) => {
+    if (m && m.topic === 'event' && m.t === 'snapshot') fn(EventInfo.fromMessage(m));
+  });
+}
+
+/* The page's heading: the event's name and, after it, its date; fallback (the id) while unknown. */
+export function drawEventTitle(el, ev, fallback) {
+  if (!el) return;
+  const name = ev && ev.known() ? ev.name : fallback;
+  if (!name) return;
+  el.textContent = name;
+  const date = ev && ev.known() ? ev.dateText() : '';
+  if (date) el.append(' ', h('span', 'ev-date', date));
+}
+
+/*
+ * A <select> of the event's races by name (value: the race id), shown only
+ * when the event has more than one race.  Returns whether it is shown.
+ */
+export function fillRacePicker(sel, ev, current) {
+  if (!sel) return false;
+  const races = ev && ev.known() ? ev.races() : [];
+  const label = sel.closest('label') || sel;
+  if (races.length < 2) {
+    label.hidden = true;
+    return false;
+  }
+  const key = races.map((r) => `${r.id}=${r.name}`).join('\n');
+  if (sel.dataset.key !== key) {
+    sel.dataset.key = key;
+    sel.innerHTML = '';
+    for (const r of races) sel.append(new Option(r.name, r.id));
+  }
+  if (current != null && races.some((r) => r.id === current)) sel.value = current;
+  label.hidden = false;
+  return true;
 }

@@ -10,8 +10,10 @@
  * distance of `last` (server/core/view.c), i.e. an even pace from the last
  * split on.  `pace` is sent for finishers only.
  *
- * Geometry.  Spectators are not told the points' distances, but each
- * on-course row tells its last point's share of the race exactly:
+ * Geometry.  The `event` topic gives the race's distance and each point's
+ * distance (event.js); learnGeometry(rows, race) takes them as they are.
+ * Without it (an older server, the topic not there yet) the rows tell: each
+ * on-course row gives its last point's share of the race exactly:
  * frac(last) = splits[last] / proj.  learnGeometry() collects these (the
  * median per point; "finish" is 1) and the race distance from finishers
  * (net x 1000 / pace).  A point no on-course row has reached yet falls back
@@ -25,10 +27,17 @@
  * [now - graceMs, now + windowMs], soonest first; "overdue" marks those
  * already past their time (up to graceMs late).
  *
+ * Projected finish.  `proj` is a net time.  A race ranked by gun time
+ * (`ranking: "gun"` in the event topic) projects gun time: the runner's
+ * start crossing - the wave's start (from the event topic, which is sent
+ * again when a wave start changes) + proj.  projectedFinish() gives the time
+ * and the basis it is on; while the wave's start is unknown a gun race's
+ * projection stays net (and says so).
+ *
  * Projected places.  makeProjector(rows) sorts the ranking times once: a
  * finisher's time (net, or gun when the ranking is gun), an on-course
- * runner's projected time (proj; for a gun ranking plus start - wave start,
- * unknown to spectators, so net is used).  A projected time T gets place
+ * runner's projected time on the same basis (projectedFinish, with the
+ * waves' starts passed as `waves`).  A projected time T gets place
  * 1 + the number of other runners (finished or projected) whose time, cut
  * to precision_ms, is smaller: ties share a place, as in the results.
  * Overall and per category.  Runners who are neither finished nor on
@@ -69,10 +78,12 @@ export function isProjectable(row) {
 }
 
 /*
- * rows: an iterable of result rows.  Returns {fracs: Map point -> share of
+ * rows: an iterable of result rows; race (optional): the race as event.js
+ * describes it ({distance_m, points: [{id, distance_m}]}), whose distances
+ * win over what the rows suggest.  Returns {fracs: Map point -> share of
  * the race (0..1], distance: race metres or null}.
  */
-export function learnGeometry(rows) {
+export function learnGeometry(rows, race = null) {
   const exact = new Map(); // point -> [fractions]
   const approx = new Map();
   const dists = [];
@@ -97,6 +108,14 @@ export function learnGeometry(rows) {
   const fracs = new Map([[FINISH, 1]]);
   for (const [p, l] of approx) fracs.set(p, median(l));
   for (const [p, l] of exact) fracs.set(p, median(l));
+  const cd = race && num(race.distance_m) > 0 ? race.distance_m : null;
+  if (cd) {
+    for (const pt of Array.isArray(race.points) ? race.points : []) {
+      const d = pt && num(pt.distance_m);
+      if (pt && pt.id && d != null && d >= 0 && pt.id !== FINISH) fracs.set(pt.id, Math.min(1, d / cd));
+    }
+    return { fracs, distance: cd };
+  }
   if (distance) {
     for (const p of [...exact.keys(), ...approx.keys()]) {
       if (!fracs.has(p)) {
@@ -157,15 +176,36 @@ export function upcoming(rows, { now, windowMs, graceMs = 0, point = FINISH, geo
   return out;
 }
 
-/* A row's time for the ranking: finishers' result, on-course runners' projection. */
-export function rankingTime(row, basis = 'net') {
+/*
+ * The projected finish of a runner on course on the race's basis: {ms,
+ * basis}.  ranking 'gun' with the wave's start known (waveStart, epoch ms):
+ * start crossing - waveStart + proj, basis 'gun'; otherwise proj, basis
+ * 'net'.  Null when the row has no projection.
+ */
+export function projectedFinish(row, { ranking = 'net', waveStart = null } = {}) {
+  if (!isProjectable(row)) return null;
+  if (ranking === 'gun' && num(waveStart) != null) {
+    return { ms: row.start - waveStart + row.proj, basis: 'gun' };
+  }
+  return { ms: row.proj, basis: 'net' };
+}
+
+/* waves: a Map or object wave id -> start ms (or null); the row's wave's start. */
+export function waveStartOf(row, waves) {
+  if (!row || row.wave == null || !waves) return null;
+  const v = waves instanceof Map ? waves.get(String(row.wave)) : waves[String(row.wave)];
+  return num(v);
+}
+
+/* A row's time for the ranking: finishers' result, on-course runners' projection on the same basis. */
+export function rankingTime(row, basis = 'net', waves = null) {
   if (!row) return null;
   if (row.status === 'finished') {
     const t = basis === 'gun' ? num(row.gun) ?? num(row.net) : num(row.net) ?? num(row.gun);
     return t;
   }
-  if (isProjectable(row)) return row.proj;
-  return null;
+  const p = projectedFinish(row, { ranking: basis, waveStart: waveStartOf(row, waves) });
+  return p ? p.ms : null;
 }
 
 function lowerBound(arr, x) {
@@ -181,17 +221,17 @@ function lowerBound(arr, x) {
 
 /*
  * Sorts every row's ranking time (bucketed at precision) overall and per
- * category.  Returns place(row) -> {place, cats: {cat: place}} for the row's
+ * category; waves (wave id -> start ms) project gun times for a gun basis.  Returns place(row) -> {place, cats: {cat: place}} for the row's
  * projected (or actual) time, or null when the row has none.
  */
-export function makeProjector(rows, { precision = 1000, basis = 'net', finishedOnly = false } = {}) {
+export function makeProjector(rows, { precision = 1000, basis = 'net', finishedOnly = false, waves = null } = {}) {
   const prec = precision > 0 ? precision : 1;
   const all = [];
   const byCat = new Map();
   const key = new Map(); // bib -> bucket
   for (const r of rows) {
     if (finishedOnly && (!r || r.status !== 'finished')) continue;
-    const t = rankingTime(r, basis);
+    const t = rankingTime(r, basis, waves);
     if (t == null) continue;
     const b = Math.floor(t / prec);
     all.push(b);
@@ -206,7 +246,7 @@ export function makeProjector(rows, { precision = 1000, basis = 'net', finishedO
   all.sort(cmp);
   for (const l of byCat.values()) l.sort(cmp);
   return function place(row) {
-    const t = rankingTime(row, basis);
+    const t = rankingTime(row, basis, waves);
     if (t == null) return null;
     const b = Math.floor(t / prec);
     // The row itself is counted when it is among the rows: it is never

@@ -14,6 +14,10 @@
  * crews: cheap) to show every place and margin exactly as the server does.
  * Choosing another race changes the URL (history.replaceState) and the
  * subscriptions; nothing reloads the page.
+ * On a phone (below 760 px) the table keeps five narrow columns (place,
+ * lane, crew, adjusted, margin): club, raw time, penalty, reasons and the
+ * flags (a row of badges) go under the crew name, so that nothing scrolls
+ * sideways on a 390 px screen.
  * For tests: each result row is a <tr data-bib>, its cells carry classes
  * (place, lane, crew, raw, pen, adj, margin, flags, reasons); line-up rows
  * are <tr data-bib> in #lineup-rows; #rows has data-version (+1 per drawing).
@@ -271,12 +275,19 @@ function drawTable() {
     if (r.club) crew.append(h('span', 'rg-club-sm', r.club));
     const timed = !OUT.has(r.status);
     const flags = h('td', 'flags');
-    for (const [text, bad] of flagsOf(r)) flags.append(h('span', bad ? 'flag flag-bad' : 'flag', text));
+    const fl = flagsOf(r);
+    for (const [text, bad] of fl) flags.append(h('span', bad ? 'flag flag-bad' : 'flag', text));
     const reasons = Array.isArray(r.reasons) ? r.reasons : [];
     const why = reasons.map((x) => `${x.type}: ${x.reason || ''}${x.official ? ` (${x.official})` : ''}`).join('; ');
     const rs = td('reasons', why);
     const sub = [timed && r.raw != null ? `raw ${fmtRaceTime(r.raw)}` : '', r.penalty ? `pen +${fmtRaceTime(r.penalty)}` : '', why].filter(Boolean).join(' · ');
     if (sub) crew.append(h('span', 'rg-sub-sm', sub));
+    // phone: the flags as a row of badges under the crew (their column is hidden there)
+    if (fl.length) {
+      const row = h('span', 'rg-flags-sm');
+      for (const [text, bad] of fl) row.append(h('span', bad ? 'flag flag-bad' : 'flag', text));
+      crew.append(row);
+    }
     tr.append(place, td('num lane', r.lane ?? ''), crew, td('club', r.club || ''), td('num raw', timed ? fmtRaceTime(r.raw) : ''),
       td('num pen', r.penalty ? `+${fmtRaceTime(r.penalty)}` : ''), td('num adj', timed ? fmtRaceTime(r.adj) : ''),
       td('num margin', timed ? fmtMargin(r.margin) : ''), flags, rs);

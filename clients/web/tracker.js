@@ -12,11 +12,21 @@
  * the socket, the rest once over HTTP, deltas live) and projects with
  * project.js.  Until the board holds the whole race the projected place is
  * not shown (it would not be derivable).  Names are searched in that board.
+ *
+ * The `event` topic (event.js) names the race, the points (split labels,
+ * with the distance where the name lacks it), the categories, and gives the
+ * course order, the ranking and the waves' starts: a race ranked by gun
+ * time shows its projected finish as gun time (start crossing - wave start
+ * + proj) and its projected places by gun time, and both move when a wave
+ * start changes (the topic is sent again).  Without it: net, ids, the
+ * order of the times.  For tests: .card-big carries data-proj (ms) and
+ * data-basis (net|gun) of the projection shown.
  */
 import { SplitlineClient } from './protocol.js';
-import { Board, PointOrder, fmtDuration, fmtPace, fmtPoint, STATUS_LABEL, fold } from './board.js';
-import { learnGeometry, makeProjector, paceOf, fracOf, FINISH } from './project.js';
-import { connBadge, fmtClockOf, ordinal, h, initNav } from './common.js';
+import { Board, PointOrder, fmtDuration, fmtPace, STATUS_LABEL, fold } from './board.js';
+import { learnGeometry, makeProjector, paceOf, fracOf, projectedFinish, FINISH } from './project.js';
+import { connBadge, fmtClockOf, ordinal, h, initNav, followEvent, drawEventTitle } from './common.js';
+import { EventInfo } from './event.js';
 
 const KEY = 'splitline.tracker.bibs';
 const params = new URLSearchParams(location.search);
@@ -32,7 +42,27 @@ const state = {
   geom: null,
   projector: null,
   projVersion: -1,
+  ev: EventInfo.empty(),
+  evVersion: 0,
 };
+
+/* The event: names, course order, ranking and wave starts; a wave start change re-projects. */
+followEvent(client, (ev) => {
+  state.ev = ev;
+  state.evVersion++;
+  drawEventTitle(document.getElementById('title'), ev, 'Athlete tracker');
+  document.getElementById('page-name').textContent = ev.known() ? '· Athlete tracker' : '';
+  for (const rb of state.boards.values()) {
+    rb.board.setRanking(ev.ranking(rb.race), ev.precision(rb.race));
+    rb.projVersion = -1;
+  }
+  scheduleDraw();
+});
+
+/* The race's ranking basis: the event topic's, else what the board inferred. */
+function basisOf(race, rb) {
+  return state.ev.ranking(race) || (rb ? rb.board.basis : 'net');
+}
 
 function loadBibs() {
   let list = [];
@@ -78,6 +108,7 @@ function raceBoard(race) {
   let rb = state.boards.get(race);
   if (!rb) {
     rb = { race, board: new Board({ kind: 'all' }, new PointOrder()), loading: false, failedAt: 0 };
+    rb.board.setRanking(state.ev.ranking(race), state.ev.precision(race));
     state.boards.set(race, rb);
     client.subscribe(`results/${race}`, { limit: 1000 });
   }
@@ -108,15 +139,17 @@ function projectorFor(race) {
   const rb = state.boards.get(race);
   if (!rb || !rb.board.full()) return null;
   const b = rb.board;
-  if (rb.projVersion !== b.version) {
+  const version = `${b.version}:${state.evVersion}`;
+  if (rb.projVersion !== version) {
     const rows = [...b.entries.values()].map((e) => e.row);
     // the athlete rows are fresher than the board's copies
     for (const r of state.rows.values()) if (r.race === race) rows.push(r);
     const uniq = new Map(rows.map((r) => [String(r.bib), r]));
-    rb.projector = makeProjector(uniq.values(), { precision: b.precision, basis: b.basis });
-    rb.placer = makeProjector(uniq.values(), { precision: b.precision, basis: b.basis, finishedOnly: true });
-    rb.geom = learnGeometry(uniq.values());
-    rb.projVersion = b.version;
+    const opts = { precision: state.ev.precision(race) || b.precision, basis: basisOf(race, rb), waves: state.ev.waveStarts(race) };
+    rb.projector = makeProjector(uniq.values(), opts);
+    rb.placer = makeProjector(uniq.values(), { ...opts, finishedOnly: true });
+    rb.geom = learnGeometry(uniq.values(), state.ev.race(race));
+    rb.projVersion = version;
   }
   return rb;
 }
@@ -198,7 +231,8 @@ function notifyNew(bib, row, afterFirst) {
   if (!('Notification' in globalThis) || Notification.permission !== 'granted') return;
   for (const p of fresh) {
     const t = row.splits[p];
-    const body = `${fmtPoint(p)} in ${fmtDuration(t)}` + (typeof row.proj === 'number' ? ` · finish ~${fmtDuration(row.proj)}` : '');
+    const pf = projectedFinish(row, { ranking: state.ev.ranking(row.race) || 'net', waveStart: state.ev.waveStart(row.race, row.wave) });
+    const body = `${state.ev.pointName(row.race, p)} in ${fmtDuration(t)}` + (pf ? ` · finish ~${fmtDuration(pf.ms)}${pf.basis === 'gun' ? ' gun' : ''}` : '');
     try {
       new Notification(`${row.name || 'Bib ' + bib} (#${bib})`, { body, tag: `sl-${bib}-${p}` });
     } catch {
@@ -296,16 +330,23 @@ function drawCard(bib, row) {
     card.append(h('p', 'card-meta', `#${bib} · ${row.missing}`));
     return card;
   }
-  const rb = row.race ? projectorFor(row.race) : null;
-  const geom = rb ? rb.geom : learnGeometry([row]);
-  const meta = [`#${bib}`, row.club, Array.isArray(row.cats) ? row.cats.join(', ') : '', row.race].filter(Boolean).join(' · ');
+  const ev = state.ev;
+  const race = row.race;
+  const rb = race ? projectorFor(race) : null;
+  const geom = rb ? rb.geom : learnGeometry([row], ev.race(race));
+  const basis = basisOf(race, race ? state.boards.get(race) : null);
+  const catName = (c) => ev.catName(race, c);
+  const meta = [`#${bib}`, row.club, Array.isArray(row.cats) ? row.cats.map(catName).join(', ') : '', race ? ev.raceName(race) : ''].filter(Boolean).join(' · ');
   card.append(h('p', 'card-meta', meta));
 
   const status = STATUS_LABEL[row.status] || row.status || '';
   const big = h('p', 'card-big');
   big.dataset.status = row.status || '';
   if (row.status === 'finished' && typeof row.net === 'number') {
-    big.append(h('b', 'card-time', fmtDuration(row.net)), ` ${status}`);
+    // the time the race ranks by; a gun race shows the net time after it
+    const gun = basis === 'gun' && typeof row.gun === 'number';
+    big.append(h('b', 'card-time', fmtDuration(gun ? row.gun : row.net)), ` ${status}`);
+    if (gun) big.append(h('span', 'card-place', ` (gun; net ${fmtDuration(row.net)})`));
     const pl = [];
     // The row's places were right when it was sent; the race board's are current.
     const now = rb && rb.placer ? rb.placer(row) : null;
@@ -313,23 +354,30 @@ function drawCard(bib, row) {
     if (typeof place === 'number') pl.push(`${ordinal(place)} overall`);
     const cat = Array.isArray(row.cats) && row.cats[0];
     const cplace = now && cat ? now.cats[cat] : cat && row.place_cat ? row.place_cat[cat] : null;
-    if (cat && typeof cplace === 'number') pl.push(`${ordinal(cplace)} ${cat}`);
+    if (cat && typeof cplace === 'number') pl.push(`${ordinal(cplace)} ${catName(cat)}`);
     if (pl.length) big.append(h('span', 'card-place', ` · ${pl.join(' · ')}`));
   } else if (typeof row.proj === 'number') {
-    big.append(h('span', '', `${status} · projected finish `), h('b', 'card-time proj', fmtDuration(row.proj)));
+    // gun time in a gun race once the wave's start is known, else net
+    const pf = projectedFinish(row, { ranking: basis, waveStart: ev.waveStart(race, row.wave) }) || { ms: row.proj, basis: 'net' };
+    big.dataset.proj = String(pf.ms);
+    big.dataset.basis = pf.basis;
+    big.append(h('span', '', `${status} · projected finish `), h('b', 'card-time proj', fmtDuration(pf.ms)));
+    if (basis === 'gun') big.append(h('span', 'card-basis', pf.basis === 'gun' ? ' gun time' : ' net (wave start not known yet)'));
     if (typeof row.start === 'number') big.append(h('span', 'card-place', ` at ${fmtClockOf(row.start + row.proj)}`));
     const pp = rb && rb.projector ? rb.projector(row) : null;
     if (pp) {
       const cat = Array.isArray(row.cats) && row.cats[0];
-      big.append(h('span', 'card-place proj-place', ` · projected ${ordinal(pp.place)}${cat && pp.cats[cat] ? `, ${ordinal(pp.cats[cat])} ${cat}` : ''}`));
+      big.append(h('span', 'card-place proj-place', ` · projected ${ordinal(pp.place)}${cat && pp.cats[cat] ? `, ${ordinal(pp.cats[cat])} ${catName(cat)}` : ''}`));
     }
   } else {
     big.append(h('b', '', status));
   }
   card.append(big);
 
-  // Splits, in course order.
-  const pts = Object.keys(row.splits || {}).sort((a, b) => row.splits[a] - row.splits[b]);
+  // Splits, in course order (the config's, else by time).
+  const order = ev.points(race).map((p) => p.id);
+  const rank = (p) => (order.includes(p) ? order.indexOf(p) : order.length);
+  const pts = Object.keys(row.splits || {}).sort((a, b) => rank(a) - rank(b) || row.splits[a] - row.splits[b]);
   if (pts.length) {
     const table = h('table', 'splits');
     const thead = h('thead');
@@ -349,7 +397,7 @@ function drawCard(bib, row) {
       if (dist && f != null && f > prevF) pace = fmtPace(((t - prevT) * 1000) / ((f - prevF) * dist));
       const tr = h('tr', latest.includes(p) ? 'split fresh' : 'split');
       tr.dataset.pt = p;
-      tr.append(h('td', 'pt', fmtPoint(p)), h('td', 'num', fmtDuration(t)), h('td', 'num', typeof row.start === 'number' ? fmtClockOf(row.start + t) : ''), h('td', 'num', pace));
+      tr.append(h('td', 'pt', ev.pointLabel(race, p)), h('td', 'num', fmtDuration(t)), h('td', 'num', typeof row.start === 'number' ? fmtClockOf(row.start + t) : ''), h('td', 'num', pace));
       tb.append(tr);
       prevT = t;
       if (f != null) prevF = f;

@@ -5,6 +5,11 @@
 #                       against real Redis + splitlined + a small replay
 #   browser.project     the tracker's and announcer's projections
 #                       (clients/web/project.js) against a hand-computed fixture
+#   browser.eventinfo   what the pages read from the event topic (event.js)
+#                       and the status topic's per-race counts, under node
+#   browser.eventtopic  board, tracker, announcer and kiosk on the event
+#                       topic in headless Chromium: point names in the
+#                       board's heads, gun projections following a wave start
 #   browser.scancam     the scanner page's camera: Chromium's fake camera
 #                       plays a QR code (Y4M written by the test), decoded and
 #                       checked in
@@ -24,7 +29,7 @@ find_program(SL_NPM npm PATHS /usr/bin /usr/local/bin)
 find_program(SL_REDIS_SERVER redis-server PATHS /usr/bin /usr/local/bin)
 
 if(NOT SL_NODE OR NOT SL_NPM)
-  foreach(name board project scoreboard pages checkin regatta scancam desk)
+  foreach(name board project eventinfo scoreboard pages eventtopic checkin regatta scancam desk)
     add_test(NAME browser.${name}
              COMMAND sh -c "echo 'node and npm not found: run scripts/setup (nodejs, npm)'; exit 1")
     set_tests_properties(browser.${name} PROPERTIES LABELS "browser")
@@ -39,6 +44,10 @@ set_tests_properties(browser.board PROPERTIES LABELS "browser" TIMEOUT 120)
 add_test(NAME browser.project
          COMMAND ${SL_NODE} --test ${SL_BROWSER_DIR}/project.test.mjs)
 set_tests_properties(browser.project PROPERTIES LABELS "browser" TIMEOUT 120)
+
+add_test(NAME browser.eventinfo
+         COMMAND ${SL_NODE} --test ${SL_BROWSER_DIR}/eventinfo.test.mjs)
+set_tests_properties(browser.eventinfo PROPERTIES LABELS "browser" TIMEOUT 120)
 
 # Also clients/web's own npm packages (jsqr, which the scanner page loads from
 # clients/web/node_modules at run time).
@@ -88,12 +97,16 @@ endfunction()
 sl_browser_test(scoreboard scoreboard.test.mjs 600 splitlined splitline splitline-replay)
 # Tracker, announcer (against a fixture computed from the export), kiosk.
 sl_browser_test(pages pages.test.mjs 600 splitlined splitline splitline-replay)
+# The event topic on the pages: split columns named by the config, race and
+# category names, gun-time projections moving with a wave_start, per-race
+# counts on the kiosk.
+sl_browser_test(eventtopic eventtopic.test.mjs 300 splitlined splitline)
 # The check-in scanner and desk: a check-in, a duplicate warning, an offline
 # scan queued and synced after the network returns, the desk's counts.
 sl_browser_test(checkin checkin.test.mjs 300 splitlined splitline)
 # The regatta page on Hebda 2023: race 16's published places, times and 10 s
 # penalty, a penalty sent with `splitline adjust` moving a crew live, the
-# final's line-up from its heats.
+# final's line-up from its heats, no race scrolling sideways at 390 px.
 sl_browser_test(regatta regatta.test.mjs 300 splitlined splitline splitline-regatta)
 # The scanner's camera: a QR code from Chromium's fake camera checks an athlete
 # in (jsQR without BarcodeDetector); one scan while it stays in view; no camera.

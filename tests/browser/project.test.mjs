@@ -4,7 +4,7 @@
 //   node --test tests/browser/project.test.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { learnGeometry, upcoming, etaAt, makeProjector, paceOf, distanceFromId } from '../../clients/web/project.js';
+import { learnGeometry, upcoming, etaAt, makeProjector, paceOf, distanceFromId, projectedFinish, rankingTime } from '../../clients/web/project.js';
 
 const MIN = 60000;
 const T0 = Date.UTC(2024, 3, 21, 9, 0, 0); // the gun
@@ -97,4 +97,54 @@ test('tracker: a finisher\'s current place counts finishers only', () => {
   const placer2 = makeProjector([...fixture, K], { finishedOnly: true });
   assert.deepEqual(placer2(fixture[4]), { place: 2, cats: { M18: 2 } });
   assert.deepEqual(placer2(K), { place: 1, cats: { M18: 1 } });
+});
+
+// ---- gun-time races: the wave's start (event topic) turns a net projection into a gun one ----
+//   P: wave 1 (gun at T0), crossed the start mat 8 min after the gun, projected 40:00 net
+//      -> gun 8:00 + 40:00 = 48:00
+//   Q: wave 1, crossed at the gun, projected 45:00 net -> gun 45:00
+//   R: wave 2 (gun at T0+10), crossed at T0+11, projected 46:00 net -> gun 1:00 + 46:00 = 47:00
+//   S: finished, net 46:30, gun 46:40
+// Net order: P 40:00, Q 45:00, R 46:00, S 46:30.  Gun order: Q 45:00, S 46:40, R 47:00, P 48:00.
+const gunRows = [
+  row('P', { status: 'on_course', wave: '1', start: T0 + 8 * MIN, splits: { '5k': 20 * MIN }, last: '5k', proj: 40 * MIN }),
+  row('Q', { status: 'on_course', wave: '1', start: T0, splits: { '5k': 22.5 * MIN }, last: '5k', proj: 45 * MIN }),
+  row('R', { status: 'on_course', wave: '2', start: T0 + 11 * MIN, splits: { '5k': 23 * MIN }, last: '5k', proj: 46 * MIN }),
+  row('S', { status: 'finished', wave: '1', start: T0 + 10000, splits: { finish: 46.5 * MIN }, last: 'finish', net: 46.5 * MIN,
+    gun: 46.5 * MIN + 10000, pace: 279000 }),
+];
+const WAVES = new Map([['1', T0], ['2', T0 + 10 * MIN]]);
+
+test('gun race: the projected finish is gun time once the wave start is known', () => {
+  assert.deepEqual(projectedFinish(gunRows[0], { ranking: 'gun', waveStart: T0 }), { ms: 48 * MIN, basis: 'gun' });
+  assert.deepEqual(projectedFinish(gunRows[2], { ranking: 'gun', waveStart: T0 + 10 * MIN }), { ms: 47 * MIN, basis: 'gun' });
+  // a net race, or a gun race whose wave has no start yet: net, and it says so
+  assert.deepEqual(projectedFinish(gunRows[0], { ranking: 'net', waveStart: T0 }), { ms: 40 * MIN, basis: 'net' });
+  assert.deepEqual(projectedFinish(gunRows[0], { ranking: 'gun', waveStart: null }), { ms: 40 * MIN, basis: 'net' });
+  assert.equal(projectedFinish(gunRows[3], { ranking: 'gun', waveStart: T0 }), null, 'a finisher has no projection');
+  assert.equal(rankingTime(gunRows[0], 'gun', WAVES), 48 * MIN);
+  assert.equal(rankingTime(gunRows[3], 'gun', WAVES), 46.5 * MIN + 10000);
+});
+
+test('gun race: projected places follow gun time, and move with a wave start', () => {
+  const gun = makeProjector(gunRows, { basis: 'gun', waves: WAVES });
+  assert.deepEqual(['P', 'Q', 'R', 'S'].map((b) => gun(gunRows.find((r) => r.bib === b)).place), [4, 1, 3, 2]);
+  // the same rows ranked by net: P first
+  const net = makeProjector(gunRows, { basis: 'net', waves: WAVES });
+  assert.deepEqual(['P', 'Q', 'R', 'S'].map((b) => net(gunRows.find((r) => r.bib === b)).place), [1, 2, 3, 4]);
+  // wave 2's start corrected to T0 (with wave 1): R's gun time is 11:00 + 46:00 = 57:00, last
+  const later = makeProjector(gunRows, { basis: 'gun', waves: new Map([['1', T0], ['2', T0]]) });
+  assert.deepEqual(['P', 'Q', 'R', 'S'].map((b) => later(gunRows.find((r) => r.bib === b)).place), [3, 1, 4, 2]);
+});
+
+test('geometry from the event topic: configured distances win, points nobody reached yet included', () => {
+  const race = { distance_m: 10000, points: [{ id: 'start', distance_m: 0 }, { id: '5k', distance_m: 5000 }, { id: 'hill', distance_m: 6500 },
+    { id: 'finish', distance_m: 10000 }] };
+  const g = learnGeometry(fixture, race);
+  assert.equal(g.distance, 10000);
+  assert.equal(g.fracs.get('hill'), 0.65);
+  assert.equal(g.fracs.get('5k'), 0.5);
+  // A (start T0, proj 40:00) reaches the hill at T0 + 26:00; without the config the rows know no 'hill'
+  assert.equal(etaAt(fixture[0], 'hill', g), T0 + 26 * MIN);
+  assert.equal(etaAt(fixture[0], 'hill', learnGeometry(fixture)), null);
 });

@@ -11,6 +11,8 @@
 //     3rd on the open page, without a reload (a marker set in the page
 //     survives), and the margins follow;
 //   - heat 16A shows its places and no line-up panel (nothing feeds it);
+//   - on a 390 px phone no race scrolls sideways (document or table), with
+//     its flags (penalty, DSQ, ...) under the crew name;
 //   - screenshots (phone and desktop) go to SL_BROWSER_SHOTS.
 //   node --test tests/browser/regatta.test.mjs
 import { test } from 'node:test';
@@ -23,6 +25,28 @@ import { BIN, CHROMIUM, DATA, SOURCE, Procs, freePort, getJson, guessBin, haveCh
 
 const EVENT = 'regatta-hebda-2023';
 const REGATTA_BIN = guessBin('SL_REGATTA_BIN', ['clients/regatta/splitline-regatta']);
+
+/*
+ * Whether the page fits a phone's width: no sideways scroll of the document
+ * and none inside the tables' wrappers (a wrapper that scrolls hides the
+ * flags just the same).  Returns what overflows, [] when everything fits.
+ */
+async function overflowOf(page) {
+  return page.evaluate(() => {
+    const out = [];
+    const se = document.scrollingElement;
+    if (se.scrollWidth > innerWidth) out.push(`document ${se.scrollWidth} > ${innerWidth}`);
+    for (const w of document.querySelectorAll('.rg-wrap')) {
+      if (w.closest('[hidden]')) continue;
+      if (w.scrollWidth > w.clientWidth) out.push(`table wrapper ${w.scrollWidth} > ${w.clientWidth}`);
+    }
+    for (const c of document.querySelectorAll('#rows td')) {
+      const r = c.getBoundingClientRect();
+      if (r.width && r.right > innerWidth + 0.5) out.push(`${c.className} of ${c.parentNode.dataset.bib} ends at ${Math.round(r.right)}`);
+    }
+    return out;
+  });
+}
 
 /* The table as the page shows it: [{bib, place, lane, crew, raw, pen, adj, margin, flags, reasons}] in order. */
 async function tableOf(page) {
@@ -120,6 +144,8 @@ test('regatta page: Hebda 2023 races, a penalty applied live, the final\'s line-
     for (const r of lineup) assert.ok(r.from === '16A' || r.from === '16B', `from a heat: ${r.from}`);
     assert.match(await page.textContent('#lineup-meta'), /16A, 16B/);
     await page.screenshot({ path: path.join(shots, 'regatta-16-phone.png'), fullPage: true });
+    assert.equal(await page.evaluate(() => innerWidth), 390);
+    assert.deepEqual(await overflowOf(page), [], 'race 16 fits a 390 px phone');
 
     // ---- a penalty over the protocol moves Saline from 1st to 3rd, live ----
     await page.evaluate(() => (window.__sameDocument = true));
@@ -138,6 +164,9 @@ test('regatta page: Hebda 2023 races, a penalty applied live, the final\'s line-
     assert.equal(t[2].adj, '7:32.347');
     assert.equal(t[2].margin, '+0:58.028');
     assert.match(t[2].reasons, /penalty: Wash \(browser test\)/);
+    // two crews with flags and reasons now (penalties, DSQ): still no sideways scroll
+    assert.deepEqual(await overflowOf(page), [], 'race 16 with two penalties fits a 390 px phone');
+    await page.screenshot({ path: path.join(shots, 'regatta-16-phone-penalties.png'), fullPage: true });
     // the export agrees
     const exp = await getJson(`${base}/api/results/16.json`);
     const saline = (Array.isArray(exp) ? exp : exp.rows).find((r) => r.bib === '16-5');
@@ -154,6 +183,21 @@ test('regatta page: Hebda 2023 races, a penalty applied live, the final\'s line-
     assert.deepEqual(t.map((r) => [r.place, r.crew, r.adj]), [['1', 'Parkersburg', '6:39.503'], ['2', 'Saline A', '6:42.696'], ['3', 'Riverview', '7:02.603'], ['4', 'Crestwood', '9:01.030']]);
     assert.equal(await page.isHidden('#lineup'), true);
     await page.screenshot({ path: path.join(shots, 'regatta-16A.png'), fullPage: true });
+
+    // ---- every race of the regatta on a 390 px phone: no sideways scroll ----
+    await page.setViewportSize({ width: 390, height: 844 });
+    const wide = [];
+    for (const r of races) {
+      await page.click(`#races a[data-race="${r}"]`);
+      await page.waitForFunction((r) => {
+        const s = globalThis.splitline.state;
+        return s.race === r && s.haveSnapshot && document.querySelectorAll('#rows tr').length === s.rows.size;
+      }, r, { timeout: 10000 });
+      const over = await overflowOf(page);
+      if (over.length) wide.push(`${r}: ${over.slice(0, 3).join(', ')}`);
+    }
+    log(`${races.length} races checked at 390 px`);
+    assert.deepEqual(wide, [], 'every race fits a 390 px phone');
 
     assert.deepEqual(pageErrors, [], 'page errors');
     assert.deepEqual(procs.sanitizerReports().map((r) => r.name), [], 'sanitizer reports');
