@@ -362,9 +362,15 @@ static void take_row(st *s, int line)
 				rowerr(s, line, "field 'reg': '%s' is also on line %d", reg, prev);
 		}
 	}
+	/* a chip file (--blank): bibs and chips only, no athlete */
+	if (s->o->blank && (reg || v[F_NAME] || v[F_FIRST] || v[F_LAST])) {
+		rowerr(s, line, "field '%s': a blank bib has no athlete (no name or reg)",
+		       reg ? "reg" : "name");
+		reg = NULL;
+	}
 	/* bib: required unless the row has a reg (a bib given at pickup) */
 	const char *bib = v[F_BIB];
-	if (!bib && !v[F_REG]) {
+	if (!bib && (!v[F_REG] || s->o->blank)) {
 		rowerr(s, line, "field 'bib': missing%s",
 		       s->col[F_REG] >= 0 ? " (and no 'reg': give one of the two)" : "");
 	} else if (!bib) {
@@ -493,7 +499,9 @@ static void take_row(st *s, int line)
 	size_t off = ci->mp.len;
 	msgpack_packer pk;
 	slp_packer_init(&pk, &ci->mp);
-	msgpack_pack_map(&pk, (size_t)n + (nchips > 0) + (ncustom > 0));
+	msgpack_pack_map(&pk, (size_t)n + (nchips > 0) + (ncustom > 0) + s->o->blank);
+	if (s->o->blank)
+		slp_pack_kv_bool(&pk, "blank", true);
 	for (int i = 0; i < n; i++) {
 		if (kv[i].v)
 			slp_pack_kv_str(&pk, kv[i].k, kv[i].v);

@@ -42,6 +42,7 @@ typedef struct csvimp_opts {
 	const char *map;   /* "field=Header,..." or NULL */
 	const char *race;  /* default race id or NULL */
 	bool chip_from_bib;
+	bool blank;        /* rows are blank bibs: bib and chips, no athlete (a chip file) */
 	size_t max_errors; /* error lines kept (0: 50) */
 } csvimp_opts;
 

@@ -44,7 +44,7 @@ static const char usage_main[] =
 	"Commands:\n"
 	"  event create FILE.yaml [--dry-run]       create or replace the event from a config file\n"
 	"  participants import FILE.csv [--map field=Header,...] [--race ID]\n"
-	"                      [--chip-from-bib] [--dry-run]\n"
+	"                      [--chip-from-bib] [--blank] [--dry-run]\n"
 	"                                           import participants from a CSV file\n"
 	"  token issue --role ROLE [--device ID] [--point PT]\n"
 	"                                           issue a token (printed alone on stdout)\n"
@@ -91,7 +91,7 @@ static const char usage_event[] =
 
 static const char usage_participants[] =
 	"usage: splitline participants import FILE.csv [--map field=Header,...] [--race ID]\n"
-	"                                    [--chip-from-bib] [--dry-run]\n"
+	"                                    [--chip-from-bib] [--blank] [--dry-run]\n"
 	"\n"
 	"Imports participants from a CSV file whose first line is a header.  A field is\n"
 	"read from the column of the same name (case-insensitive) unless --map names\n"
@@ -114,6 +114,9 @@ static const char usage_participants[] =
 	"  --map field=Header,...   columns for fields, e.g. --map sex=M/F,fields.team=Team\n"
 	"  --race ID                the race of rows without a race column\n"
 	"  --chip-from-bib          the bib is also the participant's (first) chip\n"
+	"  --blank                  the file is a chip file: bibs with their chips and no\n"
+	"                           athlete (pre-chipped bibs that desks hand out at pickup;\n"
+	"                           assign gives one to a registration, chips included)\n"
 	"  --dry-run                check locally and on the server; import nothing\n"
 	"\n"
 	"A progress line is shown on stderr when it is a terminal (or when\n"
@@ -512,7 +515,7 @@ static int send_chunks(wsc *c, const char *file, const csvimp *ci, bool dry, boo
 
 static int cmd_participants(int argc, char **argv)
 {
-	bool dry = false, chip_from_bib = false;
+	bool dry = false, chip_from_bib = false, blank = false;
 	const char *map = NULL, *race = NULL;
 	const char *pos[2];
 	int npos, ec;
@@ -520,6 +523,7 @@ static int cmd_participants(int argc, char **argv)
 			  {"--map", true, &map, NULL},
 			  {"--race", true, &race, NULL},
 			  {"--chip-from-bib", false, NULL, &chip_from_bib},
+			  {"--blank", false, NULL, &blank},
 			  {"--dry-run", false, NULL, &dry},
 			  {NULL, 0, 0, 0}};
 	if (parse_or_exit(argc, argv, opts, pos, 2, &npos, usage_participants, &ec))
@@ -533,7 +537,8 @@ static int cmd_participants(int argc, char **argv)
 		return 2;
 	}
 	csvimp ci;
-	csvimp_opts o = {.map = map, .race = race, .chip_from_bib = chip_from_bib};
+	csvimp_opts o = {
+		.map = map, .race = race, .chip_from_bib = chip_from_bib, .blank = blank};
 	int rc = csvimp_parse_file(&ci, file, &o);
 	if (rc) {
 		fputs(ci.errs.data ? ci.errs.data : "", stderr);

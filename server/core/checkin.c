@@ -64,6 +64,7 @@ enum {
 	W_POOL_EMPTY,
 	W_CHIP_IN_USE,
 	W_SAME,
+	W_BLANK,
 	W_N
 };
 static const char *const wnames[W_N] = {"",
@@ -77,7 +78,8 @@ static const char *const wnames[W_N] = {"",
 					"no_pool",
 					"pool_empty",
 					"chip_in_use",
-					"same_athlete"};
+					"same_athlete",
+					"blank_bib"};
 
 enum { OP_CHECKIN, OP_ASSIGN, OP_PAIR, OP_SWAP, OP_TRANSFER, OP_N };
 static const char *const opnames[OP_N] = {"checkin", "assign", "pair", "swap", "transfer"};
@@ -652,7 +654,7 @@ static void do_assign(core *c, const msgpack_object *s, uint32_t di, uint64_t sq
 			wn = sizeof(bib) - 1;
 		memcpy(bib, want, wn);
 		bib[wn] = '\0';
-		if (hmap_get(&c->bibs, bib, wn, &holder)) {
+		if (hmap_get(&c->bibs, bib, wn, &holder) && !c->parts[holder].e.blank) {
 			o->w = W_BIB_TAKEN;
 			sl_buf_addf(&o->msg, "bib %s belongs to %s", bib, c->parts[holder].e.name);
 			return;
@@ -676,9 +678,13 @@ static void do_assign(core *c, const msgpack_object *s, uint32_t di, uint64_t sq
 			return;
 		}
 	}
+	/* a blank bib (imported with its chips, given to nobody) is taken over */
+	uint32_t blank = NONE32;
+	if (hmap_get(&c->bibs, bib, strlen(bib), &blank) && !c->parts[blank].e.blank)
+		blank = NONE32;
 	if (chip) {
 		uint32_t owner = core__chip_owner(c, chip, cn);
-		if (owner != NONE32) {
+		if (owner != NONE32 && owner != blank) {
 			o->w = W_CHIP_IN_USE;
 			sl_buf_addf(&o->msg, "chip '%.*s' belongs to bib %s (%s)", (int)cn, chip,
 				    c->parts[owner].e.bib, c->parts[owner].e.name);
@@ -691,6 +697,15 @@ static void do_assign(core *c, const msgpack_object *s, uint32_t di, uint64_t sq
 	if (chip) {
 		e.chips[0] = sl_strndup(chip, cn);
 		e.nchips = 1;
+	} else if (blank != NONE32) { /* the chips on the bib */
+		const struct entry *be = &c->parts[blank].e;
+		for (int i = 0; i < be->nchips; i++)
+			e.chips[i] = sl_strdup(be->chips[i]);
+		e.nchips = be->nchips;
+	}
+	if (!chip && e.nchips) {
+		chip = e.chips[0];
+		cn = strlen(chip);
 	}
 	core__put_entry(c, &e, true);
 	core__recount(c);
@@ -753,6 +768,11 @@ static void do_swap(core *c, const msgpack_object *s, uint32_t di, int64_t t, co
 		return;
 	}
 	int kind = resolve(c, with, wn, &w2, &pb, &q);
+	if (kind == R_PART && c->parts[pb].e.blank) {
+		o->w = W_BLANK;
+		sl_buf_addf(&o->msg, "with: bib %s is not given to anyone yet", c->parts[pb].e.bib);
+		return;
+	}
 	if (kind != R_PART) {
 		o->w = kind == R_PEND ? W_NO_BIB : w2;
 		sl_buf_addf(&o->msg, "with: '%.*s' %s", (int)wn, with,
@@ -869,7 +889,11 @@ static int fold_scans(core *c, const msgpack_object *root, bool dry, char *err, 
 			race = NULL;
 		slp_get_int(s, "t", &t);
 		o.kind = resolve(c, code, cn, &o.w, &o.pi, &o.pend);
-		if (o.kind == R_NONE) {
+		if (o.kind == R_PART && c->parts[o.pi].e.blank) {
+			o.w = W_BLANK; /* whatever the op: nobody to act on */
+			sl_buf_addf(&o.msg, "bib %s is not given to anyone yet (a blank bib)",
+				    c->parts[o.pi].e.bib);
+		} else if (o.kind == R_NONE) {
 			sl_buf_addf(&o.msg,
 				    o.w == W_EVENT ? "code '%.*s' is for another event"
 						   : "unknown code '%.*s'",
@@ -1184,7 +1208,7 @@ int checkin_get(const core *c, const char *bib, struct checkin_info *out)
 
 static bool in_race(const struct part *p, int race)
 {
-	return race < 0 || p->race == race;
+	return race < 0 ? p->race >= 0 : p->race == race; /* blank bibs: in no race */
 }
 
 static bool is_in(const core *c, const struct part *p)

@@ -728,7 +728,7 @@ static void resolve(core *c, struct part *p)
 	p->last = -1;
 	p->ranked = p->fin = false;
 	p->age = p->e.age;
-	if (!c->has_cfg)
+	if (!c->has_cfg || p->e.blank) /* a blank bib is in no race until given */
 		return;
 	p->age = entry_age(&p->e, &c->cfg);
 	if (p->e.race)
@@ -900,8 +900,8 @@ int core__pool_next(core *c, int ri, char *buf, size_t n)
 			rs->pool_next = g->lo;
 		for (; rs->pool_next <= g->hi; rs->pool_next++) {
 			snprintf(buf, n, "%lld", (long long)rs->pool_next);
-			if (!hmap_get(&c->bibs, buf, strlen(buf), &pi))
-				return 0;
+			if (!hmap_get(&c->bibs, buf, strlen(buf), &pi) || c->parts[pi].e.blank)
+				return 0; /* free, or a blank bib (with its chips) waiting */
 		}
 	}
 	return SL_ERANGE;
@@ -1097,7 +1097,7 @@ static int check_rows(const core *c, const msgpack_object_array *a, struct entry
 				i++;
 				goto out;
 			}
-		} else if (c->cfg.nraces > 1) {
+		} else if (c->cfg.nraces > 1 && !e->blank) {
 			cval_err(err, errlen, "%s.race: required when the event has several races",
 				 path);
 			rc = SL_EINVAL;
@@ -1154,6 +1154,15 @@ static int check_rows(const core *c, const msgpack_object_array *a, struct entry
 				goto out;
 			}
 			continue;
+		}
+		uint32_t held;
+		if (e->blank && hmap_get(&c->bibs, e->bib, strlen(e->bib), &held) &&
+		    !c->parts[held].e.blank) {
+			cval_err(err, errlen, "%s.blank: bib '%s' is already given to '%s'", path,
+				 e->bib, c->parts[held].e.name);
+			rc = SL_EINVAL;
+			i++;
+			goto out;
 		}
 		hmap_set(&bibs, e->bib, strlen(e->bib), (uint32_t)i);
 		for (int k = 0; k < e->nchips; k++) {

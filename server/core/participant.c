@@ -218,6 +218,15 @@ int entry_parse(const msgpack_object *row, struct entry *e, const char *path, ch
 		goto out;
 	if (present)
 		e->lane = (int)v;
+	o = slp_get(row, "blank");
+	if (o && o->type != MSGPACK_OBJECT_NIL) {
+		if (o->type != MSGPACK_OBJECT_BOOLEAN)
+			E("%s: expected true or false", cval_path(pb, sizeof(pb), path, "blank"));
+		e->blank = o->via.boolean;
+	}
+	if (e->blank && (e->reg || *e->name || e->nmembers))
+		E("%s: a blank bib has no athlete yet (no name, reg or crew)",
+		  cval_path(pb, sizeof(pb), path, "blank"));
 out:
 	if (rc < 0)
 		entry_release(e);
@@ -338,7 +347,8 @@ double entry_crew_age(const struct entry *e, int age)
 
 void entry_pack(msgpack_packer *pk, const struct entry *e)
 {
-	int n = 2 + (e->bib != NULL) + (e->reg != NULL) + (e->race != NULL) + (e->wave != NULL) +
+	int n = 2 + (e->bib != NULL) + (e->reg != NULL) + e->blank + (e->race != NULL) +
+		(e->wave != NULL) +
 		(e->nchips > 0) + (e->sex != SEX_NONE) + (e->birth != NULL) + (e->age >= 0) +
 		(e->nfields > 0) + (e->lane >= 0) + (e->nmembers > 0);
 	msgpack_pack_map(pk, (size_t)n);
@@ -346,6 +356,8 @@ void entry_pack(msgpack_packer *pk, const struct entry *e)
 		slp_pack_kv_str(pk, "bib", e->bib);
 	if (e->reg)
 		slp_pack_kv_str(pk, "reg", e->reg);
+	if (e->blank)
+		slp_pack_kv_bool(pk, "blank", true);
 	if (e->race)
 		slp_pack_kv_str(pk, "race", e->race);
 	if (e->wave)

@@ -24,6 +24,7 @@
 struct entry {
 	char *bib;  /* NULL only for a registration without a bib (reg set) */
 	char *reg;  /* registration code, or NULL */
+	bool blank; /* a bib (with its chips) not given to anyone yet: in no race */
 	char *race; /* as given, or NULL */
 	char *wave; /* as given, or NULL */
 	char *chips[ENTRY_MAX_CHIPS];

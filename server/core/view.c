@@ -403,8 +403,10 @@ static void pack_status(const core *c, msgpack_packer *pk)
 {
 	size_t nr = c->has_cfg ? c->cfg.nraces : 0;
 	uint32_t *k = sl_calloc(3 * nr + 1, sizeof(*k)); /* per race: all, started, finished */
+	size_t athletes = 0;
 	for (size_t i = 0; i < c->nparts; i++) {
 		const struct part *p = &c->parts[i];
+		athletes += !p->e.blank;
 		if (p->race < 0 || (size_t)p->race >= nr)
 			continue;
 		k[3 * p->race]++;
@@ -412,7 +414,7 @@ static void pack_status(const core *c, msgpack_packer *pk)
 		k[3 * p->race + 2] += p->status == ST_FINISHED;
 	}
 	msgpack_pack_map(pk, 7);
-	slp_pack_kv_int(pk, "participants", (int64_t)c->nparts);
+	slp_pack_kv_int(pk, "participants", (int64_t)athletes);
 	slp_pack_kv_int(pk, "started", c->nstarted);
 	slp_pack_kv_int(pk, "finished", c->nfinished);
 	slp_pack_kv_int(pk, "reads", (int64_t)c->nreads);

@@ -41,7 +41,8 @@ static const char *const prelude[] = {
 	"\"race\":\"m\"},{\"bib\":\"31\",\"name\":\"C\",\"race\":\"m\"},{\"reg\":\"R1\","
 	"\"name\":\"D\",\"race\":\"m\"},{\"reg\":\"R2\",\"name\":\"E\",\"race\":\"m\"},"
 	"{\"reg\":\"R5\",\"name\":\"H\",\"race\":\"k\"},{\"bib\":\"7\",\"name\":\"G\","
-	"\"race\":\"k\"}]}",
+	"\"race\":\"k\"},{\"bib\":\"30\",\"chips\":[\"B30\"],\"blank\":true},"
+	"{\"bib\":\"40\",\"blank\":true}]}",
 };
 
 static void fold(core *c, const char *rec, size_t len)

@@ -1,7 +1,8 @@
 """Issue 5, bib pickup against the real server: registrations without a bib
 (the first 400 Boston 2015 runners, registered by code R<bib>) get bibs
 from the race's bib_pool at four desks at once, over real WebSockets, some
-with a chip paired; then a swap, a transfer and an undo; then the server is
+with a chip paired, the first 100 bibs pre-chipped (a chip file imported
+with --blank: those bibs bring their chips); then a swap, a transfer and an undo; then the server is
 killed and restarted, from its snapshot and from the bare log.
 
 Asserted: every registration got exactly one bib; the 400 bibs are the 400
@@ -127,6 +128,18 @@ async def body(h):
           "rows[0].chips: a registration without a bib gets its chip at pickup" in r.get("msg"),
           f"registration with a chip: {r}")
 
+    # the chip file: pool bibs 50001..50100 come pre-chipped (not 50003: taken)
+    with open(h.path("chips.csv"), "w") as f:
+        f.write("Bib,Chip\n" + "".join(f"{b},P{b}\n" for b in range(POOL_LO, POOL_LO + 100)
+                                        if b != HELD))
+    r = h.ctl(server, ["participants", "import", h.path("chips.csv"), "--blank"])
+    with open(h.path("bad-chips.csv"), "w") as f:
+        f.write("Bib,Chip,Name\n50200,P50200,Somebody\n")
+    r = h.ctl(server, ["participants", "import", h.path("bad-chips.csv"), "--blank"],
+              check_rc=False)
+    check(r.returncode == 1 and "bad-chips.csv:2: field 'name': a blank bib has no athlete" in
+          r.stderr, f"a chip file naming an athlete: exit {r.returncode}: {r.stderr!r}")
+
     desk_tokens = [h.issue_token(server, "desk", f"desk-{i}") for i in range(NDESK)]
     scanner = h.issue_token(server, "scanner", "hh-1")
 
@@ -185,6 +198,10 @@ async def body(h):
         check(a["name"] == r["name"], f"{r['reg']}: answer names {a['name']!r}")
         if r["chip"]:
             check(a["chips"] == [r["chip"]] and "paired" in a["msg"], f"chip not paired: {a}")
+        elif int(a["bib"]) < POOL_LO + 100:
+            check(a["chips"] == [f"P{a['bib']}"], f"a pre-chipped bib lost its chip: {a}")
+        else:
+            check(a["chips"] == [], f"a bib beyond the chip file has chips: {a}")
     log(f"{NREG} registrations got bibs {min(bibs)}..{max(bibs)} at {NDESK} desks "
         f"(bib {HELD} skipped)")
 

@@ -389,6 +389,59 @@ static void malformed_scans_refused(void)
 	core_free(c);
 }
 
+/* Pre-chipped bibs imported blank: in no race, taken over at pickup with
+ * their chips; the pool hands them out; anything else on them is refused. */
+static void blank_bibs(void)
+{
+	memset(seqs, 0, sizeof(seqs));
+	core *c = setup();
+	ASSERT_EQ(recf(c, "{'k':'participants','rows':[{'bib':'30','chips':['B30'],'blank':true},"
+			  "{'bib':'33','chips':['B33'],'blank':true}]}"),
+		  0);
+	ASSERT_STREQ(err, "");
+	size_t reg, in;
+	checkin_counts(c, NULL, &reg, &in);
+	ASSERT_EQ(reg, 8); /* 4 with bibs + 4 registrations: blanks are nobody */
+	/* a read of a blank's chip before pickup waits for its athlete */
+	ASSERT_EQ(recf(c, "{'k':'passings','dev':'mat','seq':1,'reads':["
+			  "{'chip':'B30','pt':'finish','t':%lld}],'rx':1}",
+		       1429527600000LL),
+		  0);
+	struct core_result r;
+	ASSERT_EQ(core_result(c, "30", &r), 0);
+	ASSERT_STREQ(r.status, "registered");
+	ASSERT_EQ(op(c, "d1", "30", ""), 0); /* scanning a blank: nobody */
+	last(c, "d1", "blank_bib", "30");
+	ASSERT_EQ(op(c, "d1", "B30", ""), 0);
+	last(c, "d1", "blank_bib", "30");
+	/* the pool's next bib is the blank 30: taken over with its chip */
+	ASSERT_EQ(op(c, "d1", "R1", ",'op':'assign'"), 0);
+	last(c, "d1", "", "30");
+	ASSERT_STREQ(name_of(c, "30"), "Dee D");
+	ASSERT_EQ(core_result(c, "30", &r), 0);
+	ASSERT_STREQ(r.status, "finished"); /* the early read counts now */
+	/* 31 is held, 32 free, then the blank 33 */
+	ASSERT_EQ(op(c, "d1", "R2", ",'op':'assign'"), 0);
+	last(c, "d1", "", "32");
+	/* a bib from the stack: the blank 33, its chip scanned with it */
+	ASSERT_EQ(op(c, "d1", "R3", ",'op':'assign','bib':'33','chip':'B33'"), 0);
+	last(c, "d1", "", "33");
+	ASSERT_EQ(op(c, "d1", "B33", ""), 0);
+	last(c, "d1", "already_checked_in", "33");
+	ASSERT_EQ(op(c, "d1", "1", ",'op':'swap','with':'R4'"), 0);
+	last(c, "d1", "no_bib", "1");
+	checkin_counts(c, "m", &reg, &in);
+	ASSERT_EQ(reg, 7);
+	ASSERT_EQ(in, 3);
+	/* a blank row may not take an athlete's bib, nor name anyone */
+	ASSERT_EQ(recf(c, "{'k':'participants','rows':[{'bib':'30','blank':true}]}"), SL_EINVAL);
+	ASSERT_STREQ(err, "rows[0].blank: bib '30' is already given to 'Dee D'");
+	ASSERT_EQ(recf(c, "{'k':'participants','rows':[{'bib':'50','name':'X','blank':true}]}"),
+		  SL_EINVAL);
+	ASSERT_STREQ(err, "rows[0].blank: a blank bib has no athlete yet (no name, reg or crew)");
+	core_free(c);
+}
+
 /* Save, load into a fresh core: same bytes; then both fold the same
  * records and still agree. */
 static void snapshot_round_trip(void)
@@ -430,5 +483,6 @@ static void snapshot_round_trip(void)
 	X(chip_pairing)                                                                            \
 	X(swap_and_transfer)                                                                       \
 	X(malformed_scans_refused)                                                                 \
+	X(blank_bibs)                                                           \
 	X(snapshot_round_trip)
 T_MAIN()
