@@ -24,10 +24,13 @@
  *               sl:<event>:<reg or bib>, or a bib), sent as a check-in scan
  *               with "op":"assign" (the server gives the next free bib of
  *               the race's bib_pool, or checks in an athlete who has one);
- *               the answer shows the bib to hand over.  With --pair-chip
- *               the line after each code is the chip scanned off the bib
- *               handed out ("-" for none), sent in the same scan.  Needs a
- *               desk (or official) token.
+ *               the answer shows the bib to hand over.  With
+ *               --bib-from-stack the line after each code is the bib (its
+ *               barcode) the desk hands out from its stack, assigned as
+ *               such (a pre-chipped blank bib brings its chip); with
+ *               --pair-chip the next line is the chip scanned off the bib
+ *               ("-" for none).  All go in one scan.  Needs a desk (or
+ *               official) token.
  *
  * Input is read by a thread that only reads stdin and stamps each line
  * with the time its read(2) returned, so a tap keeps its time even while
@@ -41,8 +44,9 @@
  * is shown as queued; DIR/acked holds the last seq the server acknowledged
  * (written with fsync + rename).  An outbox line is "seq<TAB>t<TAB>code",
  * optionally followed by "<TAB>key=value" fields: op=assign (pickup),
- * chip=C (pickup --pair-chip), tap=N (finish-tap: the tap the bib was
- * attached to); lines without them (older outboxes) load as before.  In
+ * bib=B (pickup --bib-from-stack), chip=C (pickup --pair-chip),
+ * tap=N (finish-tap: the tap the bib was attached to); lines without them
+ * (older outboxes) load as before.  In
  * finish-tap mode DIR/taps journals the taps: "tap<TAB>N<TAB>t",
  * "skip<TAB>N", "undo<TAB>N", fsync'd before printed; an attachment is
  * only its outbox line (tap=N), so it is one write and a tap can never be
@@ -100,7 +104,8 @@ static const char *prog = "splitline-scan";
 static const char usage[] =
 	"usage: splitline-scan --device ID --outbox DIR\n"
 	"                      [--mode checkin|checkpoint|finish-tap|pickup] [--point PT]\n"
-	"                      [--pair-chip] [--volunteer NAME] [--race RACE] [--wait SECONDS]\n"
+	"                      [--bib-from-stack] [--pair-chip] [--volunteer NAME] [--race RACE]\n"
+	"                      [--wait SECONDS]\n"
 	"                      [--server URL] [--event ID] [--token T | --token-file F]\n"
 	"       splitline-scan labels --out FILE.svg|FILE.pdf [--race RACE]\n"
 	"                      [--from-csv FILE.csv [--map M]] [--server URL] [--event ID]\n"
@@ -120,9 +125,11 @@ static const char usage[] =
 	"  pickup      each line a registration code, sl:<event>:<reg> or bib: the\n"
 	"              server assigns the next free bib of the race's pool (or checks\n"
 	"              in an athlete who has one); the answer shows the bib to hand\n"
-	"              over.  --pair-chip: the next line is the chip scanned off the\n"
-	"              bib handed out ('-' for none), paired in the same scan.  Needs\n"
-	"              a desk or official token\n"
+	"              over.  --bib-from-stack: the next line is the bib handed out\n"
+	"              from the desk's stack (scan its barcode), assigned as such; a\n"
+	"              pre-chipped bib (imported with --blank) brings its chip.\n"
+	"              --pair-chip: then the chip scanned off the bib ('-' for none).\n"
+	"              All in one scan.  Needs a desk or official token\n"
 	"\n"
 	"labels: a sheet of bib labels (A4, 3 x 8), each with a QR code of\n"
 	"sl:<event>:<bib> (or sl:<event>:<reg> for a row with a registration code\n"
@@ -138,6 +145,7 @@ struct scan {
 	int64_t t;
 	char *code; /* the code, or the bib of a passing */
 	char *chip; /* pickup --pair-chip: the chip to pair, or NULL */
+	char *bib;  /* pickup --bib-from-stack: the bib handed out, or NULL */
 	uint64_t tap; /* finish-tap: the tap it attached, else 0 */
 	bool assign;  /* op assign (pickup) */
 	bool answered;
@@ -153,7 +161,7 @@ static struct {
 	const char *dev, *dir, *point, *vol, *race;
 	enum mode mode;
 	bool passings; /* checkpoint and finish-tap send passings */
-	bool pair_chip;
+	bool pair_chip, bib_from_stack;
 	struct scan *s;
 	size_t n, cap;
 	uint64_t acked; /* last seq acked */
@@ -163,7 +171,9 @@ static struct {
 	struct tap *taps;          /* finish-tap: waiting taps, oldest first */
 	size_t ntaps, captaps;
 	uint64_t next_tap;
-	char *want_chip_for; /* pickup --pair-chip: the code waiting for its chip */
+	char *want_chip_for; /* pickup: the code waiting for its bib and/or chip */
+	char *want_bib;      /* pickup --bib-from-stack: its bib, once scanned */
+	bool want_chip;      /* the next line is the chip (else the bib) */
 	int64_t want_t;
 	wsc *c;
 	int64_t next_try;
@@ -338,12 +348,17 @@ static int save_acked(void)
 	return rc;
 }
 
-static void add_scan(uint64_t seq, int64_t t, const char *code, const char *chip, uint64_t tap,
-		     bool assign)
+static void add_scan(uint64_t seq, int64_t t, const char *code, const char *chip,
+		     const char *bib, uint64_t tap, bool assign)
 {
 	SL_GROW(S.s, S.cap, S.n + 1);
-	S.s[S.n++] = (struct scan){seq, t, sl_strdup(code), chip ? sl_strdup(chip) : NULL, tap,
-				   assign, false};
+	S.s[S.n++] = (struct scan){.seq = seq,
+				   .t = t,
+				   .code = sl_strdup(code),
+				   .chip = chip ? sl_strdup(chip) : NULL,
+				   .bib = bib ? sl_strdup(bib) : NULL,
+				   .tap = tap,
+				   .assign = assign};
 }
 
 /*
@@ -403,7 +418,7 @@ static void on_outbox_line(char *line)
 	/* the code, then key=value fields; a field of no known key is part of
 	 * the code (older outboxes kept a code's tabs) */
 	sl_buf code = SL_BUF_INIT;
-	const char *chip = NULL;
+	const char *chip = NULL, *bib = NULL;
 	bool assign = false, first = true;
 	for (char *f = line + off, *next; f; f = next, first = false) {
 		next = strchr(f, '\t');
@@ -415,12 +430,14 @@ static void on_outbox_line(char *line)
 			assign = true;
 		} else if (!strncmp(f, "chip=", 5) && f[5]) {
 			chip = f + 5;
+		} else if (!strncmp(f, "bib=", 4) && f[4]) {
+			bib = f + 4;
 		} else if (strncmp(f, "tap=", 4) != 0 || sscanf(f + 4, "%llu", &tap) != 1) {
 			sl_buf_addc(&code, '\t');
 			sl_buf_adds(&code, f);
 		}
 	}
-	add_scan(seq, t, code.data ? code.data : "", chip, tap, assign);
+	add_scan(seq, t, code.data ? code.data : "", chip, bib, tap, assign);
 	sl_buf_release(&code);
 }
 
@@ -514,7 +531,8 @@ static int append(int fd, const sl_buf *b, const char *what)
 }
 
 /* Append one scan to the outbox (fsync'd by commit) and return it. */
-static struct scan *enqueue(const char *code, int64_t t, const char *chip, uint64_t tap)
+static struct scan *enqueue(const char *code, int64_t t, const char *chip, const char *bib,
+			    uint64_t tap)
 {
 	sl_buf b = SL_BUF_INIT;
 	uint64_t seq = S.n ? S.s[S.n - 1].seq + 1 : S.acked + 1;
@@ -524,6 +542,8 @@ static struct scan *enqueue(const char *code, int64_t t, const char *chip, uint6
 		sl_buf_adds(&b, "\top=assign");
 	if (chip)
 		sl_buf_addf(&b, "\tchip=%s", chip);
+	if (bib)
+		sl_buf_addf(&b, "\tbib=%s", bib);
 	if (tap)
 		sl_buf_addf(&b, "\ttap=%llu", (unsigned long long)tap);
 	sl_buf_addc(&b, '\n');
@@ -532,7 +552,7 @@ static struct scan *enqueue(const char *code, int64_t t, const char *chip, uint6
 	if (rc < 0)
 		return NULL;
 	S.out_dirty = true;
-	add_scan(seq, t, code, chip, tap, assign);
+	add_scan(seq, t, code, chip, bib, tap, assign);
 	return &S.s[S.n - 1];
 }
 
@@ -645,7 +665,7 @@ static int on_finish_tap(const char *s, int64_t t)
 		    (unsigned long long)other);
 	} else {
 		struct tap tp = S.taps[0];
-		struct scan *sc = enqueue(bib, tp.t, NULL, tp.n);
+		struct scan *sc = enqueue(bib, tp.t, NULL, NULL, tp.n);
 		if (!sc)
 			return -1;
 		tap_remove(&S.taps[0]);
@@ -657,16 +677,43 @@ static int on_finish_tap(const char *s, int64_t t)
 	return 0;
 }
 
+/* The bib barcode handed out: an id of 1 to 64 letters, digits, _ . - + */
+static bool bib_ok(const char *s)
+{
+	size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-+");
+	return n >= 1 && n <= 64 && !s[n];
+}
+
+/*
+ * Pickup: a code, then (--bib-from-stack) the bib handed out, then
+ * (--pair-chip) its chip; the scan is queued once the last arrives.
+ */
 static int on_pickup(const char *s, int64_t t)
 {
 	const char *chip = NULL;
-	if (!S.want_chip_for && S.pair_chip) {
+	if (!S.want_chip_for && (S.pair_chip || S.bib_from_stack)) {
 		S.want_chip_for = sl_strdup(s);
 		S.want_t = t;
-		say("code %s: scan the chip of the bib handed out ('-' for none)\n", s);
+		S.want_chip = !S.bib_from_stack;
+		if (S.want_chip)
+			say("code %s: scan the chip of the bib handed out ('-' for none)\n", s);
+		else
+			say("code %s: scan the bib handed out\n", s);
 		return 0;
 	}
-	if (S.want_chip_for) {
+	if (S.want_chip_for && !S.want_chip) { /* the bib from the stack */
+		const char *b = strncmp(s, "sl:", 3) == 0 && strrchr(s, ':') ? strrchr(s, ':') + 1 : s;
+		if (!bib_ok(b)) {
+			say("error: '%.40s' is not a bib: scan the bib handed out again\a\n", s);
+			return 0;
+		}
+		S.want_bib = sl_strdup(b);
+		if (S.pair_chip) {
+			S.want_chip = true;
+			say("code %s bib %s: scan its chip ('-' for none)\n", S.want_chip_for, b);
+			return 0;
+		}
+	} else if (S.want_chip_for) {
 		if (strcmp(s, "-") != 0 && strcasecmp(s, "skip") != 0)
 			chip = s;
 		if (chip && strlen(chip) > MAX_ID) {
@@ -676,17 +723,15 @@ static int on_pickup(const char *s, int64_t t)
 		}
 	}
 	const char *code = S.want_chip_for ? S.want_chip_for : s;
-	struct scan *sc = enqueue(code, S.want_chip_for ? S.want_t : t, chip, 0);
+	struct scan *sc = enqueue(code, S.want_chip_for ? S.want_t : t, chip, S.want_bib, 0);
 	free(S.want_chip_for);
-	S.want_chip_for = NULL;
+	free(S.want_bib);
+	S.want_chip_for = S.want_bib = NULL;
 	if (!sc)
 		return -1;
-	if (sc->chip)
-		say("queued %llu %s chip %s (pending %zu)\n", (unsigned long long)sc->seq, sc->code,
-		    sc->chip, pending());
-	else
-		say("queued %llu %s (pending %zu)\n", (unsigned long long)sc->seq, sc->code,
-		    pending());
+	say("queued %llu %s%s%s%s%s (pending %zu)\n", (unsigned long long)sc->seq, sc->code,
+	    sc->bib ? " bib " : "", sc->bib ? sc->bib : "", sc->chip ? " chip " : "",
+	    sc->chip ? sc->chip : "", pending());
 	return 0;
 }
 
@@ -707,7 +752,7 @@ static int on_lines(struct line *q, size_t n)
 		} else if (S.mode == M_PICKUP) {
 			rc = on_pickup(s, q[i].t);
 		} else {
-			struct scan *sc = enqueue(s, q[i].t, NULL, 0);
+			struct scan *sc = enqueue(s, q[i].t, NULL, NULL, 0);
 			if (!sc)
 				rc = -1;
 			else
@@ -965,7 +1010,8 @@ static int sync_once(void)
 			slp_pack_kv_int(&pk, "t", sc->t);
 			slp_pack_kv_str(&pk, "kind", "handheld");
 		} else {
-			msgpack_pack_map(&pk, 2 + !!S.vol + !!S.race + sc->assign + !!sc->chip);
+			msgpack_pack_map(&pk, 2 + !!S.vol + !!S.race + sc->assign + !!sc->chip +
+						      !!sc->bib);
 			slp_pack_kv_str(&pk, "code", sc->code);
 			slp_pack_kv_int(&pk, "t", sc->t);
 			if (S.vol)
@@ -976,6 +1022,8 @@ static int sync_once(void)
 				slp_pack_kv_str(&pk, "op", "assign");
 			if (sc->chip)
 				slp_pack_kv_str(&pk, "chip", sc->chip);
+			if (sc->bib)
+				slp_pack_kv_str(&pk, "bib", sc->bib);
 		}
 	}
 	slp_msg reply;
@@ -1199,6 +1247,7 @@ int main(int argc, char **argv)
 		{"--mode", true, &mode, NULL},
 		{"--point", true, &S.point, NULL},
 		{"--pair-chip", false, NULL, &S.pair_chip},
+		{"--bib-from-stack", false, NULL, &S.bib_from_stack},
 		{"--volunteer", true, &S.vol, NULL},
 		{"--race", true, &S.race, NULL},
 		{"--wait", true, &wait_s, NULL},
@@ -1232,6 +1281,8 @@ int main(int argc, char **argv)
 		bad = "this --mode needs --point";
 	else if (S.pair_chip && m != M_PICKUP)
 		bad = "--pair-chip is for --mode pickup";
+	else if (S.bib_from_stack && m != M_PICKUP)
+		bad = "--bib-from-stack is for --mode pickup";
 	if (bad) {
 		fprintf(stderr, "%s: %s\n%s", prog, bad, usage);
 		return 2;
@@ -1271,8 +1322,8 @@ int main(int argc, char **argv)
 				if (eof) {
 					eof_at = wsc_mono_ms();
 					if (S.want_chip_for)
-						printf("error: code %s had no chip scanned: not sent\a\n",
-						       S.want_chip_for);
+						printf("error: code %s had no %s scanned: not sent\a\n",
+						       S.want_chip_for, S.want_chip ? "chip" : "bib");
 				}
 			}
 		}
@@ -1307,10 +1358,12 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < S.n; i++) {
 		free(S.s[i].code);
 		free(S.s[i].chip);
+		free(S.s[i].bib);
 	}
 	free(S.s);
 	free(S.taps);
 	free(S.want_chip_for);
+	free(S.want_bib);
 	sl_buf_release(&S.say);
 	return exit_rc;
 }

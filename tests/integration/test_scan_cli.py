@@ -364,6 +364,31 @@ async def pickup(h, server, redis, t0):
     log(f"pickup: an offline desk's scans (op assign, chip) survived a SIGKILL in its outbox "
         f"and got bibs {bib_of[late[0]]}, {bib_of[late[1]]}")
 
+    # a desk handing out pre-chipped bibs from its stack (--bib-from-stack):
+    # the chip file makes them blank bibs; each registration takes the one
+    # whose barcode is scanned, and its chip with it
+    stack = ["901", "902", "903"]
+    with open(h.path("chips.csv"), "w") as f:
+        f.write("bib,chip\n" + "".join(f"{b},K{b}\n" for b in stack))
+    h.ctl(server, ["participants", "import", h.path("chips.csv"), "--blank"])
+    sregs = [f"R-{3001 + i}" for i in range(3)]
+    with open(h.path("regs2.csv"), "w") as f:
+        f.write("reg,name\n" + "".join(f"{r},Stack {r}\n" for r in sregs))
+    h.ctl(server, ["participants", "import", h.path("regs2.csv")])
+    d = Scan(h, "desk-4", h.issue_token(server, "desk", "desk-4"),
+             ["--mode", "pickup", "--bib-from-stack"])
+    d.send(sregs[0], "no bib!", stack[0], sregs[1], f"sl:{EV}:{stack[1]}", sregs[2], stack[2])
+    rc, out = await d.finish()
+    ans = re.findall(r"^answer (\d+) ok BIB (\S+) NAME (.*) race ", out, re.M)
+    check(rc == 0 and [(b, n) for _, b, n in ans] == [(b, f"Stack {r}")
+                                                      for b, r in zip(stack, sregs)],
+          f"desk-4 (bibs from the stack) exited {rc}:\n{out}")
+    check("error: 'no bib!' is not a bib" in out, f"desk-4 took a bad bib scan:\n{out}")
+    for b, r in zip(stack, sregs):
+        regs.append(r)
+        names[r], chips[r], bib_of[r] = f"Stack {r}", f"K{b}", b
+    log("pickup: a desk handed out 3 pre-chipped bibs from its stack (chip file --blank)")
+
     # the paired chips credit the right athletes at the mats
     await server.wait_caught_up(120)
     rtok = h.issue_token(server, "reader", "mat-pickup")
