@@ -16,11 +16,10 @@
 //   node --test tests/browser/checkin.test.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, CHROMIUM, DATA, SOURCE, Procs, freePort, getJson, haveChromium, log, waitFor, startRedis } from './harness.mjs';
+import { BIN, CHROMIUM, DATA, SOURCE, Procs, getJson, haveChromium, log, waitFor, startStack } from './harness.mjs';
 
 const EVENT = 'boston-2015';
 const RACE = 'marathon';
@@ -46,14 +45,7 @@ test('check-in scanner and desk in headless Chromium: check-in, duplicate, offli
   let browser = null;
   let ok = false;
   try {
-    const redisPort = await startRedis(procs, tmp);
-
-    const adminFile = path.join(tmp, 'admin.token');
-    fs.writeFileSync(adminFile, crypto.randomBytes(16).toString('hex') + '\n', { mode: 0o600 });
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    procs.start('server', [BIN.server, '--event', EVENT, '--listen', '127.0.0.1', '--port', port, '--redis', `127.0.0.1:${redisPort}`, '--admin-token-file', adminFile, '--web-root', path.join(SOURCE, 'clients', 'web'), '--log-level', 'info']);
-    await waitFor('/health', () => getJson(`${base}/health`), 60000);
+    const { port, base, adminFile } = await startStack(procs, tmp, EVENT);
 
     const slice = path.join(tmp, 'slice.csv');
     const n = writeSlice(slice);

@@ -20,11 +20,10 @@
 //   node --test tests/browser/desk.test.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, CHROMIUM, SOURCE, Procs, freePort, getJson, haveChromium, log, pageRequests, pageSnapshot, waitFor, startRedis } from './harness.mjs';
+import { BIN, CHROMIUM, Procs, haveChromium, log, pageRequests, pageSnapshot, waitFor, startStack } from './harness.mjs';
 
 const EVENT = 'desk-test';
 const RACE = '10k';
@@ -63,15 +62,7 @@ test('check-in desk in headless Chromium: next bib from the pool, chip, bib_take
   let browser = null;
   let ok = false;
   try {
-    const redisPort = await startRedis(procs, tmp);
-    const adminFile = path.join(tmp, 'admin.token');
-    const admin = crypto.randomBytes(16).toString('hex');
-    fs.writeFileSync(adminFile, admin + '\n', { mode: 0o600 });
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const ws = `ws://127.0.0.1:${port}/ws`;
-    procs.start('server', [BIN.server, '--event', EVENT, '--listen', '127.0.0.1', '--port', port, '--redis', `127.0.0.1:${redisPort}`, '--admin-token-file', adminFile, '--web-root', path.join(SOURCE, 'clients', 'web'), '--log-level', 'info']);
-    await waitFor('/health', () => getJson(`${base}/health`), 60000);
+    const { base, ws, admin, adminFile } = await startStack(procs, tmp, EVENT);
     const yaml = path.join(tmp, 'event.yaml');
     fs.writeFileSync(yaml, YAML);
     const ctl = (...a) => procs.run('ctl', [BIN.ctl, '--server', ws, '--event', EVENT, '--token-file', adminFile, ...a]);

@@ -22,11 +22,10 @@
 //   node --test tests/browser/eventtopic.test.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, CHROMIUM, WEB_ROOT, Procs, freePort, getJson, haveChromium, log, waitFor, startRedis, pageRequests } from './harness.mjs';
+import { BIN, CHROMIUM, Procs, getJson, haveChromium, log, waitFor, pageRequests, startStack } from './harness.mjs';
 
 const EVENT = 'lakeside-2024';
 const MIN = 60000;
@@ -97,16 +96,7 @@ test('pages use the event topic: point and race names, gun projections that foll
   let browser = null;
   let ok = false;
   try {
-    const redisPort = await startRedis(procs, tmp);
-    const adminFile = path.join(tmp, 'admin.token');
-    const admin = crypto.randomBytes(16).toString('hex');
-    fs.writeFileSync(adminFile, admin + '\n', { mode: 0o600 });
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const ws = `ws://127.0.0.1:${port}/ws`;
-    procs.start('server', [BIN.server, '--event', EVENT, '--listen', '127.0.0.1', '--port', port, '--redis', `127.0.0.1:${redisPort}`,
-      '--admin-token-file', adminFile, '--web-root', WEB_ROOT, '--log-level', 'info']);
-    await waitFor('/health', () => getJson(`${base}/health`), 60000);
+    const { base, ws, admin, adminFile } = await startStack(procs, tmp, EVENT);
     const yaml = path.join(tmp, 'event.yaml');
     const csv = path.join(tmp, 'people.csv');
     fs.writeFileSync(yaml, YAML);

@@ -2,6 +2,7 @@
 // CLI, the replay; every child killed by pid), taken from
 // scoreboard.test.mjs for the tests that came after it (pages.test.mjs).
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -184,6 +185,30 @@ export async function startRedis(procs, tmp) {
 }
 
 /* ---- talking the protocol from inside a page (node 20 has no WebSocket) ---- */
+
+
+/*
+ * The stack a page test needs: Redis on a free port, then splitlined on a
+ * free port serving the web root, with a fresh admin token.  Returns
+ * { redisPort, port, base, ws, admin, adminFile, serverArgv, server, ctl },
+ * ctl(...args) running the officials' CLI as admin against it.
+ */
+export async function startStack(procs, tmp, event, { webRoot = WEB_ROOT } = {}) {
+  const redisPort = await startRedis(procs, tmp);
+  const adminFile = path.join(tmp, 'admin.token');
+  const admin = crypto.randomBytes(16).toString('hex');
+  fs.writeFileSync(adminFile, admin + '\n', { mode: 0o600 });
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const ws = `ws://127.0.0.1:${port}/ws`;
+  const serverArgv = [BIN.server, '--event', event, '--listen', '127.0.0.1', '--port', port,
+    '--redis', `127.0.0.1:${redisPort}`, '--admin-token-file', adminFile, '--web-root', webRoot,
+    '--log-level', 'info'];
+  const server = procs.start('server', serverArgv);
+  await waitFor('/health', () => getJson(`${base}/health`), 60000);
+  const ctl = (...a) => procs.run('ctl', [BIN.ctl, '--server', ws, '--event', event, '--token-file', adminFile, ...a]);
+  return { redisPort, port, base, ws, admin, adminFile, serverArgv, server, ctl };
+}
 
 /*
  * Opens a JSON WebSocket from page to ws (ws://host:port/ws), says hello

@@ -18,11 +18,10 @@
 //   node --test tests/browser/pages.test.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, CHROMIUM, DATA, SOURCE, Procs, freePort, getJson, haveChromium, log, sleep, waitFor, startRedis } from './harness.mjs';
+import { BIN, CHROMIUM, DATA, SOURCE, Procs, getJson, haveChromium, log, sleep, waitFor, startStack } from './harness.mjs';
 
 const EVENT = 'boston-2015';
 const RACE = 'marathon';
@@ -73,15 +72,9 @@ test('tracker, announcer and kiosk follow a replay in headless Chromium', { time
   let browser = null;
   let ok = false;
   try {
-    const redisPort = await startRedis(procs, tmp);
-
-    const adminFile = path.join(tmp, 'admin.token');
-    fs.writeFileSync(adminFile, crypto.randomBytes(16).toString('hex') + '\n', { mode: 0o600 });
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const serverArgv = [BIN.server, '--event', EVENT, '--listen', '127.0.0.1', '--port', port, '--redis', `127.0.0.1:${redisPort}`, '--admin-token-file', adminFile, '--web-root', path.join(SOURCE, 'clients', 'web'), '--log-level', 'info'];
-    let server = procs.start('server', serverArgv);
-    await waitFor('/health', () => getJson(`${base}/health`), 60000);
+    const stack = await startStack(procs, tmp, EVENT);
+    const { port, base, adminFile, serverArgv } = stack;
+    let server = stack.server;
 
     const full = path.join(tmp, 'slice.csv');
     const cut = path.join(tmp, 'slice-cut.csv');

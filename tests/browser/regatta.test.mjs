@@ -17,11 +17,10 @@
 //   node --test tests/browser/regatta.test.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, CHROMIUM, DATA, SOURCE, Procs, freePort, getJson, guessBin, haveChromium, log, waitFor, startRedis } from './harness.mjs';
+import { BIN, CHROMIUM, DATA, Procs, getJson, guessBin, haveChromium, log, waitFor, startStack } from './harness.mjs';
 
 const EVENT = 'regatta-hebda-2023';
 const REGATTA_BIN = guessBin('SL_REGATTA_BIN', ['clients/regatta/splitline-regatta']);
@@ -68,16 +67,7 @@ test('regatta page: Hebda 2023 races, a penalty applied live, the final\'s line-
   let browser = null;
   let ok = false;
   try {
-    const redisPort = await startRedis(procs, tmp);
-
-    const adminFile = path.join(tmp, 'admin.token');
-    fs.writeFileSync(adminFile, crypto.randomBytes(16).toString('hex') + '\n', { mode: 0o600 });
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const ws = `ws://127.0.0.1:${port}/ws`;
-    procs.start('server', [BIN.server, '--event', EVENT, '--listen', '127.0.0.1', '--port', port, '--redis', `127.0.0.1:${redisPort}`,
-      '--admin-token-file', adminFile, '--web-root', path.join(SOURCE, 'clients', 'web'), '--log-level', 'info']);
-    await waitFor('/health', () => getJson(`${base}/health`), 60000);
+    const { base, ws, adminFile } = await startStack(procs, tmp, EVENT);
 
     const csv = path.join(DATA, `${EVENT}.csv`);
     const regatta = (...a) => procs.run('regatta', [REGATTA_BIN, '--server', ws, '--token-file', adminFile, ...a]);

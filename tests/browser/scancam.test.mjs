@@ -15,12 +15,11 @@
 //   node --test tests/browser/scancam.test.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import qrcode from 'qrcode-generator';
-import { BIN, CHROMIUM, SOURCE, Procs, freePort, getJson, haveChromium, log, pageSnapshot, sleep, waitFor, startRedis, writeQrY4m } from './harness.mjs';
+import { BIN, CHROMIUM, SOURCE, Procs, haveChromium, log, pageSnapshot, sleep, writeQrY4m, startStack } from './harness.mjs';
 
 const EVENT = 'cam-test';
 const RACE = 'fun';
@@ -56,14 +55,7 @@ test('scanner camera in headless Chromium: a QR code from the fake camera checks
   let browser = null;
   let ok = false;
   try {
-    const redisPort = await startRedis(procs, tmp);
-    const adminFile = path.join(tmp, 'admin.token');
-    fs.writeFileSync(adminFile, crypto.randomBytes(16).toString('hex') + '\n', { mode: 0o600 });
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const ws = `ws://127.0.0.1:${port}/ws`;
-    procs.start('server', [BIN.server, '--event', EVENT, '--listen', '127.0.0.1', '--port', port, '--redis', `127.0.0.1:${redisPort}`, '--admin-token-file', adminFile, '--web-root', path.join(SOURCE, 'clients', 'web'), '--log-level', 'info']);
-    await waitFor('/health', () => getJson(`${base}/health`), 60000);
+    const { base, ws, adminFile } = await startStack(procs, tmp, EVENT);
     const jsRes = await fetch(`${base}/node_modules/jsqr/dist/jsQR.js`);
     assert.equal(jsRes.status, 200, 'splitlined serves jsQR from the web root');
     assert.match(jsRes.headers.get('content-type') || '', /javascript/);
