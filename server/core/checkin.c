@@ -547,11 +547,19 @@ static uint32_t bib_index(const core *c, const char *bib)
 	return pi;
 }
 
-static bool pi_in(const core *c, uint32_t pi)
+/* The check-in of a bib, or NULL when it was never scanned. */
+static const struct ath *ath_of(const core *c, const char *bib, size_t n)
 {
 	uint32_t ai;
-	const char *bib = c->parts[pi].e.bib;
-	return c->ck && hmap_get(&c->ck->athmap, bib, strlen(bib), &ai) && c->ck->aths[ai].in;
+	if (!c->ck || !hmap_get(&c->ck->athmap, bib, n, &ai))
+		return NULL;
+	return &c->ck->aths[ai];
+}
+
+static bool is_in(const core *c, const struct part *p)
+{
+	const struct ath *a = ath_of(c, p->e.bib, strlen(p->e.bib));
+	return a && a->in;
 }
 
 /*
@@ -625,7 +633,7 @@ static void do_assign(core *c, const msgpack_object *s, uint32_t di, uint64_t sq
 			sl_buf_addf(&o->msg, "already has bib %s", pe->bib);
 			return;
 		}
-		bool was_in = pi_in(c, o->pi);
+		bool was_in = is_in(c, &c->parts[o->pi]);
 		if (chip) {
 			int rc = pair_chip(c, &o->pi, chip, cn, o, &old_chip);
 			if (rc < 0)
@@ -741,7 +749,7 @@ static void do_pair(core *c, const msgpack_object *s, uint32_t di, uint64_t sq, 
 		o->w = W_RACE;
 		return;
 	}
-	bool was_in = pi_in(c, o->pi);
+	bool was_in = is_in(c, &c->parts[o->pi]);
 	int rc = pair_chip(c, &o->pi, chip, cn, o, &old_chip);
 	if (rc < 0)
 		return;
@@ -1178,14 +1186,6 @@ int checkin_snapshot_load(core *c, const msgpack_object *m, char *err, size_t er
 
 /* ---- queries ------------------------------------------------------------- */
 
-static const struct ath *ath_of(const core *c, const char *bib, size_t n)
-{
-	uint32_t ai;
-	if (!c->ck || !hmap_get(&c->ck->athmap, bib, n, &ai))
-		return NULL;
-	return &c->ck->aths[ai];
-}
-
 int checkin_get(const core *c, const char *bib, struct checkin_info *out)
 {
 	uint32_t pi;
@@ -1209,12 +1209,6 @@ int checkin_get(const core *c, const char *bib, struct checkin_info *out)
 static bool in_race(const struct part *p, int race)
 {
 	return race < 0 ? p->race >= 0 : p->race == race; /* blank bibs: in no race */
-}
-
-static bool is_in(const core *c, const struct part *p)
-{
-	const struct ath *a = ath_of(c, p->e.bib, strlen(p->e.bib));
-	return a && a->in;
 }
 
 /* Registrations without a bib still waiting, of a race (-1: any). */
