@@ -2,7 +2,8 @@
  * rec.h: log records for the core's unit tests, written as JSON with ' for "
  * (printf-style), transcoded to msgpack as a client's message would be, then
  * checked (core_check) and applied (core_apply).  err holds the sentence of
- * the last refusal ("" after a record went in).  Include once per test
+ * the last refusal ("" after a record went in).  Also: topic snapshots
+ * read back (snap) and snapshot round trips (reload, same_snapshot).  Include once per test
  * program, after core.h, slp.h and t.h.
  */
 #ifndef SL_TEST_REC_H
@@ -15,7 +16,7 @@
 
 static char err[256];
 
-static int recf(core *c, const char *fmt, ...)
+static inline int recf(core *c, const char *fmt, ...)
 {
 	char js[16384];
 	va_list ap;
@@ -36,6 +37,46 @@ static int recf(core *c, const char *fmt, ...)
 		rc = core_apply(c, mp.data, mp.len, err, sizeof(err));
 	sl_buf_release(&mp);
 	return rc;
+}
+
+/* Snapshot of a topic from offset off, at most lim rows, decoded into m. */
+static inline bool snap(const core *c, const char *topic, size_t off, size_t lim, slp_msg *m)
+{
+	sl_buf b = SL_BUF_INIT;
+	msgpack_packer pk;
+	slp_packer_init(&pk, &b);
+	int rc = core_topic_snapshot(c, topic, strlen(topic), off, lim, &pk);
+	if (rc == 0)
+		rc = slp_decode(m, b.data, b.len, SLP_MSGPACK);
+	sl_buf_release(&b);
+	return rc == 0;
+}
+
+/* Do two cores save the same snapshot bytes? */
+static inline bool same_snapshot(const core *a, const core *b)
+{
+	sl_buf x = SL_BUF_INIT, y = SL_BUF_INIT;
+	core_snapshot_save(a, &x);
+	core_snapshot_save(b, &y);
+	bool eq = x.len == y.len && !memcmp(x.data, y.data, x.len);
+	sl_buf_release(&x);
+	sl_buf_release(&y);
+	return eq;
+}
+
+/* c's snapshot loaded into a new core (returned owned), which must save
+ * the same bytes. */
+static inline core *reload(const core *c)
+{
+	sl_buf a = SL_BUF_INIT;
+	core_snapshot_save(c, &a);
+	core *d = core_new();
+	err[0] = '\0';
+	ASSERT_EQ(core_snapshot_load(d, a.data, a.len, err, sizeof(err)), 0);
+	ASSERT_STREQ(err, "");
+	sl_buf_release(&a);
+	ASSERT(same_snapshot(c, d));
+	return d;
 }
 
 #endif

@@ -114,18 +114,6 @@ static void add(core *c, const char *bib, const char *chip, const char *sex)
 
 /* ---- reading results back ----------------------------------------------- */
 
-static bool snap(const core *c, const char *topic, size_t off, size_t lim, slp_msg *m)
-{
-	sl_buf b = SL_BUF_INIT;
-	msgpack_packer pk;
-	slp_packer_init(&pk, &b);
-	int rc = core_topic_snapshot(c, topic, strlen(topic), off, lim, &pk);
-	if (rc == 0)
-		rc = slp_decode(m, b.data, b.len, SLP_MSGPACK);
-	sl_buf_release(&b);
-	return rc == 0;
-}
-
 static const msgpack_object *sub(const msgpack_object *row, const char *key)
 {
 	char k[64];

@@ -69,16 +69,9 @@ static int op(core *c, const char *dev, const char *code, const char *extra)
 static bool answer(const core *c, const char *dev, slp_msg *m, const msgpack_object **row)
 {
 	char topic[32];
-	sl_buf b = SL_BUF_INIT;
-	msgpack_packer pk;
 	const msgpack_object_array *rows;
 	snprintf(topic, sizeof(topic), "scans/%s", dev);
-	slp_packer_init(&pk, &b);
-	int rc = core_topic_snapshot(c, topic, strlen(topic), 0, 1, &pk);
-	if (rc == 0)
-		rc = slp_decode(m, b.data, b.len, SLP_MSGPACK);
-	sl_buf_release(&b);
-	if (rc < 0)
+	if (!snap(c, topic, 0, 1, m))
 		return false;
 	if (slp_get_arr(&m->root, "rows", &rows) < 0 || rows->size != 1) {
 		slp_msg_release(m);
@@ -126,22 +119,17 @@ static void last(const core *c, const char *dev, const char *warning, const char
 
 static const char *name_of(const core *c, const char *bib)
 {
-	sl_buf b = SL_BUF_INIT;
-	msgpack_packer pk;
 	slp_msg m;
 	char topic[40];
 	static char name[64];
+	const msgpack_object_array *rows;
 	snprintf(topic, sizeof(topic), "athlete/%s", bib);
-	slp_packer_init(&pk, &b);
 	name[0] = '\0';
-	if (core_topic_snapshot(c, topic, strlen(topic), 0, 0, &pk) == 0 &&
-	    slp_decode(&m, b.data, b.len, SLP_MSGPACK) == 0) {
-		const msgpack_object_array *rows;
+	if (snap(c, topic, 0, 0, &m)) {
 		if (slp_get_arr(&m.root, "rows", &rows) == 0 && rows->size == 1)
 			snprintf(name, sizeof(name), "%s", gets_(&rows->ptr[0], "name"));
 		slp_msg_release(&m);
 	}
-	sl_buf_release(&b);
 	return name;
 }
 
@@ -452,13 +440,7 @@ static void snapshot_round_trip(void)
 	ASSERT_EQ(op(c, "d1", "1", ",'op':'swap','with':'2'"), 0);
 	ASSERT_EQ(op(c, "d2", "31", ",'op':'transfer','to':{'name':'Ivy I'}"), 0);
 	ASSERT_EQ(op(c, "d2", "R2", ""), 0);
-	sl_buf a = SL_BUF_INIT, b = SL_BUF_INIT;
-	core_snapshot_save(c, &a);
-	core *d = core_new();
-	ASSERT_EQ(core_snapshot_load(d, a.data, a.len, err, sizeof(err)), 0);
-	ASSERT_STREQ(err, "");
-	core_snapshot_save(d, &b);
-	ASSERT(a.len == b.len && !memcmp(a.data, b.data, a.len));
+	core *d = reload(c);
 	int save[8];
 	memcpy(save, seqs, sizeof(save));
 	ASSERT_EQ(op(c, "d2", "R2", ",'op':'assign'"), 0);
@@ -466,14 +448,8 @@ static void snapshot_round_trip(void)
 	ASSERT_EQ(op(d, "d2", "R2", ",'op':'assign'"), 0);
 	last(c, "d2", "", "32");
 	last(d, "d2", "", "32");
-	sl_buf_reset(&a);
-	sl_buf_reset(&b);
-	core_snapshot_save(c, &a);
-	core_snapshot_save(d, &b);
-	ASSERT(a.len == b.len && !memcmp(a.data, b.data, a.len));
+	ASSERT(same_snapshot(c, d));
 	ASSERT_EQ(checkin_audit(d, 0, NULL, NULL), 4);
-	sl_buf_release(&a);
-	sl_buf_release(&b);
 	core_free(c);
 	core_free(d);
 }

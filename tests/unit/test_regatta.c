@@ -322,10 +322,7 @@ static void penalties_and_flags(void)
 	ASSERT_EQ(res_of(c, "1-4").place, 1);
 	ASSERT(res_of(c, "1-4").place_manual);
 	/* snapshot round trip keeps every adjustment */
-	sl_buf snap = SL_BUF_INIT;
-	core_snapshot_save(c, &snap);
-	core *d = core_new();
-	ASSERT_EQ(core_snapshot_load(d, snap.data, snap.len, err, sizeof(err)), 0);
+	core *d = reload(c);
 	const char *bibs[] = {"1-1", "1-2", "1-3", "1-4"};
 	for (int i = 0; i < 4; i++) {
 		struct core_result x = res_of(c, bibs[i]), y = res_of(d, bibs[i]);
@@ -334,7 +331,6 @@ static void penalties_and_flags(void)
 		ASSERT_STREQ(x.status, y.status);
 		ASSERT_EQ(x.place_manual, y.place_manual);
 	}
-	sl_buf_release(&snap);
 	core_free(d);
 	/* dns / dnf / scratch */
 	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1-3','type':'scratch','reason':'x','official':'r'}"),
@@ -548,10 +544,7 @@ static void progression_applied(void)
 	core_lineup_release(&l);
 
 	/* snapshot round trip keeps officials and overrides */
-	sl_buf snap = SL_BUF_INIT;
-	core_snapshot_save(c, &snap);
-	core *d = core_new();
-	ASSERT_EQ(core_snapshot_load(d, snap.data, snap.len, err, sizeof(err)), 0);
+	core *d = reload(c);
 	ASSERT_EQ(core_lineup(d, "16", &l), 0);
 	ASSERT(l.override && l.complete);
 	ASSERT_EQ(l.n, 2);
@@ -564,7 +557,6 @@ static void progression_applied(void)
 	ASSERT_EQ(l.n, 4);
 	core_lineup_release(&l);
 	core_free(d);
-	sl_buf_release(&snap);
 	sl_buf_release(&b);
 	sl_buf_release(&js);
 	core_free(c);
