@@ -134,6 +134,12 @@ async def shared_port(h, redis):
     check(nodes == {c.proc.pid, d.proc.pid},
           f"/health on the shared port answered from nodes {nodes}, "
           f"want both {c.proc.pid} and {d.proc.pid}")
+    # a bad value for the option is refused, naming it
+    bad = Proc(h, "node-bad", [h.paths.server, "--event", EVENT, "--port", port,
+                               "--reuse-port", "maybe"])
+    rc = await bad.wait_async(30)
+    check(rc == 2 and "bad value 'maybe' for --reuse-port: expected one of no|yes" in
+          bad.log_text(), f"--reuse-port maybe: exit {rc}: {bad.log_text()[-300:]}")
     # without the option the port is not taken
     e = Proc(h, "node-e", [h.paths.server, "--event", EVENT, "--listen", "127.0.0.1",
                            "--port", port, "--redis", redis.addr, "--log-level", "info"])

@@ -256,6 +256,12 @@ async def body(h):
           and lines[-1]["op"] == "undo" and lines[-1]["by"] == "chief" and
           lines[0]["op"] == "assign" and lines[0]["reg"] and lines[0]["time"].endswith("Z"),
           f"splitline audit rows: {lines[0]}, {lines[-3]}, {lines[-1]}")
+    r = h.ctl(server, ["audit", "--format", "xml"], check_rc=False)
+    check(r.returncode == 2 and "--format 'xml' is not csv or json" in r.stderr,
+          f"audit --format xml: exit {r.returncode}: {r.stderr!r}")
+    r = h.ctl(server, ["checkin", "undo", a_bib], check_rc=False)
+    check(r.returncode == 2 and "usage: splitline checkin undo" in r.stderr + r.stdout,
+          f"checkin undo without --official: exit {r.returncode}: {r.stderr!r}")
     r = h.ctl(server, ["audit"], token=scanner, check_rc=False, admin=False)
     check(r.returncode == 0 and r.stdout.count("\n") == len(audit) + 1,
           f"a scanner token (desks' volunteers may read the trail): exit {r.returncode}")
