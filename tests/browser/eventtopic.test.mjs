@@ -25,7 +25,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, CHROMIUM, Procs, getJson, haveChromium, log, waitFor, pageRequests, startStack } from './harness.mjs';
+import { BIN, CHROMIUM, Procs, getJson, haveChromium, log, waitFor, pageRequests, startStack, launchChromium, pageOpener } from './harness.mjs';
 
 const EVENT = 'lakeside-2024';
 const MIN = 60000;
@@ -88,7 +88,6 @@ const rowsOf = (doc) => (Array.isArray(doc) ? doc : doc.rows || doc.results);
 
 test('pages use the event topic: point and race names, gun projections that follow a wave start, per-race counts', { timeout: 300000, skip: haveChromium ? false : `chromium not installed at ${CHROMIUM}: browser test skipped` }, async () => {
   for (const k of ['server', 'ctl', 'redis']) assert.ok(BIN[k] && fs.existsSync(BIN[k]), `${k} binary not found (${BIN[k]})`);
-  const { chromium } = await import('playwright-core');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-eventtopic-'));
   const shots = process.env.SL_BROWSER_SHOTS || tmp;
   fs.mkdirSync(shots, { recursive: true });
@@ -105,24 +104,9 @@ test('pages use the event topic: point and race names, gun projections that foll
     await ctl('event', 'create', yaml);
     await ctl('participants', 'import', csv);
 
-    browser = await chromium.launchPersistentContext(path.join(tmp, 'chromium'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1920, height: 1000 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium(tmp, { width: 1920, height: 1000 });
     const pageErrors = [];
-    const open = async (url) => {
-      const p = await browser.newPage();
-      p.on('pageerror', (e) => pageErrors.push(`${url}: ${e.message}`));
-      p.on('console', (m) => {
-        if (m.type() === 'error' && !/WebSocket|Failed to load resource|ERR_CONNECTION_REFUSED/.test(m.text())) pageErrors.push(`${url}: ${m.text()}`);
-      });
-      await p.goto(`${base}/${url}`);
-      await p.evaluate(() => (globalThis.__noReload = 42));
-      await p.waitForFunction(() => document.documentElement.dataset.conn === 'live', null, { timeout: 30000 });
-      return p;
-    };
+    const open = pageOpener(browser, base, pageErrors);
 
     // The reads, as an admin over the protocol.
     const wire = await browser.newPage();

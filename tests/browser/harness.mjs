@@ -187,6 +187,42 @@ export async function startRedis(procs, tmp) {
 /* ---- talking the protocol from inside a page (node 20 has no WebSocket) ---- */
 
 
+/* Debian's chromium, headless, with its profile in tmp (a persistent
+ * context: it is the browser and its only context). */
+export async function launchChromium(tmp, viewport) {
+  const { chromium } = await import('playwright-core');
+  return chromium.launchPersistentContext(path.join(tmp, 'chromium'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/* Page errors worth failing a test for: uncaught ones, and console errors
+ * other than a WebSocket or a resource the test cut off on purpose. */
+export function watchErrors(page, errors, prefix = '') {
+  page.on('pageerror', (e) => errors.push(`${prefix}${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/WebSocket|Failed to load resource|ERR_CONNECTION_REFUSED/.test(m.text())) errors.push(`${prefix}${m.text()}`);
+  });
+}
+
+/* open(url): a new page of base/url with its errors watched; with live, it
+ * waits until the page is connected (and marks it, to catch a reload). */
+export function pageOpener(browser, base, errors, { live = true } = {}) {
+  return async (url) => {
+    const p = await browser.newPage();
+    watchErrors(p, errors, `${url}: `);
+    await p.goto(`${base}/${url}`);
+    if (live) {
+      await p.evaluate(() => (globalThis.__noReload = 42));
+      await p.waitForFunction(() => document.documentElement.dataset.conn === 'live', null, { timeout: 30000 });
+    }
+    return p;
+  };
+}
+
 /*
  * The stack a page test needs: Redis on a free port, then splitlined on a
  * free port serving the web root, with a fresh admin token.  Returns

@@ -21,7 +21,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, CHROMIUM, DATA, SOURCE, Procs, getJson, haveChromium, log, sleep, waitFor, startStack } from './harness.mjs';
+import { BIN, CHROMIUM, DATA, SOURCE, Procs, getJson, haveChromium, log, sleep, waitFor, startStack, launchChromium, pageOpener } from './harness.mjs';
 
 const EVENT = 'boston-2015';
 const RACE = 'marathon';
@@ -64,7 +64,6 @@ const rowsOf = (doc) => (Array.isArray(doc) ? doc : doc.rows || doc.results);
 
 test('tracker, announcer and kiosk follow a replay in headless Chromium', { timeout: 600000, skip: haveChromium ? false : `chromium not installed at ${CHROMIUM} (run scripts/setup): browser test skipped` }, async () => {
   for (const [k, v] of Object.entries(BIN)) assert.ok(v && fs.existsSync(v), `${k} binary not found (${v})`);
-  const { chromium } = await import('playwright-core');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-pages-'));
   const shots = process.env.SL_BROWSER_SHOTS || tmp;
   fs.mkdirSync(shots, { recursive: true });
@@ -92,24 +91,9 @@ test('tracker, announcer and kiosk follow a replay in headless Chromium', { time
     const tracked = [slow[0].bib, slow[Math.floor(slow.length / 2)].bib];
     log(`event created, ${n} participants; tracking ${tracked.join(', ')}`);
 
-    browser = await chromium.launchPersistentContext(path.join(tmp, 'chromium'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium(tmp, { width: 1280, height: 900 });
     const pageErrors = [];
-    const open = async (url) => {
-      const p = await browser.newPage();
-      p.on('pageerror', (e) => pageErrors.push(`${url}: ${e.message}`));
-      p.on('console', (m) => {
-        if (m.type() === 'error' && !/WebSocket|Failed to load resource|ERR_CONNECTION_REFUSED/.test(m.text())) pageErrors.push(`${url}: ${m.text()}`);
-      });
-      await p.goto(`${base}/${url}`);
-      await p.evaluate(() => (globalThis.__noReload = 42));
-      await p.waitForFunction(() => document.documentElement.dataset.conn === 'live', null, { timeout: 30000 });
-      return p;
-    };
+    const open = pageOpener(browser, base, pageErrors);
     const tracker = await open(`tracker.html?bibs=${tracked.join(',')}`);
     const announcer = await open(`announcer.html?race=${RACE}&window=${WINDOW_MIN}&grace=0`);
     const kiosk = await open(`kiosk.html?race=${RACE}&speed=0`);

@@ -20,7 +20,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, CHROMIUM, DATA, Procs, getJson, guessBin, haveChromium, log, waitFor, startStack } from './harness.mjs';
+import { BIN, CHROMIUM, DATA, Procs, getJson, guessBin, haveChromium, log, waitFor, startStack, launchChromium, pageOpener } from './harness.mjs';
 
 const EVENT = 'regatta-hebda-2023';
 const REGATTA_BIN = guessBin('SL_REGATTA_BIN', ['clients/regatta/splitline-regatta']);
@@ -59,7 +59,6 @@ async function tableOf(page) {
 
 test('regatta page: Hebda 2023 races, a penalty applied live, the final\'s line-up', { timeout: 300000, skip: haveChromium ? false : `chromium not installed at ${CHROMIUM}: browser test skipped` }, async () => {
   for (const [k, v] of Object.entries({ ...BIN, regatta: REGATTA_BIN })) if (k !== 'replay') assert.ok(v && fs.existsSync(v), `${k} binary not found (${v})`);
-  const { chromium } = await import('playwright-core');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-regatta-web-'));
   const shots = process.env.SL_BROWSER_SHOTS || tmp;
   fs.mkdirSync(shots, { recursive: true });
@@ -81,22 +80,9 @@ test('regatta page: Hebda 2023 races, a penalty applied live, the final\'s line-
     }, 30000);
     log('hebda imported and replayed');
 
-    browser = await chromium.launchPersistentContext(path.join(tmp, 'chromium'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 390, height: 844 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium(tmp, { width: 390, height: 844 });
     const pageErrors = [];
-    const open = async (url) => {
-      const p = await browser.newPage();
-      p.on('pageerror', (e) => pageErrors.push(`${url}: ${e.message}`));
-      p.on('console', (m) => {
-        if (m.type() === 'error' && !/WebSocket|Failed to load resource|ERR_CONNECTION_REFUSED/.test(m.text())) pageErrors.push(`${url}: ${m.text()}`);
-      });
-      await p.goto(`${base}/${url}`);
-      return p;
-    };
+    const open = pageOpener(browser, base, pageErrors, { live: false });
 
     // ---- race 16: the published results, the penalty, the line-up ----
     const page = await open('regatta.html?race=16');

@@ -25,9 +25,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-import {
-  SOURCE, DATA, CHROMIUM, BIN, haveChromium, log, sleep, freePort, Procs, redisCmd, waitFor, getJson,
-} from './harness.mjs';
+import { SOURCE, DATA, CHROMIUM, BIN, haveChromium, log, sleep, freePort, Procs, redisCmd, waitFor, getJson, launchChromium, watchErrors } from './harness.mjs';
 
 const EVENT = 'boston-2015';
 const RACE = 'marathon';
@@ -77,7 +75,6 @@ test('live scoreboard follows a replay in headless Chromium', { timeout: 600000,
   for (const [k, v] of Object.entries(BIN)) {
     assert.ok(v && fs.existsSync(v), `${k} binary not found (${v}); build first or set SL_${k.toUpperCase()}_BIN`);
   }
-  const { chromium } = await import('playwright-core');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-browser-'));
   const shots = process.env.SL_BROWSER_SHOTS || tmp;
   fs.mkdirSync(shots, { recursive: true });
@@ -114,18 +111,10 @@ test('live scoreboard follows a replay in headless Chromium', { timeout: 600000,
 
     // The page, before any read: every runner registered, nobody finished.
     // A fresh profile (--user-data-dir) in the temp dir.
-    browser = await chromium.launchPersistentContext(path.join(tmp, 'chromium'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium(tmp, { width: 1280, height: 900 });
     const page = browser.pages()[0] || (await browser.newPage());
     const pageErrors = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/WebSocket|Failed to load resource|ERR_CONNECTION_REFUSED/.test(m.text())) pageErrors.push(m.text());
-    });
+    watchErrors(page, pageErrors);
     // No ?event= and no ?race=: the event comes from /health, the race falls back to "marathon".
     await page.goto(`${base}/`);
     await page.evaluate(() => (globalThis.__noReload = 42));
