@@ -46,7 +46,7 @@ import time
 
 import harness
 from harness import Proc, Server, check, free_port, log
-from test_chicago import EVENT, PT, load
+from test_chicago import EVENT, PT, load, split_diffs
 
 # mat, protocol, decoder clock skew, reader extra args, chip A miss rate
 SETUP = [
@@ -245,30 +245,7 @@ async def main(h):
         log(f"{dev}: {n} passings in the log once each, {len(bibs)} crossings as the file")
 
     rows = {str(x["bib"]): x for x in srv.export_rows_json()}
-    bad = []
-    checked = 0
-    for bib, r in runners.items():
-        row = rows.get(bib)
-        if row is None:
-            bad.append(f"bib {bib}: no result row")
-            continue
-        if r["start"] is not None:
-            st = row.get("start")
-            if st is None or st // 1000 != r["start"]:
-                bad.append(f"bib {bib}: start {st}, file {r['start']}")
-        splits = row.get("splits") or {}
-        for mat, *_ in SETUP:
-            if mat == "start":
-                continue
-            pt = PT[mat]
-            w = r["net"][mat]
-            if mat.lower() in r["est"] or r["start"] is None:
-                w = None
-            got = splits.get(pt)
-            got_s = None if got is None else got // 1000
-            checked += 1
-            if got_s != w:
-                bad.append(f"bib {bib} at {mat}: got {got}, file {r['net'][mat]}")
+    bad, checked = split_diffs(runners, rows, [m for m, *_ in SETUP])
     check(not bad, f"{len(bad)} of {checked} splits differ from the file:\n" +
           "\n".join(bad[:30]))
     log(f"{checked} splits and {len(want['start'])} starts equal the file")
