@@ -1,5 +1,5 @@
 /*
- * splitline-regatta: a regatta export file (../shared/data/regatta-*.csv)
+ * splitline-regatta: a regatta export file (data/regatta-*.csv)
  * played to a Splitline server over the real protocol.
  *
  *   import FILE.csv   the officials' side: event_create (one race per

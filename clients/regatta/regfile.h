@@ -1,5 +1,5 @@
 /*
- * regfile.h: a regatta export file (../shared/data/regatta-*.csv,
+ * regfile.h: a regatta export file (data/regatta-*.csv,
  * canoe-kayak-*.csv; columns EventNum, Event, RaceType, EventInfo, Bow,
  * Crew, CrewAbbrev, Place, G_<Station>_time_raw, RawTime, PenaltyCode,
  * AdjTime) and the Splitline log records that reproduce it.

@@ -27,7 +27,7 @@
 #include "slp.h"
 
 #ifndef SL_DATA_DIR
-#define SL_DATA_DIR "../shared/data"
+#define SL_DATA_DIR "data"
 #endif
 
 #define NSPLITS 10

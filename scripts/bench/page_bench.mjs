@@ -8,7 +8,7 @@
 //     The REAL stack: redis-server (temp dir, --appendonly yes
 //     --appendfsync always), build/release/server/splitlined (built with
 //     cmake -DCMAKE_BUILD_TYPE=Release if missing) with the Boston 2015 event
-//     (scripts/demo/boston-2015.yaml), ../shared/data/boston-2015.csv
+//     (scripts/demo/boston-2015.yaml), data/boston-2015.csv
 //     imported (splitline participants import --map sex=M/F --chip-from-bib)
 //     and every read replayed (splitline-replay boston ... --speed 0).  Then,
 //     per run, a fresh page at 1280x900 opens index.html?race=marathon&all=1
@@ -259,7 +259,7 @@ function releaseBins() {
 
 async function serverMode() {
   const bins = releaseBins();
-  const data = path.resolve(process.env.SL_DATA_DIR || path.join(ROOT, '..', 'shared', 'data'));
+  const data = path.resolve(process.env.SL_DATA_DIR || path.join(ROOT, 'data'));
   const csv = path.resolve(optVal('--csv', path.join(data, 'boston-2015.csv')));
   const yaml = path.join(ROOT, 'scripts', 'demo', 'boston-2015.yaml');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-page-bench-'));

@@ -202,8 +202,8 @@ if __name__ == "__main__":
     for k, v in defaults.items():
         if k not in argv and v:
             argv += [k, v]
-    for k, v in (("--source-dir", ROOT), ("--data-dir", os.path.join(ROOT, "..", "shared",
-                                                                      "data"))):
+    for k, v in (("--source-dir", ROOT), ("--data-dir", os.environ.get("SL_DATA_DIR")
+                                                       or os.path.join(ROOT, "data"))):
         if k not in argv:
             argv += [k, v]
     sys.argv[1:] = argv

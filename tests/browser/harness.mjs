@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const SOURCE = path.resolve(process.env.SL_SOURCE_DIR || path.join(HERE, '..', '..'));
-export const DATA = path.resolve(process.env.SL_DATA_DIR || path.join(SOURCE, '..', 'shared', 'data'));
+export const DATA = path.resolve(process.env.SL_DATA_DIR || path.join(SOURCE, 'data'));
 export const CHROMIUM = process.env.SL_CHROMIUM || '/usr/bin/chromium';
 // The pages served: clients/web, or SL_WEB_ROOT (e.g. an older copy, to see a test fail on it).
 export const WEB_ROOT = path.resolve(process.env.SL_WEB_ROOT || path.join(SOURCE, 'clients', 'web'));

@@ -1,4 +1,4 @@
-"""The Boston results file as the tests' oracle (see ../shared/data/README.md).
+"""The Boston results file as the tests' oracle (see data/README.md).
 
 Official places in the file come from sub-second times we do not have: a
 system fed whole-second times must put each runner between

@@ -108,7 +108,7 @@ def parse_args(argv=None, extra=None):
                     or shutil.which("redis-server") or "/usr/bin/redis-server")
     ap.add_argument("--source-dir", default=SOURCE_DIR)
     ap.add_argument("--data-dir", default=os.environ.get("SL_DATA_DIR")
-                    or os.path.join(SOURCE_DIR, "..", "shared", "data"))
+                    or os.path.join(SOURCE_DIR, "data"))
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     if extra:
         extra(ap)

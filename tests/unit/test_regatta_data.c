@@ -22,7 +22,7 @@
 #include "slp.h"
 #include "t.h"
 
-static const char *data_dir = "../shared/data";
+static const char *data_dir = "data";
 static const char *FILES[] = {"regatta-midwest-2023.csv", "regatta-hebda-2023.csv",
 			      "canoe-kayak-tedhouk-2022.csv"};
 

@@ -1,7 +1,7 @@
 /*
  * test_sl.c: the shared basics (protocol/sl.c): error table, sl_buf, the
  * time parsers and formatters.  The bad time cells are taken from the real
- * race files (see ../shared/data/README.md).
+ * race files (see data/README.md).
  */
 #include "sl.h"
 
