@@ -114,6 +114,19 @@ static void take_header(st *s)
 	s->have_header = true;
 }
 
+static void add_bad(boston *b, int line, const char *bib, const char *field, const char *value,
+		    bool finish)
+{
+	SL_GROW(b->bad, b->capbad, b->nbad + 1);
+	boston_bad *x = &b->bad[b->nbad++];
+	memset(x, 0, sizeof(*x));
+	x->line = line;
+	snprintf(x->bib, sizeof(x->bib), "%s", bib);
+	x->field = field;
+	snprintf(x->value, sizeof(x->value), "%.40s", value);
+	x->finish = finish;
+}
+
 static void take_row(st *s, int line)
 {
 	boston *b = s->b;
@@ -123,9 +136,9 @@ static void take_row(st *s, int line)
 	}
 	const char *bib = (size_t)s->col_bib < s->nf ? trim(s->f[s->col_bib]) : "";
 	if (!*bib || strlen(bib) >= sizeof(((runner *)0)->bib)) {
-		b->nbad++;
 		sl_buf_addf(&b->errs, "%s:%d: field 'Bib': '%.40s' is not a bib\n", s->name,
 			    line, bib);
+		add_bad(b, line, "", "Bib", bib, false);
 		return;
 	}
 	SL_GROW(s->runners, s->caprunners, s->nrunners + 1);
@@ -147,9 +160,9 @@ static void take_row(st *s, int line)
 			continue;
 		if (boston_parse_hms(v, &r->el[c]) != 0) {
 			r->el[c] = -1;
-			b->nbad++;
 			sl_buf_addf(&b->errs, "%s:%d: field '%s': '%.40s' is not H:MM:SS\n",
 				    s->name, line, col_names[c], v);
+			add_bad(b, line, r->bib, col_names[c], v, !col_points[c]);
 		}
 	}
 }
@@ -383,6 +396,7 @@ int boston_load_file(boston *b, const char *path, const evcfg *cfg,
 void boston_release(boston *b)
 {
 	free(b->reads);
+	free(b->bad);
 	sl_buf_release(&b->errs);
 	memset(b, 0, sizeof(*b));
 }

@@ -18,7 +18,10 @@
  * drawn from a generator seeded with it, and its splits move with it: net
  * times are exactly the file's, only the crossings' milliseconds vary.
  * A bad time cell costs that one read and is reported in errs as
- * "FILE:LINE: field 'Official Time': '0.124548611' is not H:MM:SS".
+ * "FILE:LINE: field 'Official Time': '0.124548611' is not H:MM:SS", and in
+ * bad[] with its bib, so a caller can name the runner and tell a lost
+ * finish (the runner will never finish) from a lost split.  A row without a
+ * usable bib is skipped whole (one entry, field "Bib", bib "").
  * Reads are returned sorted by time (ties in file order).
  *
  * Ownership: boston_load_* fill a caller-owned boston; release with
@@ -27,6 +30,7 @@
 #ifndef SL_BOSTON_H
 #define SL_BOSTON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,12 +44,23 @@ typedef struct boston_read {
 	int line;       /* the file line it came from */
 } boston_read;
 
+/* A bad cell, in file order. */
+typedef struct boston_bad {
+	int line;          /* the file line */
+	char bib[36];      /* the runner's bib; "" when the bib itself is bad */
+	const char *field; /* the column: "Bib", "5K" ... "Official Time" (static) */
+	char value[44];    /* the cell, cut to 40 bytes */
+	bool finish;       /* the race's finish read is lost */
+} boston_bad;
+
 typedef struct boston {
 	boston_read *reads;
 	size_t nreads, cap;
 	size_t nrunners; /* rows used */
 	size_t nbad;     /* bad cells skipped */
 	sl_buf errs;     /* one line per bad cell */
+	boston_bad *bad; /* bad[0..nbad), one per bad cell */
+	size_t capbad;
 } boston;
 
 typedef struct boston_opts {

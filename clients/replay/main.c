@@ -1,22 +1,37 @@
 /*
  * splitline-replay: a timing device fed from a race results file (see
- * /work/TEAM.md for the interface, clients/common/boston.h for how reads
- * are made up from a Boston file).
+ * the README and --help for the interface, clients/common/boston.h for how
+ * reads are made up from a Boston file).
  *
  * The reads, sorted by time, are cut into batches as they fall due (race
- * time runs --speed times faster than wall time from the first read; with
- * speed 0 everything is due at once).  A batch gets seq = the seq of its
- * first read; reads are numbered from --first-seq (default 1), so a batch
- * is the same (device, seq) every time it is sent.  At most --window
- * batches are in flight.  An ack settles its batch; on a disconnect, an
- * `unavailable`/`timeout`/`busy` err or a batch unanswered for 30 s, the
- * connection is dropped, reopened with backoff (0.1 s doubling to 5 s),
- * and every unacked batch is sent again in seq order: the server
- * acknowledges a batch it already has with dup:true and changes nothing.
- * Any other err is fatal (exit 1), and so is 60 s without a connection.
+ * time runs --speed times faster than wall time from the first read to
+ * send; with speed 0 everything is due at once).  Read i of the sorted
+ * list has seq --first-seq + i (default 1), whatever the batching, and a
+ * batch gets the seq of its first read, so a batch is the same (device,
+ * seq) every time it is sent and the server (which keeps a watermark per
+ * read) can tell what it already has.  --resume-after SEQ drops the reads
+ * with seq <= SEQ before anything is cut: they count as acknowledged by an
+ * earlier run, and the race clock starts at the first read left.  At most
+ * --window batches are in flight.  An ack settles its batch; on a
+ * disconnect, an `unavailable`/`timeout`/`busy`/`gap` err or a batch
+ * unanswered for 30 s, the connection is dropped, reopened with backoff
+ * (0.1 s doubling to 5 s), and every unacked batch is sent again in seq
+ * order: the server acknowledges a batch it already has with dup:true and
+ * changes nothing.  A `gap` below the first seq this run can send (an
+ * --resume-after past what the server has) and any other err are fatal
+ * (exit 1), and so is 60 s without a connection.
+ *
+ * What the user sees: the file's bad cells, one warning line each with the
+ * runner's bib, and before sending (stderr) and in the summary (stdout)
+ * how many runners will never finish because their finish cell is bad.
+ * While sending, a progress line (race clock, reads sent, acked, in
+ * flight): rewritten in place once a second on a terminal, ended with a
+ * newline before any other message (progress_end) and at exit; a plain
+ * line every 10 s otherwise, so that logs stay readable.
  *
  * Invariant: batches[] holds every batch cut so far in seq order; each is
- * NEW (cut, never sent on this connection), FLIGHT or ACKED.
+ * NEW (cut, never sent on this connection), FLIGHT or ACKED.  Reads
+ * [0, skipped) are never cut; cut only grows from skipped to nreads.
  */
 #include <errno.h>
 #include <math.h>
@@ -25,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "boston.h"
@@ -38,6 +54,9 @@
 #define GIVE_UP_MS 60000
 #define ACK_TIMEOUT_MS 30000
 #define FLUSH_MS 200
+#define LIVE_EVERY_MS 1000
+#define PLAIN_EVERY_MS 10000
+#define MAX_BIBS_NAMED 10
 
 static const char *prog = "splitline-replay";
 
@@ -45,6 +64,7 @@ static const char usage[] =
 	"usage: splitline-replay boston FILE.csv --config EVENT.yaml [--server URL] [--event ID]\n"
 	"                        [--token T | --token-file F] [--device ID] [--speed X]\n"
 	"                        [--batch N] [--window W] [--limit N] [--seed S] [--first-seq N]\n"
+	"                        [--resume-after SEQ] [--progress auto|always|never] [--count]\n"
 	"\n"
 	"Plays a Boston Marathon results file to the server as a timing device would.\n"
 	"Each runner crosses the start mat at its wave's start (waves and their bibs\n"
@@ -52,15 +72,27 @@ static const char usage[] =
 	"the wave (0 to 20 minutes), then every split column (5K ... 40K, Half,\n"
 	"Official Time) gives a read at point 5k ... 40k, half, finish at crossing +\n"
 	"elapsed.  Reads carry the bib as their chip: import the participants with\n"
-	"--chip-from-bib.  A bad time cell is reported on stderr, one line per cell\n"
-	"(FILE:LINE: field 'Official Time': '0.124548611' is not H:MM:SS), and only\n"
-	"that read is skipped.\n"
+	"--chip-from-bib.  A bad time cell costs only that read and is reported on\n"
+	"stderr, one line per cell:\n"
+	"  FILE:LINE: warning: bib 3820: field 'Official Time': '0.124548611' is not\n"
+	"  H:MM:SS; read skipped\n"
+	"(a row without a usable bib is skipped whole).  Before sending (stderr) and\n"
+	"in the summary (stdout) it says how many runners will never finish because\n"
+	"their 'Official Time' cell is bad, naming up to 10 bibs, and how many other\n"
+	"cells were skipped.\n"
 	"\n"
-	"Reads are sent in time order, in batches, seq numbered from 1 per device;\n"
-	"an unacknowledged batch is sent again after a reconnect (same seq: the server\n"
-	"ignores what it already has).  Gives up after 60 s without a connection.\n"
-	"At the end prints: replay: sent N reads in B batches, acked N, duplicates D\n"
-	"(D: reads the server already had).\n"
+	"Reads are sent in time order, in batches; read i (0 = the earliest) has seq\n"
+	"--first-seq + i, a batch the seq of its first read.  An unacknowledged batch\n"
+	"is sent again after a reconnect (same seq: the server ignores what it\n"
+	"already has).  Gives up after 60 s without a connection.  At the end prints:\n"
+	"  replay: sent N reads in B batches, acked N, duplicates D\n"
+	"(D: reads the server already had), then what was skipped.\n"
+	"\n"
+	"Progress (stderr): \"replay: race clock 10:42:13 UTC-04:00, sent 12,345 of\n"
+	"110,000 reads, acked 12,300, in flight 45\".  The race clock is the race's\n"
+	"time of day (the time the reads being sent carry; with --speed 0 the time of\n"
+	"the latest read sent) at the UTC offset of the config's first wave start\n"
+	"(UTC when it gives none); \"of\" counts the reads this run sends.\n"
 	"\n"
 	"  --config FILE    the event config (YAML) with the waves' starts and bibs\n"
 	"  --server URL     env SPLITLINE_SERVER, default ws://127.0.0.1:8080/ws\n"
@@ -76,10 +108,27 @@ static const char usage[] =
 	"                   else each runner's crossing (and so its splits) gets\n"
 	"                   0..999 ms more, drawn from seed S; net times never change\n"
 	"  --first-seq N    seq of the first read (default 1)\n"
+	"  --resume-after SEQ\n"
+	"                   the reads with seq <= SEQ were acknowledged by an earlier\n"
+	"                   run with the same file, config, --limit, --seed and\n"
+	"                   --first-seq: do not send them; the race clock starts at\n"
+	"                   the first read left, so the race goes on at the same\n"
+	"                   speed.  When SEQ covers every read, prints \"replay: all N\n"
+	"                   reads were already acknowledged ...: nothing to send\" and\n"
+	"                   exits 0 without connecting\n"
+	"  --progress WHEN  auto (default): on a terminal rewrite the progress line\n"
+	"                   once a second, otherwise print it every 10 s; always: the\n"
+	"                   rewritten line even when stderr is no terminal; never.\n"
+	"                   Without the option, env SPLITLINE_PROGRESS=0 means never\n"
+	"                   and any other value always\n"
+	"  --count          print the number of reads this run would send (after\n"
+	"                   --resume-after) on stdout and exit; no server needed\n"
 	"\n"
-	"Exit status: 0 when every read was acknowledged, 1 on an error, 2 on a usage error.\n";
+	"Exit status: 0 when every read was acknowledged (or nothing was left to send),\n"
+	"1 on an error, 2 on a usage error.\n";
 
 enum { B_NEW, B_FLIGHT, B_ACKED };
+enum { P_NONE, P_LIVE, P_PLAIN }; /* how progress is shown */
 
 typedef struct batch {
 	size_t first, n; /* reads[first, first + n) */
@@ -97,24 +146,33 @@ typedef struct replay {
 	size_t batch_max, window;
 	uint64_t first_seq;
 	boston b;
+	size_t skipped; /* reads [0, skipped) acked by an earlier run */
 
 	batch *batches;
 	size_t nbatches, capbatches;
-	size_t cut;      /* reads cut into batches so far */
-	size_t inflight;
+	size_t cut;      /* reads [skipped, cut) are cut into batches */
+	size_t inflight; /* batches */
+	size_t inflight_reads;
 	size_t low;      /* lowest batch index not ACKED */
 	size_t next_new; /* where to look for the next NEW batch (>= low) */
 
 	wsc *c;
-	int64_t last_conn;  /* mono ms of the last time we had a connection */
-	int64_t retry_at;   /* mono ms of the next connect attempt */
+	int64_t last_conn; /* mono ms of the last time we had a connection */
+	int64_t retry_at;  /* mono ms of the next connect attempt */
 	int64_t backoff;
 	int64_t start_mono; /* wall start of the race clock */
 	int64_t due_since;  /* mono ms since a read has been due and uncut */
 
 	size_t sent_reads, sent_batches; /* distinct, each counted once */
 	size_t acked_reads, dup_reads, resent;
-	bool progress;
+
+	/* progress */
+	int pmode;             /* P_* */
+	bool line_open;        /* a live line is on screen without its newline */
+	int64_t next_progress; /* mono ms */
+	int64_t latest_sent;   /* time of the latest read sent (speed 0 clock) */
+	int64_t tz_off_ms;     /* the race's UTC offset */
+	char tz_label[16];     /* "UTC" or "UTC-04:00" */
 } replay;
 
 static volatile sig_atomic_t stop;
@@ -138,10 +196,192 @@ static int parse_u64(const char *s, const char *name, uint64_t lo, uint64_t hi, 
 	return 0;
 }
 
+/* ---- the race's time zone, from the config's first wave start */
+
+/* The UTC offset (ms) a start like "2015-04-20T10:00:00-04:00" is written
+ * in; 0 for "Z", no offset or a date alone (sl_parse_iso reads those as
+ * UTC).  Only called on starts evcfg has accepted. */
+static int64_t iso_offset_ms(const char *s, size_t n)
+{
+	if (n < 6 || (s[n - 6] != '+' && s[n - 6] != '-') || s[n - 3] != ':' || !memchr(s, 'T', n))
+		return 0;
+	int h = (s[n - 5] - '0') * 10 + (s[n - 4] - '0');
+	int m = (s[n - 2] - '0') * 10 + (s[n - 1] - '0');
+	int64_t off = ((int64_t)h * 60 + m) * 60000;
+	return s[n - 6] == '-' ? -off : off;
+}
+
+/* Set tz_off_ms and tz_label from the first race's first wave start (the
+ * race boston_load reads). */
+static void race_zone(replay *r, const evcfg *cfg)
+{
+	r->tz_off_ms = 0;
+	msgpack_unpacked u;
+	msgpack_unpacked_init(&u);
+	const msgpack_object_array *races, *waves;
+	const char *st;
+	size_t n;
+	if (msgpack_unpack_next(&u, cfg->mp, cfg->mp_len, NULL) == MSGPACK_UNPACK_SUCCESS &&
+	    u.data.type == MSGPACK_OBJECT_MAP && slp_get_arr(&u.data, "races", &races) == 0 &&
+	    races->size && races->ptr[0].type == MSGPACK_OBJECT_MAP &&
+	    slp_get_arr(&races->ptr[0], "waves", &waves) == 0) {
+		for (uint32_t i = 0; i < waves->size; i++)
+			if (waves->ptr[i].type == MSGPACK_OBJECT_MAP &&
+			    slp_get_str(&waves->ptr[i], "start", &st, &n) == 0) {
+				r->tz_off_ms = iso_offset_ms(st, n);
+				break;
+			}
+	}
+	msgpack_unpacked_destroy(&u);
+	int64_t m = r->tz_off_ms / 60000, a = m < 0 ? -m : m;
+	if (m)
+		snprintf(r->tz_label, sizeof(r->tz_label), "UTC%c%02d:%02d", m < 0 ? '-' : '+',
+			 (int)(a / 60), (int)(a % 60));
+	else
+		snprintf(r->tz_label, sizeof(r->tz_label), "UTC");
+}
+
+/* ---- progress */
+
+/* 12345 -> "12,345" */
+static void fmt_count(char *out, size_t outlen, size_t v)
+{
+	char d[32];
+	int n = snprintf(d, sizeof(d), "%zu", v);
+	size_t o = 0;
+	for (int i = 0; i < n && o + 2 < outlen; i++) {
+		if (i && (n - i) % 3 == 0)
+			out[o++] = ',';
+		out[o++] = d[i];
+	}
+	out[o] = '\0';
+}
+
+/* Race time now (ms since epoch), or INT64_MAX with speed 0. */
+static int64_t race_now(const replay *r)
+{
+	if (r->speed <= 0 || r->skipped >= r->b.nreads)
+		return INT64_MAX;
+	double el = (double)(wsc_mono_ms() - r->start_mono) * r->speed;
+	return r->b.reads[r->skipped].t + (int64_t)el;
+}
+
+static void status_line(const replay *r, char *out, size_t outlen)
+{
+	int64_t t = r->speed > 0 ? race_now(r) : r->latest_sent;
+	int64_t day = 86400000, tod = ((t + r->tz_off_ms) % day + day) % day / 1000;
+	char sent[32], total[32], acked[32], flight[32];
+	fmt_count(sent, sizeof(sent), r->sent_reads);
+	fmt_count(total, sizeof(total), r->b.nreads - r->skipped);
+	fmt_count(acked, sizeof(acked), r->acked_reads);
+	fmt_count(flight, sizeof(flight), r->inflight_reads);
+	snprintf(
+		out, outlen,
+		"replay: race clock %02d:%02d:%02d %s, sent %s of %s reads, acked %s, in flight %s",
+		(int)(tod / 3600), (int)(tod / 60 % 60), (int)(tod % 60), r->tz_label, sent, total,
+		acked, flight);
+}
+
+static void progress_show(replay *r)
+{
+	char line[256], out[272];
+	status_line(r, line, sizeof(line));
+	struct winsize ws;
+	if (r->pmode == P_LIVE && ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 &&
+	    strlen(line) >= ws.ws_col)
+		line[ws.ws_col - 1] = '\0'; /* a wrapped line cannot be rewritten */
+	/* one write, so that nothing can land inside the line */
+	int n = r->pmode == P_LIVE ? snprintf(out, sizeof(out), "\r%s\033[K", line)
+				   : snprintf(out, sizeof(out), "%s\n", line);
+	fwrite(out, 1, (size_t)n < sizeof(out) ? (size_t)n : sizeof(out) - 1, stderr);
+	fflush(stderr);
+	r->line_open = r->pmode == P_LIVE;
+}
+
+/* End the live line: call before writing anything else to stderr. */
+static void progress_end(replay *r)
+{
+	if (r->line_open) {
+		fputc('\n', stderr);
+		r->line_open = false;
+	}
+}
+
+static void progress_tick(replay *r, int64_t now)
+{
+	if (r->pmode == P_NONE || now < r->next_progress)
+		return;
+	progress_show(r);
+	r->next_progress = now + (r->pmode == P_LIVE ? LIVE_EVERY_MS : PLAIN_EVERY_MS);
+}
+
+/* ---- bad cells */
+
+static void warn_bad_cells(const replay *r, const char *file)
+{
+	for (size_t i = 0; i < r->b.nbad; i++) {
+		const boston_bad *x = &r->b.bad[i];
+		if (x->bib[0])
+			fprintf(stderr,
+				"%s:%d: warning: bib %s: field '%s': '%s' is not H:MM:SS; read "
+				"skipped\n",
+				file, x->line, x->bib, x->field, x->value);
+		else
+			fprintf(stderr,
+				"%s:%d: warning: field '%s': '%s' is not a bib; row skipped\n",
+				file, x->line, x->field, x->value);
+	}
+}
+
+/* What the bad cells cost: runners who will never finish, other cells. */
+static void report_bad_cells(const replay *r, FILE *f)
+{
+	size_t nfin = 0, nsplit = 0, nrow = 0;
+	const char *field = "Official Time";
+	for (size_t i = 0; i < r->b.nbad; i++) {
+		const boston_bad *x = &r->b.bad[i];
+		if (!x->bib[0])
+			nrow++;
+		else if (x->finish) {
+			field = x->field;
+			nfin++;
+		} else {
+			nsplit++;
+		}
+	}
+	if (nfin) {
+		fprintf(f, "replay: %zu runner%s will never finish: %s '%s' cell%s (bib%s ", nfin,
+			nfin == 1 ? "" : "s", nfin == 1 ? "a bad" : "bad", field,
+			nfin == 1 ? "" : "s", nfin == 1 ? "" : "s");
+		size_t named = 0;
+		for (size_t i = 0; i < r->b.nbad && named < MAX_BIBS_NAMED; i++) {
+			const boston_bad *x = &r->b.bad[i];
+			if (x->bib[0] && x->finish)
+				fprintf(f, "%s%s", named++ ? ", " : "", x->bib);
+		}
+		if (nfin > named)
+			fprintf(f, " and %zu more", nfin - named);
+		fputs(")\n", f);
+	}
+	if (nsplit)
+		fprintf(f,
+			"replay: %zu other cell%s skipped (bad split time%s): only th%s read%s "
+			"%s missing\n",
+			nsplit, nsplit == 1 ? "" : "s", nsplit == 1 ? "" : "s",
+			nsplit == 1 ? "at" : "ose", nsplit == 1 ? "" : "s",
+			nsplit == 1 ? "is" : "are");
+	if (nrow)
+		fprintf(f, "replay: %zu row%s skipped (bad bib): no reads for %s\n", nrow,
+			nrow == 1 ? "" : "s", nrow == 1 ? "it" : "them");
+}
+
+/* ---- the connection */
+
 /* Drop the connection: batches in flight go back to NEW. */
 static void disconnect(replay *r, const char *why)
 {
 	if (r->c) {
+		progress_end(r);
 		sl_warn("connection lost: %s; resending unacknowledged batches", why);
 		wsc_free(r->c);
 		r->c = NULL;
@@ -153,6 +393,7 @@ static void disconnect(replay *r, const char *why)
 		}
 	r->next_new = r->low;
 	r->inflight = 0;
+	r->inflight_reads = 0;
 	r->retry_at = wsc_mono_ms() + r->backoff;
 	r->backoff = r->backoff * 2 > 5000 ? 5000 : r->backoff * 2;
 }
@@ -164,10 +405,12 @@ static int try_connect(replay *r)
 	slp_msg hello;
 	int rc = slc_open(&r->conn, &r->c, &hello, CONNECT_MS, err, sizeof(err));
 	if (rc == SL_EAUTH || rc == SL_EPERM || rc == SL_ENOENT || rc == SL_EINVAL) {
+		progress_end(r);
 		fprintf(stderr, "%s: %s\n", prog, err);
 		return -1;
 	}
 	if (rc) {
+		progress_end(r);
 		sl_warn("%s", err);
 		r->retry_at = wsc_mono_ms() + r->backoff;
 		r->backoff = r->backoff * 2 > 5000 ? 5000 : r->backoff * 2;
@@ -189,15 +432,6 @@ static int try_connect(replay *r)
 	r->backoff = 100;
 	r->last_conn = wsc_mono_ms();
 	return 0;
-}
-
-/* Race time now (ms since epoch), or INT64_MAX with speed 0. */
-static int64_t race_now(const replay *r)
-{
-	if (r->speed <= 0 || !r->b.nreads)
-		return INT64_MAX;
-	double el = (double)(wsc_mono_ms() - r->start_mono) * r->speed;
-	return r->b.reads[0].t + (int64_t)el;
 }
 
 /* Cut the next batch from the reads that are due; false when none. */
@@ -268,7 +502,11 @@ static int send_batch(replay *r, batch *bt)
 		r->sent_reads += bt->n;
 		r->sent_batches++;
 	}
+	int64_t last = r->b.reads[bt->first + bt->n - 1].t;
+	if (last > r->latest_sent)
+		r->latest_sent = last;
 	r->inflight++;
+	r->inflight_reads += bt->n;
 	return 0;
 }
 
@@ -286,6 +524,7 @@ static int on_message(replay *r, const sl_buf *in, bool bin)
 	slp_msg m;
 	memset(&m, 0, sizeof(m));
 	if (slp_decode(&m, in->data, in->len, bin ? SLP_MSGPACK : SLP_JSON) != 0) {
+		progress_end(r);
 		sl_warn("bad message from the server: %s", m.err);
 		slp_msg_release(&m);
 		return 0;
@@ -304,6 +543,7 @@ static int on_message(replay *r, const sl_buf *in, bool bin)
 		slp_get_bool(&m.root, "dup", &dup);
 		bt->state = B_ACKED;
 		r->inflight--;
+		r->inflight_reads -= bt->n;
 		r->acked_reads += bt->n;
 		if (dup)
 			r->dup_reads += bt->n;
@@ -313,7 +553,19 @@ static int on_message(replay *r, const sl_buf *in, bool bin)
 		slp_get_str(&m.root, "code", &code, &cn);
 		slp_get_str(&m.root, "msg", &msg, &mn);
 		int e = wsc_err_from_code(code, cn);
-		if (e == SL_EUNAVAIL || e == SL_ETIMEOUT || e == SL_EFULL || e == SL_EGAP) {
+		int64_t expected;
+		uint64_t lowest = r->first_seq + r->skipped;
+		if (e == SL_EGAP && slp_get_int(&m.root, "expected", &expected) == 0 &&
+		    expected >= 1 && (uint64_t)expected < lowest) {
+			/* reads the server lacks and this run will never send */
+			progress_end(r);
+			fprintf(stderr,
+				"%s: device '%s' has seqs up to %lld on the server, but this run "
+				"starts at seq %llu: resume after seq %lld or less\n",
+				prog, r->device, (long long)expected - 1,
+				(unsigned long long)lowest, (long long)expected - 1);
+			rc = -1;
+		} else if (e == SL_EUNAVAIL || e == SL_ETIMEOUT || e == SL_EFULL || e == SL_EGAP) {
 			char why[256];
 			snprintf(why, sizeof(why), "batch seq %llu: %.*s",
 				 (unsigned long long)bt->seq, (int)cn, code);
@@ -326,6 +578,7 @@ static int on_message(replay *r, const sl_buf *in, bool bin)
 				lo = l < lo ? l : lo;
 				hi = l > hi ? l : hi;
 			}
+			progress_end(r);
 			fprintf(stderr,
 				"%s: batch seq %llu (%zu reads from file lines %d..%d) rejected: "
 				"%.*s: %.*s\n",
@@ -346,11 +599,16 @@ static int run(replay *r)
 	r->backoff = 100;
 	r->last_conn = wsc_mono_ms();
 	r->start_mono = wsc_mono_ms();
-	int64_t last_progress = 0;
+	r->cut = r->skipped;
+	if (r->skipped < r->b.nreads)
+		r->latest_sent = r->b.reads[r->skipped].t;
+	r->next_progress = r->start_mono + (r->pmode == P_PLAIN ? PLAIN_EVERY_MS : 0);
 	while (!stop) {
 		int64_t now = wsc_mono_ms();
+		progress_tick(r, now);
 		if (!r->c) {
 			if (now - r->last_conn > GIVE_UP_MS) {
+				progress_end(r);
 				fprintf(stderr, "%s: giving up: no connection to '%s' for %d s\n",
 					prog, r->conn.server, GIVE_UP_MS / 1000);
 				rc = 1;
@@ -429,19 +687,15 @@ static int run(replay *r)
 			if (r->batches[i].state == B_FLIGHT &&
 			    now - r->batches[i].sent_at > ACK_TIMEOUT_MS)
 				disconnect(r, "no ack for 30 s");
-		if (r->progress && now - last_progress > 500) {
-			fprintf(stderr, "\rreplay: %zu/%zu reads acked", r->acked_reads,
-				r->b.nreads);
-			last_progress = now;
-		}
 	}
+out:
+	if (r->pmode == P_LIVE) /* the final figures stay on screen */
+		progress_show(r);
+	progress_end(r);
 	if (stop && !rc) {
 		fprintf(stderr, "%s: interrupted\n", prog);
 		rc = 1;
 	}
-out:
-	if (r->progress)
-		fputc('\n', stderr);
 	sl_buf_release(&in);
 	return rc;
 }
@@ -457,7 +711,8 @@ int main(int argc, char **argv)
 	replay r;
 	memset(&r, 0, sizeof(r));
 	const char *config = NULL, *speed = "1", *batchs = "100", *windows = "8", *limits = "0",
-		   *seeds = "0", *firsts = "1";
+		   *seeds = "0", *firsts = "1", *resumes = NULL, *progress = NULL;
+	bool count = false;
 	const char *pos[2];
 	int npos;
 	slc_opt opts[] = {
@@ -473,6 +728,9 @@ int main(int argc, char **argv)
 		{"--limit", true, &limits, NULL},
 		{"--seed", true, &seeds, NULL},
 		{"--first-seq", true, &firsts, NULL},
+		{"--resume-after", true, &resumes, NULL},
+		{"--progress", true, &progress, NULL},
+		{"--count", false, NULL, &count},
 		{NULL, 0, 0, 0},
 	};
 	int p = slc_parse(argc - 1, argv + 1, opts, pos, 2, &npos, prog);
@@ -509,11 +767,26 @@ int main(int argc, char **argv)
 	if (parse_u64(windows, "--window", 1, 1000, &v))
 		return 2;
 	r.window = v;
-	uint64_t limit, seed;
+	uint64_t limit, seed, resume = 0;
 	if (parse_u64(limits, "--limit", 0, UINT64_MAX, &limit) ||
 	    parse_u64(seeds, "--seed", 0, UINT64_MAX, &seed) ||
-	    parse_u64(firsts, "--first-seq", 1, (uint64_t)1 << 53, &r.first_seq))
+	    parse_u64(firsts, "--first-seq", 1, (uint64_t)1 << 53, &r.first_seq) ||
+	    (resumes && parse_u64(resumes, "--resume-after", 0, (uint64_t)1 << 53, &resume)))
 		return 2;
+	const char *pe = getenv("SPLITLINE_PROGRESS");
+	if (!progress && pe && *pe)
+		progress = strcmp(pe, "0") == 0 ? "never" : "always";
+	if (!progress || strcmp(progress, "auto") == 0) {
+		r.pmode = isatty(2) ? P_LIVE : P_PLAIN;
+	} else if (strcmp(progress, "always") == 0) {
+		r.pmode = P_LIVE;
+	} else if (strcmp(progress, "never") == 0) {
+		r.pmode = P_NONE;
+	} else {
+		fprintf(stderr, "%s: --progress '%s' is not one of auto, always, never\n", prog,
+			progress);
+		return 2;
+	}
 
 	sl_buf errs = SL_BUF_INIT;
 	evcfg *cfg = NULL;
@@ -530,28 +803,55 @@ int main(int argc, char **argv)
 		evcfg_free(cfg);
 		return 1;
 	}
-	fputs(r.b.errs.data ? r.b.errs.data : "", stderr);
+	race_zone(&r, cfg);
+	warn_bad_cells(&r, pos[1]);
+	report_bad_cells(&r, stderr);
 	fflush(stderr);
+	/* reads [0, skipped) have seq first_seq .. resume */
+	if (resumes && resume >= r.first_seq)
+		r.skipped = resume - r.first_seq + 1 < r.b.nreads
+				    ? (size_t)(resume - r.first_seq + 1)
+				    : r.b.nreads;
+	int rc = 0;
+	if (count) {
+		printf("%zu\n", r.b.nreads - r.skipped);
+		goto out;
+	}
+	if (resumes && r.b.nreads && r.skipped == r.b.nreads) {
+		printf("replay: all %zu reads were already acknowledged (resume after seq %llu): "
+		       "nothing to send\n",
+		       r.b.nreads, (unsigned long long)resume);
+		goto out;
+	}
+	if (resumes)
+		fprintf(stderr,
+			"replay: resuming after seq %llu: %zu reads already acknowledged, %zu to "
+			"send\n",
+			(unsigned long long)resume, r.skipped, r.b.nreads - r.skipped);
 	if (!r.conn.event && !getenv("SPLITLINE_EVENT"))
 		r.conn.event = cfg->event;
 	if (slc_conn_resolve(&r.conn, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s: %s\n", prog, err);
-		boston_release(&r.b);
-		evcfg_free(cfg);
-		return 1;
+		rc = 1;
+		goto out;
 	}
-	const char *pe = getenv("SPLITLINE_PROGRESS");
-	r.progress = pe && *pe ? strcmp(pe, "0") != 0 : isatty(2);
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	int rc = run(&r);
-	printf("replay: sent %zu reads in %zu batches, acked %zu, duplicates %zu\n",
-	       r.sent_reads, r.sent_batches, r.acked_reads, r.dup_reads);
+	rc = run(&r);
+	printf("replay: sent %zu reads in %zu batches, acked %zu, duplicates %zu\n", r.sent_reads,
+	       r.sent_batches, r.acked_reads, r.dup_reads);
+	if (resumes)
+		printf("replay: %zu reads skipped as already acknowledged (resume after seq "
+		       "%llu)\n",
+		       r.skipped, (unsigned long long)resume);
+	report_bad_cells(&r, stdout);
 	if (r.resent)
 		fprintf(stderr, "%s: %zu batch sends were repeated after connection problems\n",
 			prog, r.resent);
+out:
+	fflush(stdout);
 	wsc_free(r.c);
 	free(r.batches);
 	boston_release(&r.b);

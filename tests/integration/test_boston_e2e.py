@@ -72,7 +72,8 @@ async def main(h):
           f"replay sent {summary['sent']}, acked {summary['acked']}; "
           f"the file has {expected_reads} good reads")
     # The corrupt cell is reported with file, line and field, and skipped.
-    want = f"{os.path.basename(csv_path)}:{bad_runner.line}: field 'Official Time'"
+    want = (f"{os.path.basename(csv_path)}:{bad_runner.line}: warning: bib {bad_runner.bib}: "
+            f"field 'Official Time'")
     check(want in err and "0.124548611" in err,
           f"replay did not report the bad cell as '{want}: ...0.124548611...'; "
           f"stderr: {err[-1500:]}")
