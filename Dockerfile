@@ -6,7 +6,8 @@
 #
 # Two stages: "build" compiles on Debian bookworm with the -dev packages of
 # scripts/lib/packages.txt; the runtime stage holds only the shared libraries,
-# the server, the CLI, the replay and the reader and the web pages.  Redis is not in the image: give
+# what `cmake --install` puts in the prefix (the server, every client program
+# and the web pages).  Redis is not in the image: give
 # it one with REDIS_ADDR (HOST:PORT), configured like scripts/redis.conf
 # (appendonly yes, appendfsync always) or acks are not durable.
 
@@ -21,18 +22,19 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
+# The web pages need the scanner page's QR decoder (npm jsqr, from
+# clients/web/package-lock.json; node_modules is not in the build context)
+# before `cmake --install` copies clients/web to share/splitline/web.
+RUN cd clients/web && npm ci --no-audit --no-fund --loglevel=error
+# Every program in /out/bin, the pages in /out/share/splitline/web (where an
+# installed splitlined finds them by itself).
 RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DSL_WERROR=OFF \
  && cmake --build /build -j "$(nproc)" \
- && mkdir -p /out/bin \
- && for b in splitlined splitline splitline-replay splitline-reader; do \
-      f="$(find /build -type f -name "$b" -perm -u+x -not -path '*/CMakeFiles/*' | head -n1)"; \
-      test -n "$f" || { echo "missing $b" >&2; exit 1; }; \
-      install -m 755 "$f" /out/bin/; \
-    done
-# The web pages, with the scanner page's QR decoder (npm jsqr, from
-# clients/web/package-lock.json; node_modules is not in the build context).
-RUN cd clients/web && npm ci --no-audit --no-fund --loglevel=error \
- && mkdir -p /out/web && cp -a /src/clients/web/. /out/web/
+ && cmake --install /build --prefix /out \
+ && for b in splitlined splitline splitline-replay splitline-reader splitline-scan \
+      splitline-regatta splitline-emu; do test -x "/out/bin/$b" || { echo "missing $b" >&2; exit 1; }; done \
+ && test -f /out/share/splitline/web/index.html \
+ && test -f /out/share/splitline/web/node_modules/jsqr/package.json
 
 FROM debian:bookworm-slim
 ARG DEBIAN_FRONTEND=noninteractive
@@ -41,11 +43,10 @@ ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libuv1 libwebsockets17 libwebsockets-evlib-uv libhiredis0.14 libmsgpackc2 \
-      libjansson4 libyaml-0-2 libcsv3 libssl3 redis-tools ca-certificates \
+      libjansson4 libyaml-0-2 libcsv3 libssl3 libqrencode4 libcairo2 redis-tools ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home-dir /var/lib/splitline --create-home splitline
-COPY --from=build /out/bin/ /usr/local/bin/
-COPY --from=build /out/web/ /usr/local/share/splitline/web/
+COPY --from=build /out/ /usr/local/
 COPY scripts/docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
 ENV REDIS_ADDR=redis:6379 \
     SPLITLINE_EVENT=boston-2015 \

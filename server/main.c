@@ -65,7 +65,8 @@ static struct opt opts[O_COUNT] = {
 	[O_ADMIN_TOKEN_FILE] = {"admin-token-file", OPT_STR, "", 0, PATH_MAX, NULL,
 				"file holding the admin token (one line)", NULL},
 	[O_WEB_ROOT] = {"web-root", OPT_STR, "", 0, PATH_MAX, NULL,
-			"static files (default <bin>/../../clients/web, else ./clients/web)",
+			"the web pages (default: <prefix>/share/splitline/web beside an "
+			"installed binary, else the source tree's clients/web, else ./clients/web)",
 			NULL},
 	[O_TICK_MS] = {"tick-ms", OPT_INT, "100", 5, 60000, NULL, "fan-out period in ms", NULL},
 	[O_REDIS_TIMEOUT_MS] = {"redis-timeout-ms", OPT_INT, "2000", 50, 600000, NULL,
@@ -242,9 +243,17 @@ static bool is_dir(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/*
+ * The pages, when --web-root is not given: an installed splitlined finds them
+ * under its prefix (<prefix>/bin/splitlined -> <prefix>/share/splitline/web,
+ * where `cmake --install` puts them); one run from its build folder finds the
+ * source tree it was built from (SL_WEB_SOURCE_DIR, set by CMake); else
+ * ./clients/web.  The first folder holding an index.html wins.
+ */
 static char *default_web_root(const char *argv0)
 {
-	char exe[PATH_MAX], cand[PATH_MAX + 32];
+	char exe[PATH_MAX], cand[3][PATH_MAX + 32];
+	int ncand = 0;
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
 	if (n <= 0) {
@@ -255,12 +264,22 @@ static char *default_web_root(const char *argv0)
 	char *slash = strrchr(exe, '/');
 	if (slash) {
 		*slash = '\0';
-		snprintf(cand, sizeof(cand), "%s/../../clients/web", exe);
-		if (is_dir(cand)) {
-			char *r = realpath(cand, NULL);
-			if (r)
-				return r;
-		}
+		snprintf(cand[ncand++], sizeof(cand[0]), "%s/../share/splitline/web", exe);
+	}
+#ifdef SL_WEB_SOURCE_DIR
+	snprintf(cand[ncand++], sizeof(cand[0]), "%s", SL_WEB_SOURCE_DIR);
+#endif
+	snprintf(cand[ncand++], sizeof(cand[0]), "./clients/web");
+	for (int i = 0; i < ncand; i++) {
+		char index[PATH_MAX + 64];
+		struct stat st;
+
+		snprintf(index, sizeof(index), "%s/index.html", cand[i]);
+		if (stat(index, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		char *r = realpath(cand[i], NULL);
+		if (r)
+			return r;
 	}
 	return sl_strdup("./clients/web");
 }
