@@ -294,7 +294,7 @@ class Redis:
     def __init__(self, h, name="redis", port=None):
         self.h, self.name = h, name
         self.port = port or free_port()
-        # redis.conf says `dir ./var/redis`, relative to the cwd: give it one.
+        # its own working directory, and the data in var/redis under it
         self.root = os.path.join(h.tmp, name)
         self.dir = os.path.join(self.root, "var", "redis")
         os.makedirs(self.dir, exist_ok=True)
