@@ -30,11 +30,25 @@
  * and "<first>:<n>" fetch); the others connect (--connect) and reconnect on
  * loss, resending from the first read not yet written (MYLAPS: not acked).
  * Ends when everything is sent (and acked for MYLAPS) plus --linger-ms.
- * Link cuts (fault tests): --drop-after N closes the connection once N
- * reads are due, SIGUSR1 closes it at once; for --down-ms the link stays
- * down (RaceResult: a reader connecting is closed at once; the others do
- * not reconnect).  Reads keep their numbers and become due meanwhile, so
- * the reader must recover them (RaceResult: gap fetch by number).
+ * Link cuts (fault tests): --drop-after N asks for a cut once N reads are
+ * due, SIGUSR1 asks for one at once.  The cut waits until the link is up
+ * (MYLAPS: and a message is in flight, sent and not acked, so that one is
+ * certainly sent again), then the link stays down for --down-ms and until
+ * --down-reads more reads have come due (or all have): RaceResult closes a
+ * reader that connects, the others do not reconnect.  Reads keep their
+ * numbers and come due meanwhile, so the reader must recover them
+ * (RaceResult: gap fetch by number; MYLAPS: the unacked message and what
+ * came due are sent after the reconnect).
+ * Outages: whatever ends a connection (a cut, the reader closing it or
+ * dying), stdout says so at once, line by line and flushed, so that a
+ * test can hold a fault until it has overlapped traffic and then check
+ * what the reader recovered: "emu: link down (WHY) with N reads due",
+ * "emu: read N came due with the link down" (the first of an outage),
+ * "emu: link up after T ms: reads A..B came due while it was down" (or "no
+ * read came due ..."), "emu: resending reads A..B (sent before, not
+ * acked)" (MYLAPS).  Reads are numbered from 1 (RaceResult: the passing
+ * number).  The summary line counts them: due while down, of those the
+ * ones a reader fetched by number (RaceResult), reads sent again.
  * Ownership: everything lives in static vectors freed at exit.
  */
 #ifndef _GNU_SOURCE
@@ -47,6 +61,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +96,8 @@ static const char usage[] =
 	"  --utc-offset +HH:MM the decoder's time zone (default -05:00, Chicago in October)\n"
 	"  --linger-ms N       stay connected N ms after the last read (default 1500)\n"
 	"  --drop-after N      cut the link once N reads are due (also on SIGUSR1)\n"
-	"  --down-ms N         keep a cut link down N ms (default 1000)\n";
+	"  --down-ms N         keep a cut link down N ms (default 1000)\n"
+	"  --down-reads N      ... and until N more reads have come due (default 0)\n";
 
 enum proto { P_RR, P_CTP, P_MLP, P_JCP };
 
@@ -98,6 +114,15 @@ typedef struct read {
 static read_t *reads;
 static size_t nreads, capreads;
 static uint64_t rng;
+
+/* reads [lo, hi) came due while the link was down */
+typedef struct span {
+	size_t lo, hi;
+} span;
+
+static span *downs;
+static size_t ndowns, capdowns;
+static unsigned char *fetched; /* RaceResult: read i was sent in answer to a fetch */
 
 static uint64_t rnd(void)
 {
@@ -363,10 +388,16 @@ typedef struct emu {
 	unsigned long msgno;
 	size_t inflight_end;
 	int64_t inflight_at;
+	size_t sent_max; /* MYLAPS: reads [0, sent_max) were sent at least once */
+	size_t resent;   /* MYLAPS: reads sent again, never acked */
 	/* RaceResult */
 	bool push;
 	size_t pushed;
 	char loc[64];
+	/* an outage: no connection since one was lost */
+	bool down, noted;
+	int64_t down_at;  /* wall ms */
+	size_t down_from; /* next when the link went down */
 } emu;
 
 static volatile sig_atomic_t stop_flag, cut_flag;
@@ -410,16 +441,47 @@ static void read_raw(const emu *e, size_t i, rdr_raw *r, bool with_day)
 	r->ant = 1;
 }
 
+/* A line on stdout at once: a test follows the file while we run. */
+__attribute__((format(printf, 1, 2))) static void note(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+}
+
 static void drop_conn(emu *e, const char *why)
 {
 	if (e->fd >= 0) {
 		sl_warn("connection lost: %s", why);
 		close(e->fd);
+		e->down = true;
+		e->noted = false;
+		e->down_at = sl_now_ms();
+		e->down_from = e->next;
+		note("emu: link down (%s) with %zu reads due\n", why, e->next);
 	}
 	e->fd = -1;
 	e->state = 0;
 	e->push = false;
 	rdr_frame_release(&e->fr);
+}
+
+/* A connection is up (accepted or made): the end of an outage. */
+static void link_up(emu *e)
+{
+	if (!e->down)
+		return;
+	e->down = false;
+	SL_GROW(downs, capdowns, ndowns + 1);
+	downs[ndowns++] = (span){e->down_from, e->next};
+	long long ms = (long long)(sl_now_ms() - e->down_at);
+	if (e->next > e->down_from)
+		note("emu: link up after %lld ms: reads %zu..%zu came due while it was down\n", ms,
+		     e->down_from + 1, e->next);
+	else
+		note("emu: link up after %lld ms: no read came due while it was down\n", ms);
 }
 
 static void open_frame(emu *e)
@@ -470,6 +532,7 @@ static void on_line(emu *e, const char *s, size_t n)
 					rdr_raw r;
 					read_raw(e, (size_t)i - 1, &r, true);
 					rrp_fmt_passing(&b, &r, false);
+					fetched[i - 1] = 1;
 				}
 			}
 			sl_buf_adds(&b, "\r\n");
@@ -558,6 +621,14 @@ static void pump_out(emu *e)
 			for (size_t i = 0; i < n; i++)
 				read_raw(e, e->acked + i, &r[i], true);
 			mlp_fmt_passing(&b, e->name, r, n, ++e->msgno);
+			if (e->acked < e->sent_max) {
+				size_t hi = e->acked + n < e->sent_max ? e->acked + n : e->sent_max;
+				e->resent += hi - e->acked;
+				note("emu: resending reads %zu..%zu (sent before, not acked)\n",
+				     e->acked + 1, hi);
+			}
+			if (e->acked + n > e->sent_max)
+				e->sent_max = e->acked + n;
 			e->inflight_end = e->acked + n;
 			e->inflight_at = now;
 		}
@@ -596,7 +667,8 @@ int main(int argc, char **argv)
 	const char *protocol = NULL, *mat = NULL, *data = NULL, *limit_s = NULL, *speed_s = NULL,
 		   *miss_s = NULL, *stray_s = NULL, *skew_s = NULL, *seed_s = NULL, *port_s = NULL,
 		   *listen_s = NULL, *connect_s = NULL, *sim_s = NULL, *name_s = NULL,
-		   *utc_s = NULL, *linger_s = NULL, *drop_s = NULL, *down_s = NULL;
+		   *utc_s = NULL, *linger_s = NULL, *drop_s = NULL, *down_s = NULL,
+		   *down_reads_s = NULL;
 	slc_opt table[] = {
 		{"--protocol", true, &protocol, NULL}, {"--mat", true, &mat, NULL},
 		{"--data", true, &data, NULL},	       {"--limit", true, &limit_s, NULL},
@@ -607,6 +679,7 @@ int main(int argc, char **argv)
 		{"--sim-clock", true, &sim_s, NULL},   {"--name", true, &name_s, NULL},
 		{"--utc-offset", true, &utc_s, NULL},  {"--linger-ms", true, &linger_s, NULL},
 		{"--drop-after", true, &drop_s, NULL}, {"--down-ms", true, &down_s, NULL},
+		{"--down-reads", true, &down_reads_s, NULL},
 		{NULL, 0, 0, 0},
 	};
 	const char *pos[1];
@@ -659,8 +732,11 @@ int main(int argc, char **argv)
 	long linger = linger_s ? strtol(linger_s, NULL, 10) : 1500;
 	long drop_after = drop_s ? strtol(drop_s, NULL, 10) : -1;
 	long down_ms = down_s ? strtol(down_s, NULL, 10) : 1000;
+	long down_reads = down_reads_s ? strtol(down_reads_s, NULL, 10) : 0;
 	long cuts = 0;
+	bool want_cut = false, holding = false; /* a cut asked for; a cut link held down */
 	int64_t down_until = 0;
+	size_t cut_from = 0;
 	e->utc_off_min = -300;
 	if (utc_s) {
 		int hh, mm;
@@ -675,8 +751,10 @@ int main(int argc, char **argv)
 	snprintf(namebuf, sizeof(namebuf), "emu-%s", mat);
 	e->name = name_s ? name_s : namebuf;
 	snprintf(e->loc, sizeof(e->loc), "%s", mat);
-	if (miss < 0 || miss > 1 || strays < 0 || e->speed < 0 || down_ms < 0) {
-		fprintf(stderr, "%s: --miss is 0..1, --stray, --speed and --down-ms >= 0\n", prog);
+	if (miss < 0 || miss > 1 || strays < 0 || e->speed < 0 || down_ms < 0 || down_reads < 0) {
+		fprintf(stderr,
+			"%s: --miss is 0..1, --stray, --speed, --down-ms and --down-reads >= 0\n",
+			prog);
 		return 2;
 	}
 
@@ -700,6 +778,7 @@ int main(int argc, char **argv)
 		}
 	}
 	qsort(reads, nreads, sizeof(*reads), cmp_read);
+	fetched = sl_calloc(nreads + 1, 1);
 	if (sim_s) {
 		long long w0, r0;
 		double sp;
@@ -738,18 +817,35 @@ int main(int argc, char **argv)
 		int64_t now = true_now(e);
 		while (e->next < nreads && reads[e->next].t <= now)
 			e->next++;
-		if (cut_flag || (drop_after >= 0 && (long)e->next >= drop_after)) {
-			if (!cut_flag)
-				drop_after = -1; /* once */
-			cut_flag = 0;
-			cuts++;
-			sl_info("cutting the link after %zu reads due, down %ld ms", e->next,
-				down_ms);
-			drop_conn(e, "cut (fault injection)");
-			down_until = sl_now_ms() + down_ms;
-			next_try = down_until;
+		if (e->down && !e->noted && e->next > e->down_from) {
+			e->noted = true;
+			note("emu: read %zu came due with the link down\n", e->down_from + 1);
 		}
-		if (e->fd < 0 && e->proto != P_RR && sl_now_ms() >= next_try) {
+		if (cut_flag) {
+			cut_flag = 0;
+			want_cut = true;
+		}
+		if (drop_after >= 0 && (long)e->next >= drop_after) {
+			drop_after = -1; /* once */
+			want_cut = true;
+		}
+		/* MYLAPS: a message in flight first, so that the cut leaves one unacked */
+		if (want_cut && e->fd >= 0 && e->proto == P_MLP && !e->inflight_end)
+			pump_out(e);
+		if (want_cut && e->fd >= 0 && (e->proto != P_MLP || e->inflight_end)) {
+			want_cut = false;
+			cuts++;
+			sl_info("cutting the link after %zu reads due, down %ld ms and %ld reads",
+				e->next, down_ms, down_reads);
+			drop_conn(e, "cut (fault injection)");
+			holding = true;
+			cut_from = e->next;
+			down_until = sl_now_ms() + down_ms;
+		}
+		if (holding && sl_now_ms() >= down_until &&
+		    (e->next - cut_from >= (size_t)down_reads || e->next == nreads))
+			holding = false;
+		if (e->fd < 0 && e->proto != P_RR && !holding && sl_now_ms() >= next_try) {
 			e->fd = tcp_connect(connect_s);
 			if (e->fd < 0) {
 				next_try = sl_now_ms() + backoff;
@@ -757,6 +853,7 @@ int main(int argc, char **argv)
 			} else {
 				backoff = 100;
 				sl_info("connected to %s", connect_s);
+				link_up(e);
 				open_frame(e);
 				if (e->proto == P_MLP)
 					e->inflight_end = 0;
@@ -788,13 +885,14 @@ int main(int argc, char **argv)
 				int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 				if (fd < 0)
 					continue;
-				if (sl_now_ms() < down_until) {
+				if (holding) {
 					close(fd); /* the link is cut */
 					continue;
 				}
 				if (e->fd >= 0)
 					drop_conn(e, "a new reader connected");
 				e->fd = set_sock(fd);
+				link_up(e);
 				open_frame(e);
 				sl_info("reader connected");
 			} else if (e->fd >= 0) {
@@ -810,10 +908,19 @@ int main(int argc, char **argv)
 		close(lfd);
 	if (stop_flag)
 		rc = 1;
+	size_t due_down = 0, fetched_down = 0;
+	for (size_t i = 0; i < ndowns; i++)
+		for (size_t j = downs[i].lo; j < downs[i].hi; j++) {
+			due_down++;
+			fetched_down += fetched[j];
+		}
 	printf("emu: %s %s: runners %ld, crossings %ld, reads %zu, strays %ld, chip B %ld, "
-	       "estimated skipped %ld, missing %ld, duplicate bibs %ld, reported %zu, cuts %ld\n",
+	       "estimated skipped %ld, missing %ld, duplicate bibs %ld, reported %zu, cuts %ld, "
+	       "due while down %zu, fetched %zu of them, resent %zu\n",
 	       protocol, mat, st.runners, st.crossings, nreads, st.strays, st.miss_a, st.estimated,
-	       st.missing, st.dup_bibs, e->next, cuts);
+	       st.missing, st.dup_bibs, e->next, cuts, due_down, fetched_down, e->resent);
+	free(downs);
+	free(fetched);
 	free(reads);
 	return rc;
 }

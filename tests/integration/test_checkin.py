@@ -2,7 +2,11 @@
 concurrent handheld scanners (splitline-scan), two of them reaching the
 server through a TCP proxy that goes down (connections refused, live ones
 cut) for part of the run and comes back: they keep scanning into their disk
-outboxes and sync on return.
+outboxes and sync on return.  The outage is made to meet traffic: the
+proxies go down once each carries a live scanner connection (each must cut
+one), the proxied scanners are fed no more than a third of their codes
+until then, and the proxies stay down 6 s and until each of them has
+queued scans while offline.
 
 Asserted: checkin/<race> says checked_in == 26,598, no_shows 0; the log
 holds every bib's scan(s) once per (device, seq) and each bib has exactly
@@ -94,8 +98,11 @@ class Proxy:
 
 
 class Scanner:
-    def __init__(self, h, name, url, token, codes, extra=(), rate=2000):
-        self.name, self.codes, self.rate = name, codes, rate
+    """splitline-scan fed `codes` at `rate` a second; with `gate` (a
+    threading.Event) only the first third of them before the gate opens."""
+
+    def __init__(self, h, name, url, token, codes, extra=(), rate=2000, gate=None):
+        self.name, self.codes, self.rate, self.gate = name, codes, rate, gate
         self.outbox = h.path(f"{name}.outbox")
         self.out_path = h.path(f"{name}.out")
         self.err_path = h.path(f"{name}.log")
@@ -114,6 +121,8 @@ class Scanner:
         # a steady stream: `rate` scans a second, in chunks of 50
         try:
             for i in range(0, len(self.codes), 50):
+                if self.gate and i >= len(self.codes) // 3:
+                    self.gate.wait()
                 self.p.stdin.write(("".join(c + "\n" for c in self.codes[i:i + 50])).encode())
                 self.p.stdin.flush()
                 time.sleep(50 / self.rate)
@@ -175,29 +184,53 @@ async def body(h):
         p = Proxy(server.port)
         await p.up()
         proxies.append(p)
+    gate = threading.Event()
     scanners = []
     for i in range(NSCAN):
         dev = f"scan-{i + 1}"
         tok = h.issue_token(server, "scanner", dev)
         url = server.ws_url if i < 2 else f"ws://127.0.0.1:{proxies[i - 2].port}/ws"
-        scanners.append(Scanner(h, dev, url, tok, lists[i],
+        scanners.append(Scanner(h, dev, url, tok, lists[i], gate=gate if i >= 2 else None,
                                 extra=["--volunteer", f"vol-{i + 1}", "--race", RACE]))
     t0 = time.monotonic()
-    # scanners 3 and 4 lose the link after 1 s, for 6 s
-    await asyncio.sleep(1.0)
-    for p in proxies:
-        await p.down()
-    log(f"proxies down (cut {sum(p.cut for p in proxies)} live connections)")
-    await asyncio.sleep(6.0)
-    queued_offline = []
-    for s in scanners[2:]:
-        with open(s.out_path, errors="replace") as f:
-            txt = f.read()
-        queued_offline.append(max([int(x) for x in re.findall(r"pending (\d+)", txt)] or [0]))
+    try:
+        # scanners 3 and 4 lose the link after 1 s (and not before each is
+        # connected through its proxy), for 6 s and until each has queued
+        # scans while offline
+        await asyncio.sleep(1.0)
+        while not all(p.conns for p in proxies):
+            check(time.monotonic() - t0 < 120, "the proxied scanners did not connect in 120 s")
+            await asyncio.sleep(0.05)
+        for p in proxies:
+            await p.down()
+        marks = [os.path.getsize(s.out_path) for s in scanners[2:]]
+    finally:
+        gate.set()
+    t1 = time.monotonic()
+    cut = [p.cut for p in proxies]
+    log(f"proxies down {t1 - t0:.1f} s into the run (cut {cut} live connections)")
+    check(all(n > 0 for n in cut), f"the proxies cut {cut} live connections, want one each")
+
+    def offline_queue():
+        """Per proxied scanner: (scans queued since the cut, pending after the last)."""
+        out = []
+        for s, mark in zip(scanners[2:], marks):
+            with open(s.out_path, "rb") as f:
+                f.seek(mark)
+                txt = f.read().decode("utf-8", "replace")
+            q = re.findall(r"^queued \d+ .*\(pending (\d+)\)$", txt, re.M)
+            out.append((len(q), int(q[-1]) if q else 0))
+        return out
+    while time.monotonic() - t1 < 6.0 or not all(n for n, _ in offline_queue()):
+        check(time.monotonic() - t1 < 120, f"the proxied scanners queued no scan in 120 s "
+              f"offline: {offline_queue()}")
+        await asyncio.sleep(0.1)
+    queued_offline = offline_queue()
     for p in proxies:
         await p.up()
-    log(f"proxies up again; pending while offline: {queued_offline}")
-    check(all(q > 0 for q in queued_offline),
+    log(f"proxies up again after {time.monotonic() - t1:.1f} s; scans queued while offline, "
+        f"pending after the last: {queued_offline}")
+    check(all(n > 0 and pending > 0 for n, pending in queued_offline),
           f"the offline scanners queued nothing while offline: {queued_offline}")
     for s in scanners:
         rc = await s.wait(600)

@@ -3,7 +3,9 @@
 The server must stay up and say so (/health answers, `redis` goes from up to
 down and back), refuse what it cannot make durable (`unavailable`) so the
 replay resends, reconnect to the restarted Redis (same dir, same AOF), and
-end with the same export as an uninterrupted run.
+end with the same export as an uninterrupted run.  Redis stays down 5 s and
+until the replay has had a batch refused (its log says so), so the outage
+certainly met traffic; the replay must then say it repeated a batch send.
 """
 
 import sys
@@ -11,6 +13,8 @@ import sys
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 
 import asyncio
+import os
+import re
 import time
 
 import boston
@@ -18,6 +22,7 @@ import harness
 from harness import check, log
 
 DEV = "replay-o"
+REFUSED = re.compile(r"batch seq \d+: (unavailable|timeout)")
 
 
 async def main(h):
@@ -41,20 +46,31 @@ async def main(h):
     while redis.xlen() < base + 3 or time.monotonic() - t0 < 6:
         check(rp.alive(), f"replay ended before the outage: {rp.out_text()[-500:]}")
         await asyncio.sleep(0.05)
+    mark = os.path.getsize(rp.log_path)
     redis.kill()
     log(f"killed redis {time.monotonic() - t0:.1f}s into the replay")
 
-    seen_down, answers, end = False, 0, time.monotonic() + 5
-    while time.monotonic() < end:
+    def refused():
+        with open(rp.log_path, "rb") as f:
+            f.seek(mark)
+            return REFUSED.search(f.read().decode("utf-8", "replace"))
+
+    # down 5 s, and until the replay has had a batch refused
+    seen_down, answers, t1, why = False, 0, time.monotonic(), None
+    while time.monotonic() - t1 < 5 or not why:
         st = srv.health()
         check(st is not None, "/health does not answer while Redis is down")
         check(srv.proc.alive(), "the server died with Redis")
+        check(rp.alive(), f"the replay ended while Redis was down: {rp.out_text()[-500:]}")
+        check(time.monotonic() - t1 < 60, "no batch of the replay refused in 60 s without Redis")
         answers += 1
         if st.get("redis") not in ("up", None):
             seen_down = True
+        why = why or refused()
         await asyncio.sleep(0.2)
     check(seen_down, f"/health never reported redis down during 5 s ({answers} answers)")
-    log(f"/health answered {answers} times while Redis was down, and said so")
+    log(f"/health answered {answers} times while Redis was down ({time.monotonic() - t1:.1f} s),"
+        f" and said so; the replay was refused: {why.group(0)}")
 
     redis.start()
     log("redis restarted from its AOF")
@@ -75,6 +91,9 @@ async def main(h):
     for line in err.strip().split("\n")[-3:]:
         log(f"  replay stderr: {line}")
     check(summary["acked"] == expected, f"replay {summary}, expected {expected} reads")
+    m = re.search(r"(\d+) batch sends were repeated", err)
+    check(m and int(m.group(1)) > 0, f"the replay repeated no batch send, though one was "
+          f"refused:\n{err[-1500:]}")
     await srv.wait_caught_up()
     boston.check_log_complete(redis, DEV, expected)
     got = srv.export("csv")
