@@ -21,6 +21,7 @@ the audit trail and the counts are byte for byte what they were.
 import asyncio
 import csv
 import io
+import time
 
 from harness import EVENT, RACE, Client, TestFailure, check, log, run, topic_snapshot
 
@@ -288,6 +289,11 @@ async def body(h):
 
     # restarts: from the snapshot, then from the bare log
     before = await state(h, server, admin)
+    # snapshots are written in the background: kill only once one is there
+    deadline = time.monotonic() + 60
+    while not redis.cmd("EXISTS", f"sl:{{{EVENT}}}:snap"):
+        check(time.monotonic() < deadline, "no snapshot written in 60 s (--snapshot-every 20)")
+        await asyncio.sleep(0.1)
     server.kill()
     server = h.server(redis, name="server-2", extra=("--snapshot-every", "20"))
     await server.wait_caught_up()
