@@ -262,6 +262,15 @@ void fanout_unsubscribe(net *n, sess *s, const char *name, size_t len)
 	}
 }
 
+void fanout_drop_denied(net *n, sess *s)
+{
+	for (size_t i = s->nsubs; i-- > 0;) {
+		struct topic *t = s->subs[i];
+		if (net_topic_denied(s->role, s->device, t->name, t->len))
+			remove_sub(n, t, s);
+	}
+}
+
 void fanout_drop_sess(net *n, sess *s)
 {
 	while (s->nsubs > 0)

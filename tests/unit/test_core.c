@@ -398,8 +398,23 @@ static void t0_change_recomputes(void)
 		       (long long)(T0 + 26 * 60000)),
 		  0);
 	ASSERT_EQ(rowi(c, "1500", "net"), 4 * H - 26 * 60000);
-	ASSERT_EQ(recf(c, "{'k':'wave_start','race':'m','wave':'9','t0':1}"), SL_ENOENT);
+	ASSERT_EQ(recf(c, "{'k':'wave_start','race':'m','wave':'9','t0':%lld}", (long long)T0),
+		  SL_ENOENT);
 	ASSERT_STREQ(err, "wave: no wave '9' in race 'm'");
+	/* a wave start outside the years 2000..2100 is refused and changes nothing:
+	 * 2^63-1 once turned every finisher of the wave back into "registered" */
+	static const long long bad[] = {-1, 0, 1, SL_T_MIN - 1, SL_T_MAX, INT64_MAX};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ASSERT_EQ(recf(c, "{'k':'wave_start','race':'m','wave':'2','t0':%lld}", bad[i]),
+			  SL_ERANGE);
+		ASSERT(strstr(err, "is not a time in the years 2000 to 2100") != NULL);
+		ASSERT_EQ(rowi(c, "1500", "net"), 4 * H - 26 * 60000);
+	}
+	/* the bounds themselves are times */
+	ASSERT_EQ(recf(c, "{'k':'wave_start','race':'m','wave':'9','t0':%lld}", SL_T_MIN),
+		  SL_ENOENT);
+	ASSERT_EQ(recf(c, "{'k':'wave_start','race':'m','wave':'9','t0':%lld}", SL_T_MAX - 1),
+		  SL_ENOENT);
 	core_free(c);
 }
 
