@@ -961,13 +961,17 @@ static void csv_cell(FILE *f, const msgpack_object *o)
 	} else {
 		return;
 	}
-	bool quote = memchr(s, ',', n) || memchr(s, '"', n) || memchr(s, '\n', n) ||
+	/* a text cell that a spreadsheet would run as a formula: quoted, after a ' */
+	bool formula = o->type == MSGPACK_OBJECT_STR && n && strchr("=+-@\t\r", s[0]);
+	bool quote = formula || memchr(s, ',', n) || memchr(s, '"', n) || memchr(s, '\n', n) ||
 		     memchr(s, '\r', n);
 	if (!quote) {
 		fwrite(s, 1, n, f);
 		return;
 	}
 	fputc('"', f);
+	if (formula)
+		fputc('\'', f);
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '"')
 			fputc('"', f);

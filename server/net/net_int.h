@@ -34,6 +34,7 @@
  * subscriber, so they are bounded per session by count, not by bytes. */
 #define NET_QUEUE_MAX_BULK 8
 #define NET_MAX_SUBS 64
+#define ACCEPT_RETRY_MS 100 /* out of descriptors: try accepting again after */
 #define NET_CLOSE_SLOW 4008
 #define NET_CLOSE_REVOKED 4001 /* the session's token was revoked on this node */
 
@@ -136,6 +137,9 @@ struct net {
 	bool listening;     /* lpoll is open */
 	bool timers_closed; /* net_destroy closed tick and grace */
 	bool emfile_logged;
+	bool accept_paused;      /* out of descriptors: lpoll stopped a while */
+	uv_timer_t accept_retry; /* then polls again */
+	long nofile;             /* the open-file limit (for /health) */
 
 	uv_timer_t tick;
 	uint32_t tick_ms;

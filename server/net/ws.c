@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/door.h"
 #include "net/net_int.h"
 
 static const char *const role_names[] = {"spectator", "reader", "official",
@@ -1202,6 +1203,7 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 		enum slp_format fmt = strstr(p->name, "json") ? SLP_JSON : SLP_MSGPACK;
 		*ps = sess_new(n, wsi, fmt);
 		sl_debug("%s: connected (%s)", (*ps)->peer, p->name);
+		door_bind(lws_get_socket_fd(wsi), *ps);
 		return 0;
 	}
 	case LWS_CALLBACK_RECEIVE:
@@ -1213,6 +1215,7 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 	case LWS_CALLBACK_CLOSED:
 		if (*ps) {
 			sl_debug("%s: closed", (*ps)->peer);
+			door_unbind(lws_get_socket_fd(wsi));
 			sess_closed(*ps);
 			*ps = NULL;
 		}
