@@ -753,6 +753,28 @@ static void csv_export_format(void)
 	core_free(c);
 }
 
+/* Text a spreadsheet would run as a formula is exported as text (OWASP). */
+static void csv_cells_are_never_formulas(void)
+{
+	core *c = setup();
+	ASSERT_EQ(recf(c, "{'k':'participants','rows':["
+			  "{'bib':'5','name':'=HYPERLINK(\\\"http://x\\\",\\\"y\\\")','club':'+1',"
+			  "'chips':['C5']},"
+			  "{'bib':'6','name':'@SUM(A1)','club':'-2','chips':['C6']},"
+			  "{'bib':'7','name':'Ann = Bo','club':'A-1','chips':['C7']}]}"),
+		  0);
+	sl_buf csv = SL_BUF_INIT, js = SL_BUF_INIT;
+	export(c, &csv, &js);
+	ASSERT(strstr(csv.data, ",5,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",,,\"'+1\",") != NULL);
+	ASSERT(strstr(csv.data, ",6,\"'@SUM(A1)\",,,\"'-2\",") != NULL);
+	ASSERT(strstr(csv.data, ",7,Ann = Bo,,,A-1,") != NULL); /* only a leading sign */
+	/* JSON keeps the text as it is */
+	ASSERT(strstr(js.data, "\"name\":\"=HYPERLINK(\\\"http://x\\\",\\\"y\\\")\"") != NULL);
+	sl_buf_release(&csv);
+	sl_buf_release(&js);
+	core_free(c);
+}
+
 /* ---- snapshots and determinism ------------------------------------------ */
 
 /* A scripted event: every kind of record, in a fixed order. */
@@ -1052,6 +1074,7 @@ static void fast_and_general_paths_agree(void)
 	X(topics_and_deltas)                                                   \
 	X(event_and_status_topics)                                              \
 	X(csv_export_format)                                                   \
+	X(csv_cells_are_never_formulas)                                        \
 	X(snapshot_then_rest_equals_full)                                      \
 	X(random_places_match_bruteforce)                                      \
 	X(fast_and_general_paths_agree)
