@@ -52,7 +52,7 @@ enum { D_HTTP, D_BODY, D_WS, D_OPAQUE, D_SHUT };
 struct door {
 	unsigned char mode;
 	void *owner;  /* the WebSocket session, once bound */
-	bool pending; /* a frame broke the rules before the bind */
+	bool pending; /* a frame broke the rules: not reported yet */
 	char why[80];
 
 	/* D_HTTP */
@@ -117,6 +117,8 @@ void door_accept(int fd)
 	reset_http(doors[fd]);
 }
 
+static void door_report(struct door *d);
+
 static struct door *door_of(int fd)
 {
 	return fd >= 0 && (size_t)fd < ndoors ? doors[fd] : NULL;
@@ -129,10 +131,8 @@ void door_bind(int fd, void *owner)
 	if (!d)
 		return;
 	d->owner = owner;
-	if (d->pending && owner && violation_cb) {
-		d->pending = false;
-		violation_cb(owner, d->why);
-	}
+	if (d->mode == D_SHUT)
+		door_report(d); /* lws handled what came before: it bound now */
 }
 
 void door_unbind(int fd)
@@ -152,14 +152,25 @@ void door_free(void)
 	ndoors = 0;
 }
 
+/*
+ * A frame broke the rules.  It is reported later (door_report): lws has yet
+ * to handle the frames before it, and their replies must go out before the
+ * close.
+ */
 static void broken(struct door *d, const char *why)
 {
 	d->mode = D_SHUT;
 	snprintf(d->why, sizeof(d->why), "%s", why);
-	if (d->owner && violation_cb)
+	d->pending = true;
+}
+
+/* Report a broken frame to the bound session, once. */
+static void door_report(struct door *d)
+{
+	if (d->pending && d->owner && violation_cb) {
+		d->pending = false;
 		violation_cb(d->owner, d->why);
-	else
-		d->pending = true;
+	}
 }
 
 /* A header line ended: note what matters of it. */
@@ -327,6 +338,13 @@ static recv_fn real_recv(void)
 	return f;
 }
 
+/*
+ * The bytes are peeked at first and only those passed on are taken from the
+ * socket: the bytes of a broken frame stay in it, so the socket stays
+ * readable and lws calls again once it has handled what it got; that call
+ * reports the broken frame (every frame before it has been handled, and
+ * its replies are queued before the close) and drops the rest.
+ */
 ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
 	struct door *d = door_of(fd);
@@ -334,9 +352,10 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
 	const char *reply;
 	ssize_t r;
 
-	if (!d || (flags & MSG_PEEK))
+	if (!d || (flags & MSG_PEEK) || d->mode == D_OPAQUE)
 		return next(fd, buf, len, flags);
 	if (d->mode == D_SHUT) {
+		door_report(d);
 		/* drop what arrives; EOF (or an error) goes up to lws */
 		unsigned char scratch[4096];
 		while ((r = next(fd, scratch, sizeof(scratch), flags | MSG_DONTWAIT)) > 0)
@@ -345,8 +364,8 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
 			return 0;
 		return -1; /* errno from recv: EAGAIN, or the connection's error */
 	}
-	r = next(fd, buf, len, flags);
-	if (r <= 0 || d->mode == D_OPAQUE)
+	r = next(fd, buf, len, flags | MSG_PEEK);
+	if (r <= 0)
 		return r;
 	size_t keep = door_scan(fd, buf, (size_t)r, &reply);
 	if (reply) {
@@ -354,8 +373,9 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
 		shutdown(fd, SHUT_WR);
 	}
 	if (keep == 0) {
-		errno = EAGAIN;
+		errno = EAGAIN; /* the socket is still readable: lws calls again */
 		return -1;
 	}
-	return (ssize_t)keep;
+	/* take what was passed on (it is there: it was just peeked at) */
+	return next(fd, buf, keep, flags);
 }

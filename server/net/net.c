@@ -317,7 +317,7 @@ static void on_accept(uv_poll_t *h, int status, int events);
 static void on_door_violation(void *owner, const char *reason)
 {
 	sl_info("%s: %s: closing with 1002", ((sess *)owner)->peer, reason);
-	sess_close(owner, LWS_CLOSE_STATUS_PROTOCOL_ERR, reason, false);
+	sess_close(owner, LWS_CLOSE_STATUS_PROTOCOL_ERR, reason, true); /* replies first */
 }
 
 /* Out of descriptors a while ago: listen again (the backlog waited). */
