@@ -12,6 +12,7 @@
 #define SL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -94,6 +95,26 @@ void sl_logf(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3
 
 /* Wall clock, milliseconds since the Unix epoch, UTC. */
 int64_t sl_now_ms(void);
+
+/*
+ * The times anyone may send (reads, scans, wave starts, hand times, config
+ * times): the years 2000 to 2100, UTC, in ms since the epoch.  Outside them
+ * a time is a typo or an attack (2^63-1 as a wave start would turn every
+ * finisher of the wave back into "registered"), refused with SL_ERANGE.
+ */
+#define SL_T_MIN 946684800000LL  /* 2000-01-01T00:00:00Z */
+#define SL_T_MAX 4133980800000LL /* 2101-01-01T00:00:00Z, excluded */
+static inline bool sl_time_ok(int64_t t)
+{
+	return t >= SL_T_MIN && t < SL_T_MAX;
+}
+
+/*
+ * The largest seq a device may use: 2^53 - 1.  The append script in Redis
+ * compares seqs as Lua numbers (doubles), exact only up to 2^53; above, two
+ * seqs would compare equal and a new batch would be taken for a resend.
+ */
+#define SL_SEQ_MAX 9007199254740991ULL
 
 /*
  * Time text helpers, shared by clients and core.  All return 0 or SL_EPARSE.

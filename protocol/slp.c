@@ -600,8 +600,6 @@ int slp_kind_parse(const char *s, size_t n)
 }
 
 /* Device clock readings must fall in [2000-01-01, 2101-01-01) UTC. */
-#define T_MIN 946684800000LL
-#define T_MAX 4133980800000LL
 #define ID_MAX 64
 
 /* An optional string of 1..ID_MAX bytes at key; *s NULL when absent. */
@@ -707,7 +705,7 @@ static int parse_read(const msgpack_object *o, size_t i, slp_read *r, char *err,
 		slp__errf(err, errlen, "reads[%zu].t: expected integer", i);
 		return SL_EINVAL;
 	}
-	if (r->t < T_MIN || r->t >= T_MAX) {
+	if (!sl_time_ok(r->t)) {
 		slp__errf(err, errlen,
 			  "reads[%zu].t: %" PRId64 " is not a time in the years 2000 to 2100 (ms since epoch)",
 			  i, r->t);
@@ -761,7 +759,13 @@ static int parse_read(const msgpack_object *o, size_t i, slp_read *r, char *err,
 int slp_batch_parse(const msgpack_object *map, msgpack_zone *zone, slp_batch *b, char *err,
 		    size_t errlen)
 {
-	int64_t seq;
+	return slp_batch_parse_flags(map, zone, 0, b, err, errlen);
+}
+
+int slp_batch_parse_flags(const msgpack_object *map, msgpack_zone *zone, unsigned flags,
+			  slp_batch *b, char *err, size_t errlen)
+{
+	int64_t seq = 0;
 	int rc;
 
 	memset(b, 0, sizeof(*b));
@@ -773,14 +777,23 @@ int slp_batch_parse(const msgpack_object *map, msgpack_zone *zone, slp_batch *b,
 		return rc;
 
 	rc = slp_get_int(map, "seq", &seq);
-	if (rc == SL_ENOENT) {
+	if (flags & SLP_SEQ_NONE) {
+		if (rc != SL_ENOENT) {
+			slp__errf(err, errlen,
+				  "seq: this device is numbered by the server: leave seq out (or "
+				  "issue the token with --device to number its own)");
+			return SL_EINVAL;
+		}
+		seq = 1; /* for the bounds below; the caller numbers the batch */
+	} else if (rc == SL_ENOENT) {
 		slp__errf(err, errlen, "seq: missing");
 		return SL_EINVAL;
 	} else if (rc < 0) {
 		slp__errf(err, errlen, "seq: expected integer");
 		return SL_EINVAL;
-	} else if (seq < 1) {
-		slp__errf(err, errlen, "seq: %" PRId64 " is not at least 1", seq);
+	} else if (seq < 1 || (uint64_t)seq > SL_SEQ_MAX) {
+		slp__errf(err, errlen, "seq: %" PRId64 " is not in 1..%llu (2^53-1)", seq,
+			  (unsigned long long)SL_SEQ_MAX);
 		return SL_ERANGE;
 	}
 	b->seq = (uint64_t)seq;
@@ -799,9 +812,10 @@ int slp_batch_parse(const msgpack_object *map, msgpack_zone *zone, slp_batch *b,
 			  a->size);
 		return a->size ? SL_ERANGE : SL_EINVAL;
 	}
-	if ((uint64_t)a->size - 1 > (uint64_t)INT64_MAX - b->seq) {
-		slp__errf(err, errlen, "seq: %" PRIu64 " + %" PRIu32 " reads overflows", b->seq,
-			  a->size);
+	if ((uint64_t)a->size - 1 > SL_SEQ_MAX - b->seq) {
+		slp__errf(err, errlen,
+			  "seq: %" PRIu64 " + %" PRIu32 " reads goes past the largest seq %llu (2^53-1)",
+			  b->seq, a->size, (unsigned long long)SL_SEQ_MAX);
 		return SL_ERANGE;
 	}
 	if (!zone) {

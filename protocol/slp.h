@@ -154,7 +154,8 @@ typedef struct slp_batch {
 /*
  * Parse a passings batch from a decoded map (a "passings" message or log
  * record: "t"/"k" is not looked at); err gets the field at fault.  Rules:
- * dev optional, 1..64 bytes; seq integer >= 1; reads 1..SLP_MAX_READS maps;
+ * dev optional, 1..64 bytes; seq integer in 1..SL_SEQ_MAX (2^53-1), and so
+ * is the last read's seq + n - 1; reads 1..SLP_MAX_READS maps;
  * exactly one of chip/bib, 1..64 bytes; pt 1..64 bytes; t integer ms in
  * the years 2000..2100; kind optional (default rfid); hits optional int
  * >= 0; rssi optional int.  Unknown fields are ignored.  Returns 0,
@@ -163,6 +164,11 @@ typedef struct slp_batch {
  */
 int slp_batch_parse(const msgpack_object *map, msgpack_zone *zone, slp_batch *b,
 		    char *err, size_t errlen);
+/* The same with flags: SLP_SEQ_NONE: the batch must have no seq (the server
+ * numbers it; b->seq is 1). */
+#define SLP_SEQ_NONE 1u
+int slp_batch_parse_flags(const msgpack_object *map, msgpack_zone *zone, unsigned flags,
+			  slp_batch *b, char *err, size_t errlen);
 /* Pack reads (as in the wire batch) into pk as an array of maps with keys
  * chip|bib, pt, t, kind, then hits (if >= 0) and rssi (if != 0). */
 void slp_pack_reads(msgpack_packer *pk, const slp_read *reads, size_t n);

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
@@ -284,6 +285,29 @@ static char *default_web_root(const char *argv0)
 	return sl_strdup("./clients/web");
 }
 
+/*
+ * Every connection is a descriptor: take all the open-file limit the
+ * system gives (the soft limit up to the hard one) before listening, and
+ * say what it is.  Returns the limit now in force.
+ */
+static long raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return -1;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t was = rl.rlim_cur;
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+			sl_warn("cannot raise the open-file limit from %ld to %ld: %s", (long)was,
+				(long)rl.rlim_max, strerror(errno));
+			rl.rlim_cur = was;
+		}
+	}
+	return rl.rlim_cur == RLIM_INFINITY ? LONG_MAX : (long)rl.rlim_cur;
+}
+
 /* Read the admin token (first line, trimmed) and return its sha256 hex. */
 static int admin_hash(const char *path, char out[65])
 {
@@ -400,7 +424,9 @@ int main(int argc, char **argv)
 		.tick_ms = (uint32_t)ival(O_TICK_MS),
 		.admin_hash = opts[O_ADMIN_TOKEN_FILE].val[0] ? hash : NULL,
 		.reuse_port = strcmp(opts[O_REUSE_PORT].val, "yes") == 0,
+		.nofile = raise_nofile(),
 	};
+	sl_info("open-file limit %ld (each connection takes one)", no.nofile);
 	a.net = net_new(&a.loop, &no, a.core, a.log);
 	if (!a.net) {
 		rc = 1;

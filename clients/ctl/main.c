@@ -50,7 +50,7 @@ static const char usage_main[] =
 	"                                           issue a token (printed alone on stdout)\n"
 	"  token revoke TOKEN                       revoke a token\n"
 	"  wave start RACE WAVE [--at TIME]         set a wave's start time (default now)\n"
-	"  passing add --bib BIB --pt POINT --at TIME [--kind manual|handheld] [--device ID]\n"
+	"  passing add --bib BIB --pt POINT --at TIME [--kind manual|handheld]\n"
 	"                                           record a passing by hand\n"
 	"  adjust BIB TYPE --reason TEXT --official NAME [--ms N] [--place N]\n"
 	"         [--pt PT] [--station ID] [--at TIME] [--clear]\n"
@@ -126,14 +126,16 @@ static const char usage_token[] =
 	"usage: splitline token issue --role ROLE [--device ID] [--point PT]\n"
 	"       splitline token revoke TOKEN\n"
 	"\n"
-	"issue: asks the server for a new token with the role (and, for a timing\n"
-	"device, its device id) and prints it alone on stdout; the server keeps only\n"
-	"its hash, so it cannot be shown again.  revoke: the token stops working.\n"
-	"Both need an admin token.\n"
+	"issue: asks the server for a new token with the role (and its device id)\n"
+	"and prints it alone on stdout; the server keeps only its hash, so it cannot\n"
+	"be shown again.  A token writes as its device only.  revoke: the token\n"
+	"stops writing at once, on every node.  Both need an admin token.\n"
 	"\n"
 	"  --role ROLE    admin, official, reader (timing device), desk (check-in\n"
 	"                 desk) or scanner (handheld)\n"
-	"  --device ID    the device the token is bound to (batches must name it)\n"
+	"  --device ID    the device the token writes as: required for reader, desk\n"
+	"                 and scanner; an official or admin token without one writes\n"
+	"                 as official-<hash>/admin-<hash>, numbered by the server\n"
 	"  --point PT     scanner only: the one timing point it may send passings at\n"
 	"                 (without it, a scanner sends check-ins only)\n";
 
@@ -147,18 +149,19 @@ static const char usage_wave[] =
 
 static const char usage_passing[] =
 	"usage: splitline passing add --bib BIB --pt POINT --at TIME [--kind manual|handheld]\n"
-	"                             [--device ID]\n"
 	"\n"
-	"Records one passing of a bib at a timing point, as a one-read batch from the\n"
-	"device (default \"ctl\") with the current time in ms as its seq.  A manual or\n"
-	"handheld read counts only where the point has no RFID read for the athlete.\n"
-	"Needs an official or admin token (or a reader token for that device).\n"
+	"Records one passing of a bib at a timing point, as a one-read batch of the\n"
+	"token's device.  An official's or admin's token without a device writes as\n"
+	"its own device (official-<12 hex digits of the token's hash>), numbered by\n"
+	"the server, so two officials never take each other's seqs; a token with a\n"
+	"device (a reader's, say) numbers it from the clock in ms, and once more from\n"
+	"the seq the server expects when it answers \"gap\".  A manual or handheld\n"
+	"read counts only where the point has no RFID read for the athlete.\n"
 	"\n"
 	"  --bib BIB     the athlete's bib\n"
 	"  --pt POINT    the timing point id\n"
-	"  --at TIME     ISO 8601 or \"now\"\n"
-	"  --kind KIND   manual (default) or handheld\n"
-	"  --device ID   the device id (default ctl)\n";
+	"  --at TIME     ISO 8601 or \"now\" (the years 2000 to 2100)\n"
+	"  --kind KIND   manual (default) or handheld\n";
 
 static const char usage_results[] =
 	"usage: splitline results RACE [--format csv|json] [--out FILE]\n"
@@ -711,7 +714,7 @@ static int cmd_wave(int argc, char **argv)
 
 static int cmd_passing(int argc, char **argv)
 {
-	const char *bib = NULL, *pt = NULL, *at = NULL, *kind = "manual", *device = "ctl";
+	const char *bib = NULL, *pt = NULL, *at = NULL, *kind = "manual";
 	const char *pos[1];
 	int npos, ec;
 	slc_opt opts[] = {GLOBAL_OPTS,
@@ -719,7 +722,6 @@ static int cmd_passing(int argc, char **argv)
 			  {"--pt", true, &pt, NULL},
 			  {"--at", true, &at, NULL},
 			  {"--kind", true, &kind, NULL},
-			  {"--device", true, &device, NULL},
 			  {NULL, 0, 0, 0}};
 	if (parse_or_exit(argc, argv, opts, pos, 1, &npos, usage_passing, &ec))
 		return ec;
@@ -739,12 +741,30 @@ static int cmd_passing(int argc, char **argv)
 		fprintf(stderr, "%s: --at '%s' is not a time (ISO 8601 or now)\n", prog, at);
 		return 2;
 	}
+	if (!sl_time_ok(t)) {
+		fprintf(stderr, "%s: --at '%s' is not in the years 2000 to 2100\n", prog, at);
+		return 2;
+	}
 	struct session ss;
 	int rc = session_begin(&ss);
 	if (rc) {
 		session_end(&ss);
 		return rc;
 	}
+	char device[80] = "", seqs[16] = "";
+	const char *v;
+	size_t vn;
+	if (slp_get_str(&ss.hello.root, "device", &v, &vn) == 0 && vn < sizeof(device))
+		memcpy(device, v, vn), device[vn] = '\0';
+	if (slp_get_str(&ss.hello.root, "seqs", &v, &vn) == 0 && vn < sizeof(seqs))
+		memcpy(seqs, v, vn), seqs[vn] = '\0';
+	if (!device[0]) {
+		fprintf(stderr, "%s: passing add: this token has no device and cannot send passings\n",
+			prog);
+		session_end(&ss);
+		return 1;
+	}
+	bool by_server = strcmp(seqs, "server") == 0;
 	slp_read r = {0};
 	r.bib = bib;
 	r.bib_len = strlen(bib);
@@ -754,9 +774,10 @@ static int cmd_passing(int argc, char **argv)
 	r.kind = k;
 	r.hits = -1;
 	/*
-	 * seq: the clock in ms for a device's first passing.  The CLI keeps no
-	 * journal, so when the server answers "gap" (the device has passings
-	 * already) it sends once more with the seq the server expects.
+	 * seq: the server's for an official's own device; else the clock in ms
+	 * for a device's first passing.  The CLI keeps no journal, so when the
+	 * server answers "gap" (the device has passings already) it sends once
+	 * more with the seq the server expects.
 	 */
 	uint64_t seq = (uint64_t)sl_now_ms();
 	msgpack_packer pk;
@@ -764,14 +785,14 @@ static int cmd_passing(int argc, char **argv)
 	for (int attempt = 0;; attempt++) {
 		char err[512];
 		sl_buf_reset(&ss.b);
-		req_begin(&pk, &ss.b, ss.c, "passings", 3, &id);
-		slp_pack_kv_str(&pk, "dev", device);
-		slp_pack_kv_int(&pk, "seq", (int64_t)seq);
+		req_begin(&pk, &ss.b, ss.c, "passings", by_server ? 1 : 2, &id);
+		if (!by_server)
+			slp_pack_kv_int(&pk, "seq", (int64_t)seq);
 		slp_pack_key(&pk, "reads");
 		slp_pack_reads(&pk, &r, 1);
 		rc = wsc_rpc(ss.c, &ss.b, id, RPC_MS, &ss.reply, err, sizeof(err));
 		int64_t expected;
-		if (rc == SL_EGAP && attempt == 0 &&
+		if (rc == SL_EGAP && attempt == 0 && !by_server &&
 		    slp_get_int(&ss.reply.root, "expected", &expected) == 0 && expected > 0) {
 			seq = (uint64_t)expected;
 			slp_msg_release(&ss.reply);
@@ -785,7 +806,10 @@ static int cmd_passing(int argc, char **argv)
 	}
 	if (!rc) {
 		bool dup = false;
+		int64_t got;
 		slp_get_bool(&ss.reply.root, "dup", &dup);
+		if (slp_get_int(&ss.reply.root, "seq", &got) == 0 && got > 0)
+			seq = (uint64_t)got;
 		sl_buf ts = SL_BUF_INIT;
 		sl_fmt_iso(&ts, t);
 		printf("passing of bib '%s' at '%s' %s recorded (%s, device '%s', seq %llu)%s\n",
@@ -939,13 +963,17 @@ static void csv_cell(FILE *f, const msgpack_object *o)
 	} else {
 		return;
 	}
-	bool quote = memchr(s, ',', n) || memchr(s, '"', n) || memchr(s, '\n', n) ||
+	/* a text cell that a spreadsheet would run as a formula: quoted, after a ' */
+	bool formula = o->type == MSGPACK_OBJECT_STR && n && strchr("=+-@\t\r", s[0]);
+	bool quote = formula || memchr(s, ',', n) || memchr(s, '"', n) || memchr(s, '\n', n) ||
 		     memchr(s, '\r', n);
 	if (!quote) {
 		fwrite(s, 1, n, f);
 		return;
 	}
 	fputc('"', f);
+	if (formula)
+		fputc('\'', f);
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '"')
 			fputc('"', f);

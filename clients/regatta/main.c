@@ -10,7 +10,10 @@
  *   replay FILE.csv   the timing side: a wave_start per side-by-side race
  *                     (its start gun), then every station column as its own
  *                     device (start, start2, start3, finish, finish2,
- *                     finish3) sending its readings in time order.
+ *                     finish3) sending its readings in time order, each on
+ *                     its own connection with a reader token for that device
+ *                     (issued on first use with the token given: a token
+ *                     writes as one device only).
  *
  * What is sent is built by regfile.c (the same records the core's unit
  * test folds), turned into messages by regfile_to_msg.  Messages go one at
@@ -38,6 +41,7 @@
 #define CONNECT_MS 5000
 #define RPC_MS 60000
 #define GIVE_UP_MS 60000
+#define MAX_STATIONS 64
 
 static const char *prog = "splitline-regatta";
 
@@ -55,7 +59,9 @@ static const char usage[] =
 	"           decisions (DNS, DNF, DQ, Scratch, Exhib, \"(Ns)\" penalties, the\n"
 	"           finish station taken) as adjust messages.  Needs an admin token.\n"
 	"  replay   sends the start gun of each side-by-side race (wave_start) and\n"
-	"           every station reading, one device per station column.\n"
+	"           every station reading, one device per station column, each on\n"
+	"           its own connection with a reader token for that device, issued\n"
+	"           with the token given.  Needs an admin token.\n"
 	"\n"
 	"  --server URL     env SPLITLINE_SERVER, default ws://127.0.0.1:8080/ws\n"
 	"  --event ID       env SPLITLINE_EVENT, default the file name without .csv\n"
@@ -70,8 +76,17 @@ static const char usage[] =
 
 static slc_conn conn;
 
+/*
+ * A connection and the token it says hello with: the officials' (the
+ * token given) for the event, the decisions and the start guns; one per
+ * station device for its readings, with a reader token for that device
+ * issued by the officials' connection (a token writes as one device).
+ */
 struct sender {
 	wsc *c;
+	slc_conn conn; /* server and event as conn; token: the given or the device's */
+	char dev[72];  /* "" for the officials' connection */
+	char token[72];
 	uint64_t dups; /* reads acknowledged as already there */
 };
 
@@ -105,17 +120,28 @@ static const char *what_of(const char *rec, size_t len, char *out, size_t n)
 	return out;
 }
 
-/* Send one record as its message until it is answered; 0 or 1 (printed). */
-static int send_rec(struct sender *s, const sl_buf *rec)
+/* Builds the message to send with request id `id` into out; 0 or < 0. */
+typedef int (*build_fn)(const void *ctx, uint64_t id, sl_buf *out);
+
+static int build_rec(const void *ctx, uint64_t id, sl_buf *out)
+{
+	const sl_buf *rec = ctx;
+	return regfile_to_msg(rec->data, rec->len, id, out);
+}
+
+/* Send a message until it is answered; 0 (the reply in *reply when asked
+ * for, released by the caller) or 1 (printed).  what names it in errors. */
+static int send_msg(struct sender *s, build_fn build, const void *ctx, const char *what,
+		    slp_msg *reply_out)
 {
 	sl_buf msg = SL_BUF_INIT;
-	char err[512], what[160];
+	char err[512];
 	int64_t lost_since = -1;
 	int backoff = 100, rc;
 	for (;;) {
 		if (!s->c) {
 			slp_msg hello;
-			rc = slc_open(&conn, &s->c, &hello, CONNECT_MS, err, sizeof(err));
+			rc = slc_open(&s->conn, &s->c, &hello, CONNECT_MS, err, sizeof(err));
 			if (rc == 0) {
 				slp_msg_release(&hello);
 				lost_since = -1;
@@ -136,7 +162,7 @@ static int send_rec(struct sender *s, const sl_buf *rec)
 			}
 		}
 		uint64_t id = wsc_next_id(s->c);
-		if (regfile_to_msg(rec->data, rec->len, id, &msg) < 0) {
+		if (build(ctx, id, &msg) < 0) {
 			fprintf(stderr, "%s: internal: a record of unknown kind\n", prog);
 			goto fail;
 		}
@@ -149,7 +175,10 @@ static int send_rec(struct sender *s, const sl_buf *rec)
 			    slp_get_int(&reply.root, "last", &last) == 0 &&
 			    slp_get_int(&reply.root, "seq", &seq) == 0 && last >= seq)
 				s->dups += (uint64_t)(last - seq + 1);
-			slp_msg_release(&reply);
+			if (reply_out)
+				*reply_out = reply;
+			else
+				slp_msg_release(&reply);
 			sl_buf_release(&msg);
 			return 0;
 		}
@@ -159,14 +188,12 @@ static int send_rec(struct sender *s, const sl_buf *rec)
 				wsc_free(s->c);
 				s->c = NULL;
 			}
-			fprintf(stderr, "%s: %s: %s; sending again\n", prog,
-				what_of(rec->data, rec->len, what, sizeof(what)), err);
+			fprintf(stderr, "%s: %s: %s; sending again\n", prog, what, err);
 			nap(backoff);
 			backoff = backoff < 2500 ? backoff * 2 : 5000;
 			continue;
 		}
-		fprintf(stderr, "%s: %s: %s\n", prog, what_of(rec->data, rec->len, what, sizeof(what)),
-			err);
+		fprintf(stderr, "%s: %s: %s\n", prog, what, err);
 		if (rc == SL_ETYPE)
 			fprintf(stderr, "%s: the server does not take this message type; "
 					"a server with regatta support is needed\n",
@@ -176,6 +203,89 @@ static int send_rec(struct sender *s, const sl_buf *rec)
 fail:
 	sl_buf_release(&msg);
 	return 1;
+}
+
+static int build_token_issue(const void *ctx, uint64_t id, sl_buf *out)
+{
+	msgpack_packer pk;
+
+	sl_buf_reset(out);
+	slp_packer_init(&pk, out);
+	msgpack_pack_map(&pk, 4);
+	slp_pack_kv_str(&pk, "t", "token_issue");
+	slp_pack_key(&pk, "id");
+	msgpack_pack_uint64(&pk, id);
+	slp_pack_kv_str(&pk, "role", "reader");
+	slp_pack_kv_str(&pk, "device", ctx);
+	return 0;
+}
+
+/* The connection of station device dev (of a passings record), its reader
+ * token issued through the officials' connection m on first use; NULL on
+ * an error (printed). */
+static struct sender *station(struct sender *m, struct sender **devs, size_t *ndevs,
+			      const char *dev, size_t devn)
+{
+	for (size_t i = 0; i < *ndevs; i++)
+		if (strlen(devs[i]->dev) == devn && !memcmp(devs[i]->dev, dev, devn))
+			return devs[i];
+	if (devn >= sizeof(devs[0]->dev) || *ndevs >= MAX_STATIONS) {
+		fprintf(stderr, "%s: device '%.*s': too many station devices (at most %d)\n", prog,
+			(int)(devn > 64 ? 64 : devn), dev, MAX_STATIONS);
+		return NULL;
+	}
+	struct sender *d = sl_calloc(1, sizeof(*d));
+	memcpy(d->dev, dev, devn);
+	char what[120];
+	snprintf(what, sizeof(what), "a reader token for station device '%s'", d->dev);
+	slp_msg reply;
+	const char *t;
+	size_t tn;
+	if (send_msg(m, build_token_issue, d->dev, what, &reply) != 0) {
+		free(d);
+		return NULL;
+	}
+	if (slp_get_str(&reply.root, "token", &t, &tn) != 0 || tn == 0 || tn >= sizeof(d->token)) {
+		fprintf(stderr, "%s: %s: no token in the reply\n", prog, what);
+		slp_msg_release(&reply);
+		free(d);
+		return NULL;
+	}
+	memcpy(d->token, t, tn);
+	slp_msg_release(&reply);
+	d->conn = m->conn;
+	d->conn.token = d->token;
+	d->conn.token_file = NULL;
+	devs[(*ndevs)++] = d;
+	return d;
+}
+
+/* Send one record as its message until it is answered, a station's
+ * readings on the station's own connection; 0 or 1 (printed). */
+static int send_rec(struct sender *m, struct sender **devs, size_t *ndevs, const sl_buf *rec)
+{
+	char what[160];
+	struct sender *s = m;
+	msgpack_zone z;
+	msgpack_object root;
+	size_t off = 0;
+	const char *k, *dev;
+	size_t kn, devn;
+
+	what_of(rec->data, rec->len, what, sizeof(what));
+	msgpack_zone_init(&z, 1024);
+	if (msgpack_unpack(rec->data, rec->len, &off, &z, &root) == MSGPACK_UNPACK_SUCCESS &&
+	    slp_get_str(&root, "k", &k, &kn) == 0 && kn == 8 && !memcmp(k, "passings", 8) &&
+	    slp_get_str(&root, "dev", &dev, &devn) == 0 &&
+	    !(s = station(m, devs, ndevs, dev, devn))) {
+		msgpack_zone_destroy(&z);
+		return 1;
+	}
+	msgpack_zone_destroy(&z);
+	int rc = send_msg(s, build_rec, rec, what, NULL);
+	if (s != m)
+		m->dups += s->dups, s->dups = 0;
+	return rc;
 }
 
 /* The event id from the file name: "regatta-hebda-2023.csv" -> "regatta-hebda-2023". */
@@ -259,13 +369,15 @@ int main(int argc, char **argv)
 	else
 		regfile_replay(rf, (size_t)batch, 0, &recs);
 
-	struct sender s = {0};
+	struct sender s = {.conn = conn};
+	struct sender *devs[MAX_STATIONS];
+	size_t ndevs = 0;
 	size_t nraces = 0, ncrews = regfile_nrows(rf), nadj = 0, nstarts = 0, nreads = 0,
 	       nbatches = 0;
 	int ec = 0;
 	for (size_t i = 0; i < recs.n && !ec; i++) {
 		char what[64];
-		ec = send_rec(&s, &recs.r[i]);
+		ec = send_rec(&s, devs, &ndevs, &recs.r[i]);
 		what_of(recs.r[i].data, recs.r[i].len, what, sizeof(what));
 		if (!strncmp(what, "adjust", 6))
 			nadj++;
@@ -298,6 +410,11 @@ int main(int argc, char **argv)
 		       nreads, nbatches, nreads, (unsigned long long)s.dups, nstarts);
 	if (s.c)
 		wsc_free(s.c);
+	for (size_t i = 0; i < ndevs; i++) {
+		if (devs[i]->c)
+			wsc_free(devs[i]->c);
+		free(devs[i]);
+	}
 	reg_recs_release(&recs);
 	regfile_free(rf);
 	slc_conn_release(&conn);

@@ -121,7 +121,7 @@ static const char usage[] =
 	"              handheld passing at the tap's time; '-' or 'skip' drops the\n"
 	"              oldest waiting tap, 'undo' the newest.  Taps are journaled in\n"
 	"              DIR/taps and still waiting after a restart.  Token: a scanner\n"
-	"              token for --point, or an official token\n"
+	"              token for --point, or an official token issued with --device\n"
 	"  pickup      each line a registration code, sl:<event>:<reg> or bib: the\n"
 	"              server assigns the next free bib of the race's pool (or checks\n"
 	"              in an athlete who has one); the answer shows the bib to hand\n"
@@ -938,6 +938,19 @@ static bool role_fits(const slp_msg *hello)
 	    strcmp(role, "official") && strcmp(role, "admin")) {
 		fprintf(stderr, "%s: pickup needs a desk, official or admin token (this one is "
 				"'%s')\n", prog, role);
+		return false;
+	}
+	char device[80], seqs[16];
+	str_of(&hello->root, "device", device, sizeof(device));
+	str_of(&hello->root, "seqs", seqs, sizeof(seqs));
+	if (!strcmp(seqs, "server")) {
+		fprintf(stderr, "%s: this %s token has no device of its own to number: issue one "
+				"with --device %s\n", prog, role, S.dev);
+		return false;
+	}
+	if (strcmp(device, "-") && strcmp(device, S.dev)) {
+		fprintf(stderr, "%s: this token writes as device '%s', not '%s': give --device %s\n",
+			prog, device, S.dev, device);
 		return false;
 	}
 	if (S.passings && !strcmp(role, "scanner") && strcmp(point, S.point)) {

@@ -106,7 +106,8 @@ export class Outbox {
   }
 
   onHello(r) {
-    const dev = r.device;
+    // An official's own device is numbered by the server: no outbox can number it.
+    const dev = r.seqs === 'server' ? null : r.device;
     if (!dev) {
       this.onChange(this, null);
       return;

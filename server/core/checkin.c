@@ -85,8 +85,6 @@ enum { OP_CHECKIN, OP_ASSIGN, OP_PAIR, OP_SWAP, OP_TRANSFER, OP_N };
 static const char *const opnames[OP_N] = {"checkin", "assign", "pair", "swap", "transfer"};
 
 #define MAX_SCANS 10000
-#define T_MIN 946684800000LL  /* 2000-01-01 */
-#define T_MAX 4102444800000LL /* 2100-01-01 */
 
 struct ath {
 	char *bib;
@@ -296,7 +294,7 @@ static int check_scan(const msgpack_object *s, uint32_t i, char *err, size_t err
 		cval_err(err, errlen, "scans[%u].t: expected integer", i);
 		return SL_EINVAL;
 	}
-	if (t < T_MIN || t >= T_MAX) {
+	if (!sl_time_ok(t)) {
 		cval_err(err, errlen, "scans[%u].t: %lld is not within the years 2000 to 2100", i,
 			 (long long)t);
 		return SL_ERANGE;
@@ -864,8 +862,8 @@ static int fold_scans(core *c, const msgpack_object *root, bool dry, char *err, 
 
 	if (!str_field(root, "dev", 64, true, &dev, &devn, "", err, errlen))
 		return SL_EINVAL;
-	if (slp_get_int(root, "seq", &seq) < 0 || seq < 1) {
-		cval_err(err, errlen, "seq: expected integer >= 1");
+	if (slp_get_int(root, "seq", &seq) < 0 || seq < 1 || (uint64_t)seq > SL_SEQ_MAX) {
+		cval_err(err, errlen, "seq: expected an integer in 1..2^53-1");
 		return SL_EINVAL;
 	}
 	if (slp_get_arr(root, "scans", &a) < 0 || a->size < 1 || a->size > MAX_SCANS) {

@@ -1470,7 +1470,7 @@ static bool mpr_read(struct mpr *m, slp_read *r)
 			if (mpr_int(m, &v) < 0)
 				return false;
 			if (bit == 16) {
-				if (v < 946684800000LL || v >= 4133980800000LL) /* slp.c: T_MIN, T_MAX */
+				if (!sl_time_ok(v))
 					return false;
 				r->t = v;
 			} else if (bit == 32) {
@@ -1542,7 +1542,8 @@ static bool mpr_passings(core *c, const char *rec, size_t len, slp_batch *b)
 			return false;
 		seen |= bit;
 	}
-	if (m.p != m.end || seen != 7 || (uint64_t)nr - 1 > (uint64_t)INT64_MAX - b->seq)
+	if (m.p != m.end || seen != 7 || b->seq > SL_SEQ_MAX ||
+	    (uint64_t)nr - 1 > SL_SEQ_MAX - b->seq)
 		return false;
 	b->reads = c->rawreads;
 	b->nreads = (size_t)nr;
@@ -1659,6 +1660,13 @@ static int do_wave_start(core *c, const msgpack_object *root, bool dry, char *er
 	if ((rc = slp_get_int(root, "t0", &t0)) < 0) {
 		cval_err(err, errlen, rc == SL_ENOENT ? "t0: required" : "t0: expected integer");
 		rc = SL_EINVAL;
+		goto out;
+	}
+	if (!sl_time_ok(t0)) {
+		cval_err(err, errlen,
+			 "t0: %lld is not a time in the years 2000 to 2100 (ms since the epoch)",
+			 (long long)t0);
+		rc = SL_ERANGE;
 		goto out;
 	}
 	if ((ri = cfg_race_find(&c->cfg, race, strlen(race))) < 0) {

@@ -153,18 +153,21 @@ int cval_time(const msgpack_object *map, const char *key, int64_t *ms, bool *pre
 	*present = false;
 	if (!o || o->type == MSGPACK_OBJECT_NIL)
 		return 0;
-	if (slp_as_int(o, ms) == 0) {
-		*present = true;
-		return 0;
-	}
-	if (o->type == MSGPACK_OBJECT_STR && o->via.str.size < 64) {
+	bool ok = slp_as_int(o, ms) == 0;
+	if (!ok && o->type == MSGPACK_OBJECT_STR && o->via.str.size < 64) {
 		char tb[64];
 		memcpy(tb, o->via.str.ptr, o->via.str.size);
 		tb[o->via.str.size] = '\0';
-		if (sl_parse_iso(tb, ms) == 0) {
-			*present = true;
-			return 0;
-		}
+		ok = sl_parse_iso(tb, ms) == 0;
+	}
+	if (ok && !sl_time_ok(*ms)) {
+		cval_err(err, errlen, "%s: %lld is not a time in the years 2000 to 2100", P(key),
+			 (long long)*ms);
+		return SL_ERANGE;
+	}
+	if (ok) {
+		*present = true;
+		return 0;
 	}
 	cval_err(err, errlen, "%s: expected an ISO 8601 time or milliseconds since the epoch",
 		 P(key));

@@ -820,13 +820,23 @@ static int export_race(const core *c, const char *race, struct topic *t)
 	return t->race < 0 ? SL_ENOENT : 0;
 }
 
+/*
+ * A text cell.  Text comes from outside (names, clubs, bibs, ids): a cell
+ * that begins with = + - @ or a tab or CR would be a formula to a
+ * spreadsheet (OWASP "CSV injection"), so it is written quoted with a ' in
+ * front, which spreadsheets show as text.
+ */
 static void csv_field(sl_buf *b, const char *s)
 {
-	if (!strpbrk(s, ",\"\r\n")) {
+	bool formula = s[0] && strchr("=+-@\t\r", s[0]);
+
+	if (!formula && !strpbrk(s, ",\"\r\n")) {
 		sl_buf_adds(b, s);
 		return;
 	}
 	sl_buf_addc(b, '"');
+	if (formula)
+		sl_buf_addc(b, '\'');
 	for (; *s; s++) {
 		if (*s == '"')
 			sl_buf_addc(b, '"');

@@ -238,17 +238,20 @@ int fanout_subscribe(net *n, sess *s, uint64_t id, const char *name, size_t len,
 		s->subs[s->nsubs++] = t;
 	}
 
+	/* the snapshot first: a request gets one reply, ok or err, never both */
+	sl_buf snap = SL_BUF_INIT;
+	if (caught && (rc = encode_snapshot(n, t, &snap)) < 0) {
+		sl_buf_release(&snap);
+		remove_sub(n, t, s);
+		return rc;
+	}
 	slp_build_ok(&b, id);
 	sess_send_mp(s, b.data, b.len);
-	sl_buf_reset(&b);
-	if (!caught) {
+	if (!caught)
 		t->need_snapshot = true; /* sent by the first tick after catching up */
-	} else if ((rc = encode_snapshot(n, t, &b)) == 0) {
-		sess_send_mp_bulk(s, b.data, b.len, true);
-	} else {
-		sess_send_err(s, id, rc, "cannot encode the snapshot");
-		remove_sub(n, t, s);
-	}
+	else
+		sess_send_mp_bulk(s, snap.data, snap.len, true);
+	sl_buf_release(&snap);
 	sl_buf_release(&b);
 	return 0;
 }
@@ -258,6 +261,15 @@ void fanout_unsubscribe(net *n, sess *s, const char *name, size_t len)
 	for (size_t i = s->nsubs; i-- > 0;) {
 		struct topic *t = s->subs[i];
 		if (t->len == len && memcmp(t->name, name, len) == 0)
+			remove_sub(n, t, s);
+	}
+}
+
+void fanout_drop_denied(net *n, sess *s)
+{
+	for (size_t i = s->nsubs; i-- > 0;) {
+		struct topic *t = s->subs[i];
+		if (net_topic_denied(s->role, s->device, t->name, t->len))
 			remove_sub(n, t, s);
 	}
 }

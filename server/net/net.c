@@ -32,6 +32,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "net/door.h"
 #include "net/net_int.h"
 
 #define HTTP_CHUNK 16384
@@ -71,10 +72,12 @@ static void health(net *n, sl_buf *b)
 
 	sl_buf_addf(b,
 		    "{\"ok\":%s,\"event\":\"%s\",\"redis\":\"%s\",\"records\":%llu,"
-		    "\"last_id\":\"%s\",\"caught_up\":%s,\"node\":%ld}\n",
+		    "\"last_id\":\"%s\",\"caught_up\":%s,\"node\":%ld,"
+		    "\"open_files_limit\":%ld,\"accepting\":%s}\n",
 		    up ? "true" : "false", evlog_event(n->log), up ? "up" : "down",
 		    (unsigned long long)core_nrecords(n->core), evlog_last_id(n->log),
-		    evlog_caught_up(n->log) ? "true" : "false", (long)getpid());
+		    evlog_caught_up(n->log) ? "true" : "false", (long)getpid(), n->nofile,
+		    n->accept_paused ? "false" : "true");
 }
 
 static int unknown_json(net *n, sl_buf *b)
@@ -165,22 +168,28 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	struct http_pss *ps = user;
 	unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start,
 					   *end = hdr + sizeof(hdr) - 1;
-	char uri[256];
 	const char *ctype;
 	unsigned status;
+	int ul;
 
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		return 1; /* WebSocket only through the splitline subprotocols */
-	case LWS_CALLBACK_HTTP:
-		if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0) {
+	case LWS_CALLBACK_HTTP: {
+		/* a GET's path; any length the door let through (DOOR_LINE_MAX) */
+		char *uri;
+		if ((ul = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI)) <= 0) {
 			if (lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, NULL))
 				return -1;
 			return lws_http_transaction_completed(wsi) ? -1 : 0;
 		}
+		uri = sl_malloc((size_t)ul + 1);
+		if (lws_hdr_copy(wsi, uri, ul + 1, WSI_TOKEN_GET_URI) < 0)
+			uri[0] = '\0';
 		sl_buf_reset(&ps->body);
 		ps->off = 0;
 		status = route(n, uri, &ps->body, &ctype);
+		free(uri);
 		if (lws_add_http_common_headers(wsi, status, ctype, ps->body.len, &p, end) ||
 		    lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
 						(const unsigned char *)"no-store", 8, &p, end) ||
@@ -188,6 +197,7 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 			return 1;
 		lws_callback_on_writable(wsi);
 		return 0;
+	}
 	case LWS_CALLBACK_HTTP_WRITEABLE: {
 		unsigned char buf[LWS_PRE + HTTP_CHUNK];
 		size_t left, k;
@@ -301,6 +311,26 @@ static int listen_open(const char *addr, int port, bool reuse_port, char *err, s
 	return fd;
 }
 
+static void on_accept(uv_poll_t *h, int status, int events);
+
+/* A frame broke RFC 6455 (door.c): its session closes with 1002. */
+static void on_door_violation(void *owner, const char *reason)
+{
+	sl_info("%s: %s: closing with 1002", ((sess *)owner)->peer, reason);
+	sess_close(owner, LWS_CLOSE_STATUS_PROTOCOL_ERR, reason, true); /* replies first */
+}
+
+/* Out of descriptors a while ago: listen again (the backlog waited). */
+static void on_accept_retry(uv_timer_t *t)
+{
+	net *n = t->data;
+
+	if (n->listening && n->accept_paused) {
+		n->accept_paused = false;
+		uv_poll_start(&n->lpoll, UV_READABLE, on_accept);
+	}
+}
+
 static void on_accept(uv_poll_t *h, int status, int events)
 {
 	net *n = h->data;
@@ -312,14 +342,31 @@ static void on_accept(uv_poll_t *h, int status, int events)
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if ((errno == EMFILE || errno == ENFILE) && !n->emfile_logged) {
-				n->emfile_logged = true; /* once: the backlog waits */
-				sl_warn("cannot accept connections: %s", strerror(errno));
+			if (errno == EMFILE || errno == ENFILE) {
+				/*
+				 * Out of descriptors: the listening socket stays
+				 * readable, so polling it now would spin a core.
+				 * Stop, and look again after a pause (a
+				 * descriptor frees when a client leaves); the
+				 * kernel's backlog holds the waiting clients.
+				 */
+				if (!n->emfile_logged)
+					sl_warn("cannot accept connections: %s (limit %ld open "
+						"files); pausing",
+						strerror(errno), n->nofile);
+				n->emfile_logged = true;
+				n->accept_paused = true;
+				uv_poll_stop(&n->lpoll);
+				uv_timer_start(&n->accept_retry, on_accept_retry, ACCEPT_RETRY_MS,
+					       0);
 			}
 			return;
 		}
+		if (n->emfile_logged)
+			sl_info("accepting connections again");
 		n->emfile_logged = false;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		door_accept(fd); /* before lws reads a byte of it */
 		if (!lws_adopt_socket_vhost(n->vh, fd)) /* closes fd on failure */
 			sl_warn("cannot take a connection: lws refused it");
 	}
@@ -362,10 +409,14 @@ net *net_new(uv_loop_t *loop, const struct net_opts *o, core *c, evlog *l)
 	n->web_root = sl_strdup(o->web_root);
 	n->admin_hash = o->admin_hash ? sl_strdup(o->admin_hash) : NULL;
 	n->tick_ms = o->tick_ms;
+	n->nofile = o->nofile;
 	n->sessions.next = n->sessions.prev = &n->sessions;
 
+	door_init(on_door_violation);
 	memset(&info, 0, sizeof(info));
 	info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+	/* room for any head the door lets through (it answers 431 above) */
+	info.max_http_header_data = DOOR_HEAD_MAX + 4096;
 	info.foreign_loops = loops;
 	info.user = n;
 	info.pcontext = &n->ctx;
@@ -417,11 +468,13 @@ net *net_new(uv_loop_t *loop, const struct net_opts *o, core *c, evlog *l)
 
 	uv_timer_init(loop, &n->tick);
 	uv_timer_init(loop, &n->grace);
+	uv_timer_init(loop, &n->accept_retry);
 	uv_poll_init(loop, &n->lpoll, n->lfd);
 	n->tick.data = n;
 	n->grace.data = n;
+	n->accept_retry.data = n;
 	n->lpoll.data = n;
-	n->open_handles = 3;
+	n->open_handles = 4;
 	n->listening = true;
 	uv_poll_start(&n->lpoll, UV_READABLE, on_accept);
 	uv_timer_start(&n->tick, on_tick, o->tick_ms, o->tick_ms);
@@ -495,6 +548,7 @@ void net_destroy(net *n)
 		n->timers_closed = true;
 		uv_close((uv_handle_t *)&n->tick, on_handle_closed);
 		uv_close((uv_handle_t *)&n->grace, on_handle_closed);
+		uv_close((uv_handle_t *)&n->accept_retry, on_handle_closed);
 	}
 	if (n->ctx)
 		lws_context_destroy(n->ctx); /* the loop runs on while lws closes */
@@ -507,6 +561,7 @@ void net_free(net *n)
 	if (n->ctx)
 		lws_context_destroy(n->ctx);
 	fanout_free(n);
+	door_free();
 	free(n->mounts);
 	free(n->listen);
 	free(n->web_root);

@@ -33,6 +33,7 @@ struct net_opts {
 	uint32_t tick_ms;       /* fan-out period */
 	const char *admin_hash; /* sha256 hex of the admin token, or NULL */
 	bool reuse_port;        /* SO_REUSEPORT: other nodes may listen on the port */
+	long nofile;            /* the open-file limit, reported by /health */
 };
 
 net *net_new(uv_loop_t *loop, const struct net_opts *o, core *c, evlog *l);

@@ -34,7 +34,9 @@
  * subscriber, so they are bounded per session by count, not by bytes. */
 #define NET_QUEUE_MAX_BULK 8
 #define NET_MAX_SUBS 64
+#define ACCEPT_RETRY_MS 100 /* out of descriptors: try accepting again after */
 #define NET_CLOSE_SLOW 4008
+#define NET_CLOSE_REVOKED 4001 /* the session's token was revoked on this node */
 
 /* desk and scanner are not above or below the others: ws.c's message table
  * lists the roles each message allows. */
@@ -48,12 +50,10 @@ enum role {
 	ROLE_SCANNER
 };
 #define ROLE_LAST ROLE_SCANNER
-/* A Redis token is looked up again before a write when its last check is
- * older than this (a token revoked on another node stops within it; on
- * this node at once). */
-#define NET_TOKEN_TTL_MS 1000
 const char *net_role_name(int role);
 int net_role_parse(const char *s, size_t n); /* role or ROLE_NONE */
+/* NULL when role (with its device, or NULL) may follow topic, else why not. */
+const char *net_topic_denied(int role, const char *device, const char *topic, size_t tn);
 
 struct frame {
 	unsigned refs;
@@ -76,15 +76,16 @@ typedef struct sess {
 	enum slp_format fmt;
 	char peer[64];
 
-	int role;     /* ROLE_NONE until hello */
-	char *device; /* the token's device, or NULL */
-	char *point;  /* a scanner token's timing point, or NULL */
+	/*
+	 * Who: set by a hello that succeeded, and only then; any other hello
+	 * leaves a spectator.  Every write carries tokhash to the append
+	 * script, which checks it in the same step (store/log.h).
+	 */
+	int role;         /* ROLE_NONE until hello */
+	char *device;     /* the device this session writes as, or NULL: none */
+	bool srv_seq;     /* device is an official's own: the server numbers it */
+	char *point;      /* a scanner token's timing point, or NULL */
 	char tokhash[65]; /* sha256 of a Redis token ("" for none or the admin file's) */
-	int64_t tok_ms;   /* when the token was last found in Redis (sl_now_ms) */
-	bool tok_revoked; /* revoked on this node: every write refused */
-	bool tok_checking; /* a lookup before a write is in flight */
-	sl_buf *held;      /* messages received meanwhile, handled after it */
-	size_t nheld, cheld;
 
 	struct frame **q; /* outbound queue: q[qhead..qtail) */
 	size_t qhead, qtail, qcap, qbytes, qbulk;
@@ -136,6 +137,9 @@ struct net {
 	bool listening;     /* lpoll is open */
 	bool timers_closed; /* net_destroy closed tick and grace */
 	bool emfile_logged;
+	bool accept_paused;      /* out of descriptors: lpoll stopped a while */
+	uv_timer_t accept_retry; /* then polls again */
+	long nofile;             /* the open-file limit (for /health) */
 
 	uv_timer_t tick;
 	uint32_t tick_ms;
@@ -171,6 +175,8 @@ void sess_queue_clear(sess *s);
 int fanout_subscribe(net *n, sess *s, uint64_t id, const char *topic, size_t len,
 		     size_t offset, size_t limit);
 void fanout_unsubscribe(net *n, sess *s, const char *topic, size_t len);
+/* Drop the subscriptions s's role and device may no longer follow. */
+void fanout_drop_denied(net *n, sess *s);
 void fanout_drop_sess(net *n, sess *s);
 void fanout_tick(net *n);
 void fanout_free(net *n);

@@ -15,13 +15,23 @@
  * While a hello waits for its token lookup the session stops reading
  * (lws_rx_flow_control), so later messages are judged with the right role.
  *
- * Tokens: a session that said hello with a token from Redis keeps its hash.
- * Before a write, when the last lookup is older than NET_TOKEN_TTL_MS, the
- * token is looked up again (the message and any that arrive meanwhile wait,
- * in order); a token revoked on this node marks its sessions at once.  Roles
- * desk and scanner (check-in) sit beside the others: each message type lists
- * the roles it allows.  A scanner token may carry a timing point: it then
- * sends handheld passings at that point only, and no check-ins.
+ * Tokens: a hello that does not succeed leaves a spectator, whatever the
+ * session was before.  A session that said hello with a token from Redis
+ * keeps its hash, and every write carries it to Redis, where the append
+ * script checks it in the same step as the write: a token revoked on any
+ * node writes nothing from that moment.  A token revoked on this node also
+ * closes its sessions here (4001).  Roles desk and scanner (check-in) sit
+ * beside the others: each message type lists the roles it allows.  A
+ * scanner token may carry a timing point: it then sends handheld passings
+ * at that point only, and no check-ins.
+ *
+ * Devices: a token of a device role (reader, scanner, desk) writes device
+ * input as its own device only, with its own seqs (one space for passings,
+ * one for check-ins); no token can write as another device.  An official or
+ * admin token issued with a device is such a device too; one without writes
+ * its passings and check-ins as its own device, "official-" or "admin-" and
+ * the first 12 hex digits of its hash ("admin" for the deployment's admin
+ * token), numbered by the server: it sends no seq.
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -29,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/door.h"
 #include "net/net_int.h"
 
 static const char *const role_names[] = {"spectator", "reader", "official",
@@ -78,9 +89,6 @@ void sess_unref(sess *s)
 	sl_buf_release(&s->rx);
 	free(s->device);
 	free(s->point);
-	for (size_t i = 0; i < s->nheld; i++)
-		sl_buf_release(&s->held[i]);
-	free(s->held);
 	free(s);
 }
 
@@ -180,8 +188,7 @@ enum req_kind {
 	RQ_PARTICIPANTS,
 	RQ_TOKEN_ISSUE,
 	RQ_TOKEN_REVOKE,
-	RQ_CHECKINS,
-	RQ_RECHECK
+	RQ_CHECKINS
 };
 
 struct req {
@@ -190,9 +197,10 @@ struct req {
 	int kind;
 	char *dev;
 	uint64_t seq, last;
+	bool srv_seq; /* seqs from the server: seq 1..n until the ack */
 	size_t count;
 	char token[33];
-	char hash[65]; /* hello, revoke, recheck: the token's hash */
+	char hash[65]; /* hello, revoke: the token's hash */
 };
 
 static struct req *req_new(sess *s, uint64_t id, int kind)
@@ -235,18 +243,73 @@ static void reply_hello(sess *s, uint64_t id)
 	msgpack_packer pk;
 
 	slp_packer_init(&pk, &b);
-	msgpack_pack_map(&pk, 4 + !!s->device + !!s->point);
+	msgpack_pack_map(&pk, 4 + 2 * !!s->device + !!s->point);
 	slp_pack_kv_str(&pk, "t", "ok");
 	slp_pack_key(&pk, "id");
 	msgpack_pack_uint64(&pk, id);
 	slp_pack_kv_str(&pk, "role", net_role_name(s->role));
 	slp_pack_kv_str(&pk, "event", evlog_event(s->n->log));
-	if (s->device)
+	if (s->device) {
 		slp_pack_kv_str(&pk, "device", s->device);
+		/* "device": the device numbers its input; "server": send no seq */
+		slp_pack_kv_str(&pk, "seqs", s->srv_seq ? "server" : "device");
+	}
 	if (s->point)
 		slp_pack_kv_str(&pk, "point", s->point);
 	sess_send_mp(s, b.data, b.len);
 	sl_buf_release(&b);
+}
+
+/* An official's or admin's own device: "official-" or "admin-" and the
+ * first 12 hex digits of the token's hash, or "admin" for the deployment's
+ * admin token.  Its seqs come from the server. */
+static void own_device(sess *s)
+{
+	char d[32];
+
+	if (s->tokhash[0])
+		snprintf(d, sizeof(d), "%s-%.12s", net_role_name(s->role), s->tokhash);
+	else
+		snprintf(d, sizeof(d), "admin");
+	free(s->device);
+	s->device = sl_strdup(d);
+	s->srv_seq = true;
+}
+
+/*
+ * Who may follow a topic (NULL: allowed; else why not).  Who checked in,
+ * where and when, and the audit trail (names, ages, transfers) are for
+ * desks and officials; a device follows the answers to its own scans.
+ */
+const char *net_topic_denied(int role, const char *device, const char *topic, size_t tn)
+{
+	bool staff = role == ROLE_DESK || role == ROLE_OFFICIAL || role == ROLE_ADMIN;
+
+	if (tn == 5 && !memcmp(topic, "audit", 5))
+		return staff ? NULL : "the audit trail is for desks and officials";
+	if (tn > 6 && !memcmp(topic, "scans/", 6)) {
+		if (staff || (device && (role == ROLE_SCANNER || role == ROLE_READER) &&
+			      strlen(device) == tn - 6 && !memcmp(device, topic + 6, tn - 6)))
+			return NULL;
+		return "a device's scans are for that device, desks and officials";
+	}
+	if (tn > 8 && !memcmp(topic, "checkin/", 8))
+		return staff || role == ROLE_SCANNER ? NULL
+						     : "check-in lists are for desks, scanners and officials";
+	return NULL;
+}
+
+/* Back to a spectator: no token, no device, no topic a spectator may not follow. */
+static void sess_forget(sess *s)
+{
+	s->role = ROLE_SPECTATOR;
+	free(s->device);
+	s->device = NULL;
+	s->srv_seq = false;
+	free(s->point);
+	s->point = NULL;
+	s->tokhash[0] = '\0';
+	fanout_drop_denied(s->n, s);
 }
 
 static void on_token(void *ctx, int err, const char *val, size_t len)
@@ -279,19 +342,15 @@ static void on_token(void *ctx, int err, const char *val, size_t len)
 		goto out;
 	}
 	s->role = net_role_parse(role, rn);
-	free(s->device);
-	s->device = NULL;
 	rc = slp_get_str(&u.data, "device", &dev, &dn);
 	if (rc == 0 && dn > 0)
 		s->device = sl_strndup(dev, dn);
-	free(s->point);
-	s->point = NULL;
 	rc = slp_get_str(&u.data, "point", &dev, &dn);
 	if (rc == 0 && dn > 0)
 		s->point = sl_strndup(dev, dn);
 	memcpy(s->tokhash, r->hash, sizeof(s->tokhash));
-	s->tok_ms = sl_now_ms();
-	s->tok_revoked = false;
+	if (!s->device && (s->role == ROLE_OFFICIAL || s->role == ROLE_ADMIN))
+		own_device(s);
 	msgpack_unpacked_destroy(&u);
 	sl_debug("%s: hello as %s%s%s", s->peer, net_role_name(s->role),
 		 s->device ? " device " : "", s->device ? s->device : "");
@@ -329,6 +388,12 @@ static void h_hello(sess *s, uint64_t id, const msgpack_object *root)
 	struct req *r;
 	int rc;
 
+	/*
+	 * Whatever this session was, it is a spectator until this hello
+	 * succeeds: a hello that fails (a revoked token, a typo, another
+	 * event) can never leave an earlier role, device or token in place.
+	 */
+	sess_forget(s);
 	rc = slp_get_str(root, "event", &ev, &evn);
 	if (rc == SL_EINVAL)
 		return sess_send_err(s, id, SL_EINVAL, "event: expected string");
@@ -338,21 +403,12 @@ static void h_hello(sess *s, uint64_t id, const msgpack_object *root)
 	rc = slp_get_str(root, "token", &tok, &tokn);
 	if (rc == SL_EINVAL)
 		return sess_send_err(s, id, SL_EINVAL, "token: expected string");
-	free(s->point);
-	s->point = NULL;
-	s->tokhash[0] = '\0';
-	s->tok_revoked = false;
-	if (rc == SL_ENOENT || tokn == 0) {
-		s->role = ROLE_SPECTATOR;
-		free(s->device);
-		s->device = NULL;
+	if (rc == SL_ENOENT || tokn == 0)
 		return reply_hello(s, id);
-	}
 	net_sha256_hex(tok, tokn, hash);
 	if (n->admin_hash && hash_eq(hash, n->admin_hash)) {
 		s->role = ROLE_ADMIN;
-		free(s->device);
-		s->device = NULL;
+		own_device(s);
 		return reply_hello(s, id);
 	}
 	r = req_new(s, id, RQ_HELLO);
@@ -392,13 +448,9 @@ static void h_subscribe(sess *s, uint64_t id, const msgpack_object *root)
 		return sess_send_err(s, id, SL_EINVAL, "topic: expected string");
 	if (get_size(root, "offset", &offset, s, id) < 0 || get_size(root, "limit", &limit, s, id) < 0)
 		return;
-	/* Who checked in, where and when is for the desk, not for spectators. */
-	if (((tn > 6 && memcmp(topic, "scans/", 6) == 0) ||
-	     (tn > 8 && memcmp(topic, "checkin/", 8) == 0) ||
-	     (tn == 5 && !memcmp(topic, "audit", 5))) &&
-	    (s->role == ROLE_SPECTATOR || s->role == ROLE_READER))
-		return send_errf(s, id, SL_EPERM, "topic '%.*s' is for officials, desks and scanners",
-				 (int)tn, topic);
+	const char *why = net_topic_denied(s->role, s->device, topic, tn);
+	if (why)
+		return send_errf(s, id, SL_EPERM, "topic '%.*s': %s", (int)tn, topic, why);
 	rc = fanout_subscribe(s->n, s, id, topic, tn, offset, limit);
 	if (rc == SL_EINVAL)
 		send_errf(s, id, rc, "topic '%.*s' is malformed", (int)tn, topic);
@@ -423,23 +475,23 @@ static void h_unsubscribe(sess *s, uint64_t id, const msgpack_object *root)
 
 /* ---- writes through the log ---------------------------------------------- */
 
-static void on_appended(void *ctx, int err, const char *sid, bool dup, uint64_t wm)
+static void on_appended(void *ctx, const struct evlog_ack *ack)
 {
 	struct req *r = ctx;
 	sess *s = r->s;
 	sl_buf b = SL_BUF_INIT;
 	msgpack_packer pk;
+	int err = ack->err;
 
-	(void)sid;
 	if (!s->wsi)
 		goto out;
 	if (err == SL_EGAP) {
 		/* The device must resend from the first seq the log lacks. */
-		char msg[120];
+		char msg[160];
 		snprintf(msg, sizeof(msg),
 			 "seq %" PRIu64 " leaves a gap: device '%s' has %" PRIu64
 			 " appended; resend from %" PRIu64,
-			 r->seq, r->dev, wm, wm + 1);
+			 r->seq, r->dev, ack->watermark, ack->watermark + 1);
 		slp_packer_init(&pk, &b);
 		msgpack_pack_map(&pk, 5);
 		slp_pack_kv_str(&pk, "t", "err");
@@ -448,8 +500,19 @@ static void on_appended(void *ctx, int err, const char *sid, bool dup, uint64_t 
 		slp_pack_kv_str(&pk, "code", sl_errcode(err));
 		slp_pack_kv_str(&pk, "msg", msg);
 		slp_pack_key(&pk, "expected");
-		msgpack_pack_uint64(&pk, wm + 1);
+		msgpack_pack_uint64(&pk, ack->watermark + 1);
 		sess_send_mp(s, b.data, b.len);
+		goto out;
+	}
+	if (err == SL_EAUTH) {
+		/* revoked, here or on another node: a spectator from now on */
+		sess_forget(s);
+		sess_send_err(s, r->id, err, "token revoked: nothing was written");
+		goto out;
+	}
+	if (err == SL_ERANGE) {
+		send_errf(s, r->id, err, "device '%s' has used every seq up to %" PRIu64
+			  ": nothing was written", r->dev, ack->watermark);
 		goto out;
 	}
 	if (err) {
@@ -460,6 +523,10 @@ static void on_appended(void *ctx, int err, const char *sid, bool dup, uint64_t 
 	switch (r->kind) {
 	case RQ_PASSINGS:
 	case RQ_CHECKINS:
+		if (r->srv_seq && !ack->dup) {
+			r->last = ack->first + (r->last - r->seq);
+			r->seq = ack->first;
+		}
 		msgpack_pack_map(&pk, 6);
 		slp_pack_kv_str(&pk, "t", "ack");
 		slp_pack_key(&pk, "id");
@@ -469,7 +536,7 @@ static void on_appended(void *ctx, int err, const char *sid, bool dup, uint64_t 
 		msgpack_pack_uint64(&pk, r->seq);
 		slp_pack_key(&pk, "last");
 		msgpack_pack_uint64(&pk, r->last);
-		slp_pack_kv_bool(&pk, "dup", dup);
+		slp_pack_kv_bool(&pk, "dup", ack->dup);
 		break;
 	case RQ_PARTICIPANTS:
 		msgpack_pack_map(&pk, 3);
@@ -489,11 +556,20 @@ out:
 	req_free(r);
 }
 
-static void append(sess *s, struct req *r, const sl_buf *rec, const char *dev, size_t devlen,
-		   uint64_t first, uint64_t last)
+/* Append rec for s (its token goes along, checked by the script). */
+static void append(sess *s, struct req *r, const sl_buf *rec, enum evlog_space space,
+		   size_t seq_off)
 {
-	int rc = evlog_append(s->n->log, dev, devlen, first, last, rec->data, rec->len,
-			      on_appended, r);
+	struct evlog_write w = {
+		.tokhash = s->tokhash[0] ? s->tokhash : NULL,
+		.dev = r->dev,
+		.dev_len = r->dev ? strlen(r->dev) : 0,
+		.space = space,
+		.first = r->seq,
+		.last = r->last,
+		.seq_off = seq_off,
+	};
+	int rc = evlog_append(s->n->log, &w, rec->data, rec->len, on_appended, r);
 
 	if (rc < 0) {
 		sess_send_err(s, r->id, rc, store_msg(rc));
@@ -501,34 +577,57 @@ static void append(sess *s, struct req *r, const sl_buf *rec, const char *dev, s
 	}
 }
 
+/*
+ * The device s writes device input as, or an err sent (and NULL returned):
+ * a device role's own, an official's own; dev (from the message, may be
+ * NULL) must be absent or that device.  *srv_seq: the server numbers it.
+ */
+static const char *writer_device(sess *s, uint64_t id, const char *dev, size_t devlen)
+{
+	if (!s->device) {
+		send_errf(s, id, SL_EPERM,
+			  "this %s token has no device: issue one with --device to send device "
+			  "input", net_role_name(s->role));
+		return NULL;
+	}
+	if (dev && (devlen != strlen(s->device) || memcmp(dev, s->device, devlen) != 0)) {
+		send_errf(s, id, SL_EPERM, "dev '%.*s' is not this token's device '%s'",
+			  (int)(devlen > 64 ? 64 : devlen), dev, s->device);
+		return NULL;
+	}
+	return s->device;
+}
+
+/* Where the seq goes: a server-numbered batch gets an 8-byte slot (0xcf
+ * and seq 1 until the append script fills it in); the offset of the slot. */
+static size_t pack_seq(msgpack_packer *pk, sl_buf *rec, bool srv_seq, uint64_t seq)
+{
+	slp_pack_key(pk, "seq");
+	if (!srv_seq) {
+		msgpack_pack_uint64(pk, seq);
+		return 0;
+	}
+	sl_buf_add(rec, "\xcf\0\0\0\0\0\0\0\x01", 9);
+	return rec->len - 8;
+}
+
 static void h_passings(sess *s, uint64_t id, const msgpack_object *root, msgpack_zone *zone)
 {
 	slp_batch b;
 	char err[200] = "";
 	const char *dev;
-	size_t devlen;
 	sl_buf rec = SL_BUF_INIT;
 	msgpack_packer pk;
 	struct req *r;
+	size_t seq_off;
 	int rc;
 
-	rc = slp_batch_parse(root, zone, &b, err, sizeof(err));
+	rc = slp_batch_parse_flags(root, zone, s->srv_seq ? SLP_SEQ_NONE : 0, &b, err,
+				   sizeof(err));
 	if (rc < 0)
 		return sess_send_err(s, id, rc, err[0] ? err : NULL);
-	if (s->device) {
-		if (b.dev && (b.dev_len != strlen(s->device) ||
-			      memcmp(b.dev, s->device, b.dev_len) != 0))
-			return send_errf(s, id, SL_EPERM,
-					 "dev '%.*s' is not this token's device '%s'",
-					 (int)b.dev_len, b.dev, s->device);
-		dev = s->device;
-		devlen = strlen(s->device);
-	} else if (b.dev && b.dev_len > 0) {
-		dev = b.dev;
-		devlen = b.dev_len;
-	} else {
-		return sess_send_err(s, id, SL_EINVAL, "dev: required for a token without device");
-	}
+	if (!(dev = writer_device(s, id, b.dev, b.dev_len)))
+		return;
 	if (s->role == ROLE_SCANNER) {
 		/* a checkpoint scanner: handheld reads at its own point only */
 		if (!s->point)
@@ -553,18 +652,18 @@ static void h_passings(sess *s, uint64_t id, const msgpack_object *root, msgpack
 	slp_packer_init(&pk, &rec);
 	msgpack_pack_map(&pk, 5);
 	slp_pack_kv_str(&pk, "k", "passings");
-	slp_pack_kv_strn(&pk, "dev", dev, devlen);
-	slp_pack_key(&pk, "seq");
-	msgpack_pack_uint64(&pk, b.seq);
+	slp_pack_kv_str(&pk, "dev", dev);
+	seq_off = pack_seq(&pk, &rec, s->srv_seq, b.seq);
 	slp_pack_key(&pk, "reads");
 	slp_pack_reads(&pk, b.reads, b.nreads);
 	slp_pack_kv_int(&pk, "rx", sl_now_ms());
 
 	r = req_new(s, id, RQ_PASSINGS);
-	r->dev = sl_strndup(dev, devlen);
-	r->seq = b.seq;
-	r->last = b.seq + b.nreads - 1;
-	append(s, r, &rec, dev, devlen, r->seq, r->last);
+	r->dev = sl_strdup(dev);
+	r->srv_seq = s->srv_seq;
+	r->seq = s->srv_seq ? 1 : b.seq;
+	r->last = r->seq + b.nreads - 1;
+	append(s, r, &rec, EVLOG_PASSINGS, seq_off);
 	sl_buf_release(&rec);
 }
 
@@ -577,12 +676,13 @@ static void h_checkins(sess *s, uint64_t id, const msgpack_object *root)
 {
 	const char *dev;
 	size_t devlen;
-	int64_t seq;
+	int64_t seq = 0;
 	const msgpack_object_array *scans;
 	sl_buf rec = SL_BUF_INIT;
 	msgpack_packer pk;
 	char err[256] = "";
 	struct req *r;
+	size_t seq_off;
 	int rc;
 
 	if (s->role == ROLE_SCANNER && s->point)
@@ -593,19 +693,26 @@ static void h_checkins(sess *s, uint64_t id, const msgpack_object *root)
 	rc = slp_get_str(root, "dev", &dev, &devlen);
 	if (rc == SL_EINVAL || (rc == 0 && (devlen == 0 || devlen > 64)))
 		return sess_send_err(s, id, SL_EINVAL, "dev: expected a string of 1 to 64 bytes");
-	if (s->device) {
-		if (rc == 0 && (devlen != strlen(s->device) || memcmp(dev, s->device, devlen) != 0))
-			return send_errf(s, id, SL_EPERM, "dev '%.*s' is not this token's device '%s'",
-					 (int)devlen, dev, s->device);
-		dev = s->device;
-		devlen = strlen(s->device);
-	} else if (rc != 0) {
-		return sess_send_err(s, id, SL_EINVAL, "dev: required for a token without device");
+	if (!(dev = writer_device(s, id, rc == 0 ? dev : NULL, devlen)))
+		return;
+	rc = slp_get_int(root, "seq", &seq);
+	if (s->srv_seq) {
+		if (rc != SL_ENOENT)
+			return send_errf(s, id, SL_EINVAL,
+					 "seq: device '%s' is numbered by the server: leave seq out "
+					 "(or issue the token with --device to number its own)",
+					 s->device);
+	} else if (rc < 0 || seq < 1 || (uint64_t)seq > SL_SEQ_MAX) {
+		return send_errf(s, id, rc == SL_ENOENT || rc == SL_EINVAL ? SL_EINVAL : SL_ERANGE,
+				 "seq: expected an integer in 1..%llu (2^53-1)",
+				 (unsigned long long)SL_SEQ_MAX);
 	}
-	if (slp_get_int(root, "seq", &seq) < 0 || seq < 1)
-		return sess_send_err(s, id, SL_EINVAL, "seq: expected integer >= 1");
-	if (slp_get_arr(root, "scans", &scans) < 0 || scans->size == 0)
+	if (slp_get_arr(root, "scans", &scans) < 0 || scans->size == 0 || scans->size > 10000)
 		return sess_send_err(s, id, SL_EINVAL, "scans: expected an array of 1 to 10000 maps");
+	if (!s->srv_seq && (uint64_t)scans->size - 1 > SL_SEQ_MAX - (uint64_t)seq)
+		return send_errf(s, id, SL_ERANGE,
+				 "seq: %lld + %u scans goes past the largest seq %llu (2^53-1)",
+				 (long long)seq, scans->size, (unsigned long long)SL_SEQ_MAX);
 
 	slp_packer_init(&pk, &rec);
 	/* a volunteer's scanner checks in; bibs and chips change at a desk */
@@ -621,9 +728,8 @@ static void h_checkins(sess *s, uint64_t id, const msgpack_object *root)
 	}
 	msgpack_pack_map(&pk, 5);
 	slp_pack_kv_str(&pk, "k", "checkins");
-	slp_pack_kv_strn(&pk, "dev", dev, devlen);
-	slp_pack_key(&pk, "seq");
-	msgpack_pack_uint64(&pk, (uint64_t)seq);
+	slp_pack_kv_str(&pk, "dev", dev);
+	seq_off = pack_seq(&pk, &rec, s->srv_seq, (uint64_t)seq);
 	slp_pack_key(&pk, "scans");
 	msgpack_pack_object(&pk, *slp_get(root, "scans"));
 	slp_pack_kv_int(&pk, "rx", sl_now_ms());
@@ -633,10 +739,11 @@ static void h_checkins(sess *s, uint64_t id, const msgpack_object *root)
 		return sess_send_err(s, id, rc, err[0] ? err : NULL);
 	}
 	r = req_new(s, id, RQ_CHECKINS);
-	r->dev = sl_strndup(dev, devlen);
-	r->seq = (uint64_t)seq;
-	r->last = (uint64_t)seq + scans->size - 1;
-	append(s, r, &rec, dev, devlen, r->seq, r->last);
+	r->dev = sl_strdup(dev);
+	r->srv_seq = s->srv_seq;
+	r->seq = s->srv_seq ? 1 : (uint64_t)seq;
+	r->last = r->seq + scans->size - 1;
+	append(s, r, &rec, EVLOG_CHECKINS, seq_off);
 	sl_buf_release(&rec);
 }
 
@@ -671,10 +778,11 @@ static void check_and_append(sess *s, uint64_t id, sl_buf *rec, int kind, size_t
 	r = req_new(s, id, kind);
 	r->count = count;
 	if (dry_run) {
-		on_appended(r, 0, NULL, false, 0);
+		struct evlog_ack ack = {0};
+		on_appended(r, &ack);
 		return;
 	}
-	append(s, r, rec, NULL, 0, 0, 0);
+	append(s, r, rec, EVLOG_PASSINGS, 0);
 }
 
 static void h_event_create(sess *s, uint64_t id, const msgpack_object *root)
@@ -794,6 +902,9 @@ static void on_token_done(void *ctx, int err)
 		goto out;
 	if (err == SL_ENOENT && r->kind == RQ_TOKEN_REVOKE) {
 		sess_send_err(s, r->id, SL_ENOENT, "no such token");
+	} else if (err == SL_EAUTH) {
+		sess_forget(s);
+		sess_send_err(s, r->id, err, "token revoked: nothing was written");
 	} else if (err) {
 		sess_send_err(s, r->id, err == SL_EIO ? SL_EUNAVAIL : err, store_msg(err));
 	} else if (r->kind == RQ_TOKEN_ISSUE) {
@@ -809,11 +920,14 @@ static void on_token_done(void *ctx, int err)
 	}
 out:
 	if (!err && r->kind == RQ_TOKEN_REVOKE) {
-		/* every session of this node holding the token stops at once */
+		/* every session of this node holding the token ends at once; on
+		 * other nodes its next write is refused by the append script */
 		net *n = r->s->n;
 		for (sess *x = n->sessions.next; x != &n->sessions; x = x->next)
-			if (x->tokhash[0] && hash_eq(x->tokhash, r->hash))
-				x->tok_revoked = true;
+			if (x->tokhash[0] && hash_eq(x->tokhash, r->hash)) {
+				sess_forget(x);
+				sess_close(x, NET_CLOSE_REVOKED, "token revoked", true);
+			}
 	}
 	sl_buf_release(&b);
 	req_free(r);
@@ -856,6 +970,21 @@ static void h_token_issue(sess *s, uint64_t id, const msgpack_object *root)
 				     "point: expected 1 to 64 letters, digits or -_.:");
 	if (pn > 0 && net_role_parse(role, rn) != ROLE_SCANNER)
 		return sess_send_err(s, id, SL_EINVAL, "point: only a scanner token has a point");
+	int rl = net_role_parse(role, rn);
+	if (dn == 0 && (rl == ROLE_READER || rl == ROLE_SCANNER || rl == ROLE_DESK))
+		return send_errf(s, id, SL_EINVAL,
+				 "device: required for a %s token (a token writes as one device)",
+				 net_role_name(rl));
+	if (dn > 0 && rl == ROLE_SPECTATOR)
+		return sess_send_err(s, id, SL_EINVAL, "device: a spectator token writes nothing");
+	/* the officials' own devices are named after their tokens (own_device) */
+	if (dn > 0 && ((dn == 5 && !memcmp(dev, "admin", 5)) ||
+		       (dn >= 6 && !memcmp(dev, "admin-", 6)) ||
+		       (dn >= 9 && !memcmp(dev, "official-", 9))))
+		return send_errf(s, id, SL_EINVAL,
+				 "device: '%.*s' is reserved: 'admin' and names beginning with "
+				 "'admin-' or 'official-' are the officials' own devices",
+				 (int)dn, dev);
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 		return sess_send_err(s, id, SL_EIO, "cannot draw random bytes");
 	r = req_new(s, id, RQ_TOKEN_ISSUE);
@@ -869,7 +998,8 @@ static void h_token_issue(sess *s, uint64_t id, const msgpack_object *root)
 		slp_pack_kv_strn(&pk, "device", dev, dn);
 	if (pn > 0)
 		slp_pack_kv_strn(&pk, "point", pt, pn);
-	rc = evlog_token_put(s->n->log, hash, val.data, val.len, on_token_done, r);
+	rc = evlog_token_put(s->n->log, s->tokhash[0] ? s->tokhash : NULL, hash, val.data,
+			     val.len, on_token_done, r);
 	sl_buf_release(&val);
 	if (rc < 0) {
 		sess_send_err(s, id, rc, store_msg(rc));
@@ -890,7 +1020,8 @@ static void h_token_revoke(sess *s, uint64_t id, const msgpack_object *root)
 	net_sha256_hex(tok, tn, hash);
 	r = req_new(s, id, RQ_TOKEN_REVOKE);
 	memcpy(r->hash, hash, sizeof(r->hash));
-	rc = evlog_token_del(s->n->log, hash, on_token_done, r);
+	rc = evlog_token_del(s->n->log, s->tokhash[0] ? s->tokhash : NULL, hash, on_token_done,
+			     r);
 	if (rc < 0) {
 		sess_send_err(s, id, rc, store_msg(rc));
 		req_free(r);
@@ -907,65 +1038,24 @@ static void h_token_revoke(sess *s, uint64_t id, const msgpack_object *root)
 static const struct {
 	const char *t;
 	unsigned roles; /* the roles allowed; 0: anyone, even before hello */
-	bool write;     /* goes to the log: the token is checked again first */
 } types[] = {
-	{"hello", 0, false},
-	{"subscribe", R_ANY, false},
-	{"unsubscribe", R_ANY, false},
-	{"passings", R(ROLE_READER) | R_OFF | R(ROLE_SCANNER), true},
-	{"participants", R_OFF, true},
-	{"wave_start", R_OFF, true},
-	{"event_create", R(ROLE_ADMIN), true},
-	{"token_issue", R(ROLE_ADMIN), true},
-	{"token_revoke", R(ROLE_ADMIN), true},
-	{"adjust", R_OFF, true},
-	{"race_official", R_OFF, true},
-	{"lineup", R_OFF, true},
-	{"checkins", R_OFF | R(ROLE_DESK) | R(ROLE_SCANNER), true},
-	{"checkin_undo", R_OFF, true},
+	{"hello", 0},
+	{"subscribe", R_ANY},
+	{"unsubscribe", R_ANY},
+	{"passings", R(ROLE_READER) | R_OFF | R(ROLE_SCANNER)},
+	{"participants", R_OFF},
+	{"wave_start", R_OFF},
+	{"event_create", R(ROLE_ADMIN)},
+	{"token_issue", R(ROLE_ADMIN)},
+	{"token_revoke", R(ROLE_ADMIN)},
+	{"adjust", R_OFF},
+	{"race_official", R_OFF},
+	{"lineup", R_OFF},
+	{"checkins", R_OFF | R(ROLE_DESK) | R(ROLE_SCANNER)},
+	{"checkin_undo", R_OFF},
 };
 
-static void handle_msg(sess *s, const char *buf, size_t len, int tokerr);
-
-/* The token looked up again before a write: then the held messages, in order. */
-static void on_recheck(void *ctx, int err, const char *val, size_t len)
-{
-	struct req *r = ctx;
-	sess *s = r->s;
-	int tokerr = 0;
-
-	(void)val;
-	(void)len;
-	s->tok_checking = false;
-	if (err == SL_ENOENT)
-		s->tok_revoked = true;
-	else if (err)
-		tokerr = SL_EUNAVAIL;
-	else
-		s->tok_ms = sl_now_ms();
-	if (s->wsi)
-		lws_rx_flow_control(s->wsi, 1);
-	while (s->nheld > 0 && !s->tok_checking) {
-		sl_buf m = s->held[0];
-		memmove(s->held, s->held + 1, (s->nheld - 1) * sizeof(*s->held));
-		s->nheld--;
-		if (s->wsi)
-			handle_msg(s, m.data ? m.data : "", m.len, tokerr);
-		sl_buf_release(&m);
-	}
-	req_free(r);
-}
-
-static void hold(sess *s, const char *buf, size_t len)
-{
-	SL_GROW(s->held, s->cheld, s->nheld + 1);
-	sl_buf_init(&s->held[s->nheld]);
-	sl_buf_add(&s->held[s->nheld], buf, len);
-	s->nheld++;
-}
-
-/* tokerr: SL_EUNAVAIL when the token lookup before this write failed. */
-static void handle_msg(sess *s, const char *buf, size_t len, int tokerr)
+static void handle_msg(sess *s, const char *buf, size_t len)
 {
 	slp_msg m;
 	const char *t;
@@ -974,10 +1064,6 @@ static void handle_msg(sess *s, const char *buf, size_t len, int tokerr)
 	uint64_t id = 0;
 	int which = -1, rc;
 
-	if (s->tok_checking) {
-		hold(s, buf, len);
-		return;
-	}
 	rc = slp_decode(&m, buf, len, s->fmt);
 	if (rc < 0) {
 		sess_send_err(s, 0, rc, m.err[0] ? m.err : NULL);
@@ -1002,30 +1088,6 @@ static void handle_msg(sess *s, const char *buf, size_t len, int tokerr)
 		send_errf(s, id, SL_EPERM, "role '%s' may not send '%s'", net_role_name(s->role),
 			  types[which].t);
 		goto out;
-	}
-	if (types[which].write && s->tokhash[0]) {
-		if (s->tok_revoked) {
-			sess_send_err(s, id, SL_EAUTH, "token revoked");
-			goto out;
-		}
-		if (tokerr) {
-			sess_send_err(s, id, tokerr,
-				      "cannot check the token: store unavailable, send again later");
-			goto out;
-		}
-		if (sl_now_ms() - s->tok_ms > NET_TOKEN_TTL_MS) {
-			struct req *r = req_new(s, id, RQ_RECHECK);
-			rc = evlog_token_get(s->n->log, s->tokhash, on_recheck, r);
-			if (rc < 0) {
-				req_free(r);
-				sess_send_err(s, id, rc, store_msg(rc));
-				goto out;
-			}
-			s->tok_checking = true;
-			lws_rx_flow_control(s->wsi, 0);
-			hold(s, buf, len);
-			goto out;
-		}
 	}
 	switch (which) {
 	case 0: h_hello(s, id, &m.root); break;
@@ -1080,7 +1142,7 @@ static void on_receive(sess *s, struct lws *wsi, const char *in, size_t len)
 	sl_buf_add(&s->rx, in, len);
 	if (!final)
 		return;
-	handle_msg(s, s->rx.data ? s->rx.data : "", s->rx.len, 0);
+	handle_msg(s, s->rx.data ? s->rx.data : "", s->rx.len);
 	if (s->rx.cap > (64u << 10))
 		sl_buf_release(&s->rx);
 	else
@@ -1141,6 +1203,7 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 		enum slp_format fmt = strstr(p->name, "json") ? SLP_JSON : SLP_MSGPACK;
 		*ps = sess_new(n, wsi, fmt);
 		sl_debug("%s: connected (%s)", (*ps)->peer, p->name);
+		door_bind(lws_get_socket_fd(wsi), *ps);
 		return 0;
 	}
 	case LWS_CALLBACK_RECEIVE:
@@ -1152,6 +1215,7 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 	case LWS_CALLBACK_CLOSED:
 		if (*ps) {
 			sl_debug("%s: closed", (*ps)->peer);
+			door_unbind(lws_get_socket_fd(wsi));
 			sess_closed(*ps);
 			*ps = NULL;
 		}

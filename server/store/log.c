@@ -31,38 +31,83 @@
 #define TAIL_RETRY_MS 1000
 
 /*
- * The append.  ARGV: device ('' for officials' records, not deduplicated),
- * first seq, last seq, payload.  A batch whose last seq is at or below the
- * device's watermark is a duplicate.  A batch that starts past watermark + 1
- * is refused as a gap: an ack means "everything up to last is durable", so
+ * The append.  KEYS: the log, the watermarks of this kind of input (one
+ * hash for passings, one for check-ins: a device has a seq space for each),
+ * the tokens.  ARGV: device ('' for officials' records, not deduplicated),
+ * first seq, last seq, payload, the writer's token hash ('' for the
+ * deployment's admin token, which lives in a file, not in Redis), and the
+ * offset of the payload's seq slot ('' when the device numbers its input).
+ *
+ * The token is checked first, in the same atomic step as the write: a token
+ * revoked on any node writes nothing from that moment ({"auth"}).
+ *
+ * Seqs from the device: a batch whose last seq is at or below the device's
+ * watermark is a duplicate.  A batch that starts past watermark + 1 is
+ * refused as a gap: an ack means "everything up to last is durable", so
  * batch k+1 must never be appended while batch k (refused, say, by a Redis
  * blip) is still missing.  A device's first batch may start anywhere.  A
  * batch that overlaps the watermark (first <= watermark < last: a resend
  * with other boundaries) is answered "overlap" and nothing is written: the
  * caller cuts the batch to what follows the watermark (slp_trim_batch) and
- * appends that, so the log holds each (device, seq) once.
+ * appends that, so the log holds each (device, seq) once.  Seqs are at most
+ * 2^53 - 1 (SL_SEQ_MAX, checked by the caller), so Lua's doubles compare
+ * them exactly.
+ *
+ * Seqs from the server (an official's own device): the batch gets seqs
+ * watermark + 1 on, written into the payload's 8-byte big-endian slot
+ * (msgpack uint64, 0xcf), and the reply carries the first one.
  */
 static const char append_lua[] =
+	"if ARGV[5] ~= '' and redis.call('HEXISTS', KEYS[3], ARGV[5]) == 0 then\n"
+	"  return {'auth', '0'}\n"
+	"end\n"
 	"local dev = ARGV[1]\n"
-	"if dev ~= '' then\n"
-	"  local w = redis.call('HGET', KEYS[2], dev)\n"
-	"  if w then\n"
-	"    if tonumber(ARGV[3]) <= tonumber(w) then return {'dup', w} end\n"
-	"    if tonumber(ARGV[2]) <= tonumber(w) then return {'overlap', w} end\n"
-	"    if tonumber(ARGV[2]) > tonumber(w) + 1 then return {'gap', w} end\n"
-	"  end\n"
+	"local rec = ARGV[4]\n"
+	"local first, last = ARGV[2], ARGV[3]\n"
+	"local w = false\n"
+	"if dev ~= '' then w = redis.call('HGET', KEYS[2], dev) end\n"
+	"if ARGV[6] ~= '' then\n"
+	"  local n = tonumber(last) - tonumber(first)\n"
+	"  local f = (tonumber(w) or 0) + 1\n"
+	"  if f + n > 9007199254740991 then return {'range', w} end\n"
+	"  local hi = math.floor(f / 4294967296)\n"
+	"  local off = tonumber(ARGV[6])\n"
+	"  rec = string.sub(rec, 1, off) .. struct.pack('>I4I4', hi, f - hi * 4294967296)\n"
+	"        .. string.sub(rec, off + 9)\n"
+	"  first = string.format('%.0f', f)\n"
+	"  last = string.format('%.0f', f + n)\n"
+	"elseif w then\n"
+	"  if tonumber(last) <= tonumber(w) then return {'dup', w} end\n"
+	"  if tonumber(first) <= tonumber(w) then return {'overlap', w} end\n"
+	"  if tonumber(first) > tonumber(w) + 1 then return {'gap', w} end\n"
 	"end\n"
-	"local id = redis.call('XADD', KEYS[1], '*', 'm', ARGV[4])\n"
+	"local id = redis.call('XADD', KEYS[1], '*', 'm', rec)\n"
 	"if dev ~= '' then\n"
-	"  redis.call('HSET', KEYS[2], dev, ARGV[3])\n"
+	"  redis.call('HSET', KEYS[2], dev, last)\n"
 	"end\n"
-	"return {'ok', id}\n";
+	"return {'ok', id, first}\n";
+
+/*
+ * Tokens issued or revoked: KEYS the tokens; ARGV the issuer's token hash
+ * ('' for the deployment's admin token), "put" or "del", the token's hash,
+ * its record.  The issuer's token is checked in the same step.
+ */
+static const char token_lua[] =
+	"if ARGV[1] ~= '' and redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then\n"
+	"  return 'auth'\n"
+	"end\n"
+	"if ARGV[2] == 'put' then\n"
+	"  redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])\n"
+	"  return 'ok'\n"
+	"end\n"
+	"if redis.call('HDEL', KEYS[1], ARGV[3]) == 0 then return 'none' end\n"
+	"return 'ok'\n";
 
 struct evlog {
 	uv_loop_t *loop;
 	core *core;
 	char *event;
-	char *k_log, *k_dev, *k_snap, *k_tok;
+	char *k_log, *k_dev, *k_devc, *k_snap, *k_tok;
 	char sha[41];
 	uint32_t timeout_ms;
 	uint64_t snapshot_every;
@@ -88,7 +133,10 @@ struct append_op {
 	void *ctx;
 	char *dev;
 	size_t dev_len;
+	const char *k_wm; /* l->k_dev or l->k_devc */
 	char first[24], last[24];
+	char tokhash[65]; /* "" for the deployment's admin */
+	char seq_off[24]; /* "" unless the server numbers the batch */
 	char *rec;
 	size_t len;
 	bool retried;
@@ -373,12 +421,19 @@ static void on_append_state(void *ctx, bool up)
 
 static int append_send(struct append_op *op);
 
-static void append_done(struct append_op *op, int err, const char *id, bool dup, uint64_t wm)
+static void append_done(struct append_op *op, const struct evlog_ack *ack)
 {
-	op->cb(op->ctx, err, id, dup, wm);
+	op->cb(op->ctx, ack);
 	free(op->dev);
 	free(op->rec);
 	free(op);
+}
+
+static void append_fail(struct append_op *op, int err, uint64_t wm)
+{
+	struct evlog_ack ack = {.err = err, .watermark = wm};
+
+	append_done(op, &ack);
 }
 
 static void on_appended(void *ctx, int err, const redisReply *rep)
@@ -395,73 +450,87 @@ static void on_appended(void *ctx, int err, const redisReply *rep)
 	if (err) {
 		if (err == SL_EIO)
 			sl_warn("append to '%s' failed: %s", op->l->k_log, rep->str);
-		append_done(op, err, NULL, false, 0);
+		append_fail(op, err, 0);
 		return;
 	}
-	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 2 ||
 	    (a = rep->element[0])->type != REDIS_REPLY_STRING ||
-	    (b = rep->element[1])->type != REDIS_REPLY_STRING) {
+	    ((b = rep->element[1])->type != REDIS_REPLY_STRING && b->type != REDIS_REPLY_NIL)) {
 		sl_warn("append to '%s': unexpected reply", op->l->k_log);
-		append_done(op, SL_EIO, NULL, false, 0);
+		append_fail(op, SL_EIO, 0);
 		return;
 	}
+	uint64_t wm = b->type == REDIS_REPLY_STRING ? strtoull(b->str, NULL, 10) : 0;
 	if (strcmp(a->str, "overlap") == 0) {
 		/* Append only what follows the watermark.  Each round moves first
 		 * past a watermark below last, so this ends (in ok, dup or gap). */
-		uint64_t wm = strtoull(b->str, NULL, 10);
 		sl_buf t = SL_BUF_INIT;
 		if (slp_trim_batch(op->rec, op->len, wm + 1, &t) < 0) {
 			sl_buf_release(&t);
 			sl_warn("append to '%s': cannot cut an overlapping batch of '%s' at seq %" PRIu64,
 				op->l->k_log, op->dev, wm + 1);
-			append_done(op, SL_EIO, NULL, false, 0);
+			append_fail(op, SL_EIO, 0);
 			return;
 		}
 		free(op->rec);
 		op->rec = sl_buf_detach(&t, &op->len);
 		snprintf(op->first, sizeof(op->first), "%" PRIu64, wm + 1);
 		if (append_send(op) < 0)
-			append_done(op, SL_EUNAVAIL, NULL, false, 0);
+			append_fail(op, SL_EUNAVAIL, 0);
 		return;
 	}
-	if (strcmp(a->str, "dup") == 0)
-		append_done(op, 0, NULL, true, strtoull(b->str, NULL, 10));
-	else if (strcmp(a->str, "gap") == 0)
-		append_done(op, SL_EGAP, NULL, false, strtoull(b->str, NULL, 10));
-	else
-		append_done(op, 0, b->str, false, 0);
+	struct evlog_ack ack = {0};
+	if (strcmp(a->str, "dup") == 0) {
+		ack.dup = true;
+		ack.watermark = wm;
+	} else if (strcmp(a->str, "gap") == 0) {
+		ack.err = SL_EGAP;
+		ack.watermark = wm;
+	} else if (strcmp(a->str, "auth") == 0) {
+		ack.err = SL_EAUTH;
+	} else if (strcmp(a->str, "range") == 0) {
+		ack.err = SL_ERANGE;
+		ack.watermark = wm;
+	} else if (strcmp(a->str, "ok") == 0 && rep->elements == 3 &&
+		   rep->element[2]->type == REDIS_REPLY_STRING) {
+		ack.id = b->str;
+		ack.first = strtoull(rep->element[2]->str, NULL, 10);
+	} else {
+		sl_warn("append to '%s': unexpected reply '%s'", op->l->k_log, a->str);
+		ack.err = SL_EIO;
+	}
+	append_done(op, &ack);
 }
 
 /* EVALSHA, or EVAL after a NOSCRIPT (which also caches the script again). */
 static int append_send(struct append_op *op)
 {
 	evlog *l = op->l;
-	const char *argv[9];
-	size_t argvlen[9];
+	const char *argv[13];
+	size_t argvlen[13];
 
 	argv[0] = op->retried ? "EVAL" : "EVALSHA";
 	argv[1] = op->retried ? append_lua : l->sha;
-	argv[2] = "2";
+	argv[2] = "3";
 	argv[3] = l->k_log;
-	argv[4] = l->k_dev;
-	argv[5] = op->dev;
-	argv[6] = op->first;
-	argv[7] = op->last;
-	argv[8] = op->rec;
-	argvlen[0] = strlen(argv[0]);
+	argv[4] = op->k_wm;
+	argv[5] = l->k_tok;
+	argv[6] = op->dev;
+	argv[7] = op->first;
+	argv[8] = op->last;
+	argv[9] = op->rec;
+	argv[10] = op->tokhash;
+	argv[11] = op->seq_off;
+	for (int i = 0; i < 12; i++) /* strings, but the script, the device and the payload */
+		argvlen[i] = i == 1 || i == 6 || i == 9 ? 0 : strlen(argv[i]);
 	argvlen[1] = op->retried ? sizeof(append_lua) - 1 : 40;
-	argvlen[2] = 1;
-	argvlen[3] = strlen(l->k_log);
-	argvlen[4] = strlen(l->k_dev);
-	argvlen[5] = op->dev_len;
-	argvlen[6] = strlen(op->first);
-	argvlen[7] = strlen(op->last);
-	argvlen[8] = op->len;
-	return redis_command(l->w, 0, on_appended, op, 9, argv, argvlen);
+	argvlen[6] = op->dev_len;
+	argvlen[9] = op->len;
+	return redis_command(l->w, 0, on_appended, op, 12, argv, argvlen);
 }
 
-int evlog_append(evlog *l, const char *dev, size_t dev_len, uint64_t first, uint64_t last,
-		 const char *rec, size_t len, evlog_append_fn cb, void *ctx)
+int evlog_append(evlog *l, const struct evlog_write *w, const char *rec, size_t len,
+		 evlog_append_fn cb, void *ctx)
 {
 	struct append_op *op;
 	int rc;
@@ -472,10 +541,14 @@ int evlog_append(evlog *l, const char *dev, size_t dev_len, uint64_t first, uint
 	op->l = l;
 	op->cb = cb;
 	op->ctx = ctx;
-	op->dev = sl_strndup(dev ? dev : "", dev ? dev_len : 0);
-	op->dev_len = dev ? dev_len : 0;
-	snprintf(op->first, sizeof(op->first), "%" PRIu64, first);
-	snprintf(op->last, sizeof(op->last), "%" PRIu64, last);
+	op->dev = sl_strndup(w->dev ? w->dev : "", w->dev ? w->dev_len : 0);
+	op->dev_len = w->dev ? w->dev_len : 0;
+	op->k_wm = w->space == EVLOG_CHECKINS ? l->k_devc : l->k_dev;
+	snprintf(op->first, sizeof(op->first), "%" PRIu64, w->first);
+	snprintf(op->last, sizeof(op->last), "%" PRIu64, w->last);
+	snprintf(op->tokhash, sizeof(op->tokhash), "%s", w->tokhash ? w->tokhash : "");
+	if (w->seq_off)
+		snprintf(op->seq_off, sizeof(op->seq_off), "%zu", w->seq_off);
 	op->rec = sl_malloc(len ? len : 1);
 	memcpy(op->rec, rec, len);
 	op->len = len;
@@ -494,78 +567,75 @@ struct tok_op {
 	evlog_get_fn get;
 	evlog_done_fn done;
 	void *ctx;
-	bool del;
 };
 
 static void on_tok(void *ctx, int err, const redisReply *rep)
 {
 	struct tok_op *op = ctx;
 
-	if (!err && op->get) {
-		if (rep->type == REDIS_REPLY_STRING)
+	if (op->get) {
+		if (!err && rep->type == REDIS_REPLY_STRING)
 			op->get(op->ctx, 0, rep->str, rep->len);
 		else
-			op->get(op->ctx, SL_ENOENT, NULL, 0);
-	} else if (!err && op->done) {
-		if (op->del && rep->type == REDIS_REPLY_INTEGER && rep->integer == 0)
-			err = SL_ENOENT;
-		op->done(op->ctx, err);
-	} else if (op->get) {
-		op->get(op->ctx, err, NULL, 0);
+			op->get(op->ctx, err ? err : SL_ENOENT, NULL, 0);
 	} else {
+		/* a Lua string comes back as a bulk string */
+		const char *r = !err && rep->type == REDIS_REPLY_STRING ? rep->str : "";
+		if (!err && !strcmp(r, "auth"))
+			err = SL_EAUTH;
+		else if (!err && !strcmp(r, "none"))
+			err = SL_ENOENT;
+		else if (!err && strcmp(r, "ok") != 0)
+			err = SL_EIO;
 		op->done(op->ctx, err);
 	}
 	free(op);
-}
-
-static int tok_cmd(evlog *l, struct tok_op *op, int argc, const char **argv)
-{
-	size_t argvlen[4];
-	int rc;
-
-	for (int i = 0; i < argc; i++)
-		argvlen[i] = strlen(argv[i]);
-	rc = redis_command(l->w, 0, on_tok, op, argc, argv, argvlen);
-	if (rc < 0)
-		free(op);
-	return rc;
 }
 
 int evlog_token_get(evlog *l, const char *hash, evlog_get_fn cb, void *ctx)
 {
 	struct tok_op *op = sl_calloc(1, sizeof(*op));
 	const char *argv[] = {"HGET", l->k_tok, hash};
+	size_t argvlen[] = {4, strlen(l->k_tok), strlen(hash)};
+	int rc;
 
 	op->get = cb;
 	op->ctx = ctx;
-	return tok_cmd(l, op, 3, argv);
-}
-
-int evlog_token_put(evlog *l, const char *hash, const char *val, size_t len,
-		    evlog_done_fn cb, void *ctx)
-{
-	struct tok_op *op = sl_calloc(1, sizeof(*op));
-	const char *argv[] = {"HSET", l->k_tok, hash, val};
-	size_t argvlen[] = {4, strlen(l->k_tok), strlen(hash), len};
-	int rc;
-
-	op->done = cb;
-	op->ctx = ctx;
-	rc = redis_command(l->w, 0, on_tok, op, 4, argv, argvlen);
+	rc = redis_command(l->w, 0, on_tok, op, 3, argv, argvlen);
 	if (rc < 0)
 		free(op);
 	return rc;
 }
 
-int evlog_token_del(evlog *l, const char *hash, evlog_done_fn cb, void *ctx)
+static int token_eval(evlog *l, const char *issuer, const char *op_name, const char *hash,
+		      const char *val, size_t len, evlog_done_fn cb, void *ctx)
 {
 	struct tok_op *op = sl_calloc(1, sizeof(*op));
-	const char *argv[] = {"HDEL", l->k_tok, hash};
+	const char *argv[] = {"EVAL", token_lua, "1", l->k_tok, issuer ? issuer : "",
+			      op_name, hash, val};
+	size_t argvlen[8];
+	int rc;
 
+	for (int i = 0; i < 7; i++)
+		argvlen[i] = strlen(argv[i]);
+	argvlen[7] = len;
 	op->done = cb;
-	op->del = true;
 	op->ctx = ctx;
-	return tok_cmd(l, op, 3, argv);
+	rc = redis_command(l->w, 0, on_tok, op, 8, argv, argvlen);
+	if (rc < 0)
+		free(op);
+	return rc;
+}
+
+int evlog_token_put(evlog *l, const char *issuer, const char *hash, const char *val, size_t len,
+		    evlog_done_fn cb, void *ctx)
+{
+	return token_eval(l, issuer, "put", hash, val, len, cb, ctx);
+}
+
+int evlog_token_del(evlog *l, const char *issuer, const char *hash, evlog_done_fn cb, void *ctx)
+{
+	return token_eval(l, issuer, "del", hash, "", 0, cb, ctx);
 }
 
 /* ---- lifecycle ----------------------------------------------------------- */
@@ -580,6 +650,7 @@ evlog *evlog_new(uv_loop_t *loop, const struct evlog_opts *o, core *c)
 	l->event = sl_strdup(o->event);
 	l->k_log = key(o->event, "log");
 	l->k_dev = key(o->event, "dev");
+	l->k_devc = key(o->event, "devc");
 	l->k_snap = key(o->event, "snap");
 	l->k_tok = key(o->event, "tok");
 	l->timeout_ms = o->timeout_ms ? o->timeout_ms : 2000;
@@ -675,6 +746,7 @@ void evlog_free(evlog *l)
 	free(l->event);
 	free(l->k_log);
 	free(l->k_dev);
+	free(l->k_devc);
 	free(l->k_snap);
 	free(l->k_tok);
 	free(l);

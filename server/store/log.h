@@ -11,10 +11,10 @@
  * tails the same log holds the same state.
  *
  * The append is one Lua script (SCRIPT LOAD on every connect, EVALSHA; on
- * NOSCRIPT the same call is made once with EVAL, which loads it again):
- *   KEYS log, dev-hash; ARGV dev, last seq, payload.
- *   dev non-empty and last <= HGET dev  -> {"dup", watermark}
- *   else XADD log * m payload, HSET dev last -> {"ok", id}
+ * NOSCRIPT the same call is made once with EVAL, which loads it again) that
+ * checks the writer's token, the device's watermark (sl:{ev}:dev for
+ * passings, sl:{ev}:devc for check-ins), then XADDs and moves the watermark;
+ * see append_lua in log.c.
  *
  * A snapshot ({id, core} as msgpack under sl:{ev}:snap) is written every
  * snapshot_every folded records and at close.
@@ -52,26 +52,56 @@ const char *evlog_last_id(const evlog *l); /* last applied stream id */
 const char *evlog_event(const evlog *l);
 
 /*
- * Append one record (msgpack bytes, borrowed).  dev "" or NULL: no dedupe.
- * cb: err 0 with the stream id (dup false), or err 0 and dup true (nothing
- * written; watermark is the device's last seq), or SL_EGAP (nothing written:
- * first > watermark + 1; watermark given), or err < 0 (SL_EUNAVAIL,
- * SL_ETIMEOUT, SL_EIO).  Strings in the callback are borrowed.
+ * Append one record (msgpack bytes, borrowed) as w says: who writes (the
+ * token, checked in the same atomic step as the write), under which device
+ * and seqs.  cb gets, in *ack (borrowed for the call):
+ *   err 0, id: written; first: the first seq (the server's when it numbered
+ *     the batch);
+ *   err 0, dup: nothing written, the device already had up to last
+ *     (watermark given);
+ *   SL_EGAP: nothing written, first > watermark + 1 (watermark given);
+ *   SL_EAUTH: nothing written, the writer's token is no longer in Redis;
+ *   SL_ERANGE: nothing written, the server's numbering would pass SL_SEQ_MAX;
+ *   SL_EUNAVAIL, SL_ETIMEOUT, SL_EIO: the store failed (nothing known to be
+ *     written: a resend is safe, deduplicated by (device, seq)).
  */
-typedef void (*evlog_append_fn)(void *ctx, int err, const char *id, bool dup,
-				uint64_t watermark);
-int evlog_append(evlog *l, const char *dev, size_t dev_len, uint64_t first, uint64_t last,
-		 const char *rec, size_t len, evlog_append_fn cb, void *ctx);
+enum evlog_space { EVLOG_PASSINGS, EVLOG_CHECKINS };
+struct evlog_write {
+	const char *tokhash;         /* the writer's token hash (64 hex), or NULL:
+					the deployment's admin token (a file) */
+	const char *dev;             /* NULL: not deduplicated (officials' records) */
+	size_t dev_len;
+	enum evlog_space space;      /* each device has a seq space per kind */
+	uint64_t first, last;        /* seqs (<= SL_SEQ_MAX); numbered by the
+					server: last - first + 1 is the count */
+	size_t seq_off;              /* 0: seqs as given; else the server numbers
+					the batch: rec[seq_off - 1] is 0xcf and the
+					8 bytes from rec[seq_off] are its seq slot */
+};
+struct evlog_ack {
+	int err;
+	const char *id; /* the stream id when written */
+	bool dup;
+	uint64_t watermark;
+	uint64_t first;
+};
+typedef void (*evlog_append_fn)(void *ctx, const struct evlog_ack *ack);
+int evlog_append(evlog *l, const struct evlog_write *w, const char *rec, size_t len,
+		 evlog_append_fn cb, void *ctx);
 
-/* Tokens: hash is the sha256 hex of the token; value msgpack {role, device}. */
+/*
+ * Tokens: hash is the sha256 hex of the token; value msgpack {role, device,
+ * point}.  issuer: the hash of the token that issues or revokes, checked in
+ * the same step (SL_EAUTH when revoked), or NULL for the deployment's admin.
+ */
 typedef void (*evlog_get_fn)(void *ctx, int err, const char *val, size_t len);
 typedef void (*evlog_done_fn)(void *ctx, int err);
 /* err SL_ENOENT when the hash is absent. */
 int evlog_token_get(evlog *l, const char *hash, evlog_get_fn cb, void *ctx);
-int evlog_token_put(evlog *l, const char *hash, const char *val, size_t len,
+int evlog_token_put(evlog *l, const char *issuer, const char *hash, const char *val, size_t len,
 		    evlog_done_fn cb, void *ctx);
 /* err SL_ENOENT when the token was not there. */
-int evlog_token_del(evlog *l, const char *hash, evlog_done_fn cb, void *ctx);
+int evlog_token_del(evlog *l, const char *issuer, const char *hash, evlog_done_fn cb, void *ctx);
 
 /*
  * Close: write a last snapshot if records were folded since the last one

@@ -28,7 +28,9 @@
  *     and /health says so.
  *   - The "connection is up" notification is deferred through the timer:
  *     freeing the context from inside hiredis's connect callback would be a
- *     use after free in hiredis.
+ *     use after free in hiredis.  And it waits for a PING's answer: the
+ *     kernel accepts a TCP connection for a Redis that is frozen, and
+ *     /health must not say "up" for it.
  *
  * Handles: two timers owned here plus one uv_poll_t per live context (in a
  * heap `struct poller` freed in its close callback).  redis_close() closes
@@ -281,15 +283,44 @@ static void drop(redis *r)
 	lost(r);
 }
 
-static void on_up(uv_timer_t *t)
-{
-	redis *r = t->data;
+static int send_cmd(redis *r, uint32_t timeout_ms, redis_reply_fn cb, void *ctx, int argc,
+		    const char **argv, const size_t *argvlen);
 
-	if (r->state != REDIS_ST_CONNECTED || r->notified_up)
-		return;
+/* The handshake PING answered: now the connection is up. */
+static void on_hello_ping(void *ctx, int err, const redisReply *rep)
+{
+	redis *r = ctx;
+
+	(void)rep;
+	if (err || r->state != REDIS_ST_CONNECTED || r->notified_up || r->closing)
+		return; /* a timeout or a loss has dropped the connection already */
+	if (r->logged_down)
+		sl_info("redis '%s' %s:%d: connected again", r->name, r->host, r->port);
+	else
+		sl_debug("redis '%s' %s:%d: connected", r->name, r->host, r->port);
+	r->logged_down = false;
+	r->attempt = 0;
 	r->notified_up = true;
 	if (r->on_state)
 		r->on_state(r->ctx, true);
+}
+
+/*
+ * A TCP connection is not a working Redis: the kernel completes the
+ * handshake for a process that is stopped (SIGSTOP, a swap storm), so the
+ * connection counts as up only once Redis answered a PING on it, within the
+ * connect timeout (the sweep drops it otherwise, and it is tried again).
+ */
+static void on_up(uv_timer_t *t)
+{
+	redis *r = t->data;
+	const char *argv[] = {"PING"};
+	size_t len[] = {4};
+
+	if (r->state != REDIS_ST_CONNECTED || r->notified_up)
+		return;
+	if (send_cmd(r, r->connect_timeout_ms, on_hello_ping, r, 1, argv, len) < 0)
+		drop(r);
 }
 
 static void on_connect(const redisAsyncContext *ac, int status)
@@ -306,13 +337,7 @@ static void on_connect(const redisAsyncContext *ac, int status)
 		return;
 	}
 	r->state = REDIS_ST_CONNECTED;
-	r->attempt = 0;
 	r->last_heard = now_ms();
-	if (r->logged_down)
-		sl_info("redis '%s' %s:%d: connected again", r->name, r->host, r->port);
-	else
-		sl_debug("redis '%s' %s:%d: connected", r->name, r->host, r->port);
-	r->logged_down = false;
 	uv_timer_start(&r->timer, on_up, 0, 0); /* replaces the connect timeout */
 }
 
@@ -431,11 +456,19 @@ static void on_sweep(uv_timer_t *t)
 int redis_command(redis *r, uint32_t timeout_ms, redis_reply_fn cb, void *ctx, int argc,
 		  const char **argv, const size_t *argvlen)
 {
+	if (!r->notified_up)
+		return SL_EUNAVAIL;
+	return send_cmd(r, timeout_ms, cb, ctx, argc, argv, argvlen);
+}
+
+static int send_cmd(redis *r, uint32_t timeout_ms, redis_reply_fn cb, void *ctx, int argc,
+		    const char **argv, const size_t *argvlen)
+{
 	struct rcmd *c;
 
 	if (!cb || argc < 1)
 		return SL_EINVAL;
-	if (r->closing || r->state != REDIS_ST_CONNECTED || !r->ac || !r->notified_up)
+	if (r->closing || r->state != REDIS_ST_CONNECTED || !r->ac)
 		return SL_EUNAVAIL;
 	if (r->npending >= r->max_pending)
 		return SL_EFULL;

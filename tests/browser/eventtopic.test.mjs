@@ -3,7 +3,7 @@
 // and splitlined.  A small event made here: "Lakeside 10K", ranked by GUN
 // time, two waves (09:00 and 09:10), split points named "Heartbreak Hill"
 // (5 km) and "Lake Bridge" (8 km), named categories; and a net 5 km race.
-// Reads sent as an admin (passings), then a wave start (wave_start):
+// Reads sent by a reader device (passings), then a wave start (wave_start):
 //   bib 1   wave 1, start mat 09:00:10, 5 km at 22:00 net, finish 45:00 net
 //           -> finished: gun 45:10
 //   bib 2   wave 1, start mat 09:08:00, 5 km at 20:00 -> proj 40:00 net,
@@ -108,10 +108,11 @@ test('pages use the event topic: point and race names, gun projections that foll
     const pageErrors = [];
     const open = pageOpener(browser, base, pageErrors);
 
-    // The reads, as an admin over the protocol.
+    // The reads, as a timing device over the protocol (a token writes as its own device).
+    const reader = (await ctl('token', 'issue', '--role', 'reader', '--device', 'test-mat')).trim();
     const wire = await browser.newPage();
     await wire.goto(`${base}/health`);
-    const [ack] = await pageRequests(wire, ws, EVENT, admin, [{ t: 'passings', dev: 'test-mat', seq: 1, reads: READS }]);
+    const [ack] = await pageRequests(wire, ws, EVENT, reader, [{ t: 'passings', dev: 'test-mat', seq: 1, reads: READS }]);
     assert.equal(ack.t, 'ack', JSON.stringify(ack));
     await waitFor('the reads in the export', async () => {
       const r = rowsOf(await getJson(`${base}/api/results/10k.json`));

@@ -263,9 +263,13 @@ async def body(h):
     r = h.ctl(server, ["checkin", "undo", a_bib], check_rc=False)
     check(r.returncode == 2 and "usage: splitline checkin undo" in r.stderr + r.stdout,
           f"checkin undo without --official: exit {r.returncode}: {r.stderr!r}")
+    # the trail names people (transfers, ages): desks and officials only
     r = h.ctl(server, ["audit"], token=scanner, check_rc=False, admin=False)
+    check(r.returncode == 1 and "audit trail is for desks and officials" in r.stderr,
+          f"a scanner token read the audit trail: exit {r.returncode}: {r.stderr!r}")
+    r = h.ctl(server, ["audit"], token=desk_tokens[0], check_rc=False, admin=False)
     check(r.returncode == 0 and r.stdout.count("\n") == len(audit) + 1,
-          f"a scanner token (desks' volunteers may read the trail): exit {r.returncode}")
+          f"a desk token reads the trail: exit {r.returncode}: {r.stderr!r}")
     exp = {row["bib"]: row for row in server.export_rows_json()}
     check(exp[a_bib]["name"] == "Mia Berg" and exp[b_bib]["name"] == regs[1]["name"],
           f"export after swap+transfer: {exp[a_bib]['name']}, {exp[b_bib]['name']}")

@@ -10,3 +10,14 @@ if(TARGET slproto)
   add_test(NAME unit_redis COMMAND test_redis)
   set_tests_properties(unit_redis PROPERTIES LABELS unit TIMEOUT 60)
 endif()
+
+# The front door's scanner (server/net/door.c): slproto only.
+if(TARGET slproto)
+  add_executable(test_door ${CMAKE_CURRENT_LIST_DIR}/test_door.c
+    ${CMAKE_SOURCE_DIR}/server/net/door.c)
+  target_include_directories(test_door PRIVATE ${CMAKE_CURRENT_LIST_DIR}
+    ${CMAKE_SOURCE_DIR}/server)
+  target_link_libraries(test_door PRIVATE slproto ${CMAKE_DL_LIBS})
+  add_test(NAME unit_door COMMAND test_door)
+  set_tests_properties(unit_door PROPERTIES LABELS unit TIMEOUT 60)
+endif()

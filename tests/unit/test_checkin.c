@@ -115,7 +115,11 @@ static void bad_records_refused(void)
 	ASSERT_EQ(recf(c, "{'k':'checkins','dev':'s1','seq':0,'scans':[{'code':'1','t':%lld}]}",
 		       T0),
 		  SL_EINVAL);
-	ASSERT_STREQ(err, "seq: expected integer >= 1");
+	ASSERT_STREQ(err, "seq: expected an integer in 1..2^53-1");
+	ASSERT_EQ(recf(c, "{'k':'checkins','dev':'s1','seq':9007199254740992,'scans':[{'code':'1',"
+			  "'t':%lld}]}",
+		       T0),
+		  SL_EINVAL);
 	ASSERT_EQ(recf(c, "{'k':'checkins','dev':'s1','seq':1,'scans':[{'code':'1','t':5}]}"),
 		  SL_ERANGE);
 	ASSERT(strstr(err, "scans[0].t") != NULL);

@@ -398,8 +398,23 @@ static void t0_change_recomputes(void)
 		       (long long)(T0 + 26 * 60000)),
 		  0);
 	ASSERT_EQ(rowi(c, "1500", "net"), 4 * H - 26 * 60000);
-	ASSERT_EQ(recf(c, "{'k':'wave_start','race':'m','wave':'9','t0':1}"), SL_ENOENT);
+	ASSERT_EQ(recf(c, "{'k':'wave_start','race':'m','wave':'9','t0':%lld}", (long long)T0),
+		  SL_ENOENT);
 	ASSERT_STREQ(err, "wave: no wave '9' in race 'm'");
+	/* a wave start outside the years 2000..2100 is refused and changes nothing:
+	 * 2^63-1 once turned every finisher of the wave back into "registered" */
+	static const long long bad[] = {-1, 0, 1, SL_T_MIN - 1, SL_T_MAX, INT64_MAX};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ASSERT_EQ(recf(c, "{'k':'wave_start','race':'m','wave':'2','t0':%lld}", bad[i]),
+			  SL_ERANGE);
+		ASSERT(strstr(err, "is not a time in the years 2000 to 2100") != NULL);
+		ASSERT_EQ(rowi(c, "1500", "net"), 4 * H - 26 * 60000);
+	}
+	/* the bounds themselves are times */
+	ASSERT_EQ(recf(c, "{'k':'wave_start','race':'m','wave':'9','t0':%lld}", SL_T_MIN),
+		  SL_ENOENT);
+	ASSERT_EQ(recf(c, "{'k':'wave_start','race':'m','wave':'9','t0':%lld}", SL_T_MAX - 1),
+		  SL_ENOENT);
 	core_free(c);
 }
 
@@ -738,6 +753,28 @@ static void csv_export_format(void)
 	core_free(c);
 }
 
+/* Text a spreadsheet would run as a formula is exported as text (OWASP). */
+static void csv_cells_are_never_formulas(void)
+{
+	core *c = setup();
+	ASSERT_EQ(recf(c, "{'k':'participants','rows':["
+			  "{'bib':'5','name':'=HYPERLINK(\\\"http://x\\\",\\\"y\\\")','club':'+1',"
+			  "'chips':['C5']},"
+			  "{'bib':'6','name':'@SUM(A1)','club':'-2','chips':['C6']},"
+			  "{'bib':'7','name':'Ann = Bo','club':'A-1','chips':['C7']}]}"),
+		  0);
+	sl_buf csv = SL_BUF_INIT, js = SL_BUF_INIT;
+	export(c, &csv, &js);
+	ASSERT(strstr(csv.data, ",5,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",,,\"'+1\",") != NULL);
+	ASSERT(strstr(csv.data, ",6,\"'@SUM(A1)\",,,\"'-2\",") != NULL);
+	ASSERT(strstr(csv.data, ",7,Ann = Bo,,,A-1,") != NULL); /* only a leading sign */
+	/* JSON keeps the text as it is */
+	ASSERT(strstr(js.data, "\"name\":\"=HYPERLINK(\\\"http://x\\\",\\\"y\\\")\"") != NULL);
+	sl_buf_release(&csv);
+	sl_buf_release(&js);
+	core_free(c);
+}
+
 /* ---- snapshots and determinism ------------------------------------------ */
 
 /* A scripted event: every kind of record, in a fixed order. */
@@ -1037,6 +1074,7 @@ static void fast_and_general_paths_agree(void)
 	X(topics_and_deltas)                                                   \
 	X(event_and_status_topics)                                              \
 	X(csv_export_format)                                                   \
+	X(csv_cells_are_never_formulas)                                        \
 	X(snapshot_then_rest_equals_full)                                      \
 	X(random_places_match_bruteforce)                                      \
 	X(fast_and_general_paths_agree)

@@ -596,10 +596,22 @@ static void batch_errors_name_the_field(void)
 	BATCH_ERR("\"reads\":[" R0 "]", SL_EINVAL, "seq: missing");
 	BATCH_ERR("\"seq\":\"1\",\"reads\":[" R0 "]", SL_EINVAL, "seq: expected integer");
 	BATCH_ERR("\"seq\":1.5,\"reads\":[" R0 "]", SL_EINVAL, "seq: expected integer");
-	BATCH_ERR("\"seq\":0,\"reads\":[" R0 "]", SL_ERANGE, "seq: 0 is not at least 1");
-	BATCH_ERR("\"seq\":-3,\"reads\":[" R0 "]", SL_ERANGE, "seq: -3 is not at least 1");
+	BATCH_ERR("\"seq\":0,\"reads\":[" R0 "]", SL_ERANGE,
+		  "seq: 0 is not in 1..9007199254740991 (2^53-1)");
+	BATCH_ERR("\"seq\":-3,\"reads\":[" R0 "]", SL_ERANGE,
+		  "seq: -3 is not in 1..9007199254740991 (2^53-1)");
+	/* seqs are exact up to 2^53-1 (the append script compares doubles) */
+	BATCH_ERR("\"seq\":9007199254740992,\"reads\":[" R0 "]", SL_ERANGE,
+		  "seq: 9007199254740992 is not in 1..9007199254740991 (2^53-1)");
+	BATCH_ERR("\"seq\":9007199254740993,\"reads\":[" R0 "]", SL_ERANGE,
+		  "seq: 9007199254740993 is not in 1..9007199254740991 (2^53-1)");
 	BATCH_ERR("\"seq\":9223372036854775807,\"reads\":[" R0 "," R0 "]", SL_ERANGE,
-		  "seq: 9223372036854775807 + 2 reads overflows");
+		  "seq: 9223372036854775807 is not in 1..9007199254740991 (2^53-1)");
+	BATCH_ERR("\"seq\":9007199254740991,\"reads\":[" R0 "," R0 "]", SL_ERANGE,
+		  "seq: 9007199254740991 + 2 reads goes past the largest seq 9007199254740991 "
+		  "(2^53-1)");
+	BATCH_ERR("\"seq\":9007199254740991,\"reads\":[" R0 "]", 0, ""); /* the bound */
+	BATCH_ERR("\"seq\":9007199254740990,\"reads\":[" R0 "," R0 "]", 0, "");
 	BATCH_ERR("\"dev\":5,\"seq\":1,\"reads\":[" R0 "]", SL_EINVAL, "dev: expected string");
 	BATCH_ERR("\"dev\":\"\",\"seq\":1,\"reads\":[" R0 "]", SL_EINVAL,
 		  "dev: expected 1 to 64 bytes, got 0");

@@ -257,9 +257,15 @@ static void stations(void)
 	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1-1','type':'station','pt':'finish',"
 			  "'station':'start','reason':'x','official':'ref'}"),
 		  SL_ENOENT);
-	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1-1','type':'hand_time','pt':'nope','t':1,"
-			  "'reason':'x','official':'ref'}"),
+	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1-1','type':'hand_time','pt':'nope','t':%lld,"
+			  "'reason':'x','official':'ref'}",
+		       (long long)T0),
 		  SL_ENOENT);
+	/* a hand time outside the years 2000..2100 is refused */
+	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1-1','type':'hand_time','pt':'finish','t':1,"
+			  "'reason':'x','official':'ref'}"),
+		  SL_ERANGE);
+	ASSERT(strstr(err, "t: 1 is not a time in the years 2000 to 2100") != NULL);
 	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'9-9','type':'dq','reason':'x','official':'ref'}"),
 		  SL_ENOENT);
 	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1-1','type':'dq','reason':'x'}"), SL_EINVAL);

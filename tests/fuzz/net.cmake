@@ -1,0 +1,21 @@
+# Fuzz drivers of the network front (see fuzz_ws.c and fuzz_door.c): the
+# WebSocket message handlers with a fake store and libwebsockets stubbed,
+# and the front door's scanner.  The sources under test are compiled into
+# the drivers so that they are instrumented; only lws's and libuv's headers
+# are used (their libraries are not linked: the drivers stub what is called).
+set(SL_NET_DIR ${CMAKE_SOURCE_DIR}/server/net)
+sl_add_fuzzer(fuzz_ws
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_ws.c ${SL_NET_DIR}/ws.c ${SL_NET_DIR}/fanout.c
+          ${SL_CORE_FUZZ_SOURCES}
+  LIBS slproto_fuzz PkgConfig::CRYPTO
+  CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/ws)
+sl_add_fuzzer(fuzz_door
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_door.c ${SL_NET_DIR}/door.c
+  LIBS slproto_fuzz ${CMAKE_DL_LIBS}
+  CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/door)
+if(SL_FUZZ)
+  foreach(t fuzz_ws fuzz_door)
+    target_include_directories(${t} PRIVATE ${CMAKE_SOURCE_DIR}/server ${SL_CORE_DIR}
+      ${LWS_INCLUDE_DIRS} ${LIBUV_INCLUDE_DIRS} ${MSGPACK_INCLUDE_DIRS})
+  endforeach()
+endif()
