@@ -65,7 +65,8 @@ def clone(h):
     empty = h.path("empty")
     os.mkdir(empty)
     dst = os.path.join(empty, "splitline")
-    check(os.path.isdir(os.path.join(src, ".git")), f"{src} is not a git checkout: cannot clone it")
+    r = subprocess.run(["git", "-C", src, "rev-parse", "--git-dir"], capture_output=True)
+    check(r.returncode == 0, f"{src} is not a git checkout: cannot clone it")
     sh(["git", "clone", "-q", src, dst], cwd=empty, timeout=300)
     # the working tree's edits: tracked files changed or deleted, new files not ignored
     files = sh(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
