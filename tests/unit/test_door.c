@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -210,7 +212,12 @@ static void reads_report_after_what_came_before(void)
 	while ((k = recv(sv[0], buf, sizeof(buf), 0)) > 0) /* lws reads in 4 KB pieces */
 		passed += (size_t)k;
 	ASSERT(passed <= DOOR_HEAD_MAX); /* never more than its buffer takes */
+	struct pollfd pfd = {.fd = sv[1], .events = POLLIN};
+	ASSERT_EQ(poll(&pfd, 1, 5000), 1);
 	ssize_t got = recv(sv[1], buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	if (got <= 0)
+		fprintf(stderr, "reading the 431: %zd (%s), %zu bytes passed\n", got,
+			strerror(errno), passed);
 	ASSERT(got > 0);
 	buf[got > 0 ? got : 0] = '\0';
 	ASSERT(strncmp(buf, "HTTP/1.1 431 ", 13) == 0);
