@@ -149,6 +149,7 @@ static const char usage_wave[] =
 
 static const char usage_passing[] =
 	"usage: splitline passing add --bib BIB --pt POINT --at TIME [--kind manual|handheld]\n"
+	"                             [--force]\n"
 	"\n"
 	"Records one passing of a bib at a timing point, as a one-read batch of the\n"
 	"token's device.  An official's or admin's token without a device writes as\n"
@@ -161,7 +162,12 @@ static const char usage_passing[] =
 	"  --bib BIB     the athlete's bib\n"
 	"  --pt POINT    the timing point id\n"
 	"  --at TIME     ISO 8601 or \"now\" (the years 2000 to 2100)\n"
-	"  --kind KIND   manual (default) or handheld\n";
+	"  --kind KIND   manual (default) or handheld\n"
+	"  --force       record it even when it will not count as typed: first the\n"
+	"                server says why not (no participant with that bib, a point\n"
+	"                the athlete's race does not have, a time before the wave's\n"
+	"                start, a mat read already there), and without --force\n"
+	"                nothing is recorded and the exit status is 1\n";
 
 static const char usage_results[] =
 	"usage: splitline results RACE [--format csv|json] [--out FILE]\n"
@@ -716,12 +722,14 @@ static int cmd_passing(int argc, char **argv)
 {
 	const char *bib = NULL, *pt = NULL, *at = NULL, *kind = "manual";
 	const char *pos[1];
+	bool force = false;
 	int npos, ec;
 	slc_opt opts[] = {GLOBAL_OPTS,
 			  {"--bib", true, &bib, NULL},
 			  {"--pt", true, &pt, NULL},
 			  {"--at", true, &at, NULL},
 			  {"--kind", true, &kind, NULL},
+			  {"--force", false, NULL, &force},
 			  {NULL, 0, 0, 0}};
 	if (parse_or_exit(argc, argv, opts, pos, 1, &npos, usage_passing, &ec))
 		return ec;
@@ -782,8 +790,46 @@ static int cmd_passing(int argc, char **argv)
 	uint64_t seq = (uint64_t)sl_now_ms();
 	msgpack_packer pk;
 	uint64_t id;
+	/*
+	 * First ask whether it would count (nothing is written): a bib nobody
+	 * has, a point the race does not have, a time before the start, a hand
+	 * read where the mat has one.  Then refuse unless --force.
+	 */
+	char err[512];
+	sl_buf warn = SL_BUF_INIT;
+	req_begin(&pk, &ss.b, ss.c, "passings", by_server ? 2 : 3, &id);
+	slp_pack_kv_bool(&pk, "check", true);
+	if (!by_server)
+		slp_pack_kv_int(&pk, "seq", (int64_t)seq);
+	slp_pack_key(&pk, "reads");
+	slp_pack_reads(&pk, &r, 1);
+	rc = wsc_rpc(ss.c, &ss.b, id, RPC_MS, &ss.reply, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "%s: passing add: %s\n", prog, err);
+		sl_buf_release(&warn);
+		session_end(&ss);
+		return 1;
+	}
+	const msgpack_object_array *ws;
+	if (slp_get_arr(&ss.reply.root, "warnings", &ws) == 0) {
+		for (uint32_t i = 0; i < ws->size; i++) {
+			const char *m;
+			size_t mn;
+			if (slp_get_str(&ws->ptr[i], "msg", &m, &mn) == 0)
+				sl_buf_addf(&warn, "%s: passing add: %.*s\n", prog, (int)mn, m);
+		}
+	}
+	slp_msg_release(&ss.reply);
+	if (warn.len && !force) {
+		fputs(warn.data, stderr);
+		fprintf(stderr, "%s: passing add: nothing recorded; if it is right all the same, "
+				"run it again with --force\n",
+			prog);
+		sl_buf_release(&warn);
+		session_end(&ss);
+		return 1;
+	}
 	for (int attempt = 0;; attempt++) {
-		char err[512];
 		sl_buf_reset(&ss.b);
 		req_begin(&pk, &ss.b, ss.c, "passings", by_server ? 1 : 2, &id);
 		if (!by_server)
@@ -816,7 +862,10 @@ static int cmd_passing(int argc, char **argv)
 		       bib, pt, ts.data, kind, device, (unsigned long long)seq,
 		       dup ? ": already there" : "");
 		sl_buf_release(&ts);
+		if (warn.len) /* --force: recorded, and said what it will not do */
+			fputs(warn.data, stderr);
 	}
+	sl_buf_release(&warn);
 	session_end(&ss);
 	return rc;
 }
@@ -1106,7 +1155,8 @@ static const char usage_adjust[] =
 	"                        [--pt PT] [--station ID] [--at TIME] [--clear]\n"
 	"\n"
 	"Records an official's decision about one bib (PROTOCOL.md, adjust).  TYPE:\n"
-	"  penalty      --ms N: the total time added (0 clears)\n"
+	"  penalty      --ms N: the total time added in ms (negative: a bonus taken\n"
+	"               off; 0 clears); the adjusted time ranks the race\n"
 	"  dq dns dnf scratch exhibition relegation   set; --clear withdraws it\n"
 	"  place        --place N: a judges' place (0 clears)\n"
 	"  station      --pt PT --station ID: take that station's reading (no\n"
@@ -1155,10 +1205,11 @@ static void fill_adjust(msgpack_packer *pk, const void *arg)
 		slp_pack_kv_str(pk, "pt", a->pt);
 	if (a->station)
 		slp_pack_kv_str(pk, "station", a->station);
+	/* "at", never "t": that is the message's type */
 	if (a->has_t) {
-		slp_pack_kv_int(pk, "t", a->t);
+		slp_pack_kv_int(pk, "at", a->t);
 	} else if (a->clear && strcmp(a->type, "hand_time") == 0) {
-		slp_pack_key(pk, "t");
+		slp_pack_key(pk, "at");
 		msgpack_pack_nil(pk);
 	}
 	if (a->clear && strcmp(a->type, "hand_time") != 0)
@@ -1214,7 +1265,7 @@ static int cmd_adjust(int argc, char **argv)
 		return 2;
 	}
 	if (strcmp(a.type, "penalty") == 0) {
-		if (parse_int_opt("--ms", ms, 0, 86400000, &a.ms))
+		if (parse_int_opt("--ms", ms, -86400000, 86400000, &a.ms))
 			return 2;
 		a.has_ms = true;
 	} else if (strcmp(a.type, "place") == 0) {

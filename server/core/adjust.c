@@ -65,7 +65,9 @@ int adj_parse(const msgpack_object *root, struct adj_rec *a, char *err, size_t e
 		E("official: expected a name");
 	switch (a->type) {
 	case ADJ_PENALTY:
-		if ((rc = cval_int(root, "ms", 0, 86400000, &a->ms, &present, "", err, errlen)) < 0)
+		/* a penalty adds time; a bonus (negative) takes time off; 0 clears */
+		if ((rc = cval_int(root, "ms", -86400000, 86400000, &a->ms, &present, "", err,
+				   errlen)) < 0)
 			goto out;
 		if (!present)
 			E("ms: required");
@@ -85,11 +87,19 @@ int adj_parse(const msgpack_object *root, struct adj_rec *a, char *err, size_t e
 			if ((rc = cval_id(root, "station", false, &a->station, "", err, errlen)) < 0)
 				goto out;
 		} else {
-			const msgpack_object *o = slp_get(root, "t");
+			/*
+			 * The hand time is "at": "t" is the message's type on the
+			 * wire (and was stripped with it).  Records written before
+			 * carry it as "t", read as such.
+			 */
+			const char *key = "at";
+			const msgpack_object *o = slp_get(root, key);
+			if (!o && slp_get(root, "k"))
+				o = slp_get(root, key = "t");
 			if (!o)
-				E("t: required (null clears)");
+				E("at: required, a time (null clears)");
 			if (o->type != MSGPACK_OBJECT_NIL) {
-				if ((rc = cval_time(root, "t", &a->t, &present, "", err, errlen)) < 0)
+				if ((rc = cval_time(root, key, &a->t, &present, "", err, errlen)) < 0)
 					goto out;
 			}
 		}
@@ -156,7 +166,7 @@ void adj_pack(msgpack_packer *pk, const struct adj_rec *a)
 		break;
 	case ADJ_HAND:
 		slp_pack_kv_str(pk, "pt", a->pt);
-		slp_pack_key(pk, "t");
+		slp_pack_key(pk, "at");
 		if (a->t == NO_TIME)
 			msgpack_pack_nil(pk);
 		else

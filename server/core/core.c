@@ -1781,6 +1781,106 @@ int core_result(const core *c, const char *bib, struct core_result *out)
 	return 0;
 }
 
+/* Edit distance of two short ids (for "did you mean"); capped at 99. */
+static size_t id_distance(const char *a, size_t an, const char *b)
+{
+	size_t bn = strlen(b), row[65];
+	if (an > 64 || bn > 64)
+		return 99;
+	for (size_t j = 0; j <= bn; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= an; i++) {
+		size_t prev = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= bn; j++) {
+			size_t cur = row[j];
+			size_t sub = prev + (a[i - 1] != b[j - 1]);
+			size_t del = row[j] + 1, ins = row[j - 1] + 1;
+			row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+			prev = cur;
+		}
+	}
+	return row[bn];
+}
+
+int core_read_warnings(const core *c, const slp_read *r, sl_buf *out)
+{
+	uint32_t pi = NONE32, ci;
+	const char *code = r->bib ? r->bib : r->chip;
+	size_t cn = r->bib ? r->bib_len : r->chip_len;
+	int n = 0;
+
+	if (!c->has_cfg) {
+		sl_buf_adds(out, "the event has no configuration yet: no read counts\n");
+		return 1;
+	}
+	if (r->bib) {
+		char bib[72];
+		snprintf(bib, sizeof(bib), "%.*s", (int)(cn < 64 ? cn : 64), code);
+		if (!hmap_get(&c->bibs, bib, strlen(bib), &pi) || c->parts[pi].e.blank)
+			pi = NONE32;
+	} else if (code_find(c, NS_CHIP, code, cn, &ci)) {
+		pi = c->codes[ci].pidx;
+	}
+	if (pi == NONE32) {
+		sl_buf_addf(out, "no participant has %s '%.*s': the read counts for nobody (it is "
+				 "kept, and counts once someone gets that %s)\n",
+			    r->bib ? "bib" : "chip", (int)(cn < 64 ? cn : 64), code,
+			    r->bib ? "bib" : "chip");
+		return 1;
+	}
+	const struct part *p = &c->parts[pi];
+	if (p->race < 0) {
+		sl_buf_addf(out, "bib '%s' is in no race: the read counts for nothing\n", p->e.bib);
+		return 1;
+	}
+	const struct cfg_race *rc = &c->cfg.races[p->race];
+	int slot = 0, j = cfg_station_find(rc, r->pt, r->pt_len, &slot);
+	if (j < 0) {
+		size_t best = 99;
+		const char *near = NULL;
+		sl_buf pts = SL_BUF_INIT;
+		for (size_t k = 0; k < rc->npoints; k++) {
+			size_t d = id_distance(r->pt, r->pt_len, rc->points[k].id);
+			if (d < best)
+				best = d, near = rc->points[k].id;
+			sl_buf_addf(&pts, "%s%s", k ? ", " : "", rc->points[k].id);
+		}
+		sl_buf_addf(out, "point '%.*s' is not a timing point of race '%s' (bib '%s'); ",
+			    (int)(r->pt_len < 64 ? r->pt_len : 64), r->pt, rc->id, p->e.bib);
+		if (near && best <= 2)
+			sl_buf_addf(out, "did you mean '%s'?\n", near);
+		else
+			sl_buf_addf(out, "its points: %s\n", pts.data ? pts.data : "none");
+		sl_buf_release(&pts);
+		return 1;
+	}
+	int64_t t0 = p->wave >= 0 ? c->rs[p->race].t0[p->wave] : NO_TIME;
+	if (t0 != NO_TIME && r->t < t0) {
+		sl_buf ts = SL_BUF_INIT, ss = SL_BUF_INIT;
+		sl_fmt_iso(&ts, r->t);
+		sl_fmt_iso(&ss, t0);
+		sl_buf_addf(out, "%s is before the start of bib '%s''s wave '%s' (%s): the read "
+				 "does not count\n",
+			    ts.data, p->e.bib, rc->waves[p->wave].id, ss.data);
+		sl_buf_release(&ts);
+		sl_buf_release(&ss);
+		n++;
+	}
+	bool by_hand = r->kind == SLP_KIND_MANUAL || r->kind == SLP_KIND_HANDHELD ||
+		       r->kind == SLP_KIND_BACKUP;
+	if (by_hand && p->best && p->best[2 * j] != NO_TIME) {
+		sl_buf ts = SL_BUF_INIT;
+		sl_fmt_iso(&ts, p->best[2 * j]);
+		sl_buf_addf(out, "bib '%s' has a mat read at '%s' (%s): a %s read there does not "
+				 "count (use adjust ... hand_time to replace a mat's time)\n",
+			    p->e.bib, rc->points[j].id, ts.data, slp_kind_name(r->kind));
+		sl_buf_release(&ts);
+		n++;
+	}
+	return n;
+}
+
 static int fold(core *c, const char *rec, size_t len, bool dry, char *err, size_t errlen)
 {
 	msgpack_zone z;

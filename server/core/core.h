@@ -67,6 +67,16 @@ struct core_result {
 int core_result(const core *c, const char *bib, struct core_result *out);
 
 /*
+ * Why a read would not count the way an official entering it expects: no
+ * participant with that bib or chip, a point the athlete's race does not
+ * have ("did you mean"), a time before the athlete's wave start, a hand
+ * read where a mat read exists.  Appends one sentence per line to out;
+ * returns how many.  Pure: changes nothing.
+ */
+struct slp_read;
+int core_read_warnings(const core *c, const struct slp_read *r, sl_buf *out);
+
+/*
  * The line-up of a race fed by others through their progression rules
  * (PROTOCOL.md, "Regatta"): an official's line-up (override) when there is
  * one, else the one the feeders' current results give, seeded and drawn

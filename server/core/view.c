@@ -240,7 +240,7 @@ static size_t reasons_of(const core *c, const char *bib, const struct adj_rec **
 		}
 		seen[a->type] = true;
 		bool active = adj_is_flag(a->type)   ? a->on
-			      : a->type == ADJ_PENALTY ? a->ms > 0
+			      : a->type == ADJ_PENALTY ? a->ms != 0
 			      : a->type == ADJ_PLACE   ? a->place > 0
 			      : a->type == ADJ_STATION ? a->station != NULL
 						       : a->t != NO_TIME;
@@ -284,7 +284,7 @@ static void pack_row(const core *c, msgpack_packer *pk, uint32_t pi)
 	if (reg)
 		reg_row_of(c, p, &rr);
 
-	msgpack_pack_map(pk, reg ? 28 : 19);
+	msgpack_pack_map(pk, reg ? 28 : 22);
 	slp_pack_kv_str(pk, "bib", p->e.bib);
 	slp_pack_kv_str(pk, "name", p->e.name);
 	slp_pack_key(pk, "sex");
@@ -348,8 +348,19 @@ static void pack_row(const core *c, msgpack_packer *pk, uint32_t pi)
 		msgpack_pack_nil(pk);
 	bool hp = r && proj_of(r, p, &proj);
 	pack_opt(pk, "proj", proj, hp);
-	if (!reg)
+	if (!reg) {
+		/* officials' decisions: the adjustment, the time that ranks, and why */
+		const struct adj_state *a = p->ast != NONE32 ? &c->ast[p->ast] : NULL;
+		slp_pack_kv_int(pk, "penalty", a ? a->penalty_ms : 0);
+		pack_opt(pk, "adj", p->adj_ms, fin && p->ranked);
+		if (a)
+			pack_reasons(c, pk, p->e.bib);
+		else {
+			slp_pack_key(pk, "reasons");
+			msgpack_pack_array(pk, 0);
+		}
 		return;
+	}
 	pack_opt(pk, "lane", p->e.lane, p->e.lane > 0);
 	pack_opt(pk, "raw", rr.raw, rr.raw != NO_TIME);
 	pack_opt(pk, "adj", rr.adj, rr.adj != NO_TIME);
@@ -864,6 +875,29 @@ static void csv_time(sl_buf *b, int64_t ms, int64_t prec)
 static const char REG_CSV_HEAD[] = "place,lane,bib,crew,club,race,status,start_time,raw,penalty,"
 				   "adjusted,margin,exhibition,relegated,place_manual,reasons";
 
+/* An adjustment: a penalty as a time, a bonus (negative) with a '-' in front. */
+static void csv_signed_time(sl_buf *b, int64_t ms, int64_t prec)
+{
+	if (ms < 0) {
+		sl_buf_addc(b, '-');
+		ms = -ms;
+	}
+	csv_time(b, ms, prec);
+}
+
+/* The decisions in force, "type: reason; type: reason", as one text cell. */
+static void csv_reasons(const core *c, sl_buf *out, const char *bib)
+{
+	const struct adj_rec *rs[ADJ_NTYPES];
+	size_t nr = reasons_of(c, bib, rs);
+	sl_buf txt = SL_BUF_INIT;
+	for (size_t k = 0; k < nr; k++)
+		sl_buf_addf(&txt, "%s%s: %s", k ? "; " : "", adj_type_name(rs[k]->type),
+			    rs[k]->reason ? rs[k]->reason : "");
+	csv_field(out, txt.data ? txt.data : "");
+	sl_buf_release(&txt);
+}
+
 static void csv_opt_time(sl_buf *b, int64_t ms, int64_t prec)
 {
 	if (ms != NO_TIME)
@@ -900,21 +934,14 @@ static void regatta_csv_rows(const core *c, int race, bool points, sl_buf *out)
 		csv_opt_time(out, rr.raw, r->precision_ms);
 		sl_buf_addc(out, ',');
 		if (rr.penalty)
-			csv_time(out, rr.penalty, r->precision_ms);
+			csv_signed_time(out, rr.penalty, r->precision_ms);
 		sl_buf_addc(out, ',');
 		csv_opt_time(out, rr.adj, r->precision_ms);
 		sl_buf_addc(out, ',');
 		csv_opt_time(out, rr.margin, r->precision_ms);
 		sl_buf_addf(out, ",%s,%s,%s,", rr.exhib ? "yes" : "", rr.releg ? "yes" : "",
 			    rr.manual ? "yes" : "");
-		const struct adj_rec *rs[ADJ_NTYPES];
-		size_t nr = reasons_of(c, p->e.bib, rs);
-		sl_buf txt = SL_BUF_INIT;
-		for (size_t k = 0; k < nr; k++)
-			sl_buf_addf(&txt, "%s%s: %s", k ? "; " : "", adj_type_name(rs[k]->type),
-				    rs[k]->reason ? rs[k]->reason : "");
-		csv_field(out, txt.data ? txt.data : "");
-		sl_buf_release(&txt);
+		csv_reasons(c, out, p->e.bib);
 		for (size_t j = 0; points && j < r->npoints; j++) {
 			sl_buf_addc(out, ',');
 			if (p->start != NO_TIME && p->cross[j] != NO_TIME)
@@ -946,8 +973,8 @@ int core_export_csv(const core *c, const char *race, sl_buf *out)
 		return 0;
 	}
 
-	sl_buf_adds(out, "place,bib,name,sex,age,club,race,wave,status,start_time,net,gun,pace,"
-			 "place_sex,categories,place_categories");
+	sl_buf_adds(out, "place,bib,name,sex,age,club,race,wave,status,start_time,net,gun,penalty,"
+			 "adjusted,pace,place_sex,categories,place_categories,reasons");
 	for (size_t j = 0; j < r->npoints; j++) {
 		sl_buf_addc(out, ',');
 		csv_field(out, r->points[j].id);
@@ -985,6 +1012,13 @@ int core_export_csv(const core *c, const char *race, sl_buf *out)
 		if (fin && p->t0 != NO_TIME)
 			csv_time(out, p->fin_t - p->t0, r->precision_ms);
 		sl_buf_addc(out, ',');
+		const struct adj_state *a = p->ast != NONE32 ? &c->ast[p->ast] : NULL;
+		if (a && a->penalty_ms)
+			csv_signed_time(out, a->penalty_ms, r->precision_ms);
+		sl_buf_addc(out, ',');
+		if (fin && p->ranked)
+			csv_time(out, p->adj_ms, r->precision_ms);
+		sl_buf_addc(out, ',');
 		if (fin && r->distance_m > 0)
 			csv_time(out, pace_of(r, net), 1000);
 		sl_buf_addc(out, ',');
@@ -1003,6 +1037,9 @@ int core_export_csv(const core *c, const char *race, sl_buf *out)
 			if (p->ranked)
 				sl_buf_addf(out, "%zu", core__place(p, &rs->cat[p->cats[k]]));
 		}
+		sl_buf_addc(out, ',');
+		if (a)
+			csv_reasons(c, out, p->e.bib);
 		for (size_t j = 0; j < r->npoints; j++) {
 			sl_buf_addc(out, ',');
 			if (p->start != NO_TIME && p->cross[j] != NO_TIME)

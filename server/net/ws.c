@@ -611,6 +611,49 @@ static size_t pack_seq(msgpack_packer *pk, sl_buf *rec, bool srv_seq, uint64_t s
 	return rec->len - 8;
 }
 
+/*
+ * "check": true: nothing is written; the reply says, per read, why it would
+ * not count as whoever types it by hand expects (core_read_warnings).
+ */
+static void reply_read_warnings(sess *s, uint64_t id, const slp_batch *b)
+{
+	sl_buf out = SL_BUF_INIT, w = SL_BUF_INIT;
+	msgpack_packer pk;
+	size_t n = 0;
+
+	for (size_t i = 0; i < b->nreads; i++) {
+		sl_buf_reset(&w);
+		core_read_warnings(s->n->core, &b->reads[i], &w);
+		for (const char *p = w.data; p && *p;) {
+			const char *nl = strchr(p, '\n');
+			n++;
+			p = nl ? nl + 1 : p + strlen(p);
+		}
+	}
+	slp_packer_init(&pk, &out);
+	msgpack_pack_map(&pk, 3);
+	slp_pack_kv_str(&pk, "t", "ok");
+	slp_pack_key(&pk, "id");
+	msgpack_pack_uint64(&pk, id);
+	slp_pack_key(&pk, "warnings");
+	msgpack_pack_array(&pk, n);
+	for (size_t i = 0; i < b->nreads; i++) {
+		sl_buf_reset(&w);
+		core_read_warnings(s->n->core, &b->reads[i], &w);
+		for (const char *p = w.data; p && *p;) {
+			const char *nl = strchr(p, '\n');
+			size_t len = nl ? (size_t)(nl - p) : strlen(p);
+			msgpack_pack_map(&pk, 2);
+			slp_pack_kv_int(&pk, "i", (int64_t)i);
+			slp_pack_kv_strn(&pk, "msg", p, len);
+			p += len + (nl != NULL);
+		}
+	}
+	sess_send_mp(s, out.data, out.len);
+	sl_buf_release(&w);
+	sl_buf_release(&out);
+}
+
 static void h_passings(sess *s, uint64_t id, const msgpack_object *root, msgpack_zone *zone)
 {
 	slp_batch b;
@@ -622,12 +665,17 @@ static void h_passings(sess *s, uint64_t id, const msgpack_object *root, msgpack
 	size_t seq_off;
 	int rc;
 
+	bool check = false;
+	if (slp_get_bool(root, "check", &check) == SL_EINVAL)
+		return sess_send_err(s, id, SL_EINVAL, "check: expected true or false");
 	rc = slp_batch_parse_flags(root, zone, s->srv_seq ? SLP_SEQ_NONE : 0, &b, err,
 				   sizeof(err));
 	if (rc < 0)
 		return sess_send_err(s, id, rc, err[0] ? err : NULL);
 	if (!(dev = writer_device(s, id, b.dev, b.dev_len)))
 		return;
+	if (check)
+		return reply_read_warnings(s, id, &b);
 	if (s->role == ROLE_SCANNER) {
 		/* a checkpoint scanner: handheld reads at its own point only */
 		if (!s->point)

@@ -642,7 +642,7 @@ static void topics_and_deltas(void)
 		     "\"wave\":\"1\",\"cats\":[],\"status\":\"finished\",\"place\":1,"
 		     "\"place_sex\":1,\"place_cat\":{},\"start\":1429538400000,\"net\":7200000,"
 		     "\"gun\":7200000,\"pace\":170636,\"splits\":{\"finish\":7200000},"
-		     "\"last\":\"finish\",\"proj\":null}]}");
+		     "\"last\":\"finish\",\"proj\":null,\"penalty\":0,\"adj\":7200000,\"reasons\":[]}]}");
 	sl_buf_release(&js);
 	slp_msg_release(&m);
 	core_changes_clear(c);
@@ -738,16 +738,74 @@ static void csv_export_format(void)
 	sl_buf csv = SL_BUF_INIT, js = SL_BUF_INIT;
 	export(c, &csv, &js);
 	ASSERT_STREQ(csv.data,
-		     "place,bib,name,sex,age,club,race,wave,status,start_time,net,gun,pace,place_sex,"
-		     "categories,place_categories,start,5k,finish\n"
+		     "place,bib,name,sex,age,club,race,wave,status,start_time,net,gun,penalty,"
+		     "adjusted,pace,place_sex,categories,place_categories,reasons,start,5k,finish\n"
 		     "1,3,Umar Mensah,M,25,\"A, B\",m,1,finished,2015-04-20T14:00:01.000Z,2:09:17,"
-		     "2:09:18,0:03:03,1,M18-39,1,0:00:00,0:14:43,2:09:17\n"
-		     ",4,Kwame,M,30,,m,1,on_course,2015-04-20T14:00:02.000Z,,,,,M18-39,,0:00:00,"
+		     "2:09:18,,2:09:17,0:03:03,1,M18-39,1,,0:00:00,0:14:43,2:09:17\n"
+		     ",4,Kwame,M,30,,m,1,on_course,2015-04-20T14:00:02.000Z,,,,,,,M18-39,,,0:00:00,"
 		     "0:14:43,\n"
-		     ",10,Not Started,F,45,,m,1,registered,2015-04-20T14:00:00.000Z,,,,,F40+,,,,\n");
+		     ",10,Not Started,F,45,,m,1,registered,2015-04-20T14:00:00.000Z,,,,,,,F40+,,,,,\n");
 	ASSERT(strncmp(js.data, "{\"event\":\"test-1\",\"race\":\"m\",\"rows\":[{\"bib\":\"3\"", 47) ==
 	       0);
 	ASSERT_EQ(core_export_csv(c, "nope", &csv), SL_ENOENT);
+	sl_buf_release(&csv);
+	sl_buf_release(&js);
+	core_free(c);
+}
+
+/*
+ * A road race's penalties, bonuses and disqualifications: the row carries
+ * the raw time, the adjustment and the adjusted time, which ranks; the
+ * reasons go into the row and the CSV (issue 12: the winner with a penalty
+ * used to drop to 2nd with the same time shown, and a DQ had no reason).
+ */
+static void road_race_decisions_show(void)
+{
+	core *c = setup();
+	add(c, "1", "C1", "M");
+	add(c, "2", "C2", "M");
+	add(c, "3", "C3", "M");
+	rd(c, "C1", "finish", T0 + 2 * H);
+	rd(c, "C2", "finish", T0 + 2 * H + 30000);
+	rd(c, "C3", "finish", T0 + 2 * H + 90000);
+	ASSERT_EQ(rowi(c, "1", "place"), 1);
+	ASSERT_EQ(rowi(c, "1", "adj"), 2 * H);
+	ASSERT_EQ(rowi(c, "1", "penalty"), 0);
+	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1','type':'penalty','ms':60000,"
+			  "'reason':'cup not in the bin','official':'ref'}"),
+		  0);
+	ASSERT_EQ(rowi(c, "1", "place"), 2);
+	ASSERT_EQ(rowi(c, "1", "net"), 2 * H); /* as measured */
+	ASSERT_EQ(rowi(c, "1", "penalty"), 60000);
+	ASSERT_EQ(rowi(c, "1", "adj"), 2 * H + 60000); /* what ranks */
+	ASSERT(strstr(rows_str(c, "1", "reasons"), "\"cup not in the bin\"") != NULL);
+	/* a bonus takes time off */
+	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'3','type':'penalty','ms':-120000,"
+			  "'reason':'prime at 5 km','official':'ref'}"),
+		  0);
+	ASSERT_EQ(rowi(c, "3", "adj"), 2 * H + 90000 - 120000);
+	ASSERT_EQ(rowi(c, "3", "place"), 1);
+	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'2','type':'dq','reason':'shortcut at 20 km',"
+			  "'official':'ref'}"),
+		  0);
+	ASSERT_STREQ(rows_str(c, "2", "status"), "\"dsq\"");
+	ASSERT(strstr(rows_str(c, "2", "reasons"), "\"shortcut at 20 km\"") != NULL);
+	sl_buf csv = SL_BUF_INIT, js = SL_BUF_INIT;
+	export(c, &csv, &js);
+	/* place,bib,...,net,gun,penalty,adjusted,pace,...,reasons */
+	ASSERT(strstr(csv.data, "\n1,3,P 3,M,30,,m,1,finished,2015-04-20T14:00:00.000Z,2:01:30,"
+				"2:01:30,-0:02:00,1:59:30,") != NULL);
+	ASSERT(strstr(csv.data, "\n2,1,P 1,M,30,,m,1,finished,2015-04-20T14:00:00.000Z,2:00:00,"
+				"2:00:00,0:01:00,2:01:00,") != NULL);
+	ASSERT(strstr(csv.data, ",penalty: cup not in the bin") != NULL);
+	ASSERT(strstr(csv.data, "\n,2,P 2,M,30,,m,1,dsq,") != NULL);
+	ASSERT(strstr(csv.data, ",dq: shortcut at 20 km") != NULL);
+	/* cleared: back to the measured time */
+	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1','type':'penalty','ms':0,'reason':'appeal',"
+			  "'official':'ref'}"),
+		  0);
+	ASSERT_EQ(rowi(c, "1", "adj"), 2 * H);
+	ASSERT_EQ(rowi(c, "1", "penalty"), 0);
 	sl_buf_release(&csv);
 	sl_buf_release(&js);
 	core_free(c);
@@ -1075,6 +1133,7 @@ static void fast_and_general_paths_agree(void)
 	X(event_and_status_topics)                                              \
 	X(csv_export_format)                                                   \
 	X(csv_cells_are_never_formulas)                                        \
+	X(road_race_decisions_show)                                            \
 	X(snapshot_then_rest_equals_full)                                      \
 	X(random_places_match_bruteforce)                                      \
 	X(fast_and_general_paths_agree)

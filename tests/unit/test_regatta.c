@@ -244,12 +244,12 @@ static void stations(void)
 			  "'station':'finish3','reason':'camera','official':'ref'}"),
 		  0);
 	ASSERT_EQ(res_of(c, "1-1").raw_ms, 400500);
-	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1-1','type':'hand_time','pt':'finish','t':%lld,"
+	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1-1','type':'hand_time','pt':'finish','at':%lld,"
 			  "'reason':'photo','official':'ref'}",
 		       T0 + 400600),
 		  0);
 	ASSERT_EQ(res_of(c, "1-1").raw_ms, 400600);
-	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1-1','type':'hand_time','pt':'finish','t':null,"
+	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1-1','type':'hand_time','pt':'finish','at':null,"
 			  "'reason':'undo','official':'ref'}"),
 		  0);
 	ASSERT_EQ(res_of(c, "1-1").raw_ms, 400500);
@@ -257,15 +257,29 @@ static void stations(void)
 	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1-1','type':'station','pt':'finish',"
 			  "'station':'start','reason':'x','official':'ref'}"),
 		  SL_ENOENT);
-	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1-1','type':'hand_time','pt':'nope','t':%lld,"
+	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1-1','type':'hand_time','pt':'nope','at':%lld,"
 			  "'reason':'x','official':'ref'}",
 		       (long long)T0),
 		  SL_ENOENT);
 	/* a hand time outside the years 2000..2100 is refused */
-	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1-1','type':'hand_time','pt':'finish','t':1,"
+	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1-1','type':'hand_time','pt':'finish','at':1,"
 			  "'reason':'x','official':'ref'}"),
 		  SL_ERANGE);
-	ASSERT(strstr(err, "t: 1 is not a time in the years 2000 to 2100") != NULL);
+	ASSERT(strstr(err, "at: 1 is not a time in the years 2000 to 2100") != NULL);
+	/* records written before "at" carry the hand time as "t" */
+	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1-1','type':'hand_time','pt':'finish','t':%lld,"
+			  "'reason':'photo','official':'ref'}",
+		       T0 + 400650),
+		  0);
+	ASSERT_EQ(res_of(c, "1-1").raw_ms, 400650);
+	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1-1','type':'hand_time','pt':'finish','at':null,"
+			  "'reason':'undo','official':'ref'}"),
+		  0);
+	/* a hand time must be given, or null to clear */
+	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1-1','type':'hand_time','pt':'finish',"
+			  "'reason':'x','official':'ref'}"),
+		  SL_EINVAL);
+	ASSERT(strstr(err, "at: required") != NULL);
 	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'9-9','type':'dq','reason':'x','official':'ref'}"),
 		  SL_ENOENT);
 	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1-1','type':'dq','reason':'x'}"), SL_EINVAL);
