@@ -41,6 +41,8 @@ import {
   fmtClock,
   fmtInt,
   STATUS_LABEL,
+  adjustmentText,
+  reasonsText,
 } from './board.js';
 import { initNav, followEvent, drawEventTitle, fillRacePicker } from './common.js';
 import { EventInfo } from './event.js';
@@ -698,10 +700,23 @@ function fillRow(r, index, entry, now) {
   const finished = row.status === 'finished' && typeof row.net === 'number';
   const status = STATUS_LABEL[row.status] || row.status || '';
   const pf = projectedFinish(row, { ranking: gunRace ? 'gun' : 'net', waveStart: state.ev.waveStart(state.race, row.wave) });
+  const why = reasonsText(row);
   if (finished) {
-    const main = gunRace && typeof row.gun === 'number' ? row.gun : row.net;
+    // the time that ranks: adjusted by a penalty or bonus when an official gave one
+    const adj = adjustmentText(row);
+    const main = adj && typeof row.adj === 'number' ? row.adj : gunRace && typeof row.gun === 'number' ? row.gun : row.net;
     c.net.textContent = fmtDuration(main);
-    c.net.title = typeof other === 'number' ? `${gunRace ? 'net' : 'gun'} ${fmtDuration(other)}` : '';
+    if (adj) {
+      const b = document.createElement('span');
+      b.className = 'adj';
+      b.textContent = ` ${adj}`;
+      c.net.append(b);
+    }
+    const parts = [];
+    if (adj) parts.push(`${fmtDuration(gunRace && typeof row.gun === 'number' ? row.gun : row.net)} measured ${adj}`);
+    if (typeof other === 'number') parts.push(`${gunRace ? 'net' : 'gun'} ${fmtDuration(other)}`);
+    if (why) parts.push(why);
+    c.net.title = parts.join(' · ');
   } else if (pf && (row.status === 'on_course' || row.status === 'started')) {
     c.net.innerHTML = '';
     const p = document.createElement('span');
@@ -711,13 +726,14 @@ function fillRow(r, index, entry, now) {
     c.net.append(p);
   } else {
     c.net.textContent = row.status === 'dnf' || row.status === 'dns' || row.status === 'dsq' ? status : '–';
-    c.net.title = '';
+    c.net.title = why;
   }
   c.pace.textContent = fmtPace(row.pace);
   c.status.textContent = status;
   // phone: one line of details under the name
   const sub = [`#${entry.bib}`];
   if (!finished) sub.push(lastText && row.status !== 'started' ? lastText : status);
+  if (why && (row.status === 'dsq' || row.status === 'dnf' || row.status === 'dns' || adjustmentText(row))) sub.push(why);
   if (row.sex || age) sub.push(`${row.sex || ''}${age ? ' ' + age : ''}`.trim());
   if (cats) sub.push(cats);
   if (row.club) sub.push(row.club);

@@ -561,6 +561,22 @@ export const STATUS_LABEL = {
   dsq: 'DSQ',
 };
 
+const DECISION_LABEL = { penalty: 'Penalty', dq: 'Disqualified', dns: 'Did not start', dnf: 'Did not finish', scratch: 'Scratched', exhibition: 'Exhibition', relegation: 'Relegated', place: "Judges' place", station: 'Station', hand_time: 'Hand time' };
+
+/* The officials' decisions on a row, as one sentence ("Disqualified: shortcut at 20 km"). */
+export function reasonsText(row) {
+  return (Array.isArray(row.reasons) ? row.reasons : [])
+    .map((r) => `${DECISION_LABEL[r.type] || r.type}${r.reason ? `: ${r.reason}` : ''}`).join('; ');
+}
+
+/* A penalty (+) or bonus (-) in a row: "+1:00", or '' when none. */
+export function adjustmentText(row) {
+  if (typeof row.penalty !== 'number' || row.penalty === 0) return '';
+  const ms = Math.abs(row.penalty), s = Math.round(ms / 1000);
+  const t = s >= 3600 ? `${Math.floor(s / 3600)}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}` : `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+  return `${row.penalty > 0 ? '+' : '−'}${t}`;
+}
+
 export function fmtInt(n) {
   return typeof n === 'number' && Number.isFinite(n) ? n.toLocaleString('en-US') : '–';
 }

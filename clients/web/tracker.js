@@ -23,7 +23,7 @@
  * data-basis (net|gun) of the projection shown.
  */
 import { SplitlineClient } from './protocol.js';
-import { Board, PointOrder, fmtDuration, fmtPace, STATUS_LABEL, fold } from './board.js';
+import { Board, PointOrder, fmtDuration, fmtPace, STATUS_LABEL, adjustmentText, reasonsText, fold } from './board.js';
 import { learnGeometry, makeProjector, paceOf, fracOf, projectedFinish, FINISH } from './project.js';
 import { connBadge, fmtClockOf, ordinal, h, initNav, followEvent, drawEventTitle } from './common.js';
 import { EventInfo } from './event.js';
@@ -345,7 +345,10 @@ function drawCard(bib, row) {
   if (row.status === 'finished' && typeof row.net === 'number') {
     // the time the race ranks by; a gun race shows the net time after it
     const gun = basis === 'gun' && typeof row.gun === 'number';
-    big.append(h('b', 'card-time', fmtDuration(gun ? row.gun : row.net)), ` ${status}`);
+    const adj = adjustmentText(row);
+    const shown = adj && typeof row.adj === 'number' ? row.adj : gun ? row.gun : row.net;
+    big.append(h('b', 'card-time', fmtDuration(shown)), ` ${status}`);
+    if (adj) big.append(h('span', 'card-place card-adj', ` (${fmtDuration(gun ? row.gun : row.net)} measured ${adj})`));
     if (gun) big.append(h('span', 'card-place', ` (gun; net ${fmtDuration(row.net)})`));
     const pl = [];
     // The row's places were right when it was sent; the race board's are current.
@@ -373,6 +376,9 @@ function drawCard(bib, row) {
     big.append(h('b', '', status));
   }
   card.append(big);
+  // the officials' decisions and why: a disqualification, a penalty, a hand time
+  const why = reasonsText(row);
+  if (why) card.append(h('p', 'card-meta card-reasons', why));
 
   // Splits, in course order (the config's, else by time).
   const order = ev.points(race).map((p) => p.id);

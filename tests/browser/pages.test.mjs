@@ -183,9 +183,28 @@ test('tracker, announcer and kiosk follow a replay in headless Chromium', { time
     assert.deepEqual(kplaces, top.map((r) => r.place));
     await kiosk.screenshot({ path: path.join(shots, 'kiosk.png') });
 
+    // Officials' decisions show where people look (issue 12): a penalty on the
+    // winner, the adjusted time and "+1:00" on the board; a disqualification
+    // with its reason on the tracker card.
+    const winner = String(top[0].bib);
+    await ctl('adjust', winner, 'penalty', '--ms', '60000', '--reason', 'cup not in the bin', '--official', 'chief');
+    await ctl('adjust', String(tracked[0]), 'dq', '--reason', 'shortcut at 20 km', '--official', 'chief');
+    await tracker.waitForFunction((bib) => {
+      const r = document.querySelector(`.card[data-bib="${bib}"] .card-reasons`);
+      return r && r.textContent.includes('Disqualified: shortcut at 20 km');
+    }, String(tracked[0]), { timeout: 15000 });
+
     // The leaderboard with the new columns, for review.
     const board = await open(`index.html?race=${RACE}`);
     await board.waitForFunction((n) => globalThis.splitline.state.board.entries.size === n, n, { timeout: 30000 });
+    const winnerCell = await board.waitForFunction((bib) => {
+      const row = [...document.querySelectorAll('.row')].find((r) => r.querySelector('.c-bib') && r.querySelector('.c-bib').textContent.trim() === bib);
+      const net = row && row.querySelector('.c-net');
+      return net && net.textContent.includes('+1:00') ? [net.textContent, net.title] : null;
+    }, winner, { timeout: 15000 });
+    const [netText, netTitle] = await winnerCell.jsonValue();
+    assert.match(netText, new RegExp(`^${fmt(top[0].net + 60000)} \\+1:00$`), 'the winner shows the adjusted time and the penalty');
+    assert.match(netTitle, /measured \+1:00 .*Penalty: cup not in the bin/, 'and why, in the title');
     await sleep(400);
     await board.screenshot({ path: path.join(shots, 'leaderboard.png') });
 

@@ -1,0 +1,172 @@
+"""decisions (issue 12): an official's decision does all of what it says, or
+refuses and says why, through the real CLI, the wire and the exports.
+
+Boston 2015, the fastest 30 runners imported and 29 replayed (every read
+acked), then as
+the chief official would:
+  - `passing add` with a point that does not exist, a bib nobody has, a
+    time before the wave's start, a hand read where the mat has one: each
+    refused (exit 1, nothing in the log) with the reason ("did you mean");
+    the same with --force: recorded (exit 0), the reason still printed;
+    a good one: recorded, exit 0, no warning;
+  - `adjust BIB hand_time --pt finish --at TIME` (used to fail with "t:
+    required"): the finish time is the hand time, in the CSV and the JSON;
+    `--clear` takes it back;
+  - `adjust WINNER penalty --ms 60000`: the winner is 2nd, the CSV shows
+    net as measured, penalty 0:01:00, the adjusted time and the reason;
+    a bonus (`--ms -30000`) moves a runner up; `--ms 0` clears;
+  - `adjust BIB dq`: status dsq, the reason in the CSV and the JSON row.
+"""
+
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+
+import csv
+import datetime
+import io
+
+import boston
+import harness
+from harness import check, log
+
+N = 30
+
+
+def export_rows(srv):
+    body = srv.export("csv").decode()
+    return {r["bib"]: r for r in csv.DictReader(io.StringIO(body))}
+
+
+def json_rows(srv):
+    return {r["bib"]: r for r in srv.export_rows_json()}
+
+
+def passing_records(redis):
+    return [rec for _, rec in redis.records(harness.EVENT) if rec.get("k") == "passings"]
+
+
+async def main(h):
+    sl = boston.write_slice(h.paths.boston_csv, h.path("slice.csv"), N)
+    redis = h.redis()
+    srv = h.server(redis)
+    h.create_event(srv)
+    h.import_boston(srv, sl)
+    tok = h.issue_token(srv, "reader", "replay-d")
+    # the last runner of the slice has no reads: a hand passing for them counts
+    summary, _, _ = await h.run_replay(srv, sl, tok, "replay-d", speed=0,
+                                       extra=["--limit", str(N - 1)])
+    await srv.wait_caught_up()
+    rows = export_rows(srv)
+    fin = sorted((r for r in rows.values() if r["status"] == "finished"),
+                 key=lambda r: int(r["place"]))
+    check(len(fin) == N - 1, f"{len(fin)} finishers of {N - 1} replayed")
+    unread = [b for b, r in rows.items() if r["status"] == "registered"]
+    check(len(unread) == 1, f"runners without reads: {unread}")
+    winner, second, tenth = fin[0]["bib"], fin[1]["bib"], fin[9]["bib"]
+    official = h.issue_token(srv, "official")
+    log(f"{N - 1} runners replayed ({summary['acked']} reads); winner bib {winner}")
+
+    def ctl(args, rc=0):
+        r = h.ctl(srv, args, token=official, check_rc=False, admin=False)
+        check(r.returncode == rc, f"splitline {' '.join(args)}: exit {r.returncode}, want {rc}:"
+              f"\n{r.stdout}{r.stderr}")
+        return r
+
+    # -- passing add: refused unless it counts, or --force
+    before = len(passing_records(redis))
+    cases = [
+        (["--bib", winner, "--pt", "finsh", "--at", "2015-04-20T12:30:00-04:00"],
+         "point 'finsh' is not a timing point of race 'marathon'", "did you mean 'finish'?"),
+        (["--bib", "999999", "--pt", "finish", "--at", "2015-04-20T12:30:00-04:00"],
+         "no participant has bib '999999'", "counts for nobody"),
+        (["--bib", tenth, "--pt", "30k", "--at", "2015-04-20T09:00:00-04:00"],
+         "is before the start of bib", "does not count"),
+        (["--bib", second, "--pt", "finish", "--at", "2015-04-20T12:30:00-04:00"],
+         f"bib '{second}' has a mat read at 'finish'", "does not count"),
+    ]
+    for args, want, also in cases:
+        r = ctl(["passing", "add"] + args, rc=1)
+        check(want in r.stderr and also in r.stderr and "nothing recorded" in r.stderr and
+              "--force" in r.stderr, f"passing add {args}: {r.stderr!r}")
+        await srv.wait_caught_up()
+        check(len(passing_records(redis)) == before,
+              f"passing add {args} was refused but something was written")
+    log("passing add: a bad point, an unknown bib, a time before the start and a read the "
+        "mat already has are refused with the reason; nothing written")
+    r = ctl(["passing", "add", "--force"] + cases[0][0])
+    check(cases[0][1] in r.stderr and "recorded" in r.stdout, f"--force: {r.stdout}{r.stderr}")
+    await srv.wait_caught_up()
+    check(len(passing_records(redis)) == before + 1, "passing add --force wrote nothing")
+    r = ctl(["passing", "add", "--bib", unread[0], "--pt", "5k", "--at",
+             "2015-04-20T10:20:00-04:00", "--kind", "manual"])
+    check(r.stderr == "" and "recorded" in r.stdout, f"a good passing: {r.stdout}{r.stderr}")
+    log("passing add --force records and still says why; a good one is silent")
+
+    # -- hand time through the CLI and the wire
+    jr = json_rows(srv)[tenth]
+    hand_ms = jr["start"] + jr["net"] + 4000  # four seconds later than the mat
+    iso = harness_iso(hand_ms)
+    ctl(["adjust", tenth, "hand_time", "--pt", "finish", "--at", iso, "--reason",
+         "mat missed the chip; camera", "--official", "chief"])
+    await srv.wait_caught_up()
+    jr2 = json_rows(srv)[tenth]
+    check(jr2["net"] == jr["net"] + 4000, f"hand time: net {jr2['net']}, want {jr['net'] + 4000}")
+    check(any(x["type"] == "hand_time" and "camera" in x["reason"] for x in jr2["reasons"]),
+          f"hand time reason missing: {jr2['reasons']}")
+    ctl(["adjust", tenth, "hand_time", "--pt", "finish", "--clear", "--reason", "appeal",
+         "--official", "chief"])
+    await srv.wait_caught_up()
+    check(json_rows(srv)[tenth]["net"] == jr["net"], "hand time cleared: net not back")
+    log(f"hand_time: bib {tenth}'s finish moved 4 s by hand and back")
+
+    # -- penalty on a road race: place, time shown, reason
+    ctl(["adjust", winner, "penalty", "--ms", "60000", "--reason", "cup not in the bin",
+         "--official", "chief"])
+    await srv.wait_caught_up()
+    rows = export_rows(srv)
+    w = rows[winner]
+    check(w["place"] == "2" and rows[second]["place"] == "1",
+          f"penalty: winner place {w['place']}, second {rows[second]['place']}")
+    check(w["penalty"] == "0:01:00" and boston.hms(w["adjusted"]) == boston.hms(w["net"]) + 60,
+          f"penalty: net {w['net']} penalty {w['penalty']} adjusted {w['adjusted']}")
+    check("penalty: cup not in the bin" in w["reasons"], f"penalty reason: {w['reasons']!r}")
+    jw = json_rows(srv)[winner]
+    check(jw["penalty"] == 60000 and jw["adj"] == jw["net"] + 60000, f"JSON row {jw}")
+    log(f"penalty: bib {winner} 2nd, {w['net']} + {w['penalty']} = {w['adjusted']}, reason shown")
+    ctl(["adjust", tenth, "penalty", "--ms", "-600000", "--reason", "prime at 20 km",
+         "--official", "chief"])
+    await srv.wait_caught_up()
+    rows = export_rows(srv)
+    check(rows[tenth]["penalty"] == "-0:10:00" and int(rows[tenth]["place"]) < 10,
+          f"bonus: {rows[tenth]['penalty']} place {rows[tenth]['place']}")
+    ctl(["adjust", winner, "penalty", "--ms", "0", "--reason", "appeal upheld",
+         "--official", "chief"])
+    ctl(["adjust", tenth, "penalty", "--ms", "0", "--reason", "bonus withdrawn",
+         "--official", "chief"])
+    await srv.wait_caught_up()
+    rows = export_rows(srv)
+    check(rows[winner]["place"] == "1" and rows[winner]["penalty"] == "" and
+          rows[winner]["adjusted"] == rows[winner]["net"], f"cleared: {rows[winner]}")
+    log("a bonus moves a runner up; --ms 0 clears both")
+
+    # -- disqualification with its reason
+    ctl(["adjust", second, "dq", "--reason", "shortcut at 20 km", "--official", "chief"])
+    await srv.wait_caught_up()
+    rows = export_rows(srv)
+    check(rows[second]["status"] == "dsq" and rows[second]["place"] == "" and
+          "dq: shortcut at 20 km" in rows[second]["reasons"], f"dq: {rows[second]}")
+    js = json_rows(srv)[second]
+    check(js["status"] == "dsq" and any(x["type"] == "dq" and x["reason"] == "shortcut at 20 km"
+                                        and x["official"] == "chief" for x in js["reasons"]),
+          f"dq JSON: {js}")
+    log(f"dq: bib {second} dsq, no place, the reason in the CSV and the JSON")
+
+
+def harness_iso(ms):
+    return datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc).isoformat(
+        timespec="milliseconds").replace("+00:00", "Z")
+
+
+if __name__ == "__main__":
+    harness.run("decisions", main)
