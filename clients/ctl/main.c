@@ -140,12 +140,15 @@ static const char usage_token[] =
 	"                 (without it, a scanner sends check-ins only)\n";
 
 static const char usage_wave[] =
-	"usage: splitline wave start RACE WAVE [--at TIME]\n"
+	"usage: splitline wave start RACE WAVE [--at TIME] [--reason TEXT --official NAME]\n"
 	"\n"
 	"Sets the start time (T0) of a wave; changing it later recomputes every\n"
 	"result of the wave.  Needs an official or admin token.\n"
 	"\n"
-	"  --at TIME   ISO 8601 (2015-04-20T10:00:00-04:00) or \"now\" (the default)\n";
+	"  --at TIME         ISO 8601 (2015-04-20T10:00:00-04:00) or \"now\" (the default)\n"
+	"  --reason TEXT     why (required once the race's results are official: the\n"
+	"                    change marks them corrected)\n"
+	"  --official NAME   who (required with --reason)\n";
 
 static const char usage_passing[] =
 	"usage: splitline passing add --bib BIB --pt POINT --at TIME [--kind manual|handheld]\n"
@@ -680,7 +683,7 @@ static int one_request(const char *type, uint32_t nfields, fill_fn fill, const v
 }
 
 struct wave_args {
-	const char *race, *wave;
+	const char *race, *wave, *reason, *official;
 	int64_t t0;
 };
 
@@ -690,19 +693,27 @@ static void fill_wave(msgpack_packer *pk, const void *arg)
 	slp_pack_kv_str(pk, "race", w->race);
 	slp_pack_kv_str(pk, "wave", w->wave);
 	slp_pack_kv_int(pk, "t0", w->t0);
+	if (w->reason)
+		slp_pack_kv_str(pk, "reason", w->reason);
+	if (w->official)
+		slp_pack_kv_str(pk, "official", w->official);
 }
 
 static int cmd_wave(int argc, char **argv)
 {
-	const char *at = "now";
+	const char *at = "now", *reason = NULL, *official = NULL;
 	const char *pos[3];
 	int npos, ec;
-	slc_opt opts[] = {GLOBAL_OPTS, {"--at", true, &at, NULL}, {NULL, 0, 0, 0}};
+	slc_opt opts[] = {GLOBAL_OPTS,
+			  {"--at", true, &at, NULL},
+			  {"--reason", true, &reason, NULL},
+			  {"--official", true, &official, NULL},
+			  {NULL, 0, 0, 0}};
 	if (parse_or_exit(argc, argv, opts, pos, 3, &npos, usage_wave, &ec))
 		return ec;
 	if (npos != 3 || strcmp(pos[0], "start") != 0)
 		return usage_error(usage_wave);
-	struct wave_args w = {pos[1], pos[2], 0};
+	struct wave_args w = {pos[1], pos[2], reason, official, 0};
 	if (slc_parse_time(at, &w.t0) != 0) {
 		fprintf(stderr, "%s: --at '%s' is not a time (ISO 8601 or now)\n", prog, at);
 		return 2;
@@ -710,7 +721,8 @@ static int cmd_wave(int argc, char **argv)
 	sl_buf t = SL_BUF_INIT, done = SL_BUF_INIT;
 	sl_fmt_iso(&t, w.t0);
 	sl_buf_addf(&done, "wave '%s' of race '%s' starts at %s", w.wave, w.race, t.data);
-	int rc = one_request("wave_start", 3, fill_wave, &w, "wave start", done.data);
+	int rc = one_request("wave_start", 3 + !!reason + !!official, fill_wave, &w, "wave start",
+			     done.data);
 	sl_buf_release(&t);
 	sl_buf_release(&done);
 	return rc;

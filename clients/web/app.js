@@ -43,8 +43,9 @@ import {
   STATUS_LABEL,
   adjustmentText,
   reasonsText,
+  resultsLabel,
 } from './board.js';
-import { initNav, followEvent, drawEventTitle, fillRacePicker } from './common.js';
+import { initNav, followEvent, drawEventTitle, fillRacePicker, fmtClockOf } from './common.js';
 import { EventInfo } from './event.js';
 import { projectedFinish } from './project.js';
 
@@ -397,6 +398,15 @@ function drawCounts() {
     b.textContent = fmtInt(n);
     el.counts.append(b, ` ${label}`);
   });
+  // provisional, official or corrected after official: who and when in the title
+  const lab = resultsLabel(st.results, fmtClockOf);
+  if (lab) {
+    const r = document.createElement('span');
+    r.className = `res-state ${lab.cls}`;
+    r.textContent = lab.text;
+    r.title = lab.title;
+    el.counts.append(' · ', r);
+  }
 }
 
 /* ---- filter menu: sexes and categories seen in the rows ---- */

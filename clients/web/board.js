@@ -497,7 +497,21 @@ export function parseStatus(msg, race) {
   out.races = raceList;
   take(msg) || take(msg.status) || take(rows.find((r) => r && !r.race));
   if (perRace) take(perRace);
+  if (perRace && perRace.results && typeof perRace.results === 'object') out.results = perRace.results;
   return out;
+}
+
+/*
+ * A race's results state (the status topic's `results`: provisional,
+ * official, corrected, with who and when) as a label for people:
+ * {text, title, cls}, or null without one.
+ */
+export function resultsLabel(res, fmtClock) {
+  if (!res || !res.state) return null;
+  const at = (ms) => (typeof ms === 'number' && fmtClock ? ` at ${fmtClock(ms)}` : '');
+  if (res.state === 'official') return { text: 'Official results', title: `made official by ${res.official_by || '?'}${at(res.official_at)}`, cls: 'res-official' };
+  if (res.state === 'corrected') return { text: 'Corrected after official', title: `official by ${res.official_by || '?'}${at(res.official_at)}; corrected by ${res.corrected_by || '?'}${at(res.corrected_at)}: ${res.corrected_why || ''}`, cls: 'res-corrected' };
+  return { text: 'Provisional results', title: 'results may still change until the officials make them official', cls: 'res-provisional' };
 }
 
 /*

@@ -90,6 +90,13 @@ size_t core__place(const struct part *p, const ost *t)
 	return p->ranked ? 1 + ost_count_less_a(t, p->rk_a) : 0;
 }
 
+/* A result of an official race really changed: the race is corrected. */
+static void corrected_if(core *c, const struct part *p)
+{
+	if (p->race >= 0 && c->rs && c->rs[p->race].official && c->cur.why)
+		core__race_corrected(c, p->race);
+}
+
 static void mark_chg(core *c, uint32_t pi)
 {
 	struct part *p = &c->parts[pi];
@@ -177,6 +184,7 @@ static void rs_build(core *c)
 			rs->ptmap[g] = (int16_t)cfg_station_find(r, c->gpts[g], strlen(c->gpts[g]), &slot);
 			rs->stmap[g] = (int16_t)slot;
 		}
+		rs->official = core__race_is_official(c, r->id);
 		rs->t0 = sl_malloc((r->nwaves ? r->nwaves : 1) * sizeof(*rs->t0));
 		for (size_t w = 0; w < r->nwaves; w++)
 			rs->t0[w] = eff_t0(c, r, &r->waves[w]);
@@ -472,8 +480,9 @@ static void recompute(core *c, uint32_t pi, bool force)
 	}
 	memcpy(p->best, best, 2 * np * sizeof(*best));
 
-	if (!force && start == p->start && t0 == p->t0 &&
-	    memcmp(nc, p->cross, np * sizeof(*nc)) == 0)
+	bool same = start == p->start && t0 == p->t0 &&
+		    memcmp(nc, p->cross, np * sizeof(*nc)) == 0;
+	if (!force && same)
 		return;
 
 	unrank(c, p, pi);
@@ -482,6 +491,8 @@ static void recompute(core *c, uint32_t pi, bool force)
 	p->t0 = t0;
 	derive(c, p, r);
 	rank(c, p, pi);
+	if (!same)
+		corrected_if(c, p);
 	mark_chg(c, pi);
 }
 
@@ -603,6 +614,8 @@ static void recompute_ext(core *c, uint32_t pi, bool force)
 	unrank(c, p, pi);
 	bool same = start == p->start && t0 == p->t0 && memcmp(nc, p->cross, np * sizeof(*nc)) == 0;
 	int old_status = p->status;
+	bool old_ranked = p->ranked;
+	int64_t old_adj = p->adj_ms, old_rk = p->rk_b;
 	memcpy(p->cross, nc, np * sizeof(*nc));
 	p->start = start;
 	p->t0 = t0;
@@ -619,6 +632,9 @@ static void recompute_ext(core *c, uint32_t pi, bool force)
 			}
 	}
 	rank(c, p, pi);
+	if (!same || p->status != old_status || p->ranked != old_ranked ||
+	    (p->ranked && (p->adj_ms != old_adj || p->rk_b != old_rk)))
+		corrected_if(c, p);
 	if (force || !same || p->status != old_status)
 		mark_chg(c, pi);
 }
@@ -677,6 +693,7 @@ static void fold_read(core *c, uint32_t pi, const struct rd *x)
 	p->cross[j] = nv;
 	if (j == r->finish_pt)
 		rank(c, p, pi);
+	corrected_if(c, p);
 	mark_chg(c, pi);
 }
 
@@ -1679,6 +1696,26 @@ static int do_wave_start(core *c, const msgpack_object *root, bool dry, char *er
 		rc = SL_ENOENT;
 		goto out;
 	}
+	/* after official, a change says why and who (it corrects the results) */
+	const char *why, *who;
+	size_t wn = 0, on = 0;
+	if (slp_get_str(root, "reason", &why, &wn) == SL_EINVAL ||
+	    slp_get_str(root, "official", &who, &on) == SL_EINVAL) {
+		cval_err(err, errlen, "%s: expected string",
+			 slp_get_str(root, "reason", &why, &wn) == SL_EINVAL ? "reason" : "official");
+		rc = SL_EINVAL;
+		goto out;
+	}
+	if (core__race_is_official(c, race) &&
+	    (slp_get_str(root, "reason", &why, &wn) != 0 || wn == 0 ||
+	     slp_get_str(root, "official", &who, &on) != 0 || on == 0)) {
+		cval_err(err, errlen,
+			 "race '%s' is official: a wave start now needs a reason and an official "
+			 "(--reason, --official)",
+			 race);
+		rc = SL_ESTATE;
+		goto out;
+	}
 	if (!dry)
 		core__set_override(c, race, wave, t0);
 out:
@@ -1881,6 +1918,49 @@ int core_read_warnings(const core *c, const slp_read *r, sl_buf *out)
 	return n;
 }
 
+/*
+ * What a record would correct in a race that is official (c->cur): who,
+ * why, when.  Officials' records say it themselves (official, reason);
+ * device input is "reads from device D"; race_official and lineup correct
+ * nothing.
+ */
+static void describe(core *c, const msgpack_object *root, const char *k, size_t kn,
+		     const slp_batch *raw)
+{
+	memset(&c->cur, 0, sizeof(c->cur));
+	slp_get_int(root, "rx", &c->cur.at);
+	if ((kn == 13 && !memcmp(k, "race_official", 13)) || (kn == 6 && !memcmp(k, "lineup", 6)))
+		return;
+	if (slp_get_str(root, "reason", &c->cur.why, &c->cur.whylen) == 0 && c->cur.whylen) {
+		slp_get_str(root, "official", &c->cur.by, &c->cur.bylen);
+		return;
+	}
+	const char *dev = raw ? raw->dev : NULL;
+	size_t dn = raw ? raw->dev_len : 0;
+	if (!dev)
+		slp_get_str(root, "dev", &dev, &dn);
+	if (dev && dn) {
+		int n = snprintf(c->cur.buf, sizeof(c->cur.buf), "%s from device '%.*s'",
+				 kn == 8 && !memcmp(k, "passings", 8) ? "reads" : "scans",
+				 (int)(dn > 64 ? 64 : dn), dev);
+		c->cur.why = c->cur.buf;
+		c->cur.whylen = (size_t)n;
+		c->cur.by = dev;
+		c->cur.bylen = dn;
+		return;
+	}
+	static const char *const what[][2] = {{"participants", "participants changed"},
+					      {"config", "event configuration changed"},
+					      {"wave_start", "wave start changed"}};
+	const char *w = "record";
+	for (size_t i = 0; i < sizeof(what) / sizeof(what[0]); i++)
+		if (strlen(what[i][0]) == kn && !memcmp(what[i][0], k, kn))
+			w = what[i][1];
+	int n = snprintf(c->cur.buf, sizeof(c->cur.buf), "%s", w);
+	c->cur.why = c->cur.buf;
+	c->cur.whylen = (size_t)n;
+}
+
 static int fold(core *c, const char *rec, size_t len, bool dry, char *err, size_t errlen)
 {
 	msgpack_zone z;
@@ -1931,6 +2011,8 @@ static int fold(core *c, const char *rec, size_t len, bool dry, char *err, size_
 		rc = SL_EINVAL;
 		goto out;
 	}
+	if (!dry)
+		describe(c, &root, k, kn, raw ? &rawb : NULL);
 	if (kn == 8 && !memcmp(k, "passings", 8))
 		rc = do_passings(c, &root, zp, raw ? &rawb : NULL, dry, err, errlen);
 	else if (kn == 12 && !memcmp(k, "participants", 12))
@@ -1956,6 +2038,7 @@ static int fold(core *c, const char *rec, size_t len, bool dry, char *err, size_
 		c->nrecords++;
 		c->chg_status = true;
 	}
+	memset(&c->cur, 0, sizeof(c->cur));
 out:
 	if (dry)
 		msgpack_zone_destroy(&z);

@@ -73,6 +73,10 @@ int core_result(const core *c, const char *bib, struct core_result *out);
  * read where a mat read exists.  Appends one sentence per line to out;
  * returns how many.  Pure: changes nothing.
  */
+/* A race's results: "provisional", "official" (race_official) or
+ * "corrected" (a result changed after official). */
+const char *core_race_results_state(const core *c, const char *race);
+
 struct slp_read;
 int core_read_warnings(const core *c, const struct slp_read *r, sl_buf *out);
 

@@ -105,6 +105,7 @@ struct race_state {
 	 * are never freed), so the next free one is found from there */
 	size_t pool_range;
 	int64_t pool_next; /* 0: start of the range */
+	bool official; /* race_official on: a result that changes corrects it */
 };
 
 struct wave_ovr {
@@ -134,6 +135,12 @@ struct rfact {
 	char *race;
 	bool official;
 	char *official_by;
+	int64_t official_at; /* the record's rx, or 0 */
+	/* a result changed after official: the last such change, and how many */
+	bool corrected;
+	char *corr_by, *corr_why;
+	int64_t corr_at;
+	uint32_t ncorr;
 	bool has_ovr; /* a line-up set by hand */
 	struct lu_ovr *ovr;
 	size_t novr;
@@ -192,6 +199,16 @@ struct core {
 	bool prog_chg; /* a race record since the last core_changes_clear() */
 
 	uint64_t nrecords;
+	/* The record being folded, as a correction would be described: who
+	 * (an official, a device), why, when (its rx); why NULL: no record, or
+	 * one that corrects nothing (race_official, lineup).  Borrowed from the
+	 * record while it folds. */
+	struct {
+		const char *by, *why;
+		size_t bylen, whylen;
+		int64_t at;
+		char buf[128];
+	} cur;
 	uint32_t nstarted, nfinished, nunknown;
 
 	/* change set */
@@ -280,5 +297,12 @@ void core__rfacts_free(core *c);
 int core__race_record(core *c, const msgpack_object *root, const char *rec, size_t len,
 		      bool lineup, int mode, char *err, size_t errlen);
 bool core__race_is_official(const core *c, const char *race);
+/* A result of race ri changed while it is official: it is corrected (by c->cur). */
+void core__race_corrected(core *c, int ri);
+/* {state, official_by, official_at, corrected_by, corrected_why, corrected_at}. */
+void core__pack_results_state(const core *c, msgpack_packer *pk, const char *race);
+/* A race_corrected fact from a snapshot's rrecs. */
+int core__race_corrected_load(core *c, const msgpack_object *root, const char *rec, size_t len,
+			      char *err, size_t errlen);
 
 #endif

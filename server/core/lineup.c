@@ -148,6 +148,8 @@ void core__rfacts_free(core *c)
 		struct rfact *f = &c->rfacts[i];
 		free(f->race);
 		free(f->official_by);
+		free(f->corr_by);
+		free(f->corr_why);
 		for (size_t k = 0; k < f->novr; k++)
 			free(f->ovr[k].bib);
 		free(f->ovr);
@@ -223,9 +225,20 @@ int core__race_record(core *c, const msgpack_object *root, const char *rec, size
 	struct rfact *f = core__rfact(c, rid, true);
 	free(rid);
 	if (!lineup) {
+		/* made official (again), or withdrawn: no correction stands */
 		f->official = on;
 		free(f->official_by);
 		f->official_by = sl_strndup(off, on_);
+		f->official_at = 0;
+		slp_get_int(root, "rx", &f->official_at);
+		f->corrected = false;
+		free(f->corr_by);
+		free(f->corr_why);
+		f->corr_by = f->corr_why = NULL;
+		f->corr_at = 0;
+		int ri = c->has_cfg && c->rs ? cfg_race_find(&c->cfg, race, rn) : -1;
+		if (ri >= 0)
+			c->rs[ri].official = on;
 	} else {
 		for (size_t k = 0; k < f->novr; k++)
 			free(f->ovr[k].bib);
@@ -411,4 +424,99 @@ bool core__race_is_official(const core *c, const char *race)
 {
 	const struct rfact *f = rfact_get(c, race);
 	return f && f->official;
+}
+
+/*
+ * The last correction of an official race, kept as a record of its own in
+ * rrecs ({"k":"race_corrected",race,by,why,at}: never on the wire, only in
+ * snapshots), so that a snapshot knows it as the log does.
+ */
+static void set_corrected(struct rfact *f, const char *by, size_t bn, const char *why, size_t wn,
+			  int64_t at)
+{
+	free(f->corr_by);
+	free(f->corr_why);
+	f->corr_by = sl_strndup(by ? by : "", by ? bn : 0);
+	f->corr_why = sl_strndup(why ? why : "", why ? wn : 0);
+	f->corr_at = at;
+	f->corrected = true;
+}
+
+void core__race_corrected(core *c, int ri)
+{
+	const char *race = c->cfg.races[ri].id;
+	struct rfact *f = core__rfact(c, race, true);
+	if (f->corrected && f->corr_at == c->cur.at && strlen(f->corr_why) == c->cur.whylen &&
+	    !memcmp(f->corr_why, c->cur.why, c->cur.whylen))
+		return; /* this record said so already */
+	set_corrected(f, c->cur.by, c->cur.bylen, c->cur.why, c->cur.whylen, c->cur.at);
+	sl_buf b = SL_BUF_INIT;
+	msgpack_packer pk;
+	slp_packer_init(&pk, &b);
+	msgpack_pack_map(&pk, 5);
+	slp_pack_kv_str(&pk, "k", "race_corrected");
+	slp_pack_kv_str(&pk, "race", race);
+	slp_pack_kv_str(&pk, "by", f->corr_by);
+	slp_pack_kv_str(&pk, "why", f->corr_why);
+	slp_pack_kv_int(&pk, "at", f->corr_at);
+	c->rrecs = sl_realloc(c->rrecs, (c->nrrecs + 1) * sizeof(sl_buf));
+	c->rrecs[c->nrrecs++] = b;
+	c->chg_status = true;
+}
+
+int core__race_corrected_load(core *c, const msgpack_object *root, const char *rec, size_t len,
+			      char *err, size_t errlen)
+{
+	const char *race, *by, *why;
+	size_t rn, bn, wn;
+	int64_t at = 0;
+	if (slp_get_str(root, "race", &race, &rn) != 0 || rn == 0 ||
+	    slp_get_str(root, "by", &by, &bn) != 0 || slp_get_str(root, "why", &why, &wn) != 0 ||
+	    slp_get_int(root, "at", &at) != 0)
+		E(SL_EINVAL, "race_corrected: expected race, by, why, at");
+	char *rid = sl_strndup(race, rn);
+	struct rfact *f = core__rfact(c, rid, true);
+	free(rid);
+	set_corrected(f, by, bn, why, wn, at);
+	c->rrecs = sl_realloc(c->rrecs, (c->nrrecs + 1) * sizeof(sl_buf));
+	c->rrecs[c->nrrecs] = (sl_buf)SL_BUF_INIT;
+	sl_buf_add(&c->rrecs[c->nrrecs++], rec, len);
+	return 0;
+}
+
+const char *core_race_results_state(const core *c, const char *race)
+{
+	const struct rfact *f = rfact_get(c, race);
+	return !f || !f->official ? "provisional" : f->corrected ? "corrected" : "official";
+}
+
+static void pack_str_or_nil(msgpack_packer *pk, const char *k, const char *v)
+{
+	slp_pack_key(pk, k);
+	if (v)
+		slp_pack_str(pk, v);
+	else
+		msgpack_pack_nil(pk);
+}
+
+static void pack_int_or_nil(msgpack_packer *pk, const char *k, int64_t v, bool has)
+{
+	slp_pack_key(pk, k);
+	if (has)
+		msgpack_pack_int64(pk, v);
+	else
+		msgpack_pack_nil(pk);
+}
+
+void core__pack_results_state(const core *c, msgpack_packer *pk, const char *race)
+{
+	const struct rfact *f = rfact_get(c, race);
+	bool off = f && f->official, corr = off && f->corrected;
+	msgpack_pack_map(pk, 6);
+	slp_pack_kv_str(pk, "state", core_race_results_state(c, race));
+	pack_str_or_nil(pk, "official_by", off ? f->official_by : NULL);
+	pack_int_or_nil(pk, "official_at", off ? f->official_at : 0, off && f->official_at);
+	pack_str_or_nil(pk, "corrected_by", corr ? f->corr_by : NULL);
+	pack_str_or_nil(pk, "corrected_why", corr ? f->corr_why : NULL);
+	pack_int_or_nil(pk, "corrected_at", corr ? f->corr_at : 0, corr && f->corr_at);
 }

@@ -273,14 +273,19 @@ int core_snapshot_load(core *c, const char *buf, size_t len, char *err, size_t e
 			char perr[200];
 			sl_buf one = SL_BUF_INIT;
 			msgpack_packer opk;
+			bool corr = false;
 			if (o->type != MSGPACK_OBJECT_MAP || slp_get_str(o, "k", &k, &kn) != 0 ||
 			    !((kn == 6 && !memcmp(k, "lineup", 6)) ||
-			      (kn == 13 && !memcmp(k, "race_official", 13))))
-				BAD("snapshot.rrecs[%u]: expected a race_official or lineup record", i);
+			      (kn == 13 && !memcmp(k, "race_official", 13)) ||
+			      (corr = kn == 14 && !memcmp(k, "race_corrected", 14))))
+				BAD("snapshot.rrecs[%u]: expected a race_official, lineup or "
+				    "race_corrected record", i);
 			slp_packer_init(&opk, &one);
 			msgpack_pack_object(&opk, *o);
-			int r2 = core__race_record(c, o, one.data, one.len, kn == 6, 2, perr,
-						   sizeof(perr));
+			int r2 = corr ? core__race_corrected_load(c, o, one.data, one.len, perr,
+								  sizeof(perr))
+				      : core__race_record(c, o, one.data, one.len, kn == 6, 2, perr,
+							  sizeof(perr));
 			sl_buf_release(&one);
 			if (r2 < 0)
 				BAD("snapshot.rrecs[%u]: %s", i, perr);

@@ -434,11 +434,13 @@ static void pack_status(const core *c, msgpack_packer *pk)
 	slp_pack_key(pk, "races");
 	msgpack_pack_array(pk, nr);
 	for (size_t r = 0; r < nr; r++) {
-		msgpack_pack_map(pk, 4);
+		msgpack_pack_map(pk, 5);
 		slp_pack_kv_str(pk, "race", c->cfg.races[r].id);
 		slp_pack_kv_int(pk, "participants", k[3 * r]);
 		slp_pack_kv_int(pk, "started", k[3 * r + 1]);
 		slp_pack_kv_int(pk, "finished", k[3 * r + 2]);
+		slp_pack_key(pk, "results");
+		core__pack_results_state(c, pk, c->cfg.races[r].id);
 	}
 	free(k);
 }
@@ -974,13 +976,14 @@ int core_export_csv(const core *c, const char *race, sl_buf *out)
 	}
 
 	sl_buf_adds(out, "place,bib,name,sex,age,club,race,wave,status,start_time,net,gun,penalty,"
-			 "adjusted,pace,place_sex,categories,place_categories,reasons");
+			 "adjusted,pace,place_sex,categories,place_categories,reasons,results");
 	for (size_t j = 0; j < r->npoints; j++) {
 		sl_buf_addc(out, ',');
 		csv_field(out, r->points[j].id);
 	}
 	sl_buf_addc(out, '\n');
 
+	const char *state = core_race_results_state(c, r->id);
 	uint32_t *ids = list_range(c, &t, 0, 0, &cnt);
 	for (size_t i = 0; i < cnt; i++) {
 		const struct part *p = &c->parts[ids[i]];
@@ -1040,6 +1043,8 @@ int core_export_csv(const core *c, const char *race, sl_buf *out)
 		sl_buf_addc(out, ',');
 		if (a)
 			csv_reasons(c, out, p->e.bib);
+		sl_buf_addc(out, ',');
+		sl_buf_adds(out, state); /* the race's results: provisional, official, corrected */
 		for (size_t j = 0; j < r->npoints; j++) {
 			sl_buf_addc(out, ',');
 			if (p->start != NO_TIME && p->cross[j] != NO_TIME)
@@ -1061,9 +1066,11 @@ int core_export_json(const core *c, const char *race, sl_buf *out)
 	sl_buf mp = SL_BUF_INIT;
 	msgpack_packer pk;
 	slp_packer_init(&pk, &mp);
-	msgpack_pack_map(&pk, 3);
+	msgpack_pack_map(&pk, 4);
 	slp_pack_kv_str(&pk, "event", c->cfg.event);
 	slp_pack_kv_str(&pk, "race", c->cfg.races[t.race].id);
+	slp_pack_key(&pk, "results"); /* provisional, official or corrected, by whom, when */
+	core__pack_results_state(c, &pk, c->cfg.races[t.race].id);
 	slp_pack_key(&pk, "rows");
 	uint32_t *ids = list_range(c, &t, 0, 0, &cnt);
 	msgpack_pack_array(&pk, cnt);

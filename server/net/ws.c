@@ -880,17 +880,24 @@ static void h_participants(sess *s, uint64_t id, const msgpack_object *root)
 
 static void h_wave_start(sess *s, uint64_t id, const msgpack_object *root)
 {
-	static const char *const keys[] = {"race", "wave", "t0"};
+	/* required, then optional (why and who: required by the core once official) */
+	static const char *const keys[] = {"race", "wave", "t0", "reason", "official"};
 	sl_buf rec = SL_BUF_INIT;
 	msgpack_packer pk;
+	uint32_t n = 2;
 
-	for (int i = 0; i < 3; i++)
-		if (!slp_get(root, keys[i]))
+	for (int i = 0; i < 5; i++) {
+		if (i < 3 && !slp_get(root, keys[i]))
 			return send_errf(s, id, SL_EINVAL, "%s: required", keys[i]);
+		n += slp_get(root, keys[i]) != NULL;
+	}
 	slp_packer_init(&pk, &rec);
-	msgpack_pack_map(&pk, 4);
+	msgpack_pack_map(&pk, n);
 	slp_pack_kv_str(&pk, "k", "wave_start");
-	for (int i = 0; i < 3; i++) {
+	slp_pack_kv_int(&pk, "rx", sl_now_ms()); /* server clock at receipt */
+	for (int i = 0; i < 5; i++) {
+		if (!slp_get(root, keys[i]))
+			continue;
 		slp_pack_key(&pk, keys[i]);
 		msgpack_pack_object(&pk, *slp_get(root, keys[i]));
 	}

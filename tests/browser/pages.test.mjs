@@ -194,9 +194,21 @@ test('tracker, announcer and kiosk follow a replay in headless Chromium', { time
       return r && r.textContent.includes('Disqualified: shortcut at 20 km');
     }, String(tracked[0]), { timeout: 15000 });
 
+    // Made official: the board says so; a change after official marks it corrected, live.
+    await ctl('race', 'official', RACE, '--official', 'chief');
+
     // The leaderboard with the new columns, for review.
     const board = await open(`index.html?race=${RACE}`);
     await board.waitForFunction((n) => globalThis.splitline.state.board.entries.size === n, n, { timeout: 30000 });
+    await board.waitForFunction(() => {
+      const r = document.querySelector('.res-state');
+      return r && r.textContent === 'Official results' && /made official by chief/.test(r.title);
+    }, null, { timeout: 15000 });
+    await ctl('adjust', String(top[1].bib), 'penalty', '--ms', '30000', '--reason', 'late protest upheld', '--official', 'referee');
+    await board.waitForFunction(() => {
+      const r = document.querySelector('.res-state');
+      return r && r.textContent === 'Corrected after official' && /corrected by referee.*late protest upheld/.test(r.title);
+    }, null, { timeout: 15000 });
     const winnerCell = await board.waitForFunction((bib) => {
       const row = [...document.querySelectorAll('.row')].find((r) => r.querySelector('.c-bib') && r.querySelector('.c-bib').textContent.trim() === bib);
       const net = row && row.querySelector('.c-net');

@@ -15,7 +15,10 @@ the chief official would:
   - `adjust WINNER penalty --ms 60000`: the winner is 2nd, the CSV shows
     net as measured, penalty 0:01:00, the adjusted time and the reason;
     a bonus (`--ms -30000`) moves a runner up; `--ms 0` clears;
-  - `adjust BIB dq`: status dsq, the reason in the CSV and the JSON row.
+  - `adjust BIB dq`: status dsq, the reason in the CSV and the JSON row;
+  - `race official`: the exports say official (by whom); a wave start after
+    it is refused without a reason, and with one marks the race corrected;
+    official again.
 """
 
 import sys
@@ -25,6 +28,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import csv
 import datetime
 import io
+import json
 
 import boston
 import harness
@@ -161,6 +165,35 @@ async def main(h):
                                         and x["official"] == "chief" for x in js["reasons"]),
           f"dq JSON: {js}")
     log(f"dq: bib {second} dsq, no place, the reason in the CSV and the JSON")
+
+    # -- provisional, official, corrected
+    def state():
+        doc = json.loads(srv.export("json").decode())
+        rows = export_rows(srv)
+        states = {r["results"] for r in rows.values()}
+        check(len(states) == 1 and states == {doc["results"]["state"]},
+              f"CSV says {states}, JSON {doc['results']}")
+        return doc["results"]
+    check(state()["state"] == "provisional", "results not provisional before official")
+    ctl(["race", "official", "marathon", "--official", "chief"])
+    await srv.wait_caught_up()
+    st = state()
+    check(st["state"] == "official" and st["official_by"] == "chief", f"official: {st}")
+    r = ctl(["wave", "start", "marathon", "1", "--at", "2015-04-20T10:00:05-04:00"], rc=1)
+    check("is official: a wave start now needs a reason" in r.stderr, f"wave start: {r.stderr}")
+    await srv.wait_caught_up()
+    check(state()["state"] == "official", "a refused wave start changed the state")
+    ctl(["wave", "start", "marathon", "1", "--at", "2015-04-20T10:00:05-04:00", "--reason",
+         "starter's clock was 5 s slow", "--official", "referee"])
+    await srv.wait_caught_up()
+    st = state()
+    check(st["state"] == "corrected" and st["corrected_by"] == "referee" and
+          "5 s slow" in st["corrected_why"], f"corrected: {st}")
+    ctl(["race", "official", "marathon", "--official", "chief"])
+    await srv.wait_caught_up()
+    check(state()["state"] == "official", "official again")
+    log("results: provisional, official, a wave start refused without a reason, corrected "
+        "with one, official again; CSV and JSON agree")
 
 
 def harness_iso(ms):

@@ -718,7 +718,8 @@ static void event_and_status_topics(void)
 	rd(c, "C1", "finish", T0 + 3 * H);
 	rd(c, "C2", "5k", T0 + 1800000);
 	ASSERT(strstr(snap_json(c, "status"), "\"races\":[{\"race\":\"m\",\"participants\":3,"
-					      "\"started\":2,\"finished\":1}]") != NULL);
+					      "\"started\":2,\"finished\":1,\"results\":{\"state\":"
+					      "\"provisional\",") != NULL);
 	core_free(c);
 }
 
@@ -739,14 +740,17 @@ static void csv_export_format(void)
 	export(c, &csv, &js);
 	ASSERT_STREQ(csv.data,
 		     "place,bib,name,sex,age,club,race,wave,status,start_time,net,gun,penalty,"
-		     "adjusted,pace,place_sex,categories,place_categories,reasons,start,5k,finish\n"
+		     "adjusted,pace,place_sex,categories,place_categories,reasons,results,start,5k,"
+		     "finish\n"
 		     "1,3,Umar Mensah,M,25,\"A, B\",m,1,finished,2015-04-20T14:00:01.000Z,2:09:17,"
-		     "2:09:18,,2:09:17,0:03:03,1,M18-39,1,,0:00:00,0:14:43,2:09:17\n"
-		     ",4,Kwame,M,30,,m,1,on_course,2015-04-20T14:00:02.000Z,,,,,,,M18-39,,,0:00:00,"
-		     "0:14:43,\n"
-		     ",10,Not Started,F,45,,m,1,registered,2015-04-20T14:00:00.000Z,,,,,,,F40+,,,,,\n");
-	ASSERT(strncmp(js.data, "{\"event\":\"test-1\",\"race\":\"m\",\"rows\":[{\"bib\":\"3\"", 47) ==
-	       0);
+		     "2:09:18,,2:09:17,0:03:03,1,M18-39,1,,provisional,0:00:00,0:14:43,2:09:17\n"
+		     ",4,Kwame,M,30,,m,1,on_course,2015-04-20T14:00:02.000Z,,,,,,,M18-39,,,provisional,"
+		     "0:00:00,0:14:43,\n"
+		     ",10,Not Started,F,45,,m,1,registered,2015-04-20T14:00:00.000Z,,,,,,,F40+,,,"
+		     "provisional,,,\n");
+	ASSERT(strstr(js.data, "{\"event\":\"test-1\",\"race\":\"m\",\"results\":{\"state\":"
+			       "\"provisional\",") == js.data);
+	ASSERT(strstr(js.data, "\"rows\":[{\"bib\":\"3\"") != NULL);
 	ASSERT_EQ(core_export_csv(c, "nope", &csv), SL_ENOENT);
 	sl_buf_release(&csv);
 	sl_buf_release(&js);
@@ -808,6 +812,61 @@ static void road_race_decisions_show(void)
 	ASSERT_EQ(rowi(c, "1", "penalty"), 0);
 	sl_buf_release(&csv);
 	sl_buf_release(&js);
+	core_free(c);
+}
+
+/*
+ * Provisional, official, corrected: a race made official, then a result that
+ * changes (an official's decision, late reads) marks it corrected with who,
+ * why and when; made official again it is official; a snapshot keeps it.
+ */
+static void results_official_then_corrected(void)
+{
+	core *c = setup();
+	add(c, "1", "C1", "M");
+	add(c, "2", "C2", "M");
+	rd(c, "C1", "finish", T0 + 2 * H);
+	ASSERT_STREQ(core_race_results_state(c, "m"), "provisional");
+	ASSERT_EQ(recf(c, "{'k':'race_official','race':'m','official':'chief','rx':%lld}",
+		       (long long)(T0 + 5 * H)),
+		  0);
+	ASSERT_STREQ(core_race_results_state(c, "m"), "official");
+	ASSERT(strstr(snap_json(c, "status"), "\"state\":\"official\",\"official_by\":"
+					      "\"chief\"") != NULL);
+	/* a record that changes no result corrects nothing */
+	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'2','type':'penalty','ms':0,'reason':'none',"
+			  "'official':'ref','rx':%lld}",
+		       (long long)(T0 + 5 * H + 1)),
+		  0);
+	ASSERT_STREQ(core_race_results_state(c, "m"), "official");
+	/* a late read that finishes someone does */
+	rd(c, "C2", "finish", T0 + 2 * H + 5000);
+	ASSERT_STREQ(core_race_results_state(c, "m"), "corrected");
+	ASSERT(strstr(snap_json(c, "status"), "\"corrected_why\":\"reads from device") != NULL);
+	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1','type':'penalty','ms':30000,'reason':'litter',"
+			  "'official':'ref','rx':%lld}",
+		       (long long)(T0 + 6 * H)),
+		  0);
+	const char *st = snap_json(c, "status");
+	ASSERT(strstr(st, "\"state\":\"corrected\",\"official_by\":\"chief\"") != NULL);
+	ASSERT(strstr(st, "\"corrected_by\":\"ref\",\"corrected_why\":\"litter\"") != NULL);
+	/* a snapshot knows */
+	core *d = reload(c);
+	ASSERT_STREQ(core_race_results_state(d, "m"), "corrected");
+	ASSERT(strstr(snap_json(d, "status"), "\"corrected_why\":\"litter\"") != NULL);
+	core_free(d);
+	/* the export says it on every row */
+	sl_buf csv = SL_BUF_INIT, js = SL_BUF_INIT;
+	export(c, &csv, &js);
+	ASSERT(strstr(csv.data, ",corrected,") != NULL && strstr(csv.data, ",provisional,") == NULL);
+	ASSERT(strstr(js.data, "\"results\":{\"state\":\"corrected\"") != NULL);
+	sl_buf_release(&csv);
+	sl_buf_release(&js);
+	/* official again */
+	ASSERT_EQ(recf(c, "{'k':'race_official','race':'m','official':'chief','rx':%lld}",
+		       (long long)(T0 + 7 * H)),
+		  0);
+	ASSERT_STREQ(core_race_results_state(c, "m"), "official");
 	core_free(c);
 }
 
@@ -1134,6 +1193,7 @@ static void fast_and_general_paths_agree(void)
 	X(csv_export_format)                                                   \
 	X(csv_cells_are_never_formulas)                                        \
 	X(road_race_decisions_show)                                            \
+	X(results_official_then_corrected)                                     \
 	X(snapshot_then_rest_equals_full)                                      \
 	X(random_places_match_bruteforce)                                      \
 	X(fast_and_general_paths_agree)
