@@ -93,8 +93,35 @@ size_t core__place(const struct part *p, const ost *t)
 /* A result of an official race really changed: the race is corrected. */
 static void corrected_if(core *c, const struct part *p)
 {
-	if (p->race >= 0 && c->rs && c->rs[p->race].official && c->cur.why)
+	if (p->race >= 0 && c->rs && c->rs[p->race].official && c->cur.why && !c->cur.bulk)
 		core__race_corrected(c, p->race);
+}
+
+/*
+ * What a race publishes, as one number: every entry's bib, status, place
+ * and adjusted time.  A record that rebuilds everything (a config, a chunk
+ * of participants) corrects an official race only when this changes.
+ */
+static uint64_t results_digest(const core *c, int ri)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < c->nparts; i++) {
+		const struct part *p = &c->parts[i];
+		if (p->race != ri || p->e.blank)
+			continue;
+		const struct race_state *rs = &c->rs[ri];
+		uint64_t v[6] = {hmap_hash_pfx('b', p->e.bib, strlen(p->e.bib)), (uint64_t)p->status,
+				 p->ranked ? core__place(p, &rs->overall) : 0,
+				 p->ranked ? (uint64_t)p->adj_ms : 0, (uint64_t)(p->e.sex + 1),
+				 p->ranked && p->e.sex >= 0 ? core__place(p, &rs->sex[p->e.sex]) : 0};
+		for (int k = 0; k < 6; k++)
+			h = (h ^ v[k]) * 1099511628211ull;
+		for (uint16_t k = 0; k < p->ncats; k++)
+			h = (h ^ ((uint64_t)p->cats[k] << 32 |
+				  (p->ranked ? core__place(p, &rs->cat[p->cats[k]]) : 0))) *
+			    1099511628211ull;
+	}
+	return h;
 }
 
 static void mark_chg(core *c, uint32_t pi)
@@ -1949,6 +1976,7 @@ static void describe(core *c, const msgpack_object *root, const char *k, size_t 
 		c->cur.bylen = dn;
 		return;
 	}
+	c->cur.bulk = (kn == 12 && !memcmp(k, "participants", 12)) || (kn == 6 && !memcmp(k, "config", 6));
 	static const char *const what[][2] = {{"participants", "participants changed"},
 					      {"config", "event configuration changed"},
 					      {"wave_start", "wave start changed"}};
@@ -2011,8 +2039,22 @@ static int fold(core *c, const char *rec, size_t len, bool dry, char *err, size_
 		rc = SL_EINVAL;
 		goto out;
 	}
-	if (!dry)
+	/* official races' results before a record that rebuilds (see results_digest) */
+	struct {
+		char *race;
+		uint64_t h;
+	} *was = NULL;
+	size_t nwas = 0;
+	if (!dry) {
 		describe(c, &root, k, kn, raw ? &rawb : NULL);
+		for (size_t i = 0; c->cur.bulk && c->has_cfg && c->rs && i < c->cfg.nraces; i++) {
+			if (!c->rs[i].official)
+				continue;
+			was = sl_realloc(was, (nwas + 1) * sizeof(*was));
+			was[nwas].race = sl_strdup(c->cfg.races[i].id);
+			was[nwas++].h = results_digest(c, (int)i);
+		}
+	}
 	if (kn == 8 && !memcmp(k, "passings", 8))
 		rc = do_passings(c, &root, zp, raw ? &rawb : NULL, dry, err, errlen);
 	else if (kn == 12 && !memcmp(k, "participants", 12))
@@ -2038,6 +2080,13 @@ static int fold(core *c, const char *rec, size_t len, bool dry, char *err, size_
 		c->nrecords++;
 		c->chg_status = true;
 	}
+	for (size_t i = 0; i < nwas; i++) {
+		int ri = rc == 0 ? cfg_race_find(&c->cfg, was[i].race, strlen(was[i].race)) : -1;
+		if (ri >= 0 && c->rs[ri].official && results_digest(c, ri) != was[i].h)
+			core__race_corrected(c, ri);
+		free(was[i].race);
+	}
+	free(was);
 	memset(&c->cur, 0, sizeof(c->cur));
 out:
 	if (dry)

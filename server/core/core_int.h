@@ -208,6 +208,7 @@ struct core {
 		size_t bylen, whylen;
 		int64_t at;
 		char buf[128];
+		bool bulk; /* config, participants: compared by digest instead */
 	} cur;
 	uint32_t nstarted, nfinished, nunknown;
 

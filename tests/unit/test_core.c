@@ -867,6 +867,13 @@ static void results_official_then_corrected(void)
 		       (long long)(T0 + 7 * H)),
 		  0);
 	ASSERT_STREQ(core_race_results_state(c, "m"), "official");
+	/* the same entries again change no result: still official */
+	add(c, "1", "C1", "M");
+	ASSERT_STREQ(core_race_results_state(c, "m"), "official");
+	/* an entry corrected (her sex) moves places: corrected */
+	add(c, "2", "C2", "F");
+	ASSERT_STREQ(core_race_results_state(c, "m"), "corrected");
+	ASSERT(strstr(snap_json(c, "status"), "\"corrected_why\":\"participants changed\"") != NULL);
 	core_free(c);
 }
 
