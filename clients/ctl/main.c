@@ -1164,13 +1164,15 @@ out:
 
 static const char usage_adjust[] =
 	"usage: splitline adjust BIB TYPE --reason TEXT --official NAME [--ms N] [--place N]\n"
-	"                        [--pt PT] [--station ID] [--at TIME] [--clear]\n"
+	"                        [--dead-heat] [--pt PT] [--station ID] [--at TIME] [--clear]\n"
 	"\n"
 	"Records an official's decision about one bib (PROTOCOL.md, adjust).  TYPE:\n"
 	"  penalty      --ms N: the total time added in ms (negative: a bonus taken\n"
 	"               off; 0 clears); the adjusted time ranks the race\n"
 	"  dq dns dnf scratch exhibition relegation   set; --clear withdraws it\n"
-	"  place        --place N: a judges' place (0 clears)\n"
+	"  place        --place N: a judges' place (0 clears); the others are\n"
+	"               renumbered around it, unless --dead-heat: shared with\n"
+	"               the crew at that place\n"
 	"  station      --pt PT --station ID: take that station's reading (no\n"
 	"               --station: back to the primary)\n"
 	"  hand_time    --pt PT --at TIME: a time entered by hand (--clear removes it)\n"
@@ -1192,12 +1194,12 @@ static const char usage_lineup[] =
 struct adjust_args {
 	const char *bib, *type, *reason, *official, *pt, *station;
 	int64_t ms, place, t;
-	bool has_ms, has_place, has_t, clear;
+	bool has_ms, has_place, has_t, clear, dead_heat;
 };
 
 static uint32_t adjust_nfields(const struct adjust_args *a)
 {
-	return 4 + (a->has_ms || a->has_place) + !!a->pt + !!a->station +
+	return 4 + (a->has_ms || a->has_place) + a->dead_heat + !!a->pt + !!a->station +
 	       (a->has_t || (a->clear && strcmp(a->type, "hand_time") == 0)) +
 	       (a->clear && strcmp(a->type, "hand_time") != 0);
 }
@@ -1213,6 +1215,8 @@ static void fill_adjust(msgpack_packer *pk, const void *arg)
 		slp_pack_kv_int(pk, "ms", a->ms);
 	else if (a->has_place)
 		slp_pack_kv_int(pk, "place", a->place);
+	if (a->dead_heat)
+		slp_pack_kv_bool(pk, "dead_heat", true);
 	if (a->pt)
 		slp_pack_kv_str(pk, "pt", a->pt);
 	if (a->station)
@@ -1256,6 +1260,7 @@ static int cmd_adjust(int argc, char **argv)
 			  {"--station", true, &a.station, NULL},
 			  {"--at", true, &at, NULL},
 			  {"--clear", false, NULL, &a.clear},
+			  {"--dead-heat", false, NULL, &a.dead_heat},
 			  {NULL, 0, 0, 0}};
 	if (parse_or_exit(argc, argv, opts, pos, 2, &npos, usage_adjust, &ec))
 		return ec;

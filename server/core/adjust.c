@@ -78,6 +78,8 @@ int adj_parse(const msgpack_object *root, struct adj_rec *a, char *err, size_t e
 		if (!present)
 			E("place: required (0 clears)");
 		a->place = (int)v;
+		if (slp_get_bool(root, "dead_heat", &a->dead_heat) == SL_EINVAL)
+			E("dead_heat: expected true or false");
 		break;
 	case ADJ_STATION:
 	case ADJ_HAND:
@@ -134,8 +136,10 @@ void adj_pack(msgpack_packer *pk, const struct adj_rec *a)
 	int n = 5;
 	switch (a->type) {
 	case ADJ_PENALTY:
-	case ADJ_PLACE:
 		n++;
+		break;
+	case ADJ_PLACE:
+		n += 1 + a->dead_heat;
 		break;
 	case ADJ_STATION:
 		n += 1 + (a->station != NULL);
@@ -158,6 +162,8 @@ void adj_pack(msgpack_packer *pk, const struct adj_rec *a)
 		break;
 	case ADJ_PLACE:
 		slp_pack_kv_int(pk, "place", a->place);
+		if (a->dead_heat)
+			slp_pack_kv_bool(pk, "dead_heat", true);
 		break;
 	case ADJ_STATION:
 		slp_pack_kv_str(pk, "pt", a->pt);
@@ -196,6 +202,7 @@ void adj_state_apply(struct adj_state *s, const struct adj_rec *a)
 		break;
 	case ADJ_PLACE:
 		s->place = a->place;
+		s->place_dh = a->dead_heat;
 		break;
 	case ADJ_STATION:
 		p = point(s, a->pt);

@@ -39,6 +39,7 @@ struct adj_rec {
 	int64_t ms;     /* penalty: total time added */
 	bool on;        /* flags: set (true) or cleared */
 	int place;      /* place: 0 clears */
+	bool dead_heat; /* place: shared with whoever else is there (no renumbering) */
 	char *pt;       /* station, hand time: the point */
 	char *station;  /* station: NULL clears (back to the primary) */
 	int64_t t;      /* hand time: INT64_MIN clears */
@@ -54,6 +55,7 @@ struct adj_point {
 struct adj_state {
 	char *bib;
 	int64_t penalty_ms;
+	bool place_dh; /* the judges' place is a declared dead heat */
 	bool flag[ADJ_NTYPES]; /* by adj_type, for the flag kinds */
 	int place;
 	struct adj_point *pts;

@@ -1808,6 +1808,14 @@ static int do_adjust(core *c, const msgpack_object *root, bool dry, char *err, s
 	return 0;
 }
 
+/*
+ * The place shown: a judges' place where one was set; every other placed
+ * entry is renumbered around the judged ones, so that places stay 1..n
+ * without a hole or a double: its place among the entries not judged, then
+ * one more for each judged place at or before it.  A judged place declared
+ * a dead heat is shared with the entry there, and those after it move on
+ * (1, 2, 3, 3, 5).
+ */
 size_t core__shown_place(const core *c, const struct part *p, bool *manual)
 {
 	const struct adj_state *a = p->ast != NONE32 ? &c->ast[p->ast] : NULL;
@@ -1816,7 +1824,37 @@ size_t core__shown_place(const core *c, const struct part *p, bool *manual)
 		*manual = true;
 		return (size_t)a->place;
 	}
-	return p->race >= 0 && p->ranked ? core__place(p, &c->rs[p->race].overall) : 0;
+	if (p->race < 0 || !p->ranked)
+		return 0;
+	size_t q = core__place(p, &c->rs[p->race].overall);
+	int jp[64]; /* judged places; a dead heat as -place */
+	size_t njp = 0, ahead = 0;
+	for (size_t i = 0; i < c->nast && njp < 64; i++) {
+		const struct adj_state *s = &c->ast[i];
+		uint32_t pi;
+		if (s->place <= 0 || !hmap_get(&c->bibs, s->bib, strlen(s->bib), &pi))
+			continue;
+		const struct part *o = &c->parts[pi];
+		if (o == p || o->race != p->race)
+			continue;
+		if (o->ranked && o->rk_a < p->rk_a)
+			ahead++; /* its ranked place is taken out of p's */
+		jp[njp++] = s->place_dh ? -s->place : s->place;
+	}
+	if (!njp)
+		return q;
+	size_t m = q - ahead;
+	for (size_t i = 1; i < njp; i++) /* few: insertion sort by place */
+		for (size_t k = i; k > 0 && abs(jp[k - 1]) > abs(jp[k]); k--) {
+			int t = jp[k];
+			jp[k] = jp[k - 1];
+			jp[k - 1] = t;
+		}
+	/* a judged place takes its number; a dead heat shares it: those after move on */
+	for (size_t i = 0; i < njp; i++)
+		if ((size_t)abs(jp[i]) < m || (jp[i] > 0 && (size_t)jp[i] == m))
+			m++;
+	return m;
 }
 
 int core_result(const core *c, const char *bib, struct core_result *out)

@@ -341,6 +341,27 @@ static void penalties_and_flags(void)
 		  0);
 	ASSERT_EQ(res_of(c, "1-4").place, 1);
 	ASSERT(res_of(c, "1-4").place_manual);
+	/* the others are renumbered around it: 1..n, no double, no hole (issue 12) */
+	ASSERT_EQ(res_of(c, "1-1").place, 2);
+	ASSERT_EQ(res_of(c, "1-2").place, 3); /* relegated: still last */
+	/* judged 2nd in a dead heat: shared with the crew there, nobody moves up */
+	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1-4','type':'place','place':2,'dead_heat':true,"
+			  "'reason':'photo: dead heat','official':'ref'}"),
+		  0);
+	ASSERT_EQ(res_of(c, "1-1").place, 1);
+	ASSERT_EQ(res_of(c, "1-4").place, 2);
+	ASSERT_EQ(res_of(c, "1-2").place, 2);
+	/* cleared: ranked places again */
+	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1-4','type':'place','place':0,'reason':'appeal',"
+			  "'official':'ref'}"),
+		  0);
+	ASSERT(!res_of(c, "1-4").place_manual);
+	ASSERT_EQ(res_of(c, "1-1").place, 1);
+	ASSERT_EQ(res_of(c, "1-4").place, 2);
+	ASSERT_EQ(res_of(c, "1-2").place, 3);
+	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1-4','type':'place','place':1,'reason':'photo',"
+			  "'official':'ref'}"),
+		  0);
 	/* snapshot round trip keeps every adjustment */
 	core *d = reload(c);
 	const char *bibs[] = {"1-1", "1-2", "1-3", "1-4"};
