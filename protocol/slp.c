@@ -537,6 +537,24 @@ void slp_pack_kv_int(msgpack_packer *pk, const char *k, int64_t v)
 	msgpack_pack_int64(pk, v);
 }
 
+void slp_pack_kv_str_or_nil(msgpack_packer *pk, const char *k, const char *v)
+{
+	slp_pack_str(pk, k);
+	if (v)
+		slp_pack_str(pk, v);
+	else
+		msgpack_pack_nil(pk);
+}
+
+void slp_pack_kv_int_or_nil(msgpack_packer *pk, const char *k, int64_t v, bool present)
+{
+	slp_pack_str(pk, k);
+	if (present)
+		msgpack_pack_int64(pk, v);
+	else
+		msgpack_pack_nil(pk);
+}
+
 void slp_pack_kv_bool(msgpack_packer *pk, const char *k, bool v)
 {
 	slp_pack_str(pk, k);

@@ -113,6 +113,9 @@ void slp_pack_kv_str(msgpack_packer *pk, const char *k, const char *v);
 void slp_pack_kv_strn(msgpack_packer *pk, const char *k, const char *v, size_t n);
 void slp_pack_kv_int(msgpack_packer *pk, const char *k, int64_t v);
 void slp_pack_kv_bool(msgpack_packer *pk, const char *k, bool v);
+/* k, then v, or nil when v is NULL (str) or not present (int). */
+void slp_pack_kv_str_or_nil(msgpack_packer *pk, const char *k, const char *v);
+void slp_pack_kv_int_or_nil(msgpack_packer *pk, const char *k, int64_t v, bool present);
 void slp_pack_key(msgpack_packer *pk, const char *k);
 
 /* Standard replies, appended to out as msgpack.  id 0 when the request's

@@ -377,15 +377,6 @@ static void pack_person(const core *c, msgpack_packer *pk, const struct entry *e
 	slp_pack_kv_str(pk, "club", e->club);
 }
 
-static void opt_str(msgpack_packer *pk, const char *k, const char *v)
-{
-	slp_pack_key(pk, k);
-	if (v)
-		slp_pack_str(pk, v);
-	else
-		msgpack_pack_nil(pk);
-}
-
 static void opt_strn(msgpack_packer *pk, const char *k, const char *v, size_t n)
 {
 	slp_pack_key(pk, k);
@@ -401,10 +392,10 @@ static void opt_strn(msgpack_packer *pk, const char *k, const char *v, size_t n)
 static void pack_entry(const core *c, msgpack_packer *pk, const struct entry *e, int race, int wave)
 {
 	const struct cfg_race *r = race >= 0 && c->has_cfg ? &c->cfg.races[race] : NULL;
-	opt_str(pk, "bib", e->bib);
-	opt_str(pk, "reg", e->reg);
+	slp_pack_kv_str_or_nil(pk, "bib", e->bib);
+	slp_pack_kv_str_or_nil(pk, "reg", e->reg);
 	slp_pack_kv_str(pk, "name", e->name);
-	opt_str(pk, "race", r ? r->id : NULL);
+	slp_pack_kv_str_or_nil(pk, "race", r ? r->id : NULL);
 	slp_pack_key(pk, "wave");
 	if (r && wave >= 0 && (size_t)wave < r->nwaves)
 		slp_pack_str(pk, r->waves[wave].id);
@@ -457,7 +448,7 @@ static void pack_ans(const core *c, sl_buf *out, uint64_t seq, const char *code,
 	slp_pack_kv_int(&pk, "t", t);
 	opt_strn(&pk, "volunteer", vol, vn);
 	slp_pack_kv_bool(&pk, "ok", o->w == W_NONE);
-	opt_str(&pk, "warning", o->w == W_NONE ? NULL : wnames[o->w]);
+	slp_pack_kv_str_or_nil(&pk, "warning", o->w == W_NONE ? NULL : wnames[o->w]);
 	slp_pack_kv_strn(&pk, "msg", o->msg.data ? o->msg.data : "", o->msg.len);
 	if (o->op != OP_CHECKIN)
 		slp_pack_kv_str(&pk, "op", opnames[o->op]);
@@ -469,7 +460,7 @@ static void pack_ans(const core *c, sl_buf *out, uint64_t seq, const char *code,
 		slp_pack_key(&pk, "by");
 		msgpack_pack_map(&pk, 3);
 		slp_pack_kv_str(&pk, "dev", c->ck->devs[o->by_dev].id);
-		opt_str(&pk, "volunteer", o->by_vol);
+		slp_pack_kv_str_or_nil(&pk, "volunteer", o->by_vol);
 		slp_pack_kv_int(&pk, "t", o->by_t);
 	}
 	if (with) {
@@ -497,7 +488,7 @@ static void audit_begin(struct checkin *k, msgpack_packer *pk, sl_buf **row, siz
 		msgpack_pack_int64(pk, t);
 	else
 		msgpack_pack_nil(pk);
-	opt_str(pk, "dev", dev);
+	slp_pack_kv_str_or_nil(pk, "dev", dev);
 	opt_strn(pk, "by", by, byn);
 	slp_pack_kv_str(pk, "bib", bib);
 	k->naudit++;
@@ -604,9 +595,9 @@ static void audit_chip(core *c, const char *op, int64_t t, uint32_t di, const ch
 	sl_buf *row;
 	const struct entry *e = &c->parts[pi].e;
 	audit_begin(k, &pk, &row, 3, op, true, t, k->devs[di].id, vol, vn, e->bib);
-	opt_str(&pk, "reg", e->reg);
+	slp_pack_kv_str_or_nil(&pk, "reg", e->reg);
 	opt_strn(&pk, "chip", chip, cn);
-	opt_str(&pk, "old_chip", old_chip);
+	slp_pack_kv_str_or_nil(&pk, "old_chip", old_chip);
 }
 
 static void do_assign(core *c, const msgpack_object *s, uint32_t di, uint64_t sq, int64_t t,
@@ -722,7 +713,7 @@ static void do_assign(core *c, const msgpack_object *s, uint32_t di, uint64_t sq
 	sl_buf *row;
 	const struct entry *ne = &c->parts[o->pi].e;
 	audit_begin(k, &pk, &row, 3, "assign", true, t, k->devs[di].id, vol, vn, ne->bib);
-	opt_str(&pk, "reg", ne->reg);
+	slp_pack_kv_str_or_nil(&pk, "reg", ne->reg);
 	opt_strn(&pk, "chip", chip, cn);
 	slp_pack_key(&pk, "to");
 	pack_person(c, &pk, ne);

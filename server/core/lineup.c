@@ -490,33 +490,15 @@ const char *core_race_results_state(const core *c, const char *race)
 	return !f || !f->official ? "provisional" : f->corrected ? "corrected" : "official";
 }
 
-static void pack_str_or_nil(msgpack_packer *pk, const char *k, const char *v)
-{
-	slp_pack_key(pk, k);
-	if (v)
-		slp_pack_str(pk, v);
-	else
-		msgpack_pack_nil(pk);
-}
-
-static void pack_int_or_nil(msgpack_packer *pk, const char *k, int64_t v, bool has)
-{
-	slp_pack_key(pk, k);
-	if (has)
-		msgpack_pack_int64(pk, v);
-	else
-		msgpack_pack_nil(pk);
-}
-
 void core__pack_results_state(const core *c, msgpack_packer *pk, const char *race)
 {
 	const struct rfact *f = rfact_get(c, race);
 	bool off = f && f->official, corr = off && f->corrected;
 	msgpack_pack_map(pk, 6);
 	slp_pack_kv_str(pk, "state", core_race_results_state(c, race));
-	pack_str_or_nil(pk, "official_by", off ? f->official_by : NULL);
-	pack_int_or_nil(pk, "official_at", off ? f->official_at : 0, off && f->official_at);
-	pack_str_or_nil(pk, "corrected_by", corr ? f->corr_by : NULL);
-	pack_str_or_nil(pk, "corrected_why", corr ? f->corr_why : NULL);
-	pack_int_or_nil(pk, "corrected_at", corr ? f->corr_at : 0, corr && f->corr_at);
+	slp_pack_kv_str_or_nil(pk, "official_by", off ? f->official_by : NULL);
+	slp_pack_kv_int_or_nil(pk, "official_at", off ? f->official_at : 0, off && f->official_at);
+	slp_pack_kv_str_or_nil(pk, "corrected_by", corr ? f->corr_by : NULL);
+	slp_pack_kv_str_or_nil(pk, "corrected_why", corr ? f->corr_why : NULL);
+	slp_pack_kv_int_or_nil(pk, "corrected_at", corr ? f->corr_at : 0, corr && f->corr_at);
 }

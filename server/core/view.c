@@ -148,15 +148,6 @@ int core_topic_check(const core *c, const char *topic, size_t n)
 
 /* ---- rows ----------------------------------------------------------------- */
 
-static void pack_opt(msgpack_packer *pk, const char *k, int64_t v, bool present)
-{
-	slp_pack_key(pk, k);
-	if (present)
-		msgpack_pack_int64(pk, v);
-	else
-		msgpack_pack_nil(pk);
-}
-
 static int64_t pace_of(const struct cfg_race *r, int64_t net)
 {
 	return (int64_t)((double)net * 1000.0 / r->distance_m);
@@ -292,7 +283,7 @@ static void pack_row(const core *c, msgpack_packer *pk, uint32_t pi)
 		slp_pack_str(pk, cfg_sex_name(p->e.sex));
 	else
 		msgpack_pack_nil(pk);
-	pack_opt(pk, "age", p->age, p->age >= 0);
+	slp_pack_kv_int_or_nil(pk, "age", p->age, p->age >= 0);
 	slp_pack_kv_str(pk, "club", p->e.club);
 	slp_pack_key(pk, "race");
 	if (r)
@@ -310,11 +301,11 @@ static void pack_row(const core *c, msgpack_packer *pk, uint32_t pi)
 		slp_pack_str(pk, r->cats[p->cats[k]].id);
 	slp_pack_kv_str(pk, "status", core__status_name(p->status));
 	if (reg)
-		pack_opt(pk, "place", (int64_t)rr.place, rr.place > 0);
+		slp_pack_kv_int_or_nil(pk, "place", (int64_t)rr.place, rr.place > 0);
 	else
-		pack_opt(pk, "place", r ? (int64_t)core__place(p, &rs->overall) : 0,
+		slp_pack_kv_int_or_nil(pk, "place", r ? (int64_t)core__place(p, &rs->overall) : 0,
 			 r && p->ranked);
-	pack_opt(pk, "place_sex",
+	slp_pack_kv_int_or_nil(pk, "place_sex",
 		 r && p->e.sex >= 0 ? (int64_t)core__place(p, &rs->sex[p->e.sex]) : 0,
 		 r && p->ranked && p->e.sex >= 0);
 	slp_pack_key(pk, "place_cat");
@@ -326,10 +317,11 @@ static void pack_row(const core *c, msgpack_packer *pk, uint32_t pi)
 		else
 			msgpack_pack_nil(pk);
 	}
-	pack_opt(pk, "start", p->start, r && p->start != NO_TIME);
-	pack_opt(pk, "net", net, fin);
-	pack_opt(pk, "gun", fin ? p->fin_t - p->t0 : 0, fin && p->t0 != NO_TIME);
-	pack_opt(pk, "pace", fin ? pace_of(r, net) : 0, fin && r->distance_m > 0);
+	slp_pack_kv_int_or_nil(pk, "start", p->start, r && p->start != NO_TIME);
+	slp_pack_kv_int_or_nil(pk, "net", net, fin);
+	bool gun = fin && p->t0 != NO_TIME;
+	slp_pack_kv_int_or_nil(pk, "gun", gun ? p->fin_t - p->t0 : 0, gun);
+	slp_pack_kv_int_or_nil(pk, "pace", fin ? pace_of(r, net) : 0, fin && r->distance_m > 0);
 	slp_pack_key(pk, "splits");
 	size_t ns = 0;
 	for (size_t j = 0; r && p->start != NO_TIME && j < r->npoints; j++)
@@ -347,12 +339,12 @@ static void pack_row(const core *c, msgpack_packer *pk, uint32_t pi)
 	else
 		msgpack_pack_nil(pk);
 	bool hp = r && proj_of(r, p, &proj);
-	pack_opt(pk, "proj", proj, hp);
+	slp_pack_kv_int_or_nil(pk, "proj", proj, hp);
 	if (!reg) {
 		/* officials' decisions: the adjustment, the time that ranks, and why */
 		const struct adj_state *a = p->ast != NONE32 ? &c->ast[p->ast] : NULL;
 		slp_pack_kv_int(pk, "penalty", a ? a->penalty_ms : 0);
-		pack_opt(pk, "adj", p->adj_ms, fin && p->ranked);
+		slp_pack_kv_int_or_nil(pk, "adj", p->adj_ms, fin && p->ranked);
 		if (a)
 			pack_reasons(c, pk, p->e.bib);
 		else {
@@ -361,11 +353,11 @@ static void pack_row(const core *c, msgpack_packer *pk, uint32_t pi)
 		}
 		return;
 	}
-	pack_opt(pk, "lane", p->e.lane, p->e.lane > 0);
-	pack_opt(pk, "raw", rr.raw, rr.raw != NO_TIME);
-	pack_opt(pk, "adj", rr.adj, rr.adj != NO_TIME);
+	slp_pack_kv_int_or_nil(pk, "lane", p->e.lane, p->e.lane > 0);
+	slp_pack_kv_int_or_nil(pk, "raw", rr.raw, rr.raw != NO_TIME);
+	slp_pack_kv_int_or_nil(pk, "adj", rr.adj, rr.adj != NO_TIME);
 	slp_pack_kv_int(pk, "penalty", rr.penalty);
-	pack_opt(pk, "margin", rr.margin, rr.margin != NO_TIME);
+	slp_pack_kv_int_or_nil(pk, "margin", rr.margin, rr.margin != NO_TIME);
 	slp_pack_kv_bool(pk, "exhibition", rr.exhib);
 	slp_pack_kv_bool(pk, "relegated", rr.releg);
 	slp_pack_kv_bool(pk, "place_manual", rr.manual);
@@ -402,7 +394,7 @@ static void pack_code(const core *c, msgpack_packer *pk, uint32_t ci)
 	slp_pack_kv_str(pk, "code", k->s);
 	slp_pack_kv_str(pk, "ns", k->ns == NS_BIB ? "bib" : "chip");
 	slp_pack_kv_int(pk, "reads", unknown ? k->nreads : 0);
-	pack_opt(pk, "first", k->first, unknown && k->nreads);
+	slp_pack_kv_int_or_nil(pk, "first", k->first, unknown && k->nreads);
 	slp_pack_key(pk, "pts");
 	msgpack_pack_array(pk, ng);
 	for (size_t i = 0; i < ng; i++)
@@ -478,7 +470,7 @@ static void pack_event(const core *c, msgpack_packer *pk)
 		for (size_t w = 0; w < r->nwaves; w++) {
 			msgpack_pack_map(pk, 2);
 			slp_pack_kv_str(pk, "id", r->waves[w].id);
-			pack_opt(pk, "start", c->rs[i].t0[w], c->rs[i].t0[w] != NO_TIME);
+			slp_pack_kv_int_or_nil(pk, "start", c->rs[i].t0[w], c->rs[i].t0[w] != NO_TIME);
 		}
 		slp_pack_key(pk, "points");
 		msgpack_pack_array(pk, r->npoints);
@@ -645,13 +637,13 @@ static void pack_prog(const core *c, const struct topic *t, msgpack_packer *pk, 
 		const struct core_lineup_row *r = &l.rows[i];
 		msgpack_pack_map(pk, 8);
 		slp_pack_kv_int(pk, "seed", r->seed);
-		pack_opt(pk, "lane", r->lane, r->lane > 0);
+		slp_pack_kv_int_or_nil(pk, "lane", r->lane, r->lane > 0);
 		slp_pack_kv_str(pk, "bib", r->bib);
 		slp_pack_kv_str(pk, "name", r->name ? r->name : "");
 		slp_pack_kv_str(pk, "club", r->club ? r->club : "");
 		slp_pack_kv_str(pk, "from", r->from ? r->from : "");
-		pack_opt(pk, "place", r->place, r->place > 0);
-		pack_opt(pk, "time", r->time, r->time != NO_TIME);
+		slp_pack_kv_int_or_nil(pk, "place", r->place, r->place > 0);
+		slp_pack_kv_int_or_nil(pk, "time", r->time, r->time != NO_TIME);
 	}
 	core_lineup_release(&l);
 }
