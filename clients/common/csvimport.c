@@ -672,11 +672,13 @@ static void take_header(st *s, int line)
 		}
 	}
 	/*
-	 * "Vorname, Name" and "Name, Surname": a name column beside only a
-	 * first or only a last name holds the other half.
+	 * "Vorname, Name" and "Name, Surname": a column headed just "Name"
+	 * beside only a first or only a last name holds the other half.  A
+	 * "Full Name" beside a "First Name" stays the name.
 	 */
 	s->moved = -1;
-	if (s->how[F_NAME] == HOW_SPELLING && (s->col[F_FIRST] >= 0) != (s->col[F_LAST] >= 0)) {
+	if (s->how[F_NAME] == HOW_SPELLING && s->ktier[s->col[F_NAME]] == 0 &&
+	    (s->col[F_FIRST] >= 0) != (s->col[F_LAST] >= 0)) {
 		int half = s->col[F_FIRST] >= 0 ? F_LAST : F_FIRST;
 		if (!s->map.none[half] && !s->map.header[half]) {
 			s->col[half] = s->col[F_NAME];

@@ -30,7 +30,9 @@
  * - reg: the registration code, 1 to 64 letters, digits, _ . - +, unique in
  *   the file; optional.
  * - name: as given; "Last, First" (one comma) becomes "First Last"; when the
- *   row has no name, first and last are joined.
+ *   row has no name, first and last are joined.  A column headed just
+ *   "Name" beside only a first-name column is the last name ("Vorname,
+ *   Name"), beside only a last-name column the first ("Name, Surname").
  * - sex: sent as M, F or X, the only values the server takes
  *   (cfg_sex_parse); csvimp_norm_sex lists the spellings read.  Empty
  *   leaves sex out.

@@ -267,6 +267,11 @@ static void name_halves(void)
 	ASSERT_STREQ(get(&ci, 0, "name"), "Ada Lovelace");
 	ASSERT_STREQ(feeds(&ci, 1), "first");
 	csvimp_release(&ci);
+	/* a full name is the name, whatever is beside it */
+	ASSERT_EQ(parse(&ci, "Bib,Full Name,First Name\n1,Ada Lovelace,Ada\n", NULL), 0);
+	ASSERT_STREQ(get(&ci, 0, "name"), "Ada Lovelace");
+	ASSERT_STREQ(feeds(&ci, 1), "name");
+	csvimp_release(&ci);
 	/* with both halves, a name column is the name; a row without one takes
 	 * the halves */
 	ASSERT_EQ(parse(&ci,
