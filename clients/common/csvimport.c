@@ -203,6 +203,9 @@ int csvimp_check_map(const char *map, char *err, size_t errlen)
  *   also a row counter.
  * - team, team name, organisation: the club in Webscorer's and most sign-up
  *   exports, but a relay or company team in others.
+ * - crew: the entry's name in rowing and paddling (the server's regatta
+ *   export, which splitline-scan labels reads), but beside an athlete's
+ *   name it is the boat.
  * - event, distance, course, contest, race name: the race in multi-race
  *   sign-up exports (RunSignup's "Event", Webscorer's "Distance"), but the
  *   event's own name in others.  The values must be the event's race ids,
@@ -238,6 +241,7 @@ static const struct spelling {
 	{"fullname", F_NAME, 1}, {"athlete", F_NAME, 1}, {"athletename", F_NAME, 1},
 	{"participant", F_NAME, 1}, {"participantname", F_NAME, 1}, {"runner", F_NAME, 1},
 	{"runnername", F_NAME, 1}, {"competitor", F_NAME, 1}, {"competitorname", F_NAME, 1},
+	{"crew", F_NAME, 2},
 
 	{"firstname", F_FIRST, 1}, {"givenname", F_FIRST, 1}, {"givennames", F_FIRST, 1},
 	{"forename", F_FIRST, 1}, {"fname", F_FIRST, 1}, {"vorname", F_FIRST, 1},

@@ -166,6 +166,7 @@ static void header_spellings(void)
 		{"chip 2", "chip2"},       {"Tag2", "chip2"},           {"Start Wave", "wave"},
 		{"Corral", "wave"},        {"Race", "race"},            {"Event", "race"},
 		{"Distance", "race"},      {"Registration Code", "reg"}, {"Confirmation #", "reg"},
+		{"Crew", "name"},
 	};
 	/* clang-format on */
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -468,6 +469,30 @@ static void sex_values(void)
 	csvimp_release(&ci);
 }
 
+/* splitline-scan labels --race reads the server's results exports. */
+static void server_exports_read(void)
+{
+	csvimp ci;
+	ASSERT_EQ(parse(&ci,
+			"place,bib,name,sex,age,club,race,wave,status,start_time,net,gun,pace,"
+			"place_sex,categories,place_categories,start,5k,finish\n"
+			"1,3,Umar Mensah,M,25,,marathon,1,finished,2015-04-20T14:00:00Z,2:09:17,"
+			"2:09:17,4:56,1,M18-39,1,,0:14:43,2:09:17\n",
+			NULL),
+		  0);
+	ASSERT_STREQ(get(&ci, 0, "name"), "Umar Mensah");
+	ASSERT_STREQ(get(&ci, 0, "race"), "marathon");
+	csvimp_release(&ci);
+	ASSERT_EQ(parse(&ci,
+			"place,lane,bib,crew,club,race,status,start_time,raw,penalty\n"
+			"1,3,16A-2,Saline A,SaliA,16A,finished,,6:42.696,\n",
+			NULL),
+		  0);
+	ASSERT_STREQ(get(&ci, 0, "bib"), "16A-2");
+	ASSERT_STREQ(get(&ci, 0, "name"), "Saline A");
+	csvimp_release(&ci);
+}
+
 /* "field=" is a column for no field; a custom field needs a column. */
 static void map_without_column(void)
 {
@@ -478,17 +503,18 @@ static void map_without_column(void)
 	ASSERT_EQ(csvimp_check_map("=Bib", err, sizeof(err)), SL_EINVAL);
 }
 
-#define TESTS(X)                                                                                   \
-	X(issue_header_is_read)                                                                    \
-	X(issue_exact_header_refused)                                                              \
-	X(header_spellings)                                                                        \
-	X(spelling_tiers_and_ambiguity)                                                            \
-	X(name_halves)                                                                             \
-	X(unknown_columns_listed)                                                                  \
-	X(no_name_column)                                                                          \
-	X(no_bib_column)                                                                           \
-	X(dates_of_birth)                                                                          \
-	X(sex_values)                                                                              \
+#define TESTS(X)                                                               \
+	X(issue_header_is_read)                                                \
+	X(issue_exact_header_refused)                                          \
+	X(header_spellings)                                                    \
+	X(spelling_tiers_and_ambiguity)                                        \
+	X(name_halves)                                                         \
+	X(unknown_columns_listed)                                              \
+	X(no_name_column)                                                      \
+	X(no_bib_column)                                                       \
+	X(dates_of_birth)                                                      \
+	X(sex_values)                                                          \
+	X(server_exports_read)                                                 \
 	X(map_without_column)
 
 T_MAIN()
