@@ -44,7 +44,7 @@ static const char usage_main[] =
 	"Commands:\n"
 	"  event create FILE.yaml [--dry-run]       create or replace the event from a config file\n"
 	"  participants import FILE.csv [--map field=Header,...] [--race ID]\n"
-	"                      [--chip-from-bib] [--blank] [--dry-run]\n"
+	"                      [--date-format ORDER] [--chip-from-bib] [--blank] [--dry-run]\n"
 	"                                           import participants from a CSV file\n"
 	"  token issue --role ROLE [--device ID] [--point PT]\n"
 	"                                           issue a token (printed alone on stdout)\n"
@@ -91,33 +91,51 @@ static const char usage_event[] =
 
 static const char usage_participants[] =
 	"usage: splitline participants import FILE.csv [--map field=Header,...] [--race ID]\n"
+	"                                    [--date-format DD/MM/YYYY|MM/DD/YYYY]\n"
 	"                                    [--chip-from-bib] [--blank] [--dry-run]\n"
 	"\n"
-	"Imports participants from a CSV file whose first line is a header.  A field is\n"
-	"read from the column of the same name (case-insensitive) unless --map names\n"
-	"another.  Fields: bib reg name first last sex age birth club wave race chip\n"
-	"chip2, and fields.<name> for custom fields (only through --map).  Other\n"
-	"columns are ignored.  reg is the registration code (1 to 64 letters, digits,\n"
-	"_ . - +, unique); a row with a reg may leave bib empty: that athlete gets a bib\n"
-	"at pickup.\n"
+	"Imports participants from a CSV file whose first line is a header.  Fields:\n"
+	"bib reg name first last sex age birth club wave race chip chip2, and\n"
+	"fields.<name> for custom fields (only through --map).  Each is read from the\n"
+	"column --map names, else from a column whose header is a known spelling of\n"
+	"it, in any case and ignoring spaces and punctuation: 'Bib No', 'Race Number',\n"
+	"'First Name', 'Surname', 'Gender', 'M/F', 'Date of Birth', 'DOB', 'Club',\n"
+	"'Chip ID', 'Tag', 'Transponder', 'Registration Code', ... (weaker guesses:\n"
+	"'Number' for bib, 'Team' for club, 'Event' or 'Distance' for race, taken only\n"
+	"when no better column is there).  Two columns that fit one field equally are\n"
+	"refused: pick one with --map.  Every column that feeds nothing is listed as\n"
+	"'columns not imported' (a warning); --map fields.NAME=Header keeps one.\n"
+	"\n"
+	"A file without a bib or reg column, or without a name column (name, or\n"
+	"first and/or last), is refused with the --map that would fix it; --map name=\n"
+	"(nothing after =) imports athletes without names, and any field= turns a\n"
+	"guessed column off.  reg is the registration code (1 to 64 letters, digits,\n"
+	"_ . - +, unique); a row with a reg may leave bib empty: that athlete gets a\n"
+	"bib at pickup.\n"
 	"\n"
 	"The whole file is checked first: bib unique and required unless the row has a\n"
-	"reg, sex M/F/X (also Male/Men/Female/Women/W; Non-binary/Not specified/Other\n"
-	"give X), age 0..120, birth YYYY-MM-DD, at most two chips, each unique.\n"
-	"\"Last, First\" names become \"First Last\".  Every bad row is reported (up to\n"
-	"50), e.g.\n"
+	"reg, sex M/F/X (also Male/Men/Female/Women/W/Girl/Boy; Non-binary/Not\n"
+	"specified/Other/Prefer not to say give X), age 0..120, at most two chips, each\n"
+	"unique, birth a date: YYYY-MM-DD, DD.MM.YYYY, or DD/MM/YYYY or MM/DD/YYYY; a\n"
+	"date that reads only one way (13/05/1990) tells the file's order, and a file\n"
+	"whose dates all read both ways needs --date-format.  \"Last, First\" names\n"
+	"become \"First Last\".  Every bad row is reported (up to 50), e.g.\n"
 	"  people.csv:14: field 'sex': 'Q' is not M, F or X\n"
 	"and then nothing is sent.  Otherwise the rows go to the server in chunks of\n"
 	"1000, first all as a dry run (the server checks them), then for real.  A bib\n"
 	"imported again replaces the earlier entry.  Needs an official or admin token.\n"
 	"\n"
 	"  --map field=Header,...   columns for fields, e.g. --map sex=M/F,fields.team=Team\n"
+	"                           (one --map: a second replaces the first)\n"
 	"  --race ID                the race of rows without a race column\n"
+	"  --date-format ORDER      dates like 05/03/1990 are DD/MM/YYYY (or dmy) or\n"
+	"                           MM/DD/YYYY (or mdy)\n"
 	"  --chip-from-bib          the bib is also the participant's (first) chip\n"
 	"  --blank                  the file is a chip file: bibs with their chips and no\n"
 	"                           athlete (pre-chipped bibs that desks hand out at pickup;\n"
 	"                           assign gives one to a registration, chips included)\n"
-	"  --dry-run                check locally and on the server; import nothing\n"
+	"  --dry-run                print which column feeds which field, check locally and\n"
+	"                           on the server; import nothing\n"
 	"\n"
 	"A progress line is shown on stderr when it is a terminal (or when\n"
 	"SPLITLINE_PROGRESS=1) and the file has more than 1000 rows.\n";
@@ -528,12 +546,13 @@ static int send_chunks(wsc *c, const char *file, const csvimp *ci, bool dry, boo
 static int cmd_participants(int argc, char **argv)
 {
 	bool dry = false, chip_from_bib = false, blank = false;
-	const char *map = NULL, *race = NULL;
+	const char *map = NULL, *race = NULL, *date_format = NULL;
 	const char *pos[2];
 	int npos, ec;
 	slc_opt opts[] = {GLOBAL_OPTS,
 			  {"--map", true, &map, NULL},
 			  {"--race", true, &race, NULL},
+			  {"--date-format", true, &date_format, NULL},
 			  {"--chip-from-bib", false, NULL, &chip_from_bib},
 			  {"--blank", false, NULL, &blank},
 			  {"--dry-run", false, NULL, &dry},
@@ -548,10 +567,33 @@ static int cmd_participants(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", prog, err);
 		return 2;
 	}
+	int order = date_format ? csvimp_date_order_parse(date_format) : CSVIMP_DATE_AUTO;
+	if (order < 0) {
+		fprintf(stderr, "%s: --date-format '%s' is not DD/MM/YYYY or MM/DD/YYYY\n", prog,
+			date_format);
+		return 2;
+	}
 	csvimp ci;
-	csvimp_opts o = {
-		.map = map, .race = race, .chip_from_bib = chip_from_bib, .blank = blank};
+	csvimp_opts o = {.map = map,
+			 .race = race,
+			 .chip_from_bib = chip_from_bib,
+			 .blank = blank,
+			 .date_order = order};
 	int rc = csvimp_parse_file(&ci, file, &o);
+	/* what the columns became, before anything is sent or refused */
+	sl_buf text = SL_BUF_INIT;
+	if (dry && ci.ncols) {
+		csvimp_columns_text(&ci, &text);
+		printf("columns of '%s':\n%s", file, text.data);
+		fflush(stdout);
+		sl_buf_reset(&text);
+	}
+	if (csvimp_unused_text(&ci, &text))
+		fprintf(stderr,
+			"%s:%d: warning: columns not imported: %s (use --map fields.NAME=Header "
+			"to keep one as a custom field)\n",
+			file, ci.header_line, text.data);
+	sl_buf_release(&text);
 	if (rc) {
 		fputs(ci.errs.data ? ci.errs.data : "", stderr);
 		if (rc == SL_EPARSE)

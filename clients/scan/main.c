@@ -108,7 +108,8 @@ static const char usage[] =
 	"                      [--wait SECONDS]\n"
 	"                      [--server URL] [--event ID] [--token T | --token-file F]\n"
 	"       splitline-scan labels --out FILE.svg|FILE.pdf [--race RACE]\n"
-	"                      [--from-csv FILE.csv [--map M]] [--server URL] [--event ID]\n"
+	"                      [--from-csv FILE.csv [--map M] [--date-format ORDER]]\n"
+	"                      [--server URL] [--event ID]\n"
 	"\n"
 	"Reads one scanned line at a time on stdin (a keyboard-wedge scanner) and\n"
 	"sends it; scans are kept in DIR/outbox (fsync'd) until the server acked\n"
@@ -134,9 +135,9 @@ static const char usage[] =
 	"labels: a sheet of bib labels (A4, 3 x 8), each with a QR code of\n"
 	"sl:<event>:<bib> (or sl:<event>:<reg> for a row with a registration code\n"
 	"and no bib), for the participants of FILE.csv (header names as for\n"
-	"`splitline participants import`, --map likewise) or of the server's results\n"
-	"export of RACE (GET /api/results/RACE.csv).  An --out name ending in .pdf\n"
-	"writes PDF, any other SVG.\n";
+	"`splitline participants import`, --map and --date-format likewise) or of the\n"
+	"server's results export of RACE (GET /api/results/RACE.csv).  An --out name\n"
+	"ending in .pdf writes PDF, any other SVG.\n";
 
 enum mode { M_CHECKIN, M_CHECKPOINT, M_FINISH_TAP, M_PICKUP };
 
@@ -1143,7 +1144,7 @@ static bool ends_with(const char *s, const char *suffix)
 
 static int cmd_labels(int argc, char **argv)
 {
-	const char *out = NULL, *race = NULL, *csv = NULL, *map = NULL;
+	const char *out = NULL, *race = NULL, *csv = NULL, *map = NULL, *date_format = NULL;
 	slc_conn conn = {0};
 	const slc_opt opts[] = {
 		{"--server", true, &conn.server, NULL},
@@ -1152,6 +1153,7 @@ static int cmd_labels(int argc, char **argv)
 		{"--race", true, &race, NULL},
 		{"--from-csv", true, &csv, NULL},
 		{"--map", true, &map, NULL},
+		{"--date-format", true, &date_format, NULL},
 		{NULL, false, NULL, NULL},
 	};
 	const char *pos[1];
@@ -1164,9 +1166,15 @@ static int cmd_labels(int argc, char **argv)
 	}
 	if (p != SLC_OK)
 		return 2;
-	if (!out || (!csv && !race) || (map && !csv)) {
+	if (!out || (!csv && !race) || ((map || date_format) && !csv)) {
 		fprintf(stderr, "%s: labels needs --out and either --from-csv (with an optional "
-				"--map) or --race\n%s", prog, usage);
+				"--map and --date-format) or --race\n%s", prog, usage);
+		return 2;
+	}
+	int order = date_format ? csvimp_date_order_parse(date_format) : CSVIMP_DATE_AUTO;
+	if (order < 0) {
+		fprintf(stderr, "%s: --date-format '%s' is not DD/MM/YYYY or MM/DD/YYYY\n", prog,
+			date_format);
 		return 2;
 	}
 	conn.token = "-"; /* no token needed: skip the token file */
@@ -1176,7 +1184,7 @@ static int cmd_labels(int argc, char **argv)
 		return 2;
 	}
 	csvimp ci = {0};
-	csvimp_opts co = {.map = map, .race = race};
+	csvimp_opts co = {.map = map, .race = race, .date_order = order};
 	if (csv) {
 		rc = csvimp_parse_file(&ci, csv, &co);
 	} else {

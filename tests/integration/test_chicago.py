@@ -151,7 +151,7 @@ async def main(h):
     redis = h.redis()
     srv = Server(h, redis, event=EVENT).start()
     h.create_event(srv, yaml)
-    h.ctl(srv, ["participants", "import", part])
+    h.ctl(srv, ["participants", "import", part, "--map", "name="])  # the data has no names
 
     first = min(r["start"] for r in runners.values() if r["start"] is not None)
     last = max(r["start"] + max(v for v in r["net"].values() if v is not None)

@@ -9,4 +9,11 @@ if(TARGET slclient)
   target_link_libraries(test_clients PRIVATE slclient slproto)
   add_test(NAME unit_clients COMMAND test_clients)
   set_tests_properties(unit_clients PROPERTIES LABELS unit TIMEOUT 120)
+
+  # The importer's reading of headers, columns and dates (issue 12).
+  add_executable(test_csvimport ${CMAKE_CURRENT_LIST_DIR}/test_csvimport.c)
+  target_include_directories(test_csvimport PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+  target_link_libraries(test_csvimport PRIVATE slclient slproto)
+  add_test(NAME unit_csvimport COMMAND test_csvimport)
+  set_tests_properties(unit_csvimport PROPERTIES LABELS unit TIMEOUT 60)
 endif()
