@@ -23,6 +23,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "evkeys.h"
+#include "evtime.h"
 #include "slp.h"
 
 /* ---- the tree ---- */
@@ -63,6 +65,8 @@ typedef struct ctx {
 	sl_buf *errs;
 	int nerr;
 	evcfg *cfg;
+	const char *tz; /* the config's timezone when it is a zone, else NULL */
+	bool tz_bad;    /* a timezone was given and is not one (already reported) */
 } ctx;
 
 static void __attribute__((format(printf, 4, 5)))
@@ -459,6 +463,32 @@ static bool seen_before(char **ids, size_t n, const char *id)
 	return false;
 }
 
+/*
+ * Every key of map m is one of kind's (protocol/evkeys.h, the table the
+ * server checks by too); else "path.key: unknown key; did you mean ...?"
+ * at the key's line.  Keys that are not plain words are check_dup_keys'.
+ */
+static void check_keys(ctx *x, const node *m, int kind, const char *path)
+{
+	char p[256];
+	if (m->kind != N_MAP)
+		return;
+	for (size_t i = 0; i + 1 < m->nkids; i += 2) {
+		const node *k = m->kids[i];
+		if (k->kind != N_SCALAR || evkeys_known(kind, k->s, k->n))
+			continue;
+		path_key(p, sizeof(p), path, k->s);
+		const char *near = evkeys_suggest(kind, k->s, k->n);
+		if (kind == EVK_STATION && !near && evkeys_known(EVK_POINT, k->s, k->n))
+			fail(x, k->line, p,
+			     "unknown key; a backup station (station_of) has only id and station_of");
+		else if (near)
+			fail(x, k->line, p, "unknown key; did you mean '%s'?", near);
+		else
+			fail(x, k->line, p, "unknown key");
+	}
+}
+
 /* ---- the config ---- */
 
 static const char *const roles[] = {"start", "split", "finish", NULL};
@@ -471,6 +501,7 @@ static void check_wave(ctx *x, evcfg_race *r, const node *w, const char *path)
 	}
 	evcfg_wave wv = {0};
 	char p[256];
+	check_keys(x, w, EVK_WAVE, path);
 	const char *id = get_str(x, w, path, "id", true, true);
 	if (id) {
 		char *ids[256];
@@ -484,19 +515,40 @@ static void check_wave(ctx *x, evcfg_race *r, const node *w, const char *path)
 	}
 	const char *start = get_str(x, w, path, "start", false, false);
 	if (start) {
+		node *sn = (node *)map_get(w, "start");
+		bool zoned;
+		char why[256];
 		path_key(p, sizeof(p), path, "start");
-		if (sl_parse_iso(start, &wv.start_ms) != 0)
-			fail(x, map_get(w, "start")->line, p,
-			     "'%s' is not a time (2015-04-20T10:00:00-04:00)", start);
-		else
+		if (sl_parse_iso_ex(start, &wv.start_ms, &zoned) != 0) {
+			fail(x, sn->line, p, "'%s' is not a time (2015-04-20T10:00:00-04:00)", start);
+		} else if (zoned) {
 			wv.has_start = true;
+		} else if (x->tz_bad) {
+			/* the timezone's own error says it all */
+		} else if (!x->tz) {
+			fail(x, sn->line, p,
+			     "'%s' has no UTC offset: write it (2015-04-20T10:00:00-04:00), or give "
+			     "the event a timezone (timezone: America/New_York) to read it in",
+			     start);
+		} else {
+			/* read in the event's zone; sent with the offset it has that day */
+			sl_buf iso = SL_BUF_INIT;
+			if (evtime_zone_iso(start, x->tz, &iso, &wv.start_ms, why, sizeof(why)) < 0) {
+				fail(x, sn->line, p, "%s", why);
+			} else {
+				free(sn->s);
+				sn->s = sl_buf_detach(&iso, &sn->n);
+				wv.has_start = true;
+			}
+			sl_buf_release(&iso);
+		}
 	}
 	const char *bibs = get_str(x, w, path, "bibs", false, false);
 	if (bibs) {
 		path_key(p, sizeof(p), path, "bibs");
+		wv.bibs_line = map_get(w, "bibs")->line;
 		if (!parse_range(bibs, &wv.bib_lo, &wv.bib_hi))
-			fail(x, map_get(w, "bibs")->line, p,
-			     "'%s' is not a bib range (1-8999)", bibs);
+			fail(x, wv.bibs_line, p, "'%s' is not a bib range (1-8999)", bibs);
 		else
 			wv.has_bibs = true;
 	}
@@ -513,6 +565,7 @@ static void check_point(ctx *x, evcfg_race *r, const node *pt, const char *path)
 	}
 	evcfg_point ep = {0};
 	char p[256];
+	check_keys(x, pt, EVK_POINT, path);
 	const char *id = get_str(x, pt, path, "id", true, true);
 	if (id) {
 		path_key(p, sizeof(p), path, "id");
@@ -546,28 +599,56 @@ static void check_point(ctx *x, evcfg_race *r, const node *pt, const char *path)
 	r->points[r->npoints++] = ep;
 }
 
-static void check_category(ctx *x, const node *c, const char *path, char ***ids,
-			   size_t *nids)
+/* A backup station of a point ({id: finish2, station_of: finish}); the
+ * server checks that the point exists and the ids are unique. */
+static void check_station(ctx *x, const node *st, const char *path)
+{
+	char p[256];
+	check_keys(x, st, EVK_STATION, path);
+	const char *id = get_str(x, st, path, "id", true, true);
+	if (id && !id_ok(id, false)) {
+		path_key(p, sizeof(p), path, "id");
+		fail(x, map_get(st, "id")->line, p,
+		     "'%s' is not an id (letters, digits, '-', '_', '.')", id);
+	}
+	get_str(x, st, path, "station_of", true, true);
+}
+
+/* A category's rule, to find two categories with the same one. */
+struct catrule {
+	const char *id;
+	int sex, lo, hi; /* -1: any */
+	const char *field, *equals;
+};
+
+static bool same_text(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static void check_category(ctx *x, const node *c, const char *path, struct catrule **rules,
+			   size_t *nrules)
 {
 	if (c->kind != N_MAP) {
 		fail(x, c->line, path, "expected a map with id, name and a rule");
 		return;
 	}
 	char p[256];
+	check_keys(x, c, EVK_CATEGORY, path);
 	const char *id = get_str(x, c, path, "id", true, true);
 	if (id) {
 		path_key(p, sizeof(p), path, "id");
 		if (!id_ok2(id, false, true))
 			fail(x, map_get(c, "id")->line, p,
 			     "'%s' is not an id (letters, digits, '-', '_', '.', '+')", id);
-		else if (seen_before(*ids, *nids, id))
-			fail(x, map_get(c, "id")->line, p, "'%s' is used twice", id);
-		*ids = sl_realloc(*ids, (*nids + 1) * sizeof(**ids));
-		(*ids)[(*nids)++] = (char *)id;
+		else
+			for (size_t i = 0; i < *nrules; i++)
+				if (strcmp((*rules)[i].id, id) == 0)
+					fail(x, map_get(c, "id")->line, p, "'%s' is used twice", id);
 	}
 	get_str(x, c, path, "name", false, false);
 	static const char *const sexes[] = {"M", "F", "X", NULL};
-	get_enum(x, c, path, "sex", sexes, "M, F or X");
+	int sex = get_enum(x, c, path, "sex", sexes, "M, F or X");
 	double lo = 0, hi = 150;
 	bool has_lo = get_num(x, c, path, "age_min", true, 0, 150, &lo);
 	bool has_hi = get_num(x, c, path, "age_max", true, 0, 150, &hi);
@@ -576,9 +657,40 @@ static void check_category(ctx *x, const node *c, const char *path, char ***ids,
 		fail(x, map_get(c, "age_max")->line, p, "%g is below age_min %g", hi, lo);
 	}
 	const char *field = get_str(x, c, path, "field", false, false);
-	if (field && is_null(map_get(c, "equals"))) {
+	const node *eq = map_get(c, "equals");
+	if (field && is_null(eq)) {
 		path_key(p, sizeof(p), path, "equals");
 		fail(x, c->line, p, "missing: 'field' needs 'equals'");
+	}
+	if (!id)
+		return;
+	/* overlapping categories are fine (masters and age groups); copies are not */
+	struct catrule r = {id, sex, has_lo ? (int)lo : -1, has_hi ? (int)hi : -1, field,
+			    eq && eq->kind == N_SCALAR && !is_null(eq) ? eq->s : NULL};
+	for (size_t i = 0; i < *nrules; i++) {
+		const struct catrule *o = &(*rules)[i];
+		if (o->sex == r.sex && o->lo == r.lo && o->hi == r.hi &&
+		    same_text(o->field, r.field) && same_text(o->equals, r.equals)) {
+			fail(x, c->line, path,
+			     "the same rule as category '%s' (categories[%zu]): one of the two is "
+			     "a copy",
+			     o->id, i);
+			break;
+		}
+	}
+	*rules = sl_realloc(*rules, (*nrules + 1) * sizeof(**rules));
+	(*rules)[(*nrules)++] = r;
+}
+
+/* A regatta's handicap: only its keys here, its values are the server's. */
+static void check_handicap(ctx *x, const node *h, const char *path)
+{
+	char q[256];
+	check_keys(x, h, EVK_HANDICAP, path);
+	const node *rows = h->kind == N_MAP ? map_get(h, "rows") : NULL;
+	for (size_t i = 0; rows && rows->kind == N_SEQ && i < rows->nkids; i++) {
+		pathf(q, sizeof(q), "%s.rows[%zu]", path, i);
+		check_keys(x, rows->kids[i], EVK_HCAP_ROW, q);
 	}
 }
 
@@ -593,6 +705,7 @@ static void check_race(ctx *x, const node *rn, const char *path, size_t idx)
 		r->id = sl_strdup("");
 		return;
 	}
+	check_keys(x, rn, EVK_RACE, path);
 	const char *id = get_str(x, rn, path, "id", true, true);
 	if (id) {
 		path_key(p, sizeof(p), path, "id");
@@ -620,8 +733,12 @@ static void check_race(ctx *x, const node *rn, const char *path, size_t idx)
 	}
 	const node *pts = get_seq(x, rn, path, "points", true);
 	for (size_t i = 0; pts && i < pts->nkids; i++) {
+		const node *pn = pts->kids[i];
 		pathf(q, sizeof(q), "%s.points[%zu]", path, i);
-		check_point(x, r, pts->kids[i], q);
+		if (pn->kind == N_MAP && !is_null(map_get(pn, "station_of")))
+			check_station(x, pn, q);
+		else
+			check_point(x, r, pn, q);
 	}
 	if (pts && pts->nkids) {
 		int nstart = 0, nfinish = 0;
@@ -638,14 +755,90 @@ static void check_race(ctx *x, const node *rn, const char *path, size_t idx)
 			     nstart);
 	}
 	const node *cats = get_seq(x, rn, path, "categories", false);
-	char **ids = NULL;
-	size_t nids = 0;
+	struct catrule *rules = NULL;
+	size_t nrules = 0;
 	for (size_t i = 0; cats && i < cats->nkids; i++) {
 		pathf(q, sizeof(q), "%s.categories[%zu]", path, i);
-		check_category(x, cats->kids[i], q, &ids, &nids);
+		check_category(x, cats->kids[i], q, &rules, &nrules);
 	}
-	free(ids);
+	free(rules);
 	r->ncats = cats ? cats->nkids : 0;
+	const node *hc = map_get(rn, "handicap");
+	if (hc && !is_null(hc)) {
+		path_key(p, sizeof(p), path, "handicap");
+		check_handicap(x, hc, p);
+	}
+}
+
+/* A wave's bibs range, for the overlap sweep. */
+struct span {
+	int64_t lo, hi;
+	size_t race, wave;
+};
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	if (x->race != y->race)
+		return x->race < y->race ? -1 : 1;
+	return x->wave < y->wave ? -1 : x->wave > y->wave;
+}
+
+/*
+ * No bib in two waves' ranges, within a race or across races: a bib is one
+ * athlete in one race (the server's rule too).  Sorted by lo, a range
+ * overlaps an earlier one when it begins at or below the highest end so
+ * far; each overlap is reported at the later wave of the two in the file.
+ */
+static void check_overlaps(ctx *x)
+{
+	const evcfg *cfg = x->cfg;
+	struct span *v = NULL;
+	size_t n = 0, top = 0;
+	char p[128], ov[64];
+	for (size_t i = 0; i < cfg->nraces; i++)
+		for (size_t j = 0; j < cfg->races[i].nwaves; j++)
+			if (cfg->races[i].waves[j].has_bibs) {
+				v = sl_realloc(v, (n + 1) * sizeof(*v));
+				v[n++] = (struct span){cfg->races[i].waves[j].bib_lo,
+						       cfg->races[i].waves[j].bib_hi, i, j};
+			}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), span_cmp);
+	for (size_t k = 1; k < n; k++) {
+		if (v[k].lo > v[top].hi) {
+			top = k;
+			continue;
+		}
+		const struct span *a = &v[top], *b = &v[k];
+		if (a->race > b->race || (a->race == b->race && a->wave > b->wave)) {
+			const struct span *t = a;
+			a = b;
+			b = t;
+		}
+		int64_t lo = a->lo > b->lo ? a->lo : b->lo, hi = a->hi < b->hi ? a->hi : b->hi;
+		if (lo == hi)
+			snprintf(ov, sizeof(ov), "bib %lld", (long long)lo);
+		else
+			snprintf(ov, sizeof(ov), "bibs %lld-%lld", (long long)lo, (long long)hi);
+		const evcfg_race *ra = &cfg->races[a->race];
+		const evcfg_wave *wb = &cfg->races[b->race].waves[b->wave];
+		pathf(p, sizeof(p), "races[%zu].waves[%zu].bibs", b->race, b->wave);
+		if (a->race == b->race)
+			fail(x, wb->bibs_line, p, "%lld-%lld overlaps wave '%s' (%lld-%lld): %s would "
+			     "be in both", (long long)b->lo, (long long)b->hi, ra->waves[a->wave].id,
+			     (long long)a->lo, (long long)a->hi, ov);
+		else
+			fail(x, wb->bibs_line, p, "%lld-%lld overlaps wave '%s' of race '%s' "
+			     "(%lld-%lld): %s would be in both races (a bib is one athlete in one "
+			     "race)", (long long)b->lo, (long long)b->hi, ra->waves[a->wave].id,
+			     ra->id, (long long)a->lo, (long long)a->hi, ov);
+		if (v[k].hi > v[top].hi)
+			top = k;
+	}
+	free(v);
 }
 
 static void check_dup_keys(ctx *x, const node *n)
@@ -675,6 +868,7 @@ static void check_config(ctx *x, const node *root)
 		fail(x, root->line, NULL, "expected a map with 'event' and 'races'");
 		return;
 	}
+	check_keys(x, root, EVK_EVENT, "");
 	const char *ev = get_str(x, root, "", "event", true, true);
 	if (ev && !id_ok(ev, true))
 		fail(x, map_get(root, "event")->line, "event",
@@ -686,6 +880,17 @@ static void check_config(ctx *x, const node *root)
 	if (date && (strlen(date) != 10 || sl_parse_iso(date, &ms) != 0))
 		fail(x, map_get(root, "date")->line, "date", "'%s' is not a date (YYYY-MM-DD)",
 		     date);
+	const char *tz = get_str(x, root, "", "timezone", false, false);
+	if (tz) {
+		char why[256];
+		if (evtime_zone_check(tz, why, sizeof(why)) < 0) {
+			fail(x, map_get(root, "timezone")->line, "timezone", "%s", why);
+			x->tz_bad = true;
+		} else {
+			cfg->timezone = sl_strdup(tz);
+			x->tz = cfg->timezone;
+		}
+	}
 	const node *races = get_seq(x, root, "", "races", true);
 	if (!races)
 		return;
@@ -696,6 +901,7 @@ static void check_config(ctx *x, const node *root)
 		pathf(p, sizeof(p), "races[%zu]", i);
 		check_race(x, races->kids[i], p, i);
 	}
+	check_overlaps(x);
 }
 
 /* ---- packing ---- */
@@ -762,6 +968,7 @@ void evcfg_free(evcfg *c)
 	}
 	free(c->races);
 	free(c->event);
+	free(c->timezone);
 	free(c->mp);
 	free(c);
 }

@@ -83,9 +83,19 @@ static const char usage_event[] =
 	"Reads the event configuration (protocol/PROTOCOL.md, \"Event configuration\"),\n"
 	"checks it and sends it as event_create; sending it again replaces the config\n"
 	"and the server recomputes the results.  Needs an admin token.  The event id is\n"
-	"the file's 'event' (with --event, the two must agree).  Problems are reported\n"
-	"as FILE:LINE: PATH: what, e.g.\n"
+	"the file's 'event' (with --event, the two must agree).  Every problem is\n"
+	"reported, as FILE:LINE: PATH: what, before anything is sent, e.g.\n"
 	"  race.yaml:12: races[0].points[2].role: expected start, split or finish\n"
+	"  race.yaml:7: races[0].rankng: unknown key; did you mean 'ranking'?\n"
+	"A key the config does not have is an error, not ignored; so are wave bib\n"
+	"ranges that overlap (in a race or across races) and two categories with the\n"
+	"same rule.\n"
+	"\n"
+	"Times: 'timezone: America/New_York' (an IANA zone, a file under\n"
+	"/usr/share/zoneinfo) gives the event its clock.  A wave start written\n"
+	"without an offset (2015-04-20T10:00:00) is read in it, DST included, and\n"
+	"sent with the offset it has that day (-04:00); without a timezone such a\n"
+	"start is an error.  Pages show clock times in the event's zone.\n"
 	"\n"
 	"  --dry-run    only check the file; nothing is sent\n";
 
@@ -392,11 +402,13 @@ static int cmd_event(int argc, char **argv)
 		nwaves += cfg->races[i].nwaves;
 		ncats += cfg->races[i].ncats;
 	}
-	char summary[256];
+	char summary[384];
 	snprintf(summary, sizeof(summary),
-		 "event '%s': %zu race%s, %zu wave%s, %zu point%s, %zu categor%s", cfg->event,
-		 cfg->nraces, cfg->nraces == 1 ? "" : "s", nwaves, nwaves == 1 ? "" : "s",
-		 npoints, npoints == 1 ? "" : "s", ncats, ncats == 1 ? "y" : "ies");
+		 "event '%s'%s%s%s: %zu race%s, %zu wave%s, %zu point%s, %zu categor%s", cfg->event,
+		 cfg->timezone ? " (" : "", cfg->timezone ? cfg->timezone : "",
+		 cfg->timezone ? ")" : "", cfg->nraces, cfg->nraces == 1 ? "" : "s", nwaves,
+		 nwaves == 1 ? "" : "s", npoints, npoints == 1 ? "" : "s", ncats,
+		 ncats == 1 ? "y" : "ies");
 	if (dry) {
 		printf("%s: ok (dry run, nothing sent)\n", summary);
 		evcfg_free(cfg);
