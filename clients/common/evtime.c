@@ -265,6 +265,20 @@ static int clock_fields(const char *s, int *h, int *mi, int *sec, int *ms)
 	return 0;
 }
 
+int evtime_kind(const char *s)
+{
+	int64_t v;
+	bool zoned;
+	int h, mi, sec, frac;
+	if (strcmp(s, "now") == 0)
+		return EVTIME_NOW;
+	if (sl_parse_iso_ex(s, &v, &zoned) == 0)
+		return zoned ? EVTIME_INSTANT : EVTIME_LOCAL;
+	if (clock_fields(s, &h, &mi, &sec, &frac) == 0)
+		return EVTIME_CLOCK;
+	return EVTIME_BAD;
+}
+
 int evtime_parse(const char *s, const char *tz, const char *date, int64_t *ms, char *err,
 		 size_t errlen)
 {

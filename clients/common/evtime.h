@@ -51,6 +51,11 @@ void evtime_fmt(sl_buf *b, int64_t ms, const char *tz);
 int evtime_zone_iso(const char *text, const char *tz, sl_buf *out, int64_t *ms, char *err,
 		    size_t errlen);
 
+/* What a typed time is, before it is read (EVTIME_BAD: none of these). */
+enum evtime_kind { EVTIME_BAD, EVTIME_NOW, EVTIME_INSTANT, EVTIME_LOCAL, EVTIME_CLOCK };
+/* NOW "now"; INSTANT ISO 8601 with its offset; LOCAL ISO without one; CLOCK "H:MM[:SS[.fff]]". */
+int evtime_kind(const char *s);
+
 /*
  * A time an official types (--at): "now"; ISO 8601 with its offset; ISO
  * without one (read in tz); a clock time "H:MM", "HH:MM:SS" or
