@@ -1,9 +1,9 @@
 /*
  * evcfg.c: event configuration YAML -> checked tree -> msgpack.
  *
- * Three passes.  (1) libyaml's event parser builds a small tree of nodes
- * (map, sequence, scalar) that remember their line; aliases, deep nesting
- * and more than one document are refused here.  (2) The validator walks the
+ * Three passes.  (1) ytree.c builds a small tree of nodes (map, sequence,
+ * scalar) that remember their line; aliases, deep nesting and more than one
+ * document are refused there.  (2) The validator walks the
  * tree with a path ("races[0].points[2]") and collects every problem as
  * "FILE:LINE: PATH: what", extracting the waves and points the replay
  * needs; id fields are marked to pack as strings.  (3) Only when nothing was
@@ -21,44 +21,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
 #include "evkeys.h"
 #include "evtime.h"
 #include "slp.h"
-
-/* ---- the tree ---- */
-
-enum { N_SCALAR, N_MAP, N_SEQ };
-
-typedef struct node {
-	int kind;
-	int line;      /* 1-based */
-	bool quoted;   /* scalar not plain: always a string */
-	bool as_str;   /* pack as string whatever it looks like */
-	char *s;       /* scalar text (NUL-terminated) */
-	size_t n;      /* scalar length */
-	size_t nkids;  /* map: 2 * pairs (key, value, key, value...) */
-	size_t cap;
-	struct node **kids;
-} node;
-
-static void node_free(node *n)
-{
-	if (!n)
-		return;
-	for (size_t i = 0; i < n->nkids; i++)
-		node_free(n->kids[i]);
-	free(n->kids);
-	free(n->s);
-	free(n);
-}
-
-static void node_add(node *parent, node *kid)
-{
-	SL_GROW(parent->kids, parent->cap, parent->nkids + 1);
-	parent->kids[parent->nkids++] = kid;
-}
+#include "ytree.h"
 
 typedef struct ctx {
 	const char *name;
@@ -85,210 +52,22 @@ fail(ctx *x, int line, const char *path, const char *fmt, ...)
 	sl_buf_addc(x->errs, '\n');
 }
 
-/* Parse the YAML stream into one tree.  Returns NULL after fail(). */
-static node *build_tree(ctx *x, const char *buf, size_t len)
-{
-	yaml_parser_t p;
-	yaml_event_t ev;
-	node *stack[SLP_MAX_DEPTH + 1];
-	int depth = 0;
-	node *root = NULL;
-	bool done = false, bad = false;
-	int docs = 0;
-
-	if (!yaml_parser_initialize(&p)) {
-		fail(x, 1, NULL, "cannot initialize the YAML parser");
-		return NULL;
-	}
-	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
-	while (!done && !bad) {
-		if (!yaml_parser_parse(&p, &ev)) {
-			fail(x, (int)p.problem_mark.line + 1, NULL, "%s%s%s",
-			     p.problem ? p.problem : "malformed YAML",
-			     p.context ? " " : "", p.context ? p.context : "");
-			bad = true;
-			break;
-		}
-		int line = (int)ev.start_mark.line + 1;
-		node *n = NULL;
-		switch (ev.type) {
-		case YAML_STREAM_END_EVENT:
-			done = true;
-			break;
-		case YAML_DOCUMENT_START_EVENT:
-			if (++docs > 1) {
-				fail(x, line, NULL, "more than one YAML document");
-				bad = true;
-			}
-			break;
-		case YAML_ALIAS_EVENT:
-			fail(x, line, NULL, "aliases are not supported");
-			bad = true;
-			break;
-		case YAML_SCALAR_EVENT:
-			n = sl_calloc(1, sizeof(*n));
-			n->kind = N_SCALAR;
-			n->line = line;
-			n->s = sl_strndup((const char *)ev.data.scalar.value,
-					  ev.data.scalar.length);
-			n->n = ev.data.scalar.length;
-			n->quoted = ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
-				    (ev.data.scalar.tag &&
-				     strcmp((const char *)ev.data.scalar.tag,
-					    YAML_STR_TAG) == 0);
-			break;
-		case YAML_SEQUENCE_START_EVENT:
-		case YAML_MAPPING_START_EVENT:
-			if (depth >= SLP_MAX_DEPTH) {
-				fail(x, line, NULL, "nested deeper than %d levels",
-				     SLP_MAX_DEPTH);
-				bad = true;
-				break;
-			}
-			n = sl_calloc(1, sizeof(*n));
-			n->kind = ev.type == YAML_MAPPING_START_EVENT ? N_MAP : N_SEQ;
-			n->line = line;
-			break;
-		case YAML_SEQUENCE_END_EVENT:
-		case YAML_MAPPING_END_EVENT:
-			if (depth > 0)
-				depth--;
-			break;
-		default:
-			break;
-		}
-		if (n) {
-			if (depth > 0) {
-				node_add(stack[depth - 1], n);
-			} else if (!root) {
-				root = n;
-			} else {
-				node_free(n); /* cannot happen with one document */
-				n = NULL;
-			}
-			if (n && n->kind != N_SCALAR)
-				stack[depth++] = n;
-		}
-		yaml_event_delete(&ev);
-	}
-	yaml_parser_delete(&p);
-	if (bad) {
-		node_free(root);
-		return NULL;
-	}
-	if (!root) {
-		fail(x, 1, NULL, "empty file: expected a map with 'event' and 'races'");
-		return NULL;
-	}
-	return root;
-}
-
-/* ---- scalar typing ---- */
-
-enum { S_NULL, S_BOOL, S_INT, S_FLOAT, S_STR };
-
-static bool eq_any(const char *s, const char *const *words)
-{
-	for (; *words; words++)
-		if (strcmp(s, *words) == 0)
-			return true;
-	return false;
-}
-
-static bool is_int_text(const char *s)
-{
-	if (*s == '-' || *s == '+')
-		s++;
-	if (!isdigit((unsigned char)*s))
-		return false;
-	while (isdigit((unsigned char)*s))
-		s++;
-	return *s == '\0';
-}
-
-static bool is_float_text(const char *s)
-{
-	bool digits = false;
-	if (*s == '-' || *s == '+')
-		s++;
-	while (isdigit((unsigned char)*s)) {
-		s++;
-		digits = true;
-	}
-	if (*s == '.') {
-		s++;
-		while (isdigit((unsigned char)*s)) {
-			s++;
-			digits = true;
-		}
-	}
-	if (!digits)
-		return false;
-	if (*s == 'e' || *s == 'E') {
-		s++;
-		if (*s == '-' || *s == '+')
-			s++;
-		if (!isdigit((unsigned char)*s))
-			return false;
-		while (isdigit((unsigned char)*s))
-			s++;
-	}
-	return *s == '\0';
-}
-
-/* Type of a scalar node; *iv / *dv / *bv get the value. */
-static int scalar_type(const node *n, int64_t *iv, double *dv, bool *bv)
-{
-	static const char *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};
-	static const char *const trues[] = {"true", "True", "TRUE", NULL};
-	static const char *const falses[] = {"false", "False", "FALSE", NULL};
-
-	if (n->quoted || n->as_str || strlen(n->s) != n->n)
-		return S_STR;
-	if (eq_any(n->s, nulls))
-		return S_NULL;
-	if (eq_any(n->s, trues)) {
-		*bv = true;
-		return S_BOOL;
-	}
-	if (eq_any(n->s, falses)) {
-		*bv = false;
-		return S_BOOL;
-	}
-	if (is_int_text(n->s)) {
-		errno = 0;
-		long long v = strtoll(n->s, NULL, 10);
-		if (errno == 0) {
-			*iv = v;
-			return S_INT;
-		}
-		*dv = strtod(n->s, NULL);
-		return S_FLOAT;
-	}
-	if (is_float_text(n->s)) {
-		*dv = strtod(n->s, NULL);
-		if (isfinite(*dv))
-			return S_FLOAT;
-	}
-	return S_STR;
-}
-
 /* ---- validation helpers ---- */
 
-static const node *map_get(const node *m, const char *key)
+static const ynode *map_get(const ynode *m, const char *key)
 {
 	for (size_t i = 0; i + 1 < m->nkids; i += 2)
-		if (m->kids[i]->kind == N_SCALAR && strcmp(m->kids[i]->s, key) == 0)
+		if (m->kids[i]->kind == YT_SCALAR && strcmp(m->kids[i]->s, key) == 0)
 			return m->kids[i + 1];
 	return NULL;
 }
 
-static bool is_null(const node *n)
+static bool is_null(const ynode *n)
 {
 	int64_t iv;
 	double dv;
 	bool bv;
-	return !n || (n->kind == N_SCALAR && scalar_type(n, &iv, &dv, &bv) == S_NULL);
+	return !n || (n->kind == YT_SCALAR && ytree_scalar_type(n, &iv, &dv, &bv) == YT_NULL);
 }
 
 /* vsnprintf: paths longer than the buffer are cut, which is fine */
@@ -306,57 +85,57 @@ static void path_key(char *out, size_t cap, const char *path, const char *key)
 }
 
 /* A string field (plain numbers accepted and kept as strings if as_id). */
-static const char *get_str(ctx *x, const node *m, const char *path, const char *key,
+static const char *get_str(ctx *x, const ynode *m, const char *path, const char *key,
 			   bool required, bool as_id)
 {
 	char p[256];
-	const node *n = map_get(m, key);
+	const ynode *n = map_get(m, key);
 	path_key(p, sizeof(p), path, key);
 	if (is_null(n)) {
 		if (required)
 			fail(x, n ? n->line : m->line, p, "missing");
 		return NULL;
 	}
-	if (n->kind != N_SCALAR) {
+	if (n->kind != YT_SCALAR) {
 		fail(x, n->line, p, "expected a string");
 		return NULL;
 	}
 	int64_t iv;
 	double dv;
 	bool bv;
-	int t = scalar_type(n, &iv, &dv, &bv);
-	if (t == S_INT && as_id) {
-		((node *)n)->as_str = true;
+	int t = ytree_scalar_type(n, &iv, &dv, &bv);
+	if (t == YT_INT && as_id) {
+		((ynode *)n)->as_str = true;
 		return n->s;
 	}
-	if (t != S_STR) {
+	if (t != YT_STR) {
 		fail(x, n->line, p, "expected a string, not '%s'", n->s);
 		return NULL;
 	}
 	if (as_id)
-		((node *)n)->as_str = true;
+		((ynode *)n)->as_str = true;
 	return n->s;
 }
 
 /* A number field; returns true and *v when present and valid. */
-static bool get_num(ctx *x, const node *m, const char *path, const char *key,
+static bool get_num(ctx *x, const ynode *m, const char *path, const char *key,
 		    bool integer, double lo, double hi, double *v)
 {
 	char p[256];
-	const node *n = map_get(m, key);
+	const ynode *n = map_get(m, key);
 	path_key(p, sizeof(p), path, key);
 	if (is_null(n))
 		return false;
 	int64_t iv = 0;
 	double dv = 0;
 	bool bv;
-	int t = n->kind == N_SCALAR ? scalar_type(n, &iv, &dv, &bv) : S_STR;
-	if (t == S_INT)
+	int t = n->kind == YT_SCALAR ? ytree_scalar_type(n, &iv, &dv, &bv) : YT_STR;
+	if (t == YT_INT)
 		dv = (double)iv;
-	if (t != S_INT && (integer || t != S_FLOAT)) {
+	if (t != YT_INT && (integer || t != YT_FLOAT)) {
 		fail(x, n->line, p, "expected %s, not '%s'",
 		     integer ? "an integer" : "a number",
-		     n->kind == N_SCALAR ? n->s : "a list or map");
+		     n->kind == YT_SCALAR ? n->s : "a list or map");
 		return false;
 	}
 	if (dv < lo || dv > hi) {
@@ -368,15 +147,15 @@ static bool get_num(ctx *x, const node *m, const char *path, const char *key,
 }
 
 /* A field restricted to some words; returns the index or -1. */
-static int get_enum(ctx *x, const node *m, const char *path, const char *key,
+static int get_enum(ctx *x, const ynode *m, const char *path, const char *key,
 		    const char *const *words, const char *expect)
 {
 	char p[256];
-	const node *n = map_get(m, key);
+	const ynode *n = map_get(m, key);
 	path_key(p, sizeof(p), path, key);
 	if (is_null(n))
 		return -1;
-	if (n->kind == N_SCALAR)
+	if (n->kind == YT_SCALAR)
 		for (int i = 0; words[i]; i++)
 			if (strcmp(n->s, words[i]) == 0)
 				return i;
@@ -385,26 +164,26 @@ static int get_enum(ctx *x, const node *m, const char *path, const char *key,
 }
 
 /* The line of a key (for problems of the whole value), else the map's. */
-static int key_line(const node *m, const char *key)
+static int key_line(const ynode *m, const char *key)
 {
 	for (size_t i = 0; i + 1 < m->nkids; i += 2)
-		if (m->kids[i]->kind == N_SCALAR && strcmp(m->kids[i]->s, key) == 0)
+		if (m->kids[i]->kind == YT_SCALAR && strcmp(m->kids[i]->s, key) == 0)
 			return m->kids[i]->line;
 	return m->line;
 }
 
-static const node *get_seq(ctx *x, const node *m, const char *path, const char *key,
+static const ynode *get_seq(ctx *x, const ynode *m, const char *path, const char *key,
 			   bool required)
 {
 	char p[256];
-	const node *n = map_get(m, key);
+	const ynode *n = map_get(m, key);
 	path_key(p, sizeof(p), path, key);
 	if (is_null(n)) {
 		if (required)
 			fail(x, n ? n->line : m->line, p, "missing: expected a list");
 		return NULL;
 	}
-	if (n->kind != N_SEQ) {
+	if (n->kind != YT_SEQ) {
 		fail(x, n->line, p, "expected a list");
 		return NULL;
 	}
@@ -468,14 +247,14 @@ static bool seen_before(char **ids, size_t n, const char *id)
  * server checks by too); else "path.key: unknown key; did you mean ...?"
  * at the key's line.  Keys that are not plain words are check_dup_keys'.
  */
-static void check_keys(ctx *x, const node *m, int kind, const char *path)
+static void check_keys(ctx *x, const ynode *m, int kind, const char *path)
 {
 	char p[256];
-	if (m->kind != N_MAP)
+	if (m->kind != YT_MAP)
 		return;
 	for (size_t i = 0; i + 1 < m->nkids; i += 2) {
-		const node *k = m->kids[i];
-		if (k->kind != N_SCALAR || evkeys_known(kind, k->s, k->n))
+		const ynode *k = m->kids[i];
+		if (k->kind != YT_SCALAR || evkeys_known(kind, k->s, k->n))
 			continue;
 		path_key(p, sizeof(p), path, k->s);
 		const char *near = evkeys_suggest(kind, k->s, k->n);
@@ -493,9 +272,9 @@ static void check_keys(ctx *x, const node *m, int kind, const char *path)
 
 static const char *const roles[] = {"start", "split", "finish", NULL};
 
-static void check_wave(ctx *x, evcfg_race *r, const node *w, const char *path)
+static void check_wave(ctx *x, evcfg_race *r, const ynode *w, const char *path)
 {
-	if (w->kind != N_MAP) {
+	if (w->kind != YT_MAP) {
 		fail(x, w->line, path, "expected a map with id, start and bibs");
 		return;
 	}
@@ -515,7 +294,7 @@ static void check_wave(ctx *x, evcfg_race *r, const node *w, const char *path)
 	}
 	const char *start = get_str(x, w, path, "start", false, false);
 	if (start) {
-		node *sn = (node *)map_get(w, "start");
+		ynode *sn = (ynode *)map_get(w, "start");
 		bool zoned;
 		char why[256];
 		path_key(p, sizeof(p), path, "start");
@@ -557,9 +336,9 @@ static void check_wave(ctx *x, evcfg_race *r, const node *w, const char *path)
 	r->waves[r->nwaves++] = wv;
 }
 
-static void check_point(ctx *x, evcfg_race *r, const node *pt, const char *path)
+static void check_point(ctx *x, evcfg_race *r, const ynode *pt, const char *path)
 {
-	if (pt->kind != N_MAP) {
+	if (pt->kind != YT_MAP) {
 		fail(x, pt->line, path, "expected a map with id, distance_m and role");
 		return;
 	}
@@ -601,7 +380,7 @@ static void check_point(ctx *x, evcfg_race *r, const node *pt, const char *path)
 
 /* A backup station of a point ({id: finish2, station_of: finish}); the
  * server checks that the point exists and the ids are unique. */
-static void check_station(ctx *x, const node *st, const char *path)
+static void check_station(ctx *x, const ynode *st, const char *path)
 {
 	char p[256];
 	check_keys(x, st, EVK_STATION, path);
@@ -626,10 +405,10 @@ static bool same_text(const char *a, const char *b)
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-static void check_category(ctx *x, const node *c, const char *path, struct catrule **rules,
+static void check_category(ctx *x, const ynode *c, const char *path, struct catrule **rules,
 			   size_t *nrules)
 {
-	if (c->kind != N_MAP) {
+	if (c->kind != YT_MAP) {
 		fail(x, c->line, path, "expected a map with id, name and a rule");
 		return;
 	}
@@ -657,7 +436,7 @@ static void check_category(ctx *x, const node *c, const char *path, struct catru
 		fail(x, map_get(c, "age_max")->line, p, "%g is below age_min %g", hi, lo);
 	}
 	const char *field = get_str(x, c, path, "field", false, false);
-	const node *eq = map_get(c, "equals");
+	const ynode *eq = map_get(c, "equals");
 	if (field && is_null(eq)) {
 		path_key(p, sizeof(p), path, "equals");
 		fail(x, c->line, p, "missing: 'field' needs 'equals'");
@@ -666,7 +445,7 @@ static void check_category(ctx *x, const node *c, const char *path, struct catru
 		return;
 	/* overlapping categories are fine (masters and age groups); copies are not */
 	struct catrule r = {id, sex, has_lo ? (int)lo : -1, has_hi ? (int)hi : -1, field,
-			    eq && eq->kind == N_SCALAR && !is_null(eq) ? eq->s : NULL};
+			    eq && eq->kind == YT_SCALAR && !is_null(eq) ? eq->s : NULL};
 	for (size_t i = 0; i < *nrules; i++) {
 		const struct catrule *o = &(*rules)[i];
 		if (o->sex == r.sex && o->lo == r.lo && o->hi == r.hi &&
@@ -683,24 +462,24 @@ static void check_category(ctx *x, const node *c, const char *path, struct catru
 }
 
 /* A regatta's handicap: only its keys here, its values are the server's. */
-static void check_handicap(ctx *x, const node *h, const char *path)
+static void check_handicap(ctx *x, const ynode *h, const char *path)
 {
 	char q[256];
 	check_keys(x, h, EVK_HANDICAP, path);
-	const node *rows = h->kind == N_MAP ? map_get(h, "rows") : NULL;
-	for (size_t i = 0; rows && rows->kind == N_SEQ && i < rows->nkids; i++) {
+	const ynode *rows = h->kind == YT_MAP ? map_get(h, "rows") : NULL;
+	for (size_t i = 0; rows && rows->kind == YT_SEQ && i < rows->nkids; i++) {
 		pathf(q, sizeof(q), "%s.rows[%zu]", path, i);
 		check_keys(x, rows->kids[i], EVK_HCAP_ROW, q);
 	}
 }
 
-static void check_race(ctx *x, const node *rn, const char *path, size_t idx)
+static void check_race(ctx *x, const ynode *rn, const char *path, size_t idx)
 {
 	evcfg *cfg = x->cfg;
 	evcfg_race *r = &cfg->races[idx];
 	char p[256], q[256];
 
-	if (rn->kind != N_MAP) {
+	if (rn->kind != YT_MAP) {
 		fail(x, rn->line, path, "expected a map with id, waves and points");
 		r->id = sl_strdup("");
 		return;
@@ -726,16 +505,16 @@ static void check_race(ctx *x, const node *rn, const char *path, size_t idx)
 	get_num(x, rn, path, "distance_m", false, 0, 1e7, &v);
 	get_num(x, rn, path, "precision_ms", true, 1, 3600000, &v);
 
-	const node *waves = get_seq(x, rn, path, "waves", false);
+	const ynode *waves = get_seq(x, rn, path, "waves", false);
 	for (size_t i = 0; waves && i < waves->nkids; i++) {
 		pathf(q, sizeof(q), "%s.waves[%zu]", path, i);
 		check_wave(x, r, waves->kids[i], q);
 	}
-	const node *pts = get_seq(x, rn, path, "points", true);
+	const ynode *pts = get_seq(x, rn, path, "points", true);
 	for (size_t i = 0; pts && i < pts->nkids; i++) {
-		const node *pn = pts->kids[i];
+		const ynode *pn = pts->kids[i];
 		pathf(q, sizeof(q), "%s.points[%zu]", path, i);
-		if (pn->kind == N_MAP && !is_null(map_get(pn, "station_of")))
+		if (pn->kind == YT_MAP && !is_null(map_get(pn, "station_of")))
 			check_station(x, pn, q);
 		else
 			check_point(x, r, pn, q);
@@ -754,7 +533,7 @@ static void check_race(ctx *x, const node *rn, const char *path, size_t idx)
 			fail(x, key_line(rn, "points"), p, "expected at most one point with role start, found %d",
 			     nstart);
 	}
-	const node *cats = get_seq(x, rn, path, "categories", false);
+	const ynode *cats = get_seq(x, rn, path, "categories", false);
 	struct catrule *rules = NULL;
 	size_t nrules = 0;
 	for (size_t i = 0; cats && i < cats->nkids; i++) {
@@ -763,7 +542,7 @@ static void check_race(ctx *x, const node *rn, const char *path, size_t idx)
 	}
 	free(rules);
 	r->ncats = cats ? cats->nkids : 0;
-	const node *hc = map_get(rn, "handicap");
+	const ynode *hc = map_get(rn, "handicap");
 	if (hc && !is_null(hc)) {
 		path_key(p, sizeof(p), path, "handicap");
 		check_handicap(x, hc, p);
@@ -841,17 +620,17 @@ static void check_overlaps(ctx *x)
 	free(v);
 }
 
-static void check_dup_keys(ctx *x, const node *n)
+static void check_dup_keys(ctx *x, const ynode *n)
 {
-	if (n->kind == N_MAP) {
+	if (n->kind == YT_MAP) {
 		for (size_t i = 0; i + 1 < n->nkids; i += 2) {
-			const node *k = n->kids[i];
-			if (k->kind != N_SCALAR) {
+			const ynode *k = n->kids[i];
+			if (k->kind != YT_SCALAR) {
 				fail(x, k->line, NULL, "a key must be a plain word, not a list or map");
 				continue;
 			}
 			for (size_t j = 0; j < i; j += 2)
-				if (n->kids[j]->kind == N_SCALAR &&
+				if (n->kids[j]->kind == YT_SCALAR &&
 				    strcmp(n->kids[j]->s, k->s) == 0)
 					fail(x, k->line, NULL, "key '%s' appears twice", k->s);
 		}
@@ -860,11 +639,11 @@ static void check_dup_keys(ctx *x, const node *n)
 		check_dup_keys(x, n->kids[i]);
 }
 
-static void check_config(ctx *x, const node *root)
+static void check_config(ctx *x, const ynode *root)
 {
 	evcfg *cfg = x->cfg;
 	check_dup_keys(x, root);
-	if (root->kind != N_MAP) {
+	if (root->kind != YT_MAP) {
 		fail(x, root->line, NULL, "expected a map with 'event' and 'races'");
 		return;
 	}
@@ -891,7 +670,7 @@ static void check_config(ctx *x, const node *root)
 			x->tz = cfg->timezone;
 		}
 	}
-	const node *races = get_seq(x, root, "", "races", true);
+	const ynode *races = get_seq(x, root, "", "races", true);
 	if (!races)
 		return;
 	cfg->races = sl_calloc(races->nkids ? races->nkids : 1, sizeof(*cfg->races));
@@ -902,52 +681,6 @@ static void check_config(ctx *x, const node *root)
 		check_race(x, races->kids[i], p, i);
 	}
 	check_overlaps(x);
-}
-
-/* ---- packing ---- */
-
-static void pack_node(msgpack_packer *pk, const node *n, bool key)
-{
-	int64_t iv;
-	double dv;
-	bool bv;
-	switch (n->kind) {
-	case N_MAP:
-		msgpack_pack_map(pk, n->nkids / 2);
-		for (size_t i = 0; i + 1 < n->nkids; i += 2) {
-			pack_node(pk, n->kids[i], true);
-			pack_node(pk, n->kids[i + 1], false);
-		}
-		return;
-	case N_SEQ:
-		msgpack_pack_array(pk, n->nkids);
-		for (size_t i = 0; i < n->nkids; i++)
-			pack_node(pk, n->kids[i], false);
-		return;
-	}
-	switch (key ? S_STR : scalar_type(n, &iv, &dv, &bv)) {
-	case S_NULL:
-		msgpack_pack_nil(pk);
-		break;
-	case S_BOOL:
-		if (bv)
-			msgpack_pack_true(pk);
-		else
-			msgpack_pack_false(pk);
-		break;
-	case S_INT:
-		if (iv < 0)
-			msgpack_pack_int64(pk, iv);
-		else
-			msgpack_pack_uint64(pk, (uint64_t)iv);
-		break;
-	case S_FLOAT:
-		msgpack_pack_double(pk, dv);
-		break;
-	default:
-		slp_pack_strn(pk, n->s, n->n);
-		break;
-	}
 }
 
 /* ---- public ---- */
@@ -978,9 +711,13 @@ int evcfg_load_mem(const char *name, const char *buf, size_t len, evcfg **out,
 {
 	ctx x = {.name = name, .errs = errs};
 	*out = NULL;
-	node *root = build_tree(&x, buf, len);
-	if (!root)
+	char why[256];
+	int line = 1;
+	ynode *root = ytree_parse(buf, len, &line, why, sizeof(why));
+	if (!root) {
+		fail(&x, line, NULL, "%s", why);
 		return SL_EPARSE;
+	}
 	x.cfg = sl_calloc(1, sizeof(*x.cfg));
 	check_config(&x, root);
 	if (x.nerr > EVCFG_MAX_ERRORS)
@@ -991,7 +728,7 @@ int evcfg_load_mem(const char *name, const char *buf, size_t len, evcfg **out,
 		sl_buf b = SL_BUF_INIT;
 		msgpack_packer pk;
 		slp_packer_init(&pk, &b);
-		pack_node(&pk, root, false);
+		ytree_pack(&pk, root);
 		if (b.len > SLP_MAX_FRAME - 4096) {
 			sl_buf_addf(errs, "%s: too large: the config packs to %zu bytes (limit %u)\n",
 				    name, b.len, SLP_MAX_FRAME - 4096);
@@ -1003,7 +740,7 @@ int evcfg_load_mem(const char *name, const char *buf, size_t len, evcfg **out,
 	} else {
 		rc = SL_EPARSE;
 	}
-	node_free(root);
+	ytree_free(root);
 	if (rc) {
 		evcfg_free(x.cfg);
 		return rc;

@@ -71,8 +71,9 @@ int evtime_zone_check(const char *tz, char *err, size_t errlen)
 	if (f)
 		fclose(f);
 	if (!ok)
-		snprintf(err, errlen, "'%s' is not a time zone (no zone file '%s'; is tzdata installed?)",
-			 tz, path.data);
+		snprintf(err, errlen,
+			 "'%s' is not a time zone (no zone file '%s'; is tzdata installed?)", tz,
+			 path.data);
 	sl_buf_release(&path);
 	return ok ? 0 : SL_EINVAL;
 }
@@ -181,8 +182,8 @@ void evtime_fmt(sl_buf *b, int64_t ms, const char *tz)
 		return;
 	}
 	fmt_offset(off, tm.tm_gmtoff);
-	sl_buf_addf(b, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		    tm.tm_hour, tm.tm_min, tm.tm_sec);
+	sl_buf_addf(b, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+		    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	if (frac)
 		sl_buf_addf(b, ".%03d", frac);
 	sl_buf_adds(b, off);
@@ -299,7 +300,8 @@ int evtime_parse(const char *s, const char *tz, const char *date, int64_t *ms, c
 		if (!tz) {
 			snprintf(err, errlen,
 				 "'%s' has no UTC offset and the event has no timezone: write the "
-				 "offset (Z, +hh:mm or -hh:mm) or add a timezone to the event's config",
+				 "offset (Z, +hh:mm or -hh:mm) or add a timezone to the event's "
+				 "config",
 				 s);
 			return SL_EINVAL;
 		}
@@ -311,8 +313,10 @@ int evtime_parse(const char *s, const char *tz, const char *date, int64_t *ms, c
 	if (clock_fields(s, &h, &mi, &sec, &frac) == 0) {
 		if (!tz || !date) {
 			snprintf(err, errlen,
-				 "'%s' is a clock time and the event has no %s to read it in: give an "
-				 "ISO 8601 time with its offset (2015-04-20T10:00:00-04:00) or add a "
+				 "'%s' is a clock time and the event has no %s to read it in: give "
+				 "an "
+				 "ISO 8601 time with its offset (2015-04-20T10:00:00-04:00) or add "
+				 "a "
 				 "timezone to the event's config",
 				 s, !date ? "date" : "timezone");
 			return SL_EINVAL;
