@@ -443,10 +443,11 @@ static void check_category(ctx *x, const ynode *c, const char *path, struct catr
 	}
 	if (!id)
 		return;
-	/* overlapping categories are fine (masters and age groups); copies are not */
+	/* overlapping categories are fine (masters and age groups); copies are not
+	 * (pairwise: past the server's 1000 a race, the server says no anyway) */
 	struct catrule r = {id, sex, has_lo ? (int)lo : -1, has_hi ? (int)hi : -1, field,
 			    eq && eq->kind == YT_SCALAR && !is_null(eq) ? eq->s : NULL};
-	for (size_t i = 0; i < *nrules; i++) {
+	for (size_t i = 0; i < *nrules && *nrules < 1000; i++) {
 		const struct catrule *o = &(*rules)[i];
 		if (o->sex == r.sex && o->lo == r.lo && o->hi == r.hi &&
 		    same_text(o->field, r.field) && same_text(o->equals, r.equals)) {

@@ -619,8 +619,8 @@ static void nocat_warn(const struct nocat *nc)
 {
 	if (!nc->n)
 		return;
-	fprintf(stderr, "%s: warning: %zu participant%s fit%s no category of %s race:", prog, nc->n,
-		nc->n == 1 ? "" : "s", nc->n == 1 ? "s" : "", "their");
+	fprintf(stderr, "%s: warning: %zu participant%s no category of their race:", prog, nc->n,
+		nc->n == 1 ? " fits" : "s fit");
 	for (size_t i = 0; i < nc->nbibs; i++)
 		fprintf(stderr, "%s %s", i ? "," : "", nc->bibs[i]);
 	if (nc->n > nc->nbibs)

@@ -160,17 +160,14 @@ static int strict_overlaps(const struct cfg *c, char *err, size_t errlen)
 			snprintf(ov, sizeof(ov), "bibs %lld-%lld", (long long)lo, (long long)hi);
 		if (a->race == b->race)
 			cval_err(err, errlen,
-				 "races[%u].waves[%u].bibs: %lld-%lld overlaps wave '%s' "
-				 "(%lld-%lld): "
+				 "races[%u].waves[%u].bibs: %lld-%lld overlaps wave '%s' (%lld-%lld): "
 				 "%s would be in both",
 				 b->race, b->wave, (long long)b->lo, (long long)b->hi,
 				 ra->waves[a->wave].id, (long long)a->lo, (long long)a->hi, ov);
 		else
 			cval_err(err, errlen,
-				 "races[%u].waves[%u].bibs: %lld-%lld overlaps wave '%s' of race "
-				 "'%s' "
-				 "(%lld-%lld): %s would be in both races (a bib is one athlete in "
-				 "one "
+				 "races[%u].waves[%u].bibs: %lld-%lld overlaps wave '%s' of race '%s' "
+				 "(%lld-%lld): %s would be in both races (a bib is one athlete in one "
 				 "race)",
 				 b->race, b->wave, (long long)b->lo, (long long)b->hi,
 				 ra->waves[a->wave].id, ra->id, (long long)a->lo, (long long)a->hi,
@@ -191,6 +188,7 @@ static bool str_same(const char *a, const char *b)
  * Categories may overlap (age groups and masters do, on purpose) but two
  * with the very same rule are one category twice: every athlete of one is
  * in the other, and the two lists say the same thing under two names.
+ * Pairwise: at most CFG_MAX_ITEMS categories a race.
  */
 static int strict_cats(const struct cfg *c, char *err, size_t errlen)
 {
@@ -202,8 +200,7 @@ static int strict_cats(const struct cfg *c, char *err, size_t errlen)
 				if (x->sex == y->sex && x->age_min == y->age_min &&
 				    x->age_max == y->age_max && str_same(x->field, y->field) &&
 				    str_same(x->equals, y->equals))
-					E("races[%zu].categories[%zu]: the same rule as category "
-					  "'%s' "
+					E("races[%zu].categories[%zu]: the same rule as category '%s' "
 					  "(categories[%zu]): one of the two is a copy",
 					  i, k, x->id, j);
 			}
@@ -234,8 +231,7 @@ static int strict_times(const msgpack_object *map, char *err, size_t errlen)
 			tb[st->via.str.size] = '\0';
 			if (sl_parse_iso_ex(tb, &ms, &zoned) == 0 && !zoned)
 				E("races[%u].waves[%u].start: '%s' has no UTC offset: add one (Z, "
-				  "+hh:mm or -hh:mm), or give the event a timezone and let "
-				  "splitline "
+				  "+hh:mm or -hh:mm), or give the event a timezone and let splitline "
 				  "event create add it",
 				  i, j, tb);
 		}

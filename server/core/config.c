@@ -629,15 +629,19 @@ static int parse(const msgpack_object *map, struct cfg *c, int flags, char *err,
 	if (rc < 0)
 		E("date: expected YYYY-MM-DD");
 	cval_civil(c->date_ms, &c->date_y, &c->date_m, &c->date_d);
-	if ((rc = cval_str(map, "timezone", false, &c->timezone, "", err, errlen)) < 0 &&
-	    (flags & CFG_STRICT))
+	rc = cval_str(map, "timezone", false, &c->timezone, "", err, errlen);
+	if (rc == 0 && c->timezone && !evkeys_tz_name_ok(c->timezone, strlen(c->timezone))) {
+		cval_err(err, errlen,
+			 "timezone: '%.64s' is not a time zone name such as America/New_York",
+			 c->timezone);
+		rc = SL_EINVAL;
+	}
+	if (rc < 0 && (flags & CFG_STRICT))
 		return rc;
-	if (c->timezone && !evkeys_tz_name_ok(c->timezone, strlen(c->timezone))) {
-		if (flags & CFG_STRICT)
-			E("timezone: '%.64s' is not a time zone name such as America/New_York",
-			  c->timezone);
-		free(c->timezone); /* a record of old: the key meant nothing then */
+	if (rc < 0) { /* a record of old: the key meant nothing then */
+		free(c->timezone);
 		c->timezone = NULL;
+		cval_err(err, errlen, "%s", "");
 	}
 
 	if ((rc = get_arr(map, "races", true, &a, "", err, errlen)) < 0)
