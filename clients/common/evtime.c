@@ -164,8 +164,9 @@ int evtime_local(const char *tz, int y, int mo, int d, int h, int mi, int s, int
 
 void evtime_fmt(sl_buf *b, int64_t ms, const char *tz)
 {
-	if (!tz) {
-		sl_fmt_iso(b, ms);
+	char why[256];
+	if (!tz || evtime_zone_check(tz, why, sizeof(why)) < 0) {
+		sl_fmt_iso(b, ms); /* the C library would say UTC with the zone's name */
 		return;
 	}
 	int64_t sec = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);

@@ -38,8 +38,8 @@ int evtime_local(const char *tz, int y, int mo, int d, int h, int mi, int s, int
 
 /*
  * ISO 8601 text of an instant in zone tz, with its offset there
- * ("2015-04-20T10:00:00-04:00", ".fff" when the ms are not 0); tz NULL:
- * UTC ("...Z").  Appended to b.
+ * ("2015-04-20T10:00:00-04:00", ".fff" when the ms are not 0); tz NULL (or
+ * no zone this system knows): UTC ("...Z").  Appended to b.
  */
 void evtime_fmt(sl_buf *b, int64_t ms, const char *tz);
 

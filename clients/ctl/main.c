@@ -473,8 +473,10 @@ static int at_read(const char *opt, const char *at, const struct evclock *ec, in
  * (America/New_York)", or UTC ("...Z") when it has no zone. */
 static void fmt_event_time(sl_buf *b, int64_t t, const struct evclock *ec)
 {
-	evtime_fmt(b, t, ec->tz[0] ? ec->tz : NULL);
-	if (ec->tz[0])
+	char why[256];
+	bool zone = ec->tz[0] && evtime_zone_check(ec->tz, why, sizeof(why)) == 0;
+	evtime_fmt(b, t, zone ? ec->tz : NULL);
+	if (zone)
 		sl_buf_addf(b, " (%s)", ec->tz);
 }
 

@@ -438,6 +438,9 @@ static void times_typed_by_officials(void)
 	sl_buf_reset(&b);
 	evtime_fmt(&b, 1429538400000LL, NULL);
 	ASSERT_STREQ(b.data, "2015-04-20T14:00:00.000Z");
+	sl_buf_reset(&b);
+	evtime_fmt(&b, 1429538400000LL, "Mars/Olympus_Mons"); /* not here: UTC, said as such */
+	ASSERT_STREQ(b.data, "2015-04-20T14:00:00.000Z");
 	sl_buf_release(&b);
 	/* the zone is looked up, and TZ is left as it was */
 	ASSERT_EQ(evtime_zone_check("Europe/Berlin", err, sizeof(err)), 0);
