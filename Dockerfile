@@ -39,11 +39,13 @@ RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DSL_WERROR=OFF \
 FROM debian:bookworm-slim
 ARG DEBIAN_FRONTEND=noninteractive
 # The runtime halves of the -dev packages above (hiredis is the Redis client
-# library; redis-tools brings redis-cli for health checks and debugging).
+# library; redis-tools brings redis-cli for health checks and debugging);
+# tzdata: the zone files the CLI reads an event's clock times in.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libuv1 libwebsockets17 libwebsockets-evlib-uv libhiredis0.14 libmsgpackc2 \
       libjansson4 libyaml-0-2 libcsv3 libssl3 libqrencode4 libcairo2 redis-tools ca-certificates \
+      tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home-dir /var/lib/splitline --create-home splitline
 COPY --from=build /out/ /usr/local/

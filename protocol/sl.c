@@ -340,10 +340,17 @@ static bool is_leap(int64_t y)
 
 int sl_parse_iso(const char *s, int64_t *ms)
 {
+	return sl_parse_iso_ex(s, ms, NULL);
+}
+
+int sl_parse_iso_ex(const char *s, int64_t *ms, bool *zoned)
+{
 	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	const char *p = s;
 	int64_t y, mo, d, h = 0, mi = 0, sec = 0, fms = 0, off = 0;
 
+	if (zoned)
+		*zoned = false;
 	if (!s)
 		return SL_EPARSE;
 	if ((y = digits(&p, 4, 4)) < 0 || *p++ != '-' || (mo = digits(&p, 2, 2)) < 0 ||
@@ -362,6 +369,8 @@ int sl_parse_iso(const char *s, int64_t *ms)
 			return SL_EPARSE;
 		if (*p == 'Z') {
 			p++;
+			if (zoned)
+				*zoned = true;
 		} else if (*p == '+' || *p == '-') {
 			int sign = *p++ == '-' ? -1 : 1;
 			int64_t oh, om;
@@ -369,6 +378,8 @@ int sl_parse_iso(const char *s, int64_t *ms)
 			    (om = digits(&p, 2, 2)) < 0 || oh > 23 || om > 59)
 				return SL_EPARSE;
 			off = sign * (oh * 60 + om) * 60;
+			if (zoned)
+				*zoned = true;
 		}
 	}
 	if (*p != '\0')

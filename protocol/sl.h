@@ -121,10 +121,14 @@ static inline bool sl_time_ok(int64_t t)
  * sl_parse_hms: "H:MM:SS", "HH:MM:SS.fff", "MM:SS" -> milliseconds.
  * sl_parse_iso: "YYYY-MM-DDTHH:MM:SS[.fff](Z|+hh:mm|-hh:mm)" or "YYYY-MM-DD"
  *   -> ms since epoch (a date alone is midnight UTC).
+ * sl_parse_iso_ex: the same; *zoned (may be NULL) says whether the text gave
+ *   its UTC offset (Z or +hh:mm/-hh:mm), i.e. whether it names one instant
+ *   without a time zone to read it in.
  * sl_fmt_hms: ms -> "H:MM:SS" (prec_ms >= 1000) or "H:MM:SS.f..".
  */
 int sl_parse_hms(const char *s, int64_t *ms);
 int sl_parse_iso(const char *s, int64_t *ms);
+int sl_parse_iso_ex(const char *s, int64_t *ms, bool *zoned);
 void sl_fmt_hms(sl_buf *b, int64_t ms, int prec_ms);
 void sl_fmt_iso(sl_buf *b, int64_t ms);
 

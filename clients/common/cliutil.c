@@ -131,12 +131,3 @@ int slc_open(const slc_conn *c, wsc **out, slp_msg *hello, int timeout_ms, char 
 	}
 	return rc;
 }
-
-int slc_parse_time(const char *s, int64_t *ms)
-{
-	if (strcmp(s, "now") == 0) {
-		*ms = sl_now_ms();
-		return 0;
-	}
-	return sl_parse_iso(s, ms) == 0 ? 0 : SL_EPARSE;
-}

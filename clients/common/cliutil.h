@@ -59,7 +59,4 @@ void slc_conn_release(slc_conn *c);
 int slc_open(const slc_conn *c, wsc **out, slp_msg *hello, int timeout_ms, char *err,
 	     size_t errlen);
 
-/* Parse a time: ISO 8601 or "now"; 0 or SL_EPARSE. */
-int slc_parse_time(const char *s, int64_t *ms);
-
 #endif

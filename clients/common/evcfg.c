@@ -1,9 +1,9 @@
 /*
  * evcfg.c: event configuration YAML -> checked tree -> msgpack.
  *
- * Three passes.  (1) libyaml's event parser builds a small tree of nodes
- * (map, sequence, scalar) that remember their line; aliases, deep nesting
- * and more than one document are refused here.  (2) The validator walks the
+ * Three passes.  (1) ytree.c builds a small tree of nodes (map, sequence,
+ * scalar) that remember their line; aliases, deep nesting and more than one
+ * document are refused there.  (2) The validator walks the
  * tree with a path ("races[0].points[2]") and collects every problem as
  * "FILE:LINE: PATH: what", extracting the waves and points the replay
  * needs; id fields are marked to pack as strings.  (3) Only when nothing was
@@ -21,48 +21,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
+#include "evkeys.h"
+#include "evtime.h"
 #include "slp.h"
-
-/* ---- the tree ---- */
-
-enum { N_SCALAR, N_MAP, N_SEQ };
-
-typedef struct node {
-	int kind;
-	int line;      /* 1-based */
-	bool quoted;   /* scalar not plain: always a string */
-	bool as_str;   /* pack as string whatever it looks like */
-	char *s;       /* scalar text (NUL-terminated) */
-	size_t n;      /* scalar length */
-	size_t nkids;  /* map: 2 * pairs (key, value, key, value...) */
-	size_t cap;
-	struct node **kids;
-} node;
-
-static void node_free(node *n)
-{
-	if (!n)
-		return;
-	for (size_t i = 0; i < n->nkids; i++)
-		node_free(n->kids[i]);
-	free(n->kids);
-	free(n->s);
-	free(n);
-}
-
-static void node_add(node *parent, node *kid)
-{
-	SL_GROW(parent->kids, parent->cap, parent->nkids + 1);
-	parent->kids[parent->nkids++] = kid;
-}
+#include "ytree.h"
 
 typedef struct ctx {
 	const char *name;
 	sl_buf *errs;
 	int nerr;
 	evcfg *cfg;
+	const char *tz; /* the config's timezone when it is a zone, else NULL */
+	bool tz_bad;    /* a timezone was given and is not one (already reported) */
 } ctx;
 
 static void __attribute__((format(printf, 4, 5)))
@@ -81,210 +52,22 @@ fail(ctx *x, int line, const char *path, const char *fmt, ...)
 	sl_buf_addc(x->errs, '\n');
 }
 
-/* Parse the YAML stream into one tree.  Returns NULL after fail(). */
-static node *build_tree(ctx *x, const char *buf, size_t len)
-{
-	yaml_parser_t p;
-	yaml_event_t ev;
-	node *stack[SLP_MAX_DEPTH + 1];
-	int depth = 0;
-	node *root = NULL;
-	bool done = false, bad = false;
-	int docs = 0;
-
-	if (!yaml_parser_initialize(&p)) {
-		fail(x, 1, NULL, "cannot initialize the YAML parser");
-		return NULL;
-	}
-	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
-	while (!done && !bad) {
-		if (!yaml_parser_parse(&p, &ev)) {
-			fail(x, (int)p.problem_mark.line + 1, NULL, "%s%s%s",
-			     p.problem ? p.problem : "malformed YAML",
-			     p.context ? " " : "", p.context ? p.context : "");
-			bad = true;
-			break;
-		}
-		int line = (int)ev.start_mark.line + 1;
-		node *n = NULL;
-		switch (ev.type) {
-		case YAML_STREAM_END_EVENT:
-			done = true;
-			break;
-		case YAML_DOCUMENT_START_EVENT:
-			if (++docs > 1) {
-				fail(x, line, NULL, "more than one YAML document");
-				bad = true;
-			}
-			break;
-		case YAML_ALIAS_EVENT:
-			fail(x, line, NULL, "aliases are not supported");
-			bad = true;
-			break;
-		case YAML_SCALAR_EVENT:
-			n = sl_calloc(1, sizeof(*n));
-			n->kind = N_SCALAR;
-			n->line = line;
-			n->s = sl_strndup((const char *)ev.data.scalar.value,
-					  ev.data.scalar.length);
-			n->n = ev.data.scalar.length;
-			n->quoted = ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
-				    (ev.data.scalar.tag &&
-				     strcmp((const char *)ev.data.scalar.tag,
-					    YAML_STR_TAG) == 0);
-			break;
-		case YAML_SEQUENCE_START_EVENT:
-		case YAML_MAPPING_START_EVENT:
-			if (depth >= SLP_MAX_DEPTH) {
-				fail(x, line, NULL, "nested deeper than %d levels",
-				     SLP_MAX_DEPTH);
-				bad = true;
-				break;
-			}
-			n = sl_calloc(1, sizeof(*n));
-			n->kind = ev.type == YAML_MAPPING_START_EVENT ? N_MAP : N_SEQ;
-			n->line = line;
-			break;
-		case YAML_SEQUENCE_END_EVENT:
-		case YAML_MAPPING_END_EVENT:
-			if (depth > 0)
-				depth--;
-			break;
-		default:
-			break;
-		}
-		if (n) {
-			if (depth > 0) {
-				node_add(stack[depth - 1], n);
-			} else if (!root) {
-				root = n;
-			} else {
-				node_free(n); /* cannot happen with one document */
-				n = NULL;
-			}
-			if (n && n->kind != N_SCALAR)
-				stack[depth++] = n;
-		}
-		yaml_event_delete(&ev);
-	}
-	yaml_parser_delete(&p);
-	if (bad) {
-		node_free(root);
-		return NULL;
-	}
-	if (!root) {
-		fail(x, 1, NULL, "empty file: expected a map with 'event' and 'races'");
-		return NULL;
-	}
-	return root;
-}
-
-/* ---- scalar typing ---- */
-
-enum { S_NULL, S_BOOL, S_INT, S_FLOAT, S_STR };
-
-static bool eq_any(const char *s, const char *const *words)
-{
-	for (; *words; words++)
-		if (strcmp(s, *words) == 0)
-			return true;
-	return false;
-}
-
-static bool is_int_text(const char *s)
-{
-	if (*s == '-' || *s == '+')
-		s++;
-	if (!isdigit((unsigned char)*s))
-		return false;
-	while (isdigit((unsigned char)*s))
-		s++;
-	return *s == '\0';
-}
-
-static bool is_float_text(const char *s)
-{
-	bool digits = false;
-	if (*s == '-' || *s == '+')
-		s++;
-	while (isdigit((unsigned char)*s)) {
-		s++;
-		digits = true;
-	}
-	if (*s == '.') {
-		s++;
-		while (isdigit((unsigned char)*s)) {
-			s++;
-			digits = true;
-		}
-	}
-	if (!digits)
-		return false;
-	if (*s == 'e' || *s == 'E') {
-		s++;
-		if (*s == '-' || *s == '+')
-			s++;
-		if (!isdigit((unsigned char)*s))
-			return false;
-		while (isdigit((unsigned char)*s))
-			s++;
-	}
-	return *s == '\0';
-}
-
-/* Type of a scalar node; *iv / *dv / *bv get the value. */
-static int scalar_type(const node *n, int64_t *iv, double *dv, bool *bv)
-{
-	static const char *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};
-	static const char *const trues[] = {"true", "True", "TRUE", NULL};
-	static const char *const falses[] = {"false", "False", "FALSE", NULL};
-
-	if (n->quoted || n->as_str || strlen(n->s) != n->n)
-		return S_STR;
-	if (eq_any(n->s, nulls))
-		return S_NULL;
-	if (eq_any(n->s, trues)) {
-		*bv = true;
-		return S_BOOL;
-	}
-	if (eq_any(n->s, falses)) {
-		*bv = false;
-		return S_BOOL;
-	}
-	if (is_int_text(n->s)) {
-		errno = 0;
-		long long v = strtoll(n->s, NULL, 10);
-		if (errno == 0) {
-			*iv = v;
-			return S_INT;
-		}
-		*dv = strtod(n->s, NULL);
-		return S_FLOAT;
-	}
-	if (is_float_text(n->s)) {
-		*dv = strtod(n->s, NULL);
-		if (isfinite(*dv))
-			return S_FLOAT;
-	}
-	return S_STR;
-}
-
 /* ---- validation helpers ---- */
 
-static const node *map_get(const node *m, const char *key)
+static const ynode *map_get(const ynode *m, const char *key)
 {
 	for (size_t i = 0; i + 1 < m->nkids; i += 2)
-		if (m->kids[i]->kind == N_SCALAR && strcmp(m->kids[i]->s, key) == 0)
+		if (m->kids[i]->kind == YT_SCALAR && strcmp(m->kids[i]->s, key) == 0)
 			return m->kids[i + 1];
 	return NULL;
 }
 
-static bool is_null(const node *n)
+static bool is_null(const ynode *n)
 {
 	int64_t iv;
 	double dv;
 	bool bv;
-	return !n || (n->kind == N_SCALAR && scalar_type(n, &iv, &dv, &bv) == S_NULL);
+	return !n || (n->kind == YT_SCALAR && ytree_scalar_type(n, &iv, &dv, &bv) == YT_NULL);
 }
 
 /* vsnprintf: paths longer than the buffer are cut, which is fine */
@@ -302,57 +85,57 @@ static void path_key(char *out, size_t cap, const char *path, const char *key)
 }
 
 /* A string field (plain numbers accepted and kept as strings if as_id). */
-static const char *get_str(ctx *x, const node *m, const char *path, const char *key,
+static const char *get_str(ctx *x, const ynode *m, const char *path, const char *key,
 			   bool required, bool as_id)
 {
 	char p[256];
-	const node *n = map_get(m, key);
+	const ynode *n = map_get(m, key);
 	path_key(p, sizeof(p), path, key);
 	if (is_null(n)) {
 		if (required)
 			fail(x, n ? n->line : m->line, p, "missing");
 		return NULL;
 	}
-	if (n->kind != N_SCALAR) {
+	if (n->kind != YT_SCALAR) {
 		fail(x, n->line, p, "expected a string");
 		return NULL;
 	}
 	int64_t iv;
 	double dv;
 	bool bv;
-	int t = scalar_type(n, &iv, &dv, &bv);
-	if (t == S_INT && as_id) {
-		((node *)n)->as_str = true;
+	int t = ytree_scalar_type(n, &iv, &dv, &bv);
+	if (t == YT_INT && as_id) {
+		((ynode *)n)->as_str = true;
 		return n->s;
 	}
-	if (t != S_STR) {
+	if (t != YT_STR) {
 		fail(x, n->line, p, "expected a string, not '%s'", n->s);
 		return NULL;
 	}
 	if (as_id)
-		((node *)n)->as_str = true;
+		((ynode *)n)->as_str = true;
 	return n->s;
 }
 
 /* A number field; returns true and *v when present and valid. */
-static bool get_num(ctx *x, const node *m, const char *path, const char *key,
+static bool get_num(ctx *x, const ynode *m, const char *path, const char *key,
 		    bool integer, double lo, double hi, double *v)
 {
 	char p[256];
-	const node *n = map_get(m, key);
+	const ynode *n = map_get(m, key);
 	path_key(p, sizeof(p), path, key);
 	if (is_null(n))
 		return false;
 	int64_t iv = 0;
 	double dv = 0;
 	bool bv;
-	int t = n->kind == N_SCALAR ? scalar_type(n, &iv, &dv, &bv) : S_STR;
-	if (t == S_INT)
+	int t = n->kind == YT_SCALAR ? ytree_scalar_type(n, &iv, &dv, &bv) : YT_STR;
+	if (t == YT_INT)
 		dv = (double)iv;
-	if (t != S_INT && (integer || t != S_FLOAT)) {
+	if (t != YT_INT && (integer || t != YT_FLOAT)) {
 		fail(x, n->line, p, "expected %s, not '%s'",
 		     integer ? "an integer" : "a number",
-		     n->kind == N_SCALAR ? n->s : "a list or map");
+		     n->kind == YT_SCALAR ? n->s : "a list or map");
 		return false;
 	}
 	if (dv < lo || dv > hi) {
@@ -364,15 +147,15 @@ static bool get_num(ctx *x, const node *m, const char *path, const char *key,
 }
 
 /* A field restricted to some words; returns the index or -1. */
-static int get_enum(ctx *x, const node *m, const char *path, const char *key,
+static int get_enum(ctx *x, const ynode *m, const char *path, const char *key,
 		    const char *const *words, const char *expect)
 {
 	char p[256];
-	const node *n = map_get(m, key);
+	const ynode *n = map_get(m, key);
 	path_key(p, sizeof(p), path, key);
 	if (is_null(n))
 		return -1;
-	if (n->kind == N_SCALAR)
+	if (n->kind == YT_SCALAR)
 		for (int i = 0; words[i]; i++)
 			if (strcmp(n->s, words[i]) == 0)
 				return i;
@@ -381,26 +164,26 @@ static int get_enum(ctx *x, const node *m, const char *path, const char *key,
 }
 
 /* The line of a key (for problems of the whole value), else the map's. */
-static int key_line(const node *m, const char *key)
+static int key_line(const ynode *m, const char *key)
 {
 	for (size_t i = 0; i + 1 < m->nkids; i += 2)
-		if (m->kids[i]->kind == N_SCALAR && strcmp(m->kids[i]->s, key) == 0)
+		if (m->kids[i]->kind == YT_SCALAR && strcmp(m->kids[i]->s, key) == 0)
 			return m->kids[i]->line;
 	return m->line;
 }
 
-static const node *get_seq(ctx *x, const node *m, const char *path, const char *key,
+static const ynode *get_seq(ctx *x, const ynode *m, const char *path, const char *key,
 			   bool required)
 {
 	char p[256];
-	const node *n = map_get(m, key);
+	const ynode *n = map_get(m, key);
 	path_key(p, sizeof(p), path, key);
 	if (is_null(n)) {
 		if (required)
 			fail(x, n ? n->line : m->line, p, "missing: expected a list");
 		return NULL;
 	}
-	if (n->kind != N_SEQ) {
+	if (n->kind != YT_SEQ) {
 		fail(x, n->line, p, "expected a list");
 		return NULL;
 	}
@@ -459,18 +242,45 @@ static bool seen_before(char **ids, size_t n, const char *id)
 	return false;
 }
 
+/*
+ * Every key of map m is one of kind's (protocol/evkeys.h, the table the
+ * server checks by too); else "path.key: unknown key; did you mean ...?"
+ * at the key's line.  Keys that are not plain words are check_dup_keys'.
+ */
+static void check_keys(ctx *x, const ynode *m, int kind, const char *path)
+{
+	char p[256];
+	if (m->kind != YT_MAP)
+		return;
+	for (size_t i = 0; i + 1 < m->nkids; i += 2) {
+		const ynode *k = m->kids[i];
+		if (k->kind != YT_SCALAR || evkeys_known(kind, k->s, k->n))
+			continue;
+		path_key(p, sizeof(p), path, k->s);
+		const char *near = evkeys_suggest(kind, k->s, k->n);
+		if (kind == EVK_STATION && !near && evkeys_known(EVK_POINT, k->s, k->n))
+			fail(x, k->line, p,
+			     "unknown key; a backup station (station_of) has only id and station_of");
+		else if (near)
+			fail(x, k->line, p, "unknown key; did you mean '%s'?", near);
+		else
+			fail(x, k->line, p, "unknown key");
+	}
+}
+
 /* ---- the config ---- */
 
 static const char *const roles[] = {"start", "split", "finish", NULL};
 
-static void check_wave(ctx *x, evcfg_race *r, const node *w, const char *path)
+static void check_wave(ctx *x, evcfg_race *r, const ynode *w, const char *path)
 {
-	if (w->kind != N_MAP) {
+	if (w->kind != YT_MAP) {
 		fail(x, w->line, path, "expected a map with id, start and bibs");
 		return;
 	}
 	evcfg_wave wv = {0};
 	char p[256];
+	check_keys(x, w, EVK_WAVE, path);
 	const char *id = get_str(x, w, path, "id", true, true);
 	if (id) {
 		char *ids[256];
@@ -484,19 +294,40 @@ static void check_wave(ctx *x, evcfg_race *r, const node *w, const char *path)
 	}
 	const char *start = get_str(x, w, path, "start", false, false);
 	if (start) {
+		ynode *sn = (ynode *)map_get(w, "start");
+		bool zoned;
+		char why[256];
 		path_key(p, sizeof(p), path, "start");
-		if (sl_parse_iso(start, &wv.start_ms) != 0)
-			fail(x, map_get(w, "start")->line, p,
-			     "'%s' is not a time (2015-04-20T10:00:00-04:00)", start);
-		else
+		if (sl_parse_iso_ex(start, &wv.start_ms, &zoned) != 0) {
+			fail(x, sn->line, p, "'%s' is not a time (2015-04-20T10:00:00-04:00)", start);
+		} else if (zoned) {
 			wv.has_start = true;
+		} else if (x->tz_bad) {
+			/* the timezone's own error says it all */
+		} else if (!x->tz) {
+			fail(x, sn->line, p,
+			     "'%s' has no UTC offset: write it (2015-04-20T10:00:00-04:00), or give "
+			     "the event a timezone (timezone: America/New_York) to read it in",
+			     start);
+		} else {
+			/* read in the event's zone; sent with the offset it has that day */
+			sl_buf iso = SL_BUF_INIT;
+			if (evtime_zone_iso(start, x->tz, &iso, &wv.start_ms, why, sizeof(why)) < 0) {
+				fail(x, sn->line, p, "%s", why);
+			} else {
+				free(sn->s);
+				sn->s = sl_buf_detach(&iso, &sn->n);
+				wv.has_start = true;
+			}
+			sl_buf_release(&iso);
+		}
 	}
 	const char *bibs = get_str(x, w, path, "bibs", false, false);
 	if (bibs) {
 		path_key(p, sizeof(p), path, "bibs");
+		wv.bibs_line = map_get(w, "bibs")->line;
 		if (!parse_range(bibs, &wv.bib_lo, &wv.bib_hi))
-			fail(x, map_get(w, "bibs")->line, p,
-			     "'%s' is not a bib range (1-8999)", bibs);
+			fail(x, wv.bibs_line, p, "'%s' is not a bib range (1-8999)", bibs);
 		else
 			wv.has_bibs = true;
 	}
@@ -505,14 +336,15 @@ static void check_wave(ctx *x, evcfg_race *r, const node *w, const char *path)
 	r->waves[r->nwaves++] = wv;
 }
 
-static void check_point(ctx *x, evcfg_race *r, const node *pt, const char *path)
+static void check_point(ctx *x, evcfg_race *r, const ynode *pt, const char *path)
 {
-	if (pt->kind != N_MAP) {
+	if (pt->kind != YT_MAP) {
 		fail(x, pt->line, path, "expected a map with id, distance_m and role");
 		return;
 	}
 	evcfg_point ep = {0};
 	char p[256];
+	check_keys(x, pt, EVK_POINT, path);
 	const char *id = get_str(x, pt, path, "id", true, true);
 	if (id) {
 		path_key(p, sizeof(p), path, "id");
@@ -546,28 +378,56 @@ static void check_point(ctx *x, evcfg_race *r, const node *pt, const char *path)
 	r->points[r->npoints++] = ep;
 }
 
-static void check_category(ctx *x, const node *c, const char *path, char ***ids,
-			   size_t *nids)
+/* A backup station of a point ({id: finish2, station_of: finish}); the
+ * server checks that the point exists and the ids are unique. */
+static void check_station(ctx *x, const ynode *st, const char *path)
 {
-	if (c->kind != N_MAP) {
+	char p[256];
+	check_keys(x, st, EVK_STATION, path);
+	const char *id = get_str(x, st, path, "id", true, true);
+	if (id && !id_ok(id, false)) {
+		path_key(p, sizeof(p), path, "id");
+		fail(x, map_get(st, "id")->line, p,
+		     "'%s' is not an id (letters, digits, '-', '_', '.')", id);
+	}
+	get_str(x, st, path, "station_of", true, true);
+}
+
+/* A category's rule, to find two categories with the same one. */
+struct catrule {
+	const char *id;
+	int sex, lo, hi; /* -1: any */
+	const char *field, *equals;
+};
+
+static bool same_text(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static void check_category(ctx *x, const ynode *c, const char *path, struct catrule **rules,
+			   size_t *nrules)
+{
+	if (c->kind != YT_MAP) {
 		fail(x, c->line, path, "expected a map with id, name and a rule");
 		return;
 	}
 	char p[256];
+	check_keys(x, c, EVK_CATEGORY, path);
 	const char *id = get_str(x, c, path, "id", true, true);
 	if (id) {
 		path_key(p, sizeof(p), path, "id");
 		if (!id_ok2(id, false, true))
 			fail(x, map_get(c, "id")->line, p,
 			     "'%s' is not an id (letters, digits, '-', '_', '.', '+')", id);
-		else if (seen_before(*ids, *nids, id))
-			fail(x, map_get(c, "id")->line, p, "'%s' is used twice", id);
-		*ids = sl_realloc(*ids, (*nids + 1) * sizeof(**ids));
-		(*ids)[(*nids)++] = (char *)id;
+		else
+			for (size_t i = 0; i < *nrules; i++)
+				if (strcmp((*rules)[i].id, id) == 0)
+					fail(x, map_get(c, "id")->line, p, "'%s' is used twice", id);
 	}
 	get_str(x, c, path, "name", false, false);
 	static const char *const sexes[] = {"M", "F", "X", NULL};
-	get_enum(x, c, path, "sex", sexes, "M, F or X");
+	int sex = get_enum(x, c, path, "sex", sexes, "M, F or X");
 	double lo = 0, hi = 150;
 	bool has_lo = get_num(x, c, path, "age_min", true, 0, 150, &lo);
 	bool has_hi = get_num(x, c, path, "age_max", true, 0, 150, &hi);
@@ -576,23 +436,56 @@ static void check_category(ctx *x, const node *c, const char *path, char ***ids,
 		fail(x, map_get(c, "age_max")->line, p, "%g is below age_min %g", hi, lo);
 	}
 	const char *field = get_str(x, c, path, "field", false, false);
-	if (field && is_null(map_get(c, "equals"))) {
+	const ynode *eq = map_get(c, "equals");
+	if (field && is_null(eq)) {
 		path_key(p, sizeof(p), path, "equals");
 		fail(x, c->line, p, "missing: 'field' needs 'equals'");
 	}
+	if (!id)
+		return;
+	/* overlapping categories are fine (masters and age groups); copies are not
+	 * (pairwise: past the server's 1000 a race, the server says no anyway) */
+	struct catrule r = {id, sex, has_lo ? (int)lo : -1, has_hi ? (int)hi : -1, field,
+			    eq && eq->kind == YT_SCALAR && !is_null(eq) ? eq->s : NULL};
+	for (size_t i = 0; i < *nrules && *nrules < 1000; i++) {
+		const struct catrule *o = &(*rules)[i];
+		if (o->sex == r.sex && o->lo == r.lo && o->hi == r.hi &&
+		    same_text(o->field, r.field) && same_text(o->equals, r.equals)) {
+			fail(x, c->line, path,
+			     "the same rule as category '%s' (categories[%zu]): one of the two is "
+			     "a copy",
+			     o->id, i);
+			break;
+		}
+	}
+	*rules = sl_realloc(*rules, (*nrules + 1) * sizeof(**rules));
+	(*rules)[(*nrules)++] = r;
 }
 
-static void check_race(ctx *x, const node *rn, const char *path, size_t idx)
+/* A regatta's handicap: only its keys here, its values are the server's. */
+static void check_handicap(ctx *x, const ynode *h, const char *path)
+{
+	char q[256];
+	check_keys(x, h, EVK_HANDICAP, path);
+	const ynode *rows = h->kind == YT_MAP ? map_get(h, "rows") : NULL;
+	for (size_t i = 0; rows && rows->kind == YT_SEQ && i < rows->nkids; i++) {
+		pathf(q, sizeof(q), "%s.rows[%zu]", path, i);
+		check_keys(x, rows->kids[i], EVK_HCAP_ROW, q);
+	}
+}
+
+static void check_race(ctx *x, const ynode *rn, const char *path, size_t idx)
 {
 	evcfg *cfg = x->cfg;
 	evcfg_race *r = &cfg->races[idx];
 	char p[256], q[256];
 
-	if (rn->kind != N_MAP) {
+	if (rn->kind != YT_MAP) {
 		fail(x, rn->line, path, "expected a map with id, waves and points");
 		r->id = sl_strdup("");
 		return;
 	}
+	check_keys(x, rn, EVK_RACE, path);
 	const char *id = get_str(x, rn, path, "id", true, true);
 	if (id) {
 		path_key(p, sizeof(p), path, "id");
@@ -613,15 +506,19 @@ static void check_race(ctx *x, const node *rn, const char *path, size_t idx)
 	get_num(x, rn, path, "distance_m", false, 0, 1e7, &v);
 	get_num(x, rn, path, "precision_ms", true, 1, 3600000, &v);
 
-	const node *waves = get_seq(x, rn, path, "waves", false);
+	const ynode *waves = get_seq(x, rn, path, "waves", false);
 	for (size_t i = 0; waves && i < waves->nkids; i++) {
 		pathf(q, sizeof(q), "%s.waves[%zu]", path, i);
 		check_wave(x, r, waves->kids[i], q);
 	}
-	const node *pts = get_seq(x, rn, path, "points", true);
+	const ynode *pts = get_seq(x, rn, path, "points", true);
 	for (size_t i = 0; pts && i < pts->nkids; i++) {
+		const ynode *pn = pts->kids[i];
 		pathf(q, sizeof(q), "%s.points[%zu]", path, i);
-		check_point(x, r, pts->kids[i], q);
+		if (pn->kind == YT_MAP && !is_null(map_get(pn, "station_of")))
+			check_station(x, pn, q);
+		else
+			check_point(x, r, pn, q);
 	}
 	if (pts && pts->nkids) {
 		int nstart = 0, nfinish = 0;
@@ -637,28 +534,104 @@ static void check_race(ctx *x, const node *rn, const char *path, size_t idx)
 			fail(x, key_line(rn, "points"), p, "expected at most one point with role start, found %d",
 			     nstart);
 	}
-	const node *cats = get_seq(x, rn, path, "categories", false);
-	char **ids = NULL;
-	size_t nids = 0;
+	const ynode *cats = get_seq(x, rn, path, "categories", false);
+	struct catrule *rules = NULL;
+	size_t nrules = 0;
 	for (size_t i = 0; cats && i < cats->nkids; i++) {
 		pathf(q, sizeof(q), "%s.categories[%zu]", path, i);
-		check_category(x, cats->kids[i], q, &ids, &nids);
+		check_category(x, cats->kids[i], q, &rules, &nrules);
 	}
-	free(ids);
+	free(rules);
 	r->ncats = cats ? cats->nkids : 0;
+	const ynode *hc = map_get(rn, "handicap");
+	if (hc && !is_null(hc)) {
+		path_key(p, sizeof(p), path, "handicap");
+		check_handicap(x, hc, p);
+	}
 }
 
-static void check_dup_keys(ctx *x, const node *n)
+/* A wave's bibs range, for the overlap sweep. */
+struct span {
+	int64_t lo, hi;
+	size_t race, wave;
+};
+
+static int span_cmp(const void *a, const void *b)
 {
-	if (n->kind == N_MAP) {
+	const struct span *x = a, *y = b;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	if (x->race != y->race)
+		return x->race < y->race ? -1 : 1;
+	return x->wave < y->wave ? -1 : x->wave > y->wave;
+}
+
+/*
+ * No bib in two waves' ranges, within a race or across races: a bib is one
+ * athlete in one race (the server's rule too).  Sorted by lo, a range
+ * overlaps an earlier one when it begins at or below the highest end so
+ * far; each overlap is reported at the later wave of the two in the file.
+ */
+static void check_overlaps(ctx *x)
+{
+	const evcfg *cfg = x->cfg;
+	struct span *v = NULL;
+	size_t n = 0, top = 0;
+	char p[128], ov[64];
+	for (size_t i = 0; i < cfg->nraces; i++)
+		for (size_t j = 0; j < cfg->races[i].nwaves; j++)
+			if (cfg->races[i].waves[j].has_bibs) {
+				v = sl_realloc(v, (n + 1) * sizeof(*v));
+				v[n++] = (struct span){cfg->races[i].waves[j].bib_lo,
+						       cfg->races[i].waves[j].bib_hi, i, j};
+			}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), span_cmp);
+	for (size_t k = 1; k < n; k++) {
+		if (v[k].lo > v[top].hi) {
+			top = k;
+			continue;
+		}
+		const struct span *a = &v[top], *b = &v[k];
+		if (a->race > b->race || (a->race == b->race && a->wave > b->wave)) {
+			const struct span *t = a;
+			a = b;
+			b = t;
+		}
+		int64_t lo = a->lo > b->lo ? a->lo : b->lo, hi = a->hi < b->hi ? a->hi : b->hi;
+		if (lo == hi)
+			snprintf(ov, sizeof(ov), "bib %lld", (long long)lo);
+		else
+			snprintf(ov, sizeof(ov), "bibs %lld-%lld", (long long)lo, (long long)hi);
+		const evcfg_race *ra = &cfg->races[a->race];
+		const evcfg_wave *wb = &cfg->races[b->race].waves[b->wave];
+		pathf(p, sizeof(p), "races[%zu].waves[%zu].bibs", b->race, b->wave);
+		if (a->race == b->race)
+			fail(x, wb->bibs_line, p, "%lld-%lld overlaps wave '%s' (%lld-%lld): %s would "
+			     "be in both", (long long)b->lo, (long long)b->hi, ra->waves[a->wave].id,
+			     (long long)a->lo, (long long)a->hi, ov);
+		else
+			fail(x, wb->bibs_line, p, "%lld-%lld overlaps wave '%s' of race '%s' "
+			     "(%lld-%lld): %s would be in both races (a bib is one athlete in one "
+			     "race)", (long long)b->lo, (long long)b->hi, ra->waves[a->wave].id,
+			     ra->id, (long long)a->lo, (long long)a->hi, ov);
+		if (v[k].hi > v[top].hi)
+			top = k;
+	}
+	free(v);
+}
+
+static void check_dup_keys(ctx *x, const ynode *n)
+{
+	if (n->kind == YT_MAP) {
 		for (size_t i = 0; i + 1 < n->nkids; i += 2) {
-			const node *k = n->kids[i];
-			if (k->kind != N_SCALAR) {
+			const ynode *k = n->kids[i];
+			if (k->kind != YT_SCALAR) {
 				fail(x, k->line, NULL, "a key must be a plain word, not a list or map");
 				continue;
 			}
 			for (size_t j = 0; j < i; j += 2)
-				if (n->kids[j]->kind == N_SCALAR &&
+				if (n->kids[j]->kind == YT_SCALAR &&
 				    strcmp(n->kids[j]->s, k->s) == 0)
 					fail(x, k->line, NULL, "key '%s' appears twice", k->s);
 		}
@@ -667,14 +640,15 @@ static void check_dup_keys(ctx *x, const node *n)
 		check_dup_keys(x, n->kids[i]);
 }
 
-static void check_config(ctx *x, const node *root)
+static void check_config(ctx *x, const ynode *root)
 {
 	evcfg *cfg = x->cfg;
 	check_dup_keys(x, root);
-	if (root->kind != N_MAP) {
+	if (root->kind != YT_MAP) {
 		fail(x, root->line, NULL, "expected a map with 'event' and 'races'");
 		return;
 	}
+	check_keys(x, root, EVK_EVENT, "");
 	const char *ev = get_str(x, root, "", "event", true, true);
 	if (ev && !id_ok(ev, true))
 		fail(x, map_get(root, "event")->line, "event",
@@ -686,7 +660,18 @@ static void check_config(ctx *x, const node *root)
 	if (date && (strlen(date) != 10 || sl_parse_iso(date, &ms) != 0))
 		fail(x, map_get(root, "date")->line, "date", "'%s' is not a date (YYYY-MM-DD)",
 		     date);
-	const node *races = get_seq(x, root, "", "races", true);
+	const char *tz = get_str(x, root, "", "timezone", false, false);
+	if (tz) {
+		char why[256];
+		if (evtime_zone_check(tz, why, sizeof(why)) < 0) {
+			fail(x, map_get(root, "timezone")->line, "timezone", "%s", why);
+			x->tz_bad = true;
+		} else {
+			cfg->timezone = sl_strdup(tz);
+			x->tz = cfg->timezone;
+		}
+	}
+	const ynode *races = get_seq(x, root, "", "races", true);
 	if (!races)
 		return;
 	cfg->races = sl_calloc(races->nkids ? races->nkids : 1, sizeof(*cfg->races));
@@ -696,52 +681,7 @@ static void check_config(ctx *x, const node *root)
 		pathf(p, sizeof(p), "races[%zu]", i);
 		check_race(x, races->kids[i], p, i);
 	}
-}
-
-/* ---- packing ---- */
-
-static void pack_node(msgpack_packer *pk, const node *n, bool key)
-{
-	int64_t iv;
-	double dv;
-	bool bv;
-	switch (n->kind) {
-	case N_MAP:
-		msgpack_pack_map(pk, n->nkids / 2);
-		for (size_t i = 0; i + 1 < n->nkids; i += 2) {
-			pack_node(pk, n->kids[i], true);
-			pack_node(pk, n->kids[i + 1], false);
-		}
-		return;
-	case N_SEQ:
-		msgpack_pack_array(pk, n->nkids);
-		for (size_t i = 0; i < n->nkids; i++)
-			pack_node(pk, n->kids[i], false);
-		return;
-	}
-	switch (key ? S_STR : scalar_type(n, &iv, &dv, &bv)) {
-	case S_NULL:
-		msgpack_pack_nil(pk);
-		break;
-	case S_BOOL:
-		if (bv)
-			msgpack_pack_true(pk);
-		else
-			msgpack_pack_false(pk);
-		break;
-	case S_INT:
-		if (iv < 0)
-			msgpack_pack_int64(pk, iv);
-		else
-			msgpack_pack_uint64(pk, (uint64_t)iv);
-		break;
-	case S_FLOAT:
-		msgpack_pack_double(pk, dv);
-		break;
-	default:
-		slp_pack_strn(pk, n->s, n->n);
-		break;
-	}
+	check_overlaps(x);
 }
 
 /* ---- public ---- */
@@ -762,6 +702,7 @@ void evcfg_free(evcfg *c)
 	}
 	free(c->races);
 	free(c->event);
+	free(c->timezone);
 	free(c->mp);
 	free(c);
 }
@@ -771,9 +712,13 @@ int evcfg_load_mem(const char *name, const char *buf, size_t len, evcfg **out,
 {
 	ctx x = {.name = name, .errs = errs};
 	*out = NULL;
-	node *root = build_tree(&x, buf, len);
-	if (!root)
+	char why[256];
+	int line = 1;
+	ynode *root = ytree_parse(buf, len, &line, why, sizeof(why));
+	if (!root) {
+		fail(&x, line, NULL, "%s", why);
 		return SL_EPARSE;
+	}
 	x.cfg = sl_calloc(1, sizeof(*x.cfg));
 	check_config(&x, root);
 	if (x.nerr > EVCFG_MAX_ERRORS)
@@ -784,7 +729,7 @@ int evcfg_load_mem(const char *name, const char *buf, size_t len, evcfg **out,
 		sl_buf b = SL_BUF_INIT;
 		msgpack_packer pk;
 		slp_packer_init(&pk, &b);
-		pack_node(&pk, root, false);
+		ytree_pack(&pk, root);
 		if (b.len > SLP_MAX_FRAME - 4096) {
 			sl_buf_addf(errs, "%s: too large: the config packs to %zu bytes (limit %u)\n",
 				    name, b.len, SLP_MAX_FRAME - 4096);
@@ -796,7 +741,7 @@ int evcfg_load_mem(const char *name, const char *buf, size_t len, evcfg **out,
 	} else {
 		rc = SL_EPARSE;
 	}
-	node_free(root);
+	ytree_free(root);
 	if (rc) {
 		evcfg_free(x.cfg);
 		return rc;

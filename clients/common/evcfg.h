@@ -12,11 +12,22 @@
  * Anchors and aliases are refused (no alias bombs), and so are documents
  * deeper than SLP_MAX_DEPTH or packing to more than SLP_MAX_FRAME bytes.
  *
- * Validation checks what a client can check alone: the event id format,
- * races non-empty with unique ids, race kind/ranking, waves (id, start
- * parseable as ISO 8601, bibs "LO-HI"), points (id, role start/split/finish,
- * rule first/last, non-negative numbers) and categories (sex, ages).  The
- * server validates the rest.
+ * Validation checks what a client can check alone: every map's keys (the
+ * table protocol/evkeys.c, which the server checks by too, so a typo is
+ * reported here with its line and a "did you mean"), the event id format,
+ * the timezone (a zone file under /usr/share/zoneinfo), races non-empty with
+ * unique ids, race kind/ranking, waves (id, start parseable as ISO 8601,
+ * bibs "LO-HI" overlapping no other wave's, in any race), points (id, role
+ * start/split/finish, rule first/last, non-negative numbers), backup
+ * stations (id, station_of) and categories (sex, ages; no two with the same
+ * rule).  The server validates the rest.
+ *
+ * Times: a wave start with its UTC offset is sent as written; one without
+ * (or a date alone) is read in the config's timezone, DST included, and
+ * sent with the offset it has on that date ("2015-04-20T10:00:00" in
+ * America/New_York goes as "2015-04-20T10:00:00-04:00"), so the server only
+ * ever sees instants.  Without a timezone it is an error that says to add
+ * one.
  *
  * Ownership: evcfg_load_* return an owned evcfg (free with evcfg_free)
  * only on success; every string in it is owned by it.
@@ -38,6 +49,7 @@ typedef struct evcfg_wave {
 	int64_t start_ms; /* wave start (T0), when has_start */
 	bool has_bibs;
 	int64_t bib_lo, bib_hi; /* inclusive range, when has_bibs */
+	int bibs_line;          /* the line of bibs in the file */
 } evcfg_wave;
 
 typedef struct evcfg_point {
@@ -58,6 +70,7 @@ typedef struct evcfg_race {
 
 typedef struct evcfg {
 	char *event;     /* the event id */
+	char *timezone;  /* the IANA zone (a zone file exists), or NULL */
 	char *mp;        /* the config map, msgpack */
 	size_t mp_len;
 	size_t nraces;

@@ -18,6 +18,7 @@
 #include "cliutil.h"
 #include "csvimport.h"
 #include "evcfg.h"
+#include "evtime.h"
 #include "sl.h"
 #include "slp.h"
 #include "wsc.h"
@@ -83,9 +84,19 @@ static const char usage_event[] =
 	"Reads the event configuration (protocol/PROTOCOL.md, \"Event configuration\"),\n"
 	"checks it and sends it as event_create; sending it again replaces the config\n"
 	"and the server recomputes the results.  Needs an admin token.  The event id is\n"
-	"the file's 'event' (with --event, the two must agree).  Problems are reported\n"
-	"as FILE:LINE: PATH: what, e.g.\n"
+	"the file's 'event' (with --event, the two must agree).  Every problem is\n"
+	"reported, as FILE:LINE: PATH: what, before anything is sent, e.g.\n"
 	"  race.yaml:12: races[0].points[2].role: expected start, split or finish\n"
+	"  race.yaml:7: races[0].rankng: unknown key; did you mean 'ranking'?\n"
+	"A key the config does not have is an error, not ignored; so are wave bib\n"
+	"ranges that overlap (in a race or across races) and two categories with the\n"
+	"same rule.\n"
+	"\n"
+	"Times: 'timezone: America/New_York' (an IANA zone, a file under\n"
+	"/usr/share/zoneinfo) gives the event its clock.  A wave start written\n"
+	"without an offset (2015-04-20T10:00:00) is read in it, DST included, and\n"
+	"sent with the offset it has that day (-04:00); without a timezone such a\n"
+	"start is an error.  Pages show clock times in the event's zone.\n"
 	"\n"
 	"  --dry-run    only check the file; nothing is sent\n";
 
@@ -138,7 +149,12 @@ static const char usage_participants[] =
 	"                           on the server; import nothing\n"
 	"\n"
 	"A progress line is shown on stderr when it is a terminal (or when\n"
-	"SPLITLINE_PROGRESS=1) and the file has more than 1000 rows.\n";
+	"SPLITLINE_PROGRESS=1) and the file has more than 1000 rows.\n"
+	"\n"
+	"Athletes who fit no category of their race (as the server's categories\n"
+	"stand) are imported all the same, and listed on stderr as a warning: how\n"
+	"many and the first 20 bibs, e.g.\n"
+	"  splitline: warning: 2 participants fit no category of their race: 17, 230\n";
 
 static const char usage_token[] =
 	"usage: splitline token issue --role ROLE [--device ID] [--point PT]\n"
@@ -163,7 +179,12 @@ static const char usage_wave[] =
 	"Sets the start time (T0) of a wave; changing it later recomputes every\n"
 	"result of the wave.  Needs an official or admin token.\n"
 	"\n"
-	"  --at TIME         ISO 8601 (2015-04-20T10:00:00-04:00) or \"now\" (the default)\n"
+	"  --at TIME         a clock time on the event's date in its time zone (09:55,\n"
+	"                    9:55:30, 09:55:30.250), ISO 8601 with an offset\n"
+	"                    (2015-04-20T09:55:00-04:00) or without (read in the event's\n"
+	"                    zone), or \"now\" (the default).  Clock times need the\n"
+	"                    event's 'timezone' (its config); the time is printed back\n"
+	"                    in that zone.\n"
 	"  --reason TEXT     why (required once the race's results are official: the\n"
 	"                    change marks them corrected)\n"
 	"  --official NAME   who (required with --reason)\n";
@@ -182,7 +203,9 @@ static const char usage_passing[] =
 	"\n"
 	"  --bib BIB     the athlete's bib\n"
 	"  --pt POINT    the timing point id\n"
-	"  --at TIME     ISO 8601 or \"now\" (the years 2000 to 2100)\n"
+	"  --at TIME     a clock time on the event's date in its time zone (13:48:05,\n"
+	"                9:48), ISO 8601 (with an offset, or without: in the event's\n"
+	"                zone) or \"now\" (the years 2000 to 2100)\n"
 	"  --kind KIND   manual (default) or handheld\n"
 	"  --force       record it even when it will not count as typed: first the\n"
 	"                server says why not (no participant with that bib, a point\n"
@@ -385,6 +408,106 @@ static int simple_rpc(wsc *c, sl_buf *req, uint64_t id, slp_msg *reply, const ch
 	return 0;
 }
 
+/*
+ * The event's date and time zone, from the `event` topic: times an official
+ * types as clock times are on that date in that zone, and times printed
+ * back are in that zone.  Subscribed for the one snapshot, then
+ * unsubscribed, so that no later snapshot (after a wave start) gets in the
+ * way.  Empty when the server has no event yet or the event no timezone.
+ */
+struct evclock {
+	char date[16];
+	char tz[72];
+};
+
+static void fetch_clock(struct session *s, struct evclock *ec)
+{
+	sl_buf b = SL_BUF_INIT, frame = SL_BUF_INIT;
+	msgpack_packer pk;
+	uint64_t id;
+	slp_msg reply = {0}, snap = {0};
+	char err[256];
+	memset(ec, 0, sizeof(*ec));
+	req_begin(&pk, &b, s->c, "subscribe", 1, &id);
+	slp_pack_kv_str(&pk, "topic", "event");
+	if (wsc_rpc(s->c, &b, id, RPC_MS, &reply, err, sizeof(err)) != 0)
+		goto out;
+	int64_t deadline = wsc_mono_ms() + RPC_MS;
+	while (wsc_mono_ms() < deadline) {
+		bool binary;
+		const char *t;
+		size_t tn;
+		sl_buf_reset(&frame);
+		if (wsc_recv(s->c, &frame, &binary, (int)(deadline - wsc_mono_ms())) != 0)
+			break;
+		slp_msg_release(&snap);
+		if (slp_decode(&snap, frame.data, frame.len, binary ? SLP_MSGPACK : SLP_JSON) != 0 ||
+		    !(t = slp_type(&snap, &tn)) || tn != 8 || memcmp(t, "snapshot", 8) != 0 ||
+		    !slp_str_eq(slp_get(&snap.root, "topic"), "event"))
+			continue;
+		const msgpack_object_array *rows;
+		const char *v;
+		size_t n;
+		if (slp_get_arr(&snap.root, "rows", &rows) == 0 && rows->size &&
+		    rows->ptr[0].type == MSGPACK_OBJECT_MAP) {
+			if (slp_get_str(&rows->ptr[0], "date", &v, &n) == 0 && n < sizeof(ec->date))
+				memcpy(ec->date, v, n), ec->date[n] = '\0';
+			if (slp_get_str(&rows->ptr[0], "timezone", &v, &n) == 0 && n < sizeof(ec->tz))
+				memcpy(ec->tz, v, n), ec->tz[n] = '\0';
+		}
+		break;
+	}
+	slp_msg_release(&reply);
+	sl_buf_reset(&b);
+	req_begin(&pk, &b, s->c, "unsubscribe", 1, &id);
+	slp_pack_kv_str(&pk, "topic", "event");
+	wsc_rpc(s->c, &b, id, RPC_MS, &reply, err, sizeof(err));
+out:
+	slp_msg_release(&reply);
+	slp_msg_release(&snap);
+	sl_buf_release(&b);
+	sl_buf_release(&frame);
+}
+
+/* --at TIME: 0 or an exit code, with the reason printed.  Before connecting,
+ * check only its form (at_form); once connected, read it (at_read). */
+static int at_form(const char *opt, const char *at)
+{
+	if (evtime_kind(at) != EVTIME_BAD)
+		return 0;
+	fprintf(stderr,
+		"%s: %s '%s' is not a time: give HH:MM[:SS] (on the event's date, in its time "
+		"zone), ISO 8601 or now\n",
+		prog, opt, at);
+	return 2;
+}
+
+static int at_read(const char *opt, const char *at, const struct evclock *ec, int64_t *t)
+{
+	char err[384];
+	if (evtime_parse(at, ec->tz[0] ? ec->tz : NULL, ec->date[0] ? ec->date : NULL, t, err,
+			 sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, opt, err);
+		return 2;
+	}
+	if (!sl_time_ok(*t)) {
+		fprintf(stderr, "%s: %s '%s' is not in the years 2000 to 2100\n", prog, opt, at);
+		return 2;
+	}
+	return 0;
+}
+
+/* An instant as the event's clocks show it: "2015-04-20T10:00:00-04:00
+ * (America/New_York)", or UTC ("...Z") when it has no zone. */
+static void fmt_event_time(sl_buf *b, int64_t t, const struct evclock *ec)
+{
+	char why[256];
+	bool zone = ec->tz[0] && evtime_zone_check(ec->tz, why, sizeof(why)) == 0;
+	evtime_fmt(b, t, zone ? ec->tz : NULL);
+	if (zone)
+		sl_buf_addf(b, " (%s)", ec->tz);
+}
+
 /* ---- event create ---- */
 
 static int cmd_event(int argc, char **argv)
@@ -419,11 +542,13 @@ static int cmd_event(int argc, char **argv)
 		nwaves += cfg->races[i].nwaves;
 		ncats += cfg->races[i].ncats;
 	}
-	char summary[256];
+	char summary[384];
 	snprintf(summary, sizeof(summary),
-		 "event '%s': %zu race%s, %zu wave%s, %zu point%s, %zu categor%s", cfg->event,
-		 cfg->nraces, cfg->nraces == 1 ? "" : "s", nwaves, nwaves == 1 ? "" : "s",
-		 npoints, npoints == 1 ? "" : "s", ncats, ncats == 1 ? "y" : "ies");
+		 "event '%s'%s%s%s: %zu race%s, %zu wave%s, %zu point%s, %zu categor%s", cfg->event,
+		 cfg->timezone ? " (" : "", cfg->timezone ? cfg->timezone : "",
+		 cfg->timezone ? ")" : "", cfg->nraces, cfg->nraces == 1 ? "" : "s", nwaves,
+		 nwaves == 1 ? "" : "s", npoints, npoints == 1 ? "" : "s", ncats,
+		 ncats == 1 ? "y" : "ies");
 	if (dry) {
 		printf("%s: ok (dry run, nothing sent)\n", summary);
 		evcfg_free(cfg);
@@ -493,12 +618,53 @@ static void report_row_err(const char *file, const csvimp *ci, size_t first, siz
 			ci->rows[first + n - 1].line, msg);
 }
 
+/*
+ * Athletes who fit no category of their race, as the server's replies to
+ * the chunks count and name them (PROTOCOL.md, participants): a warning.
+ */
+#define NOCAT_SHOWN 20
+struct nocat {
+	size_t n, nbibs;
+	char bibs[NOCAT_SHOWN][72];
+};
+
+static void nocat_add(struct nocat *nc, const slp_msg *reply)
+{
+	int64_t n;
+	const msgpack_object_array *bibs;
+	if (slp_get_int(&reply->root, "no_category", &n) == 0 && n > 0)
+		nc->n += (size_t)n;
+	if (slp_get_arr(&reply->root, "no_category_bibs", &bibs) < 0)
+		return;
+	for (uint32_t i = 0; i < bibs->size && nc->nbibs < NOCAT_SHOWN; i++) {
+		const msgpack_object *o = &bibs->ptr[i];
+		if (o->type == MSGPACK_OBJECT_STR && o->via.str.size < sizeof(nc->bibs[0])) {
+			memcpy(nc->bibs[nc->nbibs], o->via.str.ptr, o->via.str.size);
+			nc->bibs[nc->nbibs++][o->via.str.size] = '\0';
+		}
+	}
+}
+
+static void nocat_warn(const struct nocat *nc)
+{
+	if (!nc->n)
+		return;
+	fprintf(stderr, "%s: warning: %zu participant%s no category of their race:", prog, nc->n,
+		nc->n == 1 ? " fits" : "s fit");
+	for (size_t i = 0; i < nc->nbibs; i++)
+		fprintf(stderr, "%s %s", i ? "," : "", nc->bibs[i]);
+	if (nc->n > nc->nbibs)
+		fprintf(stderr, " and %zu more", nc->n - nc->nbibs);
+	fputc('\n', stderr);
+}
+
 static int send_chunks(wsc *c, const char *file, const csvimp *ci, bool dry, bool progress,
-		       size_t *count)
+		       size_t *count, struct nocat *nc)
 {
 	sl_buf b = SL_BUF_INIT;
 	int rc = 0;
 	*count = 0;
+	memset(nc, 0, sizeof(*nc));
 	for (size_t first = 0; first < ci->nrows; first += CHUNK_ROWS) {
 		size_t n = ci->nrows - first < CHUNK_ROWS ? ci->nrows - first : CHUNK_ROWS;
 		msgpack_packer pk;
@@ -532,6 +698,7 @@ static int send_chunks(wsc *c, const char *file, const csvimp *ci, bool dry, boo
 		}
 		int64_t cnt;
 		*count += slp_get_int(&reply.root, "count", &cnt) == 0 ? (size_t)cnt : n;
+		nocat_add(nc, &reply);
 		slp_msg_release(&reply);
 		if (progress)
 			fprintf(stderr, "\r%s %zu/%zu rows", dry ? "checking" : "importing",
@@ -619,14 +786,19 @@ static int cmd_participants(int argc, char **argv)
 	}
 	bool progress = show_progress(ci.nrows);
 	size_t count = 0;
-	rc = send_chunks(c, file, &ci, true, progress, &count);
-	if (!rc && dry)
+	struct nocat nc;
+	rc = send_chunks(c, file, &ci, true, progress, &count, &nc);
+	if (!rc && dry) {
 		printf("%zu participant%s in '%s' %s valid (dry run, nothing imported)\n",
 		       ci.nrows, ci.nrows == 1 ? "" : "s", file, ci.nrows == 1 ? "is" : "are");
+		nocat_warn(&nc);
+	}
 	if (!rc && !dry) {
-		rc = send_chunks(c, file, &ci, false, progress, &count);
-		if (!rc)
+		rc = send_chunks(c, file, &ci, false, progress, &count, &nc);
+		if (!rc) {
 			printf("imported %zu participants from '%s'\n", count, file);
+			nocat_warn(&nc);
+		}
 	}
 	slp_msg_release(&hello);
 	wsc_free(c);
@@ -704,22 +876,30 @@ static int cmd_token(int argc, char **argv)
 
 /* ---- wave start ---- */
 
-/* Open a session, send one request built by fill, print ok as done. */
+/* Send one request built by fill on an open session, print ok as done. */
 typedef void (*fill_fn)(msgpack_packer *pk, const void *arg);
+static int request_in(struct session *ss, const char *type, uint32_t nfields, fill_fn fill,
+		      const void *arg, const char *what, const char *done)
+{
+	msgpack_packer pk;
+	uint64_t id;
+	sl_buf_reset(&ss->b);
+	req_begin(&pk, &ss->b, ss->c, type, nfields, &id);
+	fill(&pk, arg);
+	int rc = simple_rpc(ss->c, &ss->b, id, &ss->reply, what);
+	if (!rc)
+		printf("%s\n", done);
+	return rc;
+}
+
+/* Open a session, send one request built by fill, print ok as done. */
 static int one_request(const char *type, uint32_t nfields, fill_fn fill, const void *arg,
 		       const char *what, const char *done)
 {
 	struct session ss;
 	int rc = session_begin(&ss);
-	if (!rc) {
-		msgpack_packer pk;
-		uint64_t id;
-		req_begin(&pk, &ss.b, ss.c, type, nfields, &id);
-		fill(&pk, arg);
-		rc = simple_rpc(ss.c, &ss.b, id, &ss.reply, what);
-		if (!rc)
-			printf("%s\n", done);
-	}
+	if (!rc)
+		rc = request_in(&ss, type, nfields, fill, arg, what, done);
 	session_end(&ss);
 	return rc;
 }
@@ -756,17 +936,27 @@ static int cmd_wave(int argc, char **argv)
 	if (npos != 3 || strcmp(pos[0], "start") != 0)
 		return usage_error(usage_wave);
 	struct wave_args w = {pos[1], pos[2], reason, official, 0};
-	if (slc_parse_time(at, &w.t0) != 0) {
-		fprintf(stderr, "%s: --at '%s' is not a time (ISO 8601 or now)\n", prog, at);
-		return 2;
+	int rc;
+	if ((rc = at_form("--at", at)))
+		return rc;
+	struct session ss;
+	struct evclock clk;
+	if ((rc = session_begin(&ss))) {
+		session_end(&ss);
+		return rc;
 	}
-	sl_buf t = SL_BUF_INIT, done = SL_BUF_INIT;
-	sl_fmt_iso(&t, w.t0);
-	sl_buf_addf(&done, "wave '%s' of race '%s' starts at %s", w.wave, w.race, t.data);
-	int rc = one_request("wave_start", 3 + !!reason + !!official, fill_wave, &w, "wave start",
-			     done.data);
-	sl_buf_release(&t);
+	fetch_clock(&ss, &clk);
+	if ((rc = at_read("--at", at, &clk, &w.t0))) {
+		session_end(&ss);
+		return rc;
+	}
+	sl_buf done = SL_BUF_INIT;
+	sl_buf_addf(&done, "wave '%s' of race '%s' starts at ", w.wave, w.race);
+	fmt_event_time(&done, w.t0, &clk);
+	rc = request_in(&ss, "wave_start", 3 + !!reason + !!official, fill_wave, &w, "wave start",
+			done.data);
 	sl_buf_release(&done);
+	session_end(&ss);
 	return rc;
 }
 
@@ -799,17 +989,17 @@ static int cmd_passing(int argc, char **argv)
 		return 2;
 	}
 	int64_t t;
-	if (slc_parse_time(at, &t) != 0) {
-		fprintf(stderr, "%s: --at '%s' is not a time (ISO 8601 or now)\n", prog, at);
-		return 2;
-	}
-	if (!sl_time_ok(t)) {
-		fprintf(stderr, "%s: --at '%s' is not in the years 2000 to 2100\n", prog, at);
-		return 2;
-	}
+	int rc;
+	if ((rc = at_form("--at", at)))
+		return rc;
 	struct session ss;
-	int rc = session_begin(&ss);
-	if (rc) {
+	struct evclock clk;
+	if ((rc = session_begin(&ss))) {
+		session_end(&ss);
+		return rc;
+	}
+	fetch_clock(&ss, &clk);
+	if ((rc = at_read("--at", at, &clk, &t))) {
 		session_end(&ss);
 		return rc;
 	}
@@ -911,7 +1101,7 @@ static int cmd_passing(int argc, char **argv)
 		if (slp_get_int(&ss.reply.root, "seq", &got) == 0 && got > 0)
 			seq = (uint64_t)got;
 		sl_buf ts = SL_BUF_INIT;
-		sl_fmt_iso(&ts, t);
+		fmt_event_time(&ts, t, &clk);
 		printf("passing of bib '%s' at '%s' %s recorded (%s, device '%s', seq %llu)%s\n",
 		       bib, pt, ts.data, kind, device, (unsigned long long)seq,
 		       dup ? ": already there" : "");
@@ -1217,7 +1407,9 @@ static const char usage_adjust[] =
 	"               the crew at that place\n"
 	"  station      --pt PT --station ID: take that station's reading (no\n"
 	"               --station: back to the primary)\n"
-	"  hand_time    --pt PT --at TIME: a time entered by hand (--clear removes it)\n"
+	"  hand_time    --pt PT --at TIME: a time entered by hand (--clear removes it);\n"
+	"               TIME as for passing add: 10:14:03.120 on the event's date in\n"
+	"               its time zone, ISO 8601 or now\n"
 	"Results are recomputed at once.  Needs an official or admin token.\n";
 
 static const char usage_race[] =
@@ -1336,18 +1528,40 @@ static int cmd_adjust(int argc, char **argv)
 		fprintf(stderr, "%s: adjust %s needs --pt\n", prog, a.type);
 		return 2;
 	}
-	if (strcmp(a.type, "hand_time") == 0 && !a.clear) {
-		if (!at || slc_parse_time(at, &a.t) != 0) {
-			fprintf(stderr, "%s: adjust hand_time needs --at TIME (ISO 8601) or --clear\n",
-				prog);
-			return 2;
+	int rc;
+	bool timed = strcmp(a.type, "hand_time") == 0 && !a.clear;
+	if (timed && !at) {
+		fprintf(stderr,
+			"%s: adjust hand_time needs --at TIME (HH:MM:SS on the event's date, ISO "
+			"8601 or now) or --clear\n",
+			prog);
+		return 2;
+	}
+	if (timed && (rc = at_form("--at", at)))
+		return rc;
+	struct session ss;
+	struct evclock clk;
+	if ((rc = session_begin(&ss))) {
+		session_end(&ss);
+		return rc;
+	}
+	sl_buf done = SL_BUF_INIT;
+	sl_buf_addf(&done, "bib '%s': %s %s", a.bib, a.type, a.clear ? "cleared" : "recorded");
+	if (timed) {
+		fetch_clock(&ss, &clk);
+		if ((rc = at_read("--at", at, &clk, &a.t))) {
+			sl_buf_release(&done);
+			session_end(&ss);
+			return rc;
 		}
 		a.has_t = true;
+		sl_buf_adds(&done, " at ");
+		fmt_event_time(&done, a.t, &clk);
 	}
-	char done[200];
-	snprintf(done, sizeof(done), "bib '%s': %s %s", a.bib, a.type,
-		 a.clear ? "cleared" : "recorded");
-	return one_request("adjust", adjust_nfields(&a), fill_adjust, &a, "adjust", done);
+	rc = request_in(&ss, "adjust", adjust_nfields(&a), fill_adjust, &a, "adjust", done.data);
+	sl_buf_release(&done);
+	session_end(&ss);
+	return rc;
 }
 
 struct race_args {

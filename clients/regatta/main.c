@@ -33,6 +33,7 @@
 #include <msgpack.h>
 
 #include "cliutil.h"
+#include "evtime.h"
 #include "regfile.h"
 #include "sl.h"
 #include "slp.h"
@@ -47,8 +48,8 @@ static const char *prog = "splitline-regatta";
 
 static const char usage[] =
 	"usage: splitline-regatta [--server URL] [--event ID] [--token T | --token-file F]\n"
-	"                         import FILE.csv [--official NAME] [--chunk N]\n"
-	"       splitline-regatta [...] replay FILE.csv [--batch N]\n"
+	"                         import FILE.csv [--official NAME] [--chunk N] [--timezone ZONE]\n"
+	"       splitline-regatta [...] replay FILE.csv [--batch N] [--timezone ZONE]\n"
 	"\n"
 	"Plays a regatta export (EventNum, Event, RaceType, EventInfo, Bow, Crew,\n"
 	"CrewAbbrev, G_<Station>_time_raw, PenaltyCode, AdjTime ...) to the server.\n"
@@ -69,6 +70,10 @@ static const char usage[] =
 	"  --official NAME  who signs the adjustments (default \"chief-judge\")\n"
 	"  --chunk N        crews per participants message (default 500)\n"
 	"  --batch N        reads per passings message, 1..10000 (default 100)\n"
+	"  --timezone ZONE  the regatta's IANA time zone (Europe/London): import writes\n"
+	"                   it into the config (pages show clock times in it), replay\n"
+	"                   reads the file's times of day in it; give both the same.\n"
+	"                   Default none: times of day are UTC\n"
 	"\n"
 	"Prints at the end: \"import: N races, N crews, N adjustments\" or\n"
 	"\"replay: sent N reads in B batches, acked N, duplicates D; W starts\".\n"
@@ -319,7 +324,7 @@ static long num_opt(const char *s, const char *name, long lo, long hi)
 
 int main(int argc, char **argv)
 {
-	const char *official = "chief-judge", *chunk_s = "500", *batch_s = "100";
+	const char *official = "chief-judge", *chunk_s = "500", *batch_s = "100", *tz = NULL;
 	const char *pos[2];
 	int npos;
 	slc_opt opts[] = {{"--server", true, &conn.server, NULL},
@@ -329,6 +334,7 @@ int main(int argc, char **argv)
 			  {"--official", true, &official, NULL},
 			  {"--chunk", true, &chunk_s, NULL},
 			  {"--batch", true, &batch_s, NULL},
+			  {"--timezone", true, &tz, NULL},
 			  {NULL, 0, 0, 0}};
 	int rc = slc_parse(argc - 1, argv + 1, opts, pos, 2, &npos, prog);
 	if (rc == SLC_HELP) {
@@ -349,6 +355,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	char err[512];
+	int64_t day0 = REGFILE_DAY0;
+	if (tz && (evtime_zone_check(tz, err, sizeof(err)) < 0 ||
+		   evtime_local(tz, 2023, 1, 1, 0, 0, 0, 0, &day0, err, sizeof(err)) < 0)) {
+		fprintf(stderr, "%s: --timezone: %s\n", prog, err);
+		return 2;
+	}
 	regfile *rf;
 	if (regfile_load(pos[1], &rf, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: %s\n", prog, err);
@@ -365,9 +377,9 @@ int main(int argc, char **argv)
 	bool import = !strcmp(pos[0], "import");
 	reg_recs recs = {0};
 	if (import)
-		regfile_import(rf, conn.event, (size_t)chunk, official, &recs);
+		regfile_import(rf, conn.event, (size_t)chunk, official, tz, &recs);
 	else
-		regfile_replay(rf, (size_t)batch, 0, &recs);
+		regfile_replay(rf, (size_t)batch, 0, day0, &recs);
 
 	struct sender s = {.conn = conn};
 	struct sender *devs[MAX_STATIONS];

@@ -292,15 +292,18 @@ void reg_recs_release(reg_recs *l)
 
 static const char *const STATIONS[] = {"Start2", "Start3", "Finish2", "Finish3"};
 
-static void pack_config(msgpack_packer *pk, const regfile *t, const char *event)
+static void pack_config(msgpack_packer *pk, const regfile *t, const char *event,
+			const char *timezone)
 {
 	msgpack_pack_map(pk, 2);
 	slp_pack_kv_str(pk, "k", "config");
 	slp_pack_key(pk, "config");
-	msgpack_pack_map(pk, 4);
+	msgpack_pack_map(pk, timezone ? 5 : 4);
 	slp_pack_kv_str(pk, "event", event);
 	slp_pack_kv_str(pk, "name", event);
 	slp_pack_kv_str(pk, "date", "2023-01-01");
+	if (timezone)
+		slp_pack_kv_str(pk, "timezone", timezone);
 	slp_pack_key(pk, "races");
 	msgpack_pack_array(pk, t->nev);
 	size_t nst = 0;
@@ -417,11 +420,11 @@ static void pack_adjust(reg_recs *out, const char *bib, const struct adj_arg *a)
 }
 
 void regfile_import(const regfile *t, const char *event, size_t chunk, const char *official,
-		    reg_recs *out)
+		    const char *timezone, reg_recs *out)
 {
 	msgpack_packer pk;
 	rec_new(out, &pk);
-	pack_config(&pk, t, event);
+	pack_config(&pk, t, event, timezone);
 	if (chunk == 0)
 		chunk = t->nrows ? t->nrows : 1;
 	for (size_t off = 0; off < t->nrows; off += chunk) {
@@ -470,7 +473,7 @@ static int read_cmp(const void *a, const void *b)
 	return c;
 }
 
-void regfile_replay(const regfile *t, size_t batch, int64_t rx, reg_recs *out)
+void regfile_replay(const regfile *t, size_t batch, int64_t rx, int64_t day0, reg_recs *out)
 {
 	static const char *const dev_cols[] = {"G_Start_time_raw",  "G_Start2_time_raw",
 					       "G_Start3_time_raw", "G_Finish_time_raw",
@@ -497,7 +500,7 @@ void regfile_replay(const regfile *t, size_t batch, int64_t rx, reg_recs *out)
 		slp_pack_kv_str(&pk, "k", "wave_start");
 		slp_pack_kv_str(&pk, "race", regfile_event_num(t, e));
 		slp_pack_kv_str(&pk, "wave", "1");
-		slp_pack_kv_int(&pk, "t0", REGFILE_DAY0 + t0);
+		slp_pack_kv_int(&pk, "t0", day0 + t0);
 	}
 
 	slp_read *rs = sl_calloc(t->nrows + 1, sizeof(*rs));
@@ -522,7 +525,7 @@ void regfile_replay(const regfile *t, size_t batch, int64_t rx, reg_recs *out)
 			rs[n].bib_len = strlen(t->bibs[i]);
 			rs[n].pt = dev_pts[d];
 			rs[n].pt_len = strlen(dev_pts[d]);
-			rs[n].t = REGFILE_DAY0 + ms;
+			rs[n].t = day0 + ms;
 			rs[n].kind = SLP_KIND_RFID;
 			rs[n].hits = -1;
 			n++;

@@ -26,7 +26,10 @@
  *     (start only for Head races; the primary finish only when it is not a
  *     copy of a backup's reading), each device's reads in time order, seq
  *     from 1, at most `batch` reads per record.
- * Clock times of day are put on DAY0 (REGFILE_DAY0, 2023-01-01 UTC).
+ * Clock times of day are put on DAY0: 2023-01-01 (the config's date) at
+ * midnight UTC (REGFILE_DAY0), or at midnight in the event's time zone when
+ * it has one (the config's `timezone`), so that pages show the file's clock
+ * times.
  *
  * Ownership: regfile_load returns an owned regfile (regfile_free).  Record
  * lists own their buffers (reg_recs_release).  Strings returned by the
@@ -79,13 +82,15 @@ typedef struct reg_recs {
 void reg_recs_release(reg_recs *l);
 
 /*
- * The import: the config (event id `event`), participants (at most chunk
- * rows per record; 0: one record) and adjust records signed by `official`.
+ * The import: the config (event id `event`, its `timezone` when not NULL),
+ * participants (at most chunk rows per record; 0: one record) and adjust
+ * records signed by `official`.
  */
 void regfile_import(const regfile *rf, const char *event, size_t chunk, const char *official,
-		    reg_recs *out);
-/* The replay: wave_start records, then passings (rx: the `rx` field). */
-void regfile_replay(const regfile *rf, size_t batch, int64_t rx, reg_recs *out);
+		    const char *timezone, reg_recs *out);
+/* The replay: wave_start records, then passings (rx: the `rx` field), the
+ * file's clock times counted from day0 (REGFILE_DAY0, or the zone's midnight). */
+void regfile_replay(const regfile *rf, size_t batch, int64_t rx, int64_t day0, reg_recs *out);
 
 /*
  * A log record as the protocol message an official or device sends:

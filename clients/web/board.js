@@ -550,9 +550,48 @@ export function fmtPace(msPerKm) {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
-/* Epoch ms -> local time of day HH:MM:SS */
-export function fmtClock(ms) {
+/*
+ * Clock times (a split at 09:48) are shown in the event's time zone, the
+ * `event` topic's `timezone` (PROTOCOL.md "Topics"), so that a viewer in
+ * another zone sees the event's clocks and not their own; without one (or
+ * one this browser does not know), in the viewer's zone, as before.
+ * common.js's followEvent sets it on every event snapshot.
+ */
+let clockZone = null;
+const clockFormats = new Map(); // zone -> Intl.DateTimeFormat, or null when unknown
+
+function clockFormat(tz) {
+  let f = clockFormats.get(tz);
+  if (f === undefined) {
+    try {
+      f = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+    } catch {
+      f = null; // RangeError: not a zone this browser knows
+    }
+    clockFormats.set(tz, f);
+  }
+  return f;
+}
+
+/* The zone clock times are shown in (an IANA name), or null for the viewer's own. Returns it. */
+export function setClockZone(tz) {
+  clockZone = typeof tz === 'string' && tz && clockFormat(tz) ? tz : null;
+  return clockZone;
+}
+
+export function clockZoneName() {
+  return clockZone;
+}
+
+/* Epoch ms -> time of day HH:MM:SS in tz (default: the event's zone, else the viewer's). */
+export function fmtClock(ms, tz = clockZone) {
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) return '';
+  const f = tz ? clockFormat(tz) : null;
+  if (f) {
+    const p = {};
+    for (const x of f.formatToParts(new Date(ms))) p[x.type] = x.value;
+    return `${p.hour}:${p.minute}:${p.second}`;
+  }
   const d = new Date(ms);
   return [d.getHours(), d.getMinutes(), d.getSeconds()].map((v) => String(v).padStart(2, '0')).join(':');
 }

@@ -12,12 +12,14 @@
  * ms> pins it (reviews, screenshots).
  *
  * The event.  followEvent() subscribes to the `event` topic (names, date,
- * races, points, categories, wave starts: event.js) and hands each
- * snapshot to the page as an EventInfo; without a row (no event yet, or a
- * server that refuses the topic) the page keeps EventInfo.empty(), whose
- * answers fall back to the ids, i.e. the pages' old look.
+ * time zone, races, points, categories, wave starts: event.js) and hands
+ * each snapshot to the page as an EventInfo; without a row (no event yet,
+ * or a server that refuses the topic) the page keeps EventInfo.empty(),
+ * whose answers fall back to the ids, i.e. the pages' old look.  Clock
+ * times (fmtClockOf) follow the event's time zone once it is known.
  */
 import { EventInfo } from './event.js';
+import { fmtClock, setClockZone } from './board.js';
 
 export const CONN_TEXT = {
   connecting: 'Connecting…',
@@ -27,10 +29,9 @@ export const CONN_TEXT = {
   error: 'Not available',
 };
 
+/* Epoch ms -> HH:MM:SS in the event's time zone (board.js's fmtClock). */
 export function fmtClockOf(ms) {
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) return '';
-  const d = new Date(ms);
-  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((v) => String(v).padStart(2, '0')).join(':');
+  return fmtClock(ms);
 }
 
 /* Wires #conn, #conn-text, #conn-detail to a SplitlineClient. Returns {touch()} to note data arrival. */
@@ -132,11 +133,24 @@ export function initNav(params) {
   }
 }
 
-/* Subscribes to `event`; fn(EventInfo) on every snapshot (a config or wave start change). */
+/*
+ * Subscribes to `event`; fn(EventInfo) on every snapshot (a config or wave
+ * start change), after clock times are set to the event's time zone.
+ */
 export function followEvent(client, fn) {
   client.subscribe('event');
   client.on('message', (m) => {
-    if (m && m.topic === 'event' && m.t === 'snapshot') fn(EventInfo.fromMessage(m));
+    if (!m || m.topic !== 'event' || m.t !== 'snapshot') return;
+    const ev = EventInfo.fromMessage(m);
+    setClockZone(ev.timezone);
+    fn(ev);
+  });
+}
+
+/* For pages that need the event only for its clock (desk, scanner): redraw() after a zone change. */
+export function followClockZone(client, redraw) {
+  followEvent(client, () => {
+    if (redraw) redraw();
   });
 }
 

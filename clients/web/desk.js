@@ -30,7 +30,7 @@
  * bib, or by its reg while it has none (state.byBib, state.byReg index
  * state.parts).
  */
-import { connBadge, fmtClockOf } from './common.js';
+import { connBadge, fmtClockOf, followClockZone } from './common.js';
 import { AuthClient, CODE_MAX, Outbox, answerView, tokenFrom } from './scan.js';
 
 const params = new URLSearchParams(location.search);
@@ -607,6 +607,7 @@ function start() {
   };
   if (state.only) client.subscribe(`checkin/${state.only}`, { limit: 0 });
   client.subscribe('audit', { offset: 0, limit: 0 });
+  followClockZone(client, redraw); // the audit's times in the event's zone
   loadParts();
   globalThis.splitline = { client, box, state };
   client.start();

@@ -1,6 +1,6 @@
 /*
  * event.js: what the `event` topic says about the event (PROTOCOL.md
- * "Topics"): its name and date, and per race its name, kind, distance,
+ * "Topics"): its name, date and time zone, and per race its name, kind, distance,
  * ranking (net or gun), precision, waves with their starts, timing points
  * and categories.  Pure JS (no DOM, no socket): node tests check it
  * (tests/browser/eventinfo.test.mjs).
@@ -64,6 +64,8 @@ export class EventInfo {
     this.id = this.row ? str(this.row.event) : null;
     this.name = this.row ? str(this.row.name) || this.id : null;
     this.date = this.row ? str(this.row.date) : null;
+    /* IANA zone of the event's clocks, or null (board.js's setClockZone) */
+    this.timezone = this.row ? str(this.row.timezone) : null;
     this.raceList = this.row && Array.isArray(this.row.races) ? this.row.races.map(normRace).filter(Boolean) : [];
     this.byId = new Map(this.raceList.map((r) => [r.id, r]));
   }

@@ -36,7 +36,7 @@
  * decoded QR text is queued exactly like a typed code.
  */
 import { SplitlineClient } from './protocol.js';
-import { connBadge, fmtClockOf } from './common.js';
+import { connBadge, fmtClockOf, followClockZone } from './common.js';
 import { Camera } from './camera.js';
 
 const KEEP = 50; // answered items kept for the list
@@ -511,6 +511,7 @@ function startScanner() {
     localStorage.removeItem(TOKEN_KEY);
     location.replace(location.pathname);
   });
+  followClockZone(client, () => draw(box, null)); // scan times in the event's zone
   globalThis.splitline = { client, box, cam };
   client.start();
   draw(box, null);

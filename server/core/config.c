@@ -6,6 +6,9 @@
  * span fields: ids unique within their list; at most one start point, and
  * it comes first; exactly one finish, and it comes last; point distances
  * never decrease; a category's field and equals come together.
+ *
+ * The strict rules (CFG_STRICT) live in cfgstrict.c, a pass on either side
+ * of the parse.
  */
 #include "config.h"
 
@@ -16,6 +19,7 @@
 
 #include "boatclass.h"
 #include "cval.h"
+#include "evkeys.h"
 #include "progression.h"
 #include "slp.h"
 
@@ -601,7 +605,7 @@ static bool event_id_ok(const char *s)
 	return true;
 }
 
-static int parse(const msgpack_object *map, struct cfg *c, char *err, size_t errlen)
+static int parse(const msgpack_object *map, struct cfg *c, int flags, char *err, size_t errlen)
 {
 	const msgpack_object_array *a;
 	char ip[64];
@@ -625,6 +629,20 @@ static int parse(const msgpack_object *map, struct cfg *c, char *err, size_t err
 	if (rc < 0)
 		E("date: expected YYYY-MM-DD");
 	cval_civil(c->date_ms, &c->date_y, &c->date_m, &c->date_d);
+	rc = cval_str(map, "timezone", false, &c->timezone, "", err, errlen);
+	if (rc == 0 && c->timezone && !evkeys_tz_name_ok(c->timezone, strlen(c->timezone))) {
+		cval_err(err, errlen,
+			 "timezone: '%.64s' is not a time zone name such as America/New_York",
+			 c->timezone);
+		rc = SL_EINVAL;
+	}
+	if (rc < 0 && (flags & CFG_STRICT))
+		return rc;
+	if (rc < 0) { /* a record of old: the key meant nothing then */
+		free(c->timezone);
+		c->timezone = NULL;
+		cval_err(err, errlen, "%s", "");
+	}
 
 	if ((rc = get_arr(map, "races", true, &a, "", err, errlen)) < 0)
 		return rc;
@@ -645,10 +663,16 @@ static int parse(const msgpack_object *map, struct cfg *c, char *err, size_t err
 	return 0;
 }
 
-int cfg_parse(const msgpack_object *map, struct cfg *out, char *err, size_t errlen)
+int cfg_parse(const msgpack_object *map, struct cfg *out, int flags, char *err, size_t errlen)
 {
+	int rc = 0;
 	memset(out, 0, sizeof(*out));
-	int rc = parse(map, out, err, errlen);
+	if (flags & CFG_STRICT)
+		rc = cfg__strict_keys(map, err, errlen);
+	if (rc == 0)
+		rc = parse(map, out, flags, err, errlen);
+	if (rc == 0 && (flags & CFG_STRICT))
+		rc = cfg__strict_rules(map, out, err, errlen);
 	if (rc < 0)
 		cfg_release(out);
 	return rc;
@@ -689,6 +713,7 @@ void cfg_release(struct cfg *c)
 	free(c->races);
 	free(c->event);
 	free(c->name);
+	free(c->timezone);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -8,6 +8,15 @@
  * split or finish") and leaves nothing allocated.  Defaults are filled in by
  * the parser, so the rest of the core never looks at "absent".
  *
+ * Two strengths.  A config sent now (event_create, checked by core_check)
+ * is parsed with CFG_STRICT, which also refuses what a config once got
+ * through with and should not have: a key no map knows (evkeys.h; with a
+ * "did you mean"), a time without a UTC offset, wave bib ranges that
+ * overlap (a bib is one athlete in one race), two categories with the same
+ * rule, a malformed timezone.  A config record already in the log is a
+ * fact and is folded as it always was (without CFG_STRICT): what was
+ * accepted then gives the same results now.
+ *
  * Ownership: a cfg owns all its strings and arrays; cfg_release() frees
  * them.  Lookups borrow.
  */
@@ -102,14 +111,21 @@ struct cfg_race {
 
 struct cfg {
 	char *event, *name;
+	char *timezone; /* IANA name (only its syntax is checked), or NULL */
 	int64_t date_ms; /* midnight UTC of race day */
 	int date_y, date_m, date_d;
 	struct cfg_race *races;
 	size_t nraces;
 };
 
+/* cfg_parse flags */
+#define CFG_STRICT 1 /* a config sent now: the rules for new input (above) */
+
 /* Parse and validate; 0 or SL_EINVAL with err.  *out is zeroed on error. */
-int cfg_parse(const msgpack_object *map, struct cfg *out, char *err, size_t errlen);
+int cfg_parse(const msgpack_object *map, struct cfg *out, int flags, char *err, size_t errlen);
+/* The strict rules (cfgstrict.c): keys before the parse, values after it. */
+int cfg__strict_keys(const msgpack_object *map, char *err, size_t errlen);
+int cfg__strict_rules(const msgpack_object *map, const struct cfg *c, char *err, size_t errlen);
 void cfg_release(struct cfg *c);
 
 /* Index or -1. */

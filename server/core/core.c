@@ -744,21 +744,62 @@ static void flush(core *c)
 
 /* ---- participants ----------------------------------------------------- */
 
-static bool cat_match(const struct cfg_cat *k, const struct part *p)
+/* Whether an entry whose age on race day is age (-1: unknown) is in k. */
+static bool cat_match(const struct cfg_cat *k, const struct entry *e, int age)
 {
-	if (k->sex != SEX_NONE && p->e.sex != k->sex)
+	if (k->sex != SEX_NONE && e->sex != k->sex)
 		return false;
 	if (k->age_min >= 0 || k->age_max >= 0) {
-		if (p->age < 0 || (k->age_min >= 0 && p->age < k->age_min) ||
-		    (k->age_max >= 0 && p->age > k->age_max))
+		if (age < 0 || (k->age_min >= 0 && age < k->age_min) ||
+		    (k->age_max >= 0 && age > k->age_max))
 			return false;
 	}
 	if (k->field) {
-		const char *v = entry_field(&p->e, k->field);
+		const char *v = entry_field(e, k->field);
 		if (!v || strcmp(v, k->equals) != 0)
 			return false;
 	}
 	return true;
+}
+
+void core_nocat(const core *c, const msgpack_object *rows, struct core_nocat *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!c->has_cfg || !rows || rows->type != MSGPACK_OBJECT_ARRAY)
+		return;
+	for (uint32_t i = 0; i < rows->via.array.size; i++) {
+		struct entry e;
+		char ebuf[8];
+		int ri = -1;
+		memset(&e, 0, sizeof(e));
+		if (entry_parse(&rows->via.array.ptr[i], &e, "", ebuf, sizeof(ebuf)) < 0)
+			continue;
+		if (!e.blank && e.race)
+			ri = cfg_race_find(&c->cfg, e.race, strlen(e.race));
+		else if (!e.blank && c->cfg.nraces == 1)
+			ri = 0;
+		if (ri >= 0 && c->cfg.races[ri].ncats) {
+			const struct cfg_race *r = &c->cfg.races[ri];
+			int age = entry_age(&e, &c->cfg);
+			size_t k = 0;
+			while (k < r->ncats && !cat_match(&r->cats[k], &e, age))
+				k++;
+			const char *who = e.bib ? e.bib : e.reg;
+			if (k == r->ncats && who) {
+				if (out->nbibs < CORE_NOCAT_BIBS)
+					out->bibs[out->nbibs++] = sl_strdup(who);
+				out->n++;
+			}
+		}
+		entry_release(&e);
+	}
+}
+
+void core_nocat_release(struct core_nocat *x)
+{
+	for (size_t i = 0; i < x->nbibs; i++)
+		free(x->bibs[i]);
+	memset(x, 0, sizeof(*x));
 }
 
 /* Resolve race, wave, age and categories; reset the derived result. The
@@ -788,7 +829,7 @@ static void resolve(core *c, struct part *p)
 		p->wave = cfg_wave_for_bib(r, p->e.bib);
 	p->cats = sl_realloc(p->cats, (r->ncats ? r->ncats : 1) * sizeof(*p->cats));
 	for (size_t k = 0; k < r->ncats; k++)
-		if (cat_match(&r->cats[k], p))
+		if (cat_match(&r->cats[k], &p->e, p->age))
 			p->cats[p->ncats++] = (uint16_t)k;
 	p->cross = sl_realloc(p->cross, 3 * r->npoints * sizeof(*p->cross));
 	p->best = p->cross + r->npoints;
@@ -1104,7 +1145,8 @@ static int do_config(core *c, const msgpack_object *root, bool dry, char *err, s
 		E(SL_EINVAL, "config: required");
 	if (rc < 0)
 		E(SL_EINVAL, "config: expected map");
-	if ((rc = cfg_parse(m, &cfg, err, errlen)) < 0)
+	/* core_check (dry) judges a config sent now; the log's are facts */
+	if ((rc = cfg_parse(m, &cfg, dry ? CFG_STRICT : 0, err, errlen)) < 0)
 		return rc;
 	if (c->has_cfg && strcmp(cfg.event, c->cfg.event) != 0) {
 		cval_err(err, errlen, "event: '%s' is not this event '%s'", cfg.event,

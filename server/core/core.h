@@ -44,6 +44,22 @@ int core_apply(core *c, const char *rec, size_t len, char *err, size_t errlen);
 /* Same checks as core_apply, changing nothing (used before appending). */
 int core_check(const core *c, const char *rec, size_t len, char *err, size_t errlen);
 
+/*
+ * The rows of a participants record that fit no category of their race
+ * (PROTOCOL.md, "participants"): n counts them; bibs holds the first
+ * CORE_NOCAT_BIBS (the bib, or the reg of a registration without one),
+ * owned: core_nocat_release frees them.  Rows of a race without
+ * categories, blank bibs and rows that do not parse are not counted.  Meant
+ * for rows core_check accepted; rows is borrowed.
+ */
+#define CORE_NOCAT_BIBS 20
+struct core_nocat {
+	size_t n, nbibs;
+	char *bibs[CORE_NOCAT_BIBS];
+};
+void core_nocat(const core *c, const msgpack_object *rows, struct core_nocat *out);
+void core_nocat_release(struct core_nocat *x);
+
 /* The event id from the config, or NULL before any config record. */
 const char *core_event_id(const core *c);
 /* Number of records folded (for snapshots and health). */

@@ -174,7 +174,7 @@ int core_snapshot_load(core *c, const char *buf, size_t len, char *err, size_t e
 	cfgo = slp_get(&root, "config");
 	if (cfgo && cfgo->type != MSGPACK_OBJECT_NIL) {
 		char cerr[200];
-		if (cfg_parse(cfgo, &cfg, cerr, sizeof(cerr)) < 0)
+		if (cfg_parse(cfgo, &cfg, 0, cerr, sizeof(cerr)) < 0)
 			BAD("snapshot.config: %s", cerr);
 	}
 	if (!(a = arr(&root, "waves")))

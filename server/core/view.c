@@ -441,18 +441,25 @@ static const char *const kind_names[] = {"mass", "trial", "lanes"};
 static const char *const role_names[] = {"start", "split", "finish"};
 
 /*
- * The event as spectators' pages need it (topic "event"): races with their
- * waves (and effective starts), timing points and categories.
+ * The event as spectators' pages need it (topic "event"): its time zone,
+ * races with their waves (and effective starts), timing points and
+ * categories.
  */
 static void pack_event(const core *c, msgpack_packer *pk)
 {
 	const struct cfg *g = &c->cfg;
 	char date[16];
 	snprintf(date, sizeof(date), "%04d-%02d-%02d", g->date_y, g->date_m, g->date_d);
-	msgpack_pack_map(pk, 4);
+	msgpack_pack_map(pk, 5);
 	slp_pack_kv_str(pk, "event", g->event);
 	slp_pack_kv_str(pk, "name", g->name ? g->name : g->event);
 	slp_pack_kv_str(pk, "date", date);
+	/* pages show clock times in it; null: the viewer's own zone */
+	slp_pack_key(pk, "timezone");
+	if (g->timezone)
+		slp_pack_str(pk, g->timezone);
+	else
+		msgpack_pack_nil(pk);
 	slp_pack_key(pk, "races");
 	msgpack_pack_array(pk, g->nraces);
 	for (size_t i = 0; i < g->nraces; i++) {

@@ -199,6 +199,7 @@ struct req {
 	uint64_t seq, last;
 	bool srv_seq; /* seqs from the server: seq 1..n until the ack */
 	size_t count;
+	struct core_nocat nocat; /* participants: rows that fit no category */
 	char token[33];
 	char hash[65]; /* hello, revoke: the token's hash */
 };
@@ -218,6 +219,7 @@ static void req_free(struct req *r)
 {
 	sess_unref(r->s);
 	free(r->dev);
+	core_nocat_release(&r->nocat);
 	free(r);
 }
 
@@ -539,12 +541,18 @@ static void on_appended(void *ctx, const struct evlog_ack *ack)
 		slp_pack_kv_bool(&pk, "dup", ack->dup);
 		break;
 	case RQ_PARTICIPANTS:
-		msgpack_pack_map(&pk, 3);
+		msgpack_pack_map(&pk, 5);
 		slp_pack_kv_str(&pk, "t", "ok");
 		slp_pack_key(&pk, "id");
 		msgpack_pack_uint64(&pk, r->id);
 		slp_pack_key(&pk, "count");
 		msgpack_pack_uint64(&pk, r->count);
+		slp_pack_key(&pk, "no_category");
+		msgpack_pack_uint64(&pk, r->nocat.n);
+		slp_pack_key(&pk, "no_category_bibs");
+		msgpack_pack_array(&pk, r->nocat.nbibs);
+		for (size_t i = 0; i < r->nocat.nbibs; i++)
+			slp_pack_str(&pk, r->nocat.bibs[i]);
 		break;
 	default:
 		slp_build_ok(&b, r->id);
@@ -795,11 +803,12 @@ static void h_checkins(sess *s, uint64_t id, const msgpack_object *root)
 	sl_buf_release(&rec);
 }
 
-/* core_check, then append; err with "row" for participants. */
+/* core_check, then append; err with "row" for participants, whose rows
+ * (borrowed) are also looked at for athletes that fit no category. */
 static void check_and_append(sess *s, uint64_t id, sl_buf *rec, int kind, size_t count,
-			     bool dry_run)
+			     bool dry_run, const msgpack_object *rows)
 {
-	char err[256] = "";
+	char err[512] = "";
 	int rc = core_check(s->n->core, rec->data, rec->len, err, sizeof(err));
 	struct req *r;
 
@@ -825,6 +834,8 @@ static void check_and_append(sess *s, uint64_t id, sl_buf *rec, int kind, size_t
 	}
 	r = req_new(s, id, kind);
 	r->count = count;
+	if (rows)
+		core_nocat(s->n->core, rows, &r->nocat);
 	if (dry_run) {
 		struct evlog_ack ack = {0};
 		on_appended(r, &ack);
@@ -854,7 +865,7 @@ static void h_event_create(sess *s, uint64_t id, const msgpack_object *root)
 	slp_pack_kv_str(&pk, "k", "config");
 	slp_pack_key(&pk, "config");
 	msgpack_pack_object(&pk, *cfg);
-	check_and_append(s, id, &rec, RQ_APPEND, 0, false);
+	check_and_append(s, id, &rec, RQ_APPEND, 0, false, NULL);
 	sl_buf_release(&rec);
 }
 
@@ -874,7 +885,7 @@ static void h_participants(sess *s, uint64_t id, const msgpack_object *root)
 	slp_pack_kv_str(&pk, "k", "participants");
 	slp_pack_key(&pk, "rows");
 	msgpack_pack_object(&pk, *rows);
-	check_and_append(s, id, &rec, RQ_PARTICIPANTS, rows->via.array.size, dry_run);
+	check_and_append(s, id, &rec, RQ_PARTICIPANTS, rows->via.array.size, dry_run, rows);
 	sl_buf_release(&rec);
 }
 
@@ -901,7 +912,7 @@ static void h_wave_start(sess *s, uint64_t id, const msgpack_object *root)
 		slp_pack_key(&pk, keys[i]);
 		msgpack_pack_object(&pk, *slp_get(root, keys[i]));
 	}
-	check_and_append(s, id, &rec, RQ_APPEND, 0, false);
+	check_and_append(s, id, &rec, RQ_APPEND, 0, false, NULL);
 	sl_buf_release(&rec);
 }
 
@@ -940,7 +951,7 @@ static void h_official_rec(sess *s, uint64_t id, const msgpack_object *root, con
 		msgpack_pack_object(&pk, *key);
 		msgpack_pack_object(&pk, m->ptr[i].val);
 	}
-	check_and_append(s, id, &rec, RQ_APPEND, 0, false);
+	check_and_append(s, id, &rec, RQ_APPEND, 0, false, NULL);
 	sl_buf_release(&rec);
 }
 

@@ -14,6 +14,8 @@
 #                       plays a QR code (Y4M written by the test), decoded and
 #                       checked in
 #   browser.desk        the desk's bib/chip assignment, swap and audit trail
+#   browser.timezone    clock times in the event's time zone in a browser
+#                       running in another (Asia/Tokyo)
 #   browser.pages       tracker, announcer and kiosk in headless Chromium
 #                       (same harness, tests/browser/harness.mjs); screenshots
 #                       of every page in <build>/browser-shots
@@ -29,7 +31,8 @@ find_program(SL_NPM npm PATHS /usr/bin /usr/local/bin)
 find_program(SL_REDIS_SERVER redis-server PATHS /usr/bin /usr/local/bin)
 
 if(NOT SL_NODE OR NOT SL_NPM)
-  foreach(name board project eventinfo scoreboard pages eventtopic checkin regatta scancam desk)
+  foreach(name board project eventinfo scoreboard pages eventtopic checkin regatta scancam desk
+          timezone)
     add_test(NAME browser.${name}
              COMMAND sh -c "echo 'node and npm not found: run scripts/setup (nodejs, npm)'; exit 1")
     set_tests_properties(browser.${name} PROPERTIES LABELS "browser")
@@ -114,3 +117,6 @@ sl_browser_test(scancam scancam.test.mjs 300 splitlined splitline)
 # The desk at pickup: next free bib from the pool (twice), a chip paired, a
 # swap in the audit trail, bib_taken.
 sl_browser_test(desk desk.test.mjs 300 splitlined splitline)
+# Clock times (tracker splits, the finish feed) in the event's time zone while
+# the browser runs in another; the viewer's own without one.
+sl_browser_test(timezone timezone.test.mjs 300 splitlined splitline)

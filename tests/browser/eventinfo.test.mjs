@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventInfo, fmtKm } from '../../clients/web/event.js';
-import { raceCounts, PointOrder, Board } from '../../clients/web/board.js';
+import { raceCounts, PointOrder, Board, fmtClock, setClockZone, clockZoneName } from '../../clients/web/board.js';
 
 // The example of PROTOCOL.md "Topics", with points given out of course order and a nameless one.
 const SNAP = {
@@ -96,4 +96,23 @@ test('board: course order and ranking from the event topic, not guessed', () => 
   assert.equal(b.basis, 'gun');
   assert.equal(b.precision, 100);
   assert.deepEqual(b.sorted().map((e) => e.bib), ['4', '3'], 'ordered by gun time');
+});
+
+test('clock times in the event\'s time zone (the topic\'s timezone), else the viewer\'s', () => {
+  const ev = EventInfo.fromMessage({ t: 'snapshot', topic: 'event', rows: [{ event: 'e', date: '2015-04-20', timezone: 'America/New_York', races: [] }] });
+  assert.equal(ev.timezone, 'America/New_York');
+  assert.equal(EventInfo.empty().timezone, null);
+  const split = Date.UTC(2015, 3, 20, 13, 48, 5); // 09:48:05 EDT
+  assert.equal(fmtClock(split, 'America/New_York'), '09:48:05');
+  assert.equal(fmtClock(split, 'Asia/Tokyo'), '22:48:05');
+  assert.equal(fmtClock(Date.UTC(2015, 0, 20, 14, 0, 0), 'America/New_York'), '09:00:00'); // EST
+  assert.equal(fmtClock(Date.UTC(2015, 3, 20, 4, 0, 0), 'America/New_York'), '00:00:00'); // never 24:00
+  assert.equal(setClockZone(ev.timezone), 'America/New_York');
+  assert.equal(fmtClock(split), '09:48:05');
+  assert.equal(setClockZone('Not/AZone'), null, 'a zone the browser does not know: the viewer\'s');
+  assert.equal(clockZoneName(), null);
+  const d = new Date(split);
+  assert.equal(fmtClock(split), [d.getHours(), d.getMinutes(), d.getSeconds()].map((v) => String(v).padStart(2, '0')).join(':'));
+  assert.equal(fmtClock(null), '');
+  setClockZone(null);
 });

@@ -189,9 +189,11 @@ export async function startRedis(procs, tmp) {
 
 /* Debian's chromium, headless, with its profile in tmp (a persistent
  * context: it is the browser and its only context). */
-export async function launchChromium(tmp, viewport) {
+/* extra: more context options, e.g. { timezoneId: 'Asia/Tokyo' } (the viewer's zone). */
+export async function launchChromium(tmp, viewport, extra = {}) {
   const { chromium } = await import('playwright-core');
   return chromium.launchPersistentContext(path.join(tmp, 'chromium'), {
+    ...extra,
     executablePath: CHROMIUM,
     headless: true,
     viewport,

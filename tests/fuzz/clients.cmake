@@ -9,7 +9,8 @@ sl_add_fuzzer(fuzz_csv
   LIBS slproto_fuzz ${CSV_LIB}
   CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/csv)
 sl_add_fuzzer(fuzz_yaml
-  SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_yaml.c ${SL_CLIENT_DIR}/evcfg.c
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_yaml.c ${SL_CLIENT_DIR}/evcfg.c ${SL_CLIENT_DIR}/evtime.c
+          ${SL_CLIENT_DIR}/ytree.c
   LIBS slproto_fuzz PkgConfig::YAML
   CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/yaml)
 if(SL_FUZZ)

@@ -3,7 +3,7 @@
 # that they are instrumented.
 set(SL_CORE_DIR ${CMAKE_SOURCE_DIR}/server/core)
 set(SL_CORE_FUZZ_SOURCES)
-foreach(f cval config participant hmap ost core view snapshot boatclass progression lineup
+foreach(f cval config cfgstrict participant hmap ost core view snapshot boatclass progression lineup
           adjust checkin)
   list(APPEND SL_CORE_FUZZ_SOURCES ${SL_CORE_DIR}/${f}.c)
 endforeach()

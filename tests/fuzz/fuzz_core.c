@@ -30,6 +30,7 @@
 
 static const char *const prelude[] = {
 	"{\"k\":\"config\",\"config\":{\"event\":\"ev\",\"name\":\"T\",\"date\":\"2015-04-20\","
+	"\"timezone\":\"America/New_York\","
 	"\"races\":[{\"id\":\"m\",\"name\":\"M\",\"kind\":\"mass\",\"distance_m\":42195,"
 	"\"bib_pool\":[\"30-33\",\"40\"],\"waves\":[{\"id\":\"1\",\"bibs\":\"1-99\","
 	"\"start\":\"2015-04-20T10:00:00Z\"}],\"points\":[{\"id\":\"start\",\"distance_m\":0,"

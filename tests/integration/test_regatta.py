@@ -16,6 +16,10 @@ line-up of final 16 (topic progression/16) is pushed and pushed again,
 complete, once its heats are official (race_official).  Then the same
 import run again changes nothing (the export is byte-identical).
 
+The midwest regatta is imported and replayed with `--timezone America/Chicago`:
+the event topic carries the zone, the starts are on 2023-01-01 in it, and
+the results are the published ones all the same.
+
 The officials' decisions go over the wire as `adjust` messages (PROTOCOL.md,
 "Officials"); a server that does not take them fails the test.
 """
@@ -36,6 +40,8 @@ import harness
 from harness import Client, Server, check, log
 
 FILES = ["regatta-midwest-2023.csv", "regatta-hebda-2023.csv", "canoe-kayak-tedhouk-2022.csv"]
+ZONED, ZONE = "regatta-midwest-2023.csv", "America/Chicago"
+ZONE_DAY0 = 1672552800000  # 2023-01-01T00:00:00-06:00
 STATUS = {"DNS": "dns", "DNF": "dnf", "DQ": "dsq", "Scratch": "scratch"}
 
 
@@ -81,9 +87,9 @@ def regatta_bin(h):
     return h.args.regatta
 
 
-def run_tool(h, srv, verb, path, timeout=900):
+def run_tool(h, srv, verb, path, timeout=900, extra=()):
     argv = [regatta_bin(h), "--server", srv.ws_url, "--event", srv.event,
-            "--token-file", h.admin_token_file, verb, path]
+            "--token-file", h.admin_token_file, verb, path] + list(extra)
     t0 = time.monotonic()
     r = subprocess.run(argv, cwd=h.tmp, stdin=subprocess.DEVNULL, capture_output=True,
                        env=harness.child_env(), timeout=timeout)
@@ -95,6 +101,21 @@ def run_tool(h, srv, verb, path, timeout=900):
     check(r.returncode == 0, f"splitline-regatta {verb} {os.path.basename(path)} exited "
           f"{r.returncode}:\nstdout: {out[-2000:]}\nstderr: {err[-3000:]}")
     return out
+
+
+async def event_row(srv):
+    """The row of the event topic of srv's event."""
+    c = await Client.connect(srv, "json")
+    try:
+        await c.hello(None, event=srv.event)
+        await c.expect_ok({"t": "subscribe", "topic": "event"})
+        while True:
+            m = await c.next_push(60)
+            check(m is not None, "connection closed waiting for the event topic")
+            if m.get("t") == "snapshot" and m.get("topic") == "event":
+                return m["rows"][0]
+    finally:
+        await c.close()
 
 
 async def takes_adjust(srv, token):
@@ -168,11 +189,19 @@ async def one_file(h, redis, name):
     check(await takes_adjust(srv, h.admin_token),
           "the server answers unknown_type to `adjust` messages")
     entries = load(path)
-    out = run_tool(h, srv, "import", path)
+    # one regatta with its time zone: in the config, and the file's times of day read in it
+    tz = ["--timezone", ZONE] if name == ZONED else []
+    out = run_tool(h, srv, "import", path, extra=tz)
     log(f"{name}: {out.strip()}")
-    out = run_tool(h, srv, "replay", path)
+    out = run_tool(h, srv, "replay", path, extra=tz)
     log(f"{name}: {out.strip()}")
     await srv.wait_caught_up()
+    if tz:
+        ev = (await event_row(srv))
+        check(ev.get("timezone") == ZONE, f"{name}: event topic timezone {ev.get('timezone')}")
+        starts = [w["start"] for r in ev["races"] for w in r["waves"] if w.get("start")]
+        check(starts and all(0 <= t - ZONE_DAY0 < 86400000 for t in starts),
+              f"{name}: starts not on 2023-01-01 in {ZONE}: {starts[:5]}")
     diffs = compare(srv, entries)
     timed = sum(1 for e in entries if e["adj"] is not None)
     placed = sum(1 for e in entries if e["place"])

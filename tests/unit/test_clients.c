@@ -12,6 +12,7 @@
 #include "boston.h"
 #include "csvimport.h"
 #include "evcfg.h"
+#include "evtime.h"
 #include "slp.h"
 #include "t.h"
 #include "wsc.h"
@@ -61,9 +62,8 @@ static const char *good_yaml =
 	"    ranking: net\n"
 	"    precision_ms: 1000\n"
 	"    distance_m: 10000.5\n"
-	"    flag: true\n"
-	"    note: ~\n"
-	"    quoted: \"123\"\n"
+	"    progression: ~\n"
+	"    name: \"123\"\n"
 	"    waves:\n"
 	"      - {id: 1, start: \"2015-04-20T10:00:00-04:00\", bibs: \"1-99\"}\n"
 	"      - {id: 2, start: \"2015-04-20T10:30:00-04:00\", bibs: \"100-199\"}\n"
@@ -109,11 +109,8 @@ static void yaml_good_config_types(void)
 	double d;
 	ASSERT_EQ(slp_get_num(race, "distance_m", &d), 0);
 	ASSERT(d == 10000.5);
-	bool b = false;
-	ASSERT_EQ(slp_get_bool(race, "flag", &b), 0);
-	ASSERT(b);
-	ASSERT(slp_get(race, "note") == NULL || slp_get(race, "note")->type == MSGPACK_OBJECT_NIL);
-	ASSERT(str_is(slp_get(race, "quoted"), "123"));
+	ASSERT(slp_get(race, "progression") && slp_get(race, "progression")->type == MSGPACK_OBJECT_NIL);
+	ASSERT(str_is(slp_get(race, "name"), "123"));
 	const msgpack_object_array *waves;
 	ASSERT_EQ(slp_get_arr(race, "waves", &waves), 0);
 	/* a plain `id: 1` is sent as the string "1" */
@@ -170,6 +167,8 @@ static void yaml_structure_errors(void)
 		 "      - {id: a, role: split}\n",
 		 "x.yaml:5: races[0].points: expected exactly one point with role finish"},
 		{"event: e\nevent: f\nraces: []\n", "x.yaml:2: key 'event' appears twice"},
+		{"event: e\nraces: [{id: r, precision_ms: true, points: [{id: f, role: finish}]}]\n",
+		 "x.yaml:2: races[0].precision_ms: expected an integer, not 'true'"},
 		{"event: [unclosed\n", "x.yaml:2: "},
 		{"a: &x 1\nb: *x\n", "x.yaml:2: aliases are not supported"},
 		{"", "x.yaml:1: empty file"},
@@ -211,6 +210,7 @@ static void yaml_demo_file(void)
 		return;
 	}
 	ASSERT_STREQ(c->event, "boston-2015");
+	ASSERT_STREQ(c->timezone, "America/New_York");
 	const evcfg_race *r = evcfg_find_race(c, "marathon");
 	ASSERT(r != NULL);
 	if (r) {
@@ -226,6 +226,227 @@ static void yaml_demo_file(void)
 	}
 	evcfg_free(c);
 	sl_buf_release(&errs);
+}
+
+static void yaml_unknown_keys_everywhere(void)
+{
+	const char *y = "event: e\n"                                               /* 1 */
+			"date: 2015-04-20\n"                                       /* 2 */
+			"timezon: America/New_York\n"                              /* 3 */
+			"races:\n"                                                 /* 4 */
+			"  - id: r\n"                                              /* 5 */
+			"    rankng: gun\n"                                        /* 6 */
+			"    distanse_m: 5000\n"                                   /* 7 */
+			"    colour: red\n"                                        /* 8 */
+			"    waves:\n"                                             /* 9 */
+			"      - {id: a, bib: \"1-9\"}\n"                          /* 10 */
+			"    points:\n"                                            /* 11 */
+			"      - {id: f, distance_m: 9, role: finish, windw_s: 1}\n" /* 12 */
+			"      - {id: f2, station_of: f, role: finish}\n"          /* 13 */
+			"    categories:\n"                                        /* 14 */
+			"      - {id: c, agemin: 40}\n"                            /* 15 */
+			"    handicap:\n"                                          /* 16 */
+			"      unt: secs\n"                                        /* 17 */
+			"      rows: [{clas: 1x, value: 1}]\n";                    /* 18 */
+	sl_buf errs = SL_BUF_INIT;
+	evcfg *c = NULL;
+	ASSERT_EQ(evcfg_load_mem("k.yaml", y, strlen(y), &c, &errs), SL_EPARSE);
+	ASSERT(c == NULL);
+	/* every one, each at its line, before anything is sent */
+	ASSERT(has(&errs, "k.yaml:3: timezon: unknown key; did you mean 'timezone'?\n"));
+	ASSERT(has(&errs, "k.yaml:6: races[0].rankng: unknown key; did you mean 'ranking'?\n"));
+	ASSERT(has(&errs, "k.yaml:7: races[0].distanse_m: unknown key; did you mean 'distance_m'?\n"));
+	ASSERT(has(&errs, "k.yaml:8: races[0].colour: unknown key\n"));
+	ASSERT(has(&errs, "k.yaml:10: races[0].waves[0].bib: unknown key; did you mean 'bibs'?\n"));
+	ASSERT(has(&errs,
+		   "k.yaml:12: races[0].points[0].windw_s: unknown key; did you mean 'window_s'?\n"));
+	ASSERT(has(&errs, "k.yaml:13: races[0].points[1].role: unknown key; a backup station "
+			  "(station_of) has only id and station_of\n"));
+	ASSERT(has(&errs,
+		   "k.yaml:15: races[0].categories[0].agemin: unknown key; did you mean 'age_min'?\n"));
+	ASSERT(has(&errs, "k.yaml:17: races[0].handicap.unt: unknown key; did you mean 'unit'?\n"));
+	ASSERT(has(&errs,
+		   "k.yaml:18: races[0].handicap.rows[0].clas: unknown key; did you mean 'class'?\n"));
+	ASSERT_EQ(count_lines(&errs), 10);
+	sl_buf_release(&errs);
+
+	/* a backup station with only its keys is fine, and is not a point */
+	const char *ok = "event: e\nraces:\n  - id: r\n    points:\n"
+			 "      - {id: f, distance_m: 9, role: finish}\n"
+			 "      - {id: f2, station_of: f}\n";
+	ASSERT_EQ(evcfg_load_mem("s.yaml", ok, strlen(ok), &c, &errs), 0);
+	if (c) {
+		ASSERT_EQ(c->races[0].npoints, 1);
+		evcfg_free(c);
+	}
+	sl_buf_release(&errs);
+}
+
+/* The start of wave w of race 0 as packed for the server. */
+static void packed_start(const evcfg *c, size_t w, char *out, size_t n)
+{
+	msgpack_unpacked u;
+	msgpack_object root = unpack(&u, c->mp, c->mp_len);
+	const msgpack_object_array *races, *waves;
+	const msgpack_object *st;
+	snprintf(out, n, "(none)");
+	if (slp_get_arr(&root, "races", &races) == 0 &&
+	    slp_get_arr(&races->ptr[0], "waves", &waves) == 0 && w < waves->size &&
+	    (st = slp_get(&waves->ptr[w], "start")) && st->type == MSGPACK_OBJECT_STR)
+		snprintf(out, n, "%.*s", (int)st->via.str.size, st->via.str.ptr);
+	msgpack_unpacked_destroy(&u);
+}
+
+static void yaml_times_read_in_the_event_zone(void)
+{
+	const char *y = "event: e\n"
+			"date: 2015-04-20\n"
+			"timezone: America/New_York\n"
+			"races:\n"
+			"  - id: r\n"
+			"    waves:\n"
+			"      - {id: a, start: \"2015-04-20T10:00:00\"}\n"          /* EDT */
+			"      - {id: b, start: \"2015-01-20T10:00:00.250\"}\n"      /* EST */
+			"      - {id: c, start: \"2015-04-20T09:00:00+02:00\"}\n"    /* as written */
+			"      - {id: d, start: \"2015-04-21\"}\n"                   /* midnight there */
+			"    points:\n"
+			"      - {id: f, distance_m: 9, role: finish}\n";
+	sl_buf errs = SL_BUF_INIT;
+	evcfg *c = NULL;
+	char st[64];
+	ASSERT_EQ(evcfg_load_mem("tz.yaml", y, strlen(y), &c, &errs), 0);
+	if (!c) {
+		fprintf(stderr, "%s", errs.data ? errs.data : "");
+		sl_buf_release(&errs);
+		return;
+	}
+	ASSERT_STREQ(c->timezone, "America/New_York");
+	ASSERT_EQ(c->races[0].waves[0].start_ms, 1429538400000LL); /* 14:00Z */
+	packed_start(c, 0, st, sizeof(st));
+	ASSERT_STREQ(st, "2015-04-20T10:00:00-04:00");
+	packed_start(c, 1, st, sizeof(st));
+	ASSERT_STREQ(st, "2015-01-20T10:00:00.250-05:00");
+	ASSERT_EQ(c->races[0].waves[1].start_ms, 1421766000250LL);
+	packed_start(c, 2, st, sizeof(st));
+	ASSERT_STREQ(st, "2015-04-20T09:00:00+02:00");
+	packed_start(c, 3, st, sizeof(st));
+	ASSERT_STREQ(st, "2015-04-21T00:00:00-04:00");
+	evcfg_free(c);
+	sl_buf_release(&errs);
+
+	/* without a timezone, no offset is an error that says what to add */
+	const char *noz = "event: e\nraces:\n  - id: r\n    waves:\n"
+			  "      - {id: a, start: \"2015-04-20T10:00:00\"}\n"
+			  "    points:\n      - {id: f, distance_m: 9, role: finish}\n";
+	ASSERT_EQ(evcfg_load_mem("n.yaml", noz, strlen(noz), &c, &errs), SL_EPARSE);
+	ASSERT(has(&errs, "n.yaml:5: races[0].waves[0].start: '2015-04-20T10:00:00' has no UTC "
+			  "offset: write it (2015-04-20T10:00:00-04:00), or give the event a timezone "
+			  "(timezone: America/New_York) to read it in\n"));
+	sl_buf_reset(&errs);
+
+	/* no such zone; wall times the zone skips or has twice */
+	const char *bad = "event: e\ntimezone: America/Nowhere\nraces:\n  - id: r\n    waves:\n"
+			  "      - {id: a, start: \"2015-04-20T10:00:00\"}\n"
+			  "    points:\n      - {id: f, distance_m: 9, role: finish}\n";
+	ASSERT_EQ(evcfg_load_mem("b.yaml", bad, strlen(bad), &c, &errs), SL_EPARSE);
+	ASSERT(has(&errs, "b.yaml:2: timezone: 'America/Nowhere' is not a time zone"));
+	ASSERT_EQ(count_lines(&errs), 1); /* the starts are not blamed for it */
+	sl_buf_reset(&errs);
+	const char *dst = "event: e\ntimezone: America/New_York\nraces:\n  - id: r\n    waves:\n"
+			  "      - {id: a, start: \"2024-03-10T02:30:00\"}\n"
+			  "      - {id: b, start: \"2024-11-03T01:30:00\"}\n"
+			  "    points:\n      - {id: f, distance_m: 9, role: finish}\n";
+	ASSERT_EQ(evcfg_load_mem("d.yaml", dst, strlen(dst), &c, &errs), SL_EPARSE);
+	ASSERT(has(&errs, "d.yaml:6: races[0].waves[0].start: 2024-03-10T02:30:00 does not exist in "
+			  "America/New_York"));
+	ASSERT(has(&errs, "d.yaml:7: races[0].waves[1].start: 2024-11-03T01:30:00 happens twice in "
+			  "America/New_York (the clocks go back): give the offset, "
+			  "2024-11-03T01:30:00-04:00 or 2024-11-03T01:30:00-05:00\n"));
+	sl_buf_release(&errs);
+}
+
+static void yaml_overlaps_and_copies(void)
+{
+	const char *y = "event: e\n"                                              /* 1 */
+			"races:\n"                                                /* 2 */
+			"  - id: 10k\n"                                           /* 3 */
+			"    waves:\n"                                            /* 4 */
+			"      - {id: \"1\", bibs: \"1-999\"}\n"                  /* 5 */
+			"      - {id: \"2\", bibs: \"900-1999\"}\n"               /* 6 */
+			"    points: [{id: f, distance_m: 9, role: finish}]\n"    /* 7 */
+			"    categories:\n"                                       /* 8 */
+			"      - {id: M40-44, sex: M, age_min: 40, age_max: 44}\n" /* 9 */
+			"      - {id: M40+, sex: M, age_min: 40}\n"                /* 10: overlaps: fine */
+			"      - {id: Men40, sex: M, age_min: 40, age_max: 44}\n"  /* 11: a copy */
+			"  - id: 5k\n"                                            /* 12 */
+			"    waves:\n"                                            /* 13 */
+			"      - {id: \"1\", bibs: \"2000-2999\"}\n"              /* 14: meets, fine */
+			"      - {id: \"2\", bibs: \"1999-1999\"}\n"              /* 15 */
+			"    points: [{id: f, distance_m: 9, role: finish}]\n";   /* 16 */
+	sl_buf errs = SL_BUF_INIT;
+	evcfg *c = NULL;
+	ASSERT_EQ(evcfg_load_mem("o.yaml", y, strlen(y), &c, &errs), SL_EPARSE);
+	ASSERT(has(&errs, "o.yaml:6: races[0].waves[1].bibs: 900-1999 overlaps wave '1' (1-999): "
+			  "bibs 900-999 would be in both\n"));
+	ASSERT(has(&errs, "o.yaml:15: races[1].waves[1].bibs: 1999-1999 overlaps wave '2' of race "
+			  "'10k' (900-1999): bib 1999 would be in both races (a bib is one athlete in "
+			  "one race)\n"));
+	ASSERT(has(&errs, "o.yaml:11: races[0].categories[2]: the same rule as category 'M40-44' "
+			  "(categories[0]): one of the two is a copy\n"));
+	ASSERT_EQ(count_lines(&errs), 3);
+	sl_buf_release(&errs);
+}
+
+static void times_typed_by_officials(void)
+{
+	const char *ny = "America/New_York";
+	int64_t ms;
+	char err[256];
+	sl_buf b = SL_BUF_INIT;
+	/* a clock time on the event's date, in its zone */
+	ASSERT_EQ(evtime_parse("9:55", ny, "2015-04-20", &ms, err, sizeof(err)), 0);
+	ASSERT_EQ(ms, 1429538100000LL); /* 13:55Z */
+	ASSERT_EQ(evtime_parse("09:55:00.5", ny, "2015-04-20", &ms, err, sizeof(err)), 0);
+	ASSERT_EQ(ms, 1429538100500LL);
+	ASSERT_EQ(evtime_parse("10:00", "America/Chicago", "2023-10-08", &ms, err, sizeof(err)), 0);
+	ASSERT_EQ(ms, 1696777200000LL); /* 15:00Z: CDT is UTC-5 */
+	ASSERT_EQ(evtime_parse("2015-04-20T10:00:00", ny, NULL, &ms, err, sizeof(err)), 0);
+	ASSERT_EQ(ms, 1429538400000LL);
+	/* with an offset: as written, zone or not */
+	ASSERT_EQ(evtime_parse("2015-04-20T10:00:00-04:00", NULL, NULL, &ms, err, sizeof(err)), 0);
+	ASSERT_EQ(ms, 1429538400000LL);
+	ASSERT_EQ(evtime_parse("now", NULL, NULL, &ms, err, sizeof(err)), 0);
+	/* what cannot be read says why */
+	ASSERT_EQ(evtime_parse("9:55", NULL, "2015-04-20", &ms, err, sizeof(err)), SL_EINVAL);
+	ASSERT(strstr(err, "'9:55' is a clock time and the event has no timezone"));
+	ASSERT_EQ(evtime_parse("2015-04-20T10:00:00", NULL, NULL, &ms, err, sizeof(err)), SL_EINVAL);
+	ASSERT(strstr(err, "has no UTC offset and the event has no timezone"));
+	ASSERT_EQ(evtime_parse("25:00", ny, "2015-04-20", &ms, err, sizeof(err)), SL_EINVAL);
+	ASSERT(strstr(err, "'25:00' is not a time"));
+	ASSERT_EQ(evtime_parse("9:5", ny, "2015-04-20", &ms, err, sizeof(err)), SL_EINVAL);
+	ASSERT_EQ(evtime_parse("02:30", ny, "2024-03-10", &ms, err, sizeof(err)), SL_EINVAL);
+	ASSERT(strstr(err, "does not exist in America/New_York"));
+	/* and back, in the zone */
+	evtime_fmt(&b, 1429538400000LL, ny);
+	ASSERT_STREQ(b.data, "2015-04-20T10:00:00-04:00");
+	sl_buf_reset(&b);
+	evtime_fmt(&b, 1421766000250LL, ny);
+	ASSERT_STREQ(b.data, "2015-01-20T10:00:00.250-05:00");
+	sl_buf_reset(&b);
+	evtime_fmt(&b, 1429538400000LL, "Asia/Kolkata");
+	ASSERT_STREQ(b.data, "2015-04-20T19:30:00+05:30");
+	sl_buf_reset(&b);
+	evtime_fmt(&b, 1429538400000LL, NULL);
+	ASSERT_STREQ(b.data, "2015-04-20T14:00:00.000Z");
+	sl_buf_reset(&b);
+	evtime_fmt(&b, 1429538400000LL, "Mars/Olympus_Mons"); /* not here: UTC, said as such */
+	ASSERT_STREQ(b.data, "2015-04-20T14:00:00.000Z");
+	sl_buf_release(&b);
+	/* the zone is looked up, and TZ is left as it was */
+	ASSERT_EQ(evtime_zone_check("Europe/Berlin", err, sizeof(err)), 0);
+	ASSERT_EQ(evtime_zone_check("Europe", err, sizeof(err)), SL_EINVAL);
+	ASSERT_EQ(evtime_zone_check("../../etc/passwd", err, sizeof(err)), SL_EINVAL);
+	ASSERT(getenv("TZ") == NULL || strcmp(getenv("TZ"), ":America/New_York") != 0);
 }
 
 /* ---- participants CSV ---- */
@@ -619,6 +840,10 @@ static void connect_refused(void)
 	X(yaml_structure_errors)                                               \
 	X(yaml_deep_nesting_refused)                                           \
 	X(yaml_demo_file)                                                      \
+	X(yaml_unknown_keys_everywhere)                                        \
+	X(yaml_times_read_in_the_event_zone)                                   \
+	X(yaml_overlaps_and_copies)                                            \
+	X(times_typed_by_officials)                                            \
 	X(csv_bad_rows_reported_with_lines)                                    \
 	X(csv_error_cap)                                                       \
 	X(csv_header_mapping)                                                  \

@@ -690,7 +690,8 @@ static void event_and_status_topics(void)
 	ASSERT_STREQ(
 		snap_json(c, "event"),
 		"{\"t\":\"snapshot\",\"topic\":\"event\",\"n\":1,\"offset\":0,\"rows\":[{\"event\":"
-		"\"test-1\",\"name\":\"Test\",\"date\":\"2015-04-20\",\"races\":[{\"id\":\"m\",\"name\":"
+		"\"test-1\",\"name\":\"Test\",\"date\":\"2015-04-20\",\"timezone\":null,"
+		"\"races\":[{\"id\":\"m\",\"name\":"
 		"\"Marathon\",\"kind\":\"mass\",\"distance_m\":42195.0,\"ranking\":\"net\","
 		"\"precision_ms\":1000,\"waves\":[{\"id\":\"1\",\"start\":1429538400000},{\"id\":\"2\","
 		"\"start\":null}],\"points\":[{\"id\":\"start\",\"name\":\"Start\",\"distance_m\":0.0,"
@@ -1180,6 +1181,221 @@ static void fast_and_general_paths_agree(void)
 	core_free(b);
 }
 
+/* ---- a config sent now: the strict rules (config.h) --------------------- */
+
+static bool starts(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* core_check of a config record whose races[0] is race (JSON, ' for "). */
+static int cfg_race(const char *race)
+{
+	core *c = core_new();
+	char js[4096];
+	snprintf(js, sizeof(js), "{'k':'config','config':{'event':'e','date':'2015-04-20','races':[%s]}}",
+		 race);
+	for (char *p = js; *p; p++)
+		if (*p == '\'')
+			*p = '"';
+	sl_buf mp = SL_BUF_INIT;
+	ASSERT_EQ(slp_json_to_msgpack(js, strlen(js), &mp), 0);
+	err[0] = '\0';
+	int rc = core_check(c, mp.data, mp.len, err, sizeof(err));
+	sl_buf_release(&mp);
+	core_free(c);
+	return rc;
+}
+
+#define FIN "'points':[{'id':'f','distance_m':9,'role':'finish'}]"
+
+static void config_unknown_keys(void)
+{
+	core *c = core_new();
+	/* every map of the config, with the nearest known key when close */
+	ASSERT_EQ(recf(c, "{'k':'config','config':{'event':'e','date':'2015-04-20','timezon':'UTC',"
+			  "'races':[{'id':'m'," FIN "}]}}"),
+		  SL_EINVAL);
+	ASSERT_STREQ(err, "timezon: unknown key; did you mean 'timezone'?");
+	ASSERT_EQ(cfg_race("{'id':'m','rankng':'gun'," FIN "}"), SL_EINVAL);
+	ASSERT_STREQ(err, "races[0].rankng: unknown key; did you mean 'ranking'?");
+	ASSERT_EQ(cfg_race("{'id':'m','distanse_m':9," FIN "}"), SL_EINVAL);
+	ASSERT_STREQ(err, "races[0].distanse_m: unknown key; did you mean 'distance_m'?");
+	ASSERT_EQ(cfg_race("{'id':'m','waves':[{'id':'1','bib':'1-9'}]," FIN "}"), SL_EINVAL);
+	ASSERT_STREQ(err, "races[0].waves[0].bib: unknown key; did you mean 'bibs'?");
+	ASSERT_EQ(cfg_race("{'id':'m','points':[{'id':'f','distanse_m':9,'role':'finish'}]}"),
+		  SL_EINVAL);
+	ASSERT_STREQ(err, "races[0].points[0].distanse_m: unknown key; did you mean 'distance_m'?");
+	ASSERT_EQ(cfg_race("{'id':'m'," FIN ",'categories':[{'id':'a','agemin':40}]}"), SL_EINVAL);
+	ASSERT_STREQ(err, "races[0].categories[0].agemin: unknown key; did you mean 'age_min'?");
+	ASSERT_EQ(cfg_race("{'id':'m'," FIN ",'handicap':{'units':'secs','rows':[]}}"), SL_EINVAL);
+	ASSERT_STREQ(err, "races[0].handicap.units: unknown key; did you mean 'unit'?");
+	ASSERT_EQ(cfg_race("{'id':'m'," FIN ",'handicap':{'rows':[{'value':1,'clas':'1x'}]}}"),
+		  SL_EINVAL);
+	ASSERT_STREQ(err, "races[0].handicap.rows[0].clas: unknown key; did you mean 'class'?");
+	ASSERT_EQ(cfg_race("{'id':'m','points':[{'id':'f','distance_m':9,'role':'finish'},"
+			   "{'id':'f2','station_of':'f','role':'finish'}]}"),
+		  SL_EINVAL);
+	ASSERT_STREQ(err, "races[0].points[1].role: unknown key; a backup station (station_of) has "
+			  "only id and station_of");
+	/* far from every key: no guess */
+	ASSERT_EQ(cfg_race("{'id':'m','colour':'red'," FIN "}"), SL_EINVAL);
+	ASSERT_STREQ(err, "races[0].colour: unknown key");
+	/* regatta keys are known */
+	ASSERT_EQ(cfg_race("{'id':'m','kind':'lanes','lanes':6,'lane_order':[3,4,2,5,1,6],"
+			   "'start_interval_s':10,'progression':'1-2 to Final','boat_class':'1x',"
+			   "'bib_pool':'1-9','handicap':{'unit':'factor','rows':[{'class':'1x',"
+			   "'age_min':50,'age_max':59,'value':0.9}]},'points':[{'id':'f',"
+			   "'distance_m':9,'role':'finish','stations':['f2']}]}"),
+		  0);
+	ASSERT_STREQ(err, "");
+	ASSERT_EQ(core_nrecords(c), 0);
+	core_free(c);
+}
+
+static void config_times_need_an_offset(void)
+{
+	ASSERT_EQ(cfg_race("{'id':'m','waves':[{'id':'1','start':'2015-04-20T10:00:00'}]," FIN "}"),
+		  SL_EINVAL);
+	ASSERT(starts(err, "races[0].waves[0].start: '2015-04-20T10:00:00' has no UTC offset: add one"));
+	ASSERT_EQ(cfg_race("{'id':'m','waves':[{'id':'1','start':'2015-04-20'}]," FIN "}"), SL_EINVAL);
+	ASSERT(starts(err, "races[0].waves[0].start: '2015-04-20' has no UTC offset"));
+	ASSERT_EQ(cfg_race("{'id':'m','waves':[{'id':'1','start':'2015-04-20T14:00:00Z'},"
+			   "{'id':'2','start':'2015-04-20T10:25:00-04:00'},"
+			   "{'id':'3','start':1429540200000}]," FIN "}"),
+		  0);
+
+	/* a timezone: its syntax here, on the event topic for pages */
+	core *c = core_new();
+	ASSERT_EQ(recf(c, "{'k':'config','config':{'event':'e','date':'2015-04-20',"
+			  "'timezone':'../etc/passwd','races':[{'id':'m'," FIN "}]}}"),
+		  SL_EINVAL);
+	ASSERT_STREQ(err, "timezone: '../etc/passwd' is not a time zone name such as America/New_York");
+	ASSERT_EQ(recf(c, "{'k':'config','config':{'event':'e','date':'2015-04-20',"
+			  "'timezone':'America/New_York','races':[{'id':'m'," FIN "}]}}"),
+		  0);
+	ASSERT(strstr(snap_json(c, "event"), "\"date\":\"2015-04-20\",\"timezone\":\"America/New_York\""));
+	core_free(c);
+}
+
+static void config_overlapping_waves(void)
+{
+	ASSERT_EQ(cfg_race("{'id':'m','waves':[{'id':'1','bibs':'1-999'},{'id':'2','bibs':'1000-1999'},"
+			   "{'id':'3','bibs':'1500-2999'}]," FIN "}"),
+		  SL_EINVAL);
+	ASSERT_STREQ(err, "races[0].waves[2].bibs: 1500-2999 overlaps wave '2' (1000-1999): bibs "
+			  "1500-1999 would be in both");
+	/* listed out of order, one bib in common */
+	ASSERT_EQ(cfg_race("{'id':'m','waves':[{'id':'b','bibs':'100-200'},{'id':'a','bibs':'1-100'}],"
+			   FIN "}"),
+		  SL_EINVAL);
+	ASSERT_STREQ(err, "races[0].waves[1].bibs: 1-100 overlaps wave 'b' (100-200): bib 100 would be "
+			  "in both");
+	/* a bib is one athlete in one race */
+	ASSERT_EQ(cfg_race("{'id':'10k','waves':[{'id':'1','bibs':'1-999'}]," FIN "},"
+			   "{'id':'5k','waves':[{'id':'1','bibs':'900-1999'}]," FIN "}"),
+		  SL_EINVAL);
+	ASSERT(starts(err, "races[1].waves[0].bibs: 900-1999 overlaps wave '1' of race '10k' (1-999): "
+			   "bibs 900-999 would be in both races"));
+	/* ranges that meet without sharing a bib, and waves without a range */
+	ASSERT_EQ(cfg_race("{'id':'10k','waves':[{'id':'e'},{'id':'1','bibs':'1-999'},{'id':'2',"
+			   "'bibs':'1000-1999'}]," FIN "},{'id':'5k','waves':[{'id':'1','bibs':"
+			   "'2000-2999'},{'id':'2'}]," FIN "}"),
+		  0);
+}
+
+static void config_duplicate_categories(void)
+{
+	/* overlapping on purpose: an age group and the masters */
+	ASSERT_EQ(cfg_race("{'id':'m'," FIN ",'categories':[{'id':'M40-44','sex':'M','age_min':40,"
+			   "'age_max':44},{'id':'M40+','sex':'M','age_min':40}]}"),
+		  0);
+	ASSERT_EQ(cfg_race("{'id':'m'," FIN ",'categories':[{'id':'M40-44','sex':'M','age_min':40,"
+			   "'age_max':44},{'id':'W','sex':'F'},{'id':'M40-44b','name':'Men 40-44',"
+			   "'sex':'M','age_min':40,'age_max':44}]}"),
+		  SL_EINVAL);
+	ASSERT_STREQ(err, "races[0].categories[2]: the same rule as category 'M40-44' "
+			  "(categories[0]): one of the two is a copy");
+	ASSERT_EQ(cfg_race("{'id':'m'," FIN ",'categories':[{'id':'a','field':'team','equals':'x'},"
+			   "{'id':'b','field':'team','equals':'x'}]}"),
+		  SL_EINVAL);
+	ASSERT_EQ(cfg_race("{'id':'m'," FIN ",'categories':[{'id':'a','field':'team','equals':'x'},"
+			   "{'id':'b','field':'team','equals':'y'}]}"),
+		  0);
+}
+
+/* A config record of old, already in the log, folds as it did then. */
+static void config_in_the_log_folds_as_before(void)
+{
+	const char *js = "{\"k\":\"config\",\"config\":{\"event\":\"e\",\"date\":\"2015-04-20\","
+			 "\"races\":[{\"id\":\"m\",\"rankng\":\"gun\",\"waves\":[{\"id\":\"1\","
+			 "\"start\":\"2015-04-20T14:00:00\",\"bibs\":\"1-9\"},{\"id\":\"2\","
+			 "\"bibs\":\"5-20\"}],\"points\":[{\"id\":\"f\",\"distance_m\":9,"
+			 "\"role\":\"finish\"}]}]}}";
+	sl_buf mp = SL_BUF_INIT;
+	ASSERT_EQ(slp_json_to_msgpack(js, strlen(js), &mp), 0);
+	core *c = core_new();
+	ASSERT(core_check(c, mp.data, mp.len, err, sizeof(err)) == SL_EINVAL);
+	ASSERT_EQ(core_apply(c, mp.data, mp.len, err, sizeof(err)), 0);
+	/* the typo meant nothing then and means nothing now: net; no offset: UTC */
+	ASSERT(strstr(snap_json(c, "event"), "\"ranking\":\"net\""));
+	ASSERT(strstr(snap_json(c, "event"), "{\"id\":\"1\",\"start\":1429538400000}"));
+	sl_buf_release(&mp);
+	core_free(c);
+}
+
+/* participants: who fits no category of their race */
+static void no_category_reported(void)
+{
+	core *c = setup();
+	const char *js = "{\"k\":\"participants\",\"rows\":["
+			 "{\"bib\":\"1\",\"sex\":\"M\",\"age\":30},"	/* M18-39 */
+			 "{\"bib\":\"2\",\"sex\":\"M\",\"age\":45},"	/* none */
+			 "{\"bib\":\"3\",\"sex\":\"F\",\"age\":45},"	/* F40+ */
+			 "{\"bib\":\"4\",\"sex\":\"F\",\"age\":30,\"fields\":{\"team\":\"elite\"}},"
+			 "{\"bib\":\"5\"},"				/* no sex, no age */
+			 "{\"reg\":\"R-1\",\"sex\":\"F\",\"age\":20},"	/* none, no bib yet */
+			 "{\"bib\":\"6\",\"blank\":true}]}";		/* a blank bib: in no race */
+	sl_buf mp = SL_BUF_INIT;
+	msgpack_zone z;
+	msgpack_object root;
+	size_t off = 0;
+	ASSERT_EQ(slp_json_to_msgpack(js, strlen(js), &mp), 0);
+	ASSERT_EQ(core_check(c, mp.data, mp.len, err, sizeof(err)), 0);
+	msgpack_zone_init(&z, 1024);
+	ASSERT_EQ(msgpack_unpack(mp.data, mp.len, &off, &z, &root), MSGPACK_UNPACK_SUCCESS);
+	struct core_nocat nc;
+	core_nocat(c, slp_get(&root, "rows"), &nc);
+	ASSERT_EQ(nc.n, 3);
+	ASSERT_EQ(nc.nbibs, 3);
+	ASSERT_STREQ(nc.bibs[0], "2");
+	ASSERT_STREQ(nc.bibs[1], "5");
+	ASSERT_STREQ(nc.bibs[2], "R-1");
+	core_nocat_release(&nc);
+	msgpack_zone_destroy(&z);
+	sl_buf_release(&mp);
+
+	/* at most CORE_NOCAT_BIBS named, all counted */
+	sl_buf rows = SL_BUF_INIT;
+	sl_buf_adds(&rows, "{\"k\":\"participants\",\"rows\":[");
+	for (int i = 0; i < 30; i++)
+		sl_buf_addf(&rows, "%s{\"bib\":\"%d\",\"sex\":\"X\",\"age\":50}", i ? "," : "", 100 + i);
+	sl_buf_adds(&rows, "]}");
+	ASSERT_EQ(slp_json_to_msgpack(rows.data, rows.len, &mp), 0);
+	msgpack_zone_init(&z, 1024);
+	off = 0;
+	ASSERT_EQ(msgpack_unpack(mp.data, mp.len, &off, &z, &root), MSGPACK_UNPACK_SUCCESS);
+	core_nocat(c, slp_get(&root, "rows"), &nc);
+	ASSERT_EQ(nc.n, 30);
+	ASSERT_EQ(nc.nbibs, CORE_NOCAT_BIBS);
+	ASSERT_STREQ(nc.bibs[19], "119");
+	core_nocat_release(&nc);
+	msgpack_zone_destroy(&z);
+	sl_buf_release(&mp);
+	sl_buf_release(&rows);
+	core_free(c);
+}
+
 #define TESTS(X)                                                               \
 	X(start_last_in_window)                                                \
 	X(finish_first_after_min)                                              \
@@ -1195,6 +1411,12 @@ static void fast_and_general_paths_agree(void)
 	X(config_precision_change_reranks)                                     \
 	X(category_predicates)                                                 \
 	X(bad_input_changes_nothing)                                           \
+	X(config_unknown_keys)                                                 \
+	X(config_times_need_an_offset)                                         \
+	X(config_overlapping_waves)                                            \
+	X(config_duplicate_categories)                                         \
+	X(config_in_the_log_folds_as_before)                                   \
+	X(no_category_reported)                                                \
 	X(topics_and_deltas)                                                   \
 	X(event_and_status_topics)                                              \
 	X(csv_export_format)                                                   \

@@ -281,8 +281,8 @@ static int check_file(const char *name)
 	}
 	core *c = core_new();
 	reg_recs imp = {0}, rep = {0};
-	regfile_import(rf, "regatta", 500, "chief-judge", &imp);
-	regfile_replay(rf, 100, REGFILE_DAY0, &rep);
+	regfile_import(rf, "regatta", 500, "chief-judge", NULL, &imp);
+	regfile_replay(rf, 100, REGFILE_DAY0, REGFILE_DAY0, &rep);
 	int napply_fail = apply_all(c, &imp) + apply_all(c, &rep);
 	int nmsg_bad = check_msgs(&imp) + check_msgs(&rep);
 

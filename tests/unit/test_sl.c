@@ -3,6 +3,7 @@
  * time parsers and formatters.  The bad time cells are taken from the real
  * race files (see data/README.md).
  */
+#include "evkeys.h"
 #include "sl.h"
 
 #include "t.h"
@@ -221,6 +222,58 @@ static void log_respects_level(void)
 	sl_log_level = saved;
 }
 
+static void parse_iso_says_if_zoned(void)
+{
+	int64_t ms;
+	bool zoned = true;
+	ASSERT_EQ(sl_parse_iso_ex("2015-04-20T14:00:00", &ms, &zoned), 0);
+	ASSERT(!zoned);
+	ASSERT_EQ(sl_parse_iso_ex("2015-04-20", &ms, &zoned), 0);
+	ASSERT(!zoned);
+	ASSERT_EQ(sl_parse_iso_ex("2015-04-20T14:00:00Z", &ms, &zoned), 0);
+	ASSERT(zoned);
+	ASSERT_EQ(sl_parse_iso_ex("2015-04-20T10:00:00.5-04:00", &ms, &zoned), 0);
+	ASSERT(zoned);
+	ASSERT_EQ(ms, 1429538400500LL);
+	ASSERT_EQ(sl_parse_iso_ex("2015-04-20T10:00:00-04:00", &ms, NULL), 0);
+}
+
+static const char *suggest(int map, const char *key)
+{
+	const char *s = evkeys_suggest(map, key, strlen(key));
+	return s ? s : "(none)";
+}
+
+static void config_keys_and_suggestions(void)
+{
+	ASSERT(evkeys_known(EVK_RACE, "ranking", 7));
+	ASSERT(!evkeys_known(EVK_RACE, "rankin", 6));
+	ASSERT(!evkeys_known(EVK_WAVE, "ranking", 7));
+	ASSERT(evkeys_known(EVK_EVENT, "timezone", 8));
+	ASSERT_STREQ(suggest(EVK_RACE, "rankng"), "ranking");
+	ASSERT_STREQ(suggest(EVK_RACE, "distanse_m"), "distance_m");
+	ASSERT_STREQ(suggest(EVK_RACE, "categroies"), "categories"); /* a swap is one slip */
+	ASSERT_STREQ(suggest(EVK_RACE, "Kind"), "kind");
+	ASSERT_STREQ(suggest(EVK_POINT, "windows_s"), "window_s");
+	ASSERT_STREQ(suggest(EVK_EVENT, "time_zone"), "timezone");
+	ASSERT_STREQ(suggest(EVK_RACE, "colour"), "(none)");
+	ASSERT_STREQ(suggest(EVK_WAVE, "x"), "(none)");
+	ASSERT_STREQ(suggest(EVK_CATEGORY, "gender"), "(none)");
+	ASSERT_EQ(evkeys_distance("ab", 2, "ba", 2, 5), 1);
+	ASSERT_EQ(evkeys_distance("kitten", 6, "sitting", 7, 5), 3);
+	ASSERT_EQ(evkeys_distance("kitten", 6, "sitting", 7, 2), 3); /* capped: cap + 1 */
+	ASSERT(evkeys_tz_name_ok("America/New_York", 16));
+	ASSERT(evkeys_tz_name_ok("America/Argentina/Buenos_Aires", 30));
+	ASSERT(evkeys_tz_name_ok("Etc/GMT+5", 9));
+	ASSERT(evkeys_tz_name_ok("UTC", 3));
+	ASSERT(!evkeys_tz_name_ok("", 0));
+	ASSERT(!evkeys_tz_name_ok("/etc/passwd", 11));
+	ASSERT(!evkeys_tz_name_ok("../x", 4));
+	ASSERT(!evkeys_tz_name_ok("America//Chicago", 16));
+	ASSERT(!evkeys_tz_name_ok("America/New York", 16));
+	ASSERT(!evkeys_tz_name_ok("-x", 2));
+}
+
 #define TESTS(X)                                                               \
 	X(errors_have_codes_and_sentences)                                     \
 	X(buf_grows_and_stays_terminated)                                      \
@@ -228,6 +281,8 @@ static void log_respects_level(void)
 	X(parse_hms_good)                                                      \
 	X(parse_hms_bad_cells)                                                 \
 	X(parse_iso)                                                           \
+	X(parse_iso_says_if_zoned)                                             \
+	X(config_keys_and_suggestions)                                         \
 	X(format_hms)                                                          \
 	X(format_iso)                                                          \
 	X(now_is_plausible)                                                    \
