@@ -238,12 +238,15 @@ static const char usage_checkin[] =
 static const char usage_audit[] =
 	"usage: splitline audit [--format csv|json] [--out FILE]\n"
 	"\n"
-	"Prints the audit trail (topic audit, PROTOCOL.md \"Topics\"): every bib\n"
-	"assigned at pickup, chip paired, swap, transfer and undone check-in, in log\n"
-	"order, with who, when, on which device, and the persons before and after.\n"
-	"CSV columns: i,op,time,dev,by,bib,reg,chip,old_chip,with,reason,from,to\n"
-	"(time ISO 8601 UTC; from/to: the person's name).  Needs a desk, official or\n"
-	"admin token.\n"
+	"Prints the audit trail (topic audit, PROTOCOL.md \"Topics\"), in log order:\n"
+	"every bib assigned at pickup, chip paired, swap, transfer and undone\n"
+	"check-in, and every official's decision (penalty, dq, dns, dnf, scratch,\n"
+	"exhibition, relegation, place, station, hand_time, wave_start,\n"
+	"race_official, lineup, a hand-entered passing), with who, when, on which\n"
+	"device, why, the value before and after, and how many results it changed.\n"
+	"CSV columns: i,op,time,dev,by,bib,race,pt,reg,chip,old_chip,with,reason,\n"
+	"from,to,changed (time ISO 8601 UTC; from/to: the person's name, or the\n"
+	"decision's value).  Needs a desk, official or admin token.\n"
 	"\n"
 	"  --format csv|json   default csv; json prints the rows as sent\n"
 	"  --out FILE          write there instead of stdout\n";
@@ -1277,9 +1280,10 @@ static void csv_cell(FILE *f, const msgpack_object *o)
 
 static void audit_csv(FILE *f, const msgpack_object_array *rows)
 {
-	static const char *const cols[] = {"i",	"op",	"time",	  "dev",    "by",
-					   "bib",	"reg",	"chip",	  "old_chip", "with",
-					   "reason", "from", "to"};
+	static const char *const cols[] = {"i",	   "op",   "time", "dev",    "by",
+					   "bib",	   "race", "pt",   "reg",    "chip",
+					   "old_chip", "with", "reason", "from", "to",
+					   "changed"};
 	size_t ncols = sizeof(cols) / sizeof(cols[0]);
 	for (size_t k = 0; k < ncols; k++)
 		fprintf(f, "%s%s", k ? "," : "", cols[k]);
@@ -1298,9 +1302,12 @@ static void audit_csv(FILE *f, const msgpack_object_array *rows)
 					sl_buf_release(&b);
 				}
 			} else if (!strcmp(cols[k], "from") || !strcmp(cols[k], "to")) {
+				/* a transfer's person (a map: the name), or a decision's value */
 				const msgpack_object *p = slp_get(r, cols[k]);
 				if (p && p->type == MSGPACK_OBJECT_MAP)
 					csv_cell(f, slp_get(p, "name"));
+				else
+					csv_cell(f, p);
 			} else {
 				csv_cell(f, slp_get(r, cols[k]));
 			}

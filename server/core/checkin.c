@@ -495,6 +495,24 @@ static void audit_begin(struct checkin *k, msgpack_packer *pk, sl_buf **row, siz
 	k->any = true;
 }
 
+void checkin_audit_decision(core *c, int64_t t, bool has_t, const char *dev, size_t devn,
+			    const char *by, size_t byn, const char *reason, size_t rn)
+{
+	struct checkin *k = ck_of(c);
+	msgpack_packer pk;
+	sl_buf *row;
+	char d[72];
+	snprintf(d, sizeof(d), "%.*s", (int)(devn < 64 ? devn : 64), dev ? dev : "");
+	audit_begin(k, &pk, &row, 6, c->cur.op, has_t, t, d[0] ? d : NULL, by, byn,
+		    c->cur.bib[0] ? c->cur.bib : "");
+	slp_pack_kv_str_or_nil(&pk, "race", c->cur.race[0] ? c->cur.race : NULL);
+	slp_pack_kv_str_or_nil(&pk, "pt", c->cur.pt[0] ? c->cur.pt : NULL);
+	opt_strn(&pk, "reason", reason, rn);
+	slp_pack_kv_str_or_nil(&pk, "from", c->cur.from[0] ? c->cur.from : NULL);
+	slp_pack_kv_str_or_nil(&pk, "to", c->cur.to[0] ? c->cur.to : NULL);
+	slp_pack_kv_int(&pk, "changed", c->cur.nchanged);
+}
+
 /* ---- folding ----------------------------------------------------------- */
 
 static bool race_differs(const core *c, int race, const char *want, size_t wn)

@@ -79,6 +79,15 @@ void checkin_counts(const core *c, const char *race, size_t *registered, size_t 
  * was not folded. */
 int checkin_answer(const core *c, const char *dev, uint64_t seq, const char **warning,
 		   const char **bib);
+/*
+ * An official's decision (adjust, wave start, race official, line-up, a
+ * hand-entered passing) as a row of the audit trail, from c->cur: op, when,
+ * who, device, bib or race, point, reason, from and to (the value before
+ * and after, as text), changed (how many results it changed).
+ */
+void checkin_audit_decision(core *c, int64_t t, bool has_t, const char *dev, size_t devn,
+			    const char *by, size_t byn, const char *reason, size_t rn);
+
 /* The audit trail: its length; with i below it, row i's msgpack bytes. */
 size_t checkin_audit(const core *c, size_t i, const char **mp, size_t *len);
 

@@ -87,6 +87,7 @@ struct part {
 	uint16_t *cats;
 	uint32_t code[PART_NCODES];
 	int64_t raw_ms, adj_ms; /* finished: raw and adjusted time (regattas) */
+	uint32_t cur_gen; /* == core.cur.gen: counted in this record's changes */
 	struct entry e;
 };
 
@@ -152,6 +153,7 @@ struct pre {
 };
 
 struct core {
+	uint32_t rec_gen; /* counts records folded (cur.gen) */
 	bool has_cfg;
 	struct cfg cfg;
 	sl_buf cfg_mp; /* the config map as received (msgpack) */
@@ -209,6 +211,12 @@ struct core {
 		int64_t at;
 		char buf[128];
 		bool bulk; /* config, participants: compared by digest instead */
+		/* an official's decision, as a row of the audit trail */
+		uint32_t gen;      /* counts records: a result counts once */
+		uint32_t nchanged; /* results this record changed */
+		bool audit;
+		const char *op;
+		char bib[72], race[72], pt[72], from[96], to[160];
 	} cur;
 	uint32_t nstarted, nfinished, nunknown;
 

@@ -195,6 +195,32 @@ async def main(h):
     log("results: provisional, official, a wave start refused without a reason, corrected "
         "with one, official again; CSV and JSON agree")
 
+    # -- every decision in the audit trail, with before and after
+    r = ctl(["audit", "--format", "csv"])
+    trail = list(csv.DictReader(io.StringIO(r.stdout)))
+    ops = [t["op"] for t in trail]
+    want_ops = ["passing", "passing", "hand_time", "hand_time", "penalty", "penalty", "penalty",
+                "penalty", "dq", "race_official", "wave_start", "race_official"]
+    check(ops == want_ops, f"audit ops {ops}, want {want_ops}")
+    pen = trail[4]
+    check(pen["bib"] == winner and pen["by"] == "chief" and pen["reason"] == "cup not in the bin"
+          and pen["from"] == "none" and pen["to"] == "'+0:01:00" and pen["changed"] == "1",
+          f"penalty row {pen}")  # (a cell beginning with + is written as text: formula-safe)
+    check(trail[6]["from"] == "'+0:01:00" and trail[6]["to"] == "none" and
+          trail[6]["reason"] == "appeal upheld", f"penalty cleared row {trail[6]}")
+    check(trail[8]["from"] == "off" and trail[8]["to"] == "on" and trail[8]["bib"] == second,
+          f"dq row {trail[8]}")
+    ws = trail[10]
+    check(ws["race"] == "marathon" and ws["pt"] == "wave 1" and ws["by"] == "referee" and
+          ws["to"] == "2015-04-20T14:00:05.000Z" and int(ws["changed"]) > 0,
+          f"wave start row {ws}")
+    check(trail[9]["from"] == "provisional" and trail[9]["to"] == "official" and
+          trail[11]["from"] == "corrected" and trail[11]["to"] == "official",
+          f"race official rows {trail[9]} {trail[11]}")
+    check(trail[1]["bib"] == unread[0] and "at 5k" in trail[1]["to"] and
+          trail[1]["by"].startswith("official-"), f"passing row {trail[1]}")
+    log(f"audit: {len(trail)} decisions, each with who, why, before, after and results changed")
+
 
 def harness_iso(ms):
     return datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc).isoformat(

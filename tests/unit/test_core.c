@@ -8,6 +8,7 @@
 #include <msgpack.h>
 #include <stdarg.h>
 
+#include "checkin.h"
 #include "core.h"
 #include "slp.h"
 #include "t.h"
@@ -878,6 +879,68 @@ static void results_official_then_corrected(void)
 	core_free(c);
 }
 
+/*
+ * Every official's decision is a row of the audit trail: what, who, when,
+ * why, the value before and after, and how many results it changed; a
+ * timing device's reads are not decisions, an official's own are.
+ */
+static void decisions_in_the_audit_trail(void)
+{
+	core *c = setup();
+	add(c, "1", "C1", "M");
+	add(c, "2", "C2", "M");
+	rd(c, "C1", "finish", T0 + 2 * H);
+	rd(c, "C2", "finish", T0 + 2 * H + 30000);
+	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1','type':'penalty','ms':60000,'reason':'litter',"
+			  "'official':'ref','rx':%lld}",
+		       (long long)(T0 + 3 * H)),
+		  0);
+	const char *a = snap_json(c, "audit");
+	ASSERT(strstr(a, "\"op\":\"penalty\",\"t\":1429549200000,\"dev\":null,\"by\":\"ref\","
+			 "\"bib\":\"1\",\"race\":null,\"pt\":null,\"reason\":\"litter\","
+			 "\"from\":\"none\",\"to\":\"+0:01:00\",\"changed\":1") != NULL);
+	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'2','type':'dq','reason':'shortcut','official':'ref',"
+			  "'rx':%lld}",
+		       (long long)(T0 + 3 * H + 1)),
+		  0);
+	ASSERT(strstr(snap_json(c, "audit"), "\"op\":\"dq\"") &&
+	       strstr(snap_json(c, "audit"), "\"from\":\"off\",\"to\":\"on\",\"changed\":1"));
+	ASSERT_EQ(recf(c, "{'k':'wave_start','race':'m','wave':'1','t0':%lld,'reason':'clock',"
+			  "'official':'starter','rx':%lld}",
+		       (long long)(T0 + 5000), (long long)(T0 + 4 * H)),
+		  0);
+	a = snap_json(c, "audit");
+	ASSERT(strstr(a, "\"op\":\"wave_start\"") && strstr(a, "\"race\":\"m\",\"pt\":\"wave 1\"") &&
+	       strstr(a, "\"from\":\"2015-04-20T14:00:00.000Z\",\"to\":\"2015-04-20T14:00:05.000Z\""));
+	ASSERT_EQ(recf(c, "{'k':'race_official','race':'m','official':'chief','rx':%lld}",
+		       (long long)(T0 + 5 * H)),
+		  0);
+	ASSERT(strstr(snap_json(c, "audit"), "\"from\":\"provisional\",\"to\":\"official\""));
+	/* a timing device's reads are no decision; an official's hand-entered one is */
+	size_t before = checkin_audit(c, 0, NULL, NULL);
+	rd(c, "C1", "5k", T0 + 900000);
+	ASSERT_EQ(checkin_audit(c, 0, NULL, NULL), before);
+	ASSERT_EQ(recf(c, "{'k':'passings','dev':'official-0123456789ab','seq':1,'reads':[{'bib':'2',"
+			  "'pt':'5k','t':%lld,'kind':'manual'}],'rx':%lld}",
+		       (long long)(T0 + 950000), (long long)(T0 + 6 * H)),
+		  0);
+	ASSERT_EQ(checkin_audit(c, 0, NULL, NULL), before + 1);
+	ASSERT(strstr(snap_json(c, "audit"), "\"op\":\"passing\"") &&
+	       strstr(snap_json(c, "audit"), "\"to\":\"bib 2 at 5k 2015-04-20T14:15:50.000Z (manual)\""));
+	/* undone by another decision, also in the trail */
+	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1','type':'penalty','ms':0,'reason':'appeal',"
+			  "'official':'jury','rx':%lld}",
+		       (long long)(T0 + 7 * H)),
+		  0);
+	ASSERT(strstr(snap_json(c, "audit"), "\"reason\":\"appeal\",\"from\":\"+0:01:00\","
+					     "\"to\":\"none\""));
+	/* a snapshot keeps the trail */
+	core *d = reload(c);
+	ASSERT_EQ(checkin_audit(d, 0, NULL, NULL), checkin_audit(c, 0, NULL, NULL));
+	core_free(d);
+	core_free(c);
+}
+
 /* Text a spreadsheet would run as a formula is exported as text (OWASP). */
 static void csv_cells_are_never_formulas(void)
 {
@@ -1423,6 +1486,7 @@ static void no_category_reported(void)
 	X(csv_cells_are_never_formulas)                                        \
 	X(road_race_decisions_show)                                            \
 	X(results_official_then_corrected)                                     \
+	X(decisions_in_the_audit_trail)                                        \
 	X(snapshot_then_rest_equals_full)                                      \
 	X(random_places_match_bruteforce)                                      \
 	X(fast_and_general_paths_agree)
