@@ -461,6 +461,12 @@ function start() {
       case 'undo':
         return 'check-in undone';
       default:
+        // an official's decision: the value before and after, what it is about, results changed
+        if (a.from !== undefined || a.to !== undefined) {
+          const about = [a.race, a.pt].filter(Boolean).join(' ');
+          const changed = typeof a.changed === 'number' ? `; ${a.changed} result${a.changed === 1 ? '' : 's'} changed` : '';
+          return `${about ? `${about}: ` : ''}${a.from ?? '–'} → ${a.to ?? '–'}${changed}`;
+        }
         return a.op || '';
     }
   };

@@ -213,13 +213,19 @@ test('check-in desk in headless Chromium: next bib from the pool, chip, bib_take
     await desk.waitForFunction(() => document.querySelectorAll('#audit tr').length === 5, null, { timeout: 10000 });
     const ops = await desk.$$eval('#audit tr', (trs) => trs.map((t) => [t.dataset.op, t.dataset.bib]));
     assert.deepEqual(ops, [['transfer', '101'], ['swap', '102'], ['pair', '101'], ['assign', '502'], ['assign', '501']], 'the audit trail, newest first; bib_taken changed nothing');
+
+    // 7. An official's decision is in the same trail, with before and after.
+    await ctl('adjust', '102', 'penalty', '--ms', '60000', '--reason', 'outside assistance', '--official', 'chief');
+    const pen = desk.locator('#audit tr[data-op="penalty"]');
+    await pen.waitFor({ timeout: 10000 });
+    assert.match((await pen.textContent()).replace(/\s+/g, ' '), /102.*none → \+0:01:00; 0 results changed \(outside assistance\).*chief/);
     await search('Mia');
     await desk.locator('#hits li[data-bib="101"]').waitFor({ timeout: 10000 });
     await desk.screenshot({ path: path.join(shots, 'desk-swap-audit.png'), fullPage: true });
 
     // The server's own audit topic says the same.
     const snap = await pageSnapshot(desk, ws, EVENT, deskTok, 'audit', { offset: 0, limit: 0 });
-    assert.deepEqual(snap.rows.map((r) => [r.op, r.bib]), [['assign', '501'], ['assign', '502'], ['pair', '101'], ['swap', '102'], ['transfer', '101']]);
+    assert.deepEqual(snap.rows.map((r) => [r.op, r.bib]), [['assign', '501'], ['assign', '502'], ['pair', '101'], ['swap', '102'], ['transfer', '101'], ['penalty', '102']]);
     assert.equal(snap.rows[3].with, '103');
     assert.equal(snap.rows[0].reg, 'R-1');
 
