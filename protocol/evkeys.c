@@ -3,6 +3,9 @@
  */
 #include "evkeys.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
 #include <string.h>
 
 static const char *const k_event[] = {"event", "name", "date", "timezone", "races", NULL};
@@ -108,4 +111,43 @@ bool evkeys_tz_name_ok(const char *s, size_t n)
 		part++;
 	}
 	return true;
+}
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct evspan *x = a, *y = b;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	if (x->race != y->race)
+		return x->race < y->race ? -1 : 1;
+	return x->wave < y->wave ? -1 : x->wave > y->wave;
+}
+
+void evkeys_overlaps(struct evspan *v, size_t n, evspan_fn fn, void *ctx)
+{
+	size_t top = 0;
+	char both[64];
+	if (n > 1)
+		qsort(v, n, sizeof(*v), span_cmp);
+	for (size_t k = 1; k < n; k++) {
+		if (v[k].lo > v[top].hi) {
+			top = k;
+			continue;
+		}
+		const struct evspan *a = &v[top], *b = &v[k];
+		if (a->race > b->race || (a->race == b->race && a->wave > b->wave)) {
+			const struct evspan *t = a;
+			a = b;
+			b = t;
+		}
+		int64_t lo = a->lo > b->lo ? a->lo : b->lo, hi = a->hi < b->hi ? a->hi : b->hi;
+		if (lo == hi)
+			snprintf(both, sizeof(both), "bib %lld", (long long)lo);
+		else
+			snprintf(both, sizeof(both), "bibs %lld-%lld", (long long)lo, (long long)hi);
+		if (!fn(a, b, both, ctx))
+			return;
+		if (v[k].hi > v[top].hi)
+			top = k;
+	}
 }

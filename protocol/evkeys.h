@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* The maps of a config, by where they appear. */
 enum evkeys_map {
@@ -38,6 +39,22 @@ const char *const *evkeys_of(int map);
 bool evkeys_known(int map, const char *key, size_t n);
 /* The map's known key closest to key when it looks like a typo, else NULL. */
 const char *evkeys_suggest(int map, const char *key, size_t n);
+
+/*
+ * Waves' bib ranges that overlap: a bib is one athlete in one race and one
+ * wave.  v holds each wave's range (race i, wave j); sorted by lo here, a
+ * range overlaps an earlier one exactly when it begins at or below the
+ * highest end seen so far.  For each overlap, fn gets the two waves in
+ * config order (a first) and the bibs both hold, in text ("bib 7", "bibs
+ * 5-9"); fn returns false to stop.
+ */
+struct evspan {
+	int64_t lo, hi;
+	uint32_t race, wave;
+};
+typedef bool (*evspan_fn)(const struct evspan *a, const struct evspan *b, const char *both,
+			  void *ctx);
+void evkeys_overlaps(struct evspan *v, size_t n, evspan_fn fn, void *ctx);
 /*
  * Optimal string alignment distance between a (an bytes) and b (bn bytes),
  * capped: any distance above cap is returned as cap + 1.

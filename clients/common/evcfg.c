@@ -550,74 +550,46 @@ static void check_race(ctx *x, const ynode *rn, const char *path, size_t idx)
 	}
 }
 
-/* A wave's bibs range, for the overlap sweep. */
-struct span {
-	int64_t lo, hi;
-	size_t race, wave;
-};
-
-static int span_cmp(const void *a, const void *b)
+/* Each overlap of two waves' bib ranges, at the later wave in the file. */
+static bool overlap_failed(const struct evspan *a, const struct evspan *b, const char *both,
+			   void *arg)
 {
-	const struct span *x = a, *y = b;
-	if (x->lo != y->lo)
-		return x->lo < y->lo ? -1 : 1;
-	if (x->race != y->race)
-		return x->race < y->race ? -1 : 1;
-	return x->wave < y->wave ? -1 : x->wave > y->wave;
+	ctx *x = arg;
+	const evcfg *cfg = x->cfg;
+	char p[128];
+	const evcfg_race *ra = &cfg->races[a->race];
+	const evcfg_wave *wb = &cfg->races[b->race].waves[b->wave];
+	pathf(p, sizeof(p), "races[%u].waves[%u].bibs", b->race, b->wave);
+	if (a->race == b->race)
+		fail(x, wb->bibs_line, p, "%lld-%lld overlaps wave '%s' (%lld-%lld): %s would "
+		     "be in both", (long long)b->lo, (long long)b->hi, ra->waves[a->wave].id,
+		     (long long)a->lo, (long long)a->hi, both);
+	else
+		fail(x, wb->bibs_line, p, "%lld-%lld overlaps wave '%s' of race '%s' "
+		     "(%lld-%lld): %s would be in both races (a bib is one athlete in one "
+		     "race)", (long long)b->lo, (long long)b->hi, ra->waves[a->wave].id,
+		     ra->id, (long long)a->lo, (long long)a->hi, both);
+	return true; /* report them all */
 }
 
 /*
  * No bib in two waves' ranges, within a race or across races: a bib is one
- * athlete in one race (the server's rule too).  Sorted by lo, a range
- * overlaps an earlier one when it begins at or below the highest end so
- * far; each overlap is reported at the later wave of the two in the file.
+ * athlete in one race (the server's rule too, protocol/evkeys.c).
  */
 static void check_overlaps(ctx *x)
 {
 	const evcfg *cfg = x->cfg;
-	struct span *v = NULL;
-	size_t n = 0, top = 0;
-	char p[128], ov[64];
+	struct evspan *v = NULL;
+	size_t n = 0;
 	for (size_t i = 0; i < cfg->nraces; i++)
 		for (size_t j = 0; j < cfg->races[i].nwaves; j++)
 			if (cfg->races[i].waves[j].has_bibs) {
 				v = sl_realloc(v, (n + 1) * sizeof(*v));
-				v[n++] = (struct span){cfg->races[i].waves[j].bib_lo,
-						       cfg->races[i].waves[j].bib_hi, i, j};
+				v[n++] = (struct evspan){cfg->races[i].waves[j].bib_lo,
+							 cfg->races[i].waves[j].bib_hi, (uint32_t)i,
+							 (uint32_t)j};
 			}
-	if (n > 1)
-		qsort(v, n, sizeof(*v), span_cmp);
-	for (size_t k = 1; k < n; k++) {
-		if (v[k].lo > v[top].hi) {
-			top = k;
-			continue;
-		}
-		const struct span *a = &v[top], *b = &v[k];
-		if (a->race > b->race || (a->race == b->race && a->wave > b->wave)) {
-			const struct span *t = a;
-			a = b;
-			b = t;
-		}
-		int64_t lo = a->lo > b->lo ? a->lo : b->lo, hi = a->hi < b->hi ? a->hi : b->hi;
-		if (lo == hi)
-			snprintf(ov, sizeof(ov), "bib %lld", (long long)lo);
-		else
-			snprintf(ov, sizeof(ov), "bibs %lld-%lld", (long long)lo, (long long)hi);
-		const evcfg_race *ra = &cfg->races[a->race];
-		const evcfg_wave *wb = &cfg->races[b->race].waves[b->wave];
-		pathf(p, sizeof(p), "races[%zu].waves[%zu].bibs", b->race, b->wave);
-		if (a->race == b->race)
-			fail(x, wb->bibs_line, p, "%lld-%lld overlaps wave '%s' (%lld-%lld): %s would "
-			     "be in both", (long long)b->lo, (long long)b->hi, ra->waves[a->wave].id,
-			     (long long)a->lo, (long long)a->hi, ov);
-		else
-			fail(x, wb->bibs_line, p, "%lld-%lld overlaps wave '%s' of race '%s' "
-			     "(%lld-%lld): %s would be in both races (a bib is one athlete in one "
-			     "race)", (long long)b->lo, (long long)b->hi, ra->waves[a->wave].id,
-			     ra->id, (long long)a->lo, (long long)a->hi, ov);
-		if (v[k].hi > v[top].hi)
-			top = k;
-	}
+	evkeys_overlaps(v, n, overlap_failed, x);
 	free(v);
 }
 

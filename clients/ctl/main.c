@@ -500,6 +500,23 @@ static int at_read(const char *opt, const char *at, const struct evclock *ec, in
 	return 0;
 }
 
+/*
+ * Connect for a command that takes --at: the session, the event's clock
+ * (date, zone) and the time read in it.  0, or an exit code (the reason
+ * printed; the session is ended then).
+ */
+static int begin_timed(struct session *ss, struct evclock *clk, const char *at, int64_t *t)
+{
+	int rc = session_begin(ss);
+	if (!rc) {
+		fetch_clock(ss, clk);
+		rc = at_read("--at", at, clk, t);
+	}
+	if (rc)
+		session_end(ss);
+	return rc;
+}
+
 /* An instant as the event's clocks show it: "2015-04-20T10:00:00-04:00
  * (America/New_York)", or UTC ("...Z") when it has no zone. */
 static void fmt_event_time(sl_buf *b, int64_t t, const struct evclock *ec)
@@ -944,15 +961,8 @@ static int cmd_wave(int argc, char **argv)
 		return rc;
 	struct session ss;
 	struct evclock clk;
-	if ((rc = session_begin(&ss))) {
-		session_end(&ss);
+	if ((rc = begin_timed(&ss, &clk, at, &w.t0)))
 		return rc;
-	}
-	fetch_clock(&ss, &clk);
-	if ((rc = at_read("--at", at, &clk, &w.t0))) {
-		session_end(&ss);
-		return rc;
-	}
 	sl_buf done = SL_BUF_INIT;
 	sl_buf_addf(&done, "wave '%s' of race '%s' starts at ", w.wave, w.race);
 	fmt_event_time(&done, w.t0, &clk);
@@ -997,15 +1007,8 @@ static int cmd_passing(int argc, char **argv)
 		return rc;
 	struct session ss;
 	struct evclock clk;
-	if ((rc = session_begin(&ss))) {
-		session_end(&ss);
+	if ((rc = begin_timed(&ss, &clk, at, &t)))
 		return rc;
-	}
-	fetch_clock(&ss, &clk);
-	if ((rc = at_read("--at", at, &clk, &t))) {
-		session_end(&ss);
-		return rc;
-	}
 	char device[80] = "", seqs[16] = "";
 	const char *v;
 	size_t vn;

@@ -100,83 +100,57 @@ int cfg__strict_keys(const msgpack_object *map, char *err, size_t errlen)
 	return 0;
 }
 
-/* A wave's bibs range, for the overlap sweep. */
-struct span {
-	int64_t lo, hi;
-	uint32_t race, wave;
+/* One overlap refuses the config: the first, in err. */
+struct overlap_err {
+	const struct cfg *c;
+	char *err;
+	size_t errlen;
+	int rc;
 };
 
-static int span_cmp(const void *a, const void *b)
+static bool overlap_refused(const struct evspan *a, const struct evspan *b, const char *both,
+			    void *ctx)
 {
-	const struct span *x = a, *y = b;
-	if (x->lo != y->lo)
-		return x->lo < y->lo ? -1 : 1;
-	if (x->race != y->race)
-		return x->race < y->race ? -1 : 1;
-	return x->wave < y->wave ? -1 : x->wave > y->wave;
+	struct overlap_err *o = ctx;
+	const struct cfg_race *ra = &o->c->races[a->race];
+	if (a->race == b->race)
+		cval_err(o->err, o->errlen,
+			 "races[%u].waves[%u].bibs: %lld-%lld overlaps wave '%s' (%lld-%lld): "
+			 "%s would be in both",
+			 b->race, b->wave, (long long)b->lo, (long long)b->hi, ra->waves[a->wave].id,
+			 (long long)a->lo, (long long)a->hi, both);
+	else
+		cval_err(o->err, o->errlen,
+			 "races[%u].waves[%u].bibs: %lld-%lld overlaps wave '%s' of race '%s' "
+			 "(%lld-%lld): %s would be in both races (a bib is one athlete in one "
+			 "race)",
+			 b->race, b->wave, (long long)b->lo, (long long)b->hi, ra->waves[a->wave].id,
+			 ra->id, (long long)a->lo, (long long)a->hi, both);
+	o->rc = SL_EINVAL;
+	return false;
 }
 
 /*
  * No bib in two waves' ranges: a bib is one athlete, in one race and one
  * wave (the core keys participants by bib across the event), so a bib that
  * two ranges hold would be put in the first one and silently not the other.
- * Sorted by lo, a range overlaps an earlier one exactly when it begins at or
- * below the highest end seen so far.
  */
 static int strict_overlaps(const struct cfg *c, char *err, size_t errlen)
 {
-	struct span *v = NULL, *a, *b;
-	size_t n = 0, cap = 0, top = 0;
-	int rc = 0;
+	struct evspan *v = NULL;
+	size_t n = 0, cap = 0;
+	struct overlap_err o = {c, err, errlen, 0};
 	for (size_t i = 0; i < c->nraces; i++)
 		for (size_t j = 0; j < c->races[i].nwaves; j++) {
 			const struct cfg_wave *w = &c->races[i].waves[j];
 			if (!w->has_bibs)
 				continue;
 			SL_GROW(v, cap, n + 1);
-			v[n++] = (struct span){w->bib_lo, w->bib_hi, (uint32_t)i, (uint32_t)j};
+			v[n++] = (struct evspan){w->bib_lo, w->bib_hi, (uint32_t)i, (uint32_t)j};
 		}
-	if (n > 1)
-		qsort(v, n, sizeof(*v), span_cmp);
-	for (size_t k = 1; k < n; k++) {
-		if (v[k].lo > v[top].hi) {
-			top = k;
-			continue;
-		}
-		/* name the later of the two in config order, and the other in it */
-		a = &v[top];
-		b = &v[k];
-		if (a->race > b->race || (a->race == b->race && a->wave > b->wave)) {
-			struct span *t = a;
-			a = b;
-			b = t;
-		}
-		const struct cfg_race *ra = &c->races[a->race];
-		int64_t lo = a->lo > b->lo ? a->lo : b->lo, hi = a->hi < b->hi ? a->hi : b->hi;
-		char ov[64];
-		if (lo == hi)
-			snprintf(ov, sizeof(ov), "bib %lld", (long long)lo);
-		else
-			snprintf(ov, sizeof(ov), "bibs %lld-%lld", (long long)lo, (long long)hi);
-		if (a->race == b->race)
-			cval_err(err, errlen,
-				 "races[%u].waves[%u].bibs: %lld-%lld overlaps wave '%s' (%lld-%lld): "
-				 "%s would be in both",
-				 b->race, b->wave, (long long)b->lo, (long long)b->hi,
-				 ra->waves[a->wave].id, (long long)a->lo, (long long)a->hi, ov);
-		else
-			cval_err(err, errlen,
-				 "races[%u].waves[%u].bibs: %lld-%lld overlaps wave '%s' of race '%s' "
-				 "(%lld-%lld): %s would be in both races (a bib is one athlete in one "
-				 "race)",
-				 b->race, b->wave, (long long)b->lo, (long long)b->hi,
-				 ra->waves[a->wave].id, ra->id, (long long)a->lo, (long long)a->hi,
-				 ov);
-		rc = SL_EINVAL;
-		break;
-	}
+	evkeys_overlaps(v, n, overlap_refused, &o);
 	free(v);
-	return rc;
+	return o.rc;
 }
 
 static bool str_same(const char *a, const char *b)

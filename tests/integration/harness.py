@@ -707,6 +707,23 @@ class Harness:
         return reports
 
 
+def sh_blocks(path):
+    """The ```sh blocks of a Markdown file: [(first line number, text)]."""
+    with open(path) as f:
+        lines = f.read().split("\n")
+    blocks, cur, start = [], None, 0
+    for i, line in enumerate(lines, 1):
+        if cur is None and line.strip() == "```sh":
+            cur, start = [], i + 1
+        elif cur is not None and line.strip() == "```":
+            blocks.append((start, "\n".join(cur)))
+            cur = None
+        elif cur is not None:
+            cur.append(line)
+    check(cur is None, f"{path}: a ```sh block is not closed")
+    return blocks
+
+
 def tail(text, n):
     return "\n".join(text.rstrip("\n").split("\n")[-n:])
 

@@ -268,25 +268,8 @@ def finishers(url):
     return {r["bib"] for r in rows if r.get("status") == "finished"}, len(rows)
 
 
-def readme_blocks(repo):
-    """The README's ```sh blocks: [(first line number, text)]."""
-    with open(os.path.join(repo, "README.md")) as f:
-        lines = f.read().split("\n")
-    blocks, cur, start = [], None, 0
-    for i, line in enumerate(lines, 1):
-        if cur is None and line.strip() == "```sh":
-            cur, start = [], i + 1
-        elif cur is not None and line.strip() == "```":
-            blocks.append((start, "\n".join(cur)))
-            cur = None
-        elif cur is not None:
-            cur.append(line)
-    check(cur is None, "README.md: a ```sh block is not closed")
-    return blocks
-
-
 async def run_readme(h, repo):
-    blocks = readme_blocks(repo)
+    blocks = harness.sh_blocks(os.path.join(repo, "README.md"))
     check(len(blocks) >= 4, f"README.md has only {len(blocks)} sh blocks")
     first = [ln.split("#")[0].strip() for ln in blocks[0][1].splitlines() if ln.strip()]
     check(first == ["./scripts/run", "./scripts/test"],

@@ -24,21 +24,6 @@ import harness
 from harness import check, log
 
 
-def sh_blocks(path):
-    with open(path) as f:
-        lines = f.read().split("\n")
-    blocks, cur, start = [], None, 0
-    for i, line in enumerate(lines, 1):
-        if cur is None and line.strip() == "```sh":
-            cur, start = [], i + 1
-        elif cur is not None and line.strip() == "```":
-            blocks.append((start, "\n".join(cur)))
-            cur = None
-        elif cur is not None:
-            cur.append(line)
-    return blocks
-
-
 async def main(h):
     sl = boston.write_slice(h.paths.boston_csv, h.path("slice.csv"), 30)
     redis = h.redis()
@@ -57,7 +42,7 @@ async def main(h):
     env.update(PATH=bindir + os.pathsep + env.get("PATH", ""), SPLITLINE_SERVER=srv.ws_url,
                SPLITLINE_EVENT=harness.EVENT, SPLITLINE_TOKEN=official)
     doc = os.path.join(h.paths.source, "docs", "officials.md")
-    blocks = sh_blocks(doc)
+    blocks = harness.sh_blocks(doc)
     check(len(blocks) >= 7, f"docs/officials.md has only {len(blocks)} sh blocks")
     for start, text in blocks:
         r = subprocess.run(["bash", "-euo", "pipefail", "-c", text], cwd=h.tmp, env=env,
