@@ -16,13 +16,14 @@
  *                     writes as one device only).
  *
  * What is sent is built by regfile.c (the same records the core's unit
- * test folds), turned into messages by regfile_to_msg.  Messages go one at
- * a time, each waiting for its reply: an `unavailable`, `timeout` or `busy`
- * err, or a lost connection, makes it wait (0.1 s doubling to 5 s),
- * reconnect when needed and send the same message again -- passings are
- * idempotent by (device, seq), the other records replace what they say.
- * Any other err is fatal (exit 1) and names the message.  Gives up after
- * 60 s without a connection.
+ * test folds), turned into messages by regfile_to_msg; what regfile.c
+ * finds unclear in the file (an event number naming two events) is printed
+ * as a warning on stderr.  Messages go one at a time, each waiting for its
+ * reply: an `unavailable`, `timeout` or `busy` err, or a lost connection,
+ * makes it wait (0.1 s doubling to 5 s), reconnect when needed and send the
+ * same message again -- passings are idempotent by (device, seq), the other
+ * records replace what they say.  Any other err is fatal (exit 1) and names
+ * the message.  Gives up after 60 s without a connection.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -54,11 +55,13 @@ static const char usage[] =
 	"Plays a regatta export (EventNum, Event, RaceType, EventInfo, Bow, Crew,\n"
 	"CrewAbbrev, G_<Station>_time_raw, PenaltyCode, AdjTime ...) to the server.\n"
 	"\n"
-	"  import   sends the event config (one race per EventNum: Head races are\n"
-	"           `trial`, others `lanes`; EventInfo is the progression rule),\n"
-	"           the crews (bib <EventNum>-<Bow>, lane = Bow), and the officials'\n"
-	"           decisions (DNS, DNF, DQ, Scratch, Exhib, \"(Ns)\" penalties, the\n"
-	"           finish station taken) as adjust messages.  Needs an admin token.\n"
+	"  import   sends the event config (one race per event: Head races are `trial`,\n"
+	"           others `lanes`; EventInfo is the progression rule), the crews\n"
+	"           (bib <EventNum>-<Bow>, lane = Bow), and the officials' decisions\n"
+	"           (DNS, DNF, DQ, Scratch, Exhib, \"(Ns)\" penalties, the finish\n"
+	"           station taken) as adjust messages.  An EventNum that names two\n"
+	"           events gives two races (12 and 12b, bibs 12b-<Bow>), with a\n"
+	"           warning.  Needs an admin token.\n"
 	"  replay   sends the start gun of each side-by-side race (wave_start) and\n"
 	"           every station reading, one device per station column, each on\n"
 	"           its own connection with a reader token for that device, issued\n"
@@ -77,6 +80,7 @@ static const char usage[] =
 	"\n"
 	"Prints at the end: \"import: N races, N crews, N adjustments\" or\n"
 	"\"replay: sent N reads in B batches, acked N, duplicates D; W starts\".\n"
+	"Warnings (\"splitline-regatta: warning: ...\") go to stderr.\n"
 	"Exit status: 0 on success, 1 on an error, 2 on a usage error.\n";
 
 static slc_conn conn;
@@ -322,6 +326,17 @@ static long num_opt(const char *s, const char *name, long lo, long hi)
 	return v;
 }
 
+/* Print the builder's warning lines, each as "PROG: warning: ...". */
+static void print_warnings(const sl_buf *w)
+{
+	for (const char *p = w->data; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		fprintf(stderr, "%s: warning: %.*s\n", prog, (int)n, p);
+		p += n + (nl != NULL);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *official = "chief-judge", *chunk_s = "500", *batch_s = "100", *tz = NULL;
@@ -366,9 +381,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", prog, err);
 		return 1;
 	}
+	sl_buf warn = SL_BUF_INIT;
 	if (slc_conn_resolve(&conn, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s: %s\n", prog, err);
 		regfile_free(rf);
+		sl_buf_release(&warn);
 		return 1;
 	}
 	if (!conn.event)
@@ -376,10 +393,17 @@ int main(int argc, char **argv)
 
 	bool import = !strcmp(pos[0], "import");
 	reg_recs recs = {0};
-	if (import)
-		regfile_import(rf, conn.event, (size_t)chunk, official, tz, &recs);
-	else
+	if (import) {
+		struct reg_opts o = {.event = conn.event,
+				     .official = official,
+				     .timezone = tz,
+				     .chunk = (size_t)chunk};
+		regfile_import(rf, &o, &recs, &warn);
+	} else {
 		regfile_replay(rf, (size_t)batch, 0, day0, &recs);
+	}
+	print_warnings(&warn);
+	sl_buf_release(&warn);
 
 	struct sender s = {.conn = conn};
 	struct sender *devs[MAX_STATIONS];

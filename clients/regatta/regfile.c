@@ -4,17 +4,22 @@
  *
  * The table is read whole with libcsv (the files are a few thousand rows);
  * every cell is an owned NUL-terminated string, short rows are padded with
- * "".  Events are listed in order of first appearance; bibs are computed
- * once at load.  Builders append to a reg_recs list and never fail: bad
- * cells (a time that does not parse) only leave a reading out.
+ * "".  At load, rows are grouped into races (EventNum and Event name, in
+ * order of first appearance) and bibs are computed once.  Builders append
+ * to a reg_recs list and never fail: bad cells (a time that does not parse)
+ * only leave a reading out; what the file leaves unclear (an event number
+ * naming two events) is said in a warning line.
  */
 #include "regfile.h"
 
 #include <csv.h>
+#include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <msgpack.h>
 
@@ -29,7 +34,9 @@ struct regfile {
 	size_t ncur;
 	bool in_hdr;
 	char **bibs;
-	size_t *evfirst; /* first row of each event */
+	size_t *row_race; /* the race of each row */
+	size_t *evfirst;  /* first row of each race */
+	char **race_id;   /* id of each race */
 	size_t nev;
 };
 
@@ -107,9 +114,9 @@ size_t regfile_nevents(const regfile *rf)
 	return rf->nev;
 }
 
-const char *regfile_event_num(const regfile *rf, size_t e)
+const char *regfile_race_id(const regfile *rf, size_t e)
 {
-	return regfile_cell(rf, rf->evfirst[e], "EventNum");
+	return rf->race_id[e];
 }
 
 size_t regfile_event_first(const regfile *rf, size_t e)
@@ -117,16 +124,20 @@ size_t regfile_event_first(const regfile *rf, size_t e)
 	return rf->evfirst[e];
 }
 
+size_t regfile_row_race(const regfile *rf, size_t i)
+{
+	return rf->row_race[i];
+}
+
 static char *bib_of(const regfile *t, size_t i)
 {
 	char b[160];
-	const char *ev = regfile_cell(t, i, "EventNum"), *bow = regfile_cell(t, i, "Bow");
-	snprintf(b, sizeof(b), "%s-%s", ev, bow);
-	/* a Bow seen twice in the event ("X" for "No Race" rows): add the row */
+	const char *race = t->race_id[t->row_race[i]], *bow = regfile_cell(t, i, "Bow");
+	snprintf(b, sizeof(b), "%s-%s", race, bow);
+	/* a Bow seen twice in the race ("X" for "No Race" rows): add the row */
 	for (size_t k = 0; k < i; k++)
-		if (!strcmp(regfile_cell(t, k, "EventNum"), ev) &&
-		    !strcmp(regfile_cell(t, k, "Bow"), bow)) {
-			snprintf(b, sizeof(b), "%s-%s.%zu", ev, bow, i);
+		if (t->row_race[k] == t->row_race[i] && !strcmp(regfile_cell(t, k, "Bow"), bow)) {
+			snprintf(b, sizeof(b), "%s-%s.%zu", race, bow, i);
 			break;
 		}
 	return sl_strdup(b);
@@ -149,11 +160,68 @@ void regfile_free(regfile *t)
 	}
 	for (size_t j = 0; j < t->nhdr; j++)
 		free(t->hdr[j]);
+	for (size_t e = 0; e < t->nev; e++)
+		free(t->race_id[e]);
 	free(t->rows);
 	free(t->hdr);
 	free(t->bibs);
+	free(t->row_race);
 	free(t->evfirst);
+	free(t->race_id);
 	free(t);
+}
+
+/* Does an Event cell name an event?  ("." or "" in a row does not: the row
+ * belongs to the first event of its number.) */
+static bool is_name(const char *s)
+{
+	for (; *s; s++)
+		if (isalnum((unsigned char)*s))
+			return true;
+	return false;
+}
+
+static bool id_taken(const regfile *t, const char *id)
+{
+	for (size_t e = 0; e < t->nev; e++)
+		if (!strcasecmp(t->race_id[e], id))
+			return true;
+	for (size_t i = 0; i < t->nrows; i++)
+		if (!strcasecmp(regfile_cell(t, i, "EventNum"), id))
+			return true;
+	return false;
+}
+
+/* The race of row i: the event of that number and name, else a new race. */
+static size_t race_of_row(regfile *t, size_t i)
+{
+	const char *num = regfile_cell(t, i, "EventNum"), *name = regfile_cell(t, i, "Event");
+	size_t first = t->nev;
+	for (size_t e = 0; e < t->nev; e++) {
+		size_t f = t->evfirst[e];
+		if (strcmp(regfile_cell(t, f, "EventNum"), num) != 0)
+			continue;
+		if (first == t->nev)
+			first = e;
+		if (!strcmp(regfile_cell(t, f, "Event"), name))
+			return e;
+	}
+	if (first < t->nev && !is_name(name))
+		return first;
+	char id[80];
+	snprintf(id, sizeof(id), "%s", num);
+	if (first < t->nev) { /* a second event under this number: 12b, 12c, ... */
+		for (char c = 'b'; c <= 'z'; c++) {
+			snprintf(id, sizeof(id), "%s%c", num, c);
+			if (!id_taken(t, id))
+				break;
+		}
+		for (unsigned k = 2; id_taken(t, id); k++)
+			snprintf(id, sizeof(id), "%s-%u", num, k);
+	}
+	t->evfirst[t->nev] = i;
+	t->race_id[t->nev] = sl_strdup(id);
+	return t->nev++;
 }
 
 int regfile_load(const char *path, regfile **out, char *err, size_t errlen)
@@ -190,16 +258,13 @@ int regfile_load(const char *path, regfile **out, char *err, size_t errlen)
 			return SL_EPARSE;
 		}
 	t->bibs = sl_calloc(t->nrows + 1, sizeof(char *));
+	t->row_race = sl_calloc(t->nrows + 1, sizeof(size_t));
 	t->evfirst = sl_calloc(t->nrows + 1, sizeof(size_t));
-	for (size_t i = 0; i < t->nrows; i++) {
+	t->race_id = sl_calloc(t->nrows + 1, sizeof(char *));
+	for (size_t i = 0; i < t->nrows; i++)
+		t->row_race[i] = race_of_row(t, i);
+	for (size_t i = 0; i < t->nrows; i++)
 		t->bibs[i] = bib_of(t, i);
-		size_t e;
-		for (e = 0; e < t->nev; e++)
-			if (!strcmp(regfile_event_num(t, e), regfile_cell(t, i, "EventNum")))
-				break;
-		if (e == t->nev)
-			t->evfirst[t->nev++] = i;
-	}
 	*out = t;
 	return 0;
 }
@@ -290,34 +355,33 @@ void reg_recs_release(reg_recs *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static const char *const STATIONS[] = {"Start2", "Start3", "Finish2", "Finish3"};
+static const char *const BACKUPS[] = {"Start2", "Start3", "Finish2", "Finish3"};
 
-static void pack_config(msgpack_packer *pk, const regfile *t, const char *event,
-			const char *timezone)
+static void pack_config(msgpack_packer *pk, const regfile *t, const struct reg_opts *o)
 {
 	msgpack_pack_map(pk, 2);
 	slp_pack_kv_str(pk, "k", "config");
 	slp_pack_key(pk, "config");
-	msgpack_pack_map(pk, timezone ? 5 : 4);
-	slp_pack_kv_str(pk, "event", event);
-	slp_pack_kv_str(pk, "name", event);
+	msgpack_pack_map(pk, o->timezone ? 5 : 4);
+	slp_pack_kv_str(pk, "event", o->event);
+	slp_pack_kv_str(pk, "name", o->event);
 	slp_pack_kv_str(pk, "date", "2023-01-01");
-	if (timezone)
-		slp_pack_kv_str(pk, "timezone", timezone);
+	if (o->timezone)
+		slp_pack_kv_str(pk, "timezone", o->timezone);
 	slp_pack_key(pk, "races");
 	msgpack_pack_array(pk, t->nev);
-	size_t nst = 0;
+	size_t nb = 0;
 	for (size_t k = 0; k < 4; k++) {
 		char h[64];
-		snprintf(h, sizeof(h), "G_%s_time_raw", STATIONS[k]);
-		nst += col(t, h) >= 0;
+		snprintf(h, sizeof(h), "G_%s_time_raw", BACKUPS[k]);
+		nb += col(t, h) >= 0;
 	}
 	for (size_t e = 0; e < t->nev; e++) {
 		size_t i = t->evfirst[e];
 		bool head = !strcmp(regfile_cell(t, i, "RaceType"), "Head");
 		const char *info = regfile_cell(t, i, "EventInfo");
 		msgpack_pack_map(pk, 7 + (*info != 0));
-		slp_pack_kv_str(pk, "id", regfile_event_num(t, e));
+		slp_pack_kv_str(pk, "id", t->race_id[e]);
 		slp_pack_kv_str(pk, "name", regfile_cell(t, i, "Event"));
 		slp_pack_kv_str(pk, "kind", head ? "trial" : "lanes");
 		slp_pack_kv_int(pk, "precision_ms", 1);
@@ -329,7 +393,7 @@ static void pack_config(msgpack_packer *pk, const regfile *t, const char *event,
 		msgpack_pack_map(pk, 1);
 		slp_pack_kv_str(pk, "id", "1");
 		slp_pack_key(pk, "points");
-		msgpack_pack_array(pk, 2 + nst);
+		msgpack_pack_array(pk, 2 + nb);
 		msgpack_pack_map(pk, 3);
 		slp_pack_kv_str(pk, "id", "start");
 		slp_pack_kv_str(pk, "role", "start");
@@ -341,10 +405,10 @@ static void pack_config(msgpack_packer *pk, const regfile *t, const char *event,
 		slp_pack_kv_int(pk, "min_s", 0);
 		for (size_t k = 0; k < 4; k++) {
 			char h[64], id[16];
-			snprintf(h, sizeof(h), "G_%s_time_raw", STATIONS[k]);
+			snprintf(h, sizeof(h), "G_%s_time_raw", BACKUPS[k]);
 			if (col(t, h) < 0)
 				continue;
-			snprintf(id, sizeof(id), "%s", STATIONS[k]);
+			snprintf(id, sizeof(id), "%s", BACKUPS[k]);
 			id[0] = (char)(id[0] - 'A' + 'a');
 			msgpack_pack_map(pk, 2);
 			slp_pack_kv_str(pk, "id", id);
@@ -384,7 +448,7 @@ static void pack_participants(msgpack_packer *pk, const regfile *t, size_t from,
 		bool members = strstr(crew, " / ") != NULL;
 		msgpack_pack_map(pk, 4 + has_lane + members);
 		slp_pack_kv_str(pk, "bib", t->bibs[i]);
-		slp_pack_kv_str(pk, "race", regfile_cell(t, i, "EventNum"));
+		slp_pack_kv_str(pk, "race", t->race_id[t->row_race[i]]);
 		slp_pack_kv_str(pk, "name", crew);
 		slp_pack_kv_str(pk, "club", regfile_cell(t, i, "CrewAbbrev"));
 		if (has_lane)
@@ -419,12 +483,33 @@ static void pack_adjust(reg_recs *out, const char *bib, const struct adj_arg *a)
 	}
 }
 
-void regfile_import(const regfile *t, const char *event, size_t chunk, const char *official,
-		    const char *timezone, reg_recs *out)
+/* An EventNum naming two events: both kept, apart; said once per extra race. */
+static void warn_dups(const regfile *t, sl_buf *warn)
+{
+	for (size_t e = 0; e < t->nev && warn; e++) {
+		const char *num = regfile_cell(t, t->evfirst[e], "EventNum");
+		if (!strcmp(t->race_id[e], num))
+			continue;
+		size_t f = 0;
+		while (f < e && strcmp(regfile_cell(t, t->evfirst[f], "EventNum"), num) != 0)
+			f++;
+		sl_buf_addf(warn,
+			    "event number %s names two events, '%s' and '%s': kept apart, as "
+			    "races %s and %s (bibs %s-<Bow>)\n",
+			    num, regfile_cell(t, t->evfirst[f], "Event"),
+			    regfile_cell(t, t->evfirst[e], "Event"), t->race_id[f], t->race_id[e],
+			    t->race_id[e]);
+	}
+}
+
+void regfile_import(const regfile *t, const struct reg_opts *o, reg_recs *out, sl_buf *warn)
 {
 	msgpack_packer pk;
+	const char *official = o->official;
+	size_t chunk = o->chunk;
+	warn_dups(t, warn);
 	rec_new(out, &pk);
-	pack_config(&pk, t, event, timezone);
+	pack_config(&pk, t, o);
 	if (chunk == 0)
 		chunk = t->nrows ? t->nrows : 1;
 	for (size_t off = 0; off < t->nrows; off += chunk) {
@@ -447,8 +532,9 @@ void regfile_import(const regfile *t, const char *event, size_t chunk, const cha
 							      official, NULL, 0, st});
 		}
 		if (!strcmp(pen, "Exhib"))
-			pack_adjust(out, t->bibs[i],
-				    &(struct adj_arg){"exhibition", "Exhib", official, NULL, 0, NULL});
+			pack_adjust(
+				out, t->bibs[i],
+				&(struct adj_arg){"exhibition", "Exhib", official, NULL, 0, NULL});
 		const char *paren = strrchr(pen, '(');
 		int secs;
 		if (paren && sscanf(paren, "(%ds)", &secs) == 1 && secs >= 0 && secs <= 86400)
@@ -458,8 +544,9 @@ void regfile_import(const regfile *t, const char *event, size_t chunk, const cha
 		for (size_t k = 0; k < NSTATUS; k++)
 			if (!strcmp(adj, STATUS_WORDS[k][0]))
 				pack_adjust(out, t->bibs[i],
-					    &(struct adj_arg){STATUS_WORDS[k][1], STATUS_WORDS[k][0],
-							      official, NULL, 0, NULL});
+					    &(struct adj_arg){STATUS_WORDS[k][1],
+							      STATUS_WORDS[k][0], official, NULL, 0,
+							      NULL});
 	}
 }
 
@@ -473,13 +560,20 @@ static int read_cmp(const void *a, const void *b)
 	return c;
 }
 
+/* A station device of the replay: its column and point id. */
+struct dev {
+	int col;
+	const char *id;
+	bool start, finish; /* the primary start or finish */
+};
+
 void regfile_replay(const regfile *t, size_t batch, int64_t rx, int64_t day0, reg_recs *out)
 {
-	static const char *const dev_cols[] = {"G_Start_time_raw",  "G_Start2_time_raw",
-					       "G_Start3_time_raw", "G_Finish_time_raw",
-					       "G_Finish2_time_raw", "G_Finish3_time_raw"};
-	static const char *const dev_pts[] = {"start",  "start2",  "start3",
-					      "finish", "finish2", "finish3"};
+	static const char *const ends[][2] = {
+		{"G_Start_time_raw", "start"},     {"G_Start2_time_raw", "start2"},
+		{"G_Start3_time_raw", "start3"},   {"G_Finish_time_raw", "finish"},
+		{"G_Finish2_time_raw", "finish2"}, {"G_Finish3_time_raw", "finish3"}};
+	int fin2 = col(t, "G_Finish2_time_raw"), fin3 = col(t, "G_Finish3_time_raw");
 	msgpack_packer pk;
 	if (batch == 0)
 		batch = 100;
@@ -491,40 +585,46 @@ void regfile_replay(const regfile *t, size_t batch, int64_t rx, int64_t day0, re
 			continue;
 		int64_t t0 = REGFILE_NO_T;
 		for (size_t k = i; k < t->nrows && t0 == REGFILE_NO_T; k++)
-			if (!strcmp(regfile_cell(t, k, "EventNum"), regfile_event_num(t, e)))
+			if (t->row_race[k] == e)
 				t0 = regfile_ms(regfile_cell(t, k, "G_Start_time_raw"));
 		if (t0 == REGFILE_NO_T)
 			continue;
 		rec_new(out, &pk);
 		msgpack_pack_map(&pk, 4);
 		slp_pack_kv_str(&pk, "k", "wave_start");
-		slp_pack_kv_str(&pk, "race", regfile_event_num(t, e));
+		slp_pack_kv_str(&pk, "race", t->race_id[e]);
 		slp_pack_kv_str(&pk, "wave", "1");
 		slp_pack_kv_int(&pk, "t0", day0 + t0);
 	}
 
+	/* the devices in course order: starts, finishes */
+	struct dev *devs = sl_calloc(6, sizeof(*devs));
+	size_t nd = 0;
+	for (size_t k = 0; k < 3; k++)
+		devs[nd++] = (struct dev){col(t, ends[k][0]), ends[k][1], k == 0, false};
+	for (size_t k = 3; k < 6; k++)
+		devs[nd++] = (struct dev){col(t, ends[k][0]), ends[k][1], false, k == 3};
+
 	slp_read *rs = sl_calloc(t->nrows + 1, sizeof(*rs));
-	for (size_t d = 0; d < 6; d++) {
-		if (col(t, dev_cols[d]) < 0)
+	for (size_t d = 0; d < nd; d++) {
+		if (devs[d].col < 0)
 			continue;
 		size_t n = 0;
 		for (size_t i = 0; i < t->nrows; i++) {
-			const char *v = regfile_cell(t, i, dev_cols[d]);
+			const char *v = t->rows[i][devs[d].col];
 			int64_t ms = regfile_ms(v);
 			if (ms == REGFILE_NO_T)
 				continue;
-			if (d == 0 && strcmp(regfile_cell(t, i, "RaceType"), "Head") != 0)
+			if (devs[d].start && strcmp(regfile_cell(t, i, "RaceType"), "Head") != 0)
 				continue; /* lanes: the race's start is the wave start */
-			if (d == 3 && ((col(t, dev_cols[4]) >= 0 &&
-					!strcmp(v, regfile_cell(t, i, dev_cols[4]))) ||
-				       (col(t, dev_cols[5]) >= 0 &&
-					!strcmp(v, regfile_cell(t, i, dev_cols[5])))))
+			if (devs[d].finish && ((fin2 >= 0 && !strcmp(v, t->rows[i][fin2])) ||
+					       (fin3 >= 0 && !strcmp(v, t->rows[i][fin3]))))
 				continue; /* the official finish is a backup's reading */
 			rs[n] = (slp_read){0};
 			rs[n].bib = t->bibs[i];
 			rs[n].bib_len = strlen(t->bibs[i]);
-			rs[n].pt = dev_pts[d];
-			rs[n].pt_len = strlen(dev_pts[d]);
+			rs[n].pt = devs[d].id;
+			rs[n].pt_len = strlen(devs[d].id);
 			rs[n].t = day0 + ms;
 			rs[n].kind = SLP_KIND_RFID;
 			rs[n].hits = -1;
@@ -536,7 +636,7 @@ void regfile_replay(const regfile *t, size_t batch, int64_t rx, int64_t day0, re
 			rec_new(out, &pk);
 			msgpack_pack_map(&pk, 5);
 			slp_pack_kv_str(&pk, "k", "passings");
-			slp_pack_kv_str(&pk, "dev", dev_pts[d]);
+			slp_pack_kv_str(&pk, "dev", devs[d].id);
 			slp_pack_kv_int(&pk, "seq", (int64_t)off + 1);
 			slp_pack_key(&pk, "reads");
 			slp_pack_reads(&pk, rs + off, m);
@@ -544,6 +644,7 @@ void regfile_replay(const regfile *t, size_t batch, int64_t rx, int64_t day0, re
 		}
 	}
 	free(rs);
+	free(devs);
 }
 
 int regfile_to_msg(const char *rec, size_t len, uint64_t id, sl_buf *out)

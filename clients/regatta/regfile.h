@@ -1,6 +1,6 @@
 /*
  * regfile.h: a regatta export file (data/regatta-*.csv,
- * canoe-kayak-*.csv; columns EventNum, Event, RaceType, EventInfo, Bow,
+ * canoe-kayak-*.csv; columns EventNum, Event, RaceType, EventInfo, Day, Bow,
  * Crew, CrewAbbrev, Place, G_<Station>_time_raw, RawTime, PenaltyCode,
  * AdjTime) and the Splitline log records that reproduce it.
  *
@@ -10,18 +10,23 @@
  * they are made only here.
  *
  * The mapping (docs/regatta.md):
- *   - config: one race per EventNum (id = EventNum, name = Event), kind
- *     `trial` for RaceType Head, `lanes` otherwise, precision_ms 1, the
- *     EventInfo text as `progression`; points `start` and `finish`, plus
+ *   - races: one per event, that is per EventNum and Event name.  An
+ *     EventNum that names two events (two Event names) gives two races:
+ *     the first keeps the number as its id, the next get a letter added
+ *     ("12", "12b", "12c"; a letter no other race id of the file uses), and
+ *     import warns naming both;
+ *   - config: per race, id, name = Event, kind `trial` for RaceType Head,
+ *     `lanes` otherwise, precision_ms 1, distance_m 1000, the EventInfo
+ *     text as `progression`; points `start` and `finish`, plus
  *     start2/start3/finish2/finish3 as backup stations (`station_of`) when
  *     the file has those columns;
- *   - participants: one per row, bib "<EventNum>-<Bow>" (a Bow seen twice in
- *     an event gets ".<row>" added), lane = Bow when numeric, name = Crew,
+ *   - participants: one per row, bib "<race>-<Bow>" (a Bow seen twice in
+ *     a race gets ".<row>" added), lane = Bow when numeric, name = Crew,
  *     club = CrewAbbrev, members from "A / B / C" crew names;
  *   - adjust records (import): DNS, DNF, DQ, Scratch (AdjTime), Exhib, a
  *     "(Ns)" penalty (PenaltyCode), and a `station` choice when the official
  *     finish (G_Finish_time_raw) is the reading of a backup station;
- *   - replay: a wave_start per side-by-side (non-Head) event at its first
+ *   - replay: a wave_start per side-by-side (non-Head) race at its first
  *     G_Start_time_raw, then passings, one device per station column
  *     (start only for Head races; the primary finish only when it is not a
  *     copy of a backup's reading), each device's reads in time order, seq
@@ -30,6 +35,9 @@
  * midnight UTC (REGFILE_DAY0), or at midnight in the event's time zone when
  * it has one (the config's `timezone`), so that pages show the file's clock
  * times.
+ *
+ * Warnings (an EventNum naming two events) are appended to `warn`, one line
+ * each, for the caller to print.
  *
  * Ownership: regfile_load returns an owned regfile (regfile_free).  Record
  * lists own their buffers (reg_recs_release).  Strings returned by the
@@ -58,9 +66,11 @@ size_t regfile_nrows(const regfile *rf);
 const char *regfile_cell(const regfile *rf, size_t i, const char *name);
 bool regfile_has_col(const regfile *rf, const char *name);
 const char *regfile_bib(const regfile *rf, size_t i);
+/* Races: one per event (EventNum and Event name), in order of first appearance. */
 size_t regfile_nevents(const regfile *rf);
-const char *regfile_event_num(const regfile *rf, size_t e);
-size_t regfile_event_first(const regfile *rf, size_t e); /* its first row */
+const char *regfile_race_id(const regfile *rf, size_t e); /* "12", or "12b" for a second event 12 */
+size_t regfile_event_first(const regfile *rf, size_t e);  /* its first row */
+size_t regfile_row_race(const regfile *rf, size_t i);     /* the race of row i */
 
 /* "08:34:25.954", "06:42.696", "00.757" -> ms; REGFILE_NO_T when not a time. */
 int64_t regfile_ms(const char *s);
@@ -81,13 +91,19 @@ typedef struct reg_recs {
 } reg_recs;
 void reg_recs_release(reg_recs *l);
 
+/* What the import is told (splitline-regatta's options); borrowed strings. */
+struct reg_opts {
+	const char *event;    /* the event id */
+	const char *official; /* who signs the adjust records */
+	const char *timezone; /* the event's IANA zone, or NULL */
+	size_t chunk;         /* crews per participants record; 0: one record */
+};
+
 /*
- * The import: the config (event id `event`, its `timezone` when not NULL),
- * participants (at most chunk rows per record; 0: one record) and adjust
- * records signed by `official`.
+ * The import: the config, participants and adjust records; warnings to
+ * warn (may be NULL).
  */
-void regfile_import(const regfile *rf, const char *event, size_t chunk, const char *official,
-		    const char *timezone, reg_recs *out);
+void regfile_import(const regfile *rf, const struct reg_opts *o, reg_recs *out, sl_buf *warn);
 /* The replay: wave_start records, then passings (rx: the `rx` field), the
  * file's clock times counted from day0 (REGFILE_DAY0, or the zone's midnight). */
 void regfile_replay(const regfile *rf, size_t batch, int64_t rx, int64_t day0, reg_recs *out);

@@ -2,11 +2,11 @@
 
 Real Redis and splitlined, one event per file (regatta-midwest-2023,
 regatta-hebda-2023, canoe-kayak-tedhouk-2022).  `splitline-regatta import`
-sends the config (one race per EventNum), the crews and the officials'
+sends the config (one race per event), the crews and the officials'
 decisions (adjust messages: DNS, DNF, DQ, scratch, exhibition, penalties,
-the finish station the judges took); `splitline-regatta replay` sends the
-start guns (wave_start) and every station reading as its own timing device
-(start, start2, start3, finish, finish2, finish3).
+the finish station the judges took); `splitline-regatta replay` sends the start guns (wave_start) and
+every station reading as its own timing device (start, start2, start3,
+finish, finish2, finish3).
 
 Asserts, from the server's per-race JSON exports: every entry's raw time,
 adjusted time and place equal the published ones to the millisecond;
@@ -19,6 +19,11 @@ import run again changes nothing (the export is byte-identical).
 The midwest regatta is imported and replayed with `--timezone America/Chicago`:
 the event topic carries the zone, the starts are on 2023-01-01 in it, and
 the results are the published ones all the same.
+
+A file of the tests' own (tests/data, described in
+tests/unit/test_regatta_data.c): regatta-dup-events.csv, two events under
+event number 1: the import warns naming both, they are two races (1 and
+1b) with their own crews and the published places.
 
 The officials' decisions go over the wire as `adjust` messages (PROTOCOL.md,
 "Officials"); a server that does not take them fails the test.
@@ -43,7 +48,7 @@ FILES = ["regatta-midwest-2023.csv", "regatta-hebda-2023.csv", "canoe-kayak-tedh
 ZONED, ZONE = "regatta-midwest-2023.csv", "America/Chicago"
 ZONE_DAY0 = 1672552800000  # 2023-01-01T00:00:00-06:00
 STATUS = {"DNS": "dns", "DNF": "dnf", "DQ": "dsq", "Scratch": "scratch"}
-
+DUPS = "regatta-dup-events.csv"
 
 
 def ms_of(s):
@@ -61,20 +66,42 @@ def ms_of(s):
     return v * 1000 + int(f)
 
 
+def race_ids(rows):
+    """The race of each row, as splitline-regatta makes them: one per EventNum
+    and Event name; a second event under a number gets a letter (12b)."""
+    nums = {r["EventNum"].lower() for r in rows}
+    races, out = [], []  # races: (num, name, id)
+    for r in rows:
+        num, name = r["EventNum"], r["Event"]
+        same = [x for x in races if x[0] == num]
+        hit = [x for x in same if x[1] == name] or \
+            (same[:1] if same and not any(c.isalnum() for c in name) else [])
+        if hit:
+            out.append(hit[0][2])
+            continue
+        rid = num
+        if same:
+            taken = nums | {x[2].lower() for x in races}
+            rid = next(f"{num}{c}" for c in "bcdefghijklmnopqrstuvwxyz"
+                       if f"{num}{c}".lower() not in taken)
+        races.append((num, name, rid))
+        out.append(rid)
+    return out
+
+
 def load(path):
     """Rows with their bib (as splitline-regatta makes it) and what is published."""
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
     seen, out = {}, []
-    for i, r in enumerate(rows):
-        key = (r["EventNum"], r["Bow"])
-        bib = f"{r['EventNum']}-{r['Bow']}" if key not in seen else \
-            f"{r['EventNum']}-{r['Bow']}.{i}"
+    for i, (r, race) in enumerate(zip(rows, race_ids(rows))):
+        key = (race, r["Bow"])
+        bib = f"{race}-{r['Bow']}" if key not in seen else f"{race}-{r['Bow']}.{i}"
         seen.setdefault(key, i)
         adj = r.get("AdjTime", "")
         exh = adj.startswith("Exh ")
         out.append({
-            "line": i + 2, "bib": bib, "race": r["EventNum"],
+            "line": i + 2, "bib": bib, "race": race,
             "raw": ms_of(r.get("RawTime", "")),
             "adj": ms_of(adj[4:] if exh else adj),
             "place": int(r["Place"]) if r.get("Place", "").isdigit() else 0,
@@ -100,7 +127,7 @@ def run_tool(h, srv, verb, path, timeout=900, extra=()):
     harness.scan_sanitizer(err, f"splitline-regatta {verb}")
     check(r.returncode == 0, f"splitline-regatta {verb} {os.path.basename(path)} exited "
           f"{r.returncode}:\nstdout: {out[-2000:]}\nstderr: {err[-3000:]}")
-    return out
+    return out, err
 
 
 async def event_row(srv):
@@ -130,13 +157,19 @@ async def takes_adjust(srv, token):
     return r.get("code") != "unknown_type"
 
 
-def compare(srv, entries):
-    """Differences between the server's exports and the published results."""
-    diffs, rows = [], {}
+def export_rows(srv, entries):
+    """The rows of the races of entries, from the server's JSON exports, by bib."""
+    rows = {}
     for race in sorted({e["race"] for e in entries}):
         doc = json.loads(srv.export("json", race))
         for row in doc["rows"]:
             rows[row["bib"]] = row
+    return rows
+
+
+def compare(srv, entries):
+    """Differences between the server's exports and the published results."""
+    diffs, rows = [], export_rows(srv, entries)
     for e in entries:
         row = rows.get(e["bib"])
         if row is None:
@@ -191,9 +224,9 @@ async def one_file(h, redis, name):
     entries = load(path)
     # one regatta with its time zone: in the config, and the file's times of day read in it
     tz = ["--timezone", ZONE] if name == ZONED else []
-    out = run_tool(h, srv, "import", path, extra=tz)
+    out, _ = run_tool(h, srv, "import", path, extra=tz)
     log(f"{name}: {out.strip()}")
-    out = run_tool(h, srv, "replay", path, extra=tz)
+    out, _ = run_tool(h, srv, "replay", path, extra=tz)
     log(f"{name}: {out.strip()}")
     await srv.wait_caught_up()
     if tz:
@@ -225,13 +258,31 @@ async def one_file(h, redis, name):
 
     # The import again: same config, crews and decisions; nothing moves.
     before = [srv.export("json", r) for r in sorted({e["race"] for e in entries})]
-    run_tool(h, srv, "import", path)
+    run_tool(h, srv, "import", path, extra=tz)
     await srv.wait_caught_up()
     after = [srv.export("json", r) for r in sorted({e["race"] for e in entries})]
     check(before == after, f"{name}: a second import changed the exports")
 
     if name == "regatta-hebda-2023.csv":
         await officials_cli(h, srv, entries)
+    srv.stop()
+
+
+async def dup_events(h, redis):
+    """Two events under one event number: kept apart, and said."""
+    path = os.path.join(h.paths.source, "tests", "data", DUPS)
+    srv = Server(h, redis, name="server-dup-events", event="dup-events").start()
+    entries = load(path)
+    _, err = run_tool(h, srv, "import", path)
+    check("warning: event number 1 names two events, '1 Women's Jr 4+' and "
+          "'2 Men's Novice 8+': kept apart, as races 1 and 1b" in err,
+          f"{DUPS}: no warning naming both events: {err}")
+    run_tool(h, srv, "replay", path)
+    await srv.wait_caught_up()
+    check({e["race"] for e in entries} == {"1", "1b"}, f"{DUPS}: races {entries}")
+    diffs = compare(srv, entries)
+    check(not diffs, f"{DUPS}: {len(diffs)} entries differ:\n" + "\n".join(diffs))
+    log(f"{DUPS}: races 1 (5 crews) and 1b (3 crews) kept apart, places as published")
     srv.stop()
 
 
@@ -277,6 +328,7 @@ async def main(h):
     redis = h.redis()
     for name in FILES:
         await one_file(h, redis, name)
+    await dup_events(h, redis)
 
 
 def extra(ap):
