@@ -17,13 +17,14 @@
  *
  * What is sent is built by regfile.c (the same records the core's unit
  * test folds), turned into messages by regfile_to_msg; what regfile.c
- * finds unclear in the file (an event number naming two events) is printed
- * as a warning on stderr.  Messages go one at a time, each waiting for its
- * reply: an `unavailable`, `timeout` or `busy` err, or a lost connection,
- * makes it wait (0.1 s doubling to 5 s), reconnect when needed and send the
- * same message again -- passings are idempotent by (device, seq), the other
- * records replace what they say.  Any other err is fatal (exit 1) and names
- * the message.  Gives up after 60 s without a connection.
+ * finds unclear in the file or has to guess (an event number naming two
+ * events, a distance) is printed as a warning on stderr.
+ * Messages go one at a time, each waiting for its reply: an `unavailable`,
+ * `timeout` or `busy` err, or a lost connection, makes it wait (0.1 s
+ * doubling to 5 s), reconnect when needed and send the same message again
+ * -- passings are idempotent by (device, seq), the other records replace
+ * what they say.  Any other err is fatal (exit 1) and names the message.
+ * Gives up after 60 s without a connection.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -50,6 +51,7 @@ static const char *prog = "splitline-regatta";
 static const char usage[] =
 	"usage: splitline-regatta [--server URL] [--event ID] [--token T | --token-file F]\n"
 	"                         import FILE.csv [--official NAME] [--chunk N] [--timezone ZONE]\n"
+	"                         [--distance M]\n"
 	"       splitline-regatta [...] replay FILE.csv [--batch N] [--timezone ZONE]\n"
 	"\n"
 	"Plays a regatta export (EventNum, Event, RaceType, EventInfo, Bow, Crew,\n"
@@ -77,6 +79,9 @@ static const char usage[] =
 	"                   it into the config (pages show clock times in it), replay\n"
 	"                   reads the file's times of day in it; give both the same.\n"
 	"                   Default none: times of day are UTC\n"
+	"  --distance M     the course in metres of the races whose name gives none\n"
+	"                   (a name such as \"... 2000m\", \"2k\" or \"6 km\" does);\n"
+	"                   default 1000, warned with the races it was assumed for\n"
 	"\n"
 	"Prints at the end: \"import: N races, N crews, N adjustments\" or\n"
 	"\"replay: sent N reads in B batches, acked N, duplicates D; W starts\".\n"
@@ -340,6 +345,7 @@ static void print_warnings(const sl_buf *w)
 int main(int argc, char **argv)
 {
 	const char *official = "chief-judge", *chunk_s = "500", *batch_s = "100", *tz = NULL;
+	const char *distance_s = NULL;
 	const char *pos[2];
 	int npos;
 	slc_opt opts[] = {{"--server", true, &conn.server, NULL},
@@ -350,6 +356,7 @@ int main(int argc, char **argv)
 			  {"--chunk", true, &chunk_s, NULL},
 			  {"--batch", true, &batch_s, NULL},
 			  {"--timezone", true, &tz, NULL},
+			  {"--distance", true, &distance_s, NULL},
 			  {NULL, 0, 0, 0}};
 	int rc = slc_parse(argc - 1, argv + 1, opts, pos, 2, &npos, prog);
 	if (rc == SLC_HELP) {
@@ -363,7 +370,8 @@ int main(int argc, char **argv)
 	}
 	long chunk = num_opt(chunk_s, "--chunk", 1, 100000);
 	long batch = num_opt(batch_s, "--batch", 1, 10000);
-	if (chunk < 0 || batch < 0)
+	long distance = distance_s ? num_opt(distance_s, "--distance", 50, 100000) : 0;
+	if (chunk < 0 || batch < 0 || distance < 0)
 		return 2;
 	if (!*official) {
 		fprintf(stderr, "%s: --official: expected a name\n", prog);
@@ -397,6 +405,7 @@ int main(int argc, char **argv)
 		struct reg_opts o = {.event = conn.event,
 				     .official = official,
 				     .timezone = tz,
+				     .distance_m = distance,
 				     .chunk = (size_t)chunk};
 		regfile_import(rf, &o, &recs, &warn);
 	} else {

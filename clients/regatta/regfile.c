@@ -7,8 +7,8 @@
  * "".  At load, rows are grouped into races (EventNum and Event name, in
  * order of first appearance) and bibs are computed once.  Builders append
  * to a reg_recs list and never fail: bad cells (a time that does not parse)
- * only leave a reading out; what the file leaves unclear (an event number
- * naming two events) is said in a warning line.
+ * only leave a reading out; what the file leaves unclear or to a guess (an
+ * event number naming two events, a distance) is said in a warning line.
  */
 #include "regfile.h"
 
@@ -333,6 +333,49 @@ void regfile_expect(const regfile *rf, size_t i, struct reg_expect *x)
 			x->status = STATUS_WORDS[k][2];
 }
 
+/* ---- distances ------------------------------------------------------------ */
+
+/*
+ * A number followed by a unit, standing alone: "2000m", "1000 m", "2k",
+ * "6 km", "1.5 km", "500 metres".  The number must not follow a letter or
+ * digit ("E304", "R201") and the unit must end the word ("2 Mens" is no
+ * distance; "K-1" is a boat, not 1 km).
+ */
+long regfile_name_distance(const char *name)
+{
+	static const struct {
+		const char *unit;
+		double m;
+	} units[] = {{"kilometres", 1000}, {"kilometers", 1000}, {"metres", 1},
+		     {"meters", 1},        {"metre", 1},         {"meter", 1},
+		     {"km", 1000},         {"k", 1000},          {"m", 1}};
+	for (const char *p = name; *p; p++) {
+		if (!isdigit((unsigned char)*p) ||
+		    (p > name && (isalnum((unsigned char)p[-1]) || p[-1] == '.')))
+			continue;
+		char *end;
+		double v = strtod(p, &end);
+		if (end == p)
+			continue;
+		const char *u = end;
+		if (*u == ' ')
+			u++;
+		for (size_t k = 0; k < sizeof(units) / sizeof(units[0]); k++) {
+			size_t n = strlen(units[k].unit);
+			if (strncasecmp(u, units[k].unit, n) != 0 || isalnum((unsigned char)u[n]) ||
+			    u[n] == '-')
+				continue;
+			double m = v * units[k].m;
+			if (m >= 50 && m <= 100000)
+				return lround(m);
+			break;
+		}
+		while (isdigit((unsigned char)p[1]) || p[1] == '.')
+			p++;
+	}
+	return 0;
+}
+
 /* ---- records -------------------------------------------------------------- */
 
 static sl_buf *rec_new(reg_recs *l, msgpack_packer *pk)
@@ -357,8 +400,23 @@ void reg_recs_release(reg_recs *l)
 
 static const char *const BACKUPS[] = {"Start2", "Start3", "Finish2", "Finish3"};
 
-static void pack_config(msgpack_packer *pk, const regfile *t, const struct reg_opts *o)
+/* Race e's distance: its name's, else the option's; 0 when neither says. */
+static long race_distance(const regfile *t, size_t e, const struct reg_opts *o)
 {
+	long d = regfile_name_distance(regfile_cell(t, t->evfirst[e], "Event"));
+	return d ? d : o->distance_m;
+}
+
+static void list_add(sl_buf *b, const char *s)
+{
+	sl_buf_addf(b, "%s%s", b->len ? ", " : "", s);
+}
+
+static void pack_config(msgpack_packer *pk, const regfile *t, const struct reg_opts *o,
+			sl_buf *warn)
+{
+	sl_buf assumed = SL_BUF_INIT;
+	size_t nassumed = 0;
 	msgpack_pack_map(pk, 2);
 	slp_pack_kv_str(pk, "k", "config");
 	slp_pack_key(pk, "config");
@@ -380,12 +438,18 @@ static void pack_config(msgpack_packer *pk, const regfile *t, const struct reg_o
 		size_t i = t->evfirst[e];
 		bool head = !strcmp(regfile_cell(t, i, "RaceType"), "Head");
 		const char *info = regfile_cell(t, i, "EventInfo");
+		long dist = race_distance(t, e, o);
+		if (!dist) {
+			dist = 1000;
+			list_add(&assumed, t->race_id[e]);
+			nassumed++;
+		}
 		msgpack_pack_map(pk, 7 + (*info != 0));
 		slp_pack_kv_str(pk, "id", t->race_id[e]);
 		slp_pack_kv_str(pk, "name", regfile_cell(t, i, "Event"));
 		slp_pack_kv_str(pk, "kind", head ? "trial" : "lanes");
 		slp_pack_kv_int(pk, "precision_ms", 1);
-		slp_pack_kv_int(pk, "distance_m", 1000);
+		slp_pack_kv_int(pk, "distance_m", dist);
 		if (*info)
 			slp_pack_kv_str(pk, "progression", info);
 		slp_pack_key(pk, "waves");
@@ -401,7 +465,7 @@ static void pack_config(msgpack_packer *pk, const regfile *t, const struct reg_o
 		msgpack_pack_map(pk, 4);
 		slp_pack_kv_str(pk, "id", "finish");
 		slp_pack_kv_str(pk, "role", "finish");
-		slp_pack_kv_int(pk, "distance_m", 1000);
+		slp_pack_kv_int(pk, "distance_m", dist);
 		slp_pack_kv_int(pk, "min_s", 0);
 		for (size_t k = 0; k < 4; k++) {
 			char h[64], id[16];
@@ -415,6 +479,12 @@ static void pack_config(msgpack_packer *pk, const regfile *t, const struct reg_o
 			slp_pack_kv_str(pk, "station_of", k < 2 ? "start" : "finish");
 		}
 	}
+	if (warn && nassumed)
+		sl_buf_addf(warn,
+			    "no distance for %zu races (%s): 1000 m assumed; give --distance M, "
+			    "or write it in the event name (\"2000m\")\n",
+			    nassumed, assumed.data);
+	sl_buf_release(&assumed);
 }
 
 static void pack_members(msgpack_packer *pk, const char *crew)
@@ -509,7 +579,7 @@ void regfile_import(const regfile *t, const struct reg_opts *o, reg_recs *out, s
 	size_t chunk = o->chunk;
 	warn_dups(t, warn);
 	rec_new(out, &pk);
-	pack_config(&pk, t, o);
+	pack_config(&pk, t, o, warn);
 	if (chunk == 0)
 		chunk = t->nrows ? t->nrows : 1;
 	for (size_t off = 0; off < t->nrows; off += chunk) {

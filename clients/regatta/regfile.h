@@ -16,10 +16,11 @@
  *     ("12", "12b", "12c"; a letter no other race id of the file uses), and
  *     import warns naming both;
  *   - config: per race, id, name = Event, kind `trial` for RaceType Head,
- *     `lanes` otherwise, precision_ms 1, distance_m 1000, the EventInfo
- *     text as `progression`; points `start` and `finish`, plus
- *     start2/start3/finish2/finish3 as backup stations (`station_of`) when
- *     the file has those columns;
+ *     `lanes` otherwise, precision_ms 1, the EventInfo text as
+ *     `progression`, distance_m from the event name ("2000m", "2k",
+ *     "1000 m", "6 km"), else the --distance option, else 1000 (warned);
+ *     points `start` and `finish`, plus start2/start3/finish2/finish3 as
+ *     backup stations (`station_of`) when the file has those columns;
  *   - participants: one per row, bib "<race>-<Bow>" (a Bow seen twice in
  *     a race gets ".<row>" added), lane = Bow when numeric, name = Crew,
  *     club = CrewAbbrev, members from "A / B / C" crew names;
@@ -36,8 +37,8 @@
  * it has one (the config's `timezone`), so that pages show the file's clock
  * times.
  *
- * Warnings (an EventNum naming two events) are appended to `warn`, one line
- * each, for the caller to print.
+ * Warnings (an EventNum naming two events, a race assumed 1000 m) are
+ * appended to `warn`, one line each, for the caller to print.
  *
  * Ownership: regfile_load returns an owned regfile (regfile_free).  Record
  * lists own their buffers (reg_recs_release).  Strings returned by the
@@ -75,6 +76,10 @@ size_t regfile_row_race(const regfile *rf, size_t i);     /* the race of row i *
 /* "08:34:25.954", "06:42.696", "00.757" -> ms; REGFILE_NO_T when not a time. */
 int64_t regfile_ms(const char *s);
 
+/* The distance an event name says ("2000m", "2k", "1000 m", "6 km",
+ * "1.5 km"), in metres; 0 when it says none. */
+long regfile_name_distance(const char *name);
+
 /* What the file publishes for row i. */
 struct reg_expect {
 	int64_t raw, adj; /* REGFILE_NO_T when none */
@@ -96,6 +101,7 @@ struct reg_opts {
 	const char *event;    /* the event id */
 	const char *official; /* who signs the adjust records */
 	const char *timezone; /* the event's IANA zone, or NULL */
+	long distance_m;      /* races whose name says no distance; 0: 1000 m, warned */
 	size_t chunk;         /* crews per participants record; 0: one record */
 };
 

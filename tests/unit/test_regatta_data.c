@@ -281,6 +281,7 @@ static int check_exports(const char *name, const regfile *rf, const core *c)
 
 /* What splitline-regatta is told, and what it says back. */
 struct run {
+	long distance_m;  /* --distance, 0: none */
 	sl_buf warn;      /* the import's warnings */
 	reg_recs imp, rep;
 };
@@ -308,6 +309,7 @@ static int fold_file(const char *path, struct run *o, regfile **rfp, core **cp)
 	regfile *rf = *rfp;
 	struct reg_opts ro = {.event = "regatta",
 			      .official = "chief-judge",
+			      .distance_m = o->distance_m,
 			      .chunk = 500};
 	regfile_import(rf, &ro, &o->imp, &o->warn);
 	regfile_replay(rf, 100, REGFILE_DAY0, REGFILE_DAY0, &o->rep);
@@ -424,7 +426,50 @@ out:
 	regfile_free(rf);
 }
 
-#define TESTS(X) X(midwest) X(hebda) X(tedhouk) X(dup_events)
+static void distances(void)
+{
+	static const struct {
+		const char *name;
+		long m;
+	} cases[] = {
+		{"R201 E304 Mens Bantam C-1 1000m - Heat1", 1000},
+		{"R220 E711 Mens ParaCanoe PV1 200m - Direct Final", 200},
+		{"Mens 8+ 2k", 2000},
+		{"Head of the River 6 km", 6000},
+		{"Championship 8+ 1000 m", 1000},
+		{"1.5 km Time Trial", 1500},
+		{"5K Fun Row", 5000},
+		{"Masters 1x 2000 meters", 2000},
+		{"8 Womens Jr 8+ Time Trial 1500m", 1500},
+		{"2 Mens Novice 8+ Time Trial", 0},
+		{"R418 E715 Mens ParaCanoe PV1 - Direct Final", 0},
+		{"Mens Open K-1 - Direct Final", 0},
+		{"16A Men's Novice 4+ Heat 1", 0},
+		{"Womens 2 K-2", 0},
+		{"1000m", 1000},
+		{"Mid", 0},
+	};
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		long got = regfile_name_distance(cases[k].name);
+		if (got != cases[k].m)
+			fprintf(stderr, "'%s': %ld m, not %ld\n", cases[k].name, got, cases[k].m);
+		ASSERT_EQ(got, cases[k].m);
+	}
+
+	/* the canoe regatta's names give every distance but one race's */
+	char path[1024];
+	regfile *rf = NULL;
+	core *c;
+	struct run o = {0};
+	snprintf(path, sizeof(path), "%s/%s", data_dir, FILES[2]);
+	ASSERT_EQ(fold_file(path, &o, &rf, &c), 0);
+	ASSERT(o.warn.data && strstr(o.warn.data, "no distance for 1 races (R418): 1000 m assumed"));
+	run_release(&o);
+	core_free(c);
+	regfile_free(rf);
+}
+
+#define TESTS(X) X(midwest) X(hebda) X(tedhouk) X(dup_events) X(distances)
 
 TESTS(T_DECL)
 int main(int argc, char **argv)
