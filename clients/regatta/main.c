@@ -18,7 +18,7 @@
  * What is sent is built by regfile.c (the same records the core's unit
  * test folds), turned into messages by regfile_to_msg; what regfile.c
  * finds unclear in the file or has to guess (an event number naming two
- * events, a distance) is printed as a warning on stderr.
+ * events, a distance, the date) is printed as a warning on stderr.
  * Messages go one at a time, each waiting for its reply: an `unavailable`,
  * `timeout` or `busy` err, or a lost connection, makes it wait (0.1 s
  * doubling to 5 s), reconnect when needed and send the same message again
@@ -51,10 +51,11 @@ static const char *prog = "splitline-regatta";
 static const char usage[] =
 	"usage: splitline-regatta [--server URL] [--event ID] [--token T | --token-file F]\n"
 	"                         import FILE.csv [--official NAME] [--chunk N] [--timezone ZONE]\n"
-	"                         [--distance M]\n"
+	"                         [--date YYYY-MM-DD] [--distance M]\n"
 	"       splitline-regatta [...] replay FILE.csv [--batch N] [--timezone ZONE]\n"
+	"                         [--date YYYY-MM-DD]\n"
 	"\n"
-	"Plays a regatta export (EventNum, Event, RaceType, EventInfo, Bow, Crew,\n"
+	"Plays a regatta export (EventNum, Event, RaceType, EventInfo, Day, Bow, Crew,\n"
 	"CrewAbbrev, G_<Station>_time_raw, PenaltyCode, AdjTime ...) to the server.\n"
 	"\n"
 	"  import   sends the event config (one race per event: Head races are `trial`,\n"
@@ -79,6 +80,10 @@ static const char usage[] =
 	"                   it into the config (pages show clock times in it), replay\n"
 	"                   reads the file's times of day in it; give both the same.\n"
 	"                   Default none: times of day are UTC\n"
+	"  --date DATE      the regatta's first day (YYYY-MM-DD), for import and replay\n"
+	"                   alike; each race is on the day its Day column names (a\n"
+	"                   weekday such as Sat or Sunday, a date, or Day 2).  Default:\n"
+	"                   the earliest date in Day, else 2023-01-01 (warned)\n"
 	"  --distance M     the course in metres of the races whose name gives none\n"
 	"                   (a name such as \"... 2000m\", \"2k\" or \"6 km\" does);\n"
 	"                   default 1000, warned with the races it was assumed for\n"
@@ -345,7 +350,7 @@ static void print_warnings(const sl_buf *w)
 int main(int argc, char **argv)
 {
 	const char *official = "chief-judge", *chunk_s = "500", *batch_s = "100", *tz = NULL;
-	const char *distance_s = NULL;
+	const char *date = NULL, *distance_s = NULL;
 	const char *pos[2];
 	int npos;
 	slc_opt opts[] = {{"--server", true, &conn.server, NULL},
@@ -356,6 +361,7 @@ int main(int argc, char **argv)
 			  {"--chunk", true, &chunk_s, NULL},
 			  {"--batch", true, &batch_s, NULL},
 			  {"--timezone", true, &tz, NULL},
+			  {"--date", true, &date, NULL},
 			  {"--distance", true, &distance_s, NULL},
 			  {NULL, 0, 0, 0}};
 	int rc = slc_parse(argc - 1, argv + 1, opts, pos, 2, &npos, prog);
@@ -378,9 +384,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	char err[512];
-	int64_t day0 = REGFILE_DAY0;
-	if (tz && (evtime_zone_check(tz, err, sizeof(err)) < 0 ||
-		   evtime_local(tz, 2023, 1, 1, 0, 0, 0, 0, &day0, err, sizeof(err)) < 0)) {
+	if (tz && evtime_zone_check(tz, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: --timezone: %s\n", prog, err);
 		return 2;
 	}
@@ -390,6 +394,24 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sl_buf warn = SL_BUF_INIT;
+	if (regfile_days(rf, date, &warn, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		regfile_free(rf);
+		return 2;
+	}
+	/* the midnight of each day of the regatta, where the file's clock times count from */
+	int64_t day0[REGFILE_MAX_DAYS];
+	for (size_t k = 0; k < regfile_ndays(rf); k++) {
+		int y, mo, d;
+		regfile_day(rf, k, &y, &mo, &d);
+		day0[k] = regfile_utc_midnight(y, mo, d);
+		if (tz && evtime_local(tz, y, mo, d, 0, 0, 0, 0, &day0[k], err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s: --timezone: %s\n", prog, err);
+			regfile_free(rf);
+			sl_buf_release(&warn);
+			return 2;
+		}
+	}
 	if (slc_conn_resolve(&conn, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s: %s\n", prog, err);
 		regfile_free(rf);

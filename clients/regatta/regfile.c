@@ -8,7 +8,8 @@
  * order of first appearance) and bibs are computed once.  Builders append
  * to a reg_recs list and never fail: bad cells (a time that does not parse)
  * only leave a reading out; what the file leaves unclear or to a guess (an
- * event number naming two events, a distance) is said in a warning line.
+ * event number naming two events, a distance, the date) is said in a
+ * warning line.
  */
 #include "regfile.h"
 
@@ -38,6 +39,10 @@ struct regfile {
 	size_t *evfirst;  /* first row of each race */
 	char **race_id;   /* id of each race */
 	size_t nev;
+	size_t *race_day; /* day of each race, 0 .. ndays-1 */
+	size_t ndays;
+	long day_base; /* the first day, days since 1970-01-01 */
+	char date[16];
 };
 
 /* ---- CSV ------------------------------------------------------------------ */
@@ -168,6 +173,7 @@ void regfile_free(regfile *t)
 	free(t->row_race);
 	free(t->evfirst);
 	free(t->race_id);
+	free(t->race_day);
 	free(t);
 }
 
@@ -261,10 +267,14 @@ int regfile_load(const char *path, regfile **out, char *err, size_t errlen)
 	t->row_race = sl_calloc(t->nrows + 1, sizeof(size_t));
 	t->evfirst = sl_calloc(t->nrows + 1, sizeof(size_t));
 	t->race_id = sl_calloc(t->nrows + 1, sizeof(char *));
+	t->race_day = sl_calloc(t->nrows + 1, sizeof(size_t));
 	for (size_t i = 0; i < t->nrows; i++)
 		t->row_race[i] = race_of_row(t, i);
 	for (size_t i = 0; i < t->nrows; i++)
 		t->bibs[i] = bib_of(t, i);
+	t->ndays = 1;
+	t->day_base = regfile_utc_midnight(2023, 1, 1) / 86400000;
+	snprintf(t->date, sizeof(t->date), "%s", REGFILE_DATE0);
 	*out = t;
 	return 0;
 }
@@ -376,6 +386,219 @@ long regfile_name_distance(const char *name)
 	return 0;
 }
 
+/* ---- days ----------------------------------------------------------------- */
+
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
+static long days_from_civil(int y, int m, int d)
+{
+	y -= m <= 2;
+	long era = (y >= 0 ? y : y - 399) / 400;
+	long yoe = y - era * 400;
+	long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(long z, int *y, int *m, int *d)
+{
+	z += 719468;
+	long era = (z >= 0 ? z : z - 146096) / 146097;
+	long doe = z - era * 146097;
+	long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+int64_t regfile_utc_midnight(int y, int mo, int d)
+{
+	return (int64_t)days_from_civil(y, mo, d) * 86400000LL;
+}
+
+static const char *const WDAYS[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+				    "Thursday", "Friday", "Saturday"};
+
+/* "YYYY-MM-DD", a real date in the years 2000 to 2100: days since the epoch, or -1. */
+static long iso_day(const char *s)
+{
+	int y, m, d, n = 0;
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || s[n] || y < 2000 ||
+	    y > 2100 || m < 1 || m > 12 || d < 1 || d > 31)
+		return -1;
+	long z = days_from_civil(y, m, d);
+	int y2, m2, d2;
+	civil_from_days(z, &y2, &m2, &d2);
+	return y2 == y && m2 == m && d2 == d ? z : -1;
+}
+
+/* "Sat", "Saturday", "sat." (3 letters at least): 0 (Sunday) .. 6, or -1. */
+static int weekday_of(const char *s)
+{
+	size_t n = strlen(s);
+	if (n && s[n - 1] == '.')
+		n--;
+	if (n < 3)
+		return -1;
+	for (int w = 0; w < 7; w++)
+		if (n <= strlen(WDAYS[w]) && !strncasecmp(s, WDAYS[w], n))
+			return w;
+	return -1;
+}
+
+/* "Day 2", "day2" or "2": 1 .. REGFILE_MAX_DAYS, or 0. */
+static int day_number(const char *s)
+{
+	char *end;
+	if (!strncasecmp(s, "day", 3))
+		s += 3;
+	while (*s == ' ')
+		s++;
+	long n = isdigit((unsigned char)*s) ? strtol(s, &end, 10) : 0;
+	return n >= 1 && n <= REGFILE_MAX_DAYS && !*end ? (int)n : 0;
+}
+
+static int weekday(long z)
+{
+	return (int)(((z % 7) + 11) % 7); /* 1970-01-01 was a Thursday */
+}
+
+int regfile_days(regfile *t, const char *date, sl_buf *warn, char *err, size_t errlen)
+{
+	long base = -1, first_iso = -1;
+	int first_w = -1; /* the weekday of the file's first race that names one */
+	bool named[7] = {false}, any_day = false;
+	char names[80] = "";
+	sl_buf other = SL_BUF_INIT;
+	int rc = 0;
+
+	if (date && (base = iso_day(date)) < 0) {
+		snprintf(err, errlen, "--date: '%s' is not a date (YYYY-MM-DD, 2000 to 2100)",
+			 date);
+		return SL_EINVAL;
+	}
+	for (size_t e = 0; e < t->nev; e++) {
+		const char *s = regfile_cell(t, t->evfirst[e], "Day");
+		long z = iso_day(s);
+		int w = weekday_of(s);
+		any_day |= *s != 0;
+		if (z >= 0 && (first_iso < 0 || z < first_iso))
+			first_iso = z;
+		if (w >= 0 && first_w < 0)
+			first_w = w;
+		if (w >= 0 && !named[w]) {
+			named[w] = true;
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%.3s",
+				 *names ? ", " : "", WDAYS[w]);
+		}
+	}
+	if (base >= 0 && first_iso >= 0 && base != first_iso && warn)
+		sl_buf_addf(warn,
+			    "--date %s: the file's dates begin %ld days %s: its races keep "
+			    "their days after its first\n",
+			    date, labs(first_iso - base), first_iso > base ? "later" : "earlier");
+	if (base < 0)
+		base = first_iso;
+	if (base < 0) {
+		if (warn && any_day)
+			sl_buf_addf(warn,
+				    "no date: the file's Day column names days (%s), not dates, "
+				    "and no --date was given: every race is put on %s; give "
+				    "--date YYYY-MM-DD, the regatta's first day\n",
+				    *names ? names : "not weekdays", REGFILE_DATE0);
+		else if (warn)
+			sl_buf_addf(warn,
+				    "no date in the file and no --date: the regatta is put on "
+				    "%s; give --date YYYY-MM-DD\n",
+				    REGFILE_DATE0);
+		for (size_t e = 0; e < t->nev; e++)
+			t->race_day[e] = 0;
+		t->ndays = 1;
+		t->day_base = days_from_civil(2023, 1, 1);
+		snprintf(t->date, sizeof(t->date), "%s", REGFILE_DATE0);
+		return 0;
+	}
+	int y, m, d, w0 = weekday(base);
+	civil_from_days(base, &y, &m, &d);
+	if (first_w >= 0 && first_w != w0) {
+		snprintf(err, errlen,
+			 "the first day, %04d-%02d-%02d, is a %s, but the file's races are on %s, "
+			 "the first on a %s: give the regatta's first day with --date",
+			 y, m, d, WDAYS[w0], names, WDAYS[first_w]);
+		return SL_EINVAL;
+	}
+	size_t ndays = 1;
+	bool used[REGFILE_MAX_DAYS] = {true};
+	for (size_t e = 0; e < t->nev; e++) {
+		const char *s = regfile_cell(t, t->evfirst[e], "Day");
+		long z = iso_day(s), off = 0;
+		int w = weekday_of(s), n = day_number(s);
+		if (z >= 0)
+			off = z - first_iso;
+		else if (w >= 0)
+			off = (w - w0 + 7) % 7;
+		else if (n > 0)
+			off = n - 1;
+		else if (*s && !strstr(other.data ? other.data : "", s))
+			sl_buf_addf(&other, "%s'%s'", other.len ? ", " : "", s);
+		if (off >= REGFILE_MAX_DAYS) {
+			snprintf(err, errlen,
+				 "race %s: its day '%s' is %ld days after the first: at "
+				 "most %d days",
+				 t->race_id[e], s, off, REGFILE_MAX_DAYS - 1);
+			for (size_t k = 0; k < t->nev; k++)
+				t->race_day[k] = 0; /* below ndays, whatever it is */
+			rc = SL_EINVAL;
+			goto out;
+		}
+		t->race_day[e] = (size_t)off;
+		used[off] = true;
+		if ((size_t)off + 1 > ndays)
+			ndays = (size_t)off + 1;
+	}
+	if (warn && other.len)
+		sl_buf_addf(warn,
+			    "Day %s names no date, weekday or day number: put on the first "
+			    "day\n",
+			    other.data);
+	for (size_t k = 0; k < ndays && warn; k++)
+		if (!used[k]) {
+			sl_buf_addf(
+				warn,
+				"the races are not on consecutive days from %04d-%02d-%02d (none "
+				"on day %zu): is that the regatta's first day?\n",
+				y, m, d, k + 1);
+			break;
+		}
+	t->ndays = ndays;
+	t->day_base = base;
+	snprintf(t->date, sizeof(t->date), "%04d-%02d-%02d", y, m, d);
+out:
+	sl_buf_release(&other);
+	return rc;
+}
+
+const char *regfile_date(const regfile *rf)
+{
+	return rf->date;
+}
+
+size_t regfile_ndays(const regfile *rf)
+{
+	return rf->ndays;
+}
+
+void regfile_day(const regfile *rf, size_t k, int *y, int *mo, int *d)
+{
+	civil_from_days(rf->day_base + (long)k, y, mo, d);
+}
+
+size_t regfile_race_day(const regfile *rf, size_t e)
+{
+	return rf->race_day[e];
+}
+
 /* ---- records -------------------------------------------------------------- */
 
 static sl_buf *rec_new(reg_recs *l, msgpack_packer *pk)
@@ -423,7 +646,7 @@ static void pack_config(msgpack_packer *pk, const regfile *t, const struct reg_o
 	msgpack_pack_map(pk, o->timezone ? 5 : 4);
 	slp_pack_kv_str(pk, "event", o->event);
 	slp_pack_kv_str(pk, "name", o->event);
-	slp_pack_kv_str(pk, "date", "2023-01-01");
+	slp_pack_kv_str(pk, "date", t->date);
 	if (o->timezone)
 		slp_pack_kv_str(pk, "timezone", o->timezone);
 	slp_pack_key(pk, "races");
@@ -637,7 +860,7 @@ struct dev {
 	bool start, finish; /* the primary start or finish */
 };
 
-void regfile_replay(const regfile *t, size_t batch, int64_t rx, int64_t day0, reg_recs *out)
+void regfile_replay(const regfile *t, size_t batch, int64_t rx, const int64_t *day0, reg_recs *out)
 {
 	static const char *const ends[][2] = {
 		{"G_Start_time_raw", "start"},     {"G_Start2_time_raw", "start2"},
@@ -664,7 +887,7 @@ void regfile_replay(const regfile *t, size_t batch, int64_t rx, int64_t day0, re
 		slp_pack_kv_str(&pk, "k", "wave_start");
 		slp_pack_kv_str(&pk, "race", t->race_id[e]);
 		slp_pack_kv_str(&pk, "wave", "1");
-		slp_pack_kv_int(&pk, "t0", day0 + t0);
+		slp_pack_kv_int(&pk, "t0", day0[t->race_day[e]] + t0);
 	}
 
 	/* the devices in course order: starts, finishes */
@@ -695,7 +918,7 @@ void regfile_replay(const regfile *t, size_t batch, int64_t rx, int64_t day0, re
 			rs[n].bib_len = strlen(t->bibs[i]);
 			rs[n].pt = devs[d].id;
 			rs[n].pt_len = strlen(devs[d].id);
-			rs[n].t = day0 + ms;
+			rs[n].t = day0[t->race_day[t->row_race[i]]] + ms;
 			rs[n].kind = SLP_KIND_RFID;
 			rs[n].hits = -1;
 			n++;

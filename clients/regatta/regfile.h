@@ -21,6 +21,10 @@
  *     "1000 m", "6 km"), else the --distance option, else 1000 (warned);
  *     points `start` and `finish`, plus start2/start3/finish2/finish3 as
  *     backup stations (`station_of`) when the file has those columns;
+ *   - the date: the config's `date` is the regatta's first day (--date, else
+ *     the earliest ISO date in Day, else 2023-01-01, warned); each race is
+ *     on the day its Day column names: a date, a weekday ("Sat",
+ *     "Sunday": the first such day on or after the first day) or "Day N";
  *   - participants: one per row, bib "<race>-<Bow>" (a Bow seen twice in
  *     a race gets ".<row>" added), lane = Bow when numeric, name = Crew,
  *     club = CrewAbbrev, members from "A / B / C" crew names;
@@ -32,13 +36,12 @@
  *     (start only for Head races; the primary finish only when it is not a
  *     copy of a backup's reading), each device's reads in time order, seq
  *     from 1, at most `batch` reads per record.
- * Clock times of day are put on DAY0: 2023-01-01 (the config's date) at
- * midnight UTC (REGFILE_DAY0), or at midnight in the event's time zone when
- * it has one (the config's `timezone`), so that pages show the file's clock
- * times.
+ * Clock times of day are counted from the midnight of the race's day, UTC
+ * or in the event's time zone (the caller computes the midnights), so that
+ * pages show the file's clock times.
  *
- * Warnings (an EventNum naming two events, a race assumed 1000 m) are
- * appended to `warn`, one line each, for the caller to print.
+ * Warnings (an EventNum naming two events, a race assumed 1000 m, no date,
+ * ...) are appended to `warn`, one line each, for the caller to print.
  *
  * Ownership: regfile_load returns an owned regfile (regfile_free).  Record
  * lists own their buffers (reg_recs_release).  Strings returned by the
@@ -54,7 +57,9 @@
 #include "sl.h"
 
 #define REGFILE_DAY0 1672531200000LL /* 2023-01-01T00:00:00Z */
+#define REGFILE_DATE0 "2023-01-01"   /* the date when neither file nor option gives one */
 #define REGFILE_NO_T INT64_MIN
+#define REGFILE_MAX_DAYS 31
 
 typedef struct regfile regfile;
 
@@ -79,6 +84,23 @@ int64_t regfile_ms(const char *s);
 /* The distance an event name says ("2000m", "2k", "1000 m", "6 km",
  * "1.5 km"), in metres; 0 when it says none. */
 long regfile_name_distance(const char *name);
+
+/*
+ * The regatta's days: date ("YYYY-MM-DD", --date) is its first day, else
+ * the earliest ISO date of the Day column, else REGFILE_DATE0 (warned, with
+ * every race on it).  Each race goes on the day its Day names (see the top).
+ * 0, or SL_EINVAL with err: a date that is not one, a first day whose
+ * weekday is not that of the file's first race naming a weekday (the
+ * programme lists its days in order), days spread over more than
+ * REGFILE_MAX_DAYS.  Without this call: REGFILE_DATE0, one day.
+ */
+int regfile_days(regfile *rf, const char *date, sl_buf *warn, char *err, size_t errlen);
+const char *regfile_date(const regfile *rf); /* the first day, "YYYY-MM-DD" */
+size_t regfile_ndays(const regfile *rf);
+void regfile_day(const regfile *rf, size_t k, int *y, int *mo, int *d); /* day k's date */
+size_t regfile_race_day(const regfile *rf, size_t e);                   /* 0 .. ndays-1 */
+/* Midnight UTC of a date, ms since the epoch. */
+int64_t regfile_utc_midnight(int y, int mo, int d);
 
 /* What the file publishes for row i. */
 struct reg_expect {
@@ -111,8 +133,10 @@ struct reg_opts {
  */
 void regfile_import(const regfile *rf, const struct reg_opts *o, reg_recs *out, sl_buf *warn);
 /* The replay: wave_start records, then passings (rx: the `rx` field), the
- * file's clock times counted from day0 (REGFILE_DAY0, or the zone's midnight). */
-void regfile_replay(const regfile *rf, size_t batch, int64_t rx, int64_t day0, reg_recs *out);
+ * file's clock times counted from day0[the race's day] (regfile_ndays
+ * midnights, UTC or in the event's zone). */
+void regfile_replay(const regfile *rf, size_t batch, int64_t rx, const int64_t *day0,
+		    reg_recs *out);
 
 /*
  * A log record as the protocol message an official or device sends:

@@ -16,9 +16,12 @@ line-up of final 16 (topic progression/16) is pushed and pushed again,
 complete, once its heats are official (race_official).  Then the same
 import run again changes nothing (the export is byte-identical).
 
-The midwest regatta is imported and replayed with `--timezone America/Chicago`:
-the event topic carries the zone, the starts are on 2023-01-01 in it, and
-the results are the published ones all the same.
+The midwest regatta (races on Sat and Sun) is imported and replayed with
+`--timezone America/Chicago --date 2023-05-13` (a Saturday: the file names
+days, not dates): the event topic carries the zone and the date, Saturday's
+starts are on 2023-05-13 in it and Sunday's on 2023-05-14, and the results
+are the published ones all the same.  Without --date (hebda) the import
+says that it put the regatta on 2023-01-01.
 
 A file of the tests' own (tests/data, described in
 tests/unit/test_regatta_data.c): regatta-dup-events.csv, two events under
@@ -45,8 +48,9 @@ import harness
 from harness import Client, Server, check, log
 
 FILES = ["regatta-midwest-2023.csv", "regatta-hebda-2023.csv", "canoe-kayak-tedhouk-2022.csv"]
-ZONED, ZONE = "regatta-midwest-2023.csv", "America/Chicago"
-ZONE_DAY0 = 1672552800000  # 2023-01-01T00:00:00-06:00
+ZONED, ZONE, DATE = "regatta-midwest-2023.csv", "America/Chicago", "2023-05-13"
+SAT0 = 1683954000000  # 2023-05-13T00:00:00-05:00 (CDT)
+SUN0 = SAT0 + 86400000
 STATUS = {"DNS": "dns", "DNF": "dnf", "DQ": "dsq", "Scratch": "scratch"}
 DUPS = "regatta-dup-events.csv"
 
@@ -222,19 +226,30 @@ async def one_file(h, redis, name):
     check(await takes_adjust(srv, h.admin_token),
           "the server answers unknown_type to `adjust` messages")
     entries = load(path)
-    # one regatta with its time zone: in the config, and the file's times of day read in it
-    tz = ["--timezone", ZONE] if name == ZONED else []
-    out, _ = run_tool(h, srv, "import", path, extra=tz)
+    # one regatta with its time zone and date: in the config, and the file's times of day
+    # read in it, Saturday's races on the date and Sunday's on the next day
+    tz = ["--timezone", ZONE, "--date", DATE] if name == ZONED else []
+    out, err = run_tool(h, srv, "import", path, extra=tz)
     log(f"{name}: {out.strip()}")
+    if not tz:
+        check("warning: no date" in err and "2023-01-01" in err,
+              f"{name}: imported without a date and not said so: {err[-1000:]}")
     out, _ = run_tool(h, srv, "replay", path, extra=tz)
     log(f"{name}: {out.strip()}")
     await srv.wait_caught_up()
     if tz:
         ev = (await event_row(srv))
         check(ev.get("timezone") == ZONE, f"{name}: event topic timezone {ev.get('timezone')}")
-        starts = [w["start"] for r in ev["races"] for w in r["waves"] if w.get("start")]
-        check(starts and all(0 <= t - ZONE_DAY0 < 86400000 for t in starts),
-              f"{name}: starts not on 2023-01-01 in {ZONE}: {starts[:5]}")
+        check(ev.get("date") == DATE, f"{name}: event topic date {ev.get('date')}")
+        with open(path, newline="") as f:
+            day = {r["EventNum"]: r["Day"] for r in csv.DictReader(f)}
+        starts = {r["id"]: w["start"] for r in ev["races"] for w in r["waves"] if w.get("start")}
+        wrong = {k: t for k, t in starts.items()
+                 if not 0 <= t - (SAT0 if day[k] == "Sat" else SUN0) < 86400000}
+        check(starts and not wrong and {day[k] for k in starts} == {"Sat", "Sun"},
+              f"{name}: starts not on their day ({DATE} or the next) in {ZONE}: "
+              f"{list(wrong.items())[:5]}")
+        log(f"{name}: {len(starts)} starts, Saturday's on {DATE} and Sunday's on the next day")
     diffs = compare(srv, entries)
     timed = sum(1 for e in entries if e["adj"] is not None)
     placed = sum(1 for e in entries if e["place"])

@@ -281,8 +281,9 @@ static int check_exports(const char *name, const regfile *rf, const core *c)
 
 /* What splitline-regatta is told, and what it says back. */
 struct run {
+	const char *date; /* --date, or NULL */
 	long distance_m;  /* --distance, 0: none */
-	sl_buf warn;      /* the import's warnings */
+	sl_buf warn;      /* the warnings of the days and the import */
 	reg_recs imp, rep;
 };
 
@@ -295,24 +296,34 @@ static void run_release(struct run *o)
 
 /*
  * The file at path imported and replayed as splitline-regatta does it, and
- * folded through a fresh core (*cp, owned).  UTC.  The number of
+ * folded through a fresh core (*cp, owned).  UTC midnights.  The number of
  * records refused or not convertible to a message.
  */
 static int fold_file(const char *path, struct run *o, regfile **rfp, core **cp)
 {
 	char err[512];
+	int64_t day0[REGFILE_MAX_DAYS];
 	*cp = NULL;
 	if (regfile_load(path, rfp, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
 	regfile *rf = *rfp;
+	if (regfile_days(rf, o->date, &o->warn, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	for (size_t k = 0; k < regfile_ndays(rf); k++) {
+		int y, mo, d;
+		regfile_day(rf, k, &y, &mo, &d);
+		day0[k] = regfile_utc_midnight(y, mo, d);
+	}
 	struct reg_opts ro = {.event = "regatta",
 			      .official = "chief-judge",
 			      .distance_m = o->distance_m,
 			      .chunk = 500};
 	regfile_import(rf, &ro, &o->imp, &o->warn);
-	regfile_replay(rf, 100, REGFILE_DAY0, REGFILE_DAY0, &o->rep);
+	regfile_replay(rf, 100, REGFILE_DAY0, day0, &o->rep);
 	*cp = core_new();
 	int bad = apply_all(*cp, &o->imp) + apply_all(*cp, &o->rep);
 	return bad + check_msgs(&o->imp) + check_msgs(&o->rep);
@@ -362,12 +373,12 @@ static int compare_rows(const char *name, const regfile *rf, const core *c)
 }
 
 /* A published file end to end. */
-static int check_file(const char *name)
+static int check_file(const char *name, const char *date)
 {
 	char path[1024];
 	regfile *rf = NULL;
 	core *c;
-	struct run o = {0};
+	struct run o = {.date = date};
 	snprintf(path, sizeof(path), "%s/%s", data_dir, name);
 	int bad = fold_file(path, &o, &rf, &c);
 	if (c) {
@@ -382,19 +393,20 @@ static int check_file(const char *name)
 	return bad;
 }
 
+/* The midwest regatta (Sat and Sun) on 2023-05-13, a Saturday chosen for the test. */
 static void midwest(void)
 {
-	ASSERT_EQ(check_file(FILES[0]), 0);
+	ASSERT_EQ(check_file(FILES[0], "2023-05-13"), 0);
 }
 
 static void hebda(void)
 {
-	ASSERT_EQ(check_file(FILES[1]), 0);
+	ASSERT_EQ(check_file(FILES[1], NULL), 0);
 }
 
 static void tedhouk(void)
 {
-	ASSERT_EQ(check_file(FILES[2]), 0);
+	ASSERT_EQ(check_file(FILES[2], NULL), 0);
 }
 
 /*
@@ -469,7 +481,76 @@ static void distances(void)
 	regfile_free(rf);
 }
 
-#define TESTS(X) X(midwest) X(hebda) X(tedhouk) X(dup_events) X(distances)
+/* The day of the race with that id. */
+static size_t day_of(const regfile *rf, const char *race)
+{
+	for (size_t e = 0; e < regfile_nevents(rf); e++)
+		if (!strcmp(regfile_race_id(rf, e), race))
+			return regfile_race_day(rf, e);
+	return 99;
+}
+
+static void days(void)
+{
+	char path[1024], err[256];
+	regfile *rf;
+	sl_buf w = SL_BUF_INIT;
+	int y, mo, d;
+
+	/* midwest: Sat and Sun; the first day a Saturday */
+	snprintf(path, sizeof(path), "%s/%s", data_dir, FILES[0]);
+	ASSERT_EQ(regfile_load(path, &rf, err, sizeof(err)), 0);
+	ASSERT_STREQ(regfile_date(rf), REGFILE_DATE0); /* before regfile_days */
+	ASSERT_EQ(regfile_days(rf, "2023-05-13", &w, err, sizeof(err)), 0);
+	ASSERT_EQ(w.len, 0);
+	ASSERT_STREQ(regfile_date(rf), "2023-05-13");
+	ASSERT_EQ(regfile_ndays(rf), 2);
+	ASSERT_EQ(day_of(rf, "1"), 0);
+	ASSERT_EQ(day_of(rf, "EOD"), 0);
+	ASSERT_EQ(day_of(rf, "43"), 1);
+	regfile_day(rf, 1, &y, &mo, &d);
+	ASSERT(y == 2023 && mo == 5 && d == 14);
+	/* a Sunday is not its first day */
+	ASSERT_EQ(regfile_days(rf, "2023-05-14", &w, err, sizeof(err)), SL_EINVAL);
+	ASSERT(strstr(err, "2023-05-14, is a Sunday, but the file's races are on Sat, Sun, the "
+			   "first on a Saturday") != NULL);
+	ASSERT_EQ(regfile_days(rf, "2023-02-30", &w, err, sizeof(err)), SL_EINVAL);
+	ASSERT(strstr(err, "'2023-02-30' is not a date") != NULL);
+	/* no date: every race on 2023-01-01, said */
+	sl_buf_reset(&w);
+	ASSERT_EQ(regfile_days(rf, NULL, &w, err, sizeof(err)), 0);
+	ASSERT_EQ(regfile_ndays(rf), 1);
+	ASSERT_EQ(day_of(rf, "43"), 0);
+	ASSERT(w.data && strstr(w.data, "no date: the file's Day column names days (Sat, Sun), not "
+					 "dates, and no --date was given") != NULL);
+	regfile_free(rf);
+
+	/* the canoe regatta: Saturday and Sunday */
+	snprintf(path, sizeof(path), "%s/%s", data_dir, FILES[2]);
+	ASSERT_EQ(regfile_load(path, &rf, err, sizeof(err)), 0);
+	sl_buf_reset(&w);
+	ASSERT_EQ(regfile_days(rf, "2022-06-11", &w, err, sizeof(err)), 0);
+	ASSERT_EQ(regfile_ndays(rf), 2);
+	ASSERT_EQ(day_of(rf, "R201"), 0);
+	ASSERT_EQ(day_of(rf, "R401"), 1);
+	regfile_free(rf);
+
+	/* hebda: no Day at all */
+	snprintf(path, sizeof(path), "%s/%s", data_dir, FILES[1]);
+	ASSERT_EQ(regfile_load(path, &rf, err, sizeof(err)), 0);
+	sl_buf_reset(&w);
+	ASSERT_EQ(regfile_days(rf, NULL, &w, err, sizeof(err)), 0);
+	ASSERT(w.data && strstr(w.data, "no date in the file and no --date") != NULL);
+	sl_buf_reset(&w);
+	ASSERT_EQ(regfile_days(rf, "2023-04-29", &w, err, sizeof(err)), 0);
+	ASSERT_EQ(w.len, 0);
+	ASSERT_STREQ(regfile_date(rf), "2023-04-29");
+	ASSERT_EQ(regfile_utc_midnight(2023, 4, 29), 1682726400000LL);
+	regfile_free(rf);
+	sl_buf_release(&w);
+}
+
+#define TESTS(X) X(midwest) X(hebda) X(tedhouk) X(dup_events) X(distances) X(days)
 
 TESTS(T_DECL)
 int main(int argc, char **argv)
