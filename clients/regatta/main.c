@@ -3,22 +3,26 @@
  * played to a Splitline server over the real protocol.
  *
  *   import FILE.csv   the officials' side: event_create (one race per
- *                     event), participants (one entry per crew), then one
- *                     `adjust` per decision the file records (DNS, DNF, DQ,
- *                     scratch, exhibition, penalties, the finish station
- *                     the judges took);
+ *                     event, every station column a timing point: start,
+ *                     the intermediate stations as splits, finish, and the
+ *                     backup stations), participants (one entry per crew),
+ *                     then one `adjust` per decision the file records (DNS,
+ *                     DNF, DQ, scratch, exhibition, penalties, the finish
+ *                     station the judges took);
  *   replay FILE.csv   the timing side: a wave_start per side-by-side race
  *                     (its start gun), then every station column as its own
- *                     device (start, start2, start3, finish, finish2,
- *                     finish3) sending its readings in time order, each on
- *                     its own connection with a reader token for that device
- *                     (issued on first use with the token given: a token
- *                     writes as one device only).
+ *                     device (start, start2, start3, each intermediate
+ *                     station, finish, finish2, finish3) sending its
+ *                     readings in time order, each on its own connection
+ *                     with a reader token for that device (issued on first
+ *                     use with the token given: a token writes as one
+ *                     device only).
  *
  * What is sent is built by regfile.c (the same records the core's unit
  * test folds), turned into messages by regfile_to_msg; what regfile.c
  * finds unclear in the file or has to guess (an event number naming two
- * events, a distance, the date) is printed as a warning on stderr.
+ * events, a distance, the date, where a split is) is printed as a warning
+ * on stderr.
  * Messages go one at a time, each waiting for its reply: an `unavailable`,
  * `timeout` or `busy` err, or a lost connection, makes it wait (0.1 s
  * doubling to 5 s), reconnect when needed and send the same message again
@@ -59,11 +63,13 @@ static const char usage[] =
 	"CrewAbbrev, G_<Station>_time_raw, PenaltyCode, AdjTime ...) to the server.\n"
 	"\n"
 	"  import   sends the event config (one race per event: Head races are `trial`,\n"
-	"           others `lanes`; EventInfo is the progression rule), the crews\n"
-	"           (bib <EventNum>-<Bow>, lane = Bow), and the officials' decisions\n"
-	"           (DNS, DNF, DQ, Scratch, Exhib, \"(Ns)\" penalties, the finish\n"
-	"           station taken) as adjust messages.  An EventNum that names two\n"
-	"           events gives two races (12 and 12b, bibs 12b-<Bow>), with a\n"
+	"           others `lanes`; EventInfo is the progression rule; every station\n"
+	"           column is a point: start, the intermediate stations as splits in\n"
+	"           column order, finish, and Start2/3, Finish2/3 as backup stations),\n"
+	"           the crews (bib <EventNum>-<Bow>, lane = Bow), and the officials'\n"
+	"           decisions (DNS, DNF, DQ, Scratch, Exhib, \"(Ns)\" penalties, the\n"
+	"           finish station taken) as adjust messages.  An EventNum that names\n"
+	"           two events gives two races (12 and 12b, bibs 12b-<Bow>), with a\n"
 	"           warning.  Needs an admin token.\n"
 	"  replay   sends the start gun of each side-by-side race (wave_start) and\n"
 	"           every station reading, one device per station column, each on\n"

@@ -5,11 +5,12 @@
  * The table is read whole with libcsv (the files are a few thousand rows);
  * every cell is an owned NUL-terminated string, short rows are padded with
  * "".  At load, rows are grouped into races (EventNum and Event name, in
- * order of first appearance) and bibs are computed once.  Builders append
- * to a reg_recs list and never fail: bad cells (a time that does not parse)
- * only leave a reading out; what the file leaves unclear or to a guess (an
- * event number naming two events, a distance, the date) is said in a
- * warning line.
+ * order of first appearance), bibs are computed once, and the intermediate
+ * stations are found in the header.  Builders append to a reg_recs list and
+ * never fail: bad cells (a time that does not parse) only leave a reading
+ * out; what the file leaves unclear or to a guess (an event number naming
+ * two events, a distance, the date, where a split is) is said in a warning
+ * line.
  */
 #include "regfile.h"
 
@@ -26,6 +27,13 @@
 
 #include "slp.h"
 
+/* An intermediate station: a G_<name>_time_raw column that is no start or finish. */
+struct station {
+	char *name; /* <name> */
+	char *id;   /* its point id: name in lower case, other characters '-' */
+	int col;
+};
+
 struct regfile {
 	char **hdr;
 	size_t nhdr;
@@ -39,6 +47,8 @@ struct regfile {
 	size_t *evfirst;  /* first row of each race */
 	char **race_id;   /* id of each race */
 	size_t nev;
+	struct station *st; /* in column (course) order */
+	size_t nst;
 	size_t *race_day; /* day of each race, 0 .. ndays-1 */
 	size_t ndays;
 	long day_base; /* the first day, days since 1970-01-01 */
@@ -134,6 +144,21 @@ size_t regfile_row_race(const regfile *rf, size_t i)
 	return rf->row_race[i];
 }
 
+size_t regfile_nsplits(const regfile *rf)
+{
+	return rf->nst;
+}
+
+const char *regfile_split_id(const regfile *rf, size_t k)
+{
+	return rf->st[k].id;
+}
+
+const char *regfile_split_name(const regfile *rf, size_t k)
+{
+	return rf->st[k].name;
+}
+
 static char *bib_of(const regfile *t, size_t i)
 {
 	char b[160];
@@ -167,6 +192,10 @@ void regfile_free(regfile *t)
 		free(t->hdr[j]);
 	for (size_t e = 0; e < t->nev; e++)
 		free(t->race_id[e]);
+	for (size_t k = 0; k < t->nst; k++) {
+		free(t->st[k].name);
+		free(t->st[k].id);
+	}
 	free(t->rows);
 	free(t->hdr);
 	free(t->bibs);
@@ -174,6 +203,7 @@ void regfile_free(regfile *t)
 	free(t->evfirst);
 	free(t->race_id);
 	free(t->race_day);
+	free(t->st);
 	free(t);
 }
 
@@ -230,6 +260,49 @@ static size_t race_of_row(regfile *t, size_t i)
 	return t->nev++;
 }
 
+/* G_<name>_time_raw columns that are not the start or the finish (or their backups). */
+static void find_stations(regfile *t)
+{
+	static const char *const ends[] = {"Start",  "Start2",  "Start3",
+					   "Finish", "Finish2", "Finish3"};
+	t->st = sl_calloc(t->nhdr + 1, sizeof(*t->st));
+	for (size_t j = 0; j < t->nhdr; j++) {
+		const char *h = t->hdr[j];
+		size_t n = strlen(h);
+		if (n <= 11 || strncmp(h, "G_", 2) != 0 || strcmp(h + n - 9, "_time_raw") != 0)
+			continue;
+		char *name = sl_strndup(h + 2, n - 11);
+		bool end = false;
+		for (size_t k = 0; k < sizeof(ends) / sizeof(ends[0]); k++)
+			end |= !strcmp(name, ends[k]);
+		if (end) {
+			free(name);
+			continue;
+		}
+		char id[72];
+		size_t m = 0;
+		for (const char *p = name; *p && m < 60; p++) {
+			unsigned char ch = (unsigned char)*p;
+			id[m++] = isalnum(ch) || ch == '_' || ch == '.' || ch == '+'
+					  ? (char)tolower(ch)
+					  : '-';
+		}
+		id[m] = '\0';
+		/* an id taken by another point (start2, a station of the same name) */
+		for (unsigned k = 2;; k++) {
+			bool taken = !strcmp(id, "start") || !strcmp(id, "finish") ||
+				     !strcmp(id, "start2") || !strcmp(id, "start3") ||
+				     !strcmp(id, "finish2") || !strcmp(id, "finish3");
+			for (size_t q = 0; q < t->nst; q++)
+				taken |= !strcmp(t->st[q].id, id);
+			if (!taken)
+				break;
+			snprintf(id + m, sizeof(id) - m, "-%u", k);
+		}
+		t->st[t->nst++] = (struct station){name, sl_strdup(id), (int)j};
+	}
+}
+
 int regfile_load(const char *path, regfile **out, char *err, size_t errlen)
 {
 	static const char *const need[] = {"EventNum", "Event", "RaceType", "Bow", "Crew"};
@@ -272,6 +345,7 @@ int regfile_load(const char *path, regfile **out, char *err, size_t errlen)
 		t->row_race[i] = race_of_row(t, i);
 	for (size_t i = 0; i < t->nrows; i++)
 		t->bibs[i] = bib_of(t, i);
+	find_stations(t);
 	t->ndays = 1;
 	t->day_base = regfile_utc_midnight(2023, 1, 1) / 86400000;
 	snprintf(t->date, sizeof(t->date), "%s", REGFILE_DATE0);
@@ -623,6 +697,84 @@ void reg_recs_release(reg_recs *l)
 
 static const char *const BACKUPS[] = {"Start2", "Start3", "Finish2", "Finish3"};
 
+/* The fastest and slowest time of race e in the file (RawTime, else finish -
+ * start); false when no crew has one. */
+static bool race_times(const regfile *t, size_t e, int64_t *fast, int64_t *slow)
+{
+	*fast = *slow = REGFILE_NO_T;
+	for (size_t i = t->evfirst[e]; i < t->nrows; i++) {
+		if (t->row_race[i] != e)
+			continue;
+		int64_t v = regfile_ms(regfile_cell(t, i, "RawTime"));
+		int64_t s0 = regfile_ms(regfile_cell(t, i, "G_Start_time_raw"));
+		int64_t f1 = regfile_ms(regfile_cell(t, i, "G_Finish_time_raw"));
+		if (v == REGFILE_NO_T && s0 != REGFILE_NO_T && f1 != REGFILE_NO_T)
+			v = f1 - s0;
+		if (v == REGFILE_NO_T || v <= 0)
+			continue;
+		if (*fast == REGFILE_NO_T || v < *fast)
+			*fast = v;
+		if (*slow == REGFILE_NO_T || v > *slow)
+			*slow = v;
+	}
+	return *fast != REGFILE_NO_T;
+}
+
+/* A split point of a race: station k, at d metres, read in [min_s, min_s + window_s]. */
+struct split {
+	size_t k;
+	long d, min_s, window_s;
+};
+
+/*
+ * The splits of race e of dist metres: the stations with a reading in one
+ * of its rows, in course order.  Their distances are their names' when
+ * every name gives one, increasing and short of the finish; else they are
+ * spread evenly (*spread).  The read rule is the core's own (PROTOCOL.md,
+ * "Event configuration"): `first` inside [start + min_s, start + min_s +
+ * window_s], the window being the plausible pace pro rata of the
+ * distance: from 0.8 x the race's fastest time to 1.25 x its slowest (room
+ * for a fast first part of the course, and for a crew slower there than
+ * at the finish), or 8 m/s to 1.5 m/s when no crew has a time (no boat is
+ * faster).  A read outside it is not this crew's passing: a bow number
+ * mistyped or misread, another crew's crossing.  No dedupe_s: a station
+ * of these files has one reading per crew.
+ */
+static size_t race_splits(const regfile *t, size_t e, long dist, struct split *sp, bool *spread)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < t->nst; k++) {
+		bool any = false;
+		for (size_t i = t->evfirst[e]; i < t->nrows && !any; i++)
+			any = t->row_race[i] == e &&
+			      regfile_ms(t->rows[i][t->st[k].col]) != REGFILE_NO_T;
+		if (any)
+			sp[n++] = (struct split){.k = k};
+	}
+	*spread = false;
+	for (size_t q = 0, prev = 0; q < n; q++) {
+		long d = regfile_name_distance(t->st[sp[q].k].name);
+		if (d <= (long)prev || d >= dist) {
+			*spread = true;
+			break;
+		}
+		sp[q].d = d;
+		prev = (size_t)d;
+	}
+	for (size_t q = 0; q < n && *spread; q++)
+		sp[q].d = lround((double)dist * (double)(q + 1) / (double)(n + 1));
+	int64_t fast, slow;
+	bool timed = race_times(t, e, &fast, &slow);
+	for (size_t q = 0; q < n; q++) {
+		double f = (double)sp[q].d / (double)dist;
+		double lo = timed ? f * (double)fast * 0.8 / 1000.0 : (double)sp[q].d / 8.0;
+		double hi = timed ? f * (double)slow * 1.25 / 1000.0 : (double)sp[q].d / 1.5;
+		sp[q].min_s = (long)floor(lo);
+		sp[q].window_s = (long)ceil(hi) - sp[q].min_s;
+	}
+	return n;
+}
+
 /* Race e's distance: its name's, else the option's; 0 when neither says. */
 static long race_distance(const regfile *t, size_t e, const struct reg_opts *o)
 {
@@ -638,8 +790,9 @@ static void list_add(sl_buf *b, const char *s)
 static void pack_config(msgpack_packer *pk, const regfile *t, const struct reg_opts *o,
 			sl_buf *warn)
 {
-	sl_buf assumed = SL_BUF_INIT;
+	sl_buf assumed = SL_BUF_INIT, spread_races = SL_BUF_INIT, spread_st = SL_BUF_INIT;
 	size_t nassumed = 0;
+	struct split *sp = sl_calloc(t->nst + 1, sizeof(*sp));
 	msgpack_pack_map(pk, 2);
 	slp_pack_kv_str(pk, "k", "config");
 	slp_pack_key(pk, "config");
@@ -667,6 +820,17 @@ static void pack_config(msgpack_packer *pk, const regfile *t, const struct reg_o
 			list_add(&assumed, t->race_id[e]);
 			nassumed++;
 		}
+		bool spread;
+		size_t ns = race_splits(t, e, dist, sp, &spread);
+		if (spread) {
+			list_add(&spread_races, t->race_id[e]);
+			for (size_t q = 0; q < ns; q++) {
+				char qn[80];
+				snprintf(qn, sizeof(qn), "'%s'", t->st[sp[q].k].name);
+				if (!strstr(spread_st.data ? spread_st.data : "", qn))
+					list_add(&spread_st, qn);
+			}
+		}
 		msgpack_pack_map(pk, 7 + (*info != 0));
 		slp_pack_kv_str(pk, "id", t->race_id[e]);
 		slp_pack_kv_str(pk, "name", regfile_cell(t, i, "Event"));
@@ -680,11 +844,21 @@ static void pack_config(msgpack_packer *pk, const regfile *t, const struct reg_o
 		msgpack_pack_map(pk, 1);
 		slp_pack_kv_str(pk, "id", "1");
 		slp_pack_key(pk, "points");
-		msgpack_pack_array(pk, 2 + nb);
+		msgpack_pack_array(pk, 2 + ns + nb);
 		msgpack_pack_map(pk, 3);
 		slp_pack_kv_str(pk, "id", "start");
 		slp_pack_kv_str(pk, "role", "start");
 		slp_pack_kv_str(pk, "rule", "first");
+		for (size_t q = 0; q < ns; q++) {
+			msgpack_pack_map(pk, 7);
+			slp_pack_kv_str(pk, "id", t->st[sp[q].k].id);
+			slp_pack_kv_str(pk, "name", t->st[sp[q].k].name);
+			slp_pack_kv_str(pk, "role", "split");
+			slp_pack_kv_str(pk, "rule", "first");
+			slp_pack_kv_int(pk, "distance_m", sp[q].d);
+			slp_pack_kv_int(pk, "min_s", sp[q].min_s);
+			slp_pack_kv_int(pk, "window_s", sp[q].window_s);
+		}
 		msgpack_pack_map(pk, 4);
 		slp_pack_kv_str(pk, "id", "finish");
 		slp_pack_kv_str(pk, "role", "finish");
@@ -707,7 +881,15 @@ static void pack_config(msgpack_packer *pk, const regfile *t, const struct reg_o
 			    "no distance for %zu races (%s): 1000 m assumed; give --distance M, "
 			    "or write it in the event name (\"2000m\")\n",
 			    nassumed, assumed.data);
+	if (warn && spread_races.len)
+		sl_buf_addf(warn,
+			    "stations %s: no distance in the name (or not one before the finish) "
+			    "in races %s: spread evenly over the course\n",
+			    spread_st.data, spread_races.data);
 	sl_buf_release(&assumed);
+	sl_buf_release(&spread_races);
+	sl_buf_release(&spread_st);
+	free(sp);
 }
 
 static void pack_members(msgpack_packer *pk, const char *crew)
@@ -890,11 +1072,13 @@ void regfile_replay(const regfile *t, size_t batch, int64_t rx, const int64_t *d
 		slp_pack_kv_int(&pk, "t0", day0[t->race_day[e]] + t0);
 	}
 
-	/* the devices in course order: starts, finishes */
-	struct dev *devs = sl_calloc(6, sizeof(*devs));
+	/* the devices in course order: starts, intermediate stations, finishes */
+	struct dev *devs = sl_calloc(6 + t->nst, sizeof(*devs));
 	size_t nd = 0;
 	for (size_t k = 0; k < 3; k++)
 		devs[nd++] = (struct dev){col(t, ends[k][0]), ends[k][1], k == 0, false};
+	for (size_t k = 0; k < t->nst; k++)
+		devs[nd++] = (struct dev){t->st[k].col, t->st[k].id, false, false};
 	for (size_t k = 3; k < 6; k++)
 		devs[nd++] = (struct dev){col(t, ends[k][0]), ends[k][1], false, k == 3};
 

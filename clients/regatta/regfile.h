@@ -19,8 +19,18 @@
  *     `lanes` otherwise, precision_ms 1, the EventInfo text as
  *     `progression`, distance_m from the event name ("2000m", "2k",
  *     "1000 m", "6 km"), else the --distance option, else 1000 (warned);
- *     points `start` and `finish`, plus start2/start3/finish2/finish3 as
- *     backup stations (`station_of`) when the file has those columns;
+ *     points `start`, then one split per intermediate station (every
+ *     G_<Station>_time_raw column but Start/Start2/Start3/Finish/Finish2/
+ *     Finish3, in column order, when the race has a reading there), then
+ *     `finish`, plus start2/start3/finish2/finish3 as backup stations
+ *     (`station_of`) when the file has those columns.  A split's distance
+ *     comes from the station's name ("500m"), else the splits are spread
+ *     evenly over the course (warned); its read rule is `first` inside a
+ *     window of plausible pace: from min_s = 0.8 x the race's fastest
+ *     RawTime pro rata of the distance, to 1.25 x its slowest (without
+ *     times: 8 m/s to 1.5 m/s), so that a read before the start, one too
+ *     soon after it (a bow number mistyped: another crew's passing) or too
+ *     late is not taken;
  *   - the date: the config's `date` is the regatta's first day (--date, else
  *     the earliest ISO date in Day, else 2023-01-01, warned); each race is
  *     on the day its Day column names: a date, a weekday ("Sat",
@@ -34,8 +44,9 @@
  *   - replay: a wave_start per side-by-side (non-Head) race at its first
  *     G_Start_time_raw, then passings, one device per station column
  *     (start only for Head races; the primary finish only when it is not a
- *     copy of a backup's reading), each device's reads in time order, seq
- *     from 1, at most `batch` reads per record.
+ *     copy of a backup's reading; a split station's device is its point
+ *     id), each device's reads in time order, seq from 1, at most `batch`
+ *     reads per record.
  * Clock times of day are counted from the midnight of the race's day, UTC
  * or in the event's time zone (the caller computes the midnights), so that
  * pages show the file's clock times.
@@ -78,10 +89,15 @@ const char *regfile_race_id(const regfile *rf, size_t e); /* "12", or "12b" for 
 size_t regfile_event_first(const regfile *rf, size_t e);  /* its first row */
 size_t regfile_row_race(const regfile *rf, size_t i);     /* the race of row i */
 
+/* The intermediate stations (split points), in course order: point id and name. */
+size_t regfile_nsplits(const regfile *rf);
+const char *regfile_split_id(const regfile *rf, size_t k);   /* "1000m" */
+const char *regfile_split_name(const regfile *rf, size_t k); /* the <Station> of its column */
+
 /* "08:34:25.954", "06:42.696", "00.757" -> ms; REGFILE_NO_T when not a time. */
 int64_t regfile_ms(const char *s);
 
-/* The distance an event name says ("2000m", "2k", "1000 m", "6 km",
+/* The distance an event or station name says ("2000m", "2k", "1000 m", "6 km",
  * "1.5 km"), in metres; 0 when it says none. */
 long regfile_name_distance(const char *name);
 

@@ -6,7 +6,7 @@ sends the config (one race per event), the crews and the officials'
 decisions (adjust messages: DNS, DNF, DQ, scratch, exhibition, penalties,
 the finish station the judges took); `splitline-regatta replay` sends the start guns (wave_start) and
 every station reading as its own timing device (start, start2, start3,
-finish, finish2, finish3).
+the intermediate stations, finish, finish2, finish3).
 
 Asserts, from the server's per-race JSON exports: every entry's raw time,
 adjusted time and place equal the published ones to the millisecond;
@@ -23,10 +23,16 @@ starts are on 2023-05-13 in it and Sunday's on 2023-05-14, and the results
 are the published ones all the same.  Without --date (hebda) the import
 says that it put the regatta on 2023-01-01.
 
-A file of the tests' own (tests/data, described in
-tests/unit/test_regatta_data.c): regatta-dup-events.csv, two events under
-event number 1: the import warns naming both, they are two races (1 and
-1b) with their own crews and the published places.
+Two files of the tests' own (tests/data, described in
+tests/unit/test_regatta_data.c):
+  - regatta-head-splits.csv, head races with two intermediate stations
+    (500m, 1000m) and two bad station reads, imported with --distance 1500:
+    each crew's split at each station is the file's, the two bad reads
+    were sent and are not taken (no split there), places and times are the
+    file's;
+  - regatta-dup-events.csv, two events under event number 1: the import
+    warns naming both, they are two races (1 and 1b) with their own crews
+    and the published places.
 
 The officials' decisions go over the wire as `adjust` messages (PROTOCOL.md,
 "Officials"); a server that does not take them fails the test.
@@ -52,6 +58,9 @@ ZONED, ZONE, DATE = "regatta-midwest-2023.csv", "America/Chicago", "2023-05-13"
 SAT0 = 1683954000000  # 2023-05-13T00:00:00-05:00 (CDT)
 SUN0 = SAT0 + 86400000
 STATUS = {"DNS": "dns", "DNF": "dnf", "DQ": "dsq", "Scratch": "scratch"}
+SPLITS = "regatta-head-splits.csv"
+SPLIT_PTS = ["500m", "1000m"]
+BAD_READS = {("7-131", "1000m"), ("8-157", "500m")}  # see tests/unit/test_regatta_data.c
 DUPS = "regatta-dup-events.csv"
 
 
@@ -104,12 +113,18 @@ def load(path):
         seen.setdefault(key, i)
         adj = r.get("AdjTime", "")
         exh = adj.startswith("Exh ")
+        start = ms_of(r.get("G_Start_time_raw", ""))
+        splits = {}
+        for pt in SPLIT_PTS:
+            t = ms_of(r.get(f"G_{pt}_time_raw", ""))
+            if t is not None and start is not None:
+                splits[pt] = t - start
         out.append({
             "line": i + 2, "bib": bib, "race": race,
             "raw": ms_of(r.get("RawTime", "")),
             "adj": ms_of(adj[4:] if exh else adj),
             "place": int(r["Place"]) if r.get("Place", "").isdigit() else 0,
-            "exhibition": exh, "status": STATUS.get(adj),
+            "exhibition": exh, "status": STATUS.get(adj), "splits": splits,
         })
     return out
 
@@ -283,6 +298,39 @@ async def one_file(h, redis, name):
     srv.stop()
 
 
+async def head_splits(h, redis):
+    """A head race with intermediate stations: splits per station, the bad
+    reads not taken."""
+    path = os.path.join(h.paths.source, "tests", "data", SPLITS)
+    srv = Server(h, redis, name="server-head-splits", event="head-splits").start()
+    entries = load(path)
+    extra = ["--date", DATE, "--distance", "1500"]
+    out, err = run_tool(h, srv, "import", path, extra=extra)
+    log(f"{SPLITS}: {out.strip()}")
+    check("no distance" not in err and "spread" not in err,
+          f"{SPLITS}: distances were guessed: {err}")
+    out, _ = run_tool(h, srv, "replay", path, extra=["--date", DATE])
+    log(f"{SPLITS}: {out.strip()}")
+    await srv.wait_caught_up()
+    diffs = compare(srv, entries)
+    check(not diffs, f"{SPLITS}: {len(diffs)} entries differ from the file:\n" + "\n".join(diffs))
+    rows = export_rows(srv, entries)
+    bad, nsplits = [], 0
+    for e in entries:
+        got = rows[e["bib"]].get("splits") or {}
+        for pt in SPLIT_PTS:
+            want = None if (e["bib"], pt) in BAD_READS else e["splits"][pt]
+            if got.get(pt) != want:
+                bad.append(f"{e['bib']} {pt}: {got.get(pt)} != {want}")
+            nsplits += want is not None
+        if got.get("finish") != e["raw"]:
+            bad.append(f"{e['bib']} finish: {got.get('finish')} != {e['raw']}")
+    check(not bad, f"{SPLITS}: splits differ from the file's:\n" + "\n".join(bad))
+    log(f"{SPLITS}: {nsplits} splits at 500m and 1000m as the file's; the bad reads "
+        f"{sorted(BAD_READS)} not taken")
+    srv.stop()
+
+
 async def dup_events(h, redis):
     """Two events under one event number: kept apart, and said."""
     path = os.path.join(h.paths.source, "tests", "data", DUPS)
@@ -343,6 +391,7 @@ async def main(h):
     redis = h.redis()
     for name in FILES:
         await one_file(h, redis, name)
+    await head_splits(h, redis)
     await dup_events(h, redis)
 
 

@@ -409,6 +409,136 @@ static void tedhouk(void)
 	ASSERT_EQ(check_file(FILES[2], NULL), 0);
 }
 
+/* The splits of bib (its result row's "splits": point -> ms since its start). */
+static int64_t split_of(const core *c, const char *race, const char *bib, const char *pt)
+{
+	char topic[80];
+	sl_buf b = SL_BUF_INIT;
+	msgpack_packer pk;
+	msgpack_zone z;
+	msgpack_object root;
+	const msgpack_object_array *rows;
+	size_t off = 0;
+	int64_t v = REGFILE_NO_T;
+	snprintf(topic, sizeof(topic), "results/%s", race);
+	slp_packer_init(&pk, &b);
+	msgpack_zone_init(&z, 65536);
+	if (core_topic_snapshot(c, topic, strlen(topic), 0, 0, &pk) == 0 &&
+	    msgpack_unpack(b.data, b.len, &off, &z, &root) == MSGPACK_UNPACK_SUCCESS &&
+	    slp_get_arr(&root, "rows", &rows) == 0)
+		for (uint32_t i = 0; i < rows->size; i++) {
+			const msgpack_object *row = &rows->ptr[i], *sp;
+			if (!slp_str_eq(slp_get(row, "bib"), bib) || !(sp = slp_get(row, "splits")))
+				continue;
+			int64_t t;
+			if (slp_get_int(sp, pt, &t) == 0)
+				v = t;
+		}
+	msgpack_zone_destroy(&z);
+	sl_buf_release(&b);
+	return v;
+}
+
+/* Does a passings record of device dev carry a read of bib? */
+static bool replayed(const reg_recs *l, const char *dev, const char *bib)
+{
+	bool found = false;
+	for (size_t i = 0; i < l->n && !found; i++) {
+		msgpack_zone z;
+		msgpack_object root;
+		const msgpack_object_array *a;
+		size_t off = 0;
+		msgpack_zone_init(&z, 4096);
+		if (msgpack_unpack(l->r[i].data, l->r[i].len, &off, &z, &root) ==
+			    MSGPACK_UNPACK_SUCCESS &&
+		    slp_str_eq(slp_get(&root, "dev"), dev) && slp_get_arr(&root, "reads", &a) == 0)
+			for (uint32_t k = 0; k < a->size; k++)
+				found |= slp_str_eq(slp_get(&a->ptr[k], "bib"), bib);
+		msgpack_zone_destroy(&z);
+	}
+	return found;
+}
+
+/*
+ * tests/data/regatta-head-splits.csv: a head race with intermediate
+ * stations.  Real rows of data/regatta-midwest-2023.csv, head races 7 (bows
+ * 128-136 and 149) and 8 (bows 150-158), with every column as published
+ * but:
+ *   - two made-up waypoint stations, G_500m_time_raw and G_1000m_time_raw
+ *     (and their elapsed G_500m_time, G_1000m_time), between the start and
+ *     the finish stations: start + 0.32 x RawTime and start + 0.655 x
+ *     RawTime, to the ms (taken as a 1500 m course whose first 500 m is
+ *     the fastest);
+ *   - two bad station reads: bow 131's 1000m reading is bow 128's (a bow
+ *     number mistyped at the station: 129 s after 131's start, a pace of
+ *     7.7 m/s where the field rows 5 m/s), and bow 157's 500m reading is
+ *     bow 153's (33 s before 157 started);
+ *   - Place renumbered within these crews by AdjTime;
+ *   - race 8's name says its course ("8 Womens Jr 8+ Time Trial 1500m");
+ *     race 7's does not (--distance 1500).
+ * Imported with --distance 1500 and replayed: every crew has a split at
+ * each station equal to the file's, but for the two bad reads, which are
+ * replayed and not taken by the read rules (the split is missing); places
+ * and times are the file's.
+ */
+static void head_splits(void)
+{
+	regfile *rf = NULL;
+	core *c;
+	struct run o = {.date = "2023-05-13", .distance_m = 1500};
+	ASSERT_EQ(fold_file(SL_TESTS_DATA "/regatta-head-splits.csv", &o, &rf, &c), 0);
+	ASSERT(c != NULL);
+	if (!c)
+		goto out;
+	ASSERT_EQ(compare_rows("regatta-head-splits.csv", rf, c), 0);
+	ASSERT_EQ(regfile_nsplits(rf), 2);
+	ASSERT_STREQ(regfile_split_id(rf, 0), "500m");
+	ASSERT_STREQ(regfile_split_id(rf, 1), "1000m");
+	ASSERT(o.warn.data == NULL || !strstr(o.warn.data, "no distance"));
+	ASSERT(o.warn.data == NULL || !strstr(o.warn.data, "spread evenly"));
+	size_t nsplits = 0;
+	for (size_t i = 0; i < regfile_nrows(rf); i++) {
+		const char *bib = regfile_bib(rf, i), *race = race_of(rf, i);
+		int64_t st = regfile_ms(regfile_cell(rf, i, "G_Start_time_raw"));
+		for (size_t k = 0; k < 2; k++) {
+			const char *pt = regfile_split_id(rf, k);
+			char colname[64];
+			snprintf(colname, sizeof(colname), "G_%s_time_raw", regfile_split_name(rf, k));
+			int64_t want = regfile_ms(regfile_cell(rf, i, colname)) - st;
+			bool bad = (!strcmp(bib, "7-131") && k == 1) || (!strcmp(bib, "8-157") && k == 0);
+			int64_t got = split_of(c, race, bib, pt);
+			if (bad) {
+				ASSERT(replayed(&o.rep, pt, bib));
+				ASSERT_EQ(got, REGFILE_NO_T);
+				printf("  %s %s: the bad read (%+.3f s after its start) is not taken\n",
+				       bib, pt, (double)want / 1000.0);
+			} else {
+				ASSERT_EQ(got, want);
+				nsplits += got == want;
+			}
+		}
+		int64_t fin = split_of(c, race, bib, "finish");
+		struct reg_expect x;
+		regfile_expect(rf, i, &x);
+		ASSERT_EQ(fin, x.raw);
+	}
+	printf("regatta-head-splits.csv: %zu splits as the file's, 2 bad reads not taken\n", nsplits);
+	ASSERT_EQ(nsplits, 2 * regfile_nrows(rf) - 2);
+	run_release(&o);
+	core_free(c);
+	regfile_free(rf);
+
+	/* without --distance race 7 is assumed 1000 m, and said */
+	o = (struct run){.date = "2023-05-13"};
+	ASSERT_EQ(fold_file(SL_TESTS_DATA "/regatta-head-splits.csv", &o, &rf, &c), 0);
+	ASSERT(o.warn.data && strstr(o.warn.data, "no distance for 1 races (7): 1000 m assumed"));
+	ASSERT(o.warn.data && strstr(o.warn.data, "in races 7: spread evenly"));
+out:
+	run_release(&o);
+	core_free(c);
+	regfile_free(rf);
+}
+
 /*
  * tests/data/regatta-dup-events.csv: races 1 and 2 of
  * data/regatta-hebda-2023.csv as published, but race 2's EventNum is 1 (a
@@ -550,7 +680,7 @@ static void days(void)
 	sl_buf_release(&w);
 }
 
-#define TESTS(X) X(midwest) X(hebda) X(tedhouk) X(dup_events) X(distances) X(days)
+#define TESTS(X) X(midwest) X(hebda) X(tedhouk) X(head_splits) X(dup_events) X(distances) X(days)
 
 TESTS(T_DECL)
 int main(int argc, char **argv)
