@@ -8,7 +8,9 @@
  *                     backup stations), participants (one entry per crew),
  *                     then one `adjust` per decision the file records (DNS,
  *                     DNF, DQ, scratch, exhibition, penalties, the finish
- *                     station the judges took);
+ *                     station the judges took; with --places-from-file,
+ *                     the judges' places where they differ from the
+ *                     times');
  *   replay FILE.csv   the timing side: a wave_start per side-by-side race
  *                     (its start gun), then every station column as its own
  *                     device (start, start2, start3, each intermediate
@@ -55,12 +57,12 @@ static const char *prog = "splitline-regatta";
 static const char usage[] =
 	"usage: splitline-regatta [--server URL] [--event ID] [--token T | --token-file F]\n"
 	"                         import FILE.csv [--official NAME] [--chunk N] [--timezone ZONE]\n"
-	"                         [--date YYYY-MM-DD] [--distance M]\n"
+	"                         [--date YYYY-MM-DD] [--distance M] [--places-from-file]\n"
 	"       splitline-regatta [...] replay FILE.csv [--batch N] [--timezone ZONE]\n"
 	"                         [--date YYYY-MM-DD]\n"
 	"\n"
 	"Plays a regatta export (EventNum, Event, RaceType, EventInfo, Day, Bow, Crew,\n"
-	"CrewAbbrev, G_<Station>_time_raw, PenaltyCode, AdjTime ...) to the server.\n"
+	"CrewAbbrev, Place, G_<Station>_time_raw, PenaltyCode, AdjTime ...) to the server.\n"
 	"\n"
 	"  import   sends the event config (one race per event: Head races are `trial`,\n"
 	"           others `lanes`; EventInfo is the progression rule; every station\n"
@@ -93,6 +95,10 @@ static const char usage[] =
 	"  --distance M     the course in metres of the races whose name gives none\n"
 	"                   (a name such as \"... 2000m\", \"2k\" or \"6 km\" does);\n"
 	"                   default 1000, warned with the races it was assumed for\n"
+	"  --places-from-file  import the file's Place where it differs from the rank\n"
+	"                   of the crew's time, as a judges' place (adjust type place,\n"
+	"                   reason \"place from the results file\", a shared place as a\n"
+	"                   dead heat): the judges' decisions, in the audit trail\n"
 	"\n"
 	"Prints at the end: \"import: N races, N crews, N adjustments\" or\n"
 	"\"replay: sent N reads in B batches, acked N, duplicates D; W starts\".\n"
@@ -357,6 +363,7 @@ int main(int argc, char **argv)
 {
 	const char *official = "chief-judge", *chunk_s = "500", *batch_s = "100", *tz = NULL;
 	const char *date = NULL, *distance_s = NULL;
+	bool places = false;
 	const char *pos[2];
 	int npos;
 	slc_opt opts[] = {{"--server", true, &conn.server, NULL},
@@ -369,6 +376,7 @@ int main(int argc, char **argv)
 			  {"--timezone", true, &tz, NULL},
 			  {"--date", true, &date, NULL},
 			  {"--distance", true, &distance_s, NULL},
+			  {"--places-from-file", false, NULL, &places},
 			  {NULL, 0, 0, 0}};
 	int rc = slc_parse(argc - 1, argv + 1, opts, pos, 2, &npos, prog);
 	if (rc == SLC_HELP) {
@@ -434,7 +442,8 @@ int main(int argc, char **argv)
 				     .official = official,
 				     .timezone = tz,
 				     .distance_m = distance,
-				     .chunk = (size_t)chunk};
+				     .chunk = (size_t)chunk,
+				     .places = places};
 		regfile_import(rf, &o, &recs, &warn);
 	} else {
 		regfile_replay(rf, (size_t)batch, 0, day0, &recs);

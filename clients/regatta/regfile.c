@@ -938,13 +938,14 @@ struct adj_arg {
 	const char *key; /* an integer field, or NULL */
 	int64_t v;
 	const char *station; /* a station choice at the finish, or NULL */
+	bool dead_heat;      /* a judges' place shared with the crew holding it */
 };
 
 static void pack_adjust(reg_recs *out, const char *bib, const struct adj_arg *a)
 {
 	msgpack_packer pk;
 	rec_new(out, &pk);
-	msgpack_pack_map(&pk, 5 + (a->key != NULL) + 2 * (a->station != NULL));
+	msgpack_pack_map(&pk, 5 + (a->key != NULL) + 2 * (a->station != NULL) + a->dead_heat);
 	slp_pack_kv_str(&pk, "k", "adjust");
 	slp_pack_kv_str(&pk, "bib", bib);
 	slp_pack_kv_str(&pk, "type", a->type);
@@ -956,6 +957,73 @@ static void pack_adjust(reg_recs *out, const char *bib, const struct adj_arg *a)
 		slp_pack_kv_str(&pk, "pt", "finish");
 		slp_pack_kv_str(&pk, "station", a->station);
 	}
+	if (a->dead_heat)
+		slp_pack_kv_bool(&pk, "dead_heat", true);
+}
+
+/*
+ * The judges' places (--places-from-file): the place the file gives a crew,
+ * where it differs from the rank of the crew's AdjTime in its race (what
+ * the results would show without a decision).  Where they agree there is
+ * nothing to decide, and a judged place would pin a crew that a later
+ * correction of a time should move.  A place shared with a crew that holds
+ * it (by time, or by an earlier judged place) is a dead heat.  Timed crews
+ * the file leaves unplaced, and placed crews with a status, are warned: no
+ * `place` decision says either.
+ */
+static void pack_places(reg_recs *out, const regfile *t, const struct reg_opts *o, sl_buf *warn)
+{
+	size_t n = t->nrows;
+	struct reg_expect *x = sl_calloc(n + 1, sizeof(*x));
+	long *comp = sl_calloc(n + 1, sizeof(*comp));
+	bool *sent = sl_calloc(n + 1, sizeof(*sent));
+	sl_buf unplaced = SL_BUF_INIT, statused = SL_BUF_INIT;
+	for (size_t i = 0; i < n; i++)
+		regfile_expect(t, i, &x[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (x[i].adj == REGFILE_NO_T || x[i].exhibition || x[i].status)
+			continue;
+		comp[i] = 1;
+		for (size_t j = 0; j < n; j++)
+			comp[i] += t->row_race[j] == t->row_race[i] && x[j].adj != REGFILE_NO_T &&
+				   !x[j].exhibition && !x[j].status && x[j].adj < x[i].adj;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (x[i].place == comp[i])
+			continue;
+		if (!x[i].place) {
+			list_add(&unplaced, t->bibs[i]);
+			continue;
+		}
+		if (x[i].status) {
+			list_add(&statused, t->bibs[i]);
+			continue;
+		}
+		bool dh = false;
+		for (size_t j = 0; j < n && !dh; j++)
+			dh = j != i && t->row_race[j] == t->row_race[i] &&
+			     x[j].place == x[i].place &&
+			     (comp[j] == x[i].place || (j < i && sent[j]));
+		pack_adjust(out, t->bibs[i],
+			    &(struct adj_arg){"place", "place from the results file", o->official,
+					      "place", x[i].place, NULL, dh});
+		sent[i] = true;
+	}
+	if (warn && unplaced.len)
+		sl_buf_addf(warn,
+			    "timed but without a place in the file: %s: their places are the "
+			    "times' (no decision takes a place away)\n",
+			    unplaced.data);
+	if (warn && statused.len)
+		sl_buf_addf(warn,
+			    "a place in the file for a crew that did not finish (DNS, DNF, DQ, "
+			    "scratch): %s: not imported\n",
+			    statused.data);
+	sl_buf_release(&unplaced);
+	sl_buf_release(&statused);
+	free(x);
+	free(comp);
+	free(sent);
 }
 
 /* An EventNum naming two events: both kept, apart; said once per extra race. */
@@ -1004,25 +1072,27 @@ void regfile_import(const regfile *t, const struct reg_opts *o, reg_recs *out, s
 			if (st)
 				pack_adjust(out, t->bibs[i],
 					    &(struct adj_arg){"station", "official finish camera",
-							      official, NULL, 0, st});
+							      official, NULL, 0, st, false});
 		}
 		if (!strcmp(pen, "Exhib"))
-			pack_adjust(
-				out, t->bibs[i],
-				&(struct adj_arg){"exhibition", "Exhib", official, NULL, 0, NULL});
+			pack_adjust(out, t->bibs[i],
+				    &(struct adj_arg){"exhibition", "Exhib", official, NULL, 0,
+						      NULL, false});
 		const char *paren = strrchr(pen, '(');
 		int secs;
 		if (paren && sscanf(paren, "(%ds)", &secs) == 1 && secs >= 0 && secs <= 86400)
 			pack_adjust(out, t->bibs[i],
 				    &(struct adj_arg){"penalty", pen, official, "ms", secs * 1000LL,
-						      NULL});
+						      NULL, false});
 		for (size_t k = 0; k < NSTATUS; k++)
 			if (!strcmp(adj, STATUS_WORDS[k][0]))
 				pack_adjust(out, t->bibs[i],
 					    &(struct adj_arg){STATUS_WORDS[k][1],
 							      STATUS_WORDS[k][0], official, NULL, 0,
-							      NULL});
+							      NULL, false});
 	}
+	if (o->places)
+		pack_places(out, t, o, warn);
 }
 
 static int read_cmp(const void *a, const void *b)

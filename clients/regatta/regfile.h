@@ -40,7 +40,10 @@
  *     club = CrewAbbrev, members from "A / B / C" crew names;
  *   - adjust records (import): DNS, DNF, DQ, Scratch (AdjTime), Exhib, a
  *     "(Ns)" penalty (PenaltyCode), and a `station` choice when the official
- *     finish (G_Finish_time_raw) is the reading of a backup station;
+ *     finish (G_Finish_time_raw) is the reading of a backup station; with
+ *     places (--places-from-file), a judges' `place` for every crew whose
+ *     Place differs from the rank of its AdjTime in its race (dead heats
+ *     shared), `dead_heat` when another crew holds that place;
  *   - replay: a wave_start per side-by-side (non-Head) race at its first
  *     G_Start_time_raw, then passings, one device per station column
  *     (start only for Head races; the primary finish only when it is not a
@@ -141,6 +144,7 @@ struct reg_opts {
 	const char *timezone; /* the event's IANA zone, or NULL */
 	long distance_m;      /* races whose name says no distance; 0: 1000 m, warned */
 	size_t chunk;         /* crews per participants record; 0: one record */
+	bool places;          /* judges' places where the file's differ from the times' */
 };
 
 /*

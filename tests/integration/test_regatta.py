@@ -4,7 +4,8 @@ Real Redis and splitlined, one event per file (regatta-midwest-2023,
 regatta-hebda-2023, canoe-kayak-tedhouk-2022).  `splitline-regatta import`
 sends the config (one race per event), the crews and the officials'
 decisions (adjust messages: DNS, DNF, DQ, scratch, exhibition, penalties,
-the finish station the judges took); `splitline-regatta replay` sends the start guns (wave_start) and
+the finish station the judges took; with --places-from-file, the judges'
+places); `splitline-regatta replay` sends the start guns (wave_start) and
 every station reading as its own timing device (start, start2, start3,
 the intermediate stations, finish, finish2, finish3).
 
@@ -26,10 +27,12 @@ says that it put the regatta on 2023-01-01.
 Two files of the tests' own (tests/data, described in
 tests/unit/test_regatta_data.c):
   - regatta-head-splits.csv, head races with two intermediate stations
-    (500m, 1000m) and two bad station reads, imported with --distance 1500:
-    each crew's split at each station is the file's, the two bad reads
-    were sent and are not taken (no split there), places and times are the
-    file's;
+    (500m, 1000m) and two bad station reads, imported with --distance 1500
+    --places-from-file: each crew's split at each station is the file's,
+    the two bad reads were sent and are not taken (no split there), places
+    and times are the file's, the three judges' places are place_manual
+    and in the audit trail (`splitline audit`: op place, by the official,
+    reason "place from the results file", from none to the place);
   - regatta-dup-events.csv, two events under event number 1: the import
     warns naming both, they are two races (1 and 1b) with their own crews
     and the published places.
@@ -61,6 +64,7 @@ STATUS = {"DNS": "dns", "DNF": "dnf", "DQ": "dsq", "Scratch": "scratch"}
 SPLITS = "regatta-head-splits.csv"
 SPLIT_PTS = ["500m", "1000m"]
 BAD_READS = {("7-131", "1000m"), ("8-157", "500m")}  # see tests/unit/test_regatta_data.c
+JUDGED = {"7-128": 1, "7-149": 2, "8-154": 1}  # 8-154 shares 1st with 8-156: a dead heat
 DUPS = "regatta-dup-events.csv"
 
 
@@ -298,13 +302,17 @@ async def one_file(h, redis, name):
     srv.stop()
 
 
+def audit_rows(h, srv):
+    return json.loads(h.ctl(srv, ["audit", "--format", "json"]).stdout)
+
+
 async def head_splits(h, redis):
     """A head race with intermediate stations: splits per station, the bad
-    reads not taken."""
+    reads not taken, the judges' places imported and in the audit trail."""
     path = os.path.join(h.paths.source, "tests", "data", SPLITS)
     srv = Server(h, redis, name="server-head-splits", event="head-splits").start()
     entries = load(path)
-    extra = ["--date", DATE, "--distance", "1500"]
+    extra = ["--date", DATE, "--distance", "1500", "--places-from-file"]
     out, err = run_tool(h, srv, "import", path, extra=extra)
     log(f"{SPLITS}: {out.strip()}")
     check("no distance" not in err and "spread" not in err,
@@ -328,6 +336,14 @@ async def head_splits(h, redis):
     check(not bad, f"{SPLITS}: splits differ from the file's:\n" + "\n".join(bad))
     log(f"{SPLITS}: {nsplits} splits at 500m and 1000m as the file's; the bad reads "
         f"{sorted(BAD_READS)} not taken")
+    manual = {b: r["place"] for b, r in rows.items() if r.get("place_manual")}
+    check(manual == JUDGED, f"{SPLITS}: judged places {manual}, want {JUDGED}")
+    trail = [r for r in audit_rows(h, srv) if r.get("op") == "place"]
+    got = {r["bib"]: (r.get("by"), r.get("reason"), r.get("from"), r.get("to")) for r in trail}
+    want = {b: ("chief-judge", "place from the results file", "none",
+                f"{p} (dead heat)" if b == "8-154" else str(p)) for b, p in JUDGED.items()}
+    check(len(trail) == 3 and got == want, f"{SPLITS}: audit trail of the places: {trail}")
+    log(f"{SPLITS}: judges' places {JUDGED} shown and in the audit trail")
     srv.stop()
 
 

@@ -283,6 +283,7 @@ static int check_exports(const char *name, const regfile *rf, const core *c)
 struct run {
 	const char *date; /* --date, or NULL */
 	long distance_m;  /* --distance, 0: none */
+	bool places;      /* --places-from-file */
 	sl_buf warn;      /* the warnings of the days and the import */
 	reg_recs imp, rep;
 };
@@ -321,12 +322,32 @@ static int fold_file(const char *path, struct run *o, regfile **rfp, core **cp)
 	struct reg_opts ro = {.event = "regatta",
 			      .official = "chief-judge",
 			      .distance_m = o->distance_m,
-			      .chunk = 500};
+			      .chunk = 500,
+			      .places = o->places};
 	regfile_import(rf, &ro, &o->imp, &o->warn);
 	regfile_replay(rf, 100, REGFILE_DAY0, day0, &o->rep);
 	*cp = core_new();
 	int bad = apply_all(*cp, &o->imp) + apply_all(*cp, &o->rep);
 	return bad + check_msgs(&o->imp) + check_msgs(&o->rep);
+}
+
+/* How many adjust records of that type (any type: NULL) the list holds. */
+static size_t count_adjusts(const reg_recs *l, const char *type)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		msgpack_zone z;
+		msgpack_object root;
+		size_t off = 0;
+		msgpack_zone_init(&z, 1024);
+		if (msgpack_unpack(l->r[i].data, l->r[i].len, &off, &z, &root) ==
+			    MSGPACK_UNPACK_SUCCESS &&
+		    slp_str_eq(slp_get(&root, "k"), "adjust") &&
+		    (!type || slp_str_eq(slp_get(&root, "type"), type)))
+			n++;
+		msgpack_zone_destroy(&z);
+	}
+	return n;
 }
 
 /* Every entry's raw time, adjusted time, place and status against the file's. */
@@ -372,17 +393,28 @@ static int compare_rows(const char *name, const regfile *rf, const core *c)
 	return bad;
 }
 
-/* A published file end to end. */
+/*
+ * A published file end to end.  The import is run with --places-from-file:
+ * the file's places are the ranks of its times, so no judges' place may be
+ * sent (and the results are the file's all the same).
+ */
 static int check_file(const char *name, const char *date)
 {
 	char path[1024];
 	regfile *rf = NULL;
 	core *c;
-	struct run o = {.date = date};
+	struct run o = {.date = date, .places = true};
 	snprintf(path, sizeof(path), "%s/%s", data_dir, name);
 	int bad = fold_file(path, &o, &rf, &c);
 	if (c) {
 		bad += compare_rows(name, rf, c);
+		size_t np = count_adjusts(&o.imp, "place");
+		if (np) {
+			fprintf(stderr, "%s: %zu judges' places sent where the file's places are the "
+					"times'\n",
+				name, np);
+			bad++;
+		}
 		bad += check_progression(name, rf, c);
 		bad += check_exports(name, rf, c);
 	}
@@ -473,19 +505,24 @@ static bool replayed(const reg_recs *l, const char *dev, const char *bib)
  *     number mistyped at the station: 129 s after 131's start, a pace of
  *     7.7 m/s where the field rows 5 m/s), and bow 157's 500m reading is
  *     bow 153's (33 s before 157 started);
- *   - Place renumbered within these crews by AdjTime;
+ *   - Place renumbered within these crews by AdjTime, then two judges'
+ *     decisions: a dead heat for first in race 8 (bows 156 and 154, 16 ms
+ *     apart, both 1st, the next 3rd), and the photo finish in race 7 put
+ *     bow 128 first, 14 ms behind 149 on time;
  *   - race 8's name says its course ("8 Womens Jr 8+ Time Trial 1500m");
  *     race 7's does not (--distance 1500).
- * Imported with --distance 1500 and replayed: every crew has a split at
- * each station equal to the file's, but for the two bad reads, which are
- * replayed and not taken by the read rules (the split is missing); places
- * and times are the file's.
+ * Imported with --places-from-file and --distance 1500 and replayed: every
+ * crew has a split at each station equal to the file's, but for the two
+ * bad reads, which are replayed and not taken by the read rules (the split
+ * is missing); places and times are the file's, three judges' places
+ * were sent (the crews whose place the times do not give), and the dead
+ * heat is shared.
  */
 static void head_splits(void)
 {
 	regfile *rf = NULL;
 	core *c;
-	struct run o = {.date = "2023-05-13", .distance_m = 1500};
+	struct run o = {.date = "2023-05-13", .distance_m = 1500, .places = true};
 	ASSERT_EQ(fold_file(SL_TESTS_DATA "/regatta-head-splits.csv", &o, &rf, &c), 0);
 	ASSERT(c != NULL);
 	if (!c)
@@ -524,6 +561,28 @@ static void head_splits(void)
 	}
 	printf("regatta-head-splits.csv: %zu splits as the file's, 2 bad reads not taken\n", nsplits);
 	ASSERT_EQ(nsplits, 2 * regfile_nrows(rf) - 2);
+	ASSERT_EQ(count_adjusts(&o.imp, "place"), 3);
+	struct core_result r;
+	ASSERT_EQ(core_result(c, "8-154", &r), 0);
+	ASSERT(r.place == 1 && r.place_manual);
+	ASSERT_EQ(core_result(c, "8-156", &r), 0);
+	ASSERT(r.place == 1 && !r.place_manual);
+	ASSERT_EQ(core_result(c, "7-128", &r), 0);
+	ASSERT(r.place == 1 && r.place_manual);
+	ASSERT_EQ(core_result(c, "7-136", &r), 0);
+	ASSERT(r.place == 3 && !r.place_manual);
+	run_release(&o);
+	core_free(c);
+	regfile_free(rf);
+
+	/* without --places-from-file the judges' places are not there: the times' are */
+	o = (struct run){.date = "2023-05-13", .distance_m = 1500};
+	ASSERT_EQ(fold_file(SL_TESTS_DATA "/regatta-head-splits.csv", &o, &rf, &c), 0);
+	ASSERT_EQ(count_adjusts(&o.imp, "place"), 0);
+	ASSERT_EQ(core_result(c, "8-154", &r), 0);
+	ASSERT_EQ(r.place, 2);
+	ASSERT_EQ(core_result(c, "7-128", &r), 0);
+	ASSERT_EQ(r.place, 2);
 	run_release(&o);
 	core_free(c);
 	regfile_free(rf);
