@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core.h"
 #include "regfile.h"
@@ -736,6 +737,40 @@ static void days(void)
 	ASSERT_STREQ(regfile_date(rf), "2023-04-29");
 	ASSERT_EQ(regfile_utc_midnight(2023, 4, 29), 1682726400000LL);
 	regfile_free(rf);
+
+	/* a Day column of dates, day numbers and other words (a file made here) */
+	static const char csv[] = "EventNum,Event,RaceType,Day,Bow,Crew\n"
+				  "1,1 Heat,Sprint,2023-06-10,1,A\n"
+				  "2,2 Heat,Sprint,2023-06-12,1,B\n"
+				  "3,3 Final,Sprint,Day 2,1,C\n"
+				  "4,4 Final,Sprint,Morning,1,D\n";
+	char tmp[] = "/tmp/test_regatta_days_XXXXXX";
+	int fd = mkstemp(tmp);
+	ASSERT(fd >= 0);
+	if (fd < 0)
+		goto out;
+	FILE *f = fdopen(fd, "w");
+	fputs(csv, f);
+	fclose(f);
+	ASSERT_EQ(regfile_load(tmp, &rf, err, sizeof(err)), 0);
+	unlink(tmp);
+	sl_buf_reset(&w);
+	ASSERT_EQ(regfile_days(rf, NULL, &w, err, sizeof(err)), 0);
+	ASSERT_STREQ(regfile_date(rf), "2023-06-10"); /* the earliest date */
+	ASSERT_EQ(regfile_ndays(rf), 3);
+	ASSERT_EQ(day_of(rf, "1"), 0);
+	ASSERT_EQ(day_of(rf, "2"), 2);
+	ASSERT_EQ(day_of(rf, "3"), 1);
+	ASSERT_EQ(day_of(rf, "4"), 0);
+	ASSERT(w.data && strstr(w.data, "Day 'Morning' names no date, weekday or day number") != NULL);
+	/* --date moves them all, keeping their days */
+	sl_buf_reset(&w);
+	ASSERT_EQ(regfile_days(rf, "2023-06-17", &w, err, sizeof(err)), 0);
+	ASSERT_STREQ(regfile_date(rf), "2023-06-17");
+	ASSERT_EQ(day_of(rf, "2"), 2);
+	ASSERT(w.data && strstr(w.data, "the file's dates begin 7 days earlier") != NULL);
+	regfile_free(rf);
+out:
 	sl_buf_release(&w);
 }
 
