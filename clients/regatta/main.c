@@ -3,26 +3,34 @@
  * played to a Splitline server over the real protocol.
  *
  *   import FILE.csv   the officials' side: event_create (one race per
- *                     event), participants (one entry per crew), then one
- *                     `adjust` per decision the file records (DNS, DNF, DQ,
- *                     scratch, exhibition, penalties, the finish station
- *                     the judges took);
+ *                     event, every station column a timing point: start,
+ *                     the intermediate stations as splits, finish, and the
+ *                     backup stations), participants (one entry per crew),
+ *                     then one `adjust` per decision the file records (DNS,
+ *                     DNF, DQ, scratch, exhibition, penalties, the finish
+ *                     station the judges took; with --places-from-file,
+ *                     the judges' places where they differ from the
+ *                     times');
  *   replay FILE.csv   the timing side: a wave_start per side-by-side race
  *                     (its start gun), then every station column as its own
- *                     device (start, start2, start3, finish, finish2,
- *                     finish3) sending its readings in time order, each on
- *                     its own connection with a reader token for that device
- *                     (issued on first use with the token given: a token
- *                     writes as one device only).
+ *                     device (start, start2, start3, each intermediate
+ *                     station, finish, finish2, finish3) sending its
+ *                     readings in time order, each on its own connection
+ *                     with a reader token for that device (issued on first
+ *                     use with the token given: a token writes as one
+ *                     device only).
  *
  * What is sent is built by regfile.c (the same records the core's unit
- * test folds), turned into messages by regfile_to_msg.  Messages go one at
- * a time, each waiting for its reply: an `unavailable`, `timeout` or `busy`
- * err, or a lost connection, makes it wait (0.1 s doubling to 5 s),
- * reconnect when needed and send the same message again -- passings are
- * idempotent by (device, seq), the other records replace what they say.
- * Any other err is fatal (exit 1) and names the message.  Gives up after
- * 60 s without a connection.
+ * test folds), turned into messages by regfile_to_msg; what regfile.c
+ * finds unclear in the file or has to guess (an event number naming two
+ * events, a distance, the date, where a split is) is printed as a warning
+ * on stderr.
+ * Messages go one at a time, each waiting for its reply: an `unavailable`,
+ * `timeout` or `busy` err, or a lost connection, makes it wait (0.1 s
+ * doubling to 5 s), reconnect when needed and send the same message again
+ * -- passings are idempotent by (device, seq), the other records replace
+ * what they say.  Any other err is fatal (exit 1) and names the message.
+ * Gives up after 60 s without a connection.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -49,16 +57,22 @@ static const char *prog = "splitline-regatta";
 static const char usage[] =
 	"usage: splitline-regatta [--server URL] [--event ID] [--token T | --token-file F]\n"
 	"                         import FILE.csv [--official NAME] [--chunk N] [--timezone ZONE]\n"
+	"                         [--date YYYY-MM-DD] [--distance M] [--places-from-file]\n"
 	"       splitline-regatta [...] replay FILE.csv [--batch N] [--timezone ZONE]\n"
+	"                         [--date YYYY-MM-DD]\n"
 	"\n"
-	"Plays a regatta export (EventNum, Event, RaceType, EventInfo, Bow, Crew,\n"
-	"CrewAbbrev, G_<Station>_time_raw, PenaltyCode, AdjTime ...) to the server.\n"
+	"Plays a regatta export (EventNum, Event, RaceType, EventInfo, Day, Bow, Crew,\n"
+	"CrewAbbrev, Place, G_<Station>_time_raw, PenaltyCode, AdjTime ...) to the server.\n"
 	"\n"
-	"  import   sends the event config (one race per EventNum: Head races are\n"
-	"           `trial`, others `lanes`; EventInfo is the progression rule),\n"
+	"  import   sends the event config (one race per event: Head races are `trial`,\n"
+	"           others `lanes`; EventInfo is the progression rule; every station\n"
+	"           column is a point: start, the intermediate stations as splits in\n"
+	"           column order, finish, and Start2/3, Finish2/3 as backup stations),\n"
 	"           the crews (bib <EventNum>-<Bow>, lane = Bow), and the officials'\n"
 	"           decisions (DNS, DNF, DQ, Scratch, Exhib, \"(Ns)\" penalties, the\n"
-	"           finish station taken) as adjust messages.  Needs an admin token.\n"
+	"           finish station taken) as adjust messages.  An EventNum that names\n"
+	"           two events gives two races (12 and 12b, bibs 12b-<Bow>), with a\n"
+	"           warning.  Needs an admin token.\n"
 	"  replay   sends the start gun of each side-by-side race (wave_start) and\n"
 	"           every station reading, one device per station column, each on\n"
 	"           its own connection with a reader token for that device, issued\n"
@@ -74,9 +88,21 @@ static const char usage[] =
 	"                   it into the config (pages show clock times in it), replay\n"
 	"                   reads the file's times of day in it; give both the same.\n"
 	"                   Default none: times of day are UTC\n"
+	"  --date DATE      the regatta's first day (YYYY-MM-DD), for import and replay\n"
+	"                   alike; each race is on the day its Day column names (a\n"
+	"                   weekday such as Sat or Sunday, a date, or Day 2).  Default:\n"
+	"                   the earliest date in Day, else 2023-01-01 (warned)\n"
+	"  --distance M     the course in metres of the races whose name gives none\n"
+	"                   (a name such as \"... 2000m\", \"2k\" or \"6 km\" does);\n"
+	"                   default 1000, warned with the races it was assumed for\n"
+	"  --places-from-file  import the file's Place where it differs from the rank\n"
+	"                   of the crew's time, as a judges' place (adjust type place,\n"
+	"                   reason \"place from the results file\", a shared place as a\n"
+	"                   dead heat): the judges' decisions, in the audit trail\n"
 	"\n"
 	"Prints at the end: \"import: N races, N crews, N adjustments\" or\n"
 	"\"replay: sent N reads in B batches, acked N, duplicates D; W starts\".\n"
+	"Warnings (\"splitline-regatta: warning: ...\") go to stderr.\n"
 	"Exit status: 0 on success, 1 on an error, 2 on a usage error.\n";
 
 static slc_conn conn;
@@ -322,9 +348,22 @@ static long num_opt(const char *s, const char *name, long lo, long hi)
 	return v;
 }
 
+/* Print the builder's warning lines, each as "PROG: warning: ...". */
+static void print_warnings(const sl_buf *w)
+{
+	for (const char *p = w->data; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		fprintf(stderr, "%s: warning: %.*s\n", prog, (int)n, p);
+		p += n + (nl != NULL);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *official = "chief-judge", *chunk_s = "500", *batch_s = "100", *tz = NULL;
+	const char *date = NULL, *distance_s = NULL;
+	bool places = false;
 	const char *pos[2];
 	int npos;
 	slc_opt opts[] = {{"--server", true, &conn.server, NULL},
@@ -335,6 +374,9 @@ int main(int argc, char **argv)
 			  {"--chunk", true, &chunk_s, NULL},
 			  {"--batch", true, &batch_s, NULL},
 			  {"--timezone", true, &tz, NULL},
+			  {"--date", true, &date, NULL},
+			  {"--distance", true, &distance_s, NULL},
+			  {"--places-from-file", false, NULL, &places},
 			  {NULL, 0, 0, 0}};
 	int rc = slc_parse(argc - 1, argv + 1, opts, pos, 2, &npos, prog);
 	if (rc == SLC_HELP) {
@@ -348,16 +390,15 @@ int main(int argc, char **argv)
 	}
 	long chunk = num_opt(chunk_s, "--chunk", 1, 100000);
 	long batch = num_opt(batch_s, "--batch", 1, 10000);
-	if (chunk < 0 || batch < 0)
+	long distance = distance_s ? num_opt(distance_s, "--distance", 50, 100000) : 0;
+	if (chunk < 0 || batch < 0 || distance < 0)
 		return 2;
 	if (!*official) {
 		fprintf(stderr, "%s: --official: expected a name\n", prog);
 		return 2;
 	}
 	char err[512];
-	int64_t day0 = REGFILE_DAY0;
-	if (tz && (evtime_zone_check(tz, err, sizeof(err)) < 0 ||
-		   evtime_local(tz, 2023, 1, 1, 0, 0, 0, 0, &day0, err, sizeof(err)) < 0)) {
+	if (tz && evtime_zone_check(tz, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: --timezone: %s\n", prog, err);
 		return 2;
 	}
@@ -366,9 +407,29 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", prog, err);
 		return 1;
 	}
+	sl_buf warn = SL_BUF_INIT;
+	if (regfile_days(rf, date, &warn, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		regfile_free(rf);
+		return 2;
+	}
+	/* the midnight of each day of the regatta, where the file's clock times count from */
+	int64_t day0[REGFILE_MAX_DAYS];
+	for (size_t k = 0; k < regfile_ndays(rf); k++) {
+		int y, mo, d;
+		regfile_day(rf, k, &y, &mo, &d);
+		day0[k] = regfile_utc_midnight(y, mo, d);
+		if (tz && evtime_local(tz, y, mo, d, 0, 0, 0, 0, &day0[k], err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s: --timezone: %s\n", prog, err);
+			regfile_free(rf);
+			sl_buf_release(&warn);
+			return 2;
+		}
+	}
 	if (slc_conn_resolve(&conn, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s: %s\n", prog, err);
 		regfile_free(rf);
+		sl_buf_release(&warn);
 		return 1;
 	}
 	if (!conn.event)
@@ -376,10 +437,19 @@ int main(int argc, char **argv)
 
 	bool import = !strcmp(pos[0], "import");
 	reg_recs recs = {0};
-	if (import)
-		regfile_import(rf, conn.event, (size_t)chunk, official, tz, &recs);
-	else
+	if (import) {
+		struct reg_opts o = {.event = conn.event,
+				     .official = official,
+				     .timezone = tz,
+				     .distance_m = distance,
+				     .chunk = (size_t)chunk,
+				     .places = places};
+		regfile_import(rf, &o, &recs, &warn);
+	} else {
 		regfile_replay(rf, (size_t)batch, 0, day0, &recs);
+	}
+	print_warnings(&warn);
+	sl_buf_release(&warn);
 
 	struct sender s = {.conn = conn};
 	struct sender *devs[MAX_STATIONS];

@@ -1,6 +1,6 @@
 /*
  * regfile.h: a regatta export file (data/regatta-*.csv,
- * canoe-kayak-*.csv; columns EventNum, Event, RaceType, EventInfo, Bow,
+ * canoe-kayak-*.csv; columns EventNum, Event, RaceType, EventInfo, Day, Bow,
  * Crew, CrewAbbrev, Place, G_<Station>_time_raw, RawTime, PenaltyCode,
  * AdjTime) and the Splitline log records that reproduce it.
  *
@@ -10,26 +10,52 @@
  * they are made only here.
  *
  * The mapping (docs/regatta.md):
- *   - config: one race per EventNum (id = EventNum, name = Event), kind
- *     `trial` for RaceType Head, `lanes` otherwise, precision_ms 1, the
- *     EventInfo text as `progression`; points `start` and `finish`, plus
- *     start2/start3/finish2/finish3 as backup stations (`station_of`) when
- *     the file has those columns;
- *   - participants: one per row, bib "<EventNum>-<Bow>" (a Bow seen twice in
- *     an event gets ".<row>" added), lane = Bow when numeric, name = Crew,
+ *   - races: one per event, that is per EventNum and Event name.  An
+ *     EventNum that names two events (two Event names) gives two races:
+ *     the first keeps the number as its id, the next get a letter added
+ *     ("12", "12b", "12c"; a letter no other race id of the file uses), and
+ *     import warns naming both;
+ *   - config: per race, id, name = Event, kind `trial` for RaceType Head,
+ *     `lanes` otherwise, precision_ms 1, the EventInfo text as
+ *     `progression`, distance_m from the event name ("2000m", "2k",
+ *     "1000 m", "6 km"), else the --distance option, else 1000 (warned);
+ *     points `start`, then one split per intermediate station (every
+ *     G_<Station>_time_raw column but Start/Start2/Start3/Finish/Finish2/
+ *     Finish3, in column order, when the race has a reading there), then
+ *     `finish`, plus start2/start3/finish2/finish3 as backup stations
+ *     (`station_of`) when the file has those columns.  A split's distance
+ *     comes from the station's name ("500m"), else the splits are spread
+ *     evenly over the course (warned); its read rule is `first` inside a
+ *     window of plausible pace: from min_s = 0.8 x the race's fastest
+ *     RawTime pro rata of the distance, to 1.25 x its slowest (without
+ *     times: 8 m/s to 1.5 m/s), so that a read before the start, one too
+ *     soon after it (a bow number mistyped: another crew's passing) or too
+ *     late is not taken;
+ *   - the date: the config's `date` is the regatta's first day (--date, else
+ *     the earliest ISO date in Day, else 2023-01-01, warned); each race is
+ *     on the day its Day column names: a date, a weekday ("Sat",
+ *     "Sunday": the first such day on or after the first day) or "Day N";
+ *   - participants: one per row, bib "<race>-<Bow>" (a Bow seen twice in
+ *     a race gets ".<row>" added), lane = Bow when numeric, name = Crew,
  *     club = CrewAbbrev, members from "A / B / C" crew names;
  *   - adjust records (import): DNS, DNF, DQ, Scratch (AdjTime), Exhib, a
  *     "(Ns)" penalty (PenaltyCode), and a `station` choice when the official
- *     finish (G_Finish_time_raw) is the reading of a backup station;
- *   - replay: a wave_start per side-by-side (non-Head) event at its first
+ *     finish (G_Finish_time_raw) is the reading of a backup station; with
+ *     places (--places-from-file), a judges' `place` for every crew whose
+ *     Place differs from the rank of its AdjTime in its race (dead heats
+ *     shared), `dead_heat` when another crew holds that place;
+ *   - replay: a wave_start per side-by-side (non-Head) race at its first
  *     G_Start_time_raw, then passings, one device per station column
  *     (start only for Head races; the primary finish only when it is not a
- *     copy of a backup's reading), each device's reads in time order, seq
- *     from 1, at most `batch` reads per record.
- * Clock times of day are put on DAY0: 2023-01-01 (the config's date) at
- * midnight UTC (REGFILE_DAY0), or at midnight in the event's time zone when
- * it has one (the config's `timezone`), so that pages show the file's clock
- * times.
+ *     copy of a backup's reading; a split station's device is its point
+ *     id), each device's reads in time order, seq from 1, at most `batch`
+ *     reads per record.
+ * Clock times of day are counted from the midnight of the race's day, UTC
+ * or in the event's time zone (the caller computes the midnights), so that
+ * pages show the file's clock times.
+ *
+ * Warnings (an EventNum naming two events, a race assumed 1000 m, no date,
+ * ...) are appended to `warn`, one line each, for the caller to print.
  *
  * Ownership: regfile_load returns an owned regfile (regfile_free).  Record
  * lists own their buffers (reg_recs_release).  Strings returned by the
@@ -45,7 +71,9 @@
 #include "sl.h"
 
 #define REGFILE_DAY0 1672531200000LL /* 2023-01-01T00:00:00Z */
+#define REGFILE_DATE0 "2023-01-01"   /* the date when neither file nor option gives one */
 #define REGFILE_NO_T INT64_MIN
+#define REGFILE_MAX_DAYS 31
 
 typedef struct regfile regfile;
 
@@ -58,12 +86,40 @@ size_t regfile_nrows(const regfile *rf);
 const char *regfile_cell(const regfile *rf, size_t i, const char *name);
 bool regfile_has_col(const regfile *rf, const char *name);
 const char *regfile_bib(const regfile *rf, size_t i);
+/* Races: one per event (EventNum and Event name), in order of first appearance. */
 size_t regfile_nevents(const regfile *rf);
-const char *regfile_event_num(const regfile *rf, size_t e);
-size_t regfile_event_first(const regfile *rf, size_t e); /* its first row */
+const char *regfile_race_id(const regfile *rf, size_t e); /* "12", or "12b" for a second event 12 */
+size_t regfile_event_first(const regfile *rf, size_t e);  /* its first row */
+size_t regfile_row_race(const regfile *rf, size_t i);     /* the race of row i */
+
+/* The intermediate stations (split points), in course order: point id and name. */
+size_t regfile_nsplits(const regfile *rf);
+const char *regfile_split_id(const regfile *rf, size_t k);   /* "1000m" */
+const char *regfile_split_name(const regfile *rf, size_t k); /* the <Station> of its column */
 
 /* "08:34:25.954", "06:42.696", "00.757" -> ms; REGFILE_NO_T when not a time. */
 int64_t regfile_ms(const char *s);
+
+/* The distance an event or station name says ("2000m", "2k", "1000 m", "6 km",
+ * "1.5 km"), in metres; 0 when it says none. */
+long regfile_name_distance(const char *name);
+
+/*
+ * The regatta's days: date ("YYYY-MM-DD", --date) is its first day, else
+ * the earliest ISO date of the Day column, else REGFILE_DATE0 (warned, with
+ * every race on it).  Each race goes on the day its Day names (see the top).
+ * 0, or SL_EINVAL with err: a date that is not one, a first day whose
+ * weekday is not that of the file's first race naming a weekday (the
+ * programme lists its days in order), days spread over more than
+ * REGFILE_MAX_DAYS.  Without this call: REGFILE_DATE0, one day.
+ */
+int regfile_days(regfile *rf, const char *date, sl_buf *warn, char *err, size_t errlen);
+const char *regfile_date(const regfile *rf); /* the first day, "YYYY-MM-DD" */
+size_t regfile_ndays(const regfile *rf);
+void regfile_day(const regfile *rf, size_t k, int *y, int *mo, int *d); /* day k's date */
+size_t regfile_race_day(const regfile *rf, size_t e);                   /* 0 .. ndays-1 */
+/* Midnight UTC of a date, ms since the epoch. */
+int64_t regfile_utc_midnight(int y, int mo, int d);
 
 /* What the file publishes for row i. */
 struct reg_expect {
@@ -81,16 +137,26 @@ typedef struct reg_recs {
 } reg_recs;
 void reg_recs_release(reg_recs *l);
 
+/* What the import is told (splitline-regatta's options); borrowed strings. */
+struct reg_opts {
+	const char *event;    /* the event id */
+	const char *official; /* who signs the adjust records */
+	const char *timezone; /* the event's IANA zone, or NULL */
+	long distance_m;      /* races whose name says no distance; 0: 1000 m, warned */
+	size_t chunk;         /* crews per participants record; 0: one record */
+	bool places;          /* judges' places where the file's differ from the times' */
+};
+
 /*
- * The import: the config (event id `event`, its `timezone` when not NULL),
- * participants (at most chunk rows per record; 0: one record) and adjust
- * records signed by `official`.
+ * The import: the config, participants and adjust records; warnings to
+ * warn (may be NULL).
  */
-void regfile_import(const regfile *rf, const char *event, size_t chunk, const char *official,
-		    const char *timezone, reg_recs *out);
+void regfile_import(const regfile *rf, const struct reg_opts *o, reg_recs *out, sl_buf *warn);
 /* The replay: wave_start records, then passings (rx: the `rx` field), the
- * file's clock times counted from day0 (REGFILE_DAY0, or the zone's midnight). */
-void regfile_replay(const regfile *rf, size_t batch, int64_t rx, int64_t day0, reg_recs *out);
+ * file's clock times counted from day0[the race's day] (regfile_ndays
+ * midnights, UTC or in the event's zone). */
+void regfile_replay(const regfile *rf, size_t batch, int64_t rx, const int64_t *day0,
+		    reg_recs *out);
 
 /*
  * A log record as the protocol message an official or device sends:

@@ -2,11 +2,12 @@
 
 Real Redis and splitlined, one event per file (regatta-midwest-2023,
 regatta-hebda-2023, canoe-kayak-tedhouk-2022).  `splitline-regatta import`
-sends the config (one race per EventNum), the crews and the officials'
+sends the config (one race per event), the crews and the officials'
 decisions (adjust messages: DNS, DNF, DQ, scratch, exhibition, penalties,
-the finish station the judges took); `splitline-regatta replay` sends the
-start guns (wave_start) and every station reading as its own timing device
-(start, start2, start3, finish, finish2, finish3).
+the finish station the judges took; with --places-from-file, the judges'
+places); `splitline-regatta replay` sends the start guns (wave_start) and
+every station reading as its own timing device (start, start2, start3,
+the intermediate stations, finish, finish2, finish3).
 
 Asserts, from the server's per-race JSON exports: every entry's raw time,
 adjusted time and place equal the published ones to the millisecond;
@@ -16,9 +17,25 @@ line-up of final 16 (topic progression/16) is pushed and pushed again,
 complete, once its heats are official (race_official).  Then the same
 import run again changes nothing (the export is byte-identical).
 
-The midwest regatta is imported and replayed with `--timezone America/Chicago`:
-the event topic carries the zone, the starts are on 2023-01-01 in it, and
-the results are the published ones all the same.
+The midwest regatta (races on Sat and Sun) is imported and replayed with
+`--timezone America/Chicago --date 2023-05-13` (a Saturday: the file names
+days, not dates): the event topic carries the zone and the date, Saturday's
+starts are on 2023-05-13 in it and Sunday's on 2023-05-14, and the results
+are the published ones all the same.  Without --date (hebda) the import
+says that it put the regatta on 2023-01-01.
+
+Two files of the tests' own (tests/data, described in
+tests/unit/test_regatta_data.c):
+  - regatta-head-splits.csv, head races with two intermediate stations
+    (500m, 1000m) and two bad station reads, imported with --distance 1500
+    --places-from-file: each crew's split at each station is the file's,
+    the two bad reads were sent and are not taken (no split there), places
+    and times are the file's, the three judges' places are place_manual
+    and in the audit trail (`splitline audit`: op place, by the official,
+    reason "place from the results file", from none to the place);
+  - regatta-dup-events.csv, two events under event number 1: the import
+    warns naming both, they are two races (1 and 1b) with their own crews
+    and the published places.
 
 The officials' decisions go over the wire as `adjust` messages (PROTOCOL.md,
 "Officials"); a server that does not take them fails the test.
@@ -40,10 +57,15 @@ import harness
 from harness import Client, Server, check, log
 
 FILES = ["regatta-midwest-2023.csv", "regatta-hebda-2023.csv", "canoe-kayak-tedhouk-2022.csv"]
-ZONED, ZONE = "regatta-midwest-2023.csv", "America/Chicago"
-ZONE_DAY0 = 1672552800000  # 2023-01-01T00:00:00-06:00
+ZONED, ZONE, DATE = "regatta-midwest-2023.csv", "America/Chicago", "2023-05-13"
+SAT0 = 1683954000000  # 2023-05-13T00:00:00-05:00 (CDT)
+SUN0 = SAT0 + 86400000
 STATUS = {"DNS": "dns", "DNF": "dnf", "DQ": "dsq", "Scratch": "scratch"}
-
+SPLITS = "regatta-head-splits.csv"
+SPLIT_PTS = ["500m", "1000m"]
+BAD_READS = {("7-131", "1000m"), ("8-157", "500m")}  # see tests/unit/test_regatta_data.c
+JUDGED = {"7-128": 1, "7-149": 2, "8-154": 1}  # 8-154 shares 1st with 8-156: a dead heat
+DUPS = "regatta-dup-events.csv"
 
 
 def ms_of(s):
@@ -61,24 +83,52 @@ def ms_of(s):
     return v * 1000 + int(f)
 
 
+def race_ids(rows):
+    """The race of each row, as splitline-regatta makes them: one per EventNum
+    and Event name; a second event under a number gets a letter (12b)."""
+    nums = {r["EventNum"].lower() for r in rows}
+    races, out = [], []  # races: (num, name, id)
+    for r in rows:
+        num, name = r["EventNum"], r["Event"]
+        same = [x for x in races if x[0] == num]
+        hit = [x for x in same if x[1] == name] or \
+            (same[:1] if same and not any(c.isalnum() for c in name) else [])
+        if hit:
+            out.append(hit[0][2])
+            continue
+        rid = num
+        if same:
+            taken = nums | {x[2].lower() for x in races}
+            rid = next(f"{num}{c}" for c in "bcdefghijklmnopqrstuvwxyz"
+                       if f"{num}{c}".lower() not in taken)
+        races.append((num, name, rid))
+        out.append(rid)
+    return out
+
+
 def load(path):
     """Rows with their bib (as splitline-regatta makes it) and what is published."""
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
     seen, out = {}, []
-    for i, r in enumerate(rows):
-        key = (r["EventNum"], r["Bow"])
-        bib = f"{r['EventNum']}-{r['Bow']}" if key not in seen else \
-            f"{r['EventNum']}-{r['Bow']}.{i}"
+    for i, (r, race) in enumerate(zip(rows, race_ids(rows))):
+        key = (race, r["Bow"])
+        bib = f"{race}-{r['Bow']}" if key not in seen else f"{race}-{r['Bow']}.{i}"
         seen.setdefault(key, i)
         adj = r.get("AdjTime", "")
         exh = adj.startswith("Exh ")
+        start = ms_of(r.get("G_Start_time_raw", ""))
+        splits = {}
+        for pt in SPLIT_PTS:
+            t = ms_of(r.get(f"G_{pt}_time_raw", ""))
+            if t is not None and start is not None:
+                splits[pt] = t - start
         out.append({
-            "line": i + 2, "bib": bib, "race": r["EventNum"],
+            "line": i + 2, "bib": bib, "race": race,
             "raw": ms_of(r.get("RawTime", "")),
             "adj": ms_of(adj[4:] if exh else adj),
             "place": int(r["Place"]) if r.get("Place", "").isdigit() else 0,
-            "exhibition": exh, "status": STATUS.get(adj),
+            "exhibition": exh, "status": STATUS.get(adj), "splits": splits,
         })
     return out
 
@@ -100,7 +150,7 @@ def run_tool(h, srv, verb, path, timeout=900, extra=()):
     harness.scan_sanitizer(err, f"splitline-regatta {verb}")
     check(r.returncode == 0, f"splitline-regatta {verb} {os.path.basename(path)} exited "
           f"{r.returncode}:\nstdout: {out[-2000:]}\nstderr: {err[-3000:]}")
-    return out
+    return out, err
 
 
 async def event_row(srv):
@@ -130,13 +180,19 @@ async def takes_adjust(srv, token):
     return r.get("code") != "unknown_type"
 
 
-def compare(srv, entries):
-    """Differences between the server's exports and the published results."""
-    diffs, rows = [], {}
+def export_rows(srv, entries):
+    """The rows of the races of entries, from the server's JSON exports, by bib."""
+    rows = {}
     for race in sorted({e["race"] for e in entries}):
         doc = json.loads(srv.export("json", race))
         for row in doc["rows"]:
             rows[row["bib"]] = row
+    return rows
+
+
+def compare(srv, entries):
+    """Differences between the server's exports and the published results."""
+    diffs, rows = [], export_rows(srv, entries)
     for e in entries:
         row = rows.get(e["bib"])
         if row is None:
@@ -189,19 +245,30 @@ async def one_file(h, redis, name):
     check(await takes_adjust(srv, h.admin_token),
           "the server answers unknown_type to `adjust` messages")
     entries = load(path)
-    # one regatta with its time zone: in the config, and the file's times of day read in it
-    tz = ["--timezone", ZONE] if name == ZONED else []
-    out = run_tool(h, srv, "import", path, extra=tz)
+    # one regatta with its time zone and date: in the config, and the file's times of day
+    # read in it, Saturday's races on the date and Sunday's on the next day
+    tz = ["--timezone", ZONE, "--date", DATE] if name == ZONED else []
+    out, err = run_tool(h, srv, "import", path, extra=tz)
     log(f"{name}: {out.strip()}")
-    out = run_tool(h, srv, "replay", path, extra=tz)
+    if not tz:
+        check("warning: no date" in err and "2023-01-01" in err,
+              f"{name}: imported without a date and not said so: {err[-1000:]}")
+    out, _ = run_tool(h, srv, "replay", path, extra=tz)
     log(f"{name}: {out.strip()}")
     await srv.wait_caught_up()
     if tz:
         ev = (await event_row(srv))
         check(ev.get("timezone") == ZONE, f"{name}: event topic timezone {ev.get('timezone')}")
-        starts = [w["start"] for r in ev["races"] for w in r["waves"] if w.get("start")]
-        check(starts and all(0 <= t - ZONE_DAY0 < 86400000 for t in starts),
-              f"{name}: starts not on 2023-01-01 in {ZONE}: {starts[:5]}")
+        check(ev.get("date") == DATE, f"{name}: event topic date {ev.get('date')}")
+        with open(path, newline="") as f:
+            day = {r["EventNum"]: r["Day"] for r in csv.DictReader(f)}
+        starts = {r["id"]: w["start"] for r in ev["races"] for w in r["waves"] if w.get("start")}
+        wrong = {k: t for k, t in starts.items()
+                 if not 0 <= t - (SAT0 if day[k] == "Sat" else SUN0) < 86400000}
+        check(starts and not wrong and {day[k] for k in starts} == {"Sat", "Sun"},
+              f"{name}: starts not on their day ({DATE} or the next) in {ZONE}: "
+              f"{list(wrong.items())[:5]}")
+        log(f"{name}: {len(starts)} starts, Saturday's on {DATE} and Sunday's on the next day")
     diffs = compare(srv, entries)
     timed = sum(1 for e in entries if e["adj"] is not None)
     placed = sum(1 for e in entries if e["place"])
@@ -225,13 +292,76 @@ async def one_file(h, redis, name):
 
     # The import again: same config, crews and decisions; nothing moves.
     before = [srv.export("json", r) for r in sorted({e["race"] for e in entries})]
-    run_tool(h, srv, "import", path)
+    run_tool(h, srv, "import", path, extra=tz)
     await srv.wait_caught_up()
     after = [srv.export("json", r) for r in sorted({e["race"] for e in entries})]
     check(before == after, f"{name}: a second import changed the exports")
 
     if name == "regatta-hebda-2023.csv":
         await officials_cli(h, srv, entries)
+    srv.stop()
+
+
+def audit_rows(h, srv):
+    return json.loads(h.ctl(srv, ["audit", "--format", "json"]).stdout)
+
+
+async def head_splits(h, redis):
+    """A head race with intermediate stations: splits per station, the bad
+    reads not taken, the judges' places imported and in the audit trail."""
+    path = os.path.join(h.paths.source, "tests", "data", SPLITS)
+    srv = Server(h, redis, name="server-head-splits", event="head-splits").start()
+    entries = load(path)
+    extra = ["--date", DATE, "--distance", "1500", "--places-from-file"]
+    out, err = run_tool(h, srv, "import", path, extra=extra)
+    log(f"{SPLITS}: {out.strip()}")
+    check("no distance" not in err and "spread" not in err,
+          f"{SPLITS}: distances were guessed: {err}")
+    out, _ = run_tool(h, srv, "replay", path, extra=["--date", DATE])
+    log(f"{SPLITS}: {out.strip()}")
+    await srv.wait_caught_up()
+    diffs = compare(srv, entries)
+    check(not diffs, f"{SPLITS}: {len(diffs)} entries differ from the file:\n" + "\n".join(diffs))
+    rows = export_rows(srv, entries)
+    bad, nsplits = [], 0
+    for e in entries:
+        got = rows[e["bib"]].get("splits") or {}
+        for pt in SPLIT_PTS:
+            want = None if (e["bib"], pt) in BAD_READS else e["splits"][pt]
+            if got.get(pt) != want:
+                bad.append(f"{e['bib']} {pt}: {got.get(pt)} != {want}")
+            nsplits += want is not None
+        if got.get("finish") != e["raw"]:
+            bad.append(f"{e['bib']} finish: {got.get('finish')} != {e['raw']}")
+    check(not bad, f"{SPLITS}: splits differ from the file's:\n" + "\n".join(bad))
+    log(f"{SPLITS}: {nsplits} splits at 500m and 1000m as the file's; the bad reads "
+        f"{sorted(BAD_READS)} not taken")
+    manual = {b: r["place"] for b, r in rows.items() if r.get("place_manual")}
+    check(manual == JUDGED, f"{SPLITS}: judged places {manual}, want {JUDGED}")
+    trail = [r for r in audit_rows(h, srv) if r.get("op") == "place"]
+    got = {r["bib"]: (r.get("by"), r.get("reason"), r.get("from"), r.get("to")) for r in trail}
+    want = {b: ("chief-judge", "place from the results file", "none",
+                f"{p} (dead heat)" if b == "8-154" else str(p)) for b, p in JUDGED.items()}
+    check(len(trail) == 3 and got == want, f"{SPLITS}: audit trail of the places: {trail}")
+    log(f"{SPLITS}: judges' places {JUDGED} shown and in the audit trail")
+    srv.stop()
+
+
+async def dup_events(h, redis):
+    """Two events under one event number: kept apart, and said."""
+    path = os.path.join(h.paths.source, "tests", "data", DUPS)
+    srv = Server(h, redis, name="server-dup-events", event="dup-events").start()
+    entries = load(path)
+    _, err = run_tool(h, srv, "import", path)
+    check("warning: event number 1 names two events, '1 Women's Jr 4+' and "
+          "'2 Men's Novice 8+': kept apart, as races 1 and 1b" in err,
+          f"{DUPS}: no warning naming both events: {err}")
+    run_tool(h, srv, "replay", path)
+    await srv.wait_caught_up()
+    check({e["race"] for e in entries} == {"1", "1b"}, f"{DUPS}: races {entries}")
+    diffs = compare(srv, entries)
+    check(not diffs, f"{DUPS}: {len(diffs)} entries differ:\n" + "\n".join(diffs))
+    log(f"{DUPS}: races 1 (5 crews) and 1b (3 crews) kept apart, places as published")
     srv.stop()
 
 
@@ -277,6 +407,8 @@ async def main(h):
     redis = h.redis()
     for name in FILES:
         await one_file(h, redis, name)
+    await head_splits(h, redis)
+    await dup_events(h, redis)
 
 
 def extra(ap):

@@ -7,7 +7,7 @@ foreach(t test_core test_core_ost test_regatta)
   set_tests_properties(unit/${t} PROPERTIES LABELS unit)
 endforeach()
 
-# Regatta acceptance: the three regatta exports, folded through the core
+# Regatta acceptance: the three regatta exports and the fixtures in tests/data, folded through the core
 # (records built by clients/regatta/regfile.c, the library of splitline-regatta;
 # compiled in when clients/ is not part of the build).
 if(TARGET slregatta)
@@ -20,5 +20,8 @@ else()
   target_link_libraries(test_regatta_data PRIVATE slcore slproto ${CSV_LIB})
 endif()
 target_include_directories(test_regatta_data PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+# the regatta files of the tests' own (tests/data)
+target_compile_definitions(test_regatta_data PRIVATE
+  SL_TESTS_DATA="${CMAKE_CURRENT_LIST_DIR}/../data")
 add_test(NAME unit/test_regatta_data COMMAND test_regatta_data ${SL_DATA_DIR})
 set_tests_properties(unit/test_regatta_data PROPERTIES LABELS unit)
