@@ -302,9 +302,11 @@ static void pack_row(const core *c, msgpack_packer *pk, uint32_t pi)
 	slp_pack_kv_str(pk, "status", core__status_name(p->status));
 	if (reg)
 		slp_pack_kv_int_or_nil(pk, "place", (int64_t)rr.place, rr.place > 0);
-	else
-		slp_pack_kv_int_or_nil(pk, "place", r ? (int64_t)core__place(p, &rs->overall) : 0,
-			 r && p->ranked);
+	else { /* a judges' place where one was set, the others renumbered around it */
+		bool manual;
+		size_t shown = r ? core__shown_place(c, p, &manual) : 0;
+		slp_pack_kv_int_or_nil(pk, "place", (int64_t)shown, shown > 0);
+	}
 	slp_pack_kv_int_or_nil(pk, "place_sex",
 		 r && p->e.sex >= 0 ? (int64_t)core__place(p, &rs->sex[p->e.sex]) : 0,
 		 r && p->ranked && p->e.sex >= 0);
@@ -344,7 +346,9 @@ static void pack_row(const core *c, msgpack_packer *pk, uint32_t pi)
 		/* officials' decisions: the adjustment, the time that ranks, and why */
 		const struct adj_state *a = p->ast != NONE32 ? &c->ast[p->ast] : NULL;
 		slp_pack_kv_int(pk, "penalty", a ? a->penalty_ms : 0);
-		slp_pack_kv_int_or_nil(pk, "adj", p->adj_ms, fin && p->ranked);
+		/* an exhibition is timed, never placed */
+		slp_pack_kv_int_or_nil(pk, "adj", p->adj_ms,
+				       fin && (p->ranked || (a && a->flag[ADJ_EXHIB])));
 		if (a)
 			pack_reasons(c, pk, p->e.bib);
 		else {
@@ -988,8 +992,10 @@ int core_export_csv(const core *c, const char *race, sl_buf *out)
 		const struct part *p = &c->parts[ids[i]];
 		bool fin = p->status == ST_FINISHED;
 		int64_t net = fin ? p->fin_t - p->start : 0;
-		if (p->ranked)
-			sl_buf_addf(out, "%zu", core__place(p, &rs->overall));
+		bool manual;
+		size_t shown = core__shown_place(c, p, &manual);
+		if (shown)
+			sl_buf_addf(out, "%zu", shown);
 		sl_buf_addc(out, ',');
 		csv_field(out, p->e.bib);
 		sl_buf_addc(out, ',');
@@ -1018,7 +1024,7 @@ int core_export_csv(const core *c, const char *race, sl_buf *out)
 		if (a && a->penalty_ms)
 			csv_signed_time(out, a->penalty_ms, r->precision_ms);
 		sl_buf_addc(out, ',');
-		if (fin && p->ranked)
+		if (fin && (p->ranked || (a && a->flag[ADJ_EXHIB]))) /* exhibition: timed */
 			csv_time(out, p->adj_ms, r->precision_ms);
 		sl_buf_addc(out, ',');
 		if (fin && r->distance_m > 0)

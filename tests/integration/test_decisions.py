@@ -166,6 +166,47 @@ async def main(h):
           f"dq JSON: {js}")
     log(f"dq: bib {second} dsq, no place, the reason in the CSV and the JSON")
 
+    # -- the other kinds, each through the CLI and back, then withdrawn
+    fin = sorted((r for r in export_rows(srv).values() if r["place"]),
+                 key=lambda r: int(r["place"]))
+    a, b, c = fin[0]["bib"], fin[1]["bib"], fin[2]["bib"]
+    for kind, status in (("dns", "dns"), ("dnf", "dnf"), ("scratch", "scratch")):
+        ctl(["adjust", c, kind, "--reason", f"{kind} by the referee", "--official", "chief"])
+        await srv.wait_caught_up()
+        row = export_rows(srv)[c]
+        check(row["status"] == status and row["place"] == "" and
+              f"{kind}: {kind} by the referee" in row["reasons"], f"{kind}: {row}")
+        ctl(["adjust", c, kind, "--clear", "--reason", "withdrawn", "--official", "chief"])
+        await srv.wait_caught_up()
+        check(export_rows(srv)[c]["status"] == "finished", f"{kind} withdrawn")
+    ctl(["adjust", a, "exhibition", "--reason", "guest runner", "--official", "chief"])
+    await srv.wait_caught_up()
+    rows = export_rows(srv)
+    check(rows[a]["place"] == "" and rows[a]["adjusted"] == rows[a]["net"] and
+          rows[b]["place"] == "1", f"exhibition: {rows[a]} / {rows[b]['place']}")
+    ctl(["adjust", a, "exhibition", "--clear", "--reason", "x", "--official", "chief"])
+    ctl(["adjust", a, "relegation", "--reason", "obstruction", "--official", "chief"])
+    await srv.wait_caught_up()
+    rows = export_rows(srv)
+    placed = [r for r in rows.values() if r["place"]]
+    check(int(rows[a]["place"]) == len(placed), f"relegated: place {rows[a]['place']} of "
+          f"{len(placed)}")
+    ctl(["adjust", a, "relegation", "--clear", "--reason", "x", "--official", "chief"])
+    ctl(["adjust", c, "place", "--place", "1", "--reason", "photo finish", "--official",
+         "chief"])
+    await srv.wait_caught_up()
+    rows = export_rows(srv)
+    places = sorted(int(r["place"]) for r in rows.values() if r["place"])
+    # (two runners of the file share a time to the second, and a place: 1..9, 9, 11..)
+    check(rows[c]["place"] == "1" and rows[a]["place"] == "2" and rows[b]["place"] == "3" and
+          places.count(1) == 1 and places.count(2) == 1 and places.count(3) == 1,
+          f"judged place: {rows[c]['place']} {rows[a]['place']} {rows[b]['place']}: {places}")
+    ctl(["adjust", c, "place", "--place", "0", "--reason", "x", "--official", "chief"])
+    await srv.wait_caught_up()
+    check(export_rows(srv)[c]["place"] == "3", "judged place withdrawn")
+    log("dns, dnf, scratch, exhibition, relegation and a judges' place, each through the CLI "
+        "and withdrawn; the judged place renumbers the others")
+
     # -- provisional, official, corrected
     def state():
         doc = json.loads(srv.export("json").decode())
@@ -200,7 +241,9 @@ async def main(h):
     trail = list(csv.DictReader(io.StringIO(r.stdout)))
     ops = [t["op"] for t in trail]
     want_ops = ["passing", "passing", "hand_time", "hand_time", "penalty", "penalty", "penalty",
-                "penalty", "dq", "race_official", "wave_start", "race_official"]
+                "penalty", "dq", "dns", "dns", "dnf", "dnf", "scratch", "scratch", "exhibition",
+                "exhibition", "relegation", "relegation", "place", "place", "race_official",
+                "wave_start", "race_official"]
     check(ops == want_ops, f"audit ops {ops}, want {want_ops}")
     pen = trail[4]
     check(pen["bib"] == winner and pen["by"] == "chief" and pen["reason"] == "cup not in the bin"
@@ -210,13 +253,15 @@ async def main(h):
           trail[6]["reason"] == "appeal upheld", f"penalty cleared row {trail[6]}")
     check(trail[8]["from"] == "off" and trail[8]["to"] == "on" and trail[8]["bib"] == second,
           f"dq row {trail[8]}")
-    ws = trail[10]
+    ws = trail[22]
     check(ws["race"] == "marathon" and ws["pt"] == "wave 1" and ws["by"] == "referee" and
           ws["to"] == "2015-04-20T14:00:05.000Z" and int(ws["changed"]) > 0,
           f"wave start row {ws}")
-    check(trail[9]["from"] == "provisional" and trail[9]["to"] == "official" and
-          trail[11]["from"] == "corrected" and trail[11]["to"] == "official",
-          f"race official rows {trail[9]} {trail[11]}")
+    check(trail[21]["from"] == "provisional" and trail[21]["to"] == "official" and
+          trail[23]["from"] == "corrected" and trail[23]["to"] == "official",
+          f"race official rows {trail[21]} {trail[23]}")
+    check(trail[19]["to"] == "1" and trail[20]["from"] == "1" and trail[20]["to"] == "none",
+          f"place rows {trail[19]} {trail[20]}")
     check(trail[1]["bib"] == unread[0] and "at 5k" in trail[1]["to"] and
           trail[1]["by"].startswith("official-"), f"passing row {trail[1]}")
     log(f"audit: {len(trail)} decisions, each with who, why, before, after and results changed")
