@@ -19,7 +19,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, CHROMIUM, DATA, SOURCE, Procs, getJson, haveChromium, log, waitFor, startStack } from './harness.mjs';
+import { BIN, CHROMIUM, DATA, SOURCE, Procs, getJson, haveChromium, log, waitFor, startStack, launchBrowser, pageOpener } from './harness.mjs';
 
 const EVENT = 'boston-2015';
 const RACE = 'marathon';
@@ -37,7 +37,6 @@ const rowsOf = (doc) => (Array.isArray(doc) ? doc : doc.rows || doc.results);
 
 test('check-in scanner and desk in headless Chromium: check-in, duplicate, offline scan synced', { timeout: 300000, skip: haveChromium ? false : `chromium not installed at ${CHROMIUM} (run scripts/setup): browser test skipped` }, async () => {
   for (const k of ['server', 'ctl', 'redis']) assert.ok(BIN[k] && fs.existsSync(BIN[k]), `${k} binary not found (${BIN[k]})`);
-  const { chromium } = await import('playwright-core');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-checkin-'));
   const shots = process.env.SL_BROWSER_SHOTS || tmp;
   fs.mkdirSync(shots, { recursive: true });
@@ -61,22 +60,9 @@ test('check-in scanner and desk in headless Chromium: check-in, duplicate, offli
     const [A, B, C] = [rows[0], rows[Math.floor(n / 2)], rows[n - 1]].map((r) => ({ bib: String(r.bib), name: r.name, wave: String(r.wave) }));
     log(`${n} participants; scanning ${A.bib} (${A.name}), ${B.bib} (${B.name}); desk: ${C.bib} (${C.name})`);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchBrowser();
     const pageErrors = [];
-    const open = async (ctx, url) => {
-      const p = await ctx.newPage();
-      p.on('pageerror', (e) => pageErrors.push(`${url}: ${e.message}`));
-      p.on('console', (m) => {
-        if (m.type() === 'error' && !/WebSocket|Failed to load resource|ERR_CONNECTION_REFUSED|ERR_INTERNET_DISCONNECTED/.test(m.text())) pageErrors.push(`${url}: ${m.text()}`);
-      });
-      await p.goto(`${base}/${url}`);
-      await p.waitForFunction(() => document.documentElement.dataset.conn === 'live', null, { timeout: 30000 });
-      return p;
-    };
+    const open = (ctx, url) => pageOpener(ctx, base, pageErrors)(url);
     const phone = await browser.newContext({ viewport: { width: 400, height: 820 }, deviceScaleFactor: 1 });
     const office = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const scan = await open(phone, `scan.html?token=${scanTok}`);

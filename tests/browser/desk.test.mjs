@@ -23,7 +23,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, CHROMIUM, Procs, haveChromium, log, pageRequests, pageSnapshot, waitFor, startStack } from './harness.mjs';
+import { BIN, CHROMIUM, Procs, haveChromium, log, pageRequests, pageSnapshot, waitFor, startStack, launchBrowser, watchErrors } from './harness.mjs';
 
 const EVENT = 'desk-test';
 const RACE = '10k';
@@ -54,7 +54,6 @@ const ROWS = [
 
 test('check-in desk in headless Chromium: next bib from the pool, chip, bib_taken, swap and the audit trail', { timeout: 240000, skip: haveChromium ? false : `chromium not installed at ${CHROMIUM} (run scripts/setup): browser test skipped` }, async () => {
   for (const k of ['server', 'ctl', 'redis']) assert.ok(BIN[k] && fs.existsSync(BIN[k]), `${k} binary not found (${BIN[k]})`);
-  const { chromium } = await import('playwright-core');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-desk-'));
   const shots = process.env.SL_BROWSER_SHOTS || tmp;
   fs.mkdirSync(shots, { recursive: true });
@@ -69,11 +68,7 @@ test('check-in desk in headless Chromium: next bib from the pool, chip, bib_take
     await ctl('event', 'create', yaml);
     const deskTok = (await ctl('token', 'issue', '--role', 'desk', '--device', 'desk-1')).trim();
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchBrowser();
     const pageErrors = [];
     const office = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
     // The registrations without a bib: `participants` rows with `reg` (the CLI import is not needed for that).
@@ -84,10 +79,7 @@ test('check-in desk in headless Chromium: next bib from the pool, chip, bib_take
     await tool.close();
 
     const desk = await office.newPage();
-    desk.on('pageerror', (e) => pageErrors.push(e.message));
-    desk.on('console', (m) => {
-      if (m.type() === 'error' && !/WebSocket|Failed to load resource/.test(m.text())) pageErrors.push(m.text());
-    });
+    watchErrors(desk, pageErrors, 'desk: ');
     await desk.goto(`${base}/desk.html?token=${deskTok}`);
     await desk.waitForFunction(() => document.documentElement.dataset.conn === 'live', null, { timeout: 30000 });
     const n = ROWS.length;
@@ -238,7 +230,7 @@ test('check-in desk in headless Chromium: next bib from the pool, chip, bib_take
     const scanTok = (await ctl('token', 'issue', '--role', 'scanner', '--device', 'scan-9')).trim();
     const other = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
     const d2 = await other.newPage();
-    d2.on('pageerror', (e) => pageErrors.push(e.message));
+    watchErrors(d2, pageErrors, 'desk (scanner token): ');
     await d2.goto(`${base}/desk.html?token=${scanTok}`);
     await d2.waitForFunction(() => document.documentElement.dataset.conn === 'live' && document.getElementById('device').textContent === 'scan-9', null, { timeout: 30000 });
     await d2.fill('#q', 'Fay');

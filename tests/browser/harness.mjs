@@ -190,6 +190,8 @@ export async function startRedis(procs, tmp) {
 /* Debian's chromium, headless, with its profile in tmp (a persistent
  * context: it is the browser and its only context). */
 /* extra: more context options, e.g. { timezoneId: 'Asia/Tokyo' } (the viewer's zone). */
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
 export async function launchChromium(tmp, viewport, extra = {}) {
   const { chromium } = await import('playwright-core');
   return chromium.launchPersistentContext(path.join(tmp, 'chromium'), {
@@ -197,21 +199,30 @@ export async function launchChromium(tmp, viewport, extra = {}) {
     executablePath: CHROMIUM,
     headless: true,
     viewport,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: CHROMIUM_ARGS,
   });
 }
 
+/* The same Chromium as a browser of several contexts (a phone and an
+ * office side by side); moreArgs, e.g. a fake camera, come after ours. */
+export async function launchBrowser(moreArgs = []) {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...moreArgs] });
+}
+
 /* Page errors worth failing a test for: uncaught ones, and console errors
- * other than a WebSocket or a resource the test cut off on purpose. */
+ * other than a WebSocket or a resource the test cut off on purpose (the
+ * server stopped, the network taken offline). */
 export function watchErrors(page, errors, prefix = '') {
   page.on('pageerror', (e) => errors.push(`${prefix}${e.message}`));
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/WebSocket|Failed to load resource|ERR_CONNECTION_REFUSED/.test(m.text())) errors.push(`${prefix}${m.text()}`);
+    if (m.type() === 'error' && !/WebSocket|Failed to load resource|ERR_CONNECTION_REFUSED|ERR_INTERNET_DISCONNECTED/.test(m.text())) errors.push(`${prefix}${m.text()}`);
   });
 }
 
 /* open(url): a new page of base/url with its errors watched; with live, it
- * waits until the page is connected (and marks it, to catch a reload). */
+ * waits until the page is connected (and marks it, to catch a reload).
+ * browser may be a persistent context, a browser or one of its contexts. */
 export function pageOpener(browser, base, errors, { live = true } = {}) {
   return async (url) => {
     const p = await browser.newPage();

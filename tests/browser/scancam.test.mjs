@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import qrcode from 'qrcode-generator';
-import { BIN, CHROMIUM, SOURCE, Procs, haveChromium, log, pageSnapshot, sleep, writeQrY4m, startStack } from './harness.mjs';
+import { BIN, CHROMIUM, SOURCE, Procs, haveChromium, log, pageSnapshot, sleep, writeQrY4m, startStack, launchBrowser, pageOpener } from './harness.mjs';
 
 const EVENT = 'cam-test';
 const RACE = 'fun';
@@ -47,7 +47,6 @@ test('scanner camera in headless Chromium: a QR code from the fake camera checks
   for (const k of ['server', 'ctl', 'redis']) assert.ok(BIN[k] && fs.existsSync(BIN[k]), `${k} binary not found (${BIN[k]})`);
   const jsqr = path.join(SOURCE, 'clients', 'web', 'node_modules', 'jsqr', 'dist', 'jsQR.js');
   assert.ok(fs.existsSync(jsqr), `${jsqr} missing: run npm ci in clients/web (the browser.npm_ci test does)`);
-  const { chromium } = await import('playwright-core');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-scancam-'));
   const shots = process.env.SL_BROWSER_SHOTS || tmp;
   fs.mkdirSync(shots, { recursive: true });
@@ -80,23 +79,9 @@ test('scanner camera in headless Chromium: a QR code from the fake camera checks
     const geo = writeQrY4m(video, qr.getModuleCount(), (r, c) => qr.isDark(r, c));
     log(`fake camera: ${video}: QR '${text}', ${qr.getModuleCount()} modules of ${geo.scale} px`);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`],
-    });
+    browser = await launchBrowser(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`]);
     const pageErrors = [];
-    const open = async (ctx, url) => {
-      const p = await ctx.newPage();
-      p.on('pageerror', (e) => pageErrors.push(`${url}: ${e.message}`));
-      p.on('console', (m) => {
-        if (m.type() === 'error' && !/WebSocket|Failed to load resource|ERR_CONNECTION_REFUSED/.test(m.text())) pageErrors.push(`${url}: ${m.text()}`);
-      });
-      await p.goto(`${base}/${url}`);
-      await p.waitForFunction(() => document.documentElement.dataset.conn === 'live', null, { timeout: 30000 });
-      return p;
-    };
+    const open = (ctx, url) => pageOpener(ctx, base, pageErrors)(url);
     const phone = await browser.newContext({ viewport: { width: 400, height: 820 } });
     await phone.grantPermissions(['camera'], { origin: base });
     const page = await open(phone, `scan.html?token=${scanTok}`);

@@ -213,7 +213,7 @@ test('live scoreboard follows a replay in headless Chromium', { timeout: 600000,
     // A snapshot cut at 50 rows (?snap=50): the top comes over the socket,
     // the rest over HTTP once someone scrolls to the end; places still match.
     const page2 = await browser.newPage();
-    page2.on('pageerror', (e) => pageErrors.push(e.message));
+    watchErrors(page2, pageErrors, '?snap=50: ');
     await page2.goto(`${base}/?race=${RACE}&event=${EVENT}&snap=50`);
     await page2.waitForFunction(() => globalThis.splitline.state.board.hasSnapshot, null, { timeout: 30000 });
     const cut = await page2.evaluate(() => ({ held: globalThis.splitline.state.board.entries.size, n: globalThis.splitline.state.board.n }));

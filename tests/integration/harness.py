@@ -724,6 +724,78 @@ def sh_blocks(path):
     return blocks
 
 
+async def wait_for(cond, what, timeout=20, every=0.05):
+    """Polls cond() (a function or a coroutine function) every `every`
+    seconds until it returns something true, and returns that; fails the
+    test naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = cond()
+        if asyncio.iscoroutine(v):
+            v = await v
+        if v:
+            return v
+        await asyncio.sleep(every)
+    raise TestFailure(f"{what}: not within {timeout}s")
+
+
+class Proxy:
+    """A TCP proxy 127.0.0.1:port -> 127.0.0.1:target_port for cutting a
+    link on purpose: down() stops accepting (connections are refused) and
+    aborts the live ones (counted in `cut`); up() listens again on the same
+    port."""
+
+    def __init__(self, target_port):
+        self.target = target_port
+        self.port = None
+        self.srv = None
+        self.conns = set()
+        self.cut = 0
+
+    async def _pipe(self, r, w):
+        try:
+            while True:
+                b = await r.read(65536)
+                if not b:
+                    break
+                w.write(b)
+                await w.drain()
+        except (ConnectionError, asyncio.CancelledError, OSError):
+            pass
+        finally:
+            try:
+                w.close()
+            except Exception:
+                pass
+
+    async def _client(self, cr, cw):
+        try:
+            sr, sw = await asyncio.open_connection("127.0.0.1", self.target)
+        except OSError:
+            cw.transport.abort()
+            return
+        pair = (cw, sw)
+        self.conns.add(pair)
+        try:
+            await asyncio.gather(self._pipe(cr, sw), self._pipe(sr, cw))
+        finally:
+            self.conns.discard(pair)
+
+    async def up(self):
+        self.srv = await asyncio.start_server(self._client, "127.0.0.1", self.port or 0,
+                                              reuse_address=True)
+        self.port = self.srv.sockets[0].getsockname()[1]
+
+    async def down(self):
+        self.srv.close()
+        await self.srv.wait_closed()
+        for cw, sw in list(self.conns):
+            cw.transport.abort()
+            sw.transport.abort()
+            self.cut += 1
+        self.conns.clear()
+
+
 def tail(text, n):
     return "\n".join(text.rstrip("\n").split("\n")[-n:])
 

@@ -29,7 +29,7 @@ import threading
 import time
 
 import boston
-from harness import (EVENT, RACE, Client, TestFailure, _die_with_parent, check, child_env,
+from harness import (EVENT, RACE, Client, Proxy, TestFailure, _die_with_parent, check, child_env,
                      log, run, scan_sanitizer, topic_snapshot)
 
 NSCAN = 4
@@ -42,59 +42,6 @@ SUMMARY = re.compile(r"scan: (\d+) scans, acked (\d+), answers (\d+), warnings (
 def extra(ap):
     ap.add_argument("--scan", default=os.environ.get("SL_SCAN_BIN"))
 
-
-class Proxy:
-    """TCP proxy 127.0.0.1:port -> server; down() refuses and cuts."""
-
-    def __init__(self, target_port):
-        self.target = target_port
-        self.port = None
-        self.srv = None
-        self.conns = set()
-        self.cut = 0
-
-    async def _pipe(self, r, w):
-        try:
-            while True:
-                b = await r.read(65536)
-                if not b:
-                    break
-                w.write(b)
-                await w.drain()
-        except (ConnectionError, asyncio.CancelledError, OSError):
-            pass
-        finally:
-            try:
-                w.close()
-            except Exception:
-                pass
-
-    async def _client(self, cr, cw):
-        try:
-            sr, sw = await asyncio.open_connection("127.0.0.1", self.target)
-        except OSError:
-            cw.transport.abort()
-            return
-        pair = (cw, sw)
-        self.conns.add(pair)
-        try:
-            await asyncio.gather(self._pipe(cr, sw), self._pipe(sr, cw))
-        finally:
-            self.conns.discard(pair)
-
-    async def up(self):
-        self.srv = await asyncio.start_server(self._client, "127.0.0.1", self.port or 0,
-                                              reuse_address=True)
-        self.port = self.srv.sockets[0].getsockname()[1]
-
-    async def down(self):
-        self.srv.close()
-        await self.srv.wait_closed()
-        for cw, sw in list(self.conns):
-            cw.transport.abort()
-            sw.transport.abort()
-            self.cut += 1
-        self.conns.clear()
 
 
 class Scanner:

@@ -60,7 +60,7 @@ import time
 
 import boston
 import harness
-from harness import EVENT, RACE, Client, Proc, Server, TestFailure, check, log
+from harness import EVENT, RACE, Client, Proc, Server, TestFailure, check, log, wait_for
 
 T0 = 1429538400000  # wave 1: 2015-04-20T10:00:00-04:00
 SEQ_MAX = 2**53 - 1
@@ -83,17 +83,6 @@ def is_err(r, codes, what, words=()):
         check(w in msg, f"{what}: message {msg!r} does not say {w!r}")
     return r
 
-
-async def until(cond, what, timeout=20, every=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = cond()
-        if asyncio.iscoroutine(v):
-            v = await v
-        if v:
-            return v
-        await asyncio.sleep(every)
-    raise TestFailure(f"{what}: not within {timeout}s")
 
 
 async def next_closed(c, timeout=20):
@@ -754,7 +743,7 @@ async def frozen_redis(w):
     h = w.h
     redis = h.redis(name="redis-frozen")
     srv = h.server(redis, name="server-frozen", extra=("--redis-timeout-ms", "1000"))
-    await until(lambda: (srv.health() or {}).get("redis") == "up", "6: /health up at start")
+    await wait_for(lambda: (srv.health() or {}).get("redis") == "up", "6: /health up at start")
     polls = []
     redis.proc.signal(signal.SIGSTOP)
     try:
@@ -782,7 +771,7 @@ async def frozen_redis(w):
         redis.proc.signal(signal.SIGCONT)
     n = len([p for p in polls if p[0] >= first_down])
     t_cont = time.monotonic()
-    await until(lambda: (srv.health() or {}).get("redis") == "up", "6: /health up after SIGCONT",
+    await wait_for(lambda: (srv.health() or {}).get("redis") == "up", "6: /health up after SIGCONT",
                 timeout=15, every=0.2)
     hl = srv.health()
     check(hl.get("ok") is True, f"6: after SIGCONT: {hl}")
@@ -830,7 +819,7 @@ async def open_files(w):
                 s.send(b"GET /health HTTP/1.1\r\nHost: x\r\n")
             except (BlockingIOError, OSError):
                 pass
-        await until(lambda: "cannot accept connections" in srv.proc.log_text(),
+        await wait_for(lambda: "cannot accept connections" in srv.proc.log_text(),
                     "7: the server never ran out of descriptors", timeout=60)
         c0, t0 = cpu_s(srv.proc.pid), time.monotonic()
         await asyncio.sleep(3.0)  # the measurement window
@@ -850,7 +839,7 @@ async def open_files(w):
             return None
         hl = json.loads(body)
         return hl if hl.get("accepting") is True else None
-    hl = await until(back, "7: /health 200 with accepting true after the flood", timeout=10,
+    hl = await wait_for(back, "7: /health 200 with accepting true after the flood", timeout=10,
                      every=0.2)
     txt = srv.proc.log_text()
     n = txt.count("cannot accept connections")

@@ -16,19 +16,11 @@ import os
 import signal
 
 import boston
-from harness import (EVENT, RACE, Client, Proc, TestFailure, check, free_port, log, run,
+from harness import (EVENT, RACE, Client, Proc, TestFailure, check, free_port, log, run, wait_for,
                      topic_snapshot)
 
 T0 = 1429538400000  # wave 1: 2015-04-20T10:00:00-04:00
 
-
-async def wait_for(cond, what, timeout=30):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        if await cond():
-            return
-        await asyncio.sleep(0.1)
-    raise TestFailure(f"{what}: not within {timeout}s")
 
 
 async def live_across_nodes(h, a, b, runners):

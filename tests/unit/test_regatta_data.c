@@ -779,25 +779,8 @@ out:
 TESTS(T_DECL)
 int main(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		void (*fn)(void);
-	} all[] = {TESTS(T_ENTRY)};
-	int passed = 0, failed = 0;
+	static const struct t_case all[] = {TESTS(T_ENTRY)};
 	if (argc > 1)
 		data_dir = argv[1];
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		if (argc > 2 && strcmp(argv[2], all[i].name) != 0)
-			continue;
-		int before = t_failed_asserts;
-		all[i].fn();
-		if (t_failed_asserts == before) {
-			passed++;
-		} else {
-			failed++;
-			fprintf(stderr, "FAIL %s\n", all[i].name);
-		}
-	}
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return t_run(argv[0], all, sizeof(all) / sizeof(all[0]), argc > 2 ? argv[2] : NULL);
 }
