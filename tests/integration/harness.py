@@ -452,6 +452,7 @@ class Server:
     def export(self, fmt="csv", race=RACE):
         st, body = self.get(f"/api/results/{race}.{fmt}")
         check(st == 200, f"GET /api/results/{race}.{fmt} answered {st}: {body[:300]!r}")
+        keep_export(f"{race}.{fmt}", body)
         return body
 
     def export_rows_json(self, race=RACE):
@@ -817,8 +818,26 @@ def parse_replay_summary(out):
     return {"sent": sent, "batches": batches, "acked": acked, "dups": dups}
 
 
+_kept = {"test": "test", "n": 0}
+
+
+def keep_export(what, body):
+    """With SL_KEEP_EXPORTS=DIR, a copy of every export a test fetches goes
+    to DIR/<test>-<nnn>-<what>, numbered in the order fetched: two builds'
+    runs of the same tests can then be compared file by file (a refactor
+    that must leave every export byte-identical)."""
+    d = os.environ.get("SL_KEEP_EXPORTS")
+    if not d:
+        return
+    os.makedirs(d, exist_ok=True)
+    _kept["n"] += 1
+    with open(os.path.join(d, f"{_kept['test']}-{_kept['n']:03d}-{what}"), "wb") as f:
+        f.write(body)
+
+
 def run(name, body, extra_args=None):
     """Entry point of a test script: body(h) is a coroutine function."""
+    _kept["test"] = name
     ns = parse_args(extra=extra_args)
     paths = Paths(ns)
     t0 = time.monotonic()
