@@ -12,9 +12,29 @@
  * script fills in.  A scanner token with a timing point sends handheld
  * reads at that point only.  With "check": true nothing is written: the
  * reply lists, per read, why it would not count as expected.
- */#include <string.h>
+ */
+#include <string.h>
 
 #include "net/handlers.h"
+
+/* The lines of w, read i's warnings: counted, and packed as {i, msg} when
+ * pk is not NULL. */
+static size_t warning_lines(const sl_buf *w, size_t i, msgpack_packer *pk)
+{
+	size_t n = 0;
+
+	for (const char *p = w->data; p && *p; n++) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		if (pk) {
+			msgpack_pack_map(pk, 2);
+			slp_pack_kv_int(pk, "i", (int64_t)i);
+			slp_pack_kv_strn(pk, "msg", p, len);
+		}
+		p += len + (nl != NULL);
+	}
+	return n;
+}
 
 /*
  * "check": true: nothing is written; the reply says, per read, why it would
@@ -29,30 +49,15 @@ static void reply_read_warnings(sess *s, uint64_t id, const slp_batch *b)
 	for (size_t i = 0; i < b->nreads; i++) {
 		sl_buf_reset(&w);
 		core_read_warnings(s->n->core, &b->reads[i], &w);
-		for (const char *p = w.data; p && *p;) {
-			const char *nl = strchr(p, '\n');
-			n++;
-			p = nl ? nl + 1 : p + strlen(p);
-		}
+		n += warning_lines(&w, i, NULL);
 	}
-	slp_packer_init(&pk, &out);
-	msgpack_pack_map(&pk, 3);
-	slp_pack_kv_str(&pk, "t", "ok");
-	slp_pack_key(&pk, "id");
-	msgpack_pack_uint64(&pk, id);
+	req_reply_begin(&pk, &out, 3, "ok", id);
 	slp_pack_key(&pk, "warnings");
 	msgpack_pack_array(&pk, n);
 	for (size_t i = 0; i < b->nreads; i++) {
 		sl_buf_reset(&w);
 		core_read_warnings(s->n->core, &b->reads[i], &w);
-		for (const char *p = w.data; p && *p;) {
-			const char *nl = strchr(p, '\n');
-			size_t len = nl ? (size_t)(nl - p) : strlen(p);
-			msgpack_pack_map(&pk, 2);
-			slp_pack_kv_int(&pk, "i", (int64_t)i);
-			slp_pack_kv_strn(&pk, "msg", p, len);
-			p += len + (nl != NULL);
-		}
+		warning_lines(&w, i, &pk);
 	}
 	sess_send_mp(s, out.data, out.len);
 	sl_buf_release(&w);

@@ -20,11 +20,7 @@ static void reply_hello(sess *s, uint64_t id)
 	sl_buf b = SL_BUF_INIT;
 	msgpack_packer pk;
 
-	slp_packer_init(&pk, &b);
-	msgpack_pack_map(&pk, 4 + 2 * !!s->device + !!s->point);
-	slp_pack_kv_str(&pk, "t", "ok");
-	slp_pack_key(&pk, "id");
-	msgpack_pack_uint64(&pk, id);
+	req_reply_begin(&pk, &b, 4 + 2 * !!s->device + !!s->point, "ok", id);
 	slp_pack_kv_str(&pk, "role", net_role_name(s->role));
 	slp_pack_kv_str(&pk, "event", evlog_event(s->n->log));
 	if (s->device) {

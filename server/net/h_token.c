@@ -31,45 +31,41 @@ bool net__hash_eq(const char *a, const char *b)
 	return d == 0;
 }
 
-static void on_token_done(void *ctx, int err)
+/* The reply to token_issue or token_revoke, when the session is still open. */
+static void reply_token(sess *s, struct req *r, int err)
 {
-	struct req *r = ctx;
-	sess *s = r->s;
-	sl_buf b = SL_BUF_INIT;
-	msgpack_packer pk;
-
-	if (!s->wsi)
-		goto out;
 	if (err == SL_ENOENT && r->kind == RQ_TOKEN_REVOKE) {
 		sess_send_err(s, r->id, SL_ENOENT, "no such token");
-	} else if (err == SL_EAUTH) {
-		sess_forget(s);
-		sess_send_err(s, r->id, err, "token revoked: nothing was written");
 	} else if (err) {
-		sess_send_err(s, r->id, err == SL_EIO ? SL_EUNAVAIL : err, req_store_msg(err));
+		req_send_store_err(s, r->id, err);
 	} else if (r->kind == RQ_TOKEN_ISSUE) {
-		slp_packer_init(&pk, &b);
-		msgpack_pack_map(&pk, 3);
-		slp_pack_kv_str(&pk, "t", "ok");
-		slp_pack_key(&pk, "id");
-		msgpack_pack_uint64(&pk, r->id);
+		sl_buf b = SL_BUF_INIT;
+		msgpack_packer pk;
+		req_reply_begin(&pk, &b, 3, "ok", r->id);
 		slp_pack_kv_str(&pk, "token", r->token);
 		sess_send_mp(s, b.data, b.len);
+		sl_buf_release(&b);
 	} else {
 		sess_send_ok(s, r->id);
 	}
-out:
+}
+
+static void on_token_done(void *ctx, int err)
+{
+	struct req *r = ctx;
+	net *n = r->s->n;
+
+	if (r->s->wsi)
+		reply_token(r->s, r, err);
 	if (!err && r->kind == RQ_TOKEN_REVOKE) {
 		/* every session of this node holding the token ends at once; on
 		 * other nodes its next write is refused by the append script */
-		net *n = r->s->n;
 		for (sess *x = n->sessions.next; x != &n->sessions; x = x->next)
 			if (x->tokhash[0] && net__hash_eq(x->tokhash, r->hash)) {
 				sess_forget(x);
 				sess_close(x, NET_CLOSE_REVOKED, "token revoked", true);
 			}
 	}
-	sl_buf_release(&b);
 	req_free(r);
 }
 

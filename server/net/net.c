@@ -242,22 +242,19 @@ static const struct lws_protocols protocols[] = {
 	{"splitline.v1.json", ws_callback, sizeof(sess *), 65536, 2, NULL, 0},
 	{NULL, NULL, 0, 0, 0, NULL, 0}};
 
+/* Extra MIME types of static files: a list lws walks through .next. */
 #define MIME(next, ext, type) {next, NULL, ext, type}
-static const struct lws_protocol_vhost_options mime_csv = MIME(NULL, ".csv", "text/csv");
-static const struct lws_protocol_vhost_options mime_wasm =
-	MIME(&mime_csv, ".wasm", "application/wasm");
-static const struct lws_protocol_vhost_options mime_webp = MIME(&mime_wasm, ".webp", "image/webp");
-static const struct lws_protocol_vhost_options mime_manifest =
-	MIME(&mime_webp, ".webmanifest", "application/manifest+json");
-static const struct lws_protocol_vhost_options mime_map =
-	MIME(&mime_manifest, ".map", "application/json");
-static const struct lws_protocol_vhost_options mime_mjs =
-	MIME(&mime_map, ".mjs", "text/javascript");
-static const struct lws_protocol_vhost_options mime_js = MIME(&mime_mjs, ".js", "text/javascript");
-static const struct lws_protocol_vhost_options mime_svg =
-	MIME(&mime_js, ".svg", "image/svg+xml");
-static const struct lws_protocol_vhost_options mimes =
-	MIME(&mime_svg, ".json", "application/json");
+static const struct lws_protocol_vhost_options mimes[] = {
+	MIME(&mimes[1], ".json", "application/json"),
+	MIME(&mimes[2], ".svg", "image/svg+xml"),
+	MIME(&mimes[3], ".js", "text/javascript"),
+	MIME(&mimes[4], ".mjs", "text/javascript"),
+	MIME(&mimes[5], ".map", "application/json"),
+	MIME(&mimes[6], ".webmanifest", "application/manifest+json"),
+	MIME(&mimes[7], ".webp", "image/webp"),
+	MIME(&mimes[8], ".wasm", "application/wasm"),
+	MIME(NULL, ".csv", "text/csv"),
+};
 
 static void lws_emit(int level, const char *line)
 {
@@ -436,7 +433,7 @@ net *net_new(uv_loop_t *loop, const struct net_opts *o, core *c, evlog *l)
 	m_files->origin = n->web_root;
 	m_files->def = "index.html";
 	m_files->origin_protocol = LWSMPRO_FILE;
-	m_files->extra_mimetypes = &mimes;
+	m_files->extra_mimetypes = mimes;
 	m_files->mount_next = m_api;
 	m_api->mountpoint = "/api";
 	m_api->mountpoint_len = 4;

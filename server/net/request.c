@@ -15,6 +15,15 @@
 
 #include "net/request.h"
 
+void req_reply_begin(msgpack_packer *pk, sl_buf *b, uint32_t n, const char *t, uint64_t id)
+{
+	slp_packer_init(pk, b);
+	msgpack_pack_map(pk, n);
+	slp_pack_kv_str(pk, "t", t);
+	slp_pack_key(pk, "id");
+	msgpack_pack_uint64(pk, id);
+}
+
 struct req *req_new(sess *s, uint64_t id, int kind)
 {
 	struct req *r = sl_calloc(1, sizeof(*r));
@@ -57,53 +66,61 @@ void sess_forget(sess *s)
 	fanout_drop_denied(s->n, s);
 }
 
+void req_send_store_err(sess *s, uint64_t id, int err)
+{
+	if (err == SL_EAUTH) {
+		/* revoked, here or on another node: a spectator from now on */
+		sess_forget(s);
+		sess_send_err(s, id, err, "token revoked: nothing was written");
+	} else {
+		sess_send_err(s, id, err == SL_EIO ? SL_EUNAVAIL : err, req_store_msg(err));
+	}
+}
+
+/* The err of a write that failed (err != 0) to r's session. */
+static void reply_failed(struct req *r, int err, const struct evlog_ack *ack)
+{
+	sess *s = r->s;
+
+	if (err == SL_EGAP) {
+		/* The device must resend from the first seq the log lacks. */
+		sl_buf b = SL_BUF_INIT;
+		msgpack_packer pk;
+		char msg[160];
+		snprintf(msg, sizeof(msg),
+			 "seq %" PRIu64 " leaves a gap: device '%s' has %" PRIu64
+			 " appended; resend from %" PRIu64,
+			 r->seq, r->dev, ack->watermark, ack->watermark + 1);
+		req_reply_begin(&pk, &b, 5, "err", r->id);
+		slp_pack_kv_str(&pk, "code", sl_errcode(err));
+		slp_pack_kv_str(&pk, "msg", msg);
+		slp_pack_key(&pk, "expected");
+		msgpack_pack_uint64(&pk, ack->watermark + 1);
+		sess_send_mp(s, b.data, b.len);
+		sl_buf_release(&b);
+	} else if (err == SL_ERANGE) {
+		sess_send_errf(s, r->id, err,
+			       "device '%s' has used every seq up to %" PRIu64
+			       ": nothing was written",
+			       r->dev, ack->watermark);
+	} else {
+		req_send_store_err(s, r->id, err);
+	}
+}
+
 void req_on_appended(void *ctx, const struct evlog_ack *ack)
 {
 	struct req *r = ctx;
 	sess *s = r->s;
 	sl_buf b = SL_BUF_INIT;
 	msgpack_packer pk;
-	int err = ack->err;
 
 	if (!s->wsi)
 		goto out;
-	if (err == SL_EGAP) {
-		/* The device must resend from the first seq the log lacks. */
-		char msg[160];
-		snprintf(msg, sizeof(msg),
-			 "seq %" PRIu64 " leaves a gap: device '%s' has %" PRIu64
-			 " appended; resend from %" PRIu64,
-			 r->seq, r->dev, ack->watermark, ack->watermark + 1);
-		slp_packer_init(&pk, &b);
-		msgpack_pack_map(&pk, 5);
-		slp_pack_kv_str(&pk, "t", "err");
-		slp_pack_key(&pk, "id");
-		msgpack_pack_uint64(&pk, r->id);
-		slp_pack_kv_str(&pk, "code", sl_errcode(err));
-		slp_pack_kv_str(&pk, "msg", msg);
-		slp_pack_key(&pk, "expected");
-		msgpack_pack_uint64(&pk, ack->watermark + 1);
-		sess_send_mp(s, b.data, b.len);
+	if (ack->err) {
+		reply_failed(r, ack->err, ack);
 		goto out;
 	}
-	if (err == SL_EAUTH) {
-		/* revoked, here or on another node: a spectator from now on */
-		sess_forget(s);
-		sess_send_err(s, r->id, err, "token revoked: nothing was written");
-		goto out;
-	}
-	if (err == SL_ERANGE) {
-		sess_send_errf(s, r->id, err,
-			       "device '%s' has used every seq up to %" PRIu64
-			       ": nothing was written",
-			       r->dev, ack->watermark);
-		goto out;
-	}
-	if (err) {
-		sess_send_err(s, r->id, err == SL_EIO ? SL_EUNAVAIL : err, req_store_msg(err));
-		goto out;
-	}
-	slp_packer_init(&pk, &b);
 	switch (r->kind) {
 	case RQ_PASSINGS:
 	case RQ_CHECKINS:
@@ -111,10 +128,7 @@ void req_on_appended(void *ctx, const struct evlog_ack *ack)
 			r->last = ack->first + (r->last - r->seq);
 			r->seq = ack->first;
 		}
-		msgpack_pack_map(&pk, 6);
-		slp_pack_kv_str(&pk, "t", "ack");
-		slp_pack_key(&pk, "id");
-		msgpack_pack_uint64(&pk, r->id);
+		req_reply_begin(&pk, &b, 6, "ack", r->id);
 		slp_pack_kv_str(&pk, "dev", r->dev);
 		slp_pack_key(&pk, "seq");
 		msgpack_pack_uint64(&pk, r->seq);
@@ -123,10 +137,7 @@ void req_on_appended(void *ctx, const struct evlog_ack *ack)
 		slp_pack_kv_bool(&pk, "dup", ack->dup);
 		break;
 	case RQ_PARTICIPANTS:
-		msgpack_pack_map(&pk, 5);
-		slp_pack_kv_str(&pk, "t", "ok");
-		slp_pack_key(&pk, "id");
-		msgpack_pack_uint64(&pk, r->id);
+		req_reply_begin(&pk, &b, 5, "ok", r->id);
 		slp_pack_key(&pk, "count");
 		msgpack_pack_uint64(&pk, r->count);
 		slp_pack_key(&pk, "no_category");

@@ -36,11 +36,16 @@ struct req {
 	char hash[65]; /* hello, revoke: the token's hash */
 };
 
+/* Start a reply of n keys into b (empty): the map's header, t and id. */
+void req_reply_begin(msgpack_packer *pk, sl_buf *b, uint32_t n, const char *t, uint64_t id);
 /* Returns owned; holds a reference to s. */
 struct req *req_new(sess *s, uint64_t id, int kind);
 void req_free(struct req *r);
 /* The err sentence of a store error (unavailable, timeout, busy...). */
 const char *req_store_msg(int err);
+/* The err of a write Redis refused or could not take: a revoked token
+ * (and s is a spectator from now on), or the store's err (req_store_msg). */
+void req_send_store_err(sess *s, uint64_t id, int err);
 /*
  * Append rec for s (its token goes along, checked by the script) and
  * answer r when Redis did: ack (device input), ok, or err.  seq_off: the
