@@ -236,10 +236,23 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 
 /* ---- lws setup ----------------------------------------------------------- */
 
+static void maybe_drained(net *n);
+
+/* /ws is ws.c's; during a shutdown, the session that closed may be the last. */
+static int on_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		 size_t len)
+{
+	int rc = ws_callback(wsi, reason, user, in, len);
+
+	if (reason == LWS_CALLBACK_CLOSED)
+		maybe_drained(lws_context_user(lws_get_context(wsi)));
+	return rc;
+}
+
 static const struct lws_protocols protocols[] = {
 	{"http", http_callback, sizeof(struct http_pss), 0, 0, NULL, 0},
-	{"splitline.v1.msgpack", ws_callback, sizeof(sess *), 65536, 1, NULL, 0},
-	{"splitline.v1.json", ws_callback, sizeof(sess *), 65536, 2, NULL, 0},
+	{"splitline.v1.msgpack", on_ws, sizeof(sess *), 65536, 1, NULL, 0},
+	{"splitline.v1.json", on_ws, sizeof(sess *), 65536, 2, NULL, 0},
 	{NULL, NULL, 0, 0, 0, NULL, 0}};
 
 /* Extra MIME types of static files: a list lws walks through .next. */
@@ -510,7 +523,7 @@ static void on_grace(uv_timer_t *t)
 	}
 }
 
-void net__maybe_drained(net *n)
+static void maybe_drained(net *n)
 {
 	if (n->shutting_down && n->nsessions == 0 && n->on_drained)
 		uv_timer_start(&n->grace, on_grace, 0, 0);
@@ -528,7 +541,7 @@ void net_shutdown(net *n, void (*on_drained)(void *ctx), void *ctx)
 	for (sess *s = n->sessions.next; s != &n->sessions; s = s->next)
 		sess_close(s, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down", true);
 	uv_timer_start(&n->grace, on_grace, GRACE_MS, 0);
-	net__maybe_drained(n);
+	maybe_drained(n);
 }
 
 static void on_handle_closed(uv_handle_t *h)

@@ -15,7 +15,8 @@
  *   h_token.c    token_issue, token_revoke, token hashes
  *   door.c       the front door (door.h)
  *
- * Calls go down this list's layers only: ws.c to the handlers, the
+ * Calls go down this list's layers only: net.c to ws.c, fanout.c and
+ * session.c; ws.c to the handlers, the
  * handlers to request.c, fanout.c, roles.c and session.c; fanout.c to
  * session.c and roles.c; session.c and roles.c to nothing of server/net.
  * Ownership of sessions and frames: session.h.
@@ -84,9 +85,6 @@ struct net {
 	void *drained_ctx;
 	int open_handles;
 };
-
-/* net.c */
-void net__maybe_drained(net *n);
 
 /* ws.c */
 int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,

@@ -145,8 +145,6 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 			sess_closed(*ps);
 			*ps = NULL;
 		}
-		if (n->shutting_down)
-			net__maybe_drained(n);
 		return 0;
 	default: return 0;
 	}
