@@ -15,10 +15,13 @@
  *   h_token.c    token_issue, token_revoke, token hashes
  *   door.c       the front door (door.h)
  *
- * Calls go down this list's layers only: net.c to ws.c, fanout.c and
- * session.c; ws.c to the handlers, the
- * handlers to request.c, fanout.c, roles.c and session.c; fanout.c to
- * session.c and roles.c; session.c and roles.c to nothing of server/net.
+ * Calls go one way only: net.c to ws.c, fanout.c, session.c and door.c;
+ * ws.c to the handlers (h_*.c), fanout.c, roles.c, session.c and door.c;
+ * the handlers to request.c, fanout.c, roles.c and session.c (h_checkin.c
+ * also to h_official.c, h_session.c to h_token.c); request.c to fanout.c,
+ * roles.c and session.c; fanout.c to session.c and roles.c; session.c,
+ * roles.c and door.c to nothing of server/net.
+ *
  * Ownership of sessions and frames: session.h.
  */
 #ifndef SL_NET_INT_H
