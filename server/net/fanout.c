@@ -1,6 +1,6 @@
 /*
- * fanout.c: refcounted frames, per-session outbound queues, topics and the
- * tick that turns the core's change set into one frame per topic.
+ * fanout.c: topics and the tick that turns the core's change set into one
+ * frame per topic and format, shared by every subscriber (session.h).
  *
  * Topics are keyed by (name, offset, limit) since a snapshot depends on the
  * row window; a delta does not, but one topic object per key keeps the
@@ -14,92 +14,12 @@
  * cleared.  Before the tail caught up, subscribers wait: the change set keeps
  * growing, and the first tick after catching up sends them snapshots.
  *
- * Queues are bounded (NET_QUEUE_MAX_FRAMES frames, NET_QUEUE_MAX_BYTES
- * bytes of deltas and replies; one frame alone may exceed the byte bound;
- * snapshots, which can be many MB and are shared by all subscribers, count
- * against NET_QUEUE_MAX_BULK instead): a session that does not keep up is
- * closed with 4008, its queue dropped.  Writes happen only in
- * ws.c's writeable callback.
+ * It calls down to session.c (queueing frames, replies) and roles.c only:
+ * tests/unit/test_fanout.c links it with stubs of those and of the core.
  */
 #include <string.h>
 
 #include "net/net_int.h"
-
-/* ---- frames and queues --------------------------------------------------- */
-
-struct frame *frame_new(const void *p, size_t len, bool text)
-{
-	struct frame *f = sl_malloc(sizeof(*f) + LWS_PRE + len);
-
-	f->refs = 1;
-	f->text = text;
-	f->bulk = false;
-	f->len = len;
-	memcpy(f->buf + LWS_PRE, p, len);
-	return f;
-}
-
-void frame_unref(struct frame *f)
-{
-	if (f && --f->refs == 0)
-		free(f);
-}
-
-void sess_queue(sess *s, struct frame *f)
-{
-	size_t qlen = s->qtail - s->qhead;
-
-	if (!s->wsi || s->close_code)
-		return;
-	if (qlen + 1 > NET_QUEUE_MAX_FRAMES ||
-	    (f->bulk && s->qbulk + 1 > NET_QUEUE_MAX_BULK) ||
-	    (!f->bulk && s->qbytes > 0 && s->qbytes + f->len > NET_QUEUE_MAX_BYTES)) {
-		sl_info("closing %s: outbound queue full (%zu frames, %zu bytes)", s->peer, qlen,
-			s->qbytes);
-		sess_close(s, NET_CLOSE_SLOW, "too slow: outbound queue full", false);
-		return;
-	}
-	if (s->qtail == s->qcap) {
-		if (s->qhead > 0) {
-			memmove(s->q, s->q + s->qhead, qlen * sizeof(*s->q));
-			s->qhead = 0;
-			s->qtail = qlen;
-		} else {
-			SL_GROW(s->q, s->qcap, s->qtail + 1);
-		}
-	}
-	f->refs++;
-	s->q[s->qtail++] = f;
-	if (f->bulk)
-		s->qbulk++;
-	else
-		s->qbytes += f->len;
-	lws_callback_on_writable(s->wsi);
-}
-
-struct frame *sess_pop(sess *s)
-{
-	struct frame *f;
-
-	if (s->qhead == s->qtail)
-		return NULL;
-	f = s->q[s->qhead++];
-	if (f->bulk)
-		s->qbulk--;
-	else
-		s->qbytes -= f->len;
-	if (s->qhead == s->qtail)
-		s->qhead = s->qtail = 0;
-	return f;
-}
-
-void sess_queue_clear(sess *s)
-{
-	struct frame *f;
-
-	while ((f = sess_pop(s)))
-		frame_unref(f);
-}
 
 /* ---- topics -------------------------------------------------------------- */
 

@@ -236,28 +236,38 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 
 /* ---- lws setup ----------------------------------------------------------- */
 
+static void maybe_drained(net *n);
+
+/* /ws is ws.c's; during a shutdown, the session that closed may be the last. */
+static int on_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		 size_t len)
+{
+	int rc = ws_callback(wsi, reason, user, in, len);
+
+	if (reason == LWS_CALLBACK_CLOSED)
+		maybe_drained(lws_context_user(lws_get_context(wsi)));
+	return rc;
+}
+
 static const struct lws_protocols protocols[] = {
 	{"http", http_callback, sizeof(struct http_pss), 0, 0, NULL, 0},
-	{"splitline.v1.msgpack", ws_callback, sizeof(sess *), 65536, 1, NULL, 0},
-	{"splitline.v1.json", ws_callback, sizeof(sess *), 65536, 2, NULL, 0},
+	{"splitline.v1.msgpack", on_ws, sizeof(sess *), 65536, 1, NULL, 0},
+	{"splitline.v1.json", on_ws, sizeof(sess *), 65536, 2, NULL, 0},
 	{NULL, NULL, 0, 0, 0, NULL, 0}};
 
+/* Extra MIME types of static files: a list lws walks through .next. */
 #define MIME(next, ext, type) {next, NULL, ext, type}
-static const struct lws_protocol_vhost_options mime_csv = MIME(NULL, ".csv", "text/csv");
-static const struct lws_protocol_vhost_options mime_wasm =
-	MIME(&mime_csv, ".wasm", "application/wasm");
-static const struct lws_protocol_vhost_options mime_webp = MIME(&mime_wasm, ".webp", "image/webp");
-static const struct lws_protocol_vhost_options mime_manifest =
-	MIME(&mime_webp, ".webmanifest", "application/manifest+json");
-static const struct lws_protocol_vhost_options mime_map =
-	MIME(&mime_manifest, ".map", "application/json");
-static const struct lws_protocol_vhost_options mime_mjs =
-	MIME(&mime_map, ".mjs", "text/javascript");
-static const struct lws_protocol_vhost_options mime_js = MIME(&mime_mjs, ".js", "text/javascript");
-static const struct lws_protocol_vhost_options mime_svg =
-	MIME(&mime_js, ".svg", "image/svg+xml");
-static const struct lws_protocol_vhost_options mimes =
-	MIME(&mime_svg, ".json", "application/json");
+static const struct lws_protocol_vhost_options mimes[] = {
+	MIME(&mimes[1], ".json", "application/json"),
+	MIME(&mimes[2], ".svg", "image/svg+xml"),
+	MIME(&mimes[3], ".js", "text/javascript"),
+	MIME(&mimes[4], ".mjs", "text/javascript"),
+	MIME(&mimes[5], ".map", "application/json"),
+	MIME(&mimes[6], ".webmanifest", "application/manifest+json"),
+	MIME(&mimes[7], ".webp", "image/webp"),
+	MIME(&mimes[8], ".wasm", "application/wasm"),
+	MIME(NULL, ".csv", "text/csv"),
+};
 
 static void lws_emit(int level, const char *line)
 {
@@ -436,7 +446,7 @@ net *net_new(uv_loop_t *loop, const struct net_opts *o, core *c, evlog *l)
 	m_files->origin = n->web_root;
 	m_files->def = "index.html";
 	m_files->origin_protocol = LWSMPRO_FILE;
-	m_files->extra_mimetypes = &mimes;
+	m_files->extra_mimetypes = mimes;
 	m_files->mount_next = m_api;
 	m_api->mountpoint = "/api";
 	m_api->mountpoint_len = 4;
@@ -513,7 +523,7 @@ static void on_grace(uv_timer_t *t)
 	}
 }
 
-void net__maybe_drained(net *n)
+static void maybe_drained(net *n)
 {
 	if (n->shutting_down && n->nsessions == 0 && n->on_drained)
 		uv_timer_start(&n->grace, on_grace, 0, 0);
@@ -531,7 +541,7 @@ void net_shutdown(net *n, void (*on_drained)(void *ctx), void *ctx)
 	for (sess *s = n->sessions.next; s != &n->sessions; s = s->next)
 		sess_close(s, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down", true);
 	uv_timer_start(&n->grace, on_grace, GRACE_MS, 0);
-	net__maybe_drained(n);
+	maybe_drained(n);
 }
 
 static void on_handle_closed(uv_handle_t *h)

@@ -592,19 +592,27 @@ static void on_tok(void *ctx, int err, const redisReply *rep)
 	free(op);
 }
 
+/* Send a token command; op (owned) is freed by on_tok, or here when the
+ * command could not be sent. */
+static int tok_command(evlog *l, struct tok_op *op, int argc, const char **argv,
+		       const size_t *argvlen)
+{
+	int rc = redis_command(l->w, 0, on_tok, op, argc, argv, argvlen);
+
+	if (rc < 0)
+		free(op);
+	return rc;
+}
+
 int evlog_token_get(evlog *l, const char *hash, evlog_get_fn cb, void *ctx)
 {
 	struct tok_op *op = sl_calloc(1, sizeof(*op));
 	const char *argv[] = {"HGET", l->k_tok, hash};
 	size_t argvlen[] = {4, strlen(l->k_tok), strlen(hash)};
-	int rc;
 
 	op->get = cb;
 	op->ctx = ctx;
-	rc = redis_command(l->w, 0, on_tok, op, 3, argv, argvlen);
-	if (rc < 0)
-		free(op);
-	return rc;
+	return tok_command(l, op, 3, argv, argvlen);
 }
 
 static int token_eval(evlog *l, const char *issuer, const char *op_name, const char *hash,
@@ -614,17 +622,13 @@ static int token_eval(evlog *l, const char *issuer, const char *op_name, const c
 	const char *argv[] = {"EVAL", token_lua, "1", l->k_tok, issuer ? issuer : "",
 			      op_name, hash, val};
 	size_t argvlen[8];
-	int rc;
 
 	for (int i = 0; i < 7; i++)
 		argvlen[i] = strlen(argv[i]);
 	argvlen[7] = len;
 	op->done = cb;
 	op->ctx = ctx;
-	rc = redis_command(l->w, 0, on_tok, op, 8, argv, argvlen);
-	if (rc < 0)
-		free(op);
-	return rc;
+	return tok_command(l, op, 8, argv, argvlen);
 }
 
 int evlog_token_put(evlog *l, const char *issuer, const char *hash, const char *val, size_t len,

@@ -129,8 +129,15 @@ static void on_poll(uv_poll_t *h, int status, int events)
 		redisAsyncHandleWrite(p->ac);
 }
 
-static void poll_update(struct poller *p)
+/* hiredis asks to watch (on) or stop watching one event of its socket. */
+static void poll_set(void *d, int event, bool on)
 {
+	struct poller *p = d;
+
+	if (on)
+		p->events |= event;
+	else
+		p->events &= ~event;
 	if (p->events)
 		uv_poll_start(&p->h, p->events, on_poll);
 	else
@@ -139,30 +146,22 @@ static void poll_update(struct poller *p)
 
 static void ev_add_read(void *d)
 {
-	struct poller *p = d;
-	p->events |= UV_READABLE;
-	poll_update(p);
+	poll_set(d, UV_READABLE, true);
 }
 
 static void ev_del_read(void *d)
 {
-	struct poller *p = d;
-	p->events &= ~UV_READABLE;
-	poll_update(p);
+	poll_set(d, UV_READABLE, false);
 }
 
 static void ev_add_write(void *d)
 {
-	struct poller *p = d;
-	p->events |= UV_WRITABLE;
-	poll_update(p);
+	poll_set(d, UV_WRITABLE, true);
 }
 
 static void ev_del_write(void *d)
 {
-	struct poller *p = d;
-	p->events &= ~UV_WRITABLE;
-	poll_update(p);
+	poll_set(d, UV_WRITABLE, false);
 }
 
 static void maybe_closed(redis *r)

@@ -1,9 +1,10 @@
 /*
  * fuzz_ws.c: libFuzzer driver for the WebSocket message handlers
- * (server/net/ws.c and the fan-out it subscribes to, server/net/fanout.c):
+ * (server/net/ws.c, its handlers h_*.c, request.c, session.c, roles.c and
+ * the fan-out it subscribes to, server/net/fanout.c):
  * decoded frames into the session dispatcher, with a fake store.
  *
- * The real ws.c and fanout.c run on a real core (server/core) that holds a
+ * The real server/net sources run on a real core (server/core) that holds a
  * small event; libwebsockets is replaced by stubs (a session's frames are
  * read straight from its queue) and the store by the fake below, which does
  * what the append script in Redis does: it checks the writer's token, the
@@ -405,10 +406,6 @@ void door_bind(int fd, void *owner)
 void door_unbind(int fd)
 {
 	(void)fd;
-}
-void net__maybe_drained(net *n)
-{
-	(void)n;
 }
 
 /* ---- the driver ------------------------------------------------------------ */

@@ -4,8 +4,12 @@
 # the drivers so that they are instrumented; only lws's and libuv's headers
 # are used (their libraries are not linked: the drivers stub what is called).
 set(SL_NET_DIR ${CMAKE_SOURCE_DIR}/server/net)
+set(SL_NET_WS_SOURCES)
+foreach(f ws session roles fanout request h_session h_input h_checkin h_official h_token)
+  list(APPEND SL_NET_WS_SOURCES ${SL_NET_DIR}/${f}.c)
+endforeach()
 sl_add_fuzzer(fuzz_ws
-  SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_ws.c ${SL_NET_DIR}/ws.c ${SL_NET_DIR}/fanout.c
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_ws.c ${SL_NET_WS_SOURCES}
           ${SL_CORE_FUZZ_SOURCES}
   LIBS slproto_fuzz PkgConfig::CRYPTO
   CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/ws)

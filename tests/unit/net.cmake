@@ -1,0 +1,23 @@
+# Unit tests of the network front (server/net) that need no socket:
+#   test_roles   the role and scope rules (roles.c alone, with slproto)
+#   test_fanout  the fan-out (fanout.c + roles.c) with a stub session and a
+#                stub core in the test itself; only lws's, libuv's and the
+#                core's headers are used, not their libraries.
+if(TARGET slproto)
+  add_executable(test_roles ${CMAKE_CURRENT_LIST_DIR}/test_roles.c
+    ${CMAKE_SOURCE_DIR}/server/net/roles.c)
+  target_include_directories(test_roles PRIVATE ${CMAKE_CURRENT_LIST_DIR}
+    ${CMAKE_SOURCE_DIR}/server)
+  target_link_libraries(test_roles PRIVATE slproto)
+  add_test(NAME unit/test_roles COMMAND test_roles)
+  set_tests_properties(unit/test_roles PROPERTIES LABELS unit TIMEOUT 60)
+
+  add_executable(test_fanout ${CMAKE_CURRENT_LIST_DIR}/test_fanout.c
+    ${CMAKE_SOURCE_DIR}/server/net/fanout.c ${CMAKE_SOURCE_DIR}/server/net/roles.c)
+  target_include_directories(test_fanout PRIVATE ${CMAKE_CURRENT_LIST_DIR}
+    ${CMAKE_SOURCE_DIR}/server ${CMAKE_SOURCE_DIR}/server/core
+    ${LWS_INCLUDE_DIRS} ${LIBUV_INCLUDE_DIRS})
+  target_link_libraries(test_fanout PRIVATE slproto)
+  add_test(NAME unit/test_fanout COMMAND test_fanout)
+  set_tests_properties(unit/test_fanout PROPERTIES LABELS unit TIMEOUT 60)
+endif()

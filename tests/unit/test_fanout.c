@@ -1,0 +1,540 @@
+/*
+ * test_fanout.c: the fan-out (server/net/fanout.c) with a stub session and
+ * a stub core.
+ *
+ * fanout.c is linked with roles.c, slproto and the stubs below: the
+ * session's side (session.c) records what is queued to whom instead of
+ * writing it, and the core's side serves topics "results/a", "results/b"
+ * and "audit" whose deltas say how many changes the tick saw.  No lws, no
+ * loop, no Redis.
+ *
+ * What it proves: a topic's change reaches exactly its subscribers; one
+ * encoding per tick and format is shared (the same frame, one reference per
+ * subscriber); unsubscribing, closing and losing the right to a topic stop
+ * delivery; changes within one tick coalesce into one frame; subscribe
+ * answers ok then the snapshot, or ok and the snapshot after the log tail
+ * caught up; every frame is released.
+ */
+#include "core.h"
+#include "net/net_int.h"
+#include "slp.h"
+#include "store/log.h"
+#include "t.h"
+
+/* ---- the stub session (session.c) -------------------------------------- */
+
+static int frames_alive;
+
+struct frame *frame_new(const void *p, size_t len, bool text)
+{
+	struct frame *f = sl_calloc(1, sizeof(*f) + LWS_PRE + len);
+
+	*f = (struct frame){.refs = 1, .text = text, .len = len};
+	memcpy(FRAME_DATA(f), p, len);
+	frames_alive++;
+	return f;
+}
+
+void frame_unref(struct frame *f)
+{
+	if (f && --f->refs == 0) {
+		frames_alive--;
+		free(f);
+	}
+}
+
+/* What reached a session: frames queued by the tick, or replies. */
+static struct sent {
+	sess *s;
+	struct frame *f; /* queued (a reference held here), or NULL */
+	char what[16];   /* a reply: "ok", "snapshot", "err" */
+	int err;
+} sent[256];
+static size_t nsent;
+
+static struct sent *record(sess *s)
+{
+	ASSERT(nsent < sizeof(sent) / sizeof(sent[0]));
+	struct sent *x = &sent[nsent++];
+	memset(x, 0, sizeof(*x));
+	x->s = s;
+	return x;
+}
+
+void sess_queue(sess *s, struct frame *f)
+{
+	f->refs++;
+	record(s)->f = f;
+}
+
+void sess_send_mp_bulk(sess *s, const char *mp, size_t len, bool bulk)
+{
+	slp_msg m;
+	size_t tn;
+	const char *t;
+
+	ASSERT(slp_decode(&m, mp, len, SLP_MSGPACK) == 0);
+	t = slp_type(&m, &tn);
+	struct sent *x = record(s);
+	snprintf(x->what, sizeof(x->what), "%.*s", (int)(t ? tn : 0), t ? t : "");
+	ASSERT_EQ(bulk, !strcmp(x->what, "snapshot"));
+	slp_msg_release(&m);
+}
+
+void sess_send_mp(sess *s, const char *mp, size_t len)
+{
+	sess_send_mp_bulk(s, mp, len, false);
+}
+
+void sess_send_err(sess *s, uint64_t id, int err, const char *msg)
+{
+	(void)id;
+	(void)msg;
+	struct sent *x = record(s);
+	snprintf(x->what, sizeof(x->what), "err");
+	x->err = err;
+}
+
+static void sent_clear(void)
+{
+	for (size_t i = 0; i < nsent; i++)
+		frame_unref(sent[i].f);
+	nsent = 0;
+}
+
+/* The frames queued to s, in order; *n of them. */
+static struct frame *queued(sess *s, size_t k, size_t *n)
+{
+	struct frame *f = NULL;
+	size_t c = 0;
+
+	for (size_t i = 0; i < nsent; i++)
+		if (sent[i].s == s && sent[i].f && c++ == k)
+			f = sent[i].f;
+	if (n) {
+		*n = 0;
+		for (size_t i = 0; i < nsent; i++)
+			*n += sent[i].s == s && sent[i].f;
+	}
+	return f;
+}
+
+static size_t nqueued(sess *s)
+{
+	size_t n;
+	queued(s, 0, &n);
+	return n;
+}
+
+/* ---- the stub core and log ------------------------------------------------ */
+
+static const char *const known[] = {"results/a", "results/b", "audit"};
+static unsigned changes[3]; /* per known topic, since the last clear */
+static bool changed_all, caught_up = true;
+static uint64_t nrecords;
+static unsigned encodings; /* snapshots and deltas packed */
+
+static int topic_no(const char *t, size_t n)
+{
+	for (int i = 0; i < 3; i++)
+		if (strlen(known[i]) == n && !memcmp(known[i], t, n))
+			return i;
+	return -1;
+}
+
+static void change(const char *t)
+{
+	changes[topic_no(t, strlen(t))]++;
+	nrecords++;
+}
+
+int core_topic_check(const core *c, const char *topic, size_t n)
+{
+	(void)c;
+	if (n == 0 || memchr(topic, ' ', n))
+		return SL_EINVAL;
+	return topic_no(topic, n) < 0 ? SL_ENOENT : 0;
+}
+
+int core_topic_snapshot(const core *c, const char *topic, size_t n, size_t offset, size_t limit,
+			msgpack_packer *pk)
+{
+	(void)c;
+	(void)offset;
+	(void)limit;
+	encodings++;
+	msgpack_pack_map(pk, 2);
+	slp_pack_kv_str(pk, "t", "snapshot");
+	slp_pack_kv_strn(pk, "topic", topic, n);
+	return 0;
+}
+
+int core_topic_delta(const core *c, const char *topic, size_t n, msgpack_packer *pk, bool *empty)
+{
+	(void)c;
+	unsigned k = changes[topic_no(topic, n)];
+
+	*empty = k == 0;
+	if (k == 0)
+		return 0;
+	encodings++;
+	msgpack_pack_map(pk, 3);
+	slp_pack_kv_str(pk, "t", "delta");
+	slp_pack_kv_strn(pk, "topic", topic, n);
+	slp_pack_kv_int(pk, "changes", k);
+	return 0;
+}
+
+uint64_t core_nrecords(const core *c)
+{
+	(void)c;
+	return nrecords;
+}
+
+size_t core_changed(const core *c, const uint32_t **pidx)
+{
+	static const uint32_t idx[1];
+	(void)c;
+	*pidx = idx;
+	return changes[0] + changes[1] + changes[2];
+}
+
+bool core_changed_all(const core *c)
+{
+	(void)c;
+	return changed_all;
+}
+
+void core_changes_clear(core *c)
+{
+	(void)c;
+	memset(changes, 0, sizeof(changes));
+	changed_all = false;
+}
+
+bool evlog_caught_up(const evlog *l)
+{
+	(void)l;
+	return caught_up;
+}
+
+/* ---- fixtures ------------------------------------------------------------- */
+
+static net the_net;
+static char wsi_dummy;
+
+static void setup(void)
+{
+	memset(&the_net, 0, sizeof(the_net));
+	the_net.core = (core *)&the_net; /* opaque: the stubs ignore it */
+	the_net.log = (evlog *)&the_net;
+	the_net.was_caught_up = true;
+	memset(changes, 0, sizeof(changes));
+	changed_all = false;
+	caught_up = true;
+	nrecords = 0;
+	nsent = 0;
+}
+
+static sess *mk(enum slp_format fmt, int role)
+{
+	sess *s = sl_calloc(1, sizeof(*s));
+	s->wsi = (struct lws *)&wsi_dummy;
+	s->fmt = fmt;
+	s->role = role;
+	s->refs = 1;
+	return s;
+}
+
+static void sub(sess *s, const char *t)
+{
+	ASSERT_EQ(fanout_subscribe(&the_net, s, 7, t, strlen(t), 0, 0), 0);
+}
+
+static void done(sess **ss, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		fanout_drop_sess(&the_net, ss[i]);
+		free(ss[i]);
+	}
+	fanout_free(&the_net);
+	sent_clear();
+	ASSERT_EQ(the_net.ntopics, 0);
+	ASSERT_EQ(frames_alive, 0);
+}
+
+/* The topic of a queued frame, checked against want; its type too. */
+static void frame_is(struct frame *f, const char *type, const char *topic)
+{
+	slp_msg m;
+	const char *s;
+	size_t n;
+
+	ASSERT(f != NULL);
+	if (!f)
+		return;
+	ASSERT(slp_decode(&m, (const char *)FRAME_DATA(f), f->len,
+			  f->text ? SLP_JSON : SLP_MSGPACK) == 0);
+	s = slp_type(&m, &n);
+	ASSERT(s && n == strlen(type) && !memcmp(s, type, n));
+	ASSERT(slp_get_str(&m.root, "topic", &s, &n) == 0 && n == strlen(topic) &&
+	       !memcmp(s, topic, n));
+	slp_msg_release(&m);
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+/* A change of one topic reaches its subscribers, each once, and nobody else. */
+static void reaches_exactly_subscribers(void)
+{
+	setup();
+	sess *ss[] = {mk(SLP_MSGPACK, ROLE_SPECTATOR), mk(SLP_MSGPACK, ROLE_SPECTATOR),
+		      mk(SLP_JSON, ROLE_SPECTATOR), mk(SLP_MSGPACK, ROLE_SPECTATOR),
+		      mk(SLP_JSON, ROLE_SPECTATOR)};
+	sub(ss[0], "results/a");
+	sub(ss[1], "results/a");
+	sub(ss[2], "results/a");
+	sub(ss[3], "results/b");
+	/* ss[4] follows nothing */
+	sent_clear();
+
+	change("results/a");
+	fanout_tick(&the_net);
+	ASSERT_EQ(nqueued(ss[0]), 1);
+	ASSERT_EQ(nqueued(ss[1]), 1);
+	ASSERT_EQ(nqueued(ss[2]), 1);
+	ASSERT_EQ(nqueued(ss[3]), 0);
+	ASSERT_EQ(nqueued(ss[4]), 0);
+	frame_is(queued(ss[0], 0, NULL), "delta", "results/a");
+	frame_is(queued(ss[2], 0, NULL), "delta", "results/a");
+	ASSERT(!queued(ss[0], 0, NULL)->text);
+	ASSERT(queued(ss[2], 0, NULL)->text);
+
+	sent_clear();
+	change("results/b");
+	fanout_tick(&the_net);
+	ASSERT_EQ(nqueued(ss[0]) + nqueued(ss[1]) + nqueued(ss[2]) + nqueued(ss[4]), 0);
+	ASSERT_EQ(nqueued(ss[3]), 1);
+	frame_is(queued(ss[3], 0, NULL), "delta", "results/b");
+	done(ss, 5);
+}
+
+/* One encoding per topic and format, the same frame queued to each. */
+static void one_encoding_shared(void)
+{
+	setup();
+	sess *ss[] = {mk(SLP_MSGPACK, ROLE_SPECTATOR), mk(SLP_MSGPACK, ROLE_SPECTATOR),
+		      mk(SLP_MSGPACK, ROLE_SPECTATOR), mk(SLP_JSON, ROLE_SPECTATOR),
+		      mk(SLP_JSON, ROLE_SPECTATOR)};
+	for (size_t i = 0; i < 5; i++)
+		sub(ss[i], "results/a");
+	sent_clear();
+
+	encodings = 0;
+	change("results/a");
+	fanout_tick(&the_net);
+	ASSERT_EQ(encodings, 1);
+	struct frame *mp = queued(ss[0], 0, NULL), *js = queued(ss[3], 0, NULL);
+	ASSERT(mp && js && mp != js);
+	ASSERT(queued(ss[1], 0, NULL) == mp);
+	ASSERT(queued(ss[2], 0, NULL) == mp);
+	ASSERT(queued(ss[4], 0, NULL) == js);
+	/* the tick kept no reference: one per subscriber's queue */
+	ASSERT_EQ(mp->refs, 3);
+	ASSERT_EQ(js->refs, 2);
+	ASSERT_EQ(frames_alive, 2);
+	ASSERT(!mp->bulk && !js->bulk);
+
+	/* a snapshot (config changed) is shared the same way, and bulk */
+	sent_clear();
+	changed_all = true;
+	encodings = 0;
+	fanout_tick(&the_net);
+	ASSERT_EQ(encodings, 1);
+	mp = queued(ss[0], 0, NULL);
+	ASSERT(mp && mp->bulk && mp->refs == 3 && queued(ss[2], 0, NULL) == mp);
+	frame_is(mp, "snapshot", "results/a");
+	done(ss, 5);
+}
+
+/* Unsubscribing stops delivery; the last one out frees the topic. */
+static void unsubscribe_stops(void)
+{
+	setup();
+	sess *ss[] = {mk(SLP_MSGPACK, ROLE_SPECTATOR), mk(SLP_MSGPACK, ROLE_SPECTATOR)};
+	sub(ss[0], "results/a");
+	sub(ss[1], "results/a");
+	sub(ss[0], "results/b");
+	ASSERT_EQ(the_net.ntopics, 2);
+	sent_clear();
+
+	fanout_unsubscribe(&the_net, ss[0], "results/a", 9);
+	change("results/a");
+	fanout_tick(&the_net);
+	ASSERT_EQ(nqueued(ss[0]), 0);
+	ASSERT_EQ(nqueued(ss[1]), 1);
+
+	fanout_unsubscribe(&the_net, ss[1], "results/a", 9);
+	ASSERT_EQ(the_net.ntopics, 1);
+	sent_clear();
+	change("results/a");
+	change("results/b");
+	fanout_tick(&the_net);
+	ASSERT_EQ(nqueued(ss[1]), 0);
+	ASSERT_EQ(nqueued(ss[0]), 1);
+	frame_is(queued(ss[0], 0, NULL), "delta", "results/b");
+
+	/* unsubscribing what one does not follow changes nothing */
+	fanout_unsubscribe(&the_net, ss[1], "results/b", 9);
+	ASSERT_EQ(ss[0]->nsubs, 1);
+	done(ss, 2);
+}
+
+/* Changes within a tick become one frame; a tick without any sends nothing. */
+static void coalesced_within_tick(void)
+{
+	setup();
+	sess *ss[] = {mk(SLP_MSGPACK, ROLE_SPECTATOR), mk(SLP_JSON, ROLE_SPECTATOR)};
+	sub(ss[0], "results/a");
+	sub(ss[1], "results/a");
+	sent_clear();
+
+	change("results/a");
+	change("results/a");
+	change("results/a");
+	fanout_tick(&the_net);
+	ASSERT_EQ(nqueued(ss[0]), 1);
+	ASSERT_EQ(nqueued(ss[1]), 1);
+	struct frame *f = queued(ss[0], 0, NULL);
+	slp_msg m;
+	int64_t k = 0;
+	ASSERT(slp_decode(&m, (const char *)FRAME_DATA(f), f->len, SLP_MSGPACK) == 0);
+	ASSERT(slp_get_int(&m.root, "changes", &k) == 0 && k == 3);
+	slp_msg_release(&m);
+
+	sent_clear();
+	encodings = 0;
+	fanout_tick(&the_net);
+	fanout_tick(&the_net);
+	ASSERT_EQ(nsent, 0);
+	ASSERT_EQ(encodings, 0);
+	done(ss, 2);
+}
+
+/* subscribe: ok, then the snapshot; before the tail caught up, the snapshot
+ * waits for the first tick after. */
+static void subscribe_then_snapshot(void)
+{
+	setup();
+	sess *ss[] = {mk(SLP_MSGPACK, ROLE_SPECTATOR), mk(SLP_MSGPACK, ROLE_SPECTATOR)};
+	sub(ss[0], "results/a");
+	ASSERT_EQ(nsent, 2);
+	ASSERT_STREQ(sent[0].what, "ok");
+	ASSERT_STREQ(sent[1].what, "snapshot");
+	sent_clear();
+
+	caught_up = false;
+	the_net.was_caught_up = false;
+	sub(ss[1], "results/b");
+	ASSERT_EQ(nsent, 1);
+	ASSERT_STREQ(sent[0].what, "ok");
+	sent_clear();
+	fanout_tick(&the_net); /* still catching up: nothing */
+	ASSERT_EQ(nsent, 0);
+	caught_up = true;
+	fanout_tick(&the_net);
+	ASSERT_EQ(nqueued(ss[1]), 1);
+	frame_is(queued(ss[1], 0, NULL), "snapshot", "results/b");
+	ASSERT(queued(ss[1], 0, NULL)->bulk);
+	ASSERT_EQ(nqueued(ss[0]), 0);
+
+	/* a second subscribe of the same key: no second entry, one frame */
+	sent_clear();
+	sub(ss[0], "results/a");
+	ASSERT_EQ(ss[0]->nsubs, 1);
+	sent_clear();
+	change("results/a");
+	fanout_tick(&the_net);
+	ASSERT_EQ(nqueued(ss[0]), 1);
+	done(ss, 2);
+}
+
+/* What fanout_subscribe refuses, for the handler to word. */
+static void subscribe_refused(void)
+{
+	setup();
+	sess *ss[] = {mk(SLP_MSGPACK, ROLE_SPECTATOR)};
+	ASSERT_EQ(fanout_subscribe(&the_net, ss[0], 1, "results/zz", 10, 0, 0), SL_ENOENT);
+	ASSERT_EQ(fanout_subscribe(&the_net, ss[0], 1, "results a", 9, 0, 0), SL_EINVAL);
+	ASSERT_EQ(nsent, 0);
+	ASSERT_EQ(the_net.ntopics, 0);
+	/* an unknown topic before the tail caught up: may exist later */
+	caught_up = false;
+	ASSERT_EQ(fanout_subscribe(&the_net, ss[0], 1, "results/zz", 10, 0, 0), 0);
+	caught_up = true;
+	fanout_unsubscribe(&the_net, ss[0], "results/zz", 10);
+	sent_clear();
+	/* at most NET_MAX_SUBS: windows of one topic are topics of their own */
+	for (size_t i = 0; i < NET_MAX_SUBS; i++)
+		ASSERT_EQ(fanout_subscribe(&the_net, ss[0], 1, "results/a", 9, i, 10), 0);
+	ASSERT_EQ(fanout_subscribe(&the_net, ss[0], 1, "results/a", 9, 999, 10), SL_ERANGE);
+	ASSERT_EQ(the_net.ntopics, NET_MAX_SUBS);
+	done(ss, 1);
+}
+
+/* Closing sessions are skipped; a dropped session leaves every topic. */
+static void closed_and_dropped(void)
+{
+	setup();
+	sess *ss[] = {mk(SLP_MSGPACK, ROLE_SPECTATOR), mk(SLP_MSGPACK, ROLE_SPECTATOR),
+		      mk(SLP_MSGPACK, ROLE_SPECTATOR)};
+	for (size_t i = 0; i < 3; i++)
+		sub(ss[i], "results/a");
+	sub(ss[2], "results/b");
+	sent_clear();
+	ss[0]->close_code = 4008;
+	ss[1]->wsi = NULL;
+	change("results/a");
+	fanout_tick(&the_net);
+	ASSERT_EQ(nqueued(ss[0]), 0);
+	ASSERT_EQ(nqueued(ss[1]), 0);
+	ASSERT_EQ(nqueued(ss[2]), 1);
+
+	fanout_drop_sess(&the_net, ss[2]);
+	ASSERT_EQ(ss[2]->nsubs, 0);
+	ASSERT_EQ(the_net.ntopics, 1); /* results/b went with its last subscriber */
+	sent_clear();
+	change("results/a");
+	fanout_tick(&the_net);
+	ASSERT_EQ(nsent, 0);
+	done(ss, 3);
+}
+
+/* A session that loses its role loses the topics the new one may not follow. */
+static void denied_dropped(void)
+{
+	setup();
+	sess *ss[] = {mk(SLP_MSGPACK, ROLE_DESK), mk(SLP_MSGPACK, ROLE_OFFICIAL)};
+	sub(ss[0], "audit");
+	sub(ss[0], "results/a");
+	sub(ss[1], "audit");
+	sent_clear();
+	ss[0]->role = ROLE_SPECTATOR;
+	fanout_drop_denied(&the_net, ss[0]);
+	ASSERT_EQ(ss[0]->nsubs, 1);
+	change("audit");
+	change("results/a");
+	fanout_tick(&the_net);
+	ASSERT_EQ(nqueued(ss[0]), 1);
+	frame_is(queued(ss[0], 0, NULL), "delta", "results/a");
+	ASSERT_EQ(nqueued(ss[1]), 1);
+	frame_is(queued(ss[1], 0, NULL), "delta", "audit");
+	done(ss, 2);
+}
+
+#define TESTS(X)                                                                                   \
+	X(reaches_exactly_subscribers)                                                             \
+	X(one_encoding_shared) X(unsubscribe_stops) X(coalesced_within_tick)                       \
+		X(subscribe_then_snapshot) X(subscribe_refused) X(closed_and_dropped)              \
+			X(denied_dropped)
+T_MAIN()
