@@ -21,6 +21,11 @@
 
 #define SL_ID_MAX 64
 
+/* The grammars in words, for messages: "device: expected " SL_DEVICE_WORDS */
+#define SL_EVENT_ID_WORDS "1 to 64 of a-z, 0-9 and '-'"
+#define SL_ID_WORDS "1 to 64 letters, digits, '-', '_', '.' or '+'"
+#define SL_DEVICE_WORDS "1 to 64 letters, digits, '-', '_' or '.', not beginning with '.'"
+
 bool sl_event_id_ok(const char *s, size_t n);
 bool sl_id_ok(const char *s, size_t n);
 bool sl_device_ok(const char *s, size_t n);

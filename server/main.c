@@ -27,6 +27,7 @@
 #include "core.h"
 #include "net/net.h"
 #include "sl.h"
+#include "slid.h"
 #include "store/log.h"
 
 /* ---- configuration ------------------------------------------------------- */
@@ -176,18 +177,6 @@ static int check_opt(struct opt *o)
 	return 0;
 }
 
-static bool event_id_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n < 1 || n > 64)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
-			return false;
-	return true;
-}
-
 /* Returns 0, 1 for --help (done), or an exit status >= 2. */
 static int parse_args(int argc, char **argv)
 {
@@ -225,9 +214,8 @@ static int parse_args(int argc, char **argv)
 		if (check_opt(&opts[k]) < 0)
 			return 2;
 	}
-	if (!event_id_ok(opts[O_EVENT].val))
-		return die_usage("bad value '%s' for --event: expected 1 to 64 of a-z, 0-9 and "
-				 "'-'%s",
+	if (!sl_event_id_ok(opts[O_EVENT].val, strlen(opts[O_EVENT].val)))
+		return die_usage("bad value '%s' for --event: expected " SL_EVENT_ID_WORDS "%s",
 				 opts[O_EVENT].val, "");
 	return 0;
 }

@@ -4,12 +4,12 @@
  * revoked on this node closes its sessions here at once (4001); on other
  * nodes its next write is refused by the append script.
  */
-#include <ctype.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <string.h>
 
 #include "net/handlers.h"
+#include "slid.h"
 
 void net_sha256_hex(const char *s, size_t n, char out[65])
 {
@@ -69,16 +69,6 @@ static void on_token_done(void *ctx, int err)
 	req_free(r);
 }
 
-static bool device_ok(const char *d, size_t n)
-{
-	if (n == 0 || n > 64)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)d[i]) && !strchr("-_.:", d[i]))
-			return false;
-	return true;
-}
-
 void h_token_issue(sess *s, uint64_t id, slp_msg *m)
 {
 	const msgpack_object *root = &m->root;
@@ -98,13 +88,11 @@ void h_token_issue(sess *s, uint64_t id, slp_msg *m)
 				     "role: expected admin, official, reader, spectator, desk or "
 				     "scanner");
 	rc = slp_get_str(root, "device", &dev, &dn);
-	if (rc == SL_EINVAL || (rc == 0 && dn > 0 && !device_ok(dev, dn)))
-		return sess_send_err(s, id, SL_EINVAL,
-				     "device: expected 1 to 64 letters, digits or -_.:");
+	if (rc == SL_EINVAL || (rc == 0 && dn > 0 && !sl_device_ok(dev, dn)))
+		return sess_send_err(s, id, SL_EINVAL, "device: expected " SL_DEVICE_WORDS);
 	rc = slp_get_str(root, "point", &pt, &pn);
-	if (rc == SL_EINVAL || (rc == 0 && pn > 0 && !device_ok(pt, pn)))
-		return sess_send_err(s, id, SL_EINVAL,
-				     "point: expected 1 to 64 letters, digits or -_.:");
+	if (rc == SL_EINVAL || (rc == 0 && pn > 0 && !sl_id_ok(pt, pn)))
+		return sess_send_err(s, id, SL_EINVAL, "point: expected " SL_ID_WORDS);
 	if (pn > 0 && net_role_parse(role, rn) != ROLE_SCANNER)
 		return sess_send_err(s, id, SL_EINVAL, "point: only a scanner token has a point");
 	int rl = net_role_parse(role, rn);

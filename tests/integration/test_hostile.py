@@ -565,7 +565,19 @@ async def case_2(w):
                 own_device(hos.tok["O1"])):
         is_err(await hos.admin.request({"t": "token_issue", "role": "reader", "device": dev}),
                "bad_request", f"2: a token for device {dev!r}", ["reserved"])
+    # the device grammar (PROTOCOL.md "Names") at its edges: 64 and 65
+    # characters, the characters it refuses, a dot file; a scanner's point is an id
+    for dev, words in (("d" * 65, "1 to 64"), ("mat:5k", "letters, digits"),
+                       (".journal", "not beginning with '.'"), ("../x", "letters, digits"),
+                       ("a+b", "letters, digits"), ("a b", "letters, digits")):
+        is_err(await hos.admin.request({"t": "token_issue", "role": "reader", "device": dev}),
+               "bad_request", f"2: a token for device {dev!r}", ["device: expected", words])
+    is_err(await hos.admin.request({"t": "token_issue", "role": "scanner", "device": "s-1",
+                                    "point": "5k:a"}),
+           "bad_request", "2: a scanner token for point '5k:a'", ["point: expected", "'+'"])
     check(hos.ntokens() == n_tok, "2: a refused token_issue stored a token")
+    r = await hos.admin.request({"t": "token_issue", "role": "reader", "device": "D" * 64})
+    check(r.get("t") == "ok", f"2: a token for a device of 64 characters: {r}")
     evil = await hos.issue("reader", "evil-1")
     ev, _ = await hos.session("evil-1", A, evil, "msgpack", role="reader", device="evil-1",
                               seqs="device")
