@@ -15,8 +15,8 @@
  * --window batches are in flight.  An ack settles its batch; on a
  * disconnect, an `unavailable`/`timeout`/`busy`/`gap` err or a batch
  * unanswered for 30 s, the connection is dropped, reopened with backoff
- * (0.1 s doubling to 5 s), and every unacked batch is sent again in seq
- * order: the server acknowledges a batch it already has with dup:true and
+ * (0.1 s doubling to 5 s, less up to 20% jitter), and every unacked batch
+ * is sent again in seq order (the window, acks and backoff: outbox.h): the server acknowledges a batch it already has with dup:true and
  * changes nothing.  A `gap` below the first seq this run can send (an
  * --resume-after past what the server has) and any other err are fatal
  * (exit 1), and so is 60 s without a connection.
@@ -46,6 +46,7 @@
 #include "boston.h"
 #include "cliutil.h"
 #include "evcfg.h"
+#include "outbox.h"
 #include "sl.h"
 #include "slp.h"
 #include "wsc.h"
@@ -57,6 +58,7 @@
 #define LIVE_EVERY_MS 1000
 #define PLAIN_EVERY_MS 10000
 #define MAX_BIBS_NAMED 10
+#define BACKOFF_JITTER_PCT 20
 
 static const char *prog = "splitline-replay";
 
@@ -133,8 +135,6 @@ enum { P_NONE, P_LIVE, P_PLAIN }; /* how progress is shown */
 typedef struct batch {
 	size_t first, n; /* reads[first, first + n) */
 	uint64_t seq;
-	uint64_t id;     /* request id while in flight */
-	int64_t sent_at; /* mono ms */
 	int state;
 	bool ever_sent;
 } batch;
@@ -150,8 +150,8 @@ typedef struct replay {
 
 	batch *batches;
 	size_t nbatches, capbatches;
-	size_t cut;      /* reads [skipped, cut) are cut into batches */
-	size_t inflight; /* batches */
+	size_t cut; /* reads [skipped, cut) are cut into batches */
+	outbox ob;  /* the FLIGHT batches (tag: their index) */
 	size_t inflight_reads;
 	size_t low;      /* lowest batch index not ACKED */
 	size_t next_new; /* where to look for the next NEW batch (>= low) */
@@ -159,7 +159,7 @@ typedef struct replay {
 	wsc *c;
 	int64_t last_conn; /* mono ms of the last time we had a connection */
 	int64_t retry_at;  /* mono ms of the next connect attempt */
-	int64_t backoff;
+	outbox_backoff backoff;
 	int64_t start_mono; /* wall start of the race clock */
 	int64_t due_since;  /* mono ms since a read has been due and uncut */
 
@@ -387,15 +387,12 @@ static void disconnect(replay *r, const char *why)
 		r->c = NULL;
 	}
 	for (size_t i = r->low; i < r->nbatches; i++)
-		if (r->batches[i].state == B_FLIGHT) {
+		if (r->batches[i].state == B_FLIGHT)
 			r->batches[i].state = B_NEW;
-			r->resent++;
-		}
+	r->resent += outbox_drop(&r->ob);
 	r->next_new = r->low;
-	r->inflight = 0;
 	r->inflight_reads = 0;
-	r->retry_at = wsc_mono_ms() + r->backoff;
-	r->backoff = r->backoff * 2 > 5000 ? 5000 : r->backoff * 2;
+	r->retry_at = wsc_mono_ms() + outbox_backoff_next(&r->backoff);
 }
 
 /* Try to connect; returns 0, 1 to retry later, -1 fatal. */
@@ -404,7 +401,7 @@ static int try_connect(replay *r)
 	char err[512];
 	slp_msg hello;
 	int rc = slc_open(&r->conn, &r->c, &hello, CONNECT_MS, err, sizeof(err));
-	if (rc == SL_EAUTH || rc == SL_EPERM || rc == SL_ENOENT || rc == SL_EINVAL) {
+	if (sl_err_retry(rc) == SL_RETRY_REFUSED) {
 		progress_end(r);
 		fprintf(stderr, "%s: %s\n", prog, err);
 		return -1;
@@ -412,8 +409,7 @@ static int try_connect(replay *r)
 	if (rc) {
 		progress_end(r);
 		sl_warn("%s", err);
-		r->retry_at = wsc_mono_ms() + r->backoff;
-		r->backoff = r->backoff * 2 > 5000 ? 5000 : r->backoff * 2;
+		r->retry_at = wsc_mono_ms() + outbox_backoff_next(&r->backoff);
 		return 1;
 	}
 	if (!r->device) {
@@ -429,7 +425,7 @@ static int try_connect(replay *r)
 		}
 	}
 	slp_msg_release(&hello);
-	r->backoff = 100;
+	outbox_backoff_reset(&r->backoff);
 	r->last_conn = wsc_mono_ms();
 	return 0;
 }
@@ -481,11 +477,11 @@ static int send_batch(replay *r, batch *bt)
 		reads[i].kind = SLP_KIND_RFID;
 		reads[i].hits = -1;
 	}
-	bt->id = wsc_next_id(r->c);
+	uint64_t id = wsc_next_id(r->c);
 	slp_packer_init(&pk, &buf);
 	msgpack_pack_map(&pk, 5);
 	slp_pack_kv_str(&pk, "t", "passings");
-	slp_pack_kv_int(&pk, "id", (int64_t)bt->id);
+	slp_pack_kv_int(&pk, "id", (int64_t)id);
 	slp_pack_kv_str(&pk, "dev", r->device);
 	slp_pack_kv_int(&pk, "seq", (int64_t)bt->seq);
 	slp_pack_key(&pk, "reads");
@@ -496,7 +492,7 @@ static int send_batch(replay *r, batch *bt)
 	if (rc)
 		return rc;
 	bt->state = B_FLIGHT;
-	bt->sent_at = wsc_mono_ms();
+	outbox_sent(&r->ob, bt->seq, bt->n, id, (size_t)(bt - r->batches), wsc_mono_ms());
 	if (!bt->ever_sent) {
 		bt->ever_sent = true;
 		r->sent_reads += bt->n;
@@ -505,17 +501,45 @@ static int send_batch(replay *r, batch *bt)
 	int64_t last = r->b.reads[bt->first + bt->n - 1].t;
 	if (last > r->latest_sent)
 		r->latest_sent = last;
-	r->inflight++;
 	r->inflight_reads += bt->n;
 	return 0;
 }
 
-static batch *find_flight(replay *r, uint64_t id)
+/* An err reply to batch bt; returns 1 (reconnect) or -1 (fatal). */
+static int on_err(replay *r, const batch *bt, const outbox_reply *rp)
 {
-	for (size_t i = r->low; i < r->nbatches; i++)
-		if (r->batches[i].state == B_FLIGHT && r->batches[i].id == id)
-			return &r->batches[i];
-	return NULL;
+	uint64_t lowest = r->first_seq + r->skipped;
+	int cn = (int)rp->code_len;
+	if (rp->err == SL_EGAP && rp->has_expected && rp->expected >= 1 &&
+	    (uint64_t)rp->expected < lowest) {
+		/* reads the server lacks and this run will never send */
+		progress_end(r);
+		fprintf(stderr,
+			"%s: device '%s' has seqs up to %lld on the server, but this run "
+			"starts at seq %llu: resume after seq %lld or less\n",
+			prog, r->device, (long long)rp->expected - 1, (unsigned long long)lowest,
+			(long long)rp->expected - 1);
+		return -1;
+	}
+	if (rp->retry == SL_RETRY_AGAIN || rp->retry == SL_RETRY_RESEND) {
+		char why[256];
+		snprintf(why, sizeof(why), "batch seq %llu: %.*s", (unsigned long long)bt->seq, cn,
+			 rp->code);
+		disconnect(r, why);
+		return 1;
+	}
+	int lo = r->b.reads[bt->first].line, hi = lo;
+	for (size_t i = 1; i < bt->n; i++) {
+		int l = r->b.reads[bt->first + i].line;
+		lo = l < lo ? l : lo;
+		hi = l > hi ? l : hi;
+	}
+	progress_end(r);
+	fprintf(stderr,
+		"%s: batch seq %llu (%zu reads from file lines %d..%d) rejected: %.*s: %.*s\n",
+		prog, (unsigned long long)bt->seq, bt->n, lo, hi, cn, rp->code, (int)rp->msg_len,
+		rp->msg);
+	return -1;
 }
 
 /* Handle one message; returns 0, 1 (reconnect), -1 (fatal). */
@@ -529,65 +553,22 @@ static int on_message(replay *r, const sl_buf *in, bool bin)
 		slp_msg_release(&m);
 		return 0;
 	}
-	size_t tn;
-	const char *t = slp_type(&m, &tn);
-	int64_t id;
+	outbox_reply rp;
+	outbox_flight f;
 	int rc = 0;
-	if (!t || slp_get_int(&m.root, "id", &id) != 0)
-		goto out;
-	batch *bt = find_flight(r, (uint64_t)id);
-	if (!bt)
-		goto out;
-	if (tn == 3 && memcmp(t, "ack", 3) == 0) {
-		bool dup = false;
-		slp_get_bool(&m.root, "dup", &dup);
+	outbox_reply_read(&m, &rp);
+	const outbox_flight *fl = rp.has_id ? outbox_find(&r->ob, rp.id) : NULL;
+	if (fl && rp.kind == OUTBOX_ACK) {
+		outbox_ack(&r->ob, rp.id, 0, &f);
+		batch *bt = &r->batches[f.tag];
 		bt->state = B_ACKED;
-		r->inflight--;
 		r->inflight_reads -= bt->n;
 		r->acked_reads += bt->n;
-		if (dup)
+		if (rp.dup)
 			r->dup_reads += bt->n;
-	} else if (tn == 3 && memcmp(t, "err", 3) == 0) {
-		const char *code = "", *msg = "";
-		size_t cn = 0, mn = 0;
-		slp_get_str(&m.root, "code", &code, &cn);
-		slp_get_str(&m.root, "msg", &msg, &mn);
-		int e = wsc_err_from_code(code, cn);
-		int64_t expected;
-		uint64_t lowest = r->first_seq + r->skipped;
-		if (e == SL_EGAP && slp_get_int(&m.root, "expected", &expected) == 0 &&
-		    expected >= 1 && (uint64_t)expected < lowest) {
-			/* reads the server lacks and this run will never send */
-			progress_end(r);
-			fprintf(stderr,
-				"%s: device '%s' has seqs up to %lld on the server, but this run "
-				"starts at seq %llu: resume after seq %lld or less\n",
-				prog, r->device, (long long)expected - 1,
-				(unsigned long long)lowest, (long long)expected - 1);
-			rc = -1;
-		} else if (e == SL_EUNAVAIL || e == SL_ETIMEOUT || e == SL_EFULL || e == SL_EGAP) {
-			char why[256];
-			snprintf(why, sizeof(why), "batch seq %llu: %.*s",
-				 (unsigned long long)bt->seq, (int)cn, code);
-			disconnect(r, why);
-			rc = 1;
-		} else {
-			int lo = r->b.reads[bt->first].line, hi = lo;
-			for (size_t i = 1; i < bt->n; i++) {
-				int l = r->b.reads[bt->first + i].line;
-				lo = l < lo ? l : lo;
-				hi = l > hi ? l : hi;
-			}
-			progress_end(r);
-			fprintf(stderr,
-				"%s: batch seq %llu (%zu reads from file lines %d..%d) rejected: "
-				"%.*s: %.*s\n",
-				prog, (unsigned long long)bt->seq, bt->n, lo, hi, (int)cn, code,
-				(int)mn, msg);
-			rc = -1;
-		}
+	} else if (fl && rp.kind == OUTBOX_ERR) {
+		rc = on_err(r, &r->batches[fl->tag], &rp);
 	}
-out:
 	slp_msg_release(&m);
 	return rc;
 }
@@ -596,7 +577,8 @@ static int run(replay *r)
 {
 	sl_buf in = SL_BUF_INIT;
 	int rc = 0;
-	r->backoff = 100;
+	outbox_backoff_init(&r->backoff, 100, 5000, BACKOFF_JITTER_PCT, 0);
+	outbox_init(&r->ob, r->window, r->first_seq + r->skipped - 1);
 	r->last_conn = wsc_mono_ms();
 	r->start_mono = wsc_mono_ms();
 	r->cut = r->skipped;
@@ -636,7 +618,7 @@ static int run(replay *r)
 		while (cut_batch(r))
 			;
 		int sent_rc = 0;
-		while (r->inflight < r->window && r->c) {
+		while (outbox_room(&r->ob) && r->c) {
 			size_t i = r->next_new > r->low ? r->next_new : r->low;
 			while (i < r->nbatches && r->batches[i].state != B_NEW)
 				i++;
@@ -654,11 +636,11 @@ static int run(replay *r)
 		/* settle acked batches at the front */
 		while (r->low < r->nbatches && r->batches[r->low].state == B_ACKED)
 			r->low++;
-		if (r->cut == r->b.nreads && r->inflight == 0 && r->low >= r->nbatches)
+		if (r->cut == r->b.nreads && r->ob.inflight == 0 && r->low >= r->nbatches)
 			break;
 		/* wait for replies, at most until the next read is due */
 		int wait = 50;
-		if (r->inflight == 0 && r->cut < r->b.nreads && r->speed > 0) {
+		if (r->ob.inflight == 0 && r->cut < r->b.nreads && r->speed > 0) {
 			int64_t next = r->b.reads[r->cut].t;
 			int64_t ahead = (int64_t)((double)(next - race_now(r)) / r->speed);
 			wait = ahead < 1 ? 1 : ahead > 50 ? 50 : (int)ahead;
@@ -682,11 +664,9 @@ static int run(replay *r)
 			continue;
 		}
 		/* a batch unanswered for too long: the connection is stuck */
-		now = wsc_mono_ms();
-		for (size_t i = r->low; i < r->nbatches && r->c; i++)
-			if (r->batches[i].state == B_FLIGHT &&
-			    now - r->batches[i].sent_at > ACK_TIMEOUT_MS)
-				disconnect(r, "no ack for 30 s");
+		int64_t oldest = outbox_oldest(&r->ob);
+		if (oldest >= 0 && wsc_mono_ms() - oldest > ACK_TIMEOUT_MS)
+			disconnect(r, "no ack for 30 s");
 	}
 out:
 	if (r->pmode == P_LIVE) /* the final figures stay on screen */
@@ -854,6 +834,7 @@ out:
 	fflush(stdout);
 	wsc_free(r.c);
 	free(r.batches);
+	outbox_release(&r.ob);
 	boston_release(&r.b);
 	slc_conn_release(&r.conn);
 	evcfg_free(cfg);
