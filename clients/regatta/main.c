@@ -27,7 +27,7 @@
  * on stderr.
  * Messages go one at a time, each waiting for its reply: an `unavailable`,
  * `timeout` or `busy` err, or a lost connection, makes it wait (0.1 s
- * doubling to 5 s), reconnect when needed and send the same message again
+ * doubling to 5 s, less up to 20% jitter: outbox.h), reconnect when needed and send the same message again
  * -- passings are idempotent by (device, seq), the other records replace
  * what they say.  Any other err is fatal (exit 1) and names the message.
  * Gives up after 60 s without a connection.
@@ -42,6 +42,7 @@
 
 #include "cliutil.h"
 #include "evtime.h"
+#include "outbox.h"
 #include "regfile.h"
 #include "sl.h"
 #include "slp.h"
@@ -51,6 +52,7 @@
 #define RPC_MS 60000
 #define GIVE_UP_MS 60000
 #define MAX_STATIONS 64
+#define BACKOFF_JITTER_PCT 20
 
 static const char *prog = "splitline-regatta";
 
@@ -168,7 +170,9 @@ static int send_msg(struct sender *s, build_fn build, const void *ctx, const cha
 	sl_buf msg = SL_BUF_INIT;
 	char err[512];
 	int64_t lost_since = -1;
-	int backoff = 100, rc;
+	int rc;
+	outbox_backoff bo;
+	outbox_backoff_init(&bo, 100, 5000, BACKOFF_JITTER_PCT, 0);
 	for (;;) {
 		if (!s->c) {
 			slp_msg hello;
@@ -176,8 +180,7 @@ static int send_msg(struct sender *s, build_fn build, const void *ctx, const cha
 			if (rc == 0) {
 				slp_msg_release(&hello);
 				lost_since = -1;
-			} else if (rc == SL_EAUTH || rc == SL_ENOENT || rc == SL_EINVAL ||
-				   rc == SL_EPERM) {
+			} else if (sl_err_retry(rc) == SL_RETRY_REFUSED) {
 				fprintf(stderr, "%s: %s\n", prog, err);
 				goto fail;
 			} else {
@@ -187,8 +190,7 @@ static int send_msg(struct sender *s, build_fn build, const void *ctx, const cha
 					fprintf(stderr, "%s: giving up: %s\n", prog, err);
 					goto fail;
 				}
-				nap(backoff);
-				backoff = backoff < 2500 ? backoff * 2 : 5000;
+				nap((int)outbox_backoff_next(&bo));
 				continue;
 			}
 		}
@@ -200,12 +202,10 @@ static int send_msg(struct sender *s, build_fn build, const void *ctx, const cha
 		slp_msg reply;
 		rc = wsc_rpc(s->c, &msg, id, RPC_MS, &reply, err, sizeof(err));
 		if (rc == 0) {
-			bool dup = false;
-			int64_t last, seq;
-			if (slp_get_bool(&reply.root, "dup", &dup) == 0 && dup &&
-			    slp_get_int(&reply.root, "last", &last) == 0 &&
-			    slp_get_int(&reply.root, "seq", &seq) == 0 && last >= seq)
-				s->dups += (uint64_t)(last - seq + 1);
+			outbox_reply rp;
+			outbox_reply_read(&reply, &rp);
+			if (rp.dup && rp.has_last && rp.has_seq && rp.last >= rp.seq)
+				s->dups += (uint64_t)(rp.last - rp.seq + 1);
 			if (reply_out)
 				*reply_out = reply;
 			else
@@ -214,14 +214,13 @@ static int send_msg(struct sender *s, build_fn build, const void *ctx, const cha
 			return 0;
 		}
 		slp_msg_release(&reply);
-		if (rc == SL_EIO || rc == SL_ETIMEOUT || rc == SL_EUNAVAIL || rc == SL_EFULL) {
+		if (rc == SL_EIO || sl_err_retry(rc) == SL_RETRY_AGAIN) {
 			if (rc == SL_EIO || rc == SL_ETIMEOUT) {
 				wsc_free(s->c);
 				s->c = NULL;
 			}
 			fprintf(stderr, "%s: %s: %s; sending again\n", prog, what, err);
-			nap(backoff);
-			backoff = backoff < 2500 ? backoff * 2 : 5000;
+			nap((int)outbox_backoff_next(&bo));
 			continue;
 		}
 		fprintf(stderr, "%s: %s: %s\n", prog, what, err);

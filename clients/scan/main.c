@@ -55,7 +55,8 @@
  * (never fsync'd, never shown) is cut off both files on load.
  *
  * A scan shows "saved" only once acked (durable on the server).  Offline,
- * scans wait in the outbox and the connection is retried (1 s apart); on
+ * scans wait in the outbox and the connection is retried (1 s apart, less
+ * up to 20% jitter; the window, acks and backoff: clients/common/outbox.h); on
  * return every unacked scan is sent again with the same seq (the server
  * counts each seq once).  Answers (checkin, pickup) come on topic
  * scans/<device>: subscribed from the first unanswered seq after each
@@ -89,12 +90,14 @@
 #include "cliutil.h"
 #include "csvimport.h"
 #include "labels.h"
+#include "outbox.h"
 #include "sl.h"
 #include "slp.h"
 #include "wsc.h"
 
 #define CONNECT_MS 3000
 #define RETRY_MS 1000
+#define BACKOFF_JITTER_PCT 20
 #define REPLY_MS 10000
 #define MAX_BATCH 500
 #define MAX_LINE 128 /* a scanned line */
@@ -165,7 +168,8 @@ static struct {
 	bool pair_chip, bib_from_stack;
 	struct scan *s;
 	size_t n, cap;
-	uint64_t acked; /* last seq acked */
+	outbox ob;      /* ob.acked: the last seq acked; the batch in flight */
+	outbox_backoff bo; /* between connects */
 	int outfd, tapfd;
 	bool out_dirty, tap_dirty; /* written since the last fsync */
 	sl_buf say;                /* what to print once the fsyncs are done */
@@ -301,7 +305,7 @@ static size_t pending(void)
 {
 	size_t p = 0;
 	for (size_t i = 0; i < S.n; i++)
-		p += S.s[i].seq > S.acked;
+		p += S.s[i].seq > S.ob.acked;
 	return p;
 }
 
@@ -337,7 +341,7 @@ static int save_acked(void)
 	char *p = path("acked"), *tmp = path("acked.tmp");
 	char buf[32];
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644), rc = 0;
-	int n = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)S.acked);
+	int n = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)S.ob.acked);
 	if (fd < 0 || write(fd, buf, (size_t)n) != n || fsync(fd) < 0 || rename(tmp, p) < 0) {
 		fprintf(stderr, "%s: cannot write '%s': %s\n", prog, p, strerror(errno));
 		rc = -1;
@@ -486,7 +490,7 @@ static int load(void)
 	if (f) {
 		unsigned long long a;
 		if (fscanf(f, "%llu", &a) == 1)
-			S.acked = a;
+			S.ob.acked = a;
 		fclose(f);
 	}
 	free(p);
@@ -536,7 +540,7 @@ static struct scan *enqueue(const char *code, int64_t t, const char *chip, const
 			    uint64_t tap)
 {
 	sl_buf b = SL_BUF_INIT;
-	uint64_t seq = S.n ? S.s[S.n - 1].seq + 1 : S.acked + 1;
+	uint64_t seq = S.n ? S.s[S.n - 1].seq + 1 : S.ob.acked + 1;
 	bool assign = S.mode == M_PICKUP;
 	sl_buf_addf(&b, "%llu\t%lld\t%s", (unsigned long long)seq, (long long)t, code);
 	if (assign)
@@ -843,7 +847,7 @@ static void drop(const char *why)
 		wsc_free(S.c);
 		S.c = NULL;
 	}
-	S.next_try = wsc_mono_ms() + RETRY_MS;
+	S.next_try = wsc_mono_ms() + outbox_backoff_next(&S.bo);
 }
 
 /* Handle one message; returns 1 when it is the reply to id (in *m). */
@@ -885,15 +889,10 @@ static int request(const sl_buf *req, uint64_t id, slp_msg *reply, char *err, si
 			const char *t = slp_type(reply, &tn);
 			sl_buf_release(&in);
 			if (tn == 3 && !memcmp(t, "err", 3)) {
-				const char *code, *msg;
-				size_t cn, mn;
-				slp_get_str(&reply->root, "code", &code, &cn);
-				if (slp_get_str(&reply->root, "msg", &msg, &mn) != 0) {
-					msg = "";
-					mn = 0;
-				}
-				snprintf(err, errlen, "%.*s", (int)mn, msg);
-				return wsc_err_from_code(code, cn);
+				outbox_reply rp;
+				outbox_reply_read(reply, &rp);
+				snprintf(err, errlen, "%.*s", (int)rp.msg_len, rp.msg);
+				return rp.err;
 			}
 			return 0;
 		}
@@ -921,7 +920,7 @@ static void subscribe(void)
 	slp_pack_kv_str(&pk, "t", "subscribe");
 	slp_pack_kv_int(&pk, "id", (int64_t)id);
 	slp_pack_kv_str(&pk, "topic", topic);
-	slp_pack_kv_int(&pk, "offset", (int64_t)(first ? first : S.acked + 1));
+	slp_pack_kv_int(&pk, "offset", (int64_t)(first ? first : S.ob.acked + 1));
 	if (request(&b, id, &reply, err, sizeof(err)) == 0)
 		slp_msg_release(&reply);
 	else
@@ -969,16 +968,17 @@ static void connect_now(void)
 	if (S.c || wsc_mono_ms() < S.next_try)
 		return;
 	int rc = slc_open(&S.conn, &S.c, &hello, CONNECT_MS, err, sizeof(err));
-	if (rc == SL_EAUTH || rc == SL_EPERM || rc == SL_ENOENT || rc == SL_EINVAL) {
+	if (sl_err_retry(rc) == SL_RETRY_REFUSED) {
 		fprintf(stderr, "%s: %s\n", prog, err);
 		S.fatal = true;
 		return;
 	}
 	if (rc < 0) {
 		S.c = NULL;
-		S.next_try = wsc_mono_ms() + RETRY_MS;
+		S.next_try = wsc_mono_ms() + outbox_backoff_next(&S.bo);
 		return;
 	}
+	outbox_backoff_reset(&S.bo);
 	if (!role_fits(&hello)) {
 		slp_msg_release(&hello);
 		wsc_free(S.c);
@@ -996,7 +996,7 @@ static void connect_now(void)
 static int sync_once(void)
 {
 	size_t from = 0;
-	while (from < S.n && S.s[from].seq <= S.acked)
+	while (from < S.n && S.s[from].seq <= S.ob.acked)
 		from++;
 	if (from == S.n || !S.c)
 		return 0;
@@ -1042,34 +1042,38 @@ static int sync_once(void)
 	}
 	slp_msg reply;
 	char err[400];
+	outbox_sent(&S.ob, S.s[from].seq, cnt, id, from, wsc_mono_ms());
 	int rc = request(&b, id, &reply, err, sizeof(err));
 	sl_buf_release(&b);
 	if (rc == 0) {
-		int64_t last;
-		if (slp_get_int(&reply.root, "last", &last) == 0 && (uint64_t)last > S.acked) {
-			uint64_t first = S.acked + 1;
-			S.acked = (uint64_t)last;
+		outbox_reply rp;
+		outbox_flight f;
+		outbox_reply_read(&reply, &rp);
+		if (rp.has_last && (uint64_t)rp.last > S.ob.acked) {
+			uint64_t first = S.ob.acked + 1, last = (uint64_t)rp.last;
+			outbox_ack(&S.ob, id, last, &f);
 			if (save_acked() < 0)
 				S.fatal = true;
 			printf("saved %llu..%llu (pending %zu)\n", (unsigned long long)first,
 			       (unsigned long long)last, pending());
 			fflush(stdout);
 		}
+		outbox_drop(&S.ob); /* one batch at a time: the window is done */
 		slp_msg_release(&reply);
 		return 0;
 	}
+	outbox_drop(&S.ob);
 	if (rc == SL_EGAP) {
 		int64_t exp;
 		if (slp_get_int(&reply.root, "expected", &exp) == 0 && exp >= 1 &&
-		    (uint64_t)exp <= S.acked + 1)
-			S.acked = (uint64_t)exp - 1; /* resend from there */
+		    (uint64_t)exp <= S.ob.acked + 1)
+			outbox_gap(&S.ob, (uint64_t)exp); /* resend from there */
 		else
 			fprintf(stderr, "%s: %s\n", prog, err);
 		slp_msg_release(&reply);
 		return rc;
 	}
-	if (rc == SL_EAUTH || rc == SL_EPERM || rc == SL_EINVAL || rc == SL_ERANGE ||
-	    rc == SL_ENOENT) {
+	if (sl_err_retry(rc) == SL_RETRY_REFUSED) {
 		/* a refused batch: the token is revoked, or out of its scope */
 		fprintf(stderr, "%s: error: %s (%s)\a\n", prog, err, sl_errcode(rc));
 		S.fatal = true;
@@ -1321,6 +1325,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: cannot create '%s': %s\n", prog, S.dir, strerror(errno));
 		return 1;
 	}
+	outbox_init(&S.ob, 1, 0);
+	outbox_backoff_init(&S.bo, RETRY_MS, RETRY_MS, BACKOFF_JITTER_PCT, 0);
 	if (load() < 0 || input_start() < 0)
 		return 1;
 
@@ -1362,7 +1368,7 @@ int main(int argc, char **argv)
 			break;
 	}
 	printf("scan: %zu scans, acked %llu, answers %zu, warnings %zu, pending %zu", S.n,
-	       (unsigned long long)S.acked, S.answers, S.warnings, pending());
+	       (unsigned long long)S.ob.acked, S.answers, S.warnings, pending());
 	if (S.mode == M_FINISH_TAP)
 		printf(", taps waiting %zu", S.ntaps);
 	printf("\n");
@@ -1382,6 +1388,7 @@ int main(int argc, char **argv)
 		free(S.s[i].bib);
 	}
 	free(S.s);
+	outbox_release(&S.ob);
 	free(S.taps);
 	free(S.want_chip_for);
 	free(S.want_bib);
