@@ -364,7 +364,7 @@ static void rr_connected(uv_connect_t *req, int status)
 		rr_schedule(r);
 		return;
 	}
-	r->rr_backoff = 500;
+	outbox_backoff_reset(&r->rr_backoff);
 	sl_info("connected to decoder %s", r->o.decoder);
 	conn_add(r, c);
 	send_str(c, "GETPROTOCOL\r\n");
@@ -403,8 +403,8 @@ static void rr_schedule(reader *r)
 {
 	if (uv_is_closing((uv_handle_t *)&r->rr_timer))
 		return;
-	uv_timer_start(&r->rr_timer, reader__rr_connect, (uint64_t)r->rr_backoff, 0);
-	r->rr_backoff = r->rr_backoff * 2 > 5000 ? 5000 : r->rr_backoff * 2;
+	uv_timer_start(&r->rr_timer, reader__rr_connect,
+		       (uint64_t)outbox_backoff_next(&r->rr_backoff), 0);
 }
 
 

@@ -585,7 +585,7 @@ static int run(reader *r)
 	uv_signal_start(&r->sigterm, on_signal, SIGTERM);
 	uv_timer_init(r->loop, &r->rr_timer);
 	r->rr_timer.data = r;
-	r->rr_backoff = 500;
+	outbox_backoff_init(&r->rr_backoff, 500, 5000, 0, 1);
 	int rc = open_decoders(r);
 	if (!rc)
 		uv_run(r->loop, UV_RUN_DEFAULT);

@@ -17,6 +17,7 @@
 #include "fwd.h"
 #include "jrn.h"
 #include "mlp.h"
+#include "outbox.h"
 #include "rdr.h"
 
 enum proto { P_RR, P_CTP, P_MLP, P_JCP };
@@ -70,7 +71,7 @@ typedef struct reader {
 	size_t capseen;
 	int64_t rr_max;
 	conn *rr;
-	int64_t rr_backoff;
+	outbox_backoff rr_backoff; /* 0.5 s doubling to 5 s, no jitter */
 	uint64_t faults;
 	jrn_rec last;
 	bool have_last;
