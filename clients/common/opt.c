@@ -54,16 +54,15 @@ static bool check(opt *o, const char *prog)
 	char *end;
 	switch (o->type) {
 	case OPT_INT:
-		if (!check_int(o)) {
-			fprintf(stderr, "%s: %s '%s' is not a number in %lld..%lld\n", prog, o->name,
-				o->val, o->min, o->max);
-			return false;
-		}
-		break;
 	case OPT_U64:
 		if (!check_int(o)) {
-			fprintf(stderr, "%s: %s '%s' is not a number in %llu..%llu\n", prog, o->name,
-				o->val, o->umin, o->umax);
+			char range[64];
+			if (o->type == OPT_INT)
+				snprintf(range, sizeof(range), "%lld..%lld", o->min, o->max);
+			else
+				snprintf(range, sizeof(range), "%llu..%llu", o->umin, o->umax);
+			fprintf(stderr, "%s: %s '%s' is not a number in %s\n", prog, o->name, o->val,
+				range);
 			return false;
 		}
 		break;
@@ -130,6 +129,42 @@ int opt_parse(opt *t, int argc, char **argv, const char **pos, int maxpos, int *
 	free(so);
 	free(given);
 	return rc == SLC_HELP ? OPT_HELP : rc == SLC_USAGE ? OPT_USAGE : rc;
+}
+
+int opt_cli(opt *t, int argc, char **argv, const char **pos, int maxpos, int *npos,
+	    const char *prog, void (*usage)(FILE *), int on_error)
+{
+	int p = opt_parse(t, argc, argv, pos, maxpos, npos, prog);
+	if (p == OPT_HELP)
+		usage(stdout);
+	if (p == OPT_USAGE && on_error == OPT_ON_ERROR_USAGE)
+		usage(stderr);
+	if (p == OPT_USAGE && on_error == OPT_ON_ERROR_SEE_HELP)
+		fprintf(stderr, "see '%s --help'\n", prog);
+	return p == OPT_OK ? -1 : p == OPT_HELP ? 0 : 2;
+}
+
+int opt_utc_offset(const char *s, int *minutes)
+{
+	int hh, mm;
+	char sign;
+	if (sscanf(s, "%c%d:%d", &sign, &hh, &mm) != 3 || (sign != '+' && sign != '-') || hh > 14 ||
+	    mm > 59)
+		return -1;
+	*minutes = (sign == '-' ? -1 : 1) * (hh * 60 + mm);
+	return 0;
+}
+
+int opt_sim_clock(const char *s, int64_t *wall0, int64_t *race0, double *speed)
+{
+	long long w0, r0;
+	double sp;
+	if (sscanf(s, "%lld:%lld:%lf", &w0, &r0, &sp) != 3 || !(sp > 0))
+		return -1;
+	*wall0 = w0;
+	*race0 = r0;
+	*speed = sp;
+	return 0;
 }
 
 void opt_help(const opt *t, int width, FILE *f)

@@ -21,6 +21,7 @@
 #define SL_OPT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum opt_type {
@@ -66,8 +67,26 @@ enum { OPT_OK = 0, OPT_HELP = 1, OPT_USAGE = 2, OPT_BAD = 3 };
  */
 int opt_parse(opt *t, int argc, char **argv, const char **pos, int maxpos, int *npos,
 	      const char *prog);
+/* What opt_cli prints after a syntax error (besides its message). */
+enum { OPT_ON_ERROR_NOTHING, OPT_ON_ERROR_USAGE, OPT_ON_ERROR_SEE_HELP };
+
+/*
+ * opt_parse for a main(): -1 to go on; else the exit status, with all
+ * printed: 0 after --help (usage to stdout), 2 after a bad value or a
+ * syntax error (after which it prints, as on_error says, usage to stderr,
+ * "see 'PROG --help'", or nothing more).
+ */
+int opt_cli(opt *t, int argc, char **argv, const char **pos, int maxpos, int *npos,
+	    const char *prog, void (*usage)(FILE *), int on_error);
 /* The row named name, or NULL. */
 opt *opt_find(opt *t, const char *name);
+/* Value grammars two clients share, checked by the caller (each prints its
+ * own message).  "+HH:MM" or "-HH:MM" (HH <= 14, MM <= 59) into minutes east
+ * of UTC; 0 or -1. */
+int opt_utc_offset(const char *s, int *minutes);
+/* "WALL0:RACE0:SPEED" (ms, ms, > 0), the emulated race clock; 0 or -1. */
+int opt_sim_clock(const char *s, int64_t *wall0, int64_t *race0, double *speed);
+
 /* Print "  SYN  HELP" for every shown row, the help starting in column
  * 2 + width + 1. */
 void opt_help(const opt *t, int width, FILE *f);

@@ -536,17 +536,12 @@ static int parse_args(emu *e, int argc, char **argv)
 {
 	const char *pos[1];
 	int npos;
-	int pr = opt_parse(opts, argc - 1, argv + 1, pos, 1, &npos, prog);
-	if (pr == OPT_HELP) {
-		usage(stdout);
-		return 0;
-	}
-	if (pr == OPT_BAD)
-		return 2;
+	int pr = opt_cli(opts, argc - 1, argv + 1, pos, 1, &npos, prog, usage, OPT_ON_ERROR_USAGE);
+	if (pr >= 0)
+		return pr;
 	const char *protocol = opts[O_PROTOCOL].val, *mat = opts[O_MAT].val;
-	if (pr == OPT_USAGE || npos || !protocol || !mat || !opts[O_DATA].val) {
-		if (pr != OPT_USAGE)
-			fprintf(stderr, "%s: --protocol, --mat and --data are required\n", prog);
+	if (npos || !protocol || !mat || !opts[O_DATA].val) {
+		fprintf(stderr, "%s: --protocol, --mat and --data are required\n", prog);
 		usage(stderr);
 		return 2;
 	}
@@ -567,14 +562,9 @@ static int parse_args(emu *e, int argc, char **argv)
 	mats_seed(opts[O_SEED].u, mat);
 	e->utc_off_min = -300;
 	const char *utc = opts[O_UTC_OFFSET].val;
-	if (utc) {
-		int hh, mm;
-		char sign;
-		if (sscanf(utc, "%c%d:%d", &sign, &hh, &mm) != 3 || (sign != '+' && sign != '-')) {
-			fprintf(stderr, "%s: --utc-offset '%s' is not +HH:MM\n", prog, utc);
-			return 2;
-		}
-		e->utc_off_min = (sign == '-' ? -1 : 1) * (hh * 60 + mm);
+	if (utc && opt_utc_offset(utc, &e->utc_off_min) < 0) {
+		fprintf(stderr, "%s: --utc-offset '%s' is not +HH:MM\n", prog, utc);
+		return 2;
 	}
 	static char namebuf[80];
 	snprintf(namebuf, sizeof(namebuf), "emu-%s", mat);
@@ -597,17 +587,10 @@ static int make_reads(emu *e, mats_stats *st)
 	mats_sort();
 	fetched = sl_calloc(nreads + 1, 1);
 	const char *sim = opts[O_SIM_CLOCK].val;
-	if (sim) {
-		long long w0, r0;
-		double sp;
-		if (sscanf(sim, "%lld:%lld:%lf", &w0, &r0, &sp) != 3 || !(sp > 0)) {
-			fprintf(stderr, "%s: --sim-clock '%s' is not WALL0:RACE0:SPEED\n", prog, sim);
-			return 2;
-		}
-		e->wall0 = w0;
-		e->race0 = r0;
-		e->speed = sp;
-	} else {
+	if (sim && opt_sim_clock(sim, &e->wall0, &e->race0, &e->speed) < 0) {
+		fprintf(stderr, "%s: --sim-clock '%s' is not WALL0:RACE0:SPEED\n", prog, sim);
+		return 2;
+	} else if (!sim) {
 		e->wall0 = sl_now_ms();
 		e->race0 = nreads ? reads[0].t - 1000 : 0;
 	}

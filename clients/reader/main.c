@@ -342,14 +342,10 @@ static int parse_args(reader *r, fwd_cfg *fc, int argc, char **argv, char ***cav
 	reader_opts *o = &r->o;
 	const char *pos[1];
 	int npos;
-	int p = opt_parse(opts, argc - 1, argv + 1, pos, 1, &npos, prog);
-	if (p == OPT_HELP) {
-		usage(stdout);
-		return 0;
-	}
-	if (p == OPT_BAD)
-		return 2;
-	if (p == OPT_USAGE || npos) {
+	int p = opt_cli(opts, argc - 1, argv + 1, pos, 1, &npos, prog, usage, OPT_ON_ERROR_USAGE);
+	if (p >= 0)
+		return p;
+	if (npos) {
 		usage(stderr);
 		return 2;
 	}
@@ -362,11 +358,11 @@ static int parse_args(reader *r, fwd_cfg *fc, int argc, char **argv, char ***cav
 			*cav = sl_realloc(*cav, sizeof(char *) * (size_t)(*cac + 1));
 			(*cav)[(*cac)++] = argv[i];
 		}
-		p = opt_parse(opts, *cac, *cav, pos, 1, &npos, prog);
+		p = opt_cli(opts, *cac, *cav, pos, 1, &npos, prog, usage, OPT_ON_ERROR_USAGE);
 		*cac = nconf; /* the words the caller frees */
-		if (p == OPT_BAD)
-			return 2;
-		if (p != OPT_OK || npos) {
+		if (p >= 0)
+			return p;
+		if (npos) {
 			usage(stderr);
 			return 2;
 		}
@@ -430,16 +426,9 @@ static int settings(reader *r, fwd_cfg *fc, flt_cfg *fcfg)
 	fc->window = (size_t)opts[O_WINDOW].i;
 	r->status_every = (int)opts[O_STATUS_EVERY].i;
 	const char *sim = opts[O_SIM_CLOCK].val;
-	if (sim) {
-		long long w0, r0;
-		double sp;
-		if (sscanf(sim, "%lld:%lld:%lf", &w0, &r0, &sp) != 3 || !(sp > 0)) {
-			fprintf(stderr, "%s: --sim-clock '%s' is not WALL0:RACE0:SPEED\n", prog, sim);
-			return 2;
-		}
-		r->sim_wall0 = w0;
-		r->sim_race0 = r0;
-		r->sim_speed = sp;
+	if (sim && opt_sim_clock(sim, &r->sim_wall0, &r->sim_race0, &r->sim_speed) < 0) {
+		fprintf(stderr, "%s: --sim-clock '%s' is not WALL0:RACE0:SPEED\n", prog, sim);
+		return 2;
 	}
 	return -1;
 }
@@ -452,15 +441,9 @@ static int zone_and_date(reader *r)
 	struct tm lt;
 	localtime_r(&now, &lt);
 	r->utc_off_min = (int)(lt.tm_gmtoff / 60);
-	if (utc) {
-		int hh, mm;
-		char sign;
-		if (sscanf(utc, "%c%d:%d", &sign, &hh, &mm) != 3 || (sign != '+' && sign != '-') ||
-		    hh > 14 || mm > 59) {
-			fprintf(stderr, "%s: --utc-offset '%s' is not +HH:MM\n", prog, utc);
-			return 2;
-		}
-		r->utc_off_min = (sign == '-' ? -1 : 1) * (hh * 60 + mm);
+	if (utc && opt_utc_offset(utc, &r->utc_off_min) < 0) {
+		fprintf(stderr, "%s: --utc-offset '%s' is not +HH:MM\n", prog, utc);
+		return 2;
 	}
 	if (date) {
 		int y, m, d;
@@ -602,11 +585,7 @@ static int run(reader *r)
 
 int main(int argc, char **argv)
 {
-	sl_log_set_prefix(prog);
-	sl_log_level = SL_LOG_INFO;
-	const char *dbg = getenv("SPLITLINE_DEBUG");
-	if (dbg && *dbg && strcmp(dbg, "0") != 0)
-		sl_log_level = SL_LOG_DEBUG;
+	slc_log_init(prog, SL_LOG_INFO);
 	static reader R;
 	reader *r = &R;
 	fwd_cfg fc;

@@ -394,14 +394,10 @@ static int parse_args(int argc, char **argv, const char **cmd, const char **file
 {
 	const char *pos[2];
 	int npos;
-	int rc = opt_parse(opts, argc - 1, argv + 1, pos, 2, &npos, prog);
-	if (rc == OPT_HELP) {
-		usage(stdout);
-		return 0;
-	}
-	if (rc == OPT_BAD)
-		return 2;
-	if (rc == OPT_USAGE || npos != 2 ||
+	int rc = opt_cli(opts, argc - 1, argv + 1, pos, 2, &npos, prog, usage, OPT_ON_ERROR_USAGE);
+	if (rc >= 0)
+		return rc;
+	if (npos != 2 ||
 	    (strcmp(pos[0], "import") != 0 && strcmp(pos[0], "replay") != 0)) {
 		usage(stderr);
 		return 2;

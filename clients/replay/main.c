@@ -740,15 +740,10 @@ static int parse_args(replay *r, args *a, int argc, char **argv)
 {
 	const char *pos[2];
 	int npos;
-	int p = opt_parse(opts, argc - 1, argv + 1, pos, 2, &npos, prog);
-	if (p == OPT_HELP) {
-		usage(stdout);
-		return 0;
-	}
-	if (p == OPT_USAGE)
-		fprintf(stderr, "see 'splitline-replay --help'\n");
-	if (p != OPT_OK)
-		return 2;
+	int p = opt_cli(opts, argc - 1, argv + 1, pos, 2, &npos, prog, usage,
+			OPT_ON_ERROR_SEE_HELP);
+	if (p >= 0)
+		return p;
 	if (npos != 2 || strcmp(pos[0], "boston") != 0) {
 		if (npos >= 1 && strcmp(pos[0], "boston") != 0)
 			fprintf(stderr, "%s: unknown file format '%s' (known: boston)\n", prog,
@@ -842,11 +837,7 @@ static int replay_run(replay *r, const args *a, const evcfg *cfg)
 
 int main(int argc, char **argv)
 {
-	sl_log_set_prefix(prog);
-	sl_log_level = SL_LOG_WARN;
-	const char *dbg = getenv("SPLITLINE_DEBUG");
-	if (dbg && *dbg && strcmp(dbg, "0") != 0)
-		sl_log_level = SL_LOG_DEBUG;
+	slc_log_init(prog, SL_LOG_WARN);
 
 	replay r;
 	args a = {0};

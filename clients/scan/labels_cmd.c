@@ -65,13 +65,10 @@ int scan__labels(int argc, char **argv)
 	const char *pos[1];
 	int npos = 0, rc;
 	char err[400];
-	int p = opt_parse(opts, argc, argv, pos, 0, &npos, prog);
-	if (p == OPT_HELP) {
-		fputs(scan__usage, stdout);
-		return 0;
-	}
-	if (p != OPT_OK)
-		return 2;
+	int p = opt_cli(opts, argc, argv, pos, 0, &npos, prog, scan__usage_print,
+			OPT_ON_ERROR_NOTHING);
+	if (p >= 0)
+		return p;
 	const char *out = opts[L_OUT].val, *race = opts[L_RACE].val, *csv = opts[L_FROM_CSV].val,
 		   *map = opts[L_MAP].val, *date_format = opts[L_DATE_FORMAT].val;
 	conn.server = opts[L_SERVER].val;

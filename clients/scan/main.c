@@ -128,6 +128,11 @@ const char scan__usage[] =
 
 struct scan_state S;
 
+void scan__usage_print(FILE *f)
+{
+	fputs(scan__usage, f);
+}
+
 /* ---- main ---- */
 
 enum {
@@ -170,13 +175,10 @@ static int parse_args(int argc, char **argv, int64_t *wait_ms)
 	const char *pos[1];
 	int npos = 0;
 	char err[300];
-	int p = opt_parse(opts, argc - 1, argv + 1, pos, 0, &npos, prog);
-	if (p == OPT_HELP) {
-		fputs(scan__usage, stdout);
-		return 0;
-	}
-	if (p != OPT_OK)
-		return 2;
+	int p = opt_cli(opts, argc - 1, argv + 1, pos, 0, &npos, prog, scan__usage_print,
+			OPT_ON_ERROR_NOTHING);
+	if (p >= 0)
+		return p;
 	S.conn.server = opts[O_SERVER].val;
 	S.conn.event = opts[O_EVENT].val;
 	S.conn.token = opts[O_TOKEN].val;

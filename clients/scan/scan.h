@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cliutil.h"
 #include "outbox.h"
@@ -82,6 +83,7 @@ struct scan_state {
 
 extern struct scan_state S;
 extern const char scan__usage[];
+void scan__usage_print(FILE *f);
 
 /* input.c */
 int scan__input_start(void);
