@@ -28,7 +28,7 @@ const char *sl_strerror(int err)
 	switch (err) {
 	case 0:
 		return "success";
-#define SL_XX(name, val, code, retry, msg)                                          \
+#define SL_XX(name, val, code, retry, msg)                                     \
 	case SL_E##name:                                                       \
 		return msg;
 		SL_ERRNO_MAP(SL_XX)
@@ -42,7 +42,7 @@ const char *sl_errcode(int err)
 	switch (err) {
 	case 0:
 		return "ok";
-#define SL_XX(name, val, code, retry, msg)                                          \
+#define SL_XX(name, val, code, retry, msg)                                     \
 	case SL_E##name:                                                       \
 		return code;
 		SL_ERRNO_MAP(SL_XX)

@@ -30,21 +30,21 @@
  *            the clients treat that as a reconnect, not as this column.
  */
 #define SL_ERRNO_MAP(X)                                                        \
-	X(INVAL, 1, "bad_request", REFUSED, "invalid argument")                       \
-	X(PARSE, 2, "bad_request", NO, "malformed input")                             \
-	X(TYPE, 3, "unknown_type", NO, "unknown message type")                        \
-	X(TOOBIG, 4, "too_large", NO, "message too large")                            \
-	X(AUTH, 5, "unauthorized", REFUSED, "unknown or revoked token")               \
-	X(PERM, 6, "forbidden", REFUSED, "not allowed for this role")                 \
-	X(NOENT, 7, "not_found", REFUSED, "no such object")                           \
-	X(EXIST, 8, "conflict", NO, "already exists")                                 \
-	X(UNAVAIL, 9, "unavailable", AGAIN, "store unavailable, try again")           \
-	X(TIMEOUT, 10, "timeout", AGAIN, "timed out")                                 \
-	X(IO, 11, "io", NO, "input/output error")                                     \
-	X(RANGE, 12, "bad_request", REFUSED, "value out of range")                    \
-	X(FULL, 13, "busy", AGAIN, "queue full, try again")                           \
-	X(STATE, 14, "conflict", NO, "not allowed in this state")                     \
-	X(DUP, 15, "duplicate", NO, "duplicate")                                      \
+	X(INVAL, 1, "bad_request", REFUSED, "invalid argument")                \
+	X(PARSE, 2, "bad_request", NO, "malformed input")                      \
+	X(TYPE, 3, "unknown_type", NO, "unknown message type")                 \
+	X(TOOBIG, 4, "too_large", NO, "message too large")                     \
+	X(AUTH, 5, "unauthorized", REFUSED, "unknown or revoked token")        \
+	X(PERM, 6, "forbidden", REFUSED, "not allowed for this role")          \
+	X(NOENT, 7, "not_found", REFUSED, "no such object")                    \
+	X(EXIST, 8, "conflict", NO, "already exists")                          \
+	X(UNAVAIL, 9, "unavailable", AGAIN, "store unavailable, try again")    \
+	X(TIMEOUT, 10, "timeout", AGAIN, "timed out")                          \
+	X(IO, 11, "io", NO, "input/output error")                              \
+	X(RANGE, 12, "bad_request", REFUSED, "value out of range")             \
+	X(FULL, 13, "busy", AGAIN, "queue full, try again")                    \
+	X(STATE, 14, "conflict", NO, "not allowed in this state")              \
+	X(DUP, 15, "duplicate", NO, "duplicate")                               \
 	X(GAP, 16, "gap", RESEND, "sequence gap: resend from the expected seq")
 
 enum {

@@ -61,8 +61,8 @@ static bool check(opt *o, const char *prog)
 				snprintf(range, sizeof(range), "%lld..%lld", o->min, o->max);
 			else
 				snprintf(range, sizeof(range), "%llu..%llu", o->umin, o->umax);
-			fprintf(stderr, "%s: %s '%s' is not a number in %s\n", prog, o->name, o->val,
-				range);
+			fprintf(stderr, "%s: %s '%s' is not a number in %s\n", prog, o->name,
+				o->val, range);
 			return false;
 		}
 		break;
@@ -72,8 +72,8 @@ static bool check(opt *o, const char *prog)
 		if (!*o->val || *end || errno || !(o->d >= o->dmin) || !(o->d <= o->dmax) ||
 		    !isfinite(o->d)) {
 			if (o->dmax == HUGE_VAL)
-				fprintf(stderr, "%s: %s '%s' is not a number >= %g\n", prog, o->name,
-					o->val, o->dmin);
+				fprintf(stderr, "%s: %s '%s' is not a number >= %g\n", prog,
+					o->name, o->val, o->dmin);
 			else
 				fprintf(stderr, "%s: %s '%s' is not a number in %g..%g\n", prog,
 					o->name, o->val, o->dmin, o->dmax);
@@ -93,8 +93,7 @@ static bool check(opt *o, const char *prog)
 			return false;
 		}
 		break;
-	default:
-		break;
+	default: break;
 	}
 	return true;
 }
@@ -172,9 +171,16 @@ void opt_help(const opt *t, int width, FILE *f)
 	for (; t->name; t++) {
 		if (!t->syn)
 			continue;
-		if (t->help[0] == '\n')
-			fprintf(f, "  %s%s\n", t->syn, t->help);
-		else
-			fprintf(f, "  %-*s %s\n", width, t->syn, t->help);
+		fprintf(f, "  %s", t->syn);
+		int pad = width - (int)strlen(t->syn);
+		if (t->help[0] != '\n')
+			fprintf(f, "%*s ", pad > 0 ? pad : 0, "");
+		/* continuation lines start under the first one */
+		for (const char *h = t->help; *h; h++) {
+			fputc(*h, f);
+			if (*h == '\n')
+				fprintf(f, "%*s", width + 3, "");
+		}
+		fputc('\n', f);
 	}
 }

@@ -42,8 +42,8 @@ typedef struct opt {
 	double dmin, dmax;
 	const char *choices;
 	const char *syn;  /* the option in --help ("--batch N"); NULL: not shown */
-	const char *help; /* the text beside it, verbatim (continuation lines indented);
-			   * starting with '\n': on the lines below the option */
+	const char *help; /* the text beside it; after a '\n' the next line starts under
+			   * the first; starting with '\n': on the lines below the option */
 	/* filled by opt_parse */
 	const char *val; /* as given, else def; NULL when neither */
 	bool set;        /* given on the command line */
@@ -87,8 +87,8 @@ int opt_utc_offset(const char *s, int *minutes);
 /* "WALL0:RACE0:SPEED" (ms, ms, > 0), the emulated race clock; 0 or -1. */
 int opt_sim_clock(const char *s, int64_t *wall0, int64_t *race0, double *speed);
 
-/* Print "  SYN  HELP" for every shown row, the help starting in column
- * 2 + width + 1. */
+/* Print "  SYN HELP" for every shown row, SYN padded to width, so that
+ * help starts in column 2 + width + 1 (its continuation lines too). */
 void opt_help(const opt *t, int width, FILE *f);
 
 #endif

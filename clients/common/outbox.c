@@ -28,7 +28,8 @@ void outbox_backoff_init(outbox_backoff *b, int64_t min_ms, int64_t max_ms, int 
 	if (!seed) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
-		seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ ((uint64_t)getpid() << 40);
+		seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^
+		       ((uint64_t)getpid() << 40);
 	}
 	b->min_ms = min_ms;
 	b->max_ms = max_ms < min_ms ? min_ms : max_ms;

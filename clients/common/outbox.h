@@ -117,8 +117,8 @@ typedef struct outbox_reply {
 	bool dup;
 	const char *code, *msg; /* err: "" when absent */
 	size_t code_len, msg_len;
-	int err;              /* err: the SL_E* of code (SL_EIO for an unknown code) */
-	enum sl_retry retry;  /* err: sl_err_retry(err) */
+	int err;             /* err: the SL_E* of code (SL_EIO for an unknown code) */
+	enum sl_retry retry; /* err: sl_err_retry(err) */
 } outbox_reply;
 
 /* Read the fields a device client looks at from a decoded message. */

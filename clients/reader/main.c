@@ -112,7 +112,7 @@ static opt opts[O_N + 1] = {
 		       .help = "raceresult: the decoder to connect to (port 3601)"},
 	[O_LISTEN] = {"--listen", OPT_STR, .syn = "--listen ADDR:PORT",
 		      .help = "others: where the decoder connects (default 0.0.0.0 and\n"
-			      "                       61611 chronotrack, 3097 mylaps, 53135 jchip)"},
+			      "61611 chronotrack, 3097 mylaps, 53135 jchip)"},
 	[O_POINT] = {"--point", OPT_STR, .syn = "--point PT",
 		     .help = "the timing point of every read"},
 	[O_DEVICE] = {"--device", OPT_STR, .syn = "--device ID",

@@ -122,23 +122,23 @@ static opt opts[O_N + 1] = {
 		     .help = "reads per passings message, 1..10000 (default 100)"},
 	[O_TIMEZONE] = {"--timezone", OPT_STR, .syn = "--timezone ZONE",
 			.help = "the regatta's IANA time zone (Europe/London): import writes\n"
-				"                   it into the config (pages show clock times in it), replay\n"
-				"                   reads the file's times of day in it; give both the same.\n"
-				"                   Default none: times of day are UTC"},
+				"it into the config (pages show clock times in it), replay\n"
+				"reads the file's times of day in it; give both the same.\n"
+				"Default none: times of day are UTC"},
 	[O_DATE] = {"--date", OPT_STR, .syn = "--date DATE",
 		    .help = "the regatta's first day (YYYY-MM-DD), for import and replay\n"
-			    "                   alike; each race is on the day its Day column names (a\n"
-			    "                   weekday such as Sat or Sunday, a date, or Day 2).  Default:\n"
-			    "                   the earliest date in Day, else 2023-01-01 (warned)"},
+			    "alike; each race is on the day its Day column names (a\n"
+			    "weekday such as Sat or Sunday, a date, or Day 2).  Default:\n"
+			    "the earliest date in Day, else 2023-01-01 (warned)"},
 	[O_DISTANCE] = {"--distance", OPT_INT, NULL, 50, 100000, .syn = "--distance M",
 			.help = "the course in metres of the races whose name gives none\n"
-				"                   (a name such as \"... 2000m\", \"2k\" or \"6 km\" does);\n"
-				"                   default 1000, warned with the races it was assumed for"},
+				"(a name such as \"... 2000m\", \"2k\" or \"6 km\" does);\n"
+				"default 1000, warned with the races it was assumed for"},
 	[O_PLACES] = {"--places-from-file", OPT_FLAG, .syn = "--places-from-file",
 		      .help = " import the file's Place where it differs from the rank\n"
-			      "                   of the crew's time, as a judges' place (adjust type place,\n"
-			      "                   reason \"place from the results file\", a shared place as a\n"
-			      "                   dead heat): the judges' decisions, in the audit trail"},
+			      "of the crew's time, as a judges' place (adjust type place,\n"
+			      "reason \"place from the results file\", a shared place as a\n"
+			      "dead heat): the judges' decisions, in the audit trail"},
 };
 
 static void usage(FILE *f)

@@ -16,7 +16,8 @@
  * disconnect, an `unavailable`/`timeout`/`busy`/`gap` err or a batch
  * unanswered for 30 s, the connection is dropped, reopened with backoff
  * (0.1 s doubling to 5 s, less up to 20% jitter), and every unacked batch
- * is sent again in seq order (the window, acks and backoff: outbox.h): the server acknowledges a batch it already has with dup:true and
+ * is sent again in seq order (the window, acks and backoff: outbox.h):
+ * the server acknowledges a batch it already has with dup:true and
  * changes nothing.  A `gap` below the first seq this run can send (an
  * --resume-after past what the server has) and any other err are fatal
  * (exit 1), and so is 60 s without a connection.
@@ -103,7 +104,6 @@ static const char usage_tail[] =
 	"Exit status: 0 when every read was acknowledged (or nothing was left to send),\n"
 	"1 on an error, 2 on a usage error.\n";
 
-
 /* The options, in the order --help shows them. */
 enum {
 	O_CONFIG,
@@ -139,7 +139,7 @@ static opt opts[O_N + 1] = {
 		      .help = "the device id (default: the token's device, else \"replay\")"},
 	[O_SPEED] = {"--speed", OPT_NUM, "1", .dmin = 0, .dmax = HUGE_VAL, .syn = "--speed X",
 		     .help = "race time runs X times faster than wall time (default 1;\n"
-			     "                   0: as fast as possible)"},
+			     "0: as fast as possible)"},
 	[O_BATCH] = {"--batch", OPT_U64, "100", .umin = 1, .umax = SLP_MAX_READS,
 		     .syn = "--batch N", .help = "reads per batch, 1..10000 (default 100)"},
 	[O_WINDOW] = {"--window", OPT_U64, "8", .umin = 1, .umax = 1000, .syn = "--window W",
@@ -148,29 +148,29 @@ static opt opts[O_N + 1] = {
 		     .help = "only the first N runners of the file"},
 	[O_SEED] = {"--seed", OPT_U64, "0", .umax = UINT64_MAX, .syn = "--seed S",
 		    .help = "0 (default): start crossings at the corral delay exactly;\n"
-			    "                   else each runner's crossing (and so its splits) gets\n"
-			    "                   0..999 ms more, drawn from seed S; net times never change"},
+			    "else each runner's crossing (and so its splits) gets\n"
+			    "0..999 ms more, drawn from seed S; net times never change"},
 	[O_FIRST_SEQ] = {"--first-seq", OPT_U64, "1", .umin = 1, .umax = SEQ_MAX,
 			 .syn = "--first-seq N", .help = "seq of the first read (default 1)"},
 	[O_RESUME_AFTER] = {"--resume-after", OPT_U64, .umax = SEQ_MAX, .syn = "--resume-after SEQ",
 			    .help = "\n"
-				    "                   the reads with seq <= SEQ were acknowledged by an earlier\n"
-				    "                   run with the same file, config, --limit, --seed and\n"
-				    "                   --first-seq: do not send them; the race clock starts at\n"
-				    "                   the first read left, so the race goes on at the same\n"
-				    "                   speed.  When SEQ covers every read, prints \"replay: all N\n"
-				    "                   reads were already acknowledged ...: nothing to send\" and\n"
-				    "                   exits 0 without connecting"},
+				    "the reads with seq <= SEQ were acknowledged by an earlier\n"
+				    "run with the same file, config, --limit, --seed and\n"
+				    "--first-seq: do not send them; the race clock starts at\n"
+				    "the first read left, so the race goes on at the same\n"
+				    "speed.  When SEQ covers every read, prints \"replay: all N\n"
+				    "reads were already acknowledged ...: nothing to send\" and\n"
+				    "exits 0 without connecting"},
 	[O_PROGRESS] = {"--progress", OPT_ENUM, .choices = "auto|always|never",
 			.syn = "--progress WHEN",
 			.help = "auto (default): on a terminal rewrite the progress line\n"
-				"                   once a second, otherwise print it every 10 s; always: the\n"
-				"                   rewritten line even when stderr is no terminal; never.\n"
-				"                   Without the option, env SPLITLINE_PROGRESS=0 means never\n"
-				"                   and any other value always"},
+				"once a second, otherwise print it every 10 s; always: the\n"
+				"rewritten line even when stderr is no terminal; never.\n"
+				"Without the option, env SPLITLINE_PROGRESS=0 means never\n"
+				"and any other value always"},
 	[O_COUNT_ONLY] = {"--count", OPT_FLAG, .syn = "--count",
 			  .help = "print the number of reads this run would send (after\n"
-				  "                   --resume-after) on stdout and exit; no server needed"},
+				  "--resume-after) on stdout and exit; no server needed"},
 };
 
 static void usage(FILE *f)
@@ -822,8 +822,8 @@ static int replay_run(replay *r, const args *a, const evcfg *cfg)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	int rc = run(r);
-	printf("replay: sent %zu reads in %zu batches, acked %zu, duplicates %zu\n",
-	       r->sent_reads, r->sent_batches, r->acked_reads, r->dup_reads);
+	printf("replay: sent %zu reads in %zu batches, acked %zu, duplicates %zu\n", r->sent_reads,
+	       r->sent_batches, r->acked_reads, r->dup_reads);
 	if (a->resume)
 		printf("replay: %zu reads skipped as already acknowledged (resume after seq "
 		       "%llu)\n",
