@@ -157,13 +157,20 @@ static void on_alloc(uv_handle_t *h, size_t sug, uv_buf_t *b)
 	b->len = 65536;
 }
 
+/* A line (or message) its parser refused: logged and counted, skipped. */
+static void bad_input(reader *r, conn *c, const char *what, const char *s, size_t n,
+		      const char *err)
+{
+	sl_warn("decoder '%s': bad %s '%.*s': %s", c->name, what, (int)(n > 80 ? 80 : n), s, err);
+	r->faults++;
+}
+
 static void line_rr(reader *r, conn *c, const char *s, size_t n)
 {
 	rrp_msg m;
 	char err[160];
 	if (rrp_parse(s, n, &m, err, sizeof(err)) != 0) {
-		sl_warn("decoder '%s': bad line '%.*s': %s", c->name, (int)(n > 80 ? 80 : n), s, err);
-		r->faults++;
+		bad_input(r, c, "line", s, n, err);
 		return;
 	}
 	if (m.type == RRP_PASSING) {
@@ -218,8 +225,7 @@ static void line_ctp(reader *r, conn *c, const char *s, size_t n)
 	ctp_msg m;
 	char err[160];
 	if (ctp_parse(s, n, &m, err, sizeof(err)) != 0) {
-		sl_warn("decoder '%s': bad line '%.*s': %s", c->name, (int)(n > 80 ? 80 : n), s, err);
-		r->faults++;
+		bad_input(r, c, "line", s, n, err);
 		return;
 	}
 	if (m.type == CTP_HELLO) {
@@ -241,9 +247,7 @@ static void line_mlp(reader *r, conn *c, const char *s, size_t n)
 {
 	char err[160];
 	if (mlp_parse(s, n, &c->mm, err, sizeof(err)) != 0) {
-		sl_warn("decoder '%s': bad message '%.*s': %s", c->name, (int)(n > 80 ? 80 : n), s,
-			err);
-		r->faults++;
+		bad_input(r, c, "message", s, n, err);
 		return;
 	}
 	mlp_msg *m = &c->mm;
@@ -268,8 +272,7 @@ static void line_jcp(reader *r, conn *c, const char *s, size_t n)
 	jcp_msg m;
 	char err[160];
 	if (jcp_parse(s, n, &m, err, sizeof(err)) != 0) {
-		sl_warn("decoder '%s': bad line '%.*s': %s", c->name, (int)(n > 80 ? 80 : n), s, err);
-		r->faults++;
+		bad_input(r, c, "line", s, n, err);
 		return;
 	}
 	if (m.type == JCP_NAME) {

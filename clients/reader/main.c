@@ -275,19 +275,6 @@ static int load_pass(void *ctx, uint64_t idx, const jrn_rec *p)
 	return 0;
 }
 
-typedef struct rawvec {
-	jrn_rec *v;
-	size_t n, cap;
-} rawvec;
-
-static int load_raw(void *ctx, uint64_t idx, const jrn_rec *p)
-{
-	rawvec *rv = ctx;
-	SL_GROW(rv->v, rv->cap, rv->n + 1);
-	rv->v[rv->n++] = *p;
-	return 0;
-}
-
 /* Read "key: value" lines of a config file into argv form. */
 static int load_config(const char *path, char ***av, int *ac)
 {
@@ -487,9 +474,9 @@ static int open_journals(reader *r, fwd_cfg *fc, char *ackp, size_t ackn)
 			(unsigned long long)acked, (unsigned long long)r->pass.count);
 		r->fw.st.acked = 0;
 	}
-	rawvec rv = {0};
+	jrn_vec rv = {0};
 	snprintf(path, sizeof(path), "%s/raw.jrn", o->journal);
-	if (jrn_open(&r->raw, path, load_raw, &rv, NULL, err, sizeof(err)) != 0) {
+	if (jrn_open(&r->raw, path, jrn_vec_add, &rv, NULL, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s: %s\n", prog, err);
 		return 1;
 	}
