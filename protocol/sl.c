@@ -28,7 +28,7 @@ const char *sl_strerror(int err)
 	switch (err) {
 	case 0:
 		return "success";
-#define SL_XX(name, val, code, msg)                                            \
+#define SL_XX(name, val, code, retry, msg)                                     \
 	case SL_E##name:                                                       \
 		return msg;
 		SL_ERRNO_MAP(SL_XX)
@@ -42,13 +42,25 @@ const char *sl_errcode(int err)
 	switch (err) {
 	case 0:
 		return "ok";
-#define SL_XX(name, val, code, msg)                                            \
+#define SL_XX(name, val, code, retry, msg)                                     \
 	case SL_E##name:                                                       \
 		return code;
 		SL_ERRNO_MAP(SL_XX)
 #undef SL_XX
 	}
 	return "internal";
+}
+
+enum sl_retry sl_err_retry(int err)
+{
+	switch (err) {
+#define SL_XX(name, val, code, retry, msg)                                     \
+	case SL_E##name:                                                       \
+		return SL_RETRY_##retry;
+		SL_ERRNO_MAP(SL_XX)
+#undef SL_XX
+	}
+	return SL_RETRY_NO;
 }
 
 /* ---- allocation -------------------------------------------------------- */

@@ -16,27 +16,39 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* X(name, value, wire code, sentence) */
+/*
+ * X(name, value, wire code, retry, sentence).  retry says what a client
+ * that sent a request and got this code back does about it (clients/common/
+ * outbox.h; sl_err_retry):
+ *   AGAIN    the server is busy or slow: send the same request again later
+ *            (after a backoff, on a new connection where the client drops it);
+ *   RESEND   the device's seqs have a gap: resend from the seq it expects;
+ *   REFUSED  the token, its scope or the request is refused: sending it again
+ *            cannot help (a client stops, or skips what was refused);
+ *   NO       none of these: each client says what it does (give up, or retry
+ *            slowly).  IO is also what a lost connection looks like locally;
+ *            the clients treat that as a reconnect, not as this column.
+ */
 #define SL_ERRNO_MAP(X)                                                        \
-	X(INVAL, 1, "bad_request", "invalid argument")                         \
-	X(PARSE, 2, "bad_request", "malformed input")                          \
-	X(TYPE, 3, "unknown_type", "unknown message type")                     \
-	X(TOOBIG, 4, "too_large", "message too large")                         \
-	X(AUTH, 5, "unauthorized", "unknown or revoked token")                 \
-	X(PERM, 6, "forbidden", "not allowed for this role")                   \
-	X(NOENT, 7, "not_found", "no such object")                             \
-	X(EXIST, 8, "conflict", "already exists")                              \
-	X(UNAVAIL, 9, "unavailable", "store unavailable, try again")           \
-	X(TIMEOUT, 10, "timeout", "timed out")                                 \
-	X(IO, 11, "io", "input/output error")                                  \
-	X(RANGE, 12, "bad_request", "value out of range")                      \
-	X(FULL, 13, "busy", "queue full, try again")                           \
-	X(STATE, 14, "conflict", "not allowed in this state")                  \
-	X(DUP, 15, "duplicate", "duplicate")                                   \
-	X(GAP, 16, "gap", "sequence gap: resend from the expected seq")
+	X(INVAL, 1, "bad_request", REFUSED, "invalid argument")                \
+	X(PARSE, 2, "bad_request", NO, "malformed input")                      \
+	X(TYPE, 3, "unknown_type", NO, "unknown message type")                 \
+	X(TOOBIG, 4, "too_large", NO, "message too large")                     \
+	X(AUTH, 5, "unauthorized", REFUSED, "unknown or revoked token")        \
+	X(PERM, 6, "forbidden", REFUSED, "not allowed for this role")          \
+	X(NOENT, 7, "not_found", REFUSED, "no such object")                    \
+	X(EXIST, 8, "conflict", NO, "already exists")                          \
+	X(UNAVAIL, 9, "unavailable", AGAIN, "store unavailable, try again")    \
+	X(TIMEOUT, 10, "timeout", AGAIN, "timed out")                          \
+	X(IO, 11, "io", NO, "input/output error")                              \
+	X(RANGE, 12, "bad_request", REFUSED, "value out of range")             \
+	X(FULL, 13, "busy", AGAIN, "queue full, try again")                    \
+	X(STATE, 14, "conflict", NO, "not allowed in this state")              \
+	X(DUP, 15, "duplicate", NO, "duplicate")                               \
+	X(GAP, 16, "gap", RESEND, "sequence gap: resend from the expected seq")
 
 enum {
-#define SL_XX(name, val, code, msg) SL_E##name = -(val),
+#define SL_XX(name, val, code, retry, msg) SL_E##name = -(val),
 	SL_ERRNO_MAP(SL_XX)
 #undef SL_XX
 };
@@ -45,6 +57,12 @@ enum {
 const char *sl_strerror(int err);
 /* The short wire code ("bad_request", ...) for a negative SL_E* code. */
 const char *sl_errcode(int err);
+
+/* The retry column of SL_ERRNO_MAP: what to do about an err reply. */
+enum sl_retry { SL_RETRY_NO, SL_RETRY_AGAIN, SL_RETRY_RESEND, SL_RETRY_REFUSED };
+/* The retry class of a negative SL_E* code (SL_RETRY_NO for 0 and codes
+ * outside the map). */
+enum sl_retry sl_err_retry(int err);
 
 /* Out-of-memory policy: these log and abort, never return NULL. */
 void *sl_malloc(size_t n);

@@ -59,6 +59,13 @@ int slc_parse(int argc, char **argv, const slc_opt *opts, const char **pos, int 
 	return SLC_OK;
 }
 
+void slc_log_init(const char *prog, int level)
+{
+	const char *dbg = getenv("SPLITLINE_DEBUG");
+	sl_log_set_prefix(prog);
+	sl_log_level = dbg && *dbg && strcmp(dbg, "0") != 0 ? SL_LOG_DEBUG : level;
+}
+
 int slc_conn_resolve(slc_conn *c, char *err, size_t errlen)
 {
 	if (!c->server)

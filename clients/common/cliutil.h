@@ -37,6 +37,10 @@ enum { SLC_OK = 0, SLC_HELP = 1, SLC_USAGE = 2 };
 int slc_parse(int argc, char **argv, const slc_opt *opts, const char **pos, int maxpos,
 	      int *npos, const char *prog);
 
+/* Log as prog at level, or at debug level when SPLITLINE_DEBUG is set and
+ * not "0". */
+void slc_log_init(const char *prog, int level);
+
 typedef struct slc_conn {
 	const char *server; /* ws://HOST:PORT/ws */
 	const char *event;

@@ -424,7 +424,7 @@ uint64_t wsc_next_id(wsc *c)
 
 int wsc_err_from_code(const char *code, size_t n)
 {
-#define SL_XX(name, val, wire, msg)                                            \
+#define SL_XX(name, val, wire, retry, msg)                                     \
 	if (strlen(wire) == n && memcmp(code, wire, n) == 0)                   \
 		return SL_E##name;
 	SL_ERRNO_MAP(SL_XX)

@@ -57,6 +57,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -69,6 +70,9 @@
 #include <unistd.h>
 
 #include "cliutil.h"
+#include "mats.h"
+#include "opt.h"
+#include "outbox.h"
 #include "ctp.h"
 #include "jcp.h"
 #include "mlp.h"
@@ -76,44 +80,84 @@
 
 static const char *prog = "splitline-emu";
 
-static const char usage[] =
+static const char usage_head[] =
 	"usage: splitline-emu --protocol raceresult|chronotrack|mylaps|jchip --mat MAT\n"
 	"                     --data chicago-2023-mats.csv [options]\n"
 	"\n"
-	"Emulates the decoder on one mat of the Chicago 2023 marathon.\n"
-	"  --mat MAT           start, 05K, 10K, 15K, 20K, HALF, 25K, 30K, 35K, 40K or Finish\n"
-	"  --limit N           the first N runners of the file (default all)\n"
-	"  --port P            raceresult: listen on 127.0.0.1:P (default 3601)\n"
-	"  --listen ADDR       raceresult: the address to listen on (default 127.0.0.1)\n"
-	"  --connect HOST:PORT others: the reader to connect to\n"
-	"  --speed X           race time runs X times faster (default 1; 0: no pacing)\n"
-	"  --sim-clock W:R:S   true time = R + (now - W) * S (ms), as the reader's\n"
-	"  --miss P            probability chip A is not read on a crossing (B is)\n"
-	"  --stray N           N reads of unknown tags S0001..\n"
-	"  --skew-ms S         the decoder clock runs S ms ahead of true time\n"
-	"  --seed S            random seed (default 1)\n"
-	"  --name NAME         decoder name (default emu-MAT)\n"
-	"  --utc-offset +HH:MM the decoder's time zone (default -05:00, Chicago in October)\n"
-	"  --linger-ms N       stay connected N ms after the last read (default 1500)\n"
-	"  --drop-after N      cut the link once N reads are due (also on SIGUSR1)\n"
-	"  --down-ms N         keep a cut link down N ms (default 1000)\n"
-	"  --down-reads N      ... and until N more reads have come due (default 0)\n";
+	"Emulates the decoder on one mat of the Chicago 2023 marathon.\n";
+
+enum {
+	O_PROTOCOL,
+	O_DATA,
+	O_MAT,
+	O_LIMIT,
+	O_PORT,
+	O_LISTEN,
+	O_CONNECT,
+	O_SPEED,
+	O_SIM_CLOCK,
+	O_MISS,
+	O_STRAY,
+	O_SKEW_MS,
+	O_SEED,
+	O_NAME,
+	O_UTC_OFFSET,
+	O_LINGER_MS,
+	O_DROP_AFTER,
+	O_DOWN_MS,
+	O_DOWN_READS,
+	O_N
+};
+
+#define DAY_MS 86400000
+#define MANY 1000000000 /* reads, runners: no real bound */
+/* The options, in the order --help shows them. */
+static opt opts[O_N + 1] = {
+	[O_PROTOCOL] = {"--protocol", OPT_ENUM, .choices = "raceresult|chronotrack|mylaps|jchip"},
+	[O_DATA] = {"--data", OPT_STR},
+	[O_MAT] = {"--mat", OPT_STR, .syn = "--mat MAT",
+		   .help = "start, 05K, 10K, 15K, 20K, HALF, 25K, 30K, 35K, 40K or Finish"},
+	[O_LIMIT] = {"--limit", OPT_INT, NULL, 0, MANY, .syn = "--limit N",
+		     .help = "the first N runners of the file (default all)"},
+	[O_PORT] = {"--port", OPT_INT, "3601", 1, 65535, .syn = "--port P",
+		    .help = "raceresult: listen on 127.0.0.1:P (default 3601)"},
+	[O_LISTEN] = {"--listen", OPT_STR, "127.0.0.1", .syn = "--listen ADDR",
+		      .help = "raceresult: the address to listen on (default 127.0.0.1)"},
+	[O_CONNECT] = {"--connect", OPT_STR, .syn = "--connect HOST:PORT",
+		       .help = "others: the reader to connect to"},
+	[O_SPEED] = {"--speed", OPT_NUM, "1", .dmin = 0, .dmax = HUGE_VAL, .syn = "--speed X",
+		     .help = "race time runs X times faster (default 1; 0: no pacing)"},
+	[O_SIM_CLOCK] = {"--sim-clock", OPT_STR, .syn = "--sim-clock W:R:S",
+			 .help = "true time = R + (now - W) * S (ms), as the reader's"},
+	[O_MISS] = {"--miss", OPT_NUM, "0", .dmin = 0, .dmax = 1, .syn = "--miss P",
+		    .help = "probability chip A is not read on a crossing (B is)"},
+	[O_STRAY] = {"--stray", OPT_INT, "0", 0, MANY, .syn = "--stray N",
+		     .help = "N reads of unknown tags S0001.."},
+	[O_SKEW_MS] = {"--skew-ms", OPT_INT, "0", -DAY_MS, DAY_MS, .syn = "--skew-ms S",
+		       .help = "the decoder clock runs S ms ahead of true time"},
+	[O_SEED] = {"--seed", OPT_U64, "1", .umax = UINT64_MAX, .syn = "--seed S",
+		    .help = "random seed (default 1)"},
+	[O_NAME] = {"--name", OPT_STR, .syn = "--name NAME", .help = "decoder name (default emu-MAT)"},
+	[O_UTC_OFFSET] = {"--utc-offset", OPT_STR, .syn = "--utc-offset +HH:MM",
+			  .help = "the decoder's time zone (default -05:00, Chicago in October)"},
+	[O_LINGER_MS] = {"--linger-ms", OPT_INT, "1500", 0, DAY_MS, .syn = "--linger-ms N",
+			 .help = "stay connected N ms after the last read (default 1500)"},
+	[O_DROP_AFTER] = {"--drop-after", OPT_INT, NULL, 0, MANY, .syn = "--drop-after N",
+			  .help = "cut the link once N reads are due (also on SIGUSR1)"},
+	[O_DOWN_MS] = {"--down-ms", OPT_INT, "1000", 0, DAY_MS, .syn = "--down-ms N",
+		       .help = "keep a cut link down N ms (default 1000)"},
+	[O_DOWN_READS] = {"--down-reads", OPT_INT, "0", 0, MANY, .syn = "--down-reads N",
+			  .help = "... and until N more reads have come due (default 0)"},
+};
+
+static void usage(FILE *f)
+{
+	fputs(usage_head, f);
+	opt_help(opts, 19, f);
+}
+
 
 enum proto { P_RR, P_CTP, P_MLP, P_JCP };
-
-static const char *mats[] = {"05K", "10K", "15K", "20K", "HALF", "25K",
-			     "30K", "35K", "40K", "Finish"};
-#define NMATS 10
-
-typedef struct read {
-	int64_t t; /* true UTC ms */
-	char chip[16];
-	int rssi, hits;
-} read_t;
-
-static read_t *reads;
-static size_t nreads, capreads;
-static uint64_t rng;
 
 /* reads [lo, hi) came due while the link was down */
 typedef struct span {
@@ -123,190 +167,6 @@ typedef struct span {
 static span *downs;
 static size_t ndowns, capdowns;
 static unsigned char *fetched; /* RaceResult: read i was sent in answer to a fetch */
-
-static uint64_t rnd(void)
-{
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static double rndf(void)
-{
-	return (double)(rnd() >> 11) / 9007199254740992.0;
-}
-
-static int rnd_in(int lo, int hi)
-{
-	return lo + (int)(rnd() % (uint64_t)(hi - lo + 1));
-}
-
-static void add_read(int64_t t, const char *chip, int rssi, int hits)
-{
-	SL_GROW(reads, capreads, nreads + 1);
-	read_t *r = &reads[nreads++];
-	r->t = t;
-	snprintf(r->chip, sizeof(r->chip), "%s", chip);
-	r->rssi = rssi;
-	r->hits = hits;
-}
-
-static int cmp_read(const void *a, const void *b)
-{
-	const read_t *x = a, *y = b;
-	return x->t < y->t ? -1 : x->t > y->t;
-}
-
-/* "07:44:28AM" -> seconds since midnight, or -1. */
-static int64_t parse_12h(const char *s)
-{
-	int h, m, sec;
-	char ap[3] = "";
-	if (sscanf(s, "%d:%d:%d%2s", &h, &m, &sec, ap) != 4 || h < 1 || h > 12 || m > 59 ||
-	    sec > 59)
-		return -1;
-	if (ap[0] == 'A')
-		h = h == 12 ? 0 : h;
-	else if (ap[0] == 'P')
-		h = h == 12 ? 12 : h + 12;
-	else
-		return -1;
-	return (int64_t)h * 3600 + m * 60 + sec;
-}
-
-/* "01:02:03" -> seconds, or -1. */
-static int64_t parse_hms(const char *s)
-{
-	int h, m, sec;
-	char extra;
-	if (sscanf(s, "%d:%d:%d%c", &h, &m, &sec, &extra) != 3 || h < 0 || m > 59 || sec > 59)
-		return -1;
-	return (int64_t)h * 3600 + m * 60 + sec;
-}
-
-typedef struct stats {
-	long runners, crossings, estimated, missing, miss_a, strays, dup_bibs;
-} stats;
-
-/* Build the read list from the file.  0 or -1 (message printed). */
-static int load(const char *path, const char *mat, long limit, int64_t day_utc_ms, double miss,
-		int is_rr, stats *st)
-{
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		fprintf(stderr, "%s: cannot open '%s': %s\n", prog, path, strerror(errno));
-		return -1;
-	}
-	int mi = -1; /* -1: start */
-	for (int i = 0; i < NMATS; i++)
-		if (!strcasecmp(mat, mats[i]))
-			mi = i;
-	char line[4096];
-	int lineno = 0;
-	unsigned char *seen = sl_calloc(1, 1 << 17);
-	while (fgets(line, sizeof(line), f)) {
-		lineno++;
-		if (lineno == 1)
-			continue;
-		if (limit >= 0 && st->runners + st->dup_bibs >= limit)
-			break;
-		size_t n = strlen(line);
-		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = '\0';
-		char *fld[32];
-		int nf = 0;
-		char *p = line;
-		while (nf < 32) {
-			fld[nf++] = p;
-			char *c = strchr(p, ',');
-			if (!c)
-				break;
-			*c = '\0';
-			p = c + 1;
-		}
-		if (nf < 4 + 2 * NMATS) {
-			fprintf(stderr, "%s: %s:%d: expected %d fields, found %d\n", prog, path, lineno,
-				4 + 2 * NMATS, nf);
-			continue;
-		}
-		long bib = strtol(fld[0], NULL, 10);
-		if (bib <= 0 || bib >= (1 << 20)) {
-			fprintf(stderr, "%s: %s:%d: field 'bib': '%s' is not a bib\n", prog, path,
-				lineno, fld[0]);
-			continue;
-		}
-		if (seen[bib / 8] >> (bib % 8) & 1) {
-			st->dup_bibs++;
-			continue;
-		}
-		seen[bib / 8] |= (unsigned char)(1u << (bib % 8));
-		st->runners++;
-		const char *est = nf > 4 + 2 * NMATS ? fld[4 + 2 * NMATS] : "";
-		int64_t tod[NMATS], net[NMATS];
-		bool estm[NMATS];
-		for (int i = 0; i < NMATS; i++) {
-			tod[i] = parse_12h(fld[4 + 2 * i]);
-			net[i] = parse_hms(fld[5 + 2 * i]);
-			/* the marks are mat names joined by ';' */
-			estm[i] = false;
-			for (const char *q = est; (q = strcasestr(q, mats[i])); q++) {
-				size_t l = strlen(mats[i]);
-				if ((q == est || q[-1] == ';' || q[-1] == ' ' || q[-1] == '*') &&
-				    (!q[l] || q[l] == ';' || q[l] == ' ' || q[l] == '*'))
-					estm[i] = true;
-			}
-		}
-		int64_t start = -1;
-		if (tod[NMATS - 1] >= 0 && net[NMATS - 1] >= 0 && !estm[NMATS - 1])
-			start = tod[NMATS - 1] - net[NMATS - 1];
-		for (int i = 0; start < 0 && i < NMATS; i++)
-			if (tod[i] >= 0 && net[i] >= 0 && !estm[i])
-				start = tod[i] - net[i];
-		if (start < 0) {
-			st->missing++;
-			continue;
-		}
-		int64_t t;
-		if (mi < 0) {
-			t = start * 1000 + 200;
-		} else if (estm[mi]) {
-			st->estimated++;
-			continue;
-		} else if (net[mi] < 0) {
-			st->missing++;
-			continue;
-		} else {
-			t = (start + net[mi]) * 1000 + 500;
-		}
-		t += day_utc_ms;
-		st->crossings++;
-		char chip[16];
-		bool b = rndf() < miss;
-		if (b)
-			st->miss_a++;
-		snprintf(chip, sizeof(chip), "%c%ld", b ? 'B' : 'A', bib);
-		int k = rnd_in(3, 6), peak = rnd_in(1, k - 2), peak_rssi = rnd_in(-62, -50);
-		int64_t rt = t, peak_t = t;
-		for (int j = 0; j < k; j++) {
-			int rssi = peak_rssi - 4 * abs(j - peak) - rnd_in(0, 2);
-			if (j == peak)
-				rssi = peak_rssi, peak_t = rt;
-			if (!is_rr)
-				add_read(rt, chip, rssi, 1);
-			rt += rnd_in(40, 85);
-		}
-		if (is_rr)
-			add_read(peak_t, chip, peak_rssi, k);
-	}
-	fclose(f);
-	free(seen);
-	if (lineno <= 1) {
-		fprintf(stderr, "%s: '%s' holds no runner\n", prog, path);
-		return -1;
-	}
-	return 0;
-}
 
 /* ---- sockets ---- */
 
@@ -660,159 +520,176 @@ static void hello(emu *e)
 	sl_buf_release(&b);
 }
 
-int main(int argc, char **argv)
+/* ---- main ---- */
+
+/* The link cuts and the run's end (see the top of this file). */
+typedef struct plan {
+	long drop_after, down_ms, down_reads, linger, cuts;
+	bool want_cut, holding; /* a cut asked for; a cut link held down */
+	int64_t down_until, done_at, next_try;
+	size_t cut_from;
+	outbox_backoff backoff; /* between connects to the reader */
+} plan;
+
+/* The command line into e; -1 to go on, else the exit status. */
+static int parse_args(emu *e, int argc, char **argv)
 {
-	sl_log_set_prefix(prog);
-	sl_log_level = SL_LOG_INFO;
-	const char *protocol = NULL, *mat = NULL, *data = NULL, *limit_s = NULL, *speed_s = NULL,
-		   *miss_s = NULL, *stray_s = NULL, *skew_s = NULL, *seed_s = NULL, *port_s = NULL,
-		   *listen_s = NULL, *connect_s = NULL, *sim_s = NULL, *name_s = NULL,
-		   *utc_s = NULL, *linger_s = NULL, *drop_s = NULL, *down_s = NULL,
-		   *down_reads_s = NULL;
-	slc_opt table[] = {
-		{"--protocol", true, &protocol, NULL}, {"--mat", true, &mat, NULL},
-		{"--data", true, &data, NULL},	       {"--limit", true, &limit_s, NULL},
-		{"--speed", true, &speed_s, NULL},     {"--miss", true, &miss_s, NULL},
-		{"--stray", true, &stray_s, NULL},     {"--skew-ms", true, &skew_s, NULL},
-		{"--seed", true, &seed_s, NULL},       {"--port", true, &port_s, NULL},
-		{"--listen", true, &listen_s, NULL},   {"--connect", true, &connect_s, NULL},
-		{"--sim-clock", true, &sim_s, NULL},   {"--name", true, &name_s, NULL},
-		{"--utc-offset", true, &utc_s, NULL},  {"--linger-ms", true, &linger_s, NULL},
-		{"--drop-after", true, &drop_s, NULL}, {"--down-ms", true, &down_s, NULL},
-		{"--down-reads", true, &down_reads_s, NULL},
-		{NULL, 0, 0, 0},
-	};
 	const char *pos[1];
 	int npos;
-	int pr = slc_parse(argc - 1, argv + 1, table, pos, 1, &npos, prog);
-	if (pr == SLC_HELP) {
-		fputs(usage, stdout);
-		return 0;
-	}
-	if (pr == SLC_USAGE || npos || !protocol || !mat || !data) {
-		if (pr != SLC_USAGE)
-			fprintf(stderr, "%s: --protocol, --mat and --data are required\n", prog);
-		fputs(usage, stderr);
+	int pr = opt_cli(opts, argc - 1, argv + 1, pos, 1, &npos, prog, usage, OPT_ON_ERROR_USAGE);
+	if (pr >= 0)
+		return pr;
+	const char *protocol = opts[O_PROTOCOL].val, *mat = opts[O_MAT].val;
+	if (npos || !protocol || !mat || !opts[O_DATA].val) {
+		fprintf(stderr, "%s: --protocol, --mat and --data are required\n", prog);
+		usage(stderr);
 		return 2;
 	}
-	static emu E;
-	emu *e = &E;
-	e->fd = -1;
-	e->proto = !strcmp(protocol, "raceresult")    ? P_RR
-		   : !strcmp(protocol, "chronotrack") ? P_CTP
-		   : !strcmp(protocol, "mylaps")      ? P_MLP
-		   : !strcmp(protocol, "jchip")	      ? P_JCP
-						      : -1;
-	if (e->proto < 0) {
-		fprintf(stderr, "%s: unknown protocol '%s' (raceresult, chronotrack, mylaps, jchip)\n",
-			prog, protocol);
-		return 2;
-	}
-	bool ok_mat = !strcasecmp(mat, "start");
-	for (int i = 0; i < NMATS; i++)
-		ok_mat |= !strcasecmp(mat, mats[i]);
-	if (!ok_mat) {
+	static const int protos[] = {P_RR, P_CTP, P_MLP, P_JCP};
+	e->proto = protos[opts[O_PROTOCOL].e];
+	if (!mats_valid(mat)) {
 		fprintf(stderr, "%s: --mat '%s' is not start, 05K, 10K, ... 40K or Finish\n", prog,
 			mat);
 		return 2;
 	}
-	if (e->proto != P_RR && !connect_s) {
+	if (e->proto != P_RR && !opts[O_CONNECT].val) {
 		fprintf(stderr, "%s: %s needs --connect HOST:PORT (the decoder connects)\n", prog,
 			protocol);
 		return 2;
 	}
-	long limit = limit_s ? strtol(limit_s, NULL, 10) : -1;
-	e->speed = speed_s ? strtod(speed_s, NULL) : 1.0;
-	double miss = miss_s ? strtod(miss_s, NULL) : 0;
-	long strays = stray_s ? strtol(stray_s, NULL, 10) : 0;
-	e->skew_ms = skew_s ? strtoll(skew_s, NULL, 10) : 0;
-	rng = seed_s ? strtoull(seed_s, NULL, 10) : 1;
-	for (const char *m = mat; *m; m++)
-		rng = rng * 131 + (unsigned char)*m; /* each mat its own stream */
-	long linger = linger_s ? strtol(linger_s, NULL, 10) : 1500;
-	long drop_after = drop_s ? strtol(drop_s, NULL, 10) : -1;
-	long down_ms = down_s ? strtol(down_s, NULL, 10) : 1000;
-	long down_reads = down_reads_s ? strtol(down_reads_s, NULL, 10) : 0;
-	long cuts = 0;
-	bool want_cut = false, holding = false; /* a cut asked for; a cut link held down */
-	int64_t down_until = 0;
-	size_t cut_from = 0;
+	e->speed = opts[O_SPEED].d;
+	e->skew_ms = opts[O_SKEW_MS].i;
+	mats_seed(opts[O_SEED].u, mat);
 	e->utc_off_min = -300;
-	if (utc_s) {
-		int hh, mm;
-		char sign;
-		if (sscanf(utc_s, "%c%d:%d", &sign, &hh, &mm) != 3 || (sign != '+' && sign != '-')) {
-			fprintf(stderr, "%s: --utc-offset '%s' is not +HH:MM\n", prog, utc_s);
-			return 2;
-		}
-		e->utc_off_min = (sign == '-' ? -1 : 1) * (hh * 60 + mm);
+	const char *utc = opts[O_UTC_OFFSET].val;
+	if (utc && opt_utc_offset(utc, &e->utc_off_min) < 0) {
+		fprintf(stderr, "%s: --utc-offset '%s' is not +HH:MM\n", prog, utc);
+		return 2;
 	}
 	static char namebuf[80];
 	snprintf(namebuf, sizeof(namebuf), "emu-%s", mat);
-	e->name = name_s ? name_s : namebuf;
+	e->name = opts[O_NAME].val ? opts[O_NAME].val : namebuf;
 	snprintf(e->loc, sizeof(e->loc), "%s", mat);
-	if (miss < 0 || miss > 1 || strays < 0 || e->speed < 0 || down_ms < 0 || down_reads < 0) {
-		fprintf(stderr,
-			"%s: --miss is 0..1, --stray, --speed, --down-ms and --down-reads >= 0\n",
-			prog);
-		return 2;
-	}
+	return -1;
+}
 
+/* The reads (file, strays, sorted) and the clock; -1 or the exit status. */
+static int make_reads(emu *e, mats_stats *st)
+{
 	/* race day 2023-10-08, local midnight in UTC ms */
 	int64_t day_utc = (int64_t)rdr_days(2023, 10, 8) * 86400000 -
 			  (int64_t)e->utc_off_min * 60000;
-	stats st = {0};
-	if (load(data, mat, limit, day_utc, miss, e->proto == P_RR, &st))
+	long limit = opts[O_LIMIT].val ? (long)opts[O_LIMIT].i : -1;
+	if (mats_load(opts[O_DATA].val, opts[O_MAT].val, limit, day_utc, opts[O_MISS].d,
+		      e->proto == P_RR, st))
 		return 1;
-	if (nreads && strays) {
-		int64_t lo = reads[0].t, hi = reads[0].t;
-		for (size_t i = 0; i < nreads; i++) {
-			lo = reads[i].t < lo ? reads[i].t : lo;
-			hi = reads[i].t > hi ? reads[i].t : hi;
-		}
-		for (long i = 1; i <= strays; i++) {
-			char chip[24];
-			snprintf(chip, sizeof(chip), "S%04ld", i);
-			add_read(lo + (int64_t)(rndf() * (double)(hi - lo)), chip, -75, 1);
-			st.strays++;
-		}
-	}
-	qsort(reads, nreads, sizeof(*reads), cmp_read);
+	mats_strays((long)opts[O_STRAY].i, st);
+	mats_sort();
 	fetched = sl_calloc(nreads + 1, 1);
-	if (sim_s) {
-		long long w0, r0;
-		double sp;
-		if (sscanf(sim_s, "%lld:%lld:%lf", &w0, &r0, &sp) != 3 || !(sp > 0)) {
-			fprintf(stderr, "%s: --sim-clock '%s' is not WALL0:RACE0:SPEED\n", prog, sim_s);
-			return 2;
-		}
-		e->wall0 = w0;
-		e->race0 = r0;
-		e->speed = sp;
-	} else {
+	const char *sim = opts[O_SIM_CLOCK].val;
+	if (sim && opt_sim_clock(sim, &e->wall0, &e->race0, &e->speed) < 0) {
+		fprintf(stderr, "%s: --sim-clock '%s' is not WALL0:RACE0:SPEED\n", prog, sim);
+		return 2;
+	} else if (!sim) {
 		e->wall0 = sl_now_ms();
 		e->race0 = nreads ? reads[0].t - 1000 : 0;
 	}
-	sl_info("%s on mat %s: %ld runners, %ld crossings, %zu reads", protocol, mat, st.runners,
-		st.crossings, nreads);
+	sl_info("%s on mat %s: %ld runners, %ld crossings, %zu reads", opts[O_PROTOCOL].val,
+		opts[O_MAT].val, st->runners, st->crossings, nreads);
+	return -1;
+}
 
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGINT, on_sig);
-	signal(SIGTERM, on_sig);
-	signal(SIGUSR1, on_usr1);
-	int lfd = -1;
-	if (e->proto == P_RR) {
-		int port = port_s ? atoi(port_s) : RRP_PORT;
-		lfd = tcp_listen(listen_s ? listen_s : "127.0.0.1", port);
-		if (lfd < 0) {
-			fprintf(stderr, "%s: cannot listen on port %d: %s\n", prog, port,
-				strerror(errno));
-			return 1;
-		}
-		sl_info("listening like a RaceResult decoder on port %d", port);
+/* A cut asked for (SIGUSR1, --drop-after) happens once the link is up
+ * (MYLAPS: with a message in flight); a cut link comes back after
+ * --down-ms and --down-reads. */
+static void cuts(emu *e, plan *p)
+{
+	if (cut_flag) {
+		cut_flag = 0;
+		p->want_cut = true;
 	}
-	int64_t done_at = -1, backoff = 100, next_try = 0;
-	int rc = 0;
+	if (p->drop_after >= 0 && (long)e->next >= p->drop_after) {
+		p->drop_after = -1; /* once */
+		p->want_cut = true;
+	}
+	/* MYLAPS: a message in flight first, so that the cut leaves one unacked */
+	if (p->want_cut && e->fd >= 0 && e->proto == P_MLP && !e->inflight_end)
+		pump_out(e);
+	if (p->want_cut && e->fd >= 0 && (e->proto != P_MLP || e->inflight_end)) {
+		p->want_cut = false;
+		p->cuts++;
+		sl_info("cutting the link after %zu reads due, down %ld ms and %ld reads", e->next,
+			p->down_ms, p->down_reads);
+		drop_conn(e, "cut (fault injection)");
+		p->holding = true;
+		p->cut_from = e->next;
+		p->down_until = sl_now_ms() + p->down_ms;
+	}
+	if (p->holding && sl_now_ms() >= p->down_until &&
+	    (e->next - p->cut_from >= (size_t)p->down_reads || e->next == nreads))
+		p->holding = false;
+}
+
+/* Not RaceResult: connect to the reader when the link may be up. */
+static void connect_step(emu *e, plan *p)
+{
+	const char *to = opts[O_CONNECT].val;
+	if (e->fd >= 0 || e->proto == P_RR || p->holding || sl_now_ms() < p->next_try)
+		return;
+	e->fd = tcp_connect(to);
+	if (e->fd < 0) {
+		p->next_try = sl_now_ms() + outbox_backoff_next(&p->backoff);
+		return;
+	}
+	outbox_backoff_reset(&p->backoff);
+	sl_info("connected to %s", to);
+	link_up(e);
+	open_frame(e);
+	if (e->proto == P_MLP)
+		e->inflight_end = 0;
+	hello(e);
+}
+
+/* Wait up to 5 ms for the reader (or, RaceResult, a reader connecting). */
+static bool poll_step(emu *e, plan *p, int lfd)
+{
+	struct pollfd pf[2];
+	int np = 0;
+	if (e->fd >= 0)
+		pf[np++] = (struct pollfd){.fd = e->fd, .events = POLLIN};
+	if (lfd >= 0)
+		pf[np++] = (struct pollfd){.fd = lfd, .events = POLLIN};
+	if (poll(pf, (nfds_t)np, 5) < 0 && errno != EINTR)
+		return false;
+	for (int i = 0; i < np; i++) {
+		if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		if (pf[i].fd != lfd) {
+			if (e->fd >= 0)
+				pump_in(e);
+			continue;
+		}
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (p->holding) {
+			close(fd); /* the link is cut */
+			continue;
+		}
+		if (e->fd >= 0)
+			drop_conn(e, "a new reader connected");
+		e->fd = set_sock(fd);
+		link_up(e);
+		open_frame(e);
+		sl_info("reader connected");
+	}
+	return true;
+}
+
+/* Report the reads as they come due until all are sent (and acked) plus
+ * --linger-ms, or a signal. */
+static void run(emu *e, plan *p, int lfd)
+{
 	while (!stop_flag) {
 		int64_t now = true_now(e);
 		while (e->next < nreads && reads[e->next].t <= now)
@@ -821,93 +698,66 @@ int main(int argc, char **argv)
 			e->noted = true;
 			note("emu: read %zu came due with the link down\n", e->down_from + 1);
 		}
-		if (cut_flag) {
-			cut_flag = 0;
-			want_cut = true;
-		}
-		if (drop_after >= 0 && (long)e->next >= drop_after) {
-			drop_after = -1; /* once */
-			want_cut = true;
-		}
-		/* MYLAPS: a message in flight first, so that the cut leaves one unacked */
-		if (want_cut && e->fd >= 0 && e->proto == P_MLP && !e->inflight_end)
-			pump_out(e);
-		if (want_cut && e->fd >= 0 && (e->proto != P_MLP || e->inflight_end)) {
-			want_cut = false;
-			cuts++;
-			sl_info("cutting the link after %zu reads due, down %ld ms and %ld reads",
-				e->next, down_ms, down_reads);
-			drop_conn(e, "cut (fault injection)");
-			holding = true;
-			cut_from = e->next;
-			down_until = sl_now_ms() + down_ms;
-		}
-		if (holding && sl_now_ms() >= down_until &&
-		    (e->next - cut_from >= (size_t)down_reads || e->next == nreads))
-			holding = false;
-		if (e->fd < 0 && e->proto != P_RR && !holding && sl_now_ms() >= next_try) {
-			e->fd = tcp_connect(connect_s);
-			if (e->fd < 0) {
-				next_try = sl_now_ms() + backoff;
-				backoff = backoff * 2 > 2000 ? 2000 : backoff * 2;
-			} else {
-				backoff = 100;
-				sl_info("connected to %s", connect_s);
-				link_up(e);
-				open_frame(e);
-				if (e->proto == P_MLP)
-					e->inflight_end = 0;
-				hello(e);
-			}
-		}
+		cuts(e, p);
+		connect_step(e, p);
 		if (e->fd >= 0)
 			pump_out(e);
 		bool all = e->next == nreads &&
 			   (e->proto == P_RR    ? e->push && e->pushed == nreads
 			    : e->proto == P_MLP ? e->acked == nreads
 						: e->fd >= 0 && e->state == 1 && e->sent == nreads);
-		if (all && done_at < 0)
-			done_at = sl_now_ms();
-		if (done_at >= 0 && sl_now_ms() - done_at >= linger)
+		if (all && p->done_at < 0)
+			p->done_at = sl_now_ms();
+		if (p->done_at >= 0 && sl_now_ms() - p->done_at >= p->linger)
 			break;
-		struct pollfd p[2];
-		int np = 0;
-		if (e->fd >= 0)
-			p[np++] = (struct pollfd){.fd = e->fd, .events = POLLIN};
-		if (lfd >= 0)
-			p[np++] = (struct pollfd){.fd = lfd, .events = POLLIN};
-		if (poll(p, (nfds_t)np, 5) < 0 && errno != EINTR)
+		if (!poll_step(e, p, lfd))
 			break;
-		for (int i = 0; i < np; i++) {
-			if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			if (p[i].fd == lfd) {
-				int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-				if (fd < 0)
-					continue;
-				if (holding) {
-					close(fd); /* the link is cut */
-					continue;
-				}
-				if (e->fd >= 0)
-					drop_conn(e, "a new reader connected");
-				e->fd = set_sock(fd);
-				link_up(e);
-				open_frame(e);
-				sl_info("reader connected");
-			} else if (e->fd >= 0) {
-				pump_in(e);
-			}
-		}
 	}
+}
+
+int main(int argc, char **argv)
+{
+	sl_log_set_prefix(prog);
+	sl_log_level = SL_LOG_INFO;
+	static emu E;
+	emu *e = &E;
+	e->fd = -1;
+	int rc = parse_args(e, argc, argv);
+	if (rc >= 0)
+		return rc;
+	mats_stats st = {0};
+	rc = make_reads(e, &st);
+	if (rc >= 0)
+		return rc;
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, on_sig);
+	signal(SIGTERM, on_sig);
+	signal(SIGUSR1, on_usr1);
+	int lfd = -1;
+	if (e->proto == P_RR) {
+		int port = (int)opts[O_PORT].i;
+		lfd = tcp_listen(opts[O_LISTEN].val, port);
+		if (lfd < 0) {
+			fprintf(stderr, "%s: cannot listen on port %d: %s\n", prog, port,
+				strerror(errno));
+			return 1;
+		}
+		sl_info("listening like a RaceResult decoder on port %d", port);
+	}
+	plan p = {.drop_after = opts[O_DROP_AFTER].val ? (long)opts[O_DROP_AFTER].i : -1,
+		  .down_ms = (long)opts[O_DOWN_MS].i,
+		  .down_reads = (long)opts[O_DOWN_READS].i,
+		  .linger = (long)opts[O_LINGER_MS].i,
+		  .done_at = -1};
+	outbox_backoff_init(&p.backoff, 100, 2000, 0, 1);
+	run(e, &p, lfd);
 	if (e->fd >= 0) {
 		close(e->fd);
 		rdr_frame_release(&e->fr);
 	}
 	if (lfd >= 0)
 		close(lfd);
-	if (stop_flag)
-		rc = 1;
+	rc = stop_flag ? 1 : 0;
 	size_t due_down = 0, fetched_down = 0;
 	for (size_t i = 0; i < ndowns; i++)
 		for (size_t j = downs[i].lo; j < downs[i].hi; j++) {
@@ -917,8 +767,9 @@ int main(int argc, char **argv)
 	printf("emu: %s %s: runners %ld, crossings %ld, reads %zu, strays %ld, chip B %ld, "
 	       "estimated skipped %ld, missing %ld, duplicate bibs %ld, reported %zu, cuts %ld, "
 	       "due while down %zu, fetched %zu of them, resent %zu\n",
-	       protocol, mat, st.runners, st.crossings, nreads, st.strays, st.miss_a, st.estimated,
-	       st.missing, st.dup_bibs, e->next, cuts, due_down, fetched_down, e->resent);
+	       opts[O_PROTOCOL].val, opts[O_MAT].val, st.runners, st.crossings, nreads, st.strays,
+	       st.miss_a, st.estimated, st.missing, st.dup_bibs, e->next, p.cuts, due_down,
+	       fetched_down, e->resent);
 	free(downs);
 	free(fetched);
 	free(reads);

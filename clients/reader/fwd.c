@@ -18,14 +18,26 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "outbox.h"
+
 #define CONNECT_MS 5000
 #define ACK_TIMEOUT_MS 30000
 #define PERSIST_MS 200
+#define BACKOFF_JITTER_PCT 20
 
-typedef struct flight {
-	uint64_t seq, n, id;
-	int64_t sent_at;
-} flight;
+/* The thread's own state (nothing here is shared). */
+typedef struct fwd_run {
+	fwd *f;
+	wsc *c;
+	outbox ob;          /* in flight on c; ob.acked mirrors f->st.acked */
+	outbox_backoff bo;  /* between connects */
+	bool probing;       /* see the top of this file */
+	uint64_t next;      /* next seq to send */
+	uint64_t stored;    /* acked as last persisted */
+	int64_t persisted_at;
+	sl_buf out, in;
+	char why[400];      /* why the connection is dropped ("" while it is not) */
+} fwd_run;
 
 void fwd_init(fwd *f, const fwd_cfg *cfg, uint64_t acked)
 {
@@ -117,203 +129,235 @@ static void set_connected(fwd *f, bool c)
 	pthread_mutex_unlock(&f->mu);
 }
 
+static bool stop_asked(fwd *f)
+{
+	pthread_mutex_lock(&f->mu);
+	bool stop = f->stop;
+	pthread_mutex_unlock(&f->mu);
+	return stop;
+}
+
+/* Set acked (shared) from the window's. */
+static void publish_acked(fwd_run *fr)
+{
+	pthread_mutex_lock(&fr->f->mu);
+	fr->f->st.acked = fr->ob.acked;
+	pthread_mutex_unlock(&fr->f->mu);
+}
+
+/* Connect and say hello; false after a failed try (and its backoff). */
+static bool connect_step(fwd_run *fr)
+{
+	fwd *f = fr->f;
+	slp_msg hello;
+	char err[512];
+	int rc = slc_open(&f->cfg.conn, &fr->c, &hello, CONNECT_MS, err, sizeof(err));
+	if (rc) {
+		int64_t wait = outbox_backoff_next(&fr->bo);
+		set_err(f, err);
+		sl_warn("%s (retrying in %lld ms)", err, (long long)wait);
+		fr->c = NULL;
+		for (int64_t w = 0; w < wait; w += 50) {
+			usleep(50000);
+			if (stop_asked(f))
+				break;
+		}
+		return false;
+	}
+	slp_msg_release(&hello);
+	fr->probing = true;
+	outbox_backoff_reset(&fr->bo);
+	outbox_drop(&fr->ob);
+	fr->next = fr->ob.acked + 1;
+	set_connected(f, true);
+	sl_info("connected to %s; sending from seq %llu", f->cfg.conn.server,
+		(unsigned long long)fr->next);
+	return true;
+}
+
+/* Send batches while the window has room; false when a send failed. */
+static bool fill(fwd_run *fr, uint64_t total)
+{
+	fwd *f = fr->f;
+	size_t per = fr->probing ? 1 : f->cfg.batch;
+	fr->ob.window = fr->probing ? 1 : f->cfg.window;
+	while (outbox_room(&fr->ob) && fr->next <= total) {
+		uint64_t n = total - fr->next + 1;
+		if (n > per)
+			n = per;
+		uint64_t id = wsc_next_id(fr->c);
+		build(f, &fr->out, id, fr->next, (size_t)n);
+		if (wsc_send(fr->c, fr->out.data, fr->out.len, true, CONNECT_MS)) {
+			snprintf(fr->why, sizeof(fr->why), "%s", wsc_errmsg(fr->c));
+			return false;
+		}
+		outbox_sent(&fr->ob, fr->next, n, id, 0, wsc_mono_ms());
+		fr->next += n;
+		pthread_mutex_lock(&f->mu);
+		f->st.sends++;
+		pthread_mutex_unlock(&f->mu);
+	}
+	return true;
+}
+
+/* Nothing in flight: wait up to 100 ms for passings, keep the connection
+ * serviced (pings); false when it is lost. */
+static bool idle(fwd_run *fr, uint64_t total)
+{
+	fwd *f = fr->f;
+	pthread_mutex_lock(&f->mu);
+	if (f->npass == total && !f->stop) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 100 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&f->cv, &f->mu, &ts);
+	}
+	pthread_mutex_unlock(&f->mu);
+	bool bin;
+	if (wsc_recv(fr->c, &fr->in, &bin, 0) == SL_EIO) {
+		snprintf(fr->why, sizeof(fr->why), "%s", wsc_errmsg(fr->c));
+		return false;
+	}
+	return true;
+}
+
+static void on_ack(fwd_run *fr, const outbox_reply *rp)
+{
+	fwd *f = fr->f;
+	const outbox_flight *fl = outbox_find(&fr->ob, rp->id);
+	outbox_flight done;
+	int64_t last = rp->has_last ? rp->last : (int64_t)(fl->seq + fl->n - 1);
+	pthread_mutex_lock(&f->mu);
+	bool valid = last > 0 && (uint64_t)last <= f->npass;
+	pthread_mutex_unlock(&f->mu);
+	outbox_ack(&fr->ob, rp->id, valid ? (uint64_t)last : 0, &done);
+	pthread_mutex_lock(&f->mu);
+	if (fr->ob.acked > f->st.acked)
+		f->st.acked = fr->ob.acked;
+	if (rp->dup)
+		f->st.dup_batches++;
+	else
+		fr->probing = false;
+	pthread_mutex_unlock(&f->mu);
+}
+
+/* An err reply to a batch: always drops the connection. */
+static void on_err(fwd_run *fr, const outbox_reply *rp)
+{
+	fwd *f = fr->f;
+	const outbox_flight *fl = outbox_find(&fr->ob, rp->id);
+	char line[400];
+	snprintf(line, sizeof(line), "batch seq %llu: %.*s: %.*s", (unsigned long long)fl->seq,
+		 (int)rp->code_len, rp->code, (int)rp->msg_len, rp->msg);
+	set_err(f, line);
+	if (rp->err == SL_EGAP && rp->has_expected && rp->expected >= 1) {
+		sl_warn("%s: resending from seq %lld", line, (long long)rp->expected);
+		pthread_mutex_lock(&f->mu);
+		bool ok = (uint64_t)rp->expected - 1 <= f->npass;
+		pthread_mutex_unlock(&f->mu);
+		if (ok)
+			outbox_gap(&fr->ob, (uint64_t)rp->expected);
+		publish_acked(fr);
+		/* the rest in flight will fail the same way: reconnect */
+		snprintf(fr->why, sizeof(fr->why), "gap");
+		return;
+	}
+	sl_warn("%s", line);
+	snprintf(fr->why, sizeof(fr->why), "%s", line);
+	if (rp->retry != SL_RETRY_AGAIN)
+		fr->bo.cur_ms = fr->bo.max_ms; /* never skipped: retried slowly */
+}
+
+/* Read replies while batches are in flight; false when the connection is
+ * to be dropped (why set). */
+static bool replies(fwd_run *fr)
+{
+	while (fr->ob.inflight > 0) {
+		bool bin;
+		int w = wsc_recv(fr->c, &fr->in, &bin, 50);
+		if (w == SL_ETIMEOUT) {
+			int64_t oldest = outbox_oldest(&fr->ob);
+			if (oldest >= 0 && wsc_mono_ms() - oldest > ACK_TIMEOUT_MS) {
+				snprintf(fr->why, sizeof(fr->why), "no ack for 30 s");
+				return false;
+			}
+			return true;
+		}
+		if (w) {
+			snprintf(fr->why, sizeof(fr->why), "%s", wsc_errmsg(fr->c));
+			return false;
+		}
+		slp_msg m;
+		memset(&m, 0, sizeof(m));
+		if (slp_decode(&m, fr->in.data, fr->in.len, bin ? SLP_MSGPACK : SLP_JSON) != 0) {
+			slp_msg_release(&m);
+			continue;
+		}
+		outbox_reply rp;
+		outbox_reply_read(&m, &rp);
+		bool ours = rp.has_id && outbox_find(&fr->ob, rp.id);
+		if (ours && rp.kind == OUTBOX_ACK)
+			on_ack(fr, &rp);
+		else if (ours && rp.kind == OUTBOX_ERR)
+			on_err(fr, &rp);
+		slp_msg_release(&m);
+		if (fr->why[0])
+			return false;
+	}
+	return true;
+}
+
+static void drop(fwd_run *fr)
+{
+	sl_warn("server connection lost: %s; resending unacknowledged batches", fr->why);
+	bool gap = strcmp(fr->why, "gap") == 0;
+	wsc_free(fr->c);
+	fr->c = NULL;
+	outbox_drop(&fr->ob);
+	set_connected(fr->f, false);
+	int64_t wait = outbox_backoff_next(&fr->bo);
+	if (!gap)
+		usleep((useconds_t)wait * 1000);
+	fr->why[0] = '\0';
+}
+
 static void *run(void *arg)
 {
-	fwd *f = arg;
-	wsc *c = NULL;
-	int64_t backoff = 100, persisted_at = 0;
-	uint64_t stored = f->st.acked;
-	flight *fl = sl_calloc(f->cfg.window, sizeof(*fl));
-	size_t nfl = 0;
-	bool probing = false; /* see the top of this file */
-	uint64_t next = 0; /* next seq to send */
-	sl_buf out = SL_BUF_INIT, in = SL_BUF_INIT;
-	char err[512];
+	fwd_run fr = {.f = arg, .out = SL_BUF_INIT, .in = SL_BUF_INIT};
+	fwd *f = fr.f;
+	outbox_init(&fr.ob, f->cfg.window, f->st.acked);
+	outbox_backoff_init(&fr.bo, 100, 5000, BACKOFF_JITTER_PCT, 0);
+	fr.stored = f->st.acked;
 	for (;;) {
 		pthread_mutex_lock(&f->mu);
 		bool stop = f->stop;
-		uint64_t total = f->npass, acked = f->st.acked;
+		uint64_t total = f->npass;
 		pthread_mutex_unlock(&f->mu);
-		persist(f, &stored, &persisted_at, false);
+		persist(f, &fr.stored, &fr.persisted_at, false);
 		if (stop)
 			break;
-		if (!c) {
-			slp_msg hello;
-			int rc = slc_open(&f->cfg.conn, &c, &hello, CONNECT_MS, err, sizeof(err));
-			if (rc) {
-				set_err(f, err);
-				sl_warn("%s (retrying in %lld ms)", err, (long long)backoff);
-				c = NULL;
-				for (int64_t w = 0; w < backoff; w += 50) {
-					usleep(50000);
-					pthread_mutex_lock(&f->mu);
-					stop = f->stop;
-					pthread_mutex_unlock(&f->mu);
-					if (stop)
-						break;
-				}
-				backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
-				continue;
-			}
-			slp_msg_release(&hello);
-			probing = true;
-			backoff = 100;
-			nfl = 0;
-			next = acked + 1;
-			set_connected(f, true);
-			sl_info("connected to %s; sending from seq %llu", f->cfg.conn.server,
-				(unsigned long long)next);
-		}
-		if (next <= acked)
-			next = acked + 1;
-		/* fill the window */
-		int rc = 0;
-		while (nfl < (probing ? 1 : f->cfg.window) && next <= total) {
-			uint64_t n = total - next + 1;
-			if (n > (probing ? 1 : f->cfg.batch))
-				n = probing ? 1 : f->cfg.batch;
-			uint64_t id = wsc_next_id(c);
-			build(f, &out, id, next, (size_t)n);
-			rc = wsc_send(c, out.data, out.len, true, CONNECT_MS);
-			if (rc)
-				break;
-			fl[nfl++] = (flight){next, n, id, wsc_mono_ms()};
-			next += n;
-			pthread_mutex_lock(&f->mu);
-			f->st.sends++;
-			pthread_mutex_unlock(&f->mu);
-		}
-		bool drop = rc != 0;
-		const char *why = rc ? wsc_errmsg(c) : "";
-		char why_buf[400]; /* outlives the err branch's line */
-		if (!drop && nfl == 0) {
-			/* idle: wait for passings */
-			pthread_mutex_lock(&f->mu);
-			if (f->npass == total && !f->stop) {
-				struct timespec ts;
-				clock_gettime(CLOCK_REALTIME, &ts);
-				ts.tv_nsec += 100 * 1000000L;
-				if (ts.tv_nsec >= 1000000000L) {
-					ts.tv_sec++;
-					ts.tv_nsec -= 1000000000L;
-				}
-				pthread_cond_timedwait(&f->cv, &f->mu, &ts);
-			}
-			pthread_mutex_unlock(&f->mu);
-			/* keep the connection serviced (pings) */
-			bool bin;
-			int w = wsc_recv(c, &in, &bin, 0);
-			if (w == SL_EIO) {
-				drop = true;
-				why = wsc_errmsg(c);
-			}
-		}
-		while (!drop && nfl > 0) {
-			bool bin;
-			int w = wsc_recv(c, &in, &bin, 50);
-			if (w == SL_ETIMEOUT) {
-				if (wsc_mono_ms() - fl[0].sent_at > ACK_TIMEOUT_MS) {
-					drop = true;
-					why = "no ack for 30 s";
-				}
-				break;
-			}
-			if (w) {
-				drop = true;
-				why = wsc_errmsg(c);
-				break;
-			}
-			slp_msg m;
-			memset(&m, 0, sizeof(m));
-			if (slp_decode(&m, in.data, in.len, bin ? SLP_MSGPACK : SLP_JSON) != 0) {
-				slp_msg_release(&m);
-				continue;
-			}
-			size_t tn;
-			const char *t = slp_type(&m, &tn);
-			int64_t id;
-			size_t k = nfl;
-			if (t && slp_get_int(&m.root, "id", &id) == 0)
-				for (k = 0; k < nfl && fl[k].id != (uint64_t)id; k++)
-					;
-			if (k == nfl) {
-				slp_msg_release(&m);
-				continue;
-			}
-			if (tn == 3 && !memcmp(t, "ack", 3)) {
-				int64_t last = (int64_t)(fl[k].seq + fl[k].n - 1);
-				slp_get_int(&m.root, "last", &last);
-				bool dup = false;
-				slp_get_bool(&m.root, "dup", &dup);
-				pthread_mutex_lock(&f->mu);
-				if ((uint64_t)last > f->st.acked && (uint64_t)last <= f->npass)
-					f->st.acked = (uint64_t)last;
-				if (dup)
-					f->st.dup_batches++;
-				else
-					probing = false;
-				acked = f->st.acked;
-				pthread_mutex_unlock(&f->mu);
-				memmove(&fl[k], &fl[k + 1], (nfl - k - 1) * sizeof(*fl));
-				nfl--;
-				/* drop flights wholly acked */
-				size_t j = 0;
-				for (size_t i = 0; i < nfl; i++)
-					if (fl[i].seq + fl[i].n - 1 > acked)
-						fl[j++] = fl[i];
-				nfl = j;
-			} else if (tn == 3 && !memcmp(t, "err", 3)) {
-				const char *code = "", *msg = "";
-				size_t cn = 0, mn = 0;
-				slp_get_str(&m.root, "code", &code, &cn);
-				slp_get_str(&m.root, "msg", &msg, &mn);
-				int64_t expected = 0;
-				char line[400];
-				snprintf(line, sizeof(line), "batch seq %llu: %.*s: %.*s",
-					 (unsigned long long)fl[k].seq, (int)cn, code, (int)mn, msg);
-				set_err(f, line);
-				if (cn == 3 && !memcmp(code, "gap", 3) &&
-				    slp_get_int(&m.root, "expected", &expected) == 0 && expected >= 1) {
-					sl_warn("%s: resending from seq %lld", line, (long long)expected);
-					pthread_mutex_lock(&f->mu);
-					if ((uint64_t)expected - 1 <= f->npass)
-						f->st.acked = (uint64_t)expected - 1;
-					acked = f->st.acked;
-					pthread_mutex_unlock(&f->mu);
-					/* the rest in flight will fail the same way: reconnect */
-					drop = true;
-					why = "gap";
-				} else {
-					int e = wsc_err_from_code(code, cn);
-					sl_warn("%s", line);
-					drop = true;
-					snprintf(why_buf, sizeof(why_buf), "%s", line);
-					why = why_buf;
-					if (e != SL_EUNAVAIL && e != SL_ETIMEOUT && e != SL_EFULL)
-						backoff = 5000;
-				}
-			}
-			slp_msg_release(&m);
-		}
-		if (drop) {
-			sl_warn("server connection lost: %s; resending unacknowledged batches", why);
-			/* why may point into c: decide before freeing it */
-			bool gap = strcmp(why, "gap") == 0;
-			wsc_free(c);
-			c = NULL;
-			nfl = 0;
-			set_connected(f, false);
-			if (!gap)
-				usleep((useconds_t)backoff * 1000);
-			backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
-		}
+		if (!fr.c && !connect_step(&fr))
+			continue;
+		if (fr.next <= fr.ob.acked)
+			fr.next = fr.ob.acked + 1;
+		bool ok = fill(&fr, total);
+		if (ok && fr.ob.inflight == 0)
+			ok = idle(&fr, total);
+		if (ok)
+			ok = replies(&fr);
+		if (!ok)
+			drop(&fr);
 	}
-	persist(f, &stored, &persisted_at, true);
-	wsc_free(c);
+	persist(f, &fr.stored, &fr.persisted_at, true);
+	wsc_free(fr.c);
 	set_connected(f, false);
-	free(fl);
-	sl_buf_release(&out);
-	sl_buf_release(&in);
+	outbox_release(&fr.ob);
+	sl_buf_release(&fr.out);
+	sl_buf_release(&fr.in);
 	return NULL;
 }
 

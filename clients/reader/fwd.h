@@ -10,7 +10,8 @@
  * `acked` (persisted to ack_path at most every 200 ms and at exit: after
  * a crash a few acked batches are sent again and acknowledged dup:true).
  * On a disconnect, an unavailable/timeout/busy err or an ack that does
- * not come within 30 s, it reconnects with backoff (0.1 s doubling to 5 s)
+ * not come within 30 s, it reconnects with backoff (0.1 s doubling to 5 s,
+ * less up to 20% jitter; the window, acks and backoff are outbox.h's)
  * and resends from acked + 1, first one read per batch until an ack is not
  * dup (so no resent batch overlaps one appended unacked: fwd.c).  An err "gap" with "expected": E means the
  * server has everything before E: acked becomes E - 1 and sending resumes

@@ -217,3 +217,12 @@ int jrn_ack_store(const char *path, uint64_t acked)
 		rc = SL_EIO;
 	return rc;
 }
+
+int jrn_vec_add(void *ctx, uint64_t idx, const jrn_rec *r)
+{
+	jrn_vec *v = ctx;
+	(void)idx;
+	SL_GROW(v->v, v->cap, v->n + 1);
+	v->v[v->n++] = *r;
+	return 0;
+}

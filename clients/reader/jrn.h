@@ -49,6 +49,14 @@ typedef struct jrn {
  * return stops recovery with that code. */
 typedef int (*jrn_each_fn)(void *ctx, uint64_t idx, const jrn_rec *r);
 
+/* A growable list of records (v owned: free it), and the jrn_each_fn that
+ * appends to one (ctx: the jrn_vec). */
+typedef struct jrn_vec {
+	jrn_rec *v;
+	size_t n, cap;
+} jrn_vec;
+int jrn_vec_add(void *ctx, uint64_t idx, const jrn_rec *r);
+
 /* Open (create) path, recover, truncate a torn tail.  *torn gets the
  * number of bytes cut (may be NULL).  0 or SL_EIO with err. */
 int jrn_open(jrn *j, const char *path, jrn_each_fn each, void *ctx, uint64_t *torn, char *err,

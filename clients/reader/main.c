@@ -36,7 +36,6 @@
  * acked, pending, last read, faults).
  */
 #include <errno.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,43 +45,22 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "cliutil.h"
 #include "ctp.h"
-#include "flt.h"
-#include "fwd.h"
 #include "jcp.h"
-#include "jrn.h"
 #include "mlp.h"
+#include "opt.h"
+#include "reader.h"
 #include "rrp.h"
-#include "rsc.h"
 
 static const char *prog = "splitline-reader";
 
-static const char usage[] =
+static const char usage_head[] =
 	"usage: splitline-reader --protocol raceresult|chronotrack|mylaps|jchip --point PT\n"
 	"                        --journal DIR [--config FILE] [options]\n"
 	"\n"
-	"Bridges a timing decoder to the Splitline server as device --device.\n"
-	"  --config FILE        'key: value' lines, keys are these options without '--'\n"
-	"  --protocol P         the decoder's line protocol\n"
-	"  --decoder HOST:PORT  raceresult: the decoder to connect to (port 3601)\n"
-	"  --listen ADDR:PORT   others: where the decoder connects (default 0.0.0.0 and\n"
-	"                       61611 chronotrack, 3097 mylaps, 53135 jchip)\n"
-	"  --point PT           the timing point of every read\n"
-	"  --device ID          device id (default reader-PT)\n"
-	"  --journal DIR        journal directory (raw.jrn, pass.jrn, acked, status.json)\n"
-	"  --server URL --event ID --token T | --token-file F   as for splitline\n"
-	"  --date YYYY-MM-DD    race date for decoders that send none (default today)\n"
-	"  --utc-offset +HH:MM  the decoders' local time zone (default this machine's)\n"
-	"  --gap-ms N           quiet gap closing a read group (default 400)\n"
-	"  --group-time M       first|last|peak (default first)\n"
-	"  --dead-ms N          dead time per chip (default 3000)\n"
-	"  --clock-warn-ms N    warn when a decoder clock is off more (default 1000)\n"
-	"  --clock-offset-ms N  decoder clock minus true time, for every connection\n"
-	"  --no-clock-fix       keep the decoder's clock\n"
-	"  --sim-clock W:R:S    reference clock = R + (now - W) * S (ms; emulated races)\n"
-	"  --batch N --window W batches to the server (default 500, 4)\n"
-	"  --status-every S     status line on stderr every S seconds (0: never, default 10)\n"
+	"Bridges a timing decoder to the Splitline server as device --device.\n";
+
+static const char usage_tail[] =
 	"\n"
 	"Rescoring (raw reads are never thrown away):\n"
 	"  splitline-reader --rescore --journal DIR --device NEWDEV --point PT\n"
@@ -94,67 +72,96 @@ static const char usage[] =
 	"  nothing, the ones the original filter dropped fill in.  Run it again after an\n"
 	"  interruption with the same settings; other settings need another NEWDEV.\n";
 
-enum proto { P_RR, P_CTP, P_MLP, P_JCP };
+enum {
+	O_CONFIG,
+	O_PROTOCOL,
+	O_DECODER,
+	O_LISTEN,
+	O_POINT,
+	O_DEVICE,
+	O_JOURNAL,
+	O_SERVER,
+	O_EVENT,
+	O_TOKEN,
+	O_TOKEN_FILE,
+	O_DATE,
+	O_UTC_OFFSET,
+	O_GAP_MS,
+	O_GROUP_TIME,
+	O_DEAD_MS,
+	O_CLOCK_WARN_MS,
+	O_CLOCK_OFFSET_MS,
+	O_NO_CLOCK_FIX,
+	O_SIM_CLOCK,
+	O_BATCH,
+	O_WINDOW,
+	O_STATUS_EVERY,
+	O_RESCORE,
+	O_N
+};
 
-typedef struct opts {
-	const char *protocol, *decoder, *listen, *point, *device, *journal, *date, *utc,
-		*gap, *mode, *dead, *warn, *offset, *sim, *batch, *window, *status_every, *config;
-	bool no_fix, rescore;
-} opts;
+#define DAY_MS 86400000
+/* The options, in the order --help shows them (a --config file's keys are
+ * the same names). */
+static opt opts[O_N + 1] = {
+	[O_CONFIG] = {"--config", OPT_STR, .syn = "--config FILE",
+		      .help = "'key: value' lines, keys are these options without '--'"},
+	[O_PROTOCOL] = {"--protocol", OPT_ENUM, .choices = "raceresult|chronotrack|mylaps|jchip",
+			.syn = "--protocol P", .help = "the decoder's line protocol"},
+	[O_DECODER] = {"--decoder", OPT_STR, .syn = "--decoder HOST:PORT",
+		       .help = "raceresult: the decoder to connect to (port 3601)"},
+	[O_LISTEN] = {"--listen", OPT_STR, .syn = "--listen ADDR:PORT",
+		      .help = "others: where the decoder connects (default 0.0.0.0 and\n"
+			      "61611 chronotrack, 3097 mylaps, 53135 jchip)"},
+	[O_POINT] = {"--point", OPT_STR, .syn = "--point PT",
+		     .help = "the timing point of every read"},
+	[O_DEVICE] = {"--device", OPT_STR, .syn = "--device ID",
+		      .help = "device id (default reader-PT)"},
+	[O_JOURNAL] = {"--journal", OPT_STR, .syn = "--journal DIR",
+		       .help = "journal directory (raw.jrn, pass.jrn, acked, status.json)"},
+	[O_SERVER] = {"--server", OPT_STR,
+		      .syn = "--server URL --event ID --token T | --token-file F",
+		      .help = "  as for splitline"},
+	[O_EVENT] = {"--event", OPT_STR},
+	[O_TOKEN] = {"--token", OPT_STR},
+	[O_TOKEN_FILE] = {"--token-file", OPT_STR},
+	[O_DATE] = {"--date", OPT_STR, .syn = "--date YYYY-MM-DD",
+		    .help = "race date for decoders that send none (default today)"},
+	[O_UTC_OFFSET] = {"--utc-offset", OPT_STR, .syn = "--utc-offset +HH:MM",
+			  .help = "the decoders' local time zone (default this machine's)"},
+	[O_GAP_MS] = {"--gap-ms", OPT_INT, "400", 0, 600000, .syn = "--gap-ms N",
+		      .help = "quiet gap closing a read group (default 400)"},
+	[O_GROUP_TIME] = {"--group-time", OPT_ENUM, "first", .choices = "first|last|peak",
+			  .syn = "--group-time M", .help = "first|last|peak (default first)"},
+	[O_DEAD_MS] = {"--dead-ms", OPT_INT, "3000", 0, DAY_MS, .syn = "--dead-ms N",
+		       .help = "dead time per chip (default 3000)"},
+	[O_CLOCK_WARN_MS] = {"--clock-warn-ms", OPT_INT, "1000", 0, DAY_MS,
+			     .syn = "--clock-warn-ms N",
+			     .help = "warn when a decoder clock is off more (default 1000)"},
+	[O_CLOCK_OFFSET_MS] = {"--clock-offset-ms", OPT_INT, NULL, -DAY_MS, DAY_MS,
+			       .syn = "--clock-offset-ms N",
+			       .help = "decoder clock minus true time, for every connection"},
+	[O_NO_CLOCK_FIX] = {"--no-clock-fix", OPT_FLAG, .syn = "--no-clock-fix",
+			    .help = "keep the decoder's clock"},
+	[O_SIM_CLOCK] = {"--sim-clock", OPT_STR, .syn = "--sim-clock W:R:S",
+			 .help = "reference clock = R + (now - W) * S (ms; emulated races)"},
+	[O_BATCH] = {"--batch", OPT_INT, "500", 1, SLP_MAX_READS, .syn = "--batch N --window W",
+		     .help = "batches to the server (default 500, 4)"},
+	[O_WINDOW] = {"--window", OPT_INT, "4", 1, 1000},
+	[O_STATUS_EVERY] = {"--status-every", OPT_INT, "10", 0, 86400, .syn = "--status-every S",
+			    .help = "status line on stderr every S seconds (0: never, default 10)"},
+	[O_RESCORE] = {"--rescore", OPT_FLAG},
+};
 
-struct reader;
+static void usage(FILE *f)
+{
+	fputs(usage_head, f);
+	opt_help(opts, 20, f);
+	fputs(usage_tail, f);
+}
 
-typedef struct conn {
-	uv_tcp_t tcp;
-	struct reader *r;
-	rdr_frame fr;
-	mlp_msg mm;
-	bool handshake_offset; /* offset measured at the handshake */
-	bool est_set;
-	int64_t offset, est;
-	int state;
-	char name[96];
-	sl_buf acks; /* replies to send once synced */
-	struct conn *next;
-	bool closing;
-} conn;
 
-typedef struct reader {
-	uv_loop_t *loop;
-	int proto;
-	opts o;
-	int32_t day;
-	int utc_off_min;
-	bool fix, fixed_offset;
-	int64_t fixed_offset_ms, warn_ms;
-	double sim_speed;
-	int64_t sim_wall0, sim_race0;
-	jrn raw, pass;
-	flt *flt;
-	fwd fw;
-	jrn_rec *newpass;
-	size_t nnew, capnew;
-	conn *conns;
-	int ndecoders;
-	uv_tcp_t server;
-	uv_timer_t tick, rr_timer;
-	uv_signal_t sigint, sigterm;
-	/* RaceResult: passing numbers seen */
-	unsigned char *seen;
-	size_t capseen;
-	int64_t rr_max;
-	conn *rr;
-	int64_t rr_backoff;
-	uint64_t faults;
-	jrn_rec last;
-	bool have_last;
-	int64_t last_status;
-	int status_every;
-	char status_path[4096];
-	bool refeeding;
-} reader;
-
-static int64_t ref_now(reader *r)
+int64_t reader__ref_now(reader *r)
 {
 	int64_t now = sl_now_ms();
 	if (r->sim_speed > 0)
@@ -164,7 +171,7 @@ static int64_t ref_now(reader *r)
 
 /* ---- journals and filter ---- */
 
-static void on_pass(void *ctx, const jrn_rec *p)
+void reader__on_pass(void *ctx, const jrn_rec *p)
 {
 	reader *r = ctx;
 	jrn_append(&r->pass, p);
@@ -173,7 +180,7 @@ static void on_pass(void *ctx, const jrn_rec *p)
 }
 
 /* Sync both journals, then hand new passings to the forwarder. */
-static int commit(reader *r)
+int reader__commit(reader *r)
 {
 	int rc = jrn_sync(&r->raw);
 	if (!rc)
@@ -186,397 +193,6 @@ static int commit(reader *r)
 		fwd_push(&r->fw, &r->newpass[i]);
 	r->nnew = 0;
 	return 0;
-}
-
-static bool rr_seen(reader *r, int64_t no)
-{
-	return no >= 0 && (size_t)no < r->capseen * 8 && (r->seen[no / 8] >> (no % 8) & 1);
-}
-
-static void rr_mark(reader *r, int64_t no)
-{
-	if (no < 0 || no > 100000000)
-		return;
-	size_t need = (size_t)no / 8 + 1;
-	if (need > r->capseen) {
-		size_t old = r->capseen;
-		size_t ncap = need * 2;
-		r->seen = sl_realloc(r->seen, ncap);
-		memset(r->seen + old, 0, ncap - old);
-		r->capseen = ncap;
-	}
-	r->seen[no / 8] |= (unsigned char)(1u << (no % 8));
-	if (no > r->rr_max)
-		r->rr_max = no;
-}
-
-/* One raw read from a decoder connection. */
-static void on_raw(reader *r, conn *c, const rdr_raw *raw)
-{
-	if (r->proto == P_RR) {
-		if (rr_seen(r, raw->no))
-			return;
-		rr_mark(r, raw->no);
-	}
-	jrn_rec rec;
-	memset(&rec, 0, sizeof(rec));
-	rec.dt = rdr_time(raw, r->day, r->utc_off_min);
-	int64_t now = ref_now(r);
-	if (c && !c->handshake_offset) {
-		int64_t e = rec.dt - now;
-		if (!c->est_set || e > c->est) {
-			bool first = !c->est_set;
-			c->est = e;
-			c->est_set = true;
-			if (first && llabs(e) > r->warn_ms)
-				sl_warn("decoder '%s': clock looks %+lld ms off (from its reads)",
-					c->name, (long long)e);
-		}
-	}
-	int64_t off = r->fixed_offset ? r->fixed_offset_ms
-		      : c && c->handshake_offset ? c->offset
-						 : 0;
-	rec.t = r->fix ? rec.dt - off : rec.dt;
-	rec.no = raw->no;
-	rec.rssi = raw->rssi;
-	rec.hits = raw->hits;
-	memcpy(rec.chip, raw->chip, sizeof(rec.chip));
-	jrn_append(&r->raw, &rec);
-	flt_feed(r->flt, &rec, on_pass, r);
-	r->last = rec;
-	r->have_last = true;
-}
-
-static void set_offset(reader *r, conn *c, int64_t decoder_ms)
-{
-	c->offset = decoder_ms - ref_now(r);
-	c->handshake_offset = true;
-	if (llabs(c->offset) > r->warn_ms)
-		sl_warn("decoder '%s': clock is %+lld ms off; %s", c->name, (long long)c->offset,
-			r->fix ? "correcting its reads" : "not correcting (--no-clock-fix)");
-	else
-		sl_info("decoder '%s': clock offset %+lld ms", c->name, (long long)c->offset);
-}
-
-/* ---- connections ---- */
-
-typedef struct wreq {
-	uv_write_t req;
-	char *data;
-} wreq;
-
-static void on_written(uv_write_t *req, int status)
-{
-	wreq *w = (wreq *)req;
-	free(w->data);
-	free(w);
-}
-
-static void send_bytes(conn *c, const char *p, size_t n)
-{
-	if (c->closing || !n)
-		return;
-	wreq *w = sl_malloc(sizeof(*w));
-	w->data = sl_malloc(n);
-	memcpy(w->data, p, n);
-	uv_buf_t b = uv_buf_init(w->data, (unsigned)n);
-	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written) != 0) {
-		free(w->data);
-		free(w);
-	}
-}
-
-static void send_str(conn *c, const char *s)
-{
-	send_bytes(c, s, strlen(s));
-}
-
-static void on_closed(uv_handle_t *h)
-{
-	conn *c = h->data;
-	rdr_frame_release(&c->fr);
-	mlp_msg_release(&c->mm);
-	sl_buf_release(&c->acks);
-	free(c);
-}
-
-static void rr_schedule(reader *r);
-
-static void conn_close(conn *c, const char *why)
-{
-	if (c->closing)
-		return;
-	reader *r = c->r;
-	c->closing = true;
-	sl_warn("decoder '%s': %s", c->name[0] ? c->name : "?", why);
-	r->faults++;
-	for (conn **p = &r->conns; *p; p = &(*p)->next)
-		if (*p == c) {
-			*p = c->next;
-			break;
-		}
-	r->ndecoders--;
-	if (r->rr == c) {
-		r->rr = NULL;
-		rr_schedule(r);
-	}
-	uv_close((uv_handle_t *)&c->tcp, on_closed);
-}
-
-static void on_alloc(uv_handle_t *h, size_t sug, uv_buf_t *b)
-{
-	b->base = sl_malloc(65536);
-	b->len = 65536;
-}
-
-static void line_rr(reader *r, conn *c, const char *s, size_t n)
-{
-	rrp_msg m;
-	char err[160];
-	if (rrp_parse(s, n, &m, err, sizeof(err)) != 0) {
-		sl_warn("decoder '%s': bad line '%.*s': %s", c->name, (int)(n > 80 ? 80 : n), s, err);
-		r->faults++;
-		return;
-	}
-	if (m.type == RRP_PASSING) {
-		if (m.push && m.raw.no > r->rr_max + 1) {
-			char req[64];
-			snprintf(req, sizeof(req), "%lld:%lld\r\n", (long long)r->rr_max + 1,
-				 (long long)(m.raw.no - r->rr_max - 1));
-			sl_warn("decoder '%s': passings %lld..%lld missing, fetching", c->name,
-				(long long)r->rr_max + 1, (long long)m.raw.no - 1);
-			send_str(c, req);
-		}
-		on_raw(r, c, &m.raw);
-		return;
-	}
-	if (m.type != RRP_REPLY)
-		return;
-	size_t l0 = m.fl[0];
-	const char *f0 = m.f[0];
-#define IS(lit) (l0 == strlen(lit) && memcmp(f0, lit, l0) == 0)
-	if (IS("GETPROTOCOL")) {
-		send_str(c, "SETPROTOCOL;3.0\r\n");
-	} else if (IS("SETPROTOCOL")) {
-		send_str(c, "GETTIME\r\n");
-	} else if (IS("GETTIME") && m.nf >= 3) {
-		rdr_raw t;
-		rdr_raw_init(&t);
-		const char *d = m.f[1];
-		if (m.fl[1] == 10 && rdr_digits(d, 4) > 0)
-			t.day = rdr_days((int)rdr_digits(d, 4), (int)rdr_digits(d + 5, 2),
-					 (int)rdr_digits(d + 8, 2));
-		if (rdr_parse_tod(m.f[2], m.fl[2], &t.tod) == 0)
-			set_offset(r, c, rdr_time(&t, r->day, r->utc_off_min));
-		send_str(c, "SETPUSHPASSINGS;1;0\r\n");
-	} else if (IS("SETPUSHPASSINGS")) {
-		send_str(c, "PASSINGS\r\n");
-	} else if (IS("PASSINGS") && m.nf >= 2) {
-		int64_t count = rdr_digits(m.f[1], m.fl[1]);
-		if (count > r->rr_max) {
-			char req[64];
-			snprintf(req, sizeof(req), "%lld:%lld\r\n", (long long)r->rr_max + 1,
-				 (long long)(count - r->rr_max));
-			sl_info("decoder '%s': fetching passings %lld..%lld", c->name,
-				(long long)r->rr_max + 1, (long long)count);
-			send_str(c, req);
-		}
-	}
-#undef IS
-}
-
-static void line_ctp(reader *r, conn *c, const char *s, size_t n)
-{
-	ctp_msg m;
-	char err[160];
-	if (ctp_parse(s, n, &m, err, sizeof(err)) != 0) {
-		sl_warn("decoder '%s': bad line '%.*s': %s", c->name, (int)(n > 80 ? 80 : n), s, err);
-		r->faults++;
-		return;
-	}
-	if (m.type == CTP_HELLO) {
-		snprintf(c->name, sizeof(c->name), "chronotrack %.*s", (int)m.fl[1], m.f[1]);
-		send_str(c, "Splitline~4\r\nstream-mode=push\r\ntime-format=normal\r\n"
-			    "guntimes=true\r\nnewlocations=true\r\ngetlocations\r\nstart\r\n");
-	} else if (m.type == CTP_READ) {
-		if (m.guntime) {
-			sl_info("decoder '%s': gun time at %s", c->name, m.loc);
-		} else if (m.newlocation) {
-			send_str(c, "getlocations\r\n");
-		} else {
-			on_raw(r, c, &m.raw);
-		}
-	}
-}
-
-static void line_mlp(reader *r, conn *c, const char *s, size_t n)
-{
-	char err[160];
-	if (mlp_parse(s, n, &c->mm, err, sizeof(err)) != 0) {
-		sl_warn("decoder '%s': bad message '%.*s': %s", c->name, (int)(n > 80 ? 80 : n), s,
-			err);
-		r->faults++;
-		return;
-	}
-	mlp_msg *m = &c->mm;
-	if (!c->name[0])
-		snprintf(c->name, sizeof(c->name), "mylaps %s", m->name);
-	if (m->type == MLP_PONG)
-		sl_buf_adds(&c->acks, "Splitline@AckPong@Version2.1@$");
-	else if (m->type == MLP_PING)
-		sl_buf_adds(&c->acks, "Splitline@AckPing@$");
-	else if (m->type == MLP_PASSING) {
-		for (size_t i = 0; i < m->nreads; i++)
-			on_raw(r, c, &m->reads[i]);
-		sl_buf_addf(&c->acks, "Splitline@AckPassing@%s@$", m->msgno);
-	} else if (m->type == MLP_MARKER) {
-		sl_info("decoder '%s': marker (gunshot)", c->name);
-		sl_buf_addf(&c->acks, "Splitline@AckMarker@%s@$", m->msgno);
-	}
-}
-
-static void line_jcp(reader *r, conn *c, const char *s, size_t n)
-{
-	jcp_msg m;
-	char err[160];
-	if (jcp_parse(s, n, &m, err, sizeof(err)) != 0) {
-		sl_warn("decoder '%s': bad line '%.*s': %s", c->name, (int)(n > 80 ? 80 : n), s, err);
-		r->faults++;
-		return;
-	}
-	if (m.type == JCP_NAME) {
-		snprintf(c->name, sizeof(c->name), "jchip %s", m.name);
-		send_str(c, "GT\r");
-	} else if (m.type == JCP_TIME) {
-		set_offset(r, c, rdr_time(&m.raw, r->day, r->utc_off_min));
-		send_str(c, "S0000\r");
-	} else if (m.type == JCP_READ) {
-		on_raw(r, c, &m.raw);
-	}
-}
-
-static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
-{
-	conn *c = s->data;
-	reader *r = c->r;
-	if (nread < 0) {
-		free(b->base);
-		conn_close(c, nread == UV_EOF ? "connection closed" : uv_strerror((int)nread));
-		return;
-	}
-	rdr_frame_feed(&c->fr, b->base, (size_t)nread);
-	free(b->base);
-	const char *line;
-	size_t len;
-	while (rdr_frame_next(&c->fr, &line, &len)) {
-		switch (r->proto) {
-		case P_RR: line_rr(r, c, line, len); break;
-		case P_CTP: line_ctp(r, c, line, len); break;
-		case P_MLP: line_mlp(r, c, line, len); break;
-		default: line_jcp(r, c, line, len); break;
-		}
-	}
-	if (commit(r) == 0 && c->acks.len) {
-		send_bytes(c, c->acks.data, c->acks.len);
-		sl_buf_reset(&c->acks);
-	}
-}
-
-static conn *conn_new(reader *r)
-{
-	conn *c = sl_calloc(1, sizeof(*c));
-	c->r = r;
-	uv_tcp_init(r->loop, &c->tcp);
-	c->tcp.data = c;
-	rdr_frame_init(&c->fr, r->proto == P_MLP ? '$' : r->proto == P_JCP ? '\r' : '\n', 1 << 20);
-	return c;
-}
-
-static void conn_add(reader *r, conn *c)
-{
-	c->next = r->conns;
-	r->conns = c;
-	r->ndecoders++;
-	uv_tcp_nodelay(&c->tcp, 1);
-	uv_tcp_keepalive(&c->tcp, 1, 10);
-	uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
-}
-
-static void on_accept(uv_stream_t *srv, int status)
-{
-	reader *r = srv->data;
-	if (status < 0)
-		return;
-	conn *c = conn_new(r);
-	if (uv_accept(srv, (uv_stream_t *)&c->tcp) != 0) {
-		uv_close((uv_handle_t *)&c->tcp, on_closed);
-		return;
-	}
-	struct sockaddr_storage ss;
-	int sl = sizeof(ss);
-	char host[64] = "?";
-	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &sl) == 0)
-		uv_ip4_name((struct sockaddr_in *)&ss, host, sizeof(host));
-	snprintf(c->name, sizeof(c->name), "%s", host);
-	sl_info("decoder connected from %s", host);
-	conn_add(r, c);
-}
-
-/* RaceResult: we connect */
-static void rr_connected(uv_connect_t *req, int status)
-{
-	conn *c = req->data;
-	reader *r = c->r;
-	free(req);
-	if (status < 0) {
-		sl_warn("cannot connect to decoder '%s': %s", r->o.decoder, uv_strerror(status));
-		r->faults++;
-		r->rr = NULL;
-		uv_close((uv_handle_t *)&c->tcp, on_closed);
-		rr_schedule(r);
-		return;
-	}
-	r->rr_backoff = 500;
-	sl_info("connected to decoder %s", r->o.decoder);
-	conn_add(r, c);
-	send_str(c, "GETPROTOCOL\r\n");
-}
-
-static void rr_connect(uv_timer_t *t)
-{
-	reader *r = t->data;
-	char host[256];
-	snprintf(host, sizeof(host), "%s", r->o.decoder);
-	char *colon = strrchr(host, ':');
-	int port = RRP_PORT;
-	if (colon) {
-		*colon = '\0';
-		port = atoi(colon + 1);
-	}
-	struct sockaddr_in sa;
-	if (uv_ip4_addr(host, port, &sa) != 0) {
-		sl_error("bad --decoder '%s' (expected IPv4:PORT)", r->o.decoder);
-		return;
-	}
-	conn *c = conn_new(r);
-	snprintf(c->name, sizeof(c->name), "raceresult %s", r->o.decoder);
-	r->rr = c;
-	uv_connect_t *req = sl_malloc(sizeof(*req));
-	req->data = c;
-	if (uv_tcp_connect(req, &c->tcp, (struct sockaddr *)&sa, rr_connected) != 0) {
-		free(req);
-		r->rr = NULL;
-		uv_close((uv_handle_t *)&c->tcp, on_closed);
-		rr_schedule(r);
-	}
-}
-
-static void rr_schedule(reader *r)
-{
-	if (uv_is_closing((uv_handle_t *)&r->rr_timer))
-		return;
-	uv_timer_start(&r->rr_timer, rr_connect, (uint64_t)r->rr_backoff, 0);
-	r->rr_backoff = r->rr_backoff * 2 > 5000 ? 5000 : r->rr_backoff * 2;
 }
 
 /* ---- status ---- */
@@ -624,8 +240,8 @@ static void write_status(reader *r, bool line)
 static void on_tick(uv_timer_t *t)
 {
 	reader *r = t->data;
-	flt_advance(r->flt, ref_now(r), on_pass, r);
-	commit(r);
+	flt_advance(r->flt, reader__ref_now(r), reader__on_pass, r);
+	reader__commit(r);
 	int64_t now = wsc_mono_ms();
 	if (now - r->last_status >= 1000) {
 		bool line = r->status_every > 0 &&
@@ -636,17 +252,10 @@ static void on_tick(uv_timer_t *t)
 }
 
 /* CTP: ping every 10 s */
-static void on_ping(uv_timer_t *t)
-{
-	reader *r = t->data;
-	for (conn *c = r->conns; c; c = c->next)
-		send_str(c, "ping\r\n");
-}
-
 static void close_walk(uv_handle_t *h, void *arg)
 {
 	if (!uv_is_closing(h))
-		uv_close(h, h->type == UV_TCP && h->data && h != arg ? on_closed : NULL);
+		uv_close(h, h->type == UV_TCP && h->data && h != arg ? reader__on_closed : NULL);
 }
 
 static void on_signal(uv_signal_t *s, int sig)
@@ -663,33 +272,6 @@ static int load_pass(void *ctx, uint64_t idx, const jrn_rec *p)
 	reader *r = ctx;
 	flt_seed(r->flt, p->chip, p->t);
 	fwd_push(&r->fw, p);
-	return 0;
-}
-
-typedef struct rawvec {
-	jrn_rec *v;
-	size_t n, cap;
-} rawvec;
-
-static int load_raw(void *ctx, uint64_t idx, const jrn_rec *p)
-{
-	rawvec *rv = ctx;
-	SL_GROW(rv->v, rv->cap, rv->n + 1);
-	rv->v[rv->n++] = *p;
-	return 0;
-}
-
-static int parse_int(const char *s, const char *name, int64_t lo, int64_t hi, int64_t *v)
-{
-	char *end;
-	errno = 0;
-	long long x = strtoll(s, &end, 10);
-	if (!*s || *end || errno || x < lo || x > hi) {
-		fprintf(stderr, "%s: %s '%s' is not a number in %lld..%lld\n", prog, name, s,
-			(long long)lo, (long long)hi);
-		return -1;
-	}
-	*v = x;
 	return 0;
 }
 
@@ -738,208 +320,63 @@ static int load_config(const char *path, char ***av, int *ac)
 	return 0;
 }
 
-/* ---- rescoring (rsc.h) ---- */
+/* ---- main ---- */
 
-static bool device_ok(const char *d)
+/* The command line (and the --config file under it) into r and fc; -1 to
+ * go on, else the exit status.  *cav: the config's words, owned. */
+static int parse_args(reader *r, fwd_cfg *fc, int argc, char **argv, char ***cav, int *cac)
 {
-	if (!*d || *d == '.' || strlen(d) > 64)
-		return false;
-	for (const char *p = d; *p; p++)
-		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
-		    !(*p >= '0' && *p <= '9') && *p != '.' && *p != '_' && *p != '-')
-			return false;
-	return true;
-}
-
-static volatile sig_atomic_t rescore_stop;
-
-static void rescore_signal(int sig)
-{
-	rescore_stop = 1;
-}
-
-/* The device the live reader forwards as (from its status.json), if known. */
-static bool same_device_as_live(const char *journal, const char *dev)
-{
-	char path[4200], buf[4096];
-	snprintf(path, sizeof(path), "%s/status.json", journal);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return false;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	char want[128];
-	snprintf(want, sizeof(want), "\"device\":\"%s\"", dev);
-	return strstr(buf, want) != NULL;
-}
-
-static int push_pass(void *ctx, uint64_t idx, const jrn_rec *p)
-{
-	fwd_push(ctx, p);
-	return 0;
-}
-
-static void rescore_line(const char *dev, const fwd_stats *st)
-{
-	fprintf(stderr, "%s: rescore %s: %s, passings %llu, acked %llu, pending %llu\n", prog, dev,
-		st->connected ? "connected" : "NOT connected", (unsigned long long)st->total,
-		(unsigned long long)st->acked, (unsigned long long)(st->total - st->acked));
-}
-
-/* --rescore: filter raw.jrn again into <journal>/rescore-<device>/pass.jrn
- * and forward it as <device> until everything is acked.  Exit code. */
-static int rescore(const opts *o, fwd_cfg *fc, const flt_cfg *fcfg, int status_every)
-{
-	if (same_device_as_live(o->journal, o->device)) {
-		fprintf(stderr,
-			"%s: --device '%s' is the reader's own device: its seqs are taken; "
-			"rescore as a new device\n",
-			prog, o->device);
-		return 2;
-	}
-	char dir[4096], raw[4200], pass[4200], ackp[4200], err[600];
-	snprintf(raw, sizeof(raw), "%s/raw.jrn", o->journal);
-	if (access(raw, R_OK) != 0) {
-		fprintf(stderr, "%s: cannot read '%s': %s\n", prog, raw, strerror(errno));
-		return 1;
-	}
-	snprintf(dir, sizeof(dir), "%s/rescore-%s", o->journal, o->device);
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-		fprintf(stderr, "%s: cannot create '%s': %s\n", prog, dir, strerror(errno));
-		return 1;
-	}
-	snprintf(pass, sizeof(pass), "%s/pass.jrn", dir);
-	snprintf(ackp, sizeof(ackp), "%s/acked", dir);
-	rsc_stats rs;
-	if (rsc_run(raw, fcfg, pass, &rs, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s: %s\n", prog, err);
-		return 1;
-	}
-	if (rs.torn)
-		sl_warn("'%s': %llu bytes at the end not (yet) a whole record: ignored", raw,
-			(unsigned long long)rs.torn);
-	sl_info("rescore: %llu raw reads -> %llu passings in '%s' (%llu from an earlier run)",
-		(unsigned long long)rs.raw, (unsigned long long)rs.passes, pass,
-		(unsigned long long)rs.kept);
-	uint64_t acked = 0;
-	jrn_ack_load(ackp, &acked);
-	if (acked > rs.passes)
-		acked = 0;
-	fc->device = o->device;
-	fc->pt = o->point;
-	fc->ack_path = ackp;
-	fwd f;
-	fwd_init(&f, fc, acked);
-	/* push the journal as written: seq i = record i */
-	if (rsc_scan(pass, push_pass, &f, NULL, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s: %s\n", prog, err);
-		fwd_release(&f);
-		return 1;
-	}
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGINT, rescore_signal);
-	signal(SIGTERM, rescore_signal);
-	if (fwd_start(&f) != 0) {
-		fprintf(stderr, "%s: cannot start the forwarder thread\n", prog);
-		fwd_release(&f);
-		return 1;
-	}
-	fwd_stats st;
-	int64_t last = wsc_mono_ms();
-	for (;;) {
-		fwd_get_stats(&f, &st);
-		if (st.acked >= st.total || rescore_stop)
-			break;
-		int64_t now = wsc_mono_ms();
-		if (status_every > 0 && now - last >= (int64_t)status_every * 1000) {
-			rescore_line(o->device, &st);
-			last = now;
-		}
-		usleep(50000);
-	}
-	fwd_stop(&f, 0);
-	fwd_get_stats(&f, &st);
-	rescore_line(o->device, &st);
-	fwd_release(&f);
-	if (st.acked < st.total) {
-		fprintf(stderr, "%s: rescore %s interrupted: %llu passings not acked; run it again\n",
-			prog, o->device, (unsigned long long)(st.total - st.acked));
-		return 1;
-	}
-	return 0;
-}
-
-int main(int argc, char **argv)
-{
-	sl_log_set_prefix(prog);
-	sl_log_level = SL_LOG_INFO;
-	const char *dbg = getenv("SPLITLINE_DEBUG");
-	if (dbg && *dbg && strcmp(dbg, "0") != 0)
-		sl_log_level = SL_LOG_DEBUG;
-	static reader R;
-	reader *r = &R;
-	opts *o = &r->o;
-	fwd_cfg fc;
-	memset(&fc, 0, sizeof(fc));
-	slc_opt table[] = {
-		{"--config", true, &o->config, NULL},
-		{"--protocol", true, &o->protocol, NULL},
-		{"--decoder", true, &o->decoder, NULL},
-		{"--listen", true, &o->listen, NULL},
-		{"--point", true, &o->point, NULL},
-		{"--device", true, &o->device, NULL},
-		{"--journal", true, &o->journal, NULL},
-		{"--server", true, &fc.conn.server, NULL},
-		{"--event", true, &fc.conn.event, NULL},
-		{"--token", true, &fc.conn.token, NULL},
-		{"--token-file", true, &fc.conn.token_file, NULL},
-		{"--date", true, &o->date, NULL},
-		{"--utc-offset", true, &o->utc, NULL},
-		{"--gap-ms", true, &o->gap, NULL},
-		{"--group-time", true, &o->mode, NULL},
-		{"--dead-ms", true, &o->dead, NULL},
-		{"--clock-warn-ms", true, &o->warn, NULL},
-		{"--clock-offset-ms", true, &o->offset, NULL},
-		{"--no-clock-fix", false, NULL, &o->no_fix},
-		{"--rescore", false, NULL, &o->rescore},
-		{"--sim-clock", true, &o->sim, NULL},
-		{"--batch", true, &o->batch, NULL},
-		{"--window", true, &o->window, NULL},
-		{"--status-every", true, &o->status_every, NULL},
-		{NULL, 0, 0, 0},
-	};
+	reader_opts *o = &r->o;
 	const char *pos[1];
 	int npos;
-	int p = slc_parse(argc - 1, argv + 1, table, pos, 1, &npos, prog);
-	if (p == SLC_HELP) {
-		fputs(usage, stdout);
-		return 0;
-	}
-	if (p == SLC_USAGE || npos) {
-		fputs(usage, stderr);
+	int p = opt_cli(opts, argc - 1, argv + 1, pos, 1, &npos, prog, usage, OPT_ON_ERROR_USAGE);
+	if (p >= 0)
+		return p;
+	if (npos) {
+		usage(stderr);
 		return 2;
 	}
-	char **cav = NULL;
-	int cac = 0;
-	if (o->config) {
+	if (opts[O_CONFIG].val) {
 		/* config first, the command line again after it wins */
-		if (load_config(o->config, &cav, &cac))
+		if (load_config(opts[O_CONFIG].val, cav, cac))
 			return 1;
+		int nconf = *cac;
 		for (int i = 1; i < argc; i++) {
-			cav = sl_realloc(cav, sizeof(char *) * (size_t)(cac + 1));
-			cav[cac++] = argv[i];
+			*cav = sl_realloc(*cav, sizeof(char *) * (size_t)(*cac + 1));
+			(*cav)[(*cac)++] = argv[i];
 		}
-		if (slc_parse(cac, cav, table, pos, 1, &npos, prog) != SLC_OK || npos) {
-			fputs(usage, stderr);
+		p = opt_cli(opts, *cac, *cav, pos, 1, &npos, prog, usage, OPT_ON_ERROR_USAGE);
+		*cac = nconf; /* the words the caller frees */
+		if (p >= 0)
+			return p;
+		if (npos) {
+			usage(stderr);
 			return 2;
 		}
 	}
+	o->protocol = opts[O_PROTOCOL].val;
+	o->decoder = opts[O_DECODER].val;
+	o->listen = opts[O_LISTEN].val;
+	o->point = opts[O_POINT].val;
+	o->device = opts[O_DEVICE].val;
+	o->journal = opts[O_JOURNAL].val;
+	o->rescore = opts[O_RESCORE].on;
+	fc->conn.server = opts[O_SERVER].val;
+	fc->conn.event = opts[O_EVENT].val;
+	fc->conn.token = opts[O_TOKEN].val;
+	fc->conn.token_file = opts[O_TOKEN_FILE].val;
+	return -1;
+}
+
+/* What is required, the protocol and the device; -1 or the exit status. */
+static int check_roles(reader *r)
+{
+	reader_opts *o = &r->o;
 	if (o->rescore && (!o->point || !o->journal || !o->device)) {
 		fprintf(stderr, "%s: --rescore needs --journal, --device and --point\n", prog);
 		return 2;
 	}
-	if (o->rescore && !device_ok(o->device)) {
+	if (o->rescore && !reader__device_ok(o->device)) {
 		fprintf(stderr, "%s: --device '%s' is not letters, digits, '.', '_' or '-'\n",
 			prog, o->device);
 		return 2;
@@ -949,17 +386,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	/* --rescore talks to no decoder: its protocol is irrelevant (none) */
-	r->proto = o->rescore				 ? P_JCP
-		   : !strcmp(o->protocol, "raceresult")	 ? P_RR
-		   : !strcmp(o->protocol, "chronotrack") ? P_CTP
-		   : !strcmp(o->protocol, "mylaps")	 ? P_MLP
-		   : !strcmp(o->protocol, "jchip")	 ? P_JCP
-							 : -1;
-	if (r->proto < 0) {
-		fprintf(stderr, "%s: unknown protocol '%s' (raceresult, chronotrack, mylaps, jchip)\n",
-			prog, o->protocol);
-		return 2;
-	}
+	static const int protos[] = {P_RR, P_CTP, P_MLP, P_JCP};
+	r->proto = o->rescore ? P_JCP : protos[opts[O_PROTOCOL].e];
 	if (r->proto == P_RR && !o->decoder) {
 		fprintf(stderr, "%s: raceresult needs --decoder HOST:PORT\n", prog);
 		return 2;
@@ -969,117 +397,73 @@ int main(int argc, char **argv)
 		snprintf(devbuf, sizeof(devbuf), "reader-%s", o->point);
 		o->device = devbuf;
 	}
-	int64_t v;
-	flt_cfg fcfg = {400, FLT_FIRST, 3000};
-	if (o->gap && parse_int(o->gap, "--gap-ms", 0, 600000, &fcfg.gap_ms))
+	return -1;
+}
+
+/* The filter, clock and forwarder settings; -1 or the exit status. */
+static int settings(reader *r, fwd_cfg *fc, flt_cfg *fcfg)
+{
+	*fcfg = (flt_cfg){opts[O_GAP_MS].i, flt_mode_parse(opts[O_GROUP_TIME].val),
+			  opts[O_DEAD_MS].i};
+	r->warn_ms = opts[O_CLOCK_WARN_MS].i;
+	r->fixed_offset = opts[O_CLOCK_OFFSET_MS].val != NULL;
+	r->fixed_offset_ms = opts[O_CLOCK_OFFSET_MS].i;
+	r->fix = !opts[O_NO_CLOCK_FIX].on;
+	fc->batch = (size_t)opts[O_BATCH].i;
+	fc->window = (size_t)opts[O_WINDOW].i;
+	r->status_every = (int)opts[O_STATUS_EVERY].i;
+	const char *sim = opts[O_SIM_CLOCK].val;
+	if (sim && opt_sim_clock(sim, &r->sim_wall0, &r->sim_race0, &r->sim_speed) < 0) {
+		fprintf(stderr, "%s: --sim-clock '%s' is not WALL0:RACE0:SPEED\n", prog, sim);
 		return 2;
-	if (o->dead && parse_int(o->dead, "--dead-ms", 0, 86400000, &fcfg.dead_ms))
-		return 2;
-	if (o->mode && (fcfg.mode = flt_mode_parse(o->mode)) < 0) {
-		fprintf(stderr, "%s: --group-time '%s' is not first, last or peak\n", prog, o->mode);
-		return 2;
 	}
-	r->warn_ms = 1000;
-	if (o->warn && parse_int(o->warn, "--clock-warn-ms", 0, 86400000, &r->warn_ms))
-		return 2;
-	if (o->offset) {
-		if (parse_int(o->offset, "--clock-offset-ms", -86400000, 86400000,
-			      &r->fixed_offset_ms))
-			return 2;
-		r->fixed_offset = true;
-	}
-	r->fix = !o->no_fix;
-	fc.batch = 500;
-	fc.window = 4;
-	if (o->batch) {
-		if (parse_int(o->batch, "--batch", 1, SLP_MAX_READS, &v))
-			return 2;
-		fc.batch = (size_t)v;
-	}
-	if (o->window) {
-		if (parse_int(o->window, "--window", 1, 1000, &v))
-			return 2;
-		fc.window = (size_t)v;
-	}
-	r->status_every = 10;
-	if (o->status_every) {
-		if (parse_int(o->status_every, "--status-every", 0, 86400, &v))
-			return 2;
-		r->status_every = (int)v;
-	}
-	if (o->sim) {
-		long long w0, r0;
-		double sp;
-		if (sscanf(o->sim, "%lld:%lld:%lf", &w0, &r0, &sp) != 3 || !(sp > 0)) {
-			fprintf(stderr, "%s: --sim-clock '%s' is not WALL0:RACE0:SPEED\n", prog,
-				o->sim);
-			return 2;
-		}
-		r->sim_wall0 = w0;
-		r->sim_race0 = r0;
-		r->sim_speed = sp;
-	}
-	/* time zone and date */
-	time_t now = (time_t)(ref_now(r) / 1000);
+	return -1;
+}
+
+/* The decoders' time zone and race date; -1 or the exit status. */
+static int zone_and_date(reader *r)
+{
+	const char *utc = opts[O_UTC_OFFSET].val, *date = opts[O_DATE].val;
+	time_t now = (time_t)(reader__ref_now(r) / 1000);
 	struct tm lt;
 	localtime_r(&now, &lt);
 	r->utc_off_min = (int)(lt.tm_gmtoff / 60);
-	if (o->utc) {
-		int hh, mm;
-		char sign;
-		if (sscanf(o->utc, "%c%d:%d", &sign, &hh, &mm) != 3 || (sign != '+' && sign != '-') ||
-		    hh > 14 || mm > 59) {
-			fprintf(stderr, "%s: --utc-offset '%s' is not +HH:MM\n", prog, o->utc);
-			return 2;
-		}
-		r->utc_off_min = (sign == '-' ? -1 : 1) * (hh * 60 + mm);
+	if (utc && opt_utc_offset(utc, &r->utc_off_min) < 0) {
+		fprintf(stderr, "%s: --utc-offset '%s' is not +HH:MM\n", prog, utc);
+		return 2;
 	}
-	if (o->date) {
+	if (date) {
 		int y, m, d;
-		if (sscanf(o->date, "%d-%d-%d", &y, &m, &d) != 3 ||
+		if (sscanf(date, "%d-%d-%d", &y, &m, &d) != 3 ||
 		    (r->day = rdr_days(y, m, d)) == INT32_MIN) {
-			fprintf(stderr, "%s: --date '%s' is not YYYY-MM-DD\n", prog, o->date);
+			fprintf(stderr, "%s: --date '%s' is not YYYY-MM-DD\n", prog, date);
 			return 2;
 		}
 	} else {
-		int64_t local = ref_now(r) + (int64_t)r->utc_off_min * 60000;
+		int64_t local = reader__ref_now(r) + (int64_t)r->utc_off_min * 60000;
 		r->day = (int32_t)(local / 86400000);
 	}
-	char err[600];
-	if (!fc.conn.event && !getenv("SPLITLINE_EVENT")) {
-		fprintf(stderr, "%s: --event (or SPLITLINE_EVENT) is required\n", prog);
-		return 2;
-	}
-	if (slc_conn_resolve(&fc.conn, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s: %s\n", prog, err);
-		return 1;
-	}
+	return -1;
+}
 
-	if (o->rescore) {
-		int rc = rescore(o, &fc, &fcfg, r->status_every);
-		for (int i = 0; i < cac; i++)
-			if (i < cac - (argc - 1))
-				free(cav[i]);
-		free(cav);
-		slc_conn_release(&fc.conn);
-		return rc;
-	}
-
-	/* journals */
+/* Open the journals, load them into the filter and the forwarder, start
+ * it; 0 or 1 (printed).  ackp: the acked file's path (borrowed by fc). */
+static int open_journals(reader *r, fwd_cfg *fc, char *ackp, size_t ackn)
+{
+	reader_opts *o = &r->o;
+	char path[4096], err[600];
 	if (mkdir(o->journal, 0755) != 0 && errno != EEXIST) {
 		fprintf(stderr, "%s: cannot create '%s': %s\n", prog, o->journal, strerror(errno));
 		return 1;
 	}
-	char path[4096], ackp[4096];
-	snprintf(ackp, sizeof(ackp), "%s/acked", o->journal);
+	snprintf(ackp, ackn, "%s/acked", o->journal);
 	snprintf(r->status_path, sizeof(r->status_path), "%s/status.json", o->journal);
 	uint64_t acked = 0;
 	jrn_ack_load(ackp, &acked);
-	fc.device = o->device;
-	fc.pt = o->point;
-	fc.ack_path = ackp;
-	fwd_init(&r->fw, &fc, acked);
-	r->flt = flt_new(&fcfg);
+	fc->device = o->device;
+	fc->pt = o->point;
+	fc->ack_path = ackp;
+	fwd_init(&r->fw, fc, acked);
 	snprintf(path, sizeof(path), "%s/pass.jrn", o->journal);
 	if (jrn_open(&r->pass, path, load_pass, r, NULL, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s: %s\n", prog, err);
@@ -1090,16 +474,16 @@ int main(int argc, char **argv)
 			(unsigned long long)acked, (unsigned long long)r->pass.count);
 		r->fw.st.acked = 0;
 	}
-	rawvec rv = {0};
+	jrn_vec rv = {0};
 	snprintf(path, sizeof(path), "%s/raw.jrn", o->journal);
-	if (jrn_open(&r->raw, path, load_raw, &rv, NULL, err, sizeof(err)) != 0) {
+	if (jrn_open(&r->raw, path, jrn_vec_add, &rv, NULL, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s: %s\n", prog, err);
 		return 1;
 	}
 	/* feed the raw reads again: open groups come back, nothing doubles */
 	for (size_t i = 0; i < rv.n; i++) {
-		rr_mark(r, rv.v[i].no);
-		flt_feed(r->flt, &rv.v[i], on_pass, r);
+		reader__rr_mark(r, rv.v[i].no);
+		flt_feed(r->flt, &rv.v[i], reader__on_pass, r);
 		r->last = rv.v[i];
 		r->have_last = true;
 	}
@@ -1108,13 +492,52 @@ int main(int argc, char **argv)
 		sl_info("journal: %llu raw reads, %llu passings (%llu acked)",
 			(unsigned long long)r->raw.count, (unsigned long long)r->pass.count,
 			(unsigned long long)r->fw.st.acked);
-	if (commit(r) != 0)
+	if (reader__commit(r) != 0)
 		return 1;
 	if (fwd_start(&r->fw) != 0) {
 		fprintf(stderr, "%s: cannot start the forwarder thread\n", prog);
 		return 1;
 	}
+	return 0;
+}
 
+/* The decoder side: listen, or (RaceResult) connect; 0 or 1 (printed). */
+static int open_decoders(reader *r)
+{
+	reader_opts *o = &r->o;
+	if (r->proto == P_RR) {
+		uv_timer_start(&r->rr_timer, reader__rr_connect, 0, 0);
+		return 0;
+	}
+	const char *lis = o->listen ? o->listen : "0.0.0.0";
+	char host[256];
+	int port = r->proto == P_CTP ? CTP_PORT : r->proto == P_MLP ? MLP_PORT : JCP_PORT;
+	snprintf(host, sizeof(host), "%s", lis);
+	char *colon = strrchr(host, ':');
+	if (colon) {
+		*colon = '\0';
+		port = atoi(colon + 1);
+	}
+	struct sockaddr_in sa;
+	uv_tcp_init(r->loop, &r->server);
+	r->server.data = r;
+	int e = uv_ip4_addr(host, port, &sa);
+	if (!e)
+		e = uv_tcp_bind(&r->server, (struct sockaddr *)&sa, 0);
+	if (!e)
+		e = uv_listen((uv_stream_t *)&r->server, 16, reader__on_accept);
+	if (e) {
+		fprintf(stderr, "%s: cannot listen on '%s': %s\n", prog, lis, uv_strerror(e));
+		return 1;
+	}
+	sl_info("listening for %s decoders on %s:%d", o->protocol, host, port);
+	return 0;
+}
+
+/* Run the loop until a signal; then drain the forwarder and close
+ * everything.  The exit status. */
+static int run(reader *r)
+{
 	signal(SIGPIPE, SIG_IGN);
 	r->loop = uv_default_loop();
 	uv_timer_init(r->loop, &r->tick);
@@ -1124,7 +547,7 @@ int main(int argc, char **argv)
 	uv_timer_init(r->loop, &ping);
 	ping.data = r;
 	if (r->proto == P_CTP)
-		uv_timer_start(&ping, on_ping, 10000, 10000);
+		uv_timer_start(&ping, reader__on_ping, 10000, 10000);
 	uv_signal_init(r->loop, &r->sigint);
 	uv_signal_init(r->loop, &r->sigterm);
 	r->sigint.data = r->sigterm.data = r;
@@ -1132,38 +555,11 @@ int main(int argc, char **argv)
 	uv_signal_start(&r->sigterm, on_signal, SIGTERM);
 	uv_timer_init(r->loop, &r->rr_timer);
 	r->rr_timer.data = r;
-	r->rr_backoff = 500;
-	int rc = 0;
-	if (r->proto == P_RR) {
-		uv_timer_start(&r->rr_timer, rr_connect, 0, 0);
-	} else {
-		const char *lis = o->listen ? o->listen : "0.0.0.0";
-		char host[256];
-		int port = r->proto == P_CTP ? CTP_PORT : r->proto == P_MLP ? MLP_PORT : JCP_PORT;
-		snprintf(host, sizeof(host), "%s", lis);
-		char *colon = strrchr(host, ':');
-		if (colon) {
-			*colon = '\0';
-			port = atoi(colon + 1);
-		}
-		struct sockaddr_in sa;
-		uv_tcp_init(r->loop, &r->server);
-		r->server.data = r;
-		int e = uv_ip4_addr(host, port, &sa);
-		if (!e)
-			e = uv_tcp_bind(&r->server, (struct sockaddr *)&sa, 0);
-		if (!e)
-			e = uv_listen((uv_stream_t *)&r->server, 16, on_accept);
-		if (e) {
-			fprintf(stderr, "%s: cannot listen on '%s': %s\n", prog, lis, uv_strerror(e));
-			rc = 1;
-		} else {
-			sl_info("listening for %s decoders on %s:%d", o->protocol, host, port);
-		}
-	}
+	outbox_backoff_init(&r->rr_backoff, 500, 5000, 0, 1);
+	int rc = open_decoders(r);
 	if (!rc)
 		uv_run(r->loop, UV_RUN_DEFAULT);
-	commit(r);
+	reader__commit(r);
 	fwd_stop(&r->fw, 2000);
 	write_status(r, r->status_every > 0);
 	/* close everything */
@@ -1171,15 +567,54 @@ int main(int argc, char **argv)
 	uv_walk(r->loop, close_walk, NULL);
 	uv_run(r->loop, UV_RUN_DEFAULT);
 	uv_loop_close(r->loop);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	slc_log_init(prog, SL_LOG_INFO);
+	static reader R;
+	reader *r = &R;
+	fwd_cfg fc;
+	flt_cfg fcfg;
+	char **cav = NULL, err[600], ackp[4096];
+	int cac = 0;
+	memset(&fc, 0, sizeof(fc));
+	int rc = parse_args(r, &fc, argc, argv, &cav, &cac);
+	if (rc < 0)
+		rc = check_roles(r);
+	if (rc < 0)
+		rc = settings(r, &fc, &fcfg);
+	if (rc < 0)
+		rc = zone_and_date(r);
+	if (rc < 0 && !fc.conn.event && !getenv("SPLITLINE_EVENT")) {
+		fprintf(stderr, "%s: --event (or SPLITLINE_EVENT) is required\n", prog);
+		rc = 2;
+	}
+	if (rc < 0 && slc_conn_resolve(&fc.conn, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		rc = 1;
+	}
+	if (rc >= 0)
+		goto out;
+	if (r->o.rescore) {
+		rc = reader__rescore(&r->o, &fc, &fcfg, r->status_every);
+		goto out;
+	}
+	r->flt = flt_new(&fcfg);
+	rc = open_journals(r, &fc, ackp, sizeof(ackp));
+	if (rc)
+		goto out; /* as before the split: exit without closing what opened */
+	rc = run(r);
 	jrn_close(&r->raw);
 	jrn_close(&r->pass);
 	flt_free(r->flt);
 	fwd_release(&r->fw);
 	free(r->newpass);
 	free(r->seen);
+out:
 	for (int i = 0; i < cac; i++)
-		if (i < cac - (argc - 1))
-			free(cav[i]);
+		free(cav[i]);
 	free(cav);
 	slc_conn_release(&fc.conn);
 	return rc;

@@ -67,22 +67,9 @@ int rsc_scan(const char *path, jrn_each_fn each, void *ctx, uint64_t *torn, char
 	return rc;
 }
 
-typedef struct recs {
-	jrn_rec *v;
-	size_t n, cap;
-} recs;
-
-static int collect(void *ctx, uint64_t idx, const jrn_rec *r)
-{
-	recs *rv = ctx;
-	SL_GROW(rv->v, rv->cap, rv->n + 1);
-	rv->v[rv->n++] = *r;
-	return 0;
-}
-
 static void emit(void *ctx, const jrn_rec *p)
 {
-	collect(ctx, 0, p);
+	jrn_vec_add(ctx, 0, p);
 }
 
 static bool same(const jrn_rec *a, const jrn_rec *b)
@@ -95,8 +82,8 @@ int rsc_run(const char *raw_path, const flt_cfg *cfg, const char *pass_path, rsc
 	    char *err, size_t errlen)
 {
 	rsc_stats s = {0};
-	recs raw = {0}, out = {0}, old = {0};
-	int rc = rsc_scan(raw_path, collect, &raw, &s.torn, err, errlen);
+	jrn_vec raw = {0}, out = {0}, old = {0};
+	int rc = rsc_scan(raw_path, jrn_vec_add, &raw, &s.torn, err, errlen);
 	if (rc)
 		goto done;
 	s.raw = raw.n;
@@ -106,7 +93,7 @@ int rsc_run(const char *raw_path, const flt_cfg *cfg, const char *pass_path, rsc
 	flt_flush(f, emit, &out);
 	flt_free(f);
 	jrn j;
-	rc = jrn_open(&j, pass_path, collect, &old, NULL, err, errlen);
+	rc = jrn_open(&j, pass_path, jrn_vec_add, &old, NULL, err, errlen);
 	if (rc)
 		goto done;
 	bool prefix = old.n <= out.n;

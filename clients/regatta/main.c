@@ -27,7 +27,7 @@
  * on stderr.
  * Messages go one at a time, each waiting for its reply: an `unavailable`,
  * `timeout` or `busy` err, or a lost connection, makes it wait (0.1 s
- * doubling to 5 s), reconnect when needed and send the same message again
+ * doubling to 5 s, less up to 20% jitter: outbox.h), reconnect when needed and send the same message again
  * -- passings are idempotent by (device, seq), the other records replace
  * what they say.  Any other err is fatal (exit 1) and names the message.
  * Gives up after 60 s without a connection.
@@ -42,6 +42,8 @@
 
 #include "cliutil.h"
 #include "evtime.h"
+#include "opt.h"
+#include "outbox.h"
 #include "regfile.h"
 #include "sl.h"
 #include "slp.h"
@@ -51,10 +53,11 @@
 #define RPC_MS 60000
 #define GIVE_UP_MS 60000
 #define MAX_STATIONS 64
+#define BACKOFF_JITTER_PCT 20
 
 static const char *prog = "splitline-regatta";
 
-static const char usage[] =
+static const char usage_head[] =
 	"usage: splitline-regatta [--server URL] [--event ID] [--token T | --token-file F]\n"
 	"                         import FILE.csv [--official NAME] [--chunk N] [--timezone ZONE]\n"
 	"                         [--date YYYY-MM-DD] [--distance M] [--places-from-file]\n"
@@ -77,33 +80,73 @@ static const char usage[] =
 	"           every station reading, one device per station column, each on\n"
 	"           its own connection with a reader token for that device, issued\n"
 	"           with the token given.  Needs an admin token.\n"
-	"\n"
-	"  --server URL     env SPLITLINE_SERVER, default ws://127.0.0.1:8080/ws\n"
-	"  --event ID       env SPLITLINE_EVENT, default the file name without .csv\n"
-	"  --token T        env SPLITLINE_TOKEN; --token-file F, env SPLITLINE_TOKEN_FILE\n"
-	"  --official NAME  who signs the adjustments (default \"chief-judge\")\n"
-	"  --chunk N        crews per participants message (default 500)\n"
-	"  --batch N        reads per passings message, 1..10000 (default 100)\n"
-	"  --timezone ZONE  the regatta's IANA time zone (Europe/London): import writes\n"
-	"                   it into the config (pages show clock times in it), replay\n"
-	"                   reads the file's times of day in it; give both the same.\n"
-	"                   Default none: times of day are UTC\n"
-	"  --date DATE      the regatta's first day (YYYY-MM-DD), for import and replay\n"
-	"                   alike; each race is on the day its Day column names (a\n"
-	"                   weekday such as Sat or Sunday, a date, or Day 2).  Default:\n"
-	"                   the earliest date in Day, else 2023-01-01 (warned)\n"
-	"  --distance M     the course in metres of the races whose name gives none\n"
-	"                   (a name such as \"... 2000m\", \"2k\" or \"6 km\" does);\n"
-	"                   default 1000, warned with the races it was assumed for\n"
-	"  --places-from-file  import the file's Place where it differs from the rank\n"
-	"                   of the crew's time, as a judges' place (adjust type place,\n"
-	"                   reason \"place from the results file\", a shared place as a\n"
-	"                   dead heat): the judges' decisions, in the audit trail\n"
+	"\n";
+
+static const char usage_tail[] =
 	"\n"
 	"Prints at the end: \"import: N races, N crews, N adjustments\" or\n"
 	"\"replay: sent N reads in B batches, acked N, duplicates D; W starts\".\n"
 	"Warnings (\"splitline-regatta: warning: ...\") go to stderr.\n"
 	"Exit status: 0 on success, 1 on an error, 2 on a usage error.\n";
+
+
+enum {
+	O_SERVER,
+	O_EVENT,
+	O_TOKEN,
+	O_TOKEN_FILE,
+	O_OFFICIAL,
+	O_CHUNK,
+	O_BATCH,
+	O_TIMEZONE,
+	O_DATE,
+	O_DISTANCE,
+	O_PLACES,
+	O_N
+};
+
+/* The options, in the order --help shows them. */
+static opt opts[O_N + 1] = {
+	[O_SERVER] = {"--server", OPT_STR, .syn = "--server URL",
+		      .help = "env SPLITLINE_SERVER, default ws://127.0.0.1:8080/ws"},
+	[O_EVENT] = {"--event", OPT_STR, .syn = "--event ID",
+		     .help = "env SPLITLINE_EVENT, default the file name without .csv"},
+	[O_TOKEN] = {"--token", OPT_STR, .syn = "--token T",
+		     .help = "env SPLITLINE_TOKEN; --token-file F, env SPLITLINE_TOKEN_FILE"},
+	[O_TOKEN_FILE] = {"--token-file", OPT_STR},
+	[O_OFFICIAL] = {"--official", OPT_STR, "chief-judge", .syn = "--official NAME",
+			.help = "who signs the adjustments (default \"chief-judge\")"},
+	[O_CHUNK] = {"--chunk", OPT_INT, "500", 1, 100000, .syn = "--chunk N",
+		     .help = "crews per participants message (default 500)"},
+	[O_BATCH] = {"--batch", OPT_INT, "100", 1, 10000, .syn = "--batch N",
+		     .help = "reads per passings message, 1..10000 (default 100)"},
+	[O_TIMEZONE] = {"--timezone", OPT_STR, .syn = "--timezone ZONE",
+			.help = "the regatta's IANA time zone (Europe/London): import writes\n"
+				"it into the config (pages show clock times in it), replay\n"
+				"reads the file's times of day in it; give both the same.\n"
+				"Default none: times of day are UTC"},
+	[O_DATE] = {"--date", OPT_STR, .syn = "--date DATE",
+		    .help = "the regatta's first day (YYYY-MM-DD), for import and replay\n"
+			    "alike; each race is on the day its Day column names (a\n"
+			    "weekday such as Sat or Sunday, a date, or Day 2).  Default:\n"
+			    "the earliest date in Day, else 2023-01-01 (warned)"},
+	[O_DISTANCE] = {"--distance", OPT_INT, NULL, 50, 100000, .syn = "--distance M",
+			.help = "the course in metres of the races whose name gives none\n"
+				"(a name such as \"... 2000m\", \"2k\" or \"6 km\" does);\n"
+				"default 1000, warned with the races it was assumed for"},
+	[O_PLACES] = {"--places-from-file", OPT_FLAG, .syn = "--places-from-file",
+		      .help = " import the file's Place where it differs from the rank\n"
+			      "of the crew's time, as a judges' place (adjust type place,\n"
+			      "reason \"place from the results file\", a shared place as a\n"
+			      "dead heat): the judges' decisions, in the audit trail"},
+};
+
+static void usage(FILE *f)
+{
+	fputs(usage_head, f);
+	opt_help(opts, 16, f);
+	fputs(usage_tail, f);
+}
 
 static slc_conn conn;
 
@@ -168,7 +211,9 @@ static int send_msg(struct sender *s, build_fn build, const void *ctx, const cha
 	sl_buf msg = SL_BUF_INIT;
 	char err[512];
 	int64_t lost_since = -1;
-	int backoff = 100, rc;
+	int rc;
+	outbox_backoff bo;
+	outbox_backoff_init(&bo, 100, 5000, BACKOFF_JITTER_PCT, 0);
 	for (;;) {
 		if (!s->c) {
 			slp_msg hello;
@@ -176,8 +221,7 @@ static int send_msg(struct sender *s, build_fn build, const void *ctx, const cha
 			if (rc == 0) {
 				slp_msg_release(&hello);
 				lost_since = -1;
-			} else if (rc == SL_EAUTH || rc == SL_ENOENT || rc == SL_EINVAL ||
-				   rc == SL_EPERM) {
+			} else if (sl_err_retry(rc) == SL_RETRY_REFUSED) {
 				fprintf(stderr, "%s: %s\n", prog, err);
 				goto fail;
 			} else {
@@ -187,8 +231,7 @@ static int send_msg(struct sender *s, build_fn build, const void *ctx, const cha
 					fprintf(stderr, "%s: giving up: %s\n", prog, err);
 					goto fail;
 				}
-				nap(backoff);
-				backoff = backoff < 2500 ? backoff * 2 : 5000;
+				nap((int)outbox_backoff_next(&bo));
 				continue;
 			}
 		}
@@ -200,12 +243,10 @@ static int send_msg(struct sender *s, build_fn build, const void *ctx, const cha
 		slp_msg reply;
 		rc = wsc_rpc(s->c, &msg, id, RPC_MS, &reply, err, sizeof(err));
 		if (rc == 0) {
-			bool dup = false;
-			int64_t last, seq;
-			if (slp_get_bool(&reply.root, "dup", &dup) == 0 && dup &&
-			    slp_get_int(&reply.root, "last", &last) == 0 &&
-			    slp_get_int(&reply.root, "seq", &seq) == 0 && last >= seq)
-				s->dups += (uint64_t)(last - seq + 1);
+			outbox_reply rp;
+			outbox_reply_read(&reply, &rp);
+			if (rp.dup && rp.has_last && rp.has_seq && rp.last >= rp.seq)
+				s->dups += (uint64_t)(rp.last - rp.seq + 1);
 			if (reply_out)
 				*reply_out = reply;
 			else
@@ -214,14 +255,13 @@ static int send_msg(struct sender *s, build_fn build, const void *ctx, const cha
 			return 0;
 		}
 		slp_msg_release(&reply);
-		if (rc == SL_EIO || rc == SL_ETIMEOUT || rc == SL_EUNAVAIL || rc == SL_EFULL) {
+		if (rc == SL_EIO || sl_err_retry(rc) == SL_RETRY_AGAIN) {
 			if (rc == SL_EIO || rc == SL_ETIMEOUT) {
 				wsc_free(s->c);
 				s->c = NULL;
 			}
 			fprintf(stderr, "%s: %s: %s; sending again\n", prog, what, err);
-			nap(backoff);
-			backoff = backoff < 2500 ? backoff * 2 : 5000;
+			nap((int)outbox_backoff_next(&bo));
 			continue;
 		}
 		fprintf(stderr, "%s: %s: %s\n", prog, what, err);
@@ -336,18 +376,6 @@ static void event_from_file(const char *path)
 	conn.event = event_buf;
 }
 
-static long num_opt(const char *s, const char *name, long lo, long hi)
-{
-	char *end;
-	long v = s ? strtol(s, &end, 10) : -1;
-	if (!s || *end || v < lo || v > hi) {
-		fprintf(stderr, "%s: %s '%s' is not a number from %ld to %ld\n", prog, name,
-			s ? s : "", lo, hi);
-		return -1;
-	}
-	return v;
-}
-
 /* Print the builder's warning lines, each as "PROG: warning: ...". */
 static void print_warnings(const sl_buf *w)
 {
@@ -359,144 +387,157 @@ static void print_warnings(const sl_buf *w)
 	}
 }
 
-int main(int argc, char **argv)
+/* ---- main */
+
+/* The command line: -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, const char **cmd, const char **file)
 {
-	const char *official = "chief-judge", *chunk_s = "500", *batch_s = "100", *tz = NULL;
-	const char *date = NULL, *distance_s = NULL;
-	bool places = false;
 	const char *pos[2];
 	int npos;
-	slc_opt opts[] = {{"--server", true, &conn.server, NULL},
-			  {"--event", true, &conn.event, NULL},
-			  {"--token", true, &conn.token, NULL},
-			  {"--token-file", true, &conn.token_file, NULL},
-			  {"--official", true, &official, NULL},
-			  {"--chunk", true, &chunk_s, NULL},
-			  {"--batch", true, &batch_s, NULL},
-			  {"--timezone", true, &tz, NULL},
-			  {"--date", true, &date, NULL},
-			  {"--distance", true, &distance_s, NULL},
-			  {"--places-from-file", false, NULL, &places},
-			  {NULL, 0, 0, 0}};
-	int rc = slc_parse(argc - 1, argv + 1, opts, pos, 2, &npos, prog);
-	if (rc == SLC_HELP) {
-		fputs(usage, stdout);
-		return 0;
-	}
-	if (rc == SLC_USAGE || npos != 2 ||
+	int rc = opt_cli(opts, argc - 1, argv + 1, pos, 2, &npos, prog, usage, OPT_ON_ERROR_USAGE);
+	if (rc >= 0)
+		return rc;
+	if (npos != 2 ||
 	    (strcmp(pos[0], "import") != 0 && strcmp(pos[0], "replay") != 0)) {
-		fputs(usage, stderr);
+		usage(stderr);
 		return 2;
 	}
-	long chunk = num_opt(chunk_s, "--chunk", 1, 100000);
-	long batch = num_opt(batch_s, "--batch", 1, 10000);
-	long distance = distance_s ? num_opt(distance_s, "--distance", 50, 100000) : 0;
-	if (chunk < 0 || batch < 0 || distance < 0)
-		return 2;
-	if (!*official) {
+	if (!*opts[O_OFFICIAL].val) {
 		fprintf(stderr, "%s: --official: expected a name\n", prog);
 		return 2;
 	}
 	char err[512];
+	const char *tz = opts[O_TIMEZONE].val;
 	if (tz && evtime_zone_check(tz, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: --timezone: %s\n", prog, err);
 		return 2;
 	}
-	regfile *rf;
-	if (regfile_load(pos[1], &rf, err, sizeof(err)) < 0) {
+	conn.server = opts[O_SERVER].val;
+	conn.event = opts[O_EVENT].val;
+	conn.token = opts[O_TOKEN].val;
+	conn.token_file = opts[O_TOKEN_FILE].val;
+	*cmd = pos[0];
+	*file = pos[1];
+	return -1;
+}
+
+/* The file, its days and the midnight each day's clock times count from
+ * (day0); -1 to go on, else the exit status. */
+static int load(const char *file, regfile **rf, sl_buf *warn, int64_t *day0)
+{
+	char err[512];
+	const char *tz = opts[O_TIMEZONE].val;
+	if (regfile_load(file, rf, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: %s\n", prog, err);
 		return 1;
 	}
-	sl_buf warn = SL_BUF_INIT;
-	if (regfile_days(rf, date, &warn, err, sizeof(err)) < 0) {
+	if (regfile_days(*rf, opts[O_DATE].val, warn, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: %s\n", prog, err);
-		regfile_free(rf);
 		return 2;
 	}
-	/* the midnight of each day of the regatta, where the file's clock times count from */
-	int64_t day0[REGFILE_MAX_DAYS];
-	for (size_t k = 0; k < regfile_ndays(rf); k++) {
+	for (size_t k = 0; k < regfile_ndays(*rf); k++) {
 		int y, mo, d;
-		regfile_day(rf, k, &y, &mo, &d);
+		regfile_day(*rf, k, &y, &mo, &d);
 		day0[k] = regfile_utc_midnight(y, mo, d);
 		if (tz && evtime_local(tz, y, mo, d, 0, 0, 0, 0, &day0[k], err, sizeof(err)) < 0) {
 			fprintf(stderr, "%s: --timezone: %s\n", prog, err);
-			regfile_free(rf);
-			sl_buf_release(&warn);
 			return 2;
 		}
 	}
 	if (slc_conn_resolve(&conn, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s: %s\n", prog, err);
-		regfile_free(rf);
-		sl_buf_release(&warn);
 		return 1;
 	}
 	if (!conn.event)
-		event_from_file(pos[1]);
+		event_from_file(file);
+	return -1;
+}
 
-	bool import = !strcmp(pos[0], "import");
-	reg_recs recs = {0};
-	if (import) {
-		struct reg_opts o = {.event = conn.event,
-				     .official = official,
-				     .timezone = tz,
-				     .distance_m = distance,
-				     .chunk = (size_t)chunk,
-				     .places = places};
-		regfile_import(rf, &o, &recs, &warn);
-	} else {
-		regfile_replay(rf, (size_t)batch, 0, day0, &recs);
-	}
-	print_warnings(&warn);
-	sl_buf_release(&warn);
+/* What was sent, for the summary. */
+struct tally {
+	size_t adj, starts, reads, batches;
+};
 
-	struct sender s = {.conn = conn};
+/* Send every record; 0 or 1 (printed).  Counts what went into t. */
+static int send_all(struct sender *s, const reg_recs *recs, struct tally *t)
+{
 	struct sender *devs[MAX_STATIONS];
 	size_t ndevs = 0;
-	size_t nraces = 0, ncrews = regfile_nrows(rf), nadj = 0, nstarts = 0, nreads = 0,
-	       nbatches = 0;
 	int ec = 0;
-	for (size_t i = 0; i < recs.n && !ec; i++) {
+	for (size_t i = 0; i < recs->n && !ec; i++) {
 		char what[64];
-		ec = send_rec(&s, devs, &ndevs, &recs.r[i]);
-		what_of(recs.r[i].data, recs.r[i].len, what, sizeof(what));
+		ec = send_rec(s, devs, &ndevs, &recs->r[i]);
+		what_of(recs->r[i].data, recs->r[i].len, what, sizeof(what));
 		if (!strncmp(what, "adjust", 6))
-			nadj++;
+			t->adj++;
 		else if (!strncmp(what, "wave_start", 10))
-			nstarts++;
+			t->starts++;
 		else if (!strncmp(what, "passings", 8))
-			nbatches++;
+			t->batches++;
 	}
-	if (!import) {
-		/* count the reads from the records (each batch's array) */
-		for (size_t i = 0; i < recs.n; i++) {
-			msgpack_zone z;
-			msgpack_object root;
-			const msgpack_object_array *a;
-			size_t off = 0;
-			msgpack_zone_init(&z, 4096);
-			if (msgpack_unpack(recs.r[i].data, recs.r[i].len, &off, &z, &root) ==
-				    MSGPACK_UNPACK_SUCCESS &&
-			    slp_get_arr(&root, "reads", &a) == 0)
-				nreads += a->size;
-			msgpack_zone_destroy(&z);
-		}
+	/* count the reads from the records (each batch's array) */
+	for (size_t i = 0; i < recs->n; i++) {
+		msgpack_zone z;
+		msgpack_object root;
+		const msgpack_object_array *a;
+		size_t off = 0;
+		msgpack_zone_init(&z, 4096);
+		if (msgpack_unpack(recs->r[i].data, recs->r[i].len, &off, &z, &root) ==
+			    MSGPACK_UNPACK_SUCCESS &&
+		    slp_get_arr(&root, "reads", &a) == 0)
+			t->reads += a->size;
+		msgpack_zone_destroy(&z);
 	}
-	nraces = regfile_nevents(rf);
-	if (!ec && import)
-		printf("import: %zu races, %zu crews, %zu adjustments\n", nraces, ncrews, nadj);
-	else if (!ec)
-		printf("replay: sent %zu reads in %zu batches, acked %zu, duplicates %llu; %zu "
-		       "starts\n",
-		       nreads, nbatches, nreads, (unsigned long long)s.dups, nstarts);
-	if (s.c)
-		wsc_free(s.c);
 	for (size_t i = 0; i < ndevs; i++) {
 		if (devs[i]->c)
 			wsc_free(devs[i]->c);
 		free(devs[i]);
 	}
+	return ec;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd, *file;
+	int ec = parse_args(argc, argv, &cmd, &file);
+	if (ec >= 0)
+		return ec;
+	regfile *rf = NULL;
+	sl_buf warn = SL_BUF_INIT;
+	int64_t day0[REGFILE_MAX_DAYS];
+	reg_recs recs = {0};
+	ec = load(file, &rf, &warn, day0);
+	if (ec >= 0)
+		goto out;
+	bool import = !strcmp(cmd, "import");
+	if (import) {
+		struct reg_opts o = {.event = conn.event,
+				     .official = opts[O_OFFICIAL].val,
+				     .timezone = opts[O_TIMEZONE].val,
+				     .distance_m = opts[O_DISTANCE].val ? opts[O_DISTANCE].i : 0,
+				     .chunk = (size_t)opts[O_CHUNK].i,
+				     .places = opts[O_PLACES].on};
+		regfile_import(rf, &o, &recs, &warn);
+	} else {
+		regfile_replay(rf, (size_t)opts[O_BATCH].i, 0, day0, &recs);
+	}
+	print_warnings(&warn);
+	sl_buf_reset(&warn);
+
+	struct sender s = {.conn = conn};
+	struct tally t = {0};
+	ec = send_all(&s, &recs, &t);
+	if (!ec && import)
+		printf("import: %zu races, %zu crews, %zu adjustments\n", regfile_nevents(rf),
+		       regfile_nrows(rf), t.adj);
+	else if (!ec)
+		printf("replay: sent %zu reads in %zu batches, acked %zu, duplicates %llu; %zu "
+		       "starts\n",
+		       t.reads, t.batches, t.reads, (unsigned long long)s.dups, t.starts);
+	if (s.c)
+		wsc_free(s.c);
+out:
+	sl_buf_release(&warn);
 	reg_recs_release(&recs);
 	regfile_free(rf);
 	slc_conn_release(&conn);

@@ -15,8 +15,9 @@
  * --window batches are in flight.  An ack settles its batch; on a
  * disconnect, an `unavailable`/`timeout`/`busy`/`gap` err or a batch
  * unanswered for 30 s, the connection is dropped, reopened with backoff
- * (0.1 s doubling to 5 s), and every unacked batch is sent again in seq
- * order: the server acknowledges a batch it already has with dup:true and
+ * (0.1 s doubling to 5 s, less up to 20% jitter), and every unacked batch
+ * is sent again in seq order (the window, acks and backoff: outbox.h):
+ * the server acknowledges a batch it already has with dup:true and
  * changes nothing.  A `gap` below the first seq this run can send (an
  * --resume-after past what the server has) and any other err are fatal
  * (exit 1), and so is 60 s without a connection.
@@ -46,6 +47,8 @@
 #include "boston.h"
 #include "cliutil.h"
 #include "evcfg.h"
+#include "opt.h"
+#include "outbox.h"
 #include "sl.h"
 #include "slp.h"
 #include "wsc.h"
@@ -57,10 +60,11 @@
 #define LIVE_EVERY_MS 1000
 #define PLAIN_EVERY_MS 10000
 #define MAX_BIBS_NAMED 10
+#define BACKOFF_JITTER_PCT 20
 
 static const char *prog = "splitline-replay";
 
-static const char usage[] =
+static const char usage_head[] =
 	"usage: splitline-replay boston FILE.csv --config EVENT.yaml [--server URL] [--event ID]\n"
 	"                        [--token T | --token-file F] [--device ID] [--speed X]\n"
 	"                        [--batch N] [--window W] [--limit N] [--seed S] [--first-seq N]\n"
@@ -93,39 +97,88 @@ static const char usage[] =
 	"time of day (the time the reads being sent carry; with --speed 0 the time of\n"
 	"the latest read sent) at the UTC offset of the config's first wave start\n"
 	"(UTC when it gives none); \"of\" counts the reads this run sends.\n"
-	"\n"
-	"  --config FILE    the event config (YAML) with the waves' starts and bibs\n"
-	"  --server URL     env SPLITLINE_SERVER, default ws://127.0.0.1:8080/ws\n"
-	"  --event ID       env SPLITLINE_EVENT, default the config's event\n"
-	"  --token T        env SPLITLINE_TOKEN; --token-file F, env SPLITLINE_TOKEN_FILE\n"
-	"  --device ID      the device id (default: the token's device, else \"replay\")\n"
-	"  --speed X        race time runs X times faster than wall time (default 1;\n"
-	"                   0: as fast as possible)\n"
-	"  --batch N        reads per batch, 1..10000 (default 100)\n"
-	"  --window W       batches in flight, 1..1000 (default 8)\n"
-	"  --limit N        only the first N runners of the file\n"
-	"  --seed S         0 (default): start crossings at the corral delay exactly;\n"
-	"                   else each runner's crossing (and so its splits) gets\n"
-	"                   0..999 ms more, drawn from seed S; net times never change\n"
-	"  --first-seq N    seq of the first read (default 1)\n"
-	"  --resume-after SEQ\n"
-	"                   the reads with seq <= SEQ were acknowledged by an earlier\n"
-	"                   run with the same file, config, --limit, --seed and\n"
-	"                   --first-seq: do not send them; the race clock starts at\n"
-	"                   the first read left, so the race goes on at the same\n"
-	"                   speed.  When SEQ covers every read, prints \"replay: all N\n"
-	"                   reads were already acknowledged ...: nothing to send\" and\n"
-	"                   exits 0 without connecting\n"
-	"  --progress WHEN  auto (default): on a terminal rewrite the progress line\n"
-	"                   once a second, otherwise print it every 10 s; always: the\n"
-	"                   rewritten line even when stderr is no terminal; never.\n"
-	"                   Without the option, env SPLITLINE_PROGRESS=0 means never\n"
-	"                   and any other value always\n"
-	"  --count          print the number of reads this run would send (after\n"
-	"                   --resume-after) on stdout and exit; no server needed\n"
+	"\n";
+
+static const char usage_tail[] =
 	"\n"
 	"Exit status: 0 when every read was acknowledged (or nothing was left to send),\n"
 	"1 on an error, 2 on a usage error.\n";
+
+/* The options, in the order --help shows them. */
+enum {
+	O_CONFIG,
+	O_SERVER,
+	O_EVENT,
+	O_TOKEN,
+	O_TOKEN_FILE,
+	O_DEVICE,
+	O_SPEED,
+	O_BATCH,
+	O_WINDOW,
+	O_LIMIT,
+	O_SEED,
+	O_FIRST_SEQ,
+	O_RESUME_AFTER,
+	O_PROGRESS,
+	O_COUNT_ONLY,
+	O_N
+};
+
+#define SEQ_MAX ((unsigned long long)1 << 53)
+static opt opts[O_N + 1] = {
+	[O_CONFIG] = {"--config", OPT_STR, .syn = "--config FILE",
+		      .help = "the event config (YAML) with the waves' starts and bibs"},
+	[O_SERVER] = {"--server", OPT_STR, .syn = "--server URL",
+		      .help = "env SPLITLINE_SERVER, default ws://127.0.0.1:8080/ws"},
+	[O_EVENT] = {"--event", OPT_STR, .syn = "--event ID",
+		     .help = "env SPLITLINE_EVENT, default the config's event"},
+	[O_TOKEN] = {"--token", OPT_STR, .syn = "--token T",
+		     .help = "env SPLITLINE_TOKEN; --token-file F, env SPLITLINE_TOKEN_FILE"},
+	[O_TOKEN_FILE] = {"--token-file", OPT_STR},
+	[O_DEVICE] = {"--device", OPT_STR, .syn = "--device ID",
+		      .help = "the device id (default: the token's device, else \"replay\")"},
+	[O_SPEED] = {"--speed", OPT_NUM, "1", .dmin = 0, .dmax = HUGE_VAL, .syn = "--speed X",
+		     .help = "race time runs X times faster than wall time (default 1;\n"
+			     "0: as fast as possible)"},
+	[O_BATCH] = {"--batch", OPT_U64, "100", .umin = 1, .umax = SLP_MAX_READS,
+		     .syn = "--batch N", .help = "reads per batch, 1..10000 (default 100)"},
+	[O_WINDOW] = {"--window", OPT_U64, "8", .umin = 1, .umax = 1000, .syn = "--window W",
+		      .help = "batches in flight, 1..1000 (default 8)"},
+	[O_LIMIT] = {"--limit", OPT_U64, "0", .umax = UINT64_MAX, .syn = "--limit N",
+		     .help = "only the first N runners of the file"},
+	[O_SEED] = {"--seed", OPT_U64, "0", .umax = UINT64_MAX, .syn = "--seed S",
+		    .help = "0 (default): start crossings at the corral delay exactly;\n"
+			    "else each runner's crossing (and so its splits) gets\n"
+			    "0..999 ms more, drawn from seed S; net times never change"},
+	[O_FIRST_SEQ] = {"--first-seq", OPT_U64, "1", .umin = 1, .umax = SEQ_MAX,
+			 .syn = "--first-seq N", .help = "seq of the first read (default 1)"},
+	[O_RESUME_AFTER] = {"--resume-after", OPT_U64, .umax = SEQ_MAX, .syn = "--resume-after SEQ",
+			    .help = "\n"
+				    "the reads with seq <= SEQ were acknowledged by an earlier\n"
+				    "run with the same file, config, --limit, --seed and\n"
+				    "--first-seq: do not send them; the race clock starts at\n"
+				    "the first read left, so the race goes on at the same\n"
+				    "speed.  When SEQ covers every read, prints \"replay: all N\n"
+				    "reads were already acknowledged ...: nothing to send\" and\n"
+				    "exits 0 without connecting"},
+	[O_PROGRESS] = {"--progress", OPT_ENUM, .choices = "auto|always|never",
+			.syn = "--progress WHEN",
+			.help = "auto (default): on a terminal rewrite the progress line\n"
+				"once a second, otherwise print it every 10 s; always: the\n"
+				"rewritten line even when stderr is no terminal; never.\n"
+				"Without the option, env SPLITLINE_PROGRESS=0 means never\n"
+				"and any other value always"},
+	[O_COUNT_ONLY] = {"--count", OPT_FLAG, .syn = "--count",
+			  .help = "print the number of reads this run would send (after\n"
+				  "--resume-after) on stdout and exit; no server needed"},
+};
+
+static void usage(FILE *f)
+{
+	fputs(usage_head, f);
+	opt_help(opts, 16, f);
+	fputs(usage_tail, f);
+}
 
 enum { B_NEW, B_FLIGHT, B_ACKED };
 enum { P_NONE, P_LIVE, P_PLAIN }; /* how progress is shown */
@@ -133,8 +186,6 @@ enum { P_NONE, P_LIVE, P_PLAIN }; /* how progress is shown */
 typedef struct batch {
 	size_t first, n; /* reads[first, first + n) */
 	uint64_t seq;
-	uint64_t id;     /* request id while in flight */
-	int64_t sent_at; /* mono ms */
 	int state;
 	bool ever_sent;
 } batch;
@@ -150,8 +201,8 @@ typedef struct replay {
 
 	batch *batches;
 	size_t nbatches, capbatches;
-	size_t cut;      /* reads [skipped, cut) are cut into batches */
-	size_t inflight; /* batches */
+	size_t cut; /* reads [skipped, cut) are cut into batches */
+	outbox ob;  /* the FLIGHT batches (tag: their index) */
 	size_t inflight_reads;
 	size_t low;      /* lowest batch index not ACKED */
 	size_t next_new; /* where to look for the next NEW batch (>= low) */
@@ -159,7 +210,7 @@ typedef struct replay {
 	wsc *c;
 	int64_t last_conn; /* mono ms of the last time we had a connection */
 	int64_t retry_at;  /* mono ms of the next connect attempt */
-	int64_t backoff;
+	outbox_backoff backoff;
 	int64_t start_mono; /* wall start of the race clock */
 	int64_t due_since;  /* mono ms since a read has been due and uncut */
 
@@ -180,20 +231,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-static int parse_u64(const char *s, const char *name, uint64_t lo, uint64_t hi, uint64_t *v)
-{
-	char *end;
-	errno = 0;
-	unsigned long long x = strtoull(s, &end, 10);
-	if (!*s || *end || errno || s[0] == '-' || x < lo || x > hi) {
-		fprintf(stderr, "%s: %s '%s' is not a number in %llu..%llu\n", prog, name, s,
-			(unsigned long long)lo, (unsigned long long)hi);
-		return -1;
-	}
-	*v = x;
-	return 0;
 }
 
 /* ---- the race's time zone, from the config's first wave start */
@@ -387,15 +424,12 @@ static void disconnect(replay *r, const char *why)
 		r->c = NULL;
 	}
 	for (size_t i = r->low; i < r->nbatches; i++)
-		if (r->batches[i].state == B_FLIGHT) {
+		if (r->batches[i].state == B_FLIGHT)
 			r->batches[i].state = B_NEW;
-			r->resent++;
-		}
+	r->resent += outbox_drop(&r->ob);
 	r->next_new = r->low;
-	r->inflight = 0;
 	r->inflight_reads = 0;
-	r->retry_at = wsc_mono_ms() + r->backoff;
-	r->backoff = r->backoff * 2 > 5000 ? 5000 : r->backoff * 2;
+	r->retry_at = wsc_mono_ms() + outbox_backoff_next(&r->backoff);
 }
 
 /* Try to connect; returns 0, 1 to retry later, -1 fatal. */
@@ -404,7 +438,7 @@ static int try_connect(replay *r)
 	char err[512];
 	slp_msg hello;
 	int rc = slc_open(&r->conn, &r->c, &hello, CONNECT_MS, err, sizeof(err));
-	if (rc == SL_EAUTH || rc == SL_EPERM || rc == SL_ENOENT || rc == SL_EINVAL) {
+	if (sl_err_retry(rc) == SL_RETRY_REFUSED) {
 		progress_end(r);
 		fprintf(stderr, "%s: %s\n", prog, err);
 		return -1;
@@ -412,8 +446,7 @@ static int try_connect(replay *r)
 	if (rc) {
 		progress_end(r);
 		sl_warn("%s", err);
-		r->retry_at = wsc_mono_ms() + r->backoff;
-		r->backoff = r->backoff * 2 > 5000 ? 5000 : r->backoff * 2;
+		r->retry_at = wsc_mono_ms() + outbox_backoff_next(&r->backoff);
 		return 1;
 	}
 	if (!r->device) {
@@ -429,7 +462,7 @@ static int try_connect(replay *r)
 		}
 	}
 	slp_msg_release(&hello);
-	r->backoff = 100;
+	outbox_backoff_reset(&r->backoff);
 	r->last_conn = wsc_mono_ms();
 	return 0;
 }
@@ -481,11 +514,11 @@ static int send_batch(replay *r, batch *bt)
 		reads[i].kind = SLP_KIND_RFID;
 		reads[i].hits = -1;
 	}
-	bt->id = wsc_next_id(r->c);
+	uint64_t id = wsc_next_id(r->c);
 	slp_packer_init(&pk, &buf);
 	msgpack_pack_map(&pk, 5);
 	slp_pack_kv_str(&pk, "t", "passings");
-	slp_pack_kv_int(&pk, "id", (int64_t)bt->id);
+	slp_pack_kv_int(&pk, "id", (int64_t)id);
 	slp_pack_kv_str(&pk, "dev", r->device);
 	slp_pack_kv_int(&pk, "seq", (int64_t)bt->seq);
 	slp_pack_key(&pk, "reads");
@@ -496,7 +529,7 @@ static int send_batch(replay *r, batch *bt)
 	if (rc)
 		return rc;
 	bt->state = B_FLIGHT;
-	bt->sent_at = wsc_mono_ms();
+	outbox_sent(&r->ob, bt->seq, bt->n, id, (size_t)(bt - r->batches), wsc_mono_ms());
 	if (!bt->ever_sent) {
 		bt->ever_sent = true;
 		r->sent_reads += bt->n;
@@ -505,17 +538,45 @@ static int send_batch(replay *r, batch *bt)
 	int64_t last = r->b.reads[bt->first + bt->n - 1].t;
 	if (last > r->latest_sent)
 		r->latest_sent = last;
-	r->inflight++;
 	r->inflight_reads += bt->n;
 	return 0;
 }
 
-static batch *find_flight(replay *r, uint64_t id)
+/* An err reply to batch bt; returns 1 (reconnect) or -1 (fatal). */
+static int on_err(replay *r, const batch *bt, const outbox_reply *rp)
 {
-	for (size_t i = r->low; i < r->nbatches; i++)
-		if (r->batches[i].state == B_FLIGHT && r->batches[i].id == id)
-			return &r->batches[i];
-	return NULL;
+	uint64_t lowest = r->first_seq + r->skipped;
+	int cn = (int)rp->code_len;
+	if (rp->err == SL_EGAP && rp->has_expected && rp->expected >= 1 &&
+	    (uint64_t)rp->expected < lowest) {
+		/* reads the server lacks and this run will never send */
+		progress_end(r);
+		fprintf(stderr,
+			"%s: device '%s' has seqs up to %lld on the server, but this run "
+			"starts at seq %llu: resume after seq %lld or less\n",
+			prog, r->device, (long long)rp->expected - 1, (unsigned long long)lowest,
+			(long long)rp->expected - 1);
+		return -1;
+	}
+	if (rp->retry == SL_RETRY_AGAIN || rp->retry == SL_RETRY_RESEND) {
+		char why[256];
+		snprintf(why, sizeof(why), "batch seq %llu: %.*s", (unsigned long long)bt->seq, cn,
+			 rp->code);
+		disconnect(r, why);
+		return 1;
+	}
+	int lo = r->b.reads[bt->first].line, hi = lo;
+	for (size_t i = 1; i < bt->n; i++) {
+		int l = r->b.reads[bt->first + i].line;
+		lo = l < lo ? l : lo;
+		hi = l > hi ? l : hi;
+	}
+	progress_end(r);
+	fprintf(stderr,
+		"%s: batch seq %llu (%zu reads from file lines %d..%d) rejected: %.*s: %.*s\n",
+		prog, (unsigned long long)bt->seq, bt->n, lo, hi, cn, rp->code, (int)rp->msg_len,
+		rp->msg);
+	return -1;
 }
 
 /* Handle one message; returns 0, 1 (reconnect), -1 (fatal). */
@@ -529,65 +590,22 @@ static int on_message(replay *r, const sl_buf *in, bool bin)
 		slp_msg_release(&m);
 		return 0;
 	}
-	size_t tn;
-	const char *t = slp_type(&m, &tn);
-	int64_t id;
+	outbox_reply rp;
+	outbox_flight f;
 	int rc = 0;
-	if (!t || slp_get_int(&m.root, "id", &id) != 0)
-		goto out;
-	batch *bt = find_flight(r, (uint64_t)id);
-	if (!bt)
-		goto out;
-	if (tn == 3 && memcmp(t, "ack", 3) == 0) {
-		bool dup = false;
-		slp_get_bool(&m.root, "dup", &dup);
+	outbox_reply_read(&m, &rp);
+	const outbox_flight *fl = rp.has_id ? outbox_find(&r->ob, rp.id) : NULL;
+	if (fl && rp.kind == OUTBOX_ACK) {
+		outbox_ack(&r->ob, rp.id, 0, &f);
+		batch *bt = &r->batches[f.tag];
 		bt->state = B_ACKED;
-		r->inflight--;
 		r->inflight_reads -= bt->n;
 		r->acked_reads += bt->n;
-		if (dup)
+		if (rp.dup)
 			r->dup_reads += bt->n;
-	} else if (tn == 3 && memcmp(t, "err", 3) == 0) {
-		const char *code = "", *msg = "";
-		size_t cn = 0, mn = 0;
-		slp_get_str(&m.root, "code", &code, &cn);
-		slp_get_str(&m.root, "msg", &msg, &mn);
-		int e = wsc_err_from_code(code, cn);
-		int64_t expected;
-		uint64_t lowest = r->first_seq + r->skipped;
-		if (e == SL_EGAP && slp_get_int(&m.root, "expected", &expected) == 0 &&
-		    expected >= 1 && (uint64_t)expected < lowest) {
-			/* reads the server lacks and this run will never send */
-			progress_end(r);
-			fprintf(stderr,
-				"%s: device '%s' has seqs up to %lld on the server, but this run "
-				"starts at seq %llu: resume after seq %lld or less\n",
-				prog, r->device, (long long)expected - 1,
-				(unsigned long long)lowest, (long long)expected - 1);
-			rc = -1;
-		} else if (e == SL_EUNAVAIL || e == SL_ETIMEOUT || e == SL_EFULL || e == SL_EGAP) {
-			char why[256];
-			snprintf(why, sizeof(why), "batch seq %llu: %.*s",
-				 (unsigned long long)bt->seq, (int)cn, code);
-			disconnect(r, why);
-			rc = 1;
-		} else {
-			int lo = r->b.reads[bt->first].line, hi = lo;
-			for (size_t i = 1; i < bt->n; i++) {
-				int l = r->b.reads[bt->first + i].line;
-				lo = l < lo ? l : lo;
-				hi = l > hi ? l : hi;
-			}
-			progress_end(r);
-			fprintf(stderr,
-				"%s: batch seq %llu (%zu reads from file lines %d..%d) rejected: "
-				"%.*s: %.*s\n",
-				prog, (unsigned long long)bt->seq, bt->n, lo, hi, (int)cn, code,
-				(int)mn, msg);
-			rc = -1;
-		}
+	} else if (fl && rp.kind == OUTBOX_ERR) {
+		rc = on_err(r, &r->batches[fl->tag], &rp);
 	}
-out:
 	slp_msg_release(&m);
 	return rc;
 }
@@ -596,7 +614,8 @@ static int run(replay *r)
 {
 	sl_buf in = SL_BUF_INIT;
 	int rc = 0;
-	r->backoff = 100;
+	outbox_backoff_init(&r->backoff, 100, 5000, BACKOFF_JITTER_PCT, 0);
+	outbox_init(&r->ob, r->window, r->first_seq + r->skipped - 1);
 	r->last_conn = wsc_mono_ms();
 	r->start_mono = wsc_mono_ms();
 	r->cut = r->skipped;
@@ -636,7 +655,7 @@ static int run(replay *r)
 		while (cut_batch(r))
 			;
 		int sent_rc = 0;
-		while (r->inflight < r->window && r->c) {
+		while (outbox_room(&r->ob) && r->c) {
 			size_t i = r->next_new > r->low ? r->next_new : r->low;
 			while (i < r->nbatches && r->batches[i].state != B_NEW)
 				i++;
@@ -654,11 +673,11 @@ static int run(replay *r)
 		/* settle acked batches at the front */
 		while (r->low < r->nbatches && r->batches[r->low].state == B_ACKED)
 			r->low++;
-		if (r->cut == r->b.nreads && r->inflight == 0 && r->low >= r->nbatches)
+		if (r->cut == r->b.nreads && r->ob.inflight == 0 && r->low >= r->nbatches)
 			break;
 		/* wait for replies, at most until the next read is due */
 		int wait = 50;
-		if (r->inflight == 0 && r->cut < r->b.nreads && r->speed > 0) {
+		if (r->ob.inflight == 0 && r->cut < r->b.nreads && r->speed > 0) {
 			int64_t next = r->b.reads[r->cut].t;
 			int64_t ahead = (int64_t)((double)(next - race_now(r)) / r->speed);
 			wait = ahead < 1 ? 1 : ahead > 50 ? 50 : (int)ahead;
@@ -682,11 +701,9 @@ static int run(replay *r)
 			continue;
 		}
 		/* a batch unanswered for too long: the connection is stuck */
-		now = wsc_mono_ms();
-		for (size_t i = r->low; i < r->nbatches && r->c; i++)
-			if (r->batches[i].state == B_FLIGHT &&
-			    now - r->batches[i].sent_at > ACK_TIMEOUT_MS)
-				disconnect(r, "no ack for 30 s");
+		int64_t oldest = outbox_oldest(&r->ob);
+		if (oldest >= 0 && wsc_mono_ms() - oldest > ACK_TIMEOUT_MS)
+			disconnect(r, "no ack for 30 s");
 	}
 out:
 	if (r->pmode == P_LIVE) /* the final figures stay on screen */
@@ -700,160 +717,152 @@ out:
 	return rc;
 }
 
-int main(int argc, char **argv)
-{
-	sl_log_set_prefix(prog);
-	sl_log_level = SL_LOG_WARN;
-	const char *dbg = getenv("SPLITLINE_DEBUG");
-	if (dbg && *dbg && strcmp(dbg, "0") != 0)
-		sl_log_level = SL_LOG_DEBUG;
+/* ---- main */
 
-	replay r;
-	memset(&r, 0, sizeof(r));
-	const char *config = NULL, *speed = "1", *batchs = "100", *windows = "8", *limits = "0",
-		   *seeds = "0", *firsts = "1", *resumes = NULL, *progress = NULL;
-	bool count = false;
+/* What the command line asks for besides the replay's own settings. */
+typedef struct args {
+	const char *config, *file;
+	bool count, resume;
+	uint64_t resume_after, limit, seed;
+} args;
+
+/* How progress is shown: --progress, else SPLITLINE_PROGRESS, else auto. */
+static int progress_mode(void)
+{
+	const opt *o = &opts[O_PROGRESS];
+	const char *pe = getenv("SPLITLINE_PROGRESS");
+	int e = o->val ? o->e : pe && *pe ? (strcmp(pe, "0") == 0 ? 2 : 1) : 0;
+	return e == 1 ? P_LIVE : e == 2 ? P_NONE : isatty(2) ? P_LIVE : P_PLAIN;
+}
+
+/* The command line into r and a; -1 to go on, else the exit status. */
+static int parse_args(replay *r, args *a, int argc, char **argv)
+{
 	const char *pos[2];
 	int npos;
-	slc_opt opts[] = {
-		{"--server", true, &r.conn.server, NULL},
-		{"--event", true, &r.conn.event, NULL},
-		{"--token", true, &r.conn.token, NULL},
-		{"--token-file", true, &r.conn.token_file, NULL},
-		{"--config", true, &config, NULL},
-		{"--device", true, &r.device, NULL},
-		{"--speed", true, &speed, NULL},
-		{"--batch", true, &batchs, NULL},
-		{"--window", true, &windows, NULL},
-		{"--limit", true, &limits, NULL},
-		{"--seed", true, &seeds, NULL},
-		{"--first-seq", true, &firsts, NULL},
-		{"--resume-after", true, &resumes, NULL},
-		{"--progress", true, &progress, NULL},
-		{"--count", false, NULL, &count},
-		{NULL, 0, 0, 0},
-	};
-	int p = slc_parse(argc - 1, argv + 1, opts, pos, 2, &npos, prog);
-	if (p == SLC_HELP) {
-		fputs(usage, stdout);
-		return 0;
-	}
-	if (p == SLC_USAGE) {
-		fprintf(stderr, "see 'splitline-replay --help'\n");
-		return 2;
-	}
+	int p = opt_cli(opts, argc - 1, argv + 1, pos, 2, &npos, prog, usage,
+			OPT_ON_ERROR_SEE_HELP);
+	if (p >= 0)
+		return p;
 	if (npos != 2 || strcmp(pos[0], "boston") != 0) {
 		if (npos >= 1 && strcmp(pos[0], "boston") != 0)
 			fprintf(stderr, "%s: unknown file format '%s' (known: boston)\n", prog,
 				pos[0]);
-		fputs(usage, stderr);
+		usage(stderr);
 		return 2;
 	}
-	if (!config) {
+	a->config = opts[O_CONFIG].val;
+	if (!a->config) {
 		fprintf(stderr, "%s: --config EVENT.yaml is required\n", prog);
 		return 2;
 	}
-	char *end;
-	errno = 0;
-	r.speed = strtod(speed, &end);
-	if (!*speed || *end || errno || !(r.speed >= 0) || !isfinite(r.speed)) {
-		fprintf(stderr, "%s: --speed '%s' is not a number >= 0\n", prog, speed);
-		return 2;
-	}
-	uint64_t v;
-	if (parse_u64(batchs, "--batch", 1, SLP_MAX_READS, &v))
-		return 2;
-	r.batch_max = v;
-	if (parse_u64(windows, "--window", 1, 1000, &v))
-		return 2;
-	r.window = v;
-	uint64_t limit, seed, resume = 0;
-	if (parse_u64(limits, "--limit", 0, UINT64_MAX, &limit) ||
-	    parse_u64(seeds, "--seed", 0, UINT64_MAX, &seed) ||
-	    parse_u64(firsts, "--first-seq", 1, (uint64_t)1 << 53, &r.first_seq) ||
-	    (resumes && parse_u64(resumes, "--resume-after", 0, (uint64_t)1 << 53, &resume)))
-		return 2;
-	const char *pe = getenv("SPLITLINE_PROGRESS");
-	if (!progress && pe && *pe)
-		progress = strcmp(pe, "0") == 0 ? "never" : "always";
-	if (!progress || strcmp(progress, "auto") == 0) {
-		r.pmode = isatty(2) ? P_LIVE : P_PLAIN;
-	} else if (strcmp(progress, "always") == 0) {
-		r.pmode = P_LIVE;
-	} else if (strcmp(progress, "never") == 0) {
-		r.pmode = P_NONE;
-	} else {
-		fprintf(stderr, "%s: --progress '%s' is not one of auto, always, never\n", prog,
-			progress);
-		return 2;
-	}
+	a->file = pos[1];
+	r->conn.server = opts[O_SERVER].val;
+	r->conn.event = opts[O_EVENT].val;
+	r->conn.token = opts[O_TOKEN].val;
+	r->conn.token_file = opts[O_TOKEN_FILE].val;
+	r->device = opts[O_DEVICE].val;
+	r->speed = opts[O_SPEED].d;
+	r->batch_max = (size_t)opts[O_BATCH].u;
+	r->window = (size_t)opts[O_WINDOW].u;
+	r->first_seq = opts[O_FIRST_SEQ].u;
+	a->limit = opts[O_LIMIT].u;
+	a->seed = opts[O_SEED].u;
+	a->resume = opts[O_RESUME_AFTER].val != NULL;
+	a->resume_after = opts[O_RESUME_AFTER].u;
+	a->count = opts[O_COUNT_ONLY].on;
+	r->pmode = progress_mode();
+	return -1;
+}
 
+/* The config and the results file into r (bad cells reported); 0 or 1. */
+static int load_input(replay *r, const args *a, evcfg **cfg)
+{
 	sl_buf errs = SL_BUF_INIT;
-	evcfg *cfg = NULL;
-	if (evcfg_load_file(config, &cfg, &errs) != 0) {
+	if (evcfg_load_file(a->config, cfg, &errs) != 0) {
 		fputs(errs.data ? errs.data : "", stderr);
 		sl_buf_release(&errs);
 		return 1;
 	}
 	sl_buf_release(&errs);
-	boston_opts bo = {.limit = (size_t)limit, .seed = seed};
+	boston_opts bo = {.limit = (size_t)a->limit, .seed = a->seed};
 	char err[512];
-	if (boston_load_file(&r.b, pos[1], cfg, &bo, err, sizeof(err)) != 0) {
+	if (boston_load_file(&r->b, a->file, *cfg, &bo, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s: %s\n", prog, err);
-		evcfg_free(cfg);
 		return 1;
 	}
-	race_zone(&r, cfg);
-	warn_bad_cells(&r, pos[1]);
-	report_bad_cells(&r, stderr);
+	race_zone(r, *cfg);
+	warn_bad_cells(r, a->file);
+	report_bad_cells(r, stderr);
 	fflush(stderr);
 	/* reads [0, skipped) have seq first_seq .. resume */
-	if (resumes && resume >= r.first_seq)
-		r.skipped = resume - r.first_seq + 1 < r.b.nreads
-				    ? (size_t)(resume - r.first_seq + 1)
-				    : r.b.nreads;
-	int rc = 0;
-	if (count) {
-		printf("%zu\n", r.b.nreads - r.skipped);
-		goto out;
-	}
-	if (resumes && r.b.nreads && r.skipped == r.b.nreads) {
-		printf("replay: all %zu reads were already acknowledged (resume after seq %llu): "
-		       "nothing to send\n",
-		       r.b.nreads, (unsigned long long)resume);
-		goto out;
-	}
-	if (resumes)
+	if (a->resume && a->resume_after >= r->first_seq)
+		r->skipped = a->resume_after - r->first_seq + 1 < r->b.nreads
+				     ? (size_t)(a->resume_after - r->first_seq + 1)
+				     : r->b.nreads;
+	return 0;
+}
+
+/* Send the reads left; the exit status. */
+static int replay_run(replay *r, const args *a, const evcfg *cfg)
+{
+	char err[512];
+	if (a->resume)
 		fprintf(stderr,
 			"replay: resuming after seq %llu: %zu reads already acknowledged, %zu to "
 			"send\n",
-			(unsigned long long)resume, r.skipped, r.b.nreads - r.skipped);
-	if (!r.conn.event && !getenv("SPLITLINE_EVENT"))
-		r.conn.event = cfg->event;
-	if (slc_conn_resolve(&r.conn, err, sizeof(err)) != 0) {
+			(unsigned long long)a->resume_after, r->skipped, r->b.nreads - r->skipped);
+	if (!r->conn.event && !getenv("SPLITLINE_EVENT"))
+		r->conn.event = cfg->event;
+	if (slc_conn_resolve(&r->conn, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s: %s\n", prog, err);
-		rc = 1;
-		goto out;
+		return 1;
 	}
-
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	rc = run(&r);
-	printf("replay: sent %zu reads in %zu batches, acked %zu, duplicates %zu\n", r.sent_reads,
-	       r.sent_batches, r.acked_reads, r.dup_reads);
-	if (resumes)
+	int rc = run(r);
+	printf("replay: sent %zu reads in %zu batches, acked %zu, duplicates %zu\n", r->sent_reads,
+	       r->sent_batches, r->acked_reads, r->dup_reads);
+	if (a->resume)
 		printf("replay: %zu reads skipped as already acknowledged (resume after seq "
 		       "%llu)\n",
-		       r.skipped, (unsigned long long)resume);
-	report_bad_cells(&r, stdout);
-	if (r.resent)
+		       r->skipped, (unsigned long long)a->resume_after);
+	report_bad_cells(r, stdout);
+	if (r->resent)
 		fprintf(stderr, "%s: %zu batch sends were repeated after connection problems\n",
-			prog, r.resent);
+			prog, r->resent);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	slc_log_init(prog, SL_LOG_WARN);
+
+	replay r;
+	args a = {0};
+	memset(&r, 0, sizeof(r));
+	int rc = parse_args(&r, &a, argc, argv);
+	if (rc >= 0)
+		return rc;
+	evcfg *cfg = NULL;
+	rc = load_input(&r, &a, &cfg);
+	if (rc)
+		goto out;
+	if (a.count) {
+		printf("%zu\n", r.b.nreads - r.skipped);
+	} else if (a.resume && r.b.nreads && r.skipped == r.b.nreads) {
+		printf("replay: all %zu reads were already acknowledged (resume after seq %llu): "
+		       "nothing to send\n",
+		       r.b.nreads, (unsigned long long)a.resume_after);
+	} else {
+		rc = replay_run(&r, &a, cfg);
+	}
 out:
 	fflush(stdout);
 	wsc_free(r.c);
 	free(r.batches);
+	outbox_release(&r.ob);
 	boston_release(&r.b);
 	slc_conn_release(&r.conn);
 	evcfg_free(cfg);
