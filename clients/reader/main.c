@@ -51,6 +51,7 @@
 #include "opt.h"
 #include "reader.h"
 #include "rrp.h"
+#include "slid.h"
 
 static const char *prog = "splitline-reader";
 
@@ -376,9 +377,13 @@ static int check_roles(reader *r)
 		fprintf(stderr, "%s: --rescore needs --journal, --device and --point\n", prog);
 		return 2;
 	}
-	if (o->rescore && !reader__device_ok(o->device)) {
-		fprintf(stderr, "%s: --device '%s' is not letters, digits, '.', '_' or '-'\n",
-			prog, o->device);
+	if (o->device && !sl_device_ok(o->device, strlen(o->device))) {
+		fprintf(stderr, "%s: --device '%s': expected " SL_DEVICE_WORDS "\n", prog,
+			o->device);
+		return 2;
+	}
+	if (o->point && !sl_id_ok(o->point, strlen(o->point))) {
+		fprintf(stderr, "%s: --point '%s': expected " SL_ID_WORDS "\n", prog, o->point);
 		return 2;
 	}
 	if (!o->rescore && (!o->protocol || !o->point || !o->journal)) {

@@ -100,7 +100,6 @@ void reader__rr_connect(uv_timer_t *t);
 void reader__on_ping(uv_timer_t *t);
 
 /* rescore.c */
-bool reader__device_ok(const char *d);
 int reader__rescore(const reader_opts *o, fwd_cfg *fc, const flt_cfg *fcfg, int status_every);
 
 #endif

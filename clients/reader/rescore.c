@@ -17,17 +17,6 @@
 
 static const char *prog = "splitline-reader";
 
-bool reader__device_ok(const char *d)
-{
-	if (!*d || *d == '.' || strlen(d) > 64)
-		return false;
-	for (const char *p = d; *p; p++)
-		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
-		    !(*p >= '0' && *p <= '9') && *p != '.' && *p != '_' && *p != '-')
-			return false;
-	return true;
-}
-
 static volatile sig_atomic_t rescore_stop;
 
 static void rescore_signal(int sig)
