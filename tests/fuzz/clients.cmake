@@ -6,6 +6,7 @@
 set(SL_CLIENT_DIR ${CMAKE_SOURCE_DIR}/clients/common)
 sl_add_fuzzer(fuzz_csv
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_csv.c ${SL_CLIENT_DIR}/csvimport.c
+          ${SL_CLIENT_DIR}/csvimport_header.c ${SL_CLIENT_DIR}/csvimport_row.c
   LIBS slproto_fuzz ${CSV_LIB}
   CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/csv)
 sl_add_fuzzer(fuzz_yaml
