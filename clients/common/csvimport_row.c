@@ -221,141 +221,163 @@ static char *val(csvimp__st *s, int col)
 	return csvimp__trim(s->f[col]);
 }
 
-struct kv {
-	const char *k;
-	const char *v; /* string value, or NULL with iv */
-	int64_t iv;
+/* One record on its way to a msgpack map: the values read and checked. */
+struct row {
+	int line;
+	char *v[F_COUNT]; /* trimmed values, NULL when empty or bad */
+	const char *reg, *bib, *sex;
+	bool has_age;
+	int64_t age;
+	char birth[11];
+	const char *chips[3];
+	int nchips;
+	char *cv[MAX_CUSTOM]; /* custom fields' values */
 };
 
-void csvimp__take_row(csvimp__st *s, int line)
+/* Every field's value, NULL when empty or not UTF-8. */
+static void row_values(csvimp__st *s, struct row *r)
 {
-	csvimp *ci = s->ci;
-	size_t before = ci->nerrors;
-	char *v[F_COUNT];
 	for (int i = 0; i < F_COUNT; i++) {
-		v[i] = val(s, s->col[i]);
-		if (v[i] && !*v[i])
-			v[i] = NULL;
-		if (v[i] && !utf8_ok(v[i])) {
-			csvimp__rowerr(s, line, "field '%s': not valid UTF-8",
+		r->v[i] = val(s, s->col[i]);
+		if (r->v[i] && !*r->v[i])
+			r->v[i] = NULL;
+		if (r->v[i] && !utf8_ok(r->v[i])) {
+			csvimp__rowerr(s, r->line, "field '%s': not valid UTF-8",
 				       csvimp__field_names[i]);
-			v[i] = NULL;
+			r->v[i] = NULL;
 		}
 	}
-	/* reg: a registration code, 1 to 64 of [A-Za-z0-9_.+-], unique */
-	const char *reg = v[F_REG];
+}
+
+/* reg: a registration code, 1 to 64 of [A-Za-z0-9_.+-], unique; none in a
+ * chip file (--blank), which has bibs and chips only, no athlete. */
+static void row_reg(csvimp__st *s, struct row *r)
+{
+	const char *reg = r->v[F_REG];
 	if (reg) {
 		size_t n = strspn(reg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 				       "0123456789_.-+");
 		if (reg[n] || n > MAX_REG) {
-			csvimp__rowerr(s, line,
+			csvimp__rowerr(s, r->line,
 				       "field 'reg': '%.40s' is not a registration code (1 to %d "
 				       "letters, digits, _ . - +)",
 				       reg, MAX_REG);
 			reg = NULL;
 		} else {
-			int prev = csvimp__sset_put(&s->regs, reg, line);
+			int prev = csvimp__sset_put(&s->regs, reg, r->line);
 			if (prev)
-				csvimp__rowerr(s, line, "field 'reg': '%s' is also on line %d", reg,
-					       prev);
+				csvimp__rowerr(s, r->line, "field 'reg': '%s' is also on line %d",
+					       reg, prev);
 		}
 	}
-	/* a chip file (--blank): bibs and chips only, no athlete */
-	if (s->o->blank && (reg || v[F_NAME] || v[F_FIRST] || v[F_LAST])) {
-		csvimp__rowerr(s, line, "field '%s': a blank bib has no athlete (no name or reg)",
+	if (s->o->blank && (reg || r->v[F_NAME] || r->v[F_FIRST] || r->v[F_LAST])) {
+		csvimp__rowerr(s, r->line,
+			       "field '%s': a blank bib has no athlete (no name or reg)",
 			       reg ? "reg" : "name");
 		reg = NULL;
 	}
-	/* bib: required unless the row has a reg (a bib given at pickup) */
-	const char *bib = v[F_BIB];
-	if (!bib && (!v[F_REG] || s->o->blank)) {
-		csvimp__rowerr(s, line, "field 'bib': missing%s",
+	r->reg = reg;
+}
+
+/* bib: required unless the row has a reg (a bib given at pickup). */
+static void row_bib(csvimp__st *s, struct row *r)
+{
+	const char *bib = r->bib = r->v[F_BIB];
+	if (!bib && (!r->v[F_REG] || s->o->blank)) {
+		csvimp__rowerr(s, r->line, "field 'bib': missing%s",
 			       s->col[F_REG] >= 0 ? " (and no 'reg': give one of the two)" : "");
 	} else if (!bib) {
 		/* none yet */
 	} else if (strlen(bib) > MAX_BIB) {
-		csvimp__rowerr(s, line, "field 'bib': '%.40s' is longer than %d characters", bib,
+		csvimp__rowerr(s, r->line, "field 'bib': '%.40s' is longer than %d characters", bib,
 			       MAX_BIB);
 	} else {
-		int prev = csvimp__sset_put(&s->bibs, bib, line);
+		int prev = csvimp__sset_put(&s->bibs, bib, r->line);
 		if (prev)
-			csvimp__rowerr(s, line, "field 'bib': '%s' is also on line %d", bib, prev);
+			csvimp__rowerr(s, r->line, "field 'bib': '%s' is also on line %d", bib,
+				       prev);
 	}
-	/* sex */
-	const char *sex = NULL;
+}
+
+/* sex, age, and birth (to YYYY-MM-DD). */
+static void row_person(csvimp__st *s, struct row *r)
+{
+	char **v = r->v;
 	if (v[F_SEX]) {
-		sex = csvimp_norm_sex(v[F_SEX]);
-		if (!sex)
-			csvimp__rowerr(s, line, "field 'sex': '%.40s' is not M, F or X", v[F_SEX]);
+		r->sex = csvimp_norm_sex(v[F_SEX]);
+		if (!r->sex)
+			csvimp__rowerr(s, r->line, "field 'sex': '%.40s' is not M, F or X",
+				       v[F_SEX]);
 	}
-	/* age */
-	bool has_age = false;
-	int64_t age = 0;
 	if (v[F_AGE]) {
 		char *end;
 		errno = 0;
 		long a = strtol(v[F_AGE], &end, 10);
 		if (!isdigit((unsigned char)v[F_AGE][0]) || *end || errno || a < 0 || a > 120)
-			csvimp__rowerr(s, line, "field 'age': '%.40s' is not an age (0..120)",
+			csvimp__rowerr(s, r->line, "field 'age': '%.40s' is not an age (0..120)",
 				       v[F_AGE]);
 		else
-			has_age = true, age = a;
+			r->has_age = true, r->age = a;
 	}
-	/* birth, to YYYY-MM-DD */
-	char birth[11];
 	const char *why;
-	if (v[F_BIRTH] && birth_parse(v[F_BIRTH], ci->date_order, birth, &why) != 0) {
-		csvimp__rowerr(s, line, "field 'birth': '%.40s' %s", v[F_BIRTH], why);
+	if (v[F_BIRTH] && birth_parse(v[F_BIRTH], s->ci->date_order, r->birth, &why) != 0) {
+		csvimp__rowerr(s, r->line, "field 'birth': '%.40s' %s", v[F_BIRTH], why);
 		v[F_BIRTH] = NULL;
 	} else if (v[F_BIRTH]) {
-		v[F_BIRTH] = birth;
+		v[F_BIRTH] = r->birth;
 	}
-	/* chips */
-	const char *chips[3];
-	int nchips = 0;
-	if (s->o->chip_from_bib && bib)
-		chips[nchips++] = bib;
+}
+
+/* chips: the bib (--chip-from-bib), chip, chip2; at most two, each unique. */
+static void row_chips(csvimp__st *s, struct row *r)
+{
+	if (s->o->chip_from_bib && r->bib)
+		r->chips[r->nchips++] = r->bib;
 	for (int i = F_CHIP; i <= F_CHIP2; i++) {
-		if (!v[i])
+		if (!r->v[i])
 			continue;
-		if (strlen(v[i]) > 64) {
-			csvimp__rowerr(s, line, "field '%s': '%.40s' is longer than 64 characters",
-				       csvimp__field_names[i], v[i]);
+		if (strlen(r->v[i]) > 64) {
+			csvimp__rowerr(s, r->line,
+				       "field '%s': '%.40s' is longer than 64 characters",
+				       csvimp__field_names[i], r->v[i]);
 			continue;
 		}
-		if (nchips == 2) {
-			csvimp__rowerr(s, line,
+		if (r->nchips == 2) {
+			csvimp__rowerr(s, r->line,
 				       "field '%s': a participant has at most two chips "
 				       "(the bib is one with --chip-from-bib)",
 				       csvimp__field_names[i]);
 			continue;
 		}
-		chips[nchips++] = v[i];
+		r->chips[r->nchips++] = r->v[i];
 	}
-	for (int i = 0; i < nchips; i++) {
-		int prev = csvimp__sset_put(&s->chips, chips[i], line);
-		if (prev && prev != line)
-			csvimp__rowerr(s, line, "field 'chip': '%s' is also on line %d", chips[i],
-				       prev);
-		else if (prev == line)
-			csvimp__rowerr(s, line, "field 'chip2': '%s' is the same as the first chip",
-				       chips[i]);
+	for (int i = 0; i < r->nchips; i++) {
+		int prev = csvimp__sset_put(&s->chips, r->chips[i], r->line);
+		if (prev && prev != r->line)
+			csvimp__rowerr(s, r->line, "field 'chip': '%s' is also on line %d",
+				       r->chips[i], prev);
+		else if (prev == r->line)
+			csvimp__rowerr(s, r->line,
+				       "field 'chip2': '%s' is the same as the first chip",
+				       r->chips[i]);
 	}
-	/* custom fields */
-	char *cv[MAX_CUSTOM];
+}
+
+static void row_custom(csvimp__st *s, struct row *r)
+{
 	for (size_t i = 0; i < s->map.ncustom; i++) {
-		cv[i] = val(s, s->ccol[i]);
-		if (cv[i] && !utf8_ok(cv[i])) {
-			csvimp__rowerr(s, line, "field 'fields.%s': not valid UTF-8",
+		r->cv[i] = val(s, s->ccol[i]);
+		if (r->cv[i] && !utf8_ok(r->cv[i])) {
+			csvimp__rowerr(s, r->line, "field 'fields.%s': not valid UTF-8",
 				       s->map.ckey[i]);
-			cv[i] = NULL;
+			r->cv[i] = NULL;
 		}
 	}
-	if (ci->nerrors != before)
-		return;
+}
 
-	/* name: "Last, First" -> "First Last"; or first + last */
-	sl_buf name = SL_BUF_INIT;
+/* name: "Last, First" -> "First Last"; or first + last. */
+static void row_name(char *const *v, sl_buf *name)
+{
 	if (v[F_NAME]) {
 		const char *c = strchr(v[F_NAME], ',');
 		if (c && !strchr(c + 1, ',') && c != v[F_NAME] && c[1]) {
@@ -366,48 +388,60 @@ void csvimp__take_row(csvimp__st *s, int line)
 			while (ln && v[F_NAME][ln - 1] == ' ')
 				ln--;
 			if (*first && ln) {
-				sl_buf_adds(&name, first);
-				sl_buf_addc(&name, ' ');
-				sl_buf_add(&name, v[F_NAME], ln);
+				sl_buf_adds(name, first);
+				sl_buf_addc(name, ' ');
+				sl_buf_add(name, v[F_NAME], ln);
 			}
 		}
-		if (!name.len)
-			sl_buf_adds(&name, v[F_NAME]);
+		if (!name->len)
+			sl_buf_adds(name, v[F_NAME]);
 	} else if (v[F_FIRST] || v[F_LAST]) {
-		sl_buf_addf(&name, "%s%s%s", v[F_FIRST] ? v[F_FIRST] : "",
+		sl_buf_addf(name, "%s%s%s", v[F_FIRST] ? v[F_FIRST] : "",
 			    v[F_FIRST] && v[F_LAST] ? " " : "", v[F_LAST] ? v[F_LAST] : "");
 	}
+}
 
+struct kv {
+	const char *k;
+	const char *v; /* string value, or NULL with iv */
+	int64_t iv;
+};
+
+/* The row's msgpack map, appended to ci->mp and listed in ci->rows. */
+static void row_pack(csvimp__st *s, const struct row *r, const char *name)
+{
+	csvimp *ci = s->ci;
 	struct kv kv[11];
 	int n = 0;
-	if (bib)
-		kv[n++] = (struct kv){"bib", bib, 0};
-	if (reg)
-		kv[n++] = (struct kv){"reg", reg, 0};
+	const char *const *v = (const char *const *)r->v;
+	if (r->bib)
+		kv[n++] = (struct kv){"bib", r->bib, 0};
+	if (r->reg)
+		kv[n++] = (struct kv){"reg", r->reg, 0};
 	const char *race = v[F_RACE] ? v[F_RACE] : s->o->race;
 	if (race)
 		kv[n++] = (struct kv){"race", race, 0};
 	if (v[F_WAVE])
 		kv[n++] = (struct kv){"wave", v[F_WAVE], 0};
-	if (name.len)
-		kv[n++] = (struct kv){"name", name.data, 0};
-	if (sex)
-		kv[n++] = (struct kv){"sex", sex, 0};
+	if (*name)
+		kv[n++] = (struct kv){"name", name, 0};
+	if (r->sex)
+		kv[n++] = (struct kv){"sex", r->sex, 0};
 	if (v[F_BIRTH])
 		kv[n++] = (struct kv){"birth", v[F_BIRTH], 0};
-	if (has_age)
-		kv[n++] = (struct kv){"age", NULL, age};
+	if (r->has_age)
+		kv[n++] = (struct kv){"age", NULL, r->age};
 	if (v[F_CLUB])
 		kv[n++] = (struct kv){"club", v[F_CLUB], 0};
 
 	size_t ncustom = 0;
 	for (size_t i = 0; i < s->map.ncustom; i++)
-		ncustom += cv[i] && *cv[i];
+		ncustom += r->cv[i] && *r->cv[i];
 
 	size_t off = ci->mp.len;
 	msgpack_packer pk;
 	slp_packer_init(&pk, &ci->mp);
-	msgpack_pack_map(&pk, (size_t)n + (nchips > 0) + (ncustom > 0) + s->o->blank);
+	msgpack_pack_map(&pk, (size_t)n + (r->nchips > 0) + (ncustom > 0) + s->o->blank);
 	if (s->o->blank)
 		slp_pack_kv_bool(&pk, "blank", true);
 	for (int i = 0; i < n; i++) {
@@ -416,20 +450,37 @@ void csvimp__take_row(csvimp__st *s, int line)
 		else
 			slp_pack_kv_int(&pk, kv[i].k, kv[i].iv);
 	}
-	if (nchips) {
+	if (r->nchips) {
 		slp_pack_key(&pk, "chips");
-		msgpack_pack_array(&pk, (size_t)nchips);
-		for (int i = 0; i < nchips; i++)
-			slp_pack_str(&pk, chips[i]);
+		msgpack_pack_array(&pk, (size_t)r->nchips);
+		for (int i = 0; i < r->nchips; i++)
+			slp_pack_str(&pk, r->chips[i]);
 	}
 	if (ncustom) {
 		slp_pack_key(&pk, "fields");
 		msgpack_pack_map(&pk, ncustom);
 		for (size_t i = 0; i < s->map.ncustom; i++)
-			if (cv[i] && *cv[i])
-				slp_pack_kv_str(&pk, s->map.ckey[i], cv[i]);
+			if (r->cv[i] && *r->cv[i])
+				slp_pack_kv_str(&pk, s->map.ckey[i], r->cv[i]);
 	}
-	sl_buf_release(&name);
 	SL_GROW(ci->rows, ci->cap, ci->nrows + 1);
-	ci->rows[ci->nrows++] = (csvimp_row){line, off, ci->mp.len - off};
+	ci->rows[ci->nrows++] = (csvimp_row){r->line, off, ci->mp.len - off};
+}
+
+void csvimp__take_row(csvimp__st *s, int line)
+{
+	size_t before = s->ci->nerrors;
+	struct row r = {.line = line};
+	row_values(s, &r);
+	row_reg(s, &r);
+	row_bib(s, &r);
+	row_person(s, &r);
+	row_chips(s, &r);
+	row_custom(s, &r);
+	if (s->ci->nerrors != before)
+		return;
+	sl_buf name = SL_BUF_INIT;
+	row_name(r.v, &name);
+	row_pack(s, &r, name.len ? name.data : "");
+	sl_buf_release(&name);
 }
