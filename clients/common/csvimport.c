@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "csvimport_int.h"
+#include "ftext.h"
 
 const char *const csvimp__field_names[F_COUNT] = {
 	"bib",  "name", "first", "last", "sex",   "age", "birth",
@@ -52,12 +53,7 @@ void csvimp__rowerr(csvimp__st *s, int line, const char *fmt, ...)
 
 char *csvimp__trim(char *t)
 {
-	while (*t && isspace((unsigned char)*t))
-		t++;
-	size_t n = strlen(t);
-	while (n && isspace((unsigned char)t[n - 1]))
-		t[--n] = '\0';
-	return t;
+	return ftext_trim(t);
 }
 
 /* "'Bib'", or "column 3" for a column without a header. */
@@ -102,14 +98,6 @@ static void on_record(int c, void *p)
 	clear_record(s);
 }
 
-static bool blank(const char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!isspace((unsigned char)p[i]))
-			return false;
-	return true;
-}
-
 /* One pass over the text (see the top); pass 2 reports syntax errors.
  * Returns 0, SL_EPARSE on a syntax error, SL_EIO when libcsv cannot start. */
 static int feed(csvimp__st *s, const char *buf, size_t len)
@@ -133,7 +121,7 @@ static int feed(csvimp__st *s, const char *buf, size_t len)
 			rc = SL_EPARSE;
 			break;
 		}
-		if (s->rec_line == line && s->nf == 0 && blank(buf + pos, n))
+		if (s->rec_line == line && s->nf == 0 && ftext_blank(buf + pos, n))
 			s->rec_line = 0;
 		pos += n;
 	}
@@ -207,28 +195,20 @@ out:
 
 int csvimp_parse_file(csvimp *ci, const char *path, const csvimp_opts *o)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		memset(ci, 0, sizeof(*ci));
-		sl_buf_addf(&ci->errs, "cannot open '%s': %s\n", path, strerror(errno));
-		ci->nerrors = 1;
-		return SL_EIO;
-	}
 	sl_buf b = SL_BUF_INIT;
-	char tmp[65536];
-	size_t n;
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		sl_buf_add(&b, tmp, n);
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) {
+	const char *why;
+	int rc = ftext_read(path, 0, &b, &why);
+	if (rc) {
 		sl_buf_release(&b);
 		memset(ci, 0, sizeof(*ci));
-		sl_buf_addf(&ci->errs, "cannot read '%s': read error\n", path);
+		if (rc == SL_ENOENT)
+			sl_buf_addf(&ci->errs, "cannot open '%s': %s\n", path, why);
+		else
+			sl_buf_addf(&ci->errs, "cannot read '%s': read error\n", path);
 		ci->nerrors = 1;
 		return SL_EIO;
 	}
-	int rc = csvimp_parse_mem(ci, path, b.data ? b.data : "", b.len, o);
+	rc = csvimp_parse_mem(ci, path, b.data ? b.data : "", b.len, o);
 	sl_buf_release(&b);
 	return rc;
 }

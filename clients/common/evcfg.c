@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "evkeys.h"
+#include "ftext.h"
 #include "evtime.h"
 #include "slp.h"
 #include "ytree.h"
@@ -725,28 +726,19 @@ int evcfg_load_mem(const char *name, const char *buf, size_t len, evcfg **out,
 int evcfg_load_file(const char *path, evcfg **out, sl_buf *errs)
 {
 	*out = NULL;
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		sl_buf_addf(errs, "cannot open '%s': %s\n", path, strerror(errno));
-		return SL_EIO;
-	}
 	sl_buf b = SL_BUF_INIT;
-	char tmp[65536];
-	size_t n;
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0) {
-		sl_buf_add(&b, tmp, n);
-		if (b.len > 16u << 20)
-			break;
-	}
-	int bad = ferror(f);
-	fclose(f);
-	if (bad || b.len > 16u << 20) {
-		sl_buf_addf(errs, "cannot read '%s': %s\n", path,
-			    bad ? "read error" : "larger than 16 MiB");
+	const char *why;
+	int rc = ftext_read(path, 16u << 20, &b, &why);
+	if (rc) {
+		if (rc == SL_ENOENT)
+			sl_buf_addf(errs, "cannot open '%s': %s\n", path, why);
+		else
+			sl_buf_addf(errs, "cannot read '%s': %s\n", path,
+				    rc == SL_EIO ? why : "larger than 16 MiB");
 		sl_buf_release(&b);
 		return SL_EIO;
 	}
-	int rc = evcfg_load_mem(path, b.data ? b.data : "", b.len, out, errs);
+	rc = evcfg_load_mem(path, b.data ? b.data : "", b.len, out, errs);
 	sl_buf_release(&b);
 	return rc;
 }
