@@ -94,16 +94,16 @@ int cmd_adjust(int argc, char **argv)
 	const char *pos[2];
 	int npos, ec;
 	slc_opt opts[] = {CTL_GLOBAL_OPTS,
-			  {"--reason", true, &a.reason, NULL},
-			  {"--official", true, &a.official, NULL},
-			  {"--ms", true, &ms, NULL},
-			  {"--place", true, &place, NULL},
-			  {"--pt", true, &a.pt, NULL},
-			  {"--station", true, &a.station, NULL},
-			  {"--at", true, &at, NULL},
-			  {"--clear", false, NULL, &a.clear},
-			  {"--dead-heat", false, NULL, &a.dead_heat},
-			  {NULL, 0, 0, 0}};
+			  CTL_OPT("--reason", a.reason),
+			  CTL_OPT("--official", a.official),
+			  CTL_OPT("--ms", ms),
+			  CTL_OPT("--place", place),
+			  CTL_OPT("--pt", a.pt),
+			  CTL_OPT("--station", a.station),
+			  CTL_OPT("--at", at),
+			  CTL_FLAG("--clear", a.clear),
+			  CTL_FLAG("--dead-heat", a.dead_heat),
+			  CTL_END};
 	if (ctl_parse(argc, argv, opts, pos, 2, &npos, usage_adjust, &ec))
 		return ec;
 	if (npos != 2 || !a.reason || !a.official || !*a.official)
@@ -188,10 +188,8 @@ int cmd_race(int argc, char **argv)
 	struct race_args r = {0};
 	const char *pos[2];
 	int npos, ec;
-	slc_opt opts[] = {CTL_GLOBAL_OPTS,
-			  {"--official", true, &r.official, NULL},
-			  {"--withdraw", false, NULL, &r.withdraw},
-			  {NULL, 0, 0, 0}};
+	slc_opt opts[] = {CTL_GLOBAL_OPTS, CTL_OPT("--official", r.official),
+			  CTL_FLAG("--withdraw", r.withdraw), CTL_END};
 	if (ctl_parse(argc, argv, opts, pos, 2, &npos, usage_race, &ec))
 		return ec;
 	if (npos != 2 || strcmp(pos[0], "official") != 0 || !r.official || !*r.official)
@@ -235,11 +233,8 @@ int cmd_lineup(int argc, char **argv)
 	struct lineup_args l = {0};
 	const char *pos[101];
 	int npos, ec;
-	slc_opt opts[] = {CTL_GLOBAL_OPTS,
-			  {"--official", true, &l.official, NULL},
-			  {"--reason", true, &l.reason, NULL},
-			  {"--clear", false, NULL, &l.clear},
-			  {NULL, 0, 0, 0}};
+	slc_opt opts[] = {CTL_GLOBAL_OPTS, CTL_OPT("--official", l.official),
+			  CTL_OPT("--reason", l.reason), CTL_FLAG("--clear", l.clear), CTL_END};
 	if (ctl_parse(argc, argv, opts, pos, 101, &npos, usage_lineup, &ec))
 		return ec;
 	if (npos < 1 || !l.official || !*l.official || !l.reason || (l.clear != (npos == 1)))
@@ -282,10 +277,8 @@ int cmd_checkin(int argc, char **argv)
 	struct undo_args u = {0};
 	const char *pos[2];
 	int npos, ec;
-	slc_opt opts[] = {CTL_GLOBAL_OPTS,
-			  {"--official", true, &u.official, NULL},
-			  {"--reason", true, &u.reason, NULL},
-			  {NULL, 0, 0, 0}};
+	slc_opt opts[] = {CTL_GLOBAL_OPTS, CTL_OPT("--official", u.official),
+			  CTL_OPT("--reason", u.reason), CTL_END};
 	if (ctl_parse(argc, argv, opts, pos, 2, &npos, usage_checkin, &ec))
 		return ec;
 	if (npos != 2 || strcmp(pos[0], "undo") != 0 || !u.official || !*u.official)

@@ -52,7 +52,7 @@ int cmd_event(int argc, char **argv)
 	bool dry = false;
 	const char *pos[2];
 	int npos, ec;
-	slc_opt opts[] = {CTL_GLOBAL_OPTS, {"--dry-run", false, NULL, &dry}, {NULL, 0, 0, 0}};
+	slc_opt opts[] = {CTL_GLOBAL_OPTS, CTL_FLAG("--dry-run", dry), CTL_END};
 	if (ctl_parse(argc, argv, opts, pos, 2, &npos, usage_event, &ec))
 		return ec;
 	if (npos < 1 || strcmp(pos[0], "create") != 0 || npos != 2)

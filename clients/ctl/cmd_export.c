@@ -58,10 +58,8 @@ int cmd_results(int argc, char **argv)
 	const char *format = "csv", *out = NULL;
 	const char *pos[1];
 	int npos, ec;
-	slc_opt opts[] = {CTL_GLOBAL_OPTS,
-			  {"--format", true, &format, NULL},
-			  {"--out", true, &out, NULL},
-			  {NULL, 0, 0, 0}};
+	slc_opt opts[] = {CTL_GLOBAL_OPTS, CTL_OPT("--format", format), CTL_OPT("--out", out),
+			  CTL_END};
 	if (ctl_parse(argc, argv, opts, pos, 1, &npos, usage_results, &ec))
 		return ec;
 	if (npos != 1)
@@ -103,7 +101,7 @@ int cmd_status(int argc, char **argv)
 {
 	const char *pos[1];
 	int npos, ec;
-	slc_opt opts[] = {CTL_GLOBAL_OPTS, {NULL, 0, 0, 0}};
+	slc_opt opts[] = {CTL_GLOBAL_OPTS, CTL_END};
 	if (ctl_parse(argc, argv, opts, pos, 0, &npos, usage_status, &ec))
 		return ec;
 	int rc;
@@ -204,10 +202,8 @@ int cmd_audit(int argc, char **argv)
 	const char *format = "csv", *out = NULL;
 	const char *pos[1];
 	int npos, ec, rc;
-	slc_opt opts[] = {CTL_GLOBAL_OPTS,
-			  {"--format", true, &format, NULL},
-			  {"--out", true, &out, NULL},
-			  {NULL, 0, 0, 0}};
+	slc_opt opts[] = {CTL_GLOBAL_OPTS, CTL_OPT("--format", format), CTL_OPT("--out", out),
+			  CTL_END};
 	if (ctl_parse(argc, argv, opts, pos, 0, &npos, usage_audit, &ec))
 		return ec;
 	if ((ec = ctl_check_format(format)))

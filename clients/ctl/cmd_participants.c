@@ -203,13 +203,13 @@ int cmd_participants(int argc, char **argv)
 	const char *pos[2];
 	int npos, ec;
 	slc_opt opts[] = {CTL_GLOBAL_OPTS,
-			  {"--map", true, &map, NULL},
-			  {"--race", true, &race, NULL},
-			  {"--date-format", true, &date_format, NULL},
-			  {"--chip-from-bib", false, NULL, &chip_from_bib},
-			  {"--blank", false, NULL, &blank},
-			  {"--dry-run", false, NULL, &dry},
-			  {NULL, 0, 0, 0}};
+			  CTL_OPT("--map", map),
+			  CTL_OPT("--race", race),
+			  CTL_OPT("--date-format", date_format),
+			  CTL_FLAG("--chip-from-bib", chip_from_bib),
+			  CTL_FLAG("--blank", blank),
+			  CTL_FLAG("--dry-run", dry),
+			  CTL_END};
 	if (ctl_parse(argc, argv, opts, pos, 2, &npos, usage_participants, &ec))
 		return ec;
 	if (npos != 2 || strcmp(pos[0], "import") != 0)

@@ -75,11 +75,8 @@ int cmd_wave(int argc, char **argv)
 	const char *at = "now", *reason = NULL, *official = NULL;
 	const char *pos[3];
 	int npos, ec;
-	slc_opt opts[] = {CTL_GLOBAL_OPTS,
-			  {"--at", true, &at, NULL},
-			  {"--reason", true, &reason, NULL},
-			  {"--official", true, &official, NULL},
-			  {NULL, 0, 0, 0}};
+	slc_opt opts[] = {CTL_GLOBAL_OPTS, CTL_OPT("--at", at), CTL_OPT("--reason", reason),
+			  CTL_OPT("--official", official), CTL_END};
 	if (ctl_parse(argc, argv, opts, pos, 3, &npos, usage_wave, &ec))
 		return ec;
 	if (npos != 3 || strcmp(pos[0], "start") != 0)
@@ -122,12 +119,12 @@ static int passing_args(int argc, char **argv, struct passing *p, int *ec)
 	const char *pos[1];
 	int npos;
 	slc_opt opts[] = {CTL_GLOBAL_OPTS,
-			  {"--bib", true, &p->bib, NULL},
-			  {"--pt", true, &p->pt, NULL},
-			  {"--at", true, &p->at, NULL},
-			  {"--kind", true, &p->kind, NULL},
-			  {"--force", false, NULL, &p->force},
-			  {NULL, 0, 0, 0}};
+			  CTL_OPT("--bib", p->bib),
+			  CTL_OPT("--pt", p->pt),
+			  CTL_OPT("--at", p->at),
+			  CTL_OPT("--kind", p->kind),
+			  CTL_FLAG("--force", p->force),
+			  CTL_END};
 	if (ctl_parse(argc, argv, opts, pos, 1, &npos, usage_passing, ec))
 		return -1;
 	*ec = 2;

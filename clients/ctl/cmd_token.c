@@ -29,11 +29,8 @@ int cmd_token(int argc, char **argv)
 	const char *role = NULL, *device = NULL, *point = NULL;
 	const char *pos[2];
 	int npos, ec;
-	slc_opt opts[] = {CTL_GLOBAL_OPTS,
-			  {"--role", true, &role, NULL},
-			  {"--device", true, &device, NULL},
-			  {"--point", true, &point, NULL},
-			  {NULL, 0, 0, 0}};
+	slc_opt opts[] = {CTL_GLOBAL_OPTS, CTL_OPT("--role", role), CTL_OPT("--device", device),
+			  CTL_OPT("--point", point), CTL_END};
 	if (ctl_parse(argc, argv, opts, pos, 2, &npos, usage_token, &ec))
 		return ec;
 	bool issue = npos == 1 && strcmp(pos[0], "issue") == 0;

@@ -35,33 +35,48 @@
 extern const char ctl_prog[]; /* "splitline" */
 extern slc_conn ctl_conn;
 
-/* The options every command takes too (main.c reads them before the command). */
-#define CTL_GLOBAL_OPTS                                                                            \
-	{"--server", true, &ctl_conn.server, NULL}, {"--event", true, &ctl_conn.event, NULL},      \
-		{"--token", true, &ctl_conn.token, NULL},                                          \
+/* An option table's rows: an option with a value, a flag, the end. */
+#define CTL_OPT(name, var)                                                                         \
 	{                                                                                          \
-		"--token-file", true, &ctl_conn.token_file, NULL                                   \
+		name, true, &(var), NULL                                                           \
 	}
+#define CTL_FLAG(name, var)                                                                        \
+	{                                                                                          \
+		name, false, NULL, &(var)                                                          \
+	}
+#define CTL_END                                                                                    \
+	{                                                                                          \
+		NULL, 0, 0, 0                                                                      \
+	}
+
+/* The options every command takes too (main.c reads them before the command). */
+/* clang-format off */
+#define CTL_GLOBAL_OPTS                                                        \
+	CTL_OPT("--server", ctl_conn.server), CTL_OPT("--event", ctl_conn.event), \
+	CTL_OPT("--token", ctl_conn.token), CTL_OPT("--token-file", ctl_conn.token_file)
+/* clang-format on */
 
 /* A command: argv[0] is its first argument (not its name); the exit code. */
 typedef int (*ctl_cmd_fn)(int argc, char **argv);
 
-int cmd_event(int argc, char **argv);        /* cmd_event.c */
-int cmd_participants(int argc, char **argv); /* cmd_participants.c */
-int cmd_token(int argc, char **argv);        /* cmd_token.c */
-int cmd_wave(int argc, char **argv);         /* cmd_passing.c */
-int cmd_passing(int argc, char **argv);      /* cmd_passing.c */
-int cmd_adjust(int argc, char **argv);       /* cmd_decide.c */
-int cmd_race(int argc, char **argv);         /* cmd_decide.c */
-int cmd_lineup(int argc, char **argv);       /* cmd_decide.c */
-int cmd_checkin(int argc, char **argv);      /* cmd_decide.c */
-int cmd_results(int argc, char **argv);      /* cmd_export.c */
-int cmd_status(int argc, char **argv);       /* cmd_export.c */
-int cmd_audit(int argc, char **argv);        /* cmd_export.c */
+/*
+ * The commands, in the order of the table in main.c: each NAME has its
+ * int cmd_NAME(int argc, char **argv) and its help text usage_NAME[] in
+ * clients/ctl/cmd_*.c (event, participants, token: cmd_<name>.c; wave,
+ * passing: cmd_passing.c; adjust, race, lineup, checkin: cmd_decide.c;
+ * results, status, audit: cmd_export.c).
+ */
+/* clang-format off */
+#define CTL_COMMANDS(X)                                                        \
+	X(event) X(participants) X(token) X(wave) X(passing) X(adjust)         \
+	X(race) X(lineup) X(results) X(status) X(checkin) X(audit)
+/* clang-format on */
 
-extern const char usage_event[], usage_participants[], usage_token[], usage_wave[], usage_passing[],
-	usage_adjust[], usage_race[], usage_lineup[], usage_checkin[], usage_results[],
-	usage_status[], usage_audit[];
+#define CTL_DECLARE(name)                                                                          \
+	int cmd_##name(int argc, char **argv);                                                     \
+	extern const char usage_##name[];
+CTL_COMMANDS(CTL_DECLARE)
+#undef CTL_DECLARE
 
 /* ---- arguments ---- */
 

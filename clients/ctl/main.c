@@ -66,18 +66,9 @@ static const struct {
 	ctl_cmd_fn fn;
 	const char *help;
 } commands[] = {
-	{"event", cmd_event, usage_event},
-	{"participants", cmd_participants, usage_participants},
-	{"token", cmd_token, usage_token},
-	{"wave", cmd_wave, usage_wave},
-	{"passing", cmd_passing, usage_passing},
-	{"adjust", cmd_adjust, usage_adjust},
-	{"race", cmd_race, usage_race},
-	{"lineup", cmd_lineup, usage_lineup},
-	{"results", cmd_results, usage_results},
-	{"status", cmd_status, usage_status},
-	{"checkin", cmd_checkin, usage_checkin},
-	{"audit", cmd_audit, usage_audit},
+#define CTL_ROW(name) {#name, cmd_##name, usage_##name},
+	CTL_COMMANDS(CTL_ROW)
+#undef CTL_ROW
 };
 
 int main(int argc, char **argv)
@@ -104,7 +95,7 @@ int main(int argc, char **argv)
 		}
 		if (a[0] != '-')
 			break;
-		slc_opt opts[] = {CTL_GLOBAL_OPTS, {NULL, 0, 0, 0}};
+		slc_opt opts[] = {CTL_GLOBAL_OPTS, CTL_END};
 		const char *pos[1];
 		int npos;
 		/* one option (and its value) at a time */
