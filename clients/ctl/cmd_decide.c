@@ -92,7 +92,7 @@ int cmd_adjust(int argc, char **argv)
 	struct adjust_args a = {0};
 	const char *ms = NULL, *place = NULL, *at = NULL;
 	const char *pos[2];
-	int npos, ec;
+	int ec;
 	slc_opt opts[] = {CTL_GLOBAL_OPTS,
 			  CTL_OPT("--reason", a.reason),
 			  CTL_OPT("--official", a.official),
@@ -104,9 +104,9 @@ int cmd_adjust(int argc, char **argv)
 			  CTL_FLAG("--clear", a.clear),
 			  CTL_FLAG("--dead-heat", a.dead_heat),
 			  CTL_END};
-	if (ctl_parse(argc, argv, opts, pos, 2, &npos, usage_adjust, &ec))
+	if (ctl_parse_sub(argc, argv, opts, pos, 2, NULL, usage_adjust, &ec))
 		return ec;
-	if (npos != 2 || !a.reason || !a.official || !*a.official)
+	if (!a.reason || !a.official || !*a.official)
 		return ctl_usage_error(usage_adjust);
 	a.bib = pos[0];
 	a.type = pos[1];
@@ -187,12 +187,12 @@ int cmd_race(int argc, char **argv)
 {
 	struct race_args r = {0};
 	const char *pos[2];
-	int npos, ec;
+	int ec;
 	slc_opt opts[] = {CTL_GLOBAL_OPTS, CTL_OPT("--official", r.official),
 			  CTL_FLAG("--withdraw", r.withdraw), CTL_END};
-	if (ctl_parse(argc, argv, opts, pos, 2, &npos, usage_race, &ec))
+	if (ctl_parse_sub(argc, argv, opts, pos, 2, "official", usage_race, &ec))
 		return ec;
-	if (npos != 2 || strcmp(pos[0], "official") != 0 || !r.official || !*r.official)
+	if (!r.official || !*r.official)
 		return ctl_usage_error(usage_race);
 	r.race = pos[1];
 	char done[160];
@@ -276,12 +276,12 @@ int cmd_checkin(int argc, char **argv)
 {
 	struct undo_args u = {0};
 	const char *pos[2];
-	int npos, ec;
+	int ec;
 	slc_opt opts[] = {CTL_GLOBAL_OPTS, CTL_OPT("--official", u.official),
 			  CTL_OPT("--reason", u.reason), CTL_END};
-	if (ctl_parse(argc, argv, opts, pos, 2, &npos, usage_checkin, &ec))
+	if (ctl_parse_sub(argc, argv, opts, pos, 2, "undo", usage_checkin, &ec))
 		return ec;
-	if (npos != 2 || strcmp(pos[0], "undo") != 0 || !u.official || !*u.official)
+	if (!u.official || !*u.official)
 		return ctl_usage_error(usage_checkin);
 	u.bib = pos[1];
 	char done[160];

@@ -51,12 +51,10 @@ int cmd_event(int argc, char **argv)
 {
 	bool dry = false;
 	const char *pos[2];
-	int npos, ec;
+	int ec;
 	slc_opt opts[] = {CTL_GLOBAL_OPTS, CTL_FLAG("--dry-run", dry), CTL_END};
-	if (ctl_parse(argc, argv, opts, pos, 2, &npos, usage_event, &ec))
+	if (ctl_parse_sub(argc, argv, opts, pos, 2, "create", usage_event, &ec))
 		return ec;
-	if (npos < 1 || strcmp(pos[0], "create") != 0 || npos != 2)
-		return ctl_usage_error(usage_event);
 	const char *file = pos[1];
 	sl_buf errs = SL_BUF_INIT;
 	evcfg *cfg = NULL;

@@ -57,13 +57,11 @@ int cmd_results(int argc, char **argv)
 {
 	const char *format = "csv", *out = NULL;
 	const char *pos[1];
-	int npos, ec;
+	int ec;
 	slc_opt opts[] = {CTL_GLOBAL_OPTS, CTL_OPT("--format", format), CTL_OPT("--out", out),
 			  CTL_END};
-	if (ctl_parse(argc, argv, opts, pos, 1, &npos, usage_results, &ec))
+	if (ctl_parse_sub(argc, argv, opts, pos, 1, NULL, usage_results, &ec))
 		return ec;
-	if (npos != 1)
-		return ctl_usage_error(usage_results);
 	if ((ec = ctl_check_format(format)))
 		return ec;
 	int rc;

@@ -201,7 +201,7 @@ int cmd_participants(int argc, char **argv)
 	bool dry = false, chip_from_bib = false, blank = false;
 	const char *map = NULL, *race = NULL, *date_format = NULL;
 	const char *pos[2];
-	int npos, ec;
+	int ec;
 	slc_opt opts[] = {CTL_GLOBAL_OPTS,
 			  CTL_OPT("--map", map),
 			  CTL_OPT("--race", race),
@@ -210,10 +210,8 @@ int cmd_participants(int argc, char **argv)
 			  CTL_FLAG("--blank", blank),
 			  CTL_FLAG("--dry-run", dry),
 			  CTL_END};
-	if (ctl_parse(argc, argv, opts, pos, 2, &npos, usage_participants, &ec))
+	if (ctl_parse_sub(argc, argv, opts, pos, 2, "import", usage_participants, &ec))
 		return ec;
-	if (npos != 2 || strcmp(pos[0], "import") != 0)
-		return ctl_usage_error(usage_participants);
 	const char *file = pos[1];
 	char err[512];
 	if (csvimp_check_map(map, err, sizeof(err)) != 0) {

@@ -74,13 +74,11 @@ int cmd_wave(int argc, char **argv)
 {
 	const char *at = "now", *reason = NULL, *official = NULL;
 	const char *pos[3];
-	int npos, ec;
+	int ec;
 	slc_opt opts[] = {CTL_GLOBAL_OPTS, CTL_OPT("--at", at), CTL_OPT("--reason", reason),
 			  CTL_OPT("--official", official), CTL_END};
-	if (ctl_parse(argc, argv, opts, pos, 3, &npos, usage_wave, &ec))
+	if (ctl_parse_sub(argc, argv, opts, pos, 3, "start", usage_wave, &ec))
 		return ec;
-	if (npos != 3 || strcmp(pos[0], "start") != 0)
-		return ctl_usage_error(usage_wave);
 	struct wave_args w = {pos[1], pos[2], reason, official, 0};
 	int rc;
 	if ((rc = ctl_at_form("--at", at)))
@@ -117,7 +115,6 @@ struct passing {
 static int passing_args(int argc, char **argv, struct passing *p, int *ec)
 {
 	const char *pos[1];
-	int npos;
 	slc_opt opts[] = {CTL_GLOBAL_OPTS,
 			  CTL_OPT("--bib", p->bib),
 			  CTL_OPT("--pt", p->pt),
@@ -125,13 +122,9 @@ static int passing_args(int argc, char **argv, struct passing *p, int *ec)
 			  CTL_OPT("--kind", p->kind),
 			  CTL_FLAG("--force", p->force),
 			  CTL_END};
-	if (ctl_parse(argc, argv, opts, pos, 1, &npos, usage_passing, ec))
+	if (ctl_parse_sub(argc, argv, opts, pos, 1, "add", usage_passing, ec))
 		return -1;
 	*ec = 2;
-	if (npos != 1 || strcmp(pos[0], "add") != 0) {
-		*ec = ctl_usage_error(usage_passing);
-		return -1;
-	}
 	if (!p->bib || !*p->bib || !p->pt || !*p->pt || !p->at) {
 		fprintf(stderr, "%s: passing add needs --bib, --pt and --at\n", ctl_prog);
 		return -1;

@@ -39,6 +39,19 @@ int ctl_parse(int argc, char **argv, const slc_opt *opts, const char **pos, int 
 	return 0;
 }
 
+int ctl_parse_sub(int argc, char **argv, const slc_opt *opts, const char **pos, int npos,
+		  const char *verb, const char *help, int *exitcode)
+{
+	int n;
+	if (ctl_parse(argc, argv, opts, pos, npos, &n, help, exitcode))
+		return -1;
+	if (n != npos || (verb && strcmp(pos[0], verb) != 0)) {
+		*exitcode = ctl_usage_error(help);
+		return -1;
+	}
+	return 0;
+}
+
 int ctl_parse_int(const char *opt, const char *s, int64_t lo, int64_t hi, int64_t *v)
 {
 	char *end;

@@ -90,6 +90,14 @@ int ctl_usage_error(const char *help);
 int ctl_parse(int argc, char **argv, const slc_opt *opts, const char **pos, int maxpos, int *npos,
 	      const char *help, int *exitcode);
 
+/*
+ * ctl_parse() for "COMMAND [VERB] ARGS": exactly npos positionals, the
+ * first of them verb (when not NULL); else the usage error (help on
+ * stderr, 2).  0 to go on, or -1 with *exitcode set.
+ */
+int ctl_parse_sub(int argc, char **argv, const slc_opt *opts, const char **pos, int npos,
+		  const char *verb, const char *help, int *exitcode);
+
 /* A whole number in [lo, hi]; -1 with the reason printed. */
 int ctl_parse_int(const char *opt, const char *s, int64_t lo, int64_t hi, int64_t *v);
 
