@@ -24,46 +24,12 @@
 #include <csv.h>
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "csvimport_int.h"
 #include "ftext.h"
-
-const char *const csvimp__field_names[F_COUNT] = {
-	"bib",  "name", "first", "last", "sex",   "age", "birth",
-	"club", "wave", "race",  "chip", "chip2", "reg",
-};
-
-void csvimp__rowerr(csvimp__st *s, int line, const char *fmt, ...)
-{
-	csvimp *ci = s->ci;
-	ci->nerrors++;
-	if (ci->nerrors > s->max_errors)
-		return;
-	va_list ap;
-	sl_buf_addf(&ci->errs, "%s:%d: ", s->name, line);
-	va_start(ap, fmt);
-	sl_buf_vaddf(&ci->errs, fmt, ap);
-	va_end(ap);
-	sl_buf_addc(&ci->errs, '\n');
-}
-
-char *csvimp__trim(char *t)
-{
-	return ftext_trim(t);
-}
-
-/* "'Bib'", or "column 3" for a column without a header. */
-void csvimp__col_label(sl_buf *b, const char *header, size_t i)
-{
-	if (*header)
-		sl_buf_addf(b, "'%s'", header);
-	else
-		sl_buf_addf(b, "column %zu", i + 1);
-}
 
 static void on_field(void *data, size_t len, void *p)
 {

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "csvimport_int.h"
+#include "ftext.h"
 
 /* ---- the --map option ---- */
 
@@ -263,6 +264,15 @@ static void map_line(csvimp__st *s, sl_buf *b, const char *items)
 	sl_buf_release(&v);
 }
 
+/* "'Bib'", or "column 3" for a column without a header. */
+void csvimp__col_label(sl_buf *b, const char *header, size_t i)
+{
+	if (*header)
+		sl_buf_addf(b, "'%s'", header);
+	else
+		sl_buf_addf(b, "column %zu", i + 1);
+}
+
 void csvimp__take_header(csvimp__st *s, int line)
 {
 	s->hdr = s->f;
@@ -272,7 +282,7 @@ void csvimp__take_header(csvimp__st *s, int line)
 	s->hdr_line = line;
 	s->ci->header_line = line;
 	for (size_t i = 0; i < s->nhdr; i++) {
-		char *t = csvimp__trim(s->hdr[i]);
+		char *t = ftext_trim(s->hdr[i]);
 		if (i == 0 && strncmp(t, "\xef\xbb\xbf", 3) == 0)
 			t += 3;
 		memmove(s->hdr[i], t, strlen(t) + 1);
@@ -372,7 +382,7 @@ void csvimp__scan_row(csvimp__st *s, int line)
 {
 	s->nrecords++;
 	for (size_t j = 0; j < s->nf && j < s->nhdr; j++) {
-		const char *v = csvimp__trim(s->f[j]);
+		const char *v = ftext_trim(s->f[j]);
 		size_t n = strlen(v);
 		if (!n)
 			continue;
@@ -387,7 +397,7 @@ void csvimp__scan_row(csvimp__st *s, int line)
 	if (c < 0 || (size_t)c >= s->nf)
 		return;
 	int a, b, y;
-	const char *v = csvimp__trim(s->f[c]);
+	const char *v = ftext_trim(s->f[c]);
 	if (csvimp__date_split(v, &a, &b, &y) != DS_SLASH || a == b)
 		return;
 	bool dmy = csvimp__ymd_ok(y, b, a), mdy = csvimp__ymd_ok(y, a, b);

@@ -3,13 +3,17 @@
  * share (csvimport.h is the interface).
  *
  *   csvimport.c         the driver: libcsv fed line by line, the two passes,
- *                       error lines, the public parse/release/columns calls
+ *                       the public parse/release/columns calls
  *   csvimport_header.c  --map and the header spellings: which column feeds
  *                       which field, pass 1's look at the values, and the
  *                       verdict on the header (csvimp__finish_header)
  *   csvimport_row.c     pass 2: one record checked and packed as its
  *                       msgpack map (csvimp__take_row), with the value
- *                       rules (sex, dates, chips) and the uniqueness sets
+ *                       rules (sex, dates, chips), the uniqueness sets and
+ *                       the error lines (csvimp__rowerr)
+ *
+ * Calls go one way: csvimport.c -> csvimport_header.c -> csvimport_row.c
+ * (which calls none of the others).
  *
  * The parse state (csvimp__st) lives on csvimp_parse_mem()'s stack and
  * owns everything in it; it is released there.  Internal: not for callers
@@ -40,6 +44,7 @@ enum {
 	F_REG,
 	F_COUNT
 };
+/* The fields' names, by F_* (csvimport_row.c). */
 extern const char *const csvimp__field_names[F_COUNT];
 
 #define MAX_BIB 32
@@ -128,17 +133,10 @@ typedef struct csvimp__st {
 	csvimp__sset bibs, chips, regs;
 } csvimp__st;
 
-/* ---- csvimport.c ---- */
+/* ---- csvimport_header.c ---- */
 
-/* An error line "NAME:LINE: ..." (the first max_errors kept; all counted). */
-void __attribute__((format(printf, 3, 4)))
-csvimp__rowerr(csvimp__st *s, int line, const char *fmt, ...);
-/* Spaces cut at both ends, in place. */
-char *csvimp__trim(char *t);
 /* "'Bib'", or "column 3" for a column without a header. */
 void csvimp__col_label(sl_buf *b, const char *header, size_t i);
-
-/* ---- csvimport_header.c ---- */
 
 /* Pass 1: the header record (takes s->f), then each record's values. */
 void csvimp__take_header(csvimp__st *s, int line);
@@ -147,6 +145,10 @@ void csvimp__scan_row(csvimp__st *s, int line);
 void csvimp__finish_header(csvimp__st *s);
 
 /* ---- csvimport_row.c ---- */
+
+/* An error line "NAME:LINE: ..." (the first max_errors kept; all counted). */
+void __attribute__((format(printf, 3, 4)))
+csvimp__rowerr(csvimp__st *s, int line, const char *fmt, ...);
 
 /* Pass 2: the current record checked and appended to s->ci (or its errors). */
 void csvimp__take_row(csvimp__st *s, int line);

@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <msgpack.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,29 @@
 #include <strings.h>
 
 #include "csvimport_int.h"
+#include "ftext.h"
 #include "slp.h"
+
+const char *const csvimp__field_names[F_COUNT] = {
+	"bib",  "name", "first", "last", "sex",   "age", "birth",
+	"club", "wave", "race",  "chip", "chip2", "reg",
+};
+
+/* ---- error lines ---- */
+
+void csvimp__rowerr(csvimp__st *s, int line, const char *fmt, ...)
+{
+	csvimp *ci = s->ci;
+	ci->nerrors++;
+	if (ci->nerrors > s->max_errors)
+		return;
+	va_list ap;
+	sl_buf_addf(&ci->errs, "%s:%d: ", s->name, line);
+	va_start(ap, fmt);
+	sl_buf_vaddf(&ci->errs, fmt, ap);
+	va_end(ap);
+	sl_buf_addc(&ci->errs, '\n');
+}
 
 /* ---- a string set: key -> line ---- */
 
@@ -218,7 +241,7 @@ static char *val(csvimp__st *s, int col)
 {
 	if (col < 0 || (size_t)col >= s->nf)
 		return NULL;
-	return csvimp__trim(s->f[col]);
+	return ftext_trim(s->f[col]);
 }
 
 /* One record on its way to a msgpack map: the values read and checked. */
