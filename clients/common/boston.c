@@ -17,10 +17,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ftext.h"
+
 #define NCOLS 10
-static const char *const col_names[NCOLS] = {"5K", "10K", "15K", "20K", "Half",
-					      "25K", "30K", "35K", "40K", "Official Time"};
-static const char *const col_points[NCOLS] = {"5k", "10k", "15k", "20k", "half",
+static const char *const col_names[NCOLS] = {"5K",  "10K", "15K", "20K", "Half",
+					     "25K", "30K", "35K", "40K", "Official Time"};
+static const char *const col_points[NCOLS] = {"5k",  "10k", "15k", "20k", "half",
 					      "25k", "30k", "35k", "40k", NULL /* finish */};
 
 #define CORRAL_MS (20 * 60 * 1000)
@@ -61,9 +63,8 @@ int boston_parse_hms(const char *s, int64_t *ms)
 		h = h * 10 + (*p++ - '0');
 		nd++;
 	}
-	if (!nd || *p != ':' || !isdigit((unsigned char)p[1]) ||
-	    !isdigit((unsigned char)p[2]) || p[3] != ':' || !isdigit((unsigned char)p[4]) ||
-	    !isdigit((unsigned char)p[5]) || p[6])
+	if (!nd || *p != ':' || !isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]) ||
+	    p[3] != ':' || !isdigit((unsigned char)p[4]) || !isdigit((unsigned char)p[5]) || p[6])
 		return SL_EPARSE;
 	int m = (p[1] - '0') * 10 + (p[2] - '0');
 	int sec = (p[4] - '0') * 10 + (p[5] - '0');
@@ -71,16 +72,6 @@ int boston_parse_hms(const char *s, int64_t *ms)
 		return SL_EPARSE;
 	*ms = ((h * 60 + m) * 60 + sec) * 1000;
 	return 0;
-}
-
-static char *trim(char *t)
-{
-	while (*t && isspace((unsigned char)*t))
-		t++;
-	size_t n = strlen(t);
-	while (n && isspace((unsigned char)t[n - 1]))
-		t[--n] = '\0';
-	return t;
 }
 
 static void on_field(void *data, size_t len, void *p)
@@ -96,7 +87,7 @@ static void take_header(st *s)
 	for (int c = 0; c < NCOLS; c++)
 		s->col[c] = -1;
 	for (size_t i = 0; i < s->nf; i++) {
-		char *h = trim(s->f[i]);
+		char *h = ftext_trim(s->f[i]);
 		if (i == 0 && strncmp(h, "\xef\xbb\xbf", 3) == 0)
 			h += 3;
 		if (strcasecmp(h, "Bib") == 0 && s->col_bib < 0)
@@ -106,9 +97,8 @@ static void take_header(st *s)
 				s->col[c] = (int)i;
 	}
 	if (s->col_bib < 0 || s->col[NCOLS - 1] < 0) {
-		snprintf(s->err, s->errlen,
-			 "'%s' is not a Boston results file: no '%s' column", s->name,
-			 s->col_bib < 0 ? "Bib" : "Official Time");
+		snprintf(s->err, s->errlen, "'%s' is not a Boston results file: no '%s' column",
+			 s->name, s->col_bib < 0 ? "Bib" : "Official Time");
 		s->fatal = true;
 	}
 	s->have_header = true;
@@ -134,10 +124,10 @@ static void take_row(st *s, int line)
 		s->stop = true;
 		return;
 	}
-	const char *bib = (size_t)s->col_bib < s->nf ? trim(s->f[s->col_bib]) : "";
+	const char *bib = (size_t)s->col_bib < s->nf ? ftext_trim(s->f[s->col_bib]) : "";
 	if (!*bib || strlen(bib) >= sizeof(((runner *)0)->bib)) {
-		sl_buf_addf(&b->errs, "%s:%d: field 'Bib': '%.40s' is not a bib\n", s->name,
-			    line, bib);
+		sl_buf_addf(&b->errs, "%s:%d: field 'Bib': '%.40s' is not a bib\n", s->name, line,
+			    bib);
 		add_bad(b, line, "", "Bib", bib, false);
 		return;
 	}
@@ -155,7 +145,7 @@ static void take_row(st *s, int line)
 		r->el[c] = -1;
 		if (s->col[c] < 0 || (size_t)s->col[c] >= s->nf)
 			continue;
-		const char *v = trim(s->f[s->col[c]]);
+		const char *v = ftext_trim(s->f[s->col[c]]);
 		if (!*v || strcmp(v, "-") == 0)
 			continue;
 		if (boston_parse_hms(v, &r->el[c]) != 0) {
@@ -227,108 +217,96 @@ static void add_read(boston *b, int64_t t, const char *pt, const runner *r)
 	rd->line = r->line;
 }
 
-static bool blank(const char *p, size_t n)
+/*
+ * The race the replay is for, with a start for every wave and a finish;
+ * pts[c]: the point of column c (NULL when the race has none).  0, or
+ * SL_EINVAL with err.
+ */
+static int race_points(st *s, const evcfg *cfg, const char *pts[NCOLS], char *err, size_t errlen)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!isspace((unsigned char)p[i]))
-			return false;
-	return true;
-}
-
-int boston_load_mem(boston *b, const char *name, const char *buf, size_t len,
-		    const evcfg *cfg, const boston_opts *o, char *err, size_t errlen)
-{
-	static const boston_opts none;
-	st s = {0};
-	struct csv_parser p;
-	int rc = 0;
-
-	memset(b, 0, sizeof(*b));
-	o = o ? o : &none;
-	s.b = b;
-	s.name = name;
-	s.o = o;
-	s.err = err;
-	s.errlen = errlen;
-	s.race = o->race ? evcfg_find_race(cfg, o->race)
-			 : (cfg->nraces ? &cfg->races[0] : NULL);
-	if (!s.race) {
+	const boston_opts *o = s->o;
+	s->race = o->race ? evcfg_find_race(cfg, o->race) : (cfg->nraces ? &cfg->races[0] : NULL);
+	if (!s->race) {
 		snprintf(err, errlen, "no race '%s' in the config", o->race ? o->race : "");
 		return SL_EINVAL;
 	}
-	if (!s.race->nwaves) {
+	if (!s->race->nwaves) {
 		snprintf(err, errlen, "race '%s' has no waves: the replay needs wave starts",
-			 s.race->id);
+			 s->race->id);
 		return SL_EINVAL;
 	}
-	for (size_t i = 0; i < s.race->nwaves; i++)
-		if (!s.race->waves[i].has_start) {
+	for (size_t i = 0; i < s->race->nwaves; i++)
+		if (!s->race->waves[i].has_start) {
 			snprintf(err, errlen,
 				 "wave '%s' of race '%s' has no start: the replay needs one",
-				 s.race->waves[i].id, s.race->id);
+				 s->race->waves[i].id, s->race->id);
 			return SL_EINVAL;
 		}
-	const evcfg_point *start = evcfg_point_by_role(s.race, EVCFG_START);
-	const evcfg_point *finish = evcfg_point_by_role(s.race, EVCFG_FINISH);
+	const evcfg_point *finish = evcfg_point_by_role(s->race, EVCFG_FINISH);
 	if (!finish) {
-		snprintf(err, errlen, "race '%s' has no finish point", s.race->id);
+		snprintf(err, errlen, "race '%s' has no finish point", s->race->id);
 		return SL_EINVAL;
 	}
-	const char *pts[NCOLS];
 	for (int c = 0; c < NCOLS; c++) {
 		pts[c] = NULL;
 		if (!col_points[c]) {
 			pts[c] = finish->id;
 			continue;
 		}
-		for (size_t i = 0; i < s.race->npoints; i++)
-			if (strcmp(s.race->points[i].id, col_points[c]) == 0)
-				pts[c] = s.race->points[i].id;
+		for (size_t i = 0; i < s->race->npoints; i++)
+			if (strcmp(s->race->points[i].id, col_points[c]) == 0)
+				pts[c] = s->race->points[i].id;
 	}
+	return 0;
+}
 
+/* The CSV, one physical line at a time (as csvimport.c), into runners.
+ * 0, or SL_EIO when libcsv cannot start; s->fatal with s->err on a bad file. */
+static int read_csv(st *s, const char *buf, size_t len)
+{
+	struct csv_parser p;
 	if (csv_init(&p, CSV_APPEND_NULL) != 0)
 		return SL_EIO;
 	size_t pos = 0;
-	while (pos < len && !s.fatal && !s.stop) {
+	while (pos < len && !s->fatal && !s->stop) {
 		const char *nl = memchr(buf + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (buf + pos)) + 1 : len - pos;
-		s.line++;
-		if (!s.rec_line)
-			s.rec_line = s.line;
-		if (csv_parse(&p, buf + pos, n, on_field, on_record, &s) != n) {
-			snprintf(err, errlen, "%s:%d: %s", name, s.line,
+		s->line++;
+		if (!s->rec_line)
+			s->rec_line = s->line;
+		if (csv_parse(&p, buf + pos, n, on_field, on_record, s) != n) {
+			snprintf(s->err, s->errlen, "%s:%d: %s", s->name, s->line,
 				 csv_strerror(csv_error(&p)));
-			s.fatal = true;
+			s->fatal = true;
 			break;
 		}
-		if (s.rec_line == s.line && s.nf == 0 && blank(buf + pos, n))
-			s.rec_line = 0;
+		if (s->rec_line == s->line && s->nf == 0 && ftext_blank(buf + pos, n))
+			s->rec_line = 0;
 		pos += n;
 	}
-	if (!s.fatal && !s.stop)
-		csv_fini(&p, on_field, on_record, &s);
+	if (!s->fatal && !s->stop)
+		csv_fini(&p, on_field, on_record, s);
 	csv_free(&p);
-	for (size_t i = 0; i < s.nf; i++)
-		free(s.f[i]);
-	free(s.f);
-	if (!s.fatal && !s.have_header) {
-		snprintf(err, errlen, "'%s' is empty", name);
-		s.fatal = true;
+	for (size_t i = 0; i < s->nf; i++)
+		free(s->f[i]);
+	free(s->f);
+	if (!s->fatal && !s->have_header) {
+		snprintf(s->err, s->errlen, "'%s' is empty", s->name);
+		s->fatal = true;
 	}
-	if (s.fatal) {
-		free(s.runners);
-		boston_release(b);
-		return SL_EPARSE;
-	}
+	return 0;
+}
 
-	/* rank runners within their wave */
-	runner **order = sl_calloc(s.nrunners ? s.nrunners : 1, sizeof(*order));
-	for (size_t i = 0; i < s.nrunners; i++)
-		order[i] = &s.runners[i];
-	qsort(order, s.nrunners, sizeof(*order), cmp_rank);
-	for (size_t i = 0; i < s.nrunners;) {
+/* Each runner's rank by bib within its wave, and the wave's size. */
+static void rank_waves(st *s)
+{
+	runner **order = sl_calloc(s->nrunners ? s->nrunners : 1, sizeof(*order));
+	for (size_t i = 0; i < s->nrunners; i++)
+		order[i] = &s->runners[i];
+	qsort(order, s->nrunners, sizeof(*order), cmp_rank);
+	for (size_t i = 0; i < s->nrunners;) {
 		size_t j = i;
-		while (j < s.nrunners && order[j]->wave == order[i]->wave)
+		while (j < s->nrunners && order[j]->wave == order[i]->wave)
 			j++;
 		for (size_t k = i; k < j; k++) {
 			order[k]->rank = k - i;
@@ -337,7 +315,13 @@ int boston_load_mem(boston *b, const char *name, const char *buf, size_t len,
 		i = j;
 	}
 	free(order);
+}
 
+/* The reads: a start (the corral delay by rank) and one per time column. */
+static void make_reads(st *s, const char *const pts[NCOLS])
+{
+	boston *b = s->b;
+	const evcfg_point *start = evcfg_point_by_role(s->race, EVCFG_START);
 	int64_t max_delay = CORRAL_MS;
 	if (start && start->window_s >= 0) {
 		int64_t w = (int64_t)(start->window_s * 1000) - 1000;
@@ -346,12 +330,12 @@ int boston_load_mem(boston *b, const char *name, const char *buf, size_t len,
 		if (w < max_delay)
 			max_delay = w;
 	}
-	uint64_t rng = o->seed;
-	for (size_t i = 0; i < s.nrunners; i++) {
-		const runner *r = &s.runners[i];
+	uint64_t rng = s->o->seed;
+	for (size_t i = 0; i < s->nrunners; i++) {
+		const runner *r = &s->runners[i];
 		int64_t t0 = r->wave->start_ms +
 			     (r->nwave ? (int64_t)((double)r->rank * max_delay / r->nwave) : 0);
-		if (o->seed) /* the sub-second part of the crossing */
+		if (s->o->seed) /* the sub-second part of the crossing */
 			t0 += (int64_t)(splitmix(&rng) % 1000);
 		if (start)
 			add_read(b, t0, start->id, r);
@@ -359,36 +343,54 @@ int boston_load_mem(boston *b, const char *name, const char *buf, size_t len,
 			if (r->el[c] >= 0 && pts[c])
 				add_read(b, t0 + r->el[c], pts[c], r);
 	}
-	b->nrunners = s.nrunners;
-	free(s.runners);
+	b->nrunners = s->nrunners;
 	if (b->nreads)
 		qsort(b->reads, b->nreads, sizeof(*b->reads), cmp_read);
-	return rc;
 }
 
-int boston_load_file(boston *b, const char *path, const evcfg *cfg,
-		     const boston_opts *o, char *err, size_t errlen)
+int boston_load_mem(boston *b, const char *name, const char *buf, size_t len, const evcfg *cfg,
+		    const boston_opts *o, char *err, size_t errlen)
+{
+	static const boston_opts none;
+	st s = {0};
+	const char *pts[NCOLS];
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	s.b = b;
+	s.name = name;
+	s.o = o ? o : &none;
+	s.err = err;
+	s.errlen = errlen;
+	if ((rc = race_points(&s, cfg, pts, err, errlen)) || (rc = read_csv(&s, buf, len)))
+		return rc;
+	if (s.fatal) {
+		free(s.runners);
+		boston_release(b);
+		return SL_EPARSE;
+	}
+	rank_waves(&s);
+	make_reads(&s, pts);
+	free(s.runners);
+	return 0;
+}
+
+int boston_load_file(boston *b, const char *path, const evcfg *cfg, const boston_opts *o, char *err,
+		     size_t errlen)
 {
 	memset(b, 0, sizeof(*b));
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-		return SL_EIO;
-	}
 	sl_buf buf = SL_BUF_INIT;
-	char tmp[65536];
-	size_t n;
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		sl_buf_add(&buf, tmp, n);
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) {
+	const char *why;
+	int rc = ftext_read(path, 0, &buf, &why);
+	if (rc) {
 		sl_buf_release(&buf);
-		snprintf(err, errlen, "cannot read '%s'", path);
+		if (rc == SL_ENOENT)
+			snprintf(err, errlen, "cannot open '%s': %s", path, why);
+		else
+			snprintf(err, errlen, "cannot read '%s'", path);
 		return SL_EIO;
 	}
-	int rc = boston_load_mem(b, path, buf.data ? buf.data : "", buf.len, cfg, o, err,
-				 errlen);
+	rc = boston_load_mem(b, path, buf.data ? buf.data : "", buf.len, cfg, o, err, errlen);
 	sl_buf_release(&buf);
 	return rc;
 }

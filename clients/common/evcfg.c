@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "evkeys.h"
+#include "ftext.h"
 #include "evtime.h"
 #include "slp.h"
 #include "ytree.h"
@@ -84,18 +85,31 @@ static void path_key(char *out, size_t cap, const char *path, const char *key)
 	pathf(out, cap, "%s%s%s", path, *path ? "." : "", key);
 }
 
-/* A string field (plain numbers accepted and kept as strings if as_id). */
-static const char *get_str(ctx *x, const ynode *m, const char *path, const char *key,
-			   bool required, bool as_id)
+/*
+ * The value at key, its path written to p (EVCFG_PATH bytes); NULL when it
+ * is null or missing, and then, when missing is given, that problem said.
+ */
+#define EVCFG_PATH 256
+static const ynode *get_node(ctx *x, const ynode *m, const char *path, const char *key, char *p,
+			     const char *missing)
 {
-	char p[256];
 	const ynode *n = map_get(m, key);
-	path_key(p, sizeof(p), path, key);
-	if (is_null(n)) {
-		if (required)
-			fail(x, n ? n->line : m->line, p, "missing");
+	path_key(p, EVCFG_PATH, path, key);
+	if (!is_null(n))
+		return n;
+	if (missing)
+		fail(x, n ? n->line : m->line, p, "%s", missing);
+	return NULL;
+}
+
+/* A string field (plain numbers accepted and kept as strings if as_id). */
+static const char *get_str(ctx *x, const ynode *m, const char *path, const char *key, bool required,
+			   bool as_id)
+{
+	char p[EVCFG_PATH];
+	const ynode *n = get_node(x, m, path, key, p, required ? "missing" : NULL);
+	if (!n)
 		return NULL;
-	}
 	if (n->kind != YT_SCALAR) {
 		fail(x, n->line, p, "expected a string");
 		return NULL;
@@ -118,13 +132,12 @@ static const char *get_str(ctx *x, const ynode *m, const char *path, const char 
 }
 
 /* A number field; returns true and *v when present and valid. */
-static bool get_num(ctx *x, const ynode *m, const char *path, const char *key,
-		    bool integer, double lo, double hi, double *v)
+static bool get_num(ctx *x, const ynode *m, const char *path, const char *key, bool integer,
+		    double lo, double hi, double *v)
 {
-	char p[256];
-	const ynode *n = map_get(m, key);
-	path_key(p, sizeof(p), path, key);
-	if (is_null(n))
+	char p[EVCFG_PATH];
+	const ynode *n = get_node(x, m, path, key, p, NULL);
+	if (!n)
 		return false;
 	int64_t iv = 0;
 	double dv = 0;
@@ -133,8 +146,7 @@ static bool get_num(ctx *x, const ynode *m, const char *path, const char *key,
 	if (t == YT_INT)
 		dv = (double)iv;
 	if (t != YT_INT && (integer || t != YT_FLOAT)) {
-		fail(x, n->line, p, "expected %s, not '%s'",
-		     integer ? "an integer" : "a number",
+		fail(x, n->line, p, "expected %s, not '%s'", integer ? "an integer" : "a number",
 		     n->kind == YT_SCALAR ? n->s : "a list or map");
 		return false;
 	}
@@ -150,10 +162,9 @@ static bool get_num(ctx *x, const ynode *m, const char *path, const char *key,
 static int get_enum(ctx *x, const ynode *m, const char *path, const char *key,
 		    const char *const *words, const char *expect)
 {
-	char p[256];
-	const ynode *n = map_get(m, key);
-	path_key(p, sizeof(p), path, key);
-	if (is_null(n))
+	char p[EVCFG_PATH];
+	const ynode *n = get_node(x, m, path, key, p, NULL);
+	if (!n)
 		return -1;
 	if (n->kind == YT_SCALAR)
 		for (int i = 0; words[i]; i++)
@@ -173,16 +184,12 @@ static int key_line(const ynode *m, const char *key)
 }
 
 static const ynode *get_seq(ctx *x, const ynode *m, const char *path, const char *key,
-			   bool required)
+			    bool required)
 {
-	char p[256];
-	const ynode *n = map_get(m, key);
-	path_key(p, sizeof(p), path, key);
-	if (is_null(n)) {
-		if (required)
-			fail(x, n ? n->line : m->line, p, "missing: expected a list");
+	char p[EVCFG_PATH];
+	const ynode *n = get_node(x, m, path, key, p, required ? "missing: expected a list" : NULL);
+	if (!n)
 		return NULL;
-	}
 	if (n->kind != YT_SEQ) {
 		fail(x, n->line, p, "expected a list");
 		return NULL;
@@ -260,7 +267,8 @@ static void check_keys(ctx *x, const ynode *m, int kind, const char *path)
 		const char *near = evkeys_suggest(kind, k->s, k->n);
 		if (kind == EVK_STATION && !near && evkeys_known(EVK_POINT, k->s, k->n))
 			fail(x, k->line, p,
-			     "unknown key; a backup station (station_of) has only id and station_of");
+			     "unknown key; a backup station (station_of) has only id and "
+			     "station_of");
 		else if (near)
 			fail(x, k->line, p, "unknown key; did you mean '%s'?", near);
 		else
@@ -299,20 +307,23 @@ static void check_wave(ctx *x, evcfg_race *r, const ynode *w, const char *path)
 		char why[256];
 		path_key(p, sizeof(p), path, "start");
 		if (sl_parse_iso_ex(start, &wv.start_ms, &zoned) != 0) {
-			fail(x, sn->line, p, "'%s' is not a time (2015-04-20T10:00:00-04:00)", start);
+			fail(x, sn->line, p, "'%s' is not a time (2015-04-20T10:00:00-04:00)",
+			     start);
 		} else if (zoned) {
 			wv.has_start = true;
 		} else if (x->tz_bad) {
 			/* the timezone's own error says it all */
 		} else if (!x->tz) {
 			fail(x, sn->line, p,
-			     "'%s' has no UTC offset: write it (2015-04-20T10:00:00-04:00), or give "
+			     "'%s' has no UTC offset: write it (2015-04-20T10:00:00-04:00), or "
+			     "give "
 			     "the event a timezone (timezone: America/New_York) to read it in",
 			     start);
 		} else {
 			/* read in the event's zone; sent with the offset it has that day */
 			sl_buf iso = SL_BUF_INIT;
-			if (evtime_zone_iso(start, x->tz, &iso, &wv.start_ms, why, sizeof(why)) < 0) {
+			if (evtime_zone_iso(start, x->tz, &iso, &wv.start_ms, why, sizeof(why)) <
+			    0) {
 				fail(x, sn->line, p, "%s", why);
 			} else {
 				free(sn->s);
@@ -423,7 +434,8 @@ static void check_category(ctx *x, const ynode *c, const char *path, struct catr
 		else
 			for (size_t i = 0; i < *nrules; i++)
 				if (strcmp((*rules)[i].id, id) == 0)
-					fail(x, map_get(c, "id")->line, p, "'%s' is used twice", id);
+					fail(x, map_get(c, "id")->line, p, "'%s' is used twice",
+					     id);
 	}
 	get_str(x, c, path, "name", false, false);
 	static const char *const sexes[] = {"M", "F", "X", NULL};
@@ -445,7 +457,11 @@ static void check_category(ctx *x, const ynode *c, const char *path, struct catr
 		return;
 	/* overlapping categories are fine (masters and age groups); copies are not
 	 * (pairwise: past the server's 1000 a race, the server says no anyway) */
-	struct catrule r = {id, sex, has_lo ? (int)lo : -1, has_hi ? (int)hi : -1, field,
+	struct catrule r = {id,
+			    sex,
+			    has_lo ? (int)lo : -1,
+			    has_hi ? (int)hi : -1,
+			    field,
 			    eq && eq->kind == YT_SCALAR && !is_null(eq) ? eq->s : NULL};
 	for (size_t i = 0; i < *nrules && *nrules < 1000; i++) {
 		const struct catrule *o = &(*rules)[i];
@@ -528,11 +544,11 @@ static void check_race(ctx *x, const ynode *rn, const char *path, size_t idx)
 		}
 		path_key(p, sizeof(p), path, "points");
 		if (nfinish != 1)
-			fail(x, key_line(rn, "points"), p, "expected exactly one point with role finish, found %d",
-			     nfinish);
+			fail(x, key_line(rn, "points"), p,
+			     "expected exactly one point with role finish, found %d", nfinish);
 		if (nstart > 1)
-			fail(x, key_line(rn, "points"), p, "expected at most one point with role start, found %d",
-			     nstart);
+			fail(x, key_line(rn, "points"), p,
+			     "expected at most one point with role start, found %d", nstart);
 	}
 	const ynode *cats = get_seq(x, rn, path, "categories", false);
 	struct catrule *rules = NULL;
@@ -561,14 +577,18 @@ static bool overlap_failed(const struct evspan *a, const struct evspan *b, const
 	const evcfg_wave *wb = &cfg->races[b->race].waves[b->wave];
 	pathf(p, sizeof(p), "races[%u].waves[%u].bibs", b->race, b->wave);
 	if (a->race == b->race)
-		fail(x, wb->bibs_line, p, "%lld-%lld overlaps wave '%s' (%lld-%lld): %s would "
-		     "be in both", (long long)b->lo, (long long)b->hi, ra->waves[a->wave].id,
-		     (long long)a->lo, (long long)a->hi, both);
+		fail(x, wb->bibs_line, p,
+		     "%lld-%lld overlaps wave '%s' (%lld-%lld): %s would "
+		     "be in both",
+		     (long long)b->lo, (long long)b->hi, ra->waves[a->wave].id, (long long)a->lo,
+		     (long long)a->hi, both);
 	else
-		fail(x, wb->bibs_line, p, "%lld-%lld overlaps wave '%s' of race '%s' "
+		fail(x, wb->bibs_line, p,
+		     "%lld-%lld overlaps wave '%s' of race '%s' "
 		     "(%lld-%lld): %s would be in both races (a bib is one athlete in one "
-		     "race)", (long long)b->lo, (long long)b->hi, ra->waves[a->wave].id,
-		     ra->id, (long long)a->lo, (long long)a->hi, both);
+		     "race)",
+		     (long long)b->lo, (long long)b->hi, ra->waves[a->wave].id, ra->id,
+		     (long long)a->lo, (long long)a->hi, both);
 	return true; /* report them all */
 }
 
@@ -599,7 +619,8 @@ static void check_dup_keys(ctx *x, const ynode *n)
 		for (size_t i = 0; i + 1 < n->nkids; i += 2) {
 			const ynode *k = n->kids[i];
 			if (k->kind != YT_SCALAR) {
-				fail(x, k->line, NULL, "a key must be a plain word, not a list or map");
+				fail(x, k->line, NULL,
+				     "a key must be a plain word, not a list or map");
 				continue;
 			}
 			for (size_t j = 0; j < i; j += 2)
@@ -679,8 +700,7 @@ void evcfg_free(evcfg *c)
 	free(c);
 }
 
-int evcfg_load_mem(const char *name, const char *buf, size_t len, evcfg **out,
-		   sl_buf *errs)
+int evcfg_load_mem(const char *name, const char *buf, size_t len, evcfg **out, sl_buf *errs)
 {
 	ctx x = {.name = name, .errs = errs};
 	*out = NULL;
@@ -694,8 +714,7 @@ int evcfg_load_mem(const char *name, const char *buf, size_t len, evcfg **out,
 	x.cfg = sl_calloc(1, sizeof(*x.cfg));
 	check_config(&x, root);
 	if (x.nerr > EVCFG_MAX_ERRORS)
-		sl_buf_addf(errs, "%s: ... and %d more errors\n", name,
-			    x.nerr - EVCFG_MAX_ERRORS);
+		sl_buf_addf(errs, "%s: ... and %d more errors\n", name, x.nerr - EVCFG_MAX_ERRORS);
 	int rc = 0;
 	if (x.nerr == 0) {
 		sl_buf b = SL_BUF_INIT;
@@ -703,7 +722,8 @@ int evcfg_load_mem(const char *name, const char *buf, size_t len, evcfg **out,
 		slp_packer_init(&pk, &b);
 		ytree_pack(&pk, root);
 		if (b.len > SLP_MAX_FRAME - 4096) {
-			sl_buf_addf(errs, "%s: too large: the config packs to %zu bytes (limit %u)\n",
+			sl_buf_addf(errs,
+				    "%s: too large: the config packs to %zu bytes (limit %u)\n",
 				    name, b.len, SLP_MAX_FRAME - 4096);
 			sl_buf_release(&b);
 			rc = SL_ETOOBIG;
@@ -725,28 +745,19 @@ int evcfg_load_mem(const char *name, const char *buf, size_t len, evcfg **out,
 int evcfg_load_file(const char *path, evcfg **out, sl_buf *errs)
 {
 	*out = NULL;
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		sl_buf_addf(errs, "cannot open '%s': %s\n", path, strerror(errno));
-		return SL_EIO;
-	}
 	sl_buf b = SL_BUF_INIT;
-	char tmp[65536];
-	size_t n;
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0) {
-		sl_buf_add(&b, tmp, n);
-		if (b.len > 16u << 20)
-			break;
-	}
-	int bad = ferror(f);
-	fclose(f);
-	if (bad || b.len > 16u << 20) {
-		sl_buf_addf(errs, "cannot read '%s': %s\n", path,
-			    bad ? "read error" : "larger than 16 MiB");
+	const char *why;
+	int rc = ftext_read(path, 16u << 20, &b, &why);
+	if (rc) {
+		if (rc == SL_ENOENT)
+			sl_buf_addf(errs, "cannot open '%s': %s\n", path, why);
+		else
+			sl_buf_addf(errs, "cannot read '%s': %s\n", path,
+				    rc == SL_EIO ? why : "larger than 16 MiB");
 		sl_buf_release(&b);
 		return SL_EIO;
 	}
-	int rc = evcfg_load_mem(path, b.data ? b.data : "", b.len, out, errs);
+	rc = evcfg_load_mem(path, b.data ? b.data : "", b.len, out, errs);
 	sl_buf_release(&b);
 	return rc;
 }

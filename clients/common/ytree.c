@@ -150,15 +150,22 @@ static bool eq_any(const char *s, const char *const *words)
 	return false;
 }
 
-static bool is_int_text(const char *s)
+/* Past an optional sign and one or more digits; NULL when there is no digit. */
+static const char *skip_int(const char *s)
 {
 	if (*s == '-' || *s == '+')
 		s++;
 	if (!isdigit((unsigned char)*s))
-		return false;
+		return NULL;
 	while (isdigit((unsigned char)*s))
 		s++;
-	return *s == '\0';
+	return s;
+}
+
+static bool is_int_text(const char *s)
+{
+	s = skip_int(s);
+	return s && *s == '\0';
 }
 
 static bool is_float_text(const char *s)
@@ -179,15 +186,8 @@ static bool is_float_text(const char *s)
 	}
 	if (!digits)
 		return false;
-	if (*s == 'e' || *s == 'E') {
-		s++;
-		if (*s == '-' || *s == '+')
-			s++;
-		if (!isdigit((unsigned char)*s))
-			return false;
-		while (isdigit((unsigned char)*s))
-			s++;
-	}
+	if ((*s == 'e' || *s == 'E') && !(s = skip_int(s + 1)))
+		return false;
 	return *s == '\0';
 }
 

@@ -1,0 +1,250 @@
+/*
+ * splitline results, status, audit: what a server shows, downloaded to
+ * stdout or --out FILE.  results and status are plain HTTP GETs on the
+ * server's host and port; audit is the snapshot of the audit topic,
+ * written as CSV (csv_cell: quoted as a spreadsheet needs, a formula
+ * defused) or as the JSON rows sent.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+
+const char usage_results[] =
+	"usage: splitline results RACE [--format csv|json] [--out FILE]\n"
+	"\n"
+	"Downloads GET /api/results/RACE.csv (or .json) from the server's host and port\n"
+	"and writes it to stdout or FILE.  Needs no token.\n"
+	"\n"
+	"  --format F   csv (default) or json\n"
+	"  --out FILE   write to FILE instead of stdout\n";
+
+const char usage_status[] =
+	"usage: splitline status\n"
+	"\n"
+	"Prints the server's GET /health answer (JSON): event, Redis state, records,\n"
+	"last log id, caught_up.  Exit 1 when the server cannot be reached or answers\n"
+	"with an error status.\n";
+const char usage_audit[] =
+	"usage: splitline audit [--format csv|json] [--out FILE]\n"
+	"\n"
+	"Prints the audit trail (topic audit, PROTOCOL.md \"Topics\"), in log order:\n"
+	"every bib assigned at pickup, chip paired, swap, transfer and undone\n"
+	"check-in, and every official's decision (penalty, dq, dns, dnf, scratch,\n"
+	"exhibition, relegation, place, station, hand_time, wave_start,\n"
+	"race_official, lineup, a hand-entered passing), with who, when, on which\n"
+	"device, why, the value before and after, and how many results it changed.\n"
+	"CSV columns: i,op,time,dev,by,bib,race,pt,reg,chip,old_chip,with,reason,\n"
+	"from,to,changed (time ISO 8601 UTC; from/to: the person's name, or the\n"
+	"decision's value).  Needs a desk, official or admin token.\n"
+	"\n"
+	"  --format csv|json   default csv; json prints the rows as sent\n"
+	"  --out FILE          write there instead of stdout\n";
+
+static void url_escape(sl_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.')
+			sl_buf_addc(b, (char)ch);
+		else
+			sl_buf_addf(b, "%%%02X", ch);
+	}
+}
+
+int cmd_results(int argc, char **argv)
+{
+	const char *format = "csv", *out = NULL;
+	const char *pos[1];
+	int ec;
+	slc_opt opts[] = {CTL_GLOBAL_OPTS, CTL_OPT("--format", format), CTL_OPT("--out", out),
+			  CTL_END};
+	if (ctl_parse_sub(argc, argv, opts, pos, 1, NULL, usage_results, &ec))
+		return ec;
+	if ((ec = ctl_check_format(format)))
+		return ec;
+	int rc;
+	if ((rc = ctl_resolve()))
+		return rc;
+	sl_buf path = SL_BUF_INIT, body = SL_BUF_INIT;
+	sl_buf_adds(&path, "/api/results/");
+	url_escape(&path, pos[0]);
+	sl_buf_addf(&path, ".%s", format);
+	int status = 0;
+	rc = ctl_http_get(path.data, &status, &body);
+	if (!rc && status != 200) {
+		size_t n = body.len;
+		while (n && (body.data[n - 1] == '\n' || body.data[n - 1] == '\r'))
+			n--;
+		fprintf(stderr, "%s: results '%s': HTTP %d%s%.*s\n", ctl_prog, pos[0], status,
+			n ? ": " : "", (int)(n > 300 ? 300 : n), body.data ? body.data : "");
+		rc = 1;
+	}
+	if (!rc) {
+		FILE *f = ctl_out_open(out, "wb");
+		if (!f)
+			rc = 1;
+		else
+			rc = ctl_out_close(f, out,
+					   fwrite(body.data ? body.data : "", 1, body.len, f) ==
+						   body.len);
+	}
+	sl_buf_release(&path);
+	sl_buf_release(&body);
+	return rc;
+}
+
+int cmd_status(int argc, char **argv)
+{
+	const char *pos[1];
+	int npos, ec;
+	slc_opt opts[] = {CTL_GLOBAL_OPTS, CTL_END};
+	if (ctl_parse(argc, argv, opts, pos, 0, &npos, usage_status, &ec))
+		return ec;
+	int rc;
+	if ((rc = ctl_resolve()))
+		return rc;
+	sl_buf body = SL_BUF_INIT;
+	int status = 0;
+	rc = ctl_http_get("/health", &status, &body);
+	if (!rc) {
+		fwrite(body.data ? body.data : "", 1, body.len, stdout);
+		if (!body.len || body.data[body.len - 1] != '\n')
+			fputc('\n', stdout);
+		if (status != 200) {
+			fprintf(stderr, "%s: status: HTTP %d\n", ctl_prog, status);
+			rc = 1;
+		}
+	}
+	sl_buf_release(&body);
+	return rc;
+}
+
+/* ---- audit ---- */
+
+static void csv_cell(FILE *f, const msgpack_object *o)
+{
+	char buf[64];
+	const char *s = NULL;
+	size_t n = 0;
+	if (!o || o->type == MSGPACK_OBJECT_NIL)
+		return;
+	if (o->type == MSGPACK_OBJECT_STR) {
+		s = o->via.str.ptr;
+		n = o->via.str.size;
+	} else if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+		n = (size_t)snprintf(buf, sizeof(buf), "%llu", (unsigned long long)o->via.u64);
+		s = buf;
+	} else {
+		return;
+	}
+	/* a text cell that a spreadsheet would run as a formula: quoted, after a ' */
+	bool formula = o->type == MSGPACK_OBJECT_STR && n && strchr("=+-@\t\r", s[0]);
+	bool quote = formula || memchr(s, ',', n) || memchr(s, '"', n) || memchr(s, '\n', n) ||
+		     memchr(s, '\r', n);
+	if (!quote) {
+		fwrite(s, 1, n, f);
+		return;
+	}
+	fputc('"', f);
+	if (formula)
+		fputc('\'', f);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"')
+			fputc('"', f);
+		fputc(s[i], f);
+	}
+	fputc('"', f);
+}
+
+static void audit_csv(FILE *f, const msgpack_object_array *rows)
+{
+	static const char *const cols[] = {"i",      "op",   "time", "dev",    "by",       "bib",
+					   "race",   "pt",   "reg",  "chip",   "old_chip", "with",
+					   "reason", "from", "to",   "changed"};
+	size_t ncols = sizeof(cols) / sizeof(cols[0]);
+	for (size_t k = 0; k < ncols; k++)
+		fprintf(f, "%s%s", k ? "," : "", cols[k]);
+	fputc('\n', f);
+	for (uint32_t i = 0; i < rows->size; i++) {
+		const msgpack_object *r = &rows->ptr[i];
+		for (size_t k = 0; k < ncols; k++) {
+			if (k)
+				fputc(',', f);
+			if (!strcmp(cols[k], "time")) {
+				int64_t t;
+				if (slp_get_int(r, "t", &t) == 0) {
+					sl_buf b = SL_BUF_INIT;
+					sl_fmt_iso(&b, t);
+					fputs(b.data, f);
+					sl_buf_release(&b);
+				}
+			} else if (!strcmp(cols[k], "from") || !strcmp(cols[k], "to")) {
+				/* a transfer's person (a map: the name), or a decision's value */
+				const msgpack_object *p = slp_get(r, cols[k]);
+				if (p && p->type == MSGPACK_OBJECT_MAP)
+					csv_cell(f, slp_get(p, "name"));
+				else
+					csv_cell(f, p);
+			} else {
+				csv_cell(f, slp_get(r, cols[k]));
+			}
+		}
+		fputc('\n', f);
+	}
+}
+
+int cmd_audit(int argc, char **argv)
+{
+	const char *format = "csv", *out = NULL;
+	const char *pos[1];
+	int npos, ec, rc;
+	slc_opt opts[] = {CTL_GLOBAL_OPTS, CTL_OPT("--format", format), CTL_OPT("--out", out),
+			  CTL_END};
+	if (ctl_parse(argc, argv, opts, pos, 0, &npos, usage_audit, &ec))
+		return ec;
+	if ((ec = ctl_check_format(format)))
+		return ec;
+	struct ctl_session s;
+	if ((rc = ctl_session_open(&s)))
+		return rc;
+	msgpack_packer pk;
+	uint64_t id;
+	ctl_req_begin(&pk, &s.b, s.c, "subscribe", 2, &id);
+	slp_pack_kv_str(&pk, "topic", "audit");
+	slp_pack_kv_int(&pk, "limit", 0);
+	if ((rc = ctl_rpc(s.c, &s.b, id, &s.reply, "audit"))) {
+		ctl_session_end(&s);
+		return rc;
+	}
+	/* the snapshot follows the ok */
+	slp_msg snap = {0};
+	rc = ctl_wait_snapshot(s.c, "audit", &snap) ? 1 : 0;
+	const msgpack_object_array *rows;
+	if (rc || slp_get_arr(&snap.root, "rows", &rows) < 0) {
+		fprintf(stderr, "%s: audit: no snapshot of the audit trail from '%s'\n", ctl_prog,
+			ctl_conn.server);
+		rc = 1;
+		goto out;
+	}
+	FILE *f = ctl_out_open(out, "w");
+	if (!f) {
+		rc = 1;
+		goto out;
+	}
+	if (!strcmp(format, "json")) {
+		sl_buf js = SL_BUF_INIT;
+		slp_object_to_json(slp_get(&snap.root, "rows"), &js);
+		fwrite(js.data, 1, js.len, f);
+		fputc('\n', f);
+		sl_buf_release(&js);
+	} else {
+		audit_csv(f, rows);
+	}
+	rc = ctl_out_close(f, out, true);
+out:
+	slp_msg_release(&snap);
+	ctl_session_end(&s);
+	return rc;
+}
