@@ -25,6 +25,7 @@
 #include "evkeys.h"
 #include "ftext.h"
 #include "evtime.h"
+#include "slid.h"
 #include "slp.h"
 #include "ytree.h"
 
@@ -199,29 +200,10 @@ static const ynode *get_seq(ctx *x, const ynode *m, const char *path, const char
 	return n;
 }
 
-/* Ids: [a-z0-9-] (lower_only) or also [A-Z_.] (and '+' with plus, as in M80+). */
-static bool id_ok2(const char *s, bool lower_only, bool plus);
-static bool id_ok(const char *s, bool lower_only)
+/* Ids: the one grammar of protocol/slid.h (PROTOCOL.md "Names"). */
+static bool id_ok(const char *s)
 {
-	return id_ok2(s, lower_only, false);
-}
-
-static bool id_ok2(const char *s, bool lower_only, bool plus)
-{
-	size_t n = strlen(s);
-	if (n < 1 || n > 64)
-		return false;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (islower(c) || isdigit(c) || c == '-')
-			continue;
-		if (!lower_only && (isupper(c) || c == '_' || c == '.'))
-			continue;
-		if (plus && c == '+')
-			continue;
-		return false;
-	}
-	return true;
+	return sl_id_ok(s, strlen(s));
 }
 
 static bool parse_range(const char *s, int64_t *lo, int64_t *hi)
@@ -359,9 +341,9 @@ static void check_point(ctx *x, evcfg_race *r, const ynode *pt, const char *path
 	const char *id = get_str(x, pt, path, "id", true, true);
 	if (id) {
 		path_key(p, sizeof(p), path, "id");
-		if (!id_ok(id, false))
+		if (!id_ok(id))
 			fail(x, map_get(pt, "id")->line, p,
-			     "'%s' is not an id (letters, digits, '-', '_', '.')", id);
+			     "'%s' is not an id (" SL_ID_WORDS ")", id);
 		for (size_t i = 0; i < r->npoints; i++)
 			if (strcmp(r->points[i].id, id) == 0)
 				fail(x, map_get(pt, "id")->line, p, "'%s' is used twice", id);
@@ -396,10 +378,10 @@ static void check_station(ctx *x, const ynode *st, const char *path)
 	char p[256];
 	check_keys(x, st, EVK_STATION, path);
 	const char *id = get_str(x, st, path, "id", true, true);
-	if (id && !id_ok(id, false)) {
+	if (id && !id_ok(id)) {
 		path_key(p, sizeof(p), path, "id");
 		fail(x, map_get(st, "id")->line, p,
-		     "'%s' is not an id (letters, digits, '-', '_', '.')", id);
+		     "'%s' is not an id (" SL_ID_WORDS ")", id);
 	}
 	get_str(x, st, path, "station_of", true, true);
 }
@@ -428,9 +410,9 @@ static void check_category(ctx *x, const ynode *c, const char *path, struct catr
 	const char *id = get_str(x, c, path, "id", true, true);
 	if (id) {
 		path_key(p, sizeof(p), path, "id");
-		if (!id_ok2(id, false, true))
+		if (!id_ok(id))
 			fail(x, map_get(c, "id")->line, p,
-			     "'%s' is not an id (letters, digits, '-', '_', '.', '+')", id);
+			     "'%s' is not an id (" SL_ID_WORDS ")", id);
 		else
 			for (size_t i = 0; i < *nrules; i++)
 				if (strcmp((*rules)[i].id, id) == 0)
@@ -505,9 +487,9 @@ static void check_race(ctx *x, const ynode *rn, const char *path, size_t idx)
 	const char *id = get_str(x, rn, path, "id", true, true);
 	if (id) {
 		path_key(p, sizeof(p), path, "id");
-		if (!id_ok(id, false))
+		if (!id_ok(id))
 			fail(x, map_get(rn, "id")->line, p,
-			     "'%s' is not an id (letters, digits, '-', '_', '.')", id);
+			     "'%s' is not an id (" SL_ID_WORDS ")", id);
 		for (size_t i = 0; i < idx; i++)
 			if (strcmp(cfg->races[i].id, id) == 0)
 				fail(x, map_get(rn, "id")->line, p, "'%s' is used twice", id);
@@ -643,9 +625,9 @@ static void check_config(ctx *x, const ynode *root)
 	}
 	check_keys(x, root, EVK_EVENT, "");
 	const char *ev = get_str(x, root, "", "event", true, true);
-	if (ev && !id_ok(ev, true))
+	if (ev && !sl_event_id_ok(ev, strlen(ev)))
 		fail(x, map_get(root, "event")->line, "event",
-		     "'%s' is not an event id ([a-z0-9-]{1,64})", ev);
+		     "'%s' is not an event id (" SL_EVENT_ID_WORDS ")", ev);
 	cfg->event = sl_strdup(ev ? ev : "");
 	get_str(x, root, "", "name", false, false);
 	const char *date = get_str(x, root, "", "date", false, false);

@@ -161,6 +161,12 @@ static void yaml_structure_errors(void)
 	} cases[] = {
 		{"event: Bad_Id\nraces: [{id: r, precision_ms: 1, points: [{id: f, role: finish}]}]\n",
 		 "x.yaml:1: event: 'Bad_Id' is not an event id"},
+		/* the one id grammar (protocol/slid.h): ':' is in none of them */
+		{"event: e\nraces: [{id: 'r:1', precision_ms: 1, points: [{id: f, role: finish}]}]\n",
+		 "x.yaml:2: races[0].id: 'r:1' is not an id (1 to 64 letters, digits, '-', '_', '.' "
+		 "or '+')"},
+		{"event: e\nraces: [{id: r, precision_ms: 1, points: [{id: 'f/x', role: finish}]}]\n",
+		 "x.yaml:2: races[0].points[0].id: 'f/x' is not an id"},
 		{"event: e\n", "x.yaml:1: races: missing"},
 		{"event: e\nraces: []\n", "x.yaml:2: races: expected at least one entry"},
 		{"event: e\nraces:\n  - id: r\n    precision_ms: 1\n    points:\n"
