@@ -52,12 +52,14 @@ function(sl_add_fuzzer name)
   set(work ${CMAKE_BINARY_DIR}/tests/fuzz-corpus/${name})
   set(artifacts ${CMAKE_BINARY_DIR}/tests/fuzz-artifacts)
   file(MAKE_DIRECTORY ${work} ${artifacts})
+  # The ctest name is fuzz.<what>: the target fuzz_slp runs as fuzz.slp.
   # libFuzzer adds what it finds to the first directory only.
-  add_test(NAME ${name}
+  string(REGEX REPLACE "^fuzz_" "" short ${name})
+  add_test(NAME fuzz.${short}
     COMMAND ${name} -max_total_time=${F_SECONDS} -timeout=10 -rss_limit_mb=2048
       -print_final_stats=1 -artifact_prefix=${artifacts}/${name}- ${work} ${F_CORPUS})
   math(EXPR limit "${F_SECONDS} + 60")
-  set_tests_properties(${name} PROPERTIES LABELS fuzz
+  set_tests_properties(fuzz.${short} PROPERTIES LABELS fuzz
     TIMEOUT ${limit} ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1;UBSAN_OPTIONS=print_stacktrace=1")
 endfunction()
 

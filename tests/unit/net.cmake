@@ -9,8 +9,7 @@ if(TARGET slproto)
   target_include_directories(test_roles PRIVATE ${CMAKE_CURRENT_LIST_DIR}
     ${CMAKE_SOURCE_DIR}/server)
   target_link_libraries(test_roles PRIVATE slproto)
-  add_test(NAME unit/test_roles COMMAND test_roles)
-  set_tests_properties(unit/test_roles PROPERTIES LABELS unit TIMEOUT 60)
+  sl_unit_test(roles test_roles)
 
   add_executable(test_fanout ${CMAKE_CURRENT_LIST_DIR}/test_fanout.c
     ${CMAKE_SOURCE_DIR}/server/net/fanout.c ${CMAKE_SOURCE_DIR}/server/net/roles.c)
@@ -18,6 +17,5 @@ if(TARGET slproto)
     ${CMAKE_SOURCE_DIR}/server ${CMAKE_SOURCE_DIR}/server/core
     ${LWS_INCLUDE_DIRS} ${LIBUV_INCLUDE_DIRS})
   target_link_libraries(test_fanout PRIVATE slproto)
-  add_test(NAME unit/test_fanout COMMAND test_fanout)
-  set_tests_properties(unit/test_fanout PROPERTIES LABELS unit TIMEOUT 60)
+  sl_unit_test(fanout test_fanout)
 endif()

@@ -7,8 +7,7 @@ if(TARGET slproto)
   target_include_directories(test_redis PRIVATE ${CMAKE_CURRENT_LIST_DIR}
     ${CMAKE_SOURCE_DIR}/server)
   target_link_libraries(test_redis PRIVATE slproto PkgConfig::HIREDIS PkgConfig::LIBUV)
-  add_test(NAME unit_redis COMMAND test_redis)
-  set_tests_properties(unit_redis PROPERTIES LABELS unit TIMEOUT 60 SKIP_RETURN_CODE 77)
+  sl_unit_test(redis test_redis)
 endif()
 
 # The front door's scanner (server/net/door.c): slproto only.
@@ -18,6 +17,5 @@ if(TARGET slproto)
   target_include_directories(test_door PRIVATE ${CMAKE_CURRENT_LIST_DIR}
     ${CMAKE_SOURCE_DIR}/server)
   target_link_libraries(test_door PRIVATE slproto ${CMAKE_DL_LIBS})
-  add_test(NAME unit_door COMMAND test_door)
-  set_tests_properties(unit_door PROPERTIES LABELS unit TIMEOUT 60)
+  sl_unit_test(door test_door)
 endif()
