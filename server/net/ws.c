@@ -809,12 +809,12 @@ static void check_and_append(sess *s, uint64_t id, sl_buf *rec, int kind, size_t
 			     bool dry_run, const msgpack_object *rows)
 {
 	char err[512] = "";
-	int rc = core_check(s->n->core, rec->data, rec->len, err, sizeof(err));
+	int64_t row;
+	int rc = core_check_row(s->n->core, rec->data, rec->len, err, sizeof(err), &row);
 	struct req *r;
 
 	if (rc < 0) {
-		const char *p = kind == RQ_PARTICIPANTS ? strstr(err, "rows[") : NULL;
-		if (p) {
+		if (kind == RQ_PARTICIPANTS && row >= 0) {
 			sl_buf b = SL_BUF_INIT;
 			msgpack_packer pk;
 			slp_packer_init(&pk, &b);
@@ -825,7 +825,7 @@ static void check_and_append(sess *s, uint64_t id, sl_buf *rec, int kind, size_t
 			slp_pack_kv_str(&pk, "code", sl_errcode(rc));
 			slp_pack_kv_str(&pk, "msg", err);
 			slp_pack_key(&pk, "row");
-			msgpack_pack_uint64(&pk, strtoull(p + 5, NULL, 10));
+			msgpack_pack_uint64(&pk, (uint64_t)row);
 			sess_send_mp(s, b.data, b.len);
 			sl_buf_release(&b);
 			return;
