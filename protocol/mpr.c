@@ -142,7 +142,8 @@ int mpr_skip_scalar(struct mpr *m)
 	return 0;
 }
 
-bool mpr_read(struct mpr *m, slp_read *r)
+/* Inline into mpr_passings(): it runs once per read of every batch. */
+static inline __attribute__((always_inline)) bool read_one(struct mpr *m, slp_read *r)
 {
 	int64_t n = mpr_hdr(m, true), v;
 	unsigned seen = 0;
@@ -215,6 +216,11 @@ bool mpr_read(struct mpr *m, slp_read *r)
 	return (seen & 3) && (seen & 3) != 3 && (seen & 4) && (seen & 16);
 }
 
+bool mpr_read(struct mpr *m, slp_read *r)
+{
+	return read_one(m, r);
+}
+
 bool mpr_passings(const char *rec, size_t len, slp_batch *b, slp_read **reads, size_t *cap)
 {
 	struct mpr m = {(const unsigned char *)rec, (const unsigned char *)rec + len};
@@ -249,7 +255,7 @@ bool mpr_passings(const char *rec, size_t len, slp_batch *b, slp_read **reads, s
 				return false;
 			SL_GROW(*reads, *cap, (size_t)nr);
 			for (int64_t j = 0; j < nr; j++)
-				if (!mpr_read(&m, &(*reads)[j]))
+				if (!read_one(&m, &(*reads)[j]))
 					return false;
 		} else {
 			bit = 0;

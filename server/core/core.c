@@ -3,11 +3,16 @@
  * config installed and everything derived rebuilt from the facts, wave
  * start overrides, and the change set that views read and clear.
  *
- * The modules of server/core, from the bottom: official.c (what officials
- * said about races), place.c (ranking trees, places), crossing.c (reads
- * into crossings), roster.c (participants), then checkin.c, lineup.c,
- * view.c, snapshot.c, and fold.c (record dispatch) with audit.c.  A file
- * calls only files below it; core_int.h holds the state they share.
+ * The files of server/core, from the bottom: official.c (what officials
+ * said about races), place.c (race state, ranking trees: where a place is
+ * computed), crossing.c (the read store: where a read becomes a crossing),
+ * roster.c (the participant store), check-in (checkin*.c: needs only the
+ * roster), this file; then lineup.c (progression, from places and
+ * officials' facts), the views (view.c, view_rows.c, export.c),
+ * snapshot.c, and at the top fold.c (record dispatch) with audit.c.  A file
+ * calls only files below it, never one that calls it back; core_int.h
+ * holds the state they share (config.c, participant.c, adjust.c, cval.c,
+ * hmap.c, ost.c and progression.c are leaves that know no core).
  */
 #include <stdio.h>
 #include <string.h>

@@ -26,6 +26,13 @@
 #include "slp.h"
 
 #define NONE32 UINT32_MAX
+
+/* a / b rounded towards minus infinity (times before T0 are negative). */
+static inline int64_t core__floordiv(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
 enum { NS_CHIP = 0, NS_BIB = 1 };
 enum part_status {
 	ST_REGISTERED,
@@ -302,8 +309,7 @@ void core__queue(core *c, uint32_t pi);
 void core__flush(core *c);
 void core__next_epoch(core *c);
 void core__set_status(core *c, struct part *p, int st);
-void core__result_changed(core *c, struct part *p);
-void core__mark_chg(core *c, uint32_t pi);
+/* A code with reads and no participant (or no longer one) changed. */
 void core__mark_uchg(core *c, uint32_t ci);
 
 /* roster.c: participants */

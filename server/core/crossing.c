@@ -30,7 +30,7 @@
 
 #include "core_int.h"
 
-void core__mark_chg(core *c, uint32_t pi)
+static void mark_chg(core *c, uint32_t pi)
 {
 	struct part *p = &c->parts[pi];
 	if (p->chg)
@@ -40,7 +40,7 @@ void core__mark_chg(core *c, uint32_t pi)
 	c->chg[c->nchg++] = pi;
 }
 
-void core__mark_uchg(core *c, uint32_t ci)
+static inline void mark_uchg(core *c, uint32_t ci)
 {
 	if (c->codes[ci].uchg)
 		return;
@@ -51,7 +51,7 @@ void core__mark_uchg(core *c, uint32_t ci)
 
 static void fold_read(core *c, uint32_t pi, const struct rd *x);
 
-void core__queue(core *c, uint32_t pi)
+static inline void queue(core *c, uint32_t pi)
 {
 	struct part *p = &c->parts[pi];
 	if (p->dirty == c->epoch)
@@ -61,7 +61,7 @@ void core__queue(core *c, uint32_t pi)
 	c->dirty[c->ndirty++] = pi;
 }
 
-void core__set_status(core *c, struct part *p, int st)
+static inline void set_status(core *c, struct part *p, int st)
 {
 	bool was_started = p->status >= ST_STARTED && p->status <= ST_FINISHED;
 	bool now_started = st >= ST_STARTED && st <= ST_FINISHED;
@@ -74,7 +74,7 @@ void core__set_status(core *c, struct part *p, int st)
  * A result really changed: counted once per record (the audit trail says
  * how many results a decision changed), and an official race is corrected.
  */
-void core__result_changed(core *c, struct part *p)
+static void result_changed(core *c, struct part *p)
 {
 	if (p->cur_gen != c->cur.gen) {
 		p->cur_gen = c->cur.gen;
@@ -82,6 +82,22 @@ void core__result_changed(core *c, struct part *p)
 	}
 	if (p->race >= 0 && c->rs && c->rs[p->race].official && c->cur.why && !c->cur.bulk)
 		core__race_corrected(c, p->race);
+}
+
+/* The change set and status counts, for the roster (inline here: hot). */
+void core__mark_uchg(core *c, uint32_t ci)
+{
+	mark_uchg(c, ci);
+}
+
+void core__queue(core *c, uint32_t pi)
+{
+	queue(c, pi);
+}
+
+void core__set_status(core *c, struct part *p, int st)
+{
+	set_status(c, p, st);
 }
 
 static char ns_pfx(int ns)
@@ -171,7 +187,7 @@ void core__add_read(core *c, uint32_t ci, uint32_t gpt, int64_t t, int kind)
 	} else {
 		if (k->nreads == 1)
 			c->nunknown++;
-		core__mark_uchg(c, ci);
+		mark_uchg(c, ci);
 	}
 }
 
@@ -199,7 +215,7 @@ static void derive(core *c, struct part *p, const struct cfg_race *r)
 		else if (st < ST_STARTED)
 			st = ST_STARTED;
 	}
-	core__set_status(c, p, st);
+	set_status(c, p, st);
 }
 
 /* The window [*lo, *hi] of point j, for an athlete started at start. */
@@ -216,6 +232,34 @@ static void bounds(const struct cfg_race *r, int j, int64_t t0, int64_t start, i
 	if (t0 != NO_TIME && *lo < t0)
 		*lo = t0;
 	*hi = pt->window_ms >= 0 ? *lo + pt->window_ms : INT64_MAX;
+}
+
+/*
+ * Every read of p's codes at a point of its race into c->g (newest first per
+ * code); how many.  slots: the station slot rides in the high bits of j
+ * (the general recompute), the read kind stays in kind.
+ */
+static inline size_t gather(core *c, const struct part *p, const struct race_state *rs,
+			    bool slots)
+{
+	size_t ng = 0;
+	for (int k = 0; k < PART_NCODES; k++) {
+		uint32_t ci = p->code[k];
+		if (ci == NONE32)
+			continue;
+		for (uint32_t ri = c->codes[ci].head; ri != NONE32; ri = c->reads[ri].next) {
+			const struct rd *x = &c->reads[ri];
+			int j = x->gpt < rs->nptmap ? rs->ptmap[x->gpt] : -1;
+			if (j < 0)
+				continue;
+			if (ng == c->cg)
+				SL_GROW(c->g, c->cg, ng + 1);
+			if (slots)
+				j |= rs->stmap[x->gpt] << 10;
+			c->g[ng++] = (struct gath){x->t, (int16_t)j, x->kind};
+		}
+	}
+	return ng;
 }
 
 /*
@@ -237,10 +281,10 @@ void core__recompute(core *c, uint32_t pi, bool force)
 	struct part *p = &c->parts[pi];
 	if (p->race < 0) {
 		if (force) {
-			core__set_status(c, p, ST_REGISTERED);
+			set_status(c, p, ST_REGISTERED);
 			p->start = p->t0 = NO_TIME;
 			p->last = -1;
-			core__mark_chg(c, pi);
+			mark_chg(c, pi);
 		}
 		return;
 	}
@@ -250,24 +294,11 @@ void core__recompute(core *c, uint32_t pi, bool force)
 	}
 	const struct cfg_race *r = &c->cfg.races[p->race];
 	const struct race_state *rs = &c->rs[p->race];
-	size_t np = r->npoints, ng = 0;
+	size_t np = r->npoints;
 	int64_t t0 = p->wave >= 0 ? rs->t0[p->wave] : NO_TIME;
 	int64_t lo, hi;
 
-	for (int k = 0; k < PART_NCODES; k++) {
-		uint32_t ci = p->code[k];
-		if (ci == NONE32)
-			continue;
-		for (uint32_t ri = c->codes[ci].head; ri != NONE32; ri = c->reads[ri].next) {
-			const struct rd *x = &c->reads[ri];
-			int j = x->gpt < rs->nptmap ? rs->ptmap[x->gpt] : -1;
-			if (j < 0)
-				continue;
-			if (ng == c->cg)
-				SL_GROW(c->g, c->cg, ng + 1);
-			c->g[ng++] = (struct gath){x->t, (int16_t)j, x->kind};
-		}
-	}
+	size_t ng = gather(c, p, rs, false);
 	SL_GROW(c->sc, c->csc, 3 * np);
 	int64_t *nc = c->sc, *best = c->sc + np;
 	for (size_t j = 0; j < np; j++)
@@ -311,8 +342,8 @@ void core__recompute(core *c, uint32_t pi, bool force)
 	derive(c, p, r);
 	core__rank(c, p, pi);
 	if (!same)
-		core__result_changed(c, p);
-	core__mark_chg(c, pi);
+		result_changed(c, p);
+	mark_chg(c, pi);
 }
 
 /*
@@ -353,26 +384,11 @@ static void recompute_ext(core *c, uint32_t pi, bool force)
 	const struct cfg_race *r = &c->cfg.races[p->race];
 	const struct race_state *rs = &c->rs[p->race];
 	const struct adj_state *a = p->ast != NONE32 ? &c->ast[p->ast] : NULL;
-	size_t np = r->npoints, ng = 0, nslots = np + r->nbackups;
+	size_t np = r->npoints, nslots = np + r->nbackups;
 	int64_t t0 = p->wave >= 0 ? rs->t0[p->wave] : NO_TIME;
 	int64_t lo, hi;
 
-	for (int k = 0; k < PART_NCODES; k++) {
-		uint32_t ci = p->code[k];
-		if (ci == NONE32)
-			continue;
-		for (uint32_t ri = c->codes[ci].head; ri != NONE32; ri = c->reads[ri].next) {
-			const struct rd *x = &c->reads[ri];
-			int j = x->gpt < rs->nptmap ? rs->ptmap[x->gpt] : -1;
-			if (j < 0)
-				continue;
-			if (ng == c->cg)
-				SL_GROW(c->g, c->cg, ng + 1);
-			/* kind keeps the read kind; the slot rides in the high bits of j */
-			c->g[ng++] = (struct gath){x->t, (int16_t)(j | (rs->stmap[x->gpt] << 10)),
-						   x->kind};
-		}
-	}
+	size_t ng = gather(c, p, rs, true);
 	SL_GROW(c->sc, c->csc, 3 * np + 2 * nslots + np + 1);
 	int64_t *nc = c->sc, *best = c->sc + np, *sb = c->sc + 3 * np;
 	int64_t *off = sb + 2 * nslots; /* slot offset of each point, as int64 */
@@ -445,16 +461,16 @@ static void recompute_ext(core *c, uint32_t pi, bool force)
 					       {ADJ_DQ, ST_DSQ}};
 		for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++)
 			if (a->flag[order[k][0]]) {
-				core__set_status(c, p, order[k][1]);
+				set_status(c, p, order[k][1]);
 				break;
 			}
 	}
 	core__rank(c, p, pi);
 	if (!same || p->status != old_status || p->ranked != old_ranked ||
 	    (p->ranked && (p->adj_ms != old_adj || p->rk_b != old_rk)))
-		core__result_changed(c, p);
+		result_changed(c, p);
 	if (force || !same || p->status != old_status)
-		core__mark_chg(c, pi);
+		mark_chg(c, pi);
 }
 
 /*
@@ -476,7 +492,7 @@ static void fold_read(core *c, uint32_t pi, const struct rd *x)
 	if (j < 0)
 		return;
 	if (needs_ext(c, p, r)) {
-		core__queue(c, pi); /* a few crews per race: recompute in full */
+		queue(c, pi); /* a few crews per race: recompute in full */
 		return;
 	}
 	int64_t t0 = p->wave >= 0 ? rs->t0[p->wave] : NO_TIME;
@@ -495,7 +511,7 @@ static void fold_read(core *c, uint32_t pi, const struct rd *x)
 	if (nv == p->cross[j])
 		return;
 	if (j == r->start_pt) {
-		core__queue(c, pi);
+		queue(c, pi);
 		return;
 	}
 	if (j == r->finish_pt)
@@ -506,13 +522,13 @@ static void fold_read(core *c, uint32_t pi, const struct rd *x)
 			p->last = (int16_t)j;
 		int st = j == r->finish_pt ? ST_FINISHED : ST_ON_COURSE;
 		if (st > p->status)
-			core__set_status(c, p, st);
+			set_status(c, p, st);
 	}
 	p->cross[j] = nv;
 	if (j == r->finish_pt)
 		core__rank(c, p, pi);
-	core__result_changed(c, p);
-	core__mark_chg(c, pi);
+	result_changed(c, p);
+	mark_chg(c, pi);
 }
 
 void core__next_epoch(core *c)

@@ -465,7 +465,7 @@ static int decode(const char *rec, size_t len, msgpack_zone *zp, bool raw, msgpa
 	return 0;
 }
 
-/* Official races' results before a record that rebuilds (see results_digest). */
+/* Official races' results before a record that rebuilds (see core__results_digest in place.c). */
 struct digests {
 	struct {
 		char *race;

@@ -20,12 +20,6 @@
 
 #include "core_int.h"
 
-static int64_t floordiv(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-	return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
 const char *core__status_name(int st)
 {
 	static const char *names[] = {"registered", "started", "on_course", "finished",
@@ -197,7 +191,7 @@ void core__rank(core *c, struct part *p, uint32_t pi)
 	}
 	p->ranked = true;
 	p->rk_b = t + off;
-	p->rk_a = floordiv(t, r->precision_ms) * r->precision_ms + off;
+	p->rk_a = core__floordiv(t, r->precision_ms) * r->precision_ms + off;
 	ost_insert(&rs->overall, p->rk_a, p->rk_b, tk, pi);
 	if (p->e.sex >= 0)
 		ost_insert(&rs->sex[p->e.sex], p->rk_a, p->rk_b, tk, pi);

@@ -4,8 +4,8 @@
 set(SL_CORE_DIR ${CMAKE_SOURCE_DIR}/server/core)
 set(SL_CORE_FUZZ_SOURCES)
 foreach(f cval config cfgstrict participant hmap ost official place crossing roster core fold audit
-          view snapshot boatclass progression lineup
-          adjust checkin)
+          view view_rows export snapshot boatclass progression lineup
+          adjust checkin checkin_ops checkin_fold checkin_view)
   list(APPEND SL_CORE_FUZZ_SOURCES ${SL_CORE_DIR}/${f}.c)
 endforeach()
 sl_add_fuzzer(fuzz_core
