@@ -26,7 +26,8 @@ int64_t mpr_hdr(struct mpr *m, bool map)
 	if (b == (map ? 0xdf : 0xdd)) {
 		if (m->end - m->p < 4)
 			return -1;
-		int64_t n = (int64_t)m->p[0] << 24 | (int64_t)m->p[1] << 16 | m->p[2] << 8 | m->p[3];
+		int64_t n =
+			(int64_t)m->p[0] << 24 | (int64_t)m->p[1] << 16 | m->p[2] << 8 | m->p[3];
 		m->p += 4;
 		return n;
 	}
@@ -48,7 +49,8 @@ int mpr_str_any(struct mpr *m, const char **s, size_t *n)
 		len = (size_t)m->p[0] << 8 | m->p[1];
 		m->p += 2;
 	} else if (b == 0xdb && m->end - m->p >= 4) {
-		len = (size_t)m->p[0] << 24 | (size_t)m->p[1] << 16 | (size_t)m->p[2] << 8 | m->p[3];
+		len = (size_t)m->p[0] << 24 | (size_t)m->p[1] << 16 | (size_t)m->p[2] << 8 |
+		      m->p[3];
 		m->p += 4;
 	} else {
 		return -1;
@@ -159,21 +161,15 @@ static inline __attribute__((always_inline)) bool read_one(struct mpr *m, slp_re
 		if (mpr_str(m, &k, &kn) < 0)
 			return false;
 		switch (kn) {
-		case 1:
-			bit = k[0] == 't' ? 16 : 0;
-			break;
-		case 2:
-			bit = mpr_key(k, kn, "pt", 2) ? 4 : 0;
-			break;
-		case 3:
-			bit = mpr_key(k, kn, "bib", 3) ? 2 : 0;
-			break;
+		case 1: bit = k[0] == 't' ? 16 : 0; break;
+		case 2: bit = mpr_key(k, kn, "pt", 2) ? 4 : 0; break;
+		case 3: bit = mpr_key(k, kn, "bib", 3) ? 2 : 0; break;
 		case 4:
 			bit = mpr_key(k, kn, "chip", 4)   ? 1
 			      : mpr_key(k, kn, "kind", 4) ? 8
 			      : mpr_key(k, kn, "hits", 4) ? 32
 			      : mpr_key(k, kn, "rssi", 4) ? 64
-			                                  : 0;
+							  : 0;
 			break;
 		}
 		if (bit & 15) {
@@ -273,4 +269,3 @@ bool mpr_passings(const char *rec, size_t len, slp_batch *b, slp_read **reads, s
 	b->nreads = (size_t)nr;
 	return true;
 }
-

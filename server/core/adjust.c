@@ -48,8 +48,9 @@ int adj_parse(const msgpack_object *root, struct adj_rec *a, char *err, size_t e
 		if (strlen(names[i]) == n && !memcmp(names[i], s, n))
 			a->type = i;
 	if (a->type < 0)
-		CVAL_FAIL_OUT(SL_EINVAL, "type: expected penalty, dq, dns, dnf, scratch, exhibition, relegation, place, "
-		  "station or hand_time");
+		CVAL_FAIL_OUT(SL_EINVAL, "type: expected penalty, dq, dns, dnf, scratch, "
+					 "exhibition, relegation, place, "
+					 "station or hand_time");
 	if ((rc = cval_str(root, "reason", true, &a->reason, "", err, errlen)) < 0)
 		goto out;
 	if ((rc = cval_str(root, "official", true, &a->official, "", err, errlen)) < 0)

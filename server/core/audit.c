@@ -43,9 +43,7 @@ static void adj_value(const struct adj_rec *a, const struct adj_state *s, char *
 {
 	const struct adj_point *ap = s && a->pt ? adj_state_point(s, a->pt) : NULL;
 	switch (a->type) {
-	case ADJ_PENALTY:
-		fmt_adjustment(out, n, s ? s->penalty_ms : 0);
-		break;
+	case ADJ_PENALTY: fmt_adjustment(out, n, s ? s->penalty_ms : 0); break;
 	case ADJ_PLACE:
 		if (s && s->place > 0)
 			snprintf(out, n, "%d%s", s->place, s->place_dh ? " (dead heat)" : "");
@@ -55,11 +53,8 @@ static void adj_value(const struct adj_rec *a, const struct adj_state *s, char *
 	case ADJ_STATION:
 		snprintf(out, n, "%s", ap && ap->station ? ap->station : "primary");
 		break;
-	case ADJ_HAND:
-		fmt_ms_time(out, n, ap ? ap->hand : NO_TIME);
-		break;
-	default:
-		snprintf(out, n, "%s", s && s->flag[a->type] ? "on" : "off");
+	case ADJ_HAND: fmt_ms_time(out, n, ap ? ap->hand : NO_TIME); break;
+	default: snprintf(out, n, "%s", s && s->flag[a->type] ? "on" : "off");
 	}
 }
 
@@ -69,7 +64,7 @@ static void adj_value(const struct adj_rec *a, const struct adj_state *s, char *
  * the row.  Hand-entered passings are those of an official's own device.
  */
 void core__audit_prepare(core *c, const msgpack_object *root, const char *k, size_t kn,
-			  const slp_batch *raw)
+			 const slp_batch *raw)
 {
 	const char *s;
 	size_t sn;
@@ -103,7 +98,8 @@ void core__audit_prepare(core *c, const msgpack_object *root, const char *k, siz
 		snprintf(c->cur.pt, sizeof(c->cur.pt), "wave %.*s", (int)(wn < 60 ? wn : 60), w);
 		fmt_ms_time(c->cur.from, sizeof(c->cur.from), c->rs[ri].t0[wi]);
 		c->cur.audit = true;
-	} else if ((kn == 13 && !memcmp(k, "race_official", 13)) || (kn == 6 && !memcmp(k, "lineup", 6))) {
+	} else if ((kn == 13 && !memcmp(k, "race_official", 13)) ||
+		   (kn == 6 && !memcmp(k, "lineup", 6))) {
 		if (slp_get_str(root, "race", &s, &sn) != 0 || sn >= sizeof(c->cur.race))
 			return;
 		c->cur.op = kn == 6 ? "lineup" : "race_official";
@@ -117,7 +113,8 @@ void core__audit_prepare(core *c, const msgpack_object *root, const char *k, siz
 		size_t dn = raw ? raw->dev_len : 0;
 		if (!dev && slp_get_str(root, "dev", &dev, &dn) != 0)
 			return;
-		bool own = (dn >= 9 && !memcmp(dev, "official-", 9)) || (dn == 5 && !memcmp(dev, "admin", 5)) ||
+		bool own = (dn >= 9 && !memcmp(dev, "official-", 9)) ||
+			   (dn == 5 && !memcmp(dev, "admin", 5)) ||
 			   (dn >= 6 && !memcmp(dev, "admin-", 6));
 		if (!own)
 			return; /* a timing device's reads are not decisions */
@@ -133,7 +130,8 @@ void core__audit_decision(core *c, const msgpack_object *root, const slp_batch *
 	slp_get_str(root, "reason", &reason, &rn);
 	slp_get_str(root, "official", &by, &bn);
 	if (!strcmp(c->cur.op, "race_official")) {
-		snprintf(c->cur.to, sizeof(c->cur.to), "%s", core_race_results_state(c, c->cur.race));
+		snprintf(c->cur.to, sizeof(c->cur.to), "%s",
+			 core_race_results_state(c, c->cur.race));
 	} else if (!strcmp(c->cur.op, "lineup")) {
 		const msgpack_object *lo = slp_get(root, "lanes");
 		snprintf(c->cur.to, sizeof(c->cur.to), "%s",
@@ -157,12 +155,12 @@ void core__audit_decision(core *c, const msgpack_object *root, const slp_batch *
 			const slp_read *r = &b.reads[i];
 			char t[40];
 			fmt_ms_time(t, sizeof(t), r->t);
-			off += (size_t)snprintf(c->cur.to + off, sizeof(c->cur.to) - off,
-						"%s%s %.*s at %.*s %s (%s)", i ? "; " : "",
-						r->bib ? "bib" : "chip",
-						(int)(r->bib ? r->bib_len : r->chip_len),
-						r->bib ? r->bib : r->chip, (int)r->pt_len, r->pt, t,
-						slp_kind_name(r->kind) ? slp_kind_name(r->kind) : "?");
+			off += (size_t)snprintf(
+				c->cur.to + off, sizeof(c->cur.to) - off,
+				"%s%s %.*s at %.*s %s (%s)", i ? "; " : "", r->bib ? "bib" : "chip",
+				(int)(r->bib ? r->bib_len : r->chip_len), r->bib ? r->bib : r->chip,
+				(int)r->pt_len, r->pt, t,
+				slp_kind_name(r->kind) ? slp_kind_name(r->kind) : "?");
 			if (off >= sizeof(c->cur.to))
 				break;
 		}

@@ -55,18 +55,18 @@
 
 const char *const checkin__opnames[OP_N] = {"checkin", "assign", "pair", "swap", "transfer"};
 const char *const checkin__wnames[W_N] = {"",
-					"already_checked_in",
-					"unknown_code",
-					"wrong_event",
-					"not_registered_for_race",
-					"no_bib",
-					"has_bib",
-					"bib_taken",
-					"no_pool",
-					"pool_empty",
-					"chip_in_use",
-					"same_athlete",
-					"blank_bib"};
+					  "already_checked_in",
+					  "unknown_code",
+					  "wrong_event",
+					  "not_registered_for_race",
+					  "no_bib",
+					  "has_bib",
+					  "bib_taken",
+					  "no_pool",
+					  "pool_empty",
+					  "chip_in_use",
+					  "same_athlete",
+					  "blank_bib"};
 
 struct checkin *checkin__ck_of(core *c)
 {
@@ -138,7 +138,7 @@ void checkin__mark(struct checkin *k, uint32_t ai)
 }
 
 bool checkin__str_field(const msgpack_object *m, const char *key, size_t maxn, bool required,
-		      const char **s, size_t *n, const char *path, char *err, size_t errlen)
+			const char **s, size_t *n, const char *path, char *err, size_t errlen)
 {
 	int rc = slp_get_str(m, key, s, n);
 	if (rc == SL_ENOENT && !required) {
@@ -182,7 +182,8 @@ void checkin__opt_strn(msgpack_packer *pk, const char *k, const char *v, size_t 
 		msgpack_pack_nil(pk);
 }
 
-void checkin__pack_entry(const core *c, msgpack_packer *pk, const struct entry *e, int race, int wave)
+void checkin__pack_entry(const core *c, msgpack_packer *pk, const struct entry *e, int race,
+			 int wave)
 {
 	const struct cfg_race *r = race >= 0 && c->has_cfg ? &c->cfg.races[race] : NULL;
 	slp_pack_kv_str_or_nil(pk, "bib", e->bib);
@@ -215,7 +216,7 @@ void checkin__pack_part(const core *c, msgpack_packer *pk, uint32_t pi)
  * "name"}}.
  */
 void checkin__pack_ans(const core *c, sl_buf *out, uint64_t seq, const char *code, size_t cn,
-		     int64_t t, const char *vol, size_t vn, const struct scan_out *o)
+		       int64_t t, const char *vol, size_t vn, const struct scan_out *o)
 {
 	msgpack_packer pk;
 	bool ath = o->kind != R_NONE, by = o->w == W_ALREADY,
@@ -235,7 +236,8 @@ void checkin__pack_ans(const core *c, sl_buf *out, uint64_t seq, const char *cod
 	if (o->kind == R_PART)
 		checkin__pack_part(c, &pk, o->pi);
 	else if (o->kind == R_PEND)
-		checkin__pack_entry(c, &pk, &c->pend[o->pend], core__pending_race(c, &c->pend[o->pend]), -1);
+		checkin__pack_entry(c, &pk, &c->pend[o->pend],
+				    core__pending_race(c, &c->pend[o->pend]), -1);
 	if (by) {
 		slp_pack_key(&pk, "by");
 		msgpack_pack_map(&pk, 3);
@@ -253,8 +255,8 @@ void checkin__pack_ans(const core *c, sl_buf *out, uint64_t seq, const char *cod
 
 /* An audit row under construction: the fields every row has. */
 void checkin__audit_begin(struct checkin *k, msgpack_packer *pk, sl_buf **row, size_t nfields,
-			const char *op, bool has_t, int64_t t, const char *dev, const char *by,
-			size_t byn, const char *bib)
+			  const char *op, bool has_t, int64_t t, const char *dev, const char *by,
+			  size_t byn, const char *bib)
 {
 	SL_GROW(k->audit, k->caudit, k->naudit + 1);
 	*row = &k->audit[k->naudit];
@@ -284,7 +286,7 @@ void checkin_audit_decision(core *c, int64_t t, bool has_t, const char *dev, siz
 	char d[72];
 	snprintf(d, sizeof(d), "%.*s", (int)(devn < 64 ? devn : 64), dev ? dev : "");
 	checkin__audit_begin(k, &pk, &row, 6, c->cur.op, has_t, t, d[0] ? d : NULL, by, byn,
-		    c->cur.bib[0] ? c->cur.bib : "");
+			     c->cur.bib[0] ? c->cur.bib : "");
 	slp_pack_kv_str_or_nil(&pk, "race", c->cur.race[0] ? c->cur.race : NULL);
 	slp_pack_kv_str_or_nil(&pk, "pt", c->cur.pt[0] ? c->cur.pt : NULL);
 	checkin__opt_strn(&pk, "reason", reason, rn);
@@ -301,7 +303,7 @@ bool checkin__race_differs(const core *c, int race, const char *want, size_t wn)
 
 /* Check the athlete pi in by this scan, or say who did. */
 void checkin__check_in(core *c, uint32_t pi, uint32_t di, uint64_t sq, int64_t t, const char *vol,
-		     size_t vn, bool quiet_if_in, struct scan_out *o)
+		       size_t vn, bool quiet_if_in, struct scan_out *o)
 {
 	struct checkin *k = c->ck;
 	const char *bib = c->parts[pi].e.bib;
@@ -375,7 +377,8 @@ bool checkin_any(const core *c)
  * Whom a code names: a participant (*pi), a registration without a bib
  * (*pend), or nobody (*w says why).  bib, bin, reg and reg in sl:<ev>:<x>.
  */
-int checkin__resolve(const core *c, const char *code, size_t n, int *w, uint32_t *pi, uint32_t *pend)
+int checkin__resolve(const core *c, const char *code, size_t n, int *w, uint32_t *pi,
+		     uint32_t *pend)
 {
 	*w = W_NONE;
 	if (n > 3 && !memcmp(code, "sl:", 3)) {
@@ -408,4 +411,3 @@ int checkin__resolve(const core *c, const char *code, size_t n, int *w, uint32_t
 	*w = W_UNKNOWN;
 	return R_NONE;
 }
-

@@ -83,7 +83,8 @@ static int check_scan(const msgpack_object *s, uint32_t i, char *err, size_t err
 		}
 	}
 	if ((slp_get(s, "with") || op == OP_SWAP) &&
-	    (op != OP_SWAP || !checkin__str_field(s, "with", 128, true, &x, &xn, path, err, errlen))) {
+	    (op != OP_SWAP ||
+	     !checkin__str_field(s, "with", 128, true, &x, &xn, path, err, errlen))) {
 		if (op != OP_SWAP)
 			cval_err(err, errlen, "scans[%u].with: only a swap names another athlete",
 				 i);
@@ -167,7 +168,8 @@ static int fold_scans(core *c, const msgpack_object *root, bool dry, char *err, 
 				if (o.kind == R_PEND) {
 					o.w = W_NO_BIB;
 					sl_buf_adds(&o.msg, "registered without a bib: assign one");
-				} else if (checkin__race_differs(c, c->parts[o.pi].race, race, rn)) {
+				} else if (checkin__race_differs(c, c->parts[o.pi].race, race,
+								 rn)) {
 					o.w = W_RACE;
 				} else {
 					checkin__check_in(c, o.pi, di, sq, t, vol, vn, false, &o);
@@ -175,7 +177,9 @@ static int fold_scans(core *c, const msgpack_object *root, bool dry, char *err, 
 						sl_buf_adds(&o.msg, "checked in");
 				}
 				break;
-			case OP_ASSIGN: checkin__assign(c, s, di, sq, t, vol, vn, race, rn, &o); break;
+			case OP_ASSIGN:
+				checkin__assign(c, s, di, sq, t, vol, vn, race, rn, &o);
+				break;
 			case OP_PAIR: checkin__pair(c, s, di, sq, t, vol, vn, race, rn, &o); break;
 			case OP_SWAP: checkin__swap(c, s, di, t, vol, vn, &o); break;
 			case OP_TRANSFER: checkin__transfer(c, s, di, t, vol, vn, &o); break;

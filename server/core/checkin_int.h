@@ -104,31 +104,32 @@ uint32_t checkin__ath_upsert(struct checkin *k, const char *bib, size_t n);
 uint32_t checkin__dev_upsert(struct checkin *k, const char *id, size_t n);
 void checkin__mark(struct checkin *k, uint32_t ai);
 bool checkin__str_field(const msgpack_object *m, const char *key, size_t maxn, bool required,
-		      const char **s, size_t *n, const char *path, char *err, size_t errlen);
+			const char **s, size_t *n, const char *path, char *err, size_t errlen);
 void checkin__pack_person(const core *c, msgpack_packer *pk, const struct entry *e);
 void checkin__opt_strn(msgpack_packer *pk, const char *k, const char *v, size_t n);
-void checkin__pack_entry(const core *c, msgpack_packer *pk, const struct entry *e, int race, int wave);
+void checkin__pack_entry(const core *c, msgpack_packer *pk, const struct entry *e, int race,
+			 int wave);
 void checkin__pack_part(const core *c, msgpack_packer *pk, uint32_t pi);
 void checkin__pack_ans(const core *c, sl_buf *out, uint64_t seq, const char *code, size_t cn,
-		     int64_t t, const char *vol, size_t vn, const struct scan_out *o);
+		       int64_t t, const char *vol, size_t vn, const struct scan_out *o);
 void checkin__audit_begin(struct checkin *k, msgpack_packer *pk, sl_buf **row, size_t nfields,
-			const char *op, bool has_t, int64_t t, const char *dev, const char *by,
-			size_t byn, const char *bib);
+			  const char *op, bool has_t, int64_t t, const char *dev, const char *by,
+			  size_t byn, const char *bib);
 bool checkin__race_differs(const core *c, int race, const char *want, size_t wn);
 void checkin__check_in(core *c, uint32_t pi, uint32_t di, uint64_t sq, int64_t t, const char *vol,
-		     size_t vn, bool quiet_if_in, struct scan_out *o);
+		       size_t vn, bool quiet_if_in, struct scan_out *o);
 uint32_t checkin__bib_index(const core *c, const char *bib);
 const struct ath *checkin__ath_of(const core *c, const char *bib, size_t n);
 bool checkin__is_in(const core *c, const struct part *p);
 
 /* checkin_ops.c: one scan's op; the answer in *o */
 void checkin__assign(core *c, const msgpack_object *s, uint32_t di, uint64_t sq, int64_t t,
-		      const char *vol, size_t vn, const char *race, size_t rn, struct scan_out *o);
+		     const char *vol, size_t vn, const char *race, size_t rn, struct scan_out *o);
 void checkin__pair(core *c, const msgpack_object *s, uint32_t di, uint64_t sq, int64_t t,
-		    const char *vol, size_t vn, const char *race, size_t rn, struct scan_out *o);
+		   const char *vol, size_t vn, const char *race, size_t rn, struct scan_out *o);
 void checkin__swap(core *c, const msgpack_object *s, uint32_t di, int64_t t, const char *vol,
-		    size_t vn, struct scan_out *o);
+		   size_t vn, struct scan_out *o);
 void checkin__transfer(core *c, const msgpack_object *s, uint32_t di, int64_t t, const char *vol,
-			size_t vn, struct scan_out *o);
+		       size_t vn, struct scan_out *o);
 
 #endif

@@ -69,7 +69,7 @@ static int pair_chip(core *c, uint32_t *pi, const char *chip, size_t n, struct s
 }
 
 void checkin__assign(core *c, const msgpack_object *s, uint32_t di, uint64_t sq, int64_t t,
-		      const char *vol, size_t vn, const char *race, size_t rn, struct scan_out *o)
+		     const char *vol, size_t vn, const char *race, size_t rn, struct scan_out *o)
 {
 	const char *want = NULL, *chip = NULL;
 	size_t wn = 0, cn = 0;
@@ -187,7 +187,7 @@ void checkin__assign(core *c, const msgpack_object *s, uint32_t di, uint64_t sq,
 }
 
 void checkin__pair(core *c, const msgpack_object *s, uint32_t di, uint64_t sq, int64_t t,
-		    const char *vol, size_t vn, const char *race, size_t rn, struct scan_out *o)
+		   const char *vol, size_t vn, const char *race, size_t rn, struct scan_out *o)
 {
 	const char *chip;
 	size_t cn;
@@ -209,7 +209,7 @@ void checkin__pair(core *c, const msgpack_object *s, uint32_t di, uint64_t sq, i
 }
 
 void checkin__swap(core *c, const msgpack_object *s, uint32_t di, int64_t t, const char *vol,
-		    size_t vn, struct scan_out *o)
+		   size_t vn, struct scan_out *o)
 {
 	const char *with, *reason;
 	size_t wn, rn;
@@ -267,7 +267,7 @@ void checkin__swap(core *c, const msgpack_object *s, uint32_t di, int64_t t, con
 }
 
 void checkin__transfer(core *c, const msgpack_object *s, uint32_t di, int64_t t, const char *vol,
-			size_t vn, struct scan_out *o)
+		       size_t vn, struct scan_out *o)
 {
 	const char *reason;
 	size_t rn;

@@ -105,10 +105,11 @@ int checkin_snapshot_load(core *c, const msgpack_object *m, char *err, size_t er
 		    slp_as_int(&f[4], &t) < 0 || !as_u64(&f[5], UINT64_MAX >> 1, &seq) ||
 		    !as_u64(&f[6], UINT32_MAX, &undone) ||
 		    checkin__ath_upsert(k, f[0].via.str.ptr, f[0].via.str.size) != i)
-			CVAL_FAIL(SL_EPARSE, "snapshot.checkins.aths[%u]: expected a new [bib, in, dev, "
-			    "volunteer, t, "
-			    "seq, undone]",
-			    i);
+			CVAL_FAIL(SL_EPARSE,
+				  "snapshot.checkins.aths[%u]: expected a new [bib, in, dev, "
+				  "volunteer, t, "
+				  "seq, undone]",
+				  i);
 		struct ath *a = &k->aths[i];
 		a->in = f[1].via.boolean;
 		a->dev = (uint32_t)dev;
@@ -120,7 +121,7 @@ int checkin_snapshot_load(core *c, const msgpack_object *m, char *err, size_t er
 		a->undone = (uint32_t)undone;
 		if (a->in && dev >= devs->size)
 			CVAL_FAIL(SL_EPARSE, "snapshot.checkins.aths[%u]: no device %llu", i,
-			    (unsigned long long)dev);
+				  (unsigned long long)dev);
 	}
 	for (uint32_t i = 0; i < devs->size; i++) {
 		const msgpack_object *o = &devs->ptr[i];
@@ -130,7 +131,10 @@ int checkin_snapshot_load(core *c, const msgpack_object *m, char *err, size_t er
 		    !as_str(&f[0], 64) || !as_u64(&f[1], UINT64_MAX >> 1, &wm) ||
 		    f[2].type != MSGPACK_OBJECT_ARRAY ||
 		    checkin__dev_upsert(k, f[0].via.str.ptr, f[0].via.str.size) != i)
-			CVAL_FAIL(SL_EPARSE, "snapshot.checkins.devs[%u]: expected a new [device, wm, answers]", i);
+			CVAL_FAIL(
+				SL_EPARSE,
+				"snapshot.checkins.devs[%u]: expected a new [device, wm, answers]",
+				i);
 		struct ckdev *d = &k->devs[i];
 		d->wm = wm;
 		for (uint32_t j = 0; j < f[2].via.array.size; j++) {
@@ -143,10 +147,12 @@ int checkin_snapshot_load(core *c, const msgpack_object *m, char *err, size_t er
 			    !as_u64(&g[2], OP_N - 1, &op) || slp_as_int(&g[3], &ath) < 0 ||
 			    ath < -1 || ath >= (int64_t)k->naths ||
 			    g[4].type != MSGPACK_OBJECT_BIN || (d->n && sq <= d->a[d->n - 1].seq))
-				CVAL_FAIL(SL_EPARSE, "snapshot.checkins.devs[%u][%u]: expected [seq, warning, op, "
-				    "ath, "
-				    "answer] in seq order",
-				    i, j);
+				CVAL_FAIL(SL_EPARSE,
+					  "snapshot.checkins.devs[%u][%u]: expected [seq, warning, "
+					  "op, "
+					  "ath, "
+					  "answer] in seq order",
+					  i, j);
 			SL_GROW(d->a, d->cap, d->n + 1);
 			struct ans *an = &d->a[d->n++];
 			*an = (struct ans){.seq = sq,

@@ -104,7 +104,7 @@ static int parse_point(const msgpack_object *o, struct cfg_point *p, const char 
 		CVAL_FAIL(SL_EINVAL, "%s: required", cval_path(pb, sizeof(pb), path, "distance_m"));
 	else if (rc < 0 || !(d >= 0) || d > 1e7)
 		CVAL_FAIL(SL_EINVAL, "%s: expected a distance in metres from 0 to 10000000",
-		  cval_path(pb, sizeof(pb), path, "distance_m"));
+			  cval_path(pb, sizeof(pb), path, "distance_m"));
 	p->distance_m = d;
 	if ((rc = enum_field(o, "rule", rules, p->role == PT_START ? RULE_LAST : RULE_FIRST,
 			     &p->rule, path, "first or last", err, errlen)) < 0)
@@ -246,7 +246,8 @@ static int parse_cat(const msgpack_object *o, struct cfg_cat *k, const char *pat
 	if (rc == 0 && (k->sex = cfg_sex_parse(s, n)) == -2)
 		rc = SL_EINVAL;
 	if (rc == SL_EINVAL)
-		CVAL_FAIL(SL_EINVAL, "%s: expected M, F or X", cval_path(pb, sizeof(pb), path, "sex"));
+		CVAL_FAIL(SL_EINVAL, "%s: expected M, F or X",
+			  cval_path(pb, sizeof(pb), path, "sex"));
 	if (rc == SL_ENOENT)
 		k->sex = SEX_NONE;
 	k->age_min = k->age_max = -1;
@@ -259,21 +260,26 @@ static int parse_cat(const msgpack_object *o, struct cfg_cat *k, const char *pat
 	if (present)
 		k->age_max = (int)v;
 	if (k->age_min >= 0 && k->age_max >= 0 && k->age_max < k->age_min)
-		CVAL_FAIL(SL_EINVAL, "%s: less than age_min", cval_path(pb, sizeof(pb), path, "age_max"));
+		CVAL_FAIL(SL_EINVAL, "%s: less than age_min",
+			  cval_path(pb, sizeof(pb), path, "age_max"));
 	if ((rc = cval_str(o, "field", false, &k->field, path, err, errlen)) < 0)
 		return rc;
 	const msgpack_object *eq = slp_get(o, "equals");
 	if (eq && eq->type != MSGPACK_OBJECT_NIL) {
 		if (!(k->equals = cval_id_obj(eq)) || (eq->type == MSGPACK_OBJECT_STR &&
 						       memchr(eq->via.str.ptr, '\0', eq->via.str.size)))
-			CVAL_FAIL(SL_EINVAL, "%s: expected string", cval_path(pb, sizeof(pb), path, "equals"));
+			CVAL_FAIL(SL_EINVAL, "%s: expected string",
+				  cval_path(pb, sizeof(pb), path, "equals"));
 	}
 	if (k->field && !k->equals)
-		CVAL_FAIL(SL_EINVAL, "%s: required with field", cval_path(pb, sizeof(pb), path, "equals"));
+		CVAL_FAIL(SL_EINVAL, "%s: required with field",
+			  cval_path(pb, sizeof(pb), path, "equals"));
 	if (!k->field && k->equals)
-		CVAL_FAIL(SL_EINVAL, "%s: required with equals", cval_path(pb, sizeof(pb), path, "field"));
+		CVAL_FAIL(SL_EINVAL, "%s: required with equals",
+			  cval_path(pb, sizeof(pb), path, "field"));
 	if (k->field && !*k->field)
-		CVAL_FAIL(SL_EINVAL, "%s: expected a field name", cval_path(pb, sizeof(pb), path, "field"));
+		CVAL_FAIL(SL_EINVAL, "%s: expected a field name",
+			  cval_path(pb, sizeof(pb), path, "field"));
 	return 0;
 }
 
@@ -292,7 +298,8 @@ static int parse_hcap(const msgpack_object *o, struct cfg_race *r, const char *p
 	if ((rc = get_arr(o, "rows", true, &a, path, err, errlen)) < 0)
 		return rc;
 	if (a->size > CFG_MAX_ITEMS)
-		CVAL_FAIL(SL_EINVAL, "%s: at most %d rows", cval_path(pb, sizeof(pb), path, "rows"), CFG_MAX_ITEMS);
+		CVAL_FAIL(SL_EINVAL, "%s: at most %d rows", cval_path(pb, sizeof(pb), path, "rows"),
+			  CFG_MAX_ITEMS);
 	r->hcap = sl_calloc(a->size ? a->size : 1, sizeof(*r->hcap));
 	for (uint32_t i = 0; i < a->size; i++) {
 		const msgpack_object *h = &a->ptr[i];
@@ -316,11 +323,13 @@ static int parse_hcap(const msgpack_object *o, struct cfg_race *r, const char *p
 		if (present)
 			b->age_max = (int)v;
 		if (b->age_min >= 0 && b->age_max >= 0 && b->age_max < b->age_min)
-			CVAL_FAIL(SL_EINVAL, "%s: less than age_min", cval_path(pb, sizeof(pb), ip, "age_max"));
+			CVAL_FAIL(SL_EINVAL, "%s: less than age_min",
+				  cval_path(pb, sizeof(pb), ip, "age_max"));
 		rc = slp_get_num(h, "value", &d);
 		if (rc < 0 || !(d >= 0) || d > 86400 || (r->hcap_factor && !(d > 0)))
-			CVAL_FAIL(SL_EINVAL, "%s: expected %s", cval_path(pb, sizeof(pb), ip, "value"),
-			  r->hcap_factor ? "a factor above 0" : "seconds from 0 to 86400");
+			CVAL_FAIL(SL_EINVAL, "%s: expected %s",
+				  cval_path(pb, sizeof(pb), ip, "value"),
+				  r->hcap_factor ? "a factor above 0" : "seconds from 0 to 86400");
 		b->value = d;
 	}
 	return 0;
@@ -357,10 +366,12 @@ static int parse_regatta(const msgpack_object *o, struct cfg_race *r, const char
 		for (uint32_t i = 0; i < a->size; i++) {
 			int64_t l;
 			if (slp_as_int(&a->ptr[i], &l) < 0 || l < 1 || l > r->nlanes)
-				CVAL_FAIL(SL_EINVAL, "%s[%u]: expected a lane from 1 to %d", pb, i, r->nlanes);
+				CVAL_FAIL(SL_EINVAL, "%s[%u]: expected a lane from 1 to %d", pb, i,
+					  r->nlanes);
 			for (uint32_t j = 0; j < i; j++)
 				if (r->lane_order[j] == l)
-					CVAL_FAIL(SL_EINVAL, "%s[%u]: lane %d twice", pb, i, (int)l);
+					CVAL_FAIL(SL_EINVAL, "%s[%u]: lane %d twice", pb, i,
+						  (int)l);
 			r->lane_order[i] = (int)l;
 		}
 	} else {
@@ -372,7 +383,8 @@ static int parse_regatta(const msgpack_object *o, struct cfg_race *r, const char
 		struct prog_rule pr;
 		char perr[200];
 		if (prog_parse(r->progression, &pr, perr, sizeof(perr)) == SL_EINVAL)
-			CVAL_FAIL(SL_EINVAL, "%s: %s", cval_path(pb, sizeof(pb), path, "progression"), perr);
+			CVAL_FAIL(SL_EINVAL, "%s: %s",
+				  cval_path(pb, sizeof(pb), path, "progression"), perr);
 	}
 	if ((rc = cval_str(o, "boat_class", false, &r->boat_class, path, err, errlen)) < 0)
 		return rc;
@@ -427,8 +439,8 @@ static int race_ranking(const msgpack_object *o, struct cfg_race *r, const char 
 			  errlen);
 }
 
-static int race_precision(const msgpack_object *o, struct cfg_race *r, const char *path,
-			  char *err, size_t errlen)
+static int race_precision(const msgpack_object *o, struct cfg_race *r, const char *path, char *err,
+			  size_t errlen)
 {
 	int64_t v;
 	bool present;
@@ -450,8 +462,8 @@ static int race_waves(const msgpack_object *o, struct cfg_race *r, const char *p
 	if ((rc = get_arr(o, "waves", false, &a, path, err, errlen)) < 0)
 		return rc;
 	if (a && a->size > CFG_MAX_ITEMS)
-		CVAL_FAIL(SL_EINVAL, "%s: at most %d waves", cval_path(pb, sizeof(pb), path, "waves"),
-			  CFG_MAX_ITEMS);
+		CVAL_FAIL(SL_EINVAL, "%s: at most %d waves",
+			  cval_path(pb, sizeof(pb), path, "waves"), CFG_MAX_ITEMS);
 	if (a && a->size) {
 		r->waves = sl_calloc(a->size, sizeof(*r->waves));
 		for (uint32_t i = 0; i < a->size; i++) {
@@ -529,7 +541,8 @@ static int race_backups(struct cfg_race *r, struct backups *b, const char *path,
 		struct cfg_point *p = &r->points[j];
 		if (p->nstations == CFG_MAX_STATIONS)
 			CVAL_FAIL(SL_EINVAL, "%s: point '%s': at most %d stations",
-				  cval_path(pb, sizeof(pb), path, "points"), p->id, CFG_MAX_STATIONS);
+				  cval_path(pb, sizeof(pb), path, "points"), p->id,
+				  CFG_MAX_STATIONS);
 		p->stations = sl_realloc(p->stations, (p->nstations + 1) * sizeof(char *));
 		p->stations[p->nstations++] = b->id[q];
 		b->id[q] = NULL;
@@ -559,8 +572,8 @@ static int race_points(const msgpack_object *o, struct cfg_race *r, const char *
 		CVAL_FAIL(SL_EINVAL, "%s: expected at least a finish point",
 			  cval_path(pb, sizeof(pb), path, "points"));
 	if (a->size > CFG_MAX_ITEMS)
-		CVAL_FAIL(SL_EINVAL, "%s: at most %d points", cval_path(pb, sizeof(pb), path, "points"),
-			  CFG_MAX_ITEMS);
+		CVAL_FAIL(SL_EINVAL, "%s: at most %d points",
+			  cval_path(pb, sizeof(pb), path, "points"), CFG_MAX_ITEMS);
 	r->points = sl_calloc(a->size, sizeof(*r->points));
 	r->start_pt = r->finish_pt = -1;
 	struct backups b = {sl_calloc(a->size, sizeof(char *)), sl_calloc(a->size, sizeof(char *)),
@@ -599,8 +612,8 @@ static int race_points(const msgpack_object *o, struct cfg_race *r, const char *
 }
 
 /* After the points: the race's distance defaults to its finish's. */
-static int race_distance(const msgpack_object *o, struct cfg_race *r, const char *path,
-			 char *err, size_t errlen)
+static int race_distance(const msgpack_object *o, struct cfg_race *r, const char *path, char *err,
+			 size_t errlen)
 {
 	char pb[256];
 	double d;
@@ -691,7 +704,8 @@ static int parse(const msgpack_object *map, struct cfg *c, int flags, char *err,
 	if ((rc = cval_str(map, "event", true, &c->event, "", err, errlen)) < 0)
 		return rc;
 	if (!event_id_ok(c->event))
-		CVAL_FAIL(SL_EINVAL, "event: expected an id of a-z, 0-9 and '-' (1 to 64 characters)");
+		CVAL_FAIL(SL_EINVAL,
+			  "event: expected an id of a-z, 0-9 and '-' (1 to 64 characters)");
 	if ((rc = cval_str(map, "name", false, &c->name, "", err, errlen)) < 0)
 		return rc;
 	if (!c->name)
@@ -733,7 +747,8 @@ static int parse(const msgpack_object *map, struct cfg *c, int flags, char *err,
 			return rc;
 		for (uint32_t j = 0; j < i; j++)
 			if (!strcmp(c->races[j].id, c->races[i].id))
-				CVAL_FAIL(SL_EINVAL, "%s.id: duplicate race '%s'", ip, c->races[i].id);
+				CVAL_FAIL(SL_EINVAL, "%s.id: duplicate race '%s'", ip,
+					  c->races[i].id);
 	}
 	return 0;
 }

@@ -266,8 +266,8 @@ void core__rfacts_free(core *c);
  * mode 0 checks and applies, 1 only checks, 2 applies without looking the
  * race and bibs up (snapshot load: they existed when it was first applied).
  */
-int core__race_record(core *c, const msgpack_object *root, const char *rec, size_t len,
-		      bool lineup, int mode, char *err, size_t errlen);
+int core__race_record(core *c, const msgpack_object *root, const char *rec, size_t len, bool lineup,
+		      int mode, char *err, size_t errlen);
 bool core__race_is_official(const core *c, const char *race);
 /* A result of race ri changed while it is official: it is corrected (by c->cur). */
 void core__race_corrected(core *c, int ri);

@@ -108,7 +108,8 @@ static char ns_pfx(int ns)
 static uint32_t code_upsert_h(core *c, int ns, const char *s, size_t n, uint64_t h)
 {
 	bool added;
-	uint32_t ci = *hmap_upsert_pfx(&c->codemap, ns_pfx(ns), s, n, h, (uint32_t)c->ncodes, &added);
+	uint32_t ci =
+		*hmap_upsert_pfx(&c->codemap, ns_pfx(ns), s, n, h, (uint32_t)c->ncodes, &added);
 	if (added) {
 		SL_GROW(c->codes, c->ccodes, c->ncodes + 1);
 		c->codes[c->ncodes++] = (struct code){
@@ -239,8 +240,7 @@ static void bounds(const struct cfg_race *r, int j, int64_t t0, int64_t start, i
  * code); how many.  slots: the station slot rides in the high bits of j
  * (the general recompute), the read kind stays in kind.
  */
-static inline size_t gather(core *c, const struct part *p, const struct race_state *rs,
-			    bool slots)
+static inline size_t gather(core *c, const struct part *p, const struct race_state *rs, bool slots)
 {
 	size_t ng = 0;
 	for (int k = 0; k < PART_NCODES; k++) {
@@ -330,8 +330,7 @@ void core__recompute(core *c, uint32_t pi, bool force)
 	}
 	memcpy(p->best, best, 2 * np * sizeof(*best));
 
-	bool same = start == p->start && t0 == p->t0 &&
-		    memcmp(nc, p->cross, np * sizeof(*nc)) == 0;
+	bool same = start == p->start && t0 == p->t0 && memcmp(nc, p->cross, np * sizeof(*nc)) == 0;
 	if (!force && same)
 		return;
 
@@ -418,8 +417,8 @@ static void recompute_ext(core *c, uint32_t pi, bool force)
 		start = nc[sp] = own;
 		best[2 * sp] = own;
 	}
-	if (start == NO_TIME && r->kind == RACE_TRIAL && t0 != NO_TIME && r->start_interval_ms >= 0 &&
-	    p->e.lane >= 1)
+	if (start == NO_TIME && r->kind == RACE_TRIAL && t0 != NO_TIME &&
+	    r->start_interval_ms >= 0 && p->e.lane >= 1)
 		start = t0 + (int64_t)(p->e.lane - 1) * r->start_interval_ms;
 	if (start == NO_TIME)
 		start = t0;
@@ -435,7 +434,8 @@ static void recompute_ext(core *c, uint32_t pi, bool force)
 		}
 		for (size_t j = 0; j < np; j++)
 			if ((int)j != r->start_pt)
-				best[2 * j] = nc[j] = pick_station(c, r, (int)j, &sb[2 * off[j]], a);
+				best[2 * j] = nc[j] =
+					pick_station(c, r, (int)j, &sb[2 * off[j]], a);
 	} else if (a) {
 		for (size_t j = 0; j < np; j++) { /* hand times count even without a start */
 			const struct adj_point *ap = adj_state_point(a, r->points[j].id);
@@ -677,8 +677,9 @@ int core_read_warnings(const core *c, const slp_read *r, sl_buf *out)
 		pi = c->codes[ci].pidx;
 	}
 	if (pi == NONE32) {
-		sl_buf_addf(out, "no participant has %s '%.*s': the read counts for nobody (it is "
-				 "kept, and counts once someone gets that %s)\n",
+		sl_buf_addf(out,
+			    "no participant has %s '%.*s': the read counts for nobody (it is "
+			    "kept, and counts once someone gets that %s)\n",
 			    r->bib ? "bib" : "chip", (int)(cn < 64 ? cn : 64), code,
 			    r->bib ? "bib" : "chip");
 		return 1;
@@ -714,8 +715,9 @@ int core_read_warnings(const core *c, const slp_read *r, sl_buf *out)
 		sl_buf ts = SL_BUF_INIT, ss = SL_BUF_INIT;
 		sl_fmt_iso(&ts, r->t);
 		sl_fmt_iso(&ss, t0);
-		sl_buf_addf(out, "%s is before the start of bib '%s''s wave '%s' (%s): the read "
-				 "does not count\n",
+		sl_buf_addf(out,
+			    "%s is before the start of bib '%s''s wave '%s' (%s): the read "
+			    "does not count\n",
 			    ts.data, p->e.bib, rc->waves[p->wave].id, ss.data);
 		sl_buf_release(&ts);
 		sl_buf_release(&ss);
@@ -726,8 +728,9 @@ int core_read_warnings(const core *c, const slp_read *r, sl_buf *out)
 	if (by_hand && p->best && p->best[2 * j] != NO_TIME) {
 		sl_buf ts = SL_BUF_INIT;
 		sl_fmt_iso(&ts, p->best[2 * j]);
-		sl_buf_addf(out, "bib '%s' has a mat read at '%s' (%s): a %s read there does not "
-				 "count (use adjust ... hand_time to replace a mat's time)\n",
+		sl_buf_addf(out,
+			    "bib '%s' has a mat read at '%s' (%s): a %s read there does not "
+			    "count (use adjust ... hand_time to replace a mat's time)\n",
 			    p->e.bib, rc->points[j].id, ts.data, slp_kind_name(r->kind));
 		sl_buf_release(&ts);
 		n++;

@@ -24,16 +24,16 @@ void cval_err(char *err, size_t errlen, const char *fmt, ...)
  * CVAL_FAIL_OUT sets rc to code and jumps to the function's `out:` (where it
  * releases what it holds).
  */
-#define CVAL_FAIL(code, ...)                                                   \
-	do {                                                                   \
-		cval_err(err, errlen, __VA_ARGS__);                            \
-		return (code);                                                 \
+#define CVAL_FAIL(code, ...)                                                                       \
+	do {                                                                                       \
+		cval_err(err, errlen, __VA_ARGS__);                                                \
+		return (code);                                                                     \
 	} while (0)
-#define CVAL_FAIL_OUT(code, ...)                                               \
-	do {                                                                   \
-		cval_err(err, errlen, __VA_ARGS__);                            \
-		rc = (code);                                                   \
-		goto out;                                                      \
+#define CVAL_FAIL_OUT(code, ...)                                                                   \
+	do {                                                                                       \
+		cval_err(err, errlen, __VA_ARGS__);                                                \
+		rc = (code);                                                                       \
+		goto out;                                                                          \
 	} while (0)
 /* Join path and key ("races[0]" + "id" -> "races[0].id") into out. */
 const char *cval_path(char *out, size_t outlen, const char *path, const char *key);

@@ -30,7 +30,7 @@ struct rec {
 	const slp_batch *raw;       /* passings already read from the bytes, or NULL */
 	const char *bytes;          /* the record as received */
 	size_t len;
-	bool dry; /* only check (core_check) */
+	bool dry;    /* only check (core_check) */
 	size_t *row; /* participants: the row at fault, or NULL */
 };
 
@@ -137,7 +137,8 @@ static int check_row(const core *c, const msgpack_object *row, struct entry *es,
 		if ((ri = cfg_race_find(&c->cfg, e->race, strlen(e->race))) < 0)
 			CVAL_FAIL_OUT(SL_EINVAL, "%s.race: no race '%s'", path, e->race);
 	} else if (c->cfg.nraces > 1 && !e->blank) {
-		CVAL_FAIL_OUT(SL_EINVAL, "%s.race: required when the event has several races", path);
+		CVAL_FAIL_OUT(SL_EINVAL, "%s.race: required when the event has several races",
+			      path);
 	}
 	if (e->wave && cfg_wave_find(&c->cfg.races[ri], e->wave, strlen(e->wave)) < 0)
 		CVAL_FAIL_OUT(SL_EINVAL, "%s.wave: no wave '%s' in race '%s'", path, e->wave,
@@ -147,7 +148,8 @@ static int check_row(const core *c, const msgpack_object *row, struct entry *es,
 		uint32_t pi, q,
 			*o = hmap_upsert(&seen->regs, e->reg, strlen(e->reg), (uint32_t)i, &added);
 		if (!added)
-			CVAL_FAIL_OUT(SL_EINVAL, "%s.reg: '%s' is also in rows[%u]", path, e->reg, *o);
+			CVAL_FAIL_OUT(SL_EINVAL, "%s.reg: '%s' is also in rows[%u]", path, e->reg,
+				      *o);
 		if (core__reg_find(c, e->reg, strlen(e->reg), &pi, &q) == 1) {
 			/* given a bib at pickup: the row updates that athlete,
 			 * keeping the bib and, when it names none, the chips */
@@ -160,31 +162,33 @@ static int check_row(const core *c, const msgpack_object *row, struct entry *es,
 					e->nchips = pe->nchips;
 				}
 			} else if (strcmp(e->bib, pe->bib) != 0) {
-				CVAL_FAIL_OUT(SL_EINVAL, "%s.reg: '%s' belongs to bib '%s'", path, e->reg,
-					      pe->bib);
+				CVAL_FAIL_OUT(SL_EINVAL, "%s.reg: '%s' belongs to bib '%s'", path,
+					      e->reg, pe->bib);
 			}
 		}
 	}
 	if (!e->bib) {
 		if (e->nchips)
-			CVAL_FAIL_OUT(SL_EINVAL,
-				      "%s.chips: a registration without a bib gets its chip at pickup",
-				      path);
+			CVAL_FAIL_OUT(
+				SL_EINVAL,
+				"%s.chips: a registration without a bib gets its chip at pickup",
+				path);
 		return 0;
 	}
 	uint32_t held;
 	if (e->blank && hmap_get(&c->bibs, e->bib, strlen(e->bib), &held) &&
 	    !c->parts[held].e.blank)
-		CVAL_FAIL_OUT(SL_EINVAL, "%s.blank: bib '%s' is already given to '%s'", path, e->bib,
-			      c->parts[held].e.name);
+		CVAL_FAIL_OUT(SL_EINVAL, "%s.blank: bib '%s' is already given to '%s'", path,
+			      e->bib, c->parts[held].e.name);
 	hmap_set(&seen->bibs, e->bib, strlen(e->bib), (uint32_t)i);
 	for (int k = 0; k < e->nchips; k++) {
 		bool added;
-		uint32_t *o = hmap_upsert(&seen->chips, e->chips[k], strlen(e->chips[k]), (uint32_t)i,
-					  &added);
+		uint32_t *o = hmap_upsert(&seen->chips, e->chips[k], strlen(e->chips[k]),
+					  (uint32_t)i, &added);
 		if (!added && strcmp(es[*o].bib, e->bib) != 0)
-			CVAL_FAIL_OUT(SL_EINVAL, "%s.chips[%d]: chip '%s' is also given to bib '%s'",
-				      path, k, e->chips[k], es[*o].bib);
+			CVAL_FAIL_OUT(SL_EINVAL,
+				      "%s.chips[%d]: chip '%s' is also given to bib '%s'", path, k,
+				      e->chips[k], es[*o].bib);
 		*o = (uint32_t)i;
 	}
 out:
@@ -218,9 +222,11 @@ static int check_rows(const core *c, const msgpack_object_array *a, struct entry
 			if (owner == NONE32)
 				continue;
 			const char *ob = c->parts[owner].e.bib;
-			if (strcmp(ob, e->bib) != 0 && !hmap_get(&seen.bibs, ob, strlen(ob), &dummy)) {
-				cval_err(err, errlen, "rows[%zu].chips[%d]: chip '%s' belongs to bib '%s'",
-					 i, k, e->chips[k], ob);
+			if (strcmp(ob, e->bib) != 0 &&
+			    !hmap_get(&seen.bibs, ob, strlen(ob), &dummy)) {
+				cval_err(err, errlen,
+					 "rows[%zu].chips[%d]: chip '%s' belongs to bib '%s'", i, k,
+					 e->chips[k], ob);
 				rc = SL_EINVAL;
 				goto out;
 			}
@@ -340,7 +346,8 @@ static int do_wave_start(core *c, const struct rec *r, char *err, size_t errlen)
 	if (slp_get_str(root, "reason", &why, &wn) == SL_EINVAL ||
 	    slp_get_str(root, "official", &who, &on) == SL_EINVAL) {
 		cval_err(err, errlen, "%s: expected string",
-			 slp_get_str(root, "reason", &why, &wn) == SL_EINVAL ? "reason" : "official");
+			 slp_get_str(root, "reason", &why, &wn) == SL_EINVAL ? "reason"
+									     : "official");
 		rc = SL_EINVAL;
 		goto out;
 	}
@@ -382,12 +389,13 @@ static int do_adjust(core *c, const struct rec *r, char *err, size_t errlen)
 		const struct cfg_race *r = p->race >= 0 ? &c->cfg.races[p->race] : NULL;
 		int slot;
 		if (!r || cfg_point_find(r, a.pt, strlen(a.pt)) < 0) {
-			cval_err(err, errlen, "pt: no point '%s' in the race of bib '%s'", a.pt, a.bib);
+			cval_err(err, errlen, "pt: no point '%s' in the race of bib '%s'", a.pt,
+				 a.bib);
 			rc = SL_ENOENT;
 		} else if (a.station && cfg_station_find(r, a.station, strlen(a.station), &slot) !=
 						cfg_point_find(r, a.pt, strlen(a.pt))) {
-			cval_err(err, errlen, "station: '%s' is no station of point '%s'", a.station,
-				 a.pt);
+			cval_err(err, errlen, "station: '%s' is no station of point '%s'",
+				 a.station, a.pt);
 			rc = SL_ENOENT;
 		}
 	}
@@ -470,7 +478,7 @@ struct digests {
 	struct {
 		char *race;
 		uint64_t h;
-	} *was;
+	} * was;
 	size_t n;
 };
 

@@ -272,4 +272,3 @@ void core_lineup_release(struct core_lineup *l)
 	free(l->rows);
 	memset(l, 0, sizeof(*l));
 }
-

@@ -66,8 +66,8 @@ void core__rfacts_free(core *c)
  * lanes: [{bib, lane}] | nil}.  Checks, then (unless dry) folds and keeps
  * the record.
  */
-int core__race_record(core *c, const msgpack_object *root, const char *rec, size_t len,
-		      bool lineup, int mode, char *err, size_t errlen)
+int core__race_record(core *c, const msgpack_object *root, const char *rec, size_t len, bool lineup,
+		      int mode, char *err, size_t errlen)
 {
 	bool dry = mode == 1, load = mode == 2;
 	const char *race, *off, *reason;
@@ -75,7 +75,8 @@ int core__race_record(core *c, const msgpack_object *root, const char *rec, size
 	bool on = true;
 	int rc;
 	if (!c->has_cfg && !load)
-		CVAL_FAIL(SL_ESTATE, "%s: no event config yet", lineup ? "lineup" : "race_official");
+		CVAL_FAIL(SL_ESTATE, "%s: no event config yet",
+			  lineup ? "lineup" : "race_official");
 	if (slp_get_str(root, "race", &race, &rn) != 0 || rn == 0)
 		CVAL_FAIL(SL_EINVAL, "race: expected string");
 	if (!load && cfg_race_find(&c->cfg, race, rn) < 0)
@@ -92,7 +93,8 @@ int core__race_record(core *c, const msgpack_object *root, const char *rec, size
 		const msgpack_object *lo = slp_get(root, "lanes");
 		if (lo && lo->type != MSGPACK_OBJECT_NIL) {
 			if (lo->type != MSGPACK_OBJECT_ARRAY || lo->via.array.size > 99)
-				CVAL_FAIL(SL_EINVAL, "lanes: expected an array of at most 99 {bib, lane}");
+				CVAL_FAIL(SL_EINVAL,
+					  "lanes: expected an array of at most 99 {bib, lane}");
 			lanes = &lo->via.array;
 			for (uint32_t i = 0; i < lanes->size; i++) {
 				const msgpack_object *o = &lanes->ptr[i];
@@ -100,13 +102,14 @@ int core__race_record(core *c, const msgpack_object *root, const char *rec, size
 				size_t bn;
 				int64_t l;
 				uint32_t pi;
-				if (o->type != MSGPACK_OBJECT_MAP || slp_get_str(o, "bib", &b, &bn) != 0)
+				if (o->type != MSGPACK_OBJECT_MAP ||
+				    slp_get_str(o, "bib", &b, &bn) != 0)
 					CVAL_FAIL(SL_EINVAL, "lanes[%u].bib: expected string", i);
 				if (slp_get_int(o, "lane", &l) != 0 || l < 0 || l > 99)
 					CVAL_FAIL(SL_EINVAL, "lanes[%u].lane: expected 0..99", i);
 				if (!load && !hmap_get(&c->bibs, b, bn, &pi))
-					CVAL_FAIL(SL_ENOENT, "lanes[%u].bib: no participant '%.*s'", i,
-					  (int)(bn > 64 ? 64 : bn), b);
+					CVAL_FAIL(SL_ENOENT, "lanes[%u].bib: no participant '%.*s'",
+						  i, (int)(bn > 64 ? 64 : bn), b);
 			}
 		}
 	}

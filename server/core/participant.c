@@ -30,7 +30,8 @@ static int add_chip(struct entry *e, const msgpack_object *o, const char *pb, ch
 	char *s = cval_id_obj(o);
 	if (!s || !entry_chip_ok(s, strlen(s))) {
 		free(s);
-		CVAL_FAIL_OUT(SL_EINVAL, "%s: expected a chip code (1 to 64 printable characters)", pb);
+		CVAL_FAIL_OUT(SL_EINVAL, "%s: expected a chip code (1 to 64 printable characters)",
+			      pb);
 	}
 	if (e->nchips == ENTRY_MAX_CHIPS) {
 		free(s);
@@ -71,7 +72,8 @@ static int parse_person(const msgpack_object *row, struct entry *e, const char *
 	if (rc == 0 && n > 0 && (e->sex = cfg_sex_parse(s, n)) == -2)
 		rc = SL_EINVAL;
 	if (rc == SL_EINVAL)
-		CVAL_FAIL_OUT(SL_EINVAL, "%s: expected M, F or X", cval_path(pb, sizeof(pb), path, "sex"));
+		CVAL_FAIL_OUT(SL_EINVAL, "%s: expected M, F or X",
+			      cval_path(pb, sizeof(pb), path, "sex"));
 	if (e->sex < 0)
 		e->sex = SEX_NONE;
 	rc = 0;
@@ -87,13 +89,14 @@ static int parse_person(const msgpack_object *row, struct entry *e, const char *
 		e->birth = NULL;
 	}
 	if (e->birth && (strlen(e->birth) != 10 || sl_parse_iso(e->birth, &e->birth_ms) < 0))
-		CVAL_FAIL_OUT(SL_EINVAL, "%s: '%s' is not a date YYYY-MM-DD", cval_path(pb, sizeof(pb), path, "birth"),
-		  e->birth);
+		CVAL_FAIL_OUT(SL_EINVAL, "%s: '%s' is not a date YYYY-MM-DD",
+			      cval_path(pb, sizeof(pb), path, "birth"), e->birth);
 
 	o = slp_get(row, "fields");
 	if (o && o->type != MSGPACK_OBJECT_NIL) {
 		if (o->type != MSGPACK_OBJECT_MAP)
-			CVAL_FAIL_OUT(SL_EINVAL, "%s: expected map", cval_path(pb, sizeof(pb), path, "fields"));
+			CVAL_FAIL_OUT(SL_EINVAL, "%s: expected map",
+				      cval_path(pb, sizeof(pb), path, "fields"));
 		uint32_t cnt = o->via.map.size;
 		e->fkeys = sl_calloc(cnt ? cnt : 1, sizeof(char *));
 		e->fvals = sl_calloc(cnt ? cnt : 1, sizeof(char *));
@@ -102,8 +105,9 @@ static int parse_person(const msgpack_object *row, struct entry *e, const char *
 			if (kv->key.type != MSGPACK_OBJECT_STR || !kv->key.via.str.size ||
 			    kv->key.via.str.size > 64 ||
 			    memchr(kv->key.via.str.ptr, '\0', kv->key.via.str.size))
-				CVAL_FAIL_OUT(SL_EINVAL, "%s: field names must be strings of 1 to 64 bytes",
-				  cval_path(pb, sizeof(pb), path, "fields"));
+				CVAL_FAIL_OUT(SL_EINVAL,
+					      "%s: field names must be strings of 1 to 64 bytes",
+					      cval_path(pb, sizeof(pb), path, "fields"));
 			char *k = sl_strndup(kv->key.via.str.ptr, kv->key.via.str.size);
 			char *val = kv->val.type == MSGPACK_OBJECT_NIL ? sl_strdup("")
 								       : cval_id_obj(&kv->val);
@@ -114,19 +118,21 @@ static int parse_person(const msgpack_object *row, struct entry *e, const char *
 				     memchr(kv->val.via.str.ptr, '\0', kv->val.via.str.size))) {
 				char fb[128];
 				snprintf(fb, sizeof(fb), "fields.%s", k);
-				CVAL_FAIL_OUT(SL_EINVAL, "%s: expected string", cval_path(pb, sizeof(pb), path, fb));
+				CVAL_FAIL_OUT(SL_EINVAL, "%s: expected string",
+					      cval_path(pb, sizeof(pb), path, fb));
 			}
 			for (size_t j = 0; j + 1 < e->nfields; j++)
 				if (!strcmp(e->fkeys[j], k))
 					CVAL_FAIL_OUT(SL_EINVAL, "%s: duplicate field '%s'",
-					  cval_path(pb, sizeof(pb), path, "fields"), k);
+						      cval_path(pb, sizeof(pb), path, "fields"), k);
 		}
 	}
 	o = slp_get(row, "members");
 	if (o && o->type != MSGPACK_OBJECT_NIL) {
 		if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size > ENTRY_MAX_MEMBERS)
 			CVAL_FAIL_OUT(SL_EINVAL, "%s: expected an array of at most %d members",
-			  cval_path(pb, sizeof(pb), path, "members"), ENTRY_MAX_MEMBERS);
+				      cval_path(pb, sizeof(pb), path, "members"),
+				      ENTRY_MAX_MEMBERS);
 		e->members =
 			sl_calloc(o->via.array.size ? o->via.array.size : 1, sizeof(*e->members));
 		for (uint32_t i = 0; i < o->via.array.size; i++) {
@@ -149,7 +155,7 @@ static int parse_person(const msgpack_object *row, struct entry *e, const char *
 			rc = slp_get_bool(m, "cox", &cox);
 			if (rc == SL_EINVAL || (rc < 0 && rc != SL_ENOENT))
 				CVAL_FAIL_OUT(SL_EINVAL, "%s: expected true or false",
-				  cval_path(pb, sizeof(pb), mp, "cox"));
+					      cval_path(pb, sizeof(pb), mp, "cox"));
 			rc = 0;
 			mb->cox = cox;
 		}
@@ -187,7 +193,8 @@ int entry_parse(const msgpack_object *row, struct entry *e, const char *path, ch
 	o = slp_get(row, "chips");
 	if (o && o->type != MSGPACK_OBJECT_NIL) {
 		if (o->type != MSGPACK_OBJECT_ARRAY)
-			CVAL_FAIL_OUT(SL_EINVAL, "%s: expected array", cval_path(pb, sizeof(pb), path, "chips"));
+			CVAL_FAIL_OUT(SL_EINVAL, "%s: expected array",
+				      cval_path(pb, sizeof(pb), path, "chips"));
 		for (uint32_t i = 0; i < o->via.array.size; i++) {
 			char ib[64];
 			snprintf(ib, sizeof(ib), "chips[%u]", i);
@@ -214,12 +221,14 @@ int entry_parse(const msgpack_object *row, struct entry *e, const char *path, ch
 	o = slp_get(row, "blank");
 	if (o && o->type != MSGPACK_OBJECT_NIL) {
 		if (o->type != MSGPACK_OBJECT_BOOLEAN)
-			CVAL_FAIL_OUT(SL_EINVAL, "%s: expected true or false", cval_path(pb, sizeof(pb), path, "blank"));
+			CVAL_FAIL_OUT(SL_EINVAL, "%s: expected true or false",
+				      cval_path(pb, sizeof(pb), path, "blank"));
 		e->blank = o->via.boolean;
 	}
 	if (e->blank && (e->reg || *e->name || e->nmembers))
-		CVAL_FAIL_OUT(SL_EINVAL, "%s: a blank bib has no athlete yet (no name, reg or crew)",
-		  cval_path(pb, sizeof(pb), path, "blank"));
+		CVAL_FAIL_OUT(SL_EINVAL,
+			      "%s: a blank bib has no athlete yet (no name, reg or crew)",
+			      cval_path(pb, sizeof(pb), path, "blank"));
 out:
 	if (rc < 0)
 		entry_release(e);

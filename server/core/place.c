@@ -63,10 +63,13 @@ uint64_t core__results_digest(const core *c, int ri)
 		if (p->race != ri || p->e.blank)
 			continue;
 		const struct race_state *rs = &c->rs[ri];
-		uint64_t v[6] = {hmap_hash_pfx('b', p->e.bib, strlen(p->e.bib)), (uint64_t)p->status,
+		uint64_t v[6] = {hmap_hash_pfx('b', p->e.bib, strlen(p->e.bib)),
+				 (uint64_t)p->status,
 				 p->ranked ? core__place(p, &rs->overall) : 0,
-				 p->ranked ? (uint64_t)p->adj_ms : 0, (uint64_t)(p->e.sex + 1),
-				 p->ranked && p->e.sex >= 0 ? core__place(p, &rs->sex[p->e.sex]) : 0};
+				 p->ranked ? (uint64_t)p->adj_ms : 0,
+				 (uint64_t)(p->e.sex + 1),
+				 p->ranked && p->e.sex >= 0 ? core__place(p, &rs->sex[p->e.sex])
+							    : 0};
 		for (int k = 0; k < 6; k++)
 			h = (h ^ v[k]) * 1099511628211ull;
 		for (uint16_t k = 0; k < p->ncats; k++)
@@ -119,7 +122,8 @@ void core__rs_build(core *c)
 		rs->stmap = sl_malloc((c->ngpts ? c->ngpts : 1) * sizeof(*rs->stmap));
 		for (size_t g = 0; g < c->ngpts; g++) {
 			int slot = 0;
-			rs->ptmap[g] = (int16_t)cfg_station_find(r, c->gpts[g], strlen(c->gpts[g]), &slot);
+			rs->ptmap[g] =
+				(int16_t)cfg_station_find(r, c->gpts[g], strlen(c->gpts[g]), &slot);
 			rs->stmap[g] = (int16_t)slot;
 		}
 		rs->official = core__race_is_official(c, r->id);

@@ -205,7 +205,8 @@ void core__put_entry(core *c, struct entry *e, bool now)
 		hmap_set(&c->regmap, p->e.reg, strlen(p->e.reg), pi);
 	core__resolve(c, p);
 	for (int i = 0; i < p->e.nchips; i++)
-		attach(c, pi, i, core__code_upsert(c, NS_CHIP, p->e.chips[i], strlen(p->e.chips[i])));
+		attach(c, pi, i,
+		       core__code_upsert(c, NS_CHIP, p->e.chips[i], strlen(p->e.chips[i])));
 	attach(c, pi, ENTRY_MAX_CHIPS, core__code_upsert(c, NS_BIB, p->e.bib, strlen(p->e.bib)));
 	if (!added && (old_race != p->race || old_sex != p->e.sex || old_ncats != p->ncats ||
 		       (old_ncats && memcmp(old_cats, p->cats, old_ncats * sizeof(*old_cats)))))
@@ -307,8 +308,8 @@ void core__recount(core *c)
 		struct race_state *rs = &c->rs[i];
 		rs->n_all = 0;
 		memset(rs->n_sex, 0, sizeof(rs->n_sex));
-		memset(rs->n_cat, 0, (c->cfg.races[i].ncats ? c->cfg.races[i].ncats : 1) *
-					     sizeof(*rs->n_cat));
+		memset(rs->n_cat, 0,
+		       (c->cfg.races[i].ncats ? c->cfg.races[i].ncats : 1) * sizeof(*rs->n_cat));
 		size_t kept = 0;
 		for (size_t k = 0; k < rs->nby_bib; k++) {
 			uint32_t pi = rs->by_bib[k];
@@ -346,7 +347,8 @@ void core__recount(core *c)
 			at++;
 		if (at == from)
 			continue;
-		uint32_t *old = rs->by_bib, *m = sl_malloc((rs->n_all ? rs->n_all : 1) * sizeof(*m));
+		uint32_t *old = rs->by_bib,
+			 *m = sl_malloc((rs->n_all ? rs->n_all : 1) * sizeof(*m));
 		size_t x = 0, y = from, k = 0;
 		while (x < rs->nby_bib || y < at) {
 			if (y == at || (x < rs->nby_bib && core__tie(c, old[x], nw[y]) < 0))

@@ -272,7 +272,8 @@ static int load_decisions(core *c, const msgpack_object *root, char *err, size_t
 				  i);
 		slp_packer_init(&opk, &one);
 		msgpack_pack_object(&opk, *o);
-		int r2 = corr ? core__race_corrected_load(c, o, one.data, one.len, perr, sizeof(perr))
+		int r2 = corr ? core__race_corrected_load(c, o, one.data, one.len, perr,
+							  sizeof(perr))
 			      : core__race_record(c, o, one.data, one.len, kn == 6, 2, perr,
 						  sizeof(perr));
 		sl_buf_release(&one);
@@ -282,9 +283,8 @@ static int load_decisions(core *c, const msgpack_object *root, char *err, size_t
 	return 0;
 }
 
-static int (*const load_steps[])(core *c, const msgpack_object *root, char *err,
-				 size_t errlen) = {load_waves, load_points_codes, load_entries,
-						   load_reads, load_decisions};
+static int (*const load_steps[])(core *c, const msgpack_object *root, char *err, size_t errlen) = {
+	load_waves, load_points_codes, load_entries, load_reads, load_decisions};
 
 int core_snapshot_load(core *c, const char *buf, size_t len, char *err, size_t errlen)
 {

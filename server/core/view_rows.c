@@ -100,7 +100,7 @@ size_t view__reasons_of(const core *c, const char *bib, const struct adj_rec **o
 				continue;
 		}
 		seen[a->type] = true;
-		bool active = adj_is_flag(a->type)   ? a->on
+		bool active = adj_is_flag(a->type)     ? a->on
 			      : a->type == ADJ_PENALTY ? a->ms != 0
 			      : a->type == ADJ_PLACE   ? a->place > 0
 			      : a->type == ADJ_STATION ? a->station != NULL
@@ -178,8 +178,8 @@ void view__pack_row(const core *c, msgpack_packer *pk, uint32_t pi)
 		slp_pack_kv_int_or_nil(pk, "place", (int64_t)shown, shown > 0);
 	}
 	slp_pack_kv_int_or_nil(pk, "place_sex",
-		 r && p->e.sex >= 0 ? (int64_t)core__place(p, &rs->sex[p->e.sex]) : 0,
-		 r && p->ranked && p->e.sex >= 0);
+			       r && p->e.sex >= 0 ? (int64_t)core__place(p, &rs->sex[p->e.sex]) : 0,
+			       r && p->ranked && p->e.sex >= 0);
 	slp_pack_key(pk, "place_cat");
 	msgpack_pack_map(pk, r ? p->ncats : 0);
 	for (uint16_t k = 0; r && k < p->ncats; k++) {
@@ -193,7 +193,8 @@ void view__pack_row(const core *c, msgpack_packer *pk, uint32_t pi)
 	slp_pack_kv_int_or_nil(pk, "net", net, fin);
 	bool gun = fin && p->t0 != NO_TIME;
 	slp_pack_kv_int_or_nil(pk, "gun", gun ? p->fin_t - p->t0 : 0, gun);
-	slp_pack_kv_int_or_nil(pk, "pace", fin ? view__pace_of(r, net) : 0, fin && r->distance_m > 0);
+	slp_pack_kv_int_or_nil(pk, "pace", fin ? view__pace_of(r, net) : 0,
+			       fin && r->distance_m > 0);
 	slp_pack_key(pk, "splits");
 	size_t ns = 0;
 	for (size_t j = 0; r && p->start != NO_TIME && j < r->npoints; j++)
@@ -275,7 +276,7 @@ size_t view__count_of(const core *c, const struct topic *t)
 
 /* Rows [off, off+lim) of a ranking list (lim 0: all); returns owned ids. */
 uint32_t *view__list_range(const core *c, const struct topic *t, size_t off, size_t lim,
-			    size_t *cnt)
+			   size_t *cnt)
 {
 	const ost *tree = tree_of(c, t);
 	size_t total = view__count_of(c, t), nt = ost_size(tree), got = 0;

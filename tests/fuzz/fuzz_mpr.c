@@ -21,10 +21,10 @@
 #include "mpr.h"
 #include "slp.h"
 
-#define CHECK(c)                                                               \
-	do {                                                                   \
-		if (!(c))                                                      \
-			__builtin_trap();                                      \
+#define CHECK(c)                                                                                   \
+	do {                                                                                       \
+		if (!(c))                                                                          \
+			__builtin_trap();                                                          \
 	} while (0)
 
 static bool same(const char *a, size_t an, const char *b, size_t bn)

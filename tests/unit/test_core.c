@@ -444,7 +444,8 @@ static void ties_share_place(void)
 		sl_buf csv = SL_BUF_INIT, js = SL_BUF_INIT;
 		export(c, &csv, &js);
 		if (pass == 0) {
-			const char *p3 = strstr(csv.data, "\n2,3,P 3,"), *p2 = strstr(csv.data, "\n2,2,P 2,");
+			const char *p3 = strstr(csv.data, "\n2,3,P 3,"),
+				   *p2 = strstr(csv.data, "\n2,2,P 2,");
 			ASSERT(p3 != NULL);
 			ASSERT(p2 != NULL);
 			ASSERT(p3 < p2);
