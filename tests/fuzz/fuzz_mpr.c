@@ -21,24 +21,22 @@
 #include "mpr.h"
 #include "slp.h"
 
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c))                                                                          \
-			__builtin_trap();                                                          \
-	} while (0)
+/* A broken promise stops the fuzzer with the input that broke it. */
+#define CHECK(c) ((c) ? (void)0 : __builtin_trap())
 
-static bool same(const char *a, size_t an, const char *b, size_t bn)
+/* Two (pointer, length) strings, NULL meaning absent: equal? */
+static bool eq(const char *a, size_t an, const char *b, size_t bn)
 {
-	return an == bn && (an == 0 || memcmp(a, b, an) == 0);
+	if (!a || !b)
+		return !a && !b;
+	return an == bn && !memcmp(a, b, an);
 }
 
 static bool same_read(const slp_read *x, const slp_read *y)
 {
-	return same(x->chip, x->chip ? x->chip_len : 0, y->chip, y->chip ? y->chip_len : 0) &&
-	       !x->chip == !y->chip && !x->bib == !y->bib &&
-	       same(x->bib, x->bib ? x->bib_len : 0, y->bib, y->bib ? y->bib_len : 0) &&
-	       same(x->pt, x->pt_len, y->pt, y->pt_len) && x->t == y->t && x->kind == y->kind &&
-	       x->hits == y->hits && x->rssi == y->rssi;
+	return eq(x->chip, x->chip_len, y->chip, y->chip_len) &&
+	       eq(x->bib, x->bib_len, y->bib, y->bib_len) && eq(x->pt, x->pt_len, y->pt, y->pt_len) &&
+	       x->t == y->t && x->kind == y->kind && x->hits == y->hits && x->rssi == y->rssi;
 }
 
 /* The general path agrees with what mpr_passings read into b. */
@@ -53,7 +51,7 @@ static void check_general(const char *rec, size_t len, const slp_batch *b)
 	CHECK(msgpack_unpack(rec, len, &off, &z, &root) == MSGPACK_UNPACK_SUCCESS);
 	CHECK(off == len && root.type == MSGPACK_OBJECT_MAP);
 	CHECK(slp_batch_parse(&root, &z, &g, err, sizeof(err)) == 0);
-	CHECK(same(b->dev, b->dev_len, g.dev, g.dev ? g.dev_len : 0) && b->seq == g.seq);
+	CHECK(eq(b->dev, b->dev_len, g.dev, g.dev_len) && b->seq == g.seq);
 	CHECK(b->nreads == g.nreads);
 	for (size_t i = 0; i < b->nreads; i++)
 		CHECK(same_read(&b->reads[i], &g.reads[i]));
