@@ -8,11 +8,12 @@
  * never decrease; a category's field and equals come together.
  *
  * The strict rules (CFG_STRICT) live in cfgstrict.c, a pass on either side
- * of the parse.
+ * of the parse; looking things up in a parsed cfg, in cfgfind.c.
  */
 #include "config.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -207,9 +208,10 @@ static int parse_pool(const msgpack_object *o, struct cfg_race *r, const char *p
 	return 0;
 }
 
-static int parse_wave(const msgpack_object *o, struct cfg_wave *w, const char *path, char *err,
+static int parse_wave(const msgpack_object *o, void *item, const char *path, char *err,
 		      size_t errlen)
 {
+	struct cfg_wave *w = item;
 	bool present;
 	int rc;
 	if (o->type != MSGPACK_OBJECT_MAP)
@@ -223,9 +225,10 @@ static int parse_wave(const msgpack_object *o, struct cfg_wave *w, const char *p
 	return parse_bibs(o, w, path, err, errlen);
 }
 
-static int parse_cat(const msgpack_object *o, struct cfg_cat *k, const char *path, char *err,
+static int parse_cat(const msgpack_object *o, void *item, const char *path, char *err,
 		     size_t errlen)
 {
+	struct cfg_cat *k = item;
 	char pb[256];
 	const char *s;
 	size_t n;
@@ -453,31 +456,52 @@ static int race_precision(const msgpack_object *o, struct cfg_race *r, const cha
 	return 0;
 }
 
-static int race_waves(const msgpack_object *o, struct cfg_race *r, const char *path, char *err,
-		      size_t errlen)
+/* One item of a list (a wave, a category) into *item. */
+typedef int item_parser(const msgpack_object *o, void *item, const char *path, char *err,
+			size_t errlen);
+
+/*
+ * The optional list key of a race (waves, categories): at most
+ * CFG_MAX_ITEMS, each parsed by parse into *items (size bytes each, its id
+ * a char * at id_off) and *n counting those parsed (released with the race
+ * on error); ids unique ("duplicate <what>").
+ */
+static int parse_items(const msgpack_object *o, const char *key, const char *what, void **items,
+		       size_t *n, size_t size, size_t id_off, item_parser *parse, const char *path,
+		       char *err, size_t errlen)
 {
 	const msgpack_object_array *a;
 	char pb[256], ip[256];
 	int rc;
-	if ((rc = get_arr(o, "waves", false, &a, path, err, errlen)) < 0)
+	if ((rc = get_arr(o, key, false, &a, path, err, errlen)) < 0)
 		return rc;
 	if (a && a->size > CFG_MAX_ITEMS)
-		CVAL_FAIL(SL_EINVAL, "%s: at most %d waves",
-			  cval_path(pb, sizeof(pb), path, "waves"), CFG_MAX_ITEMS);
-	if (a && a->size) {
-		r->waves = sl_calloc(a->size, sizeof(*r->waves));
-		for (uint32_t i = 0; i < a->size; i++) {
-			snprintf(ip, sizeof(ip), "%s.waves[%u]", path, i);
-			r->nwaves = i + 1;
-			if ((rc = parse_wave(&a->ptr[i], &r->waves[i], ip, err, errlen)) < 0)
-				return rc;
-			for (uint32_t j = 0; j < i; j++)
-				if (!strcmp(r->waves[j].id, r->waves[i].id))
-					CVAL_FAIL(SL_EINVAL, "%s.id: duplicate wave '%s'", ip,
-						  r->waves[i].id);
-		}
+		CVAL_FAIL(SL_EINVAL, "%s: at most %d %s", cval_path(pb, sizeof(pb), path, key),
+			  CFG_MAX_ITEMS, key);
+	if (!a || !a->size)
+		return 0;
+	char *base = *items = sl_calloc(a->size, size);
+	for (uint32_t i = 0; i < a->size; i++) {
+		snprintf(ip, sizeof(ip), "%s.%s[%u]", path, key, i);
+		*n = i + 1;
+		if ((rc = parse(&a->ptr[i], base + i * size, ip, err, errlen)) < 0)
+			return rc;
+		const char *id = *(char **)(base + i * size + id_off);
+		for (uint32_t j = 0; j < i; j++)
+			if (!strcmp(*(char **)(base + j * size + id_off), id))
+				CVAL_FAIL(SL_EINVAL, "%s.id: duplicate %s '%s'", ip, what, id);
 	}
 	return 0;
+}
+
+static int race_waves(const msgpack_object *o, struct cfg_race *r, const char *path, char *err,
+		      size_t errlen)
+{
+	void *items = NULL;
+	int rc = parse_items(o, "waves", "wave", &items, &r->nwaves, sizeof(*r->waves),
+			     offsetof(struct cfg_wave, id), parse_wave, path, err, errlen);
+	r->waves = items; /* also on error: released with the race */
+	return rc;
 }
 
 /* One timing point (not a backup station) at ip, appended to r->points. */
@@ -630,28 +654,11 @@ static int race_distance(const msgpack_object *o, struct cfg_race *r, const char
 static int race_cats(const msgpack_object *o, struct cfg_race *r, const char *path, char *err,
 		     size_t errlen)
 {
-	const msgpack_object_array *a;
-	char pb[256], ip[256];
-	int rc;
-	if ((rc = get_arr(o, "categories", false, &a, path, err, errlen)) < 0)
-		return rc;
-	if (a && a->size > CFG_MAX_ITEMS)
-		CVAL_FAIL(SL_EINVAL, "%s: at most %d categories",
-			  cval_path(pb, sizeof(pb), path, "categories"), CFG_MAX_ITEMS);
-	if (a && a->size) {
-		r->cats = sl_calloc(a->size, sizeof(*r->cats));
-		for (uint32_t i = 0; i < a->size; i++) {
-			snprintf(ip, sizeof(ip), "%s.categories[%u]", path, i);
-			r->ncats = i + 1;
-			if ((rc = parse_cat(&a->ptr[i], &r->cats[i], ip, err, errlen)) < 0)
-				return rc;
-			for (uint32_t j = 0; j < i; j++)
-				if (!strcmp(r->cats[j].id, r->cats[i].id))
-					CVAL_FAIL(SL_EINVAL, "%s.id: duplicate category '%s'", ip,
-						  r->cats[i].id);
-		}
-	}
-	return 0;
+	void *items = NULL;
+	int rc = parse_items(o, "categories", "category", &items, &r->ncats, sizeof(*r->cats),
+			     offsetof(struct cfg_cat, id), parse_cat, path, err, errlen);
+	r->cats = items; /* also on error: released with the race */
+	return rc;
 }
 
 static const struct {
@@ -805,75 +812,6 @@ void cfg_release(struct cfg *c)
 	free(c->name);
 	free(c->timezone);
 	memset(c, 0, sizeof(*c));
-}
-
-static bool eqn(const char *a, const char *b, size_t n)
-{
-	return strlen(a) == n && memcmp(a, b, n) == 0;
-}
-
-int cfg_race_find(const struct cfg *c, const char *id, size_t n)
-{
-	for (size_t i = 0; i < c->nraces; i++)
-		if (eqn(c->races[i].id, id, n))
-			return (int)i;
-	return -1;
-}
-
-int cfg_wave_find(const struct cfg_race *r, const char *id, size_t n)
-{
-	for (size_t i = 0; i < r->nwaves; i++)
-		if (eqn(r->waves[i].id, id, n))
-			return (int)i;
-	return -1;
-}
-
-int cfg_point_find(const struct cfg_race *r, const char *id, size_t n)
-{
-	for (size_t i = 0; i < r->npoints; i++)
-		if (eqn(r->points[i].id, id, n))
-			return (int)i;
-	return -1;
-}
-
-int cfg_cat_find(const struct cfg_race *r, const char *id, size_t n)
-{
-	for (size_t i = 0; i < r->ncats; i++)
-		if (eqn(r->cats[i].id, id, n))
-			return (int)i;
-	return -1;
-}
-
-int cfg_wave_for_bib(const struct cfg_race *r, const char *bib)
-{
-	if (!r->nwaves)
-		return -1;
-	char *end;
-	if (*bib >= '0' && *bib <= '9') {
-		long long v = strtoll(bib, &end, 10);
-		if (*end == '\0')
-			for (size_t i = 0; i < r->nwaves; i++)
-				if (r->waves[i].has_bibs && v >= r->waves[i].bib_lo &&
-				    v <= r->waves[i].bib_hi)
-					return (int)i;
-	}
-	return 0;
-}
-
-int cfg_station_find(const struct cfg_race *r, const char *id, size_t n, int *slot)
-{
-	for (size_t i = 0; i < r->npoints; i++) {
-		if (eqn(r->points[i].id, id, n)) {
-			*slot = 0;
-			return (int)i;
-		}
-		for (size_t q = 0; q < r->points[i].nstations; q++)
-			if (eqn(r->points[i].stations[q], id, n)) {
-				*slot = (int)q + 1;
-				return (int)i;
-			}
-	}
-	return -1;
 }
 
 int64_t cfg_hcap_apply(const struct cfg_race *r, const char *cls, double age, int64_t raw)

@@ -1,7 +1,7 @@
 /*
  * export.c: one race's results, or the whole event's, as CSV or JSON
- * (PROTOCOL.md, "Exports"), every participant in place order (the list
- * order of view_rows.c).  Trial and lanes races (regattas) have their own
+ * (PROTOCOL.md, "Regatta" and "HTTP"), every participant in place order
+ * (the list order of view_rows.c).  Trial and lanes races (regattas) have their own
  * CSV columns; road races keep theirs.  The JSON rows are the rows of the
  * topics (view__pack_row).
  *
