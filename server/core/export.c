@@ -246,10 +246,21 @@ int core_export_csv(const core *c, const char *race, sl_buf *out)
 	return 0;
 }
 
+/* "rows": every row of the list t, in list order (the JSON exports). */
+static void pack_rows(const core *c, msgpack_packer *pk, const struct topic *t)
+{
+	size_t cnt;
+	uint32_t *ids = view__list_range(c, t, 0, 0, &cnt);
+	slp_pack_key(pk, "rows");
+	msgpack_pack_array(pk, cnt);
+	for (size_t i = 0; i < cnt; i++)
+		view__pack_row(c, pk, ids[i]);
+	free(ids);
+}
+
 int core_export_json(const core *c, const char *race, sl_buf *out)
 {
 	struct topic t;
-	size_t cnt;
 	int rc = export_race(c, race, &t);
 	if (rc < 0)
 		return rc;
@@ -261,12 +272,7 @@ int core_export_json(const core *c, const char *race, sl_buf *out)
 	slp_pack_kv_str(&pk, "race", c->cfg.races[t.race].id);
 	slp_pack_key(&pk, "results"); /* provisional, official or corrected, by whom, when */
 	core__pack_results_state(c, &pk, c->cfg.races[t.race].id);
-	slp_pack_key(&pk, "rows");
-	uint32_t *ids = view__list_range(c, &t, 0, 0, &cnt);
-	msgpack_pack_array(&pk, cnt);
-	for (size_t i = 0; i < cnt; i++)
-		view__pack_row(c, &pk, ids[i]);
-	free(ids);
+	pack_rows(c, &pk, &t);
 	rc = slp_msgpack_to_json(mp.data, mp.len, out);
 	sl_buf_release(&mp);
 	return rc;
@@ -298,7 +304,6 @@ int core_export_event_json(const core *c, sl_buf *out)
 	for (size_t k = 0; k < c->cfg.nraces; k++) {
 		const struct cfg_race *r = &c->cfg.races[k];
 		struct topic t = {.kind = TOP_RESULTS, .race = (int)k};
-		size_t cnt;
 		static const char *const kinds[] = {"mass", "trial", "lanes"};
 		msgpack_pack_map(&pk, 6);
 		slp_pack_kv_str(&pk, "race", r->id);
@@ -314,12 +319,7 @@ int core_export_event_json(const core *c, sl_buf *out)
 			slp_pack_str(&pk, r->progression);
 		else
 			msgpack_pack_nil(&pk);
-		slp_pack_key(&pk, "rows");
-		uint32_t *ids = view__list_range(c, &t, 0, 0, &cnt);
-		msgpack_pack_array(&pk, cnt);
-		for (size_t i = 0; i < cnt; i++)
-			view__pack_row(c, &pk, ids[i]);
-		free(ids);
+		pack_rows(c, &pk, &t);
 	}
 	int rc = slp_msgpack_to_json(mp.data, mp.len, out);
 	sl_buf_release(&mp);
