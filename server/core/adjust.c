@@ -27,13 +27,6 @@ bool adj_is_flag(int type)
 	return type >= ADJ_DQ && type <= ADJ_RELEG;
 }
 
-#define E(...)                                                                 \
-	do {                                                                   \
-		cval_err(err, errlen, __VA_ARGS__);                            \
-		rc = SL_EINVAL;                                                \
-		goto out;                                                      \
-	} while (0)
-
 int adj_parse(const msgpack_object *root, struct adj_rec *a, char *err, size_t errlen)
 {
 	const char *s;
@@ -49,20 +42,21 @@ int adj_parse(const msgpack_object *root, struct adj_rec *a, char *err, size_t e
 		goto out;
 	rc = slp_get_str(root, "type", &s, &n);
 	if (rc == SL_ENOENT)
-		E("type: required");
+		CVAL_FAIL_OUT(SL_EINVAL, "type: required");
 	a->type = -1;
 	for (int i = 0; rc == 0 && i < ADJ_NTYPES; i++)
 		if (strlen(names[i]) == n && !memcmp(names[i], s, n))
 			a->type = i;
 	if (a->type < 0)
-		E("type: expected penalty, dq, dns, dnf, scratch, exhibition, relegation, place, "
-		  "station or hand_time");
+		CVAL_FAIL_OUT(SL_EINVAL, "type: expected penalty, dq, dns, dnf, scratch, "
+					 "exhibition, relegation, place, "
+					 "station or hand_time");
 	if ((rc = cval_str(root, "reason", true, &a->reason, "", err, errlen)) < 0)
 		goto out;
 	if ((rc = cval_str(root, "official", true, &a->official, "", err, errlen)) < 0)
 		goto out;
 	if (!*a->official)
-		E("official: expected a name");
+		CVAL_FAIL_OUT(SL_EINVAL, "official: expected a name");
 	switch (a->type) {
 	case ADJ_PENALTY:
 		/* a penalty adds time; a bonus (negative) takes time off; 0 clears */
@@ -70,16 +64,16 @@ int adj_parse(const msgpack_object *root, struct adj_rec *a, char *err, size_t e
 				   errlen)) < 0)
 			goto out;
 		if (!present)
-			E("ms: required");
+			CVAL_FAIL_OUT(SL_EINVAL, "ms: required");
 		break;
 	case ADJ_PLACE:
 		if ((rc = cval_int(root, "place", 0, 100000, &v, &present, "", err, errlen)) < 0)
 			goto out;
 		if (!present)
-			E("place: required (0 clears)");
+			CVAL_FAIL_OUT(SL_EINVAL, "place: required (0 clears)");
 		a->place = (int)v;
 		if (slp_get_bool(root, "dead_heat", &a->dead_heat) == SL_EINVAL)
-			E("dead_heat: expected true or false");
+			CVAL_FAIL_OUT(SL_EINVAL, "dead_heat: expected true or false");
 		break;
 	case ADJ_STATION:
 	case ADJ_HAND:
@@ -99,7 +93,7 @@ int adj_parse(const msgpack_object *root, struct adj_rec *a, char *err, size_t e
 			if (!o && slp_get(root, "k"))
 				o = slp_get(root, key = "t");
 			if (!o)
-				E("at: required, a time (null clears)");
+				CVAL_FAIL_OUT(SL_EINVAL, "at: required, a time (null clears)");
 			if (o->type != MSGPACK_OBJECT_NIL) {
 				if ((rc = cval_time(root, key, &a->t, &present, "", err, errlen)) < 0)
 					goto out;
@@ -108,7 +102,7 @@ int adj_parse(const msgpack_object *root, struct adj_rec *a, char *err, size_t e
 		break;
 	default: {
 		if ((rc = slp_get_bool(root, "on", &a->on)) == SL_EINVAL)
-			E("on: expected true or false");
+			CVAL_FAIL_OUT(SL_EINVAL, "on: expected true or false");
 		if (rc == SL_ENOENT)
 			a->on = true;
 		rc = 0;

@@ -15,12 +15,6 @@
 #include "evkeys.h"
 #include "slp.h"
 
-#define E(...)                                                                                     \
-	do {                                                                                       \
-		cval_err(err, errlen, __VA_ARGS__);                                                \
-		return SL_EINVAL;                                                                  \
-	} while (0)
-
 /* Every key of map is one of kind's; else "path.key: unknown key; did you mean ...". */
 static int keys_of(const msgpack_object *map, int kind, const char *path, char *err, size_t errlen)
 {
@@ -29,20 +23,23 @@ static int keys_of(const msgpack_object *map, int kind, const char *path, char *
 	for (uint32_t i = 0; i < map->via.map.size; i++) {
 		const msgpack_object *k = &map->via.map.ptr[i].key;
 		if (k->type != MSGPACK_OBJECT_STR)
-			E("%s%skeys: expected strings", path, *path ? "." : "");
+			CVAL_FAIL(SL_EINVAL, "%s%skeys: expected strings", path, *path ? "." : "");
 		const char *s = k->via.str.ptr;
 		size_t n = k->via.str.size;
 		if (evkeys_known(kind, s, n))
 			continue;
 		const char *near = evkeys_suggest(kind, s, n);
 		if (kind == EVK_STATION && !near && evkeys_known(EVK_POINT, s, n))
-			E("%s%s%.*s: unknown key; a backup station (station_of) has only id and "
-			  "station_of",
-			  path, *path ? "." : "", (int)(n > 64 ? 64 : n), s);
+			CVAL_FAIL(SL_EINVAL,
+				  "%s%s%.*s: unknown key; a backup station (station_of) has only "
+				  "id and "
+				  "station_of",
+				  path, *path ? "." : "", (int)(n > 64 ? 64 : n), s);
 		if (near)
-			E("%s%s%.*s: unknown key; did you mean '%s'?", path, *path ? "." : "",
-			  (int)(n > 64 ? 64 : n), s, near);
-		E("%s%s%.*s: unknown key", path, *path ? "." : "", (int)(n > 64 ? 64 : n), s);
+			CVAL_FAIL(SL_EINVAL, "%s%s%.*s: unknown key; did you mean '%s'?", path,
+				  *path ? "." : "", (int)(n > 64 ? 64 : n), s, near);
+		CVAL_FAIL(SL_EINVAL, "%s%s%.*s: unknown key", path, *path ? "." : "",
+			  (int)(n > 64 ? 64 : n), s);
 	}
 	return 0;
 }
@@ -174,9 +171,11 @@ static int strict_cats(const struct cfg *c, char *err, size_t errlen)
 				if (x->sex == y->sex && x->age_min == y->age_min &&
 				    x->age_max == y->age_max && str_same(x->field, y->field) &&
 				    str_same(x->equals, y->equals))
-					E("races[%zu].categories[%zu]: the same rule as category '%s' "
-					  "(categories[%zu]): one of the two is a copy",
-					  i, k, x->id, j);
+					CVAL_FAIL(SL_EINVAL,
+						  "races[%zu].categories[%zu]: the same rule as "
+						  "category '%s' "
+						  "(categories[%zu]): one of the two is a copy",
+						  i, k, x->id, j);
 			}
 	}
 	return 0;
@@ -204,10 +203,13 @@ static int strict_times(const msgpack_object *map, char *err, size_t errlen)
 			memcpy(tb, st->via.str.ptr, st->via.str.size);
 			tb[st->via.str.size] = '\0';
 			if (sl_parse_iso_ex(tb, &ms, &zoned) == 0 && !zoned)
-				E("races[%u].waves[%u].start: '%s' has no UTC offset: add one (Z, "
-				  "+hh:mm or -hh:mm), or give the event a timezone and let splitline "
-				  "event create add it",
-				  i, j, tb);
+				CVAL_FAIL(SL_EINVAL,
+					  "races[%u].waves[%u].start: '%s' has no UTC offset: add "
+					  "one (Z, "
+					  "+hh:mm or -hh:mm), or give the event a timezone and let "
+					  "splitline "
+					  "event create add it",
+					  i, j, tb);
 		}
 	}
 	return 0;

@@ -36,7 +36,7 @@
 
 struct checkin;
 
-/* core.c hooks */
+/* core.c and fold.c hooks */
 void checkin_free(core *c);
 /*
  * Fold (dry: only check) a "checkins" or "checkin_undo" record.  0, or

@@ -8,11 +8,12 @@
  * never decrease; a category's field and equals come together.
  *
  * The strict rules (CFG_STRICT) live in cfgstrict.c, a pass on either side
- * of the parse.
+ * of the parse; looking things up in a parsed cfg, in cfgfind.c.
  */
 #include "config.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -22,12 +23,6 @@
 #include "evkeys.h"
 #include "progression.h"
 #include "slp.h"
-
-#define E(...)                                                                 \
-	do {                                                                   \
-		cval_err(err, errlen, __VA_ARGS__);                            \
-		return SL_EINVAL;                                              \
-	} while (0)
 
 const char *cfg_sex_name(int sex)
 {
@@ -61,7 +56,7 @@ static int enum_field(const msgpack_object *map, const char *key, const char *co
 			return 0;
 		}
 	}
-	E("%s: expected %s", cval_path(pb, sizeof(pb), path, key), expect);
+	CVAL_FAIL(SL_EINVAL, "%s: expected %s", cval_path(pb, sizeof(pb), path, key), expect);
 }
 
 static int get_arr(const msgpack_object *map, const char *key, bool required,
@@ -72,11 +67,11 @@ static int get_arr(const msgpack_object *map, const char *key, bool required,
 	if (rc == SL_ENOENT) {
 		*a = NULL;
 		if (required)
-			E("%s: required", cval_path(pb, sizeof(pb), path, key));
+			CVAL_FAIL(SL_EINVAL, "%s: required", cval_path(pb, sizeof(pb), path, key));
 		return 0;
 	}
 	if (rc < 0)
-		E("%s: expected array", cval_path(pb, sizeof(pb), path, key));
+		CVAL_FAIL(SL_EINVAL, "%s: expected array", cval_path(pb, sizeof(pb), path, key));
 	return 0;
 }
 
@@ -91,7 +86,7 @@ static int parse_point(const msgpack_object *o, struct cfg_point *p, const char 
 	int rc;
 
 	if (o->type != MSGPACK_OBJECT_MAP)
-		E("%s: expected map", path);
+		CVAL_FAIL(SL_EINVAL, "%s: expected map", path);
 	if ((rc = cval_id(o, "id", true, &p->id, path, err, errlen)) < 0)
 		return rc;
 	if ((rc = cval_str(o, "name", false, &p->name, path, err, errlen)) < 0)
@@ -99,7 +94,7 @@ static int parse_point(const msgpack_object *o, struct cfg_point *p, const char 
 	if (!p->name)
 		p->name = sl_strdup(p->id);
 	if (!slp_get(o, "role"))
-		E("%s: required", cval_path(pb, sizeof(pb), path, "role"));
+		CVAL_FAIL(SL_EINVAL, "%s: required", cval_path(pb, sizeof(pb), path, "role"));
 	if ((rc = enum_field(o, "role", roles, PT_SPLIT, &p->role, path,
 			     "start, split or finish", err, errlen)) < 0)
 		return rc;
@@ -107,10 +102,10 @@ static int parse_point(const msgpack_object *o, struct cfg_point *p, const char 
 	if (rc == SL_ENOENT && p->role == PT_START)
 		d = 0;
 	else if (rc == SL_ENOENT)
-		E("%s: required", cval_path(pb, sizeof(pb), path, "distance_m"));
+		CVAL_FAIL(SL_EINVAL, "%s: required", cval_path(pb, sizeof(pb), path, "distance_m"));
 	else if (rc < 0 || !(d >= 0) || d > 1e7)
-		E("%s: expected a distance in metres from 0 to 10000000",
-		  cval_path(pb, sizeof(pb), path, "distance_m"));
+		CVAL_FAIL(SL_EINVAL, "%s: expected a distance in metres from 0 to 10000000",
+			  cval_path(pb, sizeof(pb), path, "distance_m"));
 	p->distance_m = d;
 	if ((rc = enum_field(o, "rule", rules, p->role == PT_START ? RULE_LAST : RULE_FIRST,
 			     &p->rule, path, "first or last", err, errlen)) < 0)
@@ -145,7 +140,7 @@ static int parse_range(const msgpack_object *b, int64_t *lo_, int64_t *hi_, cons
 		return 0;
 	}
 	if (b->type != MSGPACK_OBJECT_STR || b->via.str.size >= sizeof(tb))
-		E("%s: expected a range such as \"1-8999\"", pb);
+		CVAL_FAIL(SL_EINVAL, "%s: expected a range such as \"1-8999\"", pb);
 	memcpy(tb, b->via.str.ptr, b->via.str.size);
 	tb[b->via.str.size] = '\0';
 	if (sscanf(tb, "%lld-%lld%n", &lo, &hi, &used) == 2 && tb[used] == '\0' && lo >= 0 &&
@@ -158,7 +153,7 @@ static int parse_range(const msgpack_object *b, int64_t *lo_, int64_t *hi_, cons
 		*lo_ = *hi_ = lo;
 		return 0;
 	}
-	E("%s: expected a range such as \"1-8999\", got '%s'", pb, tb);
+	CVAL_FAIL(SL_EINVAL, "%s: expected a range such as \"1-8999\", got '%s'", pb, tb);
 }
 
 static int parse_bibs(const msgpack_object *o, struct cfg_wave *w, const char *path, char *err,
@@ -195,7 +190,7 @@ static int parse_pool(const msgpack_object *o, struct cfg_race *r, const char *p
 		n = b->via.array.size;
 		items = b->via.array.ptr;
 		if (n < 1 || n > CFG_MAX_POOL)
-			E("%s: expected 1 to %d ranges", pb, CFG_MAX_POOL);
+			CVAL_FAIL(SL_EINVAL, "%s: expected 1 to %d ranges", pb, CFG_MAX_POOL);
 	}
 	r->pool = sl_calloc(n, sizeof(*r->pool));
 	r->npool = n;
@@ -208,18 +203,19 @@ static int parse_pool(const msgpack_object *o, struct cfg_race *r, const char *p
 		    0)
 			return rc;
 		if (r->pool[i].hi > 999999999999LL)
-			E("%s: bibs up to 999999999999", ib);
+			CVAL_FAIL(SL_EINVAL, "%s: bibs up to 999999999999", ib);
 	}
 	return 0;
 }
 
-static int parse_wave(const msgpack_object *o, struct cfg_wave *w, const char *path, char *err,
+static int parse_wave(const msgpack_object *o, void *item, const char *path, char *err,
 		      size_t errlen)
 {
+	struct cfg_wave *w = item;
 	bool present;
 	int rc;
 	if (o->type != MSGPACK_OBJECT_MAP)
-		E("%s: expected map", path);
+		CVAL_FAIL(SL_EINVAL, "%s: expected map", path);
 	if ((rc = cval_id(o, "id", true, &w->id, path, err, errlen)) < 0)
 		return rc;
 	if ((rc = cval_time(o, "start", &w->t0, &present, path, err, errlen)) < 0)
@@ -229,9 +225,10 @@ static int parse_wave(const msgpack_object *o, struct cfg_wave *w, const char *p
 	return parse_bibs(o, w, path, err, errlen);
 }
 
-static int parse_cat(const msgpack_object *o, struct cfg_cat *k, const char *path, char *err,
+static int parse_cat(const msgpack_object *o, void *item, const char *path, char *err,
 		     size_t errlen)
 {
+	struct cfg_cat *k = item;
 	char pb[256];
 	const char *s;
 	size_t n;
@@ -240,7 +237,7 @@ static int parse_cat(const msgpack_object *o, struct cfg_cat *k, const char *pat
 	int rc;
 
 	if (o->type != MSGPACK_OBJECT_MAP)
-		E("%s: expected map", path);
+		CVAL_FAIL(SL_EINVAL, "%s: expected map", path);
 	if ((rc = cval_id(o, "id", true, &k->id, path, err, errlen)) < 0)
 		return rc;
 	if ((rc = cval_str(o, "name", false, &k->name, path, err, errlen)) < 0)
@@ -252,7 +249,8 @@ static int parse_cat(const msgpack_object *o, struct cfg_cat *k, const char *pat
 	if (rc == 0 && (k->sex = cfg_sex_parse(s, n)) == -2)
 		rc = SL_EINVAL;
 	if (rc == SL_EINVAL)
-		E("%s: expected M, F or X", cval_path(pb, sizeof(pb), path, "sex"));
+		CVAL_FAIL(SL_EINVAL, "%s: expected M, F or X",
+			  cval_path(pb, sizeof(pb), path, "sex"));
 	if (rc == SL_ENOENT)
 		k->sex = SEX_NONE;
 	k->age_min = k->age_max = -1;
@@ -265,21 +263,26 @@ static int parse_cat(const msgpack_object *o, struct cfg_cat *k, const char *pat
 	if (present)
 		k->age_max = (int)v;
 	if (k->age_min >= 0 && k->age_max >= 0 && k->age_max < k->age_min)
-		E("%s: less than age_min", cval_path(pb, sizeof(pb), path, "age_max"));
+		CVAL_FAIL(SL_EINVAL, "%s: less than age_min",
+			  cval_path(pb, sizeof(pb), path, "age_max"));
 	if ((rc = cval_str(o, "field", false, &k->field, path, err, errlen)) < 0)
 		return rc;
 	const msgpack_object *eq = slp_get(o, "equals");
 	if (eq && eq->type != MSGPACK_OBJECT_NIL) {
 		if (!(k->equals = cval_id_obj(eq)) || (eq->type == MSGPACK_OBJECT_STR &&
 						       memchr(eq->via.str.ptr, '\0', eq->via.str.size)))
-			E("%s: expected string", cval_path(pb, sizeof(pb), path, "equals"));
+			CVAL_FAIL(SL_EINVAL, "%s: expected string",
+				  cval_path(pb, sizeof(pb), path, "equals"));
 	}
 	if (k->field && !k->equals)
-		E("%s: required with field", cval_path(pb, sizeof(pb), path, "equals"));
+		CVAL_FAIL(SL_EINVAL, "%s: required with field",
+			  cval_path(pb, sizeof(pb), path, "equals"));
 	if (!k->field && k->equals)
-		E("%s: required with equals", cval_path(pb, sizeof(pb), path, "field"));
+		CVAL_FAIL(SL_EINVAL, "%s: required with equals",
+			  cval_path(pb, sizeof(pb), path, "field"));
 	if (k->field && !*k->field)
-		E("%s: expected a field name", cval_path(pb, sizeof(pb), path, "field"));
+		CVAL_FAIL(SL_EINVAL, "%s: expected a field name",
+			  cval_path(pb, sizeof(pb), path, "field"));
 	return 0;
 }
 
@@ -291,14 +294,15 @@ static int parse_hcap(const msgpack_object *o, struct cfg_race *r, const char *p
 	char pb[256], ip[300];
 	int unit, rc;
 	if (o->type != MSGPACK_OBJECT_MAP)
-		E("%s: expected map", path);
+		CVAL_FAIL(SL_EINVAL, "%s: expected map", path);
 	if ((rc = enum_field(o, "unit", units, 0, &unit, path, "secs or factor", err, errlen)) < 0)
 		return rc;
 	r->hcap_factor = unit == 1;
 	if ((rc = get_arr(o, "rows", true, &a, path, err, errlen)) < 0)
 		return rc;
 	if (a->size > CFG_MAX_ITEMS)
-		E("%s: at most %d rows", cval_path(pb, sizeof(pb), path, "rows"), CFG_MAX_ITEMS);
+		CVAL_FAIL(SL_EINVAL, "%s: at most %d rows", cval_path(pb, sizeof(pb), path, "rows"),
+			  CFG_MAX_ITEMS);
 	r->hcap = sl_calloc(a->size ? a->size : 1, sizeof(*r->hcap));
 	for (uint32_t i = 0; i < a->size; i++) {
 		const msgpack_object *h = &a->ptr[i];
@@ -310,7 +314,7 @@ static int parse_hcap(const msgpack_object *o, struct cfg_race *r, const char *p
 		r->nhcap = i + 1;
 		b->age_min = b->age_max = -1;
 		if (h->type != MSGPACK_OBJECT_MAP)
-			E("%s: expected map", ip);
+			CVAL_FAIL(SL_EINVAL, "%s: expected map", ip);
 		if ((rc = cval_str(h, "class", false, &b->cls, ip, err, errlen)) < 0)
 			return rc;
 		if ((rc = cval_int(h, "age_min", 0, 200, &v, &present, ip, err, errlen)) < 0)
@@ -322,11 +326,13 @@ static int parse_hcap(const msgpack_object *o, struct cfg_race *r, const char *p
 		if (present)
 			b->age_max = (int)v;
 		if (b->age_min >= 0 && b->age_max >= 0 && b->age_max < b->age_min)
-			E("%s: less than age_min", cval_path(pb, sizeof(pb), ip, "age_max"));
+			CVAL_FAIL(SL_EINVAL, "%s: less than age_min",
+				  cval_path(pb, sizeof(pb), ip, "age_max"));
 		rc = slp_get_num(h, "value", &d);
 		if (rc < 0 || !(d >= 0) || d > 86400 || (r->hcap_factor && !(d > 0)))
-			E("%s: expected %s", cval_path(pb, sizeof(pb), ip, "value"),
-			  r->hcap_factor ? "a factor above 0" : "seconds from 0 to 86400");
+			CVAL_FAIL(SL_EINVAL, "%s: expected %s",
+				  cval_path(pb, sizeof(pb), ip, "value"),
+				  r->hcap_factor ? "a factor above 0" : "seconds from 0 to 86400");
 		b->value = d;
 	}
 	return 0;
@@ -359,14 +365,16 @@ static int parse_regatta(const msgpack_object *o, struct cfg_race *r, const char
 	if (a) {
 		cval_path(pb, sizeof(pb), path, "lane_order");
 		if (a->size != (uint32_t)r->nlanes)
-			E("%s: expected %d lanes", pb, r->nlanes);
+			CVAL_FAIL(SL_EINVAL, "%s: expected %d lanes", pb, r->nlanes);
 		for (uint32_t i = 0; i < a->size; i++) {
 			int64_t l;
 			if (slp_as_int(&a->ptr[i], &l) < 0 || l < 1 || l > r->nlanes)
-				E("%s[%u]: expected a lane from 1 to %d", pb, i, r->nlanes);
+				CVAL_FAIL(SL_EINVAL, "%s[%u]: expected a lane from 1 to %d", pb, i,
+					  r->nlanes);
 			for (uint32_t j = 0; j < i; j++)
 				if (r->lane_order[j] == l)
-					E("%s[%u]: lane %d twice", pb, i, (int)l);
+					CVAL_FAIL(SL_EINVAL, "%s[%u]: lane %d twice", pb, i,
+						  (int)l);
 			r->lane_order[i] = (int)l;
 		}
 	} else {
@@ -378,7 +386,8 @@ static int parse_regatta(const msgpack_object *o, struct cfg_race *r, const char
 		struct prog_rule pr;
 		char perr[200];
 		if (prog_parse(r->progression, &pr, perr, sizeof(perr)) == SL_EINVAL)
-			E("%s: %s", cval_path(pb, sizeof(pb), path, "progression"), perr);
+			CVAL_FAIL(SL_EINVAL, "%s: %s",
+				  cval_path(pb, sizeof(pb), path, "progression"), perr);
 	}
 	if ((rc = cval_str(o, "boat_class", false, &r->boat_class, path, err, errlen)) < 0)
 		return rc;
@@ -395,67 +404,204 @@ static int parse_regatta(const msgpack_object *o, struct cfg_race *r, const char
 	return 0;
 }
 
-static int parse_race(const msgpack_object *o, struct cfg_race *r, const char *path, char *err,
-		      size_t errlen)
+/*
+ * A race's keys, each read by its parser in the order of race_keys[] (so
+ * the first error a config shows is always the same one).
+ */
+typedef int race_parser(const msgpack_object *o, struct cfg_race *r, const char *path, char *err,
+			size_t errlen);
+
+static int race_id(const msgpack_object *o, struct cfg_race *r, const char *path, char *err,
+		   size_t errlen)
+{
+	return cval_id(o, "id", true, &r->id, path, err, errlen);
+}
+
+static int race_name(const msgpack_object *o, struct cfg_race *r, const char *path, char *err,
+		     size_t errlen)
+{
+	int rc = cval_str(o, "name", false, &r->name, path, err, errlen);
+	if (rc == 0 && !r->name)
+		r->name = sl_strdup(r->id);
+	return rc;
+}
+
+static int race_kind(const msgpack_object *o, struct cfg_race *r, const char *path, char *err,
+		     size_t errlen)
 {
 	static const char *const kinds[] = {"mass", "trial", "lanes", NULL};
+	return enum_field(o, "kind", kinds, RACE_MASS, &r->kind, path, "mass, trial or lanes", err,
+			  errlen);
+}
+
+static int race_ranking(const msgpack_object *o, struct cfg_race *r, const char *path, char *err,
+			size_t errlen)
+{
 	static const char *const rankings[] = {"net", "gun", NULL};
-	const msgpack_object_array *a;
-	char pb[256], ip[256];
+	return enum_field(o, "ranking", rankings, RANK_NET, &r->ranking, path, "net or gun", err,
+			  errlen);
+}
+
+static int race_precision(const msgpack_object *o, struct cfg_race *r, const char *path, char *err,
+			  size_t errlen)
+{
 	int64_t v;
-	double d;
 	bool present;
 	int rc;
-
-	if (o->type != MSGPACK_OBJECT_MAP)
-		E("%s: expected map", path);
-	if ((rc = cval_id(o, "id", true, &r->id, path, err, errlen)) < 0)
-		return rc;
-	if ((rc = cval_str(o, "name", false, &r->name, path, err, errlen)) < 0)
-		return rc;
-	if (!r->name)
-		r->name = sl_strdup(r->id);
-	if ((rc = enum_field(o, "kind", kinds, RACE_MASS, &r->kind, path, "mass, trial or lanes",
-			     err, errlen)) < 0)
-		return rc;
-	if ((rc = enum_field(o, "ranking", rankings, RANK_NET, &r->ranking, path, "net or gun",
-			     err, errlen)) < 0)
-		return rc;
 	r->precision_ms = 1000;
 	if ((rc = cval_int(o, "precision_ms", 1, 3600000, &v, &present, path, err, errlen)) < 0)
 		return rc;
 	if (present)
 		r->precision_ms = v;
+	return 0;
+}
 
-	/* waves */
-	if ((rc = get_arr(o, "waves", false, &a, path, err, errlen)) < 0)
+/* One item of a list (a wave, a category) into *item. */
+typedef int item_parser(const msgpack_object *o, void *item, const char *path, char *err,
+			size_t errlen);
+
+/*
+ * The optional list key of a race (waves, categories): at most
+ * CFG_MAX_ITEMS, each parsed by parse into *items (size bytes each, its id
+ * a char * at id_off) and *n counting those parsed (released with the race
+ * on error); ids unique ("duplicate <what>").
+ */
+static int parse_items(const msgpack_object *o, const char *key, const char *what, void **items,
+		       size_t *n, size_t size, size_t id_off, item_parser *parse, const char *path,
+		       char *err, size_t errlen)
+{
+	const msgpack_object_array *a;
+	char pb[256], ip[256];
+	int rc;
+	if ((rc = get_arr(o, key, false, &a, path, err, errlen)) < 0)
 		return rc;
 	if (a && a->size > CFG_MAX_ITEMS)
-		E("%s: at most %d waves", cval_path(pb, sizeof(pb), path, "waves"), CFG_MAX_ITEMS);
-	if (a && a->size) {
-		r->waves = sl_calloc(a->size, sizeof(*r->waves));
-		for (uint32_t i = 0; i < a->size; i++) {
-			snprintf(ip, sizeof(ip), "%s.waves[%u]", path, i);
-			r->nwaves = i + 1;
-			if ((rc = parse_wave(&a->ptr[i], &r->waves[i], ip, err, errlen)) < 0)
-				return rc;
-			for (uint32_t j = 0; j < i; j++)
-				if (!strcmp(r->waves[j].id, r->waves[i].id))
-					E("%s.id: duplicate wave '%s'", ip, r->waves[i].id);
-		}
+		CVAL_FAIL(SL_EINVAL, "%s: at most %d %s", cval_path(pb, sizeof(pb), path, key),
+			  CFG_MAX_ITEMS, key);
+	if (!a || !a->size)
+		return 0;
+	char *base = *items = sl_calloc(a->size, size);
+	for (uint32_t i = 0; i < a->size; i++) {
+		snprintf(ip, sizeof(ip), "%s.%s[%u]", path, key, i);
+		*n = i + 1;
+		if ((rc = parse(&a->ptr[i], base + i * size, ip, err, errlen)) < 0)
+			return rc;
+		const char *id = *(char **)(base + i * size + id_off);
+		for (uint32_t j = 0; j < i; j++)
+			if (!strcmp(*(char **)(base + j * size + id_off), id))
+				CVAL_FAIL(SL_EINVAL, "%s.id: duplicate %s '%s'", ip, what, id);
 	}
+	return 0;
+}
 
-	/* points */
+static int race_waves(const msgpack_object *o, struct cfg_race *r, const char *path, char *err,
+		      size_t errlen)
+{
+	void *items = NULL;
+	int rc = parse_items(o, "waves", "wave", &items, &r->nwaves, sizeof(*r->waves),
+			     offsetof(struct cfg_wave, id), parse_wave, path, err, errlen);
+	r->waves = items; /* also on error: released with the race */
+	return rc;
+}
+
+/* One timing point (not a backup station) at ip, appended to r->points. */
+static int race_point(const msgpack_object *po, struct cfg_race *r, const char *ip, char *err,
+		      size_t errlen)
+{
+	struct cfg_point *p = &r->points[r->npoints];
+	size_t k = r->npoints++;
+	int rc;
+	if ((rc = parse_point(po, p, ip, err, errlen)) < 0)
+		return rc;
+	for (size_t j = 0; j < k; j++)
+		if (!strcmp(r->points[j].id, p->id))
+			CVAL_FAIL(SL_EINVAL, "%s.id: duplicate point '%s'", ip, p->id);
+	if (p->role == PT_START && k != 0)
+		CVAL_FAIL(SL_EINVAL, "%s.role: the start must be the first point", ip);
+	if (r->finish_pt >= 0)
+		CVAL_FAIL(SL_EINVAL, "%s.role: the finish must be the last point", ip);
+	if (p->role == PT_START)
+		r->start_pt = (int)k;
+	if (p->role == PT_FINISH)
+		r->finish_pt = (int)k;
+	if (k > 0 && p->distance_m < r->points[k - 1].distance_m)
+		CVAL_FAIL(SL_EINVAL, "%s.distance_m: less than the previous point's", ip);
+	const msgpack_object_array *sa;
+	if ((rc = get_arr(po, "stations", false, &sa, ip, err, errlen)) < 0)
+		return rc;
+	for (uint32_t q = 0; sa && q < sa->size; q++) {
+		char *sid = cval_id_obj(&sa->ptr[q]);
+		if (!sid || !cval_id_ok(sid, strlen(sid))) {
+			free(sid);
+			CVAL_FAIL(SL_EINVAL, "%s.stations[%u]: expected a station id", ip, q);
+		}
+		if (p->nstations == CFG_MAX_STATIONS) {
+			free(sid);
+			CVAL_FAIL(SL_EINVAL, "%s.stations: at most %d", ip, CFG_MAX_STATIONS);
+		}
+		p->stations = sl_realloc(p->stations, (p->nstations + 1) * sizeof(char *));
+		p->stations[p->nstations++] = sid;
+		r->nbackups++;
+	}
+	return 0;
+}
+
+/* Backup stations declared as points of their own ({id, station_of}). */
+struct backups {
+	char **id, **of;
+	uint32_t n;
+};
+
+/* Each backup station joins the point it records; ids stay unique. */
+static int race_backups(struct cfg_race *r, struct backups *b, const char *path, char *err,
+			size_t errlen)
+{
+	char pb[256];
+	for (uint32_t q = 0; q < b->n; q++) {
+		int j = cfg_point_find(r, b->of[q], strlen(b->of[q]));
+		if (j < 0)
+			CVAL_FAIL(SL_EINVAL, "%s: station '%s': station_of: no point '%s'",
+				  cval_path(pb, sizeof(pb), path, "points"), b->id[q], b->of[q]);
+		struct cfg_point *p = &r->points[j];
+		if (p->nstations == CFG_MAX_STATIONS)
+			CVAL_FAIL(SL_EINVAL, "%s: point '%s': at most %d stations",
+				  cval_path(pb, sizeof(pb), path, "points"), p->id,
+				  CFG_MAX_STATIONS);
+		p->stations = sl_realloc(p->stations, (p->nstations + 1) * sizeof(char *));
+		p->stations[p->nstations++] = b->id[q];
+		b->id[q] = NULL;
+		r->nbackups++;
+	}
+	/* station ids are unique among points and stations */
+	for (size_t j = 0; j < r->npoints; j++)
+		for (size_t q = 0; q < r->points[j].nstations; q++) {
+			const char *sid = r->points[j].stations[q];
+			int slot, pj = cfg_station_find(r, sid, strlen(sid), &slot);
+			if (pj != (int)j || slot != (int)q + 1)
+				CVAL_FAIL(SL_EINVAL, "%s: duplicate station '%s'",
+					  cval_path(pb, sizeof(pb), path, "points"), sid);
+		}
+	return 0;
+}
+
+static int race_points(const msgpack_object *o, struct cfg_race *r, const char *path, char *err,
+		       size_t errlen)
+{
+	const msgpack_object_array *a;
+	char pb[256], ip[256];
+	int rc;
 	if ((rc = get_arr(o, "points", true, &a, path, err, errlen)) < 0)
 		return rc;
 	if (!a->size)
-		E("%s: expected at least a finish point", cval_path(pb, sizeof(pb), path, "points"));
+		CVAL_FAIL(SL_EINVAL, "%s: expected at least a finish point",
+			  cval_path(pb, sizeof(pb), path, "points"));
 	if (a->size > CFG_MAX_ITEMS)
-		E("%s: at most %d points", cval_path(pb, sizeof(pb), path, "points"), CFG_MAX_ITEMS);
+		CVAL_FAIL(SL_EINVAL, "%s: at most %d points",
+			  cval_path(pb, sizeof(pb), path, "points"), CFG_MAX_ITEMS);
 	r->points = sl_calloc(a->size, sizeof(*r->points));
 	r->start_pt = r->finish_pt = -1;
-	char **st_id = sl_calloc(a->size, sizeof(char *)), **st_of = sl_calloc(a->size, sizeof(char *));
-	uint32_t nst = 0;
+	struct backups b = {sl_calloc(a->size, sizeof(char *)), sl_calloc(a->size, sizeof(char *)),
+			    0};
 	rc = 0;
 	for (uint32_t i = 0; i < a->size && rc == 0; i++) {
 		snprintf(ip, sizeof(ip), "%s.points[%u]", path, i);
@@ -463,135 +609,84 @@ static int parse_race(const msgpack_object *o, struct cfg_race *r, const char *p
 		if (po->type == MSGPACK_OBJECT_MAP && slp_get(po, "station_of") &&
 		    slp_get(po, "station_of")->type != MSGPACK_OBJECT_NIL) {
 			/* a backup station: only its id and the point it records */
-			if ((rc = cval_id(po, "id", true, &st_id[nst], ip, err, errlen)) < 0 ||
-			    (rc = cval_id(po, "station_of", true, &st_of[nst], ip, err, errlen)) < 0) {
-				nst++;
-				break;
-			}
-			nst++;
+			if ((rc = cval_id(po, "id", true, &b.id[b.n], ip, err, errlen)) == 0)
+				rc = cval_id(po, "station_of", true, &b.of[b.n], ip, err, errlen);
+			b.n++;
 			continue;
 		}
-		struct cfg_point *p = &r->points[r->npoints];
-		size_t k = r->npoints++;
-		if ((rc = parse_point(po, p, ip, err, errlen)) < 0)
-			break;
-		rc = SL_EINVAL;
-		for (size_t j = 0; j < k; j++)
-			if (!strcmp(r->points[j].id, p->id)) {
-				cval_err(err, errlen, "%s.id: duplicate point '%s'", ip, p->id);
-				goto pts_done;
-			}
-		if (p->role == PT_START && k != 0) {
-			cval_err(err, errlen, "%s.role: the start must be the first point", ip);
-			goto pts_done;
-		}
-		if (r->finish_pt >= 0) {
-			cval_err(err, errlen, "%s.role: the finish must be the last point", ip);
-			goto pts_done;
-		}
-		if (p->role == PT_START)
-			r->start_pt = (int)k;
-		if (p->role == PT_FINISH)
-			r->finish_pt = (int)k;
-		if (k > 0 && p->distance_m < r->points[k - 1].distance_m) {
-			cval_err(err, errlen, "%s.distance_m: less than the previous point's", ip);
-			goto pts_done;
-		}
-		const msgpack_object_array *sa;
-		if ((rc = get_arr(po, "stations", false, &sa, ip, err, errlen)) < 0)
-			break;
-		for (uint32_t q = 0; sa && q < sa->size; q++) {
-			char *sid = cval_id_obj(&sa->ptr[q]);
-			if (!sid || !cval_id_ok(sid, strlen(sid))) {
-				free(sid);
-				cval_err(err, errlen, "%s.stations[%u]: expected a station id", ip, q);
-				rc = SL_EINVAL;
-				goto pts_done;
-			}
-			if (p->nstations == CFG_MAX_STATIONS) {
-				free(sid);
-				cval_err(err, errlen, "%s.stations: at most %d", ip, CFG_MAX_STATIONS);
-				rc = SL_EINVAL;
-				goto pts_done;
-			}
-			p->stations = sl_realloc(p->stations, (p->nstations + 1) * sizeof(char *));
-			p->stations[p->nstations++] = sid;
-			r->nbackups++;
-		}
-		rc = 0;
+		rc = race_point(po, r, ip, err, errlen);
 	}
-	for (uint32_t q = 0; rc == 0 && q < nst; q++) {
-		int j = cfg_point_find(r, st_of[q], strlen(st_of[q]));
-		if (j < 0) {
-			cval_err(err, errlen, "%s: station '%s': station_of: no point '%s'",
-				 cval_path(pb, sizeof(pb), path, "points"), st_id[q], st_of[q]);
-			rc = SL_EINVAL;
-			break;
-		}
-		struct cfg_point *p = &r->points[j];
-		if (p->nstations == CFG_MAX_STATIONS) {
-			cval_err(err, errlen, "%s: point '%s': at most %d stations",
-				 cval_path(pb, sizeof(pb), path, "points"), p->id, CFG_MAX_STATIONS);
-			rc = SL_EINVAL;
-			break;
-		}
-		p->stations = sl_realloc(p->stations, (p->nstations + 1) * sizeof(char *));
-		p->stations[p->nstations++] = st_id[q];
-		st_id[q] = NULL;
-		r->nbackups++;
+	if (rc == 0)
+		rc = race_backups(r, &b, path, err, errlen);
+	for (uint32_t q = 0; q < b.n; q++) {
+		free(b.id[q]);
+		free(b.of[q]);
 	}
-	/* station ids are unique among points and stations */
-	for (size_t j = 0; rc == 0 && j < r->npoints; j++)
-		for (size_t q = 0; rc == 0 && q < r->points[j].nstations; q++) {
-			const char *sid = r->points[j].stations[q];
-			int slot, pj = cfg_station_find(r, sid, strlen(sid), &slot);
-			if (pj != (int)j || slot != (int)q + 1) {
-				cval_err(err, errlen, "%s: duplicate station '%s'",
-					 cval_path(pb, sizeof(pb), path, "points"), sid);
-				rc = SL_EINVAL;
-			}
-		}
-pts_done:
-	for (uint32_t q = 0; q < nst; q++) {
-		free(st_id[q]);
-		free(st_of[q]);
-	}
-	free(st_id);
-	free(st_of);
+	free(b.id);
+	free(b.of);
 	if (rc < 0)
 		return rc;
 	if (!r->npoints)
-		E("%s: expected at least a finish point", cval_path(pb, sizeof(pb), path, "points"));
+		CVAL_FAIL(SL_EINVAL, "%s: expected at least a finish point",
+			  cval_path(pb, sizeof(pb), path, "points"));
 	if (r->finish_pt < 0)
-		E("%s: expected a point with role finish", cval_path(pb, sizeof(pb), path, "points"));
+		CVAL_FAIL(SL_EINVAL, "%s: expected a point with role finish",
+			  cval_path(pb, sizeof(pb), path, "points"));
+	return 0;
+}
 
-	rc = slp_get_num(o, "distance_m", &d);
+/* After the points: the race's distance defaults to its finish's. */
+static int race_distance(const msgpack_object *o, struct cfg_race *r, const char *path, char *err,
+			 size_t errlen)
+{
+	char pb[256];
+	double d;
+	int rc = slp_get_num(o, "distance_m", &d);
 	if (rc == SL_ENOENT)
 		d = r->points[r->finish_pt].distance_m;
 	else if (rc < 0 || !(d >= 0) || d > 1e7)
-		E("%s: expected a distance in metres from 0 to 10000000",
-		  cval_path(pb, sizeof(pb), path, "distance_m"));
+		CVAL_FAIL(SL_EINVAL, "%s: expected a distance in metres from 0 to 10000000",
+			  cval_path(pb, sizeof(pb), path, "distance_m"));
 	r->distance_m = d;
+	return 0;
+}
 
-	/* categories */
-	if ((rc = get_arr(o, "categories", false, &a, path, err, errlen)) < 0)
-		return rc;
-	if (a && a->size > CFG_MAX_ITEMS)
-		E("%s: at most %d categories", cval_path(pb, sizeof(pb), path, "categories"),
-		  CFG_MAX_ITEMS);
-	if (a && a->size) {
-		r->cats = sl_calloc(a->size, sizeof(*r->cats));
-		for (uint32_t i = 0; i < a->size; i++) {
-			snprintf(ip, sizeof(ip), "%s.categories[%u]", path, i);
-			r->ncats = i + 1;
-			if ((rc = parse_cat(&a->ptr[i], &r->cats[i], ip, err, errlen)) < 0)
-				return rc;
-			for (uint32_t j = 0; j < i; j++)
-				if (!strcmp(r->cats[j].id, r->cats[i].id))
-					E("%s.id: duplicate category '%s'", ip, r->cats[i].id);
-		}
-	}
-	return parse_regatta(o, r, path, err, errlen);
+static int race_cats(const msgpack_object *o, struct cfg_race *r, const char *path, char *err,
+		     size_t errlen)
+{
+	void *items = NULL;
+	int rc = parse_items(o, "categories", "category", &items, &r->ncats, sizeof(*r->cats),
+			     offsetof(struct cfg_cat, id), parse_cat, path, err, errlen);
+	r->cats = items; /* also on error: released with the race */
+	return rc;
+}
+
+static const struct {
+	const char *key; /* what the parser reads first (documentation) */
+	race_parser *parse;
+} race_keys[] = {
+	{"id", race_id},
+	{"name", race_name},
+	{"kind", race_kind},
+	{"ranking", race_ranking},
+	{"precision_ms", race_precision},
+	{"waves", race_waves},
+	{"points", race_points},
+	{"distance_m", race_distance},
+	{"categories", race_cats},
+	{"boat_class", parse_regatta}, /* and the other regatta keys */
+};
+
+static int parse_race(const msgpack_object *o, struct cfg_race *r, const char *path, char *err,
+		      size_t errlen)
+{
+	int rc;
+	if (o->type != MSGPACK_OBJECT_MAP)
+		CVAL_FAIL(SL_EINVAL, "%s: expected map", path);
+	for (size_t i = 0; i < sizeof(race_keys) / sizeof(race_keys[0]); i++)
+		if ((rc = race_keys[i].parse(o, r, path, err, errlen)) < 0)
+			return rc;
+	return 0;
 }
 
 static bool event_id_ok(const char *s)
@@ -612,11 +707,12 @@ static int parse(const msgpack_object *map, struct cfg *c, int flags, char *err,
 	int rc;
 
 	if (map->type != MSGPACK_OBJECT_MAP)
-		E("config: expected map");
+		CVAL_FAIL(SL_EINVAL, "config: expected map");
 	if ((rc = cval_str(map, "event", true, &c->event, "", err, errlen)) < 0)
 		return rc;
 	if (!event_id_ok(c->event))
-		E("event: expected an id of a-z, 0-9 and '-' (1 to 64 characters)");
+		CVAL_FAIL(SL_EINVAL,
+			  "event: expected an id of a-z, 0-9 and '-' (1 to 64 characters)");
 	if ((rc = cval_str(map, "name", false, &c->name, "", err, errlen)) < 0)
 		return rc;
 	if (!c->name)
@@ -627,7 +723,7 @@ static int parse(const msgpack_object *map, struct cfg *c, int flags, char *err,
 	rc = strlen(date) == 10 ? sl_parse_iso(date, &c->date_ms) : SL_EPARSE;
 	free(date);
 	if (rc < 0)
-		E("date: expected YYYY-MM-DD");
+		CVAL_FAIL(SL_EINVAL, "date: expected YYYY-MM-DD");
 	cval_civil(c->date_ms, &c->date_y, &c->date_m, &c->date_d);
 	rc = cval_str(map, "timezone", false, &c->timezone, "", err, errlen);
 	if (rc == 0 && c->timezone && !evkeys_tz_name_ok(c->timezone, strlen(c->timezone))) {
@@ -647,9 +743,9 @@ static int parse(const msgpack_object *map, struct cfg *c, int flags, char *err,
 	if ((rc = get_arr(map, "races", true, &a, "", err, errlen)) < 0)
 		return rc;
 	if (!a->size)
-		E("races: expected at least one race");
+		CVAL_FAIL(SL_EINVAL, "races: expected at least one race");
 	if (a->size > CFG_MAX_ITEMS)
-		E("races: at most %d races", CFG_MAX_ITEMS);
+		CVAL_FAIL(SL_EINVAL, "races: at most %d races", CFG_MAX_ITEMS);
 	c->races = sl_calloc(a->size, sizeof(*c->races));
 	for (uint32_t i = 0; i < a->size; i++) {
 		snprintf(ip, sizeof(ip), "races[%u]", i);
@@ -658,7 +754,8 @@ static int parse(const msgpack_object *map, struct cfg *c, int flags, char *err,
 			return rc;
 		for (uint32_t j = 0; j < i; j++)
 			if (!strcmp(c->races[j].id, c->races[i].id))
-				E("%s.id: duplicate race '%s'", ip, c->races[i].id);
+				CVAL_FAIL(SL_EINVAL, "%s.id: duplicate race '%s'", ip,
+					  c->races[i].id);
 	}
 	return 0;
 }
@@ -715,75 +812,6 @@ void cfg_release(struct cfg *c)
 	free(c->name);
 	free(c->timezone);
 	memset(c, 0, sizeof(*c));
-}
-
-static bool eqn(const char *a, const char *b, size_t n)
-{
-	return strlen(a) == n && memcmp(a, b, n) == 0;
-}
-
-int cfg_race_find(const struct cfg *c, const char *id, size_t n)
-{
-	for (size_t i = 0; i < c->nraces; i++)
-		if (eqn(c->races[i].id, id, n))
-			return (int)i;
-	return -1;
-}
-
-int cfg_wave_find(const struct cfg_race *r, const char *id, size_t n)
-{
-	for (size_t i = 0; i < r->nwaves; i++)
-		if (eqn(r->waves[i].id, id, n))
-			return (int)i;
-	return -1;
-}
-
-int cfg_point_find(const struct cfg_race *r, const char *id, size_t n)
-{
-	for (size_t i = 0; i < r->npoints; i++)
-		if (eqn(r->points[i].id, id, n))
-			return (int)i;
-	return -1;
-}
-
-int cfg_cat_find(const struct cfg_race *r, const char *id, size_t n)
-{
-	for (size_t i = 0; i < r->ncats; i++)
-		if (eqn(r->cats[i].id, id, n))
-			return (int)i;
-	return -1;
-}
-
-int cfg_wave_for_bib(const struct cfg_race *r, const char *bib)
-{
-	if (!r->nwaves)
-		return -1;
-	char *end;
-	if (*bib >= '0' && *bib <= '9') {
-		long long v = strtoll(bib, &end, 10);
-		if (*end == '\0')
-			for (size_t i = 0; i < r->nwaves; i++)
-				if (r->waves[i].has_bibs && v >= r->waves[i].bib_lo &&
-				    v <= r->waves[i].bib_hi)
-					return (int)i;
-	}
-	return 0;
-}
-
-int cfg_station_find(const struct cfg_race *r, const char *id, size_t n, int *slot)
-{
-	for (size_t i = 0; i < r->npoints; i++) {
-		if (eqn(r->points[i].id, id, n)) {
-			*slot = 0;
-			return (int)i;
-		}
-		for (size_t q = 0; q < r->points[i].nstations; q++)
-			if (eqn(r->points[i].stations[q], id, n)) {
-				*slot = (int)q + 1;
-				return (int)i;
-			}
-	}
-	return -1;
 }
 
 int64_t cfg_hcap_apply(const struct cfg_race *r, const char *cls, double age, int64_t raw)

@@ -43,6 +43,13 @@ void core_free(core *c);
 int core_apply(core *c, const char *rec, size_t len, char *err, size_t errlen);
 /* Same checks as core_apply, changing nothing (used before appending). */
 int core_check(const core *c, const char *rec, size_t len, char *err, size_t errlen);
+/*
+ * core_check, and the row at fault as a number: for a participants record
+ * refused because of one of its rows, *row is that row (the N of the
+ * "rows[N]" the sentence starts with), else -1.
+ */
+int core_check_row(const core *c, const char *rec, size_t len, char *err, size_t errlen,
+		   int64_t *row);
 
 /*
  * The rows of a participants record that fit no category of their race

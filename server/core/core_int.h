@@ -1,7 +1,6 @@
 /*
- * core_int.h: the inside of a core, shared by core.c (folding records,
- * results), view.c (topics, exports) and snapshot.c.  Nothing outside
- * server/core includes it.
+ * core_int.h: the inside of a core, shared by the files of server/core
+ * (see core.c for their order).  Nothing outside server/core includes it.
  *
  * Facts: the config (with the raw msgpack it came as), wave start overrides,
  * participants (entries as given), reads, device watermarks.  Derived: each
@@ -27,6 +26,13 @@
 #include "slp.h"
 
 #define NONE32 UINT32_MAX
+
+/* a / b rounded towards minus infinity (times before T0 are negative). */
+static inline int64_t core__floordiv(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
 enum { NS_CHIP = 0, NS_BIB = 1 };
 enum part_status {
 	ST_REGISTERED,
@@ -246,15 +252,71 @@ struct core {
 	struct checkin *ck; /* check-in state (checkin.c), NULL until used */
 };
 
-/* core.c */
+/*
+ * Cross-file functions, by the file that holds them, from the bottom of the
+ * core up: a file calls only those above its own section.
+ */
+
+/* official.c: what officials said about races */
+struct rfact *core__rfact(core *c, const char *race, bool create);
+const struct rfact *core__rfact_get(const core *c, const char *race);
+void core__rfacts_free(core *c);
+/*
+ * Fold a race_official (lineup false) or lineup record; rec/len: its bytes.
+ * mode 0 checks and applies, 1 only checks, 2 applies without looking the
+ * race and bibs up (snapshot load: they existed when it was first applied).
+ */
+int core__race_record(core *c, const msgpack_object *root, const char *rec, size_t len, bool lineup,
+		      int mode, char *err, size_t errlen);
+bool core__race_is_official(const core *c, const char *race);
+/* A result of race ri changed while it is official: it is corrected (by c->cur). */
+void core__race_corrected(core *c, int ri);
+/* {state, official_by, official_at, corrected_by, corrected_why, corrected_at}. */
+void core__pack_results_state(const core *c, msgpack_packer *pk, const char *race);
+/* A race_corrected fact from a snapshot's rrecs. */
+int core__race_corrected_load(core *c, const msgpack_object *root, const char *rec, size_t len,
+			      char *err, size_t errlen);
+
+/* place.c: race state, ranking trees, places */
+const char *core__status_name(int st);
+int core__tie(const void *ctx, uint32_t x, uint32_t y);
+/* 1-based place of p in a ranking tree, or 0 when unranked there. */
+size_t core__place(const struct part *p, const ost *t);
+/* The place shown: a judges' place, else the ranked place; 0 when none. */
+size_t core__shown_place(const core *c, const struct part *p, bool *manual);
+/* What race ri publishes (bibs, statuses, places, times) as one number. */
+uint64_t core__results_digest(const core *c, int ri);
+/* Build (for c->cfg) or release the race states c->rs. */
+void core__rs_build(core *c);
+void core__rs_free(core *c);
+/* A finished participant enters its ranking trees; leaves them. */
+void core__rank(core *c, struct part *p, uint32_t pi);
+void core__unrank(core *c, struct part *p, uint32_t pi);
+
+/* crossing.c: the read store, crossings from reads, the change set */
 uint32_t core__code_upsert(core *c, int ns, const char *s, size_t n);
+bool core__code_find(const core *c, int ns, const char *s, size_t n, uint32_t *ci);
 uint32_t core__gpt_intern(core *c, const char *s, size_t n);
 void core__add_read(core *c, uint32_t code, uint32_t gpt, int64_t t, int kind);
 void core__set_dev(core *c, const char *id, size_t n, uint64_t seq);
-void core__set_override(core *c, const char *race, const char *wave, int64_t t0);
+/* Fold a checked batch of reads, past its device's watermark. */
+void core__fold_batch(core *c, const slp_batch *b);
+/* Recompute one participant now (force: mark it changed even if equal). */
+void core__recompute(core *c, uint32_t pi, bool force);
+/* Queue one participant for a recompute at the end of the record. */
+void core__queue(core *c, uint32_t pi);
+/* Recompute the queued participants; start the next epoch. */
+void core__flush(core *c);
+void core__next_epoch(core *c);
+void core__set_status(core *c, struct part *p, int st);
+/* A code with reads and no participant (or no longer one) changed. */
+void core__mark_uchg(core *c, uint32_t ci);
+
+/* roster.c: participants */
+/* Resolve race, wave, age and categories; reset the derived result. */
+void core__resolve(core *c, struct part *p);
 /* Takes ownership of *e. */
 void core__put_entry(core *c, struct entry *e, bool recompute);
-void core__install_cfg(core *c, struct cfg *cfg, const msgpack_object *raw);
 /* Member counts and listings after participants were put. */
 void core__recount(core *c);
 /* The owner of a chip (participant index), or NONE32. */
@@ -274,21 +336,11 @@ int core__pending_race(const core *c, const struct entry *e);
  * or SL_ERANGE (every bib of the pool is taken).
  */
 int core__pool_next(core *c, int ri, char *buf, size_t n);
-/* Re-resolve every participant and recompute every result. */
-void core__rebuild(core *c);
-/* Empty the core in place (as core_new() left it). */
-void core__reset(core *c);
-/* 1-based place of p in a ranking tree, or 0 when unranked there. */
-size_t core__place(const struct part *p, const ost *t);
-int core__tie(const void *ctx, uint32_t x, uint32_t y);
-const char *core__status_name(int st);
 /* Takes ownership of *a: store the record, fold it, recompute its bib now
  * or later (snapshot load). */
 void core__add_adj(core *c, struct adj_rec *a, bool now);
-/* The place shown: a judges' place, else the ranked place; 0 when none. */
-size_t core__shown_place(const core *c, const struct part *p, bool *manual);
 
-/* lineup.c */
+/* lineup.c: progression applied */
 struct prog_clause;
 struct prog_rule;
 /* The race a clause of race from's rule sends crews to, or -1. */
@@ -296,22 +348,18 @@ int core__prog_target(const core *c, int from, const struct prog_clause *cl);
 /* Does race from's rule send crews to target? (its rule and clause target) */
 bool core__feeds(const core *c, int from, int target, struct prog_rule *rule, char *tgt,
 		 size_t tn);
-struct rfact *core__rfact(core *c, const char *race, bool create);
-void core__rfacts_free(core *c);
-/*
- * Fold a race_official (lineup false) or lineup record; rec/len: its bytes.
- * mode 0 checks and applies, 1 only checks, 2 applies without looking the
- * race and bibs up (snapshot load: they existed when it was first applied).
- */
-int core__race_record(core *c, const msgpack_object *root, const char *rec, size_t len,
-		      bool lineup, int mode, char *err, size_t errlen);
-bool core__race_is_official(const core *c, const char *race);
-/* A result of race ri changed while it is official: it is corrected (by c->cur). */
-void core__race_corrected(core *c, int ri);
-/* {state, official_by, official_at, corrected_by, corrected_why, corrected_at}. */
-void core__pack_results_state(const core *c, msgpack_packer *pk, const char *race);
-/* A race_corrected fact from a snapshot's rrecs. */
-int core__race_corrected_load(core *c, const msgpack_object *root, const char *rec, size_t len,
-			      char *err, size_t errlen);
+
+/* core.c: the event as a whole */
+void core__install_cfg(core *c, struct cfg *cfg, const msgpack_object *raw);
+void core__set_override(core *c, const char *race, const char *wave, int64_t t0);
+/* Re-resolve every participant and recompute every result. */
+void core__rebuild(core *c);
+/* Empty the core in place (as core_new() left it). */
+void core__reset(core *c);
+
+/* audit.c: officials' decisions in the audit trail (fold.c calls) */
+void core__audit_prepare(core *c, const msgpack_object *root, const char *k, size_t kn,
+			 const slp_batch *raw);
+void core__audit_decision(core *c, const msgpack_object *root, const slp_batch *raw);
 
 #endif

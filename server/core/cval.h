@@ -18,6 +18,23 @@
 
 void cval_err(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * The two ways a checker fails, for functions with `char *err, size_t
+ * errlen` in scope: CVAL_FAIL returns code with the sentence in err;
+ * CVAL_FAIL_OUT sets rc to code and jumps to the function's `out:` (where it
+ * releases what it holds).
+ */
+#define CVAL_FAIL(code, ...)                                                                       \
+	do {                                                                                       \
+		cval_err(err, errlen, __VA_ARGS__);                                                \
+		return (code);                                                                     \
+	} while (0)
+#define CVAL_FAIL_OUT(code, ...)                                                                   \
+	do {                                                                                       \
+		cval_err(err, errlen, __VA_ARGS__);                                                \
+		rc = (code);                                                                       \
+		goto out;                                                                          \
+	} while (0)
 /* Join path and key ("races[0]" + "id" -> "races[0].id") into out. */
 const char *cval_path(char *out, size_t outlen, const char *path, const char *key);
 

@@ -11,13 +11,6 @@
 #include "cval.h"
 #include "slp.h"
 
-#define E(...)                                                                                     \
-	do {                                                                                       \
-		cval_err(err, errlen, __VA_ARGS__);                                                \
-		rc = SL_EINVAL;                                                                    \
-		goto out;                                                                          \
-	} while (0)
-
 bool entry_chip_ok(const char *s, size_t n)
 {
 	if (n < 1 || n > 64)
@@ -37,11 +30,12 @@ static int add_chip(struct entry *e, const msgpack_object *o, const char *pb, ch
 	char *s = cval_id_obj(o);
 	if (!s || !entry_chip_ok(s, strlen(s))) {
 		free(s);
-		E("%s: expected a chip code (1 to 64 printable characters)", pb);
+		CVAL_FAIL_OUT(SL_EINVAL, "%s: expected a chip code (1 to 64 printable characters)",
+			      pb);
 	}
 	if (e->nchips == ENTRY_MAX_CHIPS) {
 		free(s);
-		E("%s: at most %d chips", pb, ENTRY_MAX_CHIPS);
+		CVAL_FAIL_OUT(SL_EINVAL, "%s: at most %d chips", pb, ENTRY_MAX_CHIPS);
 	}
 	for (int i = 0; i < e->nchips; i++) {
 		if (!strcmp(e->chips[i], s)) {
@@ -78,7 +72,8 @@ static int parse_person(const msgpack_object *row, struct entry *e, const char *
 	if (rc == 0 && n > 0 && (e->sex = cfg_sex_parse(s, n)) == -2)
 		rc = SL_EINVAL;
 	if (rc == SL_EINVAL)
-		E("%s: expected M, F or X", cval_path(pb, sizeof(pb), path, "sex"));
+		CVAL_FAIL_OUT(SL_EINVAL, "%s: expected M, F or X",
+			      cval_path(pb, sizeof(pb), path, "sex"));
 	if (e->sex < 0)
 		e->sex = SEX_NONE;
 	rc = 0;
@@ -94,13 +89,14 @@ static int parse_person(const msgpack_object *row, struct entry *e, const char *
 		e->birth = NULL;
 	}
 	if (e->birth && (strlen(e->birth) != 10 || sl_parse_iso(e->birth, &e->birth_ms) < 0))
-		E("%s: '%s' is not a date YYYY-MM-DD", cval_path(pb, sizeof(pb), path, "birth"),
-		  e->birth);
+		CVAL_FAIL_OUT(SL_EINVAL, "%s: '%s' is not a date YYYY-MM-DD",
+			      cval_path(pb, sizeof(pb), path, "birth"), e->birth);
 
 	o = slp_get(row, "fields");
 	if (o && o->type != MSGPACK_OBJECT_NIL) {
 		if (o->type != MSGPACK_OBJECT_MAP)
-			E("%s: expected map", cval_path(pb, sizeof(pb), path, "fields"));
+			CVAL_FAIL_OUT(SL_EINVAL, "%s: expected map",
+				      cval_path(pb, sizeof(pb), path, "fields"));
 		uint32_t cnt = o->via.map.size;
 		e->fkeys = sl_calloc(cnt ? cnt : 1, sizeof(char *));
 		e->fvals = sl_calloc(cnt ? cnt : 1, sizeof(char *));
@@ -109,8 +105,9 @@ static int parse_person(const msgpack_object *row, struct entry *e, const char *
 			if (kv->key.type != MSGPACK_OBJECT_STR || !kv->key.via.str.size ||
 			    kv->key.via.str.size > 64 ||
 			    memchr(kv->key.via.str.ptr, '\0', kv->key.via.str.size))
-				E("%s: field names must be strings of 1 to 64 bytes",
-				  cval_path(pb, sizeof(pb), path, "fields"));
+				CVAL_FAIL_OUT(SL_EINVAL,
+					      "%s: field names must be strings of 1 to 64 bytes",
+					      cval_path(pb, sizeof(pb), path, "fields"));
 			char *k = sl_strndup(kv->key.via.str.ptr, kv->key.via.str.size);
 			char *val = kv->val.type == MSGPACK_OBJECT_NIL ? sl_strdup("")
 								       : cval_id_obj(&kv->val);
@@ -121,19 +118,21 @@ static int parse_person(const msgpack_object *row, struct entry *e, const char *
 				     memchr(kv->val.via.str.ptr, '\0', kv->val.via.str.size))) {
 				char fb[128];
 				snprintf(fb, sizeof(fb), "fields.%s", k);
-				E("%s: expected string", cval_path(pb, sizeof(pb), path, fb));
+				CVAL_FAIL_OUT(SL_EINVAL, "%s: expected string",
+					      cval_path(pb, sizeof(pb), path, fb));
 			}
 			for (size_t j = 0; j + 1 < e->nfields; j++)
 				if (!strcmp(e->fkeys[j], k))
-					E("%s: duplicate field '%s'",
-					  cval_path(pb, sizeof(pb), path, "fields"), k);
+					CVAL_FAIL_OUT(SL_EINVAL, "%s: duplicate field '%s'",
+						      cval_path(pb, sizeof(pb), path, "fields"), k);
 		}
 	}
 	o = slp_get(row, "members");
 	if (o && o->type != MSGPACK_OBJECT_NIL) {
 		if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size > ENTRY_MAX_MEMBERS)
-			E("%s: expected an array of at most %d members",
-			  cval_path(pb, sizeof(pb), path, "members"), ENTRY_MAX_MEMBERS);
+			CVAL_FAIL_OUT(SL_EINVAL, "%s: expected an array of at most %d members",
+				      cval_path(pb, sizeof(pb), path, "members"),
+				      ENTRY_MAX_MEMBERS);
 		e->members =
 			sl_calloc(o->via.array.size ? o->via.array.size : 1, sizeof(*e->members));
 		for (uint32_t i = 0; i < o->via.array.size; i++) {
@@ -144,7 +143,7 @@ static int parse_person(const msgpack_object *row, struct entry *e, const char *
 			mb->age = -1;
 			snprintf(mp, sizeof(mp), "%s.members[%u]", path, i);
 			if (m->type != MSGPACK_OBJECT_MAP)
-				E("%s: expected map", mp);
+				CVAL_FAIL_OUT(SL_EINVAL, "%s: expected map", mp);
 			if ((rc = cval_str(m, "name", false, &mb->name, mp, err, errlen)) < 0)
 				goto out;
 			if (!mb->name)
@@ -155,8 +154,8 @@ static int parse_person(const msgpack_object *row, struct entry *e, const char *
 				mb->age = (int)v;
 			rc = slp_get_bool(m, "cox", &cox);
 			if (rc == SL_EINVAL || (rc < 0 && rc != SL_ENOENT))
-				E("%s: expected true or false",
-				  cval_path(pb, sizeof(pb), mp, "cox"));
+				CVAL_FAIL_OUT(SL_EINVAL, "%s: expected true or false",
+					      cval_path(pb, sizeof(pb), mp, "cox"));
 			rc = 0;
 			mb->cox = cox;
 		}
@@ -182,7 +181,7 @@ int entry_parse(const msgpack_object *row, struct entry *e, const char *path, ch
 	e->sex = SEX_NONE;
 	e->age = e->lane = -1;
 	if (row->type != MSGPACK_OBJECT_MAP)
-		E("%s: expected map", path);
+		CVAL_FAIL_OUT(SL_EINVAL, "%s: expected map", path);
 	if ((rc = cval_id(row, "reg", false, &e->reg, path, err, errlen)) < 0)
 		goto out;
 	if ((rc = cval_id(row, "bib", !e->reg, &e->bib, path, err, errlen)) < 0)
@@ -194,7 +193,8 @@ int entry_parse(const msgpack_object *row, struct entry *e, const char *path, ch
 	o = slp_get(row, "chips");
 	if (o && o->type != MSGPACK_OBJECT_NIL) {
 		if (o->type != MSGPACK_OBJECT_ARRAY)
-			E("%s: expected array", cval_path(pb, sizeof(pb), path, "chips"));
+			CVAL_FAIL_OUT(SL_EINVAL, "%s: expected array",
+				      cval_path(pb, sizeof(pb), path, "chips"));
 		for (uint32_t i = 0; i < o->via.array.size; i++) {
 			char ib[64];
 			snprintf(ib, sizeof(ib), "chips[%u]", i);
@@ -221,12 +221,14 @@ int entry_parse(const msgpack_object *row, struct entry *e, const char *path, ch
 	o = slp_get(row, "blank");
 	if (o && o->type != MSGPACK_OBJECT_NIL) {
 		if (o->type != MSGPACK_OBJECT_BOOLEAN)
-			E("%s: expected true or false", cval_path(pb, sizeof(pb), path, "blank"));
+			CVAL_FAIL_OUT(SL_EINVAL, "%s: expected true or false",
+				      cval_path(pb, sizeof(pb), path, "blank"));
 		e->blank = o->via.boolean;
 	}
 	if (e->blank && (e->reg || *e->name || e->nmembers))
-		E("%s: a blank bib has no athlete yet (no name, reg or crew)",
-		  cval_path(pb, sizeof(pb), path, "blank"));
+		CVAL_FAIL_OUT(SL_EINVAL,
+			      "%s: a blank bib has no athlete yet (no name, reg or crew)",
+			      cval_path(pb, sizeof(pb), path, "blank"));
 out:
 	if (rc < 0)
 		entry_release(e);
@@ -241,7 +243,7 @@ int entry_parse_person(const msgpack_object *m, struct entry *e, const char *pat
 	e->sex = SEX_NONE;
 	e->age = e->lane = -1;
 	if (m->type != MSGPACK_OBJECT_MAP)
-		E("%s: expected map", path);
+		CVAL_FAIL_OUT(SL_EINVAL, "%s: expected map", path);
 	rc = parse_person(m, e, path, true, err, errlen);
 out:
 	if (rc < 0)

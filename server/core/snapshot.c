@@ -119,13 +119,6 @@ void core_snapshot_save(const core *c, sl_buf *out)
 	}
 }
 
-#define BAD(...)                                                               \
-	do {                                                                   \
-		cval_err(err, errlen, __VA_ARGS__);                            \
-		rc = SL_EPARSE;                                                \
-		goto out;                                                      \
-	} while (0)
-
 static const msgpack_object_array *arr(const msgpack_object *root, const char *key)
 {
 	const msgpack_object_array *a;
@@ -143,11 +136,160 @@ static bool str_ok(const msgpack_object *o)
 	       !memchr(o->via.str.ptr, '\0', o->via.str.size);
 }
 
+/*
+ * The steps of a load, in the order they must run: point ids and codes get
+ * the indices the reads refer to; rows before reads, so that reads fold
+ * into their participants.  Each returns 0 or SL_EPARSE with the sentence.
+ */
+static int load_waves(core *c, const msgpack_object *root, char *err, size_t errlen)
+{
+	const msgpack_object_array *a = arr(root, "waves");
+	if (!a)
+		CVAL_FAIL(SL_EPARSE, "snapshot.waves: expected array");
+	for (uint32_t i = 0; i < a->size; i++) {
+		const msgpack_object *w = &a->ptr[i];
+		int64_t t0;
+		if (!tuple(w, 3) || !str_ok(&w->via.array.ptr[0]) ||
+		    !str_ok(&w->via.array.ptr[1]) || slp_as_int(&w->via.array.ptr[2], &t0) < 0)
+			CVAL_FAIL(SL_EPARSE, "snapshot.waves[%u]: expected [race, wave, t0]", i);
+		char *race = cval_id_obj(&w->via.array.ptr[0]);
+		char *wave = cval_id_obj(&w->via.array.ptr[1]);
+		core__set_override(c, race, wave, t0); /* no config yet: stored only */
+		free(race);
+		free(wave);
+	}
+	return 0;
+}
+
+static int load_points_codes(core *c, const msgpack_object *root, char *err, size_t errlen)
+{
+	const msgpack_object_array *a = arr(root, "pts");
+	if (!a)
+		CVAL_FAIL(SL_EPARSE, "snapshot.pts: expected array");
+	for (uint32_t i = 0; i < a->size; i++) {
+		const msgpack_object *o = &a->ptr[i];
+		if (o->type != MSGPACK_OBJECT_STR ||
+		    core__gpt_intern(c, o->via.str.ptr, o->via.str.size) != i)
+			CVAL_FAIL(SL_EPARSE, "snapshot.pts[%u]: expected a new point id", i);
+	}
+	if (!(a = arr(root, "codes")))
+		CVAL_FAIL(SL_EPARSE, "snapshot.codes: expected array");
+	for (uint32_t i = 0; i < a->size; i++) {
+		const msgpack_object *o = &a->ptr[i];
+		int64_t ns;
+		if (!tuple(o, 2) || slp_as_int(&o->via.array.ptr[0], &ns) < 0 || ns < 0 || ns > 1 ||
+		    !str_ok(&o->via.array.ptr[1]) ||
+		    core__code_upsert(c, (int)ns, o->via.array.ptr[1].via.str.ptr,
+				      o->via.array.ptr[1].via.str.size) != i)
+			CVAL_FAIL(SL_EPARSE, "snapshot.codes[%u]: expected a new [ns, code]", i);
+	}
+	return 0;
+}
+
+static int load_entries(core *c, const msgpack_object *root, char *err, size_t errlen)
+{
+	const msgpack_object_array *a = arr(root, "rows");
+	struct entry e;
+	char path[48], perr[200];
+	if (!a)
+		CVAL_FAIL(SL_EPARSE, "snapshot.rows: expected array");
+	for (uint32_t i = 0; i < a->size; i++) {
+		snprintf(path, sizeof(path), "snapshot.rows[%u]", i);
+		if (entry_parse(&a->ptr[i], &e, path, perr, sizeof(perr)) < 0)
+			CVAL_FAIL(SL_EPARSE, "%s", perr);
+		core__put_entry(c, &e, false);
+	}
+	a = arr(root, "pend");
+	for (uint32_t i = 0; a && i < a->size; i++) {
+		snprintf(path, sizeof(path), "snapshot.pend[%u]", i);
+		if (entry_parse(&a->ptr[i], &e, path, perr, sizeof(perr)) < 0)
+			CVAL_FAIL(SL_EPARSE, "%s", perr);
+		if (e.bib || !e.reg) {
+			entry_release(&e);
+			CVAL_FAIL(SL_EPARSE, "%s: expected a registration without a bib", path);
+		}
+		core__put_pending(c, &e);
+	}
+	return 0;
+}
+
+static int load_reads(core *c, const msgpack_object *root, char *err, size_t errlen)
+{
+	const msgpack_object_array *a = arr(root, "reads");
+	if (!a || a->size % 4)
+		CVAL_FAIL(SL_EPARSE, "snapshot.reads: expected an array of 4 integers per read");
+	for (uint32_t i = 0; i < a->size; i += 4) {
+		int64_t ci, g, t, kind;
+		if (slp_as_int(&a->ptr[i], &ci) < 0 || ci < 0 || (size_t)ci >= c->ncodes ||
+		    slp_as_int(&a->ptr[i + 1], &g) < 0 || g < 0 || (size_t)g >= c->ngpts ||
+		    slp_as_int(&a->ptr[i + 2], &t) < 0 || slp_as_int(&a->ptr[i + 3], &kind) < 0 ||
+		    kind < SLP_KIND_RFID || kind > SLP_KIND_BACKUP)
+			CVAL_FAIL(SL_EPARSE, "snapshot.reads[%u]: expected code, point, time, kind",
+				  i / 4);
+		core__add_read(c, (uint32_t)ci, (uint32_t)g, t, (int)kind);
+	}
+	if (!(a = arr(root, "devs")))
+		CVAL_FAIL(SL_EPARSE, "snapshot.devs: expected array");
+	for (uint32_t i = 0; i < a->size; i++) {
+		const msgpack_object *o = &a->ptr[i];
+		int64_t seq;
+		if (!tuple(o, 2) || !str_ok(&o->via.array.ptr[0]) ||
+		    slp_as_int(&o->via.array.ptr[1], &seq) < 0 || seq < 0)
+			CVAL_FAIL(SL_EPARSE, "snapshot.devs[%u]: expected [device, seq]", i);
+		core__set_dev(c, o->via.array.ptr[0].via.str.ptr, o->via.array.ptr[0].via.str.size,
+			      (uint64_t)seq);
+	}
+	return 0;
+}
+
+/* Officials' adjustments, and their race records as they came. */
+static int load_decisions(core *c, const msgpack_object *root, char *err, size_t errlen)
+{
+	const msgpack_object_array *a;
+	char perr[200];
+	a = arr(root, "adjs");
+	for (uint32_t i = 0; a && i < a->size; i++) {
+		struct adj_rec ar;
+		if (adj_parse(&a->ptr[i], &ar, perr, sizeof(perr)) < 0)
+			CVAL_FAIL(SL_EPARSE, "snapshot.adjs[%u]: %s", i, perr);
+		core__add_adj(c, &ar, false);
+	}
+	a = arr(root, "rrecs");
+	for (uint32_t i = 0; a && i < a->size; i++) {
+		const msgpack_object *o = &a->ptr[i];
+		const char *k;
+		size_t kn;
+		sl_buf one = SL_BUF_INIT;
+		msgpack_packer opk;
+		bool corr = false;
+		if (o->type != MSGPACK_OBJECT_MAP || slp_get_str(o, "k", &k, &kn) != 0 ||
+		    !((kn == 6 && !memcmp(k, "lineup", 6)) ||
+		      (kn == 13 && !memcmp(k, "race_official", 13)) ||
+		      (corr = kn == 14 && !memcmp(k, "race_corrected", 14))))
+			CVAL_FAIL(SL_EPARSE,
+				  "snapshot.rrecs[%u]: expected a race_official, lineup or "
+				  "race_corrected record",
+				  i);
+		slp_packer_init(&opk, &one);
+		msgpack_pack_object(&opk, *o);
+		int r2 = corr ? core__race_corrected_load(c, o, one.data, one.len, perr,
+							  sizeof(perr))
+			      : core__race_record(c, o, one.data, one.len, kn == 6, 2, perr,
+						  sizeof(perr));
+		sl_buf_release(&one);
+		if (r2 < 0)
+			CVAL_FAIL(SL_EPARSE, "snapshot.rrecs[%u]: %s", i, perr);
+	}
+	return 0;
+}
+
+static int (*const load_steps[])(core *c, const msgpack_object *root, char *err, size_t errlen) = {
+	load_waves, load_points_codes, load_entries, load_reads, load_decisions};
+
 int core_snapshot_load(core *c, const char *buf, size_t len, char *err, size_t errlen)
 {
 	msgpack_zone z;
 	msgpack_object root;
-	const msgpack_object_array *a;
 	const msgpack_object *cfgo;
 	struct cfg cfg;
 	size_t off = 0;
@@ -164,133 +306,22 @@ int core_snapshot_load(core *c, const char *buf, size_t len, char *err, size_t e
 	if (slp_check_bounds(buf, len, NULL, 0) < 0 || /* counts backed by bytes */
 	    msgpack_unpack(buf, len, &off, &z, &root) != MSGPACK_UNPACK_SUCCESS ||
 	    root.type != MSGPACK_OBJECT_MAP)
-		BAD("snapshot: malformed msgpack");
+		CVAL_FAIL_OUT(SL_EPARSE, "snapshot: malformed msgpack");
 	if (slp_get_int(&root, "v", &v) < 0 || v != 2)
-		BAD("snapshot.v: expected 2");
+		CVAL_FAIL_OUT(SL_EPARSE, "snapshot.v: expected 2");
 	if (slp_get_int(&root, "records", &v) < 0 || v < 0)
-		BAD("snapshot.records: expected integer");
+		CVAL_FAIL_OUT(SL_EPARSE, "snapshot.records: expected integer");
 	uint64_t nrec = (uint64_t)v;
 
 	cfgo = slp_get(&root, "config");
 	if (cfgo && cfgo->type != MSGPACK_OBJECT_NIL) {
 		char cerr[200];
 		if (cfg_parse(cfgo, &cfg, 0, cerr, sizeof(cerr)) < 0)
-			BAD("snapshot.config: %s", cerr);
+			CVAL_FAIL_OUT(SL_EPARSE, "snapshot.config: %s", cerr);
 	}
-	if (!(a = arr(&root, "waves")))
-		BAD("snapshot.waves: expected array");
-	for (uint32_t i = 0; i < a->size; i++) {
-		const msgpack_object *w = &a->ptr[i];
-		int64_t t0;
-		if (!tuple(w, 3) || !str_ok(&w->via.array.ptr[0]) ||
-		    !str_ok(&w->via.array.ptr[1]) || slp_as_int(&w->via.array.ptr[2], &t0) < 0)
-			BAD("snapshot.waves[%u]: expected [race, wave, t0]", i);
-		char *race = cval_id_obj(&w->via.array.ptr[0]);
-		char *wave = cval_id_obj(&w->via.array.ptr[1]);
-		core__set_override(c, race, wave, t0); /* no config yet: stored only */
-		free(race);
-		free(wave);
-	}
-	if (!(a = arr(&root, "pts")))
-		BAD("snapshot.pts: expected array");
-	for (uint32_t i = 0; i < a->size; i++) {
-		const msgpack_object *o = &a->ptr[i];
-		if (o->type != MSGPACK_OBJECT_STR ||
-		    core__gpt_intern(c, o->via.str.ptr, o->via.str.size) != i)
-			BAD("snapshot.pts[%u]: expected a new point id", i);
-	}
-	if (!(a = arr(&root, "codes")))
-		BAD("snapshot.codes: expected array");
-	for (uint32_t i = 0; i < a->size; i++) {
-		const msgpack_object *o = &a->ptr[i];
-		int64_t ns;
-		if (!tuple(o, 2) || slp_as_int(&o->via.array.ptr[0], &ns) < 0 || ns < 0 || ns > 1 ||
-		    !str_ok(&o->via.array.ptr[1]) ||
-		    core__code_upsert(c, (int)ns, o->via.array.ptr[1].via.str.ptr,
-				      o->via.array.ptr[1].via.str.size) != i)
-			BAD("snapshot.codes[%u]: expected a new [ns, code]", i);
-	}
-	if (!(a = arr(&root, "rows")))
-		BAD("snapshot.rows: expected array");
-	for (uint32_t i = 0; i < a->size; i++) {
-		struct entry e;
-		char path[48], perr[200];
-		snprintf(path, sizeof(path), "snapshot.rows[%u]", i);
-		if (entry_parse(&a->ptr[i], &e, path, perr, sizeof(perr)) < 0)
-			BAD("%s", perr);
-		core__put_entry(c, &e, false);
-	}
-	if ((a = arr(&root, "pend"))) {
-		for (uint32_t i = 0; i < a->size; i++) {
-			struct entry e;
-			char path[48], perr[200];
-			snprintf(path, sizeof(path), "snapshot.pend[%u]", i);
-			if (entry_parse(&a->ptr[i], &e, path, perr, sizeof(perr)) < 0)
-				BAD("%s", perr);
-			if (e.bib || !e.reg) {
-				entry_release(&e);
-				BAD("%s: expected a registration without a bib", path);
-			}
-			core__put_pending(c, &e);
-		}
-	}
-	if (!(a = arr(&root, "reads")) || a->size % 4)
-		BAD("snapshot.reads: expected an array of 4 integers per read");
-	for (uint32_t i = 0; i < a->size; i += 4) {
-		int64_t ci, g, t, kind;
-		if (slp_as_int(&a->ptr[i], &ci) < 0 || ci < 0 || (size_t)ci >= c->ncodes ||
-		    slp_as_int(&a->ptr[i + 1], &g) < 0 || g < 0 || (size_t)g >= c->ngpts ||
-		    slp_as_int(&a->ptr[i + 2], &t) < 0 || slp_as_int(&a->ptr[i + 3], &kind) < 0 ||
-		    kind < SLP_KIND_RFID || kind > SLP_KIND_BACKUP)
-			BAD("snapshot.reads[%u]: expected code, point, time, kind", i / 4);
-		core__add_read(c, (uint32_t)ci, (uint32_t)g, t, (int)kind);
-	}
-	if (!(a = arr(&root, "devs")))
-		BAD("snapshot.devs: expected array");
-	for (uint32_t i = 0; i < a->size; i++) {
-		const msgpack_object *o = &a->ptr[i];
-		int64_t seq;
-		if (!tuple(o, 2) || !str_ok(&o->via.array.ptr[0]) ||
-		    slp_as_int(&o->via.array.ptr[1], &seq) < 0 || seq < 0)
-			BAD("snapshot.devs[%u]: expected [device, seq]", i);
-		core__set_dev(c, o->via.array.ptr[0].via.str.ptr, o->via.array.ptr[0].via.str.size,
-			      (uint64_t)seq);
-	}
-	if ((a = arr(&root, "adjs"))) {
-		for (uint32_t i = 0; i < a->size; i++) {
-			struct adj_rec ar;
-			char perr[200];
-			if (adj_parse(&a->ptr[i], &ar, perr, sizeof(perr)) < 0)
-				BAD("snapshot.adjs[%u]: %s", i, perr);
-			core__add_adj(c, &ar, false);
-		}
-	}
-	if ((a = arr(&root, "rrecs"))) {
-		for (uint32_t i = 0; i < a->size; i++) {
-			const msgpack_object *o = &a->ptr[i];
-			const char *k;
-			size_t kn;
-			char perr[200];
-			sl_buf one = SL_BUF_INIT;
-			msgpack_packer opk;
-			bool corr = false;
-			if (o->type != MSGPACK_OBJECT_MAP || slp_get_str(o, "k", &k, &kn) != 0 ||
-			    !((kn == 6 && !memcmp(k, "lineup", 6)) ||
-			      (kn == 13 && !memcmp(k, "race_official", 13)) ||
-			      (corr = kn == 14 && !memcmp(k, "race_corrected", 14))))
-				BAD("snapshot.rrecs[%u]: expected a race_official, lineup or "
-				    "race_corrected record", i);
-			slp_packer_init(&opk, &one);
-			msgpack_pack_object(&opk, *o);
-			int r2 = corr ? core__race_corrected_load(c, o, one.data, one.len, perr,
-								  sizeof(perr))
-				      : core__race_record(c, o, one.data, one.len, kn == 6, 2, perr,
-							  sizeof(perr));
-			sl_buf_release(&one);
-			if (r2 < 0)
-				BAD("snapshot.rrecs[%u]: %s", i, perr);
-		}
-	}
+	for (size_t i = 0; i < sizeof(load_steps) / sizeof(load_steps[0]); i++)
+		if ((rc = load_steps[i](c, &root, err, errlen)) < 0)
+			goto out;
 	if (cfgo && cfgo->type != MSGPACK_OBJECT_NIL)
 		core__install_cfg(c, &cfg, cfgo); /* rebuilds the derived state */
 	else
@@ -298,7 +329,7 @@ int core_snapshot_load(core *c, const char *buf, size_t len, char *err, size_t e
 	if ((cfgo = slp_get(&root, "checkins"))) {
 		char perr[240];
 		if (checkin_snapshot_load(c, cfgo, perr, sizeof(perr)) < 0)
-			BAD("%s", perr);
+			CVAL_FAIL_OUT(SL_EPARSE, "%s", perr);
 	}
 	c->nrecords = nrec;
 	core_changes_clear(c);

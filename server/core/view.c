@@ -1,7 +1,7 @@
 /*
- * view.c: what subscribers and exports see of a core (PROTOCOL.md, "Topics",
- * "Result row"): topic parsing, snapshot and delta messages, CSV and JSON
- * exports.
+ * view.c: what subscribers see of a core (PROTOCOL.md, "Topics", "Result
+ * row"): topic parsing, snapshot and delta messages.  The lists and the row
+ * format are in view_rows.c, shared with the exports (export.c).
  *
  * One row format: a participant's row is packed as msgpack by pack_row();
  * topics, the JSON export and (through slp_msgpack_to_json) JSON clients all
@@ -24,6 +24,7 @@
  * Nothing here iterates a hash table, so the bytes are a function of the
  * state alone.
  */
+#include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 
@@ -31,24 +32,7 @@
 #include "core_int.h"
 #include "cval.h"
 #include "slp.h"
-
-enum {
-	TOP_RESULTS,
-	TOP_SEX,
-	TOP_CAT,
-	TOP_ATHLETE,
-	TOP_FINISHES,
-	TOP_UNKNOWN,
-	TOP_STATUS,
-	TOP_PROG,
-	TOP_EVENT
-};
-
-struct topic {
-	int kind;
-	int race, sex, cat;
-	uint32_t pidx; /* athlete: the participant, or NONE32 */
-};
+#include "view_int.h"
 
 static bool pfx(const char *s, size_t n, const char *p, size_t *rest)
 {
@@ -57,13 +41,6 @@ static bool pfx(const char *s, size_t n, const char *p, size_t *rest)
 		return false;
 	*rest = pn;
 	return true;
-}
-
-static int find_race(const core *c, const char *s, size_t n)
-{
-	if (!c->has_cfg)
-		return -1;
-	return cfg_race_find(&c->cfg, s, n);
 }
 
 static int topic_parse(const core *c, const char *s, size_t n, struct topic *t)
@@ -97,13 +74,13 @@ static int topic_parse(const core *c, const char *s, size_t n, struct topic *t)
 		t->kind = TOP_PROG;
 		if (!cval_id_ok(s + off, n - off))
 			return SL_EINVAL;
-		return (t->race = find_race(c, s + off, n - off)) < 0 ? SL_ENOENT : 0;
+		return (t->race = view__find_race(c, s + off, n - off)) < 0 ? SL_ENOENT : 0;
 	}
 	if (pfx(s, n, "finishes/", &off)) {
 		t->kind = TOP_FINISHES;
 		if (!cval_id_ok(s + off, n - off))
 			return SL_EINVAL;
-		return (t->race = find_race(c, s + off, n - off)) < 0 ? SL_ENOENT : 0;
+		return (t->race = view__find_race(c, s + off, n - off)) < 0 ? SL_ENOENT : 0;
 	}
 	if (!pfx(s, n, "results/", &off))
 		return SL_EINVAL;
@@ -111,7 +88,7 @@ static int topic_parse(const core *c, const char *s, size_t n, struct topic *t)
 	size_t rn = slash ? (size_t)(slash - r) : n - off;
 	if (!cval_id_ok(r, rn))
 		return SL_EINVAL;
-	int race = find_race(c, r, rn);
+	int race = view__find_race(c, r, rn);
 	t->race = race;
 	t->kind = TOP_RESULTS;
 	if (!slash)
@@ -144,228 +121,6 @@ int core_topic_check(const core *c, const char *topic, size_t n)
 	if (topic && checkin_topic_check(c, topic, n, &rc)) /* scans/<dev>, checkin/<race> */
 		return rc;
 	return topic_parse(c, topic, n, &t);
-}
-
-/* ---- rows ----------------------------------------------------------------- */
-
-static int64_t pace_of(const struct cfg_race *r, int64_t net)
-{
-	return (int64_t)((double)net * 1000.0 / r->distance_m);
-}
-
-static bool proj_of(const struct cfg_race *r, const struct part *p, int64_t *proj)
-{
-	if (p->status == ST_FINISHED || p->last < 0 || p->last == r->start_pt ||
-	    p->start == NO_TIME)
-		return false;
-	double d = r->points[p->last].distance_m;
-	if (!(d > 0) || !(r->distance_m > d))
-		return false;
-	*proj = (int64_t)((double)(p->cross[p->last] - p->start) * r->distance_m / d);
-	return true;
-}
-
-/* ---- regatta fields ----------------------------------------------------- */
-
-static bool is_regatta(const struct cfg_race *r)
-{
-	return r && (r->kind == RACE_TRIAL || r->kind == RACE_LANES);
-}
-
-/* The regatta facts of a row: raw and adjusted time, margin to the leader. */
-struct reg_row {
-	bool timed;
-	int64_t raw, adj, margin; /* margin: NO_TIME when there is no leader */
-	int64_t penalty;
-	size_t place;
-	bool manual, exhib, releg;
-};
-
-static void reg_row_of(const core *c, const struct part *p, struct reg_row *o)
-{
-	const struct adj_state *a = p->ast != NONE32 ? &c->ast[p->ast] : NULL;
-	memset(o, 0, sizeof(*o));
-	o->raw = o->adj = o->margin = NO_TIME;
-	o->timed = p->race >= 0 && p->status == ST_FINISHED && p->fin;
-	if (o->timed) {
-		o->raw = p->raw_ms;
-		o->adj = p->adj_ms;
-		uint32_t lead;
-		if (ost_range(&c->rs[p->race].overall, 0, 1, &lead) == 1) {
-			const struct part *l = &c->parts[lead];
-			if (l->status == ST_FINISHED && l->fin)
-				o->margin = p->adj_ms - l->adj_ms;
-		}
-	}
-	if (a) {
-		o->penalty = a->penalty_ms;
-		o->exhib = a->flag[ADJ_EXHIB];
-		o->releg = a->flag[ADJ_RELEG];
-	}
-	o->place = core__shown_place(c, p, &o->manual);
-}
-
-/*
- * The decisions in force for a bib: for each adjust type, its last record
- * when that record sets something (a flag on, a penalty, a place, a station,
- * a hand time).  out holds ADJ_NTYPES; returns how many.
- */
-static size_t reasons_of(const core *c, const char *bib, const struct adj_rec **out)
-{
-	bool seen[ADJ_NTYPES] = {false};
-	size_t n = 0;
-	for (size_t i = c->nadjs; i-- > 0;) {
-		const struct adj_rec *a = &c->adjs[i];
-		if (a->type < 0 || a->type >= ADJ_NTYPES || strcmp(a->bib, bib) != 0)
-			continue;
-		bool key_pt = a->type == ADJ_STATION || a->type == ADJ_HAND;
-		if (!key_pt && seen[a->type])
-			continue;
-		if (key_pt) { /* one per point: skip when a later one named it */
-			bool later = false;
-			for (size_t k = 0; k < n; k++)
-				later |= out[k]->type == a->type && out[k]->pt && a->pt &&
-					 !strcmp(out[k]->pt, a->pt);
-			if (later)
-				continue;
-		}
-		seen[a->type] = true;
-		bool active = adj_is_flag(a->type)   ? a->on
-			      : a->type == ADJ_PENALTY ? a->ms != 0
-			      : a->type == ADJ_PLACE   ? a->place > 0
-			      : a->type == ADJ_STATION ? a->station != NULL
-						       : a->t != NO_TIME;
-		if (active && n < ADJ_NTYPES)
-			out[n++] = a;
-	}
-	/* log order */
-	for (size_t i = 0; i < n / 2; i++) {
-		const struct adj_rec *t = out[i];
-		out[i] = out[n - 1 - i];
-		out[n - 1 - i] = t;
-	}
-	return n;
-}
-
-static void pack_reasons(const core *c, msgpack_packer *pk, const char *bib)
-{
-	const struct adj_rec *rs[ADJ_NTYPES];
-	size_t n = reasons_of(c, bib, rs);
-	slp_pack_key(pk, "reasons");
-	msgpack_pack_array(pk, n);
-	for (size_t i = 0; i < n; i++) {
-		msgpack_pack_map(pk, 3);
-		slp_pack_kv_str(pk, "type", adj_type_name(rs[i]->type));
-		slp_pack_kv_str(pk, "reason", rs[i]->reason ? rs[i]->reason : "");
-		slp_pack_kv_str(pk, "official", rs[i]->official ? rs[i]->official : "");
-	}
-}
-
-static void pack_row(const core *c, msgpack_packer *pk, uint32_t pi)
-{
-	const struct part *p = &c->parts[pi];
-	const struct cfg_race *r = p->race >= 0 ? &c->cfg.races[p->race] : NULL;
-	const struct race_state *rs = p->race >= 0 ? &c->rs[p->race] : NULL;
-	bool fin = r && p->status == ST_FINISHED;
-	int64_t net = fin ? p->fin_t - p->start : 0;
-	int64_t proj = 0;
-
-	bool reg = is_regatta(r);
-	struct reg_row rr;
-	if (reg)
-		reg_row_of(c, p, &rr);
-
-	msgpack_pack_map(pk, reg ? 28 : 22);
-	slp_pack_kv_str(pk, "bib", p->e.bib);
-	slp_pack_kv_str(pk, "name", p->e.name);
-	slp_pack_key(pk, "sex");
-	if (p->e.sex >= 0)
-		slp_pack_str(pk, cfg_sex_name(p->e.sex));
-	else
-		msgpack_pack_nil(pk);
-	slp_pack_kv_int_or_nil(pk, "age", p->age, p->age >= 0);
-	slp_pack_kv_str(pk, "club", p->e.club);
-	slp_pack_key(pk, "race");
-	if (r)
-		slp_pack_str(pk, r->id);
-	else
-		msgpack_pack_nil(pk);
-	slp_pack_key(pk, "wave");
-	if (r && p->wave >= 0)
-		slp_pack_str(pk, r->waves[p->wave].id);
-	else
-		msgpack_pack_nil(pk);
-	slp_pack_key(pk, "cats");
-	msgpack_pack_array(pk, r ? p->ncats : 0);
-	for (uint16_t k = 0; r && k < p->ncats; k++)
-		slp_pack_str(pk, r->cats[p->cats[k]].id);
-	slp_pack_kv_str(pk, "status", core__status_name(p->status));
-	if (reg)
-		slp_pack_kv_int_or_nil(pk, "place", (int64_t)rr.place, rr.place > 0);
-	else { /* a judges' place where one was set, the others renumbered around it */
-		bool manual;
-		size_t shown = r ? core__shown_place(c, p, &manual) : 0;
-		slp_pack_kv_int_or_nil(pk, "place", (int64_t)shown, shown > 0);
-	}
-	slp_pack_kv_int_or_nil(pk, "place_sex",
-		 r && p->e.sex >= 0 ? (int64_t)core__place(p, &rs->sex[p->e.sex]) : 0,
-		 r && p->ranked && p->e.sex >= 0);
-	slp_pack_key(pk, "place_cat");
-	msgpack_pack_map(pk, r ? p->ncats : 0);
-	for (uint16_t k = 0; r && k < p->ncats; k++) {
-		slp_pack_str(pk, r->cats[p->cats[k]].id);
-		if (p->ranked)
-			msgpack_pack_int64(pk, (int64_t)core__place(p, &rs->cat[p->cats[k]]));
-		else
-			msgpack_pack_nil(pk);
-	}
-	slp_pack_kv_int_or_nil(pk, "start", p->start, r && p->start != NO_TIME);
-	slp_pack_kv_int_or_nil(pk, "net", net, fin);
-	bool gun = fin && p->t0 != NO_TIME;
-	slp_pack_kv_int_or_nil(pk, "gun", gun ? p->fin_t - p->t0 : 0, gun);
-	slp_pack_kv_int_or_nil(pk, "pace", fin ? pace_of(r, net) : 0, fin && r->distance_m > 0);
-	slp_pack_key(pk, "splits");
-	size_t ns = 0;
-	for (size_t j = 0; r && p->start != NO_TIME && j < r->npoints; j++)
-		ns += (int)j != r->start_pt && p->cross[j] != NO_TIME;
-	msgpack_pack_map(pk, ns);
-	for (size_t j = 0; ns && j < r->npoints; j++) {
-		if ((int)j == r->start_pt || p->cross[j] == NO_TIME)
-			continue;
-		slp_pack_str(pk, r->points[j].id);
-		msgpack_pack_int64(pk, p->cross[j] - p->start);
-	}
-	slp_pack_key(pk, "last");
-	if (r && p->last >= 0)
-		slp_pack_str(pk, r->points[p->last].id);
-	else
-		msgpack_pack_nil(pk);
-	bool hp = r && proj_of(r, p, &proj);
-	slp_pack_kv_int_or_nil(pk, "proj", proj, hp);
-	if (!reg) {
-		/* officials' decisions: the adjustment, the time that ranks, and why */
-		const struct adj_state *a = p->ast != NONE32 ? &c->ast[p->ast] : NULL;
-		slp_pack_kv_int(pk, "penalty", a ? a->penalty_ms : 0);
-		/* an exhibition is timed, never placed */
-		slp_pack_kv_int_or_nil(pk, "adj", p->adj_ms,
-				       fin && (p->ranked || (a && a->flag[ADJ_EXHIB])));
-		if (a)
-			pack_reasons(c, pk, p->e.bib);
-		else {
-			slp_pack_key(pk, "reasons");
-			msgpack_pack_array(pk, 0);
-		}
-		return;
-	}
-	slp_pack_kv_int_or_nil(pk, "lane", p->e.lane, p->e.lane > 0);
-	slp_pack_kv_int_or_nil(pk, "raw", rr.raw, rr.raw != NO_TIME);
-	slp_pack_kv_int_or_nil(pk, "adj", rr.adj, rr.adj != NO_TIME);
-	slp_pack_kv_int(pk, "penalty", rr.penalty);
-	slp_pack_kv_int_or_nil(pk, "margin", rr.margin, rr.margin != NO_TIME);
-	slp_pack_kv_bool(pk, "exhibition", rr.exhib);
-	slp_pack_kv_bool(pk, "relegated", rr.releg);
-	slp_pack_kv_bool(pk, "place_manual", rr.manual);
-	pack_reasons(c, pk, p->e.bib);
 }
 
 static int gpt_name_cmp(const void *a, const void *b, void *ctx)
@@ -504,73 +259,6 @@ static void pack_event(const core *c, msgpack_packer *pk)
 	}
 }
 
-/* ---- lists ---------------------------------------------------------------- */
-
-static bool member(const core *c, const struct topic *t, const struct part *p)
-{
-	if (p->race != t->race)
-		return false;
-	if (t->kind == TOP_SEX)
-		return p->e.sex == t->sex;
-	if (t->kind == TOP_CAT) {
-		for (uint16_t k = 0; k < p->ncats; k++)
-			if (p->cats[k] == t->cat)
-				return true;
-		return false;
-	}
-	return true;
-}
-
-static const ost *tree_of(const core *c, const struct topic *t)
-{
-	const struct race_state *rs = &c->rs[t->race];
-	if (t->kind == TOP_SEX)
-		return &rs->sex[t->sex];
-	if (t->kind == TOP_CAT)
-		return &rs->cat[t->cat];
-	return &rs->overall;
-}
-
-static size_t count_of(const core *c, const struct topic *t)
-{
-	const struct race_state *rs = &c->rs[t->race];
-	if (t->kind == TOP_SEX)
-		return rs->n_sex[t->sex];
-	if (t->kind == TOP_CAT)
-		return rs->n_cat[t->cat];
-	return rs->n_all;
-}
-
-/* Rows [off, off+lim) of a ranking list (lim 0: all); returns owned ids. */
-static uint32_t *list_range(const core *c, const struct topic *t, size_t off, size_t lim,
-			    size_t *cnt)
-{
-	const ost *tree = tree_of(c, t);
-	size_t total = count_of(c, t), nt = ost_size(tree), got = 0;
-	size_t want = off < total ? total - off : 0;
-	if (lim && lim < want)
-		want = lim;
-	uint32_t *ids = sl_malloc((want ? want : 1) * sizeof(*ids));
-	if (off < nt)
-		got = ost_range(tree, off, want, ids);
-	if (got < want) {
-		const struct race_state *rs = &c->rs[t->race];
-		size_t skip = off > nt ? off - nt : 0;
-		for (size_t i = 0; i < rs->nby_bib && got < want; i++) {
-			const struct part *p = &c->parts[rs->by_bib[i]];
-			if (p->ranked || !member(c, t, p))
-				continue;
-			if (skip) {
-				skip--;
-				continue;
-			}
-			ids[got++] = rs->by_bib[i];
-		}
-	}
-	*cnt = got;
-	return ids;
-}
-
 static int code_qcmp(const void *a, const void *b, void *ctx)
 {
 	const core *c = ctx;
@@ -694,8 +382,8 @@ int core_topic_snapshot(const core *c, const char *topic, size_t n, size_t offse
 	case TOP_RESULTS:
 	case TOP_SEX:
 	case TOP_CAT:
-		total = count_of(c, &t);
-		ids = list_range(c, &t, offset, limit, &cnt);
+		total = view__count_of(c, &t);
+		ids = view__list_range(c, &t, offset, limit, &cnt);
 		break;
 	case TOP_ATHLETE:
 		total = t.pidx != NONE32;
@@ -747,7 +435,7 @@ int core_topic_snapshot(const core *c, const char *topic, size_t n, size_t offse
 		else if (t.kind == TOP_EVENT)
 			pack_event(c, pk);
 		else
-			pack_row(c, pk, ids[i]);
+			view__pack_row(c, pk, ids[i]);
 	}
 	free(ids);
 	return 0;
@@ -775,10 +463,10 @@ int core_topic_delta(const core *c, const char *topic, size_t n, msgpack_packer 
 	case TOP_RESULTS:
 	case TOP_SEX:
 	case TOP_CAT:
-		total = count_of(c, &t);
+		total = view__count_of(c, &t);
 		ids = sl_malloc((c->nchg + 1) * sizeof(*ids));
 		for (size_t i = 0; i < c->nchg; i++)
-			if (member(c, &t, &c->parts[c->chg[i]]))
+			if (view__member(c, &t, &c->parts[c->chg[i]]))
 				ids[cnt++] = c->chg[i];
 		break;
 	case TOP_ATHLETE:
@@ -819,324 +507,9 @@ int core_topic_delta(const core *c, const char *topic, size_t n, msgpack_packer 
 			else if (t.kind == TOP_STATUS)
 				pack_status(c, pk);
 			else
-				pack_row(c, pk, ids[i]);
+				view__pack_row(c, pk, ids[i]);
 		}
 	}
 	free(ids);
 	return 0;
-}
-
-/* ---- exports ----------------------------------------------------------- */
-
-static int export_race(const core *c, const char *race, struct topic *t)
-{
-	memset(t, 0, sizeof(*t));
-	t->kind = TOP_RESULTS;
-	t->race = race ? find_race(c, race, strlen(race)) : -1;
-	return t->race < 0 ? SL_ENOENT : 0;
-}
-
-/*
- * A text cell.  Text comes from outside (names, clubs, bibs, ids): a cell
- * that begins with = + - @ or a tab or CR would be a formula to a
- * spreadsheet (OWASP "CSV injection"), so it is written quoted with a ' in
- * front, which spreadsheets show as text.
- */
-static void csv_field(sl_buf *b, const char *s)
-{
-	bool formula = s[0] && strchr("=+-@\t\r", s[0]);
-
-	if (!formula && !strpbrk(s, ",\"\r\n")) {
-		sl_buf_adds(b, s);
-		return;
-	}
-	sl_buf_addc(b, '"');
-	if (formula)
-		sl_buf_addc(b, '\'');
-	for (; *s; s++) {
-		if (*s == '"')
-			sl_buf_addc(b, '"');
-		sl_buf_addc(b, *s);
-	}
-	sl_buf_addc(b, '"');
-}
-
-static int64_t floordiv(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-	return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-static void csv_time(sl_buf *b, int64_t ms, int64_t prec)
-{
-	sl_fmt_hms(b, floordiv(ms, prec) * prec, (int)prec);
-}
-
-/*
- * Regatta CSV (trial and lanes races, and the whole-event export): one line
- * per crew in place order; times at the race precision; reasons as
- * "type: reason" joined by "; ".  Points only for one race's export.
- */
-static const char REG_CSV_HEAD[] = "place,lane,bib,crew,club,race,status,start_time,raw,penalty,"
-				   "adjusted,margin,exhibition,relegated,place_manual,reasons";
-
-/* An adjustment: a penalty as a time, a bonus (negative) with a '-' in front. */
-static void csv_signed_time(sl_buf *b, int64_t ms, int64_t prec)
-{
-	if (ms < 0) {
-		sl_buf_addc(b, '-');
-		ms = -ms;
-	}
-	csv_time(b, ms, prec);
-}
-
-/* The decisions in force, "type: reason; type: reason", as one text cell. */
-static void csv_reasons(const core *c, sl_buf *out, const char *bib)
-{
-	const struct adj_rec *rs[ADJ_NTYPES];
-	size_t nr = reasons_of(c, bib, rs);
-	sl_buf txt = SL_BUF_INIT;
-	for (size_t k = 0; k < nr; k++)
-		sl_buf_addf(&txt, "%s%s: %s", k ? "; " : "", adj_type_name(rs[k]->type),
-			    rs[k]->reason ? rs[k]->reason : "");
-	csv_field(out, txt.data ? txt.data : "");
-	sl_buf_release(&txt);
-}
-
-static void csv_opt_time(sl_buf *b, int64_t ms, int64_t prec)
-{
-	if (ms != NO_TIME)
-		csv_time(b, ms, prec);
-}
-
-static void regatta_csv_rows(const core *c, int race, bool points, sl_buf *out)
-{
-	struct topic t = {.kind = TOP_RESULTS, .race = race};
-	const struct cfg_race *r = &c->cfg.races[race];
-	size_t cnt;
-	uint32_t *ids = list_range(c, &t, 0, 0, &cnt);
-	for (size_t i = 0; i < cnt; i++) {
-		const struct part *p = &c->parts[ids[i]];
-		struct reg_row rr;
-		reg_row_of(c, p, &rr);
-		if (rr.place)
-			sl_buf_addf(out, "%zu", rr.place);
-		sl_buf_addc(out, ',');
-		if (p->e.lane > 0)
-			sl_buf_addf(out, "%d", p->e.lane);
-		sl_buf_addc(out, ',');
-		csv_field(out, p->e.bib);
-		sl_buf_addc(out, ',');
-		csv_field(out, p->e.name);
-		sl_buf_addc(out, ',');
-		csv_field(out, p->e.club);
-		sl_buf_addc(out, ',');
-		csv_field(out, r->id);
-		sl_buf_addf(out, ",%s,", core__status_name(p->status));
-		if (p->start != NO_TIME)
-			sl_fmt_iso(out, p->start);
-		sl_buf_addc(out, ',');
-		csv_opt_time(out, rr.raw, r->precision_ms);
-		sl_buf_addc(out, ',');
-		if (rr.penalty)
-			csv_signed_time(out, rr.penalty, r->precision_ms);
-		sl_buf_addc(out, ',');
-		csv_opt_time(out, rr.adj, r->precision_ms);
-		sl_buf_addc(out, ',');
-		csv_opt_time(out, rr.margin, r->precision_ms);
-		sl_buf_addf(out, ",%s,%s,%s,", rr.exhib ? "yes" : "", rr.releg ? "yes" : "",
-			    rr.manual ? "yes" : "");
-		csv_reasons(c, out, p->e.bib);
-		for (size_t j = 0; points && j < r->npoints; j++) {
-			sl_buf_addc(out, ',');
-			if (p->start != NO_TIME && p->cross[j] != NO_TIME)
-				csv_time(out, p->cross[j] - p->start, r->precision_ms);
-		}
-		sl_buf_addc(out, '\n');
-	}
-	free(ids);
-}
-
-int core_export_csv(const core *c, const char *race, sl_buf *out)
-{
-	struct topic t;
-	size_t cnt;
-	int rc = export_race(c, race, &t);
-	if (rc < 0)
-		return rc;
-	const struct cfg_race *r = &c->cfg.races[t.race];
-	const struct race_state *rs = &c->rs[t.race];
-
-	if (is_regatta(r)) {
-		sl_buf_adds(out, REG_CSV_HEAD);
-		for (size_t j = 0; j < r->npoints; j++) {
-			sl_buf_addc(out, ',');
-			csv_field(out, r->points[j].id);
-		}
-		sl_buf_addc(out, '\n');
-		regatta_csv_rows(c, t.race, true, out);
-		return 0;
-	}
-
-	sl_buf_adds(out, "place,bib,name,sex,age,club,race,wave,status,start_time,net,gun,penalty,"
-			 "adjusted,pace,place_sex,categories,place_categories,reasons,results");
-	for (size_t j = 0; j < r->npoints; j++) {
-		sl_buf_addc(out, ',');
-		csv_field(out, r->points[j].id);
-	}
-	sl_buf_addc(out, '\n');
-
-	const char *state = core_race_results_state(c, r->id);
-	uint32_t *ids = list_range(c, &t, 0, 0, &cnt);
-	for (size_t i = 0; i < cnt; i++) {
-		const struct part *p = &c->parts[ids[i]];
-		bool fin = p->status == ST_FINISHED;
-		int64_t net = fin ? p->fin_t - p->start : 0;
-		bool manual;
-		size_t shown = core__shown_place(c, p, &manual);
-		if (shown)
-			sl_buf_addf(out, "%zu", shown);
-		sl_buf_addc(out, ',');
-		csv_field(out, p->e.bib);
-		sl_buf_addc(out, ',');
-		csv_field(out, p->e.name);
-		sl_buf_addf(out, ",%s,", p->e.sex >= 0 ? cfg_sex_name(p->e.sex) : "");
-		if (p->age >= 0)
-			sl_buf_addf(out, "%d", p->age);
-		sl_buf_addc(out, ',');
-		csv_field(out, p->e.club);
-		sl_buf_addc(out, ',');
-		csv_field(out, r->id);
-		sl_buf_addc(out, ',');
-		if (p->wave >= 0)
-			csv_field(out, r->waves[p->wave].id);
-		sl_buf_addf(out, ",%s,", core__status_name(p->status));
-		if (p->start != NO_TIME)
-			sl_fmt_iso(out, p->start);
-		sl_buf_addc(out, ',');
-		if (fin)
-			csv_time(out, net, r->precision_ms);
-		sl_buf_addc(out, ',');
-		if (fin && p->t0 != NO_TIME)
-			csv_time(out, p->fin_t - p->t0, r->precision_ms);
-		sl_buf_addc(out, ',');
-		const struct adj_state *a = p->ast != NONE32 ? &c->ast[p->ast] : NULL;
-		if (a && a->penalty_ms)
-			csv_signed_time(out, a->penalty_ms, r->precision_ms);
-		sl_buf_addc(out, ',');
-		if (fin && (p->ranked || (a && a->flag[ADJ_EXHIB]))) /* exhibition: timed */
-			csv_time(out, p->adj_ms, r->precision_ms);
-		sl_buf_addc(out, ',');
-		if (fin && r->distance_m > 0)
-			csv_time(out, pace_of(r, net), 1000);
-		sl_buf_addc(out, ',');
-		if (p->ranked && p->e.sex >= 0)
-			sl_buf_addf(out, "%zu", core__place(p, &rs->sex[p->e.sex]));
-		sl_buf_addc(out, ',');
-		for (uint16_t k = 0; k < p->ncats; k++) {
-			if (k)
-				sl_buf_addc(out, ';');
-			csv_field(out, r->cats[p->cats[k]].id);
-		}
-		sl_buf_addc(out, ',');
-		for (uint16_t k = 0; k < p->ncats; k++) {
-			if (k)
-				sl_buf_addc(out, ';');
-			if (p->ranked)
-				sl_buf_addf(out, "%zu", core__place(p, &rs->cat[p->cats[k]]));
-		}
-		sl_buf_addc(out, ',');
-		if (a)
-			csv_reasons(c, out, p->e.bib);
-		sl_buf_addc(out, ',');
-		sl_buf_adds(out, state); /* the race's results: provisional, official, corrected */
-		for (size_t j = 0; j < r->npoints; j++) {
-			sl_buf_addc(out, ',');
-			if (p->start != NO_TIME && p->cross[j] != NO_TIME)
-				csv_time(out, p->cross[j] - p->start, r->precision_ms);
-		}
-		sl_buf_addc(out, '\n');
-	}
-	free(ids);
-	return 0;
-}
-
-int core_export_json(const core *c, const char *race, sl_buf *out)
-{
-	struct topic t;
-	size_t cnt;
-	int rc = export_race(c, race, &t);
-	if (rc < 0)
-		return rc;
-	sl_buf mp = SL_BUF_INIT;
-	msgpack_packer pk;
-	slp_packer_init(&pk, &mp);
-	msgpack_pack_map(&pk, 4);
-	slp_pack_kv_str(&pk, "event", c->cfg.event);
-	slp_pack_kv_str(&pk, "race", c->cfg.races[t.race].id);
-	slp_pack_key(&pk, "results"); /* provisional, official or corrected, by whom, when */
-	core__pack_results_state(c, &pk, c->cfg.races[t.race].id);
-	slp_pack_key(&pk, "rows");
-	uint32_t *ids = list_range(c, &t, 0, 0, &cnt);
-	msgpack_pack_array(&pk, cnt);
-	for (size_t i = 0; i < cnt; i++)
-		pack_row(c, &pk, ids[i]);
-	free(ids);
-	rc = slp_msgpack_to_json(mp.data, mp.len, out);
-	sl_buf_release(&mp);
-	return rc;
-}
-
-int core_export_event_csv(const core *c, sl_buf *out)
-{
-	if (!c->has_cfg)
-		return SL_ENOENT;
-	sl_buf_adds(out, REG_CSV_HEAD);
-	sl_buf_addc(out, '\n');
-	for (size_t k = 0; k < c->cfg.nraces; k++)
-		regatta_csv_rows(c, (int)k, false, out);
-	return 0;
-}
-
-int core_export_event_json(const core *c, sl_buf *out)
-{
-	if (!c->has_cfg)
-		return SL_ENOENT;
-	sl_buf mp = SL_BUF_INIT;
-	msgpack_packer pk;
-	slp_packer_init(&pk, &mp);
-	msgpack_pack_map(&pk, 3);
-	slp_pack_kv_str(&pk, "event", c->cfg.event);
-	slp_pack_kv_str(&pk, "name", c->cfg.name ? c->cfg.name : "");
-	slp_pack_key(&pk, "races");
-	msgpack_pack_array(&pk, c->cfg.nraces);
-	for (size_t k = 0; k < c->cfg.nraces; k++) {
-		const struct cfg_race *r = &c->cfg.races[k];
-		struct topic t = {.kind = TOP_RESULTS, .race = (int)k};
-		size_t cnt;
-		static const char *const kinds[] = {"mass", "trial", "lanes"};
-		msgpack_pack_map(&pk, 6);
-		slp_pack_kv_str(&pk, "race", r->id);
-		slp_pack_kv_str(&pk, "name", r->name ? r->name : "");
-		slp_pack_kv_str(&pk, "kind", kinds[r->kind]);
-		slp_pack_key(&pk, "boat_class");
-		if (r->boat_class)
-			slp_pack_str(&pk, r->boat_class);
-		else
-			msgpack_pack_nil(&pk);
-		slp_pack_key(&pk, "progression");
-		if (r->progression)
-			slp_pack_str(&pk, r->progression);
-		else
-			msgpack_pack_nil(&pk);
-		slp_pack_key(&pk, "rows");
-		uint32_t *ids = list_range(c, &t, 0, 0, &cnt);
-		msgpack_pack_array(&pk, cnt);
-		for (size_t i = 0; i < cnt; i++)
-			pack_row(c, &pk, ids[i]);
-		free(ids);
-	}
-	int rc = slp_msgpack_to_json(mp.data, mp.len, out);
-	sl_buf_release(&mp);
-	return rc;
 }

@@ -2,7 +2,7 @@
  * h_official.c: the officials' messages: participants, wave_start,
  * event_create, and the records sent as a message of the same name
  * (adjust, race_official, lineup; checkin_undo in h_checkin.c).  Each
- * becomes one record, checked by the core (core_check) before it is
+ * becomes one record, checked by the core (core_check_row) before it is
  * appended: an err names what the core refused, for participants with the
  * failing row.
  */
@@ -11,29 +11,25 @@
 
 #include "net/handlers.h"
 
-/* core_check, then append; err with "row" for participants, whose rows
+/* core_check_row, then append; err with "row" for participants, whose rows
  * (borrowed) are also looked at for athletes that fit no category. */
 static void check_and_append(sess *s, uint64_t id, sl_buf *rec, int kind, size_t count,
 			     bool dry_run, const msgpack_object *rows)
 {
 	char err[512] = "";
-	int rc = core_check(s->n->core, rec->data, rec->len, err, sizeof(err));
+	int64_t row;
+	int rc = core_check_row(s->n->core, rec->data, rec->len, err, sizeof(err), &row);
 	struct req *r;
 
 	if (rc < 0) {
-		const char *p = kind == RQ_PARTICIPANTS ? strstr(err, "rows[") : NULL;
-		if (p) {
+		if (kind == RQ_PARTICIPANTS && row >= 0) {
 			sl_buf b = SL_BUF_INIT;
 			msgpack_packer pk;
-			slp_packer_init(&pk, &b);
-			msgpack_pack_map(&pk, 5);
-			slp_pack_kv_str(&pk, "t", "err");
-			slp_pack_key(&pk, "id");
-			msgpack_pack_uint64(&pk, id);
+			req_reply_begin(&pk, &b, 5, "err", id);
 			slp_pack_kv_str(&pk, "code", sl_errcode(rc));
 			slp_pack_kv_str(&pk, "msg", err);
 			slp_pack_key(&pk, "row");
-			msgpack_pack_uint64(&pk, strtoull(p + 5, NULL, 10));
+			msgpack_pack_uint64(&pk, (uint64_t)row);
 			sess_send_mp(s, b.data, b.len);
 			sl_buf_release(&b);
 			return;

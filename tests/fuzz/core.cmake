@@ -3,8 +3,9 @@
 # that they are instrumented.
 set(SL_CORE_DIR ${CMAKE_SOURCE_DIR}/server/core)
 set(SL_CORE_FUZZ_SOURCES)
-foreach(f cval config cfgstrict participant hmap ost core view snapshot boatclass progression lineup
-          adjust checkin)
+foreach(f cval config cfgfind cfgstrict participant hmap ost official place crossing roster core fold audit
+          view view_rows export snapshot boatclass progression lineup
+          adjust checkin checkin_ops checkin_fold checkin_view)
   list(APPEND SL_CORE_FUZZ_SOURCES ${SL_CORE_DIR}/${f}.c)
 endforeach()
 sl_add_fuzzer(fuzz_core
@@ -14,3 +15,10 @@ sl_add_fuzzer(fuzz_core
 if(SL_FUZZ)
   target_include_directories(fuzz_core PRIVATE ${SL_CORE_DIR})
 endif()
+
+# Fuzz driver of the raw passings reader of the fold's fast path
+# (protocol/mpr.c, in slproto_fuzz), against the general path.
+sl_add_fuzzer(fuzz_mpr
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_mpr.c
+  LIBS slproto_fuzz
+  CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/mpr)

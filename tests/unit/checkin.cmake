@@ -1,4 +1,4 @@
-# Check-in unit tests (server/core/checkin.c through the core): linked
+# Check-in unit tests (server/core/checkin*.c through the core): linked
 # against slcore + slproto only, no server.
 add_executable(test_checkin ${CMAKE_CURRENT_LIST_DIR}/test_checkin.c)
 target_include_directories(test_checkin PRIVATE ${CMAKE_CURRENT_LIST_DIR})

@@ -1,7 +1,8 @@
 /*
  * rec.h: log records for the core's unit tests, written as JSON with ' for "
  * (printf-style), transcoded to msgpack as a client's message would be, then
- * checked (core_check) and applied (core_apply).  err holds the sentence of
+ * checked (core_check_row, whose row must match the sentence) and applied
+ * (core_apply).  err holds the sentence of
  * the last refusal ("" after a record went in).  Also: topic snapshots
  * read back (snap) and snapshot round trips (reload, same_snapshot).  Include once per test
  * program, after core.h, slp.h and t.h.
@@ -32,7 +33,16 @@ static inline int recf(core *c, const char *fmt, ...)
 		abort();
 	}
 	err[0] = '\0';
-	int rc = core_check(c, mp.data, mp.len, err, sizeof(err));
+	int64_t row;
+	int rc = core_check_row(c, mp.data, mp.len, err, sizeof(err), &row);
+	/* the row at fault is the N of the "rows[N]" a participants error starts with */
+	char want[32];
+	snprintf(want, sizeof(want), "rows[%lld]", (long long)row);
+	if ((row >= 0 && strncmp(err, want, strlen(want)) != 0) ||
+	    (row < 0 && rc < 0 && strstr(js, "\"participants\"") && strstr(err, "rows["))) {
+		fprintf(stderr, "core_check_row: row %lld for '%s'\n", (long long)row, err);
+		abort();
+	}
 	if (rc == 0)
 		rc = core_apply(c, mp.data, mp.len, err, sizeof(err));
 	sl_buf_release(&mp);

@@ -1,5 +1,5 @@
 /*
- * test_checkin.c: check-in folded by the core (server/core/checkin.c):
+ * test_checkin.c: check-in folded by the core (server/core/checkin*.c):
  * once per athlete, duplicates warned with who and when, unknown and
  * wrong-event codes, a desk's race, resends counted once, undo by an
  * official, the scans/<dev> and checkin/<race> topics, and a snapshot

@@ -1,6 +1,6 @@
 /*
  * test_pickup.c: bib and chip at pickup, swaps, transfers and the audit
- * trail, folded by the core (server/core/checkin.c, PROTOCOL.md
+ * trail, folded by the core (server/core/checkin*.c, PROTOCOL.md
  * "Check-in"): registrations without a bib, the next free bib of a pool
  * (in log order, skipping bibs already held), a bib from the desk's stack,
  * chip pairing (and reads of that chip counting for the athlete, even
