@@ -52,7 +52,7 @@ static int check_scan(const msgpack_object *s, uint32_t i, char *err, size_t err
 			 (long long)t);
 		return SL_ERANGE;
 	}
-	if (slp_get(s, "race") && (slp_get_str(s, "race", &x, &xn) < 0 || !cval_id_ok(x, xn))) {
+	if (slp_get(s, "race") && (slp_get_str(s, "race", &x, &xn) < 0 || !sl_id_ok(x, xn))) {
 		cval_err(err, errlen, "scans[%u].race: expected a race id", i);
 		return SL_EINVAL;
 	}
@@ -63,7 +63,7 @@ static int check_scan(const msgpack_object *s, uint32_t i, char *err, size_t err
 		return SL_EINVAL;
 	}
 	if (slp_get(s, "bib") &&
-	    (op != OP_ASSIGN || slp_get_str(s, "bib", &x, &xn) < 0 || !cval_id_ok(x, xn))) {
+	    (op != OP_ASSIGN || slp_get_str(s, "bib", &x, &xn) < 0 || !sl_id_ok(x, xn))) {
 		cval_err(err, errlen, "scans[%u].bib: %s", i,
 			 op != OP_ASSIGN ? "only an assign names a bib" : "expected a bib id");
 		return SL_EINVAL;

@@ -291,7 +291,7 @@ static bool parse(const core *c, const char *s, size_t n, int *kind, int *rc, ui
 	}
 	if (pfx(s, n, "checkin/", &off)) {
 		*kind = CT_COUNTS;
-		if (!cval_id_ok(s + off, n - off))
+		if (!sl_id_ok(s + off, n - off))
 			*rc = SL_EINVAL;
 		else if (!c->has_cfg || (*race = cfg_race_find(&c->cfg, s + off, n - off)) < 0)
 			*rc = SL_ENOENT;

@@ -531,7 +531,7 @@ static int race_point(const msgpack_object *po, struct cfg_race *r, const char *
 		return rc;
 	for (uint32_t q = 0; sa && q < sa->size; q++) {
 		char *sid = cval_id_obj(&sa->ptr[q]);
-		if (!sid || !cval_id_ok(sid, strlen(sid))) {
+		if (!sid || !sl_id_ok(sid, strlen(sid))) {
 			free(sid);
 			CVAL_FAIL(SL_EINVAL, "%s.stations[%u]: expected a station id", ip, q);
 		}
@@ -689,17 +689,6 @@ static int parse_race(const msgpack_object *o, struct cfg_race *r, const char *p
 	return 0;
 }
 
-static bool event_id_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n < 1 || n > 64)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
-			return false;
-	return true;
-}
-
 static int parse(const msgpack_object *map, struct cfg *c, int flags, char *err, size_t errlen)
 {
 	const msgpack_object_array *a;
@@ -710,9 +699,8 @@ static int parse(const msgpack_object *map, struct cfg *c, int flags, char *err,
 		CVAL_FAIL(SL_EINVAL, "config: expected map");
 	if ((rc = cval_str(map, "event", true, &c->event, "", err, errlen)) < 0)
 		return rc;
-	if (!event_id_ok(c->event))
-		CVAL_FAIL(SL_EINVAL,
-			  "event: expected an id of a-z, 0-9 and '-' (1 to 64 characters)");
+	if (!sl_event_id_ok(c->event, strlen(c->event)))
+		CVAL_FAIL(SL_EINVAL, "event: expected an id of " SL_EVENT_ID_WORDS);
 	if ((rc = cval_str(map, "name", false, &c->name, "", err, errlen)) < 0)
 		return rc;
 	if (!c->name)

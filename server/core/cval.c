@@ -54,19 +54,6 @@ int cval_str(const msgpack_object *map, const char *key, bool required, char **o
 	return 0;
 }
 
-bool cval_id_ok(const char *s, size_t n)
-{
-	if (n < 1 || n > 64)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' || ch == '-' || ch == '+'))
-			return false;
-	}
-	return true;
-}
-
 char *cval_id_obj(const msgpack_object *o)
 {
 	char nb[32];
@@ -96,8 +83,8 @@ int cval_id(const msgpack_object *map, const char *key, bool required, char **ou
 		return SL_EINVAL;
 	}
 	char *s = cval_id_obj(o);
-	if (!s || !cval_id_ok(s, strlen(s))) {
-		cval_err(err, errlen, "%s: expected an id of 1 to 64 letters, digits, '_', '.', '-' or '+'",
+	if (!s || !sl_id_ok(s, strlen(s))) {
+		cval_err(err, errlen, "%s: expected an id of " SL_ID_WORDS,
 			 P(key));
 		free(s);
 		return SL_EINVAL;

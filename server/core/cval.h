@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "sl.h"
+#include "slid.h"
 
 void cval_err(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -46,7 +47,6 @@ int cval_str(const msgpack_object *map, const char *key, bool required, char **o
  */
 int cval_id(const msgpack_object *map, const char *key, bool required, char **out,
 	    const char *path, char *err, size_t errlen);
-bool cval_id_ok(const char *s, size_t n);
 /* An id from a bare object (string or integer); NULL when it is neither. */
 char *cval_id_obj(const msgpack_object *o);
 int cval_int(const msgpack_object *map, const char *key, int64_t lo, int64_t hi, int64_t *out,

@@ -64,7 +64,7 @@ static int topic_parse(const core *c, const char *s, size_t n, struct topic *t)
 	}
 	if (pfx(s, n, "athlete/", &off)) {
 		t->kind = TOP_ATHLETE;
-		if (!cval_id_ok(s + off, n - off))
+		if (!sl_id_ok(s + off, n - off))
 			return SL_EINVAL;
 		if (!hmap_get(&c->bibs, s + off, n - off, &t->pidx))
 			t->pidx = NONE32;
@@ -72,13 +72,13 @@ static int topic_parse(const core *c, const char *s, size_t n, struct topic *t)
 	}
 	if (pfx(s, n, "progression/", &off)) {
 		t->kind = TOP_PROG;
-		if (!cval_id_ok(s + off, n - off))
+		if (!sl_id_ok(s + off, n - off))
 			return SL_EINVAL;
 		return (t->race = view__find_race(c, s + off, n - off)) < 0 ? SL_ENOENT : 0;
 	}
 	if (pfx(s, n, "finishes/", &off)) {
 		t->kind = TOP_FINISHES;
-		if (!cval_id_ok(s + off, n - off))
+		if (!sl_id_ok(s + off, n - off))
 			return SL_EINVAL;
 		return (t->race = view__find_race(c, s + off, n - off)) < 0 ? SL_ENOENT : 0;
 	}
@@ -86,7 +86,7 @@ static int topic_parse(const core *c, const char *s, size_t n, struct topic *t)
 		return SL_EINVAL;
 	const char *r = s + off, *slash = memchr(r, '/', n - off);
 	size_t rn = slash ? (size_t)(slash - r) : n - off;
-	if (!cval_id_ok(r, rn))
+	if (!sl_id_ok(r, rn))
 		return SL_EINVAL;
 	int race = view__find_race(c, r, rn);
 	t->race = race;
@@ -104,7 +104,7 @@ static int topic_parse(const core *c, const char *s, size_t n, struct topic *t)
 	}
 	if (pfx(sub, sn, "cat/", &off)) {
 		t->kind = TOP_CAT;
-		if (!cval_id_ok(sub + off, sn - off))
+		if (!sl_id_ok(sub + off, sn - off))
 			return SL_EINVAL;
 		if (race < 0)
 			return SL_ENOENT;

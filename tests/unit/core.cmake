@@ -3,8 +3,8 @@ foreach(t test_core test_core_ost test_regatta)
   add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c)
   target_include_directories(${t} PRIVATE ${CMAKE_CURRENT_LIST_DIR})
   target_link_libraries(${t} PRIVATE slcore slproto)
-  add_test(NAME unit/${t} COMMAND ${t})
-  set_tests_properties(unit/${t} PROPERTIES LABELS unit)
+  string(REGEX REPLACE "^test_" "" name ${t})
+  sl_unit_test(${name} ${t} TIMEOUT 300)
 endforeach()
 
 # Regatta acceptance: the three regatta exports and the fixtures in tests/data, folded through the core
@@ -23,5 +23,4 @@ target_include_directories(test_regatta_data PRIVATE ${CMAKE_CURRENT_LIST_DIR})
 # the regatta files of the tests' own (tests/data)
 target_compile_definitions(test_regatta_data PRIVATE
   SL_TESTS_DATA="${CMAKE_CURRENT_LIST_DIR}/../data")
-add_test(NAME unit/test_regatta_data COMMAND test_regatta_data ${SL_DATA_DIR})
-set_tests_properties(unit/test_regatta_data PROPERTIES LABELS unit)
+sl_unit_test(regatta_data test_regatta_data TIMEOUT 300 ARGS ${SL_DATA_DIR})
