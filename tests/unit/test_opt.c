@@ -15,15 +15,15 @@ enum { A_NAME, A_N, A_BIG, A_X, A_MODE, A_FLAG, A_COUNT };
 static void table(opt *t)
 {
 	opt rows[A_COUNT + 1] = {
-		[A_NAME] = {"--name", OPT_STR, .syn = "--name NAME", .help = "who"},
-		[A_N] = {"--n", OPT_INT, "5", -3, 10, .syn = "--n N",
+		[A_NAME] = {.name = "--name", .type = OPT_STR, .syn = "--name NAME", .help = "who"},
+		[A_N] = {.name = "--n", .type = OPT_INT, .def = "5", .min = -3, .max = 10, .syn = "--n N",
 			 .help = "how many,\nat most 10"},
-		[A_BIG] = {"--big", OPT_U64, "1", .umin = 1, .umax = UINT64_MAX},
-		[A_X] = {"--x", OPT_NUM, "0.5", .dmin = 0, .dmax = 1, .syn = "--a-long-option X",
+		[A_BIG] = {.name = "--big", .type = OPT_U64, .def = "1", .umin = 1, .umax = UINT64_MAX},
+		[A_X] = {.name = "--x", .type = OPT_NUM, .def = "0.5", .dmin = 0, .dmax = 1, .syn = "--a-long-option X",
 			 .help = "a share"},
-		[A_MODE] = {"--mode", OPT_ENUM, "b", .choices = "a|b|c", .syn = "--mode M",
+		[A_MODE] = {.name = "--mode", .type = OPT_ENUM, .def = "b", .choices = "a|b|c", .syn = "--mode M",
 			    .help = "\nbelow"},
-		[A_FLAG] = {"--flag", OPT_FLAG},
+		[A_FLAG] = {.name = "--flag", .type = OPT_FLAG},
 	};
 	memcpy(t, rows, sizeof(rows));
 }
