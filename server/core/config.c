@@ -75,6 +75,25 @@ static int get_arr(const msgpack_object *map, const char *key, bool required,
 	return 0;
 }
 
+/* An optional "name" that defaults to the id (races, points, categories). */
+static int parse_name(const msgpack_object *o, const char *id, char **name, const char *path,
+		      char *err, size_t errlen)
+{
+	int rc = cval_str(o, "name", false, name, path, err, errlen);
+	if (rc == 0 && !*name)
+		*name = sl_strdup(id);
+	return rc;
+}
+
+/* How a listed item (point, wave, category) starts: a map with a required id. */
+static int parse_head(const msgpack_object *o, char **id, const char *path, char *err,
+		      size_t errlen)
+{
+	if (o->type != MSGPACK_OBJECT_MAP)
+		CVAL_FAIL(SL_EINVAL, "%s: expected map", path);
+	return cval_id(o, "id", true, id, path, err, errlen);
+}
+
 static int parse_point(const msgpack_object *o, struct cfg_point *p, const char *path, char *err,
 		       size_t errlen)
 {
@@ -85,14 +104,9 @@ static int parse_point(const msgpack_object *o, struct cfg_point *p, const char 
 	bool present;
 	int rc;
 
-	if (o->type != MSGPACK_OBJECT_MAP)
-		CVAL_FAIL(SL_EINVAL, "%s: expected map", path);
-	if ((rc = cval_id(o, "id", true, &p->id, path, err, errlen)) < 0)
+	if ((rc = parse_head(o, &p->id, path, err, errlen)) < 0 ||
+	    (rc = parse_name(o, p->id, &p->name, path, err, errlen)) < 0)
 		return rc;
-	if ((rc = cval_str(o, "name", false, &p->name, path, err, errlen)) < 0)
-		return rc;
-	if (!p->name)
-		p->name = sl_strdup(p->id);
 	if (!slp_get(o, "role"))
 		CVAL_FAIL(SL_EINVAL, "%s: required", cval_path(pb, sizeof(pb), path, "role"));
 	if ((rc = enum_field(o, "role", roles, PT_SPLIT, &p->role, path,
@@ -214,9 +228,7 @@ static int parse_wave(const msgpack_object *o, void *item, const char *path, cha
 	struct cfg_wave *w = item;
 	bool present;
 	int rc;
-	if (o->type != MSGPACK_OBJECT_MAP)
-		CVAL_FAIL(SL_EINVAL, "%s: expected map", path);
-	if ((rc = cval_id(o, "id", true, &w->id, path, err, errlen)) < 0)
+	if ((rc = parse_head(o, &w->id, path, err, errlen)) < 0)
 		return rc;
 	if ((rc = cval_time(o, "start", &w->t0, &present, path, err, errlen)) < 0)
 		return rc;
@@ -236,14 +248,9 @@ static int parse_cat(const msgpack_object *o, void *item, const char *path, char
 	bool present;
 	int rc;
 
-	if (o->type != MSGPACK_OBJECT_MAP)
-		CVAL_FAIL(SL_EINVAL, "%s: expected map", path);
-	if ((rc = cval_id(o, "id", true, &k->id, path, err, errlen)) < 0)
+	if ((rc = parse_head(o, &k->id, path, err, errlen)) < 0 ||
+	    (rc = parse_name(o, k->id, &k->name, path, err, errlen)) < 0)
 		return rc;
-	if ((rc = cval_str(o, "name", false, &k->name, path, err, errlen)) < 0)
-		return rc;
-	if (!k->name)
-		k->name = sl_strdup(k->id);
 	k->sex = SEX_NONE;
 	rc = slp_get_str(o, "sex", &s, &n);
 	if (rc == 0 && (k->sex = cfg_sex_parse(s, n)) == -2)
@@ -420,10 +427,7 @@ static int race_id(const msgpack_object *o, struct cfg_race *r, const char *path
 static int race_name(const msgpack_object *o, struct cfg_race *r, const char *path, char *err,
 		     size_t errlen)
 {
-	int rc = cval_str(o, "name", false, &r->name, path, err, errlen);
-	if (rc == 0 && !r->name)
-		r->name = sl_strdup(r->id);
-	return rc;
+	return parse_name(o, r->id, &r->name, path, err, errlen);
 }
 
 static int race_kind(const msgpack_object *o, struct cfg_race *r, const char *path, char *err,
