@@ -209,11 +209,7 @@ static void pack_event(const core *c, msgpack_packer *pk)
 	slp_pack_kv_str(pk, "name", g->name ? g->name : g->event);
 	slp_pack_kv_str(pk, "date", date);
 	/* pages show clock times in it; null: the viewer's own zone */
-	slp_pack_key(pk, "timezone");
-	if (g->timezone)
-		slp_pack_str(pk, g->timezone);
-	else
-		msgpack_pack_nil(pk);
+	slp_pack_kv_str_or_nil(pk, "timezone", g->timezone);
 	slp_pack_key(pk, "races");
 	msgpack_pack_array(pk, g->nraces);
 	for (size_t i = 0; i < g->nraces; i++) {
