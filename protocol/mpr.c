@@ -7,6 +7,27 @@
  */
 #include "mpr.h"
 
+static inline uint64_t be(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/*
+ * The w-byte length (or count) after a type byte (str, bin, map and array
+ * headers), into *len: -1 when the bytes end first.
+ */
+static inline int len_field(struct mpr *m, int w, size_t *len)
+{
+	if (m->end - m->p < w)
+		return -1;
+	*len = (size_t)be(m->p, w);
+	m->p += w;
+	return 0;
+}
+
 int64_t mpr_hdr(struct mpr *m, bool map)
 {
 	if (m->p >= m->end)
@@ -16,22 +37,11 @@ int64_t mpr_hdr(struct mpr *m, bool map)
 		return b & 0x0f;
 	if (!map && (b & 0xf0) == 0x90)
 		return b & 0x0f;
-	if (b == (map ? 0xde : 0xdc)) {
-		if (m->end - m->p < 2)
-			return -1;
-		int64_t n = (int64_t)m->p[0] << 8 | m->p[1];
-		m->p += 2;
-		return n;
-	}
-	if (b == (map ? 0xdf : 0xdd)) {
-		if (m->end - m->p < 4)
-			return -1;
-		int64_t n =
-			(int64_t)m->p[0] << 24 | (int64_t)m->p[1] << 16 | m->p[2] << 8 | m->p[3];
-		m->p += 4;
-		return n;
-	}
-	return -1;
+	int w = b == (map ? 0xde : 0xdc) ? 2 : b == (map ? 0xdf : 0xdd) ? 4 : 0;
+	size_t n;
+	if (!w || len_field(m, w, &n) < 0)
+		return -1;
+	return (int64_t)n;
 }
 
 int mpr_str_any(struct mpr *m, const char **s, size_t *n)
@@ -40,35 +50,16 @@ int mpr_str_any(struct mpr *m, const char **s, size_t *n)
 		return -1;
 	unsigned b = *m->p++;
 	size_t len;
-	if ((b & 0xe0) == 0xa0) {
+	if ((b & 0xe0) == 0xa0)
 		len = b & 0x1f;
-	} else if (b == 0xd9 && m->end - m->p >= 1) {
-		len = m->p[0];
-		m->p += 1;
-	} else if (b == 0xda && m->end - m->p >= 2) {
-		len = (size_t)m->p[0] << 8 | m->p[1];
-		m->p += 2;
-	} else if (b == 0xdb && m->end - m->p >= 4) {
-		len = (size_t)m->p[0] << 24 | (size_t)m->p[1] << 16 | (size_t)m->p[2] << 8 |
-		      m->p[3];
-		m->p += 4;
-	} else {
+	else if (b < 0xd9 || b > 0xdb || len_field(m, 1 << (b - 0xd9), &len) < 0)
 		return -1;
-	}
 	if ((size_t)(m->end - m->p) < len)
 		return -1;
 	*s = (const char *)m->p;
 	*n = len;
 	m->p += len;
 	return 0;
-}
-
-static uint64_t be(const unsigned char *p, int n)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < n; i++)
-		v = v << 8 | p[i];
-	return v;
 }
 
 int mpr_int(struct mpr *m, int64_t *v)
@@ -130,11 +121,8 @@ int mpr_skip_scalar(struct mpr *m)
 	} else if (b == 0xca || b == 0xcb) {
 		n = b == 0xca ? 4 : 8;
 	} else if (b >= 0xc4 && b <= 0xc6) {
-		int w = 1 << (b - 0xc4);
-		if (m->end - m->p < w)
+		if (len_field(m, 1 << (b - 0xc4), &n) < 0)
 			return -1;
-		n = (size_t)be(m->p, w);
-		m->p += w;
 	} else {
 		return -1;
 	}

@@ -5,6 +5,7 @@
  * the waves' bib ranges.  Lists are short (a few races, waves and points):
  * a linear scan in config order, so the first match wins.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "config.h"
@@ -14,36 +15,42 @@ static bool eqn(const char *a, const char *b, size_t n)
 	return strlen(a) == n && memcmp(a, b, n) == 0;
 }
 
-int cfg_race_find(const struct cfg *c, const char *id, size_t n)
+/*
+ * One scan for the four lists.  Each item type starts with its `char *id`
+ * (checked below), so a pointer to an item is a pointer to its id.
+ */
+_Static_assert(offsetof(struct cfg_race, id) == 0, "a race starts with its id");
+_Static_assert(offsetof(struct cfg_wave, id) == 0, "a wave starts with its id");
+_Static_assert(offsetof(struct cfg_point, id) == 0, "a point starts with its id");
+_Static_assert(offsetof(struct cfg_cat, id) == 0, "a category starts with its id");
+
+static int find_id(const void *items, size_t count, size_t size, const char *id, size_t n)
 {
-	for (size_t i = 0; i < c->nraces; i++)
-		if (eqn(c->races[i].id, id, n))
+	const char *p = items;
+	for (size_t i = 0; i < count; i++, p += size)
+		if (eqn(*(char *const *)p, id, n))
 			return (int)i;
 	return -1;
+}
+
+int cfg_race_find(const struct cfg *c, const char *id, size_t n)
+{
+	return find_id(c->races, c->nraces, sizeof(*c->races), id, n);
 }
 
 int cfg_wave_find(const struct cfg_race *r, const char *id, size_t n)
 {
-	for (size_t i = 0; i < r->nwaves; i++)
-		if (eqn(r->waves[i].id, id, n))
-			return (int)i;
-	return -1;
+	return find_id(r->waves, r->nwaves, sizeof(*r->waves), id, n);
 }
 
 int cfg_point_find(const struct cfg_race *r, const char *id, size_t n)
 {
-	for (size_t i = 0; i < r->npoints; i++)
-		if (eqn(r->points[i].id, id, n))
-			return (int)i;
-	return -1;
+	return find_id(r->points, r->npoints, sizeof(*r->points), id, n);
 }
 
 int cfg_cat_find(const struct cfg_race *r, const char *id, size_t n)
 {
-	for (size_t i = 0; i < r->ncats; i++)
-		if (eqn(r->cats[i].id, id, n))
-			return (int)i;
-	return -1;
+	return find_id(r->cats, r->ncats, sizeof(*r->cats), id, n);
 }
 
 int cfg_wave_for_bib(const struct cfg_race *r, const char *bib)

@@ -15,6 +15,19 @@
 #include "cval.h"
 #include "slp.h"
 
+/*
+ * Pair, swap and transfer act on a participant's bib: a registration
+ * without one gets the warning, ending in what to do instead (or why not).
+ */
+static bool no_bib(struct scan_out *o, const char *what)
+{
+	if (o->kind != R_PEND)
+		return false;
+	o->w = W_NO_BIB;
+	sl_buf_addf(&o->msg, "registered without a bib: %s", what);
+	return true;
+}
+
 /* A chip change of pi as a row of the audit trail. */
 static void audit_chip(core *c, const char *op, int64_t t, uint32_t di, const char *vol, size_t vn,
 		       uint32_t pi, const char *chip, size_t cn, const char *old_chip)
@@ -192,11 +205,8 @@ void checkin__pair(core *c, const msgpack_object *s, uint32_t di, uint64_t sq, i
 	const char *chip;
 	size_t cn;
 	slp_get_str(s, "chip", &chip, &cn);
-	if (o->kind == R_PEND) {
-		o->w = W_NO_BIB;
-		sl_buf_adds(&o->msg, "registered without a bib: assign one first");
+	if (no_bib(o, "assign one first"))
 		return;
-	}
 	if (checkin__race_differs(c, c->parts[o->pi].race, race, rn)) {
 		o->w = W_RACE;
 		return;
@@ -218,11 +228,8 @@ void checkin__swap(core *c, const msgpack_object *s, uint32_t di, int64_t t, con
 	slp_get_str(s, "with", &with, &wn);
 	if (slp_get_str(s, "reason", &reason, &rn) != 0)
 		reason = NULL;
-	if (o->kind == R_PEND) {
-		o->w = W_NO_BIB;
-		sl_buf_adds(&o->msg, "registered without a bib: nothing to swap");
+	if (no_bib(o, "nothing to swap"))
 		return;
-	}
 	int kind = checkin__resolve(c, with, wn, &w2, &pb, &q);
 	if (kind == R_PART && c->parts[pb].e.blank) {
 		o->w = W_BLANK;
@@ -275,11 +282,8 @@ void checkin__transfer(core *c, const msgpack_object *s, uint32_t di, int64_t t,
 	char perr[8];
 	if (slp_get_str(s, "reason", &reason, &rn) != 0)
 		reason = NULL;
-	if (o->kind == R_PEND) {
-		o->w = W_NO_BIB;
-		sl_buf_adds(&o->msg, "registered without a bib: import the new person instead");
+	if (no_bib(o, "import the new person instead"))
 		return;
-	}
 	if (entry_parse_person(slp_get(s, "to"), &to, "to", perr, sizeof(perr)) < 0)
 		return; /* checked before folding */
 	entry_dup(&e, &c->parts[o->pi].e);

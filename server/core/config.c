@@ -75,6 +75,25 @@ static int get_arr(const msgpack_object *map, const char *key, bool required,
 	return 0;
 }
 
+/* An optional "name" that defaults to the id (races, points, categories). */
+static int parse_name(const msgpack_object *o, const char *id, char **name, const char *path,
+		      char *err, size_t errlen)
+{
+	int rc = cval_str(o, "name", false, name, path, err, errlen);
+	if (rc == 0 && !*name)
+		*name = sl_strdup(id);
+	return rc;
+}
+
+/* How a listed item (point, wave, category) starts: a map with a required id. */
+static int parse_head(const msgpack_object *o, char **id, const char *path, char *err,
+		      size_t errlen)
+{
+	if (o->type != MSGPACK_OBJECT_MAP)
+		CVAL_FAIL(SL_EINVAL, "%s: expected map", path);
+	return cval_id(o, "id", true, id, path, err, errlen);
+}
+
 static int parse_point(const msgpack_object *o, struct cfg_point *p, const char *path, char *err,
 		       size_t errlen)
 {
@@ -85,14 +104,9 @@ static int parse_point(const msgpack_object *o, struct cfg_point *p, const char 
 	bool present;
 	int rc;
 
-	if (o->type != MSGPACK_OBJECT_MAP)
-		CVAL_FAIL(SL_EINVAL, "%s: expected map", path);
-	if ((rc = cval_id(o, "id", true, &p->id, path, err, errlen)) < 0)
+	if ((rc = parse_head(o, &p->id, path, err, errlen)) < 0 ||
+	    (rc = parse_name(o, p->id, &p->name, path, err, errlen)) < 0)
 		return rc;
-	if ((rc = cval_str(o, "name", false, &p->name, path, err, errlen)) < 0)
-		return rc;
-	if (!p->name)
-		p->name = sl_strdup(p->id);
 	if (!slp_get(o, "role"))
 		CVAL_FAIL(SL_EINVAL, "%s: required", cval_path(pb, sizeof(pb), path, "role"));
 	if ((rc = enum_field(o, "role", roles, PT_SPLIT, &p->role, path,
@@ -214,15 +228,36 @@ static int parse_wave(const msgpack_object *o, void *item, const char *path, cha
 	struct cfg_wave *w = item;
 	bool present;
 	int rc;
-	if (o->type != MSGPACK_OBJECT_MAP)
-		CVAL_FAIL(SL_EINVAL, "%s: expected map", path);
-	if ((rc = cval_id(o, "id", true, &w->id, path, err, errlen)) < 0)
+	if ((rc = parse_head(o, &w->id, path, err, errlen)) < 0)
 		return rc;
 	if ((rc = cval_time(o, "start", &w->t0, &present, path, err, errlen)) < 0)
 		return rc;
 	if (!present)
 		w->t0 = NO_TIME;
 	return parse_bibs(o, w, path, err, errlen);
+}
+
+/* age_min and age_max (0 to 200; -1 when absent), max not below min. */
+static int parse_ages(const msgpack_object *o, int *lo, int *hi, const char *path, char *err,
+		      size_t errlen)
+{
+	char pb[256];
+	int64_t v;
+	bool present;
+	int rc;
+	*lo = *hi = -1;
+	if ((rc = cval_int(o, "age_min", 0, 200, &v, &present, path, err, errlen)) < 0)
+		return rc;
+	if (present)
+		*lo = (int)v;
+	if ((rc = cval_int(o, "age_max", 0, 200, &v, &present, path, err, errlen)) < 0)
+		return rc;
+	if (present)
+		*hi = (int)v;
+	if (*lo >= 0 && *hi >= 0 && *hi < *lo)
+		CVAL_FAIL(SL_EINVAL, "%s: less than age_min",
+			  cval_path(pb, sizeof(pb), path, "age_max"));
+	return 0;
 }
 
 static int parse_cat(const msgpack_object *o, void *item, const char *path, char *err,
@@ -232,18 +267,11 @@ static int parse_cat(const msgpack_object *o, void *item, const char *path, char
 	char pb[256];
 	const char *s;
 	size_t n;
-	int64_t v;
-	bool present;
 	int rc;
 
-	if (o->type != MSGPACK_OBJECT_MAP)
-		CVAL_FAIL(SL_EINVAL, "%s: expected map", path);
-	if ((rc = cval_id(o, "id", true, &k->id, path, err, errlen)) < 0)
+	if ((rc = parse_head(o, &k->id, path, err, errlen)) < 0 ||
+	    (rc = parse_name(o, k->id, &k->name, path, err, errlen)) < 0)
 		return rc;
-	if ((rc = cval_str(o, "name", false, &k->name, path, err, errlen)) < 0)
-		return rc;
-	if (!k->name)
-		k->name = sl_strdup(k->id);
 	k->sex = SEX_NONE;
 	rc = slp_get_str(o, "sex", &s, &n);
 	if (rc == 0 && (k->sex = cfg_sex_parse(s, n)) == -2)
@@ -253,18 +281,8 @@ static int parse_cat(const msgpack_object *o, void *item, const char *path, char
 			  cval_path(pb, sizeof(pb), path, "sex"));
 	if (rc == SL_ENOENT)
 		k->sex = SEX_NONE;
-	k->age_min = k->age_max = -1;
-	if ((rc = cval_int(o, "age_min", 0, 200, &v, &present, path, err, errlen)) < 0)
+	if ((rc = parse_ages(o, &k->age_min, &k->age_max, path, err, errlen)) < 0)
 		return rc;
-	if (present)
-		k->age_min = (int)v;
-	if ((rc = cval_int(o, "age_max", 0, 200, &v, &present, path, err, errlen)) < 0)
-		return rc;
-	if (present)
-		k->age_max = (int)v;
-	if (k->age_min >= 0 && k->age_max >= 0 && k->age_max < k->age_min)
-		CVAL_FAIL(SL_EINVAL, "%s: less than age_min",
-			  cval_path(pb, sizeof(pb), path, "age_max"));
 	if ((rc = cval_str(o, "field", false, &k->field, path, err, errlen)) < 0)
 		return rc;
 	const msgpack_object *eq = slp_get(o, "equals");
@@ -307,27 +325,14 @@ static int parse_hcap(const msgpack_object *o, struct cfg_race *r, const char *p
 	for (uint32_t i = 0; i < a->size; i++) {
 		const msgpack_object *h = &a->ptr[i];
 		struct cfg_hcap *b = &r->hcap[i];
-		int64_t v;
-		bool present;
 		double d;
 		snprintf(ip, sizeof(ip), "%s.rows[%u]", path, i);
 		r->nhcap = i + 1;
-		b->age_min = b->age_max = -1;
 		if (h->type != MSGPACK_OBJECT_MAP)
 			CVAL_FAIL(SL_EINVAL, "%s: expected map", ip);
-		if ((rc = cval_str(h, "class", false, &b->cls, ip, err, errlen)) < 0)
+		if ((rc = cval_str(h, "class", false, &b->cls, ip, err, errlen)) < 0 ||
+		    (rc = parse_ages(h, &b->age_min, &b->age_max, ip, err, errlen)) < 0)
 			return rc;
-		if ((rc = cval_int(h, "age_min", 0, 200, &v, &present, ip, err, errlen)) < 0)
-			return rc;
-		if (present)
-			b->age_min = (int)v;
-		if ((rc = cval_int(h, "age_max", 0, 200, &v, &present, ip, err, errlen)) < 0)
-			return rc;
-		if (present)
-			b->age_max = (int)v;
-		if (b->age_min >= 0 && b->age_max >= 0 && b->age_max < b->age_min)
-			CVAL_FAIL(SL_EINVAL, "%s: less than age_min",
-				  cval_path(pb, sizeof(pb), ip, "age_max"));
 		rc = slp_get_num(h, "value", &d);
 		if (rc < 0 || !(d >= 0) || d > 86400 || (r->hcap_factor && !(d > 0)))
 			CVAL_FAIL(SL_EINVAL, "%s: expected %s",
@@ -420,10 +425,7 @@ static int race_id(const msgpack_object *o, struct cfg_race *r, const char *path
 static int race_name(const msgpack_object *o, struct cfg_race *r, const char *path, char *err,
 		     size_t errlen)
 {
-	int rc = cval_str(o, "name", false, &r->name, path, err, errlen);
-	if (rc == 0 && !r->name)
-		r->name = sl_strdup(r->id);
-	return rc;
+	return parse_name(o, r->id, &r->name, path, err, errlen);
 }
 
 static int race_kind(const msgpack_object *o, struct cfg_race *r, const char *path, char *err,

@@ -280,6 +280,11 @@ int core__race_corrected_load(core *c, const msgpack_object *root, const char *r
 /* place.c: race state, ranking trees, places */
 const char *core__status_name(int st);
 int core__tie(const void *ctx, uint32_t x, uint32_t y);
+/* Participants x and y ordered by a key (kx, ky), ties by core__tie. */
+static inline int core__by_key(const core *c, uint32_t x, uint32_t y, int64_t kx, int64_t ky)
+{
+	return kx != ky ? (kx < ky ? -1 : 1) : core__tie(c, x, y);
+}
 /* 1-based place of p in a ranking tree, or 0 when unranked there. */
 size_t core__place(const struct part *p, const ost *t);
 /* The place shown: a judges' place, else the ranked place; 0 when none. */

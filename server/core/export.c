@@ -258,6 +258,25 @@ static void pack_rows(const core *c, msgpack_packer *pk, const struct topic *t)
 	free(ids);
 }
 
+/*
+ * A JSON export is packed as msgpack (the one row format, view_rows.c) and
+ * converted at the end; the event's id is the first of its nkeys keys.
+ */
+static void json_begin(const core *c, sl_buf *mp, msgpack_packer *pk, size_t nkeys)
+{
+	slp_packer_init(pk, mp);
+	msgpack_pack_map(pk, nkeys);
+	slp_pack_kv_str(pk, "event", c->cfg.event);
+}
+
+/* Converts and releases mp. */
+static int json_end(sl_buf *mp, sl_buf *out)
+{
+	int rc = slp_msgpack_to_json(mp->data, mp->len, out);
+	sl_buf_release(mp);
+	return rc;
+}
+
 int core_export_json(const core *c, const char *race, sl_buf *out)
 {
 	struct topic t;
@@ -266,16 +285,12 @@ int core_export_json(const core *c, const char *race, sl_buf *out)
 		return rc;
 	sl_buf mp = SL_BUF_INIT;
 	msgpack_packer pk;
-	slp_packer_init(&pk, &mp);
-	msgpack_pack_map(&pk, 4);
-	slp_pack_kv_str(&pk, "event", c->cfg.event);
+	json_begin(c, &mp, &pk, 4);
 	slp_pack_kv_str(&pk, "race", c->cfg.races[t.race].id);
 	slp_pack_key(&pk, "results"); /* provisional, official or corrected, by whom, when */
 	core__pack_results_state(c, &pk, c->cfg.races[t.race].id);
 	pack_rows(c, &pk, &t);
-	rc = slp_msgpack_to_json(mp.data, mp.len, out);
-	sl_buf_release(&mp);
-	return rc;
+	return json_end(&mp, out);
 }
 
 int core_export_event_csv(const core *c, sl_buf *out)
@@ -295,9 +310,7 @@ int core_export_event_json(const core *c, sl_buf *out)
 		return SL_ENOENT;
 	sl_buf mp = SL_BUF_INIT;
 	msgpack_packer pk;
-	slp_packer_init(&pk, &mp);
-	msgpack_pack_map(&pk, 3);
-	slp_pack_kv_str(&pk, "event", c->cfg.event);
+	json_begin(c, &mp, &pk, 3);
 	slp_pack_kv_str(&pk, "name", c->cfg.name ? c->cfg.name : "");
 	slp_pack_key(&pk, "races");
 	msgpack_pack_array(&pk, c->cfg.nraces);
@@ -309,19 +322,9 @@ int core_export_event_json(const core *c, sl_buf *out)
 		slp_pack_kv_str(&pk, "race", r->id);
 		slp_pack_kv_str(&pk, "name", r->name ? r->name : "");
 		slp_pack_kv_str(&pk, "kind", kinds[r->kind]);
-		slp_pack_key(&pk, "boat_class");
-		if (r->boat_class)
-			slp_pack_str(&pk, r->boat_class);
-		else
-			msgpack_pack_nil(&pk);
-		slp_pack_key(&pk, "progression");
-		if (r->progression)
-			slp_pack_str(&pk, r->progression);
-		else
-			msgpack_pack_nil(&pk);
+		slp_pack_kv_str_or_nil(&pk, "boat_class", r->boat_class);
+		slp_pack_kv_str_or_nil(&pk, "progression", r->progression);
 		pack_rows(c, &pk, &t);
 	}
-	int rc = slp_msgpack_to_json(mp.data, mp.len, out);
-	sl_buf_release(&mp);
-	return rc;
+	return json_end(&mp, out);
 }

@@ -21,6 +21,14 @@ bool entry_chip_ok(const char *s, size_t n)
 	return true;
 }
 
+/* An entry with nothing in it: no strings, no sex, age or lane. */
+static void entry_clear(struct entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->sex = SEX_NONE;
+	e->age = e->lane = -1;
+}
+
 static int add_chip(struct entry *e, const msgpack_object *o, const char *pb, char *err,
 		    size_t errlen)
 {
@@ -177,9 +185,7 @@ int entry_parse(const msgpack_object *row, struct entry *e, const char *path, ch
 	bool present;
 	int rc = 0;
 
-	memset(e, 0, sizeof(*e));
-	e->sex = SEX_NONE;
-	e->age = e->lane = -1;
+	entry_clear(e);
 	if (row->type != MSGPACK_OBJECT_MAP)
 		CVAL_FAIL_OUT(SL_EINVAL, "%s: expected map", path);
 	if ((rc = cval_id(row, "reg", false, &e->reg, path, err, errlen)) < 0)
@@ -239,9 +245,7 @@ int entry_parse_person(const msgpack_object *m, struct entry *e, const char *pat
 		       size_t errlen)
 {
 	int rc = 0;
-	memset(e, 0, sizeof(*e));
-	e->sex = SEX_NONE;
-	e->age = e->lane = -1;
+	entry_clear(e);
 	if (m->type != MSGPACK_OBJECT_MAP)
 		CVAL_FAIL_OUT(SL_EINVAL, "%s: expected map", path);
 	rc = parse_person(m, e, path, true, err, errlen);
@@ -330,9 +334,7 @@ void entry_release(struct entry *e)
 	for (size_t i = 0; i < e->nmembers; i++)
 		free(e->members[i].name);
 	free(e->members);
-	memset(e, 0, sizeof(*e));
-	e->sex = SEX_NONE;
-	e->age = e->lane = -1;
+	entry_clear(e);
 }
 
 double entry_crew_age(const struct entry *e, int age)

@@ -289,9 +289,7 @@ static int race_bib_qcmp(const void *a, const void *b, void *ctx)
 {
 	const core *c = ctx;
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	if (c->parts[x].race != c->parts[y].race)
-		return c->parts[x].race < c->parts[y].race ? -1 : 1;
-	return core__tie(ctx, x, y);
+	return core__by_key(c, x, y, c->parts[x].race, c->parts[y].race);
 }
 
 /*

@@ -43,6 +43,13 @@ static bool pfx(const char *s, size_t n, const char *p, size_t *rest)
 	return true;
 }
 
+/* Topics that are a whole name, and topics that are a prefix and a race id. */
+static const struct {
+	const char *name;
+	int kind;
+} whole[] = {{"unknown", TOP_UNKNOWN}, {"status", TOP_STATUS}, {"event", TOP_EVENT}},
+  of_race[] = {{"progression/", TOP_PROG}, {"finishes/", TOP_FINISHES}};
+
 static int topic_parse(const core *c, const char *s, size_t n, struct topic *t)
 {
 	size_t off;
@@ -50,18 +57,11 @@ static int topic_parse(const core *c, const char *s, size_t n, struct topic *t)
 	t->pidx = NONE32;
 	if (!s || n == 0 || n > 256)
 		return SL_EINVAL;
-	if (n == 7 && !memcmp(s, "unknown", 7)) {
-		t->kind = TOP_UNKNOWN;
-		return 0;
-	}
-	if (n == 6 && !memcmp(s, "status", 6)) {
-		t->kind = TOP_STATUS;
-		return 0;
-	}
-	if (n == 5 && !memcmp(s, "event", 5)) {
-		t->kind = TOP_EVENT;
-		return 0;
-	}
+	for (size_t i = 0; i < sizeof(whole) / sizeof(whole[0]); i++)
+		if (n == strlen(whole[i].name) && !memcmp(s, whole[i].name, n)) {
+			t->kind = whole[i].kind;
+			return 0;
+		}
 	if (pfx(s, n, "athlete/", &off)) {
 		t->kind = TOP_ATHLETE;
 		if (!sl_id_ok(s + off, n - off))
@@ -70,18 +70,13 @@ static int topic_parse(const core *c, const char *s, size_t n, struct topic *t)
 			t->pidx = NONE32;
 		return 0;
 	}
-	if (pfx(s, n, "progression/", &off)) {
-		t->kind = TOP_PROG;
-		if (!sl_id_ok(s + off, n - off))
-			return SL_EINVAL;
-		return (t->race = view__find_race(c, s + off, n - off)) < 0 ? SL_ENOENT : 0;
-	}
-	if (pfx(s, n, "finishes/", &off)) {
-		t->kind = TOP_FINISHES;
-		if (!sl_id_ok(s + off, n - off))
-			return SL_EINVAL;
-		return (t->race = view__find_race(c, s + off, n - off)) < 0 ? SL_ENOENT : 0;
-	}
+	for (size_t i = 0; i < sizeof(of_race) / sizeof(of_race[0]); i++)
+		if (pfx(s, n, of_race[i].name, &off)) {
+			t->kind = of_race[i].kind;
+			if (!sl_id_ok(s + off, n - off))
+				return SL_EINVAL;
+			return (t->race = view__find_race(c, s + off, n - off)) < 0 ? SL_ENOENT : 0;
+		}
 	if (!pfx(s, n, "results/", &off))
 		return SL_EINVAL;
 	const char *r = s + off, *slash = memchr(r, '/', n - off);
@@ -214,11 +209,7 @@ static void pack_event(const core *c, msgpack_packer *pk)
 	slp_pack_kv_str(pk, "name", g->name ? g->name : g->event);
 	slp_pack_kv_str(pk, "date", date);
 	/* pages show clock times in it; null: the viewer's own zone */
-	slp_pack_key(pk, "timezone");
-	if (g->timezone)
-		slp_pack_str(pk, g->timezone);
-	else
-		msgpack_pack_nil(pk);
+	slp_pack_kv_str_or_nil(pk, "timezone", g->timezone);
 	slp_pack_key(pk, "races");
 	msgpack_pack_array(pk, g->nraces);
 	for (size_t i = 0; i < g->nraces; i++) {
@@ -275,9 +266,7 @@ static int fin_qcmp(const void *a, const void *b, void *ctx)
 {
 	const core *c = ctx;
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	if (c->parts[x].fin_t != c->parts[y].fin_t)
-		return c->parts[x].fin_t < c->parts[y].fin_t ? -1 : 1;
-	return core__tie(c, x, y);
+	return core__by_key(c, x, y, c->parts[x].fin_t, c->parts[y].fin_t);
 }
 
 /*
