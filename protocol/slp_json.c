@@ -149,6 +149,11 @@ int slp__emit_json(const msgpack_object *o, sl_buf *out, bool strict, int depth,
 		   size_t errlen)
 {
 	int rc;
+	bool nests = o->type == MSGPACK_OBJECT_ARRAY || o->type == MSGPACK_OBJECT_MAP;
+	if (nests && depth >= SLP_MAX_DEPTH && strict) {
+		slp__errf(err, errlen, "nested deeper than %d levels", SLP_MAX_DEPTH);
+		return SL_ETOOBIG;
+	}
 	switch (o->type) {
 	case MSGPACK_OBJECT_NIL:
 		if (out)
@@ -183,10 +188,6 @@ int slp__emit_json(const msgpack_object *o, sl_buf *out, bool strict, int depth,
 	case MSGPACK_OBJECT_STR:
 		return emit_str(o->via.str.ptr, o->via.str.size, out, strict, err, errlen);
 	case MSGPACK_OBJECT_ARRAY:
-		if (depth >= SLP_MAX_DEPTH && strict) {
-			slp__errf(err, errlen, "nested deeper than %d levels", SLP_MAX_DEPTH);
-			return SL_ETOOBIG;
-		}
 		if (out)
 			sl_buf_addc(out, '[');
 		for (uint32_t i = 0; i < o->via.array.size; i++) {
@@ -200,10 +201,6 @@ int slp__emit_json(const msgpack_object *o, sl_buf *out, bool strict, int depth,
 			sl_buf_addc(out, ']');
 		return 0;
 	case MSGPACK_OBJECT_MAP:
-		if (depth >= SLP_MAX_DEPTH && strict) {
-			slp__errf(err, errlen, "nested deeper than %d levels", SLP_MAX_DEPTH);
-			return SL_ETOOBIG;
-		}
 		if (out)
 			sl_buf_addc(out, '{');
 		for (uint32_t i = 0; i < o->via.map.size; i++) {
