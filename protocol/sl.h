@@ -96,6 +96,9 @@ void sl_buf_addf(sl_buf *b, const char *fmt, ...) __attribute__((format(printf, 
 void sl_buf_vaddf(sl_buf *b, const char *fmt, va_list ap);
 char *sl_buf_detach(sl_buf *b, size_t *len);
 
+/* The n bytes at b as 2n lower-case hex digits + NUL in out (2n+1 bytes). */
+void sl_hex(char *out, const void *b, size_t n);
+
 /* Logging: one macro, levels; messages in lower case like git's. */
 enum sl_log_level { SL_LOG_ERROR, SL_LOG_WARN, SL_LOG_INFO, SL_LOG_DEBUG };
 extern int sl_log_level; /* messages above this level are dropped */

@@ -159,9 +159,7 @@ static void sha1_hex(const char *s, size_t n, char out[41])
 	unsigned int mdlen = 0;
 
 	EVP_Digest(s, n, md, &mdlen, EVP_sha1(), NULL);
-	for (unsigned i = 0; i < mdlen && i < 20; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	out[40] = '\0';
+	sl_hex(out, md, 20);
 }
 
 /* ---- snapshots ----------------------------------------------------------- */
