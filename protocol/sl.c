@@ -111,6 +111,12 @@ char *sl_strndup(const char *s, size_t n)
 	return p;
 }
 
+void sl_free_many(void *const *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(p[i]);
+}
+
 void sl_grow(void **p, size_t *cap, size_t need, size_t sz)
 {
 	if (need <= *cap)

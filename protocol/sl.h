@@ -73,6 +73,15 @@ char *sl_strndup(const char *s, size_t n);
 /* Grow *p (holding *cap elements of size sz) to hold at least need. */
 void sl_grow(void **p, size_t *cap, size_t need, size_t sz);
 #define SL_GROW(arr, cap, need) sl_grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
+/*
+ * Free every pointer given (any may be NULL), as a destructor's last step:
+ * SL_FREE_MANY(t->rows, t->hdr, t).  All are read before the first is freed,
+ * so the owner itself may come last.
+ */
+void sl_free_many(void *const *p, size_t n);
+#define SL_FREE_MANY(...)                                                      \
+	sl_free_many((void *const[]){__VA_ARGS__},                             \
+		     sizeof((void *const[]){__VA_ARGS__}) / sizeof(void *))
 
 /*
  * sl_buf: a growable byte buffer, always NUL-terminated after len.

@@ -671,15 +671,9 @@ void evcfg_free(evcfg *c)
 			free(r->waves[j].id);
 		for (size_t j = 0; j < r->npoints; j++)
 			free(r->points[j].id);
-		free(r->waves);
-		free(r->points);
-		free(r->id);
+		SL_FREE_MANY(r->waves, r->points, r->id);
 	}
-	free(c->races);
-	free(c->event);
-	free(c->timezone);
-	free(c->mp);
-	free(c);
+	SL_FREE_MANY(c->races, c->event, c->timezone, c->mp, c);
 }
 
 int evcfg_load_mem(const char *name, const char *buf, size_t len, evcfg **out, sl_buf *errs)

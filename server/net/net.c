@@ -502,11 +502,7 @@ fail:
 		if (n->ctx)
 			lws_context_destroy(n->ctx);
 	}
-	free(n->mounts);
-	free(n->listen);
-	free(n->web_root);
-	free(n->admin_hash);
-	free(n);
+	SL_FREE_MANY(n->mounts, n->listen, n->web_root, n->admin_hash, n);
 	return NULL;
 }
 

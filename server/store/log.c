@@ -745,11 +745,5 @@ void evlog_free(evlog *l)
 		return;
 	redis_free(l->w);
 	redis_free(l->t);
-	free(l->event);
-	free(l->k_log);
-	free(l->k_dev);
-	free(l->k_devc);
-	free(l->k_snap);
-	free(l->k_tok);
-	free(l);
+	SL_FREE_MANY(l->event, l->k_log, l->k_dev, l->k_devc, l->k_snap, l->k_tok, l);
 }
