@@ -123,6 +123,35 @@ void sl_logf(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3
 #define sl_info(...) sl_log(SL_LOG_INFO, __VA_ARGS__)
 #define sl_debug(...) sl_log(SL_LOG_DEBUG, __VA_ARGS__)
 
+/*
+ * A request to close (or drain) an object that closes in steps: made once
+ * (on), with whom to tell when the last step is done (done(ctx), may be
+ * NULL).  sl_close_begin records the first request and returns false for
+ * any later one; sl_close_done calls done once, however often it is reached.
+ */
+typedef struct sl_close_req {
+	bool on;
+	void (*done)(void *ctx);
+	void *ctx;
+} sl_close_req;
+
+static inline bool sl_close_begin(sl_close_req *c, void (*done)(void *ctx), void *ctx)
+{
+	if (c->on)
+		return false;
+	*c = (sl_close_req){true, done, ctx};
+	return true;
+}
+
+static inline void sl_close_done(sl_close_req *c)
+{
+	void (*done)(void *ctx) = c->done;
+
+	c->done = NULL;
+	if (done)
+		done(c->ctx);
+}
+
 /* Wall clock, milliseconds since the Unix epoch, UTC. */
 int64_t sl_now_ms(void);
 
