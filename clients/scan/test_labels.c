@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <qrencode.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -264,6 +265,19 @@ static int need_tool(const char *cmd, const char *pkg)
 	return 0;
 }
 
+/* need_tool for each (command, package) pair up to a NULL; every one is
+ * checked, so that every missing tool is named.  True if all are there. */
+static bool __attribute__((sentinel)) need_tools(const char *cmd, ...)
+{
+	va_list ap;
+	int missing = 0;
+	va_start(ap, cmd);
+	for (; cmd; cmd = va_arg(ap, const char *))
+		missing += !need_tool(cmd, va_arg(ap, const char *));
+	va_end(ap);
+	return missing == 0;
+}
+
 static int make_tmp(void)
 {
 	const char *t = getenv("TMPDIR");
@@ -470,10 +484,8 @@ static void pdf_labels(struct pdf_set *p)
 
 static void pdf_decodes(void)
 {
-	/* each evaluated, so that every missing tool is named */
-	if (need_tool("pdftoppm", "poppler-utils") + need_tool("pdftotext", "poppler-utils") +
-		    need_tool("pdfinfo", "poppler-utils") + need_tool("zbarimg", "zbar-tools") <
-	    4)
+	if (!need_tools("pdftoppm", "poppler-utils", "pdftotext", "poppler-utils", "pdfinfo",
+			"poppler-utils", "zbarimg", "zbar-tools", NULL))
 		return;
 	struct pdf_set p;
 	char err[200] = "";
@@ -566,9 +578,8 @@ static void pdf_empty(void)
  */
 static void svg_decodes(void)
 {
-	if (need_tool("rsvg-convert", "librsvg2-bin") + need_tool("pdftoppm", "poppler-utils") +
-		    need_tool("zbarimg", "zbar-tools") <
-	    3)
+	if (!need_tools("rsvg-convert", "librsvg2-bin", "pdftoppm", "poppler-utils", "zbarimg",
+			"zbar-tools", NULL))
 		return;
 	struct pdf_set p;
 	char err[200] = "";
