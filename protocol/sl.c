@@ -1,6 +1,7 @@
 /*
  * sl.c: the shared basics declared in sl.h: the error table, the
- * out-of-memory policy, sl_buf, logging, the clock and the time text helpers.
+ * out-of-memory policy, sl_buf, hex, logging, the clock and the time text
+ * helpers.
  *
  * Invariants: an sl_buf with data != NULL always has data[len] == '\0' and
  * cap > len; a fresh buffer (SL_BUF_INIT) has data == NULL, and every

@@ -1,6 +1,8 @@
 /*
  * sl.h: the few things every part of Splitline shares: error codes, the
- * out-of-memory policy, a growable byte buffer and the logging macro.
+ * out-of-memory policy (and SL_FREE_MANY for destructors), a growable byte
+ * buffer, hex, the logging macro and the close request (sl_close_req) of
+ * the objects that close in steps.
  *
  * Errors are values: functions return 0 or a negative SL_E* code, and
  * sl_strerror() names it.  Allocation goes through sl_malloc() and friends,
