@@ -53,7 +53,8 @@ int ctp_parse(const char *line, size_t n, ctp_msg *m, char *err, size_t errlen)
 	if (eq(m->f[0], m->fl[0], "SimpleClient")) {
 		m->type = CTP_HELLO;
 		if (m->nf < 3 || !eq(m->f[2], m->fl[2], "CTP01"))
-			return rdr_fail(err, errlen, "greeting: expected SimpleClient~<version>~CTP01");
+			return rdr_fail(err, errlen,
+					"greeting: expected SimpleClient~<version>~CTP01");
 		return 0;
 	}
 	if (eq(m->f[0], m->fl[0], "ack")) {
@@ -83,7 +84,8 @@ int ctp_parse(const char *line, size_t n, ctp_msg *m, char *err, size_t errlen)
 	if (rdr_set_chip(r, m->f[3], m->fl[3]))
 		return rdr_fail(err, errlen, "read field 4 (tag): bad chip code");
 	if (parse_time(m->f[4], m->fl[4], r))
-		return rdr_fail(err, errlen, "read field 5 (time): not hh:mm:ss.ff, ISO or Unix seconds");
+		return rdr_fail(err, errlen,
+				"read field 5 (time): not hh:mm:ss.ff, ISO or Unix seconds");
 	if (rdr_opt_int(m->f, m->fl, m->nf, 5, 0, 1000000, &r->hits))
 		return rdr_fail(err, errlen, "read field 6 (read count): not a count");
 	if (rdr_opt_int(m->f, m->fl, m->nf, 7, 0, 1000, &r->ant))

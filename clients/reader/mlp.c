@@ -35,7 +35,8 @@ static int parse_record(const char *s, size_t n, rdr_raw *r, bool marker, char *
 			int64_t x;
 			if (eq(kv, kl, "c") && !marker) {
 				if (rdr_set_chip(r, v, vl))
-					return rdr_fail(err, errlen, "passing key 'c': bad chip code");
+					return rdr_fail(err, errlen,
+							"passing key 'c': bad chip code");
 				have_c = true;
 			} else if (eq(kv, kl, "t")) {
 				if (rdr_parse_tod(v, vl, &r->tod))
@@ -62,7 +63,8 @@ static int parse_record(const char *s, size_t n, rdr_raw *r, bool marker, char *
 				r->rssi = (int)x;
 			} else if (eq(kv, kl, "an")) {
 				if (rdr_int(v, vl, &x) || x < 0 || x > 1000)
-					return rdr_fail(err, errlen, "key 'an': not an antenna number");
+					return rdr_fail(err, errlen,
+							"key 'an': not an antenna number");
 				r->ant = (int)x;
 			}
 		}

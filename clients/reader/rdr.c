@@ -141,8 +141,8 @@ int rdr_int(const char *s, size_t n, int64_t *v)
 	return 0;
 }
 
-int rdr_opt_int(const char *const *f, const size_t *fl, size_t nf, size_t k, int64_t lo,
-		int64_t hi, int *out)
+int rdr_opt_int(const char *const *f, const size_t *fl, size_t nf, size_t k, int64_t lo, int64_t hi,
+		int *out)
 {
 	int64_t v;
 	if (k >= nf || fl[k] == 0)

@@ -59,8 +59,8 @@ size_t rdr_split(const char *s, size_t n, char sep, const char **f, size_t *fl, 
 int rdr_int(const char *s, size_t n, int64_t *v);
 /* Optional field k of f/fl (nf fields): absent or empty leaves *out as it
  * is; else an integer in lo..hi into *out.  0, or SL_EPARSE. */
-int rdr_opt_int(const char *const *f, const size_t *fl, size_t nf, size_t k, int64_t lo,
-		int64_t hi, int *out);
+int rdr_opt_int(const char *const *f, const size_t *fl, size_t nf, size_t k, int64_t lo, int64_t hi,
+		int *out);
 /* The parsers' one way to refuse: what into err, returns SL_EPARSE. */
 int rdr_fail(char *err, size_t errlen, const char *what);
 
