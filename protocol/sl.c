@@ -1,6 +1,7 @@
 /*
  * sl.c: the shared basics declared in sl.h: the error table, the
- * out-of-memory policy, sl_buf, logging, the clock and the time text helpers.
+ * out-of-memory policy, sl_buf, hex, logging, the clock and the time text
+ * helpers.
  *
  * Invariants: an sl_buf with data != NULL always has data[len] == '\0' and
  * cap > len; a fresh buffer (SL_BUF_INIT) has data == NULL, and every
@@ -23,44 +24,42 @@
 
 /* ---- errors ------------------------------------------------------------ */
 
+/* One row per SL_ERRNO_MAP entry; the three lookups below read it. */
+static const struct errrow {
+	int err;
+	const char *code;
+	enum sl_retry retry;
+	const char *msg;
+} errtab[] = {
+#define SL_XX(name, val, code, retry, msg) {SL_E##name, code, SL_RETRY_##retry, msg},
+	SL_ERRNO_MAP(SL_XX)
+#undef SL_XX
+};
+
+static const struct errrow *errrow(int err)
+{
+	for (size_t i = 0; i < sizeof(errtab) / sizeof(errtab[0]); i++)
+		if (errtab[i].err == err)
+			return &errtab[i];
+	return NULL;
+}
+
 const char *sl_strerror(int err)
 {
-	switch (err) {
-	case 0:
-		return "success";
-#define SL_XX(name, val, code, retry, msg)                                     \
-	case SL_E##name:                                                       \
-		return msg;
-		SL_ERRNO_MAP(SL_XX)
-#undef SL_XX
-	}
-	return "unknown error";
+	const struct errrow *r = errrow(err);
+	return err == 0 ? "success" : r ? r->msg : "unknown error";
 }
 
 const char *sl_errcode(int err)
 {
-	switch (err) {
-	case 0:
-		return "ok";
-#define SL_XX(name, val, code, retry, msg)                                     \
-	case SL_E##name:                                                       \
-		return code;
-		SL_ERRNO_MAP(SL_XX)
-#undef SL_XX
-	}
-	return "internal";
+	const struct errrow *r = errrow(err);
+	return err == 0 ? "ok" : r ? r->code : "internal";
 }
 
 enum sl_retry sl_err_retry(int err)
 {
-	switch (err) {
-#define SL_XX(name, val, code, retry, msg)                                     \
-	case SL_E##name:                                                       \
-		return SL_RETRY_##retry;
-		SL_ERRNO_MAP(SL_XX)
-#undef SL_XX
-	}
-	return SL_RETRY_NO;
+	const struct errrow *r = errrow(err);
+	return r ? r->retry : SL_RETRY_NO;
 }
 
 /* ---- allocation -------------------------------------------------------- */
@@ -111,6 +110,12 @@ char *sl_strndup(const char *s, size_t n)
 	memcpy(p, s, len);
 	p[len] = '\0';
 	return p;
+}
+
+void sl_free_many(void *const *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(p[i]);
 }
 
 void sl_grow(void **p, size_t *cap, size_t need, size_t sz)
@@ -211,6 +216,19 @@ char *sl_buf_detach(sl_buf *b, size_t *len)
 		*len = b->len;
 	sl_buf_init(b);
 	return p;
+}
+
+/* ---- hex ---------------------------------------------------------------- */
+
+void sl_hex(char *out, const void *b, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *p = b;
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
 }
 
 /* ---- logging ----------------------------------------------------------- */

@@ -1,6 +1,8 @@
 /*
  * sl.h: the few things every part of Splitline shares: error codes, the
- * out-of-memory policy, a growable byte buffer and the logging macro.
+ * out-of-memory policy (and SL_FREE_MANY for destructors), a growable byte
+ * buffer, hex, the logging macro and the close request (sl_close_req) of
+ * the objects that close in steps.
  *
  * Errors are values: functions return 0 or a negative SL_E* code, and
  * sl_strerror() names it.  Allocation goes through sl_malloc() and friends,
@@ -73,6 +75,15 @@ char *sl_strndup(const char *s, size_t n);
 /* Grow *p (holding *cap elements of size sz) to hold at least need. */
 void sl_grow(void **p, size_t *cap, size_t need, size_t sz);
 #define SL_GROW(arr, cap, need) sl_grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
+/*
+ * Free every pointer given (any may be NULL), as a destructor's last step:
+ * SL_FREE_MANY(t->rows, t->hdr, t).  All are read before the first is freed,
+ * so the owner itself may come last.
+ */
+void sl_free_many(void *const *p, size_t n);
+#define SL_FREE_MANY(...)                                                      \
+	sl_free_many((void *const[]){__VA_ARGS__},                             \
+		     sizeof((void *const[]){__VA_ARGS__}) / sizeof(void *))
 
 /*
  * sl_buf: a growable byte buffer, always NUL-terminated after len.
@@ -96,6 +107,9 @@ void sl_buf_addf(sl_buf *b, const char *fmt, ...) __attribute__((format(printf, 
 void sl_buf_vaddf(sl_buf *b, const char *fmt, va_list ap);
 char *sl_buf_detach(sl_buf *b, size_t *len);
 
+/* The n bytes at b as 2n lower-case hex digits + NUL in out (2n+1 bytes). */
+void sl_hex(char *out, const void *b, size_t n);
+
 /* Logging: one macro, levels; messages in lower case like git's. */
 enum sl_log_level { SL_LOG_ERROR, SL_LOG_WARN, SL_LOG_INFO, SL_LOG_DEBUG };
 extern int sl_log_level; /* messages above this level are dropped */
@@ -110,6 +124,35 @@ void sl_logf(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3
 #define sl_warn(...) sl_log(SL_LOG_WARN, __VA_ARGS__)
 #define sl_info(...) sl_log(SL_LOG_INFO, __VA_ARGS__)
 #define sl_debug(...) sl_log(SL_LOG_DEBUG, __VA_ARGS__)
+
+/*
+ * A request to close (or drain) an object that closes in steps: made once
+ * (on), with whom to tell when the last step is done (done(ctx), may be
+ * NULL).  sl_close_begin records the first request and returns false for
+ * any later one; sl_close_done calls done once, however often it is reached.
+ */
+typedef struct sl_close_req {
+	bool on;
+	void (*done)(void *ctx);
+	void *ctx;
+} sl_close_req;
+
+static inline bool sl_close_begin(sl_close_req *c, void (*done)(void *ctx), void *ctx)
+{
+	if (c->on)
+		return false;
+	*c = (sl_close_req){true, done, ctx};
+	return true;
+}
+
+static inline void sl_close_done(sl_close_req *c)
+{
+	void (*done)(void *ctx) = c->done;
+
+	c->done = NULL;
+	if (done)
+		done(c->ctx);
+}
 
 /* Wall clock, milliseconds since the Unix epoch, UTC. */
 int64_t sl_now_ms(void);

@@ -457,37 +457,41 @@ int slp_get_num(const msgpack_object *map, const char *key, double *v)
 	}
 }
 
+/* The value at key if it has type t: 0, SL_ENOENT (absent) or SL_EINVAL. */
+static int get_typed(const msgpack_object *map, const char *key, msgpack_object_type t,
+		     const msgpack_object **o)
+{
+	*o = present(map, key);
+	if (!*o)
+		return SL_ENOENT;
+	return (*o)->type == t ? 0 : SL_EINVAL;
+}
+
 int slp_get_bool(const msgpack_object *map, const char *key, bool *v)
 {
-	const msgpack_object *o = present(map, key);
-	if (!o)
-		return SL_ENOENT;
-	if (o->type != MSGPACK_OBJECT_BOOLEAN)
-		return SL_EINVAL;
-	*v = o->via.boolean;
-	return 0;
+	const msgpack_object *o;
+	int rc = get_typed(map, key, MSGPACK_OBJECT_BOOLEAN, &o);
+	if (rc == 0)
+		*v = o->via.boolean;
+	return rc;
 }
 
 int slp_get_arr(const msgpack_object *map, const char *key, const msgpack_object_array **a)
 {
-	const msgpack_object *o = present(map, key);
-	if (!o)
-		return SL_ENOENT;
-	if (o->type != MSGPACK_OBJECT_ARRAY)
-		return SL_EINVAL;
-	*a = &o->via.array;
-	return 0;
+	const msgpack_object *o;
+	int rc = get_typed(map, key, MSGPACK_OBJECT_ARRAY, &o);
+	if (rc == 0)
+		*a = &o->via.array;
+	return rc;
 }
 
 int slp_get_map(const msgpack_object *map, const char *key, const msgpack_object **m)
 {
-	const msgpack_object *o = present(map, key);
-	if (!o)
-		return SL_ENOENT;
-	if (o->type != MSGPACK_OBJECT_MAP)
-		return SL_EINVAL;
-	*m = o;
-	return 0;
+	const msgpack_object *o;
+	int rc = get_typed(map, key, MSGPACK_OBJECT_MAP, &o);
+	if (rc == 0)
+		*m = o;
+	return rc;
 }
 
 /* ---- packing ------------------------------------------------------------ */

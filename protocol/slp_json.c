@@ -23,6 +23,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* out may be NULL throughout: then the input is only checked. */
+static void addc(sl_buf *out, char c)
+{
+	if (out)
+		sl_buf_addc(out, c);
+}
+
+static void adds(sl_buf *out, const char *str)
+{
+	if (out)
+		sl_buf_adds(out, str);
+}
+
 /* ---- UTF-8 -------------------------------------------------------------- */
 
 /* Length of the valid UTF-8 sequence at s (n bytes left), or 0 if invalid:
@@ -66,8 +79,7 @@ static int emit_str(const char *p, size_t n, sl_buf *out, bool strict, char *err
 	const unsigned char *s = (const unsigned char *)p;
 	size_t i = 0, run = 0;
 
-	if (out)
-		sl_buf_addc(out, '"');
+	addc(out, '"');
 	while (i < n) {
 		unsigned c = s[i];
 		const char *esc = NULL;
@@ -149,14 +161,17 @@ int slp__emit_json(const msgpack_object *o, sl_buf *out, bool strict, int depth,
 		   size_t errlen)
 {
 	int rc;
+	bool nests = o->type == MSGPACK_OBJECT_ARRAY || o->type == MSGPACK_OBJECT_MAP;
+	if (nests && depth >= SLP_MAX_DEPTH && strict) {
+		slp__errf(err, errlen, "nested deeper than %d levels", SLP_MAX_DEPTH);
+		return SL_ETOOBIG;
+	}
 	switch (o->type) {
 	case MSGPACK_OBJECT_NIL:
-		if (out)
-			sl_buf_adds(out, "null");
+		adds(out, "null");
 		return 0;
 	case MSGPACK_OBJECT_BOOLEAN:
-		if (out)
-			sl_buf_adds(out, o->via.boolean ? "true" : "false");
+		adds(out, o->via.boolean ? "true" : "false");
 		return 0;
 	case MSGPACK_OBJECT_POSITIVE_INTEGER:
 		if (out)
@@ -173,8 +188,7 @@ int slp__emit_json(const msgpack_object *o, sl_buf *out, bool strict, int depth,
 				slp__errf(err, errlen, "float %g has no JSON form", o->via.f64);
 				return SL_EPARSE;
 			}
-			if (out)
-				sl_buf_adds(out, "null");
+			adds(out, "null");
 			return 0;
 		}
 		if (out)
@@ -183,33 +197,22 @@ int slp__emit_json(const msgpack_object *o, sl_buf *out, bool strict, int depth,
 	case MSGPACK_OBJECT_STR:
 		return emit_str(o->via.str.ptr, o->via.str.size, out, strict, err, errlen);
 	case MSGPACK_OBJECT_ARRAY:
-		if (depth >= SLP_MAX_DEPTH && strict) {
-			slp__errf(err, errlen, "nested deeper than %d levels", SLP_MAX_DEPTH);
-			return SL_ETOOBIG;
-		}
-		if (out)
-			sl_buf_addc(out, '[');
+		addc(out, '[');
 		for (uint32_t i = 0; i < o->via.array.size; i++) {
-			if (out && i)
-				sl_buf_addc(out, ',');
+			if (i)
+				addc(out, ',');
 			rc = slp__emit_json(&o->via.array.ptr[i], out, strict, depth + 1, err, errlen);
 			if (rc < 0)
 				return rc;
 		}
-		if (out)
-			sl_buf_addc(out, ']');
+		addc(out, ']');
 		return 0;
 	case MSGPACK_OBJECT_MAP:
-		if (depth >= SLP_MAX_DEPTH && strict) {
-			slp__errf(err, errlen, "nested deeper than %d levels", SLP_MAX_DEPTH);
-			return SL_ETOOBIG;
-		}
-		if (out)
-			sl_buf_addc(out, '{');
+		addc(out, '{');
 		for (uint32_t i = 0; i < o->via.map.size; i++) {
 			const msgpack_object_kv *kv = &o->via.map.ptr[i];
-			if (out && i)
-				sl_buf_addc(out, ',');
+			if (i)
+				addc(out, ',');
 			if (kv->key.type == MSGPACK_OBJECT_STR) {
 				rc = emit_str(kv->key.via.str.ptr, kv->key.via.str.size, out, strict,
 					      err, errlen);
@@ -225,14 +228,12 @@ int slp__emit_json(const msgpack_object *o, sl_buf *out, bool strict, int depth,
 				emit_str(k.data, k.len, out, false, NULL, 0);
 				sl_buf_release(&k);
 			}
-			if (out)
-				sl_buf_addc(out, ':');
+			addc(out, ':');
 			rc = slp__emit_json(&kv->val, out, strict, depth + 1, err, errlen);
 			if (rc < 0)
 				return rc;
 		}
-		if (out)
-			sl_buf_addc(out, '}');
+		addc(out, '}');
 		return 0;
 	case MSGPACK_OBJECT_BIN:
 	case MSGPACK_OBJECT_EXT:
@@ -244,8 +245,7 @@ int slp__emit_json(const msgpack_object *o, sl_buf *out, bool strict, int depth,
 								  : "unknown msgpack type");
 			return SL_EPARSE;
 		}
-		if (out)
-			sl_buf_adds(out, "null");
+		adds(out, "null");
 		return 0;
 	}
 }
@@ -255,15 +255,15 @@ int slp__emit_json(const msgpack_object *o, sl_buf *out, bool strict, int depth,
 static int pack_json(const json_t *j, msgpack_packer *pk, int depth, char *err, size_t errlen)
 {
 	int rc;
+	if ((json_is_object(j) || json_is_array(j)) && depth >= SLP_MAX_DEPTH) {
+		slp__errf(err, errlen, "json: nested deeper than %d levels", SLP_MAX_DEPTH);
+		return SL_ETOOBIG;
+	}
 	switch (json_typeof(j)) {
 	case JSON_OBJECT: {
 		const char *key;
 		size_t klen;
 		json_t *val;
-		if (depth >= SLP_MAX_DEPTH) {
-			slp__errf(err, errlen, "json: nested deeper than %d levels", SLP_MAX_DEPTH);
-			return SL_ETOOBIG;
-		}
 		msgpack_pack_map(pk, json_object_size(j));
 		json_object_keylen_foreach((json_t *)j, key, klen, val)
 		{
@@ -276,10 +276,6 @@ static int pack_json(const json_t *j, msgpack_packer *pk, int depth, char *err, 
 	case JSON_ARRAY: {
 		size_t i;
 		json_t *val;
-		if (depth >= SLP_MAX_DEPTH) {
-			slp__errf(err, errlen, "json: nested deeper than %d levels", SLP_MAX_DEPTH);
-			return SL_ETOOBIG;
-		}
 		msgpack_pack_array(pk, json_array_size(j));
 		json_array_foreach(j, i, val)
 		{

@@ -122,59 +122,54 @@ static bool parse_ll(const char *s, long long *v)
 	return *s && !*end && errno == 0;
 }
 
+static bool in_choices(const char *val, const char *choices)
+{
+	size_t n = strlen(val);
+	const char *p = choices;
+	while (*p) {
+		size_t k = strcspn(p, "|");
+		if (k == n && strncmp(p, val, n) == 0)
+			return true;
+		p += k + (p[k] == '|');
+	}
+	return false;
+}
+
+/* 0, or -1 with "bad value" and what the option expects on stderr. */
 static int check_opt(struct opt *o)
 {
 	long long v;
-	char range[96];
+	const char *colon;
+	size_t len = strlen(o->val);
+	bool ok = true;
+	char expect[128];
 
 	switch (o->type) {
 	case OPT_INT:
-		if (!parse_ll(o->val, &v) || v < o->min || v > o->max) {
-			snprintf(range, sizeof(range), "an integer in %lld..%lld", o->min, o->max);
-			fprintf(stderr, "splitlined: bad value '%s' for --%s: expected %s\n", o->val,
-				o->name, range);
-			return -1;
-		}
+		ok = parse_ll(o->val, &v) && v >= o->min && v <= o->max;
+		snprintf(expect, sizeof(expect), "an integer in %lld..%lld", o->min, o->max);
 		break;
-	case OPT_ENUM: {
-		size_t n = strlen(o->val);
-		const char *p = o->choices;
-		bool ok = false;
-		while (*p && !ok) {
-			size_t k = strcspn(p, "|");
-			ok = k == n && strncmp(p, o->val, n) == 0;
-			p += k + (p[k] == '|');
-		}
-		if (!ok) {
-			fprintf(stderr, "splitlined: bad value '%s' for --%s: expected one of %s\n",
-				o->val, o->name, o->choices);
-			return -1;
-		}
+	case OPT_ENUM:
+		ok = in_choices(o->val, o->choices);
+		snprintf(expect, sizeof(expect), "one of %s", o->choices);
 		break;
-	}
-	case OPT_ADDR: {
-		const char *colon = strrchr(o->val, ':');
-		if (!colon || colon == o->val || !parse_ll(colon + 1, &v) || v < o->min ||
-		    v > o->max) {
-			fprintf(stderr,
-				"splitlined: bad value '%s' for --%s: expected HOST:PORT with a "
-				"port in %lld..%lld\n",
-				o->val, o->name, o->min, o->max);
-			return -1;
-		}
+	case OPT_ADDR:
+		colon = strrchr(o->val, ':');
+		ok = colon && colon != o->val && parse_ll(colon + 1, &v) && v >= o->min &&
+		     v <= o->max;
+		snprintf(expect, sizeof(expect), "HOST:PORT with a port in %lld..%lld", o->min,
+			 o->max);
 		break;
-	}
 	case OPT_STR:
-		if ((long long)strlen(o->val) < o->min || (long long)strlen(o->val) > o->max) {
-			fprintf(stderr,
-				"splitlined: bad value '%s' for --%s: expected %lld to %lld "
-				"characters\n",
-				o->val, o->name, o->min, o->max);
-			return -1;
-		}
+		ok = (long long)len >= o->min && (long long)len <= o->max;
+		snprintf(expect, sizeof(expect), "%lld to %lld characters", o->min, o->max);
 		break;
 	}
-	return 0;
+	if (ok)
+		return 0;
+	fprintf(stderr, "splitlined: bad value '%s' for --%s: expected %s\n", o->val, o->name,
+		expect);
+	return -1;
 }
 
 /* Returns 0, 1 for --help (done), or an exit status >= 2. */

@@ -60,6 +60,10 @@ void slc_conn_release(slc_conn *c);
  * code with err ("cannot connect to ...", "hello: unknown or revoked
  * token").
  */
+/* The tools' wait for a connection and its hello (splitline-scan's is its own). */
+#define SLC_CONNECT_MS 5000
+/* The streaming tools (replay, regatta) give up after this long without one. */
+#define SLC_GIVE_UP_MS 60000
 int slc_open(const slc_conn *c, wsc **out, slp_msg *hello, int timeout_ms, char *err,
 	     size_t errlen);
 

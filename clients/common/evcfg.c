@@ -103,18 +103,27 @@ static const ynode *get_node(ctx *x, const ynode *m, const char *path, const cha
 	return NULL;
 }
 
+/* get_node, and a value of kind (a YT_* node kind), else "expected <what>". */
+static const ynode *get_kind(ctx *x, const ynode *m, const char *path, const char *key,
+			     char p[EVCFG_PATH], const char *missing, int kind, const char *what)
+{
+	const ynode *n = get_node(x, m, path, key, p, missing);
+	if (n && n->kind != kind) {
+		fail(x, n->line, p, "expected %s", what);
+		return NULL;
+	}
+	return n;
+}
+
 /* A string field (plain numbers accepted and kept as strings if as_id). */
 static const char *get_str(ctx *x, const ynode *m, const char *path, const char *key, bool required,
 			   bool as_id)
 {
 	char p[EVCFG_PATH];
-	const ynode *n = get_node(x, m, path, key, p, required ? "missing" : NULL);
+	const ynode *n =
+		get_kind(x, m, path, key, p, required ? "missing" : NULL, YT_SCALAR, "a string");
 	if (!n)
 		return NULL;
-	if (n->kind != YT_SCALAR) {
-		fail(x, n->line, p, "expected a string");
-		return NULL;
-	}
 	int64_t iv;
 	double dv;
 	bool bv;
@@ -188,13 +197,10 @@ static const ynode *get_seq(ctx *x, const ynode *m, const char *path, const char
 			    bool required)
 {
 	char p[EVCFG_PATH];
-	const ynode *n = get_node(x, m, path, key, p, required ? "missing: expected a list" : NULL);
+	const ynode *n = get_kind(x, m, path, key, p, required ? "missing: expected a list" : NULL,
+				  YT_SEQ, "a list");
 	if (!n)
 		return NULL;
-	if (n->kind != YT_SEQ) {
-		fail(x, n->line, p, "expected a list");
-		return NULL;
-	}
 	if (required && n->nkids == 0)
 		fail(x, key_line(m, key), p, "expected at least one entry");
 	return n;
@@ -258,29 +264,51 @@ static void check_keys(ctx *x, const ynode *m, int kind, const char *path)
 	}
 }
 
+/*
+ * The start of a list entry (a race, wave, point or category): a map, else
+ * "expected <what>" and false; its keys those of kind; its id read (required:
+ * *id is NULL when it is missing or not text).
+ */
+static bool open_entry(ctx *x, const ynode *m, const char *path, int kind, const char *what,
+		       const char **id)
+{
+	if (m->kind != YT_MAP) {
+		fail(x, m->line, path, "expected %s", what);
+		return false;
+	}
+	check_keys(x, m, kind, path);
+	*id = get_str(x, m, path, "id", true, true);
+	return true;
+}
+
+/* An entry's id breaks a rule: "path.id: '<id>' <why>" at the id's line. */
+static void id_fail(ctx *x, const ynode *m, const char *path, const char *id, const char *why)
+{
+	char p[256];
+	path_key(p, sizeof(p), path, "id");
+	fail(x, map_get(m, "id")->line, p, "'%s' %s", id, why);
+}
+
+#define NOT_AN_ID "is not an id (" SL_ID_WORDS ")"
+
 /* ---- the config ---- */
 
 static const char *const roles[] = {"start", "split", "finish", NULL};
 
 static void check_wave(ctx *x, evcfg_race *r, const ynode *w, const char *path)
 {
-	if (w->kind != YT_MAP) {
-		fail(x, w->line, path, "expected a map with id, start and bibs");
+	const char *id;
+	if (!open_entry(x, w, path, EVK_WAVE, "a map with id, start and bibs", &id))
 		return;
-	}
 	evcfg_wave wv = {0};
 	char p[256];
-	check_keys(x, w, EVK_WAVE, path);
-	const char *id = get_str(x, w, path, "id", true, true);
 	if (id) {
 		char *ids[256];
 		size_t k = 0;
 		for (size_t i = 0; i < r->nwaves && k < 256; i++)
 			ids[k++] = r->waves[i].id;
-		if (seen_before(ids, k, id)) {
-			path_key(p, sizeof(p), path, "id");
-			fail(x, map_get(w, "id")->line, p, "'%s' is used twice", id);
-		}
+		if (seen_before(ids, k, id))
+			id_fail(x, w, path, id, "is used twice");
 	}
 	const char *start = get_str(x, w, path, "start", false, false);
 	if (start) {
@@ -331,22 +359,17 @@ static void check_wave(ctx *x, evcfg_race *r, const ynode *w, const char *path)
 
 static void check_point(ctx *x, evcfg_race *r, const ynode *pt, const char *path)
 {
-	if (pt->kind != YT_MAP) {
-		fail(x, pt->line, path, "expected a map with id, distance_m and role");
+	const char *id;
+	if (!open_entry(x, pt, path, EVK_POINT, "a map with id, distance_m and role", &id))
 		return;
-	}
 	evcfg_point ep = {0};
 	char p[256];
-	check_keys(x, pt, EVK_POINT, path);
-	const char *id = get_str(x, pt, path, "id", true, true);
 	if (id) {
-		path_key(p, sizeof(p), path, "id");
 		if (!id_ok(id))
-			fail(x, map_get(pt, "id")->line, p,
-			     "'%s' is not an id (" SL_ID_WORDS ")", id);
+			id_fail(x, pt, path, id, NOT_AN_ID);
 		for (size_t i = 0; i < r->npoints; i++)
 			if (strcmp(r->points[i].id, id) == 0)
-				fail(x, map_get(pt, "id")->line, p, "'%s' is used twice", id);
+				id_fail(x, pt, path, id, "is used twice");
 	}
 	int role = get_enum(x, pt, path, "role", roles, "start, split or finish");
 	if (role < 0 && is_null(map_get(pt, "role"))) {
@@ -375,14 +398,10 @@ static void check_point(ctx *x, evcfg_race *r, const ynode *pt, const char *path
  * server checks that the point exists and the ids are unique. */
 static void check_station(ctx *x, const ynode *st, const char *path)
 {
-	char p[256];
 	check_keys(x, st, EVK_STATION, path);
 	const char *id = get_str(x, st, path, "id", true, true);
-	if (id && !id_ok(id)) {
-		path_key(p, sizeof(p), path, "id");
-		fail(x, map_get(st, "id")->line, p,
-		     "'%s' is not an id (" SL_ID_WORDS ")", id);
-	}
+	if (id && !id_ok(id))
+		id_fail(x, st, path, id, NOT_AN_ID);
 	get_str(x, st, path, "station_of", true, true);
 }
 
@@ -401,23 +420,17 @@ static bool same_text(const char *a, const char *b)
 static void check_category(ctx *x, const ynode *c, const char *path, struct catrule **rules,
 			   size_t *nrules)
 {
-	if (c->kind != YT_MAP) {
-		fail(x, c->line, path, "expected a map with id, name and a rule");
+	const char *id;
+	if (!open_entry(x, c, path, EVK_CATEGORY, "a map with id, name and a rule", &id))
 		return;
-	}
 	char p[256];
-	check_keys(x, c, EVK_CATEGORY, path);
-	const char *id = get_str(x, c, path, "id", true, true);
 	if (id) {
-		path_key(p, sizeof(p), path, "id");
 		if (!id_ok(id))
-			fail(x, map_get(c, "id")->line, p,
-			     "'%s' is not an id (" SL_ID_WORDS ")", id);
+			id_fail(x, c, path, id, NOT_AN_ID);
 		else
 			for (size_t i = 0; i < *nrules; i++)
 				if (strcmp((*rules)[i].id, id) == 0)
-					fail(x, map_get(c, "id")->line, p, "'%s' is used twice",
-					     id);
+					id_fail(x, c, path, id, "is used twice");
 	}
 	get_str(x, c, path, "name", false, false);
 	static const char *const sexes[] = {"M", "F", "X", NULL};
@@ -478,21 +491,17 @@ static void check_race(ctx *x, const ynode *rn, const char *path, size_t idx)
 	evcfg_race *r = &cfg->races[idx];
 	char p[256], q[256];
 
-	if (rn->kind != YT_MAP) {
-		fail(x, rn->line, path, "expected a map with id, waves and points");
+	const char *id;
+	if (!open_entry(x, rn, path, EVK_RACE, "a map with id, waves and points", &id)) {
 		r->id = sl_strdup("");
 		return;
 	}
-	check_keys(x, rn, EVK_RACE, path);
-	const char *id = get_str(x, rn, path, "id", true, true);
 	if (id) {
-		path_key(p, sizeof(p), path, "id");
 		if (!id_ok(id))
-			fail(x, map_get(rn, "id")->line, p,
-			     "'%s' is not an id (" SL_ID_WORDS ")", id);
+			id_fail(x, rn, path, id, NOT_AN_ID);
 		for (size_t i = 0; i < idx; i++)
 			if (strcmp(cfg->races[i].id, id) == 0)
-				fail(x, map_get(rn, "id")->line, p, "'%s' is used twice", id);
+				id_fail(x, rn, path, id, "is used twice");
 	}
 	r->id = sl_strdup(id ? id : "");
 	get_str(x, rn, path, "name", false, false);
@@ -671,15 +680,9 @@ void evcfg_free(evcfg *c)
 			free(r->waves[j].id);
 		for (size_t j = 0; j < r->npoints; j++)
 			free(r->points[j].id);
-		free(r->waves);
-		free(r->points);
-		free(r->id);
+		SL_FREE_MANY(r->waves, r->points, r->id);
 	}
-	free(c->races);
-	free(c->event);
-	free(c->timezone);
-	free(c->mp);
-	free(c);
+	SL_FREE_MANY(c->races, c->event, c->timezone, c->mp, c);
 }
 
 int evcfg_load_mem(const char *name, const char *buf, size_t len, evcfg **out, sl_buf *errs)

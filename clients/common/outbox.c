@@ -22,6 +22,11 @@ static uint64_t xorshift(uint64_t *s)
 	return *s = x;
 }
 
+void outbox_backoff_reconnect(outbox_backoff *b)
+{
+	outbox_backoff_init(b, 100, 5000, OUTBOX_JITTER_PCT, 0);
+}
+
 void outbox_backoff_init(outbox_backoff *b, int64_t min_ms, int64_t max_ms, int jitter_pct,
 			 uint64_t seed)
 {

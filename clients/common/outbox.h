@@ -60,6 +60,13 @@ int64_t outbox_backoff_next(outbox_backoff *b);
 /* After a success: back to min_ms. */
 void outbox_backoff_reset(outbox_backoff *b);
 
+/* Up to this share of each wait is taken off, in every client that retries. */
+#define OUTBOX_JITTER_PCT 20
+/* The reconnect policy of the clients that stream to the server (replay, the
+ * reader's forwarder, the regatta importer): from 100 ms doubling to 5 s,
+ * with OUTBOX_JITTER_PCT. */
+void outbox_backoff_reconnect(outbox_backoff *b);
+
 /* ---- the window ---- */
 
 typedef struct outbox_flight {

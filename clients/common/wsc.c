@@ -76,25 +76,28 @@ int64_t wsc_mono_ms(void)
 
 int wsc_url_parse(const char *url, wsc_url *u)
 {
+	static const struct {
+		const char *prefix;
+		bool tls;
+		int port;
+	} schemes[] = {
+		{"ws://", false, 80},
+		{"wss://", true, 443},
+		{"http://", false, 80},
+		{"https://", true, 443},
+	};
 	memset(u, 0, sizeof(*u));
-	const char *p;
-	if (strncmp(url, "ws://", 5) == 0) {
-		p = url + 5;
-		u->port = 80;
-	} else if (strncmp(url, "wss://", 6) == 0) {
-		p = url + 6;
-		u->tls = true;
-		u->port = 443;
-	} else if (strncmp(url, "http://", 7) == 0) {
-		p = url + 7;
-		u->port = 80;
-	} else if (strncmp(url, "https://", 8) == 0) {
-		p = url + 8;
-		u->tls = true;
-		u->port = 443;
-	} else {
-		return SL_EINVAL;
+	const char *p = NULL;
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]) && !p; i++) {
+		size_t n = strlen(schemes[i].prefix);
+		if (strncmp(url, schemes[i].prefix, n) == 0) {
+			p = url + n;
+			u->tls = schemes[i].tls;
+			u->port = schemes[i].port;
+		}
 	}
+	if (!p)
+		return SL_EINVAL;
 	const char *slash = strchr(p, '/');
 	size_t hostlen = slash ? (size_t)(slash - p) : strlen(p);
 	const char *colon = NULL;

@@ -143,7 +143,7 @@ out:
 static int open_session(wsc **c, slp_msg *hello)
 {
 	char err[512];
-	int rc = slc_open(&ctl_conn, c, hello, CTL_CONNECT_MS, err, sizeof(err));
+	int rc = slc_open(&ctl_conn, c, hello, SLC_CONNECT_MS, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "%s: %s\n", ctl_prog, err);
 		return 1;

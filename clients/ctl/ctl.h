@@ -29,7 +29,6 @@
 #include "slp.h"
 #include "wsc.h"
 
-#define CTL_CONNECT_MS 5000
 #define CTL_RPC_MS 60000
 
 extern const char ctl_prog[]; /* "splitline" */

@@ -3,14 +3,7 @@
  */
 #include "ctp.h"
 
-#include <stdio.h>
 #include <string.h>
-
-static int fail(char *err, size_t errlen, const char *what)
-{
-	snprintf(err, errlen, "%s", what);
-	return SL_EPARSE;
-}
 
 static bool eq(const char *s, size_t n, const char *lit)
 {
@@ -60,13 +53,14 @@ int ctp_parse(const char *line, size_t n, ctp_msg *m, char *err, size_t errlen)
 	if (eq(m->f[0], m->fl[0], "SimpleClient")) {
 		m->type = CTP_HELLO;
 		if (m->nf < 3 || !eq(m->f[2], m->fl[2], "CTP01"))
-			return fail(err, errlen, "greeting: expected SimpleClient~<version>~CTP01");
+			return rdr_fail(err, errlen,
+					"greeting: expected SimpleClient~<version>~CTP01");
 		return 0;
 	}
 	if (eq(m->f[0], m->fl[0], "ack")) {
 		m->type = CTP_ACK;
 		if (m->nf < 2)
-			return fail(err, errlen, "ack: no command");
+			return rdr_fail(err, errlen, "ack: no command");
 		return 0;
 	}
 	if (m->fl[0] < 4 || memcmp(m->f[0], "CT01", 4) != 0) {
@@ -75,12 +69,12 @@ int ctp_parse(const char *line, size_t n, ctp_msg *m, char *err, size_t errlen)
 	}
 	m->type = CTP_READ;
 	if (m->nf < 5)
-		return fail(err, errlen, "read: fewer than 5 fields");
+		return rdr_fail(err, errlen, "read: fewer than 5 fields");
 	rdr_raw *r = &m->raw;
 	if ((r->no = rdr_digits(m->f[1], m->fl[1])) < 0)
-		return fail(err, errlen, "read field 2 (seq): not a number");
+		return rdr_fail(err, errlen, "read field 2 (seq): not a number");
 	if (m->fl[2] > 64)
-		return fail(err, errlen, "read field 3 (location): longer than 64 bytes");
+		return rdr_fail(err, errlen, "read field 3 (location): longer than 64 bytes");
 	memcpy(m->loc, m->f[2], m->fl[2]);
 	m->loc[m->fl[2]] = '\0';
 	if (eq(m->f[3], m->fl[3], "guntime"))
@@ -88,20 +82,14 @@ int ctp_parse(const char *line, size_t n, ctp_msg *m, char *err, size_t errlen)
 	else if (eq(m->f[3], m->fl[3], "newlocation"))
 		m->newlocation = true;
 	if (rdr_set_chip(r, m->f[3], m->fl[3]))
-		return fail(err, errlen, "read field 4 (tag): bad chip code");
+		return rdr_fail(err, errlen, "read field 4 (tag): bad chip code");
 	if (parse_time(m->f[4], m->fl[4], r))
-		return fail(err, errlen, "read field 5 (time): not hh:mm:ss.ff, ISO or Unix seconds");
-	int64_t v;
-	if (m->nf > 5 && m->fl[5]) {
-		if (rdr_int(m->f[5], m->fl[5], &v) || v < 0 || v > 1000000)
-			return fail(err, errlen, "read field 6 (read count): not a count");
-		r->hits = (int)v;
-	}
-	if (m->nf > 7 && m->fl[7]) {
-		if (rdr_int(m->f[7], m->fl[7], &v) || v < 0 || v > 1000)
-			return fail(err, errlen, "read field 8 (antenna): not a number");
-		r->ant = (int)v;
-	}
+		return rdr_fail(err, errlen,
+				"read field 5 (time): not hh:mm:ss.ff, ISO or Unix seconds");
+	if (rdr_opt_int(m->f, m->fl, m->nf, 5, 0, 1000000, &r->hits))
+		return rdr_fail(err, errlen, "read field 6 (read count): not a count");
+	if (rdr_opt_int(m->f, m->fl, m->nf, 7, 0, 1000, &r->ant))
+		return rdr_fail(err, errlen, "read field 8 (antenna): not a number");
 	return 0;
 }
 

@@ -165,6 +165,15 @@ static void bad_input(reader *r, conn *c, const char *what, const char *s, size_
 	r->faults++;
 }
 
+/* Ask a Race Result decoder for its passings first..last ("FROM:COUNT"). */
+static void fetch_passings(conn *c, int64_t first, int64_t last)
+{
+	char req[64];
+	snprintf(req, sizeof(req), "%lld:%lld\r\n", (long long)first,
+		 (long long)(last - first + 1));
+	send_str(c, req);
+}
+
 static void line_rr(reader *r, conn *c, const char *s, size_t n)
 {
 	rrp_msg m;
@@ -175,12 +184,9 @@ static void line_rr(reader *r, conn *c, const char *s, size_t n)
 	}
 	if (m.type == RRP_PASSING) {
 		if (m.push && m.raw.no > r->rr_max + 1) {
-			char req[64];
-			snprintf(req, sizeof(req), "%lld:%lld\r\n", (long long)r->rr_max + 1,
-				 (long long)(m.raw.no - r->rr_max - 1));
 			sl_warn("decoder '%s': passings %lld..%lld missing, fetching", c->name,
 				(long long)r->rr_max + 1, (long long)m.raw.no - 1);
-			send_str(c, req);
+			fetch_passings(c, r->rr_max + 1, m.raw.no - 1);
 		}
 		on_raw(r, c, &m.raw);
 		return;
@@ -209,12 +215,9 @@ static void line_rr(reader *r, conn *c, const char *s, size_t n)
 	} else if (IS("PASSINGS") && m.nf >= 2) {
 		int64_t count = rdr_digits(m.f[1], m.fl[1]);
 		if (count > r->rr_max) {
-			char req[64];
-			snprintf(req, sizeof(req), "%lld:%lld\r\n", (long long)r->rr_max + 1,
-				 (long long)(count - r->rr_max));
 			sl_info("decoder '%s': fetching passings %lld..%lld", c->name,
 				(long long)r->rr_max + 1, (long long)count);
-			send_str(c, req);
+			fetch_passings(c, r->rr_max + 1, count);
 		}
 	}
 #undef IS

@@ -85,10 +85,7 @@ void flt_free(flt *f)
 {
 	if (!f)
 		return;
-	free(f->e);
-	free(f->open);
-	free(f->out);
-	free(f);
+	SL_FREE_MANY(f->e, f->open, f->out, f);
 }
 
 int flt_mode_parse(const char *s)

@@ -20,10 +20,8 @@
 
 #include "outbox.h"
 
-#define CONNECT_MS 5000
 #define ACK_TIMEOUT_MS 30000
 #define PERSIST_MS 200
-#define BACKOFF_JITTER_PCT 20
 
 /* The thread's own state (nothing here is shared). */
 typedef struct fwd_run {
@@ -151,7 +149,7 @@ static bool connect_step(fwd_run *fr)
 	fwd *f = fr->f;
 	slp_msg hello;
 	char err[512];
-	int rc = slc_open(&f->cfg.conn, &fr->c, &hello, CONNECT_MS, err, sizeof(err));
+	int rc = slc_open(&f->cfg.conn, &fr->c, &hello, SLC_CONNECT_MS, err, sizeof(err));
 	if (rc) {
 		int64_t wait = outbox_backoff_next(&fr->bo);
 		set_err(f, err);
@@ -187,7 +185,7 @@ static bool fill(fwd_run *fr, uint64_t total)
 			n = per;
 		uint64_t id = wsc_next_id(fr->c);
 		build(f, &fr->out, id, fr->next, (size_t)n);
-		if (wsc_send(fr->c, fr->out.data, fr->out.len, true, CONNECT_MS)) {
+		if (wsc_send(fr->c, fr->out.data, fr->out.len, true, SLC_CONNECT_MS)) {
 			snprintf(fr->why, sizeof(fr->why), "%s", wsc_errmsg(fr->c));
 			return false;
 		}
@@ -330,7 +328,7 @@ static void *run(void *arg)
 	fwd_run fr = {.f = arg, .out = SL_BUF_INIT, .in = SL_BUF_INIT};
 	fwd *f = fr.f;
 	outbox_init(&fr.ob, f->cfg.window, f->st.acked);
-	outbox_backoff_init(&fr.bo, 100, 5000, BACKOFF_JITTER_PCT, 0);
+	outbox_backoff_reconnect(&fr.bo);
 	fr.stored = f->st.acked;
 	for (;;) {
 		pthread_mutex_lock(&f->mu);

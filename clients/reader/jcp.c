@@ -3,14 +3,7 @@
  */
 #include "jcp.h"
 
-#include <stdio.h>
 #include <string.h>
-
-static int fail(char *err, size_t errlen, const char *what)
-{
-	snprintf(err, errlen, "%s", what);
-	return SL_EPARSE;
-}
 
 /* "date=YYYYMMDD" anywhere among the tokens */
 static int find_date(const char *s, size_t n, int32_t *day)
@@ -56,7 +49,7 @@ int jcp_parse(const char *s, size_t n, jcp_msg *m, char *err, size_t errlen)
 		size_t skip = n >= 5 ? 5 : n; /* "N0000" */
 		size_t l = n - skip;
 		if (l > 64)
-			return fail(err, errlen, "name: longer than 64 bytes");
+			return rdr_fail(err, errlen, "name: longer than 64 bytes");
 		memcpy(m->name, s + skip, l);
 		m->name[l] = '\0';
 		return 0;
@@ -65,14 +58,14 @@ int jcp_parse(const char *s, size_t n, jcp_msg *m, char *err, size_t errlen)
 		m->type = JCP_TIME;
 		/* GT0HHMMSShh */
 		if (n < 11)
-			return fail(err, errlen, "time: expected GT0HHMMSShh");
+			return rdr_fail(err, errlen, "time: expected GT0HHMMSShh");
 		int64_t h = rdr_digits(s + 3, 2), mi = rdr_digits(s + 5, 2), se = rdr_digits(s + 7, 2),
 			hh = rdr_digits(s + 9, 2);
 		if (h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 59 || hh < 0)
-			return fail(err, errlen, "time: expected GT0HHMMSShh");
+			return rdr_fail(err, errlen, "time: expected GT0HHMMSShh");
 		m->raw.tod = ((h * 60 + mi) * 60 + se) * 1000 + hh * 10;
 		if (find_date(s, n, &m->raw.day))
-			return fail(err, errlen, "time: bad date=YYYYMMDD");
+			return rdr_fail(err, errlen, "time: bad date=YYYYMMDD");
 		return 0;
 	}
 	if (n >= 2 && (s[0] == 'D' || s[0] == 'C') && s[1] == 'A') {
@@ -91,15 +84,15 @@ int jcp_parse(const char *s, size_t n, jcp_msg *m, char *err, size_t errlen)
 			tl[nt++] = i - b;
 		}
 		if (nt < 4)
-			return fail(err, errlen, "read: expected DA<tag> <time> 10 <seq>");
+			return rdr_fail(err, errlen, "read: expected DA<tag> <time> 10 <seq>");
 		if (rdr_set_chip(&m->raw, tok[0], tl[0]))
-			return fail(err, errlen, "read: bad tag");
+			return rdr_fail(err, errlen, "read: bad tag");
 		if (rdr_parse_tod(tok[1], tl[1], &m->raw.tod))
-			return fail(err, errlen, "read: bad time HH:MM:SS.ff");
+			return rdr_fail(err, errlen, "read: bad time HH:MM:SS.ff");
 		if (hexval(tok[3], tl[3], &m->raw.no))
-			return fail(err, errlen, "read: bad hex sequence number");
+			return rdr_fail(err, errlen, "read: bad hex sequence number");
 		if (find_date(s, n, &m->raw.day))
-			return fail(err, errlen, "read: bad date=YYYYMMDD");
+			return rdr_fail(err, errlen, "read: bad date=YYYYMMDD");
 		return 0;
 	}
 	return 0;

@@ -3,15 +3,8 @@
  */
 #include "mlp.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int fail(char *err, size_t errlen, const char *what)
-{
-	snprintf(err, errlen, "%s", what);
-	return SL_EPARSE;
-}
 
 static bool eq(const char *s, size_t n, const char *lit)
 {
@@ -42,11 +35,12 @@ static int parse_record(const char *s, size_t n, rdr_raw *r, bool marker, char *
 			int64_t x;
 			if (eq(kv, kl, "c") && !marker) {
 				if (rdr_set_chip(r, v, vl))
-					return fail(err, errlen, "passing key 'c': bad chip code");
+					return rdr_fail(err, errlen,
+							"passing key 'c': bad chip code");
 				have_c = true;
 			} else if (eq(kv, kl, "t")) {
 				if (rdr_parse_tod(v, vl, &r->tod))
-					return fail(err, errlen, "key 't': not hh:mm:ss.fff");
+					return rdr_fail(err, errlen, "key 't': not hh:mm:ss.fff");
 				have_t = true;
 			} else if (eq(kv, kl, "d")) {
 				int64_t yy = vl == 6 ? rdr_digits(v, 2) : -1;
@@ -54,22 +48,23 @@ static int parse_record(const char *s, size_t n, rdr_raw *r, bool marker, char *
 				int64_t dd = vl == 6 ? rdr_digits(v + 4, 2) : -1;
 				if (yy < 0 || mo < 0 || dd < 0 ||
 				    (r->day = rdr_days(2000 + (int)yy, (int)mo, (int)dd)) == INT32_MIN)
-					return fail(err, errlen, "key 'd': not yymmdd");
+					return rdr_fail(err, errlen, "key 'd': not yymmdd");
 			} else if (eq(kv, kl, "ut")) {
 				if (rdr_int(v, vl, &x) || x < 0 || x > 4102444800000LL)
-					return fail(err, errlen, "key 'ut': not Unix ms");
+					return rdr_fail(err, errlen, "key 'ut': not Unix ms");
 				r->unix_ms = x;
 			} else if (eq(kv, kl, "h")) {
 				if (rdr_int(v, vl, &x) || x < 0 || x > 1000000)
-					return fail(err, errlen, "key 'h': not a count");
+					return rdr_fail(err, errlen, "key 'h': not a count");
 				r->hits = (int)x;
 			} else if (eq(kv, kl, "am") || eq(kv, kl, "amd")) {
 				if (rdr_int(v, vl, &x) || x < -200 || x > 200)
-					return fail(err, errlen, "key 'am': not an amplitude");
+					return rdr_fail(err, errlen, "key 'am': not an amplitude");
 				r->rssi = (int)x;
 			} else if (eq(kv, kl, "an")) {
 				if (rdr_int(v, vl, &x) || x < 0 || x > 1000)
-					return fail(err, errlen, "key 'an': not an antenna number");
+					return rdr_fail(err, errlen,
+							"key 'an': not an antenna number");
 				r->ant = (int)x;
 			}
 		}
@@ -80,9 +75,9 @@ static int parse_record(const char *s, size_t n, rdr_raw *r, bool marker, char *
 	if (marker)
 		memcpy(r->chip, "gunshot", 8);
 	else if (!have_c)
-		return fail(err, errlen, "passing record without 'c'");
+		return rdr_fail(err, errlen, "passing record without 'c'");
 	if (!have_t && r->unix_ms < 0)
-		return fail(err, errlen, "record without 't'");
+		return rdr_fail(err, errlen, "record without 't'");
 	return 0;
 }
 
@@ -102,9 +97,9 @@ int mlp_parse(const char *s, size_t n, mlp_msg *m, char *err, size_t errlen)
 			start = i + 1;
 		}
 	if (ns < 2)
-		return fail(err, errlen, "message: no '@' after the name");
+		return rdr_fail(err, errlen, "message: no '@' after the name");
 	if (secl[0] > 64)
-		return fail(err, errlen, "message: name longer than 64 bytes");
+		return rdr_fail(err, errlen, "message: name longer than 64 bytes");
 	memcpy(m->name, sec[0], secl[0]);
 	m->name[secl[0]] = '\0';
 	const char *k = sec[1];
@@ -127,7 +122,7 @@ int mlp_parse(const char *s, size_t n, mlp_msg *m, char *err, size_t errlen)
 		size_t len = at ? (size_t)(at - p) : n - i;
 		if (len && memchr(p, '=', len)) {
 			if (m->nreads >= MLP_MAX_RECORDS)
-				return fail(err, errlen, "message: too many records");
+				return rdr_fail(err, errlen, "message: too many records");
 			SL_GROW(m->reads, m->cap, m->nreads + 1);
 			int rc = parse_record(p, len, &m->reads[m->nreads], m->type == MLP_MARKER,
 					      err, errlen);
@@ -136,7 +131,7 @@ int mlp_parse(const char *s, size_t n, mlp_msg *m, char *err, size_t errlen)
 			m->nreads++;
 		} else if (len) {
 			if (len > 32 || rdr_digits(p, len) < 0)
-				return fail(err, errlen, "message number: not a number");
+				return rdr_fail(err, errlen, "message number: not a number");
 			memcpy(m->msgno, p, len);
 			m->msgno[len] = '\0';
 		}

@@ -4,6 +4,7 @@
 #include "rdr.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 void rdr_raw_init(rdr_raw *r)
@@ -138,6 +139,24 @@ int rdr_int(const char *s, size_t n, int64_t *v)
 		return SL_EPARSE;
 	*v = neg && s[0] == '-' ? -x : x;
 	return 0;
+}
+
+int rdr_opt_int(const char *const *f, const size_t *fl, size_t nf, size_t k, int64_t lo, int64_t hi,
+		int *out)
+{
+	int64_t v;
+	if (k >= nf || fl[k] == 0)
+		return 0;
+	if (rdr_int(f[k], fl[k], &v) || v < lo || v > hi)
+		return SL_EPARSE;
+	*out = (int)v;
+	return 0;
+}
+
+int rdr_fail(char *err, size_t errlen, const char *what)
+{
+	snprintf(err, errlen, "%s", what);
+	return SL_EPARSE;
 }
 
 void rdr_frame_init(rdr_frame *f, char term, size_t max)

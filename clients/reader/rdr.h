@@ -57,6 +57,12 @@ int rdr_set_chip(rdr_raw *r, const char *s, size_t n);
 size_t rdr_split(const char *s, size_t n, char sep, const char **f, size_t *fl, size_t max);
 /* Signed decimal integer filling the whole field; 0 or SL_EPARSE. */
 int rdr_int(const char *s, size_t n, int64_t *v);
+/* Optional field k of f/fl (nf fields): absent or empty leaves *out as it
+ * is; else an integer in lo..hi into *out.  0, or SL_EPARSE. */
+int rdr_opt_int(const char *const *f, const size_t *fl, size_t nf, size_t k, int64_t lo, int64_t hi,
+		int *out);
+/* The parsers' one way to refuse: what into err, returns SL_EPARSE. */
+int rdr_fail(char *err, size_t errlen, const char *what);
 
 /*
  * Line framing over a byte stream, for all four protocols.  Bytes are

@@ -3,14 +3,7 @@
  */
 #include "rrp.h"
 
-#include <stdio.h>
 #include <string.h>
-
-static int fail(char *err, size_t errlen, const char *what)
-{
-	snprintf(err, errlen, "%s", what);
-	return SL_EPARSE;
-}
 
 int rrp_parse(const char *line, size_t n, rrp_msg *m, char *err, size_t errlen)
 {
@@ -33,41 +26,31 @@ int rrp_parse(const char *line, size_t n, rrp_msg *m, char *err, size_t errlen)
 	}
 	m->type = RRP_PASSING;
 	if (m->nf < 4)
-		return fail(err, errlen, "passing: fewer than 4 fields");
+		return rdr_fail(err, errlen, "passing: fewer than 4 fields");
 	rdr_raw *r = &m->raw;
 	if ((r->no = rdr_digits(m->f[0], m->fl[0])) < 0)
-		return fail(err, errlen, "passing field 1 (PassingNo): not a number");
+		return rdr_fail(err, errlen, "passing field 1 (PassingNo): not a number");
 	if (rdr_set_chip(r, m->f[1], m->fl[1]))
-		return fail(err, errlen, "passing field 2 (Bib|TranspCode): bad chip code");
+		return rdr_fail(err, errlen, "passing field 2 (Bib|TranspCode): bad chip code");
 	const char *d = m->f[2];
 	if (m->fl[2] != 10 || d[4] != '-' || d[7] != '-')
-		return fail(err, errlen, "passing field 3 (Date): not YYYY-MM-DD");
+		return rdr_fail(err, errlen, "passing field 3 (Date): not YYYY-MM-DD");
 	int64_t y = rdr_digits(d, 4), mo = rdr_digits(d + 5, 2), dd = rdr_digits(d + 8, 2);
 	if (y < 0 || mo < 0 || dd < 0)
-		return fail(err, errlen, "passing field 3 (Date): not YYYY-MM-DD");
+		return rdr_fail(err, errlen, "passing field 3 (Date): not YYYY-MM-DD");
 	if (y != 0 || mo != 0 || dd != 0) {
 		r->day = rdr_days((int)y, (int)mo, (int)dd);
 		if (r->day == INT32_MIN)
-			return fail(err, errlen, "passing field 3 (Date): no such date");
+			return rdr_fail(err, errlen, "passing field 3 (Date): no such date");
 	}
 	if (rdr_parse_tod(m->f[3], m->fl[3], &r->tod))
-		return fail(err, errlen, "passing field 4 (Time): not hh:mm:ss.kkk");
-	int64_t v;
-	if (m->nf > 5 && m->fl[5]) {
-		if (rdr_int(m->f[5], m->fl[5], &v) || v < 0 || v > 1000000)
-			return fail(err, errlen, "passing field 6 (Hits): not a count");
-		r->hits = (int)v;
-	}
-	if (m->nf > 6 && m->fl[6]) {
-		if (rdr_int(m->f[6], m->fl[6], &v) || v < -200 || v > 200)
-			return fail(err, errlen, "passing field 7 (MaxRSSI): not a dBm value");
-		r->rssi = (int)v;
-	}
-	if (m->nf > 9 && m->fl[9]) {
-		if (rdr_int(m->f[9], m->fl[9], &v) || v < 0 || v > 1000)
-			return fail(err, errlen, "passing field 10 (Channel): not a number");
-		r->ant = (int)v;
-	}
+		return rdr_fail(err, errlen, "passing field 4 (Time): not hh:mm:ss.kkk");
+	if (rdr_opt_int(m->f, m->fl, m->nf, 5, 0, 1000000, &r->hits))
+		return rdr_fail(err, errlen, "passing field 6 (Hits): not a count");
+	if (rdr_opt_int(m->f, m->fl, m->nf, 6, -200, 200, &r->rssi))
+		return rdr_fail(err, errlen, "passing field 7 (MaxRSSI): not a dBm value");
+	if (rdr_opt_int(m->f, m->fl, m->nf, 9, 0, 1000, &r->ant))
+		return rdr_fail(err, errlen, "passing field 10 (Channel): not a number");
 	return 0;
 }
 

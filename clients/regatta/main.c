@@ -49,11 +49,8 @@
 #include "slp.h"
 #include "wsc.h"
 
-#define CONNECT_MS 5000
 #define RPC_MS 60000
-#define GIVE_UP_MS 60000
 #define MAX_STATIONS 64
-#define BACKOFF_JITTER_PCT 20
 
 static const char *prog = "splitline-regatta";
 
@@ -213,11 +210,11 @@ static int send_msg(struct sender *s, build_fn build, const void *ctx, const cha
 	int64_t lost_since = -1;
 	int rc;
 	outbox_backoff bo;
-	outbox_backoff_init(&bo, 100, 5000, BACKOFF_JITTER_PCT, 0);
+	outbox_backoff_reconnect(&bo);
 	for (;;) {
 		if (!s->c) {
 			slp_msg hello;
-			rc = slc_open(&s->conn, &s->c, &hello, CONNECT_MS, err, sizeof(err));
+			rc = slc_open(&s->conn, &s->c, &hello, SLC_CONNECT_MS, err, sizeof(err));
 			if (rc == 0) {
 				slp_msg_release(&hello);
 				lost_since = -1;
@@ -227,7 +224,7 @@ static int send_msg(struct sender *s, build_fn build, const void *ctx, const cha
 			} else {
 				if (lost_since < 0)
 					lost_since = wsc_mono_ms();
-				if (wsc_mono_ms() - lost_since > GIVE_UP_MS) {
+				if (wsc_mono_ms() - lost_since > SLC_GIVE_UP_MS) {
 					fprintf(stderr, "%s: giving up: %s\n", prog, err);
 					goto fail;
 				}

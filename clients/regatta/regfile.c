@@ -166,15 +166,8 @@ void regfile_free(regfile *t)
 		free(t->st[k].name);
 		free(t->st[k].id);
 	}
-	free(t->rows);
-	free(t->hdr);
-	free(t->bibs);
-	free(t->row_race);
-	free(t->evfirst);
-	free(t->race_id);
-	free(t->race_day);
-	free(t->st);
-	free(t);
+	SL_FREE_MANY(t->rows, t->hdr, t->bibs, t->row_race, t->evfirst, t->race_id, t->race_day,
+		     t->st, t);
 }
 
 /* Does an Event cell name an event?  ("." or "" in a row does not: the row

@@ -53,14 +53,11 @@
 #include "slp.h"
 #include "wsc.h"
 
-#define CONNECT_MS 5000
-#define GIVE_UP_MS 60000
 #define ACK_TIMEOUT_MS 30000
 #define FLUSH_MS 200
 #define LIVE_EVERY_MS 1000
 #define PLAIN_EVERY_MS 10000
 #define MAX_BIBS_NAMED 10
-#define BACKOFF_JITTER_PCT 20
 
 static const char *prog = "splitline-replay";
 
@@ -437,7 +434,7 @@ static int try_connect(replay *r)
 {
 	char err[512];
 	slp_msg hello;
-	int rc = slc_open(&r->conn, &r->c, &hello, CONNECT_MS, err, sizeof(err));
+	int rc = slc_open(&r->conn, &r->c, &hello, SLC_CONNECT_MS, err, sizeof(err));
 	if (sl_err_retry(rc) == SL_RETRY_REFUSED) {
 		progress_end(r);
 		fprintf(stderr, "%s: %s\n", prog, err);
@@ -524,7 +521,7 @@ static int send_batch(replay *r, batch *bt)
 	slp_pack_key(&pk, "reads");
 	slp_pack_reads(&pk, reads, bt->n);
 	free(reads);
-	int rc = wsc_send(r->c, buf.data, buf.len, true, CONNECT_MS);
+	int rc = wsc_send(r->c, buf.data, buf.len, true, SLC_CONNECT_MS);
 	sl_buf_release(&buf);
 	if (rc)
 		return rc;
@@ -614,7 +611,7 @@ static int run(replay *r)
 {
 	sl_buf in = SL_BUF_INIT;
 	int rc = 0;
-	outbox_backoff_init(&r->backoff, 100, 5000, BACKOFF_JITTER_PCT, 0);
+	outbox_backoff_reconnect(&r->backoff);
 	outbox_init(&r->ob, r->window, r->first_seq + r->skipped - 1);
 	r->last_conn = wsc_mono_ms();
 	r->start_mono = wsc_mono_ms();
@@ -626,10 +623,10 @@ static int run(replay *r)
 		int64_t now = wsc_mono_ms();
 		progress_tick(r, now);
 		if (!r->c) {
-			if (now - r->last_conn > GIVE_UP_MS) {
+			if (now - r->last_conn > SLC_GIVE_UP_MS) {
 				progress_end(r);
 				fprintf(stderr, "%s: giving up: no connection to '%s' for %d s\n",
-					prog, r->conn.server, GIVE_UP_MS / 1000);
+					prog, r->conn.server, SLC_GIVE_UP_MS / 1000);
 				rc = 1;
 				break;
 			}

@@ -1,7 +1,8 @@
 /*
  * labels.c: bib labels with QR codes as SVG (see labels.h), and what the
  * SVG and PDF writers share: the code, the text and the symbol of a label
- * (labels__prepare) and where it sits on its page (labels__origin).
+ * (labels__prepare; labels__check for all of them) and where it sits on its
+ * page (labels__origin).
  * libqrencode makes the symbol; these files only lay it out.  Nothing is
  * kept between calls.
  */
@@ -44,6 +45,17 @@ int labels__prepare(const char *event, const label *l, size_t i, sl_buf *code,
 	else
 		QRcode_free(q);
 	return 0;
+}
+
+int labels__check(const char *event, const label *l, size_t n, char *err, size_t errlen)
+{
+	sl_buf code = SL_BUF_INIT;
+	const char *shown;
+	int reg, rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = labels__prepare(event, l, i, &code, &shown, &reg, NULL, err, errlen);
+	sl_buf_release(&code);
+	return rc;
 }
 
 void labels__origin(size_t i, double *x, double *y)
@@ -110,9 +122,7 @@ int labels_svg(sl_buf *out, const char *event, const label *l, size_t n, char *e
 	size_t pages = n ? (n + LABELS__PER_PAGE - 1) / LABELS__PER_PAGE : 1;
 	sl_buf code = SL_BUF_INIT;
 	const char *shown;
-	int reg, rc = 0;
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = labels__prepare(event, l, i, &code, &shown, &reg, NULL, err, errlen);
+	int reg, rc = labels__check(event, l, n, err, errlen);
 	if (rc < 0)
 		goto out;
 	sl_buf_addf(out,

@@ -94,6 +94,9 @@ void labels_code(char *buf, size_t n, const char *event, const char *bib);
  */
 int labels__prepare(const char *event, const label *l, size_t i, sl_buf *code,
 		    const char **shown, int *is_reg, QRcode **qr, char *err, size_t errlen);
+/* labels__prepare for each of l[0..n), before anything is written: 0, or
+ * SL_EINVAL with err naming the first label that cannot be made. */
+int labels__check(const char *event, const label *l, size_t n, char *err, size_t errlen);
 
 /*
  * Append s to o as valid UTF-8: each byte that does not start a well-formed

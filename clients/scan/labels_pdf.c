@@ -146,9 +146,7 @@ int labels_pdf(sl_buf *out, const char *event, const label *l, size_t n, char *e
 	cairo_surface_t *s = NULL;
 	cairo_t *cr = NULL;
 	const char *shown;
-	int reg, rc = 0;
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = labels__prepare(event, l, i, &code, &shown, &reg, NULL, err, errlen);
+	int reg, rc = labels__check(event, l, n, err, errlen);
 	if (rc < 0)
 		goto out;
 

@@ -292,7 +292,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	outbox_init(&S.ob, 1, 0);
-	outbox_backoff_init(&S.bo, RETRY_MS, RETRY_MS, BACKOFF_JITTER_PCT, 0);
+	outbox_backoff_init(&S.bo, RETRY_MS, RETRY_MS, OUTBOX_JITTER_PCT, 0);
 	if (scan__load() < 0 || scan__input_start() < 0)
 		return 1;
 	bool eof = false;

@@ -23,7 +23,6 @@
 
 #define CONNECT_MS 3000
 #define RETRY_MS 1000
-#define BACKOFF_JITTER_PCT 20
 #define REPLY_MS 10000
 #define MAX_BATCH 500
 #define MAX_LINE 128 /* a scanned line */

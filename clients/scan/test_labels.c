@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <qrencode.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -264,6 +265,19 @@ static int need_tool(const char *cmd, const char *pkg)
 	return 0;
 }
 
+/* need_tool for each (command, package) pair up to a NULL; every one is
+ * checked, so that every missing tool is named.  True if all are there. */
+static bool __attribute__((sentinel)) need_tools(const char *cmd, ...)
+{
+	va_list ap;
+	int missing = 0;
+	va_start(ap, cmd);
+	for (; cmd; cmd = va_arg(ap, const char *))
+		missing += !need_tool(cmd, va_arg(ap, const char *));
+	va_end(ap);
+	return missing == 0;
+}
+
 static int make_tmp(void)
 {
 	const char *t = getenv("TMPDIR");
@@ -442,8 +456,13 @@ static long pdfinfo_num(const char *info, const char *field)
  * names with accents, markup characters, a byte that is not UTF-8, and one
  * too long for the label.
  */
-static void pdf_labels(label *l, char bibs[][16], char regs[][16], const char **codes,
-		       char code_s[][48])
+struct pdf_set {
+	label l[N_PDF];
+	char bibs[N_PDF][16], regs[N_PDF][16], code_s[N_PDF][48];
+	const char *codes[N_PDF]; /* what each label's symbol must decode to */
+};
+
+static void pdf_labels(struct pdf_set *p)
 {
 	static const char *names[] = {
 		"Zoë Ødegård-Núñez", "José Müller", "Ana & Bo <\"O'Neil\">", NULL,
@@ -451,29 +470,28 @@ static void pdf_labels(label *l, char bibs[][16], char regs[][16], const char **
 		"Maximiliana Wilhelmina Fitzgerald-Bartholomew-Vanderbilt",
 	};
 	for (size_t i = 0; i < N_PDF; i++) {
-		snprintf(bibs[i], 16, "%zu", 1000 + i);
-		snprintf(regs[i], 16, "R%zuK-%c", 40 + i, (char)('A' + i % 26));
-		l[i] = (label){.bib = bibs[i], .name = names[i % 7]};
+		snprintf(p->bibs[i], 16, "%zu", 1000 + i);
+		snprintf(p->regs[i], 16, "R%zuK-%c", 40 + i, (char)('A' + i % 26));
+		p->l[i] = (label){.bib = p->bibs[i], .name = names[i % 7]};
 		if (i % 7 == 3)
-			l[i] = (label){.bib = i % 2 ? "" : NULL, .reg = regs[i], .name = "Pick Up"};
-		snprintf(code_s[i], 48, "sl:boston-2015:%s", i % 7 == 3 ? regs[i] : bibs[i]);
-		codes[i] = code_s[i];
+			p->l[i] = (label){
+				.bib = i % 2 ? "" : NULL, .reg = p->regs[i], .name = "Pick Up"};
+		snprintf(p->code_s[i], 48, "sl:boston-2015:%s",
+			 i % 7 == 3 ? p->regs[i] : p->bibs[i]);
+		p->codes[i] = p->code_s[i];
 	}
 }
 
 static void pdf_decodes(void)
 {
-	/* each evaluated, so that every missing tool is named */
-	if (need_tool("pdftoppm", "poppler-utils") + need_tool("pdftotext", "poppler-utils") +
-		    need_tool("pdfinfo", "poppler-utils") + need_tool("zbarimg", "zbar-tools") <
-	    4)
+	if (!need_tools("pdftoppm", "poppler-utils", "pdftotext", "poppler-utils", "pdfinfo",
+			"poppler-utils", "zbarimg", "zbar-tools", NULL))
 		return;
-	label l[N_PDF];
-	char bibs[N_PDF][16], regs[N_PDF][16], code_s[N_PDF][48], err[200] = "";
-	const char *codes[N_PDF];
-	pdf_labels(l, bibs, regs, codes, code_s);
+	struct pdf_set p;
+	char err[200] = "";
+	pdf_labels(&p);
 	sl_buf pdf = SL_BUF_INIT, o = SL_BUF_INIT;
-	ASSERT_EQ(labels_pdf(&pdf, "boston-2015", l, N_PDF, err, sizeof(err)), 0);
+	ASSERT_EQ(labels_pdf(&pdf, "boston-2015", p.l, N_PDF, err, sizeof(err)), 0);
 	if (err[0])
 		fprintf(stderr, "labels_pdf: %s\n", err);
 	ASSERT(pdf.len > 1000 && memcmp(pdf.data, "%PDF-", 5) == 0);
@@ -495,9 +513,9 @@ static void pdf_decodes(void)
 	ASSERT_EQ(run(cmd, &o), 0);
 	char page[300];
 	snprintf(page, sizeof(page), "%s/page-1.pgm", tmp);
-	labels_decode(page, 300, 0, 0, 24, codes); /* 3 x 8 on page 1 */
+	labels_decode(page, 300, 0, 0, 24, p.codes); /* 3 x 8 on page 1 */
 	snprintf(page, sizeof(page), "%s/page-2.pgm", tmp);
-	labels_decode(page, 300, 0, 24, N_PDF - 24, codes + 24);
+	labels_decode(page, 300, 0, 24, N_PDF - 24, p.codes + 24);
 	/* and the rest of page 2 is empty: no symbol anywhere on it but those 6 */
 	snprintf(cmd, sizeof(cmd), "zbarimg -q --nodbus --raw -Sdisable -Sqrcode.enable '%s'", page);
 	ASSERT_EQ(run(cmd, &o), 0);
@@ -506,7 +524,7 @@ static void pdf_decodes(void)
 	snprintf(cmd, sizeof(cmd), "pdftotext -enc UTF-8 '%s' -", path);
 	ASSERT_EQ(run(cmd, &o), 0);
 	for (size_t i = 0; i < N_PDF; i++) {
-		const char *s = i % 7 == 3 ? regs[i] : bibs[i];
+		const char *s = i % 7 == 3 ? p.regs[i] : p.bibs[i];
 		if (!strstr(o.data, s)) {
 			fprintf(stderr, "test_labels: pdftotext: '%s' not shown\n", s);
 			t_failed_asserts++;
@@ -560,16 +578,14 @@ static void pdf_empty(void)
  */
 static void svg_decodes(void)
 {
-	if (need_tool("rsvg-convert", "librsvg2-bin") + need_tool("pdftoppm", "poppler-utils") +
-		    need_tool("zbarimg", "zbar-tools") <
-	    3)
+	if (!need_tools("rsvg-convert", "librsvg2-bin", "pdftoppm", "poppler-utils", "zbarimg",
+			"zbar-tools", NULL))
 		return;
-	label l[N_PDF];
-	char bibs[N_PDF][16], regs[N_PDF][16], code_s[N_PDF][48], err[200] = "";
-	const char *codes[N_PDF];
-	pdf_labels(l, bibs, regs, codes, code_s);
+	struct pdf_set p;
+	char err[200] = "";
+	pdf_labels(&p);
 	sl_buf svg = SL_BUF_INIT, o = SL_BUF_INIT;
-	ASSERT_EQ(labels_svg(&svg, "boston-2015", l, N_PDF, err, sizeof(err)), 0);
+	ASSERT_EQ(labels_svg(&svg, "boston-2015", p.l, N_PDF, err, sizeof(err)), 0);
 	if (!make_tmp())
 		return;
 	char path[300], cmd[1400], page[300];
@@ -582,8 +598,8 @@ static void svg_decodes(void)
 		ASSERT_EQ(run(cmd, &o), 0);
 		/* one tall page: 2 x 297 mm */
 		snprintf(page, sizeof(page), "%s/svg-1.pgm", tmp);
-		labels_decode(page, 300, 0, 0, 24, codes);
-		labels_decode(page, 300, LABELS__PAGE_H, 24, N_PDF - 24, codes + 24);
+		labels_decode(page, 300, 0, 0, 24, p.codes);
+		labels_decode(page, 300, LABELS__PAGE_H, 24, N_PDF - 24, p.codes + 24);
 	}
 	rm_tmp();
 	sl_buf_release(&o);

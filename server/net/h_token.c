@@ -17,9 +17,7 @@ void net_sha256_hex(const char *s, size_t n, char out[65])
 	unsigned int mdlen = 0;
 
 	EVP_Digest(s, n, md, &mdlen, EVP_sha256(), NULL);
-	for (unsigned i = 0; i < mdlen && i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	out[64] = '\0';
+	sl_hex(out, md, 32);
 }
 
 bool net__hash_eq(const char *a, const char *b)
@@ -115,8 +113,7 @@ void h_token_issue(sess *s, uint64_t id, slp_msg *m)
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 		return sess_send_err(s, id, SL_EIO, "cannot draw random bytes");
 	r = req_new(s, id, RQ_TOKEN_ISSUE);
-	for (int i = 0; i < 16; i++)
-		snprintf(r->token + 2 * i, 3, "%02x", rnd[i]);
+	sl_hex(r->token, rnd, 16);
 	net_sha256_hex(r->token, 32, hash);
 	slp_packer_init(&pk, &val);
 	msgpack_pack_map(&pk, 1 + (dn > 0) + (pn > 0));

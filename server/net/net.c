@@ -284,7 +284,7 @@ static void on_tick(uv_timer_t *t)
 {
 	net *n = t->data;
 
-	if (!n->shutting_down)
+	if (!n->drain.on)
 		fanout_tick(n);
 }
 
@@ -502,40 +502,30 @@ fail:
 		if (n->ctx)
 			lws_context_destroy(n->ctx);
 	}
-	free(n->mounts);
-	free(n->listen);
-	free(n->web_root);
-	free(n->admin_hash);
-	free(n);
+	SL_FREE_MANY(n->mounts, n->listen, n->web_root, n->admin_hash, n);
 	return NULL;
 }
 
 static void on_grace(uv_timer_t *t)
 {
 	net *n = t->data;
-	void (*cb)(void *) = n->on_drained;
-
-	n->on_drained = NULL;
-	if (cb) {
+	if (n->drain.done) {
 		if (n->nsessions)
 			sl_info("%zu connections did not close in time", n->nsessions);
-		cb(n->drained_ctx);
+		sl_close_done(&n->drain);
 	}
 }
 
 static void maybe_drained(net *n)
 {
-	if (n->shutting_down && n->nsessions == 0 && n->on_drained)
+	if (n->drain.on && n->nsessions == 0 && n->drain.done)
 		uv_timer_start(&n->grace, on_grace, 0, 0);
 }
 
 void net_shutdown(net *n, void (*on_drained)(void *ctx), void *ctx)
 {
-	if (n->shutting_down)
+	if (!sl_close_begin(&n->drain, on_drained, ctx))
 		return;
-	n->shutting_down = true;
-	n->on_drained = on_drained;
-	n->drained_ctx = ctx;
 	listen_close(n); /* no new connections while the others drain */
 	uv_timer_stop(&n->tick);
 	for (sess *s = n->sessions.next; s != &n->sessions; s = s->next)

@@ -82,10 +82,8 @@ struct net {
 	uint64_t seen_records;
 	bool was_caught_up;
 
-	bool shutting_down;
+	sl_close_req drain; /* net_shutdown: on, and on_drained */
 	uv_timer_t grace;
-	void (*on_drained)(void *);
-	void *drained_ctx;
 	int open_handles;
 };
 

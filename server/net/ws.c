@@ -123,7 +123,7 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 		if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
 		    strcmp(uri, "/ws") != 0)
 			return 1;
-		return n->shutting_down ? 1 : 0;
+		return n->drain.on ? 1 : 0;
 	case LWS_CALLBACK_ESTABLISHED: {
 		const struct lws_protocols *p = lws_get_protocol(wsi);
 		enum slp_format fmt = strstr(p->name, "json") ? SLP_JSON : SLP_MSGPACK;

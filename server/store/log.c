@@ -121,10 +121,8 @@ struct evlog {
 	bool snap_busy;
 	uv_timer_t retry;
 
-	bool closing;
+	sl_close_req closing;
 	int open; /* closing: things still open */
-	void (*on_closed)(void *);
-	void *closed_ctx;
 };
 
 struct append_op {
@@ -159,9 +157,7 @@ static void sha1_hex(const char *s, size_t n, char out[41])
 	unsigned int mdlen = 0;
 
 	EVP_Digest(s, n, md, &mdlen, EVP_sha1(), NULL);
-	for (unsigned i = 0; i < mdlen && i < 20; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	out[40] = '\0';
+	sl_hex(out, md, 20);
 }
 
 /* ---- snapshots ----------------------------------------------------------- */
@@ -174,7 +170,7 @@ static void on_snap_written(void *ctx, int err, const redisReply *rep)
 	if (err)
 		sl_warn("cannot write snapshot of '%s': %s", l->event,
 			err == SL_EIO && rep ? rep->str : sl_strerror(err));
-	if (l->closing)
+	if (l->closing.on)
 		close_conns(l);
 }
 
@@ -257,7 +253,7 @@ static void on_retry(uv_timer_t *t)
 
 static void tail_retry_later(evlog *l)
 {
-	if (!l->closing)
+	if (!l->closing.on)
 		uv_timer_start(&l->retry, on_retry, TAIL_RETRY_MS, 0);
 }
 
@@ -266,7 +262,7 @@ static void on_snap_read(void *ctx, int err, const redisReply *rep)
 	evlog *l = ctx;
 
 	l->tail_busy = false;
-	if (l->closing)
+	if (l->closing.on)
 		return;
 	if (err == SL_EUNAVAIL || err == SL_ETIMEOUT)
 		return; /* the next "up" starts over */
@@ -318,7 +314,7 @@ static void on_xread(void *ctx, int err, const redisReply *rep)
 	size_t n = 0;
 
 	l->tail_busy = false;
-	if (l->closing)
+	if (l->closing.on)
 		return;
 	if (err == SL_EUNAVAIL || err == SL_ETIMEOUT)
 		return;
@@ -352,7 +348,7 @@ static void tail_next(evlog *l)
 {
 	int rc;
 
-	if (l->closing || l->tail_busy || !redis_up(l->t))
+	if (l->closing.on || l->tail_busy || !redis_up(l->t))
 		return;
 	if (!l->snap_read) {
 		const char *argv[] = {"GET", l->k_snap};
@@ -535,7 +531,7 @@ int evlog_append(evlog *l, const struct evlog_write *w, const char *rec, size_t 
 	struct append_op *op;
 	int rc;
 
-	if (l->closing)
+	if (l->closing.on)
 		return SL_EUNAVAIL;
 	op = sl_calloc(1, sizeof(*op));
 	op->l = l;
@@ -707,8 +703,8 @@ static void on_part_closed(void *ctx)
 {
 	evlog *l = ctx;
 
-	if (--l->open == 0 && l->on_closed)
-		l->on_closed(l->closed_ctx);
+	if (--l->open == 0)
+		sl_close_done(&l->closing);
 }
 
 static void on_retry_closed(uv_handle_t *h)
@@ -728,11 +724,8 @@ static void close_conns(evlog *l)
 
 void evlog_close(evlog *l, void (*on_closed)(void *ctx), void *ctx)
 {
-	if (l->closing)
+	if (!sl_close_begin(&l->closing, on_closed, ctx))
 		return;
-	l->closing = true;
-	l->on_closed = on_closed;
-	l->closed_ctx = ctx;
 	uv_timer_stop(&l->retry);
 	if (l->snap_busy)
 		return; /* on_snap_written closes */
@@ -747,11 +740,5 @@ void evlog_free(evlog *l)
 		return;
 	redis_free(l->w);
 	redis_free(l->t);
-	free(l->event);
-	free(l->k_log);
-	free(l->k_dev);
-	free(l->k_devc);
-	free(l->k_snap);
-	free(l->k_tok);
-	free(l);
+	SL_FREE_MANY(l->event, l->k_log, l->k_dev, l->k_devc, l->k_snap, l->k_tok, l);
 }

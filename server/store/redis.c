@@ -82,10 +82,9 @@ struct redis {
 	redis_state_fn on_state;
 	void *ctx;
 
-	bool started, closing, closed_reported;
+	bool started;
+	sl_close_req closing;
 	int open_handles;
-	void (*on_closed)(void *ctx);
-	void *closed_ctx;
 };
 
 struct poller {
@@ -166,11 +165,8 @@ static void ev_del_write(void *d)
 
 static void maybe_closed(redis *r)
 {
-	if (r->closing && r->open_handles == 0 && !r->closed_reported) {
-		r->closed_reported = true;
-		if (r->on_closed)
-			r->on_closed(r->closed_ctx);
-	}
+	if (r->closing.on && r->open_handles == 0)
+		sl_close_done(&r->closing);
 }
 
 static void on_poll_close(uv_handle_t *h)
@@ -265,7 +261,7 @@ static void lost(redis *r)
 		if (r->on_state)
 			r->on_state(r->ctx, false);
 	}
-	if (!r->closing)
+	if (!r->closing.on)
 		schedule_retry(r);
 }
 
@@ -291,7 +287,7 @@ static void on_hello_ping(void *ctx, int err, const redisReply *rep)
 	redis *r = ctx;
 
 	(void)rep;
-	if (err || r->state != REDIS_ST_CONNECTED || r->notified_up || r->closing)
+	if (err || r->state != REDIS_ST_CONNECTED || r->notified_up || r->closing.on)
 		return; /* a timeout or a loss has dropped the connection already */
 	if (r->logged_down)
 		sl_info("redis '%s' %s:%d: connected again", r->name, r->host, r->port);
@@ -365,7 +361,7 @@ static void connect_now(redis *r)
 {
 	redisAsyncContext *ac;
 
-	if (r->closing || r->ac)
+	if (r->closing.on || r->ac)
 		return;
 	ac = redisAsyncConnect(r->host, r->port);
 	if (!ac) {
@@ -467,7 +463,7 @@ static int send_cmd(redis *r, uint32_t timeout_ms, redis_reply_fn cb, void *ctx,
 
 	if (!cb || argc < 1)
 		return SL_EINVAL;
-	if (r->closing || r->state != REDIS_ST_CONNECTED || !r->ac)
+	if (r->closing.on || r->state != REDIS_ST_CONNECTED || !r->ac)
 		return SL_EUNAVAIL;
 	if (r->npending >= r->max_pending)
 		return SL_EFULL;
@@ -521,7 +517,7 @@ void redis_start(redis *r)
 {
 	uint32_t every;
 
-	if (r->started || r->closing)
+	if (r->started || r->closing.on)
 		return;
 	r->started = true;
 	every = r->command_timeout_ms / 10;
@@ -558,11 +554,8 @@ static void on_timer_close(uv_handle_t *h)
 
 void redis_close(redis *r, void (*on_closed)(void *ctx), void *ctx)
 {
-	if (r->closing)
+	if (!sl_close_begin(&r->closing, on_closed, ctx))
 		return;
-	r->closing = true;
-	r->on_closed = on_closed;
-	r->closed_ctx = ctx;
 	uv_timer_stop(&r->timer);
 	uv_timer_stop(&r->sweep);
 	drop(r);
