@@ -117,11 +117,7 @@ out:
 
 void adj_release(struct adj_rec *a)
 {
-	free(a->bib);
-	free(a->pt);
-	free(a->station);
-	free(a->reason);
-	free(a->official);
+	SL_FREE_MANY(a->bib, a->pt, a->station, a->reason, a->official);
 	memset(a, 0, sizeof(*a));
 }
 

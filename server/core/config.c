@@ -772,35 +772,19 @@ void cfg_release(struct cfg *c)
 		for (size_t j = 0; j < r->nwaves; j++)
 			free(r->waves[j].id);
 		for (size_t j = 0; j < r->npoints; j++) {
-			free(r->points[j].id);
-			free(r->points[j].name);
 			for (size_t q = 0; q < r->points[j].nstations; q++)
 				free(r->points[j].stations[q]);
-			free(r->points[j].stations);
+			SL_FREE_MANY(r->points[j].id, r->points[j].name, r->points[j].stations);
 		}
 		for (size_t j = 0; j < r->nhcap; j++)
 			free(r->hcap[j].cls);
-		free(r->hcap);
-		free(r->lane_order);
-		free(r->pool);
-		free(r->progression);
-		free(r->boat_class);
-		for (size_t j = 0; j < r->ncats; j++) {
-			free(r->cats[j].id);
-			free(r->cats[j].name);
-			free(r->cats[j].field);
-			free(r->cats[j].equals);
-		}
-		free(r->waves);
-		free(r->points);
-		free(r->cats);
-		free(r->id);
-		free(r->name);
+		for (size_t j = 0; j < r->ncats; j++)
+			SL_FREE_MANY(r->cats[j].id, r->cats[j].name, r->cats[j].field,
+				     r->cats[j].equals);
+		SL_FREE_MANY(r->hcap, r->lane_order, r->pool, r->progression, r->boat_class,
+			     r->waves, r->points, r->cats, r->id, r->name);
 	}
-	free(c->races);
-	free(c->event);
-	free(c->name);
-	free(c->timezone);
+	SL_FREE_MANY(c->races, c->event, c->name, c->timezone);
 	memset(c, 0, sizeof(*c));
 }
 

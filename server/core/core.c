@@ -123,13 +123,7 @@ static void release_all(core *c)
 		adj_state_release(&c->ast[i]);
 	free(c->ast);
 	hmap_release(&c->astmap);
-	free(c->chg);
-	free(c->uchg);
-	free(c->dirty);
-	free(c->g);
-	free(c->sc);
-	free(c->pre);
-	free(c->rawreads);
+	SL_FREE_MANY(c->chg, c->uchg, c->dirty, c->g, c->sc, c->pre, c->rawreads);
 	msgpack_zone_destroy(&c->zone);
 	checkin_free(c);
 }
