@@ -44,11 +44,10 @@ test('check-in scanner and desk in headless Chromium: check-in, duplicate, offli
   let browser = null;
   let ok = false;
   try {
-    const { port, base, adminFile } = await startStack(procs, tmp, EVENT);
+    const { base, ctl } = await startStack(procs, tmp, EVENT);
 
     const slice = path.join(tmp, 'slice.csv');
     const n = writeSlice(slice);
-    const ctl = (...a) => procs.run('ctl', [BIN.ctl, '--server', `ws://127.0.0.1:${port}/ws`, '--event', EVENT, '--token-file', adminFile, ...a]);
     await ctl('event', 'create', path.join(SOURCE, 'scripts', 'demo', 'boston-2015.yaml'));
     await ctl('participants', 'import', slice, '--map', 'sex=M/F', '--chip-from-bib');
     const scanTok = (await ctl('token', 'issue', '--role', 'scanner', '--device', 'scan-1')).trim();

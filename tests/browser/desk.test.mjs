@@ -61,10 +61,9 @@ test('check-in desk in headless Chromium: next bib from the pool, chip, bib_take
   let browser = null;
   let ok = false;
   try {
-    const { base, ws, admin, adminFile } = await startStack(procs, tmp, EVENT);
+    const { base, ws, admin, ctl } = await startStack(procs, tmp, EVENT);
     const yaml = path.join(tmp, 'event.yaml');
     fs.writeFileSync(yaml, YAML);
-    const ctl = (...a) => procs.run('ctl', [BIN.ctl, '--server', ws, '--event', EVENT, '--token-file', adminFile, ...a]);
     await ctl('event', 'create', yaml);
     const deskTok = (await ctl('token', 'issue', '--role', 'desk', '--device', 'desk-1')).trim();
 

@@ -95,12 +95,11 @@ test('pages use the event topic: point and race names, gun projections that foll
   let browser = null;
   let ok = false;
   try {
-    const { base, ws, admin, adminFile } = await startStack(procs, tmp, EVENT);
+    const { base, ws, admin, ctl } = await startStack(procs, tmp, EVENT);
     const yaml = path.join(tmp, 'event.yaml');
     const csv = path.join(tmp, 'people.csv');
     fs.writeFileSync(yaml, YAML);
     fs.writeFileSync(csv, CSV);
-    const ctl = (...a) => procs.run('ctl', [BIN.ctl, '--server', ws, '--event', EVENT, '--token-file', adminFile, ...a]);
     await ctl('event', 'create', yaml);
     await ctl('participants', 'import', csv);
 

@@ -72,14 +72,13 @@ test('tracker, announcer and kiosk follow a replay in headless Chromium', { time
   let ok = false;
   try {
     const stack = await startStack(procs, tmp, EVENT);
-    const { port, base, adminFile, serverArgv } = stack;
+    const { port, base, serverArgv, ctl } = stack;
     let server = stack.server;
 
     const full = path.join(tmp, 'slice.csv');
     const cut = path.join(tmp, 'slice-cut.csv');
     const runners = writeSlices(full, cut);
     const n = runners.length;
-    const ctl = (...a) => procs.run('ctl', [BIN.ctl, '--server', `ws://127.0.0.1:${port}/ws`, '--event', EVENT, '--token-file', adminFile, ...a]);
     const yaml = path.join(SOURCE, 'scripts', 'demo', 'boston-2015.yaml');
     await ctl('event', 'create', yaml);
     await ctl('participants', 'import', full, '--map', 'sex=M/F', '--chip-from-bib');

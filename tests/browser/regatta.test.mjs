@@ -66,13 +66,12 @@ test('regatta page: Hebda 2023 races, a penalty applied live, the final\'s line-
   let browser = null;
   let ok = false;
   try {
-    const { base, ws, adminFile } = await startStack(procs, tmp, EVENT);
+    const { base, ws, adminFile, ctl } = await startStack(procs, tmp, EVENT);
 
     const csv = path.join(DATA, `${EVENT}.csv`);
     const regatta = (...a) => procs.run('regatta', [REGATTA_BIN, '--server', ws, '--token-file', adminFile, ...a]);
     await regatta('import', csv);
     await regatta('replay', csv);
-    const ctl = (...a) => procs.run('ctl', [BIN.ctl, '--server', ws, '--event', EVENT, '--token-file', adminFile, ...a]);
     await waitFor('race 16 timed in the export', async () => {
       const d = await getJson(`${base}/api/results/16.json`);
       const rows = Array.isArray(d) ? d : d.rows;

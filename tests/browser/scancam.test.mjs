@@ -54,7 +54,7 @@ test('scanner camera in headless Chromium: a QR code from the fake camera checks
   let browser = null;
   let ok = false;
   try {
-    const { base, ws, adminFile } = await startStack(procs, tmp, EVENT);
+    const { base, ws, ctl } = await startStack(procs, tmp, EVENT);
     const jsRes = await fetch(`${base}/node_modules/jsqr/dist/jsQR.js`);
     assert.equal(jsRes.status, 200, 'splitlined serves jsQR from the web root');
     assert.match(jsRes.headers.get('content-type') || '', /javascript/);
@@ -63,7 +63,6 @@ test('scanner camera in headless Chromium: a QR code from the fake camera checks
     fs.writeFileSync(yaml, YAML);
     const csv = path.join(tmp, 'people.csv');
     fs.writeFileSync(csv, 'bib,name,sex,age\n' + PEOPLE.map((p) => p.join(',')).join('\n') + '\n');
-    const ctl = (...a) => procs.run('ctl', [BIN.ctl, '--server', ws, '--event', EVENT, '--token-file', adminFile, ...a]);
     await ctl('event', 'create', yaml);
     await ctl('participants', 'import', csv, '--chip-from-bib');
     const scanTok = (await ctl('token', 'issue', '--role', 'scanner', '--device', 'phone-cam')).trim();
