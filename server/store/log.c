@@ -681,7 +681,8 @@ void evlog_start(evlog *l)
 
 bool evlog_up(const evlog *l)
 {
-	return redis_up(l->w);
+	/* both: a node whose tail is down takes writes but shows stale results */
+	return redis_up(l->w) && redis_up(l->t);
 }
 
 bool evlog_caught_up(const evlog *l)

@@ -46,7 +46,7 @@ struct evlog_opts {
 evlog *evlog_new(uv_loop_t *loop, const struct evlog_opts *o, core *c);
 void evlog_start(evlog *l);
 
-bool evlog_up(const evlog *l);        /* the append connection is up */
+bool evlog_up(const evlog *l);        /* the append and tail connections are up */
 bool evlog_caught_up(const evlog *l); /* the tail reached the end once */
 const char *evlog_last_id(const evlog *l); /* last applied stream id */
 const char *evlog_event(const evlog *l);

@@ -30,7 +30,9 @@
  *     freeing the context from inside hiredis's connect callback would be a
  *     use after free in hiredis.  And it waits for a PING's answer: the
  *     kernel accepts a TCP connection for a Redis that is frozen, and
- *     /health must not say "up" for it.
+ *     /health must not say "up" for it.  An error answer to that PING
+ *     (LOADING: a restarted Redis accepts connections while it reads its
+ *     AOF) is asked again after a backoff on the same connection.
  *
  * Handles: two timers owned here plus one uv_poll_t per live context (in a
  * heap `struct poller` freed in its close callback).  redis_close() closes
@@ -281,12 +283,25 @@ static void drop(redis *r)
 static int send_cmd(redis *r, uint32_t timeout_ms, redis_reply_fn cb, void *ctx, int argc,
 		    const char **argv, const size_t *argvlen);
 
-/* The handshake PING answered: now the connection is up. */
+static void on_up(uv_timer_t *t);
+
+/*
+ * The handshake PING answered: now the connection is up.  An error reply
+ * (LOADING while a restarted Redis reads its AOF, which it accepts
+ * connections for; a refusal) keeps it down and asks again on the same
+ * connection after a backoff: returning here without a next step would
+ * leave it connected and never up, with nothing pending to time out.
+ */
 static void on_hello_ping(void *ctx, int err, const redisReply *rep)
 {
 	redis *r = ctx;
 
-	(void)rep;
+	if (err == SL_EIO && rep && r->state == REDIS_ST_CONNECTED && r->ac && !r->notified_up &&
+	    !r->closing.on) {
+		log_down(r, rep->str ? rep->str : "PING refused");
+		uv_timer_start(&r->timer, on_up, jitter(r, redis_backoff_ms(r->attempt++)), 0);
+		return;
+	}
 	if (err || r->state != REDIS_ST_CONNECTED || r->notified_up || r->closing.on)
 		return; /* a timeout or a loss has dropped the connection already */
 	if (r->logged_down)

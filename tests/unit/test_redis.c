@@ -8,7 +8,8 @@
  * gives SL_EFULL, a killed server fails every pending command exactly once
  * with SL_EUNAVAIL and the object reconnects when the server is back, a
  * stopped server gives SL_ETIMEOUT, and a stopped server is seen as down
- * even when nobody sends a command (the idle probe).  Every test ends by closing the object
+ * even when nobody sends a command (the idle probe), and a restarted server
+ * that answers LOADING while it reads its data comes up once it has read it.  Every test ends by closing the object
  * and proving the loop closes with no handle left (uv_loop_close == 0).
  */
 #include <netinet/in.h>
@@ -116,21 +117,38 @@ static int free_port(void)
 	return port;
 }
 
-static pid_t start_redis(int port)
+/*
+ * A redis-server on port; with dir, one that keeps its RDB there, allows
+ * DEBUG and loads slowly (load_delay_us per key, answering LOADING between
+ * keys) when load_delay_us > 0.
+ */
+static pid_t start_redis_in(int port, const char *dir, int load_delay_us)
 {
-	char p[16];
+	char p[16], delay[16];
 	pid_t pid;
 
 	snprintf(p, sizeof(p), "%d", port);
+	snprintf(delay, sizeof(delay), "%d", load_delay_us);
 	pid = fork();
 	if (pid == 0) {
 		freopen("/dev/null", "w", stdout);
-		execl(redis_bin(), redis_bin(), "--port", p, "--save", "", "--appendonly", "no",
-		      "--bind", "127.0.0.1", (char *)NULL);
+		if (dir)
+			execl(redis_bin(), redis_bin(), "--port", p, "--save", "", "--appendonly",
+			      "no", "--bind", "127.0.0.1", "--dir", dir, "--enable-debug-command",
+			      "yes", "--key-load-delay", delay,
+			      "--loading-process-events-interval-bytes", "1024", (char *)NULL);
+		else
+			execl(redis_bin(), redis_bin(), "--port", p, "--save", "", "--appendonly",
+			      "no", "--bind", "127.0.0.1", (char *)NULL);
 		_exit(127);
 	}
 	usleep(300 * 1000);
 	return pid;
+}
+
+static pid_t start_redis(int port)
+{
+	return start_redis_in(port, NULL, 0);
 }
 
 static void kill_redis(pid_t pid)
@@ -254,5 +272,66 @@ static void idle_probe(void)
 	kill_redis(pid);
 }
 
-#define TESTS(X) X(backoff) X(refused) X(live) X(idle_probe)
+static int command_argv(struct ctx *c, int argc, const char **argv)
+{
+	size_t len[8];
+
+	for (int i = 0; i < argc; i++)
+		len[i] = strlen(argv[i]);
+	return redis_command(c->r, 5000, on_reply, c, argc, argv, len);
+}
+
+/*
+ * A Redis restarted with data answers LOADING until it has read it, and it
+ * accepts connections meanwhile: the connection stays down while Redis
+ * loads, then comes up by itself on the same port (it once stayed
+ * connected and never up, and a node's log tail stopped for good after a
+ * Redis restart).
+ */
+static void loading(void)
+{
+	struct ctx c;
+	int port = free_port();
+	char dir[] = "/tmp/sl-test-redis-XXXXXX", path[64];
+	const char *populate[] = {"DEBUG", "POPULATE", "4000"}, *save[] = {"SAVE"};
+	pid_t pid;
+
+	if (access(redis_bin(), X_OK) != 0)
+		T_SKIP("no %s (apt-get install redis-server)", redis_bin());
+	ASSERT(mkdtemp(dir) != NULL);
+	pid = start_redis_in(port, dir, 0);
+	setup(&c, port, 500, 10);
+	run_until(&c, 2000, &c.ups, 1);
+	ASSERT_EQ(c.ups, 1);
+	ASSERT_EQ(command_argv(&c, 3, populate), 0);
+	ASSERT_EQ(command_argv(&c, 1, save), 0);
+	run_until(&c, 5000, &c.replies, 2);
+	ASSERT_EQ(c.replies, 2);
+	ASSERT_EQ(c.errs[0], 0);
+	ASSERT_EQ(c.errs[1], 0);
+	kill_redis(pid);
+	run_until(&c, 1000, &c.downs, 1);
+	ASSERT_EQ(c.downs, 1);
+
+	/* 4000 keys at 1 ms each: about 4 s of LOADING */
+	pid = start_redis_in(port, dir, 1000);
+	run_until(&c, 800, NULL, 0);
+	ASSERT_EQ(c.ups, 1);
+	ASSERT(!redis_up(c.r));
+	ASSERT_EQ(redis_get_state(c.r), REDIS_ST_CONNECTED); /* connected, not up */
+	run_until(&c, 15000, &c.ups, 2);
+	ASSERT_EQ(c.ups, 2);
+	c.replies = c.nerr = 0;
+	ASSERT_EQ(command(&c, "DBSIZE", NULL), 0);
+	run_until(&c, 2000, &c.replies, 1);
+	ASSERT_EQ(c.replies, 1);
+	ASSERT_EQ(c.errs[0], 0);
+	teardown(&c);
+	kill_redis(pid);
+	snprintf(path, sizeof(path), "%s/dump.rdb", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+#define TESTS(X) X(backoff) X(refused) X(live) X(idle_probe) X(loading)
 T_MAIN()
