@@ -233,6 +233,11 @@ bool mpr_passings(const char *rec, size_t len, slp_batch *b, slp_read **reads, s
 			if (mpr_int(&m, &v) < 0 || v < 1)
 				return false;
 			b->seq = (uint64_t)v;
+		} else if (mpr_key(k, kn, "rx", 2)) {
+			bit = 8;
+			if (mpr_int(&m, &v) < 0)
+				return false;
+			b->rx = v;
 		} else if (mpr_key(k, kn, "reads", 5)) {
 			bit = 4;
 			if ((nr = mpr_hdr(&m, false)) < 1 || nr > SLP_MAX_READS)
@@ -250,7 +255,7 @@ bool mpr_passings(const char *rec, size_t len, slp_batch *b, slp_read **reads, s
 			return false;
 		seen |= bit;
 	}
-	if (m.p != m.end || seen != 7 || b->seq > SL_SEQ_MAX ||
+	if (m.p != m.end || (seen & 7) != 7 || b->seq > SL_SEQ_MAX ||
 	    (uint64_t)nr - 1 > SL_SEQ_MAX - b->seq)
 		return false;
 	b->reads = *reads;

@@ -151,6 +151,8 @@ typedef struct slp_batch {
 	uint64_t seq;                    /* seq of reads[0], >= 1 */
 	size_t nreads;                   /* 1 .. SLP_MAX_READS */
 	slp_read *reads;                 /* allocated in the message's zone */
+	int64_t rx;                      /* log records: the server's receipt, ms; 0 if absent
+					    (only mpr_passings() reads it) */
 } slp_batch;
 #define SLP_MAX_READS 10000
 

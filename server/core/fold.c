@@ -60,7 +60,10 @@ static void describe(core *c, const msgpack_object *root, const struct kind *kd,
 {
 	memset(&c->cur, 0, sizeof(c->cur));
 	c->cur.gen = ++c->rec_gen;
-	slp_get_int(root, "rx", &c->cur.at);
+	if (raw)
+		c->cur.at = raw->rx; /* root is a stand-in without it */
+	else
+		slp_get_int(root, "rx", &c->cur.at);
 	if (kd && !kd->corrects)
 		return;
 	if (slp_get_str(root, "reason", &c->cur.why, &c->cur.whylen) == 0 && c->cur.whylen) {

@@ -10,7 +10,8 @@
  *     buffer of its exact size);
  *   - a record it accepts is one map with nothing after it, which the
  *     general path parses to the same batch: dev, seq, and every read's
- *     code, point, time, kind, hits and rssi;
+ *     code, point, time, kind, hits and rssi, and the receipt time rx
+ *     the fold reads from the map on the general path;
  *   - reading the same bytes twice gives the same answer (the read array
  *     is reused, as the core reuses it).
  */
@@ -52,6 +53,9 @@ static void check_general(const char *rec, size_t len, const slp_batch *b)
 	CHECK(off == len && root.type == MSGPACK_OBJECT_MAP);
 	CHECK(slp_batch_parse(&root, &z, &g, err, sizeof(err)) == 0);
 	CHECK(eq(b->dev, b->dev_len, g.dev, g.dev_len) && b->seq == g.seq);
+	int64_t rx = 0; /* the fold reads it from the map when not from mpr */
+	slp_get_int(&root, "rx", &rx);
+	CHECK(b->rx == rx);
 	CHECK(b->nreads == g.nreads);
 	for (size_t i = 0; i < b->nreads; i++)
 		CHECK(same_read(&b->reads[i], &g.reads[i]));

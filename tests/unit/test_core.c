@@ -899,6 +899,8 @@ static void results_official_then_corrected(void)
 	rd(c, "C2", "finish", T0 + 2 * H + 5000);
 	ASSERT_STREQ(core_race_results_state(c, "m"), "corrected");
 	ASSERT(strstr(snap_json(c, "status"), "\"corrected_why\":\"reads from device") != NULL);
+	/* when: the record's receipt, also for reads that take the fast path (mpr) */
+	ASSERT(strstr(snap_json(c, "status"), "\"corrected_at\":1700000000000") != NULL);
 	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1','type':'penalty','ms':30000,'reason':'litter',"
 			  "'official':'ref','rx':%lld}",
 		       (long long)(T0 + 6 * H)),
