@@ -1,5 +1,6 @@
 /*
- * splitline wave start, passing add: the times an official types.
+ * splitline wave start, passing add, passing void|restore: the times an
+ * official types, and taking a read back.
  *
  * Both read --at TIME in the event's clock (ctl_fetch_clock: its date and
  * time zone) and print the time back in it.  A passing is one read sent as
@@ -30,6 +31,8 @@ const char usage_wave[] =
 const char usage_passing[] =
 	"usage: splitline passing add --bib BIB --pt POINT --at TIME [--kind manual|handheld]\n"
 	"                             [--force]\n"
+	"       splitline passing void|restore [--dev DEVICE] --seq N --reason TEXT\n"
+	"                             --official NAME\n"
 	"\n"
 	"Records one passing of a bib at a timing point, as a one-read batch of the\n"
 	"token's device.  An official's or admin's token without a device writes as\n"
@@ -49,7 +52,20 @@ const char usage_passing[] =
 	"                server says why not (no participant with that bib, a point\n"
 	"                the athlete's race does not have, a time before the wave's\n"
 	"                start, a mat read already there), and without --force\n"
-	"                nothing is recorded and the exit status is 1\n";
+	"                nothing is recorded and the exit status is 1\n"
+	"\n"
+	"passing void takes one read back: it stays in the log but counts for\n"
+	"nothing (a passing entered for the wrong bib, a tag that crossed the mat on a\n"
+	"spectator); the athlete's result is computed again without it.  passing\n"
+	"restore makes it count again.  Both are decisions in the audit trail.\n"
+	"\n"
+	"  --dev DEVICE     the device that sent the read (passing add prints it, and\n"
+	"                   the audit trail lists it with each hand-entered passing);\n"
+	"                   default: this token's own device, where an official's\n"
+	"                   hand-entered passings are\n"
+	"  --seq N          the read's seq on that device\n"
+	"  --reason TEXT    why\n"
+	"  --official NAME  who\n";
 
 /* ---- wave start ---- */
 
@@ -99,9 +115,9 @@ int cmd_wave(int argc, char **argv)
 
 /* ---- passing add ---- */
 
-/* One passing being added, and where it stands. */
+/* One passing being added (or a read taken back), and where it stands. */
 struct passing {
-	const char *bib, *pt, *at, *kind;
+	const char *verb, *bib, *pt, *at, *kind, *dev, *seqarg, *reason, *official;
 	bool force;
 	struct ctl_clock clk;
 	char device[80], seqs[16];
@@ -115,16 +131,56 @@ struct passing {
 static int passing_args(int argc, char **argv, struct passing *p, int *ec)
 {
 	const char *pos[1];
+	int npos;
 	slc_opt opts[] = {CTL_GLOBAL_OPTS,
 			  CTL_OPT("--bib", p->bib),
 			  CTL_OPT("--pt", p->pt),
 			  CTL_OPT("--at", p->at),
 			  CTL_OPT("--kind", p->kind),
 			  CTL_FLAG("--force", p->force),
+			  CTL_OPT("--dev", p->dev),
+			  CTL_OPT("--seq", p->seqarg),
+			  CTL_OPT("--reason", p->reason),
+			  CTL_OPT("--official", p->official),
 			  CTL_END};
-	if (ctl_parse_sub(argc, argv, opts, pos, 1, "add", usage_passing, ec))
+	if (ctl_parse(argc, argv, opts, pos, 1, &npos, usage_passing, ec))
 		return -1;
+	p->verb = npos == 1 ? pos[0] : "";
+	if (strcmp(p->verb, "add") && strcmp(p->verb, "void") && strcmp(p->verb, "restore")) {
+		*ec = ctl_usage_error(usage_passing);
+		return -1;
+	}
 	*ec = 2;
+	if (strcmp(p->verb, "add") != 0) {
+		const char *stray = p->bib	  ? "--bib"
+				    : p->pt	  ? "--pt"
+				    : p->at	  ? "--at"
+				    : p->force	  ? "--force"
+				    : strcmp(p->kind, "manual") ? "--kind"
+								: NULL;
+		if (stray) {
+			fprintf(stderr, "%s: %s is for passing add, not passing %s\n", ctl_prog,
+				stray, p->verb);
+			return -1;
+		}
+		if ((p->dev && !*p->dev) || !p->seqarg || !p->reason || !*p->reason ||
+		    !p->official || !*p->official) {
+			fprintf(stderr, "%s: passing %s needs --seq, --reason and --official\n",
+				ctl_prog, p->verb);
+			return -1;
+		}
+		int64_t seq;
+		if (ctl_parse_int("--seq", p->seqarg, 1, (int64_t)SL_SEQ_MAX, &seq) < 0)
+			return -1;
+		p->seq = (uint64_t)seq;
+		return 0;
+	}
+	if (p->dev || p->seqarg || p->reason || p->official) {
+		fprintf(stderr, "%s: %s is for passing void and restore, not passing add\n",
+			ctl_prog,
+			p->dev ? "--dev" : p->seqarg ? "--seq" : p->reason ? "--reason" : "--official");
+		return -1;
+	}
 	if (!p->bib || !*p->bib || !p->pt || !*p->pt || !p->at) {
 		fprintf(stderr, "%s: passing add needs --bib, --pt and --at\n", ctl_prog);
 		return -1;
@@ -255,9 +311,56 @@ static void passing_print(const struct ctl_session *ss, struct passing *p)
 	printf("passing of bib '%s' at '%s' %s recorded (%s, device '%s', seq %llu)%s\n", p->bib,
 	       p->pt, ts.data, p->kind, p->device, (unsigned long long)p->seq,
 	       dup ? ": already there" : "");
+	printf("to take it back: splitline passing void --dev %s --seq %llu --reason TEXT "
+	       "--official NAME\n",
+	       p->device, (unsigned long long)p->seq);
 	sl_buf_release(&ts);
 	if (p->warn.len) /* --force: recorded, and said what it will not do */
 		fputs(p->warn.data, stderr);
+}
+
+/* ---- passing void, passing restore ---- */
+
+static void fill_void(msgpack_packer *pk, const void *arg)
+{
+	const struct passing *p = arg;
+	slp_pack_kv_str(pk, "dev", p->dev);
+	slp_pack_kv_int(pk, "seq", (int64_t)p->seq);
+	slp_pack_kv_bool(pk, "on", strcmp(p->verb, "void") == 0);
+	slp_pack_kv_str(pk, "reason", p->reason);
+	slp_pack_kv_str(pk, "official", p->official);
+}
+
+/* Without --dev: the token's own device (an official's hand entries). */
+static int passing_void(struct passing *p)
+{
+	bool on = strcmp(p->verb, "void") == 0;
+	char what[32], done[200];
+	struct ctl_session ss;
+	int rc = ctl_session_begin(&ss);
+	if (!rc && !p->dev) {
+		const char *v;
+		size_t vn;
+		if (slp_get_str(&ss.hello.root, "device", &v, &vn) == 0 && vn &&
+		    vn < sizeof(p->device)) {
+			memcpy(p->device, v, vn);
+			p->device[vn] = '\0';
+			p->dev = p->device;
+		} else {
+			fprintf(stderr, "%s: passing %s: this token has no device: say --dev\n",
+				ctl_prog, p->verb);
+			rc = 2;
+		}
+	}
+	if (!rc) {
+		snprintf(what, sizeof(what), "passing %s", p->verb);
+		snprintf(done, sizeof(done), "read %llu of device '%s' %s",
+			 (unsigned long long)p->seq, p->dev,
+			 on ? "is void: it counts for nothing" : "counts again");
+		rc = ctl_request_in(&ss, "read_void", 5, fill_void, p, what, done);
+	}
+	ctl_session_end(&ss);
+	return rc;
 }
 
 int cmd_passing(int argc, char **argv)
@@ -267,6 +370,8 @@ int cmd_passing(int argc, char **argv)
 	int rc;
 	if (passing_args(argc, argv, &p, &rc))
 		return rc;
+	if (strcmp(p.verb, "add") != 0)
+		return passing_void(&p);
 	if ((rc = ctl_begin_timed(&ss, &p.clk, p.at, &p.r.t)))
 		return rc;
 	sl_buf_init(&p.warn);

@@ -36,6 +36,8 @@ static const char usage_main[] =
 	"  wave start RACE WAVE [--at TIME]         set a wave's start time (default now)\n"
 	"  passing add --bib BIB --pt POINT --at TIME [--kind manual|handheld]\n"
 	"                                           record a passing by hand\n"
+	"  passing void|restore [--dev DEVICE] --seq N --reason TEXT --official NAME\n"
+	"                                           take one read back, or count it again\n"
 	"  adjust BIB TYPE --reason TEXT --official NAME [--ms N] [--place N]\n"
 	"         [--pt PT] [--station ID] [--at TIME] [--clear]\n"
 	"                                           an official's decision (penalty, dq, ...)\n"

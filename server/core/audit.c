@@ -63,6 +63,41 @@ static void adj_value(const struct adj_rec *a, const struct adj_state *s, char *
  * replaces (c->cur); after, audit_decision adds the new value and writes
  * the row.  Hand-entered passings are those of an official's own device.
  */
+/*
+ * A read_void: the read it names (op read_void, or read_restore with on
+ * false), its athlete's bib and point, and the read as it counted: "chip
+ * C at finish <time> (rfid), device D seq S" goes from there to "void", or
+ * back.
+ */
+static void read_void_prepare(core *c, const msgpack_object *root)
+{
+	const char *dev;
+	size_t dn;
+	int64_t seq;
+	bool on = true;
+	uint32_t ri;
+	char t[40], *read;
+	if (slp_get_str(root, "dev", &dev, &dn) != 0 || slp_get_int(root, "seq", &seq) != 0 ||
+	    seq < 1 || core__read_find(c, dev, dn, (uint64_t)seq, &ri) < 0)
+		return;
+	slp_get_bool(root, "on", &on);
+	const struct rd *x = &c->reads[ri];
+	const struct code *k = &c->codes[x->code];
+	c->cur.op = on ? "read_void" : "read_restore";
+	snprintf(c->cur.bib, sizeof(c->cur.bib), "%s",
+		 k->pidx != NONE32 && c->parts[k->pidx].e.bib ? c->parts[k->pidx].e.bib : "");
+	snprintf(c->cur.pt, sizeof(c->cur.pt), "%s", c->gpts[x->gpt]);
+	fmt_ms_time(t, sizeof(t), x->t);
+	read = on ? c->cur.from : c->cur.to;
+	snprintf(read, on ? sizeof(c->cur.from) : sizeof(c->cur.to),
+		 "%s %.*s at %s %s (%s), device %.*s seq %lld", k->ns == NS_BIB ? "bib" : "chip",
+		 (int)(k->len > 24 ? 24 : k->len), k->s, c->gpts[x->gpt], t,
+		 slp_kind_name(x->kind) ? slp_kind_name(x->kind) : "?", (int)(dn > 64 ? 64 : dn),
+		 dev, (long long)seq);
+	snprintf(on ? c->cur.to : c->cur.from, sizeof(c->cur.from), "void");
+	c->cur.audit = true;
+}
+
 void core__audit_prepare(core *c, const msgpack_object *root, const char *k, size_t kn,
 			 const slp_batch *raw)
 {
@@ -108,6 +143,8 @@ void core__audit_prepare(core *c, const msgpack_object *root, const char *k, siz
 			snprintf(c->cur.from, sizeof(c->cur.from), "%s",
 				 core_race_results_state(c, c->cur.race));
 		c->cur.audit = true;
+	} else if (kn == 9 && !memcmp(k, "read_void", 9)) {
+		read_void_prepare(c, root);
 	} else if (kn == 8 && !memcmp(k, "passings", 8)) {
 		const char *dev = raw ? raw->dev : NULL;
 		size_t dn = raw ? raw->dev_len : 0;
@@ -140,8 +177,11 @@ void core__audit_decision(core *c, const msgpack_object *root, const slp_batch *
 		int64_t t0 = NO_TIME;
 		slp_get_int(root, "t0", &t0);
 		fmt_ms_time(c->cur.to, sizeof(c->cur.to), t0);
+	} else if (!strncmp(c->cur.op, "read_", 5)) {
+		/* from and to were set before: the read, and "void" */
 	} else if (!strcmp(c->cur.op, "passing")) {
-		/* the reads: "bib 12 at finish 2015-...Z (manual)"; a few, then how many */
+		/* the reads: "bib 12 at finish 2015-...Z (manual) seq 7" (seq: what a
+		 * read_void names); a few, then how many */
 		slp_batch b;
 		msgpack_zone z;
 		char e[8];
@@ -157,10 +197,11 @@ void core__audit_decision(core *c, const msgpack_object *root, const slp_batch *
 			fmt_ms_time(t, sizeof(t), r->t);
 			off += (size_t)snprintf(
 				c->cur.to + off, sizeof(c->cur.to) - off,
-				"%s%s %.*s at %.*s %s (%s)", i ? "; " : "", r->bib ? "bib" : "chip",
-				(int)(r->bib ? r->bib_len : r->chip_len), r->bib ? r->bib : r->chip,
-				(int)r->pt_len, r->pt, t,
-				slp_kind_name(r->kind) ? slp_kind_name(r->kind) : "?");
+				"%s%s %.*s at %.*s %s (%s) seq %llu", i ? "; " : "",
+				r->bib ? "bib" : "chip", (int)(r->bib ? r->bib_len : r->chip_len),
+				r->bib ? r->bib : r->chip, (int)r->pt_len, r->pt, t,
+				slp_kind_name(r->kind) ? slp_kind_name(r->kind) : "?",
+				(unsigned long long)(b.seq + i));
 			if (off >= sizeof(c->cur.to))
 				break;
 		}

@@ -111,8 +111,10 @@ static void release_all(core *c)
 		free(c->gpts[i]);
 	free(c->gpts);
 	hmap_release(&c->gptmap);
-	for (size_t i = 0; i < c->ndevs; i++)
+	for (size_t i = 0; i < c->ndevs; i++) {
 		free(c->devs[i].id);
+		free(c->devs[i].seg);
+	}
 	free(c->devs);
 	hmap_release(&c->devmap);
 	for (size_t i = 0; i < c->nadjs; i++)

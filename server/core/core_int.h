@@ -53,6 +53,7 @@ struct rd {
 	uint32_t code;
 	uint32_t gpt; /* interned point id */
 	uint8_t kind; /* enum slp_read_kind */
+	bool vd;      /* void: an official took it back (read_void); counts for nothing */
 };
 
 struct code {
@@ -120,9 +121,17 @@ struct wave_ovr {
 	int64_t t0;
 };
 
+/* Reads seq .. seq+n-1 of a device are c->reads[ri .. ri+n-1]. */
+struct rseg {
+	uint64_t seq;
+	uint32_t ri, n;
+};
+
 struct dev {
 	char *id;
-	uint64_t seq;
+	uint64_t seq;     /* watermark: the highest seq folded */
+	struct rseg *seg; /* where its reads are, in seq order */
+	size_t nseg, cseg;
 };
 
 struct gath {
@@ -222,7 +231,7 @@ struct core {
 		uint32_t nchanged; /* results this record changed */
 		bool audit;
 		const char *op;
-		char bib[72], race[72], pt[72], from[96], to[160];
+		char bib[72], race[72], pt[72], from[160], to[160];
 	} cur;
 	uint32_t nstarted, nfinished, nunknown;
 
@@ -304,6 +313,14 @@ bool core__code_find(const core *c, int ns, const char *s, size_t n, uint32_t *c
 uint32_t core__gpt_intern(core *c, const char *s, size_t n);
 void core__add_read(core *c, uint32_t code, uint32_t gpt, int64_t t, int kind);
 void core__set_dev(core *c, const char *id, size_t n, uint64_t seq);
+/* The device's index, added when new. */
+uint32_t core__dev_index(core *c, const char *id, size_t n);
+/* Reads seq.. of device di are c->reads[ri..ri+n-1] (joined to the last). */
+void core__dev_seg(core *c, uint32_t di, uint64_t seq, uint32_t ri, uint32_t n);
+/* Read seq of a device: 0 and *ri, or SL_ENOENT. */
+int core__read_find(const core *c, const char *dev, size_t dn, uint64_t seq, uint32_t *ri);
+/* Make read ri void (on) or count again; its owner is recomputed. */
+void core__read_void(core *c, uint32_t ri, bool on);
 /* Fold a checked batch of reads, past its device's watermark. */
 void core__fold_batch(core *c, const slp_batch *b);
 /* Recompute one participant now (force: mark it changed even if equal). */

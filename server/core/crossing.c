@@ -19,7 +19,10 @@
  *
  * Device watermarks live here too: a read whose seq is at or below its
  * device's watermark was folded before and is skipped, so overlapping
- * batches count each read once, whatever the store did.
+ * batches count each read once, whatever the store did.  Each device also
+ * knows where its reads are (segments of seqs -> read indices), so that an
+ * official can name one read by (device, seq) and make it void
+ * (read_void): a void read stays in the store and counts for nothing.
  *
  * Calls place.c (rank, unrank) and official.c (a result that changes in an
  * official race corrects it); the roster calls in, never the other way.
@@ -160,15 +163,83 @@ uint32_t core__gpt_intern(core *c, const char *s, size_t n)
 	return g;
 }
 
-void core__set_dev(core *c, const char *id, size_t n, uint64_t seq)
+uint32_t core__dev_index(core *c, const char *id, size_t n)
 {
 	bool added;
 	uint32_t di = *hmap_upsert(&c->devmap, id, n, (uint32_t)c->ndevs, &added);
 	if (added) {
 		SL_GROW(c->devs, c->cdevs, c->ndevs + 1);
-		c->devs[c->ndevs++] = (struct dev){sl_strndup(id, n), 0};
+		c->devs[c->ndevs++] = (struct dev){.id = sl_strndup(id, n)};
 	}
-	c->devs[di].seq = seq;
+	return di;
+}
+
+void core__set_dev(core *c, const char *id, size_t n, uint64_t seq)
+{
+	c->devs[core__dev_index(c, id, n)].seq = seq;
+}
+
+void core__dev_seg(core *c, uint32_t di, uint64_t seq, uint32_t ri, uint32_t n)
+{
+	struct dev *d = &c->devs[di];
+	struct rseg *l = d->nseg ? &d->seg[d->nseg - 1] : NULL;
+	if (l && l->seq + l->n == seq && l->ri + l->n == ri) {
+		l->n += n; /* one device alone: its batches lie end to end */
+		return;
+	}
+	SL_GROW(d->seg, d->cseg, d->nseg + 1);
+	d->seg[d->nseg++] = (struct rseg){seq, ri, n};
+}
+
+int core__read_find(const core *c, const char *dev, size_t dn, uint64_t seq, uint32_t *ri)
+{
+	uint32_t di;
+	if (!hmap_get(&c->devmap, dev, dn, &di))
+		return SL_ENOENT;
+	const struct dev *d = &c->devs[di];
+	size_t lo = 0, hi = d->nseg; /* the last segment starting at or before seq */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (d->seg[mid].seq <= seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || seq - d->seg[lo - 1].seq >= d->seg[lo - 1].n)
+		return SL_ENOENT;
+	*ri = d->seg[lo - 1].ri + (uint32_t)(seq - d->seg[lo - 1].seq);
+	return 0;
+}
+
+/* A code's count and first time, over its reads that count. */
+static void code_count(core *c, uint32_t ci)
+{
+	struct code *k = &c->codes[ci];
+	k->nreads = 0;
+	for (uint32_t ri = k->head; ri != NONE32; ri = c->reads[ri].next) {
+		if (c->reads[ri].vd)
+			continue;
+		if (k->nreads == 0 || c->reads[ri].t < k->first)
+			k->first = c->reads[ri].t;
+		k->nreads++;
+	}
+}
+
+void core__read_void(core *c, uint32_t ri, bool on)
+{
+	struct rd *x = &c->reads[ri];
+	struct code *k = &c->codes[x->code];
+	if (x->vd == on)
+		return;
+	x->vd = on;
+	uint32_t had = k->nreads;
+	code_count(c, x->code);
+	if (k->pidx != NONE32) {
+		queue(c, k->pidx);
+		return;
+	}
+	c->nunknown += (uint32_t)(k->nreads > 0) - (uint32_t)(had > 0);
+	mark_uchg(c, x->code);
 }
 
 void core__add_read(core *c, uint32_t ci, uint32_t gpt, int64_t t, int kind)
@@ -178,7 +249,7 @@ void core__add_read(core *c, uint32_t ci, uint32_t gpt, int64_t t, int kind)
 	uint32_t ri = (uint32_t)c->nreads++;
 	struct code *k = &c->codes[ci];
 	/* newest first: linking needs no visit to the previous read */
-	c->reads[ri] = (struct rd){t, k->head, ci, gpt, (uint8_t)kind};
+	c->reads[ri] = (struct rd){t, k->head, ci, gpt, (uint8_t)kind, false};
 	k->head = ri;
 	if (k->nreads == 0 || t < k->first)
 		k->first = t;
@@ -250,7 +321,7 @@ static inline size_t gather(core *c, const struct part *p, const struct race_sta
 		for (uint32_t ri = c->codes[ci].head; ri != NONE32; ri = c->reads[ri].next) {
 			const struct rd *x = &c->reads[ri];
 			int j = x->gpt < rs->nptmap ? rs->ptmap[x->gpt] : -1;
-			if (j < 0)
+			if (j < 0 || x->vd)
 				continue;
 			if (ng == c->cg)
 				SL_GROW(c->g, c->cg, ng + 1);
@@ -628,11 +699,15 @@ void core__fold_batch(core *c, const slp_batch *raw)
 			__builtin_prefetch(&c->parts[pi].cross[j]);
 		}
 	}
+	uint32_t ri = (uint32_t)c->nreads;
 	for (size_t i = 0; i < m; i++)
 		core__add_read(c, pre[i].ci, pre[i].g, rs[i].t, rs[i].kind);
 	uint64_t last = b.seq + b.nreads - 1;
-	if (last > wm)
-		core__set_dev(c, b.dev, b.dev_len, last);
+	if (last > wm) {
+		uint32_t di = core__dev_index(c, b.dev, b.dev_len);
+		c->devs[di].seq = last;
+		core__dev_seg(c, di, b.seq + first, ri, (uint32_t)m);
+	}
 }
 
 /* Edit distance of two short ids (for "did you mean"); capped at 99. */

@@ -21,6 +21,7 @@
 #include "core_int.h"
 #include "cval.h"
 #include "mpr.h"
+#include "slid.h"
 #include "slp.h"
 
 /* One record being folded: what its kind's handler gets. */
@@ -410,6 +411,53 @@ static int do_adjust(core *c, const struct rec *r, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * read_void {dev, seq, on?, reason, official}: the read seq of device dev
+ * counts for nothing (on, the default) or counts again (on false).  The
+ * read must have been folded; checked now, a void read cannot be voided
+ * again nor a counted one restored.  From the log it is a fact and only
+ * sets the state, so two officials who voided the same read agree.
+ */
+static int do_read_void(core *c, const struct rec *r, char *err, size_t errlen)
+{
+	const msgpack_object *root = r->root;
+	const char *dev, *s;
+	size_t dn, sn;
+	int64_t seq;
+	bool on = true;
+	uint32_t ri;
+	int rc;
+	if ((rc = slp_get_str(root, "dev", &dev, &dn)) != 0 || !sl_device_ok(dev, dn))
+		CVAL_FAIL(SL_EINVAL, "dev: %s",
+			  rc == SL_ENOENT ? "required: the device that sent the read"
+			  : rc < 0	  ? "expected string"
+					  : "not a device name ([A-Za-z0-9_.-], 1 to 64)");
+	if ((rc = slp_get_int(root, "seq", &seq)) != 0 || seq < 1 || (uint64_t)seq > SL_SEQ_MAX)
+		CVAL_FAIL(SL_EINVAL, "seq: %s",
+			  rc == SL_ENOENT ? "required: the read's seq on its device"
+					  : "expected an integer from 1 to 2^53-1");
+	if (slp_get_bool(root, "on", &on) == SL_EINVAL)
+		CVAL_FAIL(SL_EINVAL, "on: expected boolean");
+	if (slp_get_str(root, "reason", &s, &sn) != 0 || sn == 0)
+		CVAL_FAIL(SL_EINVAL, "reason: required (why the read %s)",
+			  on ? "does not count" : "counts again");
+	if (slp_get_str(root, "official", &s, &sn) != 0 || sn == 0)
+		CVAL_FAIL(SL_EINVAL, "official: required (who decided)");
+	if (core__read_find(c, dev, dn, (uint64_t)seq, &ri) < 0) {
+		uint32_t di;
+		if (!hmap_get(&c->devmap, dev, dn, &di))
+			CVAL_FAIL(SL_ENOENT, "dev: no read came from device '%.*s'", (int)dn, dev);
+		CVAL_FAIL(SL_ENOENT, "seq: device '%.*s' has no read %lld (its reads go up to %llu)",
+			  (int)dn, dev, (long long)seq, (unsigned long long)c->devs[di].seq);
+	}
+	if (r->dry && c->reads[ri].vd == on)
+		CVAL_FAIL(SL_ESTATE, "read %lld of device '%.*s' %s", (long long)seq, (int)dn, dev,
+			  on ? "is void already" : "is not void: nothing to restore");
+	if (!r->dry)
+		core__read_void(c, ri, on);
+	return 0;
+}
+
 static int do_race_official(core *c, const struct rec *r, char *err, size_t errlen)
 {
 	return core__race_record(c, r->root, r->bytes, r->len, false, r->dry, err, errlen);
@@ -441,6 +489,7 @@ static const struct kind kinds[] = {
 	{"lineup", do_lineup, false, false, "record", "scans"},
 	{"checkins", do_checkins, true, false, "record", "scans"},
 	{"checkin_undo", do_checkin_undo, true, false, "record", "scans"},
+	{"read_void", do_read_void, true, false, "record", "scans"},
 };
 
 static const struct kind *kind_find(const char *k, size_t kn)

@@ -5,15 +5,18 @@
  * crossings, trees) with core__rebuild(), the same code a config change
  * runs.  The map, in this key order:
  *
- *   v        2
+ *   v        3 (2 is read too)
  *   records  records folded
  *   config   the config map as received, or nil
  *   waves    [[race, wave, t0], ...]  wave_start overrides, in arrival order
  *   pts      [point id, ...]          interned point ids, in index order
  *   codes    [[ns, code], ...]        ns 0 chip, 1 bib, in index order
  *   rows     [participant row, ...]   in participant index order
- *   reads    [code, pt, t, kind, ...] four integers per read, in fold order
- *   devs     [[device, seq], ...]     watermarks, in first-seen order
+ *   reads    [code, pt, t, kind, ...] four integers per read, in fold order;
+ *                                     kind + 16: the read is void
+ *   devs     [[device, seq, segs], ...] watermarks, in first-seen order;
+ *                                     segs [seq, read, n, ...]: where its
+ *                                     reads are (v 2: no segs)
  *   adjs     [adjust record, ...]     officials' decisions, only when some
  *   rrecs    [record, ...]            race_official and lineup records, only
  *                                     when some
@@ -44,7 +47,7 @@ void core_snapshot_save(const core *c, sl_buf *out)
 	/* "adjs" and "rrecs" only when there are some */
 	msgpack_pack_map(&pk,
 			 9 + (c->nadjs > 0) + (c->nrrecs > 0) + (c->npend > 0) + checkin_any(c));
-	slp_pack_kv_int(&pk, "v", 2);
+	slp_pack_kv_int(&pk, "v", 3);
 	slp_pack_kv_int(&pk, "records", (int64_t)c->nrecords);
 	slp_pack_key(&pk, "config");
 	if (c->has_cfg)
@@ -82,14 +85,21 @@ void core_snapshot_save(const core *c, sl_buf *out)
 		msgpack_pack_uint32(&pk, r->code);
 		msgpack_pack_uint32(&pk, r->gpt);
 		msgpack_pack_int64(&pk, r->t);
-		msgpack_pack_int(&pk, r->kind);
+		msgpack_pack_int(&pk, r->kind + (r->vd ? 16 : 0));
 	}
 	slp_pack_key(&pk, "devs");
 	msgpack_pack_array(&pk, c->ndevs);
 	for (size_t i = 0; i < c->ndevs; i++) {
-		msgpack_pack_array(&pk, 2);
-		slp_pack_str(&pk, c->devs[i].id);
-		msgpack_pack_uint64(&pk, c->devs[i].seq);
+		const struct dev *d = &c->devs[i];
+		msgpack_pack_array(&pk, 3);
+		slp_pack_str(&pk, d->id);
+		msgpack_pack_uint64(&pk, d->seq);
+		msgpack_pack_array(&pk, 3 * d->nseg);
+		for (size_t s = 0; s < d->nseg; s++) {
+			msgpack_pack_uint64(&pk, d->seg[s].seq);
+			msgpack_pack_uint32(&pk, d->seg[s].ri);
+			msgpack_pack_uint32(&pk, d->seg[s].n);
+		}
 	}
 	if (c->nadjs) {
 		slp_pack_key(&pk, "adjs");
@@ -213,6 +223,29 @@ static int load_entries(core *c, const msgpack_object *root, char *err, size_t e
 	return 0;
 }
 
+/* A device's segments [seq, read, n, ...]: in seq order, within the reads. */
+static int load_segs(core *c, uint32_t di, const msgpack_object *o)
+{
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size % 3)
+		return -1;
+	const msgpack_object *v = o->via.array.ptr;
+	uint64_t next = 1;
+	for (uint32_t i = 0; i < o->via.array.size; i += 3) {
+		int64_t seq, ri, n;
+		if (slp_as_int(&v[i], &seq) < 0 || slp_as_int(&v[i + 1], &ri) < 0 ||
+		    slp_as_int(&v[i + 2], &n) < 0 || seq < (int64_t)next ||
+		    (uint64_t)seq > SL_SEQ_MAX || n < 1 ||
+		    (uint64_t)n > SL_SEQ_MAX - (uint64_t)seq || ri < 0 || (uint64_t)ri > c->nreads ||
+		    (uint64_t)n > c->nreads - (uint64_t)ri)
+			return -1;
+		SL_GROW(c->devs[di].seg, c->devs[di].cseg, c->devs[di].nseg + 1);
+		c->devs[di].seg[c->devs[di].nseg++] =
+			(struct rseg){(uint64_t)seq, (uint32_t)ri, (uint32_t)n};
+		next = (uint64_t)(seq + n);
+	}
+	return 0;
+}
+
 static int load_reads(core *c, const msgpack_object *root, char *err, size_t errlen)
 {
 	const msgpack_object_array *a = arr(root, "reads");
@@ -223,21 +256,29 @@ static int load_reads(core *c, const msgpack_object *root, char *err, size_t err
 		if (slp_as_int(&a->ptr[i], &ci) < 0 || ci < 0 || (size_t)ci >= c->ncodes ||
 		    slp_as_int(&a->ptr[i + 1], &g) < 0 || g < 0 || (size_t)g >= c->ngpts ||
 		    slp_as_int(&a->ptr[i + 2], &t) < 0 || slp_as_int(&a->ptr[i + 3], &kind) < 0 ||
-		    kind < SLP_KIND_RFID || kind > SLP_KIND_BACKUP)
+		    (kind & 15) < SLP_KIND_RFID || (kind & 15) > SLP_KIND_BACKUP || kind & ~31)
 			CVAL_FAIL(SL_EPARSE, "snapshot.reads[%u]: expected code, point, time, kind",
 				  i / 4);
-		core__add_read(c, (uint32_t)ci, (uint32_t)g, t, (int)kind);
+		core__add_read(c, (uint32_t)ci, (uint32_t)g, t, (int)(kind & 15));
+		if (kind & 16)
+			core__read_void(c, (uint32_t)c->nreads - 1, true);
 	}
 	if (!(a = arr(root, "devs")))
 		CVAL_FAIL(SL_EPARSE, "snapshot.devs: expected array");
 	for (uint32_t i = 0; i < a->size; i++) {
 		const msgpack_object *o = &a->ptr[i];
 		int64_t seq;
-		if (!tuple(o, 2) || !str_ok(&o->via.array.ptr[0]) ||
+		if (!(tuple(o, 2) || tuple(o, 3)) || !str_ok(&o->via.array.ptr[0]) ||
 		    slp_as_int(&o->via.array.ptr[1], &seq) < 0 || seq < 0)
-			CVAL_FAIL(SL_EPARSE, "snapshot.devs[%u]: expected [device, seq]", i);
-		core__set_dev(c, o->via.array.ptr[0].via.str.ptr, o->via.array.ptr[0].via.str.size,
-			      (uint64_t)seq);
+			CVAL_FAIL(SL_EPARSE, "snapshot.devs[%u]: expected [device, seq, segments]", i);
+		uint32_t di = core__dev_index(c, o->via.array.ptr[0].via.str.ptr,
+					      o->via.array.ptr[0].via.str.size);
+		c->devs[di].seq = (uint64_t)seq;
+		if (o->via.array.size == 3 && load_segs(c, di, &o->via.array.ptr[2]) < 0)
+			CVAL_FAIL(SL_EPARSE,
+				  "snapshot.devs[%u]: segments: expected [seq, read, n, ...] of "
+				  "reads that exist, in seq order",
+				  i);
 	}
 	return 0;
 }
@@ -307,8 +348,8 @@ int core_snapshot_load(core *c, const char *buf, size_t len, char *err, size_t e
 	    msgpack_unpack(buf, len, &off, &z, &root) != MSGPACK_UNPACK_SUCCESS ||
 	    root.type != MSGPACK_OBJECT_MAP)
 		CVAL_FAIL_OUT(SL_EPARSE, "snapshot: malformed msgpack");
-	if (slp_get_int(&root, "v", &v) < 0 || v != 2)
-		CVAL_FAIL_OUT(SL_EPARSE, "snapshot.v: expected 2");
+	if (slp_get_int(&root, "v", &v) < 0 || v < 2 || v > 3) /* 2: no read segments */
+		CVAL_FAIL_OUT(SL_EPARSE, "snapshot.v: expected 2 or 3");
 	if (slp_get_int(&root, "records", &v) < 0 || v < 0)
 		CVAL_FAIL_OUT(SL_EPARSE, "snapshot.records: expected integer");
 	uint64_t nrec = (uint64_t)v;

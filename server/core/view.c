@@ -134,6 +134,8 @@ static void pack_code(const core *c, msgpack_packer *pk, uint32_t ci)
 	if (unknown) {
 		for (uint32_t ri = k->head; ri != NONE32; ri = c->reads[ri].next) {
 			size_t i;
+			if (c->reads[ri].vd)
+				continue;
 			for (i = 0; i < ng && g[i] != c->reads[ri].gpt; i++)
 				;
 			if (i < ng)

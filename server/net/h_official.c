@@ -1,7 +1,7 @@
 /*
  * h_official.c: the officials' messages: participants, wave_start,
  * event_create, and the records sent as a message of the same name
- * (adjust, race_official, lineup; checkin_undo in h_checkin.c).  Each
+ * (adjust, race_official, lineup, read_void; checkin_undo in h_checkin.c).  Each
  * becomes one record, checked by the core (core_check_row) before it is
  * appended: an err names what the core refused, for participants with the
  * failing row.
@@ -133,7 +133,7 @@ static bool envelope_key(const msgpack_object *key)
 
 /*
  * An official's record sent as a message of the same name (adjust,
- * race_official, lineup, checkin_undo): the message's fields but t and id,
+ * race_official, lineup, read_void, checkin_undo): the message's fields but t and id,
  * as record {"k":<type>,...}; the core checks them.
  */
 void h_official_rec(sess *s, uint64_t id, const msgpack_object *root, const char *k)
@@ -174,4 +174,9 @@ void h_race_official(sess *s, uint64_t id, slp_msg *m)
 void h_lineup(sess *s, uint64_t id, slp_msg *m)
 {
 	h_official_rec(s, id, &m->root, "lineup");
+}
+
+void h_read_void(sess *s, uint64_t id, slp_msg *m)
+{
+	h_official_rec(s, id, &m->root, "read_void");
 }

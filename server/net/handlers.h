@@ -5,7 +5,7 @@
  *   h_input.c     passings
  *   h_checkin.c   checkins, checkin_undo
  *   h_official.c  participants, wave_start, event_create, adjust,
- *                 race_official, lineup
+ *                 race_official, lineup, read_void
  *   h_token.c     token_issue, token_revoke
  *
  * ws.c calls them from its table (one per enum net_msg) after net_allowed
@@ -24,7 +24,8 @@ typedef void net_handler_fn(sess *s, uint64_t id, slp_msg *m);
 net_handler_fn h_hello, h_subscribe, h_unsubscribe;
 net_handler_fn h_passings;
 net_handler_fn h_checkins, h_checkin_undo;
-net_handler_fn h_participants, h_wave_start, h_event_create, h_adjust, h_race_official, h_lineup;
+net_handler_fn h_participants, h_wave_start, h_event_create, h_adjust, h_race_official, h_lineup,
+	h_read_void;
 net_handler_fn h_token_issue, h_token_revoke;
 
 /* An official's record sent as a message of the same name, k (h_official.c). */

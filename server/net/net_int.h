@@ -11,7 +11,7 @@
  *   h_input.c    passings (device input)
  *   h_checkin.c  checkins, checkin_undo
  *   h_official.c participants, wave_start, event_create, adjust,
- *                race_official, lineup
+ *                race_official, lineup, read_void
  *   h_token.c    token_issue, token_revoke, token hashes
  *   door.c       the front door (door.h)
  *

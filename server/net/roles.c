@@ -35,6 +35,7 @@ static const struct {
 	[NET_MSG_LINEUP] = {"lineup", R_OFF},
 	[NET_MSG_CHECKINS] = {"checkins", R_OFF | R(ROLE_DESK) | R(ROLE_SCANNER)},
 	[NET_MSG_CHECKIN_UNDO] = {"checkin_undo", R_OFF},
+	[NET_MSG_READ_VOID] = {"read_void", R_OFF},
 };
 
 static bool eq(const char *s, size_t n, const char *lit)

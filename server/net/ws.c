@@ -34,6 +34,7 @@ static net_handler_fn *const handlers[NET_MSG_COUNT] = {
 	[NET_MSG_LINEUP] = h_lineup,
 	[NET_MSG_CHECKINS] = h_checkins,
 	[NET_MSG_CHECKIN_UNDO] = h_checkin_undo,
+	[NET_MSG_READ_VOID] = h_read_void,
 };
 
 static void handle_msg(sess *s, const char *buf, size_t len)

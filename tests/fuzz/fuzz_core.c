@@ -1,7 +1,8 @@
 /*
  * fuzz_core.c: libFuzzer driver for the core's record checks and folds
  * (server/core), above all check-in records: scans with every op (assign,
- * pair, swap, transfer), undos, participants with and without bibs.
+ * pair, swap, transfer), undos, participants with and without bibs, and
+ * reads made void and restored (read_void; corpus/core/voids.txt).
  *
  * An input is JSON records, one per line, folded in order into a core that
  * already holds a small event (two races, one with a bib_pool; athletes

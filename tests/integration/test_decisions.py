@@ -18,7 +18,12 @@ the chief official would:
   - `adjust BIB dq`: status dsq, the reason in the CSV and the JSON row;
   - `race official`: the exports say official (by whom); a wave start after
     it is refused without a reason, and with one marks the race corrected;
-    official again.
+    official again;
+  - `passing void` takes a hand-entered passing back (named by the device
+    and seq `passing add` printed): the runner is no longer finished, the
+    official race is corrected, the audit has it; voiding it again, a seq
+    never sent and a reader's token are refused with nothing written;
+    `passing restore` counts it again.
 """
 
 import sys
@@ -29,6 +34,7 @@ import csv
 import datetime
 import io
 import json
+import re
 
 import boston
 import harness
@@ -265,6 +271,65 @@ async def main(h):
     check(trail[1]["bib"] == unread[0] and "at 5k" in trail[1]["to"] and
           trail[1]["by"].startswith("official-"), f"passing row {trail[1]}")
     log(f"audit: {len(trail)} decisions, each with who, why, before, after and results changed")
+
+    # -- a hand-entered passing taken back, and counted again
+    bib = unread[0]
+    r = ctl(["passing", "add", "--bib", bib, "--pt", "finish", "--at", "2015-04-20T13:40:00-04:00"])
+    m = re.search(r"device '([^']+)', seq (\d+)", r.stdout)
+    check(m is not None, f"passing add names no device and seq: {r.stdout}")
+    dev, seq = m.group(1), m.group(2)
+    check(f"to take it back: splitline passing void --dev {dev} --seq {seq} " in r.stdout,
+          f"passing add says not how to take it back: {r.stdout}")
+    await srv.wait_caught_up()
+    check(export_rows(srv)[bib]["status"] == "finished", f"bib {bib} not finished by hand")
+    ctl(["race", "official", "marathon", "--official", "chief"])
+    await srv.wait_caught_up()
+    check(state()["state"] == "official", "official before the void")
+    r = ctl(["passing", "void", "--dev", dev, "--seq", seq, "--reason", "wrong bib",
+             "--official", "referee"])
+    check(f"read {seq} of device '{dev}' is void" in r.stdout, f"passing void: {r.stdout}")
+    await srv.wait_caught_up()
+    row = export_rows(srv)[bib]
+    check(row["status"] != "finished" and row["net"] == "", f"void passing still counts: {row}")
+    st = state()
+    check(st["state"] == "corrected" and st["corrected_by"] == "referee" and
+          st["corrected_why"] == "wrong bib", f"void of a passing in an official race: {st}")
+
+    def voids():
+        return [rec for _, rec in redis.records(harness.EVENT) if rec.get("k") == "read_void"]
+    nvoid = len(voids())
+    refused = [
+        (["--dev", dev, "--seq", seq], official, f"read {seq} of device '{dev}' is void already"),
+        (["--dev", dev, "--seq", str(int(seq) + 1000)], official,
+         f"seq: device '{dev}' has no read {int(seq) + 1000}"),
+        (["--dev", "nobody-here", "--seq", "1"], official,
+         "dev: no read came from device 'nobody-here'"),
+        (["--dev", dev, "--seq", seq], tok, "role 'reader' may not send 'read_void'"),
+    ]
+    for args, who, want in refused:
+        r = h.ctl(srv, ["passing", "void"] + args + ["--reason", "x", "--official", "y"],
+                  token=who, check_rc=False, admin=False)
+        check(r.returncode == 1 and want in r.stderr, f"passing void {args}: exit "
+              f"{r.returncode}: {r.stdout}{r.stderr}")
+    r = ctl(["passing", "restore", "--dev", dev, "--seq", "1", "--reason", "x", "--official",
+             "y"], rc=1)
+    check("is not void: nothing to restore" in r.stderr, f"restore of a counted read: {r.stderr}")
+    await srv.wait_caught_up()
+    check(len(voids()) == nvoid, "a refused passing void wrote to the log")
+    r = ctl(["passing", "restore", "--dev", dev, "--seq", seq, "--reason", "it was him after all",
+             "--official", "jury"])
+    check(f"read {seq} of device '{dev}' counts again" in r.stdout, f"restore: {r.stdout}")
+    await srv.wait_caught_up()
+    check(export_rows(srv)[bib]["status"] == "finished", "restored passing does not count")
+    trail = list(csv.DictReader(io.StringIO(ctl(["audit", "--format", "csv"]).stdout)))
+    vo, re_ = trail[-2], trail[-1]
+    check(vo["op"] == "read_void" and vo["bib"] == bib and vo["by"] == "referee" and
+          vo["pt"] == "finish" and vo["to"] == "void" and f"device {dev} seq {seq}" in vo["from"]
+          and vo["changed"] == "1", f"void row {vo}")
+    check(re_["op"] == "read_restore" and re_["from"] == "void" and re_["by"] == "jury" and
+          f"bib {bib} at finish" in re_["to"], f"restore row {re_}")
+    log("passing void: the hand-entered finish no longer counts (race corrected, in the audit); "
+        "void twice, a seq never sent, an unknown device and a reader refused; restored")
 
 
 def harness_iso(ms):

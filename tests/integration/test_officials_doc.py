@@ -61,17 +61,21 @@ async def main(h):
     check(rows["16"]["penalty"] == "-0:00:30", f"bib 16's bonus: {rows['16']}")
     check("hand_time: camera" in rows["10"]["reasons"], f"bib 10's hand time: {rows['10']}")
     check(rows["83"]["status"] == "on_course", f"bib 83's hand passing: {rows['83']}")
+    check(rows["83"]["10k"] == "", f"bib 83's voided 10k passing counts: {rows['83']}")
     doc_json = json.loads(srv.export("json").decode())
     check(doc_json["results"]["state"] == "official", f"results {doc_json['results']}")
     with open(h.path("audit.csv")) as f:
         trail = list(csv.DictReader(f))
     ops = [t["op"] for t in trail]
-    want = ["passing", "penalty", "penalty", "dq", "hand_time", "penalty", "dq", "wave_start",
-            "race_official", "wave_start", "race_official"]
+    want = ["passing", "passing", "read_void", "penalty", "penalty", "dq", "hand_time", "penalty",
+            "dq", "wave_start", "race_official", "wave_start", "race_official"]
     check(ops == want, f"audit trail {ops}, want {want}")
-    check(trail[5]["from"] == "'+0:01:00" and trail[5]["to"] == "none" and
-          trail[5]["by"] == "jury", f"undone penalty: {trail[5]}")
-    check(trail[9]["reason"] == "starter's clock was 2 s slow", f"correction: {trail[9]}")
+    check(trail[2]["bib"] == "83" and trail[2]["to"] == "void" and
+          "at 10k" in trail[2]["from"] and trail[2]["reason"] == "wrong bib: it was 38",
+          f"void passing: {trail[2]}")
+    check(trail[7]["from"] == "'+0:01:00" and trail[7]["to"] == "none" and
+          trail[7]["by"] == "jury", f"undone penalty: {trail[7]}")
+    check(trail[11]["reason"] == "starter's clock was 2 s slow", f"correction: {trail[11]}")
     log(f"the guide's {len(blocks)} examples ran; {len(trail)} decisions in the audit trail")
 
 

@@ -982,7 +982,7 @@ static void decisions_in_the_audit_trail(void)
 		  0);
 	ASSERT_EQ(checkin_audit(c, 0, NULL, NULL), before + 1);
 	ASSERT(strstr(snap_json(c, "audit"), "\"op\":\"passing\"") &&
-	       strstr(snap_json(c, "audit"), "\"to\":\"bib 2 at 5k 2015-04-20T14:15:50.000Z (manual)\""));
+	       strstr(snap_json(c, "audit"), "\"to\":\"bib 2 at 5k 2015-04-20T14:15:50.000Z (manual) seq 1\""));
 	/* undone by another decision, also in the trail */
 	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'1','type':'penalty','ms':0,'reason':'appeal',"
 			  "'official':'jury','rx':%lld}",
@@ -994,6 +994,105 @@ static void decisions_in_the_audit_trail(void)
 	core *d = reload(c);
 	ASSERT_EQ(checkin_audit(d, 0, NULL, NULL), checkin_audit(c, 0, NULL, NULL));
 	core_free(d);
+	core_free(c);
+}
+
+/*
+ * read_void: an official names one read by (device, seq) and it counts for
+ * nothing, whichever device sent it; restored (on false), it counts again.
+ * Both are decisions in the audit trail; a snapshot keeps the state and
+ * still finds reads folded before it; a resend of the voided batch does not
+ * bring the read back.  Refused, changing nothing: a device or seq with no
+ * read, a read void already, a restore of a counted read, no reason, no
+ * official, a bad device name or seq.
+ */
+static void read_void_takes_back_a_read(void)
+{
+	core *c = setup();
+	add(c, "1", "C1", "M");
+	add(c, "2", "C2", "M");
+	rd(c, "C1", "finish", T0 + 2 * H);               /* mat seq 1 */
+	rd(c, "C1", "finish", T0 + 2 * H + 20000);       /* mat seq 2: first rule keeps seq 1 */
+	ASSERT_EQ(rowi(c, "1", "net"), 2 * H);
+	/* an official's hand entry for the wrong bib, then taken back */
+	ASSERT_EQ(recf(c, "{'k':'passings','dev':'official-0123456789ab','seq':1,'reads':[{'bib':'2',"
+			  "'pt':'finish','t':%lld,'kind':'manual'}],'rx':%lld}",
+		       (long long)(T0 + 2 * H + 5000), (long long)(T0 + 3 * H)),
+		  0);
+	ASSERT_STREQ(rows_str(c, "2", "status"), "\"finished\"");
+	size_t before = checkin_audit(c, 0, NULL, NULL);
+	ASSERT_EQ(recf(c, "{'k':'read_void','dev':'official-0123456789ab','seq':1,'reason':'wrong bib',"
+			  "'official':'ref','rx':%lld}",
+		       (long long)(T0 + 3 * H + 1)),
+		  0);
+	ASSERT_STREQ(rows_str(c, "2", "status"), "\"registered\"");
+	ASSERT_EQ(rowi(c, "2", "net"), NIL_V);
+	ASSERT_EQ(checkin_audit(c, 0, NULL, NULL), before + 1);
+	const char *a = snap_json(c, "audit");
+	ASSERT(strstr(a, "\"op\":\"read_void\",\"t\":1429549200001,\"dev\":null,\"by\":\"ref\","
+			 "\"bib\":\"2\",\"race\":null,\"pt\":\"finish\",\"reason\":\"wrong bib\","
+			 "\"from\":\"bib 2 at finish 2015-04-20T16:00:05.000Z (manual), device "
+			 "official-0123456789ab seq 1\",\"to\":\"void\",\"changed\":1") != NULL);
+	/* the batch sent again is a duplicate: the read stays void */
+	ASSERT_EQ(recf(c, "{'k':'passings','dev':'official-0123456789ab','seq':1,'reads':[{'bib':'2',"
+			  "'pt':'finish','t':%lld,'kind':'manual'}],'rx':%lld}",
+		       (long long)(T0 + 2 * H + 5000), (long long)(T0 + 3 * H)),
+		  0);
+	ASSERT_STREQ(rows_str(c, "2", "status"), "\"registered\"");
+
+	/* a timing mat's read: the next read under the rule takes its place */
+	ASSERT_EQ(recf(c, "{'k':'read_void','dev':'mat','seq':1,'reason':'spectator near the mat',"
+			  "'official':'ref'}"),
+		  0);
+	ASSERT_EQ(rowi(c, "1", "net"), 2 * H + 20000);
+
+	/* refused, and nothing changes */
+	core *d = reload(c);
+	struct {
+		int rc;
+		const char *js, *want;
+	} bad[] = {
+		{SL_ENOENT, "'dev':'nobody','seq':1", "dev: no read came from device 'nobody'"},
+		{SL_ENOENT, "'dev':'mat','seq':3", "seq: device 'mat' has no read 3 (its reads go up to 2)"},
+		{SL_ESTATE, "'dev':'mat','seq':1", "read 1 of device 'mat' is void already"},
+		{SL_ESTATE, "'dev':'mat','seq':2,'on':false",
+		 "read 2 of device 'mat' is not void: nothing to restore"},
+		{SL_EINVAL, "'dev':'mat','seq':0", "seq: expected an integer from 1 to 2^53-1"},
+		{SL_EINVAL, "'dev':'mat','seq':'1'", "seq: expected an integer from 1 to 2^53-1"},
+		{SL_EINVAL, "'seq':1", "dev: required: the device that sent the read"},
+		{SL_EINVAL, "'dev':'../mat','seq':1", "dev: not a device name ([A-Za-z0-9_.-], 1 to 64)"},
+		{SL_EINVAL, "'dev':'mat','seq':2,'on':1", "on: expected boolean"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ASSERT_EQ(recf(c, "{'k':'read_void',%s,'reason':'r','official':'ref'}", bad[i].js),
+			  bad[i].rc);
+		ASSERT_STREQ(err, bad[i].want);
+	}
+	ASSERT_EQ(recf(c, "{'k':'read_void','dev':'mat','seq':2,'official':'ref'}"), SL_EINVAL);
+	ASSERT_STREQ(err, "reason: required (why the read does not count)");
+	ASSERT_EQ(recf(c, "{'k':'read_void','dev':'mat','seq':2,'reason':'r','official':''}"),
+		  SL_EINVAL);
+	ASSERT_STREQ(err, "official: required (who decided)");
+	ASSERT(same_snapshot(c, d));
+
+	/* a snapshot keeps what is void and finds the reads folded before it */
+	ASSERT_EQ(rowi(d, "1", "net"), 2 * H + 20000);
+	ASSERT_STREQ(rows_str(d, "2", "status"), "\"registered\"");
+	ASSERT_EQ(recf(d, "{'k':'read_void','dev':'official-0123456789ab','seq':1,'on':false,"
+			  "'reason':'it was bib 2 after all','official':'jury'}"),
+		  0);
+	ASSERT_STREQ(rows_str(d, "2", "status"), "\"finished\"");
+	ASSERT_EQ(rowi(d, "2", "net"), 2 * H + 5000);
+	ASSERT(strstr(snap_json(d, "audit"), "\"op\":\"read_restore\"") != NULL);
+	ASSERT(strstr(snap_json(d, "audit"), "\"from\":\"void\",\"to\":\"bib 2 at finish") != NULL);
+	core_free(d);
+
+	/* an unknown chip's only read, void: no longer in the unknown list */
+	rd(c, "STRAY", "finish", T0 + 2 * H);
+	ASSERT(strstr(snap_json(c, "status"), "\"unknown\":1") != NULL);
+	ASSERT_EQ(recf(c, "{'k':'read_void','dev':'mat','seq':3,'reason':'test tag','official':'ref'}"),
+		  0);
+	ASSERT(strstr(snap_json(c, "status"), "\"unknown\":0") != NULL);
 	core_free(c);
 }
 
@@ -1078,10 +1177,17 @@ static size_t script(sl_buf **recs)
 		if (b == 24)
 			ADD_JSON("{'k':'participants','rows':[{'bib':'2','name':'R2b','sex':'F','age':41,"
 				 "'chips':['K2','Z2']}]}");
+		if (b == 22 || b == 26) /* read 3 of d1 void, then read 2 of d2 */
+			ADD_JSON("{'k':'read_void','dev':'d%d','seq':%d,'reason':'r','official':'o'}",
+				 b == 22 ? 1 : 2, b == 22 ? 3 : 2);
+		if (b == 28) /* and read 3 of d1 counts again */
+			ADD_JSON("{'k':'read_void','dev':'d1','seq':3,'on':false,'reason':'r',"
+				 "'official':'o'}");
 	}
 	ADD_JSON("{'k':'passings','dev':'x','seq':1,'reads':[{'chip':'Z2','pt':'finish','t':%lld},"
 		 "{'chip':'NOPE','pt':'5k','t':%lld}]}",
 		 (long long)(T0 + 3 * H), (long long)(T0 + H));
+	ADD_JSON("{'k':'read_void','dev':'x','seq':2,'reason':'r','official':'o'}");
 #undef ADD_JSON
 	*recs = r;
 	return n;
@@ -1544,6 +1650,7 @@ static void no_category_reported(void)
 	X(road_race_decisions_show)                                            \
 	X(results_official_then_corrected)                                     \
 	X(decisions_in_the_audit_trail)                                        \
+	X(read_void_takes_back_a_read)                                         \
 	X(snapshot_then_rest_equals_full)                                      \
 	X(random_places_match_bruteforce)                                      \
 	X(fast_and_general_paths_agree)

@@ -26,7 +26,7 @@ static const struct {
 	{"passings", "ROAC"},  {"participants", "OA"},  {"wave_start", "OA"},
 	{"event_create", "A"}, {"token_issue", "A"},    {"token_revoke", "A"},
 	{"adjust", "OA"},      {"race_official", "OA"}, {"lineup", "OA"},
-	{"checkins", "OADC"},  {"checkin_undo", "OA"},
+	{"checkins", "OADC"},  {"checkin_undo", "OA"},  {"read_void", "OA"},
 };
 #define NMSG (sizeof(may_send) / sizeof(may_send[0]))
 
