@@ -190,6 +190,53 @@ void evtime_fmt(sl_buf *b, int64_t ms, const char *tz)
 	sl_buf_adds(b, off);
 }
 
+/* Length of the UTC instant at s (YYYY-MM-DDTHH:MM:SS[.f{1,3}]Z), or 0. */
+static size_t utc_instant_len(const char *s, size_t n)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+	size_t i = 0;
+	for (; shape[i]; i++) {
+		if (i >= n)
+			return 0;
+		if (shape[i] == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != shape[i])
+			return 0;
+	}
+	if (i < n && s[i] == '.') {
+		size_t f = ++i;
+		while (i < n && i - f < 3 && isdigit((unsigned char)s[i]))
+			i++;
+		if (i == f)
+			return 0;
+	}
+	return i < n && s[i] == 'Z' ? i + 1 : 0;
+}
+
+void evtime_relocalize(sl_buf *out, const char *text, size_t n, const char *tz)
+{
+	char why[256], one[32];
+	bool zone = tz && *tz && evtime_zone_check(tz, why, sizeof(why)) == 0;
+	size_t i = 0, from = 0;
+	while (zone && i < n) {
+		size_t len = (i == 0 || !isdigit((unsigned char)text[i - 1]))
+				     ? utc_instant_len(text + i, n - i)
+				     : 0;
+		int64_t ms;
+		if (len && len < sizeof(one)) {
+			memcpy(one, text + i, len);
+			one[len] = '\0';
+			if (sl_parse_iso(one, &ms) == 0) {
+				sl_buf_add(out, text + from, i - from);
+				evtime_fmt(out, ms, tz);
+				i += len;
+				from = i;
+				continue;
+			}
+		}
+		i++;
+	}
+	sl_buf_add(out, text + from, n - from);
+}
+
 /* Civil fields of an ISO text without offset, read as if UTC by sl_parse_iso. */
 static int iso_fields(const char *text, int f[7])
 {

@@ -66,4 +66,12 @@ int evtime_kind(const char *s);
 int evtime_parse(const char *s, const char *tz, const char *date, int64_t *ms, char *err,
 		 size_t errlen);
 
+/*
+ * Text of n bytes from the server (a sentence, an audit value) with every
+ * UTC instant in it ("2015-04-20T14:00:05.000Z", as sl_fmt_iso writes
+ * them) written in zone tz instead (evtime_fmt); the rest as it is.
+ * Appended to out.  tz NULL or unknown: the text unchanged.
+ */
+void evtime_relocalize(sl_buf *out, const char *text, size_t n, const char *tz);
+
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "evtime.h"
 
 const char usage_results[] =
 	"usage: splitline results RACE [--format csv|json] [--out FILE]\n"
@@ -32,11 +33,14 @@ const char usage_audit[] =
 	"every bib assigned at pickup, chip paired, swap, transfer and undone\n"
 	"check-in, and every official's decision (penalty, dq, dns, dnf, scratch,\n"
 	"exhibition, relegation, place, station, hand_time, wave_start,\n"
-	"race_official, lineup, a hand-entered passing), with who, when, on which\n"
-	"device, why, the value before and after, and how many results it changed.\n"
-	"CSV columns: i,op,time,dev,by,bib,race,pt,reg,chip,old_chip,with,reason,\n"
-	"from,to,changed (time ISO 8601 UTC; from/to: the person's name, or the\n"
-	"decision's value).  Needs a desk, official or admin token.\n"
+	"race_official, lineup, a hand-entered passing, read_void, read_restore),\n"
+	"with who, when, on which device, why, the value before and after, and how\n"
+	"many results it changed.  CSV columns: i,op,time,dev,by,bib,race,pt,reg,\n"
+	"chip,old_chip,with,reason,from,to,changed (time ISO 8601 in the event's time\n"
+	"zone, with its offset; from/to: the person's name, or the decision's value,\n"
+	"its times in the event's zone too).  The JSON is the trail as the server\n"
+	"sends it (t in ms since the epoch, times in UTC).  Needs a desk, official or\n"
+	"admin token.\n"
 	"\n"
 	"  --format csv|json   default csv; json prints the rows as sent\n"
 	"  --out FILE          write there instead of stdout\n";
@@ -158,7 +162,24 @@ static void csv_cell(FILE *f, const msgpack_object *o)
 	fputc('"', f);
 }
 
-static void audit_csv(FILE *f, const msgpack_object_array *rows)
+/* A text cell with its UTC instants in the event's zone (tz). */
+static void csv_cell_tz(FILE *f, const msgpack_object *o, const char *tz)
+{
+	if (!o || o->type != MSGPACK_OBJECT_STR) {
+		csv_cell(f, o);
+		return;
+	}
+	sl_buf b = SL_BUF_INIT;
+	evtime_relocalize(&b, o->via.str.ptr, o->via.str.size, tz);
+	msgpack_object s = {.type = MSGPACK_OBJECT_STR};
+	s.via.str.ptr = b.data ? b.data : "";
+	s.via.str.size = (uint32_t)b.len;
+	csv_cell(f, &s);
+	sl_buf_release(&b);
+}
+
+/* The trail as CSV; times (the time column, times in from and to) in zone tz. */
+static void audit_csv(FILE *f, const msgpack_object_array *rows, const char *tz)
 {
 	static const char *const cols[] = {"i",      "op",   "time", "dev",    "by",       "bib",
 					   "race",   "pt",   "reg",  "chip",   "old_chip", "with",
@@ -176,7 +197,7 @@ static void audit_csv(FILE *f, const msgpack_object_array *rows)
 				int64_t t;
 				if (slp_get_int(r, "t", &t) == 0) {
 					sl_buf b = SL_BUF_INIT;
-					sl_fmt_iso(&b, t);
+					evtime_fmt(&b, t, tz);
 					fputs(b.data, f);
 					sl_buf_release(&b);
 				}
@@ -186,7 +207,7 @@ static void audit_csv(FILE *f, const msgpack_object_array *rows)
 				if (p && p->type == MSGPACK_OBJECT_MAP)
 					csv_cell(f, slp_get(p, "name"));
 				else
-					csv_cell(f, p);
+					csv_cell_tz(f, p, tz);
 			} else {
 				csv_cell(f, slp_get(r, cols[k]));
 			}
@@ -207,8 +228,10 @@ int cmd_audit(int argc, char **argv)
 	if ((ec = ctl_check_format(format)))
 		return ec;
 	struct ctl_session s;
+	struct ctl_clock clk;
 	if ((rc = ctl_session_open(&s)))
 		return rc;
+	ctl_fetch_clock(&s, &clk);
 	msgpack_packer pk;
 	uint64_t id;
 	ctl_req_begin(&pk, &s.b, s.c, "subscribe", 2, &id);
@@ -240,7 +263,7 @@ int cmd_audit(int argc, char **argv)
 		fputc('\n', f);
 		sl_buf_release(&js);
 	} else {
-		audit_csv(f, rows);
+		audit_csv(f, rows, clk.tz);
 	}
 	rc = ctl_out_close(f, out, true);
 out:

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "evtime.h"
 
 const char usage_wave[] =
 	"usage: splitline wave start RACE WAVE [--at TIME] [--reason TEXT --official NAME]\n"
@@ -261,9 +262,12 @@ static int passing_check(struct ctl_session *ss, struct passing *p)
 		for (uint32_t i = 0; i < ws->size; i++) {
 			const char *m;
 			size_t mn;
-			if (slp_get_str(&ws->ptr[i], "msg", &m, &mn) == 0)
-				sl_buf_addf(&p->warn, "%s: passing add: %.*s\n", ctl_prog, (int)mn,
-					    m);
+			if (slp_get_str(&ws->ptr[i], "msg", &m, &mn) == 0) {
+				/* the server says instants in UTC: here, the event's zone */
+				sl_buf_addf(&p->warn, "%s: passing add: ", ctl_prog);
+				evtime_relocalize(&p->warn, m, mn, p->clk.tz);
+				sl_buf_adds(&p->warn, "\n");
+			}
 		}
 	}
 	slp_msg_release(&ss->reply);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "evtime.h"
@@ -315,17 +316,117 @@ void ctl_fmt_time(sl_buf *b, int64_t t, const struct ctl_clock *ec)
 		sl_buf_addf(b, " (%s)", ec->tz);
 }
 
+/*
+ * Rows [offset, offset+limit) of the audit trail, as its snapshot (n: how
+ * many rows it has): subscribed for the one snapshot, then unsubscribed.
+ * 0, or -1 (a token that may not read it, no answer).
+ */
+static int audit_rows(struct ctl_session *ss, int64_t offset, int64_t limit, slp_msg *snap)
+{
+	sl_buf b = SL_BUF_INIT;
+	msgpack_packer pk;
+	uint64_t id;
+	slp_msg reply = {0};
+	char err[256];
+	int rc = -1;
+	ctl_req_begin(&pk, &b, ss->c, "subscribe", 3, &id);
+	slp_pack_kv_str(&pk, "topic", "audit");
+	slp_pack_kv_int(&pk, "offset", offset);
+	slp_pack_kv_int(&pk, "limit", limit);
+	if (wsc_rpc(ss->c, &b, id, CTL_RPC_MS, &reply, err, sizeof(err)) == 0) {
+		rc = ctl_wait_snapshot(ss->c, "audit", snap);
+		slp_msg_release(&reply);
+		sl_buf_reset(&b);
+		ctl_req_begin(&pk, &b, ss->c, "unsubscribe", 1, &id);
+		slp_pack_kv_str(&pk, "topic", "audit");
+		wsc_rpc(ss->c, &b, id, CTL_RPC_MS, &reply, err, sizeof(err));
+	}
+	slp_msg_release(&reply);
+	sl_buf_release(&b);
+	return rc;
+}
+
+/* One audit row's from/to (a string) in the event's zone, appended to b. */
+static void effect_value(sl_buf *b, const msgpack_object *row, const char *key,
+			 const struct ctl_clock *clk)
+{
+	const msgpack_object *v = slp_get(row, key);
+	if (v && v->type == MSGPACK_OBJECT_STR)
+		evtime_relocalize(b, v->via.str.ptr, v->via.str.size, clk->tz);
+}
+
+/*
+ * What the decision received at `at` did, from its row of the audit trail
+ * (looked for from row `from` on, while the server folds it): "  was X,
+ * now Y; N results changed".  A warning when the row does not come.
+ */
+static void show_effect(struct ctl_session *ss, const char *what, int64_t from, int64_t at)
+{
+	int64_t deadline = wsc_mono_ms() + 10000;
+	slp_msg snap = {0};
+	const msgpack_object *row = NULL;
+	while (!row && wsc_mono_ms() < deadline) {
+		const msgpack_object_array *rows;
+		int64_t t;
+		slp_msg_release(&snap);
+		if (audit_rows(ss, from, 200, &snap) < 0)
+			break;
+		for (uint32_t i = 0; slp_get_arr(&snap.root, "rows", &rows) == 0 && i < rows->size;
+		     i++)
+			if (slp_get_int(&rows->ptr[i], "t", &t) == 0 && t == at)
+				row = &rows->ptr[i];
+		if (!row)
+			usleep(100 * 1000);
+	}
+	if (!row) {
+		fprintf(stderr,
+			"%s: %s: recorded, but its row of the audit trail did not come within 10 s "
+			"(is the server catching up with its log?); see 'splitline audit'\n",
+			ctl_prog, what);
+		slp_msg_release(&snap);
+		return;
+	}
+	struct ctl_clock clk;
+	sl_buf b = SL_BUF_INIT;
+	int64_t changed = -1;
+	ctl_fetch_clock(ss, &clk);
+	if (slp_get(row, "from") && slp_get(row, "from")->type == MSGPACK_OBJECT_STR &&
+	    slp_get(row, "to") && slp_get(row, "to")->type == MSGPACK_OBJECT_STR) {
+		sl_buf_adds(&b, "was ");
+		effect_value(&b, row, "from", &clk);
+		sl_buf_adds(&b, ", now ");
+		effect_value(&b, row, "to", &clk);
+	}
+	if (slp_get_int(row, "changed", &changed) == 0)
+		sl_buf_addf(&b, "%s%lld result%s changed", b.len ? "; " : "", (long long)changed,
+			    changed == 1 ? "" : "s");
+	if (b.len)
+		printf("  %s\n", b.data);
+	sl_buf_release(&b);
+	slp_msg_release(&snap);
+}
+
 int ctl_request_in(struct ctl_session *ss, const char *type, uint32_t nfields, ctl_fill_fn fill,
 		   const void *arg, const char *what, const char *done)
 {
 	msgpack_packer pk;
 	uint64_t id;
+	slp_msg snap = {0};
+	int64_t rows_before = -1, at;
+	/* the audit trail's length now: the decision's row comes after */
+	if (audit_rows(ss, 0, 1, &snap) == 0 && slp_get_int(&snap.root, "n", &rows_before) < 0)
+		rows_before = -1;
+	slp_msg_release(&snap);
 	sl_buf_reset(&ss->b);
 	ctl_req_begin(&pk, &ss->b, ss->c, type, nfields, &id);
 	fill(&pk, arg);
 	int rc = ctl_rpc(ss->c, &ss->b, id, &ss->reply, what);
 	if (!rc)
 		printf("%s\n", done);
+	if (!rc && rows_before >= 0 && slp_get_int(&ss->reply.root, "at", &at) == 0) {
+		fflush(stdout);
+		show_effect(ss, what, rows_before, at);
+	}
 	return rc;
 }
 

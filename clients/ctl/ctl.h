@@ -141,7 +141,12 @@ int ctl_wait_snapshot(wsc *c, const char *topic, slp_msg *snap);
 /* Fills a request's fields after {t, id}. */
 typedef void (*ctl_fill_fn)(msgpack_packer *pk, const void *arg);
 
-/* Send one request built by fill on an open session, print done on ok. */
+/*
+ * Send one request built by fill on an open session, print done on ok.
+ * An official's decision (its ok carries `at`) is then followed to its row
+ * of the audit trail, and what it did is printed under done: "  was X, now
+ * Y; N results changed" (times in the event's zone).
+ */
 int ctl_request_in(struct ctl_session *ss, const char *type, uint32_t nfields, ctl_fill_fn fill,
 		   const void *arg, const char *what, const char *done);
 

@@ -14,7 +14,7 @@
 /* core_check_row, then append; err with "row" for participants, whose rows
  * (borrowed) are also looked at for athletes that fit no category. */
 static void check_and_append(sess *s, uint64_t id, sl_buf *rec, int kind, size_t count,
-			     bool dry_run, const msgpack_object *rows)
+			     bool dry_run, const msgpack_object *rows, int64_t at)
 {
 	char err[512] = "";
 	int64_t row;
@@ -38,6 +38,7 @@ static void check_and_append(sess *s, uint64_t id, sl_buf *rec, int kind, size_t
 	}
 	r = req_new(s, id, kind);
 	r->count = count;
+	r->at = at;
 	if (rows)
 		core_nocat(s->n->core, rows, &r->nocat);
 	if (dry_run) {
@@ -70,7 +71,7 @@ void h_event_create(sess *s, uint64_t id, slp_msg *m)
 	slp_pack_kv_str(&pk, "k", "config");
 	slp_pack_key(&pk, "config");
 	msgpack_pack_object(&pk, *cfg);
-	check_and_append(s, id, &rec, RQ_APPEND, 0, false, NULL);
+	check_and_append(s, id, &rec, RQ_APPEND, 0, false, NULL, 0);
 	sl_buf_release(&rec);
 }
 
@@ -91,7 +92,7 @@ void h_participants(sess *s, uint64_t id, slp_msg *m)
 	slp_pack_kv_str(&pk, "k", "participants");
 	slp_pack_key(&pk, "rows");
 	msgpack_pack_object(&pk, *rows);
-	check_and_append(s, id, &rec, RQ_PARTICIPANTS, rows->via.array.size, dry_run, rows);
+	check_and_append(s, id, &rec, RQ_PARTICIPANTS, rows->via.array.size, dry_run, rows, 0);
 	sl_buf_release(&rec);
 }
 
@@ -103,6 +104,7 @@ void h_wave_start(sess *s, uint64_t id, slp_msg *m)
 	sl_buf rec = SL_BUF_INIT;
 	msgpack_packer pk;
 	uint32_t n = 2;
+	int64_t rx = sl_now_ms(); /* server clock at receipt */
 
 	for (int i = 0; i < 5; i++) {
 		if (i < 3 && !slp_get(root, keys[i]))
@@ -112,14 +114,14 @@ void h_wave_start(sess *s, uint64_t id, slp_msg *m)
 	slp_packer_init(&pk, &rec);
 	msgpack_pack_map(&pk, n);
 	slp_pack_kv_str(&pk, "k", "wave_start");
-	slp_pack_kv_int(&pk, "rx", sl_now_ms()); /* server clock at receipt */
+	slp_pack_kv_int(&pk, "rx", rx);
 	for (int i = 0; i < 5; i++) {
 		if (!slp_get(root, keys[i]))
 			continue;
 		slp_pack_key(&pk, keys[i]);
 		msgpack_pack_object(&pk, *slp_get(root, keys[i]));
 	}
-	check_and_append(s, id, &rec, RQ_APPEND, 0, false, NULL);
+	check_and_append(s, id, &rec, RQ_APPEND, 0, false, NULL, rx);
 	sl_buf_release(&rec);
 }
 
@@ -142,6 +144,7 @@ void h_official_rec(sess *s, uint64_t id, const msgpack_object *root, const char
 	sl_buf rec = SL_BUF_INIT;
 	msgpack_packer pk;
 	uint32_t n = 2;
+	int64_t rx = sl_now_ms(); /* server clock at receipt */
 
 	for (uint32_t i = 0; i < m->size; i++) {
 		n += !envelope_key(&m->ptr[i].key);
@@ -149,7 +152,7 @@ void h_official_rec(sess *s, uint64_t id, const msgpack_object *root, const char
 	slp_packer_init(&pk, &rec);
 	msgpack_pack_map(&pk, n);
 	slp_pack_kv_str(&pk, "k", k);
-	slp_pack_kv_int(&pk, "rx", sl_now_ms()); /* server clock at receipt */
+	slp_pack_kv_int(&pk, "rx", rx);
 	for (uint32_t i = 0; i < m->size; i++) {
 		const msgpack_object *key = &m->ptr[i].key;
 		if (envelope_key(key))
@@ -157,7 +160,7 @@ void h_official_rec(sess *s, uint64_t id, const msgpack_object *root, const char
 		msgpack_pack_object(&pk, *key);
 		msgpack_pack_object(&pk, m->ptr[i].val);
 	}
-	check_and_append(s, id, &rec, RQ_APPEND, 0, false, NULL);
+	check_and_append(s, id, &rec, RQ_APPEND, 0, false, NULL, rx);
 	sl_buf_release(&rec);
 }
 

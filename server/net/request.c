@@ -147,7 +147,14 @@ void req_on_appended(void *ctx, const struct evlog_ack *ack)
 		for (size_t i = 0; i < r->nocat.nbibs; i++)
 			slp_pack_str(&pk, r->nocat.bibs[i]);
 		break;
-	default: slp_build_ok(&b, r->id); break;
+	default:
+		if (!r->at) {
+			slp_build_ok(&b, r->id);
+			break;
+		}
+		req_reply_begin(&pk, &b, 3, "ok", r->id);
+		slp_pack_kv_int(&pk, "at", r->at); /* find its audit row by this */
+		break;
 	}
 	sess_send_mp(s, b.data, b.len);
 out:

@@ -31,6 +31,7 @@ struct req {
 	uint64_t seq, last;
 	bool srv_seq; /* seqs from the server: seq 1..n until the ack */
 	size_t count;
+	int64_t at;              /* an official's record: its rx (the t of its audit row), or 0 */
 	struct core_nocat nocat; /* participants: rows that fit no category */
 	char token[33];
 	char hash[65]; /* hello, revoke: the token's hash */

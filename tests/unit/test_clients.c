@@ -447,6 +447,18 @@ static void times_typed_by_officials(void)
 	sl_buf_reset(&b);
 	evtime_fmt(&b, 1429538400000LL, "Mars/Olympus_Mons"); /* not here: UTC, said as such */
 	ASSERT_STREQ(b.data, "2015-04-20T14:00:00.000Z");
+	sl_buf_reset(&b);
+	/* the server's sentences and audit values: each UTC instant in the zone */
+	static const char said[] = "2015-04-20T13:00:00.000Z is before the start of bib '7''s wave "
+				   "'1' (2015-04-20T14:00:05.250Z); 12015-04-20T14:00:00Z, "
+				   "2015-04-20T14:00:00.000+01:00, 2015-04-20T14:00Z, 2015-04-20T14:00:00.000Z";
+	evtime_relocalize(&b, said, sizeof(said) - 1, ny);
+	ASSERT_STREQ(b.data, "2015-04-20T09:00:00-04:00 is before the start of bib '7''s wave '1' "
+			     "(2015-04-20T10:00:05.250-04:00); 12015-04-20T14:00:00Z, "
+			     "2015-04-20T14:00:00.000+01:00, 2015-04-20T14:00Z, 2015-04-20T10:00:00-04:00");
+	sl_buf_reset(&b);
+	evtime_relocalize(&b, said, 24, NULL); /* no zone: as it came */
+	ASSERT_STREQ(b.data, "2015-04-20T13:00:00.000Z");
 	sl_buf_release(&b);
 	/* the zone is looked up, and TZ is left as it was */
 	ASSERT_EQ(evtime_zone_check("Europe/Berlin", err, sizeof(err)), 0);
