@@ -583,6 +583,29 @@ export function clockZoneName() {
   return clockZone;
 }
 
+/*
+ * What clock times on the page are: "Times of day: New York time (EDT,
+ * UTC-04:00)" for the event's zone on `when` (epoch ms: the race day, for
+ * its summer or winter time), or the viewer's own zone when the event names
+ * none.
+ */
+export function clockZoneLabel(tz = clockZone, when = Date.now()) {
+  if (!tz) return 'Times of day: your own time zone (the event names none)';
+  const part = (opts) => {
+    try {
+      const p = new Intl.DateTimeFormat('en-US', { timeZone: tz, ...opts }).formatToParts(new Date(when));
+      return (p.find((x) => x.type === 'timeZoneName') || {}).value || '';
+    } catch {
+      return '';
+    }
+  };
+  const abbr = part({ timeZoneName: 'short' });
+  const off = part({ timeZoneName: 'longOffset' }).replace(/^GMT/, 'UTC') || 'UTC';
+  const place = tz.split('/').pop().replace(/_/g, ' ');
+  const named = abbr && !/^(GMT|UTC)/.test(abbr) ? `${abbr}, ` : '';
+  return `Times of day: ${place} time (${named}${off === 'UTC' ? 'UTC+00:00' : off})`;
+}
+
 /* Epoch ms -> time of day HH:MM:SS in tz (default: the event's zone, else the viewer's). */
 export function fmtClock(ms, tz = clockZone) {
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) return '';

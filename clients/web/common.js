@@ -19,7 +19,7 @@
  * times (fmtClockOf) follow the event's time zone once it is known.
  */
 import { EventInfo } from './event.js';
-import { fmtClock, setClockZone } from './board.js';
+import { fmtClock, setClockZone, clockZoneLabel } from './board.js';
 
 export const CONN_TEXT = {
   connecting: 'Connecting…',
@@ -134,8 +134,26 @@ export function initNav(params) {
 }
 
 /*
+ * The note that says which zone the page's clock times are in (#clock-zone,
+ * made at the end of the page's header or body when the page has none),
+ * for the event's date.
+ */
+export function showClockZone(ev, doc = document) {
+  let el = doc.getElementById('clock-zone');
+  if (!el) {
+    el = doc.createElement('p');
+    el.id = 'clock-zone';
+    el.className = 'clock-zone';
+    (doc.querySelector('header.top, header.k-top') || doc.body).appendChild(el);
+  }
+  const day = ev && ev.date ? Date.parse(`${ev.date}T12:00:00Z`) : NaN;
+  el.textContent = clockZoneLabel(undefined, Number.isFinite(day) ? day : Date.now());
+}
+
+/*
  * Subscribes to `event`; fn(EventInfo) on every snapshot (a config or wave
- * start change), after clock times are set to the event's time zone.
+ * start change), after clock times are set to the event's time zone and
+ * the page says which zone that is (showClockZone).
  */
 export function followEvent(client, fn) {
   client.subscribe('event');
@@ -143,6 +161,7 @@ export function followEvent(client, fn) {
     if (!m || m.topic !== 'event' || m.t !== 'snapshot') return;
     const ev = EventInfo.fromMessage(m);
     setClockZone(ev.timezone);
+    showClockZone(ev);
     fn(ev);
   });
 }

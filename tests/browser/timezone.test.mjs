@@ -8,7 +8,9 @@
 // tracker's split rows show 09:48:05 and 09:50:20 (not 22:48:05 in Tokyo,
 // nor 13:48:05 in UTC), the leaderboard's finish feed 09:50:20; then the
 // same event sent again without a timezone: the viewer's own zone (22:48:05),
-// as the pages did before.
+// as the pages did before.  Every page with clock times says which zone they
+// are in ("New York time (EDT, UTC-04:00)" on the race day; "your own time
+// zone" without one).
 //   node --test tests/browser/timezone.test.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -91,6 +93,18 @@ test('clock times are shown in the event\'s time zone, not the viewer\'s', { tim
       assert.fail(`finish feed: ${await board.textContent('#feed-list')}, wanted 09:50:20 (New York)`);
     });
     log('ok: tracker and finish feed show New York clock times in a Tokyo browser');
+    const zoneNote = (page) => page.waitForFunction(() => /Times of day/.test((document.getElementById('clock-zone') || {}).textContent || ''), null, { timeout: 15000 }).then(() => page.textContent('#clock-zone'));
+    const NY = 'Times of day: New York time (EDT, UTC-04:00)';
+    for (const [name, page] of [['tracker', tracker], ['leaderboard', board]]) assert.equal(await zoneNote(page), NY, `${name}'s zone note`);
+    const deskTok = (await ctl('token', 'issue', '--role', 'desk', '--device', 'desk-1')).trim();
+    const scanTok = (await ctl('token', 'issue', '--role', 'scanner', '--device', 'scan-1')).trim();
+    for (const p of ['announcer.html?race=10k', 'kiosk.html?race=10k', `desk.html?token=${deskTok}`, `scan.html?token=${scanTok}`]) {
+      const page = await open(p);
+      assert.equal(await zoneNote(page), NY, `${p}'s zone note`);
+      await page.screenshot({ path: path.join(shots, `timezone-${p.split('.')[0]}.png`) });
+      await page.close();
+    }
+    log('ok: the tracker, leaderboard, announcer, big screen, desk and scanner say their clock times are New York time');
 
     // The event without a timezone: the viewer's own clock, as before.
     fs.writeFileSync(yaml, YAML(null));
@@ -101,7 +115,8 @@ test('clock times are shown in the event\'s time zone, not the viewer\'s', { tim
     }, null, { timeout: 15000 }).catch(async () => {
       assert.fail(`without a timezone: tracker clock times ${JSON.stringify(await clocks(tracker))}, wanted the viewer's 22:48:05`);
     });
-    log('ok: without a timezone, the viewer\'s own zone');
+    assert.equal(await tracker.textContent('#clock-zone'), 'Times of day: your own time zone (the event names none)');
+    log('ok: without a timezone, the viewer\'s own zone, and the page says so');
     assert.deepEqual(pageErrors, [], `page errors: ${pageErrors.join('\n')}`);
     ok = true;
   } finally {
