@@ -448,6 +448,69 @@ static int64_t pick_station(const core *c, const struct cfg_race *r, int j, cons
 	return NO_TIME;
 }
 
+/* The split after point `after` in course order (distance, then index; -1: the first), or -1. */
+static int next_split(const struct cfg_race *r, int after)
+{
+	int best = -1;
+	for (int j = 0; j < (int)r->npoints; j++) {
+		if (j == r->start_pt || j == r->finish_pt)
+			continue;
+		double d = r->points[j].distance_m;
+		bool later = after < 0 || d > r->points[after].distance_m ||
+			     (d == r->points[after].distance_m && j > after);
+		bool sooner = best < 0 || d < r->points[best].distance_m ||
+			      (d == r->points[best].distance_m && j < best);
+		if (later && sooner)
+			best = j;
+	}
+	return best;
+}
+
+/*
+ * Regattas: a station's reading must also fit the crew's neighbouring
+ * crossings in course order.  A split comes at least the difference of the
+ * two points' min_s after the crew's previous crossing (the start, or the
+ * split before it that stood), and not after its finish.  A reading that
+ * does not fit (another crew's crossing inside the plausible window, a
+ * button pressed late) is set aside, and the point is chosen again from
+ * its other readings, under its rule, primary station first.  A hand time
+ * or a station an official chose is a decision and stays.  The finish is
+ * judged against the start only: an intermediate station never takes a
+ * crew's finish away.  sb/off/best/nc as in recompute_ext.
+ */
+static void neighbour_rule(core *c, const struct cfg_race *r, const struct adj_state *a,
+			   int64_t t0, int64_t start, size_t ng, const int64_t *off, int64_t *sb,
+			   int64_t *best, int64_t *nc)
+{
+	int64_t tf = r->finish_pt >= 0 ? nc[r->finish_pt] : NO_TIME;
+	int64_t prev_t = start, prev_min = 0;
+	for (int j = next_split(r, -1); j >= 0; j = next_split(r, j)) {
+		const struct cfg_point *pt = &r->points[j];
+		const struct adj_point *ap = a ? adj_state_point(a, pt->id) : NULL;
+		int64_t lo, hi, seg = pt->min_ms > prev_min ? pt->min_ms - prev_min : 0;
+		bounds(r, j, t0, start, &lo, &hi);
+		if (lo < prev_t + seg)
+			lo = prev_t + seg;
+		if (tf != NO_TIME && hi > tf)
+			hi = tf;
+		bool decided = ap && (ap->hand != NO_TIME || ap->station);
+		if (!decided && nc[j] != NO_TIME && (nc[j] < lo || nc[j] > hi)) {
+			int64_t *s = &sb[2 * off[j]];
+			for (size_t q = 0; q < 2 * (1 + pt->nstations); q++)
+				s[q] = NO_TIME;
+			for (size_t i = 0; i < ng; i++)
+				if ((c->g[i].j & 1023) == j && c->g[i].t >= lo && c->g[i].t <= hi)
+					consider(&s[2 * (c->g[i].j >> 10)], pt->rule, c->g[i].t,
+						 c->g[i].kind);
+			best[2 * j] = nc[j] = pick_station(c, r, j, s, a);
+		}
+		if (nc[j] != NO_TIME) {
+			prev_t = nc[j];
+			prev_min = pt->min_ms;
+		}
+	}
+}
+
 static void recompute_ext(core *c, uint32_t pi, bool force)
 {
 	struct part *p = &c->parts[pi];
@@ -507,6 +570,8 @@ static void recompute_ext(core *c, uint32_t pi, bool force)
 			if ((int)j != r->start_pt)
 				best[2 * j] = nc[j] =
 					pick_station(c, r, (int)j, &sb[2 * off[j]], a);
+		if (r->kind != RACE_MASS)
+			neighbour_rule(c, r, a, t0, start, ng, off, sb, best, nc);
 	} else if (a) {
 		for (size_t j = 0; j < np; j++) { /* hand times count even without a start */
 			const struct adj_point *ap = adj_state_point(a, r->points[j].id);

@@ -62,6 +62,41 @@ static inline bool snap(const core *c, const char *topic, size_t off, size_t lim
 	return rc == 0;
 }
 
+#define NIL_V (INT64_MIN + 7)  /* rowi: the field is nil */
+#define ABSENT (INT64_MIN + 9) /* rowi: no such row or field */
+
+static inline const msgpack_object *sub(const msgpack_object *row, const char *key)
+{
+	char k[64];
+	const char *dot = strchr(key, '.');
+	if (!dot)
+		return slp_get(row, key);
+	snprintf(k, sizeof(k), "%.*s", (int)(dot - key), key);
+	const msgpack_object *m = slp_get(row, k);
+	return m ? slp_get(m, dot + 1) : NULL;
+}
+
+/* An integer field of a participant's row ("splits.5k" reaches into maps). */
+static inline int64_t rowi(const core *c, const char *bib, const char *key)
+{
+	char topic[80];
+	slp_msg m;
+	const msgpack_object_array *rows;
+	int64_t v = ABSENT;
+	snprintf(topic, sizeof(topic), "athlete/%s", bib);
+	if (!snap(c, topic, 0, 0, &m))
+		return ABSENT;
+	if (slp_get_arr(&m.root, "rows", &rows) == 0 && rows->size == 1) {
+		const msgpack_object *o = sub(&rows->ptr[0], key);
+		if (!o || o->type == MSGPACK_OBJECT_NIL)
+			v = NIL_V;
+		else if (slp_as_int(o, &v) < 0)
+			v = ABSENT;
+	}
+	slp_msg_release(&m);
+	return v;
+}
+
 /* Do two cores save the same snapshot bytes? */
 static inline bool same_snapshot(const core *a, const core *b)
 {

@@ -426,6 +426,70 @@ static void trial_starts(void)
 	core_free(c);
 }
 
+/*
+ * A head race with waypoint stations: a reading that fits the start's
+ * window but not the crew's neighbouring crossings is set aside, and the
+ * point is chosen again from its other readings (here the backup
+ * station's); a split after the crew's finish does not count; the finish
+ * itself is never taken away by a station; an official's choice of
+ * station stands.  Course: start, 500m (min 60 s), 1000m (min 120 s, a
+ * backup 1000m2), finish 1500m.
+ */
+static void stations_fit_their_neighbours(void)
+{
+	core *c = core_new();
+	ASSERT_EQ(recf(c, "{'k':'config','config':{'event':'reg','date':'2023-11-14','races':["
+			  "{'id':'3','name':'3 M4+ Head','kind':'trial','precision_ms':1,"
+			  "'waves':[{'id':'1'}],"
+			  "'points':[{'id':'start','role':'start','rule':'first'},"
+			  "{'id':'500m','role':'split','distance_m':500,'min_s':60,'window_s':400},"
+			  "{'id':'1000m','role':'split','distance_m':1000,'min_s':120,'window_s':600},"
+			  "{'id':'1000m2','station_of':'1000m'},"
+			  "{'id':'finish','role':'finish','distance_m':1500,'min_s':0}]}]}}"),
+		  0);
+	ASSERT_EQ(recf(c, "{'k':'participants','rows':[{'bib':'3-1','race':'3','name':'A'},"
+			  "{'bib':'3-2','race':'3','name':'B'},{'bib':'3-3','race':'3','name':'C'}]}"),
+		  0);
+	const long long S = 1000;
+	/* 3-1: 500m at 140 s; the 1000m station's 150 s is another crew's (it fits the
+	 * start's window, from 120 s, not 500m + 60 s); its backup read 250 s */
+	rd(c, "3-1", "start", T0);
+	rd(c, "3-1", "500m", T0 + 140 * S);
+	rd(c, "3-1", "1000m", T0 + 150 * S);
+	ASSERT_EQ(rowi(c, "3-1", "splits.1000m"), NIL_V);
+	rd(c, "3-1", "1000m2", T0 + 250 * S);
+	rd(c, "3-1", "finish", T0 + 330 * S);
+	ASSERT_EQ(rowi(c, "3-1", "splits.500m"), 140 * S);
+	ASSERT_EQ(rowi(c, "3-1", "splits.1000m"), 250 * S);
+	ASSERT_EQ(res_of(c, "3-1").raw_ms, 330 * S);
+	/* 3-2: a 500m reading after its finish does not count; the 1000m then follows
+	 * the start (from 120 s) */
+	rd(c, "3-2", "start", T0 + 30 * S);
+	rd(c, "3-2", "500m", T0 + 430 * S);
+	rd(c, "3-2", "1000m", T0 + 280 * S);
+	rd(c, "3-2", "finish", T0 + 360 * S);
+	ASSERT_EQ(rowi(c, "3-2", "splits.500m"), NIL_V);
+	ASSERT_EQ(rowi(c, "3-2", "splits.1000m"), 250 * S);
+	ASSERT_EQ(res_of(c, "3-2").raw_ms, 330 * S);
+	/* 3-3: the station is late, the finish stands */
+	rd(c, "3-3", "start", T0 + 60 * S);
+	rd(c, "3-3", "1000m", T0 + 420 * S);
+	rd(c, "3-3", "finish", T0 + 400 * S);
+	ASSERT_EQ(res_of(c, "3-3").raw_ms, 340 * S);
+	ASSERT_EQ(rowi(c, "3-3", "splits.1000m"), NIL_V);
+	ASSERT_EQ(res_of(c, "3-3").place, 3);
+	/* an official's choice of station is a decision: it stands */
+	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'3-1','type':'station','pt':'1000m','station':'1000m',"
+			  "'reason':'the camera says so','official':'ref'}"),
+		  0);
+	ASSERT_EQ(rowi(c, "3-1", "splits.1000m"), 150 * S);
+	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'3-1','type':'station','pt':'1000m',"
+			  "'reason':'withdrawn','official':'ref'}"),
+		  0);
+	ASSERT_EQ(rowi(c, "3-1", "splits.1000m"), 250 * S);
+	core_free(c);
+}
+
 static void config_errors(void)
 {
 	core *c = core_new();
@@ -641,6 +705,7 @@ static void regatta_rows(void)
 	X(lineup_topfast)                                                                          \
 	X(lineup_ranges)                                                                           \
 	X(lanes_start_and_dead_heat)                                                               \
+	X(stations_fit_their_neighbours)                                                           \
 	X(stations)                                                                                \
 	X(penalties_and_flags)                                                                     \
 	X(handicaps)                                                                               \
