@@ -447,6 +447,8 @@ function start() {
     }
   };
 
+  /* The server writes instants in decisions' values as UTC ISO text: shown as clock times in the event's zone. */
+  const clockText = (v) => (typeof v === 'string' ? v.replace(/\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,3})?Z/g, (iso) => fmtClockOf(Date.parse(iso)) || iso) : v);
   const personText = (x) => (x && typeof x === 'object' ? [x.name, x.sex, x.age != null ? String(x.age) : x.birth, x.club].filter(Boolean).join(', ') : '');
   const auditWhat = (a) => {
     switch (a.op) {
@@ -465,7 +467,7 @@ function start() {
         if (a.from !== undefined || a.to !== undefined) {
           const about = [a.race, a.pt].filter(Boolean).join(' ');
           const changed = typeof a.changed === 'number' ? `; ${a.changed} result${a.changed === 1 ? '' : 's'} changed` : '';
-          return `${about ? `${about}: ` : ''}${a.from ?? '–'} → ${a.to ?? '–'}${changed}`;
+          return `${about ? `${about}: ` : ''}${clockText(a.from) ?? '–'} → ${clockText(a.to) ?? '–'}${changed}`;
         }
         return a.op || '';
     }

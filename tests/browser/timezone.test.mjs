@@ -96,11 +96,18 @@ test('clock times are shown in the event\'s time zone, not the viewer\'s', { tim
     const zoneNote = (page) => page.waitForFunction(() => /Times of day/.test((document.getElementById('clock-zone') || {}).textContent || ''), null, { timeout: 15000 }).then(() => page.textContent('#clock-zone'));
     const NY = 'Times of day: New York time (EDT, UTC-04:00)';
     for (const [name, page] of [['tracker', tracker], ['leaderboard', board]]) assert.equal(await zoneNote(page), NY, `${name}'s zone note`);
+    // a decision whose values are times: the desk's audit trail shows them as New York clock times
+    await ctl('wave', 'start', '10k', '1', '--at', '09:00:30', '--reason', 'horn was late', '--official', 'starter');
     const deskTok = (await ctl('token', 'issue', '--role', 'desk', '--device', 'desk-1')).trim();
     const scanTok = (await ctl('token', 'issue', '--role', 'scanner', '--device', 'scan-1')).trim();
     for (const p of ['announcer.html?race=10k', 'kiosk.html?race=10k', `desk.html?token=${deskTok}`, `scan.html?token=${scanTok}`]) {
       const page = await open(p);
       assert.equal(await zoneNote(page), NY, `${p}'s zone note`);
+      if (p.startsWith('desk')) {
+        await page.waitForFunction(() => /09:00:00 → 09:00:30/.test((document.querySelector('#audit tr[data-op="wave_start"]') || {}).textContent || ''), null, { timeout: 15000 }).catch(async () => {
+          assert.fail(`desk audit: ${await page.textContent('#audit')}, wanted the wave start 09:00:00 → 09:00:30 (New York)`);
+        });
+      }
       await page.screenshot({ path: path.join(shots, `timezone-${p.split('.')[0]}.png`) });
       await page.close();
     }
