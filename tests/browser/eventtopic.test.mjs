@@ -20,12 +20,10 @@
 // finished counts.  On the old pages (net projections, ids) these fail:
 // SL_WEB_ROOT=<a copy of older pages> serves those instead.
 //   node --test tests/browser/eventtopic.test.mjs
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { BIN, CHROMIUM, Procs, getJson, haveChromium, log, waitFor, pageRequests, startStack, launchChromium, pageOpener } from './harness.mjs';
+import { stackTest, getJson, log, waitFor, pageRequests, startStack, launchChromium, pageOpener } from './harness.mjs';
 
 const EVENT = 'lakeside-2024';
 const MIN = 60000;
@@ -86,162 +84,147 @@ const READS = [
 
 const rowsOf = (doc) => (Array.isArray(doc) ? doc : doc.rows || doc.results);
 
-test('pages use the event topic: point and race names, gun projections that follow a wave start, per-race counts', { timeout: 300000, skip: haveChromium ? false : `chromium not installed at ${CHROMIUM}: browser test skipped` }, async () => {
-  for (const k of ['server', 'ctl', 'redis']) assert.ok(BIN[k] && fs.existsSync(BIN[k]), `${k} binary not found (${BIN[k]})`);
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-eventtopic-'));
-  const shots = process.env.SL_BROWSER_SHOTS || tmp;
-  fs.mkdirSync(shots, { recursive: true });
-  const procs = new Procs(tmp);
-  let browser = null;
-  let ok = false;
-  try {
-    const { base, ws, admin, ctl } = await startStack(procs, tmp, EVENT);
-    const yaml = path.join(tmp, 'event.yaml');
-    const csv = path.join(tmp, 'people.csv');
-    fs.writeFileSync(yaml, YAML);
-    fs.writeFileSync(csv, CSV);
-    await ctl('event', 'create', yaml);
-    await ctl('participants', 'import', csv);
+stackTest('pages use the event topic: point and race names, gun projections that follow a wave start, per-race counts', { prefix: 'eventtopic' }, async (t) => {
+  const { tmp, shots, procs } = t;
+  const { base, ws, admin, ctl } = await startStack(procs, tmp, EVENT);
+  const yaml = path.join(tmp, 'event.yaml');
+  const csv = path.join(tmp, 'people.csv');
+  fs.writeFileSync(yaml, YAML);
+  fs.writeFileSync(csv, CSV);
+  await ctl('event', 'create', yaml);
+  await ctl('participants', 'import', csv);
 
-    browser = await launchChromium(tmp, { width: 1920, height: 1000 });
-    const pageErrors = [];
-    const open = pageOpener(browser, base, pageErrors);
+  const browser = (t.browser = await launchChromium(tmp, { width: 1920, height: 1000 }));
+  const pageErrors = [];
+  const open = pageOpener(browser, base, pageErrors);
 
-    // The reads, as a timing device over the protocol (a token writes as its own device).
-    const reader = (await ctl('token', 'issue', '--role', 'reader', '--device', 'test-mat')).trim();
-    const wire = await browser.newPage();
-    await wire.goto(`${base}/health`);
-    const [ack] = await pageRequests(wire, ws, EVENT, reader, [{ t: 'passings', dev: 'test-mat', seq: 1, reads: READS }]);
-    assert.equal(ack.t, 'ack', JSON.stringify(ack));
-    await waitFor('the reads in the export', async () => {
-      const r = rowsOf(await getJson(`${base}/api/results/10k.json`));
-      const st = Object.fromEntries(r.map((x) => [x.bib, x.status]));
-      return st['1'] === 'finished' && st['2'] === 'on_course' && st['101'] === 'on_course';
-    }, 20000);
-    const exp = Object.fromEntries(rowsOf(await getJson(`${base}/api/results/10k.json`)).map((x) => [x.bib, x]));
-    assert.equal(exp['101'].proj, 40 * MIN, 'the server projects net');
-    assert.equal(exp['1'].gun, 45 * MIN + 10000);
-    log('event created, reads in');
+  // The reads, as a timing device over the protocol (a token writes as its own device).
+  const reader = (await ctl('token', 'issue', '--role', 'reader', '--device', 'test-mat')).trim();
+  const wire = await browser.newPage();
+  await wire.goto(`${base}/health`);
+  const [ack] = await pageRequests(wire, ws, EVENT, reader, [{ t: 'passings', dev: 'test-mat', seq: 1, reads: READS }]);
+  assert.equal(ack.t, 'ack', JSON.stringify(ack));
+  await waitFor('the reads in the export', async () => {
+    const r = rowsOf(await getJson(`${base}/api/results/10k.json`));
+    const st = Object.fromEntries(r.map((x) => [x.bib, x.status]));
+    return st['1'] === 'finished' && st['2'] === 'on_course' && st['101'] === 'on_course';
+  }, 20000);
+  const exp = Object.fromEntries(rowsOf(await getJson(`${base}/api/results/10k.json`)).map((x) => [x.bib, x]));
+  assert.equal(exp['101'].proj, 40 * MIN, 'the server projects net');
+  assert.equal(exp['1'].gun, 45 * MIN + 10000);
+  log('event created, reads in');
 
-    // ---- the leaderboard: split columns named by the config, race and category names ----
-    const board = await open('index.html?race=10k');
-    await board.waitForFunction(() => document.querySelectorAll('.thead .c-splits [role="columnheader"]').length > 0, null, { timeout: 15000 });
-    const heads = await board.$$eval('.thead .c-splits [role="columnheader"]', (s) => s.map((x) => x.textContent));
-    assert.deepEqual(heads, ['Heartbreak Hill', 'Lake Bridge'], 'split columns headed by the points\' names');
-    const headVisible = await board.$eval('.thead .c-splits', (e) => e.getBoundingClientRect().width > 100 && getComputedStyle(e).display !== 'none');
-    assert.ok(headVisible, 'the split heads are shown');
-    await board.waitForFunction(() => document.querySelector('#list .row[data-bib="1"] .c-splits [data-pt="p1"]')?.textContent === '0:22:00', null, { timeout: 15000 });
-    assert.match(await board.textContent('#title'), /^Lakeside Gun Run 5 May 2024$/);
-    assert.equal(await board.textContent('#race'), '· Lakeside 10K');
-    assert.deepEqual(await board.$$eval('#race-pick option', (o) => o.map((x) => [x.value, x.textContent])), [['10k', 'Lakeside 10K'], ['5k', 'Lakeside 5K Fun Run']]);
-    assert.equal(await board.isVisible('#race-pick'), true);
-    const cats = await board.$$eval('#cat option', (o) => o.map((x) => x.textContent));
-    assert.ok(cats.includes('Women 40-49') && cats.includes('Men 40-49'), `category names in the filter: ${cats.join(', ')}`);
-    // a gun race: gun time first, and the projection in gun time (bib 101: 41:00, not the server's net 40:00)
-    assert.equal(await board.textContent('.thead .c-net'), 'Gun time');
-    assert.equal(await board.textContent('#list .row[data-bib="1"] .c-net'), '0:45:10');
-    assert.equal(await board.textContent('#list .row[data-bib="1"] .c-gun'), '0:45:00');
-    assert.equal(await board.textContent('#list .row[data-bib="101"] .c-net'), '~0:41:00');
-    // the on-course runners' last point by name
-    assert.match(await board.textContent('#list .row[data-bib="2"] .c-last'), /^Heartbreak Hill 0:20:00$/);
-    // the rows fit: no cell of the head row overlaps the next
-    const overlap = await board.evaluate(() => {
-      const cells = [...document.querySelectorAll('.thead > span, .thead .c-splits > span')].filter((c) => getComputedStyle(c).display !== 'none' && !c.classList.contains('c-splits'));
-      const boxes = cells.map((c) => [c.className || c.dataset.pt, c.getBoundingClientRect()]).sort((a, b) => a[1].left - b[1].left);
-      return boxes.filter((b, i) => i && b[1].left < boxes[i - 1][1].right - 0.5).map((b) => b[0]);
-    });
-    assert.deepEqual(overlap, [], 'head cells do not overlap');
-    await board.screenshot({ path: path.join(shots, 'event-board-1920.png') });
-    // a phone: no split columns, the race menu fits beside the search
-    await board.setViewportSize({ width: 390, height: 844 });
-    await board.waitForFunction(() => !document.querySelector('main.board').classList.contains('with-splits'), null, { timeout: 5000 });
-    assert.ok(await board.evaluate(() => document.scrollingElement.scrollWidth <= innerWidth), 'the board fits 390 px');
-    await board.screenshot({ path: path.join(shots, 'event-board-390.png') });
-    // the race menu: the 5 km race by its name, then back
-    await board.selectOption('#race-pick', '5k');
-    await board.waitForFunction(() => document.querySelector('#list .row[data-bib="501"]') && document.getElementById('race').textContent === '· Lakeside 5K Fun Run', null, { timeout: 15000 });
-    assert.match(board.url(), /race=5k/);
-    assert.equal(await board.textContent('.thead .c-net'), 'Net time', 'the 5 km race ranks by net time');
-    await board.selectOption('#race-pick', '10k');
-    await board.waitForFunction(() => document.querySelector('#list .row[data-bib="101"]') && document.getElementById('race').textContent === '· Lakeside 10K', null, { timeout: 15000 });
+  // ---- the leaderboard: split columns named by the config, race and category names ----
+  const board = await open('index.html?race=10k');
+  await board.waitForFunction(() => document.querySelectorAll('.thead .c-splits [role="columnheader"]').length > 0, null, { timeout: 15000 });
+  const heads = await board.$$eval('.thead .c-splits [role="columnheader"]', (s) => s.map((x) => x.textContent));
+  assert.deepEqual(heads, ['Heartbreak Hill', 'Lake Bridge'], 'split columns headed by the points\' names');
+  const headVisible = await board.$eval('.thead .c-splits', (e) => e.getBoundingClientRect().width > 100 && getComputedStyle(e).display !== 'none');
+  assert.ok(headVisible, 'the split heads are shown');
+  await board.waitForFunction(() => document.querySelector('#list .row[data-bib="1"] .c-splits [data-pt="p1"]')?.textContent === '0:22:00', null, { timeout: 15000 });
+  assert.match(await board.textContent('#title'), /^Lakeside Gun Run 5 May 2024$/);
+  assert.equal(await board.textContent('#race'), '· Lakeside 10K');
+  assert.deepEqual(await board.$$eval('#race-pick option', (o) => o.map((x) => [x.value, x.textContent])), [['10k', 'Lakeside 10K'], ['5k', 'Lakeside 5K Fun Run']]);
+  assert.equal(await board.isVisible('#race-pick'), true);
+  const cats = await board.$$eval('#cat option', (o) => o.map((x) => x.textContent));
+  assert.ok(cats.includes('Women 40-49') && cats.includes('Men 40-49'), `category names in the filter: ${cats.join(', ')}`);
+  // a gun race: gun time first, and the projection in gun time (bib 101: 41:00, not the server's net 40:00)
+  assert.equal(await board.textContent('.thead .c-net'), 'Gun time');
+  assert.equal(await board.textContent('#list .row[data-bib="1"] .c-net'), '0:45:10');
+  assert.equal(await board.textContent('#list .row[data-bib="1"] .c-gun'), '0:45:00');
+  assert.equal(await board.textContent('#list .row[data-bib="101"] .c-net'), '~0:41:00');
+  // the on-course runners' last point by name
+  assert.match(await board.textContent('#list .row[data-bib="2"] .c-last'), /^Heartbreak Hill 0:20:00$/);
+  // the rows fit: no cell of the head row overlaps the next
+  const overlap = await board.evaluate(() => {
+    const cells = [...document.querySelectorAll('.thead > span, .thead .c-splits > span')].filter((c) => getComputedStyle(c).display !== 'none' && !c.classList.contains('c-splits'));
+    const boxes = cells.map((c) => [c.className || c.dataset.pt, c.getBoundingClientRect()]).sort((a, b) => a[1].left - b[1].left);
+    return boxes.filter((b, i) => i && b[1].left < boxes[i - 1][1].right - 0.5).map((b) => b[0]);
+  });
+  assert.deepEqual(overlap, [], 'head cells do not overlap');
+  await board.screenshot({ path: path.join(shots, 'event-board-1920.png') });
+  // a phone: no split columns, the race menu fits beside the search
+  await board.setViewportSize({ width: 390, height: 844 });
+  await board.waitForFunction(() => !document.querySelector('main.board').classList.contains('with-splits'), null, { timeout: 5000 });
+  assert.ok(await board.evaluate(() => document.scrollingElement.scrollWidth <= innerWidth), 'the board fits 390 px');
+  await board.screenshot({ path: path.join(shots, 'event-board-390.png') });
+  // the race menu: the 5 km race by its name, then back
+  await board.selectOption('#race-pick', '5k');
+  await board.waitForFunction(() => document.querySelector('#list .row[data-bib="501"]') && document.getElementById('race').textContent === '· Lakeside 5K Fun Run', null, { timeout: 15000 });
+  assert.match(board.url(), /race=5k/);
+  assert.equal(await board.textContent('.thead .c-net'), 'Net time', 'the 5 km race ranks by net time');
+  await board.selectOption('#race-pick', '10k');
+  await board.waitForFunction(() => document.querySelector('#list .row[data-bib="101"]') && document.getElementById('race').textContent === '· Lakeside 10K', null, { timeout: 15000 });
 
-    // ---- tracker and announcer: gun projection of bib 101 ----
-    const tracker = await open('tracker.html?bibs=101');
-    const announcer = await open(`announcer.html?race=10k&window=60&grace=0&now=${T0 + 30 * MIN}`);
-    const big = '.card[data-bib="101"] .card-big';
-    const trackerProj = () => tracker.evaluate((sel) => {
-      const b = document.querySelector(sel);
-      return b ? { proj: Number(b.dataset.proj), basis: b.dataset.basis, text: b.textContent } : null;
-    }, big);
-    await tracker.waitForFunction((sel) => /projected 1st/.test(document.querySelector(sel)?.textContent || ''), big, { timeout: 15000 }).catch(async () => {
-      throw new Error(`tracker before the wave start: ${JSON.stringify(await trackerProj())}`);
-    });
-    let tp = await trackerProj();
-    log(`tracker before: ${tp.text}`);
-    assert.equal(tp.basis, 'gun');
-    assert.equal(tp.proj, 41 * MIN);
-    assert.match(tp.text, /projected finish 0:41:00 gun time/);
-    assert.match(await tracker.textContent('.card[data-bib="101"] .card-meta'), /Women 40-49 · Lakeside 10K/);
-    assert.deepEqual(await tracker.$$eval('.card[data-bib="101"] tr.split td.pt', (t) => t.map((x) => x.textContent)), ['Heartbreak Hill (5 km)']);
-    assert.match(await tracker.textContent('#title'), /Lakeside Gun Run/);
-    const annProj = () => announcer.evaluate(() => Object.fromEntries([...document.querySelectorAll('#calls li[data-bib]')].map((li) => [li.dataset.bib, [Number(li.dataset.proj), li.querySelector('.call-proj').textContent]])));
-    await announcer.waitForFunction(() => document.querySelectorAll('#calls li[data-bib]').length === 2 && globalThis.splitline.state.projector, null, { timeout: 15000 });
-    await announcer.waitForFunction(() => /1st/.test(document.querySelector('#calls li[data-bib="101"] .call-proj')?.textContent || ''), null, { timeout: 15000 });
-    let ap = await annProj();
-    log(`announcer before: ${JSON.stringify(ap)}`);
-    assert.equal(ap['101'][0], 41 * MIN);
-    assert.equal(ap['2'][0], 48 * MIN);
-    assert.match(ap['101'][1], /^0:41:00 gun 1st/);
-    assert.match(ap['2'][1], /^0:48:00 gun 3rd/);
-    assert.equal(await announcer.textContent('#race'), '· Lakeside 10K');
-    assert.deepEqual(await announcer.$$eval('#point option', (o) => o.map((x) => x.textContent)), ['Heartbreak Hill (5 km)', 'Lake Bridge (8 km)', 'Finish']);
-    await tracker.screenshot({ path: path.join(shots, 'event-tracker-gun.png'), fullPage: true });
+  // ---- tracker and announcer: gun projection of bib 101 ----
+  const tracker = await open('tracker.html?bibs=101');
+  const announcer = await open(`announcer.html?race=10k&window=60&grace=0&now=${T0 + 30 * MIN}`);
+  const big = '.card[data-bib="101"] .card-big';
+  const trackerProj = () => tracker.evaluate((sel) => {
+    const b = document.querySelector(sel);
+    return b ? { proj: Number(b.dataset.proj), basis: b.dataset.basis, text: b.textContent } : null;
+  }, big);
+  await tracker.waitForFunction((sel) => /projected 1st/.test(document.querySelector(sel)?.textContent || ''), big, { timeout: 15000 }).catch(async () => {
+    throw new Error(`tracker before the wave start: ${JSON.stringify(await trackerProj())}`);
+  });
+  let tp = await trackerProj();
+  log(`tracker before: ${tp.text}`);
+  assert.equal(tp.basis, 'gun');
+  assert.equal(tp.proj, 41 * MIN);
+  assert.match(tp.text, /projected finish 0:41:00 gun time/);
+  assert.match(await tracker.textContent('.card[data-bib="101"] .card-meta'), /Women 40-49 · Lakeside 10K/);
+  assert.deepEqual(await tracker.$$eval('.card[data-bib="101"] tr.split td.pt', (t) => t.map((x) => x.textContent)), ['Heartbreak Hill (5 km)']);
+  assert.match(await tracker.textContent('#title'), /Lakeside Gun Run/);
+  const annProj = () => announcer.evaluate(() => Object.fromEntries([...document.querySelectorAll('#calls li[data-bib]')].map((li) => [li.dataset.bib, [Number(li.dataset.proj), li.querySelector('.call-proj').textContent]])));
+  await announcer.waitForFunction(() => document.querySelectorAll('#calls li[data-bib]').length === 2 && globalThis.splitline.state.projector, null, { timeout: 15000 });
+  await announcer.waitForFunction(() => /1st/.test(document.querySelector('#calls li[data-bib="101"] .call-proj')?.textContent || ''), null, { timeout: 15000 });
+  let ap = await annProj();
+  log(`announcer before: ${JSON.stringify(ap)}`);
+  assert.equal(ap['101'][0], 41 * MIN);
+  assert.equal(ap['2'][0], 48 * MIN);
+  assert.match(ap['101'][1], /^0:41:00 gun 1st/);
+  assert.match(ap['2'][1], /^0:48:00 gun 3rd/);
+  assert.equal(await announcer.textContent('#race'), '· Lakeside 10K');
+  assert.deepEqual(await announcer.$$eval('#point option', (o) => o.map((x) => x.textContent)), ['Heartbreak Hill (5 km)', 'Lake Bridge (8 km)', 'Finish']);
+  await tracker.screenshot({ path: path.join(shots, 'event-tracker-gun.png'), fullPage: true });
 
-    // ---- kiosk: per-race started / finished ----
-    const kiosk = await open('kiosk.html?race=10k&speed=0');
-    await kiosk.waitForFunction(() => document.querySelectorAll('#k-counts .k-count').length === 2, null, { timeout: 15000 });
-    const counts = await kiosk.$$eval('#k-counts .k-count', (c) => c.map((x) => [x.dataset.race, x.textContent]));
-    assert.deepEqual(counts, [['10k', 'Lakeside 10K 3 started · 1 finished'], ['5k', 'Lakeside 5K Fun Run 1 started · 1 finished']]);
-    assert.match(await kiosk.textContent('.k-top h1'), /Lakeside Gun Run 5 May 2024 · Lakeside 10K/);
-    // the list: the finisher's GUN time (the race ranks by it), the others at their last point by name
-    await kiosk.waitForFunction(() => document.querySelectorAll('#rows li[data-bib]').length === 3, null, { timeout: 15000 }).catch(async () => {
-      throw new Error(`kiosk rows: ${await kiosk.evaluate(() => JSON.stringify({ html: document.getElementById('rows').innerHTML.slice(0, 500), n: globalThis.splitline.state.board.entries.size, topic: globalThis.splitline.state.topic }))}`);
-    });
-    const krows = await kiosk.$$eval('#rows li[data-bib]', (li) => li.map((x) => [x.dataset.bib, x.querySelector('.k-time').textContent]));
-    assert.deepEqual(krows, [['1', '0:45:10'], ['2', 'Heartbreak Hill'], ['101', 'Heartbreak Hill']]);
+  // ---- kiosk: per-race started / finished ----
+  const kiosk = await open('kiosk.html?race=10k&speed=0');
+  await kiosk.waitForFunction(() => document.querySelectorAll('#k-counts .k-count').length === 2, null, { timeout: 15000 });
+  const counts = await kiosk.$$eval('#k-counts .k-count', (c) => c.map((x) => [x.dataset.race, x.textContent]));
+  assert.deepEqual(counts, [['10k', 'Lakeside 10K 3 started · 1 finished'], ['5k', 'Lakeside 5K Fun Run 1 started · 1 finished']]);
+  assert.match(await kiosk.textContent('.k-top h1'), /Lakeside Gun Run 5 May 2024 · Lakeside 10K/);
+  // the list: the finisher's GUN time (the race ranks by it), the others at their last point by name
+  await kiosk.waitForFunction(() => document.querySelectorAll('#rows li[data-bib]').length === 3, null, { timeout: 15000 }).catch(async () => {
+    throw new Error(`kiosk rows: ${await kiosk.evaluate(() => JSON.stringify({ html: document.getElementById('rows').innerHTML.slice(0, 500), n: globalThis.splitline.state.board.entries.size, topic: globalThis.splitline.state.topic }))}`);
+  });
+  const krows = await kiosk.$$eval('#rows li[data-bib]', (li) => li.map((x) => [x.dataset.bib, x.querySelector('.k-time').textContent]));
+  assert.deepEqual(krows, [['1', '0:45:10'], ['2', 'Heartbreak Hill'], ['101', 'Heartbreak Hill']]);
 
-    // ---- wave 2 started at 09:05 in fact: the gun projection follows, no reload ----
-    const [wok] = await pageRequests(wire, ws, EVENT, admin, [{ t: 'wave_start', race: '10k', wave: '2', t0: T0 + 5 * MIN }]);
-    assert.equal(wok.t, 'ok', JSON.stringify(wok));
-    await tracker.waitForFunction((sel) => document.querySelector(sel)?.dataset.proj === String(46 * 60000), big, { timeout: 15000 }).catch(async () => {
-      throw new Error(`tracker after the wave start: ${JSON.stringify(await trackerProj())}`);
-    });
-    await tracker.waitForFunction((sel) => /projected 2nd/.test(document.querySelector(sel)?.textContent || ''), big, { timeout: 15000 });
-    tp = await trackerProj();
-    log(`tracker after: ${tp.text}`);
-    assert.match(tp.text, /projected finish 0:46:00 gun time/);
-    await announcer.waitForFunction(() => /^0:46:00 gun 2nd/.test(document.querySelector('#calls li[data-bib="101"] .call-proj')?.textContent || ''), null, { timeout: 15000 });
-    ap = await annProj();
-    assert.equal(ap['101'][0], 46 * MIN);
-    assert.match(ap['2'][1], /^0:48:00 gun 3rd/);
-    await board.waitForFunction(() => document.querySelector('#list .row[data-bib="101"] .c-net')?.textContent === '~0:46:00', null, { timeout: 15000 });
-    // the server still projects net, unchanged by the wave start
-    const exp2 = Object.fromEntries(rowsOf(await getJson(`${base}/api/results/10k.json`)).map((x) => [x.bib, x]));
-    assert.equal(exp2['101'].proj, 40 * MIN);
-    await tracker.screenshot({ path: path.join(shots, 'event-tracker-gun-after.png'), fullPage: true });
-    await kiosk.waitForFunction(() => document.querySelectorAll('#rows li[data-bib]').length === 3, null, { timeout: 15000 }).catch(async () => {
-      throw new Error(`kiosk rows after the wave start: ${await kiosk.evaluate(() => JSON.stringify({ html: document.getElementById('rows').innerHTML.slice(0, 500), n: globalThis.splitline.state.board.entries.size, v: globalThis.splitline.state.board.version, d: globalThis.splitline.state.drawn }))}`);
-    });
-    await kiosk.screenshot({ path: path.join(shots, 'event-kiosk.png') });
+  // ---- wave 2 started at 09:05 in fact: the gun projection follows, no reload ----
+  const [wok] = await pageRequests(wire, ws, EVENT, admin, [{ t: 'wave_start', race: '10k', wave: '2', t0: T0 + 5 * MIN }]);
+  assert.equal(wok.t, 'ok', JSON.stringify(wok));
+  await tracker.waitForFunction((sel) => document.querySelector(sel)?.dataset.proj === String(46 * 60000), big, { timeout: 15000 }).catch(async () => {
+    throw new Error(`tracker after the wave start: ${JSON.stringify(await trackerProj())}`);
+  });
+  await tracker.waitForFunction((sel) => /projected 2nd/.test(document.querySelector(sel)?.textContent || ''), big, { timeout: 15000 });
+  tp = await trackerProj();
+  log(`tracker after: ${tp.text}`);
+  assert.match(tp.text, /projected finish 0:46:00 gun time/);
+  await announcer.waitForFunction(() => /^0:46:00 gun 2nd/.test(document.querySelector('#calls li[data-bib="101"] .call-proj')?.textContent || ''), null, { timeout: 15000 });
+  ap = await annProj();
+  assert.equal(ap['101'][0], 46 * MIN);
+  assert.match(ap['2'][1], /^0:48:00 gun 3rd/);
+  await board.waitForFunction(() => document.querySelector('#list .row[data-bib="101"] .c-net')?.textContent === '~0:46:00', null, { timeout: 15000 });
+  // the server still projects net, unchanged by the wave start
+  const exp2 = Object.fromEntries(rowsOf(await getJson(`${base}/api/results/10k.json`)).map((x) => [x.bib, x]));
+  assert.equal(exp2['101'].proj, 40 * MIN);
+  await tracker.screenshot({ path: path.join(shots, 'event-tracker-gun-after.png'), fullPage: true });
+  await kiosk.waitForFunction(() => document.querySelectorAll('#rows li[data-bib]').length === 3, null, { timeout: 15000 }).catch(async () => {
+    throw new Error(`kiosk rows after the wave start: ${await kiosk.evaluate(() => JSON.stringify({ html: document.getElementById('rows').innerHTML.slice(0, 500), n: globalThis.splitline.state.board.entries.size, v: globalThis.splitline.state.board.version, d: globalThis.splitline.state.drawn }))}`);
+  });
+  await kiosk.screenshot({ path: path.join(shots, 'event-kiosk.png') });
 
-    for (const p of [board, tracker, announcer, kiosk]) assert.equal(await p.evaluate(() => globalThis.__noReload), 42, 'never reloaded');
-    assert.deepEqual(pageErrors, [], 'no script error in the pages');
-    assert.deepEqual(procs.sanitizerReports().map((r) => r.name), [], 'sanitizer reports');
-    ok = true;
-  } finally {
-    if (browser) await browser.close().catch(() => {});
-    await procs.cleanup();
-    if (!ok) process.stdout.write(`${procs.tails()}\nkept ${tmp}\n`);
-    else fs.rmSync(tmp, { recursive: true, force: true });
-  }
+  for (const p of [board, tracker, announcer, kiosk]) assert.equal(await p.evaluate(() => globalThis.__noReload), 42, 'never reloaded');
+  assert.deepEqual(pageErrors, [], 'no script error in the pages');
 });

@@ -1,11 +1,15 @@
 // harness.mjs: the browser tests' process harness (Redis, splitlined, the
 // CLI, the replay; every child killed by pid), taken from
-// scoreboard.test.mjs for the tests that came after it (pages.test.mjs).
+// scoreboard.test.mjs for the tests that came after it (pages.test.mjs), and
+// stackTest(), the setup and teardown every test on its own stack shares.
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -128,6 +132,45 @@ export class Procs {
       return marks.some((m) => t.includes(m));
     });
   }
+}
+
+/*
+ * One browser test on a stack of its own: node:test's test(name) with the
+ * timeout and the skip when Chromium is missing, the binaries checked, a tmp
+ * dir (sl-<prefix>-*), the screenshots' dir (SL_BROWSER_SHOTS, else tmp) and
+ * the process list.  body(t) gets t = {tmp, shots, procs, browser: null} and
+ * sets t.browser when it launches one.  Afterwards, pass or fail: the browser
+ * is closed, the processes killed; a failure prints their last log lines and
+ * keeps tmp (its path printed); a pass removes tmp, but keeps the screenshots
+ * written into it when keepShots (no SL_BROWSER_SHOTS: they are the only
+ * copy); a sanitizer report in any process's log fails the test.
+ */
+export function stackTest(name, { prefix = 'browser', timeout = 300000, keepShots = false } = {}, body) {
+  const skip = haveChromium ? false : `chromium not installed at ${CHROMIUM} (run scripts/setup): browser test skipped`;
+  test(name, { timeout, skip }, async () => {
+    for (const k of ['server', 'ctl', 'redis']) assert.ok(BIN[k] && fs.existsSync(BIN[k]), `${k} binary not found (${BIN[k]})`);
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `sl-${prefix}-`));
+    const shots = process.env.SL_BROWSER_SHOTS || tmp;
+    fs.mkdirSync(shots, { recursive: true });
+    const t = { tmp, shots, procs: new Procs(tmp), browser: null };
+    let ok = false;
+    try {
+      await body(t);
+      ok = true;
+    } finally {
+      if (t.browser) await t.browser.close().catch(() => {});
+      await t.procs.cleanup();
+      const bad = t.procs.sanitizerReports();
+      if (!ok || bad.length) {
+        process.stdout.write(`${t.procs.tails()}\nkept ${tmp}\n`);
+      } else if (keepShots && shots === tmp) {
+        for (const f of fs.readdirSync(tmp)) if (!f.endsWith('.png')) fs.rmSync(path.join(tmp, f), { recursive: true, force: true });
+      } else {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+      if (ok) assert.deepEqual(bad.map((r) => r.logPath), [], 'sanitizer reports in the processes\' logs');
+    }
+  });
 }
 
 /* ---- Redis, just enough RESP to ask PING and XREVRANGE ---- */

@@ -17,15 +17,13 @@
 //   SL_BROWSER_SHOTS: a directory for screenshots (default: the temp dir)
 // Skips, saying so, only when Chromium is not installed.
 //   node --test tests/browser/scoreboard.test.mjs
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 
-import { SOURCE, DATA, CHROMIUM, BIN, haveChromium, log, sleep, freePort, Procs, redisCmd, waitFor, getJson, launchChromium, watchErrors } from './harness.mjs';
+import { stackTest, SOURCE, DATA, BIN, log, sleep, freePort, redisCmd, waitFor, getJson, launchChromium, watchErrors } from './harness.mjs';
 
 const EVENT = 'boston-2015';
 const RACE = 'marathon';
@@ -71,201 +69,180 @@ async function pageState(page) {
   });
 }
 
-test('live scoreboard follows a replay in headless Chromium', { timeout: 600000, skip: haveChromium ? false : `chromium not installed at ${CHROMIUM} (run scripts/setup): browser test skipped` }, async (t) => {
+stackTest('live scoreboard follows a replay in headless Chromium', { prefix: 'browser', timeout: 600000, keepShots: true }, async (t) => {
+  const { tmp, shots, procs } = t;
   for (const [k, v] of Object.entries(BIN)) {
     assert.ok(v && fs.existsSync(v), `${k} binary not found (${v}); build first or set SL_${k.toUpperCase()}_BIN`);
   }
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-browser-'));
-  const shots = process.env.SL_BROWSER_SHOTS || tmp;
-  fs.mkdirSync(shots, { recursive: true });
-  const procs = new Procs(tmp);
-  let browser = null;
-  let ok = false;
-  try {
-    // Redis from the shipped config, on a free port and a private dir.
-    const redisPort = await freePort();
-    const redisRoot = path.join(tmp, 'redis');
-    fs.mkdirSync(path.join(redisRoot, 'var', 'redis'), { recursive: true });
-    procs.start('redis', [BIN.redis, path.join(SOURCE, 'scripts', 'redis.conf'), '--port', redisPort, '--dir', path.join(redisRoot, 'var', 'redis'), '--bind', '127.0.0.1'], { cwd: redisRoot });
-    await waitFor('redis PING', async () => (await redisCmd(redisPort, 'PING')).startsWith('+PONG'), 30000);
+  // Redis from the shipped config, on a free port and a private dir.
+  const redisPort = await freePort();
+  const redisRoot = path.join(tmp, 'redis');
+  fs.mkdirSync(path.join(redisRoot, 'var', 'redis'), { recursive: true });
+  procs.start('redis', [BIN.redis, path.join(SOURCE, 'scripts', 'redis.conf'), '--port', redisPort, '--dir', path.join(redisRoot, 'var', 'redis'), '--bind', '127.0.0.1'], { cwd: redisRoot });
+  await waitFor('redis PING', async () => (await redisCmd(redisPort, 'PING')).startsWith('+PONG'), 30000);
 
-    // splitlined serving clients/web.
-    const adminToken = crypto.randomBytes(16).toString('hex');
-    const adminFile = path.join(tmp, 'admin.token');
-    fs.writeFileSync(adminFile, adminToken + '\n', { mode: 0o600 });
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const serverArgv = [BIN.server, '--event', EVENT, '--listen', '127.0.0.1', '--port', port, '--redis', `127.0.0.1:${redisPort}`, '--admin-token-file', adminFile, '--web-root', path.join(SOURCE, 'clients', 'web'), '--log-level', 'info'];
-    let server = procs.start('server', serverArgv);
-    await waitFor('/health', () => getJson(`${base}/health`), 60000);
+  // splitlined serving clients/web.
+  const adminToken = crypto.randomBytes(16).toString('hex');
+  const adminFile = path.join(tmp, 'admin.token');
+  fs.writeFileSync(adminFile, adminToken + '\n', { mode: 0o600 });
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const serverArgv = [BIN.server, '--event', EVENT, '--listen', '127.0.0.1', '--port', port, '--redis', `127.0.0.1:${redisPort}`, '--admin-token-file', adminFile, '--web-root', path.join(SOURCE, 'clients', 'web'), '--log-level', 'info'];
+  let server = procs.start('server', serverArgv);
+  await waitFor('/health', () => getJson(`${base}/health`), 60000);
 
-    // The event, ~300 participants, a reader token.
-    const slice = path.join(tmp, 'slice.csv');
-    const n = writeSlice(slice);
-    const ctl = (...a) => procs.run('ctl', [BIN.ctl, '--server', `ws://127.0.0.1:${port}/ws`, '--event', EVENT, '--token-file', adminFile, ...a]);
-    await ctl('event', 'create', path.join(SOURCE, 'scripts', 'demo', 'boston-2015.yaml'));
-    await ctl('participants', 'import', slice, '--map', 'sex=M/F', '--chip-from-bib');
-    const token = (await ctl('token', 'issue', '--role', 'reader', '--device', 'web-test')).trim();
-    assert.match(token, /^[0-9a-fA-F]{16,128}$/);
-    log(`event created, ${n} participants`);
+  // The event, ~300 participants, a reader token.
+  const slice = path.join(tmp, 'slice.csv');
+  const n = writeSlice(slice);
+  const ctl = (...a) => procs.run('ctl', [BIN.ctl, '--server', `ws://127.0.0.1:${port}/ws`, '--event', EVENT, '--token-file', adminFile, ...a]);
+  await ctl('event', 'create', path.join(SOURCE, 'scripts', 'demo', 'boston-2015.yaml'));
+  await ctl('participants', 'import', slice, '--map', 'sex=M/F', '--chip-from-bib');
+  const token = (await ctl('token', 'issue', '--role', 'reader', '--device', 'web-test')).trim();
+  assert.match(token, /^[0-9a-fA-F]{16,128}$/);
+  log(`event created, ${n} participants`);
 
-    // The page, before any read: every runner registered, nobody finished.
-    // A fresh profile (--user-data-dir) in the temp dir.
-    browser = await launchChromium(tmp, { width: 1280, height: 900 });
-    const page = browser.pages()[0] || (await browser.newPage());
-    const pageErrors = [];
-    watchErrors(page, pageErrors);
-    // No ?event= and no ?race=: the event comes from /health, the race falls back to "marathon".
-    await page.goto(`${base}/`);
-    await page.evaluate(() => (globalThis.__noReload = 42));
-    await page.waitForFunction(() => document.documentElement.dataset.conn === 'live', null, { timeout: 30000 });
-    await page.waitForFunction((n) => globalThis.splitline.state.board.entries.size === n, n, { timeout: 30000 });
-    let st = await pageState(page);
-    assert.equal(st.finished, 0, 'nobody finished before the replay');
-    assert.match(st.counts, new RegExp(`0 finished .* ${n} registered`), `counts line: ${st.counts}`);
-    // the heading: the event's name and date from the event topic (the config's), not its id
-    await page.waitForFunction(() => document.getElementById('title').textContent === 'Boston Marathon 2015 20 Apr 2015', null, { timeout: 10000 });
-    log(`page live with ${st.held} registered runners`);
+  // The page, before any read: every runner registered, nobody finished.
+  // A fresh profile (--user-data-dir) in the temp dir.
+  const browser = (t.browser = await launchChromium(tmp, { width: 1280, height: 900 }));
+  const page = browser.pages()[0] || (await browser.newPage());
+  const pageErrors = [];
+  watchErrors(page, pageErrors);
+  // No ?event= and no ?race=: the event comes from /health, the race falls back to "marathon".
+  await page.goto(`${base}/`);
+  await page.evaluate(() => (globalThis.__noReload = 42));
+  await page.waitForFunction(() => document.documentElement.dataset.conn === 'live', null, { timeout: 30000 });
+  await page.waitForFunction((n) => globalThis.splitline.state.board.entries.size === n, n, { timeout: 30000 });
+  let st = await pageState(page);
+  assert.equal(st.finished, 0, 'nobody finished before the replay');
+  assert.match(st.counts, new RegExp(`0 finished .* ${n} registered`), `counts line: ${st.counts}`);
+  // the heading: the event's name and date from the event topic (the config's), not its id
+  await page.waitForFunction(() => document.getElementById('title').textContent === 'Boston Marathon 2015 20 Apr 2015', null, { timeout: 10000 });
+  log(`page live with ${st.held} registered runners`);
 
-    // The replay: race time 2000x faster (about 12 s of wall time).
-    const replay = procs.start('replay', [BIN.replay, 'boston', slice, '--config', path.join(SOURCE, 'scripts', 'demo', 'boston-2015.yaml'), '--server', `ws://127.0.0.1:${port}/ws`, '--event', EVENT, '--token', token, '--device', 'web-test', '--speed', '2000', '--seed', '1'], { stdout: true });
-    // Until the server has every finisher (the replay's own exit is the
-    // integration tests' business: here it only feeds the server).
-    const seen = new Set();
-    const finishedOnServer = async () => {
-      const doc = await getJson(`${base}/api/results/${RACE}.json`);
-      const rows = Array.isArray(doc) ? doc : doc.rows || doc.results;
-      return rows.filter((r) => r.status === 'finished').length;
-    };
-    const deadline = Date.now() + 240000;
-    let lastCheck = 0;
-    for (;;) {
-      st = await pageState(page);
-      seen.add(st.finished);
-      if (replay.exited) break;
-      if (Date.now() - lastCheck > 1000) {
-        lastCheck = Date.now();
-        if ((await finishedOnServer()) === n) break;
-      }
-      assert.ok(Date.now() < deadline, `the server has ${await finishedOnServer()} of ${n} finishers after 240 s`);
-      await sleep(300);
-    }
-    if (replay.exited) {
-      assert.equal(replay.exited.code, 0, `replay failed: ${replay.out()}\n${fs.readFileSync(replay.logPath, 'utf8').slice(-2000)}`);
-      log(`replay done: ${replay.out().trim()}`);
-    } else {
-      log('every finisher is on the server; the replay has not exited yet: stopping it');
-      await procs.kill(replay);
-    }
-    const partial = [...seen].filter((f) => f > 0 && f < n);
-    assert.ok(partial.length >= 2, `the page showed results while the race ran (finished counts seen: ${[...seen].join(', ')})`);
-
-    // The end: every finisher of the export, with the export's places, in the page.
+  // The replay: race time 2000x faster (about 12 s of wall time).
+  const replay = procs.start('replay', [BIN.replay, 'boston', slice, '--config', path.join(SOURCE, 'scripts', 'demo', 'boston-2015.yaml'), '--server', `ws://127.0.0.1:${port}/ws`, '--event', EVENT, '--token', token, '--device', 'web-test', '--speed', '2000', '--seed', '1'], { stdout: true });
+  // Until the server has every finisher (the replay's own exit is the
+  // integration tests' business: here it only feeds the server).
+  const seen = new Set();
+  const finishedOnServer = async () => {
     const doc = await getJson(`${base}/api/results/${RACE}.json`);
-    const exp = Array.isArray(doc) ? doc : doc.rows || doc.results;
-    const expFinished = exp.filter((r) => r.status === 'finished');
-    assert.equal(expFinished.length, n, 'every runner of the slice finished on the server');
-    await page.waitForFunction((n) => globalThis.splitline.state.board.entries.size === n && [...globalThis.splitline.state.board.entries.values()].every((e) => e.row.status === 'finished'), n, { timeout: 30000 });
-    await page.waitForFunction((n) => document.getElementById('counts').textContent.startsWith(`${n} finished`), n, { timeout: 15000 });
-    await sleep(400); // one draw
+    const rows = Array.isArray(doc) ? doc : doc.rows || doc.results;
+    return rows.filter((r) => r.status === 'finished').length;
+  };
+  const deadline = Date.now() + 240000;
+  let lastCheck = 0;
+  for (;;) {
     st = await pageState(page);
-    assert.ok(st.marker, 'the page was never reloaded');
-    const byBib = new Map(exp.map((r) => [String(r.bib), r]));
-    const visible = st.rows.filter((r) => r.y >= 0 && r.y < 900);
-    assert.ok(visible.length >= 10, `rows on screen: ${visible.length}`);
-    for (const r of visible) {
-      assert.equal(r.place, String(byBib.get(r.bib).place), `bib ${r.bib}: the page says place ${r.place}, the export ${byBib.get(r.bib).place}`);
+    seen.add(st.finished);
+    if (replay.exited) break;
+    if (Date.now() - lastCheck > 1000) {
+      lastCheck = Date.now();
+      if ((await finishedOnServer()) === n) break;
     }
-    const winner = expFinished.reduce((a, b) => (a.place <= b.place ? a : b));
-    assert.equal(st.rows.find((r) => r.y >= 0).bib, String(winner.bib), 'the winner is on top');
-    assert.ok(st.rows.length < 80, `windowed rendering: ${st.rows.length} rows in the DOM for ${n}`);
-    assert.ok(st.feed.length > 0 && st.feed.length <= 50, `finish feed has ${st.feed.length} entries`);
-    const lastAt = Math.max(...expFinished.map((r) => r.start + r.net));
-    const newest = expFinished.filter((r) => r.start + r.net === lastAt).map((r) => String(r.bib));
-    assert.ok(newest.includes(st.feed[0]), `the newest finisher heads the feed: ${st.feed[0]}, expected one of ${newest}`);
-    await page.screenshot({ path: path.join(shots, 'scoreboard-desktop.png') });
-
-    // Search: a bib.
-    const someone = expFinished[Math.floor(expFinished.length / 2)];
-    await page.fill('#q', String(someone.bib));
-    await page.waitForFunction((bib) => {
-      const rows = [...document.querySelectorAll('#list .row')];
-      return rows.length >= 1 && rows.every((r) => r.dataset.bib.startsWith(bib));
-    }, String(someone.bib), { timeout: 5000 });
-    await page.fill('#q', '');
-
-    // Category filter: a resubscription to results/<race>/cat/<cat>.
-    const cat = 'M40-44';
-    const members = expFinished.filter((r) => (r.cats || []).includes(cat));
-    assert.ok(members.length > 2, `${cat} has ${members.length} finishers in the slice`);
-    await page.waitForFunction((cat) => [...document.querySelectorAll('#cat option')].some((o) => o.value === `cat/${cat}`), cat, { timeout: 5000 });
-    await page.selectOption('#cat', `cat/${cat}`);
-    await page.waitForFunction((k) => globalThis.splitline.state.board.entries.size === k, members.length, { timeout: 15000 });
-    await sleep(400);
-    st = await pageState(page);
-    assert.match(st.url, /[?&]cat=M40-44/);
-    const firstCat = members.reduce((a, b) => (a.place_cat[cat] <= b.place_cat[cat] ? a : b));
-    const top = st.rows.filter((r) => r.y >= 0);
-    assert.equal(top[0].bib, String(firstCat.bib), `first of ${cat}`);
-    assert.equal(top[0].place, '1');
-    for (const r of top.slice(0, 10)) assert.equal(r.place, String(byBib.get(r.bib).place_cat[cat]), `bib ${r.bib} in ${cat}`);
-
-    // A snapshot cut at 50 rows (?snap=50): the top comes over the socket,
-    // the rest over HTTP once someone scrolls to the end; places still match.
-    const page2 = await browser.newPage();
-    watchErrors(page2, pageErrors, '?snap=50: ');
-    await page2.goto(`${base}/?race=${RACE}&event=${EVENT}&snap=50`);
-    await page2.waitForFunction(() => globalThis.splitline.state.board.hasSnapshot, null, { timeout: 30000 });
-    const cut = await page2.evaluate(() => ({ held: globalThis.splitline.state.board.entries.size, n: globalThis.splitline.state.board.n }));
-    assert.equal(cut.held, 50, 'the first snapshot holds 50 rows');
-    assert.equal(cut.n, n);
-    // Scroll to the end on every poll: under load the list may still be
-    // growing when the first scroll lands, and one scroll then misses the end.
-    await page2.waitForFunction(() => {
-      scrollTo(0, document.body.scrollHeight);
-      return globalThis.splitline.state.board.full();
-    }, null, { timeout: 60000, polling: 250 });
-    await sleep(400);
-    const all = await page2.evaluate(() => globalThis.splitline.state.board.sorted().map((e) => [e.bib, e.place]));
-    assert.equal(all.length, n);
-    for (const [bib, place] of all) assert.equal(place, byBib.get(bib).place, `bib ${bib} after loading the whole list`);
-    await page2.close();
-
-    // Phone-sized viewport.
-    await page.setViewportSize({ width: 390, height: 844 });
-    await page.selectOption('#cat', '');
-    await page.waitForFunction((n) => globalThis.splitline.state.board.entries.size === n, n, { timeout: 15000 });
-    await sleep(400);
-    await page.screenshot({ path: path.join(shots, 'scoreboard-phone.png') });
-
-    // The server dies: "reconnecting", the data stays; it comes back: live again.
-    await procs.kill(server);
-    await page.waitForFunction(() => document.documentElement.dataset.conn === 'reconnecting', null, { timeout: 10000 });
-    st = await pageState(page);
-    assert.equal(st.held, n, 'results stay on screen while reconnecting');
-    await page.screenshot({ path: path.join(shots, 'scoreboard-phone-reconnecting.png') });
-    server = procs.start('server2', serverArgv);
-    await waitFor('/health after restart', () => getJson(`${base}/health`), 60000);
-    await page.waitForFunction(() => document.documentElement.dataset.conn === 'live', null, { timeout: 30000 });
-    await page.waitForFunction((n) => globalThis.splitline.state.board.hasSnapshot && globalThis.splitline.state.board.entries.size === n, n, { timeout: 30000 });
-    st = await pageState(page);
-    assert.ok(st.marker, 'reconnected without a reload');
-    assert.equal(st.finished, n, 'the fresh snapshot after the reconnect has every finisher');
-    assert.deepEqual(pageErrors, [], 'no script error in the page');
-    assert.deepEqual(procs.sanitizerReports().map((r) => r.name), [], 'sanitizer reports');
-    log(`screenshots in ${shots}`);
-    ok = true;
-  } finally {
-    if (browser) await browser.close().catch(() => {});
-    await procs.cleanup();
-    if (!ok) {
-      process.stdout.write(`${procs.tails()}\nkept ${tmp}\n`);
-    } else if (!process.env.SL_BROWSER_SHOTS) {
-      // keep the screenshots, drop the rest
-      for (const f of fs.readdirSync(tmp)) if (!f.endsWith('.png')) fs.rmSync(path.join(tmp, f), { recursive: true, force: true });
-      log(`kept screenshots in ${tmp}`);
-    } else {
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
+    assert.ok(Date.now() < deadline, `the server has ${await finishedOnServer()} of ${n} finishers after 240 s`);
+    await sleep(300);
   }
+  if (replay.exited) {
+    assert.equal(replay.exited.code, 0, `replay failed: ${replay.out()}\n${fs.readFileSync(replay.logPath, 'utf8').slice(-2000)}`);
+    log(`replay done: ${replay.out().trim()}`);
+  } else {
+    log('every finisher is on the server; the replay has not exited yet: stopping it');
+    await procs.kill(replay);
+  }
+  const partial = [...seen].filter((f) => f > 0 && f < n);
+  assert.ok(partial.length >= 2, `the page showed results while the race ran (finished counts seen: ${[...seen].join(', ')})`);
+
+  // The end: every finisher of the export, with the export's places, in the page.
+  const doc = await getJson(`${base}/api/results/${RACE}.json`);
+  const exp = Array.isArray(doc) ? doc : doc.rows || doc.results;
+  const expFinished = exp.filter((r) => r.status === 'finished');
+  assert.equal(expFinished.length, n, 'every runner of the slice finished on the server');
+  await page.waitForFunction((n) => globalThis.splitline.state.board.entries.size === n && [...globalThis.splitline.state.board.entries.values()].every((e) => e.row.status === 'finished'), n, { timeout: 30000 });
+  await page.waitForFunction((n) => document.getElementById('counts').textContent.startsWith(`${n} finished`), n, { timeout: 15000 });
+  await sleep(400); // one draw
+  st = await pageState(page);
+  assert.ok(st.marker, 'the page was never reloaded');
+  const byBib = new Map(exp.map((r) => [String(r.bib), r]));
+  const visible = st.rows.filter((r) => r.y >= 0 && r.y < 900);
+  assert.ok(visible.length >= 10, `rows on screen: ${visible.length}`);
+  for (const r of visible) {
+    assert.equal(r.place, String(byBib.get(r.bib).place), `bib ${r.bib}: the page says place ${r.place}, the export ${byBib.get(r.bib).place}`);
+  }
+  const winner = expFinished.reduce((a, b) => (a.place <= b.place ? a : b));
+  assert.equal(st.rows.find((r) => r.y >= 0).bib, String(winner.bib), 'the winner is on top');
+  assert.ok(st.rows.length < 80, `windowed rendering: ${st.rows.length} rows in the DOM for ${n}`);
+  assert.ok(st.feed.length > 0 && st.feed.length <= 50, `finish feed has ${st.feed.length} entries`);
+  const lastAt = Math.max(...expFinished.map((r) => r.start + r.net));
+  const newest = expFinished.filter((r) => r.start + r.net === lastAt).map((r) => String(r.bib));
+  assert.ok(newest.includes(st.feed[0]), `the newest finisher heads the feed: ${st.feed[0]}, expected one of ${newest}`);
+  await page.screenshot({ path: path.join(shots, 'scoreboard-desktop.png') });
+
+  // Search: a bib.
+  const someone = expFinished[Math.floor(expFinished.length / 2)];
+  await page.fill('#q', String(someone.bib));
+  await page.waitForFunction((bib) => {
+    const rows = [...document.querySelectorAll('#list .row')];
+    return rows.length >= 1 && rows.every((r) => r.dataset.bib.startsWith(bib));
+  }, String(someone.bib), { timeout: 5000 });
+  await page.fill('#q', '');
+
+  // Category filter: a resubscription to results/<race>/cat/<cat>.
+  const cat = 'M40-44';
+  const members = expFinished.filter((r) => (r.cats || []).includes(cat));
+  assert.ok(members.length > 2, `${cat} has ${members.length} finishers in the slice`);
+  await page.waitForFunction((cat) => [...document.querySelectorAll('#cat option')].some((o) => o.value === `cat/${cat}`), cat, { timeout: 5000 });
+  await page.selectOption('#cat', `cat/${cat}`);
+  await page.waitForFunction((k) => globalThis.splitline.state.board.entries.size === k, members.length, { timeout: 15000 });
+  await sleep(400);
+  st = await pageState(page);
+  assert.match(st.url, /[?&]cat=M40-44/);
+  const firstCat = members.reduce((a, b) => (a.place_cat[cat] <= b.place_cat[cat] ? a : b));
+  const top = st.rows.filter((r) => r.y >= 0);
+  assert.equal(top[0].bib, String(firstCat.bib), `first of ${cat}`);
+  assert.equal(top[0].place, '1');
+  for (const r of top.slice(0, 10)) assert.equal(r.place, String(byBib.get(r.bib).place_cat[cat]), `bib ${r.bib} in ${cat}`);
+
+  // A snapshot cut at 50 rows (?snap=50): the top comes over the socket,
+  // the rest over HTTP once someone scrolls to the end; places still match.
+  const page2 = await browser.newPage();
+  watchErrors(page2, pageErrors, '?snap=50: ');
+  await page2.goto(`${base}/?race=${RACE}&event=${EVENT}&snap=50`);
+  await page2.waitForFunction(() => globalThis.splitline.state.board.hasSnapshot, null, { timeout: 30000 });
+  const cut = await page2.evaluate(() => ({ held: globalThis.splitline.state.board.entries.size, n: globalThis.splitline.state.board.n }));
+  assert.equal(cut.held, 50, 'the first snapshot holds 50 rows');
+  assert.equal(cut.n, n);
+  // Scroll to the end on every poll: under load the list may still be
+  // growing when the first scroll lands, and one scroll then misses the end.
+  await page2.waitForFunction(() => {
+    scrollTo(0, document.body.scrollHeight);
+    return globalThis.splitline.state.board.full();
+  }, null, { timeout: 60000, polling: 250 });
+  await sleep(400);
+  const all = await page2.evaluate(() => globalThis.splitline.state.board.sorted().map((e) => [e.bib, e.place]));
+  assert.equal(all.length, n);
+  for (const [bib, place] of all) assert.equal(place, byBib.get(bib).place, `bib ${bib} after loading the whole list`);
+  await page2.close();
+
+  // Phone-sized viewport.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.selectOption('#cat', '');
+  await page.waitForFunction((n) => globalThis.splitline.state.board.entries.size === n, n, { timeout: 15000 });
+  await sleep(400);
+  await page.screenshot({ path: path.join(shots, 'scoreboard-phone.png') });
+
+  // The server dies: "reconnecting", the data stays; it comes back: live again.
+  await procs.kill(server);
+  await page.waitForFunction(() => document.documentElement.dataset.conn === 'reconnecting', null, { timeout: 10000 });
+  st = await pageState(page);
+  assert.equal(st.held, n, 'results stay on screen while reconnecting');
+  await page.screenshot({ path: path.join(shots, 'scoreboard-phone-reconnecting.png') });
+  server = procs.start('server2', serverArgv);
+  await waitFor('/health after restart', () => getJson(`${base}/health`), 60000);
+  await page.waitForFunction(() => document.documentElement.dataset.conn === 'live', null, { timeout: 30000 });
+  await page.waitForFunction((n) => globalThis.splitline.state.board.hasSnapshot && globalThis.splitline.state.board.entries.size === n, n, { timeout: 30000 });
+  st = await pageState(page);
+  assert.ok(st.marker, 'reconnected without a reload');
+  assert.equal(st.finished, n, 'the fresh snapshot after the reconnect has every finisher');
+  assert.deepEqual(pageErrors, [], 'no script error in the page');
+  log(`screenshots in ${shots}`);
 });

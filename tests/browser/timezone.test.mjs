@@ -12,12 +12,10 @@
 // are in ("New York time (EDT, UTC-04:00)" on the race day; "your own time
 // zone" without one).
 //   node --test tests/browser/timezone.test.mjs
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { BIN, CHROMIUM, Procs, getJson, haveChromium, log, waitFor, pageRequests, startStack, launchChromium, pageOpener } from './harness.mjs';
+import { stackTest, getJson, log, waitFor, pageRequests, startStack, launchChromium, pageOpener } from './harness.mjs';
 
 const EVENT = 'harbour-2024';
 const EDT = 4 * 3600000; // New York is UTC-4 in May
@@ -45,93 +43,77 @@ const READS = [
   { bib: '2', pt: 'start', t: at(9, 1, 0) },
 ];
 
-test('clock times are shown in the event\'s time zone, not the viewer\'s', { timeout: 300000, skip: haveChromium ? false : `chromium not installed at ${CHROMIUM}: browser test skipped` }, async () => {
-  for (const k of ['server', 'ctl', 'redis']) assert.ok(BIN[k] && fs.existsSync(BIN[k]), `${k} binary not found (${BIN[k]})`);
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-timezone-'));
-  const shots = process.env.SL_BROWSER_SHOTS || tmp;
-  fs.mkdirSync(shots, { recursive: true });
-  const procs = new Procs(tmp);
-  let browser = null;
-  let ok = false;
-  try {
-    const { base, ws, ctl } = await startStack(procs, tmp, EVENT);
-    const yaml = path.join(tmp, 'event.yaml');
-    fs.writeFileSync(yaml, YAML('America/New_York'));
-    fs.writeFileSync(path.join(tmp, 'people.csv'), 'bib,name,sex,age\n1,Ann Alder,F,44\n2,Ben Birch,M,45\n');
-    await ctl('event', 'create', yaml);
-    await ctl('participants', 'import', path.join(tmp, 'people.csv'));
+stackTest('clock times are shown in the event\'s time zone, not the viewer\'s', { prefix: 'timezone' }, async (t) => {
+  const { tmp, shots, procs } = t;
+  const { base, ws, ctl } = await startStack(procs, tmp, EVENT);
+  const yaml = path.join(tmp, 'event.yaml');
+  fs.writeFileSync(yaml, YAML('America/New_York'));
+  fs.writeFileSync(path.join(tmp, 'people.csv'), 'bib,name,sex,age\n1,Ann Alder,F,44\n2,Ben Birch,M,45\n');
+  await ctl('event', 'create', yaml);
+  await ctl('participants', 'import', path.join(tmp, 'people.csv'));
 
-    browser = await launchChromium(tmp, { width: 1280, height: 900 }, { timezoneId: 'Asia/Tokyo' });
-    const pageErrors = [];
-    const open = pageOpener(browser, base, pageErrors);
-    const reader = (await ctl('token', 'issue', '--role', 'reader', '--device', 'test-mat')).trim();
-    const wire = await browser.newPage();
-    await wire.goto(`${base}/health`);
-    assert.equal(await wire.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone), 'Asia/Tokyo', 'the browser runs in Tokyo');
-    const [ack] = await pageRequests(wire, ws, EVENT, reader, [{ t: 'passings', dev: 'test-mat', seq: 1, reads: READS }]);
-    assert.equal(ack.t, 'ack', JSON.stringify(ack));
-    await waitFor('bib 1 finished', async () => {
-      const r = await getJson(`${base}/api/results/10k.json`);
-      const rows = Array.isArray(r) ? r : r.rows || r.results;
-      return rows.find((x) => x.bib === '1' && x.status === 'finished');
-    }, 30000);
+  const browser = (t.browser = await launchChromium(tmp, { width: 1280, height: 900 }, { timezoneId: 'Asia/Tokyo' }));
+  const pageErrors = [];
+  const open = pageOpener(browser, base, pageErrors);
+  const reader = (await ctl('token', 'issue', '--role', 'reader', '--device', 'test-mat')).trim();
+  const wire = await browser.newPage();
+  await wire.goto(`${base}/health`);
+  assert.equal(await wire.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone), 'Asia/Tokyo', 'the browser runs in Tokyo');
+  const [ack] = await pageRequests(wire, ws, EVENT, reader, [{ t: 'passings', dev: 'test-mat', seq: 1, reads: READS }]);
+  assert.equal(ack.t, 'ack', JSON.stringify(ack));
+  await waitFor('bib 1 finished', async () => {
+    const r = await getJson(`${base}/api/results/10k.json`);
+    const rows = Array.isArray(r) ? r : r.rows || r.results;
+    return rows.find((x) => x.bib === '1' && x.status === 'finished');
+  }, 30000);
 
-    const clocks = (page) => page.evaluate(() => Object.fromEntries([...document.querySelectorAll('.card[data-bib="1"] tr.split')].map((tr) => [tr.dataset.pt, tr.querySelectorAll('td')[2].textContent])));
-    const tracker = await open('tracker.html?bibs=1');
-    await tracker.waitForFunction(() => {
-      const tr = document.querySelector('.card[data-bib="1"] tr.split[data-pt="5k"]');
-      return tr && tr.querySelectorAll('td')[2].textContent === '09:48:05';
-    }, null, { timeout: 15000 }).catch(async () => {
-      assert.fail(`tracker clock times ${JSON.stringify(await clocks(tracker))}, wanted 09:48:05 at 5k (New York), not 22:48:05 (Tokyo)`);
-    });
-    const c = await clocks(tracker);
-    assert.equal(c.finish, '09:50:20', JSON.stringify(c));
-    await tracker.screenshot({ path: path.join(shots, 'timezone-tracker.png'), fullPage: true });
+  const clocks = (page) => page.evaluate(() => Object.fromEntries([...document.querySelectorAll('.card[data-bib="1"] tr.split')].map((tr) => [tr.dataset.pt, tr.querySelectorAll('td')[2].textContent])));
+  const tracker = await open('tracker.html?bibs=1');
+  await tracker.waitForFunction(() => {
+    const tr = document.querySelector('.card[data-bib="1"] tr.split[data-pt="5k"]');
+    return tr && tr.querySelectorAll('td')[2].textContent === '09:48:05';
+  }, null, { timeout: 15000 }).catch(async () => {
+    assert.fail(`tracker clock times ${JSON.stringify(await clocks(tracker))}, wanted 09:48:05 at 5k (New York), not 22:48:05 (Tokyo)`);
+  });
+  const c = await clocks(tracker);
+  assert.equal(c.finish, '09:50:20', JSON.stringify(c));
+  await tracker.screenshot({ path: path.join(shots, 'timezone-tracker.png'), fullPage: true });
 
-    const board = await open('index.html?race=10k');
-    await board.waitForFunction(() => /· 09:50:20$/.test((document.querySelector('#feed-list li .f-meta') || {}).textContent || ''), null, { timeout: 15000 }).catch(async () => {
-      assert.fail(`finish feed: ${await board.textContent('#feed-list')}, wanted 09:50:20 (New York)`);
-    });
-    log('ok: tracker and finish feed show New York clock times in a Tokyo browser');
-    const zoneNote = (page) => page.waitForFunction(() => /Times of day/.test((document.getElementById('clock-zone') || {}).textContent || ''), null, { timeout: 15000 }).then(() => page.textContent('#clock-zone'));
-    const NY = 'Times of day: New York time (EDT, UTC-04:00)';
-    for (const [name, page] of [['tracker', tracker], ['leaderboard', board]]) assert.equal(await zoneNote(page), NY, `${name}'s zone note`);
-    // a decision whose values are times: the desk's audit trail shows them as New York clock times
-    await ctl('wave', 'start', '10k', '1', '--at', '09:00:30', '--reason', 'horn was late', '--official', 'starter');
-    const deskTok = (await ctl('token', 'issue', '--role', 'desk', '--device', 'desk-1')).trim();
-    const scanTok = (await ctl('token', 'issue', '--role', 'scanner', '--device', 'scan-1')).trim();
-    for (const p of ['announcer.html?race=10k', 'kiosk.html?race=10k', `desk.html?token=${deskTok}`, `scan.html?token=${scanTok}`]) {
-      const page = await open(p);
-      assert.equal(await zoneNote(page), NY, `${p}'s zone note`);
-      if (p.startsWith('desk')) {
-        await page.waitForFunction(() => /09:00:00 → 09:00:30/.test((document.querySelector('#audit tr[data-op="wave_start"]') || {}).textContent || ''), null, { timeout: 15000 }).catch(async () => {
-          assert.fail(`desk audit: ${await page.textContent('#audit')}, wanted the wave start 09:00:00 → 09:00:30 (New York)`);
-        });
-      }
-      await page.screenshot({ path: path.join(shots, `timezone-${p.split('.')[0]}.png`) });
-      await page.close();
+  const board = await open('index.html?race=10k');
+  await board.waitForFunction(() => /· 09:50:20$/.test((document.querySelector('#feed-list li .f-meta') || {}).textContent || ''), null, { timeout: 15000 }).catch(async () => {
+    assert.fail(`finish feed: ${await board.textContent('#feed-list')}, wanted 09:50:20 (New York)`);
+  });
+  log('ok: tracker and finish feed show New York clock times in a Tokyo browser');
+  const zoneNote = (page) => page.waitForFunction(() => /Times of day/.test((document.getElementById('clock-zone') || {}).textContent || ''), null, { timeout: 15000 }).then(() => page.textContent('#clock-zone'));
+  const NY = 'Times of day: New York time (EDT, UTC-04:00)';
+  for (const [name, page] of [['tracker', tracker], ['leaderboard', board]]) assert.equal(await zoneNote(page), NY, `${name}'s zone note`);
+  // a decision whose values are times: the desk's audit trail shows them as New York clock times
+  await ctl('wave', 'start', '10k', '1', '--at', '09:00:30', '--reason', 'horn was late', '--official', 'starter');
+  const deskTok = (await ctl('token', 'issue', '--role', 'desk', '--device', 'desk-1')).trim();
+  const scanTok = (await ctl('token', 'issue', '--role', 'scanner', '--device', 'scan-1')).trim();
+  for (const p of ['announcer.html?race=10k', 'kiosk.html?race=10k', `desk.html?token=${deskTok}`, `scan.html?token=${scanTok}`]) {
+    const page = await open(p);
+    assert.equal(await zoneNote(page), NY, `${p}'s zone note`);
+    if (p.startsWith('desk')) {
+      await page.waitForFunction(() => /09:00:00 → 09:00:30/.test((document.querySelector('#audit tr[data-op="wave_start"]') || {}).textContent || ''), null, { timeout: 15000 }).catch(async () => {
+        assert.fail(`desk audit: ${await page.textContent('#audit')}, wanted the wave start 09:00:00 → 09:00:30 (New York)`);
+      });
     }
-    log('ok: the tracker, leaderboard, announcer, big screen, desk and scanner say their clock times are New York time');
-
-    // The event without a timezone: the viewer's own clock, as before.
-    fs.writeFileSync(yaml, YAML(null));
-    await ctl('event', 'create', yaml);
-    await tracker.waitForFunction(() => {
-      const tr = document.querySelector('.card[data-bib="1"] tr.split[data-pt="5k"]');
-      return tr && tr.querySelectorAll('td')[2].textContent === '22:48:05';
-    }, null, { timeout: 15000 }).catch(async () => {
-      assert.fail(`without a timezone: tracker clock times ${JSON.stringify(await clocks(tracker))}, wanted the viewer's 22:48:05`);
-    });
-    assert.equal(await tracker.textContent('#clock-zone'), 'Times of day: your own time zone (the event names none)');
-    log('ok: without a timezone, the viewer\'s own zone, and the page says so');
-    assert.deepEqual(pageErrors, [], `page errors: ${pageErrors.join('\n')}`);
-    ok = true;
-  } finally {
-    if (browser) await browser.close().catch(() => {});
-    const bad = procs.sanitizerReports();
-    await procs.cleanup();
-    if (!ok || bad.length) process.stdout.write(procs.tails() + '\n');
-    assert.equal(bad.length, 0, `sanitizer reports in ${bad.map((r) => r.name).join(', ')}`);
-    if (ok) fs.rmSync(tmp, { recursive: true, force: true });
+    await page.screenshot({ path: path.join(shots, `timezone-${p.split('.')[0]}.png`) });
+    await page.close();
   }
+  log('ok: the tracker, leaderboard, announcer, big screen, desk and scanner say their clock times are New York time');
+
+  // The event without a timezone: the viewer's own clock, as before.
+  fs.writeFileSync(yaml, YAML(null));
+  await ctl('event', 'create', yaml);
+  await tracker.waitForFunction(() => {
+    const tr = document.querySelector('.card[data-bib="1"] tr.split[data-pt="5k"]');
+    return tr && tr.querySelectorAll('td')[2].textContent === '22:48:05';
+  }, null, { timeout: 15000 }).catch(async () => {
+    assert.fail(`without a timezone: tracker clock times ${JSON.stringify(await clocks(tracker))}, wanted the viewer's 22:48:05`);
+  });
+  assert.equal(await tracker.textContent('#clock-zone'), 'Times of day: your own time zone (the event names none)');
+  log('ok: without a timezone, the viewer\'s own zone, and the page says so');
+  assert.deepEqual(pageErrors, [], `page errors: ${pageErrors.join('\n')}`);
 });
