@@ -5,20 +5,21 @@
  *   import FILE.csv   the officials' side: event_create (one race per
  *                     event, every station column a timing point: start,
  *                     the intermediate stations as splits, finish, and the
- *                     backup stations), participants (one entry per crew),
- *                     then one `adjust` per decision the file records (DNS,
- *                     DNF, DQ, scratch, exhibition, penalties, the finish
- *                     station the judges took; with --places-from-file,
- *                     the judges' places where they differ from the
- *                     times');
+ *                     backup stations: Start2/3, Finish2/3, and <Name>2..9
+ *                     of a waypoint <Name>), participants (one entry per
+ *                     crew), then one `adjust` per decision the file
+ *                     records (DNS, DNF, DQ, scratch, exhibition,
+ *                     penalties, the finish station the judges took; with
+ *                     --places-from-file, the judges' places where they
+ *                     differ from the times');
  *   replay FILE.csv   the timing side: a wave_start per side-by-side race
  *                     (its start gun), then every station column as its own
  *                     device (start, start2, start3, each intermediate
- *                     station, finish, finish2, finish3) sending its
- *                     readings in time order, each on its own connection
- *                     with a reader token for that device (issued on first
- *                     use with the token given: a token writes as one
- *                     device only).
+ *                     station and its backups, finish, finish2, finish3)
+ *                     sending its readings in time order, each on its own
+ *                     connection with a reader token for that device
+ *                     (issued on first use with the token given: a token
+ *                     writes as one device only).
  *
  * What is sent is built by regfile.c (the same records the core's unit
  * test folds), turned into messages by regfile_to_msg; what regfile.c
@@ -67,7 +68,8 @@ static const char usage_head[] =
 	"  import   sends the event config (one race per event: Head races are `trial`,\n"
 	"           others `lanes`; EventInfo is the progression rule; every station\n"
 	"           column is a point: start, the intermediate stations as splits in\n"
-	"           column order, finish, and Start2/3, Finish2/3 as backup stations),\n"
+	"           column order, finish, and Start2/3, Finish2/3 as backup stations,\n"
+	"           as is <Name>2..9 of a station <Name>: 500m2 is a station of 500m),\n"
 	"           the crews (bib <EventNum>-<Bow>, lane = Bow), and the officials'\n"
 	"           decisions (DNS, DNF, DQ, Scratch, Exhib, \"(Ns)\" penalties, the\n"
 	"           finish station taken) as adjust messages.  An EventNum that names\n"

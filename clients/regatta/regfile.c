@@ -166,8 +166,12 @@ void regfile_free(regfile *t)
 		free(t->st[k].name);
 		free(t->st[k].id);
 	}
+	for (size_t k = 0; k < t->nbk; k++) {
+		free(t->bk[k].name);
+		free(t->bk[k].id);
+	}
 	SL_FREE_MANY(t->rows, t->hdr, t->bibs, t->row_race, t->evfirst, t->race_id, t->race_day,
-		     t->st, t);
+		     t->st, t->bk, t);
 }
 
 /* Does an Event cell name an event?  ("." or "" in a row does not: the row
@@ -223,18 +227,85 @@ static size_t race_of_row(regfile *t, size_t i)
 	return t->nev++;
 }
 
-/* G_<name>_time_raw columns that are not the start or the finish (or their backups). */
+/* The point id of a station: its name in lower case, other characters '-',
+ * made unique among the ends and ids[0..n) ("-2", "-3": two names of one id). */
+static char *station_id(const char *name, char *const *ids, size_t n)
+{
+	static const char *const end_ids[] = {"start",  "start2",  "start3",
+					      "finish", "finish2", "finish3"};
+	char id[72];
+	size_t m = 0;
+	for (const char *p = name; *p && m < 60; p++) {
+		unsigned char ch = (unsigned char)*p;
+		id[m++] = isalnum(ch) || ch == '_' || ch == '.' || ch == '+' ? (char)tolower(ch)
+									     : '-';
+	}
+	id[m] = '\0';
+	for (unsigned k = 2;; k++) {
+		bool taken = false;
+		for (size_t q = 0; q < sizeof(end_ids) / sizeof(end_ids[0]); q++)
+			taken |= !strcmp(id, end_ids[q]);
+		for (size_t q = 0; q < n; q++)
+			taken |= !strcmp(ids[q], id);
+		if (!taken)
+			break;
+		snprintf(id + m, sizeof(id) - m, "-%u", k);
+	}
+	return sl_strdup(id);
+}
+
+/*
+ * The station that station j backs up, or -1: its name is another's
+ * followed by a digit 2..9 ("500m2" of "500m", as "Start2" of "Start");
+ * through a backup's backup ("500m22" of "500m2" of "500m") to the first
+ * that backs up none.  "Mark2" without a "Mark" backs up nothing.
+ */
+static int backed_up(char *const *names, size_t n, size_t j)
+{
+	const char *s = names[j];
+	int of = -1;
+	bool found = true;
+	for (size_t len = strlen(s); found && len > 1 && s[len - 1] >= '2' && s[len - 1] <= '9';
+	     len--) {
+		found = false;
+		for (size_t k = 0; k < n && !found; k++)
+			if (strlen(names[k]) == len - 1 && !strncmp(names[k], s, len - 1)) {
+				of = (int)k;
+				found = true;
+			}
+	}
+	return of;
+}
+
+/* Backups in order of their split, then of their names: "500m2" before
+ * "500m3" before "500m22" (columns in any order). */
+static bool backup_after(const struct station *a, const struct station *b)
+{
+	size_t la = strlen(a->name), lb = strlen(b->name);
+	if (a->of != b->of)
+		return a->of > b->of;
+	return la != lb ? la > lb : strcmp(a->name, b->name) > 0;
+}
+
+/*
+ * G_<name>_time_raw columns that are not the start or the finish (or their
+ * backups): the split points in t->st, their backup stations in t->bk.
+ * Ids are given in column order, unique among all of them.
+ */
 static void find_stations(regfile *t)
 {
 	static const char *const ends[] = {"Start",  "Start2",  "Start3",
 					   "Finish", "Finish2", "Finish3"};
-	t->st = sl_calloc(t->nhdr + 1, sizeof(*t->st));
+	char **names = sl_calloc(t->nhdr + 1, sizeof(char *)),
+	     **ids = sl_calloc(t->nhdr + 1, sizeof(char *));
+	int *cols = sl_calloc(t->nhdr + 1, sizeof(int)), *of = sl_calloc(t->nhdr + 1, sizeof(int));
+	size_t n = 0, *split = sl_calloc(t->nhdr + 1, sizeof(size_t));
 	for (size_t j = 0; j < t->nhdr; j++) {
 		const char *h = t->hdr[j];
-		size_t n = strlen(h);
-		if (n <= 11 || strncmp(h, "G_", 2) != 0 || strcmp(h + n - 9, "_time_raw") != 0)
+		size_t len = strlen(h);
+		if (len <= 11 || strncmp(h, "G_", 2) != 0 || strcmp(h + len - 9, "_time_raw") != 0)
 			continue;
-		char *name = sl_strndup(h + 2, n - 11);
+		char *name = sl_strndup(h + 2, len - 11);
 		bool end = false;
 		for (size_t k = 0; k < sizeof(ends) / sizeof(ends[0]); k++)
 			end |= !strcmp(name, ends[k]);
@@ -242,28 +313,27 @@ static void find_stations(regfile *t)
 			free(name);
 			continue;
 		}
-		char id[72];
-		size_t m = 0;
-		for (const char *p = name; *p && m < 60; p++) {
-			unsigned char ch = (unsigned char)*p;
-			id[m++] = isalnum(ch) || ch == '_' || ch == '.' || ch == '+'
-					  ? (char)tolower(ch)
-					  : '-';
-		}
-		id[m] = '\0';
-		/* an id taken by another point (start2, a station of the same name) */
-		for (unsigned k = 2;; k++) {
-			bool taken = !strcmp(id, "start") || !strcmp(id, "finish") ||
-				     !strcmp(id, "start2") || !strcmp(id, "start3") ||
-				     !strcmp(id, "finish2") || !strcmp(id, "finish3");
-			for (size_t q = 0; q < t->nst; q++)
-				taken |= !strcmp(t->st[q].id, id);
-			if (!taken)
-				break;
-			snprintf(id + m, sizeof(id) - m, "-%u", k);
-		}
-		t->st[t->nst++] = (struct station){name, sl_strdup(id), (int)j};
+		ids[n] = station_id(name, ids, n);
+		names[n] = name;
+		cols[n++] = (int)j;
 	}
+	t->st = sl_calloc(n + 1, sizeof(*t->st));
+	t->bk = sl_calloc(n + 1, sizeof(*t->bk));
+	for (size_t k = 0; k < n; k++)
+		if ((of[k] = backed_up(names, n, k)) < 0) {
+			split[k] = t->nst;
+			t->st[t->nst++] = (struct station){names[k], ids[k], cols[k], 0};
+		}
+	for (size_t k = 0; k < n; k++) {
+		if (of[k] < 0)
+			continue;
+		struct station b = {names[k], ids[k], cols[k], split[of[k]]};
+		size_t q = t->nbk++;
+		for (; q > 0 && backup_after(&t->bk[q - 1], &b); q--)
+			t->bk[q] = t->bk[q - 1];
+		t->bk[q] = b;
+	}
+	SL_FREE_MANY(names, ids, cols, of, split);
 }
 
 int regfile_load(const char *path, regfile **out, char *err, size_t errlen)

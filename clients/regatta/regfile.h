@@ -21,11 +21,16 @@
  *     "1000 m", "6 km"), else the --distance option, else 1000 (warned);
  *     points `start`, then one split per intermediate station (every
  *     G_<Station>_time_raw column but Start/Start2/Start3/Finish/Finish2/
- *     Finish3, in column order, when the race has a reading there), then
- *     `finish`, plus start2/start3/finish2/finish3 as backup stations
- *     (`station_of`) when the file has those columns.  A split's distance
- *     comes from the station's name ("500m"), else the splits are spread
- *     evenly over the course (warned); its read rule is `first` inside a
+ *     Finish3 and the waypoints' backups, in column order, when the race
+ *     has a reading there or at a backup of it), then `finish`, plus
+ *     start2/start3/finish2/finish3 as backup stations (`station_of`) when
+ *     the file has those columns, and each split's backup stations: a
+ *     station named as another followed by a digit 2..9 ("500m2",
+ *     "1000m3"; "Mark2" without a "Mark" is a split of its own), in the
+ *     order of their names (the core takes the primary's reading, else
+ *     the first backup's).  A split's distance comes from the station's
+ *     name ("500m"), else the splits are spread evenly over the course
+ *     (warned); its read rule (its backups' too) is `first` inside a
  *     window of plausible pace: from min_s = 0.8 x the race's fastest
  *     RawTime pro rata of the distance, to 1.25 x its slowest (without
  *     times: 8 m/s to 1.5 m/s), so that a read before the start, one too
@@ -48,8 +53,8 @@
  *     G_Start_time_raw, then passings, one device per station column
  *     (start only for Head races; the primary finish only when it is not a
  *     copy of a backup's reading; a split station's device is its point
- *     id), each device's reads in time order, seq from 1, at most `batch`
- *     reads per record.
+ *     id, a backup's its station id), each device's reads in time order,
+ *     seq from 1, at most `batch` reads per record.
  * Clock times of day are counted from the midnight of the race's day, UTC
  * or in the event's time zone (the caller computes the midnights), so that
  * pages show the file's clock times.
@@ -92,7 +97,8 @@ const char *regfile_race_id(const regfile *rf, size_t e); /* "12", or "12b" for 
 size_t regfile_event_first(const regfile *rf, size_t e);  /* its first row */
 size_t regfile_row_race(const regfile *rf, size_t i);     /* the race of row i */
 
-/* The intermediate stations (split points), in course order: point id and name. */
+/* The intermediate stations (split points, not their backups), in course
+ * order: point id and name. */
 size_t regfile_nsplits(const regfile *rf);
 const char *regfile_split_id(const regfile *rf, size_t k);   /* "1000m" */
 const char *regfile_split_name(const regfile *rf, size_t k); /* the <Station> of its column */

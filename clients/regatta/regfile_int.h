@@ -19,11 +19,17 @@
 
 #include "regfile.h"
 
-/* An intermediate station: a G_<name>_time_raw column that is no start or finish. */
+/*
+ * An intermediate station: a G_<name>_time_raw column that is no start or
+ * finish.  A split point (a waypoint), or a backup station of one: a name
+ * that is another station's followed by a digit 2..9 ("500m2", "500m3" of
+ * "500m"), as Start2 and Finish2 name theirs.
+ */
 struct station {
 	char *name; /* <name> */
 	char *id;   /* its point id: name in lower case, other characters '-' */
 	int col;
+	size_t of; /* a backup's split point (index in st) */
 };
 
 struct regfile {
@@ -39,8 +45,10 @@ struct regfile {
 	size_t *evfirst;  /* first row of each race */
 	char **race_id;   /* id of each race */
 	size_t nev;
-	struct station *st; /* in column (course) order */
+	struct station *st; /* the split points, in column (course) order */
 	size_t nst;
+	struct station *bk; /* their backup stations, by split, then name ("500m2", "500m3") */
+	size_t nbk;
 	size_t *race_day; /* day of each race, 0 .. ndays-1 */
 	size_t ndays;
 	long day_base; /* the first day, days since 1970-01-01 */

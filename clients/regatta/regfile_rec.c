@@ -64,6 +64,17 @@ static bool race_times(const regfile *t, size_t e, int64_t *fast, int64_t *slow)
 	return *fast != REGFILE_NO_T;
 }
 
+/* Has row i a reading at split k, or at a backup station of it? */
+static bool read_at(const regfile *t, size_t i, size_t k)
+{
+	if (regfile_ms(t->rows[i][t->st[k].col]) != REGFILE_NO_T)
+		return true;
+	for (size_t b = 0; b < t->nbk; b++)
+		if (t->bk[b].of == k && regfile_ms(t->rows[i][t->bk[b].col]) != REGFILE_NO_T)
+			return true;
+	return false;
+}
+
 /* A split point of a race: station k, at d metres, read in [min_s, min_s + window_s]. */
 struct split {
 	size_t k;
@@ -72,17 +83,18 @@ struct split {
 
 /*
  * The splits of race e of dist metres: the stations with a reading in one
- * of its rows, in course order.  Their distances are their names' when
- * every name gives one, increasing and short of the finish; else they are
- * spread evenly (*spread).  The read rule is the core's own (PROTOCOL.md,
- * "Event configuration"): `first` inside [start + min_s, start + min_s +
- * window_s], the window being the plausible pace pro rata of the
- * distance: from 0.8 x the race's fastest time to 1.25 x its slowest (room
- * for a fast first part of the course, and for a crew slower there than
- * at the finish), or 8 m/s to 1.5 m/s when no crew has a time (no boat is
- * faster).  A read outside it is not this crew's passing: a bow number
- * mistyped or misread, another crew's crossing.  No dedupe_s: a station
- * of these files has one reading per crew.
+ * of its rows (theirs or a backup station's), in course order.  Their
+ * distances are their names' when every name gives one, increasing and
+ * short of the finish; else they are spread evenly (*spread).  The read
+ * rule is the core's own (PROTOCOL.md, "Event configuration"): `first`
+ * inside [start + min_s, start + min_s + window_s], the window being the
+ * plausible pace pro rata of the distance: from 0.8 x the race's fastest
+ * time to 1.25 x its slowest (room for a fast first part of the course,
+ * and for a crew slower there than at the finish), or 8 m/s to 1.5 m/s
+ * when no crew has a time (no boat is faster).  A read outside it is not
+ * this crew's passing: a bow number mistyped or misread, another crew's
+ * crossing.  No dedupe_s: a station of these files has one reading per
+ * crew.
  */
 static size_t race_splits(const regfile *t, size_t e, long dist, struct split *sp, bool *spread)
 {
@@ -90,8 +102,7 @@ static size_t race_splits(const regfile *t, size_t e, long dist, struct split *s
 	for (size_t k = 0; k < t->nst; k++) {
 		bool any = false;
 		for (size_t i = t->evfirst[e]; i < t->nrows && !any; i++)
-			any = t->row_race[i] == e &&
-			      regfile_ms(t->rows[i][t->st[k].col]) != REGFILE_NO_T;
+			any = t->row_race[i] == e && read_at(t, i, k);
 		if (any)
 			sp[n++] = (struct split){.k = k};
 	}
@@ -131,6 +142,65 @@ static void list_add(sl_buf *b, const char *s)
 	sl_buf_addf(b, "%s%s", b->len ? ", " : "", s);
 }
 
+/*
+ * The points of a race with the splits sp[0..ns): start, the splits,
+ * finish, then the backup stations (`station_of`): start2 and start3, the
+ * splits' (in course order), finish2 and finish3; only those the file has.
+ */
+static void pack_points(msgpack_packer *pk, const regfile *t, const struct split *sp, size_t ns,
+			long dist)
+{
+	size_t nb = 0;
+	for (size_t k = 0; k < 4; k++) {
+		char h[64];
+		snprintf(h, sizeof(h), "G_%s_time_raw", BACKUPS[k]);
+		nb += regfile__col(t, h) >= 0;
+	}
+	for (size_t q = 0; q < ns; q++)
+		for (size_t b = 0; b < t->nbk; b++)
+			nb += t->bk[b].of == sp[q].k;
+	slp_pack_key(pk, "points");
+	msgpack_pack_array(pk, 2 + ns + nb);
+	msgpack_pack_map(pk, 3);
+	slp_pack_kv_str(pk, "id", "start");
+	slp_pack_kv_str(pk, "role", "start");
+	slp_pack_kv_str(pk, "rule", "first");
+	for (size_t q = 0; q < ns; q++) {
+		msgpack_pack_map(pk, 7);
+		slp_pack_kv_str(pk, "id", t->st[sp[q].k].id);
+		slp_pack_kv_str(pk, "name", t->st[sp[q].k].name);
+		slp_pack_kv_str(pk, "role", "split");
+		slp_pack_kv_str(pk, "rule", "first");
+		slp_pack_kv_int(pk, "distance_m", sp[q].d);
+		slp_pack_kv_int(pk, "min_s", sp[q].min_s);
+		slp_pack_kv_int(pk, "window_s", sp[q].window_s);
+	}
+	msgpack_pack_map(pk, 4);
+	slp_pack_kv_str(pk, "id", "finish");
+	slp_pack_kv_str(pk, "role", "finish");
+	slp_pack_kv_int(pk, "distance_m", dist);
+	slp_pack_kv_int(pk, "min_s", 0);
+	for (size_t k = 0; k < 4; k++) {
+		char h[64], id[16];
+		for (size_t q = 0; k == 2 && q < ns; q++) /* the splits' backups, before finish2 */
+			for (size_t b = 0; b < t->nbk; b++) {
+				if (t->bk[b].of != sp[q].k)
+					continue;
+				msgpack_pack_map(pk, 2);
+				slp_pack_kv_str(pk, "id", t->bk[b].id);
+				slp_pack_kv_str(pk, "station_of", t->st[sp[q].k].id);
+			}
+		snprintf(h, sizeof(h), "G_%s_time_raw", BACKUPS[k]);
+		if (regfile__col(t, h) < 0)
+			continue;
+		snprintf(id, sizeof(id), "%s", BACKUPS[k]);
+		id[0] = (char)(id[0] - 'A' + 'a');
+		msgpack_pack_map(pk, 2);
+		slp_pack_kv_str(pk, "id", id);
+		slp_pack_kv_str(pk, "station_of", k < 2 ? "start" : "finish");
+	}
+}
+
 static void pack_config(msgpack_packer *pk, const regfile *t, const struct reg_opts *o,
 			sl_buf *warn)
 {
@@ -148,12 +218,6 @@ static void pack_config(msgpack_packer *pk, const regfile *t, const struct reg_o
 		slp_pack_kv_str(pk, "timezone", o->timezone);
 	slp_pack_key(pk, "races");
 	msgpack_pack_array(pk, t->nev);
-	size_t nb = 0;
-	for (size_t k = 0; k < 4; k++) {
-		char h[64];
-		snprintf(h, sizeof(h), "G_%s_time_raw", BACKUPS[k]);
-		nb += regfile__col(t, h) >= 0;
-	}
 	for (size_t e = 0; e < t->nev; e++) {
 		size_t i = t->evfirst[e];
 		bool head = !strcmp(regfile_cell(t, i, "RaceType"), "Head");
@@ -187,38 +251,7 @@ static void pack_config(msgpack_packer *pk, const regfile *t, const struct reg_o
 		msgpack_pack_array(pk, 1);
 		msgpack_pack_map(pk, 1);
 		slp_pack_kv_str(pk, "id", "1");
-		slp_pack_key(pk, "points");
-		msgpack_pack_array(pk, 2 + ns + nb);
-		msgpack_pack_map(pk, 3);
-		slp_pack_kv_str(pk, "id", "start");
-		slp_pack_kv_str(pk, "role", "start");
-		slp_pack_kv_str(pk, "rule", "first");
-		for (size_t q = 0; q < ns; q++) {
-			msgpack_pack_map(pk, 7);
-			slp_pack_kv_str(pk, "id", t->st[sp[q].k].id);
-			slp_pack_kv_str(pk, "name", t->st[sp[q].k].name);
-			slp_pack_kv_str(pk, "role", "split");
-			slp_pack_kv_str(pk, "rule", "first");
-			slp_pack_kv_int(pk, "distance_m", sp[q].d);
-			slp_pack_kv_int(pk, "min_s", sp[q].min_s);
-			slp_pack_kv_int(pk, "window_s", sp[q].window_s);
-		}
-		msgpack_pack_map(pk, 4);
-		slp_pack_kv_str(pk, "id", "finish");
-		slp_pack_kv_str(pk, "role", "finish");
-		slp_pack_kv_int(pk, "distance_m", dist);
-		slp_pack_kv_int(pk, "min_s", 0);
-		for (size_t k = 0; k < 4; k++) {
-			char h[64], id[16];
-			snprintf(h, sizeof(h), "G_%s_time_raw", BACKUPS[k]);
-			if (regfile__col(t, h) < 0)
-				continue;
-			snprintf(id, sizeof(id), "%s", BACKUPS[k]);
-			id[0] = (char)(id[0] - 'A' + 'a');
-			msgpack_pack_map(pk, 2);
-			slp_pack_kv_str(pk, "id", id);
-			slp_pack_kv_str(pk, "station_of", k < 2 ? "start" : "finish");
-		}
+		pack_points(pk, t, sp, ns, dist);
 	}
 	if (warn && nassumed)
 		sl_buf_addf(warn,
@@ -449,7 +482,7 @@ static int read_cmp(const void *a, const void *b)
 	return c;
 }
 
-/* A station device of the replay: its column and point id. */
+/* A station device of the replay: its column and point (or station) id. */
 struct dev {
 	int col;
 	const char *id;
@@ -487,13 +520,18 @@ void regfile_replay(const regfile *t, size_t batch, int64_t rx, const int64_t *d
 		slp_pack_kv_int(&pk, "t0", day0[t->race_day[e]] + t0);
 	}
 
-	/* the devices in course order: starts, intermediate stations, finishes */
-	struct dev *devs = sl_calloc(6 + t->nst, sizeof(*devs));
+	/* the devices in course order: starts, intermediate stations (each
+	 * followed by its backups), finishes */
+	struct dev *devs = sl_calloc(6 + t->nst + t->nbk, sizeof(*devs));
 	size_t nd = 0;
 	for (size_t k = 0; k < 3; k++)
 		devs[nd++] = (struct dev){regfile__col(t, ends[k][0]), ends[k][1], k == 0, false};
-	for (size_t k = 0; k < t->nst; k++)
+	for (size_t k = 0; k < t->nst; k++) {
 		devs[nd++] = (struct dev){t->st[k].col, t->st[k].id, false, false};
+		for (size_t b = 0; b < t->nbk; b++)
+			if (t->bk[b].of == k)
+				devs[nd++] = (struct dev){t->bk[b].col, t->bk[b].id, false, false};
+	}
 	for (size_t k = 3; k < 6; k++)
 		devs[nd++] = (struct dev){regfile__col(t, ends[k][0]), ends[k][1], false, k == 3};
 
