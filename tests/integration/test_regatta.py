@@ -33,6 +33,16 @@ tests/unit/test_regatta_data.c):
     and times are the file's, the three judges' places are place_manual
     and in the audit trail (`splitline audit`: op place, by the official,
     reason "place from the results file", from none to the place);
+  - regatta-head-backup.csv, the same with a backup station at the 500 m
+    waypoint (G_500m2_time_raw: each crew's 500m reading plus 7 ms; the
+    500m reading of bows 130 and 152 blanked; tests/data/README.md): the
+    races' points (event topic) are start, 500m, 1000m, finish, with no
+    point 500m2; every crew's 500m split is its 500m reading, else its
+    500m2 reading (bow 157's bad reading at both is taken at neither);
+    places and times are the file's; `splitline adjust 7-128 station --pt
+    500m --station 500m2` takes the backup's time (and is in the audit
+    trail), withdrawn it gives the primary's again; the station named at
+    another point, or as a point, is refused and changes nothing;
   - regatta-dup-events.csv, two events under event number 1: the import
     warns naming both, they are two races (1 and 1b) with their own crews
     and the published places.
@@ -66,6 +76,8 @@ SPLIT_PTS = ["500m", "1000m"]
 BAD_READS = {("7-131", "1000m"), ("8-157", "500m")}  # see tests/unit/test_regatta_data.c
 JUDGED = {"7-128": 1, "7-149": 2, "8-154": 1}  # 8-154 shares 1st with 8-156: a dead heat
 DUPS = "regatta-dup-events.csv"
+BACKUP = "regatta-head-backup.csv"  # SPLITS with a backup station 500m2 at the 500m waypoint
+FROM_BACKUP = {"7-130", "8-152"}  # their 500m reading is blank: the split is 500m2's
 
 
 def ms_of(s):
@@ -347,6 +359,84 @@ async def head_splits(h, redis):
     srv.stop()
 
 
+def backup_splits(path):
+    """bib -> the 500m split regatta-head-backup.csv gives: its 500m reading,
+    else its 500m2 reading, from its start; None for the bad read."""
+    with open(path, newline="") as f:
+        rows, want = list(csv.DictReader(f)), {}
+    for e, r in zip(load(path), rows):
+        start, t = ms_of(r["G_Start_time_raw"]), ms_of(r["G_500m_time_raw"])
+        check((t is None) == (e["bib"] in FROM_BACKUP), f"{BACKUP}: {e['bib']}'s 500m reading")
+        t = ms_of(r["G_500m2_time_raw"]) if t is None else t
+        want[e["bib"]] = None if (e["bib"], "500m") in BAD_READS else t - start
+    return want
+
+
+async def head_backup(h, redis):
+    """A backup station at a waypoint: one split 500m, its backup 500m2 a
+    station of it; the split is the primary's reading, else the backup's;
+    an official may take the backup's, and take that back."""
+    path = os.path.join(h.paths.source, "tests", "data", BACKUP)
+    srv = Server(h, redis, name="server-head-backup", event="head-backup").start()
+    entries, want = load(path), backup_splits(path)
+    run_tool(h, srv, "import", path, extra=["--date", DATE, "--distance", "1500",
+                                             "--places-from-file"])
+    out, _ = run_tool(h, srv, "replay", path, extra=["--date", DATE])
+    log(f"{BACKUP}: {out.strip()}")
+    await srv.wait_caught_up()
+    pts = {r["id"]: [p["id"] for p in r["points"]] for r in (await event_row(srv))["races"]}
+    check(pts == {"7": ["start", "500m", "1000m", "finish"],
+                  "8": ["start", "500m", "1000m", "finish"]}, f"{BACKUP}: points {pts}")
+    diffs = compare(srv, entries)
+    check(not diffs, f"{BACKUP}: {len(diffs)} entries differ from the file:\n" + "\n".join(diffs))
+    rows = export_rows(srv, entries)
+    bad = [f"{b}: 500m {(rows[b].get('splits') or {}).get('500m')} != {w}, splits "
+           f"{rows[b].get('splits')}" for b, w in want.items()
+           if (rows[b].get("splits") or {}).get("500m") != w
+           or "500m2" in (rows[b].get("splits") or {})]
+    check(not bad, f"{BACKUP}: 500m splits differ from the file's:\n" + "\n".join(bad))
+    log(f"{BACKUP}: every 500m split as the file's, {sorted(FROM_BACKUP)} from the backup 500m2")
+
+    # an official takes the backup's reading for a crew that has both, then withdraws it
+    bib, race = "7-128", "7"
+    before = srv.export("json", race)
+    with open(path, newline="") as f:
+        r = next(x for x in csv.DictReader(f) if x["Bow"] == "128")
+    backup = ms_of(r["G_500m2_time_raw"]) - ms_of(r["G_Start_time_raw"])
+    check(backup == want[bib] + 7, f"{BACKUP}: {bib}'s backup reading {backup}")
+    for args, why in (([bib, "station", "--pt", "1000m", "--station", "500m2"],
+                       "'500m2' is no station of point '1000m'"),
+                      ([bib, "station", "--pt", "500m2", "--station", "500m2"],
+                       "no point '500m2'")):
+        res = h.ctl(srv, ["adjust"] + args + ["--reason", "x", "--official", "chief-judge"],
+                    check_rc=False)
+        check(res.returncode == 1 and why in res.stderr,
+              f"adjust {' '.join(args)}: exit {res.returncode}, stderr {res.stderr!r}")
+    decide = ["--reason", "500m timer missed the bow ball", "--official", "chief-judge"]
+    h.ctl(srv, ["adjust", bib, "station", "--pt", "500m", "--station", "500m2"] + decide)
+    await srv.wait_caught_up()
+    row, raw = export_rows(srv, [{"race": race}])[bib], entries[0]["raw"]
+    check(entries[0]["bib"] == bib and row["splits"].get("500m") == backup and row["raw"] == raw,
+          f"{BACKUP}: {bib} with station 500m2 chosen: {row}")
+    h.ctl(srv, ["adjust", bib, "station", "--pt", "500m", "--reason", "primary confirmed",
+                "--official", "chief-judge"])
+    await srv.wait_caught_up()
+    # as before but for the reasons (the withdrawal is listed as a station decision)
+    after = json.loads(srv.export("json", race))["rows"]
+    changed = [(x, y) for x, y in zip(json.loads(before)["rows"], after)
+               if {**x, "reasons": None} != {**y, "reasons": None}]
+    check(not changed and len(after) == len(json.loads(before)["rows"]),
+          f"{BACKUP}: race {race} not as before once the station choice is withdrawn: {changed}")
+    trail = [(x.get("from"), x.get("to"), x.get("reason")) for x in audit_rows(h, srv)
+             if x.get("op") == "station" and x.get("bib") == bib]
+    check(trail == [("primary", "finish2", "official finish camera"),  # the import's
+                    ("primary", "500m2", decide[1]), ("500m2", "primary", "primary confirmed")],
+          f"{BACKUP}: audit trail of the station choice: {trail}")
+    log(f"{BACKUP}: {bib} at 500m: {want[bib]} ms, {backup} ms from 500m2 chosen, "
+        f"back to {want[bib]} ms withdrawn; in the audit trail")
+    srv.stop()
+
+
 async def dup_events(h, redis):
     """Two events under one event number: kept apart, and said."""
     path = os.path.join(h.paths.source, "tests", "data", DUPS)
@@ -408,6 +498,7 @@ async def main(h):
     for name in FILES:
         await one_file(h, redis, name)
     await head_splits(h, redis)
+    await head_backup(h, redis)
     await dup_events(h, redis)
 
 
