@@ -91,11 +91,13 @@ size_t view__reasons_of(const core *c, const char *bib, const struct adj_rec **o
 		bool key_pt = a->type == ADJ_STATION || a->type == ADJ_HAND;
 		if (!key_pt && seen[a->type])
 			continue;
-		if (key_pt) { /* one per point: skip when a later one named it */
+		if (key_pt) { /* one per point: skip when a later one named it (a withdrawal too) */
 			bool later = false;
-			for (size_t k = 0; k < n; k++)
-				later |= out[k]->type == a->type && out[k]->pt && a->pt &&
-					 !strcmp(out[k]->pt, a->pt);
+			for (size_t k = i + 1; k < c->nadjs && !later; k++) {
+				const struct adj_rec *b = &c->adjs[k];
+				later = b->type == a->type && b->pt && a->pt && !strcmp(b->pt, a->pt) &&
+					!strcmp(b->bib, bib);
+			}
 			if (later)
 				continue;
 		}

@@ -435,6 +435,24 @@ static void trial_starts(void)
  * station stands.  Course: start, 500m (min 60 s), 1000m (min 120 s, a
  * backup 1000m2), finish 1500m.
  */
+/* The athlete topic's snapshot of bib, as JSON (static buffer). */
+static const char *athlete_json(const core *c, const char *bib)
+{
+	static char out[4096];
+	char topic[80];
+	slp_msg m;
+	snprintf(topic, sizeof(topic), "athlete/%s", bib);
+	out[0] = '\0';
+	if (snap(c, topic, 0, 0, &m)) {
+		sl_buf b = SL_BUF_INIT;
+		slp_object_to_json(&m.root, &b);
+		snprintf(out, sizeof(out), "%s", b.data ? b.data : "");
+		sl_buf_release(&b);
+		slp_msg_release(&m);
+	}
+	return out;
+}
+
 static void stations_fit_their_neighbours(void)
 {
 	core *c = core_new();
@@ -483,10 +501,13 @@ static void stations_fit_their_neighbours(void)
 			  "'reason':'the camera says so','official':'ref'}"),
 		  0);
 	ASSERT_EQ(rowi(c, "3-1", "splits.1000m"), 150 * S);
+	ASSERT(strstr(athlete_json(c, "3-1"), "\"type\":\"station\"") != NULL);
 	ASSERT_EQ(recf(c, "{'k':'adjust','bib':'3-1','type':'station','pt':'1000m',"
 			  "'reason':'withdrawn','official':'ref'}"),
 		  0);
 	ASSERT_EQ(rowi(c, "3-1", "splits.1000m"), 250 * S);
+	/* withdrawn: no longer among the decisions in force */
+	ASSERT(strstr(athlete_json(c, "3-1"), "\"reasons\":[]") != NULL);
 	core_free(c);
 }
 
