@@ -20,6 +20,7 @@ the audit trail and the counts are byte for byte what they were.
 
 import asyncio
 import csv
+import datetime
 import io
 import time
 
@@ -255,7 +256,9 @@ async def body(h):
     check(lines[-3]["op"] == "swap" and lines[-3]["from"] == regs[1]["name"] and
           lines[-3]["to"] == regs[2]["name"] and lines[-3]["reason"] == "bibs handed out crossed"
           and lines[-1]["op"] == "undo" and lines[-1]["by"] == "chief" and
-          lines[0]["op"] == "assign" and lines[0]["reg"] and lines[0]["time"].endswith("Z"),
+          lines[0]["op"] == "assign" and lines[0]["reg"] and lines[0]["time"].endswith("-04:00")
+          and round(datetime.datetime.fromisoformat(lines[0]["time"]).timestamp() * 1000) ==
+          audit[0]["t"],  # the instant of the topic's t, in the event's zone (New York, EDT)
           f"splitline audit rows: {lines[0]}, {lines[-3]}, {lines[-1]}")
     r = h.ctl(server, ["audit", "--format", "xml"], check_rc=False)
     check(r.returncode == 2 and "--format 'xml' is not csv or json" in r.stderr,
