@@ -820,7 +820,7 @@ int slp_batch_parse_flags(const msgpack_object *map, msgpack_zone *zone, unsigne
 	}
 	b->seq = (uint64_t)seq;
 
-	const msgpack_object_array *a;
+	const msgpack_object_array *a = NULL;
 	rc = slp_get_arr(map, "reads", &a);
 	if (rc == SL_ENOENT) {
 		slp__errf(err, errlen, "reads: missing");

@@ -258,7 +258,7 @@ static char *default_web_root(const char *argv0)
 		char index[PATH_MAX + 64];
 		struct stat st;
 
-		snprintf(index, sizeof(index), "%s/index.html", cand[i]);
+		snprintf(index, sizeof(index), "%.*s/index.html", (int)sizeof(cand[0]), cand[i]);
 		if (stat(index, &st) != 0 || !S_ISREG(st.st_mode))
 			continue;
 		char *r = realpath(cand[i], NULL);

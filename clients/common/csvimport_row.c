@@ -224,7 +224,9 @@ static int birth_parse(const char *s, int order, char out[11], const char **why)
 							  "order; see --date-format)";
 		return -1;
 	}
-	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+	/* in range (csvimp__ymd_ok); unsigned and bounded so the compiler sees 10 bytes */
+	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+		 (unsigned)d % 100u);
 	return 0;
 }
 

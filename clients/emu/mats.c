@@ -45,7 +45,7 @@ void mats_add_read(int64_t t, const char *chip, int rssi, int hits)
 	SL_GROW(reads, capreads, nreads + 1);
 	read_t *r = &reads[nreads++];
 	r->t = t;
-	snprintf(r->chip, sizeof(r->chip), "%s", chip);
+	snprintf(r->chip, sizeof(r->chip), "%.*s", (int)sizeof(r->chip) - 1, chip);
 	r->rssi = rssi;
 	r->hits = hits;
 }
