@@ -235,7 +235,7 @@ static int load_segs(core *c, uint32_t di, const msgpack_object *o)
 		if (slp_as_int(&v[i], &seq) < 0 || slp_as_int(&v[i + 1], &ri) < 0 ||
 		    slp_as_int(&v[i + 2], &n) < 0 || seq < (int64_t)next ||
 		    (uint64_t)seq > SL_SEQ_MAX || n < 1 ||
-		    (uint64_t)n > SL_SEQ_MAX - (uint64_t)seq || ri < 0 || (uint64_t)ri > c->nreads ||
+		    (uint64_t)n - 1 > SL_SEQ_MAX - (uint64_t)seq || /* the last seq is <= 2^53-1 */ ri < 0 || (uint64_t)ri > c->nreads ||
 		    (uint64_t)n > c->nreads - (uint64_t)ri)
 			return -1;
 		SL_GROW(c->devs[di].seg, c->devs[di].cseg, c->devs[di].nseg + 1);

@@ -1053,6 +1053,17 @@ static void read_void_takes_back_a_read(void)
 	ASSERT(strstr(snap_json(d, "audit"), "\"from\":\"void\",\"to\":\"bib 2 at finish") != NULL);
 	core_free(d);
 
+	/* a device at the last seq there is (2^53-1): its read found, and the snapshot loads */
+	struct r last = {"C2", NULL, "finish", T0 + 2 * H + 30000, SLP_KIND_RFID};
+	ASSERT_EQ(pass_dev(c, "edge", 9007199254740991ULL, &last, 1), 0);
+	ASSERT_EQ(rowi(c, "2", "net"), 2 * H + 30000);
+	core *e = reload(c);
+	ASSERT_EQ(recf(e, "{'k':'read_void','dev':'edge','seq':9007199254740991,'reason':'r',"
+			  "'official':'ref'}"),
+		  0);
+	ASSERT_EQ(rowi(e, "2", "net"), NIL_V);
+	core_free(e);
+
 	/* an unknown chip's only read, void: no longer in the unknown list */
 	rd(c, "STRAY", "finish", T0 + 2 * H);
 	ASSERT(strstr(snap_json(c, "status"), "\"unknown\":1") != NULL);
