@@ -45,6 +45,7 @@
 
 #define HTTP_CHUNK 16384
 #define HTTP_STALL_S 30 /* a client that takes no byte of a body this long is closed */
+#define HTTP_WAIT_S 300 /* no export encode takes this long: close the request */
 #define GRACE_MS 2000
 
 /* One HTTP connection's current request (lws keeps it across keep-alive). */
@@ -295,7 +296,10 @@ static int export_begin(net *n, struct lws *wsi, struct http_pss *ps, const char
 	ps->inm = header_dup(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
 	ps->wait.on_ready = on_export_ready;
 	ps->xb = xcache_get(n->xc, race, csv, &ps->wait);
-	return ps->xb ? export_answer(wsi, ps) : 0;
+	if (ps->xb)
+		return export_answer(wsi, ps);
+	lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, HTTP_WAIT_S); /* a safety net */
+	return 0;
 }
 
 /* The next chunk of data[len]; the request ends with the last. */

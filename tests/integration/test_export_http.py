@@ -134,9 +134,8 @@ def all_etags(srv):
 
 
 async def main(h):
+    srv = h.server(h.redis())
     sl = boston.write_slice(h.paths.boston_csv, h.path("slice.csv"), N)
-    redis = h.redis()
-    srv = h.server(redis)
     h.create_event(srv)
     h.import_boston(srv, sl)
     tok = h.issue_token(srv, "reader", "replay-x")
