@@ -60,6 +60,7 @@ struct xcache {
 	uint64_t gap;        /* from one start to the next, at least (ms) */
 	bool started;
 	bool load_warned;
+	sl_buf spare; /* the last job's snapshot buffer: no page faults for the next */
 	uint64_t encodes;
 };
 
@@ -235,7 +236,8 @@ static void on_job_done(uv_work_t *req, int status)
 			}
 		}
 	}
-	sl_buf_release(&j->snap);
+	sl_buf_release(&x->spare);
+	x->spare = j->snap;
 	SL_FREE_MANY(j->ents, j->prev, j->out, j);
 	job_start(x); /* waiters that came after the snapshot, if the interval allows */
 }
@@ -268,6 +270,9 @@ static void job_start(xcache *x)
 		j->prev[j->n++] = e->cur ? body_ref(e->cur) : NULL;
 	}
 	uint64_t t0 = uv_hrtime();
+	j->snap = x->spare;
+	x->spare = (sl_buf)SL_BUF_INIT;
+	sl_buf_reset(&j->snap);
 	core_snapshot_save(x->core, &j->snap); /* the only encoding on the loop */
 	j->snap_ns = uv_hrtime() - t0;
 	x->job = j;
@@ -312,6 +317,7 @@ void xcache_free(xcache *x)
 		xcache_unref(x->ents[i]->cur);
 		SL_FREE_MANY(x->ents[i]->race, x->ents[i]);
 	}
+	sl_buf_release(&x->spare);
 	SL_FREE_MANY(x->ents, x);
 }
 
