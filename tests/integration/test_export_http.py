@@ -18,6 +18,7 @@ plain HTTP/1.1 (http.client, headers exactly as written):
   - a decision (penalty) and a new read change every ETag; a passing for a
     bib nobody has (a record that changes no export) changes no byte and no
     ETag;
+  - a second node on the same Redis gives the same bodies and ETags;
   - 20 concurrent requests after a change all get the same bytes from one
     encode; 20 clients that close while waiting for an encode leave nothing
     behind (the sanitizers watch); an unknown race is 404 without an ETag.
@@ -244,6 +245,13 @@ async def main(h):
     check(b"content-encoding" not in head.lower() and body == fetch(srv, PATHS[2])[2],
           "HTTP/1.0 without Accept-Encoding: not the plain CSV")
     log("unknown race: 404 without ETag; HTTP/1.0 without headers: the plain body")
+
+    # a second node folding the same log: the same bytes, the same ETags
+    srv2 = h.server(srv.redis, "server-2")
+    await srv2.wait_caught_up()
+    await srv.wait_caught_up()
+    check(all_etags(srv2) == all_etags(srv), "two nodes on one log give different ETags")
+    log("a second node on the same log: the same bodies and ETags")
     check(srv.proc.alive(), "the server died")
 
 
