@@ -127,12 +127,17 @@ async def main(h):
     print("(a batch is one XADD: acked reads/s / batch size = appends/s, to compare)")
 
 
-if __name__ == "__main__":
-    if "--server" not in sys.argv:
+def default_release_bins(argv):
+    """Without --server, the binaries of build/release (export_bench.py too)."""
+    if "--server" not in argv:
         for flag, name, subs in (("--server", "splitlined", ["server"]),
                                  ("--ctl", "splitline", ["clients", "clients/ctl"]),
                                  ("--replay", "splitline-replay", ["clients", "clients/replay"])):
             p = release_bin(name, subs)
-            if p and flag not in sys.argv:
-                sys.argv += [flag, p]
+            if p and flag not in argv:
+                argv += [flag, p]
+
+
+if __name__ == "__main__":
+    default_release_bins(sys.argv)
     harness.run("e2e_bench", main, extra_args)

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <zlib.h>
 
 #include "core.h"
 #include "slp.h"
@@ -333,6 +334,79 @@ static const char *pt_name(int pt)
 	return pt == 0 ? "start" : split_pts[pt - 1];
 }
 
+/* gzip (zlib, windowBits 31) of in at level into out; returns out's length. */
+static size_t gzip_len(const sl_buf *in, int level, sl_buf *out)
+{
+	z_stream z;
+
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, level, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return 0;
+	uLong bound = deflateBound(&z, in->len);
+	sl_buf_reset(out);
+	sl_buf_reserve(out, bound);
+	z.next_in = (Bytef *)in->data;
+	z.avail_in = (uInt)in->len;
+	z.next_out = (Bytef *)out->data;
+	z.avail_out = (uInt)bound;
+	deflate(&z, Z_FINISH);
+	out->len = z.total_out;
+	deflateEnd(&z);
+	return out->len;
+}
+
+/*
+ * What the HTTP export cache (server/net/export_cache.c) does per change:
+ * on the loop, a snapshot of the core; off it, the snapshot loaded into a
+ * private core, the export, its gzip.  Times each step, the gzip at
+ * several levels, and checks that the export of the loaded copy is the
+ * live core's to the byte.
+ */
+static void export_figures(const core *c)
+{
+	sl_buf js = SL_BUF_INIT, cs = SL_BUF_INIT, snap = SL_BUF_INIT, js2 = SL_BUF_INIT;
+	sl_buf gz = SL_BUF_INIT;
+	char err[256];
+	double t0 = now_s();
+	core_export_event_json(c, &js);
+	double t1 = now_s();
+	core_export_event_csv(c, &cs);
+	double t2 = now_s();
+	core_snapshot_save(c, &snap);
+	double t3 = now_s();
+	core *copy = core_new();
+	int rc = core_snapshot_load(copy, snap.data, snap.len, err, sizeof(err));
+	double t4 = now_s();
+	core_export_event_json(copy, &js2);
+	double t5 = now_s();
+	core_free(copy);
+
+	printf("event export: json %.1f ms (%zu bytes), csv %.1f ms (%zu bytes)\n",
+	       (t1 - t0) * 1e3, js.len, (t2 - t1) * 1e3, cs.len);
+	printf("export cache path: snapshot save %.1f ms (on the loop, %zu bytes); load %.1f ms "
+	       "+ json export %.1f ms (off the loop); copy's export %s\n",
+	       (t3 - t2) * 1e3, snap.len, (t4 - t3) * 1e3, (t5 - t4) * 1e3,
+	       rc < 0                                                     ? err
+	       : js2.len == js.len && !memcmp(js.data, js2.data, js.len) ? "identical"
+									   : "DIFFERS");
+	static const int levels[] = {1, 3, 6, 9};
+	for (size_t li = 0; li < sizeof(levels) / sizeof(*levels); li++) {
+		const sl_buf *in[2] = {&js, &cs};
+		int level = levels[li];
+		for (int k = 0; k < 2; k++) {
+			double g0 = now_s();
+			size_t n = gzip_len(in[k], level, &gz);
+			double g1 = now_s();
+			printf("gzip -%d %s: %.1f ms, %zu -> %zu bytes (%.1f%%)\n", level,
+			       k ? "csv " : "json", (g1 - g0) * 1e3, in[k]->len, n,
+			       100.0 * n / (in[k]->len ? in[k]->len : 1));
+		}
+	}
+	sl_buf *bufs[] = {&js, &cs, &snap, &js2, &gz};
+	for (size_t i = 0; i < sizeof(bufs) / sizeof(*bufs); i++)
+		sl_buf_release(bufs[i]);
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = SL_DATA_DIR "/boston-2015.csv";
@@ -583,6 +657,7 @@ int main(int argc, char **argv)
 	       "outside [place, ties + %zu skipped], %zu net times differ\n",
 	       checked, wrong_place, outside, p.bad, wrong_net);
 	printf("peak RSS: %.1f MB\n", ru.ru_maxrss / 1024.0);
+	export_figures(c);
 
 	sl_buf_release(&csv);
 	sl_buf_release(&snapb);

@@ -10,7 +10,14 @@
  *
  * HTTP: mounts send /api and /health to the "http" protocol callback below,
  * everything else to the static-file mount on the web root.  Bodies are
- * built whole, then written in chunks from the writeable callback.
+ * built whole, then written in chunks from the writeable callback, one
+ * chunk per callback, as the socket takes them; a client that takes none
+ * for HTTP_STALL_S seconds is closed.  The results exports are the export
+ * cache's shared bodies (export_cache.h): a request holds a reference to
+ * one, and when none as new as the core exists yet, it waits (no headers
+ * sent) until the cache calls on_export_ready, then answers from the
+ * writeable callback: 200 with the plain or gzip body and its ETag, or 304
+ * when If-None-Match names that ETag.
  *
  * Listening: the socket is ours, not lws's: bound (with SO_REUSEPORT when
  * asked, so that one node per core can share the port and the kernel spreads
@@ -33,14 +40,25 @@
 #include <unistd.h>
 
 #include "net/door.h"
+#include "net/export_cache.h"
 #include "net/net_int.h"
 
 #define HTTP_CHUNK 16384
+#define HTTP_STALL_S 30 /* a client that takes no byte of a body this long is closed */
+#define HTTP_WAIT_S 300 /* no export encode takes this long: close the request */
 #define GRACE_MS 2000
 
+/* One HTTP connection's current request (lws keeps it across keep-alive). */
 struct http_pss {
-	sl_buf body;
-	size_t off;
+	sl_buf body;         /* our own body (health, errors) */
+	struct xc_body *xb;  /* or an export: a reference to a shared body */
+	struct xc_wait wait; /* waiting for xb (wait.next set) */
+	struct lws *wsi;
+	const char *data; /* what is sent: body or one of xb's */
+	size_t len, off;
+	bool gz;       /* the client accepts gzip */
+	bool head_due; /* xb arrived: headers go out from the writeable */
+	char *inm;     /* If-None-Match, owned, or NULL */
 };
 
 /* ---- HTTP ---------------------------------------------------------------- */
@@ -73,11 +91,11 @@ static void health(net *n, sl_buf *b)
 	sl_buf_addf(b,
 		    "{\"ok\":%s,\"event\":\"%s\",\"redis\":\"%s\",\"records\":%llu,"
 		    "\"last_id\":\"%s\",\"caught_up\":%s,\"node\":%ld,"
-		    "\"open_files_limit\":%ld,\"accepting\":%s}\n",
+		    "\"open_files_limit\":%ld,\"accepting\":%s,\"export_encodes\":%llu}\n",
 		    up ? "true" : "false", evlog_event(n->log), up ? "up" : "down",
 		    (unsigned long long)core_nrecords(n->core), evlog_last_id(n->log),
 		    evlog_caught_up(n->log) ? "true" : "false", (long)getpid(), n->nofile,
-		    n->accept_paused ? "false" : "true");
+		    n->accept_paused ? "false" : "true", (unsigned long long)xcache_encodes(n->xc));
 }
 
 static int unknown_json(net *n, sl_buf *b)
@@ -105,14 +123,42 @@ out:
 	return rc;
 }
 
-/* Fill the body; returns the HTTP status, *ctype the content type. */
-static unsigned route(net *n, const char *uri, sl_buf *b, const char **ctype)
+/*
+ * An export route: /api/results.csv|json (*race NULL) or
+ * /api/results/<race>.csv|json (*race is name, a well-formed race id).
+ */
+static bool export_route(const char *uri, char name[72], const char **race, bool *csv)
 {
 	static const char pre[] = "/api/results/";
 	size_t ul = strlen(uri);
-	int rc;
 
-	*ctype = "application/json";
+	if (strcmp(uri, "/api/results.csv") == 0 || strcmp(uri, "/api/results.json") == 0) {
+		*csv = uri[ul - 1] == 'v';
+		*race = NULL;
+		return true;
+	}
+	/* the suffix checks below keep <race> non-empty */
+	if (strncmp(uri, pre, sizeof(pre) - 1) == 0 && ul > sizeof(pre) - 1) {
+		const char *r = uri + sizeof(pre) - 1;
+		size_t rl = ul - (sizeof(pre) - 1);
+		bool is_csv = rl > 4 && strcmp(r + rl - 4, ".csv") == 0;
+		bool is_json = rl > 5 && strcmp(r + rl - 5, ".json") == 0;
+
+		rl -= is_csv ? 4 : is_json ? 5 : 0;
+		if ((is_csv || is_json) && race_ok(r, rl)) {
+			memcpy(name, r, rl);
+			name[rl] = '\0';
+			*race = name;
+			*csv = is_csv;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Fill the body of a route other than the exports; returns the HTTP status. */
+static unsigned route(net *n, const char *uri, sl_buf *b)
+{
 	if (strcmp(uri, "/health") == 0) {
 		health(n, b);
 		return 200;
@@ -124,112 +170,203 @@ static unsigned route(net *n, const char *uri, sl_buf *b, const char **ctype)
 		}
 		return 200;
 	}
-	if (strcmp(uri, "/api/results.csv") == 0 || strcmp(uri, "/api/results.json") == 0) {
-		bool csv = uri[strlen(uri) - 1] == 'v';
-		rc = csv ? core_export_event_csv(n->core, b) : core_export_event_json(n->core, b);
-		if (rc == 0) {
-			*ctype = csv ? "text/csv; charset=utf-8" : "application/json";
-			return 200;
-		}
-		sl_buf_reset(b);
-		json_error(b, "no event to export yet");
-		return 404;
-	}
-	/* /api/results/<race>.csv|json; the suffix checks below keep <race> non-empty. */
-	if (strncmp(uri, pre, sizeof(pre) - 1) == 0 && ul > sizeof(pre) - 1) {
-		const char *race = uri + sizeof(pre) - 1;
-		size_t rl = ul - (sizeof(pre) - 1);
-		bool csv = rl > 4 && strcmp(race + rl - 4, ".csv") == 0;
-		bool json = rl > 5 && strcmp(race + rl - 5, ".json") == 0;
-		char name[72];
-
-		rl -= csv ? 4 : json ? 5 : 0;
-		if ((csv || json) && race_ok(race, rl)) {
-			memcpy(name, race, rl);
-			name[rl] = '\0';
-			rc = csv ? core_export_csv(n->core, name, b)
-				 : core_export_json(n->core, name, b);
-			if (rc == 0) {
-				*ctype = csv ? "text/csv; charset=utf-8" : "application/json";
-				return 200;
-			}
-			json_error(b, rc == SL_ENOENT ? "no such race" : "cannot export the race");
-			return rc == SL_ENOENT ? 404 : 500;
-		}
-	}
 	json_error(b, "not found");
 	return 404;
 }
 
-static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-			 void *in, size_t len)
+static int add_header(struct lws *wsi, const char *name, const char *value, unsigned char **p,
+		      unsigned char *end)
+{
+	return lws_add_http_header_by_name(wsi, (const unsigned char *)name,
+					   (const unsigned char *)value, (int)strlen(value), p,
+					   end);
+}
+
+/* The request is over (sent, or its connection closing): drop what it held. */
+static void pss_clear(struct http_pss *ps)
+{
+	xcache_cancel(&ps->wait);
+	xcache_unref(ps->xb);
+	sl_buf_release(&ps->body);
+	free(ps->inm);
+	ps->xb = NULL;
+	ps->inm = NULL;
+	ps->data = NULL;
+	ps->len = ps->off = 0;
+	ps->gz = ps->head_due = false;
+}
+
+static int transaction_done(struct lws *wsi, struct http_pss *ps)
+{
+	pss_clear(ps);
+	lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* Send the headers of data[len]; the body follows from the writeable callback. */
+static int head_send(struct lws *wsi, struct http_pss *ps, unsigned status, const char *ctype)
+{
+	unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start,
+					   *end = hdr + sizeof(hdr) - 1;
+	const struct xc_body *xb = ps->xb;
+	bool ok = xb && xb->status == 200;
+
+	if (lws_add_http_common_headers(wsi, status, ctype, ps->len, &p, end) ||
+	    add_header(wsi, "cache-control:", ok ? "no-cache" : "no-store", &p, end) ||
+	    (ok && (add_header(wsi, "etag:", ps->gz ? xb->etag_gz : xb->etag, &p, end) ||
+		    add_header(wsi, "vary:", "Accept-Encoding", &p, end))) ||
+	    (ok && ps->gz && add_header(wsi, "content-encoding:", "gzip", &p, end)) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end))
+		return 1;
+	lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, HTTP_STALL_S);
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+/* An export's answer, once ps->xb is there: 304, or its headers. */
+static int export_answer(struct lws *wsi, struct http_pss *ps)
+{
+	const struct xc_body *xb = ps->xb;
+
+	if (xb->status != 200) {
+		ps->gz = false;
+		ps->data = xb->plain.data;
+		ps->len = xb->plain.len;
+		return head_send(wsi, ps, xb->status, xb->ctype);
+	}
+	if (ps->inm && xcache_etag_match(ps->inm, ps->gz ? xb->etag_gz : xb->etag)) {
+		unsigned char hdr[LWS_PRE + 512], *start = hdr + LWS_PRE, *p = start,
+						  *end = hdr + sizeof(hdr) - 1;
+		if (lws_add_http_header_status(wsi, HTTP_STATUS_NOT_MODIFIED, &p, end) ||
+		    add_header(wsi, "etag:", ps->gz ? xb->etag_gz : xb->etag, &p, end) ||
+		    add_header(wsi, "vary:", "Accept-Encoding", &p, end) ||
+		    add_header(wsi, "cache-control:", "no-cache", &p, end) ||
+		    lws_finalize_write_http_header(wsi, start, &p, end))
+			return 1;
+		return transaction_done(wsi, ps);
+	}
+	ps->data = ps->gz ? xb->gz.data : xb->plain.data;
+	ps->len = ps->gz ? xb->gz.len : xb->plain.len;
+	return head_send(wsi, ps, 200, xb->ctype);
+}
+
+static void on_export_ready(struct xc_wait *w, struct xc_body *b)
+{
+	struct http_pss *ps = (struct http_pss *)((char *)w - offsetof(struct http_pss, wait));
+
+	ps->xb = b;
+	ps->head_due = true;
+	lws_callback_on_writable(ps->wsi);
+}
+
+/* A copy of a request header, or NULL when absent (owned). */
+static char *header_dup(struct lws *wsi, enum lws_token_indexes h)
+{
+	int l = lws_hdr_total_length(wsi, h);
+	char *s;
+
+	if (l <= 0)
+		return NULL;
+	s = sl_malloc((size_t)l + 1);
+	if (lws_hdr_copy(wsi, s, l + 1, h) < 0)
+		s[0] = '\0';
+	return s;
+}
+
+/* GET of an export: answered now from the cache, or once it has encoded. */
+static int export_begin(net *n, struct lws *wsi, struct http_pss *ps, const char *race, bool csv)
+{
+	char *ae;
+
+	if (race) {
+		char topic[80];
+		int rc;
+		snprintf(topic, sizeof(topic), "results/%s", race);
+		if ((rc = core_topic_check(n->core, topic, strlen(topic))) < 0) {
+			json_error(&ps->body,
+				   rc == SL_ENOENT ? "no such race" : "cannot export the race");
+			ps->data = ps->body.data;
+			ps->len = ps->body.len;
+			return head_send(wsi, ps, rc == SL_ENOENT ? 404 : 500, "application/json");
+		}
+	}
+	ae = header_dup(wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING);
+	ps->gz = ae && xcache_accepts_gzip(ae);
+	free(ae);
+	ps->inm = header_dup(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
+	ps->wait.on_ready = on_export_ready;
+	ps->xb = xcache_get(n->xc, race, csv, &ps->wait);
+	if (ps->xb)
+		return export_answer(wsi, ps);
+	lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, HTTP_WAIT_S); /* a safety net */
+	return 0;
+}
+
+/* The next chunk of data[len]; the request ends with the last. */
+static int body_write(struct lws *wsi, struct http_pss *ps)
+{
+	unsigned char buf[LWS_PRE + HTTP_CHUNK];
+	size_t left = ps->len - ps->off, k = left > HTTP_CHUNK ? HTTP_CHUNK : left;
+	bool last = k == left;
+
+	memcpy(buf + LWS_PRE, ps->data + ps->off, k);
+	if (lws_write(wsi, buf + LWS_PRE, k, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < 0)
+		return -1;
+	ps->off += k;
+	if (last)
+		return transaction_done(wsi, ps);
+	lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, HTTP_STALL_S);
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+			 size_t len)
 {
 	net *n = lws_context_user(lws_get_context(wsi));
 	struct http_pss *ps = user;
-	unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start,
-					   *end = hdr + sizeof(hdr) - 1;
-	const char *ctype;
-	unsigned status;
-	int ul;
 
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		return 1; /* WebSocket only through the splitline subprotocols */
 	case LWS_CALLBACK_HTTP: {
 		/* a GET's path; any length the door let through (DOOR_LINE_MAX) */
-		char *uri;
-		if ((ul = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI)) <= 0) {
+		char *uri = header_dup(wsi, WSI_TOKEN_GET_URI), name[72];
+		const char *race;
+		bool csv;
+		unsigned status;
+
+		if (!uri) {
 			if (lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, NULL))
 				return -1;
 			return lws_http_transaction_completed(wsi) ? -1 : 0;
 		}
-		uri = sl_malloc((size_t)ul + 1);
-		if (lws_hdr_copy(wsi, uri, ul + 1, WSI_TOKEN_GET_URI) < 0)
-			uri[0] = '\0';
-		sl_buf_reset(&ps->body);
-		ps->off = 0;
-		status = route(n, uri, &ps->body, &ctype);
-		free(uri);
-		if (lws_add_http_common_headers(wsi, status, ctype, ps->body.len, &p, end) ||
-		    lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
-						(const unsigned char *)"no-store", 8, &p, end) ||
-		    lws_finalize_write_http_header(wsi, start, &p, end))
-			return 1;
-		lws_callback_on_writable(wsi);
-		return 0;
-	}
-	case LWS_CALLBACK_HTTP_WRITEABLE: {
-		unsigned char buf[LWS_PRE + HTTP_CHUNK];
-		size_t left, k;
-		bool last;
-
-		if (!ps->body.data && ps->off == 0)
-			break;
-		left = ps->body.len - ps->off;
-		k = left > HTTP_CHUNK ? HTTP_CHUNK : left;
-		last = k == left;
-		memcpy(buf + LWS_PRE, ps->body.data + ps->off, k);
-		if (lws_write(wsi, buf + LWS_PRE, k, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) <
-		    0)
-			return -1;
-		ps->off += k;
-		if (!last) {
-			lws_callback_on_writable(wsi);
-			return 0;
+		pss_clear(ps);
+		ps->wsi = wsi;
+		if (export_route(uri, name, &race, &csv)) {
+			free(uri);
+			return export_begin(n, wsi, ps, race, csv);
 		}
-		sl_buf_release(&ps->body);
-		ps->off = 0;
-		return lws_http_transaction_completed(wsi) ? -1 : 0;
+		status = route(n, uri, &ps->body);
+		free(uri);
+		ps->data = ps->body.data;
+		ps->len = ps->body.len;
+		return head_send(wsi, ps, status, "application/json");
 	}
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		if (ps->head_due) {
+			ps->head_due = false;
+			return export_answer(wsi, ps);
+		}
+		if (!ps->data)
+			break;
+		return body_write(wsi, ps);
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 	case LWS_CALLBACK_CLOSED_HTTP:
-		if (ps) {
-			sl_buf_release(&ps->body);
-			ps->off = 0;
-		}
+		if (ps)
+			pss_clear(ps);
 		break;
-	default:
-		break;
+	default: break;
 	}
 	return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
@@ -256,7 +393,10 @@ static const struct lws_protocols protocols[] = {
 	{NULL, NULL, 0, 0, 0, NULL, 0}};
 
 /* Extra MIME types of static files: a list lws walks through .next. */
-#define MIME(next, ext, type) {next, NULL, ext, type}
+#define MIME(next, ext, type)                                                                      \
+	{                                                                                          \
+		next, NULL, ext, type                                                              \
+	}
 static const struct lws_protocol_vhost_options mimes[] = {
 	MIME(&mimes[1], ".json", "application/json"),
 	MIME(&mimes[2], ".svg", "image/svg+xml"),
@@ -284,8 +424,10 @@ static void on_tick(uv_timer_t *t)
 {
 	net *n = t->data;
 
-	if (!n->drain.on)
+	if (!n->drain.on) {
 		fanout_tick(n);
+		xcache_tick(n->xc);
+	}
 }
 
 /* ---- listening ------------------------------------------------------ */
@@ -376,7 +518,7 @@ static void on_accept(uv_poll_t *h, int status, int events)
 			sl_info("accepting connections again");
 		n->emfile_logged = false;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		door_accept(fd); /* before lws reads a byte of it */
+		door_accept(fd);                        /* before lws reads a byte of it */
 		if (!lws_adopt_socket_vhost(n->vh, fd)) /* closes fd on failure */
 			sl_warn("cannot take a connection: lws refused it");
 	}
@@ -421,6 +563,7 @@ net *net_new(uv_loop_t *loop, const struct net_opts *o, core *c, evlog *l)
 	n->tick_ms = o->tick_ms;
 	n->nofile = o->nofile;
 	n->sessions.next = n->sessions.prev = &n->sessions;
+	n->xc = xcache_new(loop, c);
 
 	door_init(on_door_violation);
 	memset(&info, 0, sizeof(info));
@@ -502,6 +645,7 @@ fail:
 		if (n->ctx)
 			lws_context_destroy(n->ctx);
 	}
+	xcache_free(n->xc);
 	SL_FREE_MANY(n->mounts, n->listen, n->web_root, n->admin_hash, n);
 	return NULL;
 }
@@ -561,6 +705,7 @@ void net_free(net *n)
 	if (n->ctx)
 		lws_context_destroy(n->ctx);
 	fanout_free(n);
+	xcache_free(n->xc);
 	door_free();
 	free(n->mounts);
 	free(n->listen);

@@ -14,8 +14,10 @@
  *                race_official, lineup, read_void
  *   h_token.c    token_issue, token_revoke, token hashes
  *   door.c       the front door (door.h)
+ *   export_cache.c  the HTTP exports, encoded off the loop and shared
  *
- * Calls go one way only: net.c to ws.c, fanout.c, session.c and door.c;
+ * Calls go one way only: net.c to ws.c, fanout.c, session.c, door.c and
+ * export_cache.c (which calls nothing of server/net);
  * ws.c to the handlers (h_*.c), fanout.c, roles.c, session.c and door.c;
  * the handlers to request.c, fanout.c, roles.c and session.c (h_checkin.c
  * also to h_official.c, h_session.c to h_token.c); request.c to fanout.c,
@@ -66,6 +68,8 @@ struct net {
 
 	struct topic **topics;
 	size_t ntopics, tcap;
+
+	struct xcache *xc; /* the HTTP exports (export_cache.h), owned */
 
 	/* our listening socket: lws serves the connections it accepts */
 	int lfd;

@@ -1,0 +1,459 @@
+/*
+ * export_cache.c: the HTTP exports, encoded off the loop once per change
+ * and shared (export_cache.h says what and why).
+ *
+ * State: one entry per (race or the event, format), created on the first
+ * request, never freed before the cache (the caller only asks for races the
+ * core has, so entries are bounded by 2 x (races + 1)).  An entry holds its
+ * current body and gen, the core generation that body reflects, and the
+ * requests waiting for a newer one.
+ *
+ * An encode (a job): on the loop, the entries with waiters are marked, the
+ * core is snapshotted and the job queued on libuv's thread pool.  The worker
+ * touches only the job: the snapshot, its private core, the entries' race
+ * names and formats (immutable) and the previous bodies (immutable; the job
+ * holds a reference to each).  When a body's hash equals the previous one's,
+ * the worker keeps the previous body (no gzip), so its ETag stays.  Back on
+ * the loop (on_job_done) the new bodies replace the old, and every waiter
+ * whose gen the job covers gets its body; the others wait for the next job.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#include "net/export_cache.h"
+
+#define CT_JSON "application/json"
+#define CT_CSV "text/csv; charset=utf-8"
+
+struct entry {
+	char *race; /* NULL: the whole event */
+	bool csv;
+	struct xc_body *cur;    /* NULL before the first encode */
+	uint64_t gen;           /* what cur reflects */
+	struct xc_wait waiters; /* list sentinel */
+};
+
+struct job {
+	uv_work_t req;
+	xcache *x;
+	sl_buf snap;
+	uint64_t gen;
+	uint64_t snap_ns; /* core_snapshot_save's time, on the loop */
+	size_t n;
+	struct entry **ents;
+	struct xc_body **prev; /* references, or NULL */
+	struct xc_body **out;  /* NULL: prev is still right */
+	int load_rc;           /* core_snapshot_load's */
+	char err[256];         /* and its sentence */
+};
+
+struct xcache {
+	uv_loop_t *loop;
+	core *core;
+	struct entry **ents;
+	size_t nents;
+	struct job *job;     /* the encode in flight, or NULL */
+	uint64_t last_start; /* uv_now() when it started */
+	uint64_t gap;        /* from one start to the next, at least (ms) */
+	bool started;
+	bool load_warned;
+	sl_buf spare; /* the last job's snapshot buffer: no page faults for the next */
+	uint64_t encodes;
+};
+
+/* ---- bodies --------------------------------------------------------------- */
+
+static struct xc_body *body_new(void)
+{
+	struct xc_body *b = sl_calloc(1, sizeof(*b));
+
+	b->refs = 1;
+	return b;
+}
+
+void xcache_unref(struct xc_body *b)
+{
+	if (!b || --b->refs > 0)
+		return;
+	sl_buf_release(&b->plain);
+	sl_buf_release(&b->gz);
+	free(b);
+}
+
+static struct xc_body *body_ref(struct xc_body *b)
+{
+	b->refs++;
+	return b;
+}
+
+static void body_error(struct xc_body *b, unsigned status, const char *msg)
+{
+	sl_buf_reset(&b->plain);
+	b->status = status;
+	b->ctype = CT_JSON;
+	sl_buf_addf(&b->plain, "{\"error\":\"%s\"}\n", msg); /* msg: ours, no quote */
+}
+
+/* gzip (windowBits 31: a gzip header) of in into out; false on a zlib error. */
+static bool gzip(const sl_buf *in, sl_buf *out)
+{
+	z_stream z;
+	uLong bound;
+	int rc;
+
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, XC_GZIP_LEVEL, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return false;
+	bound = deflateBound(&z, in->len);
+	sl_buf_reset(out);
+	sl_buf_reserve(out, bound);
+	z.next_in = (Bytef *)in->data;
+	z.avail_in = (uInt)in->len; /* an export is far below 4 GB */
+	z.next_out = (Bytef *)out->data;
+	z.avail_out = (uInt)bound;
+	rc = deflate(&z, Z_FINISH);
+	out->len = z.total_out;
+	deflateEnd(&z);
+	return rc == Z_STREAM_END;
+}
+
+/* The plain body's ETags: 128 bits of its SHA-256. */
+static void body_etag(struct xc_body *b)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	char hex[33];
+
+	EVP_Digest(b->plain.data, b->plain.len, md, &mdlen, EVP_sha256(), NULL);
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	snprintf(b->etag, sizeof(b->etag), "\"%s\"", hex);
+	snprintf(b->etag_gz, sizeof(b->etag_gz), "\"%s-gzip\"", hex);
+}
+
+/* ---- the worker (off the loop: touches only its job) ------------------------ */
+
+static struct xc_body *encode(const core *c, const struct entry *e, const struct xc_body *prev)
+{
+	struct xc_body *b = body_new();
+	int rc;
+
+	if (e->race)
+		rc = e->csv ? core_export_csv(c, e->race, &b->plain)
+			    : core_export_json(c, e->race, &b->plain);
+	else
+		rc = e->csv ? core_export_event_csv(c, &b->plain)
+			    : core_export_event_json(c, &b->plain);
+	if (rc == SL_ENOENT) {
+		body_error(b, 404, e->race ? "no such race" : "no event to export yet");
+		return b;
+	}
+	if (rc < 0) {
+		body_error(b, 500, "cannot export");
+		return b;
+	}
+	b->status = 200;
+	b->ctype = e->csv ? CT_CSV : CT_JSON;
+	body_etag(b);
+	if (prev && prev->status == 200 && strcmp(prev->etag, b->etag) == 0) {
+		xcache_unref(b);
+		return NULL; /* the same bytes: keep prev, its gzip and its ETag */
+	}
+	if (!gzip(&b->plain, &b->gz))
+		body_error(b, 500, "cannot compress the export");
+	return b;
+}
+
+static void on_job(uv_work_t *req)
+{
+	struct job *j = req->data;
+	core *c = core_new();
+
+	j->load_rc = core_snapshot_load(c, j->snap.data, j->snap.len, j->err, sizeof(j->err));
+	for (size_t i = 0; j->load_rc == 0 && i < j->n; i++)
+		j->out[i] = encode(c, j->ents[i], j->prev[i]);
+	core_free(c);
+}
+
+/* ---- the loop side ---------------------------------------------------------- */
+
+static void job_start(xcache *x);
+
+static void wait_unlink(struct xc_wait *w)
+{
+	w->prev->next = w->next;
+	w->next->prev = w->prev;
+	w->next = w->prev = NULL;
+}
+
+static void on_job_done(uv_work_t *req, int status)
+{
+	struct job *j = req->data;
+	xcache *x = j->x;
+
+	(void)status; /* never cancelled: xcache_free runs after the loop */
+	x->job = NULL;
+	/* the worker gets at most half a core: the next start waits twice as
+	 * long as this one took */
+	uv_update_time(x->loop);
+	uint64_t took = uv_now(x->loop) - x->last_start;
+	x->gap = 2 * took > XC_INTERVAL_MS ? 2 * took : XC_INTERVAL_MS;
+	if (j->load_rc < 0) {
+		/*
+		 * The state did not survive its snapshot (a core bug): right
+		 * bodies matter more than a free loop, so encode here, on it.
+		 */
+		if (!x->load_warned)
+			sl_warn("exports: cannot load the core's snapshot (%s); encoding on the "
+				"loop",
+				j->err);
+		x->load_warned = true;
+		for (size_t i = 0; i < j->n; i++)
+			j->out[i] = encode(x->core, j->ents[i], j->prev[i]);
+		j->gen = core_nrecords(x->core); /* what they reflect */
+	}
+	sl_debug("exports: %zu bodies encoded in %llu ms (snapshot %.1f ms on the loop)", j->n,
+		 (unsigned long long)took, j->snap_ns / 1e6);
+	for (size_t i = 0; i < j->n; i++) {
+		struct entry *e = j->ents[i];
+		struct xc_wait *w, *next;
+
+		x->encodes++;
+		if (j->out[i]) {
+			xcache_unref(e->cur);
+			e->cur = j->out[i];
+		}
+		e->gen = j->gen;
+		xcache_unref(j->prev[i]);
+		for (w = e->waiters.next; w != &e->waiters; w = next) {
+			next = w->next;
+			if (w->gen <= e->gen) {
+				wait_unlink(w);
+				w->on_ready(w, body_ref(e->cur));
+			}
+		}
+	}
+	sl_buf_release(&x->spare);
+	x->spare = j->snap;
+	SL_FREE_MANY(j->ents, j->prev, j->out, j);
+	job_start(x); /* waiters that came after the snapshot, if the interval allows */
+}
+
+/* An encode of every entry with waiters, unless one runs or came too recently. */
+static void job_start(xcache *x)
+{
+	uint64_t now = uv_now(x->loop);
+	struct job *j;
+	size_t n = 0;
+
+	if (x->job || (x->started && now - x->last_start < x->gap))
+		return;
+	for (size_t i = 0; i < x->nents; i++)
+		n += x->ents[i]->waiters.next != &x->ents[i]->waiters;
+	if (n == 0)
+		return;
+	j = sl_calloc(1, sizeof(*j));
+	j->req.data = j;
+	j->x = x;
+	j->gen = core_nrecords(x->core);
+	j->ents = sl_calloc(n, sizeof(*j->ents));
+	j->prev = sl_calloc(n, sizeof(*j->prev));
+	j->out = sl_calloc(n, sizeof(*j->out));
+	for (size_t i = 0; i < x->nents; i++) {
+		struct entry *e = x->ents[i];
+		if (e->waiters.next == &e->waiters)
+			continue;
+		j->ents[j->n] = e;
+		j->prev[j->n++] = e->cur ? body_ref(e->cur) : NULL;
+	}
+	uint64_t t0 = uv_hrtime();
+	j->snap = x->spare;
+	x->spare = (sl_buf)SL_BUF_INIT;
+	sl_buf_reset(&j->snap);
+	core_snapshot_save(x->core, &j->snap); /* the only encoding on the loop */
+	j->snap_ns = uv_hrtime() - t0;
+	x->job = j;
+	x->started = true;
+	x->last_start = now;
+	uv_queue_work(x->loop, &j->req, on_job, on_job_done);
+}
+
+static struct entry *entry_get(xcache *x, const char *race, bool csv)
+{
+	struct entry *e;
+
+	for (size_t i = 0; i < x->nents; i++) {
+		e = x->ents[i];
+		if (e->csv == csv && (race ? e->race && strcmp(e->race, race) == 0 : !e->race))
+			return e;
+	}
+	e = sl_calloc(1, sizeof(*e));
+	e->race = race ? sl_strdup(race) : NULL;
+	e->csv = csv;
+	e->waiters.next = e->waiters.prev = &e->waiters;
+	x->ents = sl_realloc(x->ents, (x->nents + 1) * sizeof(*x->ents));
+	x->ents[x->nents++] = e;
+	return e;
+}
+
+xcache *xcache_new(uv_loop_t *loop, core *c)
+{
+	xcache *x = sl_calloc(1, sizeof(*x));
+
+	x->loop = loop;
+	x->core = c;
+	x->gap = XC_INTERVAL_MS;
+	return x;
+}
+
+void xcache_free(xcache *x)
+{
+	if (!x)
+		return;
+	for (size_t i = 0; i < x->nents; i++) {
+		xcache_unref(x->ents[i]->cur);
+		SL_FREE_MANY(x->ents[i]->race, x->ents[i]);
+	}
+	sl_buf_release(&x->spare);
+	SL_FREE_MANY(x->ents, x);
+}
+
+struct xc_body *xcache_get(xcache *x, const char *race, bool csv, struct xc_wait *w)
+{
+	struct entry *e = entry_get(x, race, csv);
+	uint64_t gen = core_nrecords(x->core);
+
+	if (e->cur && e->gen >= gen)
+		return body_ref(e->cur);
+	w->gen = gen;
+	w->prev = e->waiters.prev;
+	w->next = &e->waiters;
+	e->waiters.prev->next = w;
+	e->waiters.prev = w;
+	job_start(x);
+	return NULL;
+}
+
+void xcache_cancel(struct xc_wait *w)
+{
+	if (w->next)
+		wait_unlink(w);
+}
+
+void xcache_tick(xcache *x)
+{
+	job_start(x);
+}
+
+uint64_t xcache_encodes(const xcache *x)
+{
+	return x->encodes;
+}
+
+/* ---- request headers (pure) -------------------------------------------------- */
+
+static const char *skip_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/* A qvalue ("0", "0.5", "1.000"): thousandths, or -1 when malformed. */
+static int qvalue(const char *p, const char **endp)
+{
+	int q = 0, digits = 0;
+
+	if (*p != '0' && *p != '1')
+		return -1;
+	q = (*p++ - '0') * 1000;
+	if (*p == '.') {
+		p++;
+		for (int scale = 100; *p >= '0' && *p <= '9'; p++, digits++) {
+			if (digits == 3)
+				return -1;
+			q += (*p - '0') * scale;
+			scale /= 10;
+		}
+	}
+	*endp = p;
+	return q > 1000 ? -1 : q;
+}
+
+bool xcache_accepts_gzip(const char *ae)
+{
+	int gzip_q = -1, star_q = -1;
+	const char *p = ae;
+
+	while (*p) {
+		const char *tok;
+		size_t tl;
+		int q = 1000;
+
+		p = skip_ws(p);
+		if (*p == ',') {
+			p++;
+			continue;
+		}
+		tok = p;
+		while (*p && *p != ',' && *p != ';' && *p != ' ' && *p != '\t')
+			p++;
+		tl = (size_t)(p - tok);
+		/* parameters: only q counts; anything else malformed makes q 0 */
+		for (p = skip_ws(p); *p == ';'; p = skip_ws(p)) {
+			const char *end = NULL;
+			p = skip_ws(p + 1);
+			if ((*p == 'q' || *p == 'Q') && p[1] == '=') {
+				q = qvalue(p + 2, &end);
+				p = end && q >= 0 ? end : p + 2;
+			} else {
+				q = -1;
+			}
+			if (q < 0) {
+				q = 0;
+				while (*p && *p != ',' && *p != ';')
+					p++;
+			}
+		}
+		if (*p && *p != ',') { /* junk after the element */
+			q = 0;
+			while (*p && *p != ',')
+				p++;
+		}
+		if ((tl == 4 && strncasecmp(tok, "gzip", 4) == 0) ||
+		    (tl == 6 && strncasecmp(tok, "x-gzip", 6) == 0))
+			gzip_q = q > gzip_q ? q : gzip_q;
+		else if (tl == 1 && *tok == '*')
+			star_q = q;
+	}
+	return gzip_q >= 0 ? gzip_q > 0 : star_q > 0;
+}
+
+bool xcache_etag_match(const char *inm, const char *etag)
+{
+	size_t el = strlen(etag);
+	const char *p = skip_ws(inm);
+
+	if (*p == '*' && *skip_ws(p + 1) == '\0')
+		return el > 0;
+	while (*p) {
+		const char *q;
+
+		p = skip_ws(p);
+		if (*p == ',') {
+			p++;
+			continue;
+		}
+		if (p[0] == 'W' && p[1] == '/')
+			p += 2;
+		if (*p != '"' || !(q = strchr(p + 1, '"')))
+			return false;
+		if ((size_t)(q + 1 - p) == el && el > 0 && memcmp(p, etag, el) == 0)
+			return true;
+		p = q + 1;
+	}
+	return false;
+}
