@@ -94,7 +94,7 @@ async function loadFull() {
   state.loading = true;
   const since = Date.now();
   try {
-    const res = await fetch(`/api/results/${encodeURIComponent(state.race)}.json`, { cache: 'no-store' });
+    const res = await fetch(`/api/results/${encodeURIComponent(state.race)}.json`, { cache: 'no-cache' }); // revalidated: 304 while unchanged (ETag)
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const doc = await res.json();
     const rows = Array.isArray(doc) ? doc : doc.rows || doc.results || [];

@@ -329,7 +329,7 @@ async function loadFull() {
   fullLoad = b;
   drawMore();
   try {
-    const res = await fetch(`/api/results/${encodeURIComponent(race)}.json`, { cache: 'no-store' });
+    const res = await fetch(`/api/results/${encodeURIComponent(race)}.json`, { cache: 'no-cache' }); // revalidated: 304 while unchanged (ETag)
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const doc = await res.json();
     let rows = Array.isArray(doc) ? doc : doc.rows || doc.results || [];

@@ -589,7 +589,7 @@ function start() {
   const loadParts = async () => {
     for (let attempt = 0; ; attempt++) {
       try {
-        const res = await fetch('/api/results.json', { cache: 'no-store' });
+        const res = await fetch('/api/results.json', { cache: 'no-cache' }); // revalidated: 304 while unchanged (ETag)
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
         const doc = await res.json();
         const races = Array.isArray(doc.races) ? doc.races : [];

@@ -101,7 +101,7 @@ export function natural(a, b) {
 
 async function loadRaces() {
   try {
-    const res = await fetch('/api/results.json', { cache: 'no-store' });
+    const res = await fetch('/api/results.json', { cache: 'no-cache' }); // revalidated: 304 while unchanged (ETag)
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const doc = await res.json();
     state.races = (Array.isArray(doc.races) ? doc.races : []).slice().sort((a, b) => natural(a.race, b.race));
@@ -194,7 +194,7 @@ function scheduleReload() {
   const race = state.race;
   state.reloadTimer = setTimeout(async () => {
     try {
-      const res = await fetch(`/api/results/${encodeURIComponent(race)}.json`, { cache: 'no-store' });
+      const res = await fetch(`/api/results/${encodeURIComponent(race)}.json`, { cache: 'no-cache' }); // revalidated: 304 while unchanged (ETag)
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const doc = await res.json();
       const rows = Array.isArray(doc) ? doc : doc.rows || doc.results || [];

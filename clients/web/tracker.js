@@ -121,7 +121,7 @@ async function loadFull(rb) {
   rb.loading = true;
   const since = Date.now();
   try {
-    const res = await fetch(`/api/results/${encodeURIComponent(rb.race)}.json`, { cache: 'no-store' });
+    const res = await fetch(`/api/results/${encodeURIComponent(rb.race)}.json`, { cache: 'no-cache' }); // revalidated: 304 while unchanged (ETag)
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const doc = await res.json();
     const rows = Array.isArray(doc) ? doc : doc.rows || doc.results || [];

@@ -98,6 +98,18 @@ stackTest('clock times are shown in the event\'s time zone, not the viewer\'s', 
       await page.waitForFunction(() => /09:00:00 → 09:00:30/.test((document.querySelector('#audit tr[data-op="wave_start"]') || {}).textContent || ''), null, { timeout: 15000 }).catch(async () => {
         assert.fail(`desk audit: ${await page.textContent('#audit')}, wanted the wave start 09:00:00 → 09:00:30 (New York)`);
       });
+      // the desk asks for the export again on a reload: nothing changed, so the server
+      // answers 304 to the browser's If-None-Match and the body comes from its cache (ETag)
+      const exports = [];
+      page.on('response', async (r) => {
+        if (new URL(r.url()).pathname !== '/api/results.json') return;
+        const sent = await r.request().allHeaders();
+        exports.push({ inm: sent['if-none-match'] || null, etag: r.headers().etag, body: (await r.request().sizes()).responseBodySize });
+      });
+      await page.reload();
+      await waitFor('the desk asking for the export again', () => exports.length > 0, 15000);
+      // (Chromium reports the revalidated answer as the cached 200: the 304 shows as no body bytes)
+      assert.ok(exports.length === 1 && exports[0].inm && exports[0].inm === exports[0].etag && exports[0].body === 0, `the export after a reload: ${JSON.stringify(exports)}`);
     }
     await page.screenshot({ path: path.join(shots, `timezone-${p.split('.')[0]}.png`) });
     await page.close();
