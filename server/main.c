@@ -56,6 +56,8 @@ enum {
 	O_SNAPSHOT_EVERY,
 	O_LOG_LEVEL,
 	O_REUSE_PORT,
+	O_QUEUE_KIB,
+	O_SPECTATOR_QUEUE_KIB,
 	O_COUNT
 };
 
@@ -80,6 +82,13 @@ static struct opt opts[O_COUNT] = {
 	[O_REUSE_PORT] = {"reuse-port", OPT_ENUM, "no", 0, 0, "no|yes",
 			  "yes: share the port with other nodes (SO_REUSEPORT; one node per core)",
 			  NULL},
+	[O_QUEUE_KIB] = {"queue-kib", OPT_INT, "65536", 64, 4194304, NULL,
+			 "KiB a WebSocket may have unsent (queued, not yet taken by the kernel) "
+			 "before it is closed with 4008: devices, desks, officials, admins",
+			 NULL},
+	[O_SPECTATOR_QUEUE_KIB] = {"spectator-queue-kib", OPT_INT, "4096", 64, 4194304, NULL,
+				   "the same for spectators (no token, or a spectator token)",
+				   NULL},
 };
 
 static void usage(FILE *f)
@@ -408,6 +417,8 @@ int main(int argc, char **argv)
 		.admin_hash = opts[O_ADMIN_TOKEN_FILE].val[0] ? hash : NULL,
 		.reuse_port = strcmp(opts[O_REUSE_PORT].val, "yes") == 0,
 		.nofile = raise_nofile(),
+		.queue_cap = (size_t)ival(O_QUEUE_KIB) << 10,
+		.spectator_cap = (size_t)ival(O_SPECTATOR_QUEUE_KIB) << 10,
 	};
 	sl_info("open-file limit %ld (each connection takes one)", no.nofile);
 	a.net = net_new(&a.loop, &no, a.core, a.log);

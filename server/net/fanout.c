@@ -14,6 +14,16 @@
  * cleared.  Before the tail caught up, subscribers wait: the change set keeps
  * growing, and the first tick after catching up sends them snapshots.
  *
+ * Bounded frames: a delta carries every changed row of its topic, whatever
+ * the subscriber's window, so a busy tick of a whole marathon makes deltas
+ * of hundreds of KB (and MB when ticks come late).  A delta over
+ * NET_DELTA_MAX is replaced by the topic's snapshot when that is smaller (a
+ * window's snapshot is bounded by its limit; each topic remembers the size
+ * of its last one, so a whole-ranking topic is not encoded every tick to
+ * learn that it is bigger).  It is still one frame per topic and format,
+ * shared.  Each tick also lets session.c give freed memory back after many
+ * sessions closed (sess_reclaim).
+ *
  * It calls down to session.c (queueing frames, replies) and roles.c only:
  * tests/unit/test_fanout.c links it with stubs of those and of the core.
  */
@@ -23,7 +33,7 @@
 
 /* ---- topics -------------------------------------------------------------- */
 
-static void send_to_subs(struct topic *t, const char *mp, size_t len, bool bulk)
+static void send_to_subs(struct topic *t, const char *mp, size_t len)
 {
 	struct frame *fm = NULL, *fj = NULL;
 	bool json_failed = false;
@@ -35,20 +45,17 @@ static void send_to_subs(struct topic *t, const char *mp, size_t len, bool bulk)
 		if (s->fmt == SLP_JSON) {
 			if (!fj && !json_failed) {
 				sl_buf js = SL_BUF_INIT;
-				if (slp_msgpack_to_json(mp, len, &js) == 0) {
+				if (slp_msgpack_to_json(mp, len, &js) == 0)
 					fj = frame_new(js.data, js.len, true);
-					fj->bulk = bulk;
-				} else
+				else
 					json_failed = true;
 				sl_buf_release(&js);
 			}
 			if (fj)
 				sess_queue(s, fj);
 		} else {
-			if (!fm) {
+			if (!fm)
 				fm = frame_new(mp, len, false);
-				fm->bulk = bulk;
-			}
 			sess_queue(s, fm);
 		}
 	}
@@ -61,9 +68,33 @@ static void send_to_subs(struct topic *t, const char *mp, size_t len, bool bulk)
 static int encode_snapshot(net *n, struct topic *t, sl_buf *b)
 {
 	msgpack_packer pk;
+	size_t from = b->len;
+	int rc;
 
 	slp_packer_init(&pk, b);
-	return core_topic_snapshot(n->core, t->name, t->len, t->offset, t->limit, &pk);
+	rc = core_topic_snapshot(n->core, t->name, t->len, t->offset, t->limit, &pk);
+	if (rc == 0)
+		t->snap_len = b->len - from;
+	return rc;
+}
+
+/* The ok of a subscribe; with the limit granted when it is not the one asked. */
+static void send_subscribe_ok(sess *s, uint64_t id, size_t limit, size_t asked)
+{
+	sl_buf b = SL_BUF_INIT;
+	msgpack_packer pk;
+
+	slp_packer_init(&pk, &b);
+	msgpack_pack_map(&pk, limit != asked ? 3 : 2);
+	slp_pack_kv_str(&pk, "t", "ok");
+	slp_pack_key(&pk, "id");
+	msgpack_pack_uint64(&pk, id);
+	if (limit != asked) {
+		slp_pack_key(&pk, "limit");
+		msgpack_pack_uint64(&pk, limit);
+	}
+	sess_send_mp(s, b.data, b.len);
+	sl_buf_release(&b);
 }
 
 static size_t topic_index(net *n, struct topic *t)
@@ -118,11 +149,10 @@ static void topic_fail(net *n, struct topic *t, int rc)
 }
 
 int fanout_subscribe(net *n, sess *s, uint64_t id, const char *name, size_t len, size_t offset,
-		     size_t limit)
+		     size_t limit, size_t asked)
 {
 	bool caught = evlog_caught_up(n->log);
 	struct topic *t = NULL;
-	sl_buf b = SL_BUF_INIT;
 	int rc;
 
 	rc = core_topic_check(n->core, name, len);
@@ -165,14 +195,12 @@ int fanout_subscribe(net *n, sess *s, uint64_t id, const char *name, size_t len,
 		remove_sub(n, t, s);
 		return rc;
 	}
-	slp_build_ok(&b, id);
-	sess_send_mp(s, b.data, b.len);
+	send_subscribe_ok(s, id, limit, asked);
 	if (!caught)
 		t->need_snapshot = true; /* sent by the first tick after catching up */
 	else
-		sess_send_mp_bulk(s, snap.data, snap.len, true);
+		sess_send_mp(s, snap.data, snap.len);
 	sl_buf_release(&snap);
-	sl_buf_release(&b);
 	return 0;
 }
 
@@ -203,14 +231,44 @@ void fanout_drop_sess(net *n, sess *s)
 	s->subcap = 0;
 }
 
+/*
+ * One topic's message of this tick into b (empty: nothing to send): its
+ * snapshot when snap, else its delta, or its snapshot when the delta is
+ * over NET_DELTA_MAX and the snapshot smaller.  0 or a negative SL_E* code.
+ */
+static int encode_update(net *n, struct topic *t, bool snap, sl_buf *b, sl_buf *alt)
+{
+	msgpack_packer pk;
+	bool empty = false;
+	int rc;
+
+	if (snap)
+		return encode_snapshot(n, t, b);
+	slp_packer_init(&pk, b);
+	rc = core_topic_delta(n->core, t->name, t->len, &pk, &empty);
+	if (rc < 0 || empty) {
+		sl_buf_reset(b);
+		return rc;
+	}
+	if (b->len <= NET_DELTA_MAX || t->snap_len >= b->len)
+		return 0;
+	sl_buf_reset(alt);
+	if (encode_snapshot(n, t, alt) == 0 && alt->len < b->len) {
+		sl_buf_reset(b);
+		sl_buf_add(b, alt->data, alt->len);
+	}
+	return 0;
+}
+
 void fanout_tick(net *n)
 {
 	const uint32_t *idx;
 	size_t nchanged;
 	uint64_t nrec;
 	bool all;
-	sl_buf b = SL_BUF_INIT;
+	sl_buf b = SL_BUF_INIT, alt = SL_BUF_INIT;
 
+	sess_reclaim(n);
 	if (!evlog_caught_up(n->log))
 		return; /* subscribers wait for their first snapshot */
 	nrec = core_nrecords(n->core);
@@ -223,26 +281,21 @@ void fanout_tick(net *n)
 
 	for (size_t i = n->ntopics; i-- > 0;) {
 		struct topic *t = n->topics[i];
-		msgpack_packer pk;
-		bool empty = false, snap = all || t->need_snapshot;
+		bool snap = all || t->need_snapshot;
 		int rc;
 
 		sl_buf_reset(&b);
-		if (snap) {
-			t->need_snapshot = false;
-			rc = encode_snapshot(n, t, &b);
-		} else {
-			slp_packer_init(&pk, &b);
-			rc = core_topic_delta(n->core, t->name, t->len, &pk, &empty);
-		}
+		t->need_snapshot = false;
+		rc = encode_update(n, t, snap, &b, &alt);
 		if (rc < 0) {
 			topic_fail(n, t, rc);
 			continue;
 		}
-		if (!empty && b.len > 0)
-			send_to_subs(t, b.data, b.len, snap);
+		if (b.len > 0)
+			send_to_subs(t, b.data, b.len);
 	}
 	sl_buf_release(&b);
+	sl_buf_release(&alt);
 	core_changes_clear(n->core);
 	n->seen_records = nrec;
 }

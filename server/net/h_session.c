@@ -9,6 +9,9 @@
  * right role.  An official or admin token without a device writes as its
  * own device, "official-" or "admin-" and the first 12 hex digits of its
  * hash ("admin" for the deployment's admin token), numbered by the server.
+ *
+ * A spectator's subscribe gets a window of at most NET_SPECTATOR_ROWS rows
+ * (roles.h, net_window_limit); its ok then says the limit granted.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -172,7 +175,8 @@ void h_subscribe(sess *s, uint64_t id, slp_msg *m)
 	const char *why = net_topic_denied(s->role, s->device, topic, tn);
 	if (why)
 		return sess_send_errf(s, id, SL_EPERM, "topic '%.*s': %s", (int)tn, topic, why);
-	rc = fanout_subscribe(s->n, s, id, topic, tn, offset, limit);
+	rc = fanout_subscribe(s->n, s, id, topic, tn, offset,
+			      net_window_limit(s->role, topic, tn, limit), limit);
 	if (rc == SL_EINVAL)
 		sess_send_errf(s, id, rc, "topic '%.*s' is malformed", (int)tn, topic);
 	else if (rc == SL_ENOENT)

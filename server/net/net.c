@@ -562,6 +562,8 @@ net *net_new(uv_loop_t *loop, const struct net_opts *o, core *c, evlog *l)
 	n->admin_hash = o->admin_hash ? sl_strdup(o->admin_hash) : NULL;
 	n->tick_ms = o->tick_ms;
 	n->nofile = o->nofile;
+	n->queue_cap = o->queue_cap ? o->queue_cap : NET_QUEUE_CAP_DEFAULT;
+	n->spectator_cap = o->spectator_cap ? o->spectator_cap : NET_SPECTATOR_CAP_DEFAULT;
 	n->sessions.next = n->sessions.prev = &n->sessions;
 	n->xc = xcache_new(loop, c);
 

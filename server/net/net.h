@@ -34,6 +34,8 @@ struct net_opts {
 	const char *admin_hash; /* sha256 hex of the admin token, or NULL */
 	bool reuse_port;        /* SO_REUSEPORT: other nodes may listen on the port */
 	long nofile;            /* the open-file limit, reported by /health */
+	size_t queue_cap;       /* a session's unsent bytes, at most (0: the default) */
+	size_t spectator_cap;   /* the same for spectators (0: the default) */
 };
 
 net *net_new(uv_loop_t *loop, const struct net_opts *o, core *c, evlog *l);

@@ -38,6 +38,13 @@
 #include "slp.h"
 
 #define NET_MAX_SUBS 64
+/*
+ * A delta over NET_DELTA_MAX bytes (msgpack) is replaced by the topic's
+ * snapshot when that is smaller: a delta carries every changed row of the
+ * topic, whatever the window (a busy tick of a marathon: hundreds of KB),
+ * while a window's snapshot is bounded by its limit.
+ */
+#define NET_DELTA_MAX (64u << 10)
 #define ACCEPT_RETRY_MS 100 /* out of descriptors: try accepting again after */
 
 struct topic {
@@ -47,6 +54,7 @@ struct topic {
 	sess **subs;
 	size_t nsubs, cap;
 	bool need_snapshot; /* subscribers waiting for a snapshot */
+	size_t snap_len;    /* bytes of the last snapshot encoded (msgpack) */
 	uint64_t snap_id;   /* id of the first subscribe, for errors */
 	sess *snap_sess;
 };
@@ -65,6 +73,9 @@ struct net {
 
 	sess sessions; /* list sentinel */
 	size_t nsessions;
+	size_t queue_cap, spectator_cap; /* caps on a session's unsent bytes */
+	size_t closes_since_trim;        /* sess_reclaim */
+	uint64_t last_trim_ms;
 
 	struct topic **topics;
 	size_t ntopics, tcap;
@@ -96,8 +107,10 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 		size_t len);
 
 /* fanout.c */
+/* limit: the window granted; asked: the client's limit (the ok says what
+ * was granted when they differ). */
 int fanout_subscribe(net *n, sess *s, uint64_t id, const char *topic, size_t len, size_t offset,
-		     size_t limit);
+		     size_t limit, size_t asked);
 void fanout_unsubscribe(net *n, sess *s, const char *topic, size_t len);
 /* Drop the subscriptions s's role and device may no longer follow. */
 void fanout_drop_denied(net *n, sess *s);

@@ -168,3 +168,12 @@ const char *net_topic_denied(int role, const char *device, const char *topic, si
 			       : "check-in lists are for desks, scanners and officials";
 	return NULL;
 }
+
+size_t net_window_limit(int role, const char *topic, size_t tn, size_t limit)
+{
+	if (role != ROLE_NONE && role != ROLE_SPECTATOR)
+		return limit;
+	if (limit == 0 && tn > 9 && !memcmp(topic, "finishes/", 9))
+		return 0; /* the last 50 */
+	return limit == 0 || limit > NET_SPECTATOR_ROWS ? NET_SPECTATOR_ROWS : limit;
+}

@@ -17,6 +17,7 @@
  *   net_read_allowed    each read of a scanner: handheld, at its point
  *   net_scan_allowed    each scan of a scanner: op checkin only
  *   net_topic_denied    who may follow a topic
+ *   net_window_limit    how many rows of a topic a subscribe gets
  *
  * Each returns 0 or a negative SL_E* code and then appends the err's
  * sentence to why (owned by the caller); net_topic_denied returns NULL or
@@ -85,5 +86,15 @@ int net_read_allowed(int role, const char *point, size_t i, int kind, const char
 int net_scan_allowed(int role, uint32_t i, const char *op, size_t on, sl_buf *why);
 /* NULL when role (with its device, or NULL) may follow topic, else why not. */
 const char *net_topic_denied(int role, const char *device, const char *topic, size_t tn);
+
+/*
+ * The limit a subscribe of role to topic with limit (0: all) gets: a
+ * spectator's (no token, or a spectator token) window is at most
+ * NET_SPECTATOR_ROWS rows (the pages ask for 1000), so 0 or more reads as
+ * that; whole races are for the HTTP export.  finishes/ keeps its 0 (the
+ * last 50).  Any other role gets what it asked.
+ */
+#define NET_SPECTATOR_ROWS 1000
+size_t net_window_limit(int role, const char *topic, size_t tn, size_t limit);
 
 #endif

@@ -1,8 +1,10 @@
 /*
  * session.c: a session's life (new, close, closed, unref), its outbound
- * queue of shared frames, and the writeable callback that drains it.  See
- * session.h for ownership and bounds.
+ * queue of shared frames and its bound in bytes, the writeable callback
+ * that drains it, and giving memory back after many closes.  See session.h
+ * for ownership and bounds.
  */
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +55,31 @@ void sess_closed(sess *s)
 	s->next->prev = s->prev;
 	s->prev = s->next = NULL;
 	n->nsessions--;
+	n->closes_since_trim++;
 	sess_unref(s);
+}
+
+/* The close frame: code, then the reason (cut to fit a control frame). */
+static void write_close_frame(sess *s)
+{
+	/*
+	 * Opcode 4 is lws's internal LWS_WRITE_CLOSE (lws-write.h reserves
+	 * it): lws 4.1 treats a -1 from the writeable callback as a failed
+	 * write and drops the socket without the close frame that
+	 * lws_close_reason() prepared, so we write it ourselves.
+	 */
+	unsigned char cl[LWS_PRE + 125], *p = cl + LWS_PRE;
+	size_t rl = strlen(s->close_reason);
+
+	if (s->close_sent)
+		return;
+	s->close_sent = true;
+	if (rl > 123)
+		rl = 123;
+	p[0] = (unsigned char)(s->close_code >> 8);
+	p[1] = (unsigned char)(s->close_code & 0xff);
+	memcpy(p + 2, s->close_reason, rl);
+	lws_write(s->wsi, p, 2 + rl, (enum lws_write_protocol)4);
 }
 
 void sess_close(sess *s, int code, const char *reason, bool flush)
@@ -63,17 +89,53 @@ void sess_close(sess *s, int code, const char *reason, bool flush)
 	s->close_code = code;
 	s->close_flush = flush;
 	snprintf(s->close_reason, sizeof(s->close_reason), "%s", reason);
-	if (!flush)
-		sess_queue_clear(s);
-	lws_callback_on_writable(s->wsi);
+	if (flush) {
+		lws_callback_on_writable(s->wsi);
+		return;
+	}
+	/*
+	 * Now, not when the socket drains (it may never): drop the queue,
+	 * write the close frame unless lws still holds part of a frame (it
+	 * would cut into it), and have lws kill the connection on its next
+	 * turn, which frees what lws holds.  The kernel sends what it took,
+	 * the close frame last, then ends the connection.
+	 */
+	sess_queue_clear(s);
+	if (!lws_partial_buffered(s->wsi))
+		write_close_frame(s);
+	lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+size_t sess_cap(const sess *s)
+{
+	bool spectator = s->role == ROLE_NONE || s->role == ROLE_SPECTATOR;
+
+	return spectator ? s->n->spectator_cap : s->n->queue_cap;
+}
+
+size_t sess_unsent(const sess *s)
+{
+	return s->qbytes - s->qoff + s->lws_pending;
+}
+
+void sess_reclaim(net *n)
+{
+	uint64_t now = uv_now(n->loop);
+
+	/*
+	 * glibc keeps what closed sessions freed (lws's buffers, our queues,
+	 * frames only they held) in its arenas; malloc_trim gives the free
+	 * pages back.  It walks the heap, so only after a wave of closes,
+	 * and at most once a second.
+	 */
+	if (n->closes_since_trim < NET_TRIM_CLOSES || now - n->last_trim_ms < 1000)
+		return;
+	n->closes_since_trim = 0;
+	n->last_trim_ms = now;
+	malloc_trim(0);
 }
 
 void sess_send_mp(sess *s, const char *mp, size_t len)
-{
-	sess_send_mp_bulk(s, mp, len, false);
-}
-
-void sess_send_mp_bulk(sess *s, const char *mp, size_t len, bool bulk)
 {
 	struct frame *f;
 
@@ -91,7 +153,6 @@ void sess_send_mp_bulk(sess *s, const char *mp, size_t len, bool bulk)
 	} else {
 		f = frame_new(mp, len, false);
 	}
-	f->bulk = bulk;
 	sess_queue(s, f);
 	frame_unref(f);
 }
@@ -134,7 +195,6 @@ struct frame *frame_new(const void *p, size_t len, bool text)
 
 	f->refs = 1;
 	f->text = text;
-	f->bulk = false;
 	f->len = len;
 	memcpy(f->buf + LWS_PRE, p, len);
 	return f;
@@ -148,14 +208,13 @@ void frame_unref(struct frame *f)
 
 void sess_queue(sess *s, struct frame *f)
 {
-	size_t qlen = s->qtail - s->qhead;
+	size_t qlen = s->qtail - s->qhead, unsent = sess_unsent(s);
 
 	if (!s->wsi || s->close_code)
 		return;
-	if (qlen + 1 > NET_QUEUE_MAX_FRAMES || (f->bulk && s->qbulk + 1 > NET_QUEUE_MAX_BULK) ||
-	    (!f->bulk && s->qbytes > 0 && s->qbytes + f->len > NET_QUEUE_MAX_BYTES)) {
-		sl_info("closing %s: outbound queue full (%zu frames, %zu bytes)", s->peer, qlen,
-			s->qbytes);
+	if (qlen + 1 > NET_QUEUE_MAX_FRAMES || (unsent > 0 && unsent + f->len > sess_cap(s))) {
+		sl_info("closing %s: too slow (%zu bytes unsent in %zu frames, cap %zu)", s->peer,
+			unsent, qlen, sess_cap(s));
 		sess_close(s, NET_CLOSE_SLOW, "too slow: outbound queue full", false);
 		return;
 	}
@@ -170,10 +229,7 @@ void sess_queue(sess *s, struct frame *f)
 	}
 	f->refs++;
 	s->q[s->qtail++] = f;
-	if (f->bulk)
-		s->qbulk++;
-	else
-		s->qbytes += f->len;
+	s->qbytes += f->len;
 	lws_callback_on_writable(s->wsi);
 }
 
@@ -184,10 +240,8 @@ struct frame *sess_pop(sess *s)
 	if (s->qhead == s->qtail)
 		return NULL;
 	f = s->q[s->qhead++];
-	if (f->bulk)
-		s->qbulk--;
-	else
-		s->qbytes -= f->len;
+	s->qbytes -= f->len;
+	s->qoff = 0;
 	if (s->qhead == s->qtail)
 		s->qhead = s->qtail = 0;
 	return f;
@@ -203,34 +257,56 @@ void sess_queue_clear(sess *s)
 
 /* ---- writing -------------------------------------------------------------- */
 
+/*
+ * The next piece of the queue's first frame: all of it when it is at most
+ * NET_WRITE_CHUNK bytes, written from the shared frame (its headroom takes
+ * the header, the same bytes for every subscriber); else a fragment of
+ * NET_WRITE_CHUNK bytes copied behind headroom of our own, since lws writes
+ * a fragment's header in the bytes before it, which are the previous
+ * fragment's and other subscribers' still to send.  0 or -1 (lws failed).
+ */
+static int write_piece(sess *s, struct lws *wsi)
+{
+	static unsigned char scratch[LWS_PRE + NET_WRITE_CHUNK];
+	struct frame *f = s->q[s->qhead];
+	size_t off = s->qoff, k = f->len - off;
+	int wp = off > 0 ? LWS_WRITE_CONTINUATION : f->text ? LWS_WRITE_TEXT : LWS_WRITE_BINARY;
+	unsigned char *p = FRAME_DATA(f);
+
+	if (f->len > NET_WRITE_CHUNK) {
+		if (k > NET_WRITE_CHUNK) {
+			k = NET_WRITE_CHUNK;
+			wp |= LWS_WRITE_NO_FIN;
+		}
+		memcpy(scratch + LWS_PRE, p + off, k);
+		p = scratch + LWS_PRE;
+	}
+	if (lws_write(wsi, p, k, (enum lws_write_protocol)wp) < 0)
+		return -1;
+	s->lws_pending = lws_partial_buffered(wsi) ? k + 14 : 0; /* and the longest header */
+	s->qoff += k;
+	if (s->qoff == f->len)
+		frame_unref(sess_pop(s));
+	return 0;
+}
+
 int sess_on_writeable(sess *s, struct lws *wsi)
 {
-	struct frame *f;
-
-	for (int i = 0; i < 16 && (f = sess_pop(s)); i++) {
-		int rc = lws_write(wsi, FRAME_DATA(f), f->len,
-				   f->text ? LWS_WRITE_TEXT : LWS_WRITE_BINARY);
-		frame_unref(f);
-		if (rc < 0)
+	/*
+	 * Each piece is written while the kernel holds less than half its
+	 * TCP_NOTSENT_LOWAT unsent (lws_send_pipe_choked polls for that, and
+	 * so does the writeable callback), and is at most NET_WRITE_CHUNK:
+	 * the kernel takes it whole, and keeps room for a close frame.
+	 */
+	s->lws_pending = 0; /* lws calls us only once it has sent what it kept */
+	for (int i = 0; i < 16 && s->qhead != s->qtail; i++) {
+		if (write_piece(s, wsi) < 0)
 			return -1;
-		if (lws_send_pipe_choked(wsi))
+		if (s->lws_pending || lws_send_pipe_choked(wsi))
 			break;
 	}
 	if (s->close_code && (s->qhead == s->qtail || !s->close_flush)) {
-		/*
-		 * Write the close frame ourselves: lws 4.1 treats a -1 from
-		 * this callback as a failed write and drops the socket without
-		 * the close frame that lws_close_reason() prepared.  Opcode 4
-		 * is lws's internal LWS_WRITE_CLOSE (lws-write.h reserves it).
-		 */
-		unsigned char cl[LWS_PRE + 125], *p = cl + LWS_PRE;
-		size_t rl = strlen(s->close_reason);
-		if (rl > 123)
-			rl = 123;
-		p[0] = (unsigned char)(s->close_code >> 8);
-		p[1] = (unsigned char)(s->close_code & 0xff);
-		memcpy(p + 2, s->close_reason, rl);
-		lws_write(wsi, p, 2 + rl, (enum lws_write_protocol)4);
+		write_close_frame(s); /* after what lws holds, if anything */
 		return -1;
 	}
 	if (s->qhead != s->qtail)

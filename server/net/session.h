@@ -15,12 +15,28 @@
  * lws copies whatever it cannot send at once, so sharing is safe on our one
  * thread.
  *
- * Queues are bounded (NET_QUEUE_MAX_FRAMES frames, NET_QUEUE_MAX_BYTES
- * bytes of deltas and replies; one frame alone may exceed the byte bound;
- * snapshots, which can be many MB and are shared by all subscribers, count
- * against NET_QUEUE_MAX_BULK instead): a session that does not keep up is
- * closed with 4008, its queue dropped.  Writes happen only in
+ * Queues are bounded in bytes, per connection: a session's unsent bytes
+ * are what its queue holds (every frame counted whole, shared or not) plus
+ * what lws kept of its last write (lws copies the part of a frame the
+ * kernel did not take, and sends it before calling the writeable callback
+ * again).  When they would pass the session's cap (net's queue_cap; the
+ * smaller spectator_cap for a spectator), or the queue would hold more than
+ * NET_QUEUE_MAX_FRAMES frames, the session is closed with 4008 at once: its
+ * queue is dropped there and then, the close frame written if lws holds
+ * nothing of an earlier write, and lws kills the connection on its next
+ * turn of the loop (LWS_TO_KILL_ASYNC), without waiting for the socket to
+ * drain.  A frame larger than the cap still goes to a session with nothing
+ * unsent.  That close frame is the one write made outside the writeable
+ * callback: the client does not read, so the callback would never come.
+ * Every WebSocket sets TCP_NOTSENT_LOWAT (ws.c), so the kernel takes little
+ * beyond what the client has read, and a client that stops reading leaves
+ * room in the socket for the close frame; its bytes wait in our queue,
+ * where they count against the cap.  Other writes happen only in
  * sess_on_writeable, from lws's writeable callback.
+ *
+ * Memory: closing sessions (slow ones by the hundred) leaves glibc holding
+ * the freed heap; sess_reclaim, from the tick, returns it to the system
+ * (malloc_trim) after many sessions closed, at most once a second.
  *
  * session.c calls nothing of server/net above it: closing a session's
  * subscriptions (fanout.c) is the caller's part.
@@ -35,17 +51,25 @@
 #include "slp.h"
 
 #define NET_QUEUE_MAX_FRAMES 512
-#define NET_QUEUE_MAX_BYTES (8u << 20)
-/* Snapshots of a whole marathon run to 12 MB; frames are shared by every
- * subscriber, so they are bounded per session by count, not by bytes. */
-#define NET_QUEUE_MAX_BULK 8
+/*
+ * Default caps on a session's unsent bytes (main.c's --queue-kib and
+ * --spectator-queue-kib).  A whole marathon's snapshot is about 12 MB,
+ * which officials and desks may ask for (limit 0); a spectator's window is
+ * at most NET_SPECTATOR_ROWS rows (about 0.5 MB at 1000 result rows).
+ */
+#define NET_QUEUE_CAP_DEFAULT (64u << 20)
+#define NET_SPECTATOR_CAP_DEFAULT (4u << 20)
+#define NET_NOTSENT_LOWAT (128u << 10) /* TCP_NOTSENT_LOWAT of every WebSocket */
+/* Frames over this go as fragments of this size (at most half of the
+ * above, less a close frame; at most lws's 64 KiB per write). */
+#define NET_WRITE_CHUNK (32u << 10)
+#define NET_TRIM_CLOSES 32 /* sess_reclaim: closes between two trims */
 #define NET_CLOSE_SLOW 4008
 #define NET_CLOSE_REVOKED 4001 /* the session's token was revoked on this node */
 
 struct frame {
 	unsigned refs;
 	bool text;
-	bool bulk; /* a snapshot: bounded by count (NET_QUEUE_MAX_BULK), not bytes */
 	size_t len;
 	unsigned char buf[]; /* LWS_PRE headroom, then len bytes */
 };
@@ -76,10 +100,14 @@ typedef struct sess {
 	char tokhash[65]; /* sha256 of a Redis token ("" for none or the admin file's) */
 
 	struct frame **q; /* outbound queue: q[qhead..qtail) */
-	size_t qhead, qtail, qcap, qbytes, qbulk;
+	size_t qhead, qtail, qcap;
+	size_t qbytes;      /* bytes of the frames in q */
+	size_t qoff;        /* bytes of q[qhead] already written (its fragments) */
+	size_t lws_pending; /* at most this much of the last write is in lws's buffer */
 
 	int close_code;   /* nonzero: closing */
 	bool close_flush; /* send the queue first */
+	bool close_sent;  /* the close frame went to lws */
 	char close_reason[100];
 
 	sl_buf rx;        /* a fragmented message being gathered */
@@ -96,15 +124,23 @@ void sess_unref(sess *s);
 /* LWS_CALLBACK_CLOSED: lws is done with wsi; unlinks s and drops lws's
  * reference.  Its subscriptions must be gone (fanout_drop_sess). */
 void sess_closed(sess *s);
-/* Start closing: code and reason; flush sends the queue first. */
+/*
+ * Start closing: code and reason.  flush: send the queue first, then the
+ * close frame, from the writeable callback.  Else the queue goes at once,
+ * and so does the connection (see above).
+ */
 void sess_close(sess *s, int code, const char *reason, bool flush);
+/* Bytes queued for s and not yet taken by the kernel (an upper bound). */
+size_t sess_unsent(const sess *s);
+/* The cap on sess_unsent for s's role. */
+size_t sess_cap(const sess *s);
+/* From the tick: give freed memory back to the system after many closes. */
+void sess_reclaim(net *n);
 /* LWS_CALLBACK_SERVER_WRITEABLE: 0, or -1 to have lws close the connection. */
 int sess_on_writeable(sess *s, struct lws *wsi);
 
 /* Queue a message built as msgpack (transcoded for a JSON session). */
 void sess_send_mp(sess *s, const char *mp, size_t len);
-/* Same; bulk marks a snapshot (queue bound by count, not bytes). */
-void sess_send_mp_bulk(sess *s, const char *mp, size_t len, bool bulk);
 void sess_send_err(sess *s, uint64_t id, int err, const char *msg);
 void sess_send_errf(sess *s, uint64_t id, int err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -10,9 +10,17 @@
  * over SLP_MAX_FRAME closes it (1009), since the rest of that message
  * cannot be read.
  *
+ * Every WebSocket gets TCP_NOTSENT_LOWAT: the kernel then reports it
+ * writable only while little of what it took is unsent, so a client that
+ * stops reading leaves its backlog in our queue, where the cap sees it
+ * (session.h), not in the kernel's buffer.
+ *
  * Ownership: see session.h.  Who may send what: roles.h.
  */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "net/door.h"
 #include "net/handlers.h"
@@ -128,8 +136,12 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 	case LWS_CALLBACK_ESTABLISHED: {
 		const struct lws_protocols *p = lws_get_protocol(wsi);
 		enum slp_format fmt = strstr(p->name, "json") ? SLP_JSON : SLP_MSGPACK;
+		int lowat = NET_NOTSENT_LOWAT;
 		*ps = sess_new(n, wsi, fmt);
 		sl_debug("%s: connected (%s)", (*ps)->peer, p->name);
+		if (setsockopt(lws_get_socket_fd(wsi), IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat,
+			       sizeof(lowat)) < 0)
+			sl_debug("%s: no TCP_NOTSENT_LOWAT", (*ps)->peer);
 		door_bind(lws_get_socket_fd(wsi), *ps);
 		return 0;
 	}

@@ -13,7 +13,11 @@
  * subscriber); unsubscribing, closing and losing the right to a topic stop
  * delivery; changes within one tick coalesce into one frame; subscribe
  * answers ok then the snapshot, or ok and the snapshot after the log tail
- * caught up; every frame is released.
+ * caught up; every frame is released.  Bounded frames: a delta over
+ * NET_DELTA_MAX is replaced by the topic's snapshot when that is smaller
+ * (still one shared frame), and kept when the snapshot is bigger, which is
+ * then not encoded again every tick; a spectator's window is bounded
+ * (net_window_limit) and the ok says the limit granted.
  */
 #include "core.h"
 #include "net/net_int.h"
@@ -49,6 +53,7 @@ static struct sent {
 	struct frame *f; /* queued (a reference held here), or NULL */
 	char what[16];   /* a reply: "ok", "snapshot", "err" */
 	int err;
+	int64_t limit; /* an ok's limit, or -1: none */
 } sent[256];
 static size_t nsent;
 
@@ -67,7 +72,7 @@ void sess_queue(sess *s, struct frame *f)
 	record(s)->f = f;
 }
 
-void sess_send_mp_bulk(sess *s, const char *mp, size_t len, bool bulk)
+void sess_send_mp(sess *s, const char *mp, size_t len)
 {
 	slp_msg m;
 	size_t tn;
@@ -77,13 +82,17 @@ void sess_send_mp_bulk(sess *s, const char *mp, size_t len, bool bulk)
 	t = slp_type(&m, &tn);
 	struct sent *x = record(s);
 	snprintf(x->what, sizeof(x->what), "%.*s", (int)(t ? tn : 0), t ? t : "");
-	ASSERT_EQ(bulk, !strcmp(x->what, "snapshot"));
+	if (slp_get_int(&m.root, "limit", &x->limit) != 0)
+		x->limit = -1;
 	slp_msg_release(&m);
 }
 
-void sess_send_mp(sess *s, const char *mp, size_t len)
+static unsigned reclaims;
+
+void sess_reclaim(net *n)
 {
-	sess_send_mp_bulk(s, mp, len, false);
+	(void)n;
+	reclaims++;
 }
 
 void sess_send_err(sess *s, uint64_t id, int err, const char *msg)
@@ -133,6 +142,22 @@ static unsigned changes[3]; /* per known topic, since the last clear */
 static bool changed_all, caught_up = true;
 static uint64_t nrecords;
 static unsigned encodings; /* snapshots and deltas packed */
+static unsigned snapshots; /* snapshots packed */
+static size_t delta_pad;   /* bytes of padding in each delta */
+static size_t snap_pad[3]; /* bytes of padding in each topic's snapshot */
+static size_t last_limit;  /* the limit of the last snapshot packed */
+
+/* A field of n bytes, to make a message as big as a test wants. */
+static void pack_pad(msgpack_packer *pk, size_t n)
+{
+	char *p = sl_malloc(n + 1);
+
+	memset(p, 'x', n);
+	slp_pack_key(pk, "pad");
+	msgpack_pack_str(pk, n);
+	msgpack_pack_str_body(pk, p, n);
+	free(p);
+}
 
 static int topic_no(const char *t, size_t n)
 {
@@ -159,13 +184,18 @@ int core_topic_check(const core *c, const char *topic, size_t n)
 int core_topic_snapshot(const core *c, const char *topic, size_t n, size_t offset, size_t limit,
 			msgpack_packer *pk)
 {
+	size_t pad = snap_pad[topic_no(topic, n)];
+
 	(void)c;
 	(void)offset;
-	(void)limit;
+	last_limit = limit;
 	encodings++;
-	msgpack_pack_map(pk, 2);
+	snapshots++;
+	msgpack_pack_map(pk, 2 + !!pad);
 	slp_pack_kv_str(pk, "t", "snapshot");
 	slp_pack_kv_strn(pk, "topic", topic, n);
+	if (pad)
+		pack_pad(pk, pad);
 	return 0;
 }
 
@@ -178,10 +208,12 @@ int core_topic_delta(const core *c, const char *topic, size_t n, msgpack_packer 
 	if (k == 0)
 		return 0;
 	encodings++;
-	msgpack_pack_map(pk, 3);
+	msgpack_pack_map(pk, 3 + !!delta_pad);
 	slp_pack_kv_str(pk, "t", "delta");
 	slp_pack_kv_strn(pk, "topic", topic, n);
 	slp_pack_kv_int(pk, "changes", k);
+	if (delta_pad)
+		pack_pad(pk, delta_pad);
 	return 0;
 }
 
@@ -234,6 +266,8 @@ static void setup(void)
 	caught_up = true;
 	nrecords = 0;
 	nsent = 0;
+	delta_pad = 0;
+	memset(snap_pad, 0, sizeof(snap_pad));
 }
 
 static sess *mk(enum slp_format fmt, int role)
@@ -248,7 +282,7 @@ static sess *mk(enum slp_format fmt, int role)
 
 static void sub(sess *s, const char *t)
 {
-	ASSERT_EQ(fanout_subscribe(&the_net, s, 7, t, strlen(t), 0, 0), 0);
+	ASSERT_EQ(fanout_subscribe(&the_net, s, 7, t, strlen(t), 0, 0, 0), 0);
 }
 
 static void done(sess **ss, size_t n)
@@ -343,7 +377,6 @@ static void one_encoding_shared(void)
 	ASSERT_EQ(mp->refs, 3);
 	ASSERT_EQ(js->refs, 2);
 	ASSERT_EQ(frames_alive, 2);
-	ASSERT(!mp->bulk && !js->bulk);
 
 	/* a snapshot (config changed) is shared the same way, and bulk */
 	sent_clear();
@@ -352,7 +385,7 @@ static void one_encoding_shared(void)
 	fanout_tick(&the_net);
 	ASSERT_EQ(encodings, 1);
 	mp = queued(ss[0], 0, NULL);
-	ASSERT(mp && mp->bulk && mp->refs == 3 && queued(ss[2], 0, NULL) == mp);
+	ASSERT(mp && mp->refs == 3 && queued(ss[2], 0, NULL) == mp);
 	frame_is(mp, "snapshot", "results/a");
 	done(ss, 5);
 }
@@ -445,7 +478,6 @@ static void subscribe_then_snapshot(void)
 	fanout_tick(&the_net);
 	ASSERT_EQ(nqueued(ss[1]), 1);
 	frame_is(queued(ss[1], 0, NULL), "snapshot", "results/b");
-	ASSERT(queued(ss[1], 0, NULL)->bulk);
 	ASSERT_EQ(nqueued(ss[0]), 0);
 
 	/* a second subscribe of the same key: no second entry, one frame */
@@ -464,20 +496,20 @@ static void subscribe_refused(void)
 {
 	setup();
 	sess *ss[] = {mk(SLP_MSGPACK, ROLE_SPECTATOR)};
-	ASSERT_EQ(fanout_subscribe(&the_net, ss[0], 1, "results/zz", 10, 0, 0), SL_ENOENT);
-	ASSERT_EQ(fanout_subscribe(&the_net, ss[0], 1, "results a", 9, 0, 0), SL_EINVAL);
+	ASSERT_EQ(fanout_subscribe(&the_net, ss[0], 1, "results/zz", 10, 0, 0, 0), SL_ENOENT);
+	ASSERT_EQ(fanout_subscribe(&the_net, ss[0], 1, "results a", 9, 0, 0, 0), SL_EINVAL);
 	ASSERT_EQ(nsent, 0);
 	ASSERT_EQ(the_net.ntopics, 0);
 	/* an unknown topic before the tail caught up: may exist later */
 	caught_up = false;
-	ASSERT_EQ(fanout_subscribe(&the_net, ss[0], 1, "results/zz", 10, 0, 0), 0);
+	ASSERT_EQ(fanout_subscribe(&the_net, ss[0], 1, "results/zz", 10, 0, 0, 0), 0);
 	caught_up = true;
 	fanout_unsubscribe(&the_net, ss[0], "results/zz", 10);
 	sent_clear();
 	/* at most NET_MAX_SUBS: windows of one topic are topics of their own */
 	for (size_t i = 0; i < NET_MAX_SUBS; i++)
-		ASSERT_EQ(fanout_subscribe(&the_net, ss[0], 1, "results/a", 9, i, 10), 0);
-	ASSERT_EQ(fanout_subscribe(&the_net, ss[0], 1, "results/a", 9, 999, 10), SL_ERANGE);
+		ASSERT_EQ(fanout_subscribe(&the_net, ss[0], 1, "results/a", 9, i, 10, 10), 0);
+	ASSERT_EQ(fanout_subscribe(&the_net, ss[0], 1, "results/a", 9, 999, 10, 10), SL_ERANGE);
 	ASSERT_EQ(the_net.ntopics, NET_MAX_SUBS);
 	done(ss, 1);
 }
@@ -532,9 +564,118 @@ static void denied_dropped(void)
 	done(ss, 2);
 }
 
+/* The length of the delta frame a tick queues to s, with delta_pad bytes. */
+static size_t delta_len(sess *s, size_t pad)
+{
+	size_t len;
+
+	sent_clear();
+	delta_pad = pad;
+	change("results/a");
+	fanout_tick(&the_net);
+	ASSERT_EQ(nqueued(s), 1);
+	frame_is(queued(s, 0, NULL), "delta", "results/a");
+	len = queued(s, 0, NULL)->len;
+	sent_clear();
+	return len;
+}
+
+/*
+ * A delta over NET_DELTA_MAX becomes the topic's snapshot when that is
+ * smaller: one frame per format, shared by every subscriber; a delta of
+ * exactly NET_DELTA_MAX stays a delta; a topic whose snapshot is bigger (a
+ * whole ranking) keeps its delta, and is not encoded again to learn it.
+ */
+static void big_delta_becomes_snapshot(void)
+{
+	setup();
+	sess *ss[] = {mk(SLP_MSGPACK, ROLE_SPECTATOR), mk(SLP_MSGPACK, ROLE_SPECTATOR),
+		      mk(SLP_JSON, ROLE_SPECTATOR), mk(SLP_MSGPACK, ROLE_OFFICIAL)};
+	snap_pad[0] = 1000;              /* results/a: a window */
+	snap_pad[1] = 4 * NET_DELTA_MAX; /* results/b: a whole ranking */
+	sub(ss[0], "results/a");
+	sub(ss[1], "results/a");
+	sub(ss[2], "results/a");
+	sub(ss[3], "results/b");
+	sent_clear();
+
+	/* the bound itself: a delta of NET_DELTA_MAX bytes is sent as it is */
+	size_t head = delta_len(ss[0], 60000) - 60000;
+	ASSERT_EQ(delta_len(ss[0], NET_DELTA_MAX - head), NET_DELTA_MAX);
+
+	/* one byte more: the snapshot, shared */
+	delta_pad = NET_DELTA_MAX - head + 1;
+	snapshots = 0;
+	change("results/a");
+	change("results/b");
+	fanout_tick(&the_net);
+	ASSERT_EQ(snapshots, 1); /* results/a's; results/b's last one was bigger */
+	struct frame *mp = queued(ss[0], 0, NULL), *js = queued(ss[2], 0, NULL);
+	ASSERT_EQ(nqueued(ss[0]), 1);
+	frame_is(mp, "snapshot", "results/a");
+	frame_is(js, "snapshot", "results/a");
+	ASSERT(queued(ss[1], 0, NULL) == mp && mp->refs == 2 && js->refs == 1);
+	ASSERT(mp->len < NET_DELTA_MAX);
+	ASSERT_EQ(nqueued(ss[3]), 1);
+	frame_is(queued(ss[3], 0, NULL), "delta", "results/b");
+	ASSERT(queued(ss[3], 0, NULL)->len > NET_DELTA_MAX);
+
+	/* a window whose snapshot grew past the delta keeps the delta */
+	sent_clear();
+	snap_pad[0] = 2 * NET_DELTA_MAX;
+	changed_all = true;
+	fanout_tick(&the_net); /* fresh snapshots: results/a's is now big */
+	sent_clear();
+	change("results/a");
+	snapshots = 0;
+	fanout_tick(&the_net);
+	ASSERT_EQ(snapshots, 0);
+	frame_is(queued(ss[0], 0, NULL), "delta", "results/a");
+	ASSERT(reclaims > 0); /* every tick lets session.c give memory back */
+	done(ss, 4);
+}
+
+/* A spectator's window is bounded; the ok says what it got.  Others get
+ * what they ask. */
+static void spectator_window(void)
+{
+	ASSERT_EQ(net_window_limit(ROLE_NONE, "results/a", 9, 0), NET_SPECTATOR_ROWS);
+	ASSERT_EQ(net_window_limit(ROLE_SPECTATOR, "results/a", 9, 0), NET_SPECTATOR_ROWS);
+	ASSERT_EQ(net_window_limit(ROLE_NONE, "results/a", 9, NET_SPECTATOR_ROWS),
+		  NET_SPECTATOR_ROWS);
+	ASSERT_EQ(net_window_limit(ROLE_NONE, "results/a", 9, NET_SPECTATOR_ROWS + 1),
+		  NET_SPECTATOR_ROWS);
+	ASSERT_EQ(net_window_limit(ROLE_NONE, "unknown", 7, 100000000), NET_SPECTATOR_ROWS);
+	ASSERT_EQ(net_window_limit(ROLE_SPECTATOR, "results/a", 9, 100), 100);
+	ASSERT_EQ(net_window_limit(ROLE_NONE, "finishes/a", 10, 0), 0); /* the last 50 */
+	ASSERT_EQ(net_window_limit(ROLE_NONE, "finishes/a", 10, 5000), NET_SPECTATOR_ROWS);
+	ASSERT_EQ(net_window_limit(ROLE_NONE, "finishes/", 9, 0), NET_SPECTATOR_ROWS);
+	ASSERT_EQ(net_window_limit(ROLE_OFFICIAL, "results/a", 9, 0), 0);
+	ASSERT_EQ(net_window_limit(ROLE_ADMIN, "results/a", 9, 5000), 5000);
+	ASSERT_EQ(net_window_limit(ROLE_DESK, "audit", 5, 0), 0);
+	ASSERT_EQ(net_window_limit(ROLE_READER, "results/a", 9, 0), 0);
+
+	setup();
+	sess *ss[] = {mk(SLP_MSGPACK, ROLE_NONE)};
+	ASSERT_EQ(fanout_subscribe(&the_net, ss[0], 3, "results/a", 9, 0, NET_SPECTATOR_ROWS, 0),
+		  0);
+	ASSERT_EQ(nsent, 2);
+	ASSERT_STREQ(sent[0].what, "ok");
+	ASSERT_EQ(sent[0].limit, NET_SPECTATOR_ROWS);
+	ASSERT_STREQ(sent[1].what, "snapshot");
+	ASSERT_EQ(last_limit, NET_SPECTATOR_ROWS);
+	sent_clear();
+	ASSERT_EQ(fanout_subscribe(&the_net, ss[0], 4, "results/b", 9, 0, 10, 10), 0);
+	ASSERT_STREQ(sent[0].what, "ok");
+	ASSERT_EQ(sent[0].limit, -1); /* as asked: nothing said */
+	ASSERT_EQ(last_limit, 10);
+	done(ss, 1);
+}
+
 #define TESTS(X)                                                                                   \
 	X(reaches_exactly_subscribers)                                                             \
-	X(one_encoding_shared) X(unsubscribe_stops) X(coalesced_within_tick)                       \
-		X(subscribe_then_snapshot) X(subscribe_refused) X(closed_and_dropped)              \
-			X(denied_dropped)
+	X(one_encoding_shared)                                                                     \
+	X(unsubscribe_stops) X(coalesced_within_tick) X(subscribe_then_snapshot)                   \
+		X(subscribe_refused) X(closed_and_dropped) X(denied_dropped)                       \
+			X(big_delta_becomes_snapshot) X(spectator_window)
 T_MAIN()
