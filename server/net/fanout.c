@@ -21,8 +21,8 @@
  * window's snapshot is bounded by its limit; each topic remembers the size
  * of its last one, so a whole-ranking topic is not encoded every tick to
  * learn that it is bigger).  It is still one frame per topic and format,
- * shared.  Each tick also lets session.c give freed memory back after many
- * sessions closed (sess_reclaim).
+ * shared.  Each tick first lets session.c report the sessions closed as
+ * too slow and give freed memory back (sess_tick).
  *
  * It calls down to session.c (queueing frames, replies) and roles.c only:
  * tests/unit/test_fanout.c links it with stubs of those and of the core.
@@ -268,7 +268,7 @@ void fanout_tick(net *n)
 	bool all;
 	sl_buf b = SL_BUF_INIT, alt = SL_BUF_INIT;
 
-	sess_reclaim(n);
+	sess_tick(n);
 	if (!evlog_caught_up(n->log))
 		return; /* subscribers wait for their first snapshot */
 	nrec = core_nrecords(n->core);

@@ -74,8 +74,9 @@ struct net {
 	sess sessions; /* list sentinel */
 	size_t nsessions;
 	size_t queue_cap, spectator_cap; /* caps on a session's unsent bytes */
-	size_t closes_since_trim;        /* sess_reclaim */
+	size_t closes_since_trim;        /* sess_tick */
 	uint64_t last_trim_ms;
+	size_t slow_closed, slow_max_unsent; /* since the last tick's report */
 
 	struct topic **topics;
 	size_t ntopics, tcap;

@@ -118,21 +118,30 @@ size_t sess_unsent(const sess *s)
 	return s->qbytes - s->qoff + s->lws_pending;
 }
 
-void sess_reclaim(net *n)
+void sess_tick(net *n)
 {
-	uint64_t now = uv_now(n->loop);
+	uint64_t now = uv_now(n->loop), t0;
 
+	if (n->slow_closed) {
+		sl_info("closed %zu connections too slow to keep up (4008): up to %zu bytes "
+			"unsent (caps %zu, spectators %zu)",
+			n->slow_closed, n->slow_max_unsent, n->queue_cap, n->spectator_cap);
+		n->slow_closed = n->slow_max_unsent = 0;
+	}
 	/*
 	 * glibc keeps what closed sessions freed (lws's buffers, our queues,
 	 * frames only they held) in its arenas; malloc_trim gives the free
-	 * pages back.  It walks the heap, so only after a wave of closes,
-	 * and at most once a second.
+	 * pages back.  It walks the heap (tens of ms after thousands of
+	 * closes), so only after a wave of closes, and at most once a second.
 	 */
 	if (n->closes_since_trim < NET_TRIM_CLOSES || now - n->last_trim_ms < 1000)
 		return;
+	t0 = uv_hrtime();
+	malloc_trim(0);
+	sl_info("%zu connections closed since the last trim: freed memory given back in %.1f ms",
+		n->closes_since_trim, (double)(uv_hrtime() - t0) / 1e6);
 	n->closes_since_trim = 0;
 	n->last_trim_ms = now;
-	malloc_trim(0);
 }
 
 void sess_send_mp(sess *s, const char *mp, size_t len)
@@ -213,8 +222,11 @@ void sess_queue(sess *s, struct frame *f)
 	if (!s->wsi || s->close_code)
 		return;
 	if (qlen + 1 > NET_QUEUE_MAX_FRAMES || (unsent > 0 && unsent + f->len > sess_cap(s))) {
-		sl_info("closing %s: too slow (%zu bytes unsent in %zu frames, cap %zu)", s->peer,
-			unsent, qlen, sess_cap(s));
+		sl_debug("closing %s: too slow (%zu bytes unsent in %zu frames, cap %zu)", s->peer,
+			 unsent, qlen, sess_cap(s));
+		s->n->slow_closed++;
+		if (unsent > s->n->slow_max_unsent)
+			s->n->slow_max_unsent = unsent;
 		sess_close(s, NET_CLOSE_SLOW, "too slow: outbound queue full", false);
 		return;
 	}

@@ -34,9 +34,11 @@
  * where they count against the cap.  Other writes happen only in
  * sess_on_writeable, from lws's writeable callback.
  *
- * Memory: closing sessions (slow ones by the hundred) leaves glibc holding
- * the freed heap; sess_reclaim, from the tick, returns it to the system
- * (malloc_trim) after many sessions closed, at most once a second.
+ * Each tick (sess_tick) reports the sessions closed as too slow since the
+ * last one, in one line however many there were (each one at debug level),
+ * and gives memory back: closing sessions (slow ones by the hundred) leaves
+ * glibc holding the freed heap, so after NET_TRIM_CLOSES closes, at most
+ * once a second, malloc_trim returns it to the system.
  *
  * session.c calls nothing of server/net above it: closing a session's
  * subscriptions (fanout.c) is the caller's part.
@@ -63,7 +65,7 @@
 /* Frames over this go as fragments of this size (at most half of the
  * above, less a close frame; at most lws's 64 KiB per write). */
 #define NET_WRITE_CHUNK (32u << 10)
-#define NET_TRIM_CLOSES 32 /* sess_reclaim: closes between two trims */
+#define NET_TRIM_CLOSES 32 /* sess_tick: closes between two trims */
 #define NET_CLOSE_SLOW 4008
 #define NET_CLOSE_REVOKED 4001 /* the session's token was revoked on this node */
 
@@ -134,8 +136,8 @@ void sess_close(sess *s, int code, const char *reason, bool flush);
 size_t sess_unsent(const sess *s);
 /* The cap on sess_unsent for s's role. */
 size_t sess_cap(const sess *s);
-/* From the tick: give freed memory back to the system after many closes. */
-void sess_reclaim(net *n);
+/* From the tick: report slow closes; give memory back after many closes. */
+void sess_tick(net *n);
 /* LWS_CALLBACK_SERVER_WRITEABLE: 0, or -1 to have lws close the connection. */
 int sess_on_writeable(sess *s, struct lws *wsi);
 

@@ -89,7 +89,7 @@ void sess_send_mp(sess *s, const char *mp, size_t len)
 
 static unsigned reclaims;
 
-void sess_reclaim(net *n)
+void sess_tick(net *n)
 {
 	(void)n;
 	reclaims++;
