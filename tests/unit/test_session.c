@@ -125,6 +125,15 @@ static void teardown(sess *s)
 	ASSERT_EQ(the_net.nsessions, 0);
 }
 
+/* s is open, and one byte more closes it with 4008; then s goes. */
+static void one_more_closes(sess *s)
+{
+	ASSERT_EQ(s->close_code, 0);
+	queue_new(s, 1);
+	ASSERT_EQ(s->close_code, NET_CLOSE_SLOW);
+	teardown(s);
+}
+
 /* ---- tests ---------------------------------------------------------------------- */
 
 /* Up to the cap is queued; one byte more closes with 4008, there and then. */
@@ -175,11 +184,8 @@ static void big_frame_alone(void)
 {
 	sess *s = setup(ROLE_NONE, 1000);
 	queue_new(s, 5000);
-	ASSERT_EQ(s->close_code, 0);
 	ASSERT_EQ(sess_unsent(s), 5000);
-	queue_new(s, 1);
-	ASSERT_EQ(s->close_code, NET_CLOSE_SLOW);
-	teardown(s);
+	one_more_closes(s);
 }
 
 /* What lws kept of a write counts; without it, the close frame would cut
@@ -250,10 +256,7 @@ static void frame_count(void)
 	sess *s = setup(ROLE_OFFICIAL, 1u << 20);
 	for (int i = 0; i < NET_QUEUE_MAX_FRAMES; i++)
 		queue_new(s, 1);
-	ASSERT_EQ(s->close_code, 0);
-	queue_new(s, 1);
-	ASSERT_EQ(s->close_code, NET_CLOSE_SLOW);
-	teardown(s);
+	one_more_closes(s);
 }
 
 /* A flush close sends the queue first, then the close frame. */
