@@ -242,7 +242,10 @@ void sess_queue(sess *s, struct frame *f)
 	f->refs++;
 	s->q[s->qtail++] = f;
 	s->qbytes += f->len;
-	lws_callback_on_writable(s->wsi);
+	/* a queue that was not empty has its writeable callback asked for
+	 * already (sess_on_writeable asks again while frames are left) */
+	if (qlen == 0)
+		lws_callback_on_writable(s->wsi);
 }
 
 struct frame *sess_pop(sess *s)

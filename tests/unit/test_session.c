@@ -217,6 +217,7 @@ static void fragments(void)
 
 	sess_queue(s, f);
 	sess_queue(s, g);
+	ASSERT_EQ(arms, 1); /* the second found the callback asked for */
 	ASSERT_EQ(sess_on_writeable(s, WSI), 0);
 	ASSERT_EQ(nwr, 4);
 	ASSERT_EQ(wrs[0].wp, LWS_WRITE_BINARY | LWS_WRITE_NO_FIN);
