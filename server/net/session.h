@@ -13,7 +13,9 @@
  * in front of its payload for the WebSocket header that lws_write() writes
  * there; all subscribers get the same header bytes for the same frame, and
  * lws copies whatever it cannot send at once, so sharing is safe on our one
- * thread.
+ * thread.  A frame over NET_WRITE_CHUNK goes as fragments of that size,
+ * each copied behind headroom of our own (a fragment's header would land
+ * on the shared bytes before it).
  *
  * Queues are bounded in bytes, per connection: a session's unsent bytes
  * are what its queue holds (every frame counted whole, shared or not) plus
@@ -28,11 +30,15 @@
  * drain.  A frame larger than the cap still goes to a session with nothing
  * unsent.  That close frame is the one write made outside the writeable
  * callback: the client does not read, so the callback would never come.
- * Every WebSocket sets TCP_NOTSENT_LOWAT (ws.c), so the kernel takes little
- * beyond what the client has read, and a client that stops reading leaves
- * room in the socket for the close frame; its bytes wait in our queue,
- * where they count against the cap.  Other writes happen only in
- * sess_on_writeable, from lws's writeable callback.
+ * Every WebSocket sets TCP_NOTSENT_LOWAT (ws.c): Linux then says the socket
+ * is writable while less than half of it is unsent, and takes writes while
+ * less than all of it is.  A piece (a frame or fragment of at most
+ * NET_WRITE_CHUNK, under half of it) written when the socket is writable
+ * is taken whole, so lws keeps nothing, the kernel holds little beyond what
+ * the client has read, and there is room left for the close frame; a
+ * client that stops reading leaves its backlog in our queue, where the cap
+ * sees it.  Other writes happen only in sess_on_writeable, from lws's
+ * writeable callback.
  *
  * Each tick (sess_tick) reports the sessions closed as too slow since the
  * last one, in one line however many there were (each one at debug level),
@@ -57,7 +63,7 @@
  * Default caps on a session's unsent bytes (main.c's --queue-kib and
  * --spectator-queue-kib).  A whole marathon's snapshot is about 12 MB,
  * which officials and desks may ask for (limit 0); a spectator's window is
- * at most NET_SPECTATOR_ROWS rows (about 0.5 MB at 1000 result rows).
+ * at most NET_SPECTATOR_ROWS rows (about 650 KB at 1000 finished rows).
  */
 #define NET_QUEUE_CAP_DEFAULT (64u << 20)
 #define NET_SPECTATOR_CAP_DEFAULT (4u << 20)
