@@ -217,7 +217,9 @@ void fanout_drop_denied(net *n, sess *s)
 {
 	for (size_t i = s->nsubs; i-- > 0;) {
 		struct topic *t = s->subs[i];
-		if (net_topic_denied(s->role, s->device, t->name, t->len))
+		/* denied now, or wider than the new role's window (an official's limit 0) */
+		if (net_topic_denied(s->role, s->device, t->name, t->len) ||
+		    net_window_limit(s->role, t->name, t->len, t->limit) != t->limit)
 			remove_sub(n, t, s);
 	}
 }

@@ -542,18 +542,22 @@ static void closed_and_dropped(void)
 	done(ss, 3);
 }
 
-/* A session that loses its role loses the topics the new one may not follow. */
+/* A session that loses its role loses the topics the new one may not follow,
+ * and the windows wider than the new role's (limit 0: every row). */
 static void denied_dropped(void)
 {
 	setup();
 	sess *ss[] = {mk(SLP_MSGPACK, ROLE_DESK), mk(SLP_MSGPACK, ROLE_OFFICIAL)};
 	sub(ss[0], "audit");
-	sub(ss[0], "results/a");
+	sub(ss[0], "results/a"); /* limit 0 */
+	ASSERT_EQ(fanout_subscribe(&the_net, ss[0], 8, "results/a", 9, 0, NET_SPECTATOR_ROWS, 0),
+		  0);
 	sub(ss[1], "audit");
 	sent_clear();
 	ss[0]->role = ROLE_SPECTATOR;
 	fanout_drop_denied(&the_net, ss[0]);
 	ASSERT_EQ(ss[0]->nsubs, 1);
+	ASSERT_EQ(ss[0]->subs[0]->limit, NET_SPECTATOR_ROWS);
 	change("audit");
 	change("results/a");
 	fanout_tick(&the_net);
