@@ -132,9 +132,9 @@ void sess_tick(net *n)
 	 * glibc keeps what closed sessions freed (lws's buffers, our queues,
 	 * frames only they held) in its arenas; malloc_trim gives the free
 	 * pages back.  It walks the heap (tens of ms after thousands of
-	 * closes), so only after a wave of closes, and at most once a second.
+	 * closes), so only after a wave of closes, and not often.
 	 */
-	if (n->closes_since_trim < NET_TRIM_CLOSES || now - n->last_trim_ms < 1000)
+	if (n->closes_since_trim < NET_TRIM_CLOSES || now - n->last_trim_ms < NET_TRIM_EVERY_MS)
 		return;
 	t0 = uv_hrtime();
 	malloc_trim(0);

@@ -44,7 +44,9 @@
  * last one, in one line however many there were (each one at debug level),
  * and gives memory back: closing sessions (slow ones by the hundred) leaves
  * glibc holding the freed heap, so after NET_TRIM_CLOSES closes, at most
- * once a second, malloc_trim returns it to the system.
+ * every NET_TRIM_EVERY_MS, malloc_trim returns it to the system (it walks
+ * the heap: tens of ms on a big one, so not for the everyday coming and
+ * going of spectators' phones).
  *
  * session.c calls nothing of server/net above it: closing a session's
  * subscriptions (fanout.c) is the caller's part.
@@ -71,7 +73,8 @@
 /* Frames over this go as fragments of this size (at most half of the
  * above, less a close frame; at most lws's 64 KiB per write). */
 #define NET_WRITE_CHUNK (32u << 10)
-#define NET_TRIM_CLOSES 32 /* sess_tick: closes between two trims */
+#define NET_TRIM_CLOSES 256     /* sess_tick: closes between two trims, at least */
+#define NET_TRIM_EVERY_MS 10000 /* and time between two trims, at least */
 #define NET_CLOSE_SLOW 4008
 #define NET_CLOSE_REVOKED 4001 /* the session's token was revoked on this node */
 
