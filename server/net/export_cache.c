@@ -57,6 +57,7 @@ struct xcache {
 	size_t nents;
 	struct job *job;     /* the encode in flight, or NULL */
 	uint64_t last_start; /* uv_now() when it started */
+	uint64_t last_gen;   /* the core's records at that start */
 	uint64_t gap;        /* from one start to the next, at least (ms) */
 	bool started;
 	bool load_warned;
@@ -242,14 +243,20 @@ static void on_job_done(uv_work_t *req, int status)
 	job_start(x); /* waiters that came after the snapshot, if the interval allows */
 }
 
-/* An encode of every entry with waiters, unless one runs or came too recently. */
+/*
+ * An encode of every entry with waiters, unless one runs, or one started
+ * too recently and the core has changed since (the interval bounds the
+ * re-encoding of a live race; a first request for another race or format
+ * while nothing changes does not wait for it).
+ */
 static void job_start(xcache *x)
 {
 	uint64_t now = uv_now(x->loop);
 	struct job *j;
 	size_t n = 0;
 
-	if (x->job || (x->started && now - x->last_start < x->gap))
+	if (x->job || (x->started && now - x->last_start < x->gap &&
+		       core_nrecords(x->core) != x->last_gen))
 		return;
 	for (size_t i = 0; i < x->nents; i++)
 		n += x->ents[i]->waiters.next != &x->ents[i]->waiters;
@@ -278,6 +285,7 @@ static void job_start(xcache *x)
 	x->job = j;
 	x->started = true;
 	x->last_start = now;
+	x->last_gen = j->gen;
 	uv_queue_work(x->loop, &j->req, on_job, on_job_done);
 }
 

@@ -15,7 +15,9 @@
  * core, exports, hashes and gzips every body that is waited for, then the
  * loop publishes them (after_work).  One encode at a time, and from one
  * start to the next at least XC_INTERVAL_MS or twice what the last encode
- * took (the worker uses at most about half a core however busy the race);
+ * took when the core changed in between (the worker uses at most about
+ * half a core however busy the race; while nothing changes, a first request
+ * for another race or format starts an encode at once);
  * requests that arrive meanwhile wait for it (xc_wait).  A request never
  * gets a body older than the core it asked: body generation >=
  * core_nrecords() at the time of the request.  So an answer waits at most
