@@ -33,7 +33,8 @@ function warnings() {
     const chunk = s.slice(i, s.indexOf('\n\n', i) < 0 ? undefined : s.indexOf('\n\n', i));
     for (const m of chunk.matchAll(/`([a-z]+(?:_[a-z]+)+)`/g)) found.add(m[1]);
   }
-  return [...found].filter((w) => w !== 'bib_pool'); // a config key named in no_pool's text
+  const errs = new Set(errCodes()); // the paragraph also names the err a malformed field gets
+  return [...found].filter((w) => w !== 'bib_pool' && !errs.has(w)); // bib_pool: a config key named in no_pool's text
 }
 
 function errCodes() {
