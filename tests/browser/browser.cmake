@@ -17,6 +17,7 @@
 #   browser.volunteer   scanner and desk for volunteers: sentences, never
 #                       codes; a bad token's full-screen stop; namesakes told
 #                       apart at the desk; 390 and 1920 px
+#   browser.screens     big screen and announcer mid-race at 390 and 1920 px
 #   browser.words       every check-in code of PROTOCOL.md as a sentence
 #                       (clients/web/words.js), under node
 #   browser.timezone    clock times in the event's time zone in a browser
@@ -37,7 +38,7 @@ find_program(SL_REDIS_SERVER redis-server PATHS /usr/bin /usr/local/bin)
 
 if(NOT SL_NODE OR NOT SL_NPM)
   foreach(name board project eventinfo scoreboard pages eventtopic checkin regatta scancam desk
-          timezone volunteer words)
+          timezone volunteer words screens)
     add_test(NAME browser.${name}
              COMMAND sh -c "echo 'node and npm not found: run scripts/setup (nodejs, npm)'; exit 1")
     set_tests_properties(browser.${name} PROPERTIES LABELS "browser")
@@ -133,3 +134,6 @@ sl_browser_test(timezone timezone.test.mjs 300 splitlined splitline)
 # screen), a wrong or revoked token's full-screen stop, namesakes told apart,
 # "showing 30 of 45", no sideways scrolling at 390 and 1920 px.
 sl_browser_test(volunteer volunteer.test.mjs 300 splitlined splitline)
+# The big screen and the announcer at 390 and 1920 px mid-race: women and men
+# apart, only times in the TIME column, whole rows, projections called so.
+sl_browser_test(screens screens.test.mjs 600 splitlined splitline splitline-replay)
