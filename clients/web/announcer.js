@@ -253,7 +253,7 @@ function drawCall(u) {
     right.append(h('span', 'call-proj-label', 'projected finish '), h('b', 'proj', fmtDuration(pf.ms)));
     if (state.board.basis === 'gun') right.append(h('span', 'call-basis', pf.basis === 'gun' ? ' gun time' : ' net time'));
   }
-  if (pp) right.append(h('span', 'call-place', `projected ${ordinal(pp.place)}${cat && pp.cats[cat] ? ` · ${ordinal(pp.cats[cat])} ${catName}` : ''}`));
+  if (pp) right.append(h('span', 'call-place', ` projected ${ordinal(pp.place)}${cat && pp.cats[cat] ? ` · ${ordinal(pp.cats[cat])} ${catName}` : ''}`));
   li.append(eta, name, meta, right);
   return li;
 }

@@ -87,7 +87,7 @@ stackTest('tracker, announcer and kiosk follow a replay in headless Chromium', {
   const open = pageOpener(browser, base, pageErrors);
   const tracker = await open(`tracker.html?bibs=${tracked.join(',')}`);
   const announcer = await open(`announcer.html?race=${RACE}&window=${WINDOW_MIN}&grace=0`);
-  const kiosk = await open(`kiosk.html?race=${RACE}&speed=0`);
+  const kiosk = await open(`kiosk.html?race=${RACE}&speed=0&sex=all`); // one overall list
   await tracker.waitForFunction((b) => b.every((x) => document.querySelector(`.card[data-bib="${x}"] .card-meta`)), tracked, { timeout: 15000 });
   const splitsOf = (bib) => tracker.evaluate((bib) => [...document.querySelectorAll(`.card[data-bib="${bib}"] tr.split`)].map((r) => r.dataset.pt), bib);
   assert.deepEqual(await splitsOf(tracked[0]), [], 'no split before the replay');
