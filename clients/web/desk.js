@@ -167,7 +167,7 @@ function start() {
     return;
   }
   $('main').hidden = false;
-  const client = new AuthClient({ event: params.get('event'), token, ops: true });
+  const client = new AuthClient({ event: params.get('event'), token });
   const badge = connBadge(client);
   const vol = $('volunteer');
   vol.value = localStorage.getItem('splitline.desk.volunteer') || '';

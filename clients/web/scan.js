@@ -48,11 +48,9 @@ const OP_FIELDS = ['op', 'bib', 'chip', 'with', 'reason', 'to'];
 const REFUSED = new Set(['bad_request', 'forbidden']);
 
 export class AuthClient extends SplitlineClient {
-  /* opts.ops: the page sends desk ops (assign, pair...), which a scanner token may not. */
   constructor(opts = {}) {
     super(opts);
     this.token = opts.token || null;
-    this.ops = !!opts.ops;
     this.hello = null;
     this.stopWhy = null;
     this.listeners.stop = [];
@@ -70,7 +68,7 @@ export class AuthClient extends SplitlineClient {
     if (this.token) msg = { ...msg, token: this.token };
     return super.request(msg).then(
       (r) => {
-        const why = stopReason(r, { ops: this.ops });
+        const why = stopReason(r);
         if (why) this.halt(why);
         return r;
       },

@@ -128,10 +128,11 @@ const CHECKIN_ROLES = new Set(['desk', 'scanner', 'official', 'admin']);
 /*
  * Why this page cannot work with its token, as {title, text}, or null when
  * it can.  from: an `err` reply to hello (or a write refused as revoked),
- * or the hello's `ok` reply (its role, device and point).  ops: the page
- * sends desk ops (assign, pair...), which a scanner token may not.
+ * or the hello's `ok` reply (its role, device and point).  A scanner's
+ * token at the desk is no stop: it checks in, and the ops it may not send
+ * are answered one by one ("not allowed").
  */
-export function stopReason(from, { ops = false } = {}) {
+export function stopReason(from) {
   if (!from || typeof from !== 'object') return null;
   if (from.t === 'err' || (from.code && from.t !== 'ok')) {
     if (from.code === 'unauthorized') {
@@ -145,7 +146,6 @@ export function stopReason(from, { ops = false } = {}) {
   const role = from.role || 'spectator';
   if (!CHECKIN_ROLES.has(role)) return { title: 'Not a check-in token', text: `This token is for ${role === 'reader' ? 'a timing device' : 'following results'}, not for checking athletes in.` };
   if (role === 'scanner' && from.point) return { title: 'Not a check-in token', text: 'This token is for recording runners at a timing point, not for checking athletes in.' };
-  if (ops && role === 'scanner') return { title: 'Not a desk token', text: 'This is a phone scanner\'s token: the desk needs a desk token to give out bibs and chips.' };
   if (!from.device || from.seqs === 'server') return { title: 'Not a check-in token', text: 'This token has no device of its own to number its scans: ask for a desk or scanner token.' };
   return null;
 }
