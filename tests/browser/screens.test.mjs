@@ -242,7 +242,7 @@ stackTest('big screen and announcer at 390 and 1920 px: times only, per sex, who
     assert.match(a.legend, /soonest first/, `announcer ${w}px: the order is said: ${a.legend}`);
     assert.match(a.legend, /late\s*expected by now, not in yet/, `announcer ${w}px: yellow is explained: ${a.legend}`);
     assert.match(a.legend, /projected/, `announcer ${w}px: projections are said: ${a.legend}`);
-    await ap.screenshot({ path: path.join(shots, `screens-announcer-${w}.png`), fullPage: w < 500 });
+    await ap.screenshot({ path: path.join(shots, `screens-announcer-${w}.png`) });
   }
 
   // The results made official: the big screen says so.
