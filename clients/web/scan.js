@@ -377,14 +377,25 @@ export class Outbox {
 }
 
 /*
- * The full-screen stop (#stop, in scan.html and desk.html) when the token
- * cannot be used: what happened, what to do, how many scans wait on this
- * device, and a button that forgets the token and asks for a new one.
+ * The full-screen stop (#stop, made here for scan.html and desk.html) when
+ * the token cannot be used: what happened, what to do, how many scans wait
+ * on this device, and a button that forgets the token and asks for a new one.
  */
 export function showStop(why, box, tokenKey, params) {
   const $ = (id) => document.getElementById(id);
-  const el = $('stop');
-  if (!el) return;
+  let el = $('stop');
+  if (!el) {
+    el = document.createElement('div');
+    el.id = 'stop';
+    el.className = 'stop';
+    el.setAttribute('role', 'alertdialog');
+    el.setAttribute('aria-labelledby', 'stop-title');
+    el.setAttribute('aria-describedby', 'stop-text');
+    el.innerHTML = '<div class="stop-box"><h2 id="stop-title" class="stop-title"></h2><p id="stop-text" class="stop-text"></p>' +
+      '<p id="stop-todo" class="stop-todo"></p><p id="stop-pending" class="stop-pending"></p>' +
+      '<button type="button" id="stop-new" class="stop-new">Enter a new token</button></div>';
+    document.body.append(el);
+  }
   $('stop-title').textContent = why.title;
   $('stop-text').textContent = why.text;
   $('stop-todo').textContent = STOP_WHAT_TO_DO;

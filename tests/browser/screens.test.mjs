@@ -18,7 +18,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { stackTest, BIN, DATA, SOURCE, getJson, log, sleep, waitFor, startStack, launchBrowser, watchErrors } from './harness.mjs';
+import { writeSlices } from './slice.mjs';
+import { stackTest, BIN, SOURCE, getJson, log, sleep, waitFor, startStack, launchBrowser, watchErrors } from './harness.mjs';
 
 const EVENT = 'boston-2015';
 const RACE = 'marathon';
@@ -28,33 +29,6 @@ const NOT_STARTED = 6;
 const WIDTHS = [[390, 844], [1920, 1080]];
 // 2015-04-20 14:26:40 UTC: 10:26:40 in New York (EDT), 23:26:40 in Tokyo
 const PINNED = 1429540000000;
-
-const secs = (s) => {
-  const m = /^(\d+):(\d\d):(\d\d)$/.exec(s || '');
-  return m ? +m[1] * 3600 + +m[2] * 60 + +m[3] : null;
-};
-
-/* The slice (every EVERY-th runner), whole for the participants and cut at CUT_S for the reads. */
-function writeSlices(full, cut) {
-  const lines = fs.readFileSync(path.join(DATA, 'boston-2015.csv'), 'utf8').split(/\r?\n/);
-  const head = lines[0].split(',');
-  const first = head.indexOf('5K');
-  const last = head.indexOf('Official Time');
-  const outFull = [lines[0]];
-  const outCut = [lines[0]];
-  for (let i = 1; i < lines.length; i++) {
-    if (!lines[i] || (i - 1) % EVERY !== 0) continue;
-    if (!/,\d+:\d\d:\d\d,\d+,\d+,\d+$/.test(lines[i])) continue;
-    outFull.push(lines[i]);
-    const m = /^([^,]*),("[^"]*"|[^,]*),(.*)$/.exec(lines[i]);
-    const cells = [m[1], m[2], ...m[3].split(',')];
-    for (let c = first; c <= last; c++) if ((secs(cells[c]) ?? 0) > CUT_S) cells[c] = '';
-    outCut.push(cells.join(','));
-  }
-  fs.writeFileSync(full, outFull.join('\n') + '\n');
-  fs.writeFileSync(cut, outCut.join('\n') + '\n');
-  return outFull.length - 1;
-}
 
 const rowsOf = (doc) => (Array.isArray(doc) ? doc : doc.rows || doc.results);
 
@@ -115,7 +89,7 @@ stackTest('big screen and announcer at 390 and 1920 px: times only, per sex, who
   const { port, base, ctl } = await startStack(procs, tmp, EVENT);
   const full = path.join(tmp, 'slice.csv');
   const cut = path.join(tmp, 'slice-cut.csv');
-  const n = writeSlices(full, cut);
+  const n = writeSlices(full, cut, { every: EVERY, cutS: CUT_S }).length;
   const extra = path.join(tmp, 'not-started.csv');
   fs.writeFileSync(extra, ['bib,name,sex,age', ...Array.from({ length: NOT_STARTED }, (_, i) => `${90001 + i},Registered Only${i},${i % 2 ? 'M' : 'F'},${30 + i}`)].join('\n') + '\n');
   const yaml = path.join(SOURCE, 'scripts', 'demo', 'boston-2015.yaml');
