@@ -160,6 +160,7 @@ stackTest('desk: namesakes told apart, "Showing 30 of 45", at 390 and 1920 px', 
     assert.match(note, new RegExp(`Showing 30 of ${RUNNERS}\\b`), `the cut says so: ${note}`);
     await d.click('#hits li:first-child .h-txt'); // the selected athlete's panel
     await d.waitForSelector('#act:not([hidden])');
+    for (const box of ['#swap-box', '#transfer-box']) await d.click(`${box} summary`); // every field of the panel shown
     await assertClean(d, `desk ${w}px, 30 of 45 and an athlete selected`);
     await d.screenshot({ path: path.join(shots, `volunteer-desk-${w}.png`), fullPage: true });
     await d.context().close();
