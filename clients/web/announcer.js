@@ -13,9 +13,13 @@
  * reached yet), the ranking and the waves' starts: in a race ranked by gun
  * time the projected finish shown is gun time and the projected places are
  * by gun time (project.js projectedFinish), following wave start changes.
+ * On a phone (390 px) a call takes three lines beside its time to go, so
+ * that the name is never cut; the order (soonest first) and what "late"
+ * on yellow means are said above the list; every projection is called
+ * "projected".
  * For tests: #calls carries data-now (the clock of the last drawing),
- * data-basis (net|gun: the race's ranking) and each item data-bib and
- * data-proj (the projected finish shown, ms).
+ * data-basis (net|gun: the race's ranking) and each item data-bib, data-eta
+ * (expected at, ms) and data-proj (the projected finish shown, ms).
  */
 import { SplitlineClient } from './protocol.js';
 import { Board, PointOrder, parseStatus, fmtDuration } from './board.js';
@@ -196,6 +200,7 @@ function draw() {
   calls.dataset.window = String(state.windowMin);
   calls.dataset.basis = b.basis;
   const where = state.point === FINISH ? 'the finish' : state.ev.pointName(state.race, state.point);
+  $('order').textContent = `Expected at ${where} in the next ${state.windowMin} min, soonest first.`;
   let text = list.length ? '' : `Nobody expected at ${where} in the next ${state.windowMin} min.`;
   if (!b.full()) text = `${text} Loading the whole field…`.trim();
   if (info.textContent !== text) info.textContent = text;
@@ -203,31 +208,52 @@ function draw() {
   for (const u of list) calls.append(drawCall(u));
 }
 
+const mmss = (ms) => {
+  const s = Math.round(Math.abs(ms) / 1000);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+};
+
+/*
+ * One runner to call: the time to go (big; "now" under 30 s; "late" on a
+ * yellow ground when expected already and not in yet, as the legend
+ * says), the name whole (it wraps on a phone, never "P..."), bib, club,
+ * category and the expected clock time, and the projections, each called
+ * "projected": the finish time (gun or net in a gun race) and the places.
+ */
 function drawCall(u) {
   const r = u.row;
   const li = h('li', u.overdue ? 'call overdue' : 'call');
   li.dataset.bib = u.bib;
+  li.dataset.eta = String(u.eta);
   const eta = h('span', 'call-eta');
-  if (u.overdue || u.inMs < 30000) eta.textContent = 'now';
-  else {
-    const s = Math.round(u.inMs / 1000);
-    eta.textContent = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+  const big = h('b', 'call-eta-big');
+  const sub = h('span', 'call-eta-sub');
+  if (u.overdue) {
+    big.textContent = 'late';
+    sub.textContent = `by ${mmss(u.inMs)}`;
+  } else if (u.inMs < 30000) {
+    big.textContent = 'now';
+    sub.textContent = 'arriving';
+  } else {
+    big.textContent = mmss(u.inMs);
+    sub.textContent = 'to go';
   }
+  eta.append(big, sub);
   eta.title = `expected at ${fmtClockOf(u.eta)}`;
   const name = h('span', 'call-name', r.name || `Bib ${u.bib}`);
   const cat = Array.isArray(r.cats) && r.cats.length ? r.cats[0] : '';
   const catName = cat ? state.ev.catName(state.race, cat) : '';
-  const meta = h('span', 'call-meta', [`#${u.bib}`, r.club, catName].filter(Boolean).join(' · '));
+  const meta = h('span', 'call-meta', [`#${u.bib}`, r.club, catName, `due ${fmtClockOf(u.eta)}`].filter(Boolean).join(' · '));
   const pp = state.projector ? state.projector(r) : null;
   const right = h('span', 'call-proj');
   // the projected finish on the race's basis: gun time in a gun race (wave start known)
   const pf = projectedFinish(r, { ranking: state.board.basis, waveStart: state.ev.waveStart(state.race, r.wave) });
   if (pf) li.dataset.proj = String(pf.ms);
   if (state.point === FINISH && pf) {
-    right.append(h('b', '', fmtDuration(pf.ms)));
-    if (state.board.basis === 'gun') right.append(h('span', 'call-basis', pf.basis === 'gun' ? ' gun' : ' net'));
+    right.append(h('span', 'call-proj-label', 'projected finish '), h('b', 'proj', fmtDuration(pf.ms)));
+    if (state.board.basis === 'gun') right.append(h('span', 'call-basis', pf.basis === 'gun' ? ' gun time' : ' net time'));
   }
-  if (pp) right.append(h('span', 'call-place', ` ${ordinal(pp.place)}${cat && pp.cats[cat] ? ` · ${ordinal(pp.cats[cat])} ${catName}` : ''}`));
+  if (pp) right.append(h('span', 'call-place', ` projected ${ordinal(pp.place)}${cat && pp.cats[cat] ? ` · ${ordinal(pp.cats[cat])} ${catName}` : ''}`));
   li.append(eta, name, meta, right);
   return li;
 }

@@ -31,7 +31,9 @@
  * state.parts).
  */
 import { connBadge, fmtClockOf, followClockZone } from './common.js';
-import { AuthClient, CODE_MAX, Outbox, answerView, tokenFrom } from './scan.js';
+import { fold } from './board.js';
+import { AuthClient, CODE_MAX, Outbox, answerView, tokenFrom, showStop } from './scan.js';
+import { connSentence, errorSentence } from './words.js';
 
 const params = new URLSearchParams(location.search);
 const TOKEN_KEY = 'splitline.desk.token';
@@ -40,9 +42,17 @@ const MAX_HITS = 30;
 const MAX_NOSHOWS = 300;
 const MAX_AUDIT = 200;
 const ID_RE = /^[A-Za-z0-9_.+-]{1,64}$/;
+/* The audit trail's `op` (PROTOCOL.md "Topics", audit) in words. */
+const AUDIT_OP = {
+  assign: 'bib given', pair: 'chip paired', swap: 'bibs swapped', transfer: 'entry transferred', undo: 'check-in undone',
+  penalty: 'penalty', dq: 'disqualified', dns: 'did not start', dnf: 'did not finish', scratch: 'scratched',
+  exhibition: 'exhibition', relegation: 'relegated', place: "judges' place", station: 'station', hand_time: 'hand time',
+  wave_start: 'wave start', race_official: 'results official', lineup: 'line-up', passing: 'time entered by hand',
+  read_void: 'read voided', read_restore: 'read restored',
+};
 
 const state = {
-  parts: [], // {bib|null, reg|null, name, race, wave}
+  parts: [], // {bib|null, reg|null, name, race, wave, sex, age, club, text: fold(name)}
   byBib: new Map(),
   byReg: new Map(),
   sorted: true,
@@ -76,7 +86,7 @@ function upsert(row, raceId) {
     if (q && (!q.bib || !bib)) p = q; // a registration that has its bib now
   }
   if (!p) {
-    p = { bib: null, reg: null, name: '', race: raceId || '', wave: '' };
+    p = { bib: null, reg: null, name: '', race: raceId || '', wave: '', sex: '', age: null, club: '', text: '' };
     state.parts.push(p);
   }
   if (bib && p.bib !== bib) {
@@ -91,12 +101,36 @@ function upsert(row, raceId) {
     p.reg = reg;
     state.byReg.set(reg, p);
   }
-  if (typeof row.name === 'string') p.name = row.name;
+  if (typeof row.name === 'string') setPerson(p, row);
   if (str(row.race)) p.race = String(row.race);
   else if (raceId && !p.race) p.race = raceId;
   if (row.wave != null) p.wave = String(row.wave);
   state.sorted = false;
   return p;
+}
+
+/* A person's fields (name, sex, age, club: a row, an audit's `to`) onto a part. */
+function setPerson(p, x) {
+  if (!x || typeof x !== 'object') return;
+  if (typeof x.name === 'string') {
+    p.name = x.name;
+    p.text = fold(x.name);
+  }
+  if (x.sex !== undefined) p.sex = str(x.sex) || '';
+  if (x.age !== undefined) p.age = typeof x.age === 'number' ? x.age : null;
+  if (x.club !== undefined) p.club = str(x.club) || '';
+}
+
+/* "F 34 · Running Club Oslo · marathon wave 2": what tells two athletes of one name apart. */
+function personLine(p) {
+  const who = [p.sex, p.age != null ? String(p.age) : ''].filter(Boolean).join(' ');
+  const race = p.race ? `${raceName(p.race)}${p.wave ? ` wave ${p.wave}` : ''}` : '';
+  return [who || 'sex and age unknown', p.club || 'no club', race, p.reg ? `reg ${p.reg}` : ''].filter(Boolean).join(' · ');
+}
+
+function raceName(id) {
+  const r = state.races.get(id);
+  return r && r.name && r.name !== id ? r.name : id;
 }
 
 function sortedParts() {
@@ -167,6 +201,7 @@ function start() {
     }
   };
   const box = new Outbox(client, drawAnswer);
+  client.on('stop', (why) => showStop(why, box, TOKEN_KEY, params));
 
   /* Queue one scan (a check-in or an op); false when refused here. */
   const send = (code, race, extra = {}) => {
@@ -212,7 +247,7 @@ function start() {
     b.className = 'a-bib';
     b.textContent = p.bib ? p.bib : 'no bib';
     const st = isIn(p);
-    who.append(b, `${p.name || '?'}${p.reg ? `  · reg ${p.reg}` : ''}  · ${p.race}${p.wave ? ` wave ${p.wave}` : ''}${st === null ? '' : st ? '  · checked in' : '  · not checked in'}`);
+    who.append(b, `${p.name || '?'}  · ${personLine(p)}${st === null ? '' : st ? '  · checked in' : '  · not checked in'}`);
     $('act-nobib').hidden = !!p.bib;
     $('act-bib').hidden = !p.bib;
     const given = $('give-bib').value.trim();
@@ -394,37 +429,61 @@ function start() {
     }
   };
 
+  /*
+   * The hits of the search: exact bib or reg first, then bibs and regs
+   * starting with it, then names holding every word of it (accents and case
+   * ignored).  At most MAX_HITS are drawn, and the note says so with the
+   * whole count ("Showing 30 of 412 ..."), so nobody takes the list for all.
+   */
   const drawHits = () => {
     const raw = $('q').value.trim();
     const q = bareCode(raw).toLowerCase();
     const ol = $('hits');
+    const note = $('hits-note');
     ol.textContent = '';
+    note.dataset.shown = '0';
+    note.dataset.total = '0';
     if (!q) {
-      $('hits-note').textContent = state.parts.length ? `${state.parts.length} participants loaded` : 'loading participants…';
+      note.textContent = state.parts.length ? `${state.parts.length.toLocaleString('en-US')} participants loaded: type a bib, a name or a registration code.` : 'Loading the participants…';
       return;
     }
+    const words = fold(q).split(/\s+/).filter(Boolean);
     const exact = [];
     const rest = [];
+    let total = 0;
     for (const p of sortedParts()) {
       const b = p.bib ? p.bib.toLowerCase() : '';
       const g = p.reg ? p.reg.toLowerCase() : '';
-      if (b === q || g === q) exact.push(p);
-      else if ((b && b.startsWith(q)) || (g && g.startsWith(q)) || (p.name && p.name.toLowerCase().includes(q))) rest.push(p);
-      if (exact.length + rest.length > 500) break;
+      const isExact = b === q || g === q;
+      if (!isExact && !((b && b.startsWith(q)) || (g && g.startsWith(q)) || (p.text && words.every((w) => p.text.includes(w))))) continue;
+      total++;
+      if (isExact) exact.push(p);
+      else if (rest.length < MAX_HITS) rest.push(p);
     }
     const hits = exact.concat(rest).slice(0, MAX_HITS);
-    $('hits-note').textContent = hits.length ? '' : 'nobody found';
+    note.dataset.shown = String(hits.length);
+    note.dataset.total = String(total);
+    note.textContent = !total ? 'Nobody found: check the spelling, or search by bib.' : total > hits.length ? `Showing ${hits.length} of ${total.toLocaleString('en-US')} matches: type more of the name, or the bib, to narrow them down.` : `${total} match${total === 1 ? '' : 'es'}.`;
     for (const p of hits) {
       const li = document.createElement('li');
       li.dataset.bib = p.bib || '';
       if (p.reg) li.dataset.reg = p.reg;
       const st = isIn(p);
       li.dataset.in = st === null ? '' : String(st);
+      const bib = document.createElement('span');
+      bib.className = `h-bib${p.bib ? '' : ' h-nobib'}`;
+      bib.textContent = p.bib || 'no bib';
       const txt = document.createElement('a');
-      txt.className = `h-txt h-sel${p.bib ? '' : ' h-nobib'}`;
+      txt.className = 'h-txt h-sel';
       txt.href = '#act';
       txt.title = 'Select: bib, chip, swap, transfer';
-      txt.textContent = `${p.bib || '(no bib)'}  ${p.name || ''}${p.reg ? `  · reg ${p.reg}` : ''}  · ${p.race}${p.wave ? ` wave ${p.wave}` : ''}`;
+      const nm = document.createElement('span');
+      nm.className = 'h-name';
+      nm.textContent = p.name || '(no name)';
+      const meta = document.createElement('span');
+      meta.className = 'h-meta';
+      meta.textContent = personLine(p);
+      txt.append(nm, meta);
       txt.addEventListener('click', (e) => {
         e.preventDefault();
         select(p);
@@ -442,7 +501,7 @@ function start() {
         btn.textContent = 'Give bib…';
         btn.addEventListener('click', () => select(p));
       }
-      li.append(txt, badgeEl, btn);
+      li.append(bib, txt, badgeEl, btn);
       ol.appendChild(li);
     }
   };
@@ -483,7 +542,7 @@ function start() {
       tr.dataset.op = a.op || '';
       tr.dataset.bib = a.bib ?? '';
       const what = auditWhat(a) + (a.reason ? ` (${a.reason})` : '');
-      const cells = [fmtClockOf(a.t), a.op || '', a.bib ?? '', what, [a.by, a.dev].filter(Boolean).join(' on ')];
+      const cells = [fmtClockOf(a.t), AUDIT_OP[a.op] || (a.op || '').replace(/_/g, ' '), a.bib ?? '', what, [a.by, a.dev].filter(Boolean).join(' on ')];
       for (const c of cells) {
         const td = document.createElement('td');
         td.textContent = String(c);
@@ -497,7 +556,7 @@ function start() {
     if (a.op === 'assign' && a.bib) upsert({ bib: a.bib, reg: a.reg });
     const setName = (bib, person) => {
       const p = bib != null && state.byBib.get(String(bib));
-      if (p && person && typeof person.name === 'string') p.name = person.name;
+      if (p && person && typeof person.name === 'string') setPerson(p, person);
     };
     if (a.op === 'swap') {
       setName(a.bib, a.to);
@@ -553,11 +612,18 @@ function start() {
     redraw();
   });
   client.on('reply-error', (err, msg) => {
-    if (msg && msg.topic === 'audit') $('audit-note').textContent = `audit trail not available: ${err.msg || err.code}`;
-    else if (msg && msg.topic) $('error').textContent = `${msg.topic}: ${err.msg || err.code}`;
+    // for people: a sentence, never the code (the server's words in the title)
+    const why = `${err.code}: ${err.msg || ''}`;
+    if (msg && msg.topic === 'audit') {
+      $('audit-note').textContent = `The audit trail cannot be shown. ${errorSentence(err)}`;
+      $('audit-note').title = why;
+    } else if (msg && msg.topic) {
+      $('error').textContent = `The check-in list of ${msg.topic.replace(/^checkin\//, 'race ')} cannot be shown. ${errorSentence(err)}`;
+      $('error').title = why;
+    }
   });
   client.on('state', (s, detail) => {
-    $('conn-why').textContent = s === 'reconnecting' || s === 'error' ? detail : '';
+    $('conn-why').textContent = s === 'error' ? '' : connSentence(s, detail);
   });
 
   $('q').addEventListener('input', drawHits);
@@ -601,14 +667,15 @@ function start() {
           client.subscribe(`checkin/${id}`, { limit: 0 });
           for (const row of r.rows || []) {
             const p = upsert({ bib: row.bib, reg: row.reg, race: id, wave: row.wave ?? '' }, id);
-            // The export's name, unless the desk already knows a newer one (a swap, a transfer).
-            if (p && !p.name) p.name = row.name || '';
+            // The export's person, unless the desk already knows a newer one (a swap, a transfer).
+            if (p && !p.name) setPerson(p, { name: row.name || '', sex: row.sex, age: row.age, club: row.club });
           }
         }
         redraw();
         return;
       } catch (e) {
-        $('hits-note').textContent = `cannot load participants (${e.message}); retrying`;
+        $('hits-note').textContent = 'The list of participants cannot be loaded yet: trying again…';
+        $('hits-note').title = e.message;
         await new Promise((r) => setTimeout(r, Math.min(15000, 1000 * 2 ** attempt)));
       }
     }

@@ -38,6 +38,7 @@
 import { SplitlineClient } from './protocol.js';
 import { connBadge, fmtClockOf, followClockZone } from './common.js';
 import { Camera } from './camera.js';
+import { warningHead, warningSentence, errorSentence, connSentence, stopReason, STOP_WHAT_TO_DO } from './words.js';
 
 const KEEP = 50; // answered items kept for the list
 const BATCH_MAX = 500;
@@ -51,12 +52,48 @@ export class AuthClient extends SplitlineClient {
     super(opts);
     this.token = opts.token || null;
     this.hello = null;
+    this.stopWhy = null;
+    this.listeners.stop = [];
     this.on('hello', (r) => (this.hello = r));
   }
 
+  /*
+   * The hello carries the token; a token this page cannot use (refused:
+   * unknown, revoked, another event; or accepted for a role that cannot
+   * check in) stops the client for good: retrying would queue scans for
+   * ever behind a "Ready".  The page shows why (on('stop', {title, text})).
+   */
   request(msg) {
-    if (msg.t === 'hello' && this.token) msg = { ...msg, token: this.token };
-    return super.request(msg);
+    if (msg.t !== 'hello') return super.request(msg);
+    if (this.token) msg = { ...msg, token: this.token };
+    return super.request(msg).then(
+      (r) => {
+        const why = stopReason(r);
+        if (why) this.halt(why);
+        return r;
+      },
+      (err) => {
+        // after a 4001 close (revoked on this node) the hello says "unknown or revoked": it was revoked
+        const e = err && err.code === 'unauthorized' && this.closedRevoked ? { ...err, msg: 'token revoked' } : err;
+        const why = e && e.code !== 'unavailable' ? stopReason({ t: 'err', ...e }) : null;
+        if (why) this.halt(why);
+        throw err;
+      },
+    );
+  }
+
+  onClose(ws, ev) {
+    if (ws === this.ws && ev && ev.code === 4001) this.closedRevoked = true;
+    super.onClose(ws, ev);
+  }
+
+  /* Stops for good (see request): why = {title, text}. */
+  halt(why) {
+    if (this.stopWhy) return;
+    this.stopWhy = why;
+    this.stop();
+    this.setState('error', why.title);
+    this.emit('stop', why);
   }
 
   /* Change a wanted subscription's offset for the next (re)subscribe, sending nothing now. */
@@ -182,8 +219,8 @@ export class Outbox {
   /* A scan: queued at once (stored), sent when possible. Returns the item or an error string. */
   add(code, extra = {}) {
     code = String(code).trim();
-    if (!code) return 'empty code';
-    if (new TextEncoder().encode(code).length > CODE_MAX) return `code too long (over ${CODE_MAX} bytes)`;
+    if (!code) return 'Nothing to send: the code is empty.';
+    if (new TextEncoder().encode(code).length > CODE_MAX) return `That code is too long to be a bib, chip or QR code (over ${CODE_MAX} characters).`;
     const it = { seq: 0, code, t: Date.now(), state: 'queued', answer: null };
     if (extra.volunteer) it.volunteer = extra.volunteer;
     if (extra.race) it.race = extra.race;
@@ -265,6 +302,7 @@ export class Outbox {
         if (last > this.acked) this.acked = last;
         for (const it of this.items) if (it.seq <= this.acked && it.state === 'queued') it.state = 'saved';
         this.save();
+        this.lastError = '';
         this.onChange(this, null);
         this.flush();
       })
@@ -276,12 +314,19 @@ export class Outbox {
           this.flush();
           return;
         }
+        if (err && err.code === 'unauthorized') {
+          // revoked on another node: "token revoked: nothing was written"
+          if (c.halt) c.halt(stopReason({ t: 'err', ...err }));
+          this.onChange(this, null);
+          return;
+        }
         if (err && REFUSED.has(err.code)) {
           this.refuse(batch, err);
           this.flush();
           return;
         }
-        this.lastError = err && err.msg ? `${err.code}: ${err.msg}` : 'not sent';
+        this.lastError = errorSentence(err); // for people: never the code
+        this.lastErrorDetail = err && err.msg ? `${err.code}: ${err.msg}` : '';
         this.onChange(this, null);
         clearTimeout(this.retryTimer);
         this.retryTimer = setTimeout(() => this.flush(), 2000);
@@ -307,7 +352,7 @@ export class Outbox {
     this.next--;
     bad.seq = -1; // no seq: never sent again, never numbered (0 would be "not numbered yet")
     bad.state = 'answered';
-    bad.answer = { seq: -1, code: bad.code, op: bad.op || 'checkin', ok: false, warning: 'refused', refused: true, msg: `${err.code}: ${err.msg || ''}`.trim() };
+    bad.answer = { seq: -1, code: bad.code, op: bad.op || 'checkin', ok: false, warning: 'refused', refused: true, msg: errorSentence(err), why: `${err.code}: ${err.msg || ''}`.trim() };
     this.refused = bad;
     this.save();
     this.client.setOffset(`scans/${this.dev}`, this.firstUnanswered());
@@ -331,24 +376,47 @@ export class Outbox {
   }
 }
 
+/*
+ * The full-screen stop (#stop, made here for scan.html and desk.html) when
+ * the token cannot be used: what happened, what to do, how many scans wait
+ * on this device, and a button that forgets the token and asks for a new one.
+ */
+export function showStop(why, box, tokenKey, params) {
+  const $ = (id) => document.getElementById(id);
+  let el = $('stop');
+  if (!el) {
+    el = document.createElement('div');
+    el.id = 'stop';
+    el.className = 'stop';
+    el.setAttribute('role', 'alertdialog');
+    el.setAttribute('aria-labelledby', 'stop-title');
+    el.setAttribute('aria-describedby', 'stop-text');
+    el.innerHTML = '<div class="stop-box"><h2 id="stop-title" class="stop-title"></h2><p id="stop-text" class="stop-text"></p>' +
+      '<p id="stop-todo" class="stop-todo"></p><p id="stop-pending" class="stop-pending"></p>' +
+      '<button type="button" id="stop-new" class="stop-new">Enter a new token</button></div>';
+    document.body.append(el);
+  }
+  $('stop-title').textContent = why.title;
+  $('stop-text').textContent = why.text;
+  $('stop-todo').textContent = STOP_WHAT_TO_DO;
+  const n = box ? box.unanswered() : 0;
+  $('stop-pending').textContent = n ? `${n} scan${n === 1 ? '' : 's'} on this device ${n === 1 ? 'is' : 'are'} not sent yet: ${n === 1 ? 'it is' : 'they are'} kept until a valid token for the same device is entered.` : '';
+  el.hidden = false;
+  document.documentElement.dataset.stop = '1';
+  for (const f of document.querySelectorAll('#main input, #main button, #main select')) f.disabled = true;
+  $('stop-new').disabled = false;
+  $('stop-new').onclick = () => {
+    localStorage.removeItem(tokenKey);
+    const ev = params.get('event');
+    location.replace(location.pathname + (ev ? `?event=${encodeURIComponent(ev)}` : ''));
+  };
+  $('stop-new').focus();
+}
+
 /* ---- the scanner page ---- */
 
 const OP_WORD = { assign: 'bib for', pair: 'chip for', swap: 'swap', transfer: 'transfer' };
 const OP_DONE = { pair: '✓ Chip paired', swap: '✓ Bibs swapped', transfer: '✓ Entry transferred' };
-const WARN_HEAD = {
-  already_checked_in: '✗ Already checked in',
-  unknown_code: '✗ Unknown code',
-  wrong_event: '✗ Other event',
-  not_registered_for_race: '✗ Wrong race',
-  no_bib: '✗ No bib yet: assign one first',
-  has_bib: '✗ Already has a bib',
-  bib_taken: '✗ Bib taken',
-  no_pool: '✗ No bib pool for this race',
-  pool_empty: '✗ No free bib left in the pool',
-  chip_in_use: '✗ Chip in use',
-  same_athlete: '✗ Same athlete',
-  refused: '✗ Refused by the server',
-};
 
 /* What an item reads as, a line of text (lists). */
 export function itemText(it) {
@@ -373,12 +441,12 @@ export function answerView(it) {
     if (op !== 'checkin') return { cls: 'fb-ok', head: OP_DONE[op] || `✓ ${op}`, line: a.msg || a.name || a.code, detail: a.name ? `${a.name}${who ? ' — ' + who : ''}` : who, op };
     return { cls: 'fb-ok', head: '✓ Checked in', line: a.name || a.code, detail: who, op };
   }
-  let detail = a.msg || a.warning;
+  let detail = a.refused ? a.msg : warningSentence(a.warning, a);
   if (a.warning === 'already_checked_in' && a.by) {
-    detail = `by ${a.by.volunteer ? a.by.volunteer + ' on ' : ''}${a.by.dev} at ${fmtClockOf(a.by.t)}`;
+    detail = `Checked in by ${a.by.volunteer ? a.by.volunteer + ' on ' : ''}${a.by.dev} at ${fmtClockOf(a.by.t)}.`;
   }
   const line = a.refused ? itemText(it) : a.name ? `${a.name}${who ? ' — ' + who : ''}` : a.code;
-  return { cls: 'fb-bad', head: WARN_HEAD[a.warning] || `✗ ${a.warning}`, line, detail, warning: a.warning, op };
+  return { cls: 'fb-bad', head: warningHead(a.warning), line, detail, warning: a.warning, op };
 }
 
 function startScanner() {
@@ -435,15 +503,16 @@ function startScanner() {
       li.className = v.cls;
       li.dataset.seq = it.seq;
       li.dataset.state = it.state;
-      const st = it.state === 'answered' ? (it.answer.ok ? (it.op && it.op !== 'checkin' ? 'done' : 'checked in') : it.answer.warning) : it.state;
+      const st = it.state === 'answered' ? (it.answer.ok ? (it.op && it.op !== 'checkin' ? 'done' : 'checked in') : warningHead(it.answer.warning).replace(/^✗ /, '').toLowerCase()) : it.state === 'saved' ? 'saved, waiting for the answer' : 'queued';
       li.textContent = `${fmtClockOf(it.t)}  ${itemText(it)}  ${it.answer && it.answer.name ? it.answer.name + '  ' : ''}— ${st}`;
       ol.appendChild(li);
     }
   };
   const box = new Outbox(client, draw);
   client.on('state', (s, detail) => {
-    $('conn-why').textContent = s === 'reconnecting' || s === 'error' ? detail : '';
+    $('conn-why').textContent = s === 'error' ? '' : connSentence(s, detail);
   });
+  client.on('stop', (why) => showStop(why, box, TOKEN_KEY, params));
 
   const scan = (code) => {
     const it = box.add(code, { volunteer: vol.value.trim() });

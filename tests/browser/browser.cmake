@@ -14,6 +14,12 @@
 #                       plays a QR code (Y4M written by the test), decoded and
 #                       checked in
 #   browser.desk        the desk's bib/chip assignment, swap and audit trail
+#   browser.volunteer   scanner and desk for volunteers: sentences, never
+#                       codes; a bad token's full-screen stop; namesakes told
+#                       apart at the desk; 390 and 1920 px
+#   browser.screens     big screen and announcer mid-race at 390 and 1920 px
+#   browser.words       every check-in code of PROTOCOL.md as a sentence
+#                       (clients/web/words.js), under node
 #   browser.timezone    clock times in the event's time zone in a browser
 #                       running in another (Asia/Tokyo)
 #   browser.pages       tracker, announcer and kiosk in headless Chromium
@@ -32,7 +38,7 @@ find_program(SL_REDIS_SERVER redis-server PATHS /usr/bin /usr/local/bin)
 
 if(NOT SL_NODE OR NOT SL_NPM)
   foreach(name board project eventinfo scoreboard pages eventtopic checkin regatta scancam desk
-          timezone)
+          timezone volunteer words screens)
     add_test(NAME browser.${name}
              COMMAND sh -c "echo 'node and npm not found: run scripts/setup (nodejs, npm)'; exit 1")
     set_tests_properties(browser.${name} PROPERTIES LABELS "browser")
@@ -47,6 +53,10 @@ set_tests_properties(browser.board PROPERTIES LABELS "browser" TIMEOUT 120)
 add_test(NAME browser.project
          COMMAND ${SL_NODE} --test ${SL_BROWSER_DIR}/project.test.mjs)
 set_tests_properties(browser.project PROPERTIES LABELS "browser" TIMEOUT 120)
+
+add_test(NAME browser.words
+         COMMAND ${SL_NODE} --test ${SL_BROWSER_DIR}/words.test.mjs)
+set_tests_properties(browser.words PROPERTIES LABELS "browser" TIMEOUT 120)
 
 add_test(NAME browser.eventinfo
          COMMAND ${SL_NODE} --test ${SL_BROWSER_DIR}/eventinfo.test.mjs)
@@ -120,3 +130,10 @@ sl_browser_test(desk desk.test.mjs 300 splitlined splitline)
 # Clock times (tracker splits, the finish feed) in the event's time zone while
 # the browser runs in another; the viewer's own without one.
 sl_browser_test(timezone timezone.test.mjs 300 splitlined splitline)
+# Scanner and desk as volunteers meet them: sentences (no internal code on
+# screen), a wrong or revoked token's full-screen stop, namesakes told apart,
+# "showing 30 of 45", no sideways scrolling at 390 and 1920 px.
+sl_browser_test(volunteer volunteer.test.mjs 300 splitlined splitline)
+# The big screen and the announcer at 390 and 1920 px mid-race: women and men
+# apart, only times in the TIME column, whole rows, projections called so.
+sl_browser_test(screens screens.test.mjs 600 splitlined splitline splitline-replay)

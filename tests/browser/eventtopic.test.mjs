@@ -182,24 +182,25 @@ stackTest('pages use the event topic: point and race names, gun projections that
   log(`announcer before: ${JSON.stringify(ap)}`);
   assert.equal(ap['101'][0], 41 * MIN);
   assert.equal(ap['2'][0], 48 * MIN);
-  assert.match(ap['101'][1], /^0:41:00 gun 1st/);
-  assert.match(ap['2'][1], /^0:48:00 gun 3rd/);
+  assert.match(ap['101'][1], /^projected finish 0:41:00 gun time projected 1st/);
+  assert.match(ap['2'][1], /^projected finish 0:48:00 gun time projected 3rd/);
   assert.equal(await announcer.textContent('#race'), '· Lakeside 10K');
   assert.deepEqual(await announcer.$$eval('#point option', (o) => o.map((x) => x.textContent)), ['Heartbreak Hill (5 km)', 'Lake Bridge (8 km)', 'Finish']);
   await tracker.screenshot({ path: path.join(shots, 'event-tracker-gun.png'), fullPage: true });
 
   // ---- kiosk: per-race started / finished ----
-  const kiosk = await open('kiosk.html?race=10k&speed=0');
+  const kiosk = await open('kiosk.html?race=10k&speed=0&sex=all');
   await kiosk.waitForFunction(() => document.querySelectorAll('#k-counts .k-count').length === 2, null, { timeout: 15000 });
   const counts = await kiosk.$$eval('#k-counts .k-count', (c) => c.map((x) => [x.dataset.race, x.textContent]));
   assert.deepEqual(counts, [['10k', 'Lakeside 10K 3 started · 1 finished'], ['5k', 'Lakeside 5K Fun Run 1 started · 1 finished']]);
   assert.match(await kiosk.textContent('.k-top h1'), /Lakeside Gun Run 5 May 2024 · Lakeside 10K/);
-  // the list: the finisher's GUN time (the race ranks by it), the others at their last point by name
+  // the list: the finisher's GUN time (the race ranks by it), the others at their last point by
+  // name, their projected finish (gun time) marked ≈ in the TIME column
   await kiosk.waitForFunction(() => document.querySelectorAll('#rows li[data-bib]').length === 3, null, { timeout: 15000 }).catch(async () => {
     throw new Error(`kiosk rows: ${await kiosk.evaluate(() => JSON.stringify({ html: document.getElementById('rows').innerHTML.slice(0, 500), n: globalThis.splitline.state.board.entries.size, topic: globalThis.splitline.state.topic }))}`);
   });
-  const krows = await kiosk.$$eval('#rows li[data-bib]', (li) => li.map((x) => [x.dataset.bib, x.querySelector('.k-time').textContent]));
-  assert.deepEqual(krows, [['1', '0:45:10'], ['2', 'Heartbreak Hill'], ['101', 'Heartbreak Hill']]);
+  const kioskRows = () => kiosk.$$eval('#rows li[data-bib]', (li) => li.map((x) => [x.dataset.bib, x.querySelector('.k-at').textContent, x.querySelector('.k-time').textContent]));
+  assert.deepEqual(await kioskRows(), [['1', '', '0:45:10'], ['2', 'Heartbreak Hill', '≈0:48:00'], ['101', 'Heartbreak Hill', '≈0:41:00']]);
 
   // ---- wave 2 started at 09:05 in fact: the gun projection follows, no reload ----
   const [wok] = await pageRequests(wire, ws, EVENT, admin, [{ t: 'wave_start', race: '10k', wave: '2', t0: T0 + 5 * MIN }]);
@@ -211,18 +212,20 @@ stackTest('pages use the event topic: point and race names, gun projections that
   tp = await trackerProj();
   log(`tracker after: ${tp.text}`);
   assert.match(tp.text, /projected finish 0:46:00 gun time/);
-  await announcer.waitForFunction(() => /^0:46:00 gun 2nd/.test(document.querySelector('#calls li[data-bib="101"] .call-proj')?.textContent || ''), null, { timeout: 15000 });
+  await announcer.waitForFunction(() => /^projected finish 0:46:00 gun time projected 2nd/.test(document.querySelector('#calls li[data-bib="101"] .call-proj')?.textContent || ''), null, { timeout: 15000 });
   ap = await annProj();
   assert.equal(ap['101'][0], 46 * MIN);
-  assert.match(ap['2'][1], /^0:48:00 gun 3rd/);
+  assert.match(ap['2'][1], /^projected finish 0:48:00 gun time projected 3rd/);
   await board.waitForFunction(() => document.querySelector('#list .row[data-bib="101"] .c-net')?.textContent === '~0:46:00', null, { timeout: 15000 });
   // the server still projects net, unchanged by the wave start
   const exp2 = Object.fromEntries(rowsOf(await getJson(`${base}/api/results/10k.json`)).map((x) => [x.bib, x]));
   assert.equal(exp2['101'].proj, 40 * MIN);
   await tracker.screenshot({ path: path.join(shots, 'event-tracker-gun-after.png'), fullPage: true });
   await kiosk.waitForFunction(() => document.querySelectorAll('#rows li[data-bib]').length === 3, null, { timeout: 15000 }).catch(async () => {
-    throw new Error(`kiosk rows after the wave start: ${await kiosk.evaluate(() => JSON.stringify({ html: document.getElementById('rows').innerHTML.slice(0, 500), n: globalThis.splitline.state.board.entries.size, v: globalThis.splitline.state.board.version, d: globalThis.splitline.state.drawn }))}`);
+    throw new Error(`kiosk rows after the wave start: ${await kiosk.evaluate(() => JSON.stringify({ html: document.getElementById('rows').innerHTML.slice(0, 500), n: globalThis.splitline.state.board.entries.size, v: globalThis.splitline.state.board.version, d: globalThis.splitline.state.panels[0].drawn }))}`);
   });
+  await kiosk.waitForFunction(() => document.querySelector('#rows li[data-bib="101"] .k-time')?.textContent === '≈0:46:00', null, { timeout: 15000 });
+  assert.deepEqual(await kioskRows(), [['1', '', '0:45:10'], ['2', 'Heartbreak Hill', '≈0:48:00'], ['101', 'Heartbreak Hill', '≈0:46:00']]);
   await kiosk.screenshot({ path: path.join(shots, 'event-kiosk.png') });
 
   for (const p of [board, tracker, announcer, kiosk]) assert.equal(await p.evaluate(() => globalThis.__noReload), 42, 'never reloaded');

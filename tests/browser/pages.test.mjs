@@ -19,44 +19,14 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { stackTest, BIN, DATA, SOURCE, getJson, log, sleep, waitFor, startStack, launchChromium, pageOpener } from './harness.mjs';
+import { writeSlices } from './slice.mjs';
+import { stackTest, BIN, SOURCE, getJson, log, sleep, waitFor, startStack, launchChromium, pageOpener } from './harness.mjs';
 
 const EVENT = 'boston-2015';
 const RACE = 'marathon';
 const EVERY = 90;
 const CUT_S = 3 * 3600; // leg 1: reads up to 3:00:00 of each runner's race
 const WINDOW_MIN = 60;
-
-const secs = (s) => {
-  const m = /^(\d+):(\d\d):(\d\d)$/.exec(s || '');
-  return m ? +m[1] * 3600 + +m[2] * 60 + +m[3] : null;
-};
-
-/* The slice (every EVERY-th runner with a clean finish), whole and cut at CUT_S. */
-function writeSlices(full, cut) {
-  const lines = fs.readFileSync(path.join(DATA, 'boston-2015.csv'), 'utf8').split(/\r?\n/);
-  const head = lines[0].split(',');
-  const first = head.indexOf('5K');
-  const last = head.indexOf('Official Time');
-  const outFull = [lines[0]];
-  const outCut = [lines[0]];
-  const runners = [];
-  for (let i = 1; i < lines.length; i++) {
-    if (!lines[i] || (i - 1) % EVERY !== 0) continue;
-    if (!/,\d+:\d\d:\d\d,\d+,\d+,\d+$/.test(lines[i])) continue;
-    outFull.push(lines[i]);
-    // "Last, First" is the only quoted field: split around it
-    const m = /^([^,]*),("[^"]*"|[^,]*),(.*)$/.exec(lines[i]);
-    const rest = m[3].split(',');
-    const cells = [m[1], m[2], ...rest];
-    for (let c = first; c <= last; c++) if ((secs(cells[c]) ?? 0) > CUT_S) cells[c] = '';
-    outCut.push(cells.join(','));
-    runners.push({ bib: m[1], official: secs(lines[i].split(',').slice(-4)[0]) });
-  }
-  fs.writeFileSync(full, outFull.join('\n') + '\n');
-  fs.writeFileSync(cut, outCut.join('\n') + '\n');
-  return runners;
-}
 
 const rowsOf = (doc) => (Array.isArray(doc) ? doc : doc.rows || doc.results);
 
@@ -69,7 +39,7 @@ stackTest('tracker, announcer and kiosk follow a replay in headless Chromium', {
 
   const full = path.join(tmp, 'slice.csv');
   const cut = path.join(tmp, 'slice-cut.csv');
-  const runners = writeSlices(full, cut);
+  const runners = writeSlices(full, cut, { every: EVERY, cutS: CUT_S });
   const n = runners.length;
   const yaml = path.join(SOURCE, 'scripts', 'demo', 'boston-2015.yaml');
   await ctl('event', 'create', yaml);
@@ -87,7 +57,7 @@ stackTest('tracker, announcer and kiosk follow a replay in headless Chromium', {
   const open = pageOpener(browser, base, pageErrors);
   const tracker = await open(`tracker.html?bibs=${tracked.join(',')}`);
   const announcer = await open(`announcer.html?race=${RACE}&window=${WINDOW_MIN}&grace=0`);
-  const kiosk = await open(`kiosk.html?race=${RACE}&speed=0`);
+  const kiosk = await open(`kiosk.html?race=${RACE}&speed=0&sex=all`); // one overall list
   await tracker.waitForFunction((b) => b.every((x) => document.querySelector(`.card[data-bib="${x}"] .card-meta`)), tracked, { timeout: 15000 });
   const splitsOf = (bib) => tracker.evaluate((bib) => [...document.querySelectorAll(`.card[data-bib="${bib}"] tr.split`)].map((r) => r.dataset.pt), bib);
   assert.deepEqual(await splitsOf(tracked[0]), [], 'no split before the replay');
