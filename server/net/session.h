@@ -145,7 +145,10 @@ typedef struct sess {
 	bool rx_overflow; /* discard until the end of this message, then close */
 	size_t rx_discarded;
 
-	struct topic **subs; /* topics subscribed to (fanout.c keeps them) */
+	struct sess_sub {
+		struct topic *t;
+		size_t at; /* where s is in t->subs */
+	} *subs;           /* topics subscribed to (fanout.c keeps them) */
 	size_t nsubs, subcap;
 } sess;
 
