@@ -17,8 +17,11 @@
  * encodes ONE delta as msgpack (nothing when untouched), transcodes it to
  * JSON at most once, and queues the same frames to every subscriber of
  * every window; a window due a snapshot (after a config or wave change, or
- * subscribed before the tail caught up) gets its own.  Then the change set
- * is cleared.  Before the tail caught up, subscribers wait: the change set
+ * subscribed before the tail caught up) gets its own.  athlete/<bib> chans
+ * (a marathon's trackers follow thousands) are kept apart and ticked from
+ * the change set: only those of the participants that changed are looked
+ * up and encoded, so a tick costs what changed, not what is followed.
+ * Then the change set is cleared.  Before the tail caught up, subscribers wait: the change set
  * keeps growing, and the first tick after catching up sends them
  * snapshots.
  *
@@ -39,6 +42,10 @@
 
 #include "hmap.h"
 #include "net/net_int.h"
+#include "slid.h"
+
+#define ATHLETE "athlete/"
+#define ATHLETE_LEN (sizeof(ATHLETE) - 1)
 
 /* ---- frames to subscribers ------------------------------------------------- */
 
@@ -134,7 +141,7 @@ static struct chan *chan_get(net *n, const char *name, size_t len)
 
 	if (c)
 		return c;
-	if (n->nchans + 1 > n->nchash)
+	if (n->chans[0].n + n->chans[1].n + 1 > n->nchash)
 		chash_grow(n);
 	c = sl_calloc(1, sizeof(*c));
 	c->name = sl_strndup(name, len);
@@ -142,9 +149,11 @@ static struct chan *chan_get(net *n, const char *name, size_t len)
 	c->h = hmap_hash(name, len);
 	c->hnext = n->chash[c->h & (n->nchash - 1)];
 	n->chash[c->h & (n->nchash - 1)] = c;
-	SL_GROW(n->chans, n->ccap, n->nchans + 1);
-	c->at = n->nchans;
-	n->chans[n->nchans++] = c;
+	c->athlete = len > ATHLETE_LEN && memcmp(name, ATHLETE, ATHLETE_LEN) == 0;
+	struct chan_list *l = &n->chans[c->athlete];
+	SL_GROW(l->v, l->cap, l->n + 1);
+	c->at = l->n;
+	l->v[l->n++] = c;
 	return c;
 }
 
@@ -152,9 +161,11 @@ static void chan_free(net *n, struct chan *c)
 {
 	struct chan **pc = chash_slot(n, c->name, c->len, c->h);
 
+	struct chan_list *l = &n->chans[c->athlete];
+
 	*pc = c->hnext;
-	n->chans[c->at] = n->chans[--n->nchans];
-	n->chans[c->at]->at = c->at;
+	l->v[c->at] = l->v[--l->n];
+	l->v[c->at]->at = c->at;
 	free(c->wins);
 	free(c->name);
 	free(c);
@@ -299,10 +310,12 @@ int fanout_subscribe(net *n, sess *s, uint64_t id, const char *name, size_t len,
 		return rc;
 	}
 	send_subscribe_ok(s, id, limit, asked);
-	if (!caught)
+	if (!caught) {
 		t->need_snapshot = true; /* sent by the first tick after catching up */
-	else
+		n->snap_waiting++;
+	} else {
 		sess_send_mp(s, snap.data, snap.len);
+	}
 	sl_buf_release(&snap);
 	return 0;
 }
@@ -387,6 +400,30 @@ static void tick_chan(net *n, struct chan *c, bool all, sl_buf *delta, sl_buf *b
 	out_release(&od);
 }
 
+/*
+ * The athlete/<bib> chans of the participants in the change set, the only
+ * ones that can have a delta: a tick costs what changed, not how many
+ * athletes are followed.
+ */
+static void tick_athletes(net *n, const uint32_t *idx, size_t nchanged, sl_buf *delta, sl_buf *b)
+{
+	char name[ATHLETE_LEN + SL_ID_MAX + 1];
+
+	if (!n->chans[1].n)
+		return;
+	memcpy(name, ATHLETE, ATHLETE_LEN);
+	for (size_t i = 0; i < nchanged; i++) {
+		const char *bib = core_part_bib(n->core, idx[i]);
+		size_t bl = bib ? strlen(bib) : 0;
+		if (bl == 0 || bl > SL_ID_MAX)
+			continue;
+		memcpy(name + ATHLETE_LEN, bib, bl);
+		struct chan *c = chan_find(n, name, ATHLETE_LEN + bl);
+		if (c)
+			tick_chan(n, c, false, delta, b);
+	}
+}
+
 void fanout_tick(net *n)
 {
 	size_t nchanged;
@@ -403,12 +440,19 @@ void fanout_tick(net *n)
 	all = core_changed_all(n->core);
 	bool flip = !n->was_caught_up;
 	n->was_caught_up = true;
-	if (!flip && !all && nchanged == 0 && nrec == n->seen_records)
+	if (!flip && !all && nchanged == 0 && nrec == n->seen_records && !n->snap_waiting)
 		return;
 
-	/* tick_chan may free chans[i]: the last one takes its place, done already */
-	for (size_t i = n->nchans; i-- > 0;)
-		tick_chan(n, n->chans[i], all, &delta, &b);
+	/* tick_chan may free v[i]: the last one takes its place, done already */
+	for (size_t i = n->chans[0].n; i-- > 0;)
+		tick_chan(n, n->chans[0].v[i], all, &delta, &b);
+	if (all || flip || n->snap_waiting) {
+		for (size_t i = n->chans[1].n; i-- > 0;)
+			tick_chan(n, n->chans[1].v[i], all, &delta, &b);
+		n->snap_waiting = 0;
+	} else {
+		tick_athletes(n, idx, nchanged, &delta, &b);
+	}
 	sl_buf_release(&b);
 	sl_buf_release(&delta);
 	core_changes_clear(n->core);
@@ -417,15 +461,18 @@ void fanout_tick(net *n)
 
 void fanout_free(net *n)
 {
-	while (n->nchans > 0) {
-		struct chan *c = n->chans[n->nchans - 1];
-		struct topic *t = c->wins[c->nwins - 1];
-		struct topic_sub ts = t->subs[t->nsubs - 1];
-		remove_sub(n, ts.s, ts.at); /* frees t with the last, c with its last */
+	for (int k = 0; k < 2; k++) {
+		struct chan_list *l = &n->chans[k];
+		while (l->n > 0) {
+			struct chan *c = l->v[l->n - 1];
+			struct topic *t = c->wins[c->nwins - 1];
+			struct topic_sub ts = t->subs[t->nsubs - 1];
+			remove_sub(n, ts.s, ts.at); /* frees t with the last, c with its last */
+		}
+		free(l->v);
+		*l = (struct chan_list){0};
 	}
-	free(n->chans);
 	free(n->chash);
-	n->chans = NULL;
 	n->chash = NULL;
-	n->nchans = n->ccap = n->nchash = 0;
+	n->nchash = 0;
 }

@@ -65,7 +65,8 @@ struct chan {
 	size_t len;
 	uint64_t h;          /* hash of the name */
 	struct chan *hnext;  /* net's chan table */
-	size_t at;           /* index in n->chans */
+	bool athlete;        /* athlete/<bib>: ticked by the change set */
+	size_t at;           /* index in n->chans[athlete] */
 	struct topic **wins; /* its windows */
 	size_t nwins, wcap;
 };
@@ -101,8 +102,11 @@ struct net {
 	uint64_t last_trim_ms;
 	size_t slow_closed, slow_max_unsent; /* since the last tick's report */
 
-	struct chan **chans; /* one per topic name followed */
-	size_t nchans, ccap;
+	struct chan_list {
+		struct chan **v;
+		size_t n, cap;
+	} chans[2];            /* one per topic name followed; [1]: athlete/<bib> */
+	size_t snap_waiting;   /* windows subscribed before the tail caught up */
 	struct chan **chash; /* by name: chained, nchash a power of two */
 	size_t nchash;
 	size_t ntopics; /* windows, of every chan */

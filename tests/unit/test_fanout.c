@@ -139,14 +139,18 @@ static size_t nqueued(sess *s)
 
 /* ---- the stub core and log ------------------------------------------------ */
 
-static const char *const known[] = {"results/a", "results/b", "audit"};
-static unsigned changes[3]; /* per known topic, since the last clear */
+/* athlete/<bib>: the participant of index bib - 1 */
+static const char *const known[] = {"results/a", "results/b", "audit", "athlete/1", "athlete/2"};
+#define NKNOWN 5
+#define ATHLETE0 3 /* known[ATHLETE0 + i] is participant i's topic */
+static unsigned changes[NKNOWN]; /* per known topic, since the last clear */
+static unsigned asked[NKNOWN];   /* deltas asked for, per known topic */
 static bool changed_all, caught_up = true;
 static uint64_t nrecords;
 static unsigned encodings; /* snapshots and deltas packed */
 static unsigned snapshots; /* snapshots packed */
 static size_t delta_pad;   /* bytes of padding in each delta */
-static size_t snap_pad[3]; /* bytes of padding in each topic's snapshot */
+static size_t snap_pad[NKNOWN]; /* bytes of padding in each topic's snapshot */
 static size_t last_limit;  /* the limit of the last snapshot packed */
 
 /* A field of n bytes, to make a message as big as a test wants. */
@@ -163,7 +167,7 @@ static void pack_pad(msgpack_packer *pk, size_t n)
 
 static int topic_no(const char *t, size_t n)
 {
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < NKNOWN; i++)
 		if (strlen(known[i]) == n && !memcmp(known[i], t, n))
 			return i;
 	return -1;
@@ -206,6 +210,7 @@ int core_topic_delta(const core *c, const char *topic, size_t n, msgpack_packer 
 	(void)c;
 	unsigned k = changes[topic_no(topic, n)];
 
+	asked[topic_no(topic, n)]++;
 	*empty = k == 0;
 	if (k == 0)
 		return 0;
@@ -225,12 +230,28 @@ uint64_t core_nrecords(const core *c)
 	return nrecords;
 }
 
+/* The change set: the athletes that changed, and one participant without
+ * a followed topic (index 9) per change of any other topic. */
 size_t core_changed(const core *c, const uint32_t **pidx)
 {
-	static const uint32_t idx[1];
+	static uint32_t idx[64];
+	size_t n = 0;
 	(void)c;
+	for (int i = 0; i < NKNOWN; i++) {
+		if (i >= ATHLETE0 && changes[i])
+			idx[n++] = (uint32_t)(i - ATHLETE0);
+		for (unsigned k = 0; i < ATHLETE0 && k < changes[i] && n < 64; k++)
+			idx[n++] = 9;
+	}
 	*pidx = idx;
-	return changes[0] + changes[1] + changes[2];
+	return n;
+}
+
+const char *core_part_bib(const core *c, uint32_t pidx)
+{
+	static const char *const bibs[] = {"1", "2"};
+	(void)c;
+	return pidx < 2 ? bibs[pidx] : pidx == 9 ? "10" : NULL;
 }
 
 bool core_changed_all(const core *c)
@@ -264,6 +285,7 @@ static void setup(void)
 	the_net.log = (evlog *)&the_net;
 	the_net.was_caught_up = true;
 	memset(changes, 0, sizeof(changes));
+	memset(asked, 0, sizeof(asked));
 	changed_all = false;
 	caught_up = true;
 	nrecords = 0;
@@ -715,17 +737,18 @@ static void links_consistent(sess **ss, size_t n)
 {
 	size_t windows = 0;
 
-	for (size_t i = 0; i < the_net.nchans; i++) {
-		struct chan *c = the_net.chans[i];
-		ASSERT_EQ(c->at, i);
-		ASSERT(c->nwins > 0);
-		for (size_t w = 0; w < c->nwins; w++, windows++) {
-			struct topic *t = c->wins[w];
-			ASSERT(t->c == c && t->at == w && t->nsubs > 0);
-			for (size_t j = 0; j < t->nsubs; j++) {
-				struct topic_sub ts = t->subs[j];
-				ASSERT(ts.at < ts.s->nsubs && ts.s->subs[ts.at].t == t &&
-				       ts.s->subs[ts.at].at == j);
+	for (size_t k = 0; k < 2; k++) {
+		for (size_t i = 0; i < the_net.chans[k].n; i++) {
+			struct chan *c = the_net.chans[k].v[i];
+			ASSERT(c->at == i && c->athlete == k && c->nwins > 0);
+			for (size_t w = 0; w < c->nwins; w++, windows++) {
+				struct topic *t = c->wins[w];
+				ASSERT(t->c == c && t->at == w && t->nsubs > 0);
+				for (size_t j = 0; j < t->nsubs; j++) {
+					struct topic_sub ts = t->subs[j];
+					ASSERT(ts.at < ts.s->nsubs && ts.s->subs[ts.at].t == t &&
+					       ts.s->subs[ts.at].at == j);
+				}
 			}
 		}
 	}
@@ -787,11 +810,66 @@ static void random_subscriptions(void)
 	done(ss, NS);
 }
 
+/*
+ * athlete/<bib> topics are ticked from the change set: the core is never
+ * asked for the delta of an athlete who did not change; all of them get
+ * snapshots after a config change; one subscribed before the tail caught
+ * up gets its snapshot with the first tick after, changed or not.
+ */
+static void athletes_by_change_set(void)
+{
+	setup();
+	sess *ss[] = {mk(SLP_MSGPACK, ROLE_SPECTATOR), mk(SLP_JSON, ROLE_SPECTATOR),
+		      mk(SLP_MSGPACK, ROLE_SPECTATOR), mk(SLP_MSGPACK, ROLE_SPECTATOR)};
+	sub(ss[0], "athlete/1");
+	sub(ss[1], "athlete/2");
+	sub(ss[2], "results/a");
+	sent_clear();
+	change("athlete/1");
+	fanout_tick(&the_net);
+	ASSERT_EQ(nqueued(ss[0]), 1);
+	frame_is(queued(ss[0], 0, NULL), "delta", "athlete/1");
+	ASSERT_EQ(nqueued(ss[1]), 0);
+	ASSERT_EQ(asked[ATHLETE0 + 1], 0); /* athlete/2 did not change: not asked */
+	ASSERT_EQ(asked[ATHLETE0], 1);
+	ASSERT_EQ(nqueued(ss[2]), 0);
+
+	sent_clear();
+	change("athlete/2");
+	change("results/a");
+	fanout_tick(&the_net);
+	ASSERT_EQ(nqueued(ss[0]), 0);
+	frame_is(queued(ss[1], 0, NULL), "delta", "athlete/2");
+	frame_is(queued(ss[2], 0, NULL), "delta", "results/a");
+	ASSERT_EQ(asked[ATHLETE0], 1);
+
+	sent_clear();
+	changed_all = true;
+	fanout_tick(&the_net);
+	frame_is(queued(ss[0], 0, NULL), "snapshot", "athlete/1");
+	frame_is(queued(ss[1], 0, NULL), "snapshot", "athlete/2");
+
+	/* subscribed while the tail catches up again: its snapshot comes with
+	 * the first tick after, though athlete/2 has not changed */
+	sent_clear();
+	caught_up = false;
+	sub_window(ss[3], "athlete/2", 0, 5); /* a window of its own */
+	fanout_tick(&the_net);
+	ASSERT_EQ(nqueued(ss[3]), 0);
+	caught_up = true;
+	fanout_tick(&the_net);
+	ASSERT_EQ(nqueued(ss[3]), 1);
+	frame_is(queued(ss[3], 0, NULL), "snapshot", "athlete/2");
+	ASSERT_EQ(nqueued(ss[1]), 0); /* the other window of athlete/2: nothing */
+	done(ss, 4);
+}
+
 #define TESTS(X)                                                                                   \
 	X(reaches_exactly_subscribers)                                                             \
 	X(one_encoding_shared)                                                                     \
 	X(unsubscribe_stops) X(coalesced_within_tick) X(subscribe_then_snapshot)                   \
 		X(subscribe_refused) X(closed_and_dropped) X(denied_dropped)                       \
 			X(big_delta_becomes_snapshot) X(spectator_window)                          \
-				X(windows_share_delta) X(random_subscriptions)
+				X(windows_share_delta) X(random_subscriptions)             \
+					X(athletes_by_change_set)
 T_MAIN()
