@@ -187,6 +187,11 @@ size_t core_changed(const core *c, const uint32_t **pidx)
 	return c->nchg;
 }
 
+const char *core_part_bib(const core *c, uint32_t pidx)
+{
+	return pidx < c->nparts ? c->parts[pidx].e.bib : NULL;
+}
+
 void core_changes_clear(core *c)
 {
 	for (size_t i = 0; i < c->nchg; i++) {

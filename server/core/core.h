@@ -130,6 +130,8 @@ void core_lineup_release(struct core_lineup *l);
 /* Change tracking for views. */
 bool core_changed_all(const core *c); /* config/wave change: resend snapshots */
 size_t core_changed(const core *c, const uint32_t **pidx);
+/* The bib of a participant of the change set (its athlete/<bib> topic), or NULL. */
+const char *core_part_bib(const core *c, uint32_t pidx);
 void core_changes_clear(core *c);
 
 /*

@@ -2,17 +2,28 @@
  * fanout.c: topics and the tick that turns the core's change set into one
  * frame per topic and format, shared by every subscriber (session.h).
  *
- * Topics are keyed by (name, offset, limit) since a snapshot depends on the
- * row window; a delta does not, but one topic object per key keeps the
- * bookkeeping simple.  A topic exists while it has subscribers.
+ * A chan is one topic name; its windows (struct topic, net_int.h) are the
+ * (offset, limit) its subscribers asked for, since a snapshot depends on
+ * the row window and a delta does not.  Chans are found by name in a
+ * chained hash table, a window among its chan's few; a window exists while
+ * it has subscribers, a chan while it has windows.  Each link between a
+ * window and a session knows its place in the other's list, so
+ * unsubscribing and closing cost the same however many subscribers a topic
+ * has (20,000 spectators of `status` leaving at once, or a flood of slow
+ * readers closed in one tick, was quadratic before).
  *
  * The tick: once the log tail has caught up, and if the core changed since
- * the last tick (change set, "changed all", or new records), each topic
- * encodes ONE message as msgpack (a snapshot after a config or wave change,
- * else a delta, nothing when untouched), transcodes it to JSON at most once,
- * and queues the same frames to every subscriber.  Then the change set is
- * cleared.  Before the tail caught up, subscribers wait: the change set keeps
- * growing, and the first tick after catching up sends them snapshots.
+ * the last tick (change set, "changed all", or new records), each chan
+ * encodes ONE delta as msgpack (nothing when untouched), transcodes it to
+ * JSON at most once, and queues the same frames to every subscriber of
+ * every window; a window due a snapshot (after a config or wave change, or
+ * subscribed before the tail caught up) gets its own.  athlete/<bib> chans
+ * (a marathon's trackers follow thousands) are kept apart and ticked from
+ * the change set: only those of the participants that changed are looked
+ * up and encoded, so a tick costs what changed, not what is followed.
+ * Then the change set is cleared.  Before the tail caught up, subscribers wait: the change set
+ * keeps growing, and the first tick after catching up sends them
+ * snapshots.
  *
  * Bounded frames: a delta carries every changed row of its topic, whatever
  * the subscriber's window, so a busy tick of a whole marathon makes deltas
@@ -20,7 +31,7 @@
  * NET_DELTA_MAX is replaced by the topic's snapshot when that is smaller (a
  * window's snapshot is bounded by its limit; each topic remembers the size
  * of its last one, so a whole-ranking topic is not encoded every tick to
- * learn that it is bigger).  It is still one frame per topic and format,
+ * learn that it is bigger).  It is still one frame per window and format,
  * shared.  Each tick first lets session.c report the sessions closed as
  * too slow and give freed memory back (sess_tick).
  *
@@ -29,40 +40,210 @@
  */
 #include <string.h>
 
+#include "hmap.h"
 #include "net/net_int.h"
+#include "slid.h"
 
-/* ---- topics -------------------------------------------------------------- */
+#define ATHLETE "athlete/"
+#define ATHLETE_LEN (sizeof(ATHLETE) - 1)
 
-static void send_to_subs(struct topic *t, const char *mp, size_t len)
+/* ---- frames to subscribers ------------------------------------------------- */
+
+/* One message of a tick and its frames, built on first need, shared. */
+struct out {
+	const char *mp;
+	size_t len;
+	struct frame *fm, *fj;
+	bool json_failed;
+};
+
+static void out_send(struct topic *t, struct out *o)
 {
-	struct frame *fm = NULL, *fj = NULL;
-	bool json_failed = false;
-
 	for (size_t i = 0; i < t->nsubs; i++) {
-		sess *s = t->subs[i];
+		sess *s = t->subs[i].s;
 		if (!s->wsi || s->close_code)
 			continue;
 		if (s->fmt == SLP_JSON) {
-			if (!fj && !json_failed) {
+			if (!o->fj && !o->json_failed) {
 				sl_buf js = SL_BUF_INIT;
-				if (slp_msgpack_to_json(mp, len, &js) == 0)
-					fj = frame_new(js.data, js.len, true);
-				else
-					json_failed = true;
+				if (slp_msgpack_to_json(o->mp, o->len, &js) == 0) {
+					o->fj = frame_new(js.data, js.len, true);
+				} else {
+					o->json_failed = true;
+					sl_warn("cannot transcode an update of '%.*s' to JSON",
+						(int)t->len, t->name);
+				}
 				sl_buf_release(&js);
 			}
-			if (fj)
-				sess_queue(s, fj);
+			if (o->fj)
+				sess_queue(s, o->fj);
 		} else {
-			if (!fm)
-				fm = frame_new(mp, len, false);
-			sess_queue(s, fm);
+			if (!o->fm)
+				o->fm = frame_new(o->mp, o->len, false);
+			sess_queue(s, o->fm);
 		}
 	}
-	if (json_failed)
-		sl_warn("cannot transcode an update of '%.*s' to JSON", (int)t->len, t->name);
-	frame_unref(fm);
-	frame_unref(fj);
+}
+
+static void out_release(struct out *o)
+{
+	frame_unref(o->fm);
+	frame_unref(o->fj);
+	*o = (struct out){0};
+}
+
+static void send_to_subs(struct topic *t, const char *mp, size_t len)
+{
+	struct out o = {.mp = mp, .len = len};
+
+	out_send(t, &o);
+	out_release(&o);
+}
+
+/* ---- chans and windows ------------------------------------------------------ */
+
+static struct chan **chash_slot(net *n, const char *name, size_t len, uint64_t h)
+{
+	struct chan **pc = &n->chash[h & (n->nchash - 1)];
+
+	while (*pc && !((*pc)->len == len && memcmp((*pc)->name, name, len) == 0))
+		pc = &(*pc)->hnext;
+	return pc;
+}
+
+static void chash_grow(net *n)
+{
+	size_t old = n->nchash, cap = old ? old * 2 : 64;
+	struct chan **oldv = n->chash;
+
+	n->chash = sl_calloc(cap, sizeof(*n->chash));
+	n->nchash = cap;
+	for (size_t i = 0; i < old; i++) {
+		for (struct chan *c = oldv[i], *next; c; c = next) {
+			next = c->hnext;
+			c->hnext = n->chash[c->h & (cap - 1)];
+			n->chash[c->h & (cap - 1)] = c;
+		}
+	}
+	free(oldv);
+}
+
+static struct chan *chan_find(net *n, const char *name, size_t len)
+{
+	if (!n->nchash)
+		return NULL;
+	return *chash_slot(n, name, len, hmap_hash(name, len));
+}
+
+static struct chan *chan_get(net *n, const char *name, size_t len)
+{
+	struct chan *c = chan_find(n, name, len);
+
+	if (c)
+		return c;
+	if (n->chans[0].n + n->chans[1].n + 1 > n->nchash)
+		chash_grow(n);
+	c = sl_calloc(1, sizeof(*c));
+	c->name = sl_strndup(name, len);
+	c->len = len;
+	c->h = hmap_hash(name, len);
+	c->hnext = n->chash[c->h & (n->nchash - 1)];
+	n->chash[c->h & (n->nchash - 1)] = c;
+	c->athlete = len > ATHLETE_LEN && memcmp(name, ATHLETE, ATHLETE_LEN) == 0;
+	struct chan_list *l = &n->chans[c->athlete];
+	SL_GROW(l->v, l->cap, l->n + 1);
+	c->at = l->n;
+	l->v[l->n++] = c;
+	return c;
+}
+
+static void chan_free(net *n, struct chan *c)
+{
+	struct chan **pc = chash_slot(n, c->name, c->len, c->h);
+
+	struct chan_list *l = &n->chans[c->athlete];
+
+	*pc = c->hnext;
+	l->v[c->at] = l->v[--l->n];
+	l->v[c->at]->at = c->at;
+	free(c->wins);
+	free(c->name);
+	free(c);
+}
+
+static struct topic *topic_get(net *n, const char *name, size_t len, size_t offset, size_t limit)
+{
+	struct chan *c = chan_get(n, name, len);
+	struct topic *t;
+
+	for (size_t i = 0; i < c->nwins; i++)
+		if (c->wins[i]->offset == offset && c->wins[i]->limit == limit)
+			return c->wins[i];
+	t = sl_calloc(1, sizeof(*t));
+	t->c = c;
+	t->name = c->name;
+	t->len = c->len;
+	t->offset = offset;
+	t->limit = limit;
+	SL_GROW(c->wins, c->wcap, c->nwins + 1);
+	t->at = c->nwins;
+	c->wins[c->nwins++] = t;
+	n->ntopics++;
+	return t;
+}
+
+/* Frees t, and its chan with its last window. */
+static void topic_free(net *n, struct topic *t)
+{
+	struct chan *c = t->c;
+
+	c->wins[t->at] = c->wins[--c->nwins];
+	c->wins[t->at]->at = t->at;
+	n->ntopics--;
+	free(t->subs);
+	free(t);
+	if (c->nwins == 0)
+		chan_free(n, c);
+}
+
+static void add_sub(struct topic *t, sess *s)
+{
+	SL_GROW(t->subs, t->cap, t->nsubs + 1);
+	SL_GROW(s->subs, s->subcap, s->nsubs + 1);
+	t->subs[t->nsubs] = (struct topic_sub){s, s->nsubs};
+	s->subs[s->nsubs] = (struct sess_sub){t, t->nsubs};
+	t->nsubs++;
+	s->nsubs++;
+}
+
+/* s's i-th subscription goes; the topic with its last subscriber. */
+static void remove_sub(net *n, sess *s, size_t i)
+{
+	struct topic *t = s->subs[i].t;
+	size_t j = s->subs[i].at;
+
+	t->subs[j] = t->subs[--t->nsubs];
+	if (j < t->nsubs)
+		t->subs[j].s->subs[t->subs[j].at].at = j;
+	s->subs[i] = s->subs[--s->nsubs];
+	if (i < s->nsubs)
+		s->subs[i].t->subs[s->subs[i].at].at = i;
+	if (t->nsubs == 0)
+		topic_free(n, t);
+}
+
+/* A topic that cannot be encoded any more (its race went away). */
+static void topic_fail(net *n, struct topic *t, int rc)
+{
+	sl_buf msg = SL_BUF_INIT;
+
+	sl_buf_addf(&msg, "topic '%.*s': %s", (int)t->len, t->name, sl_strerror(rc));
+	while (t->nsubs > 0) {
+		struct topic_sub ts = t->subs[t->nsubs - 1];
+		sess_send_err(ts.s, 0, rc, msg.data);
+		remove_sub(n, ts.s, ts.at); /* frees t with the last subscriber */
+	}
+	sl_buf_release(&msg);
 }
 
 static int encode_snapshot(net *n, struct topic *t, sl_buf *b)
@@ -97,109 +278,44 @@ static void send_subscribe_ok(sess *s, uint64_t id, size_t limit, size_t asked)
 	sl_buf_release(&b);
 }
 
-static size_t topic_index(net *n, struct topic *t)
-{
-	for (size_t i = 0; i < n->ntopics; i++)
-		if (n->topics[i] == t)
-			return i;
-	return n->ntopics;
-}
-
-static void topic_free(net *n, struct topic *t)
-{
-	size_t i = topic_index(n, t);
-
-	if (i < n->ntopics)
-		n->topics[i] = n->topics[--n->ntopics];
-	free(t->subs);
-	free(t->name);
-	free(t);
-}
-
-static void remove_sub(net *n, struct topic *t, sess *s)
-{
-	for (size_t i = 0; i < t->nsubs; i++) {
-		if (t->subs[i] == s) {
-			t->subs[i] = t->subs[--t->nsubs];
-			break;
-		}
-	}
-	for (size_t i = 0; i < s->nsubs; i++) {
-		if (s->subs[i] == t) {
-			s->subs[i] = s->subs[--s->nsubs];
-			break;
-		}
-	}
-	if (t->nsubs == 0)
-		topic_free(n, t);
-}
-
-/* A topic that cannot be encoded any more (its race went away). */
-static void topic_fail(net *n, struct topic *t, int rc)
-{
-	sl_buf msg = SL_BUF_INIT;
-
-	sl_buf_addf(&msg, "topic '%.*s': %s", (int)t->len, t->name, sl_strerror(rc));
-	while (t->nsubs > 0) {
-		sess *s = t->subs[t->nsubs - 1];
-		sess_send_err(s, 0, rc, msg.data);
-		remove_sub(n, t, s); /* frees t with the last subscriber */
-	}
-	sl_buf_release(&msg);
-}
-
 int fanout_subscribe(net *n, sess *s, uint64_t id, const char *name, size_t len, size_t offset,
 		     size_t limit, size_t asked)
 {
 	bool caught = evlog_caught_up(n->log);
-	struct topic *t = NULL;
 	int rc;
 
 	rc = core_topic_check(n->core, name, len);
 	if (rc == SL_EINVAL || (rc < 0 && caught))
 		return rc;
-	for (size_t i = 0; i < n->ntopics && !t; i++) {
-		struct topic *x = n->topics[i];
-		if (x->len == len && memcmp(x->name, name, len) == 0 && x->offset == offset &&
-		    x->limit == limit)
-			t = x;
-	}
-	if (!t) {
-		t = sl_calloc(1, sizeof(*t));
-		t->name = sl_strndup(name, len);
-		t->len = len;
-		t->offset = offset;
-		t->limit = limit;
-		SL_GROW(n->topics, n->tcap, n->ntopics + 1);
-		n->topics[n->ntopics++] = t;
-	}
+	struct topic *t = topic_get(n, name, len, offset, limit);
 	bool already = false;
-	for (size_t i = 0; i < t->nsubs; i++)
-		already |= t->subs[i] == s;
+	for (size_t i = 0; i < s->nsubs; i++)
+		already |= s->subs[i].t == t;
 	if (!already) {
 		if (s->nsubs >= NET_MAX_SUBS) {
 			if (t->nsubs == 0)
 				topic_free(n, t);
 			return SL_ERANGE;
 		}
-		SL_GROW(t->subs, t->cap, t->nsubs + 1);
-		t->subs[t->nsubs++] = s;
-		SL_GROW(s->subs, s->subcap, s->nsubs + 1);
-		s->subs[s->nsubs++] = t;
+		add_sub(t, s);
 	}
 
 	/* the snapshot first: a request gets one reply, ok or err, never both */
 	sl_buf snap = SL_BUF_INIT;
 	if (caught && (rc = encode_snapshot(n, t, &snap)) < 0) {
 		sl_buf_release(&snap);
-		remove_sub(n, t, s);
+		for (size_t i = s->nsubs; i-- > 0;)
+			if (s->subs[i].t == t)
+				remove_sub(n, s, i);
 		return rc;
 	}
 	send_subscribe_ok(s, id, limit, asked);
-	if (!caught)
+	if (!caught) {
 		t->need_snapshot = true; /* sent by the first tick after catching up */
-	else
+		n->snap_waiting++;
+	} else {
 		sess_send_mp(s, snap.data, snap.len);
+	}
 	sl_buf_release(&snap);
 	return 0;
 }
@@ -207,68 +323,114 @@ int fanout_subscribe(net *n, sess *s, uint64_t id, const char *name, size_t len,
 void fanout_unsubscribe(net *n, sess *s, const char *name, size_t len)
 {
 	for (size_t i = s->nsubs; i-- > 0;) {
-		struct topic *t = s->subs[i];
+		struct topic *t = s->subs[i].t;
 		if (t->len == len && memcmp(t->name, name, len) == 0)
-			remove_sub(n, t, s);
+			remove_sub(n, s, i);
 	}
 }
 
 void fanout_drop_denied(net *n, sess *s)
 {
 	for (size_t i = s->nsubs; i-- > 0;) {
-		struct topic *t = s->subs[i];
+		struct topic *t = s->subs[i].t;
 		/* denied now, or wider than the new role's window (an official's limit 0) */
 		if (net_topic_denied(s->role, s->device, t->name, t->len) ||
 		    net_window_limit(s->role, t->name, t->len, t->limit) != t->limit)
-			remove_sub(n, t, s);
+			remove_sub(n, s, i);
 	}
 }
 
 void fanout_drop_sess(net *n, sess *s)
 {
 	while (s->nsubs > 0)
-		remove_sub(n, s->subs[s->nsubs - 1], s);
+		remove_sub(n, s, s->nsubs - 1);
 	free(s->subs);
 	s->subs = NULL;
 	s->subcap = 0;
 }
 
 /*
- * One topic's message of this tick into b (empty: nothing to send): its
- * snapshot when snap, else its delta, or its snapshot when the delta is
- * over NET_DELTA_MAX and the snapshot smaller.  0 or a negative SL_E* code.
+ * One chan's part of a tick.  A window due a snapshot (after a config or
+ * wave change, or subscribed before the tail caught up) gets its own; the
+ * others share the chan's delta, encoded once, transcoded once, the same
+ * frames for all (nothing when the chan is untouched), or their snapshot
+ * when the delta is over NET_DELTA_MAX and the snapshot smaller.  A window
+ * that cannot be encoded fails (topic_fail); so does every window of a chan
+ * whose delta cannot be.  c may be freed.
  */
-static int encode_update(net *n, struct topic *t, bool snap, sl_buf *b, sl_buf *alt)
+static void tick_chan(net *n, struct chan *c, bool all, sl_buf *delta, sl_buf *b)
 {
+	struct out od = {0};
+	bool have_delta = false, empty = true;
 	msgpack_packer pk;
-	bool empty = false;
 	int rc;
 
-	if (snap)
-		return encode_snapshot(n, t, b);
-	slp_packer_init(&pk, b);
-	rc = core_topic_delta(n->core, t->name, t->len, &pk, &empty);
-	if (rc < 0 || empty) {
+	for (size_t i = c->nwins; i-- > 0;) {
+		struct topic *t = c->wins[i];
+		bool snap = all || t->need_snapshot;
+
+		t->need_snapshot = false;
+		if (!snap && !have_delta) {
+			have_delta = true;
+			sl_buf_reset(delta);
+			slp_packer_init(&pk, delta);
+			rc = core_topic_delta(n->core, c->name, c->len, &pk, &empty);
+			if (rc < 0) {
+				for (size_t k = c->nwins; k-- > 0;)
+					topic_fail(n, c->wins[k], rc); /* the last frees c */
+				return;
+			}
+			od = (struct out){.mp = delta->data, .len = delta->len};
+		}
+		if (!snap && empty)
+			continue;
 		sl_buf_reset(b);
-		return rc;
+		if (snap) {
+			if ((rc = encode_snapshot(n, t, b)) < 0)
+				topic_fail(n, t, rc);
+			else
+				send_to_subs(t, b->data, b->len);
+		} else if (delta->len > NET_DELTA_MAX && t->snap_len < delta->len &&
+			   encode_snapshot(n, t, b) == 0 && b->len < delta->len) {
+			send_to_subs(t, b->data, b->len);
+		} else {
+			out_send(t, &od);
+		}
 	}
-	if (b->len <= NET_DELTA_MAX || t->snap_len >= b->len)
-		return 0;
-	sl_buf_reset(alt);
-	if (encode_snapshot(n, t, alt) == 0 && alt->len < b->len) {
-		sl_buf_reset(b);
-		sl_buf_add(b, alt->data, alt->len);
+	out_release(&od);
+}
+
+/*
+ * The athlete/<bib> chans of the participants in the change set, the only
+ * ones that can have a delta: a tick costs what changed, not how many
+ * athletes are followed.
+ */
+static void tick_athletes(net *n, const uint32_t *idx, size_t nchanged, sl_buf *delta, sl_buf *b)
+{
+	char name[ATHLETE_LEN + SL_ID_MAX + 1];
+
+	if (!n->chans[1].n)
+		return;
+	memcpy(name, ATHLETE, ATHLETE_LEN);
+	for (size_t i = 0; i < nchanged; i++) {
+		const char *bib = core_part_bib(n->core, idx[i]);
+		size_t bl = bib ? strlen(bib) : 0;
+		if (bl == 0 || bl > SL_ID_MAX)
+			continue;
+		memcpy(name + ATHLETE_LEN, bib, bl);
+		struct chan *c = chan_find(n, name, ATHLETE_LEN + bl);
+		if (c)
+			tick_chan(n, c, false, delta, b);
 	}
-	return 0;
 }
 
 void fanout_tick(net *n)
 {
-	const uint32_t *idx;
 	size_t nchanged;
 	uint64_t nrec;
 	bool all;
-	sl_buf b = SL_BUF_INIT, alt = SL_BUF_INIT;
+	const uint32_t *idx;
+	sl_buf b = SL_BUF_INIT, delta = SL_BUF_INIT;
 
 	sess_tick(n);
 	if (!evlog_caught_up(n->log))
@@ -278,39 +440,39 @@ void fanout_tick(net *n)
 	all = core_changed_all(n->core);
 	bool flip = !n->was_caught_up;
 	n->was_caught_up = true;
-	if (!flip && !all && nchanged == 0 && nrec == n->seen_records)
+	if (!flip && !all && nchanged == 0 && nrec == n->seen_records && !n->snap_waiting)
 		return;
 
-	for (size_t i = n->ntopics; i-- > 0;) {
-		struct topic *t = n->topics[i];
-		bool snap = all || t->need_snapshot;
-		int rc;
-
-		sl_buf_reset(&b);
-		t->need_snapshot = false;
-		rc = encode_update(n, t, snap, &b, &alt);
-		if (rc < 0) {
-			topic_fail(n, t, rc);
-			continue;
-		}
-		if (b.len > 0)
-			send_to_subs(t, b.data, b.len);
+	/* tick_chan may free v[i]: the last one takes its place, done already */
+	for (size_t i = n->chans[0].n; i-- > 0;)
+		tick_chan(n, n->chans[0].v[i], all, &delta, &b);
+	if (all || flip || n->snap_waiting) {
+		for (size_t i = n->chans[1].n; i-- > 0;)
+			tick_chan(n, n->chans[1].v[i], all, &delta, &b);
+		n->snap_waiting = 0;
+	} else {
+		tick_athletes(n, idx, nchanged, &delta, &b);
 	}
 	sl_buf_release(&b);
-	sl_buf_release(&alt);
+	sl_buf_release(&delta);
 	core_changes_clear(n->core);
 	n->seen_records = nrec;
 }
 
 void fanout_free(net *n)
 {
-	while (n->ntopics > 0) {
-		struct topic *t = n->topics[n->ntopics - 1];
-		if (t->nsubs == 0)
-			topic_free(n, t);
-		else
-			remove_sub(n, t, t->subs[t->nsubs - 1]); /* frees t with the last */
+	for (int k = 0; k < 2; k++) {
+		struct chan_list *l = &n->chans[k];
+		while (l->n > 0) {
+			struct chan *c = l->v[l->n - 1];
+			struct topic *t = c->wins[c->nwins - 1];
+			struct topic_sub ts = t->subs[t->nsubs - 1];
+			remove_sub(n, ts.s, ts.at); /* frees t with the last, c with its last */
+		}
+		free(l->v);
+		*l = (struct chan_list){0};
 	}
-	free(n->topics);
-	n->topics = NULL;
+	free(n->chash);
+	n->chash = NULL;
+	n->nchash = 0;
 }

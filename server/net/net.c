@@ -388,8 +388,8 @@ static int on_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 
 static const struct lws_protocols protocols[] = {
 	{"http", http_callback, sizeof(struct http_pss), 0, 0, NULL, 0},
-	{"splitline.v1.msgpack", on_ws, sizeof(sess *), 65536, 1, NULL, 0},
-	{"splitline.v1.json", on_ws, sizeof(sess *), 65536, 2, NULL, 0},
+	{"splitline.v1.msgpack", on_ws, sizeof(sess *), NET_RX_BUFFER, 1, NULL, NET_TX_PACKET},
+	{"splitline.v1.json", on_ws, sizeof(sess *), NET_RX_BUFFER, 2, NULL, NET_TX_PACKET},
 	{NULL, NULL, 0, 0, 0, NULL, 0}};
 
 /* Extra MIME types of static files: a list lws walks through .next. */

@@ -47,16 +47,40 @@
 #define NET_DELTA_MAX (64u << 10)
 #define ACCEPT_RETRY_MS 100 /* out of descriptors: try accepting again after */
 
-struct topic {
-	char *name;
+/*
+ * Topics (fanout.c).  A chan is one topic name; its windows (struct topic)
+ * are the (offset, limit) its subscribers asked for: a snapshot depends on
+ * the window, a delta does not, so a tick encodes one delta per chan and
+ * shares its frames between the windows.  Links between topics and
+ * sessions know their place on the other side, so an unsubscribe or a
+ * close costs the same however many subscribers a topic has.
+ */
+struct topic_sub {
+	sess *s;
+	size_t at; /* where the topic is in s->subs */
+};
+
+struct chan {
+	char *name; /* owned */
 	size_t len;
-	size_t offset, limit; /* the key is (name, offset, limit) */
-	sess **subs;
+	uint64_t h;          /* hash of the name */
+	struct chan *hnext;  /* net's chan table */
+	bool athlete;        /* athlete/<bib>: ticked by the change set */
+	size_t at;           /* index in n->chans[athlete] */
+	struct topic **wins; /* its windows */
+	size_t nwins, wcap;
+};
+
+struct topic {
+	struct chan *c;
+	size_t at;        /* index in c->wins */
+	const char *name; /* c's */
+	size_t len;
+	size_t offset, limit;
+	struct topic_sub *subs;
 	size_t nsubs, cap;
 	bool need_snapshot; /* subscribers waiting for a snapshot */
 	size_t snap_len;    /* bytes of the last snapshot encoded (msgpack) */
-	uint64_t snap_id;   /* id of the first subscribe, for errors */
-	sess *snap_sess;
 };
 
 struct net {
@@ -78,8 +102,14 @@ struct net {
 	uint64_t last_trim_ms;
 	size_t slow_closed, slow_max_unsent; /* since the last tick's report */
 
-	struct topic **topics;
-	size_t ntopics, tcap;
+	struct chan_list {
+		struct chan **v;
+		size_t n, cap;
+	} chans[2];            /* one per topic name followed; [1]: athlete/<bib> */
+	size_t snap_waiting;   /* windows subscribed before the tail caught up */
+	struct chan **chash; /* by name: chained, nchash a power of two */
+	size_t nchash;
+	size_t ntopics; /* windows, of every chan */
 
 	struct xcache *xc; /* the HTTP exports (export_cache.h), owned */
 

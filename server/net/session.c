@@ -90,6 +90,8 @@ void sess_close(sess *s, int code, const char *reason, bool flush)
 	s->close_flush = flush;
 	snprintf(s->close_reason, sizeof(s->close_reason), "%s", reason);
 	if (flush) {
+		/* a client that does not read what is left is cut off */
+		lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, NET_CLOSE_FLUSH_S);
 		lws_callback_on_writable(s->wsi);
 		return;
 	}
@@ -198,6 +200,8 @@ void sess_send_ok(sess *s, uint64_t id)
 
 /* ---- frames and queues --------------------------------------------------- */
 
+static void write_now(sess *s);
+
 struct frame *frame_new(const void *p, size_t len, bool text)
 {
 	struct frame *f = sl_malloc(sizeof(*f) + LWS_PRE + len);
@@ -245,7 +249,7 @@ void sess_queue(sess *s, struct frame *f)
 	/* a queue that was not empty has its writeable callback asked for
 	 * already (sess_on_writeable asks again while frames are left) */
 	if (qlen == 0)
-		lws_callback_on_writable(s->wsi);
+		write_now(s);
 }
 
 struct frame *sess_pop(sess *s)
@@ -327,4 +331,36 @@ int sess_on_writeable(sess *s, struct lws *wsi)
 	if (s->qhead != s->qtail)
 		lws_callback_on_writable(wsi);
 	return 0;
+}
+
+/*
+ * A frame queued to a session with nothing else to send goes to the kernel
+ * at once when the socket is writable, without the round trip of a
+ * writeable callback (which turns POLLOUT on and off through the loop: two
+ * epoll_ctl and a wakeup per frame and connection).  Writable is what
+ * lws_send_pipe_choked asks the kernel (one poll): less than half of
+ * TCP_NOTSENT_LOWAT unsent, so the piece is taken whole and lws keeps
+ * nothing (a close frame can still follow it, see session.h).  Only the
+ * first piece: the writeable callback writes the rest of a fragmented
+ * frame.  Not while lws holds part of an earlier write (the bytes would go
+ * out of order).  A write that fails (the peer is gone) ends the
+ * connection as sess_close does.
+ */
+static void write_now(sess *s)
+{
+	struct lws *wsi = s->wsi;
+
+	if (s->lws_pending || lws_send_pipe_choked(wsi)) {
+		lws_callback_on_writable(wsi);
+		return;
+	}
+	if (write_piece(s, wsi) < 0) {
+		s->close_code = LWS_CLOSE_STATUS_ABNORMAL_CLOSE;
+		s->close_sent = true;
+		sess_queue_clear(s);
+		lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+		return;
+	}
+	if (s->qhead != s->qtail)
+		lws_callback_on_writable(wsi);
 }

@@ -28,8 +28,8 @@
  * nothing of an earlier write, and lws kills the connection on its next
  * turn of the loop (LWS_TO_KILL_ASYNC), without waiting for the socket to
  * drain.  A frame larger than the cap still goes to a session with nothing
- * unsent.  That close frame is the one write made outside the writeable
- * callback: the client does not read, so the callback would never come.
+ * unsent.  The client does not read, so a writeable callback would never
+ * come for that close frame: it is written at once.
  * Every WebSocket sets TCP_NOTSENT_LOWAT (ws.c): Linux then says the socket
  * is writable while less than half of it is unsent, and takes writes while
  * less than all of it is.  A piece (a frame or fragment of at most
@@ -37,8 +37,16 @@
  * is taken whole, so lws keeps nothing, the kernel holds little beyond what
  * the client has read, and there is room left for the close frame; a
  * client that stops reading leaves its backlog in our queue, where the cap
- * sees it.  Other writes happen only in sess_on_writeable, from lws's
- * writeable callback.
+ * sees it.
+ *
+ * The writes: a frame queued to a session with nothing else unsent goes to
+ * the kernel at once when the socket is writable (one poll, then the
+ * write), so a fast client costs no writeable callback per frame (each
+ * turns POLLOUT on and off in the loop: two epoll_ctl and a wakeup); the
+ * rest of a fragmented frame, and frames queued behind unsent bytes, are
+ * written by sess_on_writeable from lws's writeable callback.  A close that
+ * sends the queue first (flush) waits at most NET_CLOSE_FLUSH_S for a
+ * client that does not read, then lws ends the connection.
  *
  * Each tick (sess_tick) reports the sessions closed as too slow since the
  * last one, in one line however many there were (each one at debug level),
@@ -73,6 +81,18 @@
 /* Frames over this go as fragments of this size (at most half of the
  * above, less a close frame; at most lws's 64 KiB per write). */
 #define NET_WRITE_CHUNK (32u << 10)
+/*
+ * lws's buffer for what a client sends, allocated per connection when it
+ * becomes a WebSocket: a message longer than this comes in pieces (ws.c
+ * gathers them), and a small one touches a page of the buffer, so 64 KiB
+ * made each idle connection cost a resident page of its own.  lws also caps
+ * one send() at this size unless the protocol names its own (a write over
+ * it is copied and sent in later turns): NET_TX_PACKET lets every piece we
+ * write (at most NET_WRITE_CHUNK and its header) go in one send().
+ */
+#define NET_RX_BUFFER 1024
+#define NET_TX_PACKET (2 * NET_WRITE_CHUNK)
+#define NET_CLOSE_FLUSH_S 10 /* a close that sends the queue first waits this long */
 #define NET_TRIM_CLOSES 256     /* sess_tick: closes between two trims, at least */
 #define NET_TRIM_EVERY_MS 10000 /* and time between two trims, at least */
 #define NET_CLOSE_SLOW 4008
@@ -125,7 +145,10 @@ typedef struct sess {
 	bool rx_overflow; /* discard until the end of this message, then close */
 	size_t rx_discarded;
 
-	struct topic **subs; /* topics subscribed to (fanout.c keeps them) */
+	struct sess_sub {
+		struct topic *t;
+		size_t at; /* where s is in t->subs */
+	} *subs;           /* topics subscribed to (fanout.c keeps them) */
 	size_t nsubs, subcap;
 } sess;
 

@@ -2,7 +2,8 @@
 #   test_roles   the role and scope rules (roles.c alone, with slproto)
 #   test_fanout  the fan-out (fanout.c + roles.c) with a stub session and a
 #                stub core in the test itself; only lws's, libuv's and the
-#                core's headers are used, not their libraries.
+#                core's headers are used, not their libraries (and the
+#                core's hmap.c, whose hash names the chans).
 if(TARGET slproto)
   add_executable(test_roles ${CMAKE_CURRENT_LIST_DIR}/test_roles.c
     ${CMAKE_SOURCE_DIR}/server/net/roles.c)
@@ -12,7 +13,8 @@ if(TARGET slproto)
   sl_unit_test(roles test_roles)
 
   add_executable(test_fanout ${CMAKE_CURRENT_LIST_DIR}/test_fanout.c
-    ${CMAKE_SOURCE_DIR}/server/net/fanout.c ${CMAKE_SOURCE_DIR}/server/net/roles.c)
+    ${CMAKE_SOURCE_DIR}/server/net/fanout.c ${CMAKE_SOURCE_DIR}/server/net/roles.c
+    ${CMAKE_SOURCE_DIR}/server/core/hmap.c)
   target_include_directories(test_fanout PRIVATE ${CMAKE_CURRENT_LIST_DIR}
     ${CMAKE_SOURCE_DIR}/server ${CMAKE_SOURCE_DIR}/server/core
     ${LWS_INCLUDE_DIRS} ${LIBUV_INCLUDE_DIRS})

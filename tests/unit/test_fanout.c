@@ -17,7 +17,9 @@
  * NET_DELTA_MAX is replaced by the topic's snapshot when that is smaller
  * (still one shared frame), and kept when the snapshot is bigger, which is
  * then not encoded again every tick; a spectator's window is bounded
- * (net_window_limit) and the ok says the limit granted.
+ * (net_window_limit) and the ok says the limit granted.  Windows of one
+ * topic share one delta; links between topics and sessions stay consistent
+ * through random subscribes, unsubscribes and closes.
  */
 #include "core.h"
 #include "net/net_int.h"
@@ -54,7 +56,7 @@ static struct sent {
 	char what[16];   /* a reply: "ok", "snapshot", "err" */
 	int err;
 	int64_t limit; /* an ok's limit, or -1: none */
-} sent[256];
+} sent[1024];
 static size_t nsent;
 
 static struct sent *record(sess *s)
@@ -137,14 +139,18 @@ static size_t nqueued(sess *s)
 
 /* ---- the stub core and log ------------------------------------------------ */
 
-static const char *const known[] = {"results/a", "results/b", "audit"};
-static unsigned changes[3]; /* per known topic, since the last clear */
+/* athlete/<bib>: the participant of index bib - 1 */
+static const char *const known[] = {"results/a", "results/b", "audit", "athlete/1", "athlete/2"};
+#define NKNOWN 5
+#define ATHLETE0 3 /* known[ATHLETE0 + i] is participant i's topic */
+static unsigned changes[NKNOWN]; /* per known topic, since the last clear */
+static unsigned asked[NKNOWN];   /* deltas asked for, per known topic */
 static bool changed_all, caught_up = true;
 static uint64_t nrecords;
 static unsigned encodings; /* snapshots and deltas packed */
 static unsigned snapshots; /* snapshots packed */
 static size_t delta_pad;   /* bytes of padding in each delta */
-static size_t snap_pad[3]; /* bytes of padding in each topic's snapshot */
+static size_t snap_pad[NKNOWN]; /* bytes of padding in each topic's snapshot */
 static size_t last_limit;  /* the limit of the last snapshot packed */
 
 /* A field of n bytes, to make a message as big as a test wants. */
@@ -161,7 +167,7 @@ static void pack_pad(msgpack_packer *pk, size_t n)
 
 static int topic_no(const char *t, size_t n)
 {
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < NKNOWN; i++)
 		if (strlen(known[i]) == n && !memcmp(known[i], t, n))
 			return i;
 	return -1;
@@ -204,6 +210,7 @@ int core_topic_delta(const core *c, const char *topic, size_t n, msgpack_packer 
 	(void)c;
 	unsigned k = changes[topic_no(topic, n)];
 
+	asked[topic_no(topic, n)]++;
 	*empty = k == 0;
 	if (k == 0)
 		return 0;
@@ -223,12 +230,28 @@ uint64_t core_nrecords(const core *c)
 	return nrecords;
 }
 
+/* The change set: the athletes that changed, and one participant without
+ * a followed topic (index 9) per change of any other topic. */
 size_t core_changed(const core *c, const uint32_t **pidx)
 {
-	static const uint32_t idx[1];
+	static uint32_t idx[64];
+	size_t n = 0;
 	(void)c;
+	for (int i = 0; i < NKNOWN; i++) {
+		if (i >= ATHLETE0 && changes[i])
+			idx[n++] = (uint32_t)(i - ATHLETE0);
+		for (unsigned k = 0; i < ATHLETE0 && k < changes[i] && n < 64; k++)
+			idx[n++] = 9;
+	}
 	*pidx = idx;
-	return changes[0] + changes[1] + changes[2];
+	return n;
+}
+
+const char *core_part_bib(const core *c, uint32_t pidx)
+{
+	static const char *const bibs[] = {"1", "2"};
+	(void)c;
+	return pidx < 2 ? bibs[pidx] : pidx == 9 ? "10" : NULL;
 }
 
 bool core_changed_all(const core *c)
@@ -262,6 +285,7 @@ static void setup(void)
 	the_net.log = (evlog *)&the_net;
 	the_net.was_caught_up = true;
 	memset(changes, 0, sizeof(changes));
+	memset(asked, 0, sizeof(asked));
 	changed_all = false;
 	caught_up = true;
 	nrecords = 0;
@@ -557,7 +581,7 @@ static void denied_dropped(void)
 	ss[0]->role = ROLE_SPECTATOR;
 	fanout_drop_denied(&the_net, ss[0]);
 	ASSERT_EQ(ss[0]->nsubs, 1);
-	ASSERT_EQ(ss[0]->subs[0]->limit, NET_SPECTATOR_ROWS);
+	ASSERT_EQ(ss[0]->subs[0].t->limit, NET_SPECTATOR_ROWS);
 	change("audit");
 	change("results/a");
 	fanout_tick(&the_net);
@@ -676,10 +700,176 @@ static void spectator_window(void)
 	done(ss, 1);
 }
 
+static void sub_window(sess *s, const char *t, size_t offset, size_t limit)
+{
+	ASSERT_EQ(fanout_subscribe(&the_net, s, 7, t, strlen(t), offset, limit, limit), 0);
+}
+
+/*
+ * Windows of one topic (different offsets and limits) share its delta:
+ * encoded once a tick, the same frame per format for all of them.
+ */
+static void windows_share_delta(void)
+{
+	setup();
+	sess *ss[] = {mk(SLP_MSGPACK, ROLE_OFFICIAL), mk(SLP_MSGPACK, ROLE_OFFICIAL),
+		      mk(SLP_JSON, ROLE_OFFICIAL), mk(SLP_JSON, ROLE_OFFICIAL)};
+	sub_window(ss[0], "results/a", 0, 0);
+	sub_window(ss[1], "results/a", 100, 50);
+	sub_window(ss[2], "results/a", 100, 50);
+	sub_window(ss[3], "results/a", 0, 20);
+	ASSERT_EQ(the_net.ntopics, 3);
+	sent_clear();
+	change("results/a");
+	encodings = 0;
+	fanout_tick(&the_net);
+	ASSERT_EQ(encodings, 1);
+	struct frame *mp = queued(ss[0], 0, NULL), *js = queued(ss[2], 0, NULL);
+	frame_is(mp, "delta", "results/a");
+	frame_is(js, "delta", "results/a");
+	ASSERT(queued(ss[1], 0, NULL) == mp && queued(ss[3], 0, NULL) == js);
+	ASSERT(mp && mp->refs == 2 && js && js->refs == 2); /* the queues' references only */
+	done(ss, 4);
+}
+
+/* Every link between a topic and a session knows its place on the other side. */
+static void links_consistent(sess **ss, size_t n)
+{
+	size_t windows = 0;
+
+	for (size_t k = 0; k < 2; k++) {
+		for (size_t i = 0; i < the_net.chans[k].n; i++) {
+			struct chan *c = the_net.chans[k].v[i];
+			ASSERT(c->at == i && c->athlete == k && c->nwins > 0);
+			for (size_t w = 0; w < c->nwins; w++, windows++) {
+				struct topic *t = c->wins[w];
+				ASSERT(t->c == c && t->at == w && t->nsubs > 0);
+				for (size_t j = 0; j < t->nsubs; j++) {
+					struct topic_sub ts = t->subs[j];
+					ASSERT(ts.at < ts.s->nsubs && ts.s->subs[ts.at].t == t &&
+					       ts.s->subs[ts.at].at == j);
+				}
+			}
+		}
+	}
+	ASSERT_EQ(windows, the_net.ntopics);
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < ss[k]->nsubs; i++) {
+			struct sess_sub x = ss[k]->subs[i];
+			ASSERT(x.at < x.t->nsubs && x.t->subs[x.at].s == ss[k] &&
+			       x.t->subs[x.at].at == i);
+		}
+}
+
+/*
+ * Many sessions subscribe, unsubscribe and close in a random order: the
+ * links stay consistent, and a tick reaches each session once per window it
+ * follows of a changed topic, never a window it left.
+ */
+static void random_subscriptions(void)
+{
+	enum { NS = 40, NW = 9 };
+	static const size_t offs[3] = {0, 10, 20};
+	bool has[NS][NW] = {{false}};
+	sess *ss[NS];
+	uint64_t x = 88172645463325252ULL;
+
+	setup();
+	for (size_t i = 0; i < NS; i++)
+		ss[i] = mk(i % 3 ? SLP_MSGPACK : SLP_JSON, ROLE_OFFICIAL);
+	for (int op = 0; op < 3000; op++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		size_t k = x % NS, w = (x >> 8) % NW, what = (x >> 16) % 8;
+		const char *name = known[w / 3];
+		if (what < 5 && !has[k][w]) {
+			sub_window(ss[k], name, offs[w % 3], 10);
+			has[k][w] = true;
+		} else if (what < 7) {
+			fanout_unsubscribe(&the_net, ss[k], name, strlen(name));
+			for (size_t v = w / 3 * 3; v < w / 3 * 3 + 3; v++)
+				has[k][v] = false;
+		} else {
+			fanout_drop_sess(&the_net, ss[k]);
+			memset(has[k], 0, sizeof(has[k]));
+		}
+		links_consistent(ss, NS);
+		if (op % 100 != 99)
+			continue;
+		sent_clear();
+		change("results/a");
+		change("audit");
+		fanout_tick(&the_net);
+		for (size_t i = 0; i < NS; i++) {
+			size_t want = 0;
+			for (size_t v = 0; v < NW; v++)
+				want += has[i][v] && v / 3 != 1; /* results/b did not change */
+			ASSERT_EQ(nqueued(ss[i]), want);
+		}
+	}
+	sent_clear();
+	done(ss, NS);
+}
+
+/*
+ * athlete/<bib> topics are ticked from the change set: the core is never
+ * asked for the delta of an athlete who did not change; all of them get
+ * snapshots after a config change; one subscribed before the tail caught
+ * up gets its snapshot with the first tick after, changed or not.
+ */
+static void athletes_by_change_set(void)
+{
+	setup();
+	sess *ss[] = {mk(SLP_MSGPACK, ROLE_SPECTATOR), mk(SLP_JSON, ROLE_SPECTATOR),
+		      mk(SLP_MSGPACK, ROLE_SPECTATOR), mk(SLP_MSGPACK, ROLE_SPECTATOR)};
+	sub(ss[0], "athlete/1");
+	sub(ss[1], "athlete/2");
+	sub(ss[2], "results/a");
+	sent_clear();
+	change("athlete/1");
+	fanout_tick(&the_net);
+	ASSERT_EQ(nqueued(ss[0]), 1);
+	frame_is(queued(ss[0], 0, NULL), "delta", "athlete/1");
+	ASSERT_EQ(nqueued(ss[1]), 0);
+	ASSERT_EQ(asked[ATHLETE0 + 1], 0); /* athlete/2 did not change: not asked */
+	ASSERT_EQ(asked[ATHLETE0], 1);
+	ASSERT_EQ(nqueued(ss[2]), 0);
+
+	sent_clear();
+	change("athlete/2");
+	change("results/a");
+	fanout_tick(&the_net);
+	ASSERT_EQ(nqueued(ss[0]), 0);
+	frame_is(queued(ss[1], 0, NULL), "delta", "athlete/2");
+	frame_is(queued(ss[2], 0, NULL), "delta", "results/a");
+	ASSERT_EQ(asked[ATHLETE0], 1);
+
+	sent_clear();
+	changed_all = true;
+	fanout_tick(&the_net);
+	frame_is(queued(ss[0], 0, NULL), "snapshot", "athlete/1");
+	frame_is(queued(ss[1], 0, NULL), "snapshot", "athlete/2");
+
+	/* subscribed while the tail catches up again: its snapshot comes with
+	 * the first tick after, though athlete/2 has not changed */
+	sent_clear();
+	caught_up = false;
+	sub_window(ss[3], "athlete/2", 0, 5); /* a window of its own */
+	fanout_tick(&the_net);
+	ASSERT_EQ(nqueued(ss[3]), 0);
+	caught_up = true;
+	fanout_tick(&the_net);
+	ASSERT_EQ(nqueued(ss[3]), 1);
+	frame_is(queued(ss[3], 0, NULL), "snapshot", "athlete/2");
+	ASSERT_EQ(nqueued(ss[1]), 0); /* the other window of athlete/2: nothing */
+	done(ss, 4);
+}
+
 #define TESTS(X)                                                                                   \
 	X(reaches_exactly_subscribers)                                                             \
 	X(one_encoding_shared)                                                                     \
 	X(unsubscribe_stops) X(coalesced_within_tick) X(subscribe_then_snapshot)                   \
 		X(subscribe_refused) X(closed_and_dropped) X(denied_dropped)                       \
-			X(big_delta_becomes_snapshot) X(spectator_window)
+			X(big_delta_becomes_snapshot) X(spectator_window)                          \
+				X(windows_share_delta) X(random_subscriptions)             \
+					X(athletes_by_change_set)
 T_MAIN()

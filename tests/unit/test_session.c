@@ -10,7 +10,9 @@
  * cap still goes to a session with nothing unsent; what lws kept of a write
  * counts; frames over NET_WRITE_CHUNK go as fragments (binary without FIN,
  * continuations, the last with FIN) while the shared frame's bytes stay as
- * they were for the other subscribers; 512 frames at most.
+ * they were for the other subscribers; 512 frames at most; a frame queued
+ * to an idle, writable session is written at once (no writeable callback),
+ * else waits its turn; a flush close is cut off after NET_CLOSE_FLUSH_S.
  */
 #include "net/net_int.h"
 #include "t.h"
@@ -24,7 +26,9 @@ static struct wr {
 } wrs[64];
 static size_t nwr;
 static bool partial, choked;
-static int kills, arms;
+static bool keep; /* the next write: the kernel takes part, lws keeps the rest */
+static bool fail; /* the next write fails (the peer is gone) */
+static int kills, arms, flush_secs;
 
 const char *lws_get_peer_simple(struct lws *wsi, char *name, size_t namelen)
 {
@@ -43,9 +47,13 @@ int lws_callback_on_writable(struct lws *wsi)
 int lws_write(struct lws *wsi, unsigned char *buf, size_t len, enum lws_write_protocol wp)
 {
 	(void)wsi;
+	if (fail)
+		return -1;
 	ASSERT(nwr < sizeof(wrs) / sizeof(wrs[0]));
 	wrs[nwr++] = (struct wr){.wp = (int)wp, .len = len, .first = buf[0], .last = buf[len - 1]};
 	memset(buf - 10, 0xEE, 10); /* lws writes the header in front */
+	partial |= keep;
+	keep = false;
 	return (int)len;
 }
 
@@ -67,6 +75,8 @@ void lws_set_timeout(struct lws *wsi, enum pending_timeout reason, int secs)
 	(void)reason;
 	if (secs == LWS_TO_KILL_ASYNC)
 		kills++;
+	else
+		flush_secs = secs;
 }
 
 uint64_t uv_now(const uv_loop_t *loop)
@@ -93,8 +103,8 @@ static sess *setup(int role, size_t cap)
 	the_net.queue_cap = 4 * cap;
 	the_net.spectator_cap = cap;
 	nwr = 0;
-	partial = choked = false;
-	kills = arms = 0;
+	partial = choked = keep = fail = false;
+	kills = arms = flush_secs = 0;
 	sess *s = sess_new(&the_net, WSI, SLP_MSGPACK);
 	s->role = role;
 	return s;
@@ -140,6 +150,7 @@ static void one_more_closes(sess *s)
 static void cap_and_cap_plus_one(void)
 {
 	sess *s = setup(ROLE_SPECTATOR, 100000);
+	choked = true; /* the client does not read */
 	queue_new(s, 60000);
 	queue_new(s, 40000); /* exactly the cap */
 	ASSERT_EQ(sess_unsent(s), 100000);
@@ -170,6 +181,7 @@ static void caps_by_role(void)
 		       ROLE_ADMIN, ROLE_DESK,      ROLE_SCANNER};
 	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
 		sess *s = setup(roles[i], 1000);
+		choked = true;
 		bool spectator = roles[i] == ROLE_NONE || roles[i] == ROLE_SPECTATOR;
 		ASSERT_EQ(sess_cap(s), spectator ? 1000 : 4000);
 		queue_new(s, 1000);
@@ -183,6 +195,7 @@ static void caps_by_role(void)
 static void big_frame_alone(void)
 {
 	sess *s = setup(ROLE_NONE, 1000);
+	choked = true;
 	queue_new(s, 5000);
 	ASSERT_EQ(sess_unsent(s), 5000);
 	one_more_closes(s);
@@ -193,6 +206,7 @@ static void big_frame_alone(void)
 static void lws_partial_counts(void)
 {
 	sess *s = setup(ROLE_NONE, 10000);
+	choked = true;
 	queue_new(s, 6000);
 	partial = true; /* the kernel took part of it: lws keeps the rest */
 	ASSERT_EQ(sess_on_writeable(s, WSI), 0);
@@ -236,8 +250,8 @@ static void fragments(void)
 
 	/* choked after the first fragment: the rest waits, and counts */
 	nwr = 0;
-	sess_queue(s, f);
 	choked = true;
+	sess_queue(s, f);
 	ASSERT_EQ(sess_on_writeable(s, WSI), 0);
 	ASSERT_EQ(nwr, 1);
 	ASSERT_EQ(sess_unsent(s), len - NET_WRITE_CHUNK);
@@ -255,6 +269,7 @@ static void fragments(void)
 static void frame_count(void)
 {
 	sess *s = setup(ROLE_OFFICIAL, 1u << 20);
+	choked = true;
 	for (int i = 0; i < NET_QUEUE_MAX_FRAMES; i++)
 		queue_new(s, 1);
 	one_more_closes(s);
@@ -264,10 +279,12 @@ static void frame_count(void)
 static void flush_close(void)
 {
 	sess *s = setup(ROLE_NONE, 1000);
+	choked = true;
 	queue_new(s, 10);
 	sess_close(s, 1001, "server shutting down", true);
 	ASSERT_EQ(kills, 0);
 	ASSERT_EQ(nwr, 0);
+	ASSERT_EQ(flush_secs, NET_CLOSE_FLUSH_S); /* a client that never reads is cut off */
 	ASSERT_EQ(sess_on_writeable(s, WSI), -1);
 	ASSERT_EQ(nwr, 2);
 	ASSERT_EQ(wrs[0].wp, LWS_WRITE_BINARY);
@@ -275,8 +292,82 @@ static void flush_close(void)
 	teardown(s);
 }
 
+/*
+ * A frame queued to a session with nothing else to send is written at
+ * once when the socket is writable, without a writeable callback; behind
+ * anything unsent, or on a choked socket, it waits for the callback.
+ */
+static void direct_write(void)
+{
+	sess *s = setup(ROLE_NONE, 1u << 20);
+
+	queue_new(s, 100);
+	ASSERT_EQ(nwr, 1);
+	ASSERT_EQ(wrs[0].wp, LWS_WRITE_BINARY);
+	ASSERT_EQ(wrs[0].len, 100);
+	ASSERT_EQ(arms, 0);
+	ASSERT_EQ(sess_unsent(s), 0);
+
+	choked = true; /* the kernel holds more than half its unsent bound */
+	queue_new(s, 50);
+	ASSERT_EQ(nwr, 1);
+	ASSERT_EQ(arms, 1);
+	ASSERT_EQ(sess_unsent(s), 50);
+	choked = false;
+	queue_new(s, 60); /* behind the 50: waits, in order */
+	ASSERT_EQ(nwr, 1);
+	ASSERT_EQ(arms, 1);
+	ASSERT_EQ(sess_on_writeable(s, WSI), 0);
+	ASSERT_EQ(nwr, 3);
+	ASSERT_EQ(wrs[1].len, 50);
+	ASSERT_EQ(wrs[2].len, 60);
+
+	keep = true; /* the kernel takes part of the next write */
+	queue_new(s, 70);
+	ASSERT_EQ(nwr, 4);
+	ASSERT(sess_unsent(s) >= 70);
+	queue_new(s, 80); /* not while lws holds part of the 70 */
+	ASSERT_EQ(nwr, 4);
+	ASSERT_EQ(arms, 2);
+	ASSERT(sess_unsent(s) >= 150);
+	partial = false; /* lws sent it: the callback comes */
+	ASSERT_EQ(sess_on_writeable(s, WSI), 0);
+	ASSERT_EQ(nwr, 5);
+	ASSERT_EQ(wrs[4].len, 80);
+	ASSERT_EQ(sess_unsent(s), 0);
+
+	/* a fragmented frame: its first fragment now, the rest from the callback */
+	queue_new(s, NET_WRITE_CHUNK + 1);
+	ASSERT_EQ(nwr, 6);
+	ASSERT_EQ(wrs[5].wp, LWS_WRITE_BINARY | LWS_WRITE_NO_FIN);
+	ASSERT_EQ(arms, 3);
+	ASSERT_EQ(sess_unsent(s), 1);
+	ASSERT_EQ(sess_on_writeable(s, WSI), 0);
+	ASSERT_EQ(nwr, 7);
+	ASSERT_EQ(wrs[6].wp, LWS_WRITE_CONTINUATION);
+	teardown(s);
+}
+
+/* A direct write that fails ends the connection: nothing more is queued. */
+static void direct_write_fails(void)
+{
+	sess *s = setup(ROLE_NONE, 1u << 20);
+
+	fail = true;
+	queue_new(s, 10);
+	ASSERT(s->close_code != 0);
+	ASSERT_EQ(kills, 1);
+	ASSERT_EQ(sess_unsent(s), 0);
+	fail = false;
+	queue_new(s, 10);
+	ASSERT_EQ(nwr, 0);
+	ASSERT_EQ(sess_unsent(s), 0);
+	teardown(s);
+}
+
 #define TESTS(X)                                                                                   \
 	X(cap_and_cap_plus_one)                                                                    \
 	X(caps_by_role)                                                                            \
-	X(big_frame_alone) X(lws_partial_counts) X(fragments) X(frame_count) X(flush_close)
+	X(big_frame_alone) X(lws_partial_counts) X(fragments) X(frame_count) X(flush_close)       \
+	X(direct_write) X(direct_write_fails)
 T_MAIN()
