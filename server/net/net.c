@@ -706,6 +706,7 @@ void net_free(net *n)
 		return;
 	if (n->ctx)
 		lws_context_destroy(n->ctx);
+	sess_kills_release(n);
 	fanout_free(n);
 	xcache_free(n->xc);
 	door_free();

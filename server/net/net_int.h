@@ -101,6 +101,8 @@ struct net {
 	size_t closes_since_trim;        /* sess_tick */
 	uint64_t last_trim_ms;
 	size_t slow_closed, slow_max_unsent; /* since the last tick's report */
+	struct sess_kill *kills;             /* connections to end (session.c) */
+	size_t nkills, kcap;
 
 	struct chan_list {
 		struct chan **v;

@@ -59,6 +59,55 @@ void sess_closed(sess *s)
 	sess_unref(s);
 }
 
+/*
+ * Connections to end are listed and ended by the tick, not handed to lws's
+ * timer (LWS_TO_KILL_ASYNC): lws 4.1 keeps its timers in one sorted list
+ * and inserts each new one after every earlier one due sooner, so N
+ * connections closed at once (a flood of slow readers, a shutdown's flush
+ * timeouts) cost N^2/2 steps of that list: seconds at 20,000.  Here each
+ * costs one entry, and the tick ends those due with LWS_TO_KILL_SYNC (it
+ * runs in no lws callback).  The list holds a reference: a connection that
+ * ended by itself meanwhile is simply dropped.
+ */
+static void kill_at(sess *s, uint64_t at_ms)
+{
+	net *n = s->n;
+
+	SL_GROW(n->kills, n->kcap, n->nkills + 1);
+	s->refs++;
+	n->kills[n->nkills++] = (struct sess_kill){s, at_ms};
+}
+
+static void kill_due(net *n, uint64_t now)
+{
+	size_t end = n->nkills, k = 0;
+
+	if (end == 0)
+		return;
+	for (size_t i = 0; i < end; i++) {
+		struct sess_kill x = n->kills[i];
+		if (x.s->wsi && x.at_ms > now) {
+			n->kills[k++] = x;
+			continue;
+		}
+		/* its LWS_CALLBACK_CLOSED may close others: they go behind end */
+		if (x.s->wsi)
+			lws_set_timeout(x.s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
+		sess_unref(x.s);
+	}
+	memmove(n->kills + k, n->kills + end, (n->nkills - end) * sizeof(*n->kills));
+	n->nkills = k + (n->nkills - end);
+}
+
+void sess_kills_release(net *n)
+{
+	for (size_t i = 0; i < n->nkills; i++)
+		sess_unref(n->kills[i].s);
+	free(n->kills);
+	n->kills = NULL;
+	n->nkills = n->kcap = 0;
+}
+
 /* The close frame: code, then the reason (cut to fit a control frame). */
 static void write_close_frame(sess *s)
 {
@@ -91,21 +140,21 @@ void sess_close(sess *s, int code, const char *reason, bool flush)
 	snprintf(s->close_reason, sizeof(s->close_reason), "%s", reason);
 	if (flush) {
 		/* a client that does not read what is left is cut off */
-		lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, NET_CLOSE_FLUSH_S);
+		kill_at(s, uv_now(s->n->loop) + NET_CLOSE_FLUSH_S * 1000);
 		lws_callback_on_writable(s->wsi);
 		return;
 	}
 	/*
 	 * Now, not when the socket drains (it may never): drop the queue,
 	 * write the close frame unless lws still holds part of a frame (it
-	 * would cut into it), and have lws kill the connection on its next
-	 * turn, which frees what lws holds.  The kernel sends what it took,
-	 * the close frame last, then ends the connection.
+	 * would cut into it), and have the next tick end the connection,
+	 * which frees what lws holds.  The kernel sends what it took, the
+	 * close frame last, then ends the connection.
 	 */
 	sess_queue_clear(s);
 	if (!lws_partial_buffered(s->wsi))
 		write_close_frame(s);
-	lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	kill_at(s, 0);
 }
 
 size_t sess_cap(const sess *s)
@@ -124,6 +173,7 @@ void sess_tick(net *n)
 {
 	uint64_t now = uv_now(n->loop), t0;
 
+	kill_due(n, now);
 	if (n->slow_closed) {
 		sl_info("closed %zu connections too slow to keep up (4008): up to %zu bytes "
 			"unsent (caps %zu, spectators %zu)",
@@ -358,7 +408,7 @@ static void write_now(sess *s)
 		s->close_code = LWS_CLOSE_STATUS_ABNORMAL_CLOSE;
 		s->close_sent = true;
 		sess_queue_clear(s);
-		lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+		kill_at(s, 0);
 		return;
 	}
 	if (s->qhead != s->qtail)

@@ -25,9 +25,9 @@
  * smaller spectator_cap for a spectator), or the queue would hold more than
  * NET_QUEUE_MAX_FRAMES frames, the session is closed with 4008 at once: its
  * queue is dropped there and then, the close frame written if lws holds
- * nothing of an earlier write, and lws kills the connection on its next
- * turn of the loop (LWS_TO_KILL_ASYNC), without waiting for the socket to
- * drain.  A frame larger than the cap still goes to a session with nothing
+ * nothing of an earlier write, and the next tick ends the connection
+ * (sess_tick, with LWS_TO_KILL_SYNC; see kill_at in session.c for why not
+ * lws's own timer), without waiting for the socket to drain.  A frame larger than the cap still goes to a session with nothing
  * unsent.  The client does not read, so a writeable callback would never
  * come for that close frame: it is written at once.
  * Every WebSocket sets TCP_NOTSENT_LOWAT (ws.c): Linux then says the socket
@@ -46,11 +46,11 @@
  * rest of a fragmented frame, and frames queued behind unsent bytes, are
  * written by sess_on_writeable from lws's writeable callback.  A close that
  * sends the queue first (flush) waits at most NET_CLOSE_FLUSH_S for a
- * client that does not read, then lws ends the connection.
+ * client that does not read, then the tick ends the connection.
  *
- * Each tick (sess_tick) reports the sessions closed as too slow since the
- * last one, in one line however many there were (each one at debug level),
- * and gives memory back: closing sessions (slow ones by the hundred) leaves
+ * Each tick (sess_tick) ends the connections due, reports the sessions
+ * closed as too slow since the last one, in one line however many there
+ * were (each one at debug level), and gives memory back: closing sessions (slow ones by the hundred) leaves
  * glibc holding the freed heap, so after NET_TRIM_CLOSES closes, at most
  * every NET_TRIM_EVERY_MS, malloc_trim returns it to the system (it walks
  * the heap: tens of ms on a big one, so not for the everyday coming and
@@ -168,8 +168,18 @@ void sess_close(sess *s, int code, const char *reason, bool flush);
 size_t sess_unsent(const sess *s);
 /* The cap on sess_unsent for s's role. */
 size_t sess_cap(const sess *s);
-/* From the tick: report slow closes; give memory back after many closes. */
+/*
+ * From the tick: end the connections due (sess_close's), report slow
+ * closes, give memory back after many closes.
+ */
 void sess_tick(net *n);
+/* A connection to end: s (a reference held) at or after at_ms (uv_now). */
+struct sess_kill {
+	sess *s;
+	uint64_t at_ms;
+};
+/* net_free, after lws closed every connection: drop the kill list's references. */
+void sess_kills_release(net *n);
 /* LWS_CALLBACK_SERVER_WRITEABLE: 0, or -1 to have lws close the connection. */
 int sess_on_writeable(sess *s, struct lws *wsi);
 

@@ -605,6 +605,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct frame *f;
 	while ((f = sess_pop(keep)))
 		frame_unref(f);
+	sess_kills_release(&the_net); /* closes the tick would have ended */
 	sess_unref(keep);
 	fanout_free(&the_net);
 	return 0;

@@ -28,7 +28,8 @@ static size_t nwr;
 static bool partial, choked;
 static bool keep; /* the next write: the kernel takes part, lws keeps the rest */
 static bool fail; /* the next write fails (the peer is gone) */
-static int kills, arms, flush_secs;
+static int kills, arms;
+static uint64_t now_ms; /* uv_now */
 
 const char *lws_get_peer_simple(struct lws *wsi, char *name, size_t namelen)
 {
@@ -73,16 +74,14 @@ void lws_set_timeout(struct lws *wsi, enum pending_timeout reason, int secs)
 {
 	(void)wsi;
 	(void)reason;
-	if (secs == LWS_TO_KILL_ASYNC)
+	if (secs == LWS_TO_KILL_SYNC)
 		kills++;
-	else
-		flush_secs = secs;
 }
 
 uint64_t uv_now(const uv_loop_t *loop)
 {
 	(void)loop;
-	return 0;
+	return now_ms;
 }
 
 uint64_t uv_hrtime(void)
@@ -104,7 +103,8 @@ static sess *setup(int role, size_t cap)
 	the_net.spectator_cap = cap;
 	nwr = 0;
 	partial = choked = keep = fail = false;
-	kills = arms = flush_secs = 0;
+	kills = arms = 0;
+	now_ms = 0;
 	sess *s = sess_new(&the_net, WSI, SLP_MSGPACK);
 	s->role = role;
 	return s;
@@ -131,8 +131,24 @@ static void queue_new(sess *s, size_t len)
 
 static void teardown(sess *s)
 {
-	sess_closed(s); /* unlinks and drops lws's reference: frees s */
+	sess_closed(s); /* unlinks and drops lws's reference */
+	sess_kills_release(&the_net); /* and the kill list's: frees s */
 	ASSERT_EQ(the_net.nsessions, 0);
+}
+
+/* The next tick ends s's connection, once; not before. */
+static void ended_by_tick(sess *s)
+{
+	int before = kills;
+
+	ASSERT_EQ(the_net.nkills, 1);
+	ASSERT(the_net.kills[0].s == s);
+	ASSERT_EQ(kills, before);
+	sess_tick(&the_net);
+	ASSERT_EQ(kills, before + 1);
+	ASSERT_EQ(the_net.nkills, 0);
+	sess_tick(&the_net);
+	ASSERT_EQ(kills, before + 1);
 }
 
 /* s is open, and one byte more closes it with 4008; then s goes. */
@@ -160,12 +176,13 @@ static void cap_and_cap_plus_one(void)
 	ASSERT_EQ(s->close_code, NET_CLOSE_SLOW);
 	ASSERT_EQ(sess_unsent(s), 0); /* the queue went at once */
 	ASSERT_EQ(s->qhead, s->qtail);
-	ASSERT_EQ(kills, 1);           /* no waiting for a writeable callback */
 	ASSERT_EQ(nwr, 1);             /* the close frame, written now */
 	ASSERT_EQ(wrs[0].wp, 4);       /* LWS_WRITE_CLOSE */
 	ASSERT_EQ(wrs[0].first, 0x0F); /* 4008 = 0x0FA8 */
 	ASSERT_EQ(the_net.slow_closed, 1);
 	ASSERT_EQ(the_net.slow_max_unsent, 100000);
+	ended_by_tick(s); /* no waiting for a writeable callback */
+	ASSERT_EQ(the_net.slow_closed, 0); /* reported by the tick */
 	/* nothing more is queued, and the writeable callback adds no second close */
 	queue_new(s, 10);
 	ASSERT_EQ(sess_unsent(s), 0);
@@ -217,7 +234,7 @@ static void lws_partial_counts(void)
 	queue_new(s, 3000); /* 6000 kept by lws + 6000 queued > 10000 */
 	ASSERT_EQ(s->close_code, NET_CLOSE_SLOW);
 	ASSERT_EQ(nwr, 1); /* no close frame behind a partial */
-	ASSERT_EQ(kills, 1);
+	ended_by_tick(s);
 	teardown(s);
 }
 
@@ -284,7 +301,15 @@ static void flush_close(void)
 	sess_close(s, 1001, "server shutting down", true);
 	ASSERT_EQ(kills, 0);
 	ASSERT_EQ(nwr, 0);
-	ASSERT_EQ(flush_secs, NET_CLOSE_FLUSH_S); /* a client that never reads is cut off */
+	/* a client that never reads is cut off, by the tick NET_CLOSE_FLUSH_S later */
+	now_ms = NET_CLOSE_FLUSH_S * 1000 - 1;
+	sess_tick(&the_net);
+	ASSERT_EQ(kills, 0);
+	ASSERT_EQ(the_net.nkills, 1);
+	now_ms++;
+	sess_tick(&the_net);
+	ASSERT_EQ(kills, 1);
+	ASSERT_EQ(the_net.nkills, 0);
 	ASSERT_EQ(sess_on_writeable(s, WSI), -1);
 	ASSERT_EQ(nwr, 2);
 	ASSERT_EQ(wrs[0].wp, LWS_WRITE_BINARY);
@@ -356,7 +381,7 @@ static void direct_write_fails(void)
 	fail = true;
 	queue_new(s, 10);
 	ASSERT(s->close_code != 0);
-	ASSERT_EQ(kills, 1);
+	ended_by_tick(s);
 	ASSERT_EQ(sess_unsent(s), 0);
 	fail = false;
 	queue_new(s, 10);
