@@ -16,7 +16,8 @@
  * each snapshot to the page as an EventInfo; without a row (no event yet,
  * or a server that refuses the topic) the page keeps EventInfo.empty(),
  * whose answers fall back to the ids, i.e. the pages' old look.  Clock
- * times (fmtClockOf) follow the event's time zone once it is known.
+ * times (fmtClockOf) follow the event's time zone once it is known.  The
+ * nav's Regatta link shows only on an event with lane or head races.
  */
 import { EventInfo } from './event.js';
 import { fmtClock, setClockZone, clockZoneLabel } from './board.js';
@@ -120,6 +121,24 @@ export function pickRace(params, client, statusRaces) {
 export const NAV_HTML = `<nav class="nav" aria-label="Pages">
   <a href="index.html">Results</a><a href="regatta.html">Regatta</a><a href="tracker.html">Tracker</a><a href="announcer.html">Announcer</a><a href="kiosk.html">Big screen</a></nav>`;
 
+/*
+ * The Regatta link only where the event has lane or head (trial) races: hidden
+ * until the event topic says so (a marathon's page never offers it), except
+ * on the regatta page itself.
+ */
+let hasRegatta = false;
+
+export function isRegattaEvent(ev) {
+  return !!ev && ev.known() && ev.races().some((r) => r.kind === 'lanes' || r.kind === 'trial');
+}
+
+function drawRegattaLink(doc = document) {
+  const here = location.pathname.split('/').pop() || 'index.html';
+  for (const a of doc.querySelectorAll('nav.nav a')) {
+    if ((a.getAttribute('href') || '').split('?')[0] === 'regatta.html') a.hidden = !hasRegatta && here !== 'regatta.html';
+  }
+}
+
 /* Marks the current page's nav link and keeps ?event/&race on the links. */
 export function initNav(params) {
   const keep = new URLSearchParams();
@@ -127,10 +146,11 @@ export function initNav(params) {
   const qs = keep.toString();
   const here = location.pathname.split('/').pop() || 'index.html';
   for (const a of document.querySelectorAll('nav.nav a')) {
-    const target = a.getAttribute('href');
+    const target = a.getAttribute('href').split('?')[0];
     if (target === here) a.setAttribute('aria-current', 'page');
     if (qs) a.href = `${target}?${qs}`;
   }
+  drawRegattaLink();
 }
 
 /*
@@ -162,6 +182,8 @@ export function followEvent(client, fn) {
     const ev = EventInfo.fromMessage(m);
     setClockZone(ev.timezone);
     showClockZone(ev);
+    hasRegatta = isRegattaEvent(ev);
+    drawRegattaLink();
     fn(ev);
   });
 }

@@ -63,9 +63,9 @@ add_test(NAME browser.eventinfo
 set_tests_properties(browser.eventinfo PROPERTIES LABELS "browser" TIMEOUT 120)
 
 # Also clients/web's own npm packages (jsqr, which the scanner page loads from
-# clients/web/node_modules at run time).
+# clients/web/node_modules at run time; qrcode-generator, the share QR codes).
 add_test(NAME browser.npm_ci
-         COMMAND sh -c "{ test -f node_modules/playwright-core/package.json && test -f node_modules/qrcode-generator/package.json || '${SL_NPM}' ci --no-audit --no-fund --loglevel=error; } && cd '${CMAKE_SOURCE_DIR}/clients/web' && { test -f node_modules/jsqr/package.json || '${SL_NPM}' ci --no-audit --no-fund --loglevel=error; }"
+         COMMAND sh -c "{ test -f node_modules/playwright-core/package.json && test -f node_modules/qrcode-generator/package.json || '${SL_NPM}' ci --no-audit --no-fund --loglevel=error; } && cd '${CMAKE_SOURCE_DIR}/clients/web' && { test -f node_modules/jsqr/package.json && test -f node_modules/qrcode-generator/package.json || '${SL_NPM}' ci --no-audit --no-fund --loglevel=error; }"
          WORKING_DIRECTORY ${SL_BROWSER_DIR})
 set_tests_properties(browser.npm_ci PROPERTIES LABELS "browser" TIMEOUT 600
   FIXTURES_SETUP sl_browser_npm)
