@@ -370,8 +370,9 @@ function drawHistogram() {
     sel.value = state.histOf;
   }
   const of = sel.value;
-  const rows = state.field.rows.filter((r) => {
-    if (String(r.bib) === String(row.bib)) return false;
+  // the field with the athlete's live row in place of the export's
+  const rows = state.field.rows.map((r) => (String(r.bib) === String(row.bib) ? null : r)).concat([row]).filter((r) => {
+    if (!r) return false;
     if (of.startsWith('sex/')) return r.sex === of.slice(4);
     if (of.startsWith('cat/')) return Array.isArray(r.cats) && r.cats.includes(of.slice(4));
     return true;
@@ -379,9 +380,10 @@ function drawHistogram() {
   const mine = rankTime(row);
   const model = histogram(rows.map(rankTime).filter((t) => t != null), mine);
   const fig = $('chart-hist');
-  fig.dataset.finishers = String(model.bins.reduce((s, b) => s + b.n, 0) + (mine != null ? 1 : 0));
+  fig.dataset.finishers = String(model.bins.reduce((s, b) => s + b.n, 0));
   box('chart-hist').replaceChildren(model.bins.length ? histogramSvg(model, mine, { fmtDuration, label: 'Finish times' }) : h('p', 'chart-note', 'No finisher yet.'));
-  $('hist-note').textContent = mine != null ? `Bins of ${fmtDuration(model.width).replace(/^0:/, '')}; the marked bar holds ${row.name || 'the athlete'} (${fmtDuration(mine)}).` : model.bins.length ? 'Not finished yet.' : '';
+  const w = model.width >= 60000 ? `${model.width / 60000} min` : `${model.width / 1000} s`;
+  $('hist-note').textContent = mine != null ? `Bins of ${w}; the marked bar holds ${row.name || 'the athlete'} (${fmtDuration(mine)}).` : model.bins.length ? 'Not finished yet.' : '';
 }
 
 $('hist-of').addEventListener('change', () => {

@@ -170,7 +170,7 @@ function frame(w, h, label) {
 
 const W = 640;
 const H = 240;
-const PAD = { l: 58, r: 14, t: 14, b: 40 };
+const PAD = { l: 70, r: 16, t: 16, b: 44 };
 
 /* A line of points over the segments/points: ys are values, lower drawn higher when invert. */
 function lineChart(items, { label, yText, xText, invert = false, cls }) {
@@ -192,12 +192,14 @@ function lineChart(items, { label, yText, xText, invert = false, cls }) {
   svg.append(el('line', { x1: PAD.l, y1: PAD.t, x2: PAD.l, y2: H - PAD.b, class: 'axis' }), el('line', { x1: PAD.l, y1: H - PAD.b, x2: W - PAD.r, y2: H - PAD.b, class: 'axis' }));
   for (const v of [lo, hi]) svg.append(el('text', { x: PAD.l - 6, y: y(v) + 5, class: 'tick', 'text-anchor': 'end' }, yText(v)));
   svg.append(el('polyline', { points: items.map((it, i) => `${x(i).toFixed(1)},${y(it.y).toFixed(1)}`).join(' '), class: 'line' }));
-  const every = Math.ceil(items.length / 10);
+  const every = Math.ceil(items.length / 6);
   items.forEach((it, i) => {
     const c = el('circle', { cx: x(i).toFixed(1), cy: y(it.y).toFixed(1), r: 5, class: 'pt', 'data-pt': it.pt, 'data-v': it.y });
     c.append(el('title', {}, it.title));
     svg.append(c);
-    if (i % every === 0 || i === items.length - 1) svg.append(el('text', { x: x(i), y: H - PAD.b + 18, class: 'tick', 'text-anchor': 'middle' }, xText(it)));
+    // the last label ends at its point, the first starts at it: none runs off the picture
+    const anchor = items.length > 1 && i === items.length - 1 ? 'end' : items.length > 1 && i === 0 ? 'start' : 'middle';
+    if (i % every === 0 || i === items.length - 1) svg.append(el('text', { x: x(i), y: H - PAD.b + 24, class: 'tick', 'text-anchor': anchor }, xText(it)));
   });
   return svg;
 }
@@ -227,15 +229,15 @@ export function histogramSvg(model, mark, { fmtDuration, label }) {
   const bw = (W - PAD.l - PAD.r) / bins.length;
   const y = (n) => H - PAD.b - (max ? (n / max) * (H - PAD.t - PAD.b) : 0);
   svg.append(el('line', { x1: PAD.l, y1: H - PAD.b, x2: W - PAD.r, y2: H - PAD.b, class: 'axis' }));
-  svg.append(el('text', { x: PAD.l - 6, y: PAD.t + 10, class: 'tick', 'text-anchor': 'end' }, String(max)));
+  svg.append(el('text', { x: PAD.l - 6, y: PAD.t + 14, class: 'tick', 'text-anchor': 'end' }, String(max)));
   bins.forEach((b, i) => {
     const r = el('rect', { x: (PAD.l + i * bw + 0.5).toFixed(1), y: y(b.n).toFixed(1), width: Math.max(1, bw - 1).toFixed(1), height: (H - PAD.b - y(b.n)).toFixed(1), class: i === model.mine ? 'bar mine' : 'bar', 'data-n': b.n, 'data-lo': b.lo });
     r.append(el('title', {}, `${fmtDuration(b.lo)}–${fmtDuration(b.hi)}: ${b.n}`));
     svg.append(r);
   });
-  const every = Math.ceil(bins.length / 6);
+  const every = Math.ceil(bins.length / 5);
   bins.forEach((b, i) => {
-    if (i % every === 0) svg.append(el('text', { x: PAD.l + i * bw, y: H - PAD.b + 18, class: 'tick', 'text-anchor': 'start' }, fmtDuration(b.lo).replace(/:00$/, '')));
+    if (i % every === 0) svg.append(el('text', { x: PAD.l + i * bw, y: H - PAD.b + 24, class: 'tick', 'text-anchor': 'start' }, fmtDuration(b.lo).replace(/:00$/, '')));
   });
   if (mark != null && model.width) {
     const x = PAD.l + ((mark - bins[0].lo) / model.width) * bw;
@@ -261,8 +263,11 @@ export function courseSvg(track, pts, who) {
   const span = Math.max(Math.max(...xs) - minX, Math.max(...ys) - minY) || 1e-9;
   const m = 24;
   const s = Math.min((W - 2 * m) / (Math.max(...xs) - minX || span), (400 - 2 * m) / (Math.max(...ys) - minY || span));
-  const X = (p) => (m + (p.lon * kx - minX) * s).toFixed(1);
-  const Y = (p) => (m + (-p.lat - minY) * s).toFixed(1);
+  // centred in the picture
+  const ox = (W - (Math.max(...xs) - minX) * s) / 2;
+  const oy = (400 - (Math.max(...ys) - minY) * s) / 2;
+  const X = (p) => (ox + (p.lon * kx - minX) * s).toFixed(1);
+  const Y = (p) => (oy + (-p.lat - minY) * s).toFixed(1);
   svg.append(el('polyline', { points: track.map((p) => `${X(p)},${Y(p)}`).join(' '), class: 'course' }));
   for (const p of pts) {
     const at = courseAt(track, p.f);
