@@ -406,6 +406,7 @@ function sortBig(rows) {
 
 const trs = new Map(); // bib -> {tr, row, place, fresh}
 let rowH = 44;
+let rowMeasured = false;
 
 function clearRows() {
   trs.clear();
@@ -473,8 +474,7 @@ function setPads(top, bottom) {
   for (const [id, px] of [['rows-top', top], ['rows-bot', bottom]]) {
     const cell = $(id).querySelector('td');
     const v = `${Math.round(px)}px`;
-    if (cell.style.height !== v) cell.style.height = v;
-    $(id).hidden = px <= 0;
+    if (cell.style.height !== v) cell.style.height = v; // never hidden: its top places the window
   }
 }
 
@@ -525,8 +525,10 @@ function drawWindow() {
     if (at !== k.tr) body.insertBefore(k.tr, at);
     else at = at.nextElementSibling;
   }
-  // the average height of the rows drawn stands for the rows left out
-  if (list.length > ALL_ROWS && last > first) {
+  // the average height of the rows drawn stands for the rows left out: measured once
+  // per width, so that the spacers do not move under a reader's scroll
+  if (list.length > ALL_ROWS && last > first && !rowMeasured) {
+    rowMeasured = true;
     const h0 = body.firstElementChild ? body.firstElementChild.getBoundingClientRect().top : 0;
     const h1 = body.lastElementChild ? body.lastElementChild.getBoundingClientRect().bottom : 0;
     if (h1 > h0) rowH = (h1 - h0) / (last - first);
@@ -544,6 +546,7 @@ addEventListener('scroll', () => {
   });
 }, { passive: true });
 addEventListener('resize', () => {
+  rowMeasured = false;
   if (state.sorted) drawWindow();
 });
 
