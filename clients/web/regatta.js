@@ -335,6 +335,7 @@ client.on('message', (m) => {
   badge.touch();
   if (m.topic === 'status') {
     state.status = m.t === 'delta' && state.status ? { ...state.status, ...m, rows: m.rows || state.status.rows } : m;
+    drawRaces();
     drawHead();
     return;
   }

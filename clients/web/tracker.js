@@ -28,7 +28,7 @@
  * data-basis (net|gun) of the projection shown.
  */
 import { SplitlineClient } from './protocol.js';
-import { Board, PointOrder, fmtDuration, fmtPace, STATUS_LABEL, adjustmentText, reasonsText } from './board.js';
+import { Board, PointOrder, fmtDuration, fmtPace, STATUS_LABEL, adjustmentText, reasonsText, parseStatus, resultsLabel } from './board.js';
 import { learnGeometry, makeProjector, paceOf, fracOf, projectedFinish, FINISH } from './project.js';
 import { connBadge, fmtClockOf, ordinal, h, initNav, followEvent, drawEventTitle } from './common.js';
 import { EventInfo } from './event.js';
@@ -163,6 +163,7 @@ function projectorFor(race) {
 /* ---- socket ---- */
 
 client.on('hello', () => {
+  client.subscribe('status'); // each race's results: provisional, official, corrected
   for (const bib of state.bibs) client.subscribe(`athlete/${bib}`);
 });
 
@@ -189,6 +190,11 @@ client.on('message', (m) => {
       const rb = raceBoard(row.race);
       rb.projVersion = -1;
     }
+    scheduleDraw();
+    return;
+  }
+  if (topic === 'status') {
+    state.status = m.t === 'delta' && state.status ? { ...state.status, ...m, rows: m.rows || state.status.rows } : m;
     scheduleDraw();
     return;
   }
@@ -354,6 +360,14 @@ function drawCard(bib, row) {
   const catName = (c) => ev.catName(race, c);
   const meta = [`#${bib}`, row.club, Array.isArray(row.cats) ? row.cats.map(catName).join(', ') : '', race ? ev.raceName(race) : ''].filter(Boolean).join(' · ');
   card.append(h('p', 'card-meta', meta));
+  // provisional or official: the status topic's word on the race
+  const st = race && state.status ? parseStatus(state.status, race) : null;
+  const lab = resultsLabel((st && st.results) || { state: 'provisional' }, fmtClockOf);
+  const rs = h('span', `res-state ${lab.cls}`, lab.text);
+  rs.title = lab.title;
+  const stp = h('p', 'card-state');
+  stp.append(rs);
+  card.append(stp);
 
   const status = STATUS_LABEL[row.status] || row.status || '';
   const big = h('p', 'card-big');

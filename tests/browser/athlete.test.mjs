@@ -114,6 +114,7 @@ stackTest('athlete page, name search, charts, course, links and layouts of the s
   await trackerFind('jose');
   assert.equal(await tracker.getAttribute('#matches li[data-bib="1"] a', 'href'), `athlete.html?race=${RACE}&bib=1`);
   await tracker.click('#matches li[data-bib="1"] button');
+  await tracker.waitForFunction(() => /Provisional results/.test(document.querySelector('.card[data-bib="1"] .card-state')?.textContent || ''), null, { timeout: 15000 });
   await tracker.waitForFunction((want) => document.querySelector('.card[data-bib="1"] .card-name a.name-link')?.getAttribute('href') === want, `athlete.html?race=${RACE}&bib=1`, { timeout: 15000 });
   log('ok: tracker finds José by name with nobody followed');
 
