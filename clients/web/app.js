@@ -51,7 +51,7 @@ import {
   reasonsText,
   resultsLabel,
 } from './board.js';
-import { initNav, followEvent, drawEventTitle, fillRacePicker, fmtClockOf } from './common.js';
+import { initNav, followEvent, drawEventTitle, fillRacePicker, fmtClockOf, drawPrintouts } from './common.js';
 import { EventInfo } from './event.js';
 import { projectedFinish } from './project.js';
 import { athleteHref } from './names.js';
@@ -164,26 +164,9 @@ function followRace(race) {
   drawFilterMenu();
   fitSplits();
   drawFeed();
-  drawPrintouts();
+  drawPrintouts(el.printouts, race);
   drawShareBox();
   scheduleDraw(true);
-}
-
-/* Printouts of the race (PDF, XLSX, awards) and of the whole event (XLSX). */
-function drawPrintouts() {
-  const r = encodeURIComponent(state.race);
-  const links = [
-    [`/api/results/${r}.pdf`, 'Results (PDF)'],
-    [`/api/results/${r}.xlsx`, 'Results (XLSX)'],
-    [`/api/awards/${r}.pdf`, 'Awards (PDF)'],
-    ['/api/results.xlsx', 'All races (XLSX)'],
-  ];
-  el.printouts.replaceChildren(document.createTextNode('Print & download: '), ...links.map(([href, text]) => {
-    const a = document.createElement('a');
-    a.href = href;
-    a.textContent = text;
-    return a;
-  }));
 }
 
 /* The event's share link and QR code (the button in the header opens it). */

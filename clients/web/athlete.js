@@ -21,8 +21,8 @@
  * (/api/certificate/<race>/<bib>.pdf) for finishers only.
  */
 import { SplitlineClient } from './protocol.js';
-import { fmtDuration, fmtPace, STATUS_LABEL, adjustmentText, reasonsText, parseStatus, resultsLabel } from './board.js';
-import { connBadge, fmtClockOf, ordinal, h, initNav, followEvent, drawEventTitle, RaceClock } from './common.js';
+import { fmtDuration, fmtPace, STATUS_LABEL, adjustmentText, reasonsText } from './board.js';
+import { connBadge, fmtClockOf, ordinal, h, initNav, followEvent, drawEventTitle, RaceClock, showResultsState, mergeStatus } from './common.js';
 import { EventInfo } from './event.js';
 import { learnGeometry, fracOf, projectedFinish, isProjectable } from './project.js';
 import { segmentPaces, placesAt, histogram, parseGpx, paceSvg, placeSvg, histogramSvg, courseSvg } from './charts.js';
@@ -144,7 +144,7 @@ client.on('hello', () => {
 client.on('message', (m) => {
   badge.touch();
   if (m.topic === 'status') {
-    state.status = m.t === 'delta' && state.status ? { ...state.status, ...m, rows: m.rows || state.status.rows } : m;
+    state.status = mergeStatus(state.status, m);
     drawState();
     return;
   }
@@ -274,13 +274,7 @@ function drawHead() {
 
 /* Provisional, official or corrected: the status topic's, else the export's. */
 function drawState() {
-  const el = $('res-state');
-  const st = state.status ? parseStatus(state.status, state.race) : null;
-  const res = (st && st.results) || (state.field && state.field.results) || null;
-  const lab = resultsLabel(res || { state: 'provisional' }, fmtClockOf);
-  el.className = `res-state ${lab.cls}`;
-  el.textContent = lab.text;
-  el.title = lab.title;
+  showResultsState($('res-state'), state.status, state.race, state.field && state.field.results);
 }
 
 function splitPoints() {

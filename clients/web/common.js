@@ -20,7 +20,7 @@
  * nav's Regatta link shows only on an event with lane or head races.
  */
 import { EventInfo } from './event.js';
-import { fmtClock, setClockZone, clockZoneLabel } from './board.js';
+import { fmtClock, setClockZone, clockZoneLabel, parseStatus, resultsLabel } from './board.js';
 
 export const CONN_TEXT = {
   connecting: 'Connecting…',
@@ -226,4 +226,43 @@ export function fillRacePicker(sel, ev, current) {
   if (current != null && races.some((r) => r.id === current)) sel.value = current;
   label.hidden = false;
   return true;
+}
+
+/*
+ * Links to the printouts of a race and of the whole event (served by the
+ * server: PDF results and awards, XLSX), in el after "Print & download:".
+ */
+export function drawPrintouts(el, race) {
+  if (!el || !race || el.dataset.race === race) return;
+  el.dataset.race = race;
+  const r = encodeURIComponent(race);
+  const links = [
+    [`/api/results/${r}.pdf`, 'Results (PDF)'],
+    [`/api/results/${r}.xlsx`, 'Results (XLSX)'],
+    [`/api/awards/${r}.pdf`, 'Awards (PDF)'],
+    ['/api/results.xlsx', 'All races (XLSX)'],
+  ];
+  el.replaceChildren('Print & download: ', ...links.map(([href, text]) => {
+    const a = h('a', null, text);
+    a.href = href;
+    return a;
+  }));
+}
+
+/*
+ * The race's results state (status topic: provisional, official, corrected;
+ * else `fallback`, e.g. the export's `results`; else provisional) on el, a
+ * .res-state span: its word, colour and, in the title, who and when.
+ */
+export function showResultsState(el, statusMsg, race, fallback = null) {
+  const st = statusMsg && race ? parseStatus(statusMsg, race) : null;
+  const lab = resultsLabel((st && st.results) || fallback || { state: 'provisional' }, fmtClockOf);
+  el.className = `res-state ${lab.cls}`;
+  el.textContent = lab.text;
+  el.title = lab.title;
+}
+
+/* The status topic kept from its snapshot and deltas (a delta replaces the fields it carries). */
+export function mergeStatus(prev, m) {
+  return m.t === 'delta' && prev ? { ...prev, ...m, rows: m.rows || prev.rows } : m;
 }

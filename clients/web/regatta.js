@@ -39,9 +39,9 @@
  * are <tr data-bib> in #lineup-rows; #rows has data-version (+1 per drawing).
  */
 import { SplitlineClient } from './protocol.js';
-import { connBadge, h, initNav, followEvent, isRegattaEvent, fmtClockOf } from './common.js';
+import { connBadge, h, initNav, followEvent, isRegattaEvent, drawPrintouts, showResultsState, mergeStatus } from './common.js';
 import { EventInfo } from './event.js';
-import { parseStatus, raceCounts, resultsLabel } from './board.js';
+import { raceCounts } from './board.js';
 
 const params = new URLSearchParams(location.search);
 const client = new SplitlineClient({ event: params.get('event') || null });
@@ -230,22 +230,8 @@ function drawHead() {
     ? [r.kind === 'trial' ? 'Time trial' : r.kind === 'lanes' ? 'Side by side' : r.kind, r.boat_class, r.progression, statusOf(r)].filter(Boolean).join(' · ')
     : '';
   // provisional, official or corrected (status topic)
-  const st = state.status && state.race ? parseStatus(state.status, state.race) : null;
-  const lab = resultsLabel((st && st.results) || { state: 'provisional' }, fmtClockOf);
-  const rs = $('res-state');
-  rs.className = `res-state ${lab.cls}`;
-  rs.textContent = lab.text;
-  rs.title = lab.title;
-  const pr = $('printouts');
-  if (state.race && pr.dataset.race !== state.race) {
-    pr.dataset.race = state.race;
-    const q = encodeURIComponent(state.race);
-    pr.replaceChildren(document.createTextNode('Print & download: '), ...[[`/api/results/${q}.pdf`, 'Results (PDF)'], [`/api/results/${q}.xlsx`, 'Results (XLSX)'], [`/api/awards/${q}.pdf`, 'Awards (PDF)'], ['/api/results.xlsx', 'All races (XLSX)']].map(([href, text]) => {
-      const a = h('a', '', text);
-      a.href = href;
-      return a;
-    }));
-  }
+  showResultsState($('res-state'), state.status, state.race);
+  drawPrintouts($('printouts'), state.race);
 }
 
 /* ---- following a race ---- */
@@ -334,7 +320,7 @@ function isBig() {
 client.on('message', (m) => {
   badge.touch();
   if (m.topic === 'status') {
-    state.status = m.t === 'delta' && state.status ? { ...state.status, ...m, rows: m.rows || state.status.rows } : m;
+    state.status = mergeStatus(state.status, m);
     drawRaces();
     drawHead();
     return;

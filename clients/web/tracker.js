@@ -28,9 +28,9 @@
  * data-basis (net|gun) of the projection shown.
  */
 import { SplitlineClient } from './protocol.js';
-import { Board, PointOrder, fmtDuration, fmtPace, STATUS_LABEL, adjustmentText, reasonsText, parseStatus, resultsLabel } from './board.js';
+import { Board, PointOrder, fmtDuration, fmtPace, STATUS_LABEL, adjustmentText, reasonsText } from './board.js';
 import { learnGeometry, makeProjector, paceOf, fracOf, projectedFinish, FINISH } from './project.js';
-import { connBadge, fmtClockOf, ordinal, h, initNav, followEvent, drawEventTitle } from './common.js';
+import { connBadge, fmtClockOf, ordinal, h, initNav, followEvent, drawEventTitle, showResultsState, mergeStatus } from './common.js';
 import { EventInfo } from './event.js';
 import { findAthletes, looksLikeBib, athleteHref } from './names.js';
 
@@ -53,9 +53,12 @@ const state = {
 };
 
 /* The event: names, course order, ranking and wave starts; a wave start change re-projects. */
+let evKnown;
+const evReady = new Promise((r) => (evKnown = r)); // the name search waits for the races' names
 followEvent(client, (ev) => {
   state.ev = ev;
   state.evVersion++;
+  if (ev.known()) evKnown();
   drawEventTitle(document.getElementById('title'), ev, 'Athlete tracker');
   document.getElementById('page-name').textContent = ev.known() ? '· Athlete tracker' : '';
   for (const rb of state.boards.values()) {
@@ -194,7 +197,7 @@ client.on('message', (m) => {
     return;
   }
   if (topic === 'status') {
-    state.status = m.t === 'delta' && state.status ? { ...state.status, ...m, rows: m.rows || state.status.rows } : m;
+    state.status = mergeStatus(state.status, m);
     scheduleDraw();
     return;
   }
@@ -258,11 +261,6 @@ function notifyNew(bib, row, afterFirst) {
 const who = document.getElementById('who');
 const matches = document.getElementById('matches');
 
-let evKnown;
-const evReady = new Promise((r) => (evKnown = r));
-followEvent(client, (ev) => {
-  if (ev.known()) evKnown();
-});
 
 document.getElementById('add').addEventListener('submit', async (ev) => {
   ev.preventDefault();
@@ -361,10 +359,8 @@ function drawCard(bib, row) {
   const meta = [`#${bib}`, row.club, Array.isArray(row.cats) ? row.cats.map(catName).join(', ') : '', race ? ev.raceName(race) : ''].filter(Boolean).join(' · ');
   card.append(h('p', 'card-meta', meta));
   // provisional or official: the status topic's word on the race
-  const st = race && state.status ? parseStatus(state.status, race) : null;
-  const lab = resultsLabel((st && st.results) || { state: 'provisional' }, fmtClockOf);
-  const rs = h('span', `res-state ${lab.cls}`, lab.text);
-  rs.title = lab.title;
+  const rs = h('span');
+  showResultsState(rs, state.status, race);
   const stp = h('p', 'card-state');
   stp.append(rs);
   card.append(stp);
