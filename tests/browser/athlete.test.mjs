@@ -2,15 +2,17 @@
 // Chromium against the real Redis and splitlined: a 10 km race of six
 // athletes (one "José Núñez") with a GPX course in its config, reads sent by
 // a reader token, times chosen so that every chart value is known by hand.
-//   - name search from nothing (tracker and athlete page, nobody followed):
-//     "jose", "NÚÑEZ" and "jsoe" (a typo) find José; "zzz" finds nobody;
+//   - name search from nothing (tracker and athlete page, nobody followed),
+//     in every race: "jose" finds José, then Josefine of the 5K; "NÚÑEZ"
+//     and "jsoe" (a typo) find José; "zzz" finds nobody;
 //   - José's athlete page: splits; the pace chart has one point per segment
 //     (4: 3 km, 5 km, 8 km, finish) with the paces computed here; the place
 //     chart his place at each point (2, 3, 3, 3); the finish-time histogram
 //     all 5 finishers with his bin marked, and the men's 2; the course from
 //     the GPX: the 5 timing points, José at the finish and a followed
 //     runner still on course at his projected share (marked projected);
-//     the certificate link for a finisher only; follow/unfollow shared with
+//     the certificate link for a finisher only; no course for a race
+//     without GPX; an unknown bib said so; follow/unfollow shared with
 //     the tracker; the share link and its QR code (decoded back with jsQR);
 //   - the leaderboard: every row's name and the finish feed link to the
 //     athlete page; the printout links; the event's share link; the Regatta
@@ -55,7 +57,7 @@ races:
     distance_m: 10000
     gpx: '${GPX}'
     waves:
-      - {id: "1", start: "2024-05-05T09:00:00"}
+      - {id: "1", start: "2024-05-05T09:00:00", bibs: "1-99"}
     points:
       - {id: start, name: Start, distance_m: 0, role: start, window_s: 3600}
       - {id: 3k, name: "3 km", distance_m: 3000, role: split, min_s: 60}
@@ -65,6 +67,14 @@ races:
     categories:
       - {id: M, name: Men, sex: M}
       - {id: F, name: Women, sex: F}
+  - id: 5k
+    name: Harbour 5K
+    distance_m: 5000
+    waves:
+      - {id: "5", start: "2024-05-05T09:30:00", bibs: "500-599"}
+    points:
+      - {id: start, name: Start, distance_m: 0, role: start, window_s: 3600}
+      - {id: finish, name: Finish, distance_m: 5000, role: finish, min_s: 60}
 `;
 
 stackTest('athlete page, name search, charts, course, links and layouts of the spectator pages', { prefix: 'athlete', timeout: 300000, keepShots: true }, async (t) => {
@@ -72,7 +82,8 @@ stackTest('athlete page, name search, charts, course, links and layouts of the s
   const { base, ws, ctl } = await startStack(procs, tmp, EVENT);
   const yaml = path.join(tmp, 'event.yaml');
   fs.writeFileSync(yaml, YAML);
-  fs.writeFileSync(path.join(tmp, 'people.csv'), 'bib,name,sex,age,club\n' + RUNNERS.map((r, i) => `${r.bib},${r.name},${r.sex},${30 + i},${i % 2 ? 'Harbour RC' : 'Bay Striders'}`).join('\n') + '\n');
+  fs.writeFileSync(path.join(tmp, 'people.csv'), 'bib,name,sex,age,club,race\n' + RUNNERS.map((r, i) => `${r.bib},${r.name},${r.sex},${30 + i},${i % 2 ? 'Harbour RC' : 'Bay Striders'},${RACE}`).join('\n') +
+    '\n500,Josefine Ohl,F,40,,5k\n');
   await ctl('event', 'create', yaml);
   await ctl('participants', 'import', path.join(tmp, 'people.csv'));
   const reader = (await ctl('token', 'issue', '--role', 'reader', '--device', 'mat')).trim();
@@ -107,11 +118,11 @@ stackTest('athlete page, name search, charts, course, links and layouts of the s
     await tracker.waitForFunction(() => !/Searching/.test(document.getElementById('matches').textContent) && document.getElementById('matches').children.length > 0, null, { timeout: 15000 });
     return tracker.$$eval('#matches li', (lis) => lis.map((li) => li.dataset.bib || li.textContent));
   };
-  assert.deepEqual(await trackerFind('jose'), ['1'], 'tracker: "jose" finds José Núñez');
+  assert.deepEqual(await trackerFind('jose'), ['1', '500'], 'tracker: "jose" finds José Núñez, then Josefine of the other race');
   assert.deepEqual(await trackerFind('NÚÑEZ'), ['1'], 'tracker: "NÚÑEZ" finds him too');
-  assert.deepEqual(await trackerFind('jsoe'), ['1'], 'tracker: a typo still finds him');
+  assert.deepEqual(await trackerFind('jsoe'), ['1', '500'], 'tracker: a typo still finds them');
   assert.deepEqual(await trackerFind('zzz'), ['Nobody named “zzz”.']);
-  await trackerFind('jose');
+  await trackerFind('josé núñez');
   assert.equal(await tracker.getAttribute('#matches li[data-bib="1"] a', 'href'), `athlete.html?race=${RACE}&bib=1`);
   await tracker.click('#matches li[data-bib="1"] button');
   await tracker.waitForFunction(() => /Provisional results/.test(document.querySelector('.card[data-bib="1"] .card-state')?.textContent || ''), null, { timeout: 15000 });
@@ -119,10 +130,10 @@ stackTest('athlete page, name search, charts, course, links and layouts of the s
   log('ok: tracker finds José by name with nobody followed');
 
   const finder = await open('athlete.html');
-  await finder.fill('#q', 'jose');
+  await finder.fill('#q', 'JOSE');
   await finder.click('#find button[type=submit]');
   await finder.waitForSelector('#found a[data-bib="1"]', { timeout: 15000 });
-  assert.deepEqual(await finder.$$eval('#found a[data-bib]', (as) => as.map((a) => a.dataset.bib)), ['1']);
+  assert.deepEqual(await finder.$$eval('#found a[data-bib]', (as) => as.map((a) => a.getAttribute('href'))), [`athlete.html?race=${RACE}&bib=1`, 'athlete.html?race=5k&bib=500']);
   await Promise.all([finder.waitForURL(/athlete\.html\?race=10k&bib=1$/), finder.click('#found a[data-bib="1"]')]);
 
   // ---- José's page: charts with the values computed by hand ----
@@ -178,6 +189,15 @@ stackTest('athlete page, name search, charts, course, links and layouts of the s
   assert.equal(await danPage.isVisible('#cert'), false, 'no certificate before the finish');
   assert.match(await danPage.textContent('#big'), /projected finish 0:50:00/);
   assert.equal(await danPage.getAttribute('#chart-pace', 'data-points'), '2');
+
+  // a race without a GPX track: no course; an unknown bib: said so, nothing drawn
+  const other = await open('athlete.html?race=5k&bib=500');
+  await other.waitForFunction(() => document.getElementById('name').textContent === 'Josefine Ohl' && document.getElementById('chart-pace').dataset.points === '0', null, { timeout: 15000 });
+  assert.equal(await other.isHidden('#chart-course'), true, 'no GPX, no course');
+  assert.equal(await other.isHidden('#cert'), true, 'registered: no certificate');
+  const nobody = await open('athlete.html?bib=9999');
+  await nobody.waitForFunction(() => /No athlete with bib 9999/.test(document.getElementById('info').textContent), null, { timeout: 15000 });
+  assert.equal(await nobody.isHidden('#athlete'), true);
 
   // ---- the leaderboard: links to the athletes, printouts, share; no Regatta link ----
   const board = await open(`index.html?race=${RACE}`);
