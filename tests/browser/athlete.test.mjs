@@ -16,7 +16,8 @@
 //     the tracker; the share link and its QR code (decoded back with jsQR);
 //   - the leaderboard: every row's name and the finish feed link to the
 //     athlete page; the printout links; the event's share link; the Regatta
-//     link hidden (a road race);
+//     link hidden (a road race); club and country filters (none where the
+//     rows have none);
 //   - index, tracker, athlete and regatta pages at 390 and 1920 px: no
 //     horizontal overflow, nothing outside the viewport that cannot be
 //     scrolled to, no console error.
@@ -82,10 +83,10 @@ stackTest('athlete page, name search, charts, course, links and layouts of the s
   const { base, ws, ctl } = await startStack(procs, tmp, EVENT);
   const yaml = path.join(tmp, 'event.yaml');
   fs.writeFileSync(yaml, YAML);
-  fs.writeFileSync(path.join(tmp, 'people.csv'), 'bib,name,sex,age,club,race\n' + RUNNERS.map((r, i) => `${r.bib},${r.name},${r.sex},${30 + i},${i % 2 ? 'Harbour RC' : 'Bay Striders'},${RACE}`).join('\n') +
-    '\n500,Josefine Ohl,F,40,,5k\n');
+  fs.writeFileSync(path.join(tmp, 'people.csv'), 'bib,name,sex,age,club,race,country\n' + RUNNERS.map((r, i) => `${r.bib},${r.name},${r.sex},${30 + i},${i % 2 ? 'Harbour RC' : 'Bay Striders'},${RACE},${i ? 'USA' : 'ESP'}`).join('\n') +
+    '\n500,Josefine Ohl,F,40,,5k,\n');
   await ctl('event', 'create', yaml);
-  await ctl('participants', 'import', path.join(tmp, 'people.csv'));
+  await ctl('participants', 'import', path.join(tmp, 'people.csv'), '--map', 'fields.country=country');
   const reader = (await ctl('token', 'issue', '--role', 'reader', '--device', 'mat')).trim();
   const reads = [];
   for (const r of RUNNERS) {
@@ -217,8 +218,21 @@ stackTest('athlete page, name search, charts, course, links and layouts of the s
   await board.selectOption('#club', 'Harbour RC');
   await board.waitForFunction(() => document.querySelectorAll('.list .row').length === 3, null, { timeout: 10000 });
   assert.deepEqual((await board.$$eval('.list .row', (rows) => rows.map((r) => r.dataset.bib))).sort(), ['2', '4', '6']);
-  assert.equal(await board.isHidden('#country'), true, 'no country menu: the rows have none');
   await board.selectOption('#club', '');
+  // the country filter (the participants' custom field `country`)
+  await board.waitForFunction(() => document.querySelectorAll('.list .row').length === 6, null, { timeout: 10000 });
+  assert.deepEqual(await board.$$eval('#country option', (os) => os.map((o) => o.value)), ['', 'ESP', 'USA']);
+  await board.selectOption('#country', 'ESP');
+  await board.waitForFunction(() => document.querySelectorAll('.list .row').length === 1, null, { timeout: 10000 });
+  assert.equal(await board.getAttribute('.list .row', 'data-bib'), '1');
+  assert.match(board.url(), /country=ESP/);
+  await board.selectOption('#country', '');
+  // the 5K's rows have neither clubs nor countries: no menus
+  const board5 = await open('index.html?race=5k');
+  await board5.waitForFunction(() => document.querySelectorAll('.list .row').length === 1, null, { timeout: 15000 });
+  assert.equal(await board5.isHidden('#club'), true, 'no club menu without clubs');
+  assert.equal(await board5.isHidden('#country'), true, 'no country menu without countries');
+  await board5.close();
 
   // ---- every spectator page at 390 and 1920 px ----
   const bad = [];

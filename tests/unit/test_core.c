@@ -1505,6 +1505,22 @@ static void config_gpx_course(void)
 	core_free(c);
 }
 
+/* A participant's custom field "country" is in their result row (pages filter by it); none, no key. */
+static void result_row_country(void)
+{
+	core *c = setup();
+	ASSERT_EQ(recf(c, "{'k':'participants','rows':[{'bib':'1','name':'Ann','sex':'F','age':30,"
+			  "'fields':{'country':'ETH','team':'elite'}},{'bib':'2','name':'Bo','sex':'M',"
+			  "'age':30,'fields':{'team':'x'}},{'bib':'3','name':'Cy','sex':'M','age':30,"
+			  "'fields':{'country':''}}]}"),
+		  0);
+	const char *js = snap_json(c, "athlete/1");
+	ASSERT(strstr(js, "{\"bib\":\"1\",\"country\":\"ETH\",\"name\":\"Ann\"") != NULL);
+	ASSERT(strstr(snap_json(c, "athlete/2"), "country") == NULL);
+	ASSERT(strstr(snap_json(c, "athlete/3"), "country") == NULL);
+	core_free(c);
+}
+
 static void config_times_need_an_offset(void)
 {
 	ASSERT_EQ(cfg_race("{'id':'m','waves':[{'id':'1','start':'2015-04-20T10:00:00'}]," FIN "}"),
@@ -1666,6 +1682,7 @@ static void no_category_reported(void)
 	X(config_unknown_keys)                                                 \
 	X(config_times_need_an_offset)                                         \
 	X(config_gpx_course)                                                   \
+	X(result_row_country)                                                  \
 	X(config_overlapping_waves)                                            \
 	X(config_duplicate_categories)                                         \
 	X(config_in_the_log_folds_as_before)                                   \
