@@ -199,7 +199,8 @@ function lineChart(items, { label, yText, xText, invert = false, cls }) {
     svg.append(c);
     // the last label ends at its point, the first starts at it: none runs off the picture
     const anchor = items.length > 1 && i === items.length - 1 ? 'end' : items.length > 1 && i === 0 ? 'start' : 'middle';
-    if (i % every === 0 || i === items.length - 1) svg.append(el('text', { x: x(i), y: H - PAD.b + 24, class: 'tick', 'text-anchor': anchor }, xText(it)));
+    const last = i === items.length - 1;
+    if ((i % every === 0 && i + every <= items.length - 1) || last) svg.append(el('text', { x: x(i), y: H - PAD.b + 24, class: 'tick', 'text-anchor': anchor }, xText(it)));
   });
   return svg;
 }
