@@ -289,7 +289,7 @@ client.on('message', (m) => {
   if (m.topic === state.topic) {
     if (m.t === 'snapshot') {
       state.board.applySnapshot(m);
-      if (state.board.wantFull || state.query.trim() || WANT_ALL) loadFull();
+      if (state.board.wantFull || state.query.trim() || state.club || state.country || WANT_ALL) loadFull();
     } else if (m.t === 'delta') state.board.applyDelta(m);
     learnFilters(m.rows);
     scheduleDraw();
