@@ -12,7 +12,7 @@ static const char *const k_event[] = {"event", "name", "date", "timezone", "race
 /* clang-format off */
 static const char *const k_race[] = {
 	"id", "name", "kind", "distance_m", "ranking", "precision_ms", "waves", "points",
-	"categories", "bib_pool",
+	"categories", "bib_pool", "gpx",
 	/* regattas (PROTOCOL.md, "Regatta") */
 	"start_interval_s", "lanes", "lane_order", "progression", "boat_class", "handicap", NULL};
 /* clang-format on */

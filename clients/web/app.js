@@ -19,6 +19,12 @@
  * deltas costs one sort and one paint; the DOM size does not grow with the
  * field (26,598 runners draw the same ~40 rows as 40 runners).
  *
+ * Every row's name and every finish-feed name link to the athlete page
+ * (athlete.html); club and country menus (shown where the rows have them)
+ * filter the list like a search (the whole list is loaded for them);
+ * links to the race's printouts; the Share button shows the page's link
+ * with its QR code (share.js).
+ *
  * A race ranked by gun time (event topic, else inferred) shows gun time in
  * the main time column and net in the other; a runner on course shows the
  * projected finish on the same basis (project.js projectedFinish, with the
@@ -45,9 +51,11 @@ import {
   reasonsText,
   resultsLabel,
 } from './board.js';
-import { initNav, followEvent, drawEventTitle, fillRacePicker, fmtClockOf } from './common.js';
+import { initNav, followEvent, drawEventTitle, fillRacePicker, fmtClockOf, drawPrintouts } from './common.js';
 import { EventInfo } from './event.js';
 import { projectedFinish } from './project.js';
+import { athleteHref } from './names.js';
+import { drawShare } from './share.js';
 
 const params = new URLSearchParams(location.search);
 initNav(params);
@@ -83,6 +91,11 @@ const el = {
   splitHead: document.querySelector('.thead .c-splits'),
   list: $('list'),
   more: $('more'),
+  club: $('club'),
+  country: $('country'),
+  printouts: $('printouts'),
+  share: $('share-box'),
+  shareBtn: $('share-btn'),
 };
 
 const state = {
@@ -96,6 +109,10 @@ const state = {
   feed: new FinishFeed(50),
   status: null, // last status message
   query: params.get('q') || '',
+  club: params.get('club') || '',
+  country: params.get('country') || '',
+  clubs: new Set(),
+  countries: new Set(),
   cats: new Set(),
   sexes: new Set(),
   subError: '',
@@ -147,8 +164,25 @@ function followRace(race) {
   drawFilterMenu();
   fitSplits();
   drawFeed();
+  drawPrintouts(el.printouts, race);
+  drawShareBox();
   scheduleDraw(true);
 }
+
+/* The event's share link and QR code (the button in the header opens it). */
+function drawShareBox() {
+  const p = new URLSearchParams();
+  if (params.get('event')) p.set('event', params.get('event'));
+  if (state.race) p.set('race', state.race);
+  const url = `${location.origin}${location.pathname}?${p}`;
+  if (el.share.dataset.url === url) return;
+  el.share.dataset.url = url;
+  drawShare(el.share, url, state.ev.known() ? state.ev.name : 'the results');
+}
+el.shareBtn.addEventListener('click', () => {
+  el.share.hidden = !el.share.hidden;
+  el.shareBtn.setAttribute('aria-expanded', String(!el.share.hidden));
+});
 
 function drawRaceHeading() {
   el.race.textContent = state.race ? `· ${state.ev.raceName(state.race)}` : '';
@@ -255,7 +289,7 @@ client.on('message', (m) => {
   if (m.topic === state.topic) {
     if (m.t === 'snapshot') {
       state.board.applySnapshot(m);
-      if (state.board.wantFull || state.query.trim() || WANT_ALL) loadFull();
+      if (state.board.wantFull || state.query.trim() || state.club || state.country || WANT_ALL) loadFull();
     } else if (m.t === 'delta') state.board.applyDelta(m);
     learnFilters(m.rows);
     scheduleDraw();
@@ -416,7 +450,16 @@ const SEX_LABEL = { M: 'Men', F: 'Women', X: 'Non-binary' };
 function learnFilters(rows) {
   if (!Array.isArray(rows)) return;
   let grew = false;
+  let places = false;
   for (const r of rows) {
+    if (r.club && !state.clubs.has(r.club)) {
+      state.clubs.add(r.club);
+      places = true;
+    }
+    if (r.country && !state.countries.has(r.country)) {
+      state.countries.add(r.country);
+      places = true;
+    }
     if (r.sex && !state.sexes.has(r.sex)) {
       state.sexes.add(r.sex);
       grew = true;
@@ -431,6 +474,34 @@ function learnFilters(rows) {
     }
   }
   if (grew) drawFilterMenu();
+  if (places) drawPlaceFilters();
+}
+
+/* Club and country menus: shown only where the rows have them. */
+function drawPlaceFilters() {
+  for (const [sel, set, all, cur] of [[el.club, state.clubs, 'All clubs', state.club], [el.country, state.countries, 'All countries', state.country]]) {
+    if (cur) set.add(cur);
+    const label = sel.closest('label');
+    label.hidden = set.size === 0;
+    const key = [...set].sort().join('\n');
+    if (sel.dataset.key === key) continue;
+    sel.dataset.key = key;
+    sel.replaceChildren(new Option(all, ''), ...[...set].sort((a, b) => a.localeCompare(b)).map((v) => new Option(v, v)));
+    sel.value = cur;
+  }
+}
+
+for (const [sel, k] of [[el.club, 'club'], [el.country, 'country']]) {
+  sel.addEventListener('change', () => {
+    state[k] = sel.value;
+    const u = new URL(location.href);
+    if (sel.value) u.searchParams.set(k, sel.value);
+    else u.searchParams.delete(k);
+    history.replaceState(null, '', u);
+    if (sel.value) loadFull(); // a filter looks at every runner
+    visibleVersion = -1;
+    scheduleDraw(true);
+  });
 }
 
 function viewValue(v) {
@@ -531,6 +602,8 @@ function draw() {
   const b = state.board;
   if (b !== visibleBoard || b.version !== visibleVersion || state.query !== visibleQuery) {
     visible = b.search(state.query);
+    if (state.club) visible = visible.filter((e) => e.row.club === state.club);
+    if (state.country) visible = visible.filter((e) => e.row.country === state.country);
     visibleBoard = b;
     visibleVersion = b.version;
     visibleQuery = state.query;
@@ -552,7 +625,7 @@ function drawInfo() {
   else if (!b.entries.size) text = 'No runner in this list yet.';
   else if (state.query.trim() && fullLoad === b) text = `${fmtInt(visible.length)} found so far; loading all ${fmtInt(b.n)} runners…`;
   else if (state.query.trim() && !visible.length) text = `No runner matches “${state.query.trim()}”.`;
-  else if (state.query.trim()) text = `${fmtInt(visible.length)} of ${fmtInt(b.entries.size)} runners match.`;
+  else if (state.query.trim() || state.club || state.country) text = visible.length ? `${fmtInt(visible.length)} of ${fmtInt(b.entries.size)} runners match.` : 'No runner matches these filters.';
   if (el.info.textContent !== text) el.info.textContent = text; // aria-live: only real changes
 }
 
@@ -671,7 +744,11 @@ function fillRow(r, index, entry, now) {
   const c = r.cells;
   c.place.textContent = entry.place != null ? String(entry.place) : '';
   // the name, and the club after it where the club has no column of its own (CSS)
-  c.name.textContent = row.name || `Bib ${entry.bib}`;
+  const link = document.createElement('a');
+  link.className = 'name-link';
+  link.href = athleteHref(row.race || state.race, entry.bib, params);
+  link.textContent = row.name || `Bib ${entry.bib}`;
+  c.name.replaceChildren(link);
   if (row.club) {
     const club = document.createElement('span');
     club.className = 'n-club';
@@ -779,8 +856,9 @@ function drawFeed() {
     const li = document.createElement('li');
     li.dataset.bib = bib;
     if (now - feedArrived.get(bib) < HOT_MS) li.className = 'fresh';
-    const name = document.createElement('span');
-    name.className = 'f-name';
+    const name = document.createElement('a');
+    name.className = 'f-name name-link';
+    name.href = athleteHref(row.race || state.race, bib, params);
     name.textContent = row.name || `Bib ${bib}`;
     const time = document.createElement('span');
     time.className = 'f-time';
@@ -831,6 +909,7 @@ setInterval(() => {
 
 readRowHeight();
 drawFilterMenu();
+drawPlaceFilters();
 drawFeed();
 client.start();
 

@@ -16,10 +16,11 @@
  * each snapshot to the page as an EventInfo; without a row (no event yet,
  * or a server that refuses the topic) the page keeps EventInfo.empty(),
  * whose answers fall back to the ids, i.e. the pages' old look.  Clock
- * times (fmtClockOf) follow the event's time zone once it is known.
+ * times (fmtClockOf) follow the event's time zone once it is known.  The
+ * nav's Regatta link shows only on an event with lane or head races.
  */
 import { EventInfo } from './event.js';
-import { fmtClock, setClockZone, clockZoneLabel } from './board.js';
+import { fmtClock, setClockZone, clockZoneLabel, parseStatus, resultsLabel } from './board.js';
 
 export const CONN_TEXT = {
   connecting: 'Connecting…',
@@ -120,6 +121,24 @@ export function pickRace(params, client, statusRaces) {
 export const NAV_HTML = `<nav class="nav" aria-label="Pages">
   <a href="index.html">Results</a><a href="regatta.html">Regatta</a><a href="tracker.html">Tracker</a><a href="announcer.html">Announcer</a><a href="kiosk.html">Big screen</a></nav>`;
 
+/*
+ * The Regatta link only where the event has lane or head (trial) races: hidden
+ * until the event topic says so (a marathon's page never offers it), except
+ * on the regatta page itself.
+ */
+let hasRegatta = false;
+
+export function isRegattaEvent(ev) {
+  return !!ev && ev.known() && ev.races().some((r) => r.kind === 'lanes' || r.kind === 'trial');
+}
+
+function drawRegattaLink(doc = document) {
+  const here = location.pathname.split('/').pop() || 'index.html';
+  for (const a of doc.querySelectorAll('nav.nav a')) {
+    if ((a.getAttribute('href') || '').split('?')[0] === 'regatta.html') a.hidden = !hasRegatta && here !== 'regatta.html';
+  }
+}
+
 /* Marks the current page's nav link and keeps ?event/&race on the links. */
 export function initNav(params) {
   const keep = new URLSearchParams();
@@ -127,10 +146,11 @@ export function initNav(params) {
   const qs = keep.toString();
   const here = location.pathname.split('/').pop() || 'index.html';
   for (const a of document.querySelectorAll('nav.nav a')) {
-    const target = a.getAttribute('href');
+    const target = a.getAttribute('href').split('?')[0];
     if (target === here) a.setAttribute('aria-current', 'page');
     if (qs) a.href = `${target}?${qs}`;
   }
+  drawRegattaLink();
 }
 
 /*
@@ -162,6 +182,8 @@ export function followEvent(client, fn) {
     const ev = EventInfo.fromMessage(m);
     setClockZone(ev.timezone);
     showClockZone(ev);
+    hasRegatta = isRegattaEvent(ev);
+    drawRegattaLink();
     fn(ev);
   });
 }
@@ -204,4 +226,43 @@ export function fillRacePicker(sel, ev, current) {
   if (current != null && races.some((r) => r.id === current)) sel.value = current;
   label.hidden = false;
   return true;
+}
+
+/*
+ * Links to the printouts of a race and of the whole event (served by the
+ * server: PDF results and awards, XLSX), in el after "Print & download:".
+ */
+export function drawPrintouts(el, race) {
+  if (!el || !race || el.dataset.race === race) return;
+  el.dataset.race = race;
+  const r = encodeURIComponent(race);
+  const links = [
+    [`/api/results/${r}.pdf`, 'Results (PDF)'],
+    [`/api/results/${r}.xlsx`, 'Results (XLSX)'],
+    [`/api/awards/${r}.pdf`, 'Awards (PDF)'],
+    ['/api/results.xlsx', 'All races (XLSX)'],
+  ];
+  el.replaceChildren('Print & download: ', ...links.map(([href, text]) => {
+    const a = h('a', null, text);
+    a.href = href;
+    return a;
+  }));
+}
+
+/*
+ * The race's results state (status topic: provisional, official, corrected;
+ * else `fallback`, e.g. the export's `results`; else provisional) on el, a
+ * .res-state span: its word, colour and, in the title, who and when.
+ */
+export function showResultsState(el, statusMsg, race, fallback = null) {
+  const st = statusMsg && race ? parseStatus(statusMsg, race) : null;
+  const lab = resultsLabel((st && st.results) || fallback || { state: 'provisional' }, fmtClockOf);
+  el.className = `res-state ${lab.cls}`;
+  el.textContent = lab.text;
+  el.title = lab.title;
+}
+
+/* The status topic kept from its snapshot and deltas (a delta replaces the fields it carries). */
+export function mergeStatus(prev, m) {
+  return m.t === 'delta' && prev ? { ...prev, ...m, rows: m.rows || prev.rows } : m;
 }

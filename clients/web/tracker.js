@@ -7,6 +7,11 @@
  * per new split when the user allowed them (never for what the first
  * snapshot already held).
  *
+ * Names are searched over HTTP in every race of the event (names.js:
+ * fuzzy, accents and case ignored), so that nobody needs following first;
+ * a card's name opens the athlete page.  Projections are marked as such
+ * (the word "projected" in a dashed box, the time in italics).
+ *
  * Projected place and segment paces need the rest of the field: the page
  * also holds the race's ranking (results/<race>, a Board: the top rows over
  * the socket, the rest once over HTTP, deltas live) and projects with
@@ -23,10 +28,11 @@
  * data-basis (net|gun) of the projection shown.
  */
 import { SplitlineClient } from './protocol.js';
-import { Board, PointOrder, fmtDuration, fmtPace, STATUS_LABEL, adjustmentText, reasonsText, fold } from './board.js';
+import { Board, PointOrder, fmtDuration, fmtPace, STATUS_LABEL, adjustmentText, reasonsText } from './board.js';
 import { learnGeometry, makeProjector, paceOf, fracOf, projectedFinish, FINISH } from './project.js';
-import { connBadge, fmtClockOf, ordinal, h, initNav, followEvent, drawEventTitle } from './common.js';
+import { connBadge, fmtClockOf, ordinal, h, initNav, followEvent, drawEventTitle, showResultsState, mergeStatus } from './common.js';
 import { EventInfo } from './event.js';
+import { findAthletes, looksLikeBib, athleteHref } from './names.js';
 
 const KEY = 'splitline.tracker.bibs';
 const params = new URLSearchParams(location.search);
@@ -47,9 +53,12 @@ const state = {
 };
 
 /* The event: names, course order, ranking and wave starts; a wave start change re-projects. */
+let evKnown;
+const evReady = new Promise((r) => (evKnown = r)); // the name search waits for the races' names
 followEvent(client, (ev) => {
   state.ev = ev;
   state.evVersion++;
+  if (ev.known()) evKnown();
   drawEventTitle(document.getElementById('title'), ev, 'Athlete tracker');
   document.getElementById('page-name').textContent = ev.known() ? '· Athlete tracker' : '';
   for (const rb of state.boards.values()) {
@@ -157,6 +166,7 @@ function projectorFor(race) {
 /* ---- socket ---- */
 
 client.on('hello', () => {
+  client.subscribe('status'); // each race's results: provisional, official, corrected
   for (const bib of state.bibs) client.subscribe(`athlete/${bib}`);
 });
 
@@ -183,6 +193,11 @@ client.on('message', (m) => {
       const rb = raceBoard(row.race);
       rb.projVersion = -1;
     }
+    scheduleDraw();
+    return;
+  }
+  if (topic === 'status') {
+    state.status = mergeStatus(state.status, m);
     scheduleDraw();
     return;
   }
@@ -246,40 +261,41 @@ function notifyNew(bib, row, afterFirst) {
 const who = document.getElementById('who');
 const matches = document.getElementById('matches');
 
-document.getElementById('add').addEventListener('submit', (ev) => {
+
+document.getElementById('add').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const q = who.value.trim();
   matches.innerHTML = '';
   if (!q) return;
   // A bib the boards know, or anything that looks like one: follow it.
   const known = [...state.boards.values()].some((rb) => rb.board.entries.has(q));
-  if (known || /^[A-Za-z]?\d+[A-Za-z]?(-\d+)?$/.test(q)) {
+  if (known || looksLikeBib(q)) {
     follow(q);
     who.value = '';
     return;
   }
-  const words = fold(q).split(/\s+/);
-  const found = [];
-  for (const rb of state.boards.values()) {
-    for (const e of rb.board.entries.values()) {
-      if (words.every((w) => e.text.includes(w))) found.push(e.row);
-      if (found.length >= 8) break;
-    }
-  }
+  // A name: every race of the event over HTTP (names.js), nobody followed needed.
+  matches.append(h('li', 'none', 'Searching…'));
+  await Promise.race([evReady, new Promise((r) => setTimeout(r, 5000))]);
+  const found = await findAthletes(q, state.ev, 8);
+  matches.innerHTML = '';
   if (!found.length) {
-    matches.append(h('li', 'none', state.boards.size ? `Nobody named “${q}”.` : 'Follow one bib first to search the race by name.'));
+    matches.append(h('li', 'none', `Nobody named “${q}”.`));
     return;
   }
   for (const r of found) {
-    const li = h('li');
-    const b = h('button', 'btn btn-light', `${r.name} · #${r.bib}${r.club ? ' · ' + r.club : ''}`);
+    const li = h('li', 'match');
+    li.dataset.bib = String(r.bib);
+    const b = h('button', 'btn btn-light', `Follow ${r.name} · #${r.bib}${r.club ? ' · ' + r.club : ''}`);
     b.type = 'button';
     b.addEventListener('click', () => {
       follow(String(r.bib));
       matches.innerHTML = '';
       who.value = '';
     });
-    li.append(b);
+    const a = h('a', 'btn btn-light', 'Athlete page');
+    a.href = athleteHref(r.race, r.bib, params);
+    li.append(b, ' ', a);
     matches.append(li);
   }
 });
@@ -315,7 +331,11 @@ function drawCard(bib, row) {
   const card = h('article', 'card');
   card.dataset.bib = bib;
   const head = h('header', 'card-head');
-  const title = h('h2', 'card-name', row && row.name ? row.name : `Bib ${bib}`);
+  const title = h('h2', 'card-name');
+  const link = h('a', 'name-link', row && row.name ? row.name : `Bib ${bib}`);
+  link.href = athleteHref(row && row.race, bib, params);
+  link.title = 'Athlete page: charts, course, certificate, share';
+  title.append(link);
   const x = h('button', 'btn btn-light btn-x', 'Stop');
   x.type = 'button';
   x.title = `Stop following #${bib}`;
@@ -338,6 +358,12 @@ function drawCard(bib, row) {
   const catName = (c) => ev.catName(race, c);
   const meta = [`#${bib}`, row.club, Array.isArray(row.cats) ? row.cats.map(catName).join(', ') : '', race ? ev.raceName(race) : ''].filter(Boolean).join(' · ');
   card.append(h('p', 'card-meta', meta));
+  // provisional or official: the status topic's word on the race
+  const rs = h('span');
+  showResultsState(rs, state.status, race);
+  const stp = h('p', 'card-state');
+  stp.append(rs);
+  card.append(stp);
 
   const status = STATUS_LABEL[row.status] || row.status || '';
   const big = h('p', 'card-big');
@@ -364,7 +390,7 @@ function drawCard(bib, row) {
     const pf = projectedFinish(row, { ranking: basis, waveStart: ev.waveStart(race, row.wave) }) || { ms: row.proj, basis: 'net' };
     big.dataset.proj = String(pf.ms);
     big.dataset.basis = pf.basis;
-    big.append(h('span', '', `${status} · projected finish `), h('b', 'card-time proj', fmtDuration(pf.ms)));
+    big.append(h('span', '', `${status} · `), h('span', 'proj-tag', 'projected'), ' finish ', h('b', 'card-time proj', fmtDuration(pf.ms)));
     if (basis === 'gun') big.append(h('span', 'card-basis', pf.basis === 'gun' ? ' gun time' : ' net (wave start not known yet)'));
     if (typeof row.start === 'number') big.append(h('span', 'card-place', ` at ${fmtClockOf(row.start + row.proj)}`));
     const pp = rb && rb.projector ? rb.projector(row) : null;

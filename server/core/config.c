@@ -653,6 +653,23 @@ static int race_distance(const msgpack_object *o, struct cfg_race *r, const char
 	return 0;
 }
 
+/* The course as a GPX document (text): kept for pages, which draw it (PROTOCOL.md). */
+static int race_gpx(const msgpack_object *o, struct cfg_race *r, const char *path, char *err,
+		    size_t errlen)
+{
+	char pb[256];
+	int rc = cval_str(o, "gpx", false, &r->gpx, path, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (r->gpx && strlen(r->gpx) > CFG_GPX_MAX)
+		CVAL_FAIL(SL_EINVAL, "%s: %zu bytes, at most %d: keep fewer track points",
+			  cval_path(pb, sizeof(pb), path, "gpx"), strlen(r->gpx), CFG_GPX_MAX);
+	if (r->gpx && !strstr(r->gpx, "<trkpt") && !strstr(r->gpx, "<rtept"))
+		CVAL_FAIL(SL_EINVAL, "%s: no <trkpt> or <rtept> in it: expected a GPX track",
+			  cval_path(pb, sizeof(pb), path, "gpx"));
+	return 0;
+}
+
 static int race_cats(const msgpack_object *o, struct cfg_race *r, const char *path, char *err,
 		     size_t errlen)
 {
@@ -676,6 +693,7 @@ static const struct {
 	{"points", race_points},
 	{"distance_m", race_distance},
 	{"categories", race_cats},
+	{"gpx", race_gpx},
 	{"boat_class", parse_regatta}, /* and the other regatta keys */
 };
 
@@ -782,7 +800,7 @@ void cfg_release(struct cfg *c)
 			SL_FREE_MANY(r->cats[j].id, r->cats[j].name, r->cats[j].field,
 				     r->cats[j].equals);
 		SL_FREE_MANY(r->hcap, r->lane_order, r->pool, r->progression, r->boat_class,
-			     r->waves, r->points, r->cats, r->id, r->name);
+			     r->gpx, r->waves, r->points, r->cats, r->id, r->name);
 	}
 	SL_FREE_MANY(c->races, c->event, c->name, c->timezone);
 	memset(c, 0, sizeof(*c));

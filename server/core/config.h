@@ -77,6 +77,9 @@ struct cfg_hcap {
 	double value;
 };
 
+/* A race's `gpx` course: pages get it in the event topic, so it stays small. */
+#define CFG_GPX_MAX (256 * 1024)
+
 struct cfg_race {
 	char *id, *name;
 	int kind;    /* enum race_kind */
@@ -89,6 +92,7 @@ struct cfg_race {
 	size_t npoints;
 	struct cfg_cat *cats;
 	size_t ncats;
+	char *gpx; /* the course as GPX text (at most CFG_GPX_MAX bytes), or NULL */
 	/* regattas (all optional) */
 	int64_t start_interval_ms; /* trial: stagger by lane when no start read; -1 */
 	int nlanes;                /* lanes for a line-up draw (default 8) */

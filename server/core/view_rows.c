@@ -147,8 +147,14 @@ void view__pack_row(const core *c, msgpack_packer *pk, uint32_t pi)
 	if (reg)
 		view__reg_row_of(c, p, &rr);
 
-	msgpack_pack_map(pk, reg ? 28 : 22);
+	/* the custom field "country", where the import kept one (pages filter by it) */
+	const char *country = entry_field(&p->e, "country");
+	if (country && !*country)
+		country = NULL;
+	msgpack_pack_map(pk, (reg ? 28 : 22) + (country != NULL));
 	slp_pack_kv_str(pk, "bib", p->e.bib);
+	if (country)
+		slp_pack_kv_str(pk, "country", country);
 	slp_pack_kv_str(pk, "name", p->e.name);
 	slp_pack_key(pk, "sex");
 	if (p->e.sex >= 0)

@@ -22,6 +22,11 @@
 #                       (clients/web/words.js), under node
 #   browser.timezone    clock times in the event's time zone in a browser
 #                       running in another (Asia/Tokyo)
+#   browser.charts      the athlete page's charts and the name search
+#                       (charts.js, names.js) under node
+#   browser.athlete     athlete page, name search, charts, course, links and
+#                       the spectator pages' layouts at 390 and 1920 px
+#   browser.regattabig  the regatta page on the whole Boston field: windowed
 #   browser.pages       tracker, announcer and kiosk in headless Chromium
 #                       (same harness, tests/browser/harness.mjs); screenshots
 #                       of every page in <build>/browser-shots
@@ -38,7 +43,7 @@ find_program(SL_REDIS_SERVER redis-server PATHS /usr/bin /usr/local/bin)
 
 if(NOT SL_NODE OR NOT SL_NPM)
   foreach(name board project eventinfo scoreboard pages eventtopic checkin regatta scancam desk
-          timezone volunteer words screens)
+          timezone volunteer words screens athlete charts regattabig)
     add_test(NAME browser.${name}
              COMMAND sh -c "echo 'node and npm not found: run scripts/setup (nodejs, npm)'; exit 1")
     set_tests_properties(browser.${name} PROPERTIES LABELS "browser")
@@ -57,15 +62,18 @@ set_tests_properties(browser.project PROPERTIES LABELS "browser" TIMEOUT 120)
 add_test(NAME browser.words
          COMMAND ${SL_NODE} --test ${SL_BROWSER_DIR}/words.test.mjs)
 set_tests_properties(browser.words PROPERTIES LABELS "browser" TIMEOUT 120)
+add_test(NAME browser.charts
+         COMMAND ${SL_NODE} --test ${SL_BROWSER_DIR}/charts.test.mjs)
+set_tests_properties(browser.charts PROPERTIES LABELS "browser" TIMEOUT 120)
 
 add_test(NAME browser.eventinfo
          COMMAND ${SL_NODE} --test ${SL_BROWSER_DIR}/eventinfo.test.mjs)
 set_tests_properties(browser.eventinfo PROPERTIES LABELS "browser" TIMEOUT 120)
 
 # Also clients/web's own npm packages (jsqr, which the scanner page loads from
-# clients/web/node_modules at run time).
+# clients/web/node_modules at run time; qrcode-generator, the share QR codes).
 add_test(NAME browser.npm_ci
-         COMMAND sh -c "{ test -f node_modules/playwright-core/package.json && test -f node_modules/qrcode-generator/package.json || '${SL_NPM}' ci --no-audit --no-fund --loglevel=error; } && cd '${CMAKE_SOURCE_DIR}/clients/web' && { test -f node_modules/jsqr/package.json || '${SL_NPM}' ci --no-audit --no-fund --loglevel=error; }"
+         COMMAND sh -c "{ test -f node_modules/playwright-core/package.json && test -f node_modules/qrcode-generator/package.json || '${SL_NPM}' ci --no-audit --no-fund --loglevel=error; } && cd '${CMAKE_SOURCE_DIR}/clients/web' && { test -f node_modules/jsqr/package.json && test -f node_modules/qrcode-generator/package.json || '${SL_NPM}' ci --no-audit --no-fund --loglevel=error; }"
          WORKING_DIRECTORY ${SL_BROWSER_DIR})
 set_tests_properties(browser.npm_ci PROPERTIES LABELS "browser" TIMEOUT 600
   FIXTURES_SETUP sl_browser_npm)
@@ -137,3 +145,10 @@ sl_browser_test(volunteer volunteer.test.mjs 300 splitlined splitline)
 # The big screen and the announcer at 390 and 1920 px mid-race: women and men
 # apart, only times in the TIME column, whole rows, projections called so.
 sl_browser_test(screens screens.test.mjs 600 splitlined splitline splitline-replay)
+# The athlete page (name search from nothing, charts with hand-computed values,
+# the GPX course, follow, certificate and share links), the leaderboard's links,
+# and the spectator pages at 390 and 1920 px.
+sl_browser_test(athlete athlete.test.mjs 300 splitlined splitline)
+# The regatta page on Boston 2015's whole field (26,598 rows): windowed, a
+# delta touches only the rows it changed.
+sl_browser_test(regattabig regattabig.test.mjs 600 splitlined splitline)

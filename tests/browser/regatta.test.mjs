@@ -13,6 +13,8 @@
 //   - heat 16A shows its places and no line-up panel (nothing feeds it);
 //   - on a 390 px phone no race scrolls sideways (document or table), with
 //     its flags (penalty, DSQ, ...) under the crew name;
+//   - the other pages show the Regatta link (a regatta); the race's printout
+//     links and its results' state (provisional);
 //   - screenshots (phone and desktop) go to SL_BROWSER_SHOTS.
 //   node --test tests/browser/regatta.test.mjs
 import assert from 'node:assert/strict';
@@ -165,6 +167,13 @@ stackTest('regatta page: Hebda 2023 races, a penalty applied live, the final\'s 
   }
   log(`${races.length} races checked at 390 px`);
   assert.deepEqual(wide, [], 'every race fits a 390 px phone');
+
+  // the Regatta link on the other pages of a regatta (a road race hides it: athlete.test.mjs)
+  const board = await open('index.html?race=16');
+  await board.waitForFunction(() => { const a = document.querySelector('nav.nav a[href^="regatta.html"]'); return a && !a.hidden && a.offsetWidth > 0; }, null, { timeout: 15000 });
+  // printouts of the race and its results' state
+  assert.deepEqual(await page.$$eval('#printouts a', (as) => as.map((a) => a.getAttribute('href'))), ['/api/results/16A.pdf', '/api/results/16A.xlsx', '/api/awards/16A.pdf', '/api/results.xlsx'].map((h) => h.replace('16A', races[races.length - 1])));
+  assert.match(await page.textContent('#res-state'), /Provisional results/);
 
   assert.deepEqual(pageErrors, [], 'page errors');
   log(`screenshots in ${shots}`);

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 
 #include "checkin.h"
+#include "config.h"
 #include "core.h"
 #include "slp.h"
 #include "t.h"
@@ -1455,6 +1456,71 @@ static void config_unknown_keys(void)
 	core_free(c);
 }
 
+/*
+ * A race's optional GPX course: in the event topic for pages (with the boat
+ * class and progression rule when set); not a string, no track point or
+ * over CFG_GPX_MAX bytes is refused, naming the key.
+ */
+static void config_gpx_course(void)
+{
+	const char *gpx = "<gpx><trk><trkseg><trkpt lat=42.1 lon=-71.5></trkpt></trkseg></trk></gpx>";
+	char race[512];
+	snprintf(race, sizeof(race), "{'id':'m','gpx':'%s'," FIN "}", gpx);
+	ASSERT_EQ(cfg_race(race), 0);
+	ASSERT_EQ(cfg_race("{'id':'m','gpx':42," FIN "}"), SL_EINVAL);
+	ASSERT(starts(err, "races[0].gpx"));
+	ASSERT_EQ(cfg_race("{'id':'m','gpx':'<gpx></gpx>'," FIN "}"), SL_EINVAL);
+	ASSERT_STREQ(err, "races[0].gpx: no <trkpt> or <rtept> in it: expected a GPX track");
+
+	core *c = core_new();
+	ASSERT_EQ(recf(c, "{'k':'config','config':{'event':'e','date':'2015-04-20','races':[{'id':'m',"
+			  "'gpx':'%s'," FIN "},{'id':'r','name':'16 Men 4+','kind':'lanes',"
+			  "'progression':'3 to Final'," FIN "}]}}", gpx),
+		  0);
+	const char *ev = snap_json(c, "event");
+	char want[512];
+	snprintf(want, sizeof(want), "{\"id\":\"m\",\"gpx\":\"%s\",\"name\"", gpx);
+	ASSERT(strstr(ev, want) != NULL);
+	ASSERT(strstr(ev, "{\"id\":\"r\",\"boat_class\":\"4+\",\"progression\":\"3 to Final\","
+			  "\"name\"") != NULL);
+	/* the bound: CFG_GPX_MAX bytes go in, one more is refused */
+	size_t cap = CFG_GPX_MAX + 256;
+	char *js = malloc(cap);
+	for (int extra = 0; extra <= 1; extra++) {
+		size_t body = CFG_GPX_MAX - strlen(gpx) + (size_t)extra;
+		int n = snprintf(js, cap, "{\"k\":\"config\",\"config\":{\"event\":\"e\",\"date\":"
+				 "\"2015-04-20\",\"races\":[{\"id\":\"m\",\"gpx\":\"%s", gpx);
+		memset(js + n, ' ', body);
+		snprintf(js + n + body, cap - (size_t)n - body,
+			 "\",\"points\":[{\"id\":\"f\",\"distance_m\":9,\"role\":\"finish\"}]}]}}");
+		sl_buf mp = SL_BUF_INIT;
+		ASSERT_EQ(slp_json_to_msgpack(js, strlen(js), &mp), 0);
+		err[0] = '\0';
+		ASSERT_EQ(core_check(c, mp.data, mp.len, err, sizeof(err)), extra ? SL_EINVAL : 0);
+		if (extra)
+			ASSERT(starts(err, "races[0].gpx: 262145 bytes, at most 262144"));
+		sl_buf_release(&mp);
+	}
+	free(js);
+	core_free(c);
+}
+
+/* A participant's custom field "country" is in their result row (pages filter by it); none, no key. */
+static void result_row_country(void)
+{
+	core *c = setup();
+	ASSERT_EQ(recf(c, "{'k':'participants','rows':[{'bib':'1','name':'Ann','sex':'F','age':30,"
+			  "'fields':{'country':'ETH','team':'elite'}},{'bib':'2','name':'Bo','sex':'M',"
+			  "'age':30,'fields':{'team':'x'}},{'bib':'3','name':'Cy','sex':'M','age':30,"
+			  "'fields':{'country':''}}]}"),
+		  0);
+	const char *js = snap_json(c, "athlete/1");
+	ASSERT(strstr(js, "{\"bib\":\"1\",\"country\":\"ETH\",\"name\":\"Ann\"") != NULL);
+	ASSERT(strstr(snap_json(c, "athlete/2"), "country") == NULL);
+	ASSERT(strstr(snap_json(c, "athlete/3"), "country") == NULL);
+	core_free(c);
+}
+
 static void config_times_need_an_offset(void)
 {
 	ASSERT_EQ(cfg_race("{'id':'m','waves':[{'id':'1','start':'2015-04-20T10:00:00'}]," FIN "}"),
@@ -1615,6 +1681,8 @@ static void no_category_reported(void)
 	X(bad_input_changes_nothing)                                           \
 	X(config_unknown_keys)                                                 \
 	X(config_times_need_an_offset)                                         \
+	X(config_gpx_course)                                                   \
+	X(result_row_country)                                                  \
 	X(config_overlapping_waves)                                            \
 	X(config_duplicate_categories)                                         \
 	X(config_in_the_log_folds_as_before)                                   \
