@@ -24,15 +24,22 @@
 #include <zlib.h>
 
 #include "net/export_cache.h"
+#include "print/print.h"
+#include "slid.h"
 
 #define CT_JSON "application/json"
 #define CT_CSV "text/csv; charset=utf-8"
+#define CT_PDF "application/pdf"
+#define CT_XLSX "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 struct entry {
 	char *race; /* NULL: the whole event */
-	bool csv;
+	enum xc_format fmt;
+	char *bib;              /* XC_CERT's, else NULL */
 	struct xc_body *cur;    /* NULL before the first encode */
 	uint64_t gen;           /* what cur reflects */
+	uint64_t used;          /* x->uses at its last request (certificates) */
+	bool busy;              /* in the job in flight */
 	struct xc_wait waiters; /* list sentinel */
 };
 
@@ -63,6 +70,8 @@ struct xcache {
 	bool load_warned;
 	sl_buf spare; /* the last job's snapshot buffer: no page faults for the next */
 	uint64_t encodes;
+	uint64_t uses;  /* requests so far: the age of an entry */
+	size_t ncerts;  /* XC_CERT entries */
 };
 
 /* ---- bodies --------------------------------------------------------------- */
@@ -95,7 +104,9 @@ static void body_error(struct xc_body *b, unsigned status, const char *msg)
 	sl_buf_reset(&b->plain);
 	b->status = status;
 	b->ctype = CT_JSON;
-	sl_buf_addf(&b->plain, "{\"error\":\"%s\"}\n", msg); /* msg: ours, no quote */
+	b->disp[0] = '\0';
+	/* msg: ours; the names in it are race ids and bibs, without " or \ */
+	sl_buf_addf(&b->plain, "{\"error\":\"%s\"}\n", msg);
 }
 
 /* gzip (windowBits 31: a gzip header) of in into out; false on a zlib error. */
@@ -137,33 +148,68 @@ static void body_etag(struct xc_body *b)
 
 /* ---- the worker (off the loop: touches only its job) ------------------------ */
 
+/* The bytes of e's export into b->plain: 0, or an SL_E* code with err. */
+static int export_bytes(const core *c, const struct entry *e, struct xc_body *b, char *err,
+			size_t errlen)
+{
+	int rc;
+
+	snprintf(err, errlen, "%s", e->race ? "no such race" : "no event to export yet");
+	switch (e->fmt) {
+	case XC_CSV:
+	case XC_JSON:
+		if (e->race)
+			rc = e->fmt == XC_CSV ? core_export_csv(c, e->race, &b->plain)
+					      : core_export_json(c, e->race, &b->plain);
+		else
+			rc = e->fmt == XC_CSV ? core_export_event_csv(c, &b->plain)
+					      : core_export_event_json(c, &b->plain);
+		b->ctype = e->fmt == XC_CSV ? CT_CSV : CT_JSON;
+		return rc;
+	case XC_PDF:
+	case XC_AWARDS:
+		b->ctype = CT_PDF;
+		snprintf(b->disp, sizeof(b->disp), "inline; filename=\"%s-%s.pdf\"", e->race,
+			 e->fmt == XC_PDF ? "results" : "awards");
+		return e->fmt == XC_PDF ? print_results_pdf(c, e->race, &b->plain, err, errlen)
+					: print_awards_pdf(c, e->race, &b->plain, err, errlen);
+	case XC_CERT:
+		b->ctype = CT_PDF;
+		snprintf(b->disp, sizeof(b->disp), "inline; filename=\"%s-%s.pdf\"", e->race,
+			 e->bib);
+		return print_certificate_pdf(c, e->race, e->bib, &b->plain, err, errlen);
+	case XC_XLSX:
+		b->ctype = CT_XLSX;
+		snprintf(b->disp, sizeof(b->disp), "attachment; filename=\"%s.xlsx\"",
+			 e->race ? e->race : core_event_id(c) ? core_event_id(c) : "results");
+		return print_xlsx(c, e->race, &b->plain, err, errlen);
+	}
+	return SL_EINVAL;
+}
+
 static struct xc_body *encode(const core *c, const struct entry *e, const struct xc_body *prev)
 {
 	struct xc_body *b = body_new();
-	int rc;
+	char err[200];
+	int rc = export_bytes(c, e, b, err, sizeof(err));
 
-	if (e->race)
-		rc = e->csv ? core_export_csv(c, e->race, &b->plain)
-			    : core_export_json(c, e->race, &b->plain);
-	else
-		rc = e->csv ? core_export_event_csv(c, &b->plain)
-			    : core_export_event_json(c, &b->plain);
 	if (rc == SL_ENOENT) {
-		body_error(b, 404, e->race ? "no such race" : "no event to export yet");
+		body_error(b, 404, err);
 		return b;
 	}
 	if (rc < 0) {
+		sl_warn("exports: %s", err);
 		body_error(b, 500, "cannot export");
 		return b;
 	}
 	b->status = 200;
-	b->ctype = e->csv ? CT_CSV : CT_JSON;
 	body_etag(b);
 	if (prev && prev->status == 200 && strcmp(prev->etag, b->etag) == 0) {
 		xcache_unref(b);
 		return NULL; /* the same bytes: keep prev, its gzip and its ETag */
 	}
-	if (!gzip(&b->plain, &b->gz))
+	/* PDF and XLSX are compressed already */
+	if ((e->fmt == XC_CSV || e->fmt == XC_JSON) && !gzip(&b->plain, &b->gz))
 		body_error(b, 500, "cannot compress the export");
 	return b;
 }
@@ -223,6 +269,7 @@ static void on_job_done(uv_work_t *req, int status)
 		struct xc_wait *w, *next;
 
 		x->encodes++;
+		e->busy = false;
 		if (j->out[i]) {
 			xcache_unref(e->cur);
 			e->cur = j->out[i];
@@ -273,6 +320,7 @@ static void job_start(xcache *x)
 		struct entry *e = x->ents[i];
 		if (e->waiters.next == &e->waiters)
 			continue;
+		e->busy = true;
 		j->ents[j->n] = e;
 		j->prev[j->n++] = e->cur ? body_ref(e->cur) : NULL;
 	}
@@ -289,18 +337,62 @@ static void job_start(xcache *x)
 	uv_queue_work(x->loop, &j->req, on_job, on_job_done);
 }
 
-static struct entry *entry_get(xcache *x, const char *race, bool csv)
+static void entry_free(struct entry *e)
+{
+	xcache_unref(e->cur);
+	SL_FREE_MANY(e->race, e->bib, e);
+}
+
+/*
+ * Certificates are one entry per finisher: past XC_CERT_MAX, the one asked
+ * for least recently that nobody waits for and no job holds goes.
+ */
+static void certs_trim(xcache *x)
+{
+	size_t old = x->nents;
+
+	if (x->ncerts < XC_CERT_MAX)
+		return;
+	for (size_t i = 0; i < x->nents; i++) {
+		struct entry *e = x->ents[i];
+		if (e->fmt == XC_CERT && !e->busy && e->waiters.next == &e->waiters &&
+		    (old == x->nents || e->used < x->ents[old]->used))
+			old = i;
+	}
+	if (old == x->nents)
+		return; /* all busy: bounded by the requests open */
+	entry_free(x->ents[old]);
+	x->ents[old] = x->ents[--x->nents];
+	x->ncerts--;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return a ? b && strcmp(a, b) == 0 : !b;
+}
+
+static struct entry *entry_get(xcache *x, const char *race, enum xc_format fmt, const char *bib)
 {
 	struct entry *e;
 
+	bib = fmt == XC_CERT ? bib : NULL;
+	x->uses++;
 	for (size_t i = 0; i < x->nents; i++) {
 		e = x->ents[i];
-		if (e->csv == csv && (race ? e->race && strcmp(e->race, race) == 0 : !e->race))
+		if (e->fmt == fmt && same_str(e->race, race) && same_str(e->bib, bib)) {
+			e->used = x->uses;
 			return e;
+		}
+	}
+	if (fmt == XC_CERT) {
+		certs_trim(x);
+		x->ncerts++;
 	}
 	e = sl_calloc(1, sizeof(*e));
 	e->race = race ? sl_strdup(race) : NULL;
-	e->csv = csv;
+	e->bib = bib ? sl_strdup(bib) : NULL;
+	e->fmt = fmt;
+	e->used = x->uses;
 	e->waiters.next = e->waiters.prev = &e->waiters;
 	x->ents = sl_realloc(x->ents, (x->nents + 1) * sizeof(*x->ents));
 	x->ents[x->nents++] = e;
@@ -321,17 +413,17 @@ void xcache_free(xcache *x)
 {
 	if (!x)
 		return;
-	for (size_t i = 0; i < x->nents; i++) {
-		xcache_unref(x->ents[i]->cur);
-		SL_FREE_MANY(x->ents[i]->race, x->ents[i]);
-	}
+	for (size_t i = 0; i < x->nents; i++)
+		entry_free(x->ents[i]);
 	sl_buf_release(&x->spare);
 	SL_FREE_MANY(x->ents, x);
+	print_cleanup(); /* no worker runs now */
 }
 
-struct xc_body *xcache_get(xcache *x, const char *race, bool csv, struct xc_wait *w)
+struct xc_body *xcache_get(xcache *x, const char *race, enum xc_format fmt, const char *bib,
+			   struct xc_wait *w)
 {
-	struct entry *e = entry_get(x, race, csv);
+	struct entry *e = entry_get(x, race, fmt, bib);
 	uint64_t gen = core_nrecords(x->core);
 
 	if (e->cur && e->gen >= gen)
@@ -361,7 +453,108 @@ uint64_t xcache_encodes(const xcache *x)
 	return x->encodes;
 }
 
-/* ---- request headers (pure) -------------------------------------------------- */
+/* ---- request paths and headers (pure) ------------------------------------------ */
+
+static bool race_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+/* s[n] ends with ext: its length cut off into *n. */
+static bool ends(const char *s, size_t *n, const char *ext)
+{
+	size_t el = strlen(ext);
+
+	if (*n <= el || memcmp(s + *n - el, ext, el) != 0)
+		return false;
+	*n -= el;
+	return true;
+}
+
+static const struct {
+	const char *ext;
+	enum xc_format fmt;
+	bool event; /* also for the whole event */
+} results_exts[] = {{".csv", XC_CSV, true},
+		    {".json", XC_JSON, true},
+		    {".xlsx", XC_XLSX, true},
+		    {".pdf", XC_PDF, false}};
+
+static int route_results(const char *p, size_t n, struct xc_route *r)
+{
+	for (size_t k = 0; k < sizeof(results_exts) / sizeof(results_exts[0]); k++) {
+		size_t rl = n;
+		if (!ends(p, &rl, results_exts[k].ext))
+			continue;
+		r->fmt = results_exts[k].fmt;
+		if (!race_ok(p, rl))
+			break;
+		memcpy(r->race_buf, p, rl);
+		r->race_buf[rl] = '\0';
+		r->race = r->race_buf;
+		return 1;
+	}
+	r->err = "not found: expected /api/results/<race>.csv, .json, .pdf or .xlsx";
+	return -1;
+}
+
+int xcache_route(const char *uri, struct xc_route *r)
+{
+	static const char res[] = "/api/results/", aw[] = "/api/awards/",
+			  cert[] = "/api/certificate/";
+	size_t ul = strlen(uri);
+
+	memset(r, 0, sizeof(*r));
+	for (size_t k = 0; k < sizeof(results_exts) / sizeof(results_exts[0]); k++) {
+		size_t n = ul;
+		if (results_exts[k].event && ends(uri, &n, results_exts[k].ext) &&
+		    n == strlen("/api/results") && strncmp(uri, "/api/results", n) == 0) {
+			r->fmt = results_exts[k].fmt;
+			return 1;
+		}
+	}
+	if (strncmp(uri, res, sizeof(res) - 1) == 0)
+		return route_results(uri + sizeof(res) - 1, ul - (sizeof(res) - 1), r);
+	if (strncmp(uri, aw, sizeof(aw) - 1) == 0) {
+		size_t n = ul - (sizeof(aw) - 1);
+		r->fmt = XC_AWARDS;
+		r->err = "not found: expected /api/awards/<race>.pdf";
+		if (!ends(uri + sizeof(aw) - 1, &n, ".pdf") || !race_ok(uri + sizeof(aw) - 1, n))
+			return -1;
+		memcpy(r->race_buf, uri + sizeof(aw) - 1, n);
+		r->race_buf[n] = '\0';
+		r->race = r->race_buf;
+		r->err = NULL;
+		return 1;
+	}
+	if (strncmp(uri, cert, sizeof(cert) - 1) == 0) {
+		const char *p = uri + sizeof(cert) - 1, *slash = strchr(p, '/');
+		size_t bl;
+		r->fmt = XC_CERT;
+		r->err = "not found: expected /api/certificate/<race>/<bib>.pdf";
+		if (!slash || !race_ok(p, (size_t)(slash - p)))
+			return -1;
+		bl = strlen(slash + 1);
+		if (!ends(slash + 1, &bl, ".pdf") || !sl_id_ok(slash + 1, bl))
+			return -1;
+		memcpy(r->race_buf, p, (size_t)(slash - p));
+		r->race_buf[slash - p] = '\0';
+		memcpy(r->bib, slash + 1, bl);
+		r->bib[bl] = '\0';
+		r->race = r->race_buf;
+		r->err = NULL;
+		return 1;
+	}
+	return 0;
+}
 
 static const char *skip_ws(const char *p)
 {
