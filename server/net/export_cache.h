@@ -54,7 +54,7 @@
 #define XC_GZIP_LEVEL 6
 
 /* Certificates kept at most (each a body of some 20 KB). */
-#define XC_CERT_MAX 256
+#define XC_CERT_MAX 64
 
 typedef struct xcache xcache;
 

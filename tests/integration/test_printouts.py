@@ -18,7 +18,8 @@ or split on commas.  Then:
   - /api/certificate/marathon/<bib>.pdf: the winner's name, time and
     places; 404 JSON errors for the runner without a finish, a bib nobody
     has, an unknown race, a bib of another race, junk and traversal-like
-    paths;
+    paths; of 70 certificates asked for the last 64 are kept, the first is
+    encoded again when asked;
   - /api/results/<race>.xlsx and /api/results.xlsx (python3-openpyxl): a
     sheet per race, read back row for row against the CSV export (numbers
     as numbers, times and bibs as text, the CSV's formula-defusing ' gone);
@@ -197,6 +198,27 @@ def check_certificates(h, srv, rows):
     return win
 
 
+def check_cert_bound(srv, rows):
+    """The server keeps the 64 certificates asked for last (XC_CERT_MAX):
+    one encode per new one, none for one kept, one again for one gone."""
+    col = {c: i for i, c in enumerate(rows[0])}
+    bibs = [r[col["bib"]] for r in rows[1:] if r[col["status"]] == "finished"][:70]
+    check(len(bibs) == 70, f"only {len(bibs)} finishers")
+
+    def encodes_for(bib):
+        n = srv.health()["export_encodes"]
+        st, _, body = fetch(srv, f"/api/certificate/marathon/{bib}.pdf")
+        check(st == 200 and body[:5] == b"%PDF-", f"certificate {bib}: {st}")
+        return srv.health()["export_encodes"] - n
+
+    for b in bibs:
+        encodes_for(b)
+    check(encodes_for(bibs[-1]) == 0, "the last certificate asked for was encoded again")
+    check(encodes_for(bibs[10]) == 0, "the 11th of 70 certificates (in the last 64) was dropped")
+    check(encodes_for(bibs[0]) == 1, "the first of 70 certificates was kept (the bound is 64)")
+    log("certificates: the last 64 asked for are kept, an older one is encoded again")
+
+
 def xlsx_rows(h, body, name):
     import openpyxl
     path = h.path(name)
@@ -287,6 +309,7 @@ async def main(h):
     _, etag = check_results_pdf(h, srv, rows)
     check_awards(h, srv, rows)
     win = check_certificates(h, srv, rows)
+    check_cert_bound(srv, rows)
     check_xlsx(h, srv)
     check_cli(h, srv)
 
