@@ -36,7 +36,11 @@ struct award_ctx {
 static void ordinal(sl_buf *b, long n)
 {
 	long t = n % 100, u = n % 10;
-	const char *suf = (t >= 11 && t <= 13) ? "th" : u == 1 ? "st" : u == 2 ? "nd" : u == 3 ? "rd" : "th";
+	const char *suf = (t >= 11 && t <= 13) ? "th"
+			  : u == 1             ? "st"
+			  : u == 2             ? "nd"
+			  : u == 3             ? "rd"
+					       : "th";
 
 	sl_buf_addf(b, "%ld%s", n, suf);
 }
@@ -84,8 +88,8 @@ static void need(struct award_ctx *a, double h)
 	}
 }
 
-static void award_section(struct award_ctx *a, const char *title, const char *sex,
-			  const char *cat, long max)
+static void award_section(struct award_ctx *a, const char *title, const char *sex, const char *cat,
+			  long max)
 {
 	cairo_t *cr = a->p->cr;
 	sl_buf tmp = SL_BUF_INIT;
@@ -144,24 +148,6 @@ static void award_sections(struct award_ctx *a, const struct pr_race *pr)
 	sl_buf_release(&title);
 }
 
-/* The event, its table and the race; 0 or SL_ENOENT with err. */
-static int load(const core *c, const char *race, struct pr_event *ev, struct pr_table *t,
-		const struct pr_race **pr, char *err, size_t errlen)
-{
-	int rc = pr_event_load(c, ev, err, errlen);
-
-	if (rc < 0)
-		return rc;
-	if ((rc = pr_table_load(c, race, t, err, errlen)) < 0 || !(*pr = pr_event_race(ev, race))) {
-		if (rc == 0)
-			pr_table_release(t);
-		pr_event_release(ev);
-		snprintf(err, errlen, "no such race");
-		return rc < 0 ? rc : SL_ENOENT;
-	}
-	return 0;
-}
-
 static void award_cols(struct award_ctx *a, const struct pr_table *t)
 {
 	a->t = t;
@@ -179,36 +165,24 @@ static void award_cols(struct award_ctx *a, const struct pr_table *t)
 
 int print_awards_pdf(const core *c, const char *race, sl_buf *out, char *err, size_t errlen)
 {
-	struct pr_event ev;
-	struct pr_table t;
-	const struct pr_race *pr;
-	struct pr_pdf p;
-	struct award_ctx a = {.p = &p};
-	sl_buf title = SL_BUF_INIT;
-	int rc = load(c, race, &ev, &t, &pr, err, errlen);
+	struct pr_doc d;
+	struct award_ctx a = {.p = &d.p};
+	int rc = pr_doc_open(&d, c, race, "awards", false, out, err, errlen);
 
 	if (rc < 0)
 		return rc;
-	award_cols(&a, &t);
-	sl_buf_addf(&title, "%s: %s awards", ev.name, pr->name);
-	pr_pdf_begin(&p, out, &ev, title.data, false);
-	p.race_name = pr->name;
-	p.state = pr_state_word(c, race);
-	award_sections(&a, pr); /* count the pages */
-	p.npages = p.page;
-	p.page = 0;
+	award_cols(&a, &d.t);
+	award_sections(&a, d.race); /* count the pages */
+	d.p.npages = d.p.page;
+	d.p.page = 0;
 	a.draw = true;
 	a.y = 0;
-	award_sections(&a, pr);
-	if (p.page == 1 && a.y <= PR_MARGIN + 50) {
-		pr_font(p.cr, 10, false);
-		pr_text(p.cr, "No finishers yet.", PR_MARGIN, a.y + LINE_H, 0, false);
+	award_sections(&a, d.race);
+	if (d.p.page == 1 && a.y <= PR_MARGIN + 50) {
+		pr_font(d.p.cr, 10, false);
+		pr_text(d.p.cr, "No finishers yet.", PR_MARGIN, a.y + LINE_H, 0, false);
 	}
-	rc = pr_pdf_end(&p, err, errlen);
-	sl_buf_release(&title);
-	pr_table_release(&t);
-	pr_event_release(&ev);
-	return rc;
+	return pr_doc_close(&d, err, errlen);
 }
 
 /* ---- the certificate -------------------------------------------------------- */
@@ -280,8 +254,8 @@ static void cat_lines(cairo_t *cr, const struct award_ctx *a, const struct pr_ra
 	SL_FREE_MANY(id.data, pl.data, line.data);
 }
 
-static void draw_certificate(struct pr_pdf *p, const struct award_ctx *a,
-			     const struct pr_race *pr, size_t r)
+static void draw_certificate(struct pr_pdf *p, const struct award_ctx *a, const struct pr_race *pr,
+			     size_t r)
 {
 	cairo_t *cr = p->cr;
 	sl_buf b = SL_BUF_INIT;
@@ -319,37 +293,25 @@ static void draw_certificate(struct pr_pdf *p, const struct award_ctx *a,
 	sl_buf_release(&b);
 }
 
-int print_certificate_pdf(const core *c, const char *race, const char *bib, sl_buf *out,
-			  char *err, size_t errlen)
+int print_certificate_pdf(const core *c, const char *race, const char *bib, sl_buf *out, char *err,
+			  size_t errlen)
 {
-	struct pr_event ev;
-	struct pr_table t;
-	const struct pr_race *pr;
-	struct pr_pdf p;
-	struct award_ctx a = {.p = &p};
-	sl_buf title = SL_BUF_INIT;
+	struct pr_doc d;
+	struct award_ctx a = {.p = &d.p};
 	size_t r;
-	int rc = load(c, race, &ev, &t, &pr, err, errlen);
+	int rc = pr_doc_open(&d, c, race, "certificate", true, out, err, errlen);
 
 	if (rc < 0)
 		return rc;
-	award_cols(&a, &t);
-	if (!(r = pr_find_bib(&t, bib)) || strcmp(pr_cell(&t, r, a.status), "finished") != 0) {
-		snprintf(err, errlen, r ? "bib '%s' has no finish in race '%s'"
-					: "bib '%s' is not in race '%s'",
-			 bib, race);
-		rc = SL_ENOENT;
-		goto out;
+	award_cols(&a, &d.t);
+	r = pr_find_bib(&d.t, bib);
+	if (r && strcmp(pr_cell(&d.t, r, a.status), "finished") == 0) {
+		draw_certificate(&d.p, &a, d.race, r);
+		return pr_doc_close(&d, err, errlen);
 	}
-	sl_buf_addf(&title, "%s: certificate, bib %s", ev.name, bib);
-	pr_pdf_begin(&p, out, &ev, title.data, true);
-	p.race_name = pr->name;
-	p.state = pr_state_word(c, race);
-	draw_certificate(&p, &a, pr, r);
-	rc = pr_pdf_end(&p, err, errlen);
-out:
-	sl_buf_release(&title);
-	pr_table_release(&t);
-	pr_event_release(&ev);
-	return rc;
+	pr_doc_close(&d, err, errlen); /* its bytes are not used */
+	snprintf(err, errlen,
+		 r ? "bib '%s' has no finish in race '%s'" : "bib '%s' is not in race '%s'", bib,
+		 race);
+	return SL_ENOENT;
 }

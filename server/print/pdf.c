@@ -74,7 +74,11 @@ void pr_text(cairo_t *cr, const char *raw, double x, double y, double w, int ali
 		} while (keep > 0 && advance(cr, t.data) > w);
 	}
 	double tw = align == PR_LEFT ? 0 : advance(cr, t.data);
-	cairo_move_to(cr, align == PR_RIGHT ? x + w - tw : align == PR_CENTRE ? x + (w - tw) / 2 : x, y);
+	cairo_move_to(cr,
+		      align == PR_RIGHT    ? x + w - tw
+		      : align == PR_CENTRE ? x + (w - tw) / 2
+					   : x,
+		      y);
 	cairo_show_text(cr, t.data);
 out:
 	sl_buf_release(&t);
@@ -171,6 +175,39 @@ double pr_pdf_page(struct pr_pdf *p, const char *section)
 	return BODY_TOP;
 }
 
+int pr_doc_open(struct pr_doc *d, const core *c, const char *race, const char *what, bool landscape,
+		sl_buf *out, char *err, size_t errlen)
+{
+	sl_buf title = SL_BUF_INIT;
+	int rc = pr_event_load(c, &d->ev, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	if ((rc = pr_table_load(c, race, &d->t, err, errlen)) < 0 ||
+	    !(d->race = pr_event_race(&d->ev, race))) {
+		if (rc == 0)
+			pr_table_release(&d->t);
+		pr_event_release(&d->ev);
+		snprintf(err, errlen, "no such race");
+		return rc < 0 ? rc : SL_ENOENT;
+	}
+	sl_buf_addf(&title, "%s: %s %s", d->ev.name, d->race->name, what);
+	pr_pdf_begin(&d->p, out, &d->ev, title.data, landscape);
+	d->p.race_name = d->race->name;
+	d->p.state = pr_state_word(c, race);
+	sl_buf_release(&title);
+	return 0;
+}
+
+int pr_doc_close(struct pr_doc *d, char *err, size_t errlen)
+{
+	int rc = pr_pdf_end(&d->p, err, errlen);
+
+	pr_table_release(&d->t);
+	pr_event_release(&d->ev);
+	return rc;
+}
+
 void print_cleanup(void)
 {
 	cairo_debug_reset_static_data();
@@ -186,15 +223,19 @@ struct colspec {
 };
 
 /* The columns of a road race and of a regatta (its CSV has "crew"). */
-static const struct colspec road_cols[] = {
-	{"place", "Place", 32, true},      {"bib", "Bib", 40, true},
-	{"name", "Name", 140, false},      {"club", "Club", 100, false},
-	{"categories", "Category", 60, false}, {"place_sex", "Sex pl.", 36, true},
-	{"adjusted", "Time", 52, true},    {"pace", "Pace", 34, true},
-	{NULL, NULL, 0, false}};
+static const struct colspec road_cols[] = {{"place", "Place", 32, true},
+					   {"bib", "Bib", 40, true},
+					   {"name", "Name", 140, false},
+					   {"club", "Club", 100, false},
+					   {"categories", "Category", 60, false},
+					   {"place_sex", "Sex pl.", 36, true},
+					   {"adjusted", "Time", 52, true},
+					   {"pace", "Pace", 34, true},
+					   {NULL, NULL, 0, false}};
 static const struct colspec regatta_cols[] = {
-	{"place", "Place", 32, true},  {"lane", "Lane", 30, true},     {"bib", "Bib", 40, true},
-	{"crew", "Crew", 150, false},  {"club", "Club", 110, false},   {"adjusted", "Time", 56, true},
+	{"place", "Place", 32, true},   {"lane", "Lane", 30, true},
+	{"bib", "Bib", 40, true},       {"crew", "Crew", 150, false},
+	{"club", "Club", 110, false},   {"adjusted", "Time", 56, true},
 	{"margin", "Margin", 56, true}, {NULL, NULL, 0, false}};
 
 struct list {
@@ -312,51 +353,33 @@ static void draw_section(struct pr_pdf *p, struct list *l, const char *title, co
 
 int print_results_pdf(const core *c, const char *race, sl_buf *out, char *err, size_t errlen)
 {
-	struct pr_table t;
-	struct pr_event ev;
-	struct pr_pdf p;
-	struct list l = {.t = &t};
-	const struct pr_race *pr;
-	int rc;
+	struct pr_doc d;
+	struct list l = {.t = &d.t};
+	int rc = pr_doc_open(&d, c, race, "results", false, out, err, errlen);
 
-	if ((rc = pr_event_load(c, &ev, err, errlen)) < 0)
+	if (rc < 0)
 		return rc;
-	if ((rc = pr_table_load(c, race, &t, err, errlen)) < 0 || !(pr = pr_event_race(&ev, race))) {
-		rc = rc < 0 ? rc : SL_ENOENT;
-		snprintf(err, errlen, "no such race");
-		pr_event_release(&ev);
-		return rc;
-	}
-	l.cols = pr_col(&t, "crew") >= 0 ? regatta_cols : road_cols;
+	const struct pr_race *pr = d.race;
+	l.cols = pr_col(&d.t, "crew") >= 0 ? regatta_cols : road_cols;
 	for (size_t k = 0; l.cols[k].csv; k++)
-		l.col[k] = pr_col(&t, l.cols[k].csv);
-	l.status = pr_col(&t, "status");
-	l.cats = pr_col(&t, "categories");
-	l.place_cats = pr_col(&t, "place_categories");
-	l.rows = sl_calloc(t.nrows + 1, sizeof(*l.rows));
-
-	sl_buf title = SL_BUF_INIT;
-	sl_buf_addf(&title, "%s: %s results", ev.name, pr->name);
-	pr_pdf_begin(&p, out, &ev, title.data, false);
-	p.race_name = pr->name;
-	p.state = pr_state_word(c, race);
+		l.col[k] = pr_col(&d.t, l.cols[k].csv);
+	l.status = pr_col(&d.t, "status");
+	l.cats = pr_col(&d.t, "categories");
+	l.place_cats = pr_col(&d.t, "place_categories");
+	l.rows = sl_calloc(d.t.nrows + 1, sizeof(*l.rows));
 	section_rows(&l, NULL);
-	p.npages = pages_of(l.n);
+	d.p.npages = pages_of(l.n);
 	for (size_t k = 0; k < pr->ncats; k++) {
 		section_rows(&l, pr->cats[k].id);
-		p.npages += l.n ? pages_of(l.n) : 0;
+		d.p.npages += l.n ? pages_of(l.n) : 0;
 	}
 	section_rows(&l, NULL);
-	draw_section(&p, &l, "Overall", NULL);
+	draw_section(&d.p, &l, "Overall", NULL);
 	for (size_t k = 0; k < pr->ncats; k++) {
 		section_rows(&l, pr->cats[k].id);
 		if (l.n)
-			draw_section(&p, &l, pr->cats[k].name, pr->cats[k].id);
+			draw_section(&d.p, &l, pr->cats[k].name, pr->cats[k].id);
 	}
-	rc = pr_pdf_end(&p, err, errlen);
-	sl_buf_release(&title);
 	free(l.rows);
-	pr_table_release(&t);
-	pr_event_release(&ev);
-	return rc;
+	return pr_doc_close(&d, err, errlen);
 }

@@ -36,8 +36,8 @@
 
 int print_results_pdf(const core *c, const char *race, sl_buf *out, char *err, size_t errlen);
 int print_awards_pdf(const core *c, const char *race, sl_buf *out, char *err, size_t errlen);
-int print_certificate_pdf(const core *c, const char *race, const char *bib, sl_buf *out,
-			  char *err, size_t errlen);
+int print_certificate_pdf(const core *c, const char *race, const char *bib, sl_buf *out, char *err,
+			  size_t errlen);
 /* race NULL: the whole event, a sheet per race. */
 int print_xlsx(const core *c, const char *race, sl_buf *out, char *err, size_t errlen);
 

@@ -86,6 +86,23 @@ double pr_pdf_page(struct pr_pdf *p, const char *section);
 enum { PR_LEFT, PR_RIGHT, PR_CENTRE };
 void pr_text(cairo_t *cr, const char *raw, double x, double y, double w, int align);
 void pr_font(cairo_t *cr, double size, bool bold);
+/*
+ * A PDF of one race: the event, the race's table, the race and the frame
+ * with the race's name and results state.  pr_doc_open: 0, or SL_ENOENT
+ * with err (nothing to close then); the document is titled
+ * "<event>: <race> <what>".  pr_doc_close ends the PDF (0, or SL_EIO with
+ * err) and releases the rest.
+ */
+struct pr_doc {
+	struct pr_event ev;
+	struct pr_table t;
+	const struct pr_race *race;
+	struct pr_pdf p;
+};
+int pr_doc_open(struct pr_doc *d, const core *c, const char *race, const char *what, bool landscape,
+		sl_buf *out, char *err, size_t errlen);
+int pr_doc_close(struct pr_doc *d, char *err, size_t errlen);
+
 /* The race's results state as printed: "PROVISIONAL", "OFFICIAL", ... */
 const char *pr_state_word(const core *c, const char *race);
 

@@ -161,9 +161,9 @@ static char *str_dup(const msgpack_object *map, const char *key)
 
 static void long_date(struct pr_event *e, const char *iso)
 {
-	static const char *const months[] = {"January", "February", "March",     "April",
-					     "May",     "June",     "July",      "August",
-					     "September", "October", "November", "December"};
+	static const char *const months[] = {"January",   "February", "March",    "April",
+					     "May",       "June",     "July",     "August",
+					     "September", "October",  "November", "December"};
 	int y, m, d;
 
 	if (sscanf(iso, "%d-%d-%d", &y, &m, &d) == 3 && m >= 1 && m <= 12)

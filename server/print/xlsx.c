@@ -62,7 +62,8 @@ static lxw_error write_sheet(lxw_workbook *wb, lxw_format *bold, const char *nam
 			if (!*v)
 				continue;
 			if (r > 0 && k < 256 && num[k] && whole(v, &d)) {
-				err = worksheet_write_number(ws, (lxw_row_t)r, (lxw_col_t)k, d, NULL);
+				err = worksheet_write_number(ws, (lxw_row_t)r, (lxw_col_t)k, d,
+							     NULL);
 				continue;
 			}
 			sl_buf_reset(&clean);

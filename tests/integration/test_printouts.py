@@ -34,7 +34,6 @@ import sys
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 
 import csv
-import http.client
 import io
 import json
 import os
@@ -66,16 +65,7 @@ MILE_CSV = ('bib,name,sex,age,club\n'
 
 
 def fetch(srv, path, headers=()):
-    c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=120)
-    c.putrequest("GET", path, skip_accept_encoding=True)
-    for k, v in headers:
-        c.putheader(k, v)
-    c.endheaders()
-    r = c.getresponse()
-    body = r.read()
-    hdrs = {k.lower(): v for k, v in r.getheaders()}
-    c.close()
-    return r.status, hdrs, body
+    return harness.http_fetch(srv.port, path, headers, timeout=120)
 
 
 def pdf_pages(h, body, name):
