@@ -4,11 +4,14 @@
  *
  * State: one entry per (race or the event, format), created on the first
  * request, never freed before the cache (the caller only asks for races the
- * core has, so entries are bounded by 2 x (races + 1)).  An entry holds its
+ * core has, so entries are bounded by 6 x (races + 1)), and one per
+ * certificate, at most XC_CERT_MAX of them (certs_trim).  An entry holds its
  * current body and gen, the core generation that body reflects, and the
  * requests waiting for a newer one.
  *
- * An encode (a job): on the loop, the entries with waiters are marked, the
+ * An encode (a job) belongs to a lane (lane_of: CSV and JSON, or the
+ * printouts); each lane has its own job, gap and snapshot buffer.  On the
+ * loop, the lane's entries with waiters are marked (busy), the
  * core is snapshotted and the job queued on libuv's thread pool.  The worker
  * touches only the job: the snapshot, its private core, the entries' race
  * names and formats (immutable) and the previous bodies (immutable; the job
@@ -46,6 +49,7 @@ struct entry {
 struct job {
 	uv_work_t req;
 	xcache *x;
+	int lane;
 	sl_buf snap;
 	uint64_t gen;
 	uint64_t snap_ns; /* core_snapshot_save's time, on the loop */
@@ -57,18 +61,25 @@ struct job {
 	char err[256];         /* and its sentence */
 };
 
-struct xcache {
-	uv_loop_t *loop;
-	core *core;
-	struct entry **ents;
-	size_t nents;
+/* CSV and JSON, or the printouts: each encodes on its own. */
+enum { LANE_DATA, LANE_PRINT, NLANES };
+
+struct lane {
 	struct job *job;     /* the encode in flight, or NULL */
 	uint64_t last_start; /* uv_now() when it started */
 	uint64_t last_gen;   /* the core's records at that start */
 	uint64_t gap;        /* from one start to the next, at least (ms) */
 	bool started;
-	bool load_warned;
 	sl_buf spare; /* the last job's snapshot buffer: no page faults for the next */
+};
+
+struct xcache {
+	uv_loop_t *loop;
+	core *core;
+	struct entry **ents;
+	size_t nents;
+	struct lane lanes[NLANES];
+	bool load_warned;
 	uint64_t encodes;
 	uint64_t uses;  /* requests so far: the age of an entry */
 	size_t ncerts;  /* XC_CERT entries */
@@ -227,7 +238,12 @@ static void on_job(uv_work_t *req)
 
 /* ---- the loop side ---------------------------------------------------------- */
 
-static void job_start(xcache *x);
+static void job_start(xcache *x, int lane);
+
+static int lane_of(enum xc_format fmt)
+{
+	return fmt == XC_CSV || fmt == XC_JSON ? LANE_DATA : LANE_PRINT;
+}
 
 static void wait_unlink(struct xc_wait *w)
 {
@@ -240,14 +256,15 @@ static void on_job_done(uv_work_t *req, int status)
 {
 	struct job *j = req->data;
 	xcache *x = j->x;
+	struct lane *ln = &x->lanes[j->lane];
 
 	(void)status; /* never cancelled: xcache_free runs after the loop */
-	x->job = NULL;
-	/* the worker gets at most half a core: the next start waits twice as
-	 * long as this one took */
+	ln->job = NULL;
+	/* the lane's worker gets at most half a core: its next start waits
+	 * twice as long as this one took */
 	uv_update_time(x->loop);
-	uint64_t took = uv_now(x->loop) - x->last_start;
-	x->gap = 2 * took > XC_INTERVAL_MS ? 2 * took : XC_INTERVAL_MS;
+	uint64_t took = uv_now(x->loop) - ln->last_start;
+	ln->gap = 2 * took > XC_INTERVAL_MS ? 2 * took : XC_INTERVAL_MS;
 	if (j->load_rc < 0) {
 		/*
 		 * The state did not survive its snapshot (a core bug): right
@@ -284,10 +301,11 @@ static void on_job_done(uv_work_t *req, int status)
 			}
 		}
 	}
-	sl_buf_release(&x->spare);
-	x->spare = j->snap;
+	sl_buf_release(&ln->spare);
+	ln->spare = j->snap;
+	int lane = j->lane;
 	SL_FREE_MANY(j->ents, j->prev, j->out, j);
-	job_start(x); /* waiters that came after the snapshot, if the interval allows */
+	job_start(x, lane); /* waiters that came after the snapshot, if the interval allows */
 }
 
 /*
@@ -296,44 +314,51 @@ static void on_job_done(uv_work_t *req, int status)
  * re-encoding of a live race; a first request for another race or format
  * while nothing changes does not wait for it).
  */
-static void job_start(xcache *x)
+static bool waited_for(const struct entry *e, int lane)
 {
+	return lane_of(e->fmt) == lane && e->waiters.next != &e->waiters;
+}
+
+static void job_start(xcache *x, int lane)
+{
+	struct lane *ln = &x->lanes[lane];
 	uint64_t now = uv_now(x->loop);
 	struct job *j;
 	size_t n = 0;
 
-	if (x->job || (x->started && now - x->last_start < x->gap &&
-		       core_nrecords(x->core) != x->last_gen))
+	if (ln->job || (ln->started && now - ln->last_start < ln->gap &&
+			core_nrecords(x->core) != ln->last_gen))
 		return;
 	for (size_t i = 0; i < x->nents; i++)
-		n += x->ents[i]->waiters.next != &x->ents[i]->waiters;
+		n += waited_for(x->ents[i], lane);
 	if (n == 0)
 		return;
 	j = sl_calloc(1, sizeof(*j));
 	j->req.data = j;
 	j->x = x;
+	j->lane = lane;
 	j->gen = core_nrecords(x->core);
 	j->ents = sl_calloc(n, sizeof(*j->ents));
 	j->prev = sl_calloc(n, sizeof(*j->prev));
 	j->out = sl_calloc(n, sizeof(*j->out));
 	for (size_t i = 0; i < x->nents; i++) {
 		struct entry *e = x->ents[i];
-		if (e->waiters.next == &e->waiters)
+		if (!waited_for(e, lane))
 			continue;
 		e->busy = true;
 		j->ents[j->n] = e;
 		j->prev[j->n++] = e->cur ? body_ref(e->cur) : NULL;
 	}
 	uint64_t t0 = uv_hrtime();
-	j->snap = x->spare;
-	x->spare = (sl_buf)SL_BUF_INIT;
+	j->snap = ln->spare;
+	ln->spare = (sl_buf)SL_BUF_INIT;
 	sl_buf_reset(&j->snap);
 	core_snapshot_save(x->core, &j->snap); /* the only encoding on the loop */
 	j->snap_ns = uv_hrtime() - t0;
-	x->job = j;
-	x->started = true;
-	x->last_start = now;
-	x->last_gen = j->gen;
+	ln->job = j;
+	ln->started = true;
+	ln->last_start = now;
+	ln->last_gen = j->gen;
 	uv_queue_work(x->loop, &j->req, on_job, on_job_done);
 }
 
@@ -405,7 +430,8 @@ xcache *xcache_new(uv_loop_t *loop, core *c)
 
 	x->loop = loop;
 	x->core = c;
-	x->gap = XC_INTERVAL_MS;
+	for (int l = 0; l < NLANES; l++)
+		x->lanes[l].gap = XC_INTERVAL_MS;
 	return x;
 }
 
@@ -415,7 +441,8 @@ void xcache_free(xcache *x)
 		return;
 	for (size_t i = 0; i < x->nents; i++)
 		entry_free(x->ents[i]);
-	sl_buf_release(&x->spare);
+	for (int l = 0; l < NLANES; l++)
+		sl_buf_release(&x->lanes[l].spare);
 	SL_FREE_MANY(x->ents, x);
 	print_cleanup(); /* no worker runs now */
 }
@@ -433,7 +460,7 @@ struct xc_body *xcache_get(xcache *x, const char *race, enum xc_format fmt, cons
 	w->next = &e->waiters;
 	e->waiters.prev->next = w;
 	e->waiters.prev = w;
-	job_start(x);
+	job_start(x, lane_of(fmt));
 	return NULL;
 }
 
@@ -445,7 +472,8 @@ void xcache_cancel(struct xc_wait *w)
 
 void xcache_tick(xcache *x)
 {
-	job_start(x);
+	for (int l = 0; l < NLANES; l++)
+		job_start(x, l);
 }
 
 uint64_t xcache_encodes(const xcache *x)

@@ -16,15 +16,18 @@
  * Encoding never runs on the loop: the loop takes a snapshot of the core
  * (core_snapshot_save), and a libuv worker thread loads it into a private
  * core, exports, hashes and gzips every body that is waited for, then the
- * loop publishes them (after_work).  One encode at a time, and from one
- * start to the next at least XC_INTERVAL_MS or twice what the last encode
- * took when the core changed in between (the worker uses at most about
- * half a core however busy the race; while nothing changes, a first request
- * for another race or format starts an encode at once);
+ * loop publishes them (after_work).  Two lanes, each with one encode at a
+ * time: CSV and JSON in one, the printouts (PDF, XLSX: seconds for a
+ * marathon) in the other, so that a printout never holds up the data
+ * exports.  In a lane, from one start to the next at least XC_INTERVAL_MS
+ * or twice what its last encode took when the core changed in between
+ * (each lane's worker uses at most about half a core however busy the
+ * race; while nothing changes, a first request for another race or format
+ * starts an encode at once);
  * requests that arrive meanwhile wait for it (xc_wait).  A request never
  * gets a body older than the core it asked: body generation >=
  * core_nrecords() at the time of the request.  So an answer waits at most
- * for the encode in flight, the rest of the gap, and one encode.
+ * for its lane's encode in flight, the rest of the gap, and one encode.
  *
  * Entries: one per race (or the event) and format, and one per certificate
  * asked for; certificates beyond XC_CERT_MAX replace the one asked for least

@@ -21,7 +21,8 @@
  */
 struct pr_table {
 	size_t ncols, nrows; /* nrows counts the header */
-	char **cells;        /* nrows * ncols, never NULL cells */
+	char **cells;        /* nrows * ncols, never NULL cells: into text */
+	char *text;          /* the CSV, its cells unquoted in place */
 };
 
 /* 0, or SL_ENOENT (no such race) with err. */
