@@ -48,6 +48,7 @@
 #include <uv.h>
 
 #include "core.h"
+#include "net/export_req.h"
 #include "sl.h"
 
 /* At least this many ms from one encode's start to the next (a live race
@@ -60,15 +61,6 @@
 #define XC_CERT_MAX 64
 
 typedef struct xcache xcache;
-
-enum xc_format {
-	XC_CSV,
-	XC_JSON,
-	XC_PDF,    /* a race's results list */
-	XC_AWARDS, /* a race's award list (PDF) */
-	XC_CERT,   /* one finisher's certificate (PDF) */
-	XC_XLSX
-};
 
 struct xc_body {
 	unsigned refs;
@@ -107,32 +99,5 @@ void xcache_unref(struct xc_body *b);
 void xcache_tick(xcache *x);
 /* Bodies encoded since start (a body re-encoded to the same bytes counts). */
 uint64_t xcache_encodes(const xcache *x);
-
-/*
- * An export's path (PROTOCOL.md, "HTTP"): 1 with r filled, 0 when uri is no
- * export, or -1 when it starts like one but is malformed (r->err says what:
- * a 404 without a body from the cache).  <race> is 1 to 64 of [A-Za-z0-9_-]
- * and <bib> an id (sl_id_ok).
- */
-struct xc_route {
-	char race_buf[72], bib[72];
-	const char *race; /* race_buf, or NULL: the event */
-	enum xc_format fmt;
-	const char *err;
-};
-int xcache_route(const char *uri, struct xc_route *r);
-
-/*
- * Accept-Encoding (RFC 9110 12.5.3): true when ae accepts gzip: "gzip" or
- * "x-gzip" with q > 0, or "*" with q > 0 and gzip not named.  Case does not
- * matter; a malformed element counts as q=0, so garbage means identity.
- */
-bool xcache_accepts_gzip(const char *ae);
-/*
- * If-None-Match (RFC 9110 13.1.2, weak comparison): true when inm is "*" or
- * lists etag (W/ ignored).  A malformed list stops at the fault: what came
- * before it still counts.
- */
-bool xcache_etag_match(const char *inm, const char *etag);
 
 #endif
