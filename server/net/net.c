@@ -17,7 +17,10 @@
  * one, and when none as new as the core exists yet, it waits (no headers
  * sent) until the cache calls on_export_ready, then answers from the
  * writeable callback: 200 with the plain or gzip body and its ETag, or 304
- * when If-None-Match names that ETag.
+ * when If-None-Match names that ETag.  The printouts (PDF, XLSX) are
+ * exports too, never gzip, with a Content-Disposition; export_req.c says
+ * which path is which export, and the loop checks that the race (and a
+ * certificate's finisher) exists before the cache keeps an entry for it.
  *
  * Listening: the socket is ours, not lws's: bound (with SO_REUSEPORT when
  * asked, so that one node per core can share the port and the kernel spreads
