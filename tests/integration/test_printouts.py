@@ -126,6 +126,12 @@ def check_results_pdf(h, srv, rows):
     log(f"results.pdf: {len(pages)} pages, headers on each, every finisher with place and bib")
     st, hd, b = fetch(srv, "/api/results/marathon.pdf", [("If-None-Match", etag)])
     check(st == 304 and b == b"", f"If-None-Match on the PDF: {st}")
+    # no gzip form: the one ETag, whatever Accept-Encoding says
+    st, hd, b = fetch(srv, "/api/results/marathon.pdf", [("If-None-Match", etag),
+                                                         ("Accept-Encoding", "gzip")])
+    check(st == 304 and hd.get("etag") == etag, f"If-None-Match with gzip accepted: {st} {hd}")
+    st, hd, b = fetch(srv, "/api/results/marathon.pdf", [("If-None-Match", etag[:-1] + '-gzip"')])
+    check(st == 200 and b == body, f"a -gzip ETag of a PDF: {st}")
     return body, etag
 
 
