@@ -30,7 +30,7 @@
 #define BODY_TOP (PR_MARGIN + 50)
 #define BODY_BOTTOM (PR_PAGE_H - PR_MARGIN - 18)
 #define ROWS_PER_PAGE ((int)((BODY_BOTTOM - BODY_TOP - ROW_H * 1.6) / ROW_H))
-#define GAP 4.0
+#define GAP 6.0
 
 /* ---- the frame ------------------------------------------------------------- */
 
@@ -225,8 +225,8 @@ struct colspec {
 /* The columns of a road race and of a regatta (its CSV has "crew"). */
 static const struct colspec road_cols[] = {{"place", "Place", 32, true},
 					   {"bib", "Bib", 40, true},
-					   {"name", "Name", 140, false},
-					   {"club", "Club", 100, false},
+					   {"name", "Name", 130, false},
+					   {"club", "Club", 96, false},
 					   {"categories", "Category", 60, false},
 					   {"place_sex", "Sex pl.", 36, true},
 					   {"adjusted", "Time", 52, true},
@@ -301,6 +301,8 @@ static void cell_text(const struct list *l, size_t r, size_t k, const char *cat,
 	}
 	if (strcmp(name, "adjusted") == 0 && !*v) /* exhibition: not ranked */
 		v = pr_cell(l->t, r, pr_col(l->t, "net"));
+	if (strcmp(name, "pace") == 0 && strncmp(v, "0:", 2) == 0)
+		v += v[2] == '0' && v[3] != ':' ? 3 : 2; /* per km: "3:25", not "0:03:25" */
 	sl_buf_adds(out, v);
 }
 
