@@ -5,7 +5,8 @@ GET /api/results/marathon.pdf read with pdftotext: about a thousand pages,
 each with the event, the date, the race and its section, PROVISIONAL and
 "Page N of M" with N counting up to M; every finisher of the CSV export on
 an overall line with its place and bib, and again in its category's section
-(config order) with its place there; the award list's winners are the CSV's.
+(config order) with its place there.  Then GET /api/results/marathon.xlsx
+read back (openpyxl) cell for cell against the CSV export.
 """
 
 import sys
@@ -19,6 +20,7 @@ import subprocess
 
 import harness
 from harness import check, log
+from test_printouts import same_as_csv, xlsx_rows
 
 SECTION = re.compile(r"^Marathon \u2014 (.+?)\s{2,}(PROVISIONAL|OFFICIAL|CORRECTED)\s*$", re.M)
 LINE = re.compile(r"^\s*(\d+)\s+(\S+)\s+\S")
@@ -79,6 +81,12 @@ async def main(h):
               f"{r[col['place_categories']]}")
     log(f"results.pdf: {len(pages)} pages, {len(order)} sections, every one of {len(fin)} "
         "finishers overall and in its category with the CSV's places")
+    st, body = srv.get("/api/results/marathon.xlsx", timeout=600)
+    check(st == 200 and body[:2] == b"PK", f"marathon.xlsx: {st} {body[:200]!r}")
+    sheets = xlsx_rows(h, body, "marathon.xlsx")
+    check(list(sheets) == ["marathon"], f"sheets {list(sheets)}")
+    same_as_csv(sheets["marathon"], rows, "marathon.xlsx")
+    log(f"marathon.xlsx: {len(rows)} rows, cell for cell the CSV's")
     srv.stop()
 
 
