@@ -7,7 +7,8 @@
  * ("2:09:17", as in the CSV), so that bibs keep their leading zeros and a
  * time reads the same everywhere.  An empty CSV cell is an empty cell.
  * Text the CSV defused with a ' (a would-be formula) is written without it:
- * a text cell is never a formula.  The header row is bold and frozen.
+ * a text cell is never a formula.  The header row is bold, frozen and
+ * filtered; names, crews, clubs, reasons and start times get wide columns.
  *
  * A sheet is named by its race id, cut to Excel's 31 characters (a race id
  * is [A-Za-z0-9_-], which Excel allows); a name already taken gets "~2",
@@ -73,6 +74,16 @@ static lxw_error write_sheet(lxw_workbook *wb, lxw_format *bold, const char *nam
 		}
 	}
 	worksheet_freeze_panes(ws, 1, 0);
+	if (!err && t->nrows > 0 && t->ncols > 0) /* a filter on each column */
+		err = worksheet_autofilter(ws, 0, 0, (lxw_row_t)(t->nrows - 1),
+					   (lxw_col_t)(t->ncols - 1));
+	for (size_t k = 0; !err && k < t->ncols && k <= LXW_COL_MAX; k++) {
+		const char *h = pr_cell(t, 0, (int)k);
+		bool wide = !strcmp(h, "name") || !strcmp(h, "crew") || !strcmp(h, "club") ||
+			    !strcmp(h, "reasons") || !strcmp(h, "start_time");
+		if (wide)
+			err = worksheet_set_column(ws, (lxw_col_t)k, (lxw_col_t)k, 24, NULL);
+	}
 	sl_buf_release(&clean);
 	return err;
 }
