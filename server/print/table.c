@@ -140,9 +140,7 @@ void pr_list_item(const char *cell, size_t n, sl_buf *out)
 	if (n > 0)
 		return;
 	q = strchr(p, ';');
-	sl_buf_add(out, p, q ? (size_t)(q - p) : strlen(p));
-	sl_buf_addc(out, '\0');
-	out->len--;
+	sl_buf_add(out, p, q ? (size_t)(q - p) : strlen(p)); /* NUL-terminated */
 }
 
 /* ---- the event ---------------------------------------------------------------- */

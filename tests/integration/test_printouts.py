@@ -26,6 +26,8 @@ or split on commas.  Then:
   - `splitline results RACE --format pdf|xlsx --out F`: the same bytes;
     a bad --format exits 2;
   - a second node on the same log: the same bytes and ETags;
+  - 20 clients that close while their printout is being made leave nothing
+    behind;
   - the server stops cleanly (the sanitizers watch).
 """
 
@@ -38,6 +40,7 @@ import io
 import json
 import os
 import re
+import socket
 import subprocess
 
 import boston
@@ -329,9 +332,17 @@ async def main(h):
     h.ctl(srv, ["adjust", win[1], "penalty", "--ms", "60000", "--reason", "cup", "--official",
                 "chief"], token=official, admin=False)
     await srv.wait_caught_up()
+    # clients that leave while their printout is being made: the others are answered
+    for p in ("/api/results/marathon.pdf", "/api/awards/marathon.pdf", "/api/results.xlsx",
+              f"/api/certificate/marathon/{win[1]}.pdf"):
+        for _ in range(5):
+            s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+            s.sendall(f"GET {p} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            s.close()
     _, _, pages = get_pdf(h, srv, "/api/results/marathon.pdf", "corrected.pdf")
     check_headers(pages, "CORRECTED", "corrected.pdf")
-    log("race official: OFFICIAL on every page; a penalty after it: CORRECTED")
+    log("race official: OFFICIAL on every page; a penalty after it: CORRECTED; 20 clients "
+        "gone while their printouts were made")
     srv.stop()
 
 
