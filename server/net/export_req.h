@@ -1,6 +1,7 @@
 /*
  * export_req.h: what the HTTP exports read from a request (pure: no loop,
- * no lws; export_req.c, fuzzed by tests/fuzz/fuzz_export_req.c): the
+ * no lws; export_req.c, fuzzed by tests/fuzz/fuzz_export_req.c and tested by
+ * tests/unit/test_export_req.c): the
  * export a path names, and the Accept-Encoding and If-None-Match headers.
  * Everything here is from outside: any bytes, NUL-terminated.
  */
