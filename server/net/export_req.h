@@ -1,9 +1,9 @@
 /*
- * export_req.h: what the HTTP exports read from a request (pure: no loop,
- * no lws; export_req.c, fuzzed by tests/fuzz/fuzz_export_req.c and tested by
- * tests/unit/test_export_req.c): the
- * export a path names, and the Accept-Encoding and If-None-Match headers.
- * Everything here is from outside: any bytes, NUL-terminated.
+ * export_req.h: what the HTTP exports read from a request: the export a
+ * path names, and the Accept-Encoding and If-None-Match headers.  Pure (no
+ * loop, no lws): export_req.c, tested by tests/unit/test_export_req.c and
+ * fuzzed by tests/fuzz/fuzz_export_req.c.  Everything here is from outside:
+ * any bytes, NUL-terminated.
  */
 #ifndef SL_EXPORT_REQ_H
 #define SL_EXPORT_REQ_H
