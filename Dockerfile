@@ -18,7 +18,7 @@ RUN apt-get update \
       build-essential cmake pkg-config \
       libuv1-dev libwebsockets-dev libwebsockets-evlib-uv libhiredis-dev \
       libmsgpack-dev libjansson-dev libyaml-dev libcsv-dev libssl-dev libqrencode-dev \
-      libcairo2-dev nodejs npm \
+      libcairo2-dev libxlsxwriter-dev nodejs npm \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -40,12 +40,13 @@ FROM debian:bookworm-slim
 ARG DEBIAN_FRONTEND=noninteractive
 # The runtime halves of the -dev packages above (hiredis is the Redis client
 # library; redis-tools brings redis-cli for health checks and debugging);
-# tzdata: the zone files the CLI reads an event's clock times in.
+# tzdata: the zone files the CLI reads an event's clock times in;
+# fonts-dejavu-core: the font of the server's PDF printouts (sans-serif).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libuv1 libwebsockets17 libwebsockets-evlib-uv libhiredis0.14 libmsgpackc2 \
-      libjansson4 libyaml-0-2 libcsv3 libssl3 libqrencode4 libcairo2 redis-tools ca-certificates \
-      tzdata \
+      libjansson4 libyaml-0-2 libcsv3 libssl3 libqrencode4 libcairo2 libxlsxwriter4 \
+      fonts-dejavu-core redis-tools ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home-dir /var/lib/splitline --create-home splitline
 COPY --from=build /out/ /usr/local/

@@ -469,3 +469,35 @@ void sl_fmt_iso(sl_buf *b, int64_t ms)
 	sl_buf_addf(b, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
 		    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
 }
+
+void sl_utf8_clean(sl_buf *o, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (p && *p) {
+		unsigned char c = *p;
+		/* the length of a well-formed sequence starting at p, 0 if none */
+		size_t len = c < 0x80 ? 1 : c < 0xc2 ? 0 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf5 ? 4 : 0;
+		unsigned char lo = 0x80, hi = 0xbf; /* bounds of the second byte */
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f; /* no surrogates */
+		else if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f; /* nothing above U+10FFFF */
+		for (size_t k = 1; k < len; k++)
+			if (p[k] < (k == 1 ? lo : 0x80) || p[k] > (k == 1 ? hi : 0xbf))
+				len = 0;
+		if (len == 0) {
+			sl_buf_addc(o, '?');
+			p++;
+		} else if (c < 0x20 || c == 0x7f) {
+			sl_buf_addc(o, ' ');
+			p++;
+		} else {
+			sl_buf_add(o, p, len);
+			p += len;
+		}
+	}
+}

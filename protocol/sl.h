@@ -107,6 +107,13 @@ void sl_buf_addf(sl_buf *b, const char *fmt, ...) __attribute__((format(printf, 
 void sl_buf_vaddf(sl_buf *b, const char *fmt, va_list ap);
 char *sl_buf_detach(sl_buf *b, size_t *len);
 
+/*
+ * Append s (NULL: nothing) to o as valid UTF-8: each byte that does not
+ * start a well-formed sequence becomes '?', each control character a space
+ * (text for cairo, whose context a bad string breaks, and for XML).
+ */
+void sl_utf8_clean(sl_buf *o, const char *s);
+
 /* The n bytes at b as 2n lower-case hex digits + NUL in out (2n+1 bytes). */
 void sl_hex(char *out, const void *b, size_t n);
 

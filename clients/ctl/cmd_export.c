@@ -1,7 +1,8 @@
 /*
  * splitline results, status, audit: what a server shows, downloaded to
  * stdout or --out FILE.  results and status are plain HTTP GETs on the
- * server's host and port; audit is the snapshot of the audit topic,
+ * server's host and port (results as CSV or JSON, or as the printouts the
+ * server encodes: a PDF results list, an XLSX workbook); audit is the snapshot of the audit topic,
  * written as CSV (csv_cell: quoted as a spreadsheet needs, a formula
  * defused) or as the JSON rows sent.
  */
@@ -12,12 +13,15 @@
 #include "evtime.h"
 
 const char usage_results[] =
-	"usage: splitline results RACE [--format csv|json] [--out FILE]\n"
+	"usage: splitline results RACE [--format csv|json|pdf|xlsx] [--out FILE]\n"
 	"\n"
-	"Downloads GET /api/results/RACE.csv (or .json) from the server's host and port\n"
-	"and writes it to stdout or FILE.  Needs no token.\n"
+	"Downloads GET /api/results/RACE.csv (or .json, .pdf, .xlsx) from the server's\n"
+	"host and port and writes it to stdout or FILE.  Needs no token.  pdf: the\n"
+	"results list to print (overall, then each category; event, date and\n"
+	"provisional/official on every page); xlsx: a workbook with the CSV's columns\n"
+	"and rows (PROTOCOL.md, \"HTTP\").\n"
 	"\n"
-	"  --format F   csv (default) or json\n"
+	"  --format F   csv (default), json, pdf or xlsx\n"
 	"  --out FILE   write to FILE instead of stdout\n";
 
 const char usage_status[] =
@@ -66,8 +70,11 @@ int cmd_results(int argc, char **argv)
 			  CTL_END};
 	if (ctl_parse_sub(argc, argv, opts, pos, 1, NULL, usage_results, &ec))
 		return ec;
-	if ((ec = ctl_check_format(format)))
-		return ec;
+	if (strcmp(format, "csv") && strcmp(format, "json") && strcmp(format, "pdf") &&
+	    strcmp(format, "xlsx")) {
+		fprintf(stderr, "%s: --format '%s' is not csv, json, pdf or xlsx\n", ctl_prog, format);
+		return 2;
+	}
 	int rc;
 	if ((rc = ctl_resolve()))
 		return rc;

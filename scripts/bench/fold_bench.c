@@ -13,7 +13,8 @@
  * reads per second, next to two references measured in the same run on the
  * same data (msgpack-decoding the same records; qsort of as many int64
  * keys), so figures from a noisy machine can be compared.  It checks the
- * places against the official ones and prints the peak RSS.
+ * places against the official ones and prints the peak RSS.  Then the
+ * export cache's steps and the printouts' times (PDF, XLSX).
  */
 #include <csv.h>
 #include <msgpack.h>
@@ -25,6 +26,7 @@
 #include <zlib.h>
 
 #include "core.h"
+#include "print/print.h"
 #include "slp.h"
 
 #ifndef SL_DATA_DIR
@@ -407,6 +409,47 @@ static void export_figures(const core *c)
 		sl_buf_release(bufs[i]);
 }
 
+/*
+ * The printouts (server/print), as the export cache's worker makes them
+ * from its private core: each one's time and size.
+ */
+/* The pages of a PDF: its "/Type /Page" objects (not "/Pages"). */
+static size_t pdf_pages(const sl_buf *b)
+{
+	size_t n = 0;
+	const char *p = b->data, *end = b->data + b->len;
+
+	while (p && (p = memmem(p, (size_t)(end - p), "/Type /Page", 11))) {
+		p += 11;
+		n += p < end && *p != 's';
+	}
+	return n;
+}
+
+static void print_figures(const core *c)
+{
+	sl_buf out = SL_BUF_INIT;
+	char err[256];
+	static const char *const what[] = {"results pdf", "awards pdf", "certificate pdf",
+					   "race xlsx"};
+
+	for (int k = 0; k < 4; k++) {
+		sl_buf_reset(&out);
+		double t0 = now_s();
+		int rc = k == 0	  ? print_results_pdf(c, "marathon", &out, err, sizeof(err))
+			 : k == 1 ? print_awards_pdf(c, "marathon", &out, err, sizeof(err))
+			 : k == 2 ? print_certificate_pdf(c, "marathon", "3", &out, err, sizeof(err))
+				  : print_xlsx(c, "marathon", &out, err, sizeof(err));
+		double t1 = now_s();
+		printf("printout %s: %.1f ms, %zu bytes", what[k], (t1 - t0) * 1e3, out.len);
+		if (k < 3)
+			printf(", %zu pages", pdf_pages(&out));
+		printf("%s%s\n", rc < 0 ? ": " : "", rc < 0 ? err : "");
+	}
+	sl_buf_release(&out);
+	print_cleanup();
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = SL_DATA_DIR "/boston-2015.csv";
@@ -658,6 +701,7 @@ int main(int argc, char **argv)
 	       checked, wrong_place, outside, p.bad, wrong_net);
 	printf("peak RSS: %.1f MB\n", ru.ru_maxrss / 1024.0);
 	export_figures(c);
+	print_figures(c);
 
 	sl_buf_release(&csv);
 	sl_buf_release(&snapb);

@@ -4,11 +4,14 @@
  *
  * State: one entry per (race or the event, format), created on the first
  * request, never freed before the cache (the caller only asks for races the
- * core has, so entries are bounded by 2 x (races + 1)).  An entry holds its
+ * core has, so entries are bounded by 6 x (races + 1)), and one per
+ * certificate, at most XC_CERT_MAX of them (certs_trim).  An entry holds its
  * current body and gen, the core generation that body reflects, and the
  * requests waiting for a newer one.
  *
- * An encode (a job): on the loop, the entries with waiters are marked, the
+ * An encode (a job) belongs to a lane (lane_of: CSV and JSON, or the
+ * printouts); each lane has its own job, gap and snapshot buffer.  On the
+ * loop, the lane's entries with waiters are marked (busy), the
  * core is snapshotted and the job queued on libuv's thread pool.  The worker
  * touches only the job: the snapshot, its private core, the entries' race
  * names and formats (immutable) and the previous bodies (immutable; the job
@@ -24,21 +27,28 @@
 #include <zlib.h>
 
 #include "net/export_cache.h"
+#include "print/print.h"
 
 #define CT_JSON "application/json"
 #define CT_CSV "text/csv; charset=utf-8"
+#define CT_PDF "application/pdf"
+#define CT_XLSX "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 struct entry {
 	char *race; /* NULL: the whole event */
-	bool csv;
+	enum xc_format fmt;
+	char *bib;              /* XC_CERT's, else NULL */
 	struct xc_body *cur;    /* NULL before the first encode */
 	uint64_t gen;           /* what cur reflects */
+	uint64_t used;          /* x->uses at its last request (certificates) */
+	bool busy;              /* in the job in flight */
 	struct xc_wait waiters; /* list sentinel */
 };
 
 struct job {
 	uv_work_t req;
 	xcache *x;
+	int lane;
 	sl_buf snap;
 	uint64_t gen;
 	uint64_t snap_ns; /* core_snapshot_save's time, on the loop */
@@ -50,19 +60,28 @@ struct job {
 	char err[256];         /* and its sentence */
 };
 
-struct xcache {
-	uv_loop_t *loop;
-	core *core;
-	struct entry **ents;
-	size_t nents;
+/* CSV and JSON, or the printouts: each encodes on its own. */
+enum { LANE_DATA, LANE_PRINT, NLANES };
+
+struct lane {
 	struct job *job;     /* the encode in flight, or NULL */
 	uint64_t last_start; /* uv_now() when it started */
 	uint64_t last_gen;   /* the core's records at that start */
 	uint64_t gap;        /* from one start to the next, at least (ms) */
 	bool started;
-	bool load_warned;
 	sl_buf spare; /* the last job's snapshot buffer: no page faults for the next */
+};
+
+struct xcache {
+	uv_loop_t *loop;
+	core *core;
+	struct entry **ents;
+	size_t nents;
+	struct lane lanes[NLANES];
+	bool load_warned;
 	uint64_t encodes;
+	uint64_t uses;  /* requests so far: the age of an entry */
+	size_t ncerts;  /* XC_CERT entries */
 };
 
 /* ---- bodies --------------------------------------------------------------- */
@@ -95,7 +114,9 @@ static void body_error(struct xc_body *b, unsigned status, const char *msg)
 	sl_buf_reset(&b->plain);
 	b->status = status;
 	b->ctype = CT_JSON;
-	sl_buf_addf(&b->plain, "{\"error\":\"%s\"}\n", msg); /* msg: ours, no quote */
+	b->disp[0] = '\0';
+	/* msg: ours; the names in it are race ids and bibs, without " or \ */
+	sl_buf_addf(&b->plain, "{\"error\":\"%s\"}\n", msg);
 }
 
 /* gzip (windowBits 31: a gzip header) of in into out; false on a zlib error. */
@@ -137,33 +158,68 @@ static void body_etag(struct xc_body *b)
 
 /* ---- the worker (off the loop: touches only its job) ------------------------ */
 
+/* The bytes of e's export into b->plain: 0, or an SL_E* code with err. */
+static int export_bytes(const core *c, const struct entry *e, struct xc_body *b, char *err,
+			size_t errlen)
+{
+	int rc;
+
+	snprintf(err, errlen, "%s", e->race ? "no such race" : "no event to export yet");
+	switch (e->fmt) {
+	case XC_CSV:
+	case XC_JSON:
+		if (e->race)
+			rc = e->fmt == XC_CSV ? core_export_csv(c, e->race, &b->plain)
+					      : core_export_json(c, e->race, &b->plain);
+		else
+			rc = e->fmt == XC_CSV ? core_export_event_csv(c, &b->plain)
+					      : core_export_event_json(c, &b->plain);
+		b->ctype = e->fmt == XC_CSV ? CT_CSV : CT_JSON;
+		return rc;
+	case XC_PDF:
+	case XC_AWARDS:
+		b->ctype = CT_PDF;
+		snprintf(b->disp, sizeof(b->disp), "inline; filename=\"%s-%s.pdf\"", e->race,
+			 e->fmt == XC_PDF ? "results" : "awards");
+		return e->fmt == XC_PDF ? print_results_pdf(c, e->race, &b->plain, err, errlen)
+					: print_awards_pdf(c, e->race, &b->plain, err, errlen);
+	case XC_CERT:
+		b->ctype = CT_PDF;
+		snprintf(b->disp, sizeof(b->disp), "inline; filename=\"%s-%s.pdf\"", e->race,
+			 e->bib);
+		return print_certificate_pdf(c, e->race, e->bib, &b->plain, err, errlen);
+	case XC_XLSX:
+		b->ctype = CT_XLSX;
+		snprintf(b->disp, sizeof(b->disp), "attachment; filename=\"%s.xlsx\"",
+			 e->race ? e->race : core_event_id(c) ? core_event_id(c) : "results");
+		return print_xlsx(c, e->race, &b->plain, err, errlen);
+	}
+	return SL_EINVAL;
+}
+
 static struct xc_body *encode(const core *c, const struct entry *e, const struct xc_body *prev)
 {
 	struct xc_body *b = body_new();
-	int rc;
+	char err[200];
+	int rc = export_bytes(c, e, b, err, sizeof(err));
 
-	if (e->race)
-		rc = e->csv ? core_export_csv(c, e->race, &b->plain)
-			    : core_export_json(c, e->race, &b->plain);
-	else
-		rc = e->csv ? core_export_event_csv(c, &b->plain)
-			    : core_export_event_json(c, &b->plain);
 	if (rc == SL_ENOENT) {
-		body_error(b, 404, e->race ? "no such race" : "no event to export yet");
+		body_error(b, 404, err);
 		return b;
 	}
 	if (rc < 0) {
+		sl_warn("exports: %s", err);
 		body_error(b, 500, "cannot export");
 		return b;
 	}
 	b->status = 200;
-	b->ctype = e->csv ? CT_CSV : CT_JSON;
 	body_etag(b);
 	if (prev && prev->status == 200 && strcmp(prev->etag, b->etag) == 0) {
 		xcache_unref(b);
 		return NULL; /* the same bytes: keep prev, its gzip and its ETag */
 	}
-	if (!gzip(&b->plain, &b->gz))
+	/* PDF and XLSX are compressed already */
+	if ((e->fmt == XC_CSV || e->fmt == XC_JSON) && !gzip(&b->plain, &b->gz))
 		body_error(b, 500, "cannot compress the export");
 	return b;
 }
@@ -181,7 +237,12 @@ static void on_job(uv_work_t *req)
 
 /* ---- the loop side ---------------------------------------------------------- */
 
-static void job_start(xcache *x);
+static void job_start(xcache *x, int lane);
+
+static int lane_of(enum xc_format fmt)
+{
+	return fmt == XC_CSV || fmt == XC_JSON ? LANE_DATA : LANE_PRINT;
+}
 
 static void wait_unlink(struct xc_wait *w)
 {
@@ -194,14 +255,15 @@ static void on_job_done(uv_work_t *req, int status)
 {
 	struct job *j = req->data;
 	xcache *x = j->x;
+	struct lane *ln = &x->lanes[j->lane];
 
 	(void)status; /* never cancelled: xcache_free runs after the loop */
-	x->job = NULL;
-	/* the worker gets at most half a core: the next start waits twice as
-	 * long as this one took */
+	ln->job = NULL;
+	/* the lane's worker gets at most half a core: its next start waits
+	 * twice as long as this one took */
 	uv_update_time(x->loop);
-	uint64_t took = uv_now(x->loop) - x->last_start;
-	x->gap = 2 * took > XC_INTERVAL_MS ? 2 * took : XC_INTERVAL_MS;
+	uint64_t took = uv_now(x->loop) - ln->last_start;
+	ln->gap = 2 * took > XC_INTERVAL_MS ? 2 * took : XC_INTERVAL_MS;
 	if (j->load_rc < 0) {
 		/*
 		 * The state did not survive its snapshot (a core bug): right
@@ -223,6 +285,7 @@ static void on_job_done(uv_work_t *req, int status)
 		struct xc_wait *w, *next;
 
 		x->encodes++;
+		e->busy = false;
 		if (j->out[i]) {
 			xcache_unref(e->cur);
 			e->cur = j->out[i];
@@ -237,10 +300,11 @@ static void on_job_done(uv_work_t *req, int status)
 			}
 		}
 	}
-	sl_buf_release(&x->spare);
-	x->spare = j->snap;
+	sl_buf_release(&ln->spare);
+	ln->spare = j->snap;
+	int lane = j->lane;
 	SL_FREE_MANY(j->ents, j->prev, j->out, j);
-	job_start(x); /* waiters that came after the snapshot, if the interval allows */
+	job_start(x, lane); /* waiters that came after the snapshot, if the interval allows */
 }
 
 /*
@@ -249,58 +313,110 @@ static void on_job_done(uv_work_t *req, int status)
  * re-encoding of a live race; a first request for another race or format
  * while nothing changes does not wait for it).
  */
-static void job_start(xcache *x)
+static bool waited_for(const struct entry *e, int lane)
 {
+	return lane_of(e->fmt) == lane && e->waiters.next != &e->waiters;
+}
+
+static void job_start(xcache *x, int lane)
+{
+	struct lane *ln = &x->lanes[lane];
 	uint64_t now = uv_now(x->loop);
 	struct job *j;
 	size_t n = 0;
 
-	if (x->job || (x->started && now - x->last_start < x->gap &&
-		       core_nrecords(x->core) != x->last_gen))
+	if (ln->job || (ln->started && now - ln->last_start < ln->gap &&
+			core_nrecords(x->core) != ln->last_gen))
 		return;
 	for (size_t i = 0; i < x->nents; i++)
-		n += x->ents[i]->waiters.next != &x->ents[i]->waiters;
+		n += waited_for(x->ents[i], lane);
 	if (n == 0)
 		return;
 	j = sl_calloc(1, sizeof(*j));
 	j->req.data = j;
 	j->x = x;
+	j->lane = lane;
 	j->gen = core_nrecords(x->core);
 	j->ents = sl_calloc(n, sizeof(*j->ents));
 	j->prev = sl_calloc(n, sizeof(*j->prev));
 	j->out = sl_calloc(n, sizeof(*j->out));
 	for (size_t i = 0; i < x->nents; i++) {
 		struct entry *e = x->ents[i];
-		if (e->waiters.next == &e->waiters)
+		if (!waited_for(e, lane))
 			continue;
+		e->busy = true;
 		j->ents[j->n] = e;
 		j->prev[j->n++] = e->cur ? body_ref(e->cur) : NULL;
 	}
 	uint64_t t0 = uv_hrtime();
-	j->snap = x->spare;
-	x->spare = (sl_buf)SL_BUF_INIT;
+	j->snap = ln->spare;
+	ln->spare = (sl_buf)SL_BUF_INIT;
 	sl_buf_reset(&j->snap);
 	core_snapshot_save(x->core, &j->snap); /* the only encoding on the loop */
 	j->snap_ns = uv_hrtime() - t0;
-	x->job = j;
-	x->started = true;
-	x->last_start = now;
-	x->last_gen = j->gen;
+	ln->job = j;
+	ln->started = true;
+	ln->last_start = now;
+	ln->last_gen = j->gen;
 	uv_queue_work(x->loop, &j->req, on_job, on_job_done);
 }
 
-static struct entry *entry_get(xcache *x, const char *race, bool csv)
+static void entry_free(struct entry *e)
+{
+	xcache_unref(e->cur);
+	SL_FREE_MANY(e->race, e->bib, e);
+}
+
+/*
+ * Certificates are one entry per finisher: past XC_CERT_MAX, the one asked
+ * for least recently that nobody waits for and no job holds goes.
+ */
+static void certs_trim(xcache *x)
+{
+	size_t old = x->nents;
+
+	if (x->ncerts < XC_CERT_MAX)
+		return;
+	for (size_t i = 0; i < x->nents; i++) {
+		struct entry *e = x->ents[i];
+		if (e->fmt == XC_CERT && !e->busy && e->waiters.next == &e->waiters &&
+		    (old == x->nents || e->used < x->ents[old]->used))
+			old = i;
+	}
+	if (old == x->nents)
+		return; /* all busy: bounded by the requests open */
+	entry_free(x->ents[old]);
+	x->ents[old] = x->ents[--x->nents];
+	x->ncerts--;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return a ? b && strcmp(a, b) == 0 : !b;
+}
+
+static struct entry *entry_get(xcache *x, const char *race, enum xc_format fmt, const char *bib)
 {
 	struct entry *e;
 
+	bib = fmt == XC_CERT ? bib : NULL;
+	x->uses++;
 	for (size_t i = 0; i < x->nents; i++) {
 		e = x->ents[i];
-		if (e->csv == csv && (race ? e->race && strcmp(e->race, race) == 0 : !e->race))
+		if (e->fmt == fmt && same_str(e->race, race) && same_str(e->bib, bib)) {
+			e->used = x->uses;
 			return e;
+		}
+	}
+	if (fmt == XC_CERT) {
+		certs_trim(x);
+		x->ncerts++;
 	}
 	e = sl_calloc(1, sizeof(*e));
 	e->race = race ? sl_strdup(race) : NULL;
-	e->csv = csv;
+	e->bib = bib ? sl_strdup(bib) : NULL;
+	e->fmt = fmt;
+	e->used = x->uses;
 	e->waiters.next = e->waiters.prev = &e->waiters;
 	x->ents = sl_realloc(x->ents, (x->nents + 1) * sizeof(*x->ents));
 	x->ents[x->nents++] = e;
@@ -313,7 +429,8 @@ xcache *xcache_new(uv_loop_t *loop, core *c)
 
 	x->loop = loop;
 	x->core = c;
-	x->gap = XC_INTERVAL_MS;
+	for (int l = 0; l < NLANES; l++)
+		x->lanes[l].gap = XC_INTERVAL_MS;
 	return x;
 }
 
@@ -321,17 +438,18 @@ void xcache_free(xcache *x)
 {
 	if (!x)
 		return;
-	for (size_t i = 0; i < x->nents; i++) {
-		xcache_unref(x->ents[i]->cur);
-		SL_FREE_MANY(x->ents[i]->race, x->ents[i]);
-	}
-	sl_buf_release(&x->spare);
+	for (size_t i = 0; i < x->nents; i++)
+		entry_free(x->ents[i]);
+	for (int l = 0; l < NLANES; l++)
+		sl_buf_release(&x->lanes[l].spare);
 	SL_FREE_MANY(x->ents, x);
+	print_cleanup(); /* no worker runs now */
 }
 
-struct xc_body *xcache_get(xcache *x, const char *race, bool csv, struct xc_wait *w)
+struct xc_body *xcache_get(xcache *x, const char *race, enum xc_format fmt, const char *bib,
+			   struct xc_wait *w)
 {
-	struct entry *e = entry_get(x, race, csv);
+	struct entry *e = entry_get(x, race, fmt, bib);
 	uint64_t gen = core_nrecords(x->core);
 
 	if (e->cur && e->gen >= gen)
@@ -341,7 +459,7 @@ struct xc_body *xcache_get(xcache *x, const char *race, bool csv, struct xc_wait
 	w->next = &e->waiters;
 	e->waiters.prev->next = w;
 	e->waiters.prev = w;
-	job_start(x);
+	job_start(x, lane_of(fmt));
 	return NULL;
 }
 
@@ -353,115 +471,11 @@ void xcache_cancel(struct xc_wait *w)
 
 void xcache_tick(xcache *x)
 {
-	job_start(x);
+	for (int l = 0; l < NLANES; l++)
+		job_start(x, l);
 }
 
 uint64_t xcache_encodes(const xcache *x)
 {
 	return x->encodes;
-}
-
-/* ---- request headers (pure) -------------------------------------------------- */
-
-static const char *skip_ws(const char *p)
-{
-	while (*p == ' ' || *p == '\t')
-		p++;
-	return p;
-}
-
-/* A qvalue ("0", "0.5", "1.000"): thousandths, or -1 when malformed. */
-static int qvalue(const char *p, const char **endp)
-{
-	int q = 0, digits = 0;
-
-	if (*p != '0' && *p != '1')
-		return -1;
-	q = (*p++ - '0') * 1000;
-	if (*p == '.') {
-		p++;
-		for (int scale = 100; *p >= '0' && *p <= '9'; p++, digits++) {
-			if (digits == 3)
-				return -1;
-			q += (*p - '0') * scale;
-			scale /= 10;
-		}
-	}
-	*endp = p;
-	return q > 1000 ? -1 : q;
-}
-
-bool xcache_accepts_gzip(const char *ae)
-{
-	int gzip_q = -1, star_q = -1;
-	const char *p = ae;
-
-	while (*p) {
-		const char *tok;
-		size_t tl;
-		int q = 1000;
-
-		p = skip_ws(p);
-		if (*p == ',') {
-			p++;
-			continue;
-		}
-		tok = p;
-		while (*p && *p != ',' && *p != ';' && *p != ' ' && *p != '\t')
-			p++;
-		tl = (size_t)(p - tok);
-		/* parameters: only q counts; anything else malformed makes q 0 */
-		for (p = skip_ws(p); *p == ';'; p = skip_ws(p)) {
-			const char *end = NULL;
-			p = skip_ws(p + 1);
-			if ((*p == 'q' || *p == 'Q') && p[1] == '=') {
-				q = qvalue(p + 2, &end);
-				p = end && q >= 0 ? end : p + 2;
-			} else {
-				q = -1;
-			}
-			if (q < 0) {
-				q = 0;
-				while (*p && *p != ',' && *p != ';')
-					p++;
-			}
-		}
-		if (*p && *p != ',') { /* junk after the element */
-			q = 0;
-			while (*p && *p != ',')
-				p++;
-		}
-		if ((tl == 4 && strncasecmp(tok, "gzip", 4) == 0) ||
-		    (tl == 6 && strncasecmp(tok, "x-gzip", 6) == 0))
-			gzip_q = q > gzip_q ? q : gzip_q;
-		else if (tl == 1 && *tok == '*')
-			star_q = q;
-	}
-	return gzip_q >= 0 ? gzip_q > 0 : star_q > 0;
-}
-
-bool xcache_etag_match(const char *inm, const char *etag)
-{
-	size_t el = strlen(etag);
-	const char *p = skip_ws(inm);
-
-	if (*p == '*' && *skip_ws(p + 1) == '\0')
-		return el > 0;
-	while (*p) {
-		const char *q;
-
-		p = skip_ws(p);
-		if (*p == ',') {
-			p++;
-			continue;
-		}
-		if (p[0] == 'W' && p[1] == '/')
-			p += 2;
-		if (*p != '"' || !(q = strchr(p + 1, '"')))
-			return false;
-		if ((size_t)(q + 1 - p) == el && el > 0 && memcmp(p, etag, el) == 0)
-			return true;
-		p = q + 1;
-	}
-	return false;
 }

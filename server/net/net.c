@@ -17,7 +17,10 @@
  * one, and when none as new as the core exists yet, it waits (no headers
  * sent) until the cache calls on_export_ready, then answers from the
  * writeable callback: 200 with the plain or gzip body and its ETag, or 304
- * when If-None-Match names that ETag.
+ * when If-None-Match names that ETag.  The printouts (PDF, XLSX) are
+ * exports too, never gzip, with a Content-Disposition; export_req.c says
+ * which path is which export, and the loop checks that the race (and a
+ * certificate's finisher) exists before the cache keeps an entry for it.
  *
  * Listening: the socket is ours, not lws's: bound (with SO_REUSEPORT when
  * asked, so that one node per core can share the port and the kernel spreads
@@ -62,19 +65,6 @@ struct http_pss {
 };
 
 /* ---- HTTP ---------------------------------------------------------------- */
-
-static bool race_ok(const char *s, size_t n)
-{
-	if (n == 0 || n > 64)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_'))
-			return false;
-	}
-	return true;
-}
 
 static void json_error(sl_buf *b, const char *msg)
 {
@@ -121,39 +111,6 @@ static int unknown_json(net *n, sl_buf *b)
 out:
 	sl_buf_release(&mp);
 	return rc;
-}
-
-/*
- * An export route: /api/results.csv|json (*race NULL) or
- * /api/results/<race>.csv|json (*race is name, a well-formed race id).
- */
-static bool export_route(const char *uri, char name[72], const char **race, bool *csv)
-{
-	static const char pre[] = "/api/results/";
-	size_t ul = strlen(uri);
-
-	if (strcmp(uri, "/api/results.csv") == 0 || strcmp(uri, "/api/results.json") == 0) {
-		*csv = uri[ul - 1] == 'v';
-		*race = NULL;
-		return true;
-	}
-	/* the suffix checks below keep <race> non-empty */
-	if (strncmp(uri, pre, sizeof(pre) - 1) == 0 && ul > sizeof(pre) - 1) {
-		const char *r = uri + sizeof(pre) - 1;
-		size_t rl = ul - (sizeof(pre) - 1);
-		bool is_csv = rl > 4 && strcmp(r + rl - 4, ".csv") == 0;
-		bool is_json = rl > 5 && strcmp(r + rl - 5, ".json") == 0;
-
-		rl -= is_csv ? 4 : is_json ? 5 : 0;
-		if ((is_csv || is_json) && race_ok(r, rl)) {
-			memcpy(name, r, rl);
-			name[rl] = '\0';
-			*race = name;
-			*csv = is_csv;
-			return true;
-		}
-	}
-	return false;
 }
 
 /* Fill the body of a route other than the exports; returns the HTTP status. */
@@ -215,6 +172,7 @@ static int head_send(struct lws *wsi, struct http_pss *ps, unsigned status, cons
 	    add_header(wsi, "cache-control:", ok ? "no-cache" : "no-store", &p, end) ||
 	    (ok && (add_header(wsi, "etag:", ps->gz ? xb->etag_gz : xb->etag, &p, end) ||
 		    add_header(wsi, "vary:", "Accept-Encoding", &p, end))) ||
+	    (ok && xb->disp[0] && add_header(wsi, "content-disposition:", xb->disp, &p, end)) ||
 	    (ok && ps->gz && add_header(wsi, "content-encoding:", "gzip", &p, end)) ||
 	    lws_finalize_write_http_header(wsi, start, &p, end))
 		return 1;
@@ -228,6 +186,7 @@ static int export_answer(struct lws *wsi, struct http_pss *ps)
 {
 	const struct xc_body *xb = ps->xb;
 
+	ps->gz = ps->gz && xb->gz.len > 0; /* PDF and XLSX: never gzip */
 	if (xb->status != 200) {
 		ps->gz = false;
 		ps->data = xb->plain.data;
@@ -273,29 +232,61 @@ static char *header_dup(struct lws *wsi, enum lws_token_indexes h)
 	return s;
 }
 
-/* GET of an export: answered now from the cache, or once it has encoded. */
-static int export_begin(net *n, struct lws *wsi, struct http_pss *ps, const char *race, bool csv)
+/* An error answer of ours (not an export's body). */
+static int error_send(struct lws *wsi, struct http_pss *ps, unsigned status, const char *msg)
 {
-	char *ae;
+	json_error(&ps->body, msg);
+	ps->data = ps->body.data;
+	ps->len = ps->body.len;
+	return head_send(wsi, ps, status, "application/json");
+}
 
-	if (race) {
-		char topic[80];
-		int rc;
-		snprintf(topic, sizeof(topic), "results/%s", race);
-		if ((rc = core_topic_check(n->core, topic, strlen(topic))) < 0) {
-			json_error(&ps->body,
-				   rc == SL_ENOENT ? "no such race" : "cannot export the race");
-			ps->data = ps->body.data;
-			ps->len = ps->body.len;
-			return head_send(wsi, ps, rc == SL_ENOENT ? 404 : 500, "application/json");
-		}
+/*
+ * What the loop checks before the cache keeps an entry for a request: the
+ * race exists; a certificate's bib is a participant who finished.  NULL,
+ * or the error (*status set).
+ */
+static const char *export_check(net *n, const struct xc_route *r, unsigned *status, char *msg,
+				size_t msglen)
+{
+	struct core_result cr;
+	char topic[80];
+	int rc;
+
+	*status = 404;
+	if (!r->race)
+		return NULL;
+	snprintf(topic, sizeof(topic), "results/%s", r->race);
+	if ((rc = core_topic_check(n->core, topic, strlen(topic))) < 0) {
+		*status = rc == SL_ENOENT ? 404 : 500;
+		return rc == SL_ENOENT ? "no such race" : "cannot export the race";
 	}
+	if (r->fmt != XC_CERT)
+		return NULL;
+	if (core_result(n->core, r->bib, &cr) < 0)
+		snprintf(msg, msglen, "no participant has bib '%s'", r->bib);
+	else if (strcmp(cr.status, "finished") != 0)
+		snprintf(msg, msglen, "bib '%s' has no finish (%s)", r->bib, cr.status);
+	else
+		return NULL;
+	return msg; /* the bib is an id: no quote or backslash */
+}
+
+/* GET of an export: answered now from the cache, or once it has encoded. */
+static int export_begin(net *n, struct lws *wsi, struct http_pss *ps, const struct xc_route *r)
+{
+	char *ae, msg[160];
+	unsigned status;
+	const char *why = export_check(n, r, &status, msg, sizeof(msg));
+
+	if (why)
+		return error_send(wsi, ps, status, why);
 	ae = header_dup(wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING);
 	ps->gz = ae && xcache_accepts_gzip(ae);
 	free(ae);
 	ps->inm = header_dup(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
 	ps->wait.on_ready = on_export_ready;
-	ps->xb = xcache_get(n->xc, race, csv, &ps->wait);
+	ps->xb = xcache_get(n->xc, r->race, r->fmt, r->bib, &ps->wait);
 	if (ps->xb)
 		return export_answer(wsi, ps);
 	lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, HTTP_WAIT_S); /* a safety net */
@@ -331,10 +322,10 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 		return 1; /* WebSocket only through the splitline subprotocols */
 	case LWS_CALLBACK_HTTP: {
 		/* a GET's path; any length the door let through (DOOR_LINE_MAX) */
-		char *uri = header_dup(wsi, WSI_TOKEN_GET_URI), name[72];
-		const char *race;
-		bool csv;
+		char *uri = header_dup(wsi, WSI_TOKEN_GET_URI);
+		struct xc_route xr;
 		unsigned status;
+		int is_export;
 
 		if (!uri) {
 			if (lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, NULL))
@@ -343,9 +334,11 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 		}
 		pss_clear(ps);
 		ps->wsi = wsi;
-		if (export_route(uri, name, &race, &csv)) {
+		if ((is_export = xcache_route(uri, &xr)) != 0) {
 			free(uri);
-			return export_begin(n, wsi, ps, race, csv);
+			if (is_export < 0)
+				return error_send(wsi, ps, 404, xr.err);
+			return export_begin(n, wsi, ps, &xr);
 		}
 		status = route(n, uri, &ps->body);
 		free(uri);

@@ -1,6 +1,7 @@
 # Fuzz drivers of the network front (see fuzz_ws.c and fuzz_door.c): the
 # WebSocket message handlers with a fake store and libwebsockets stubbed,
-# and the front door's scanner.  The sources under test are compiled into
+# the front door's scanner, and what the HTTP exports read from a request
+# (export_req.c: paths, Accept-Encoding, If-None-Match).  The sources under test are compiled into
 # the drivers so that they are instrumented; only lws's and libuv's headers
 # are used (their libraries are not linked: the drivers stub what is called).
 set(SL_NET_DIR ${CMAKE_SOURCE_DIR}/server/net)
@@ -17,8 +18,12 @@ sl_add_fuzzer(fuzz_door
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_door.c ${SL_NET_DIR}/door.c
   LIBS slproto_fuzz ${CMAKE_DL_LIBS}
   CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/door)
+sl_add_fuzzer(fuzz_export_req
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_export_req.c ${SL_NET_DIR}/export_req.c
+  LIBS slproto_fuzz
+  CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/export_req)
 if(SL_FUZZ)
-  foreach(t fuzz_ws fuzz_door)
+  foreach(t fuzz_ws fuzz_door fuzz_export_req)
     target_include_directories(${t} PRIVATE ${CMAKE_SOURCE_DIR}/server ${SL_CORE_DIR}
       ${LWS_INCLUDE_DIRS} ${LIBUV_INCLUDE_DIRS} ${MSGPACK_INCLUDE_DIRS})
   endforeach()

@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import csv
 import ctypes
+import http.client
 import io
 import json
 import os
@@ -819,6 +820,23 @@ def parse_replay_summary(out):
 
 
 _kept = {"test": "test", "n": 0}
+
+
+def http_fetch(port, path, headers=(), conn=None, timeout=60):
+    """(status, headers lower-cased, body) of a GET with exactly these headers
+    (http.client adds no Accept-Encoding of its own here); on conn when given
+    (left open), else on a connection of its own."""
+    c = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    c.putrequest("GET", path, skip_accept_encoding=True)
+    for k, v in headers:
+        c.putheader(k, v)
+    c.endheaders()
+    r = c.getresponse()
+    body = r.read()
+    hdrs = {k.lower(): v for k, v in r.getheaders()}
+    if conn is None:
+        c.close()
+    return r.status, hdrs, body
 
 
 def keep_export(what, body):

@@ -43,19 +43,7 @@ PATHS = ["/api/results.csv", "/api/results.json", "/api/results/marathon.csv",
 
 
 def fetch(srv, path, headers=(), conn=None):
-    """(status, headers lower-cased, body) of a GET with exactly these headers
-    (http.client adds no Accept-Encoding of its own here)."""
-    c = conn or http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
-    c.putrequest("GET", path, skip_accept_encoding=True)
-    for k, v in headers:
-        c.putheader(k, v)
-    c.endheaders()
-    r = c.getresponse()
-    body = r.read()
-    hdrs = {k.lower(): v for k, v in r.getheaders()}
-    if conn is None:
-        c.close()
-    return r.status, hdrs, body
+    return harness.http_fetch(srv.port, path, headers, conn)
 
 
 def encodes(srv):

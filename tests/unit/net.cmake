@@ -21,3 +21,13 @@ if(TARGET slproto)
   target_link_libraries(test_fanout PRIVATE slproto)
   sl_unit_test(fanout test_fanout)
 endif()
+
+# Which export a request path names (server/net/export_req.c): slproto only.
+if(TARGET slproto)
+  add_executable(test_export_req ${CMAKE_CURRENT_LIST_DIR}/test_export_req.c
+    ${CMAKE_SOURCE_DIR}/server/net/export_req.c)
+  target_include_directories(test_export_req PRIVATE ${CMAKE_CURRENT_LIST_DIR}
+    ${CMAKE_SOURCE_DIR}/server)
+  target_link_libraries(test_export_req PRIVATE slproto)
+  sl_unit_test(export_req test_export_req)
+endif()

@@ -19,3 +19,13 @@ if(TARGET slproto)
   target_link_libraries(test_door PRIVATE slproto ${CMAKE_DL_LIBS})
   sl_unit_test(door test_door)
 endif()
+
+# The printouts (server/print: PDF and XLSX) on a core built from records;
+# cairo's headers for print_int.h (the imported target is GLOBAL).
+if(TARGET slprint)
+  add_executable(test_print ${CMAKE_CURRENT_LIST_DIR}/test_print.c)
+  target_include_directories(test_print PRIVATE ${CMAKE_CURRENT_LIST_DIR}
+    ${CMAKE_SOURCE_DIR}/server)
+  target_link_libraries(test_print PRIVATE slprint slcore slproto PkgConfig::PRINT_CAIRO)
+  sl_unit_test(print test_print)
+endif()
