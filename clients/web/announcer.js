@@ -24,7 +24,7 @@
 import { SplitlineClient } from './protocol.js';
 import { Board, PointOrder, parseStatus, fmtDuration } from './board.js';
 import { learnGeometry, makeProjector, upcoming, projectedFinish, FINISH } from './project.js';
-import { connBadge, RaceClock, fmtClockOf, ordinal, h, initNav, pickRace, followEvent, drawEventTitle, fillRacePicker } from './common.js';
+import { connBadge, RaceClock, fmtClockOf, ordinal, h, initNav, pickRace, followEvent, drawEventTitle, fillRacePicker, showResultsState, mergeStatus } from './common.js';
 import { EventInfo } from './event.js';
 
 const params = new URLSearchParams(location.search);
@@ -36,6 +36,7 @@ initNav(params);
 const $ = (id) => document.getElementById(id);
 const state = {
   race: null,
+  status: null, // the status topic (results state)
   board: new Board({ kind: 'all' }, new PointOrder()),
   point: params.get('point') || FINISH,
   windowMin: Number(params.get('window')) > 0 ? Number(params.get('window')) : 5,
@@ -56,6 +57,7 @@ function follow(race) {
   state.board = new Board({ kind: 'all' }, new PointOrder());
   state.geomVersion = -1;
   client.subscribe(`results/${race}`, { limit: 1000 });
+  showResultsState($('res-state'), state.status, race);
   applyEvent();
 }
 
@@ -116,17 +118,17 @@ async function loadFull() {
 }
 
 client.on('hello', () => {
+  client.subscribe('status'); /* the races, and each one's results state */
   if (params.get('race')) follow(params.get('race'));
-  else {
-    client.subscribe('status');
-    setTimeout(() => follow(pickRace(params, client, null)), 1500);
-  }
+  else setTimeout(() => follow(pickRace(params, client, null)), 1500);
 });
 
 client.on('message', (m) => {
   badge.touch();
   if (m.topic === 'status') {
-    if (!state.race) follow(pickRace(params, client, parseStatus(m, null).races));
+    state.status = mergeStatus(state.status, m);
+    if (!state.race) follow(pickRace(params, client, parseStatus(state.status, null).races));
+    else showResultsState($('res-state'), state.status, state.race);
     return;
   }
   if (m.topic !== `results/${state.race}`) return;

@@ -10,7 +10,8 @@
  * last timing point by its name, or DNF/DSQ), and the time: a finisher's
  * result (gun time in a race ranked by gun), an on-course runner's
  * projected finish, marked "≈" and in italics (the legend says so), never a
- * point name or a status.  Runners who have not started are not listed
+ * point name or a status.  A name wider than its column is drawn smaller
+ * (fitNames), cut only below 50%.  Runners who have not started are not listed
  * (early on the list is empty and says so; the counts say how many started).
  *
  * Nothing is cut off: each list shows as many whole rows as its box holds
@@ -254,11 +255,25 @@ function drawPanel(p, now) {
     frag.append(li);
   });
   p.ol.replaceChildren(frag);
+  fitNames(p.ol);
   if (!list.length) p.ol.append(h('li', 'k-row muted', !b.hasSnapshot ? 'Loading…' : b.entries.size ? 'Nobody has started yet' : 'No results yet'));
   if (!rowH && p.ol.firstElementChild && p.ol.firstElementChild.dataset.bib) {
     p.rowH = p.ol.firstElementChild.getBoundingClientRect().height;
     p.drawn = -1; // now that a row is measured: as many as fit
     drawPanel(p, now);
+  }
+}
+
+/*
+ * A name wider than its column is drawn smaller, down to 50% (a scoreboard
+ * shrinks a long name rather than cut it); only past that does it end in
+ * an ellipsis, the whole name in its title.
+ */
+function fitNames(ol) {
+  for (const nm of ol.querySelectorAll('.k-name')) {
+    if (nm.scrollWidth <= nm.clientWidth) continue;
+    const scale = Math.max(0.5, (nm.clientWidth / nm.scrollWidth) * 0.98);
+    nm.style.fontSize = `${Math.floor(scale * 100)}%`;
   }
 }
 

@@ -10,8 +10,10 @@
 //     "≈" with the legend saying so; never "30 km" nor "Registered"), no
 //     cell of place, time or point cut, the last row shown whole inside its
 //     box and the page; the results' state (provisional, then official after
-//     `splitline race official`); the clock in New York time;
-//   - the announcer mid-race: names whole at 390 px (not "P..."), each
+//     `splitline race official`); the clock in New York time; on the big
+//     screen a long name (the winner's, made long) drawn smaller, not cut;
+//   - the announcer mid-race: its results' state (provisional, then official),
+//     names whole at 390 px (not "P..."), each
 //     projection called "projected", the order said and kept (soonest
 //     first), "late" on yellow explained above the list.
 //   node --test tests/browser/screens.test.mjs
@@ -26,6 +28,7 @@ const RACE = 'marathon';
 const EVERY = 90;
 const CUT_S = 3 * 3600;
 const NOT_STARTED = 6;
+const LONG_NAME = 'Konstantinopoulou, Alexandra';
 const WIDTHS = [[390, 844], [1920, 1080]];
 // 2015-04-20 14:26:40 UTC: 10:26:40 in New York (EDT), 23:26:40 in Tokyo
 const PINNED = 1429540000000;
@@ -49,6 +52,8 @@ function kioskLook(page) {
           at: cell('.k-at').textContent,
           // cut: a place, bib, point or time that does not fit its cell (a long name may end in "…")
           cut: ['.k-place', '.k-bib', '.k-time', '.k-at'].filter((c) => getComputedStyle(cell(c)).display !== 'none' && clipped(cell(c))),
+          name: cell('.k-name').textContent,
+          nameCut: clipped(cell('.k-name')),
           top: r.top,
           bottom: r.bottom,
         };
@@ -69,7 +74,7 @@ function kioskLook(page) {
 
 const TIME_RE = /^(≈?\d+:\d\d:\d\d)?$/;
 
-function checkKiosk(k, what, sexOf) {
+function checkKiosk(k, what, sexOf, wide) {
   assert.ok(k.scrollW <= k.innerW, `${what}: scrolls sideways (${k.scrollW} > ${k.innerW})`);
   assert.deepEqual(k.panels.map((p) => p.view), ['sex:F', 'sex:M'], `${what}: women and men in lists of their own`);
   for (const p of k.panels) {
@@ -77,6 +82,8 @@ function checkKiosk(k, what, sexOf) {
     for (const r of p.rows) {
       assert.match(r.time, TIME_RE, `${what} ${p.view} bib ${r.bib}: the TIME column holds '${r.time}'`);
       assert.deepEqual(r.cut, [], `${what} ${p.view} bib ${r.bib}: cut cells`);
+      // on the big screen a long name is drawn smaller, not cut
+      if (wide) assert.ok(!r.nameCut, `${what} ${p.view} bib ${r.bib}: the name '${r.name}' is cut`);
       assert.ok(r.top >= p.vpTop - 0.5 && r.bottom <= p.vpBottom + 0.5, `${what} ${p.view} bib ${r.bib}: row ${r.top}-${r.bottom} not whole in its box ${p.vpTop}-${p.vpBottom}`);
       if (sexOf) assert.equal(`sex:${sexOf.get(r.bib)}`, p.view, `${what}: bib ${r.bib} in the ${p.view} list`);
     }
@@ -90,6 +97,11 @@ stackTest('big screen and announcer at 390 and 1920 px: times only, per sex, who
   const full = path.join(tmp, 'slice.csv');
   const cut = path.join(tmp, 'slice-cut.csv');
   const n = writeSlices(full, cut, { every: EVERY, cutS: CUT_S }).length;
+  // the winner gets a long name: the big screen must show it whole
+  const lines = fs.readFileSync(full, 'utf8').split('\n');
+  lines[1] = lines[1].replace(/^3,"[^"]*"/, `3,"${LONG_NAME}"`);
+  assert.ok(lines[1].includes(LONG_NAME), 'bib 3 leads the slice');
+  fs.writeFileSync(full, lines.join('\n'));
   const extra = path.join(tmp, 'not-started.csv');
   fs.writeFileSync(extra, ['bib,name,sex,age', ...Array.from({ length: NOT_STARTED }, (_, i) => `${90001 + i},Registered Only${i},${i % 2 ? 'M' : 'F'},${30 + i}`)].join('\n') + '\n');
   const yaml = path.join(SOURCE, 'scripts', 'demo', 'boston-2015.yaml');
@@ -151,7 +163,7 @@ stackTest('big screen and announcer at 390 and 1920 px: times only, per sex, who
     await kp.waitForFunction(() => document.querySelectorAll('.k-panel li[data-bib]').length > 4, null, { timeout: 20000 });
     await sleep(1200);
     let k = await kioskLook(kp);
-    checkKiosk(k, `kiosk ${w}px mid-race`, sexOf);
+    checkKiosk(k, `kiosk ${w}px mid-race`, sexOf, w >= 1920);
     // the first rows are the fastest women and men finishers, with their places within the sex
     for (const p of k.panels) {
       const sex = p.view.slice(4);
@@ -203,8 +215,10 @@ stackTest('big screen and announcer at 390 and 1920 px: times only, per sex, who
         return { bib: li.dataset.bib, eta: Number(li.dataset.eta), proj: li.dataset.proj || null, nameCut: nm.scrollWidth > nm.clientWidth + 0.5 || nm.scrollHeight > nm.clientHeight + 0.5 || getComputedStyle(nm).textOverflow === 'ellipsis', projText: li.querySelector('.call-proj').textContent, etaText: li.querySelector('.call-eta').textContent, late: li.classList.contains('overdue') };
       }),
       legend: document.querySelector('.calls-legend')?.innerText || '',
+      state: document.getElementById('res-state')?.textContent || '',
     }));
     assert.ok(a.scrollW <= a.innerW, `announcer ${w}px: scrolls sideways (${a.scrollW} > ${a.innerW})`);
+    assert.equal(a.state, 'Provisional results', `announcer ${w}px: the results' state is shown`);
     for (const c of a.calls) {
       assert.ok(!c.nameCut, `announcer ${w}px: bib ${c.bib}'s name is cut`);
       if (c.proj) assert.match(c.projText, /projected finish \d+:\d\d:\d\d/, `announcer ${w}px bib ${c.bib}: ${c.projText}`);
@@ -219,9 +233,10 @@ stackTest('big screen and announcer at 390 and 1920 px: times only, per sex, who
     await ap.screenshot({ path: path.join(shots, `screens-announcer-${w}.png`) });
   }
 
-  // The results made official: the big screen says so.
+  // The results made official: the big screen and the announcer say so.
   await ctl('race', 'official', RACE, '--official', 'chief');
   for (const [w] of WIDTHS) await pages[w].kiosk.waitForFunction(() => document.getElementById('k-state').textContent === 'Official results', null, { timeout: 15000 });
+  for (const [w] of WIDTHS) await pages[w].ann.waitForFunction(() => document.getElementById('res-state').textContent === 'Official results', null, { timeout: 15000 });
   assert.deepEqual(errors, [], 'no console errors');
 });
 
