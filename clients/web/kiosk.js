@@ -1,7 +1,9 @@
 /*
  * kiosk.js: the big screen.  Results in large type, women and men side by
  * side (each its own ranking: results/<race>/sex/F and /M, places within
- * the sex), or one list when asked (?sex=M|F|X, ?cat=, or ?sex=all for the
+ * the sex; a third list, non-binary (X), once anyone in it has started,
+ * without the club column),
+ * or one list when asked (?sex=M|F|X, ?cat=, or ?sex=all for the
  * overall ranking); the latest finishers in a strip (finishes/<race>); per
  * race started and finished counts, the results' state (provisional,
  * official, corrected) and the race clock in the header.
@@ -44,14 +46,35 @@ const PAGE_S = params.get('speed') === '0' ? 0 : Math.max(0, Number(params.get('
 const $ = (id) => document.getElementById(id);
 const SEX_NAME = { F: 'Women', M: 'Men', X: 'Non-binary' };
 
-/* The lists: ?sex=all one overall list, ?sex=S or ?cat=C one list, else women and men. */
+/* The lists: ?sex=all one overall list, ?sex=S or ?cat=C one list, else women, men (and X). */
 function views() {
   const sex = params.get('sex');
   const cat = params.get('cat');
   if (sex && sex.toLowerCase() === 'all') return [{ kind: 'all' }];
   if (sex) return [{ kind: 'sex', key: sex.toUpperCase() }];
   if (cat) return [{ kind: 'cat', key: cat }];
-  return [{ kind: 'sex', key: 'F' }, { kind: 'sex', key: 'M' }];
+  /* X only where the race has any: shown once one of them has started */
+  return [{ kind: 'sex', key: 'F' }, { kind: 'sex', key: 'M' }, { kind: 'sex', key: 'X', optional: true }];
+}
+
+/* An optional list (X) is shown once someone in it has started; the lists share the width. */
+function showPanels() {
+  let changed = false;
+  for (const p of state.panels) {
+    const hide = !!p.view.optional && ![...p.board.entries.values()].some((e) => SHOWN.has(e.row && e.row.status));
+    if (p.el.hidden !== hide) {
+      p.el.hidden = hide;
+      changed = true;
+    }
+  }
+  if (!changed) return;
+  const shown = state.panels.filter((p) => !p.el.hidden).length;
+  document.body.classList.toggle('k-split', shown > 1);
+  document.body.classList.toggle('k-three', shown > 2);
+  for (const p of state.panels) {
+    p.rowH = 0;
+    p.drawn = -1;
+  }
 }
 
 const state = { race: null, panels: [], feed: new FinishFeed(8), ev: EventInfo.empty(), status: null, points: new PointOrder() };
@@ -165,6 +188,7 @@ client.on('message', (m) => {
     if (m.t === 'snapshot') p.board.applySnapshot(m);
     else if (m.t === 'delta') p.board.applyDelta(m);
     if (Array.isArray(m.rows)) for (const r of m.rows) clock.seeRow(r);
+    if (p.view.optional) showPanels();
   } else if (m.topic === `finishes/${state.race}`) {
     if (m.t === 'snapshot') state.feed.applySnapshot(m);
     else state.feed.applyDelta(m);
@@ -284,7 +308,8 @@ function draw() {
 }
 
 state.panels = views().map((v, i, all) => makePanel(v, all.length === 1));
-document.body.classList.toggle('k-split', state.panels.length > 1);
+for (const p of state.panels) p.el.hidden = !!p.view.optional;
+document.body.classList.toggle('k-split', state.panels.filter((p) => !p.el.hidden).length > 1);
 state.board = state.panels[0].board; // the first list's (tests, and as before)
 addEventListener('resize', () => {
   for (const p of state.panels) {

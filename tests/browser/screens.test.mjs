@@ -12,6 +12,8 @@
 //     box and the page; the results' state (provisional, then official after
 //     `splitline race official`); the clock in New York time; on the big
 //     screen a long name (the winner's, made long) drawn smaller, not cut;
+//   - the big screen with a non-binary entrant: a third list once they have
+//     started (none before), the three whole at both widths;
 //   - the announcer mid-race: its results' state (provisional, then official),
 //     names whole at 390 px (not "P..."), each
 //     projection called "projected", the order said and kept (soonest
@@ -39,7 +41,7 @@ const rowsOf = (doc) => (Array.isArray(doc) ? doc : doc.rows || doc.results);
 function kioskLook(page) {
   return page.evaluate(() => {
     const clipped = (el) => el.scrollWidth > el.clientWidth + 0.5;
-    const panels = [...document.querySelectorAll('.k-panel')].map((p) => {
+    const panels = [...document.querySelectorAll('.k-panel:not([hidden])')].map((p) => {
       const vp = p.querySelector('.k-viewport').getBoundingClientRect();
       const rows = [...p.querySelectorAll('li[data-bib]')].map((li) => {
         const r = li.getBoundingClientRect();
@@ -74,9 +76,9 @@ function kioskLook(page) {
 
 const TIME_RE = /^(≈?\d+:\d\d:\d\d)?$/;
 
-function checkKiosk(k, what, sexOf, wide) {
+function checkKiosk(k, what, sexOf, wide, views = ['sex:F', 'sex:M']) {
   assert.ok(k.scrollW <= k.innerW, `${what}: scrolls sideways (${k.scrollW} > ${k.innerW})`);
-  assert.deepEqual(k.panels.map((p) => p.view), ['sex:F', 'sex:M'], `${what}: women and men in lists of their own`);
+  assert.deepEqual(k.panels.map((p) => p.view), views, `${what}: women and men (and X) in lists of their own`);
   for (const p of k.panels) {
     assert.ok(p.vpBottom <= k.innerH + 0.5, `${what} ${p.view}: the list's box ends below the screen (${p.vpBottom} > ${k.innerH})`);
     for (const r of p.rows) {
@@ -237,6 +239,28 @@ stackTest('big screen and announcer at 390 and 1920 px: times only, per sex, who
   await ctl('race', 'official', RACE, '--official', 'chief');
   for (const [w] of WIDTHS) await pages[w].kiosk.waitForFunction(() => document.getElementById('k-state').textContent === 'Official results', null, { timeout: 15000 });
   for (const [w] of WIDTHS) await pages[w].ann.waitForFunction(() => document.getElementById('res-state').textContent === 'Official results', null, { timeout: 15000 });
+
+  // A non-binary entrant: no third list while they have not started (the X list
+  // holds them, hidden), then one once they cross the 5 km mat; all three fit.
+  const xcsv = path.join(tmp, 'x.csv');
+  fs.writeFileSync(xcsv, 'bib,name,sex,age,club\n95001,Sam Rivers-Delacroix,X,33,Boston Athletic Association\n');
+  await ctl('participants', 'import', xcsv, '--race', RACE);
+  for (const [w] of WIDTHS) {
+    const kp = pages[w].kiosk;
+    await kp.waitForFunction(() => globalThis.splitline.state.panels[2].board.entries.size === 1, null, { timeout: 20000 });
+    await sleep(1200);
+    assert.deepEqual((await kioskLook(kp)).panels.map((p) => p.view), ['sex:F', 'sex:M'], `kiosk ${w}px: no X list before anyone in it started`);
+  }
+  await ctl('passing', 'add', '--bib', '95001', '--pt', '5k', '--at', '11:45:00');
+  for (const [w] of WIDTHS) {
+    const kp = pages[w].kiosk;
+    await kp.waitForFunction(() => document.querySelectorAll('.k-panel:not([hidden])').length === 3, null, { timeout: 20000 });
+    await sleep(1200);
+    const k = await kioskLook(kp);
+    checkKiosk(k, `kiosk ${w}px with a non-binary runner`, null, w >= 1920, ['sex:F', 'sex:M', 'sex:X']);
+    assert.deepEqual(k.panels[2].rows.map((r) => r.bib), ['95001'], `kiosk ${w}px: the X list`);
+    await kp.screenshot({ path: path.join(shots, `screens-kiosk-x-${w}.png`) });
+  }
   assert.deepEqual(errors, [], 'no console errors');
 });
 
