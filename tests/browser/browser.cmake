@@ -27,6 +27,7 @@
 #   browser.athlete     athlete page, name search, charts, course, links and
 #                       the spectator pages' layouts at 390 and 1920 px
 #   browser.regattabig  the regatta page on the whole Boston field: windowed
+#   browser.regattabound  the regatta page's bound: 150 crews drawn whole, 151 windowed
 #   browser.pages       tracker, announcer and kiosk in headless Chromium
 #                       (same harness, tests/browser/harness.mjs); screenshots
 #                       of every page in <build>/browser-shots
@@ -43,7 +44,7 @@ find_program(SL_REDIS_SERVER redis-server PATHS /usr/bin /usr/local/bin)
 
 if(NOT SL_NODE OR NOT SL_NPM)
   foreach(name board project eventinfo scoreboard pages eventtopic checkin regatta scancam desk
-          timezone volunteer words screens athlete charts regattabig)
+          timezone volunteer words screens athlete charts regattabig regattabound)
     add_test(NAME browser.${name}
              COMMAND sh -c "echo 'node and npm not found: run scripts/setup (nodejs, npm)'; exit 1")
     set_tests_properties(browser.${name} PROPERTIES LABELS "browser")
@@ -152,3 +153,4 @@ sl_browser_test(athlete athlete.test.mjs 300 splitlined splitline)
 # The regatta page on Boston 2015's whole field (26,598 rows): windowed, a
 # delta touches only the rows it changed.
 sl_browser_test(regattabig regattabig.test.mjs 600 splitlined splitline)
+sl_browser_test(regattabound regattabound.test.mjs 300 splitlined splitline)
