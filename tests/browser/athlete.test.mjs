@@ -209,6 +209,8 @@ stackTest('athlete page, name search, charts, course, links and layouts of the s
   assert.deepEqual(feed.sort(), ['1', '2', '3', '4', '6'].map((b) => `athlete.html?race=${RACE}&bib=${b}`));
   assert.deepEqual(await board.$$eval('#printouts a', (as) => as.map((a) => a.getAttribute('href'))),
     [`/api/results/${RACE}.pdf`, `/api/results/${RACE}.xlsx`, `/api/awards/${RACE}.pdf`, '/api/results.xlsx']);
+  // the staff pages are reachable from the results page
+  assert.deepEqual(await board.$$eval('footer.staff a', (as) => as.map((a) => a.getAttribute('href'))), ['desk.html', 'scan.html']);
   assert.equal(await board.isHidden('nav.nav a[href^="regatta.html"]'), true, 'no Regatta link on a road race');
   assert.match(await board.textContent('.res-state'), /Provisional results/);
   await board.click('#share-btn');
