@@ -14,17 +14,10 @@
 
 /* ---- paths ----------------------------------------------------------------- */
 
+/* A race id is any id (slid.h): "5.5k" and "M80+" name races too. */
 static bool race_ok(const char *s, size_t n)
 {
-	if (n == 0 || n > 64)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_'))
-			return false;
-	}
-	return true;
+	return sl_id_ok(s, n);
 }
 
 /* s[n] ends with ext: its length cut off into *n. */
