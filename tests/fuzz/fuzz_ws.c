@@ -6,7 +6,8 @@
  *
  * The real server/net sources run on a real core (server/core) that holds a
  * small event; libwebsockets is replaced by stubs (a session's frames are
- * read straight from its queue) and the store by the fake below, which does
+ * what the lws_write stub was given, whole messages kept in order, then
+ * what is left in its queue) and the store by the fake below, which does
  * what the append script in Redis does: it checks the writer's token, the
  * device's watermark (one per kind of input) and numbers a server-numbered
  * batch in its seq slot.  Its answers come later, as Redis's do: after each
@@ -383,12 +384,42 @@ int lws_send_pipe_choked(struct lws *wsi)
 	(void)wsi;
 	return 0;
 }
+/* What the session wrote straight to the socket (session.c write_now, the
+ * writeable callback): whole messages, in order, joined from fragments. */
+static struct frame **wrote;
+static size_t nwrote, cwrote;
+static sl_buf wpart = SL_BUF_INIT;
+static bool wpart_text;
+
 int lws_write(struct lws *wsi, unsigned char *buf, size_t len, enum lws_write_protocol wp)
 {
+	int op = (int)wp & 0x0f;
+
 	(void)wsi;
-	(void)buf;
-	(void)wp;
+	if (op == 4) /* the close frame */
+		return (int)len;
+	if (op != LWS_WRITE_CONTINUATION) {
+		sl_buf_reset(&wpart);
+		wpart_text = op == LWS_WRITE_TEXT;
+	}
+	sl_buf_add(&wpart, buf, len);
+	if (!((int)wp & LWS_WRITE_NO_FIN)) {
+		SL_GROW(wrote, cwrote, nwrote + 1);
+		wrote[nwrote++] = frame_new(wpart.data ? wpart.data : "", wpart.len, wpart_text);
+		sl_buf_reset(&wpart);
+	}
 	return (int)len;
+}
+
+/* The next message the session sent: written, else still queued. */
+static struct frame *next_frame(sess *s)
+{
+	static size_t taken;
+
+	if (taken < nwrote)
+		return wrote[taken++];
+	taken = nwrote = 0;
+	return s ? sess_pop(s) : NULL;
 }
 void lws_close_reason(struct lws *wsi, enum lws_close_status status, unsigned char *buf,
 		      size_t len)
@@ -469,7 +500,7 @@ static size_t replies_to(sess *s, int64_t id, bool *hello_ok)
 {
 	size_t n = 0;
 	struct frame *f;
-	while ((f = sess_pop(s))) {
+	while ((f = next_frame(s))) {
 		slp_msg m;
 		if (slp_decode(&m, (const char *)FRAME_DATA(f), f->len,
 			       f->text ? SLP_JSON : SLP_MSGPACK) == 0) {
@@ -603,8 +634,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ws_callback(wsi, LWS_CALLBACK_CLOSED, &s, NULL, 0);
 	store_flush();
 	struct frame *f;
-	while ((f = sess_pop(keep)))
+	while ((f = next_frame(keep)))
 		frame_unref(f);
+	sl_buf_release(&wpart);
 	sess_kills_release(&the_net); /* closes the tick would have ended */
 	sess_unref(keep);
 	fanout_free(&the_net);
