@@ -71,7 +71,7 @@ static void out_send(struct topic *t, struct out *o)
 				} else {
 					o->json_failed = true;
 					sl_warn("cannot transcode an update of '%.*s' to JSON",
-						(int)t->len, t->name);
+						(int)t->c->len, t->c->name);
 				}
 				sl_buf_release(&js);
 			}
@@ -181,8 +181,6 @@ static struct topic *topic_get(net *n, const char *name, size_t len, size_t offs
 			return c->wins[i];
 	t = sl_calloc(1, sizeof(*t));
 	t->c = c;
-	t->name = c->name;
-	t->len = c->len;
 	t->offset = offset;
 	t->limit = limit;
 	SL_GROW(c->wins, c->wcap, c->nwins + 1);
@@ -237,7 +235,7 @@ static void topic_fail(net *n, struct topic *t, int rc)
 {
 	sl_buf msg = SL_BUF_INIT;
 
-	sl_buf_addf(&msg, "topic '%.*s': %s", (int)t->len, t->name, sl_strerror(rc));
+	sl_buf_addf(&msg, "topic '%.*s': %s", (int)t->c->len, t->c->name, sl_strerror(rc));
 	while (t->nsubs > 0) {
 		struct topic_sub ts = t->subs[t->nsubs - 1];
 		sess_send_err(ts.s, 0, rc, msg.data);
@@ -253,7 +251,7 @@ static int encode_snapshot(net *n, struct topic *t, sl_buf *b)
 	int rc;
 
 	slp_packer_init(&pk, b);
-	rc = core_topic_snapshot(n->core, t->name, t->len, t->offset, t->limit, &pk);
+	rc = core_topic_snapshot(n->core, t->c->name, t->c->len, t->offset, t->limit, &pk);
 	if (rc == 0)
 		t->snap_len = b->len - from;
 	return rc;
@@ -324,7 +322,7 @@ void fanout_unsubscribe(net *n, sess *s, const char *name, size_t len)
 {
 	for (size_t i = s->nsubs; i-- > 0;) {
 		struct topic *t = s->subs[i].t;
-		if (t->len == len && memcmp(t->name, name, len) == 0)
+		if (t->c->len == len && memcmp(t->c->name, name, len) == 0)
 			remove_sub(n, s, i);
 	}
 }
@@ -334,8 +332,8 @@ void fanout_drop_denied(net *n, sess *s)
 	for (size_t i = s->nsubs; i-- > 0;) {
 		struct topic *t = s->subs[i].t;
 		/* denied now, or wider than the new role's window (an official's limit 0) */
-		if (net_topic_denied(s->role, s->device, t->name, t->len) ||
-		    net_window_limit(s->role, t->name, t->len, t->limit) != t->limit)
+		if (net_topic_denied(s->role, s->device, t->c->name, t->c->len) ||
+		    net_window_limit(s->role, t->c->name, t->c->len, t->limit) != t->limit)
 			remove_sub(n, s, i);
 	}
 }

@@ -73,9 +73,7 @@ struct chan {
 
 struct topic {
 	struct chan *c;
-	size_t at;        /* index in c->wins */
-	const char *name; /* c's */
-	size_t len;
+	size_t at; /* index in c->wins */
 	size_t offset, limit;
 	struct topic_sub *subs;
 	size_t nsubs, cap;
