@@ -8,7 +8,8 @@
 
 #include <string.h>
 
-static const char *const k_event[] = {"event", "name", "date", "timezone", "races", NULL};
+static const char *const k_event[] = {"event", "name",  "date",  "timezone", "level",
+				       "organizer", "venue", "races", NULL};
 /* clang-format off */
 static const char *const k_race[] = {
 	"id", "name", "kind", "distance_m", "ranking", "precision_ms", "waves", "points",

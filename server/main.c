@@ -3,12 +3,12 @@
  *
  * Parses the options against one table (name, type, default, bounds: a bad
  * value stops the program naming the option and the allowed range), then
- * builds, on one libuv loop: the core (server/core), the event log in Redis
- * (store/log.h: append connection + tail connection) and the HTTP/WebSocket
- * front (net/net.h).
+ * builds, on one libuv loop, the HTTP/WebSocket front (net/net.h), which
+ * loads each event it serves (its core and its event log in Redis) on first
+ * use: every event in the Redis, or only --event's.
  *
  * Shutdown on SIGINT/SIGTERM: net_shutdown (WebSockets closed with 1001, the
- * fan-out tick stopped) -> evlog_close (last snapshot, Redis disconnected) ->
+ * fan-out tick stopped, then every event's log closed: last snapshots) ->
  * net_destroy (lws context) and the signal handles closed -> the loop ends
  * by itself once every handle is closed -> exit 0.  A second signal exits at
  * once with status 1.
@@ -58,11 +58,14 @@ enum {
 	O_REUSE_PORT,
 	O_QUEUE_KIB,
 	O_SPECTATOR_QUEUE_KIB,
+	O_EVENT_IDLE_S,
 	O_COUNT
 };
 
 static struct opt opts[O_COUNT] = {
-	[O_EVENT] = {"event", OPT_STR, NULL, 1, 64, NULL, "event id, [a-z0-9-]{1,64} (required)", NULL},
+	[O_EVENT] = {"event", OPT_STR, "", 0, 64, NULL,
+		     "serve this event only, [a-z0-9-]{1,64} (default: every event in the Redis)",
+		     NULL},
 	[O_LISTEN] = {"listen", OPT_STR, "0.0.0.0", 1, 255, NULL, "address to listen on", NULL},
 	[O_PORT] = {"port", OPT_INT, "8080", 1, 65535, NULL, "HTTP and WebSocket port", NULL},
 	[O_REDIS] = {"redis", OPT_ADDR, "127.0.0.1:6379", 1, 65535, NULL, "Redis HOST:PORT", NULL},
@@ -89,13 +92,17 @@ static struct opt opts[O_COUNT] = {
 	[O_SPECTATOR_QUEUE_KIB] = {"spectator-queue-kib", OPT_INT, "4096", 64, 4194304, NULL,
 				   "the same for spectators (no token, or a spectator token)",
 				   NULL},
+	[O_EVENT_IDLE_S] = {"event-idle-s", OPT_INT, "600", 1, 86400, NULL,
+			    "seconds an event stays loaded with no connection or request on it "
+			    "(not --event's)",
+			    NULL},
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: splitlined --event ID [options]\n\n"
-		   "Serves one Splitline event: WebSocket /ws, HTTP /health and /api, web "
-		   "pages.\n\noptions:\n");
+	fprintf(f, "usage: splitlined [--event ID] [options]\n\n"
+		   "Serves the Splitline events in a Redis (or one, with --event): WebSocket "
+		   "/ws, HTTP /health and /api, web pages.\n\noptions:\n");
 	for (int i = 0; i < O_COUNT; i++) {
 		const struct opt *o = &opts[i];
 		char arg[48];
@@ -218,7 +225,7 @@ static int parse_args(int argc, char **argv)
 		if (check_opt(&opts[k]) < 0)
 			return 2;
 	}
-	if (!sl_event_id_ok(opts[O_EVENT].val, strlen(opts[O_EVENT].val)))
+	if (opts[O_EVENT].val[0] && !sl_event_id_ok(opts[O_EVENT].val, strlen(opts[O_EVENT].val)))
 		return die_usage("bad value '%s' for --event: expected " SL_EVENT_ID_WORDS "%s",
 				 opts[O_EVENT].val, "");
 	return 0;
@@ -332,26 +339,17 @@ static int admin_hash(const char *path, char out[65])
 struct app {
 	uv_loop_t loop;
 	uv_signal_t sigint, sigterm;
-	core *core;
-	evlog *log;
 	net *net;
 	bool stopping;
 };
 
-static void on_log_closed(void *ctx)
+static void on_drained(void *ctx)
 {
 	struct app *a = ctx;
 
 	net_destroy(a->net);
 	uv_close((uv_handle_t *)&a->sigint, NULL);
 	uv_close((uv_handle_t *)&a->sigterm, NULL);
-}
-
-static void on_drained(void *ctx)
-{
-	struct app *a = ctx;
-
-	evlog_close(a->log, on_log_closed, a);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -397,17 +395,13 @@ int main(int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	uv_loop_init(&a.loop);
-	a.core = core_new();
-
 	struct evlog_opts lo = {
-		.event = opts[O_EVENT].val,
 		.host = redis_host,
 		.port = atoi(colon + 1),
 		.timeout_ms = (uint32_t)ival(O_REDIS_TIMEOUT_MS),
 		.snapshot_every = (uint64_t)strtoull(opts[O_SNAPSHOT_EVERY].val, NULL, 10),
 		.max_pending = 10000,
 	};
-	a.log = evlog_new(&a.loop, &lo, a.core);
 
 	struct net_opts no = {
 		.listen = opts[O_LISTEN].val,
@@ -419,29 +413,28 @@ int main(int argc, char **argv)
 		.nofile = raise_nofile(),
 		.queue_cap = (size_t)ival(O_QUEUE_KIB) << 10,
 		.spectator_cap = (size_t)ival(O_SPECTATOR_QUEUE_KIB) << 10,
+		.only = opts[O_EVENT].val[0] ? opts[O_EVENT].val : NULL,
+		.store = lo,
+		.event_idle_ms = (uint32_t)ival(O_EVENT_IDLE_S) * 1000u,
 	};
 	sl_info("open-file limit %ld (each connection takes one)", no.nofile);
-	a.net = net_new(&a.loop, &no, a.core, a.log);
+	a.net = net_new(&a.loop, &no);
 	if (!a.net) {
 		rc = 1;
-		evlog_close(a.log, NULL, NULL);
 		goto out;
 	}
-	evlog_start(a.log);
 
 	uv_signal_init(&a.loop, &a.sigint);
 	uv_signal_init(&a.loop, &a.sigterm);
 	a.sigint.data = a.sigterm.data = &a;
 	uv_signal_start(&a.sigint, on_signal, SIGINT);
 	uv_signal_start(&a.sigterm, on_signal, SIGTERM);
-	sl_info("event '%s', redis %s, web root '%s'", opts[O_EVENT].val, opts[O_REDIS].val,
-		web_root);
+	sl_info("%s%s%s, redis %s, web root '%s'", no.only ? "event '" : "every event",
+		no.only ? no.only : "", no.only ? "'" : "", opts[O_REDIS].val, web_root);
 	rc = 0;
 out:
 	uv_run(&a.loop, UV_RUN_DEFAULT);
 	net_free(a.net);
-	evlog_free(a.log);
-	core_free(a.core);
 	if (uv_loop_close(&a.loop) != 0)
 		sl_warn("loop closed with handles still open");
 	free(web_root);

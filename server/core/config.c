@@ -653,6 +653,38 @@ static int race_distance(const msgpack_object *o, struct cfg_race *r, const char
 	return 0;
 }
 
+
+/*
+ * What the event directory lists (optional): level (district, street or
+ * community), organizer and venue, texts of at most 200 bytes.  A config
+ * of old has none of them.
+ */
+static int parse_listing(const msgpack_object *map, struct cfg *c, char *err, size_t errlen)
+{
+	static const char *const levels[] = {"district", "street", "community"};
+	char **txt[2] = {&c->organizer, &c->venue};
+	static const char *const keys[2] = {"organizer", "venue"};
+	int rc;
+
+	if ((rc = cval_str(map, "level", false, &c->level, "", err, errlen)) < 0)
+		return rc;
+	if (c->level) {
+		size_t k = 0;
+		while (k < 3 && strcmp(c->level, levels[k]) != 0)
+			k++;
+		if (k == 3)
+			CVAL_FAIL(SL_EINVAL, "level: '%.64s' is not one of district, street, community",
+				  c->level);
+	}
+	for (int i = 0; i < 2; i++) {
+		if ((rc = cval_str(map, keys[i], false, txt[i], "", err, errlen)) < 0)
+			return rc;
+		if (*txt[i] && strlen(*txt[i]) > 200)
+			CVAL_FAIL(SL_EINVAL, "%s: at most 200 bytes", keys[i]);
+	}
+	return 0;
+}
+
 /* The course as a GPX document (text): kept for pages, which draw it (PROTOCOL.md). */
 static int race_gpx(const msgpack_object *o, struct cfg_race *r, const char *path, char *err,
 		    size_t errlen)
@@ -748,6 +780,9 @@ static int parse(const msgpack_object *map, struct cfg *c, int flags, char *err,
 		cval_err(err, errlen, "%s", "");
 	}
 
+	if ((rc = parse_listing(map, c, err, errlen)) < 0)
+		return rc;
+
 	if ((rc = get_arr(map, "races", true, &a, "", err, errlen)) < 0)
 		return rc;
 	if (!a->size)
@@ -802,7 +837,7 @@ void cfg_release(struct cfg *c)
 		SL_FREE_MANY(r->hcap, r->lane_order, r->pool, r->progression, r->boat_class,
 			     r->gpx, r->waves, r->points, r->cats, r->id, r->name);
 	}
-	SL_FREE_MANY(c->races, c->event, c->name, c->timezone);
+	SL_FREE_MANY(c->races, c->event, c->name, c->timezone, c->level, c->organizer, c->venue);
 	memset(c, 0, sizeof(*c));
 }
 

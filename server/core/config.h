@@ -116,6 +116,7 @@ struct cfg_race {
 struct cfg {
 	char *event, *name;
 	char *timezone; /* IANA name (only its syntax is checked), or NULL */
+	char *level, *organizer, *venue; /* the directory's (optional), or NULL */
 	int64_t date_ms; /* midnight UTC of race day */
 	int date_y, date_m, date_d;
 	struct cfg_race *races;

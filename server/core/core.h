@@ -166,6 +166,14 @@ int core_export_event_csv(const core *c, sl_buf *out);
 int core_export_event_json(const core *c, sl_buf *out);
 
 /* Snapshot of the whole state as msgpack; load into a fresh core. */
+/*
+ * The event for the deployment's directory (summary.c): {id, name, date,
+ * timezone, level, organizer, venue, state, races: [{id, name, kind}]};
+ * state upcoming, live, provisional or official.  SL_ENOENT before the
+ * event's config.
+ */
+int core_summary(const core *c, msgpack_packer *pk);
+
 void core_snapshot_save(const core *c, sl_buf *out);
 int core_snapshot_load(core *c, const char *buf, size_t len, char *err, size_t errlen);
 

@@ -434,6 +434,17 @@ xcache *xcache_new(uv_loop_t *loop, core *c)
 	return x;
 }
 
+bool xcache_idle(const xcache *x)
+{
+	for (size_t i = 0; i < NLANES; i++)
+		if (x->lanes[i].job)
+			return false;
+	for (size_t i = 0; i < x->nents; i++)
+		if (x->ents[i]->waiters.next != &x->ents[i]->waiters)
+			return false;
+	return true;
+}
+
 void xcache_free(xcache *x)
 {
 	if (!x)

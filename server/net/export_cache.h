@@ -35,7 +35,7 @@
  * not memory).
  *
  * Ownership: xcache_new() returns owned, xcache_free() releases (after the
- * loop ended: no encode is then in flight).  The core is borrowed and read
+ * loop ended, or while xcache_idle(): no encode is then in flight).  The core is borrowed and read
  * on the loop only.  A body from xcache_get() or on_ready is a reference
  * the caller owns (xcache_unref).  A struct xc_wait lives in its owner (the
  * HTTP request) and stays linked until on_ready or xcache_cancel().
@@ -82,6 +82,9 @@ struct xc_wait {
 
 xcache *xcache_new(uv_loop_t *loop, core *c);
 void xcache_free(xcache *x);
+/* No encode in flight and nobody waiting: xcache_free may run now (an
+ * idle event unloads). */
+bool xcache_idle(const xcache *x);
 
 /*
  * The export of race (NULL: the whole event, CSV, JSON and XLSX only) in

@@ -32,8 +32,10 @@
  * window's snapshot is bounded by its limit; each topic remembers the size
  * of its last one, so a whole-ranking topic is not encoded every tick to
  * learn that it is bigger).  It is still one frame per window and format,
- * shared.  Each tick first lets session.c report the sessions closed as
- * too slow and give freed memory back (sess_tick).
+ * shared.
+ *
+ * Each event has its own fan-out (struct fan: its core, its log, its
+ * chans); net.c ticks each (and session.c's sess_tick) from one timer.
  *
  * It calls down to session.c (queueing frames, replies) and roles.c only:
  * tests/unit/test_fanout.c links it with stubs of those and of the core.
@@ -102,66 +104,67 @@ static void send_to_subs(struct topic *t, const char *mp, size_t len)
 
 /* ---- chans and windows ------------------------------------------------------ */
 
-static struct chan **chash_slot(net *n, const char *name, size_t len, uint64_t h)
+static struct chan **chash_slot(struct fan *f, const char *name, size_t len, uint64_t h)
 {
-	struct chan **pc = &n->chash[h & (n->nchash - 1)];
+	struct chan **pc = &f->chash[h & (f->nchash - 1)];
 
 	while (*pc && !((*pc)->len == len && memcmp((*pc)->name, name, len) == 0))
 		pc = &(*pc)->hnext;
 	return pc;
 }
 
-static void chash_grow(net *n)
+static void chash_grow(struct fan *f)
 {
-	size_t old = n->nchash, cap = old ? old * 2 : 64;
-	struct chan **oldv = n->chash;
+	size_t old = f->nchash, cap = old ? old * 2 : 64;
+	struct chan **oldv = f->chash;
 
-	n->chash = sl_calloc(cap, sizeof(*n->chash));
-	n->nchash = cap;
+	f->chash = sl_calloc(cap, sizeof(*f->chash));
+	f->nchash = cap;
 	for (size_t i = 0; i < old; i++) {
 		for (struct chan *c = oldv[i], *next; c; c = next) {
 			next = c->hnext;
-			c->hnext = n->chash[c->h & (cap - 1)];
-			n->chash[c->h & (cap - 1)] = c;
+			c->hnext = f->chash[c->h & (cap - 1)];
+			f->chash[c->h & (cap - 1)] = c;
 		}
 	}
 	free(oldv);
 }
 
-static struct chan *chan_find(net *n, const char *name, size_t len)
+static struct chan *chan_find(struct fan *f, const char *name, size_t len)
 {
-	if (!n->nchash)
+	if (!f->nchash)
 		return NULL;
-	return *chash_slot(n, name, len, hmap_hash(name, len));
+	return *chash_slot(f, name, len, hmap_hash(name, len));
 }
 
-static struct chan *chan_get(net *n, const char *name, size_t len)
+static struct chan *chan_get(struct fan *f, const char *name, size_t len)
 {
-	struct chan *c = chan_find(n, name, len);
+	struct chan *c = chan_find(f, name, len);
 
 	if (c)
 		return c;
-	if (n->chans[0].n + n->chans[1].n + 1 > n->nchash)
-		chash_grow(n);
+	if (f->chans[0].n + f->chans[1].n + 1 > f->nchash)
+		chash_grow(f);
 	c = sl_calloc(1, sizeof(*c));
 	c->name = sl_strndup(name, len);
 	c->len = len;
 	c->h = hmap_hash(name, len);
-	c->hnext = n->chash[c->h & (n->nchash - 1)];
-	n->chash[c->h & (n->nchash - 1)] = c;
+	c->f = f;
+	c->hnext = f->chash[c->h & (f->nchash - 1)];
+	f->chash[c->h & (f->nchash - 1)] = c;
 	c->athlete = len > ATHLETE_LEN && memcmp(name, ATHLETE, ATHLETE_LEN) == 0;
-	struct chan_list *l = &n->chans[c->athlete];
+	struct chan_list *l = &f->chans[c->athlete];
 	SL_GROW(l->v, l->cap, l->n + 1);
 	c->at = l->n;
 	l->v[l->n++] = c;
 	return c;
 }
 
-static void chan_free(net *n, struct chan *c)
+static void chan_free(struct fan *f, struct chan *c)
 {
-	struct chan **pc = chash_slot(n, c->name, c->len, c->h);
+	struct chan **pc = chash_slot(f, c->name, c->len, c->h);
 
-	struct chan_list *l = &n->chans[c->athlete];
+	struct chan_list *l = &f->chans[c->athlete];
 
 	*pc = c->hnext;
 	l->v[c->at] = l->v[--l->n];
@@ -171,9 +174,9 @@ static void chan_free(net *n, struct chan *c)
 	free(c);
 }
 
-static struct topic *topic_get(net *n, const char *name, size_t len, size_t offset, size_t limit)
+static struct topic *topic_get(struct fan *f, const char *name, size_t len, size_t offset, size_t limit)
 {
-	struct chan *c = chan_get(n, name, len);
+	struct chan *c = chan_get(f, name, len);
 	struct topic *t;
 
 	for (size_t i = 0; i < c->nwins; i++)
@@ -186,22 +189,22 @@ static struct topic *topic_get(net *n, const char *name, size_t len, size_t offs
 	SL_GROW(c->wins, c->wcap, c->nwins + 1);
 	t->at = c->nwins;
 	c->wins[c->nwins++] = t;
-	n->ntopics++;
+	f->ntopics++;
 	return t;
 }
 
 /* Frees t, and its chan with its last window. */
-static void topic_free(net *n, struct topic *t)
+static void topic_free(struct fan *f, struct topic *t)
 {
 	struct chan *c = t->c;
 
 	c->wins[t->at] = c->wins[--c->nwins];
 	c->wins[t->at]->at = t->at;
-	n->ntopics--;
+	f->ntopics--;
 	free(t->subs);
 	free(t);
 	if (c->nwins == 0)
-		chan_free(n, c);
+		chan_free(f, c);
 }
 
 static void add_sub(struct topic *t, sess *s)
@@ -215,9 +218,10 @@ static void add_sub(struct topic *t, sess *s)
 }
 
 /* s's i-th subscription goes; the topic with its last subscriber. */
-static void remove_sub(net *n, sess *s, size_t i)
+static void remove_sub(sess *s, size_t i)
 {
 	struct topic *t = s->subs[i].t;
+	struct fan *f = t->c->f;
 	size_t j = s->subs[i].at;
 
 	t->subs[j] = t->subs[--t->nsubs];
@@ -227,11 +231,11 @@ static void remove_sub(net *n, sess *s, size_t i)
 	if (i < s->nsubs)
 		s->subs[i].t->subs[s->subs[i].at].at = i;
 	if (t->nsubs == 0)
-		topic_free(n, t);
+		topic_free(f, t);
 }
 
 /* A topic that cannot be encoded any more (its race went away). */
-static void topic_fail(net *n, struct topic *t, int rc)
+static void topic_fail(struct topic *t, int rc)
 {
 	sl_buf msg = SL_BUF_INIT;
 
@@ -239,19 +243,19 @@ static void topic_fail(net *n, struct topic *t, int rc)
 	while (t->nsubs > 0) {
 		struct topic_sub ts = t->subs[t->nsubs - 1];
 		sess_send_err(ts.s, 0, rc, msg.data);
-		remove_sub(n, ts.s, ts.at); /* frees t with the last subscriber */
+		remove_sub(ts.s, ts.at); /* frees t with the last subscriber */
 	}
 	sl_buf_release(&msg);
 }
 
-static int encode_snapshot(net *n, struct topic *t, sl_buf *b)
+static int encode_snapshot(struct fan *f, struct topic *t, sl_buf *b)
 {
 	msgpack_packer pk;
 	size_t from = b->len;
 	int rc;
 
 	slp_packer_init(&pk, b);
-	rc = core_topic_snapshot(n->core, t->c->name, t->c->len, t->offset, t->limit, &pk);
+	rc = core_topic_snapshot(f->core, t->c->name, t->c->len, t->offset, t->limit, &pk);
 	if (rc == 0)
 		t->snap_len = b->len - from;
 	return rc;
@@ -276,23 +280,23 @@ static void send_subscribe_ok(sess *s, uint64_t id, size_t limit, size_t asked)
 	sl_buf_release(&b);
 }
 
-int fanout_subscribe(net *n, sess *s, uint64_t id, const char *name, size_t len, size_t offset,
+int fanout_subscribe(struct fan *f, sess *s, uint64_t id, const char *name, size_t len, size_t offset,
 		     size_t limit, size_t asked)
 {
-	bool caught = evlog_caught_up(n->log);
+	bool caught = evlog_caught_up(f->log);
 	int rc;
 
-	rc = core_topic_check(n->core, name, len);
+	rc = core_topic_check(f->core, name, len);
 	if (rc == SL_EINVAL || (rc < 0 && caught))
 		return rc;
-	struct topic *t = topic_get(n, name, len, offset, limit);
+	struct topic *t = topic_get(f, name, len, offset, limit);
 	bool already = false;
 	for (size_t i = 0; i < s->nsubs; i++)
 		already |= s->subs[i].t == t;
 	if (!already) {
 		if (s->nsubs >= NET_MAX_SUBS) {
 			if (t->nsubs == 0)
-				topic_free(n, t);
+				topic_free(f, t);
 			return SL_ERANGE;
 		}
 		add_sub(t, s);
@@ -300,17 +304,17 @@ int fanout_subscribe(net *n, sess *s, uint64_t id, const char *name, size_t len,
 
 	/* the snapshot first: a request gets one reply, ok or err, never both */
 	sl_buf snap = SL_BUF_INIT;
-	if (caught && (rc = encode_snapshot(n, t, &snap)) < 0) {
+	if (caught && (rc = encode_snapshot(f, t, &snap)) < 0) {
 		sl_buf_release(&snap);
 		for (size_t i = s->nsubs; i-- > 0;)
 			if (s->subs[i].t == t)
-				remove_sub(n, s, i);
+				remove_sub(s, i);
 		return rc;
 	}
 	send_subscribe_ok(s, id, limit, asked);
 	if (!caught) {
 		t->need_snapshot = true; /* sent by the first tick after catching up */
-		n->snap_waiting++;
+		f->snap_waiting++;
 	} else {
 		sess_send_mp(s, snap.data, snap.len);
 	}
@@ -318,30 +322,30 @@ int fanout_subscribe(net *n, sess *s, uint64_t id, const char *name, size_t len,
 	return 0;
 }
 
-void fanout_unsubscribe(net *n, sess *s, const char *name, size_t len)
+void fanout_unsubscribe(sess *s, const char *name, size_t len)
 {
 	for (size_t i = s->nsubs; i-- > 0;) {
 		struct topic *t = s->subs[i].t;
 		if (t->c->len == len && memcmp(t->c->name, name, len) == 0)
-			remove_sub(n, s, i);
+			remove_sub(s, i);
 	}
 }
 
-void fanout_drop_denied(net *n, sess *s)
+void fanout_drop_denied(sess *s)
 {
 	for (size_t i = s->nsubs; i-- > 0;) {
 		struct topic *t = s->subs[i].t;
 		/* denied now, or wider than the new role's window (an official's limit 0) */
 		if (net_topic_denied(s->role, s->device, t->c->name, t->c->len) ||
 		    net_window_limit(s->role, t->c->name, t->c->len, t->limit) != t->limit)
-			remove_sub(n, s, i);
+			remove_sub(s, i);
 	}
 }
 
-void fanout_drop_sess(net *n, sess *s)
+void fanout_drop_sess(sess *s)
 {
 	while (s->nsubs > 0)
-		remove_sub(n, s, s->nsubs - 1);
+		remove_sub(s, s->nsubs - 1);
 	free(s->subs);
 	s->subs = NULL;
 	s->subcap = 0;
@@ -356,7 +360,7 @@ void fanout_drop_sess(net *n, sess *s)
  * that cannot be encoded fails (topic_fail); so does every window of a chan
  * whose delta cannot be.  c may be freed.
  */
-static void tick_chan(net *n, struct chan *c, bool all, sl_buf *delta, sl_buf *b)
+static void tick_chan(struct fan *f, struct chan *c, bool all, sl_buf *delta, sl_buf *b)
 {
 	struct out od = {0};
 	bool have_delta = false, empty = true;
@@ -372,10 +376,10 @@ static void tick_chan(net *n, struct chan *c, bool all, sl_buf *delta, sl_buf *b
 			have_delta = true;
 			sl_buf_reset(delta);
 			slp_packer_init(&pk, delta);
-			rc = core_topic_delta(n->core, c->name, c->len, &pk, &empty);
+			rc = core_topic_delta(f->core, c->name, c->len, &pk, &empty);
 			if (rc < 0) {
 				for (size_t k = c->nwins; k-- > 0;)
-					topic_fail(n, c->wins[k], rc); /* the last frees c */
+					topic_fail(c->wins[k], rc); /* the last frees c */
 				return;
 			}
 			od = (struct out){.mp = delta->data, .len = delta->len};
@@ -384,12 +388,12 @@ static void tick_chan(net *n, struct chan *c, bool all, sl_buf *delta, sl_buf *b
 			continue;
 		sl_buf_reset(b);
 		if (snap) {
-			if ((rc = encode_snapshot(n, t, b)) < 0)
-				topic_fail(n, t, rc);
+			if ((rc = encode_snapshot(f, t, b)) < 0)
+				topic_fail(t, rc);
 			else
 				send_to_subs(t, b->data, b->len);
 		} else if (delta->len > NET_DELTA_MAX && t->snap_len < delta->len &&
-			   encode_snapshot(n, t, b) == 0 && b->len < delta->len) {
+			   encode_snapshot(f, t, b) == 0 && b->len < delta->len) {
 			send_to_subs(t, b->data, b->len);
 		} else {
 			out_send(t, &od);
@@ -403,26 +407,26 @@ static void tick_chan(net *n, struct chan *c, bool all, sl_buf *delta, sl_buf *b
  * ones that can have a delta: a tick costs what changed, not how many
  * athletes are followed.
  */
-static void tick_athletes(net *n, const uint32_t *idx, size_t nchanged, sl_buf *delta, sl_buf *b)
+static void tick_athletes(struct fan *f, const uint32_t *idx, size_t nchanged, sl_buf *delta, sl_buf *b)
 {
 	char name[ATHLETE_LEN + SL_ID_MAX + 1];
 
-	if (!n->chans[1].n)
+	if (!f->chans[1].n)
 		return;
 	memcpy(name, ATHLETE, ATHLETE_LEN);
 	for (size_t i = 0; i < nchanged; i++) {
-		const char *bib = core_part_bib(n->core, idx[i]);
+		const char *bib = core_part_bib(f->core, idx[i]);
 		size_t bl = bib ? strlen(bib) : 0;
 		if (bl == 0 || bl > SL_ID_MAX)
 			continue;
 		memcpy(name + ATHLETE_LEN, bib, bl);
-		struct chan *c = chan_find(n, name, ATHLETE_LEN + bl);
+		struct chan *c = chan_find(f, name, ATHLETE_LEN + bl);
 		if (c)
-			tick_chan(n, c, false, delta, b);
+			tick_chan(f, c, false, delta, b);
 	}
 }
 
-void fanout_tick(net *n)
+void fanout_tick(struct fan *f)
 {
 	size_t nchanged;
 	uint64_t nrec;
@@ -430,47 +434,46 @@ void fanout_tick(net *n)
 	const uint32_t *idx;
 	sl_buf b = SL_BUF_INIT, delta = SL_BUF_INIT;
 
-	sess_tick(n);
-	if (!evlog_caught_up(n->log))
+	if (!evlog_caught_up(f->log))
 		return; /* subscribers wait for their first snapshot */
-	nrec = core_nrecords(n->core);
-	nchanged = core_changed(n->core, &idx);
-	all = core_changed_all(n->core);
-	bool flip = !n->was_caught_up;
-	n->was_caught_up = true;
-	if (!flip && !all && nchanged == 0 && nrec == n->seen_records && !n->snap_waiting)
+	nrec = core_nrecords(f->core);
+	nchanged = core_changed(f->core, &idx);
+	all = core_changed_all(f->core);
+	bool flip = !f->was_caught_up;
+	f->was_caught_up = true;
+	if (!flip && !all && nchanged == 0 && nrec == f->seen_records && !f->snap_waiting)
 		return;
 
 	/* tick_chan may free v[i]: the last one takes its place, done already */
-	for (size_t i = n->chans[0].n; i-- > 0;)
-		tick_chan(n, n->chans[0].v[i], all, &delta, &b);
-	if (all || flip || n->snap_waiting) {
-		for (size_t i = n->chans[1].n; i-- > 0;)
-			tick_chan(n, n->chans[1].v[i], all, &delta, &b);
-		n->snap_waiting = 0;
+	for (size_t i = f->chans[0].n; i-- > 0;)
+		tick_chan(f, f->chans[0].v[i], all, &delta, &b);
+	if (all || flip || f->snap_waiting) {
+		for (size_t i = f->chans[1].n; i-- > 0;)
+			tick_chan(f, f->chans[1].v[i], all, &delta, &b);
+		f->snap_waiting = 0;
 	} else {
-		tick_athletes(n, idx, nchanged, &delta, &b);
+		tick_athletes(f, idx, nchanged, &delta, &b);
 	}
 	sl_buf_release(&b);
 	sl_buf_release(&delta);
-	core_changes_clear(n->core);
-	n->seen_records = nrec;
+	core_changes_clear(f->core);
+	f->seen_records = nrec;
 }
 
-void fanout_free(net *n)
+void fanout_free(struct fan *f)
 {
 	for (int k = 0; k < 2; k++) {
-		struct chan_list *l = &n->chans[k];
+		struct chan_list *l = &f->chans[k];
 		while (l->n > 0) {
 			struct chan *c = l->v[l->n - 1];
 			struct topic *t = c->wins[c->nwins - 1];
 			struct topic_sub ts = t->subs[t->nsubs - 1];
-			remove_sub(n, ts.s, ts.at); /* frees t with the last, c with its last */
+			remove_sub(ts.s, ts.at); /* frees t with the last, c with its last */
 		}
 		free(l->v);
 		*l = (struct chan_list){0};
 	}
-	free(n->chash);
-	n->chash = NULL;
-	n->nchash = 0;
+	free(f->chash);
+	f->chash = NULL;
+	f->nchash = 0;
 }

@@ -75,7 +75,7 @@ void h_checkins(sess *s, uint64_t id, slp_msg *m)
 	slp_pack_key(&pk, "scans");
 	msgpack_pack_object(&pk, *slp_get(root, "scans"));
 	slp_pack_kv_int(&pk, "rx", sl_now_ms());
-	rc = core_check(s->n->core, rec.data, rec.len, err, sizeof(err));
+	rc = core_check(s->ev->core, rec.data, rec.len, err, sizeof(err));
 	if (rc < 0) {
 		sl_buf_release(&rec);
 		return sess_send_err(s, id, rc, err[0] ? err : NULL);

@@ -48,7 +48,7 @@ static void reply_read_warnings(sess *s, uint64_t id, const slp_batch *b)
 
 	for (size_t i = 0; i < b->nreads; i++) {
 		sl_buf_reset(&w);
-		core_read_warnings(s->n->core, &b->reads[i], &w);
+		core_read_warnings(s->ev->core, &b->reads[i], &w);
 		n += warning_lines(&w, i, NULL);
 	}
 	req_reply_begin(&pk, &out, 3, "ok", id);
@@ -56,7 +56,7 @@ static void reply_read_warnings(sess *s, uint64_t id, const slp_batch *b)
 	msgpack_pack_array(&pk, n);
 	for (size_t i = 0; i < b->nreads; i++) {
 		sl_buf_reset(&w);
-		core_read_warnings(s->n->core, &b->reads[i], &w);
+		core_read_warnings(s->ev->core, &b->reads[i], &w);
 		warning_lines(&w, i, &pk);
 	}
 	sess_send_mp(s, out.data, out.len);

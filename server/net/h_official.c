@@ -18,7 +18,7 @@ static void check_and_append(sess *s, uint64_t id, sl_buf *rec, int kind, size_t
 {
 	char err[512] = "";
 	int64_t row;
-	int rc = core_check_row(s->n->core, rec->data, rec->len, err, sizeof(err), &row);
+	int rc = core_check_row(s->ev->core, rec->data, rec->len, err, sizeof(err), &row);
 	struct req *r;
 
 	if (rc < 0) {
@@ -40,7 +40,7 @@ static void check_and_append(sess *s, uint64_t id, sl_buf *rec, int kind, size_t
 	r->count = count;
 	r->at = at;
 	if (rows)
-		core_nocat(s->n->core, rows, &r->nocat);
+		core_nocat(s->ev->core, rows, &r->nocat);
 	if (dry_run) {
 		struct evlog_ack ack = {0};
 		req_on_appended(r, &ack);
@@ -62,10 +62,10 @@ void h_event_create(sess *s, uint64_t id, slp_msg *m)
 		return sess_send_err(s, id, SL_EINVAL, "config: expected map");
 	if (slp_get_str(cfg, "event", &ev, &evn) != 0)
 		return sess_send_err(s, id, SL_EINVAL, "config.event: expected string");
-	if (evn != strlen(evlog_event(s->n->log)) || memcmp(ev, evlog_event(s->n->log), evn) != 0)
+	if (evn != strlen(s->ev->id) || memcmp(ev, s->ev->id, evn) != 0)
 		return sess_send_errf(s, id, SL_EINVAL,
-				      "config.event '%.*s' is not this server's event '%s'",
-				      (int)evn, ev, evlog_event(s->n->log));
+				      "config.event '%.*s' is not the event of this session's hello '%s'",
+				      (int)evn, ev, s->ev->id);
 	slp_packer_init(&pk, &rec);
 	msgpack_pack_map(&pk, 2);
 	slp_pack_kv_str(&pk, "k", "config");

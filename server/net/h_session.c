@@ -1,7 +1,14 @@
 /*
- * h_session.c: the session's messages: hello (who the session is: a token
- * looked up in Redis, the deployment's admin token, or none), subscribe and
- * unsubscribe.
+ * h_session.c: the session's messages: hello (which event, and who the
+ * session is: a token looked up in the event's Redis hash, the deployment's
+ * admin token, or none), subscribe and unsubscribe.
+ *
+ * The event: one this node holds already, or one whose log exists in Redis
+ * (looked up in the registry, then loaded: event.c); the deployment's admin
+ * may name a new one (to create it with event_create).  A token is looked
+ * up in the event's tokens once its store is up (the hello waits for it, at
+ * most twice the Redis timeout).  The session is bound to the event from
+ * then on, even when its token is refused (a spectator of it).
  *
  * A hello that does not succeed leaves a spectator, whatever the session
  * was before.  While a hello waits for its token lookup the session stops
@@ -13,10 +20,12 @@
  * A spectator's subscribe gets a window of at most NET_SPECTATOR_ROWS rows
  * (roles.h, net_window_limit); its ok then says the limit granted.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "net/handlers.h"
+#include "slid.h"
 
 static void reply_hello(sess *s, uint64_t id)
 {
@@ -25,7 +34,7 @@ static void reply_hello(sess *s, uint64_t id)
 
 	req_reply_begin(&pk, &b, 4 + 2 * !!s->device + !!s->point, "ok", id);
 	slp_pack_kv_str(&pk, "role", net_role_name(s->role));
-	slp_pack_kv_str(&pk, "event", evlog_event(s->n->log));
+	slp_pack_kv_str(&pk, "event", s->ev->id);
 	if (s->device) {
 		slp_pack_kv_str(&pk, "device", s->device);
 		/* "device": the device numbers its input; "server": send no seq */
@@ -100,14 +109,97 @@ out:
 	req_free(r);
 }
 
-void h_hello(sess *s, uint64_t id, slp_msg *m)
+static void token_lookup(struct req *r)
+{
+	sess *s = r->s;
+	int rc = evlog_token_get(s->ev->log, r->hash, on_token, r);
 
+	if (rc < 0) {
+		lws_rx_flow_control(s->wsi, 1);
+		sess_send_err(s, r->id, rc, NULL);
+		req_free(r);
+	}
+}
+
+static void on_event_up(struct ev_wait *w, int err)
+{
+	struct req *r = (struct req *)((char *)w - offsetof(struct req, ew));
+	sess *s = r->s;
+
+	if (!s->wsi || s->ev == NULL) {
+		req_free(r);
+		return;
+	}
+	if (err) {
+		lws_rx_flow_control(s->wsi, 1);
+		sess_send_errf(s, r->id, SL_EUNAVAIL, "event '%s': the store is not reachable",
+			       s->ev->id);
+		req_free(r);
+		return;
+	}
+	token_lookup(r);
+}
+
+/* The event is known: bind the session, then who it is. */
+static void hello_event(struct req *r, struct event *e, bool admin)
+{
+	sess *s = r->s;
+
+	event_bind(s, e);
+	if (admin) {
+		s->role = ROLE_ADMIN;
+		own_device(s);
+	}
+	if (!r->has_tok || admin) {
+		lws_rx_flow_control(s->wsi, 1);
+		reply_hello(s, r->id);
+		req_free(r);
+		return;
+	}
+	lws_rx_flow_control(s->wsi, 0);
+	if (evlog_up(e->log))
+		return token_lookup(r);
+	r->ew.need_caught_up = false;
+	r->ew.fn = on_event_up;
+	event_wait(e, &r->ew, 2 * s->n->store.timeout_ms);
+}
+
+static void on_exists(void *ctx, int err, bool exists)
+{
+	struct req *r = ctx;
+	sess *s = r->s;
+	struct event *e;
+
+	if (!s->wsi) {
+		req_free(r);
+		return;
+	}
+	lws_rx_flow_control(s->wsi, 1);
+	if (err || !exists) {
+		if (err)
+			sess_send_err(s, r->id, err == SL_EIO ? SL_EUNAVAIL : err, NULL);
+		else
+			sess_send_errf(s, r->id, SL_ENOENT, "no event '%s'", r->event);
+		req_free(r);
+		return;
+	}
+	e = event_find(s->n, r->event, strlen(r->event));
+	if (!e && !(e = event_load(s->n, r->event, strlen(r->event)))) {
+		sess_send_err(s, r->id, SL_EUNAVAIL, "the server is stopping");
+		req_free(r);
+		return;
+	}
+	hello_event(r, e, false);
+}
+
+void h_hello(sess *s, uint64_t id, slp_msg *m)
 {
 	const msgpack_object *root = &m->root;
 	net *n = s->n;
 	const char *ev, *tok;
-	size_t evn, tokn;
-	char hash[65];
+	size_t evn, tokn = 0;
+	bool admin = false;
+	struct event *e;
 	struct req *r;
 	int rc;
 
@@ -120,24 +212,39 @@ void h_hello(sess *s, uint64_t id, slp_msg *m)
 	rc = slp_get_str(root, "event", &ev, &evn);
 	if (rc == SL_EINVAL)
 		return sess_send_err(s, id, SL_EINVAL, "event: expected string");
-	if (rc == 0 &&
-	    (evn != strlen(evlog_event(n->log)) || memcmp(ev, evlog_event(n->log), evn) != 0))
+	if (rc == SL_ENOENT && !n->only)
+		return sess_send_err(s, id, SL_EINVAL,
+				     "event: required (this server serves many events: "
+				     "/api/events.json lists them)");
+	if (rc == SL_ENOENT) {
+		ev = n->only;
+		evn = strlen(ev);
+	}
+	if (!sl_event_id_ok(ev, evn))
+		return sess_send_err(s, id, SL_EINVAL, "event: expected an id of " SL_EVENT_ID_WORDS);
+	if (n->only && (evn != strlen(n->only) || memcmp(ev, n->only, evn) != 0))
 		return sess_send_errf(s, id, SL_ENOENT, "no event '%.*s' on this server", (int)evn,
 				      ev);
 	rc = slp_get_str(root, "token", &tok, &tokn);
 	if (rc == SL_EINVAL)
 		return sess_send_err(s, id, SL_EINVAL, "token: expected string");
-	if (rc == SL_ENOENT || tokn == 0)
-		return reply_hello(s, id);
-	net_sha256_hex(tok, tokn, hash);
-	if (n->admin_hash && net__hash_eq(hash, n->admin_hash)) {
-		s->role = ROLE_ADMIN;
-		own_device(s);
-		return reply_hello(s, id);
-	}
 	r = req_new(s, id, RQ_HELLO);
-	memcpy(r->hash, hash, sizeof(r->hash));
-	rc = evlog_token_get(n->log, hash, on_token, r);
+	memcpy(r->event, ev, evn);
+	r->has_tok = rc == 0 && tokn > 0;
+	if (r->has_tok) {
+		net_sha256_hex(tok, tokn, r->hash);
+		admin = n->admin_hash && net__hash_eq(r->hash, n->admin_hash);
+	}
+	if ((e = event_find(n, ev, evn)))
+		return hello_event(r, e, admin);
+	if (admin) { /* the deployment's admin may open a new event */
+		if (!(e = event_load(n, ev, evn))) {
+			req_free(r);
+			return sess_send_err(s, id, SL_EUNAVAIL, "the server is stopping");
+		}
+		return hello_event(r, e, true);
+	}
+	rc = registry_exists(n->reg, r->event, on_exists, r);
 	if (rc < 0) {
 		req_free(r);
 		return sess_send_err(s, id, rc, NULL);
@@ -175,7 +282,7 @@ void h_subscribe(sess *s, uint64_t id, slp_msg *m)
 	const char *why = net_topic_denied(s->role, s->device, topic, tn);
 	if (why)
 		return sess_send_errf(s, id, SL_EPERM, "topic '%.*s': %s", (int)tn, topic, why);
-	rc = fanout_subscribe(s->n, s, id, topic, tn, offset,
+	rc = fanout_subscribe(&s->ev->fan, s, id, topic, tn, offset,
 			      net_window_limit(s->role, topic, tn, limit), limit);
 	if (rc == SL_EINVAL)
 		sess_send_errf(s, id, rc, "topic '%.*s' is malformed", (int)tn, topic);
@@ -195,6 +302,6 @@ void h_unsubscribe(sess *s, uint64_t id, slp_msg *m)
 
 	if (slp_get_str(root, "topic", &topic, &tn) != 0)
 		return sess_send_err(s, id, SL_EINVAL, "topic: expected string");
-	fanout_unsubscribe(s->n, s, topic, tn);
+	fanout_unsubscribe(s, topic, tn);
 	sess_send_ok(s, id);
 }

@@ -122,7 +122,7 @@ void h_token_issue(sess *s, uint64_t id, slp_msg *m)
 		slp_pack_kv_strn(&pk, "device", dev, dn);
 	if (pn > 0)
 		slp_pack_kv_strn(&pk, "point", pt, pn);
-	rc = evlog_token_put(s->n->log, s->tokhash[0] ? s->tokhash : NULL, hash, val.data, val.len,
+	rc = evlog_token_put(s->ev->log, s->tokhash[0] ? s->tokhash : NULL, hash, val.data, val.len,
 			     on_token_done, r);
 	sl_buf_release(&val);
 	if (rc < 0) {
@@ -145,7 +145,7 @@ void h_token_revoke(sess *s, uint64_t id, slp_msg *m)
 	net_sha256_hex(tok, tn, hash);
 	r = req_new(s, id, RQ_TOKEN_REVOKE);
 	memcpy(r->hash, hash, sizeof(r->hash));
-	rc = evlog_token_del(s->n->log, s->tokhash[0] ? s->tokhash : NULL, hash, on_token_done, r);
+	rc = evlog_token_del(s->ev->log, s->tokhash[0] ? s->tokhash : NULL, hash, on_token_done, r);
 	if (rc < 0) {
 		sess_send_err(s, id, rc, req_store_msg(rc));
 		req_free(r);

@@ -29,26 +29,43 @@
  * (lws_adopt_socket_vhost), which serves HTTP and WebSocket on it as if it
  * had accepted it itself.  The vhost itself listens on nothing.
  *
+ * Events: /api/events.json lists the deployment's events (event.c);
+ * /api/events/<event>/<route> is <route> of that event (health, the
+ * exports, unknown.json), loading it first when this node does not hold it
+ * yet and its log exists (the registry's list says so): the request then
+ * waits, holding the event, until its tail has caught up.  Today's
+ * /health and /api/... routes are the --event's on a single-event node.
+ * /e/<event>/<page> is the web root's <page> (index.html for none), so
+ * that each event's pages have addresses of their own; `/` is
+ * directory.html on a node of many events.
+ *
  * Shutdown: net_shutdown() stops accepting and the tick, and closes every
- * session with 1001 (queued replies first); on_drained runs when none is
- * left or after a grace time, from a timer (never inside an lws callback).
+ * session with 1001 (queued replies first); once none is left or after a
+ * grace time, every event's log is closed (a last snapshot each), then the
+ * registry's connection; on_drained runs then, from a callback (never
+ * inside an lws callback).
  */
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <ctype.h>
+#include <limits.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "net/door.h"
 #include "net/export_cache.h"
 #include "net/net_int.h"
+#include "slid.h"
 
 #define HTTP_CHUNK 16384
 #define HTTP_STALL_S 30 /* a client that takes no byte of a body this long is closed */
 #define HTTP_WAIT_S 300 /* no export encode takes this long: close the request */
+#define HTTP_LOAD_WAIT_S 60 /* an event loading: answer 503 if its tail has not caught up by then */
 #define GRACE_MS 2000
 
 /* One HTTP connection's current request (lws keeps it across keep-alive). */
@@ -62,6 +79,13 @@ struct http_pss {
 	bool gz;       /* the client accepts gzip */
 	bool head_due; /* xb arrived: headers go out from the writeable */
 	char *inm;     /* If-None-Match, owned, or NULL */
+	struct event *ev;     /* the event asked for (a reference), or NULL */
+	struct ev_wait ew;    /* waiting for it to catch up (ew.fn set) */
+	bool ev_due;          /* it did (or failed: ev_err): go on from the writeable */
+	int ev_err;
+	bool is_export;       /* what waits: an export (xr), or route() */
+	struct xc_route xr;
+	char sub[64];         /* route()'s path within the event */
 };
 
 /* ---- HTTP ---------------------------------------------------------------- */
@@ -74,21 +98,33 @@ static void json_error(sl_buf *b, const char *msg)
 	sl_buf_addf(b, "\"%s\"}\n", msg);
 }
 
-static void health(net *n, sl_buf *b)
+static void health(net *n, const struct event *e, sl_buf *b)
 {
-	bool up = evlog_up(n->log);
+	bool up = evlog_up(e->log);
 
 	sl_buf_addf(b,
 		    "{\"ok\":%s,\"event\":\"%s\",\"redis\":\"%s\",\"records\":%llu,"
 		    "\"last_id\":\"%s\",\"caught_up\":%s,\"node\":%ld,"
 		    "\"open_files_limit\":%ld,\"accepting\":%s,\"export_encodes\":%llu}\n",
-		    up ? "true" : "false", evlog_event(n->log), up ? "up" : "down",
-		    (unsigned long long)core_nrecords(n->core), evlog_last_id(n->log),
-		    evlog_caught_up(n->log) ? "true" : "false", (long)getpid(), n->nofile,
-		    n->accept_paused ? "false" : "true", (unsigned long long)xcache_encodes(n->xc));
+		    up ? "true" : "false", e->id, up ? "up" : "down",
+		    (unsigned long long)core_nrecords(e->core), evlog_last_id(e->log),
+		    evlog_caught_up(e->log) ? "true" : "false", (long)getpid(), n->nofile,
+		    n->accept_paused ? "false" : "true", (unsigned long long)xcache_encodes(e->xc));
 }
 
-static int unknown_json(net *n, sl_buf *b)
+/* A node of many events: its own state (each event's is at /api/events/<e>/health). */
+static void node_health(net *n, sl_buf *b)
+{
+	bool up = registry_up(n->reg);
+
+	sl_buf_addf(b,
+		    "{\"ok\":%s,\"event\":null,\"redis\":\"%s\",\"events_loaded\":%zu,"
+		    "\"node\":%ld,\"open_files_limit\":%ld,\"accepting\":%s}\n",
+		    up ? "true" : "false", up ? "up" : "down", n->nevents, (long)getpid(),
+		    n->nofile, n->accept_paused ? "false" : "true");
+}
+
+static int unknown_json(const struct event *e, sl_buf *b)
 {
 	sl_buf mp = SL_BUF_INIT;
 	msgpack_packer pk;
@@ -97,7 +133,7 @@ static int unknown_json(net *n, sl_buf *b)
 	int rc;
 
 	slp_packer_init(&pk, &mp);
-	rc = core_topic_snapshot(n->core, "unknown", 7, 0, 0, &pk);
+	rc = core_topic_snapshot(e->core, "unknown", 7, 0, 0, &pk);
 	if (rc < 0)
 		goto out;
 	msgpack_unpacked_init(&u);
@@ -113,15 +149,30 @@ out:
 	return rc;
 }
 
-/* Fill the body of a route other than the exports; returns the HTTP status. */
-static unsigned route(net *n, const char *uri, sl_buf *b)
+/*
+ * Fill the body of a route other than the exports (of event e, or of the
+ * node when e is NULL); returns the HTTP status.
+ */
+static unsigned route(net *n, const struct event *e, const char *uri, sl_buf *b)
 {
 	if (strcmp(uri, "/health") == 0) {
-		health(n, b);
+		if (e)
+			health(n, e, b);
+		else
+			node_health(n, b);
 		return 200;
 	}
+	if (strcmp(uri, "/api/events.json") == 0) {
+		events_listing(n, b);
+		return 200;
+	}
+	if (!e) {
+		json_error(b, "not found: this server serves many events; see /api/events.json and "
+			      "/api/events/<event>/...");
+		return 404;
+	}
 	if (strcmp(uri, "/api/unknown.json") == 0) {
-		if (unknown_json(n, b) < 0) {
+		if (unknown_json(e, b) < 0) {
 			json_error(b, "no unknown reads list");
 			return 404;
 		}
@@ -142,6 +193,14 @@ static int add_header(struct lws *wsi, const char *name, const char *value, unsi
 /* The request is over (sent, or its connection closing): drop what it held. */
 static void pss_clear(struct http_pss *ps)
 {
+	if (ps->ev) {
+		if (ps->ew.fn)
+			event_wait_cancel(ps->ev, &ps->ew);
+		event_unref(ps->ev);
+	}
+	ps->ev = NULL;
+	ps->ew.fn = NULL;
+	ps->ev_due = false;
 	xcache_cancel(&ps->wait);
 	xcache_unref(ps->xb);
 	sl_buf_release(&ps->body);
@@ -246,8 +305,8 @@ static int error_send(struct lws *wsi, struct http_pss *ps, unsigned status, con
  * race exists; a certificate's bib is a participant who finished.  NULL,
  * or the error (*status set).
  */
-static const char *export_check(net *n, const struct xc_route *r, unsigned *status, char *msg,
-				size_t msglen)
+static const char *export_check(const struct event *e, const struct xc_route *r, unsigned *status,
+				char *msg, size_t msglen)
 {
 	struct core_result cr;
 	char topic[80];
@@ -257,13 +316,13 @@ static const char *export_check(net *n, const struct xc_route *r, unsigned *stat
 	if (!r->race)
 		return NULL;
 	snprintf(topic, sizeof(topic), "results/%s", r->race);
-	if ((rc = core_topic_check(n->core, topic, strlen(topic))) < 0) {
+	if ((rc = core_topic_check(e->core, topic, strlen(topic))) < 0) {
 		*status = rc == SL_ENOENT ? 404 : 500;
 		return rc == SL_ENOENT ? "no such race" : "cannot export the race";
 	}
 	if (r->fmt != XC_CERT)
 		return NULL;
-	if (core_result(n->core, r->bib, &cr) < 0)
+	if (core_result(e->core, r->bib, &cr) < 0)
 		snprintf(msg, msglen, "no participant has bib '%s'", r->bib);
 	else if (strcmp(cr.status, "finished") != 0)
 		snprintf(msg, msglen, "bib '%s' has no finish (%s)", r->bib, cr.status);
@@ -273,11 +332,12 @@ static const char *export_check(net *n, const struct xc_route *r, unsigned *stat
 }
 
 /* GET of an export: answered now from the cache, or once it has encoded. */
-static int export_begin(net *n, struct lws *wsi, struct http_pss *ps, const struct xc_route *r)
+static int export_begin(struct event *e, struct lws *wsi, struct http_pss *ps,
+			const struct xc_route *r)
 {
 	char *ae, msg[160];
 	unsigned status;
-	const char *why = export_check(n, r, &status, msg, sizeof(msg));
+	const char *why = export_check(e, r, &status, msg, sizeof(msg));
 
 	if (why)
 		return error_send(wsi, ps, status, why);
@@ -286,7 +346,7 @@ static int export_begin(net *n, struct lws *wsi, struct http_pss *ps, const stru
 	free(ae);
 	ps->inm = header_dup(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
 	ps->wait.on_ready = on_export_ready;
-	ps->xb = xcache_get(n->xc, r->race, r->fmt, r->bib, &ps->wait);
+	ps->xb = xcache_get(e->xc, r->race, r->fmt, r->bib, &ps->wait);
 	if (ps->xb)
 		return export_answer(wsi, ps);
 	lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, HTTP_WAIT_S); /* a safety net */
@@ -308,6 +368,131 @@ static int body_write(struct lws *wsi, struct http_pss *ps)
 		return transaction_done(wsi, ps);
 	lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, HTTP_STALL_S);
 	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+/* ---- events' routes and pages ---------------------------------------------- */
+
+static int answer_route(net *n, struct lws *wsi, struct http_pss *ps, const struct event *e,
+			const char *uri)
+{
+	unsigned status = route(n, e, uri, &ps->body);
+
+	ps->data = ps->body.data;
+	ps->len = ps->body.len;
+	return head_send(wsi, ps, status, "application/json");
+}
+
+/* The request parked on its event can go on (from the writeable callback). */
+static int event_go(net *n, struct lws *wsi, struct http_pss *ps)
+{
+	if (ps->ev_err)
+		return error_send(wsi, ps, 503, "the event's store is not reachable: try again");
+	if (ps->is_export)
+		return export_begin(ps->ev, wsi, ps, &ps->xr);
+	return answer_route(n, wsi, ps, ps->ev, ps->sub);
+}
+
+static void on_event_ready(struct ev_wait *w, int err)
+{
+	struct http_pss *ps = (struct http_pss *)((char *)w - offsetof(struct http_pss, ew));
+
+	ps->ew.fn = NULL;
+	ps->ev_due = true;
+	ps->ev_err = err;
+	lws_callback_on_writable(ps->wsi);
+}
+
+/* In the registry's list (read every EV_LIST_MS): an event whose log exists. */
+static bool event_listed(const net *n, const char *id, size_t len)
+{
+	for (size_t i = 0; i < n->nlisted; i++)
+		if (strlen(n->listed[i].id) == len && memcmp(n->listed[i].id, id, len) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * GET /api/events/<event>/<rest>: today's /api/<rest> (or /health) of that
+ * event, loaded first when this node does not hold it; exports and
+ * unknown.json wait until its tail has caught up.
+ */
+static int event_request(net *n, struct lws *wsi, struct http_pss *ps, const char *path)
+{
+	const char *slash = strchr(path, '/');
+	size_t len = slash ? (size_t)(slash - path) : strlen(path);
+	char sub[512];
+	struct event *e;
+	int is_export;
+
+	if (!slash || !sl_event_id_ok(path, len))
+		return error_send(wsi, ps, 404, "not found: expected /api/events/<event>/...");
+	if (n->only && (len != strlen(n->only) || memcmp(path, n->only, len) != 0))
+		return error_send(wsi, ps, 404, "no such event");
+	e = event_find(n, path, len);
+	if (!e && (!event_listed(n, path, len) || !(e = event_load(n, path, len))))
+		return error_send(wsi, ps, 404, "no such event");
+	ps->ev = e;
+	event_ref(e);
+	if (strcmp(slash, "/health") == 0) /* at once: it says whether it caught up */
+		return answer_route(n, wsi, ps, e, "/health");
+	if (strlen(slash) + 5 > sizeof(sub))
+		return error_send(wsi, ps, 404, "not found");
+	snprintf(sub, sizeof(sub), "/api%s", slash);
+	if ((is_export = xcache_route(sub, &ps->xr)) < 0)
+		return error_send(wsi, ps, 404, ps->xr.err);
+	ps->is_export = is_export > 0;
+	if (!ps->is_export && strlen(sub) >= sizeof(ps->sub))
+		return error_send(wsi, ps, 404, "not found");
+	if (!ps->is_export)
+		memcpy(ps->sub, sub, strlen(sub) + 1);
+	if (!evlog_caught_up(e->log)) {
+		ps->ew.need_caught_up = true;
+		ps->ew.fn = on_event_ready;
+		event_wait(e, &ps->ew, HTTP_LOAD_WAIT_S * 1000);
+		lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, HTTP_WAIT_S);
+		return 0;
+	}
+	return event_go(n, wsi, ps);
+}
+
+static const struct {
+	const char *ext, *type;
+} page_types[] = {
+	{".html", "text/html"},        {".js", "text/javascript"},    {".mjs", "text/javascript"},
+	{".css", "text/css"},          {".svg", "image/svg+xml"},     {".json", "application/json"},
+	{".png", "image/png"},         {".ico", "image/x-icon"},      {".webp", "image/webp"},
+	{".map", "application/json"},  {".wasm", "application/wasm"}, {".csv", "text/csv"},
+	{".webmanifest", "application/manifest+json"},
+};
+
+/* GET /e/<event>/<page>: the web root's <page> (index.html when none). */
+static int page_request(net *n, struct lws *wsi, struct http_pss *ps, const char *path)
+{
+	const char *slash = strchr(path, '/'), *page, *type = NULL, *dot;
+	char file[PATH_MAX];
+	struct stat st;
+	int rc;
+
+	if (!slash || !sl_event_id_ok(path, (size_t)(slash - path)))
+		return error_send(wsi, ps, 404, "not found: expected /e/<event>/<page>");
+	page = slash[1] ? slash + 1 : "index.html";
+	for (const char *c = page; *c; c++)
+		if (!(isalnum((unsigned char)*c) || *c == '-' || *c == '_' || *c == '.' ||
+		      *c == '/') ||
+		    (c[0] == '.' && (c == page || c[-1] == '/')))
+			return error_send(wsi, ps, 404, "not found");
+	dot = strrchr(page, '.');
+	for (size_t i = 0; dot && i < sizeof(page_types) / sizeof(page_types[0]); i++)
+		if (strcmp(dot, page_types[i].ext) == 0)
+			type = page_types[i].type;
+	if (!type || (size_t)snprintf(file, sizeof(file), "%s/%s", n->web_root, page) >=
+			     sizeof(file) ||
+	    stat(file, &st) != 0 || !S_ISREG(st.st_mode))
+		return error_send(wsi, ps, 404, "not found");
+	rc = lws_serve_http_file(wsi, file, type, NULL, 0);
+	if (rc < 0 || (rc > 0 && lws_http_transaction_completed(wsi)))
+		return -1;
 	return 0;
 }
 
@@ -334,19 +519,39 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 		}
 		pss_clear(ps);
 		ps->wsi = wsi;
+		if (strncmp(uri, "/api/events/", 12) == 0) {
+			int rc = event_request(n, wsi, ps, uri + 12);
+			free(uri);
+			return rc;
+		}
+		if (strncmp(uri, "/e/", 3) == 0) {
+			int rc = page_request(n, wsi, ps, uri + 3);
+			free(uri);
+			return rc;
+		}
+		/* today's routes: the single event's (--event) */
+		struct event *e = n->only ? event_find(n, n->only, strlen(n->only)) : NULL;
 		if ((is_export = xcache_route(uri, &xr)) != 0) {
 			free(uri);
 			if (is_export < 0)
 				return error_send(wsi, ps, 404, xr.err);
-			return export_begin(n, wsi, ps, &xr);
+			if (!e)
+				return error_send(wsi, ps, 404,
+						  "not found: this server serves many events; see "
+						  "/api/events.json and /api/events/<event>/...");
+			return export_begin(e, wsi, ps, &xr);
 		}
-		status = route(n, uri, &ps->body);
+		status = route(n, e, uri, &ps->body);
 		free(uri);
 		ps->data = ps->body.data;
 		ps->len = ps->body.len;
 		return head_send(wsi, ps, status, "application/json");
 	}
 	case LWS_CALLBACK_HTTP_WRITEABLE:
+		if (ps->ev_due) {
+			ps->ev_due = false;
+			return event_go(n, wsi, ps);
+		}
 		if (ps->head_due) {
 			ps->head_due = false;
 			return export_answer(wsi, ps);
@@ -418,8 +623,8 @@ static void on_tick(uv_timer_t *t)
 	net *n = t->data;
 
 	if (!n->drain.on) {
-		fanout_tick(n);
-		xcache_tick(n->xc);
+		sess_tick(n);
+		events_tick(n);
 	}
 }
 
@@ -534,11 +739,11 @@ static void listen_close(net *n)
 	uv_close((uv_handle_t *)&n->lpoll, on_lpoll_closed);
 }
 
-net *net_new(uv_loop_t *loop, const struct net_opts *o, core *c, evlog *l)
+net *net_new(uv_loop_t *loop, const struct net_opts *o)
 {
 	net *n = sl_calloc(1, sizeof(*n));
 	struct lws_context_creation_info info;
-	struct lws_http_mount *m_files, *m_api, *m_health;
+	struct lws_http_mount *m_files, *m_api, *m_health, *m_pages;
 	void *loops[1] = {loop};
 	int lv = LLL_ERR | LLL_WARN;
 
@@ -547,8 +752,13 @@ net *net_new(uv_loop_t *loop, const struct net_opts *o, core *c, evlog *l)
 	lws_set_log_level(lv, lws_emit);
 
 	n->loop = loop;
-	n->core = c;
-	n->log = l;
+	n->only = o->only ? sl_strdup(o->only) : NULL;
+	n->store = o->store;
+	n->redis_host = sl_strdup(o->store.host);
+	n->store.host = n->redis_host;
+	n->store.event = NULL;
+	n->event_idle_ms = o->event_idle_ms ? o->event_idle_ms : 600000;
+	n->reg = registry_new(loop, n->redis_host, o->store.port, o->store.timeout_ms);
 	n->listen = sl_strdup(o->listen);
 	n->port = o->port;
 	n->web_root = sl_strdup(o->web_root);
@@ -558,7 +768,6 @@ net *net_new(uv_loop_t *loop, const struct net_opts *o, core *c, evlog *l)
 	n->queue_cap = o->queue_cap ? o->queue_cap : NET_QUEUE_CAP_DEFAULT;
 	n->spectator_cap = o->spectator_cap ? o->spectator_cap : NET_SPECTATOR_CAP_DEFAULT;
 	n->sessions.next = n->sessions.prev = &n->sessions;
-	n->xc = xcache_new(loop, c);
 
 	door_init(on_door_violation);
 	memset(&info, 0, sizeof(info));
@@ -576,13 +785,14 @@ net *net_new(uv_loop_t *loop, const struct net_opts *o, core *c, evlog *l)
 	}
 
 	/* mounts live as long as the vhost: keep them in n */
-	m_files = sl_calloc(3, sizeof(*m_files));
+	m_files = sl_calloc(4, sizeof(*m_files));
 	m_api = m_files + 1;
 	m_health = m_files + 2;
+	m_pages = m_files + 3;
 	m_files->mountpoint = "/";
 	m_files->mountpoint_len = 1;
 	m_files->origin = n->web_root;
-	m_files->def = "index.html";
+	m_files->def = n->only ? "index.html" : "directory.html";
 	m_files->origin_protocol = LWSMPRO_FILE;
 	m_files->extra_mimetypes = mimes;
 	m_files->mount_next = m_api;
@@ -595,6 +805,11 @@ net *net_new(uv_loop_t *loop, const struct net_opts *o, core *c, evlog *l)
 	m_health->mountpoint_len = 7;
 	m_health->origin = "http";
 	m_health->origin_protocol = LWSMPRO_CALLBACK;
+	m_health->mount_next = m_pages;
+	m_pages->mountpoint = "/e";
+	m_pages->mountpoint_len = 2;
+	m_pages->origin = "http";
+	m_pages->origin_protocol = LWSMPRO_CALLBACK;
 	n->mounts = m_files;
 
 	memset(&info, 0, sizeof(info));
@@ -626,6 +841,9 @@ net *net_new(uv_loop_t *loop, const struct net_opts *o, core *c, evlog *l)
 	n->listening = true;
 	uv_poll_start(&n->lpoll, UV_READABLE, on_accept);
 	uv_timer_start(&n->tick, on_tick, o->tick_ms, o->tick_ms);
+	registry_start(n->reg);
+	if (n->only)
+		event_load(n, n->only, strlen(n->only)); /* pinned */
 	sl_info("listening on http://%s:%d", o->listen, o->port);
 	return n;
 fail:
@@ -640,18 +858,32 @@ fail:
 		if (n->ctx)
 			lws_context_destroy(n->ctx);
 	}
-	xcache_free(n->xc);
-	SL_FREE_MANY(n->mounts, n->listen, n->web_root, n->admin_hash, n);
+	registry_free(n->reg);
+	SL_FREE_MANY(n->mounts, n->listen, n->web_root, n->admin_hash, n->only, n->redis_host, n);
 	return NULL;
+}
+
+static void on_registry_closed(void *ctx)
+{
+	net *n = ctx;
+
+	sl_close_done(&n->drain);
+}
+
+static void on_events_closed(void *ctx)
+{
+	net *n = ctx;
+
+	registry_close(n->reg, on_registry_closed, n);
 }
 
 static void on_grace(uv_timer_t *t)
 {
 	net *n = t->data;
-	if (n->drain.done) {
+	if (n->drain.done && !n->events_closing.on) {
 		if (n->nsessions)
 			sl_info("%zu connections did not close in time", n->nsessions);
-		sl_close_done(&n->drain);
+		events_close(n, on_events_closed, n); /* last snapshots */
 	}
 }
 
@@ -700,12 +932,16 @@ void net_free(net *n)
 	if (n->ctx)
 		lws_context_destroy(n->ctx);
 	sess_kills_release(n);
-	fanout_free(n);
-	xcache_free(n->xc);
+	for (sess *s = n->sessions.next; s != &n->sessions; s = s->next)
+		fanout_drop_sess(s);
+	events_free(n);
+	registry_free(n->reg);
 	door_free();
 	free(n->mounts);
 	free(n->listen);
 	free(n->web_root);
 	free(n->admin_hash);
+	free(n->only);
+	free(n->redis_host);
 	free(n);
 }

@@ -2,15 +2,18 @@
  * net.h: the HTTP + WebSocket front of splitlined, on libwebsockets running
  * on our libuv loop (a "foreign loop" for lws).
  *
- * It serves GET /health, /api/results/<race>.csv|.json, /api/unknown.json,
- * static files from the web root, and the WebSocket protocol of
- * protocol/PROTOCOL.md on /ws.  It reads the core (borrowed) and writes only
- * through the event log (borrowed): records reach the core from the log tail.
+ * It serves GET /health, /api/events.json, each event's /api/events/<event>/
+ * routes (and today's /api/results/... of a single-event node), static
+ * files from the web root (also as /e/<event>/<page>), and the WebSocket
+ * protocol of protocol/PROTOCOL.md on /ws.  It holds the events it serves
+ * (event.c: a core and an event log each, loaded on first use) and writes
+ * only through their logs: records reach a core from its log's tail.
  *
  * Lifecycle: net_new() creates the lws context and starts listening (NULL on
  * failure, the reason logged).  net_shutdown() stops the fan-out tick and
- * closes every WebSocket with 1001; on_drained runs once they are gone (or
- * after a short grace time).  net_destroy() then destroys the lws context:
+ * closes every WebSocket with 1001, then every event's log (last
+ * snapshots); on_drained runs once they are gone (or after a short grace
+ * time for the WebSockets).  net_destroy() then destroys the lws context:
  * the loop must keep running until lws's handles are closed.  net_free()
  * after the loop ended.
  */
@@ -36,9 +39,12 @@ struct net_opts {
 	long nofile;            /* the open-file limit, reported by /health */
 	size_t queue_cap;       /* a session's unsent bytes, at most (0: the default) */
 	size_t spectator_cap;   /* the same for spectators (0: the default) */
+	const char *only;       /* --event: serve this event only (pinned), or NULL: every one */
+	struct evlog_opts store; /* each event's log (its .event is the event's) */
+	uint32_t event_idle_ms; /* an event with no session or request this long unloads */
 };
 
-net *net_new(uv_loop_t *loop, const struct net_opts *o, core *c, evlog *l);
+net *net_new(uv_loop_t *loop, const struct net_opts *o);
 void net_shutdown(net *n, void (*on_drained)(void *ctx), void *ctx);
 void net_destroy(net *n);
 void net_free(net *n);

@@ -15,6 +15,8 @@
  *   h_token.c    token_issue, token_revoke, token hashes
  *   door.c       the front door (door.h)
  *   export_cache.c  the HTTP exports, encoded off the loop and shared
+ *   event.c      the events this node holds: loaded on first use, unloaded
+ *                when idle; the registry of the deployment's events
  *
  * Calls go one way only: net.c to ws.c, fanout.c, session.c, door.c and
  * export_cache.c (which calls nothing of server/net);
@@ -36,6 +38,7 @@
 #include "net/roles.h"
 #include "net/session.h"
 #include "slp.h"
+#include "store/registry.h"
 
 #define NET_MAX_SUBS 64
 /*
@@ -46,6 +49,8 @@
  */
 #define NET_DELTA_MAX (64u << 10)
 #define ACCEPT_RETRY_MS 100 /* out of descriptors: try accepting again after */
+#define EV_LIST_MS 2000     /* the registry's list is read again after */
+#define EV_SUMMARY_MS 1000  /* an event's summary is written at most this often */
 
 /*
  * Topics (fanout.c).  A chan is one topic name; its windows (struct topic)
@@ -64,9 +69,10 @@ struct chan {
 	char *name; /* owned */
 	size_t len;
 	uint64_t h;          /* hash of the name */
-	struct chan *hnext;  /* net's chan table */
+	struct fan *f;       /* the event's fan-out it belongs to */
+	struct chan *hnext;  /* f's chan table */
 	bool athlete;        /* athlete/<bib>: ticked by the change set */
-	size_t at;           /* index in n->chans[athlete] */
+	size_t at;           /* index in f->chans[athlete] */
 	struct topic **wins; /* its windows */
 	size_t nwins, wcap;
 };
@@ -81,10 +87,75 @@ struct topic {
 	size_t snap_len;    /* bytes of the last snapshot encoded (msgpack) */
 };
 
-struct net {
-	uv_loop_t *loop;
+/*
+ * One event's fan-out (fanout.c): its core and log (borrowed from its
+ * struct event) and the chans its sessions follow.
+ */
+struct chan_list {
+	struct chan **v;
+	size_t n, cap;
+};
+
+struct fan {
 	core *core;
 	evlog *log;
+	struct chan_list chans[2]; /* one per topic name followed; [1]: athlete/<bib> */
+	size_t snap_waiting;       /* windows subscribed before the tail caught up */
+	struct chan **chash;       /* by name: chained, nchash a power of two */
+	size_t nchash;
+	size_t ntopics; /* windows, of every chan */
+	uint64_t seen_records;
+	bool was_caught_up;
+};
+
+/*
+ * A parked request (a hello, an HTTP export) waiting for its event: until
+ * the event's store is up (a token lookup) or its tail has caught up (an
+ * export), or until `until` (then err SL_EUNAVAIL).  Run from the tick.
+ */
+struct ev_wait {
+	struct ev_wait *next;
+	bool need_caught_up;
+	uint64_t until_ms;
+	void (*fn)(struct ev_wait *w, int err);
+};
+
+/* One event held by this node (event.c). */
+struct event {
+	struct event *next; /* net's list */
+	net *n;
+	char id[65];
+	core *core;        /* owned */
+	evlog *log;        /* owned */
+	struct xcache *xc; /* owned */
+	struct fan fan;
+	size_t refs;          /* sessions bound to it and requests holding it */
+	uint64_t idle_since;  /* ms (uv_now) when refs went to 0 */
+	bool pinned;          /* the --event of a single-event node: never unloaded */
+	bool closing;         /* unloading: its log is closing */
+	struct ev_wait *waits;
+	sl_buf summary;       /* the summary last written to the registry (msgpack) */
+	uint64_t summary_records, summary_at;
+};
+
+struct net {
+	uv_loop_t *loop;
+	struct event *events; /* loaded, a list */
+	size_t nevents;
+	char *only;           /* --event: the one event this node serves, or NULL */
+	struct evlog_opts store; /* for each event's log (event copied per event) */
+	char *redis_host;
+	uint32_t event_idle_ms;
+	registry *reg;
+	struct ev_listed {
+		char *id;  /* owned */
+		sl_buf mp; /* its summary (msgpack, core_summary) */
+	} *listed;             /* the registry's, as last read (every EV_LIST_MS) */
+	size_t nlisted;
+	uint64_t listed_at;    /* when last asked for (ms) */
+	bool listing_busy;
+	size_t closing_events; /* events whose log is closing */
+	sl_close_req events_closing; /* events_close */
 	struct lws_context *ctx;
 	struct lws_vhost *vh;
 	char *listen;
@@ -102,17 +173,6 @@ struct net {
 	struct sess_kill *kills;             /* connections to end (session.c) */
 	size_t nkills, kcap;
 
-	struct chan_list {
-		struct chan **v;
-		size_t n, cap;
-	} chans[2];            /* one per topic name followed; [1]: athlete/<bib> */
-	size_t snap_waiting;   /* windows subscribed before the tail caught up */
-	struct chan **chash; /* by name: chained, nchash a power of two */
-	size_t nchash;
-	size_t ntopics; /* windows, of every chan */
-
-	struct xcache *xc; /* the HTTP exports (export_cache.h), owned */
-
 	/* our listening socket: lws serves the connections it accepts */
 	int lfd;
 	uv_poll_t lpoll;
@@ -125,8 +185,6 @@ struct net {
 
 	uv_timer_t tick;
 	uint32_t tick_ms;
-	uint64_t seen_records;
-	bool was_caught_up;
 
 	sl_close_req drain; /* net_shutdown: on, and on_drained */
 	uv_timer_t grace;
@@ -140,13 +198,33 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 /* fanout.c */
 /* limit: the window granted; asked: the client's limit (the ok says what
  * was granted when they differ). */
-int fanout_subscribe(net *n, sess *s, uint64_t id, const char *topic, size_t len, size_t offset,
-		     size_t limit, size_t asked);
-void fanout_unsubscribe(net *n, sess *s, const char *topic, size_t len);
+int fanout_subscribe(struct fan *f, sess *s, uint64_t id, const char *topic, size_t len,
+		     size_t offset, size_t limit, size_t asked);
+void fanout_unsubscribe(sess *s, const char *topic, size_t len);
 /* Drop the subscriptions s's role and device may no longer follow. */
-void fanout_drop_denied(net *n, sess *s);
-void fanout_drop_sess(net *n, sess *s);
-void fanout_tick(net *n);
-void fanout_free(net *n);
+void fanout_drop_denied(sess *s);
+void fanout_drop_sess(sess *s);
+void fanout_tick(struct fan *f);
+void fanout_free(struct fan *f);
+
+/* event.c */
+struct event *event_find(net *n, const char *id, size_t len);
+/* Load an event (its snapshot, then its log's tail), or NULL when the node
+ * is stopping. */
+struct event *event_load(net *n, const char *id, size_t len);
+void event_ref(struct event *e);
+void event_unref(struct event *e);
+/* Park w until e is up (or caught up); w->fn runs from a later tick. */
+void event_wait(struct event *e, struct ev_wait *w, uint32_t timeout_ms);
+void event_wait_cancel(struct event *e, struct ev_wait *w);
+/* Bind s to e (dropping what it followed of another event). */
+void event_bind(sess *s, struct event *e);
+/* The tick: fan-out, parked requests, idle events, registry summaries. */
+void events_tick(net *n);
+/* /api/events.json (the registry's list, loaded events fresher). */
+void events_listing(net *n, sl_buf *b);
+/* Shutdown: close every event's log (last snapshots); done runs once all are. */
+void events_close(net *n, void (*done)(void *ctx), void *ctx);
+void events_free(net *n);
 
 #endif

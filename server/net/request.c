@@ -63,7 +63,7 @@ void sess_forget(sess *s)
 	free(s->point);
 	s->point = NULL;
 	s->tokhash[0] = '\0';
-	fanout_drop_denied(s->n, s);
+	fanout_drop_denied(s);
 }
 
 void req_send_store_err(sess *s, uint64_t id, int err)
@@ -173,7 +173,7 @@ void req_append(sess *s, struct req *r, const sl_buf *rec, enum evlog_space spac
 		.last = r->last,
 		.seq_off = seq_off,
 	};
-	int rc = evlog_append(s->n->log, &w, rec->data, rec->len, req_on_appended, r);
+	int rc = evlog_append(s->ev->log, &w, rec->data, rec->len, req_on_appended, r);
 
 	if (rc < 0) {
 		sess_send_err(s, r->id, rc, req_store_msg(rc));

@@ -35,6 +35,10 @@ struct req {
 	struct core_nocat nocat; /* participants: rows that fit no category */
 	char token[33];
 	char hash[65]; /* hello, revoke: the token's hash */
+	/* hello: the event named, whether a token came, parked on the event */
+	char event[65];
+	bool has_tok;
+	struct ev_wait ew;
 };
 
 /* Start a reply of n keys into b (empty): the map's header, t and id. */

@@ -115,6 +115,7 @@ typedef struct sess {
 	unsigned refs;
 	struct sess *prev, *next; /* net's list of open sessions */
 	net *n;
+	struct event *ev; /* the hello's event (a reference), or NULL: none yet, or closed */
 	struct lws *wsi; /* NULL once closed */
 	enum slp_format fmt;
 	char peer[64];

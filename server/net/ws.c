@@ -74,6 +74,10 @@ static void handle_msg(sess *s, const char *buf, size_t len)
 		sess_send_err(s, id, rc, why.data);
 		goto out;
 	}
+	if (msg != NET_MSG_HELLO && !s->ev) {
+		sess_send_err(s, id, SL_ENOENT, "no event yet: send hello with the event first");
+		goto out;
+	}
 	handlers[msg](s, id, &m);
 out:
 	sl_buf_release(&why);
@@ -154,7 +158,9 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 		if (*ps) {
 			sl_debug("%s: closed", (*ps)->peer);
 			door_unbind(lws_get_socket_fd(wsi));
-			fanout_drop_sess(n, *ps);
+			fanout_drop_sess(*ps);
+			event_unref((*ps)->ev);
+			(*ps)->ev = NULL;
 			sess_closed(*ps);
 			*ps = NULL;
 		}

@@ -1,0 +1,150 @@
+/*
+ * registry.c: the deployment's list of events (registry.h), one Redis
+ * connection of its own.
+ */
+#include "store/registry.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sl.h"
+#include "store/redis.h"
+
+#define REGISTRY_KEY "sl:events"
+
+struct registry {
+	redis *r;
+};
+
+struct reg_op {
+	registry_exists_fn exists;
+	registry_list_fn list;
+	void *ctx;
+};
+
+registry *registry_new(uv_loop_t *loop, const char *host, int port, uint32_t timeout_ms)
+{
+	registry *g = sl_calloc(1, sizeof(*g));
+	struct redis_opts ro = {.name = "registry",
+				.host = host,
+				.port = port,
+				.connect_timeout_ms = timeout_ms,
+				.command_timeout_ms = timeout_ms,
+				.max_pending = 1000};
+
+	g->r = redis_new(loop, &ro, NULL, NULL);
+	return g;
+}
+
+void registry_start(registry *g)
+{
+	redis_start(g->r);
+}
+
+bool registry_up(const registry *g)
+{
+	return redis_up(g->r);
+}
+
+static void on_exists(void *ctx, int err, const redisReply *rep)
+{
+	struct reg_op *op = ctx;
+
+	if (!err && (!rep || rep->type != REDIS_REPLY_INTEGER))
+		err = SL_EIO;
+	op->exists(op->ctx, err, !err && rep->integer > 0);
+	free(op);
+}
+
+int registry_exists(registry *g, const char *event, registry_exists_fn cb, void *ctx)
+{
+	struct reg_op *op = sl_calloc(1, sizeof(*op));
+	char key[96]; /* event ids are at most 64 bytes (slid.h) */
+	const char *argv[2] = {"EXISTS", key};
+	size_t argvlen[2] = {6, 0};
+	int rc;
+
+	argvlen[1] = (size_t)snprintf(key, sizeof(key), "sl:{%s}:log", event);
+	op->exists = cb;
+	op->ctx = ctx;
+	if ((rc = redis_command(g->r, 0, on_exists, op, 2, argv, argvlen)) < 0)
+		free(op);
+	return rc;
+}
+
+static void on_put(void *ctx, int err, const redisReply *rep)
+{
+	(void)rep;
+	if (err)
+		sl_warn("cannot write the summary of event '%s' to the registry: %s",
+			(const char *)ctx, sl_strerror(err));
+	free(ctx);
+}
+
+int registry_put(registry *g, const char *event, const char *summary, size_t len)
+{
+	const char *argv[4] = {"HSET", REGISTRY_KEY, event, summary};
+	size_t argvlen[4] = {4, sizeof(REGISTRY_KEY) - 1, strlen(event), len};
+	char *ctx = sl_strdup(event);
+	int rc = redis_command(g->r, 0, on_put, ctx, 4, argv, argvlen);
+
+	if (rc < 0)
+		free(ctx);
+	return rc;
+}
+
+static void on_list(void *ctx, int err, const redisReply *rep)
+{
+	struct reg_op *op = ctx;
+	size_t n = 0;
+	const char **ids = NULL, **sums = NULL;
+	size_t *lens = NULL;
+
+	if (!err && (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements % 2))
+		err = SL_EIO;
+	if (!err) {
+		n = rep->elements / 2;
+		ids = sl_calloc(n + 1, sizeof(*ids));
+		sums = sl_calloc(n + 1, sizeof(*sums));
+		lens = sl_calloc(n + 1, sizeof(*lens));
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++) {
+			const redisReply *a = rep->element[2 * i], *b = rep->element[2 * i + 1];
+			if (a->type != REDIS_REPLY_STRING || b->type != REDIS_REPLY_STRING)
+				continue;
+			ids[k] = a->str;
+			sums[k] = b->str;
+			lens[k++] = b->len;
+		}
+		n = k;
+	}
+	op->list(op->ctx, err, n, ids, sums, lens);
+	SL_FREE_MANY(ids, sums, lens, op);
+}
+
+int registry_list(registry *g, registry_list_fn cb, void *ctx)
+{
+	struct reg_op *op = sl_calloc(1, sizeof(*op));
+	const char *argv[2] = {"HGETALL", REGISTRY_KEY};
+	size_t argvlen[2] = {7, sizeof(REGISTRY_KEY) - 1};
+	int rc;
+
+	op->list = cb;
+	op->ctx = ctx;
+	if ((rc = redis_command(g->r, 0, on_list, op, 2, argv, argvlen)) < 0)
+		free(op);
+	return rc;
+}
+
+void registry_close(registry *g, void (*on_closed)(void *ctx), void *ctx)
+{
+	redis_close(g->r, on_closed, ctx);
+}
+
+void registry_free(registry *g)
+{
+	if (!g)
+		return;
+	redis_free(g->r);
+	free(g);
+}

@@ -1,0 +1,49 @@
+/*
+ * registry.h: the deployment's list of events in Redis, on a connection of
+ * its own (redis.h), for a server that serves many events.
+ *
+ *   sl:events   hash: event id -> its summary (JSON text: name, date, level,
+ *               state... as /api/events.json lists it), written by the nodes
+ *               that hold the event, whenever the summary changes.
+ *
+ * An event exists when its log does (EXISTS sl:{<event>}:log): the summary
+ * is for listing only, and an event written before the registry existed is
+ * listed once a node has loaded it.  In a Redis Cluster the hash lives in
+ * its own slot; nothing here touches two slots in one command.
+ *
+ * Callbacks follow redis.h: a function that returns 0 calls its callback
+ * exactly once, later; one that returns < 0 never does.
+ */
+#ifndef SL_STORE_REGISTRY_H
+#define SL_STORE_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+typedef struct registry registry;
+
+registry *registry_new(uv_loop_t *loop, const char *host, int port, uint32_t timeout_ms);
+void registry_start(registry *g);
+bool registry_up(const registry *g);
+
+/* err 0 and whether the event's log exists; or the store's err. */
+typedef void (*registry_exists_fn)(void *ctx, int err, bool exists);
+int registry_exists(registry *g, const char *event, registry_exists_fn cb, void *ctx);
+
+/* Write the event's summary (fire and forget: a failure is logged). */
+int registry_put(registry *g, const char *event, const char *summary, size_t len);
+
+/*
+ * Every summary: cb gets n pairs (ids[i], sums[i] of lens[i] bytes),
+ * borrowed for the call, or err.
+ */
+typedef void (*registry_list_fn)(void *ctx, int err, size_t n, const char *const *ids,
+				 const char *const *sums, const size_t *lens);
+int registry_list(registry *g, registry_list_fn cb, void *ctx);
+
+void registry_close(registry *g, void (*on_closed)(void *ctx), void *ctx);
+void registry_free(registry *g);
+
+#endif
