@@ -132,25 +132,38 @@ static void on_event_up(struct ev_wait *w, int err)
 	}
 	if (err) {
 		lws_rx_flow_control(s->wsi, 1);
+		sess_forget(s); /* the admin's role was set before the wait */
 		sess_send_errf(s, r->id, SL_EUNAVAIL, "event '%s': the store is not reachable",
 			       s->ev->id);
+		req_free(r);
+		return;
+	}
+	if (r->admin) {
+		lws_rx_flow_control(s->wsi, 1);
+		reply_hello(s, r->id);
 		req_free(r);
 		return;
 	}
 	token_lookup(r);
 }
 
-/* The event is known: bind the session, then who it is. */
+/*
+ * The event is known: bind the session, then who it is.  A session with a
+ * token may write: its hello is answered once the event's store is up (an
+ * event just loaded connects first), so that its first write is not
+ * refused as unavailable.
+ */
 static void hello_event(struct req *r, struct event *e, bool admin)
 {
 	sess *s = r->s;
 
 	event_bind(s, e);
+	r->admin = admin;
 	if (admin) {
 		s->role = ROLE_ADMIN;
 		own_device(s);
 	}
-	if (!r->has_tok || admin) {
+	if (!r->has_tok || (admin && evlog_up(e->log))) {
 		lws_rx_flow_control(s->wsi, 1);
 		reply_hello(s, r->id);
 		req_free(r);

@@ -86,6 +86,15 @@ struct http_pss {
 	bool is_export;       /* what waits: an export (xr), or route() */
 	struct xc_route xr;
 	char sub[64];         /* route()'s path within the event */
+	struct probe *probe;  /* asking the registry whether the event exists */
+	bool probed;          /* it answered (ev_err): event_request once more */
+	char path[600];       /* /api/events/<path>, while probed */
+};
+
+/* A registry lookup for a request; detached (ps NULL) when the request ends first. */
+struct probe {
+	struct http_pss *ps;
+	char event[72];
 };
 
 /* ---- HTTP ---------------------------------------------------------------- */
@@ -200,6 +209,10 @@ static void pss_clear(struct http_pss *ps)
 	}
 	ps->ev = NULL;
 	ps->ew.fn = NULL;
+	if (ps->probe)
+		ps->probe->ps = NULL; /* its answer is dropped */
+	ps->probe = NULL;
+	ps->probed = false;
 	ps->ev_due = false;
 	xcache_cancel(&ps->wait);
 	xcache_unref(ps->xb);
@@ -373,6 +386,8 @@ static int body_write(struct lws *wsi, struct http_pss *ps)
 
 /* ---- events' routes and pages ---------------------------------------------- */
 
+static int event_request(net *n, struct lws *wsi, struct http_pss *ps, const char *path);
+
 static int answer_route(net *n, struct lws *wsi, struct http_pss *ps, const struct event *e,
 			const char *uri)
 {
@@ -386,6 +401,13 @@ static int answer_route(net *n, struct lws *wsi, struct http_pss *ps, const stru
 /* The request parked on its event can go on (from the writeable callback). */
 static int event_go(net *n, struct lws *wsi, struct http_pss *ps)
 {
+	if (ps->probed) { /* the registry answered: once more, now */
+		ps->probed = false;
+		if (ps->ev_err == SL_ENOENT)
+			return error_send(wsi, ps, 404, "no such event");
+		if (!ps->ev_err)
+			return event_request(n, wsi, ps, ps->path);
+	}
 	if (ps->ev_err)
 		return error_send(wsi, ps, 503, "the event's store is not reachable: try again");
 	if (ps->is_export)
@@ -417,6 +439,24 @@ static bool event_listed(const net *n, const char *id, size_t len)
  * event, loaded first when this node does not hold it; exports and
  * unknown.json wait until its tail has caught up.
  */
+static void on_probed(void *ctx, int err, bool exists)
+{
+	struct probe *pr = ctx;
+	struct http_pss *ps = pr->ps;
+
+	if (ps) {
+		net *n = lws_context_user(lws_get_context(ps->wsi));
+		ps->probe = NULL;
+		if (!err && exists && !event_find(n, pr->event, strlen(pr->event)))
+			event_load(n, pr->event, strlen(pr->event));
+		ps->ev_due = true;
+		ps->probed = true;
+		ps->ev_err = err ? SL_EUNAVAIL : exists ? 0 : SL_ENOENT;
+		lws_callback_on_writable(ps->wsi);
+	}
+	free(pr);
+}
+
 static int event_request(net *n, struct lws *wsi, struct http_pss *ps, const char *path)
 {
 	const char *slash = strchr(path, '/');
@@ -430,7 +470,22 @@ static int event_request(net *n, struct lws *wsi, struct http_pss *ps, const cha
 	if (n->only && (len != strlen(n->only) || memcmp(path, n->only, len) != 0))
 		return error_send(wsi, ps, 404, "no such event");
 	e = event_find(n, path, len);
-	if (!e && (!event_listed(n, path, len) || !(e = event_load(n, path, len))))
+	if (!e && event_listed(n, path, len))
+		e = event_load(n, path, len);
+	if (!e && path != ps->path && strlen(path) < sizeof(ps->path)) {
+		/* created since the list was read? ask, then once more (event_go) */
+		struct probe *pr = sl_calloc(1, sizeof(*pr));
+		pr->ps = ps;
+		memcpy(pr->event, path, len);
+		memcpy(ps->path, path, strlen(path) + 1);
+		if (registry_exists(n->reg, pr->event, on_probed, pr) == 0) {
+			ps->probe = pr;
+			lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, HTTP_WAIT_S);
+			return 0;
+		}
+		free(pr);
+	}
+	if (!e)
 		return error_send(wsi, ps, 404, "no such event");
 	ps->ev = e;
 	event_ref(e);

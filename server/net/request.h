@@ -37,7 +37,7 @@ struct req {
 	char hash[65]; /* hello, revoke: the token's hash */
 	/* hello: the event named, whether a token came, parked on the event */
 	char event[65];
-	bool has_tok;
+	bool has_tok, admin; /* admin: the deployment's admin token */
 	struct ev_wait ew;
 };
 

@@ -383,8 +383,8 @@ class Server:
         return f"ws://127.0.0.1:{self.port}/ws"
 
     def start(self, timeout=120):
-        argv = [self.h.paths.server, "--event", self.event, "--listen", "127.0.0.1",
-                "--port", self.port, "--redis", self.redis.addr,
+        argv = [self.h.paths.server] + (["--event", self.event] if self.event else []) + [
+                "--listen", "127.0.0.1", "--port", self.port, "--redis", self.redis.addr,
                 "--admin-token-file", self.admin_token_file, "--log-level", "info"] + self.extra
         self.proc = Proc(self.h, self.name, argv)
         self.wait_health(timeout)
