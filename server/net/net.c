@@ -813,7 +813,6 @@ net *net_new(uv_loop_t *loop, const struct net_opts *o)
 	n->store.host = n->redis_host;
 	n->store.event = NULL;
 	n->event_idle_ms = o->event_idle_ms ? o->event_idle_ms : 600000;
-	n->reg = registry_new(loop, n->redis_host, o->store.port, o->store.timeout_ms);
 	n->listen = sl_strdup(o->listen);
 	n->port = o->port;
 	n->web_root = sl_strdup(o->web_root);
@@ -896,6 +895,8 @@ net *net_new(uv_loop_t *loop, const struct net_opts *o)
 	n->listening = true;
 	uv_poll_start(&n->lpoll, UV_READABLE, on_accept);
 	uv_timer_start(&n->tick, on_tick, o->tick_ms, o->tick_ms);
+	/* only now: a registry made before a failure above would leave handles open */
+	n->reg = registry_new(loop, n->redis_host, o->store.port, o->store.timeout_ms);
 	registry_start(n->reg);
 	if (n->only)
 		event_load(n, n->only, strlen(n->only)); /* pinned */

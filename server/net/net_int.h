@@ -18,13 +18,14 @@
  *   event.c      the events this node holds: loaded on first use, unloaded
  *                when idle; the registry of the deployment's events
  *
- * Calls go one way only: net.c to ws.c, fanout.c, session.c, door.c and
+ * Calls go one way only: net.c to event.c, ws.c, session.c, door.c and
  * export_cache.c (which calls nothing of server/net);
- * ws.c to the handlers (h_*.c), fanout.c, roles.c, session.c and door.c;
- * the handlers to request.c, fanout.c, roles.c and session.c (h_checkin.c
- * also to h_official.c, h_session.c to h_token.c); request.c to fanout.c,
- * roles.c and session.c; fanout.c to session.c and roles.c; session.c,
- * roles.c and door.c to nothing of server/net.
+ * ws.c to the handlers (h_*.c), event.c, fanout.c, roles.c, session.c and
+ * door.c; the handlers to request.c, fanout.c, roles.c and session.c
+ * (h_checkin.c also to h_official.c, h_session.c to h_token.c and
+ * event.c); request.c to fanout.c, roles.c and session.c; event.c to
+ * fanout.c and export_cache.c; fanout.c to session.c and roles.c;
+ * session.c, roles.c and door.c to nothing of server/net.
  *
  * Ownership of sessions and frames: session.h.
  */

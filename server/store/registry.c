@@ -11,6 +11,7 @@
 #include "store/redis.h"
 
 #define REGISTRY_KEY "sl:events"
+#define SERIES_KEY "sl:series"
 
 struct registry {
 	redis *r;
@@ -19,6 +20,8 @@ struct registry {
 struct reg_op {
 	registry_exists_fn exists;
 	registry_list_fn list;
+	registry_done_fn done;
+	registry_get_fn get;
 	void *ctx;
 };
 
@@ -132,6 +135,56 @@ int registry_list(registry *g, registry_list_fn cb, void *ctx)
 	op->list = cb;
 	op->ctx = ctx;
 	if ((rc = redis_command(g->r, 0, on_list, op, 2, argv, argvlen)) < 0)
+		free(op);
+	return rc;
+}
+
+static void on_series_put(void *ctx, int err, const redisReply *rep)
+{
+	struct reg_op *op = ctx;
+
+	(void)rep;
+	op->done(op->ctx, err);
+	free(op);
+}
+
+int registry_series_put(registry *g, const char *id, const char *doc, size_t len,
+			registry_done_fn cb, void *ctx)
+{
+	struct reg_op *op = sl_calloc(1, sizeof(*op));
+	const char *argv[4] = {"HSET", SERIES_KEY, id, doc};
+	size_t argvlen[4] = {4, sizeof(SERIES_KEY) - 1, strlen(id), len};
+	int rc;
+
+	op->done = cb;
+	op->ctx = ctx;
+	if ((rc = redis_command(g->r, 0, on_series_put, op, 4, argv, argvlen)) < 0)
+		free(op);
+	return rc;
+}
+
+static void on_series_get(void *ctx, int err, const redisReply *rep)
+{
+	struct reg_op *op = ctx;
+
+	if (!err && rep && rep->type == REDIS_REPLY_NIL)
+		err = SL_ENOENT;
+	else if (!err && (!rep || rep->type != REDIS_REPLY_STRING))
+		err = SL_EIO;
+	op->get(op->ctx, err, err ? NULL : rep->str, err ? 0 : rep->len);
+	free(op);
+}
+
+int registry_series_get(registry *g, const char *id, registry_get_fn cb, void *ctx)
+{
+	struct reg_op *op = sl_calloc(1, sizeof(*op));
+	const char *argv[3] = {"HGET", SERIES_KEY, id};
+	size_t argvlen[3] = {4, sizeof(SERIES_KEY) - 1, strlen(id)};
+	int rc;
+
+	op->get = cb;
+	op->ctx = ctx;
+	if ((rc = redis_command(g->r, 0, on_series_get, op, 3, argv, argvlen)) < 0)
 		free(op);
 	return rc;
 }

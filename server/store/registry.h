@@ -2,9 +2,11 @@
  * registry.h: the deployment's list of events in Redis, on a connection of
  * its own (redis.h), for a server that serves many events.
  *
- *   sl:events   hash: event id -> its summary (JSON text: name, date, level,
+ *   sl:events   hash: event id -> its summary (msgpack: name, date, level,
  *               state... as /api/events.json lists it), written by the nodes
- *               that hold the event, whenever the summary changes.
+ *               that hold the event, whenever the summary changes;
+ *   sl:series   hash: series id -> its document (msgpack, as sent by
+ *               series_put: PROTOCOL.md, "Series").
  *
  * An event exists when its log does (EXISTS sl:{<event>}:log): the summary
  * is for listing only, and an event written before the registry existed is
@@ -42,6 +44,13 @@ int registry_put(registry *g, const char *event, const char *summary, size_t len
 typedef void (*registry_list_fn)(void *ctx, int err, size_t n, const char *const *ids,
 				 const char *const *sums, const size_t *lens);
 int registry_list(registry *g, registry_list_fn cb, void *ctx);
+
+/* A series document: put (err only), get (err SL_ENOENT when absent). */
+typedef void (*registry_done_fn)(void *ctx, int err);
+typedef void (*registry_get_fn)(void *ctx, int err, const char *val, size_t len);
+int registry_series_put(registry *g, const char *id, const char *doc, size_t len,
+			registry_done_fn cb, void *ctx);
+int registry_series_get(registry *g, const char *id, registry_get_fn cb, void *ctx);
 
 void registry_close(registry *g, void (*on_closed)(void *ctx), void *ctx);
 void registry_free(registry *g);
