@@ -27,8 +27,9 @@ const char usage_results[] =
 const char usage_status[] =
 	"usage: splitline status\n"
 	"\n"
-	"Prints the server's GET /health answer (JSON): event, Redis state, records,\n"
-	"last log id, caught_up.  Exit 1 when the server cannot be reached or answers\n"
+	"Prints the event's health as the server answers it (JSON, GET\n"
+	"/api/events/<event>/health; /health without an event): event, Redis state,\n"
+	"records, last log id, caught_up.  Exit 1 when the server cannot be reached or answers\n"
 	"with an error status.\n";
 const char usage_audit[] =
 	"usage: splitline audit [--format csv|json] [--out FILE]\n"
@@ -79,7 +80,11 @@ int cmd_results(int argc, char **argv)
 	if ((rc = ctl_resolve()))
 		return rc;
 	sl_buf path = SL_BUF_INIT, body = SL_BUF_INIT;
-	sl_buf_adds(&path, "/api/results/");
+	/* the event's own route: a server of many events has no /api/results/ */
+	if (ctl_conn.event)
+		sl_buf_addf(&path, "/api/events/%s/results/", ctl_conn.event);
+	else
+		sl_buf_adds(&path, "/api/results/");
 	url_escape(&path, pos[0]);
 	sl_buf_addf(&path, ".%s", format);
 	int status = 0;
@@ -118,7 +123,13 @@ int cmd_status(int argc, char **argv)
 		return rc;
 	sl_buf body = SL_BUF_INIT;
 	int status = 0;
-	rc = ctl_http_get("/health", &status, &body);
+	sl_buf path = SL_BUF_INIT;
+	if (ctl_conn.event)
+		sl_buf_addf(&path, "/api/events/%s/health", ctl_conn.event);
+	else
+		sl_buf_adds(&path, "/health");
+	rc = ctl_http_get(path.data, &status, &body);
+	sl_buf_release(&path);
 	if (!rc) {
 		fwrite(body.data ? body.data : "", 1, body.len, stdout);
 		if (!body.len || body.data[body.len - 1] != '\n')
