@@ -87,6 +87,13 @@ int cfg__strict_keys(const msgpack_object *map, char *err, size_t errlen)
 		    (rc = keys_of_list(r, "points", EVK_POINT, rp, err, errlen)) < 0 ||
 		    (rc = keys_of_list(r, "categories", EVK_CATEGORY, rp, err, errlen)) < 0)
 			return rc;
+		if ((h = slp_get(r, "awards")) && h->type == MSGPACK_OBJECT_MAP) {
+			snprintf(hp, sizeof(hp), "%s.awards", rp);
+			if ((rc = keys_of(h, EVK_AWARDS, hp, err, errlen)) < 0)
+				return rc;
+		}
+		if ((rc = keys_of_list(r, "teams", EVK_TEAM, rp, err, errlen)) < 0)
+			return rc;
 		if ((h = slp_get(r, "handicap")) && h->type == MSGPACK_OBJECT_MAP) {
 			snprintf(hp, sizeof(hp), "%s.handicap", rp);
 			if ((rc = keys_of(h, EVK_HANDICAP, hp, err, errlen)) < 0 ||
