@@ -154,6 +154,10 @@ int cfg_parse(const msgpack_object *map, struct cfg *out, int flags, char *err, 
 /* The strict rules (cfgstrict.c): keys before the parse, values after it. */
 int cfg__strict_keys(const msgpack_object *map, char *err, size_t errlen);
 int cfg__strict_rules(const msgpack_object *map, const struct cfg *c, char *err, size_t errlen);
+/* Every key of map is one of the evkeys map kind's (evkeys.h), else
+ * SL_EINVAL "path.key: unknown key; did you mean ...?" (also for a series
+ * document, server/score). */
+int cfg__keys_of(const msgpack_object *map, int kind, const char *path, char *err, size_t errlen);
 void cfg_release(struct cfg *c);
 /* Each race's awards and teams (scorecfg.c), after the parse; with
  * CFG_STRICT a bad one refuses the config, else it is left out (the

@@ -175,7 +175,8 @@ int core_snapshot_load(core *c, const char *buf, size_t len, char *err, size_t e
  * what those are computed from, and the race's config (its categories,
  * precision, awards and teams; config.h).  Strings point into the core and
  * the arrays are owned by out: valid until the next apply, freed by
- * core_entries_release.  0, or SL_ENOENT (no such race, or no config).
+ * core_entries_release.  race NULL: the event's first race.  0, or
+ * SL_ENOENT (no such race, or no config).
  */
 struct cfg_race;
 struct entry;

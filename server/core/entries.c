@@ -13,7 +13,7 @@
 int core_race_entries(const core *c, const char *race, struct core_entries *out)
 {
 	memset(out, 0, sizeof(*out));
-	int ri = c->has_cfg && race ? cfg_race_find(&c->cfg, race, strlen(race)) : -1;
+	int ri = !c->has_cfg ? -1 : race ? cfg_race_find(&c->cfg, race, strlen(race)) : 0;
 	if (ri < 0)
 		return SL_ENOENT;
 	const struct race_state *rs = &c->rs[ri];
