@@ -1,0 +1,55 @@
+/*
+ * score_fix.h: the fixtures of the score tests (test_award.c, test_team.c,
+ * test_series.c): a real core per event, built from records as a client
+ * sends them (rec.h), with one mass-start race `r` (precision 1 s, a
+ * finish mat only) whose extra keys (categories, awards, teams) the test
+ * gives, participants, and finish reads at T0 + seconds.  A runner's time
+ * is then exactly the seconds given.  Include after rec.h.
+ */
+#ifndef SL_TEST_SCORE_FIX_H
+#define SL_TEST_SCORE_FIX_H
+
+#include "score.h"
+
+#define T0 1700000000000LL
+
+#define FIX_CFG                                                                                    \
+	"{'k':'config','config':{'event':'%s','date':'2023-11-14','races':[{'id':'r',"            \
+	"'waves':[{'id':'1','start':%lld}],'points':[{'id':'finish','role':'finish',"             \
+	"'distance_m':5000,'min_s':0}]%s}]}}"
+
+/* "{...}" of race r's extra keys, e.g. ",'awards':{'overall':2}". */
+static inline core *race_core(const char *event, const char *extra)
+{
+	core *c = core_new();
+	int rc = recf(c, FIX_CFG, event, T0, extra);
+	if (rc < 0) {
+		fprintf(stderr, "fixture config refused: %s\n", err);
+		abort();
+	}
+	return c;
+}
+
+/* The config sentence of a refused race r (extra keys as above). */
+static inline int race_refused(const char *extra, char *why, size_t n)
+{
+	core *c = core_new();
+	int rc = recf(c, FIX_CFG, "x", T0, extra);
+	snprintf(why, n, "%s", err);
+	core_free(c);
+	return rc;
+}
+
+static uint64_t fix_seq;
+
+/* Runner bib crosses the finish secs seconds after T0. */
+static inline void fin(core *c, const char *bib, long secs)
+{
+	ASSERT_EQ(recf(c,
+		       "{'k':'passings','dev':'mat','seq':%llu,'reads':[{'bib':'%s','pt':'finish',"
+		       "'t':%lld}]}",
+		       (unsigned long long)++fix_seq, bib, T0 + secs * 1000LL),
+		  0);
+}
+
+#endif
