@@ -261,7 +261,8 @@ void series_compute(const struct series_cfg *cfg, const struct core_entries *con
 	for (size_t i = 0; i < cfg->nevents; i++)
 		out->missing[i] = !ev[i];
 	struct rec *r = collect(out, ev, &n);
-	qsort(r, n, sizeof(*r), rec_id_cmp);
+	if (n > 1)
+		qsort(r, n, sizeof(*r), rec_id_cmp);
 	size_t nath = 0;
 	for (size_t i = 0; i < n; i++)
 		nath += i == 0 || strcmp(r[i].id, r[i - 1].id) != 0;
