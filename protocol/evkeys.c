@@ -30,7 +30,7 @@ static const char *const k_hcap_row[] = {"class", "age_min", "age_max", "value",
 static const char *const k_awards[] = {"overall", "category", "exclude_overall", NULL};
 static const char *const k_team[] = {"id",         "field", "score",    "n", "min",
 				     "displacers", "max",   "category", NULL};
-static const char *const k_series[] = {"series", "name",  "events", "races", "match",
+static const char *const k_series[] = {"series", "name", "events", "races", "match",
 				       "points", "best", "ties",   NULL};
 static const char *const k_series_points[] = {"by", "table", "first", "step", "floor", NULL};
 
@@ -38,7 +38,7 @@ static const char *const *const tables[EVK_NMAPS] = {
 	[EVK_EVENT] = k_event,       [EVK_RACE] = k_race,         [EVK_WAVE] = k_wave,
 	[EVK_POINT] = k_point,       [EVK_STATION] = k_station,   [EVK_CATEGORY] = k_category,
 	[EVK_HANDICAP] = k_handicap, [EVK_HCAP_ROW] = k_hcap_row, [EVK_AWARDS] = k_awards,
-	[EVK_TEAM] = k_team,         [EVK_SERIES] = k_series,     [EVK_SERIES_POINTS] = k_series_points,
+	[EVK_TEAM] = k_team,         [EVK_SERIES] = k_series,     [EVK_SPOINTS] = k_series_points,
 };
 
 const char *const *evkeys_of(int map)

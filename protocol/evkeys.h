@@ -35,7 +35,7 @@ enum evkeys_map {
 	EVK_AWARDS,   /* races[i].awards (PROTOCOL.md, "Awards") */
 	EVK_TEAM,     /* races[i].teams[j] (PROTOCOL.md, "Team scores") */
 	EVK_SERIES,   /* a series document, its top level (PROTOCOL.md, "Series") */
-	EVK_SERIES_POINTS, /* a series' points */
+	EVK_SPOINTS,  /* a series document's points */
 	EVK_NMAPS
 };
 

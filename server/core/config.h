@@ -132,7 +132,8 @@ struct cfg_race {
 	size_t nbackups; /* stations over all points: 0 for road races */
 	int start_pt;  /* index of the start point, or -1 */
 	int finish_pt; /* index of the finish point (always one) */
-	struct cfg_awards awards; /* defaults when not given */
+	/* awards (the defaults when not given) and team rules (scorecfg.c) */
+	struct cfg_awards awards;
 	struct cfg_team *teams;
 	size_t nteams;
 };

@@ -64,9 +64,12 @@ const char *core_entry_field(const struct core_entry *e, const char *name)
 		const char *name;
 		size_t off;
 	} direct[] = {
-		{"bib", offsetof(struct core_entry, bib)},     {"name", offsetof(struct core_entry, name)},
-		{"club", offsetof(struct core_entry, club)},   {"reg", offsetof(struct core_entry, reg)},
-		{"birth", offsetof(struct core_entry, birth)}, {"sex", offsetof(struct core_entry, sex)},
+		{"bib", offsetof(struct core_entry, bib)},
+		{"name", offsetof(struct core_entry, name)},
+		{"club", offsetof(struct core_entry, club)},
+		{"reg", offsetof(struct core_entry, reg)},
+		{"birth", offsetof(struct core_entry, birth)},
+		{"sex", offsetof(struct core_entry, sex)},
 	};
 	for (size_t i = 0; i < sizeof(direct) / sizeof(direct[0]); i++)
 		if (strcmp(name, direct[i].name) == 0)

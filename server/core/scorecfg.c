@@ -41,20 +41,30 @@ static int get_bool(const msgpack_object *map, const char *key, bool *out, const
 	return 0;
 }
 
+/* The race's key, NULL when absent; its path into path. */
+static const msgpack_object *race_key(const msgpack_object *race, const char *key,
+				      const char *rpath, char path[96])
+{
+	const msgpack_object *o = slp_get(race, key);
+	snprintf(path, 96, "%s.%s", rpath, key);
+	return o && o->type != MSGPACK_OBJECT_NIL ? o : NULL;
+}
+
 static int parse_awards(const msgpack_object *race, struct cfg_awards *a, const char *rpath,
 			char *err, size_t errlen)
 {
-	const msgpack_object *o = slp_get(race, "awards");
 	char path[96];
+	const msgpack_object *o = race_key(race, "awards", rpath, path);
 	int64_t v;
 	bool given;
 	int rc;
-	if (!o || o->type == MSGPACK_OBJECT_NIL)
+	if (!o)
 		return 0;
-	snprintf(path, sizeof(path), "%s.awards", rpath);
 	if (o->type != MSGPACK_OBJECT_MAP)
-		CVAL_FAIL(SL_EINVAL, "%s: expected a map with overall, category and "
-				     "exclude_overall", path);
+		CVAL_FAIL(SL_EINVAL,
+			  "%s: expected a map with overall, category and "
+			  "exclude_overall",
+			  path);
 	if ((rc = cval_int(o, "overall", 0, 100, &v, &given, path, err, errlen)) < 0)
 		return rc;
 	if (given)
@@ -131,15 +141,14 @@ static int parse_team(const msgpack_object *o, const struct cfg_race *r, struct 
 	return 0;
 }
 
-static int parse_teams(const msgpack_object *race, struct cfg_race *r, const char *rpath,
-		       char *err, size_t errlen)
+static int parse_teams(const msgpack_object *race, struct cfg_race *r, const char *rpath, char *err,
+		       size_t errlen)
 {
-	const msgpack_object *o = slp_get(race, "teams");
 	char path[96];
+	const msgpack_object *o = race_key(race, "teams", rpath, path);
 	int rc;
-	if (!o || o->type == MSGPACK_OBJECT_NIL)
+	if (!o)
 		return 0;
-	snprintf(path, sizeof(path), "%s.teams", rpath);
 	if (o->type != MSGPACK_OBJECT_ARRAY)
 		CVAL_FAIL(SL_EINVAL, "%s: expected a list of team rules", path);
 	if (o->via.array.size > CFG_MAX_TEAMS)

@@ -50,8 +50,8 @@ static void emit(struct acc *a, const struct core_entries *x, size_t n, size_t m
 			a->l->rows = sl_realloc(a->l->rows, a->cap * sizeof(*a->l->rows));
 		}
 		const struct core_entry *e = a->c[i].e;
-		a->l->rows[a->l->n++] = (struct award_row){kind,    section, title,  a->c[i].place,
-							    e->bib, e->name, e->time_ms};
+		a->l->rows[a->l->n++] = (struct award_row){
+			kind, section, title, a->c[i].place, e->bib, e->name, e->time_ms};
 		if (kind != AWARD_CAT)
 			a->won[e - x->v] = true;
 	}

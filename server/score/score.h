@@ -64,8 +64,8 @@ struct team_row {
 	size_t place;     /* 0: incomplete, unranked */
 	const char *team; /* the field's value */
 	size_t finishers;
-	int64_t score;    /* sum of team places, or of times in ms; 0 when incomplete */
-	int64_t tiebreak; /* the (n+1)th's team place or time; INT64_MAX: none */
+	int64_t score;               /* sum of team places, or of times in ms; 0 when incomplete */
+	int64_t tiebreak;            /* the (n+1)th's team place or time; INT64_MAX: none */
 	struct team_member *members; /* the team's finishers, in place order */
 	size_t nmembers;
 };
@@ -90,13 +90,13 @@ struct series_cfg {
 	char **events; /* event ids, in series order */
 	char **races;  /* per event: the race that counts, or NULL: its first race */
 	size_t nevents;
-	char *match;   /* "reg" or "fields.<name>" */
-	int by;        /* enum series_by */
+	char *match;    /* "reg" or "fields.<name>" */
+	int by;         /* enum series_by */
 	int64_t *table; /* points for places 1..ntable (then 0), or NULL: the rule */
 	size_t ntable;
 	int64_t first, step, floor; /* the rule: max(first - (place - 1) * step, floor) */
-	size_t best;   /* results that count, 1..nevents */
-	int ties[3];   /* enum series_tie, in order */
+	size_t best;                /* results that count, 1..nevents */
+	int ties[3];                /* enum series_tie, in order */
 	size_t nties;
 };
 /* A series document (a msgpack map; the CLI turns YAML into one): 0, or
@@ -105,16 +105,16 @@ int series_cfg_parse(const msgpack_object *doc, struct series_cfg *out, char *er
 void series_cfg_release(struct series_cfg *c);
 
 struct series_cell {
-	bool scored;   /* placed in the event's counting race */
-	bool counted;  /* one of the athlete's best results */
-	size_t place;  /* in the ranking the points are by */
+	bool scored;  /* placed in the event's counting race */
+	bool counted; /* one of the athlete's best results */
+	size_t place; /* in the ranking the points are by */
 	int64_t points;
 };
 struct series_row {
-	size_t place;       /* in the group (ties share) */
-	const char *group;  /* "" (by overall), the sex, or the category id */
-	const char *athlete; /* the match id */
-	const char *name;   /* as in the athlete's latest event */
+	size_t place;              /* in the group (ties share) */
+	const char *group;         /* "" (by overall), the sex, or the category id */
+	const char *athlete;       /* the match id */
+	const char *name;          /* as in the athlete's latest event */
 	struct series_cell *cells; /* nevents */
 	int64_t total;
 };
@@ -129,7 +129,7 @@ struct series_noid {
 };
 struct series_table {
 	const struct series_cfg *cfg;
-	bool *missing; /* per event: no results given for it */
+	bool *missing;           /* per event: no results given for it */
 	struct series_row *rows; /* by group, then place, then athlete id */
 	size_t n;
 	struct series_dup *dups; /* for an official to confirm */

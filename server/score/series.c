@@ -131,12 +131,20 @@ static struct rec *collect(struct series_table *t, const struct core_entries *co
 				continue;
 			if (!id || !*id) {
 				SL_GROW(t->noid, ncap, t->nnoid + 1);
-				t->noid[t->nnoid++] = (struct series_noid){c->events[i], e->bib, e->name};
+				t->noid[t->nnoid++] =
+					(struct series_noid){c->events[i], e->bib, e->name};
 				continue;
 			}
 			SL_GROW(r, cap, n + 1);
-			r[n++] = (struct rec){i, id, e->name, e->birth, e->bib, group,
-					      norm_name(e->name), place, points_of(c, place)};
+			r[n++] = (struct rec){i,
+					      id,
+					      e->name,
+					      e->birth,
+					      e->bib,
+					      group,
+					      norm_name(e->name),
+					      place,
+					      points_of(c, place)};
 		}
 	}
 	*nrec = n;
@@ -153,7 +161,8 @@ static void same_persons(struct series_table *t, struct rec *r, size_t n, size_t
 			by[nb++] = &r[i];
 	qsort(by, nb, sizeof(*by), rec_person_cmp);
 	for (size_t i = 1; i < nb; i++)
-		if (!strcmp(by[i]->norm, by[i - 1]->norm) && !strcmp(by[i]->birth, by[i - 1]->birth) &&
+		if (!strcmp(by[i]->norm, by[i - 1]->norm) &&
+		    !strcmp(by[i]->birth, by[i - 1]->birth) &&
 		    strcmp(by[i]->id, by[i - 1]->id) != 0)
 			add_dup(t, cap, DUP_SAME_PERSON, by[i - 1], by[i]);
 	free(by);
@@ -282,8 +291,8 @@ void series_compute(const struct series_cfg *cfg, const struct core_entries *con
 		struct series_row *p = i ? &out->rows[i - 1] : NULL, *row = &out->rows[i];
 		if (!p || strcmp(p->group, row->group) != 0)
 			first = i;
-		row->place = p && i > first && standing_cmp(cfg, p, row) == 0 ? p->place
-									     : i - first + 1;
+		row->place =
+			p && i > first && standing_cmp(cfg, p, row) == 0 ? p->place : i - first + 1;
 	}
 	for (size_t i = 0; i < n; i++)
 		free(r[i].norm);
@@ -307,7 +316,8 @@ int series_compute_cores(const struct series_cfg *cfg, const core *const *cores,
 			rc = SL_EINVAL;
 		} else if (core_race_entries(cores[i], cfg->races[i], &x[i]) < 0) {
 			cval_err(err, errlen, "races.%s: event '%s' has no race '%s'",
-				 cfg->events[i], cfg->events[i], cfg->races[i] ? cfg->races[i] : "");
+				 cfg->events[i], cfg->events[i],
+				 cfg->races[i] ? cfg->races[i] : "");
 			rc = SL_ENOENT;
 		} else {
 			ev[i] = &x[i];
@@ -332,13 +342,15 @@ void series_dups_text(const struct series_table *t, sl_buf *out)
 	for (size_t i = 0; i < t->ndups; i++) {
 		const struct series_dup *d = &t->dups[i];
 		if (d->kind == DUP_SAME_PERSON)
-			sl_buf_addf(out, "same person? '%s' (%s, bib %s) and '%s' (%s, bib %s): "
-					 "ids %s and %s, born %s\n",
+			sl_buf_addf(out,
+				    "same person? '%s' (%s, bib %s) and '%s' (%s, bib %s): "
+				    "ids %s and %s, born %s\n",
 				    d->name[0], d->event[0], d->bib[0], d->name[1], d->event[1],
 				    d->bib[1], d->id[0], d->id[1], d->birth);
 		else
 			sl_buf_addf(out, "%s: id %s is '%s' (%s, bib %s) and '%s' (%s, bib %s)\n",
-				    d->kind == DUP_TWICE ? "twice in one event" : "one id, two names",
+				    d->kind == DUP_TWICE ? "twice in one event"
+							 : "one id, two names",
 				    d->id[0], d->name[0], d->event[0], d->bib[0], d->name[1],
 				    d->event[1], d->bib[1]);
 	}

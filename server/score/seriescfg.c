@@ -29,9 +29,10 @@ static int parse_events(const msgpack_object *doc, struct series_cfg *c, char *e
 	c->races = sl_calloc(a->via.array.size, sizeof(*c->races));
 	for (uint32_t i = 0; i < a->via.array.size; i++) {
 		const msgpack_object *o = &a->via.array.ptr[i];
-		if (o->type != MSGPACK_OBJECT_STR || !sl_event_id_ok(o->via.str.ptr, o->via.str.size))
-			CVAL_FAIL(SL_EINVAL, "events[%u]: expected an event id of " SL_EVENT_ID_WORDS,
-				  i);
+		if (o->type != MSGPACK_OBJECT_STR ||
+		    !sl_event_id_ok(o->via.str.ptr, o->via.str.size))
+			CVAL_FAIL(SL_EINVAL,
+				  "events[%u]: expected an event id of " SL_EVENT_ID_WORDS, i);
 		c->events[i] = sl_strndup(o->via.str.ptr, o->via.str.size);
 		c->nevents = i + 1;
 		for (uint32_t j = 0; j < i; j++)
@@ -59,7 +60,9 @@ static int parse_races(const msgpack_object *doc, struct series_cfg *c, char *er
 				ev = j;
 		if (ev == c->nevents)
 			CVAL_FAIL(SL_EINVAL, "races.%.*s: not one of the series' events",
-				  k->type == MSGPACK_OBJECT_STR ? (int)(k->via.str.size > 64 ? 64 : k->via.str.size) : 1,
+				  k->type == MSGPACK_OBJECT_STR
+					  ? (int)(k->via.str.size > 64 ? 64 : k->via.str.size)
+					  : 1,
 				  k->type == MSGPACK_OBJECT_STR ? k->via.str.ptr : "?");
 		char *race = cval_id_obj(&m->via.map.ptr[i].val);
 		if (!race || !sl_id_ok(race, strlen(race))) {
@@ -99,7 +102,7 @@ static int parse_points(const msgpack_object *doc, struct series_cfg *c, char *e
 	int rc;
 	if (!p || p->type != MSGPACK_OBJECT_MAP)
 		CVAL_FAIL(SL_EINVAL, "points: expected a map with by and a table or a rule");
-	if ((rc = cfg__keys_of(p, EVK_SERIES_POINTS, "points", err, errlen)) < 0)
+	if ((rc = cfg__keys_of(p, EVK_SPOINTS, "points", err, errlen)) < 0)
 		return rc;
 	by = slp_get(p, "by");
 	c->by = -1;
@@ -173,8 +176,8 @@ static int parse(const msgpack_object *doc, struct series_cfg *c, char *err, siz
 	    !(ml > 7 && ml <= 7 + 64 && strncmp(c->match, "fields.", 7) == 0))
 		CVAL_FAIL(SL_EINVAL, "match: expected reg or fields.<name>");
 	if ((rc = parse_points(doc, c, err, errlen)) < 0 ||
-	    (rc = cval_int(doc, "best", 1, (int64_t)c->nevents, &best, &given, "", err,
-			   errlen)) < 0)
+	    (rc = cval_int(doc, "best", 1, (int64_t)c->nevents, &best, &given, "", err, errlen)) <
+		    0)
 		return rc;
 	c->best = given ? (size_t)best : c->nevents;
 	return parse_ties(doc, c, err, errlen);

@@ -67,7 +67,8 @@ static int row_cmp(const void *a, const void *b)
 /* The finishers that count, in place order; *n of them. */
 static struct fin *finishers(const struct core_entries *x, const struct cfg_team *rule, size_t *n)
 {
-	int cat = rule->category ? cfg_cat_find(x->race, rule->category, strlen(rule->category)) : -1;
+	int cat =
+		rule->category ? cfg_cat_find(x->race, rule->category, strlen(rule->category)) : -1;
 	struct fin *f = sl_calloc(x->n ? x->n : 1, sizeof(*f));
 	*n = 0;
 	for (size_t i = 0; i < x->n; i++) {
@@ -100,7 +101,7 @@ static void build_rows(struct team_table *t, struct fin **by, size_t nby)
 		for (; j < nby && strcmp(by[j]->team, r->team) == 0; j++) {
 			const struct fin *f = by[j];
 			size_t k = r->nmembers++;
-			r->members[k] = (struct team_member){f->e->bib, f->e->name, f->place,
+			r->members[k] = (struct team_member){f->e->bib,     f->e->name,    f->place,
 							     f->team_place, f->e->time_ms, false};
 		}
 		m += r->nmembers;
@@ -112,7 +113,8 @@ static void build_rows(struct team_table *t, struct fin **by, size_t nby)
 		r->place = 1; /* complete: ranked below */
 		for (size_t k = 0; k < r->nmembers && k <= (size_t)rule->n; k++) {
 			struct team_member *mb = &r->members[k];
-			int64_t v = rule->score == TEAM_TIMES ? mb->time_ms : (int64_t)mb->team_place;
+			int64_t v =
+				rule->score == TEAM_TIMES ? mb->time_ms : (int64_t)mb->team_place;
 			if (rule->score == TEAM_PLACES && !mb->team_place)
 				break; /* past max: no place (cannot happen for k <= n) */
 			if (k < (size_t)rule->n) {
@@ -126,7 +128,8 @@ static void build_rows(struct team_table *t, struct fin **by, size_t nby)
 }
 
 /* With displacers: team places counted again among the runners that get one. */
-static void recount(struct fin *f, size_t n, struct fin **by, size_t nby, const struct cfg_team *rule)
+static void recount(struct fin *f, size_t n, struct fin **by, size_t nby,
+		    const struct cfg_team *rule)
 {
 	for (size_t i = 0; i < n; i++)
 		f[i].team_place = 0;
@@ -172,7 +175,8 @@ int team_table(const struct core_entries *x, const char *id, struct team_table *
 	qsort(out->rows, out->n, sizeof(*out->rows), row_cmp);
 	for (size_t i = 0; i < out->n && out->rows[i].place; i++) {
 		struct team_row *r = &out->rows[i], *p = i ? &out->rows[i - 1] : NULL;
-		r->place = p && p->score == r->score && p->tiebreak == r->tiebreak ? p->place : i + 1;
+		r->place =
+			p && p->score == r->score && p->tiebreak == r->tiebreak ? p->place : i + 1;
 	}
 	for (size_t i = 0; i < out->n; i++)
 		if (!out->rows[i].place)

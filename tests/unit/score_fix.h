@@ -14,8 +14,8 @@
 #define T0 1700000000000LL
 
 #define FIX_CFG                                                                                    \
-	"{'k':'config','config':{'event':'%s','date':'2023-11-14','races':[{'id':'r',"            \
-	"'waves':[{'id':'1','start':%lld}],'points':[{'id':'finish','role':'finish',"             \
+	"{'k':'config','config':{'event':'%s','date':'2023-11-14','races':[{'id':'r',"             \
+	"'waves':[{'id':'1','start':%lld}],'points':[{'id':'finish','role':'finish',"              \
 	"'distance_m':5000,'min_s':0}]%s}]}}"
 
 /* "{...}" of race r's extra keys, e.g. ",'awards':{'overall':2}". */
@@ -38,6 +38,19 @@ static inline int race_refused(const char *extra, char *why, size_t n)
 	snprintf(why, n, "%s", err);
 	core_free(c);
 	return rc;
+}
+
+/* Race r's extra keys, and the sentence that refuses them. */
+struct bad_cfg {
+	const char *extra, *why;
+};
+static inline void refused_each(const struct bad_cfg *bad, size_t n)
+{
+	char why[256];
+	for (size_t i = 0; i < n; i++) {
+		ASSERT_EQ(race_refused(bad[i].extra, why, sizeof(why)), SL_EINVAL);
+		ASSERT_STREQ(why, bad[i].why);
+	}
 }
 
 static uint64_t fix_seq;

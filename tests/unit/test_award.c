@@ -91,7 +91,7 @@ static void check(const char *awards, const char *want)
 static void exclusion_off(void)
 {
 	check(",'awards':{'overall':2,'category':2}", "F:1:1 F:2:2 M:1:11 M:2:12 "
-						       "F40:1:1 F40:2:3 M40:1:11 M40:2:13 M40:2:14");
+						      "F40:1:1 F40:2:3 M40:1:11 M40:2:13 M40:2:14");
 	/* the defaults (5 and 3): every woman; men Al, Bo, Cy, Di (3, tied), Ed (5);
 	 * F40 Ann, Cat, Dee; M40 Al, Cy, Di (2, tied: Ed is 4th) */
 	check("", "F:1:1 F:2:2 F:3:3 F:4:4 F:5:5 M:1:11 M:2:12 M:3:13 M:3:14 M:5:15 "
@@ -187,10 +187,9 @@ static void empty_race(void)
 /* Each bad awards value is refused, naming its path. */
 static void config_refused(void)
 {
-	static const struct {
-		const char *extra, *why;
-	} bad[] = {
-		{",'awards':{'overall':101}", "races[0].awards.overall: 101 is out of range 0..100"},
+	static const struct bad_cfg bad[] = {
+		{",'awards':{'overall':101}",
+		 "races[0].awards.overall: 101 is out of range 0..100"},
 		{",'awards':{'overall':-1}", "races[0].awards.overall: -1 is out of range 0..100"},
 		{",'awards':{'category':'3'}", "races[0].awards.category: expected integer"},
 		{",'awards':{'exclude_overall':1}",
@@ -202,10 +201,7 @@ static void config_refused(void)
 		{",'award':{'overall':5}", "races[0].award: unknown key; did you mean 'awards'?"},
 	};
 	char why[256];
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		ASSERT_EQ(race_refused(bad[i].extra, why, sizeof(why)), SL_EINVAL);
-		ASSERT_STREQ(why, bad[i].why);
-	}
+	refused_each(bad, sizeof(bad) / sizeof(bad[0]));
 	/* the bounds themselves are taken */
 	ASSERT_EQ(race_refused(",'awards':{'overall':100,'category':0}", why, sizeof(why)), 0);
 }
@@ -221,7 +217,8 @@ static void old_record_folded(void)
 	snprintf(js, sizeof(js),
 		 "{\"k\":\"config\",\"config\":{\"event\":\"old\",\"date\":\"2023-11-14\","
 		 "\"races\":[{\"id\":\"r\",\"waves\":[{\"id\":\"1\",\"start\":%lld}],"
-		 "\"points\":[{\"id\":\"finish\",\"role\":\"finish\",\"distance_m\":5000,\"min_s\":0}],"
+		 "\"points\":[{\"id\":\"finish\",\"role\":\"finish\",\"distance_m\":5000,\"min_s\":"
+		 "0}],"
 		 "\"awards\":{\"overall\":500}}]}}",
 		 T0);
 	ASSERT_EQ(slp_json_to_msgpack(js, strlen(js), &mp), 0);

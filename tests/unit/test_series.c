@@ -105,7 +105,8 @@ static char *standings(const struct series_table *t, const char *who, sl_buf *ce
 		const struct series_row *r = &t->rows[i];
 		sl_buf_addf(&b, "%s%s%zu:%s:%lld", i ? " " : "", r->group, r->place, r->athlete,
 			    (long long)r->total);
-		for (size_t e = 0; who && strcmp(r->athlete, who) == 0 && e < t->cfg->nevents; e++) {
+		for (size_t e = 0; who && strcmp(r->athlete, who) == 0 && e < t->cfg->nevents;
+		     e++) {
 			const struct series_cell *c = &r->cells[e];
 			if (c->scored)
 				sl_buf_addf(cells, "%s%lld%s", e ? "," : "", (long long)c->points,
@@ -309,8 +310,8 @@ static void twice_and_reg(void)
 	series_cfg_release(&cfg);
 	core_free(c[0]);
 	/* match reg (the default): R-1 is one athlete in e1 (1st) and e2 (2nd) */
-	ASSERT_EQ(parse_doc("{'series':'s','events':['e1','e2'],'points':{'table':[3,2,1]}}",
-			    &cfg, why, sizeof(why)),
+	ASSERT_EQ(parse_doc("{'series':'s','events':['e1','e2'],'points':{'table':[3,2,1]}}", &cfg,
+			    why, sizeof(why)),
 		  0);
 	ASSERT_STREQ(cfg.match, "reg");
 	c[0] = race_core("e1", "");
@@ -356,19 +357,23 @@ static void doc_refused(void)
 		 "races.e1: expected a race id of 1 to 64 letters, digits, '-', '_', '.' or '+'"},
 		{"{'series':'s','events':['e1'],'match':'aid','points':" TABLE "}",
 		 "match: expected reg or fields.<name>"},
-		{"{'series':'s','events':['e1']}", "points: expected a map with by and a table or a rule"},
-		{DOC("{'by':'age','table':[1]}", ""), "points.by: expected overall, sex or category"},
+		{"{'series':'s','events':['e1']}",
+		 "points: expected a map with by and a table or a rule"},
+		{DOC("{'by':'age','table':[1]}", ""),
+		 "points.by: expected overall, sex or category"},
 		{DOC("{'table':[10,8,-1]}", ""), "points.table[2]: expected an integer 0..100000"},
 		{DOC("{'table':[]}", ""), "points.table: expected a list of 1 to 1000 points"},
 		{DOC("{'table':[10],'first':10}", ""),
 		 "points: a table or a rule (first, step, floor), not both"},
-		{DOC("{'by':'sex'}", ""), "points: expected a table or a rule (first, step, floor)"},
+		{DOC("{'by':'sex'}", ""),
+		 "points: expected a table or a rule (first, step, floor)"},
 		{DOC("{'tabel':[10]}", ""), "points.tabel: unknown key; did you mean 'table'?"},
 		{DOC("{'first':20,'floor':50}", ""), "points.floor: 50 is above first (20)"},
 		{DOC("{'first':20,'step':-1}", ""), "points.step: -1 is out of range 0..100000"},
 		{DOC(TABLE, ",'best':4"), "best: 4 is out of range 1..3"},
 		{DOC(TABLE, ",'best':0"), "best: 0 is out of range 1..3"},
-		{DOC(TABLE, ",'ties':['wins','coin']"), "ties[1]: expected wins, countback or last"},
+		{DOC(TABLE, ",'ties':['wins','coin']"),
+		 "ties[1]: expected wins, countback or last"},
 		{DOC(TABLE, ",'ties':['wins','wins']"), "ties[1]: 'wins' is already in the list"},
 	};
 	struct series_cfg c;

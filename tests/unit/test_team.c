@@ -87,7 +87,10 @@ static char *table_of(const core *c, const char *id, const char *who, sl_buf *me
  * Without displacers, race places: A = 1 + 4 + 7 + 9 + 12 = 33,
  *   B = 3 + 6 + 8 + 11 + 14 = 42.
  */
-#define R(bib, club, s) {bib, club, s, NULL, NULL}
+#define R(bib, club, s)                                                                            \
+	{                                                                                          \
+		bib, club, s, NULL, NULL                                                           \
+	}
 static const struct runner XC[] = {
 	R("a1", "A", 1010), R("u1", NULL, 1020), R("b1", "B", 1030), R("a2", "A", 1040),
 	R("c1", "C", 1050), R("b2", "B", 1060),  R("a3", "A", 1070), R("b3", "B", 1080),
@@ -96,7 +99,7 @@ static const struct runner XC[] = {
 	R("b6", "B", 1170),
 };
 #define XC_RULES                                                                                   \
-	",'teams':[{'id':'xc','field':'club','score':'places','n':5,'min':5,'displacers':true},"    \
+	",'teams':[{'id':'xc','field':'club','score':'places','n':5,'min':5,'displacers':true},"   \
 	"{'id':'plain','field':'club','n':5}]"
 
 static void places_with_displacers(void)
@@ -110,7 +113,8 @@ static void places_with_displacers(void)
 	sl_buf_release(&mem);
 	got = table_of(c, "plain", "C", &mem);
 	ASSERT_STREQ(got, "1:A:33 2:B:42 0:C:0(2)");
-	ASSERT_STREQ(mem.data, "c1:5 c2:10"); /* an incomplete team's runners: listed, not scoring */
+	ASSERT_STREQ(mem.data,
+		     "c1:5 c2:10"); /* an incomplete team's runners: listed, not scoring */
 	free(got);
 	sl_buf_release(&mem);
 	core_free(c);
@@ -211,13 +215,12 @@ static void empty_and_unknown(void)
 /* Each bad teams value is refused, naming its path. */
 static void config_refused(void)
 {
-	static const struct {
-		const char *extra, *why;
-	} bad[] = {
+	static const struct bad_cfg bad[] = {
 		{",'teams':{'id':'a'}", "races[0].teams: expected a list of team rules"},
 		{",'teams':[{'id':'a'},{'id':'b','n':0}]",
 		 "races[0].teams[1].n: 0 is out of range 1..100"},
-		{",'teams':[{'id':'a','n':101}]", "races[0].teams[0].n: 101 is out of range 1..100"},
+		{",'teams':[{'id':'a','n':101}]",
+		 "races[0].teams[0].n: 101 is out of range 1..100"},
 		{",'teams':[{'id':'a','n':5,'min':4}]",
 		 "races[0].teams[0].min: 4 is out of range 5..100"},
 		{",'teams':[{'id':'a','n':3,'max':2}]",
@@ -230,7 +233,8 @@ static void config_refused(void)
 		 "races[0].teams[0].field: expected club or fields.<name>"},
 		{",'teams':[{'id':'a','category':'W'}]",
 		 "races[0].teams[0].category: race 'r' has no category 'W'"},
-		{",'teams':[{'id':'a'},{'id':'a'}]", "races[0].teams[1].id: duplicate team rule 'a'"},
+		{",'teams':[{'id':'a'},{'id':'a'}]",
+		 "races[0].teams[1].id: duplicate team rule 'a'"},
 		{",'teams':[{'n':5}]", "races[0].teams[0].id: required"},
 		{",'teams':['a']", "races[0].teams[0]: expected a map with id, field, score and n"},
 		{",'teams':[{'id':'a','scor':'times'}]",
@@ -241,10 +245,7 @@ static void config_refused(void)
 		 "races[0].teams[0].displacers: expected true or false"},
 	};
 	char why[256];
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		ASSERT_EQ(race_refused(bad[i].extra, why, sizeof(why)), SL_EINVAL);
-		ASSERT_STREQ(why, bad[i].why);
-	}
+	refused_each(bad, sizeof(bad) / sizeof(bad[0]));
 	/* 16 rules are taken, 17 refused */
 	for (int n = 16; n <= 17; n++) {
 		sl_buf b = SL_BUF_INIT;
