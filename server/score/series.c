@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "cval.h"
+#include "participant.h"
 #include "score.h"
 
 struct rec {
@@ -86,7 +87,9 @@ static int rec_id_cmp(const void *a, const void *b)
 		return d;
 	if (x->ev != y->ev)
 		return x->ev < y->ev ? -1 : 1;
-	return x->place < y->place ? -1 : x->place > y->place;
+	if (x->place != y->place)
+		return x->place < y->place ? -1 : 1;
+	return entry_bib_cmp(x->bib, y->bib);
 }
 
 static int rec_person_cmp(const void *a, const void *b)
@@ -174,16 +177,17 @@ static void fill_row(struct series_table *t, struct series_row *row, struct rec 
 {
 	const struct series_cfg *c = t->cfg;
 	const struct rec *named = NULL;
+	bool same_id_reported = false; /* once per id */
 	row->athlete = r[i].id;
 	for (size_t k = i; k < j; k++) {
 		if (k > i && r[k].ev == r[k - 1].ev) {
 			add_dup(t, cap, DUP_TWICE, &r[k - 1], &r[k]);
 			continue; /* the better place of the two counts */
 		}
-		if (named && strcmp(named->norm, r[k].norm) != 0 &&
-		    (t->ndups == 0 || t->dups[t->ndups - 1].id[0] != r[i].id ||
-		     t->dups[t->ndups - 1].kind != DUP_SAME_ID))
+		if (named && strcmp(named->norm, r[k].norm) != 0 && !same_id_reported) {
 			add_dup(t, cap, DUP_SAME_ID, named, &r[k]);
+			same_id_reported = true;
+		}
 		named = &r[k];
 		row->cells[r[k].ev] = (struct series_cell){true, false, r[k].place, r[k].points};
 	}
