@@ -40,6 +40,26 @@ static inline int race_refused(const char *extra, char *why, size_t n)
 	return rc;
 }
 
+/*
+ * A config record with race r's extra keys as if already in the log: the
+ * check (a config sent now) refuses it, the fold takes it as written.
+ */
+static inline core *old_core(const char *extra)
+{
+	char js[1024];
+	sl_buf mp = SL_BUF_INIT;
+	snprintf(js, sizeof(js), FIX_CFG, "old", T0, extra);
+	for (char *p = js; *p; p++)
+		if (*p == '\'')
+			*p = '"';
+	ASSERT_EQ(slp_json_to_msgpack(js, strlen(js), &mp), 0);
+	core *c = core_new();
+	ASSERT_EQ(core_check(c, mp.data, mp.len, err, sizeof(err)), SL_EINVAL); /* sent now */
+	ASSERT_EQ(core_apply(c, mp.data, mp.len, err, sizeof(err)), 0);         /* in the log */
+	sl_buf_release(&mp);
+	return c;
+}
+
 /* Race r's extra keys, and the sentence that refuses them. */
 struct bad_cfg {
 	const char *extra, *why;

@@ -261,10 +261,28 @@ static void config_refused(void)
 	}
 }
 
+/* A record of old with a bad teams value is folded as written: no teams. */
+static void old_record_folded(void)
+{
+	core *c = old_core(",'teams':[{'id':'a'},{'id':'b','n':0}]");
+	struct core_entries x;
+	struct team_table t;
+	ASSERT_EQ(core_race_entries(c, "r", &x), 0);
+	if (!x.race) { /* refused: the assertion above says so */
+		core_free(c);
+		return;
+	}
+	ASSERT_EQ(x.race->nteams, 0);
+	ASSERT_EQ(team_table(&x, "a", &t), SL_ENOENT);
+	core_entries_release(&x);
+	core_free(c);
+}
+
 #define TESTS(X)                                                                                   \
 	X(places_with_displacers)                                                                  \
 	X(tie_sixth_runner)                                                                        \
 	X(times_and_category)                                                                      \
 	X(empty_and_unknown)                                                                       \
-	X(config_refused)
+	X(config_refused)                                                                          \
+	X(old_record_folded)
 T_MAIN()
