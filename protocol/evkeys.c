@@ -15,7 +15,9 @@ static const char *const k_race[] = {
 	"id", "name", "kind", "distance_m", "ranking", "precision_ms", "waves", "points",
 	"categories", "bib_pool", "gpx",
 	/* regattas (PROTOCOL.md, "Regatta") */
-	"start_interval_s", "lanes", "lane_order", "progression", "boat_class", "handicap", NULL};
+	"start_interval_s", "lanes", "lane_order", "progression", "boat_class", "handicap",
+	/* results computed from the race's (PROTOCOL.md, "Awards", "Team scores") */
+	"awards", "teams", NULL};
 /* clang-format on */
 static const char *const k_wave[] = {"id", "start", "bibs", NULL};
 static const char *const k_point[] = {"id",       "name",  "distance_m", "role",     "rule",
@@ -26,10 +28,18 @@ static const char *const k_category[] = {"id",      "name",  "sex",    "age_min"
 static const char *const k_handicap[] = {"unit", "rows", NULL};
 static const char *const k_hcap_row[] = {"class", "age_min", "age_max", "value", NULL};
 
+static const char *const k_awards[] = {"overall", "category", "exclude_overall", NULL};
+static const char *const k_team[] = {"id",         "field", "score",    "n", "min",
+				     "displacers", "max",   "category", NULL};
+static const char *const k_series[] = {"series", "name", "events", "races", "match",
+				       "points", "best", "ties",   NULL};
+static const char *const k_series_points[] = {"by", "table", "first", "step", "floor", NULL};
+
 static const char *const *const tables[EVK_NMAPS] = {
 	[EVK_EVENT] = k_event,       [EVK_RACE] = k_race,         [EVK_WAVE] = k_wave,
 	[EVK_POINT] = k_point,       [EVK_STATION] = k_station,   [EVK_CATEGORY] = k_category,
-	[EVK_HANDICAP] = k_handicap, [EVK_HCAP_ROW] = k_hcap_row,
+	[EVK_HANDICAP] = k_handicap, [EVK_HCAP_ROW] = k_hcap_row, [EVK_AWARDS] = k_awards,
+	[EVK_TEAM] = k_team,         [EVK_SERIES] = k_series,     [EVK_SPOINTS] = k_series_points,
 };
 
 const char *const *evkeys_of(int map)

@@ -4,7 +4,9 @@
  * a config use: the core's validator (server/core/config.c) refuses a
  * config sent over the wire with a key outside it, and the CLI's YAML
  * reader (clients/common/evcfg.c) reports it as FILE:LINE before anything
- * is sent.  A key added to the config is added here, once.
+ * is sent.  A key added to the config is added here, once.  A series
+ * document (PROTOCOL.md, "Series") is checked against the same kind of
+ * table by its own parser (server/score/seriescfg.c).
  *
  * A key that is not known gets a suggestion: the known key of the same map
  * at the smallest edit distance (insertions, deletions, substitutions and
@@ -30,6 +32,10 @@ enum evkeys_map {
 	EVK_CATEGORY, /* races[i].categories[j] */
 	EVK_HANDICAP, /* races[i].handicap */
 	EVK_HCAP_ROW, /* races[i].handicap.rows[j] */
+	EVK_AWARDS,   /* races[i].awards (PROTOCOL.md, "Awards") */
+	EVK_TEAM,     /* races[i].teams[j] (PROTOCOL.md, "Team scores") */
+	EVK_SERIES,   /* a series document, its top level (PROTOCOL.md, "Series") */
+	EVK_SPOINTS,  /* a series document's points */
 	EVK_NMAPS
 };
 

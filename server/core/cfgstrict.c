@@ -16,7 +16,7 @@
 #include "slp.h"
 
 /* Every key of map is one of kind's; else "path.key: unknown key; did you mean ...". */
-static int keys_of(const msgpack_object *map, int kind, const char *path, char *err, size_t errlen)
+int cfg__keys_of(const msgpack_object *map, int kind, const char *path, char *err, size_t errlen)
 {
 	if (map->type != MSGPACK_OBJECT_MAP)
 		return 0; /* the parse says what it should be */
@@ -60,7 +60,7 @@ static int keys_of_list(const msgpack_object *o, const char *key, int kind, cons
 		int k = kind == EVK_POINT && so && so->type != MSGPACK_OBJECT_NIL ? EVK_STATION
 										  : kind;
 		snprintf(ip, sizeof(ip), "%s.%s[%u]", path, key, i);
-		if ((rc = keys_of(m, k, ip, err, errlen)) < 0)
+		if ((rc = cfg__keys_of(m, k, ip, err, errlen)) < 0)
 			return rc;
 	}
 	return 0;
@@ -71,7 +71,7 @@ int cfg__strict_keys(const msgpack_object *map, char *err, size_t errlen)
 	const msgpack_object *races, *h;
 	char rp[64], hp[96];
 	int rc;
-	if ((rc = keys_of(map, EVK_EVENT, "", err, errlen)) < 0)
+	if ((rc = cfg__keys_of(map, EVK_EVENT, "", err, errlen)) < 0)
 		return rc;
 	races = map->type == MSGPACK_OBJECT_MAP ? slp_get(map, "races") : NULL;
 	if (!races || races->type != MSGPACK_OBJECT_ARRAY)
@@ -79,7 +79,7 @@ int cfg__strict_keys(const msgpack_object *map, char *err, size_t errlen)
 	for (uint32_t i = 0; i < races->via.array.size; i++) {
 		const msgpack_object *r = &races->via.array.ptr[i];
 		snprintf(rp, sizeof(rp), "races[%u]", i);
-		if ((rc = keys_of(r, EVK_RACE, rp, err, errlen)) < 0)
+		if ((rc = cfg__keys_of(r, EVK_RACE, rp, err, errlen)) < 0)
 			return rc;
 		if (r->type != MSGPACK_OBJECT_MAP)
 			continue;
@@ -87,9 +87,16 @@ int cfg__strict_keys(const msgpack_object *map, char *err, size_t errlen)
 		    (rc = keys_of_list(r, "points", EVK_POINT, rp, err, errlen)) < 0 ||
 		    (rc = keys_of_list(r, "categories", EVK_CATEGORY, rp, err, errlen)) < 0)
 			return rc;
+		if ((h = slp_get(r, "awards")) && h->type == MSGPACK_OBJECT_MAP) {
+			snprintf(hp, sizeof(hp), "%s.awards", rp);
+			if ((rc = cfg__keys_of(h, EVK_AWARDS, hp, err, errlen)) < 0)
+				return rc;
+		}
+		if ((rc = keys_of_list(r, "teams", EVK_TEAM, rp, err, errlen)) < 0)
+			return rc;
 		if ((h = slp_get(r, "handicap")) && h->type == MSGPACK_OBJECT_MAP) {
 			snprintf(hp, sizeof(hp), "%s.handicap", rp);
-			if ((rc = keys_of(h, EVK_HANDICAP, hp, err, errlen)) < 0 ||
+			if ((rc = cfg__keys_of(h, EVK_HANDICAP, hp, err, errlen)) < 0 ||
 			    (rc = keys_of_list(h, "rows", EVK_HCAP_ROW, hp, err, errlen)) < 0)
 				return rc;
 		}

@@ -811,6 +811,8 @@ int cfg_parse(const msgpack_object *map, struct cfg *out, int flags, char *err, 
 		rc = cfg__strict_keys(map, err, errlen);
 	if (rc == 0)
 		rc = parse(map, out, flags, err, errlen);
+	if (rc == 0)
+		rc = cfg__score(map, out, flags, err, errlen);
 	if (rc == 0 && (flags & CFG_STRICT))
 		rc = cfg__strict_rules(map, out, err, errlen);
 	if (rc < 0)
@@ -834,6 +836,7 @@ void cfg_release(struct cfg *c)
 		for (size_t j = 0; j < r->ncats; j++)
 			SL_FREE_MANY(r->cats[j].id, r->cats[j].name, r->cats[j].field,
 				     r->cats[j].equals);
+		cfg__score_release(r);
 		SL_FREE_MANY(r->hcap, r->lane_order, r->pool, r->progression, r->boat_class,
 			     r->gpx, r->waves, r->points, r->cats, r->id, r->name);
 	}

@@ -77,6 +77,27 @@ struct cfg_hcap {
 	double value;
 };
 
+/*
+ * What a race's results are scored into besides places (scorecfg.c;
+ * PROTOCOL.md, "Awards" and "Team scores"); server/score computes them.
+ */
+struct cfg_awards {
+	int overall;          /* per sex (overall without sexes), 0..100, default 5 */
+	int category;         /* per category, 0..100, default 3 */
+	bool exclude_overall; /* an overall award winner gets no category award */
+};
+enum team_score { TEAM_PLACES, TEAM_TIMES };
+#define CFG_MAX_TEAMS 16 /* team rules per race */
+struct cfg_team {
+	char *id;
+	char *field;    /* "club" or "fields.<name>" */
+	char *category; /* a category id of the race, or NULL: every finisher */
+	int score;      /* enum team_score */
+	int n, min;     /* scorers; finishers a team needs to be ranked (n..100) */
+	int max;        /* a team's finishers that get team places (n..100; default n + 2) */
+	bool displacers;
+};
+
 /* A race's `gpx` course: pages get it in the event topic, so it stays small. */
 #define CFG_GPX_MAX (256 * 1024)
 
@@ -111,6 +132,10 @@ struct cfg_race {
 	size_t nbackups; /* stations over all points: 0 for road races */
 	int start_pt;  /* index of the start point, or -1 */
 	int finish_pt; /* index of the finish point (always one) */
+	/* awards (the defaults when not given) and team rules (scorecfg.c) */
+	struct cfg_awards awards;
+	struct cfg_team *teams;
+	size_t nteams;
 };
 
 struct cfg {
@@ -131,7 +156,16 @@ int cfg_parse(const msgpack_object *map, struct cfg *out, int flags, char *err, 
 /* The strict rules (cfgstrict.c): keys before the parse, values after it. */
 int cfg__strict_keys(const msgpack_object *map, char *err, size_t errlen);
 int cfg__strict_rules(const msgpack_object *map, const struct cfg *c, char *err, size_t errlen);
+/* Every key of map is one of the evkeys map kind's (evkeys.h), else
+ * SL_EINVAL "path.key: unknown key; did you mean ...?" (also for a series
+ * document, server/score). */
+int cfg__keys_of(const msgpack_object *map, int kind, const char *path, char *err, size_t errlen);
 void cfg_release(struct cfg *c);
+/* Each race's awards and teams (scorecfg.c), after the parse; with
+ * CFG_STRICT a bad one refuses the config, else it is left out (the
+ * defaults, no teams); its release. */
+int cfg__score(const msgpack_object *map, struct cfg *c, int flags, char *err, size_t errlen);
+void cfg__score_release(struct cfg_race *r);
 
 /* Index or -1. */
 int cfg_race_find(const struct cfg *c, const char *id, size_t n);

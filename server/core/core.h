@@ -177,4 +177,40 @@ int core_summary(const core *c, msgpack_packer *pk);
 void core_snapshot_save(const core *c, sl_buf *out);
 int core_snapshot_load(core *c, const char *buf, size_t len, char *err, size_t errlen);
 
+/*
+ * A race's entries as server/score reads them (awards, team scores,
+ * series; entries.c): every participant of the race, in bib order, with
+ * what those are computed from, and the race's config (its categories,
+ * precision, awards and teams; config.h).  Strings point into the core and
+ * the arrays are owned by out: valid until the next apply, freed by
+ * core_entries_release.  race NULL: the event's first race.  0, or
+ * SL_ENOENT (no such race, or no config).
+ */
+struct cfg_race;
+struct entry;
+struct core_entry {
+	const char *bib, *name, *club; /* never NULL ("" when not given) */
+	const char *reg, *birth;       /* NULL when not given; birth YYYY-MM-DD */
+	const char *sex;               /* "M", "F", "X", or NULL */
+	const char *status;            /* "finished", "dnf", ... */
+	bool ranked;                   /* finished and placed (not an exhibition) */
+	int64_t time_ms;               /* the time that ranks; INT64_MIN when not ranked */
+	size_t place, place_sex;       /* the place shown, in the sex; 0: none */
+	size_t ncats;
+	const uint16_t *cats; /* indices into the race's categories */
+	size_t *place_cats;   /* the place in each of cats (0: none) */
+	const struct entry *e;
+};
+struct core_entries {
+	const struct cfg_race *race;
+	struct core_entry *v;
+	size_t n;
+	size_t *places_; /* one block for every place_cats */
+};
+int core_race_entries(const core *c, const char *race, struct core_entries *out);
+void core_entries_release(struct core_entries *x);
+/* An entry's field by the name a config gives it: bib, name, club, reg,
+ * birth, sex or fields.<name>; NULL when it has none (or "" for club). */
+const char *core_entry_field(const struct core_entry *e, const char *name);
+
 #endif

@@ -3,7 +3,7 @@
 # that they are instrumented.
 set(SL_CORE_DIR ${CMAKE_SOURCE_DIR}/server/core)
 set(SL_CORE_FUZZ_SOURCES)
-foreach(f cval config cfgfind cfgstrict participant hmap ost official place crossing roster core fold audit
+foreach(f cval config cfgfind cfgstrict scorecfg entries participant hmap ost official place crossing roster core fold audit
           view view_rows export snapshot boatclass progression lineup
           adjust checkin checkin_ops checkin_fold checkin_view)
   list(APPEND SL_CORE_FUZZ_SOURCES ${SL_CORE_DIR}/${f}.c)
