@@ -68,7 +68,7 @@ typedef int (*ctl_cmd_fn)(int argc, char **argv);
 /* clang-format off */
 #define CTL_COMMANDS(X)                                                        \
 	X(event) X(participants) X(token) X(wave) X(passing) X(adjust)         \
-	X(race) X(lineup) X(results) X(status) X(checkin) X(audit)
+	X(race) X(lineup) X(results) X(status) X(checkin) X(audit) X(series)
 /* clang-format on */
 
 #define CTL_DECLARE(name)                                                                          \

@@ -186,28 +186,66 @@ static bool idle(const net *n, const struct event *e, uint64_t now)
 	       now - e->idle_since >= n->event_idle_ms && xcache_idle(e->xc);
 }
 
-static void on_listed(void *ctx, int err, size_t cnt, const char *const *ids,
-		      const char *const *sums, const size_t *lens)
+static void listing_clear(struct ev_listing *l)
 {
-	net *n = ctx;
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].id);
+		sl_buf_release(&l->v[i].mp);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
 
-	n->listing_busy = false;
+struct ev_listed *listing_find(struct ev_listing *l, const char *id, size_t len)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strlen(l->v[i].id) == len && memcmp(l->v[i].id, id, len) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+void listing_put(struct ev_listing *l, const char *id, const char *val, size_t len)
+{
+	struct ev_listed *x = listing_find(l, id, strlen(id));
+
+	if (!x) {
+		l->v = sl_realloc(l->v, (l->n + 1) * sizeof(*l->v));
+		x = &l->v[l->n++];
+		x->id = sl_strdup(id);
+		x->mp = (sl_buf)SL_BUF_INIT;
+	}
+	sl_buf_reset(&x->mp);
+	sl_buf_add(&x->mp, val, len);
+}
+
+static void listing_fill(struct ev_listing *l, int err, size_t cnt, const char *const *ids,
+			 const char *const *vals, const size_t *lens)
+{
+	l->busy = false;
 	if (err)
 		return;
-	for (size_t i = 0; i < n->nlisted; i++) {
-		free(n->listed[i].id);
-		sl_buf_release(&n->listed[i].mp);
-	}
-	free(n->listed);
-	n->listed = sl_calloc(cnt + 1, sizeof(*n->listed));
-	n->nlisted = 0;
+	listing_clear(l);
+	l->v = sl_calloc(cnt + 1, sizeof(*l->v));
 	for (size_t i = 0; i < cnt; i++) {
 		if (!sl_event_id_ok(ids[i], strlen(ids[i])))
 			continue;
-		struct ev_listed *l = &n->listed[n->nlisted++];
-		l->id = sl_strdup(ids[i]);
-		sl_buf_add(&l->mp, sums[i], lens[i]);
+		struct ev_listed *x = &l->v[l->n++];
+		x->id = sl_strdup(ids[i]);
+		sl_buf_add(&x->mp, vals[i], lens[i]);
 	}
+}
+
+static void on_listed(void *ctx, int err, size_t cnt, const char *const *ids,
+		      const char *const *vals, const size_t *lens)
+{
+	listing_fill(&((net *)ctx)->listed, err, cnt, ids, vals, lens);
+}
+
+static void on_series_listed(void *ctx, int err, size_t cnt, const char *const *ids,
+			     const char *const *vals, const size_t *lens)
+{
+	listing_fill(&((net *)ctx)->series, err, cnt, ids, vals, lens);
 }
 
 void events_tick(net *n)
@@ -225,10 +263,11 @@ void events_tick(net *n)
 		if (idle(n, e, now))
 			event_close(e);
 	}
-	if (!n->listing_busy && now - n->listed_at >= EV_LIST_MS && registry_up(n->reg) &&
-	    registry_list(n->reg, on_listed, n) == 0) {
-		n->listing_busy = true;
+	if (now - n->listed_at >= EV_LIST_MS && registry_up(n->reg) && !n->listed.busy &&
+	    !n->series.busy) {
 		n->listed_at = now;
+		n->listed.busy = registry_list(n->reg, REGISTRY_EVENTS, on_listed, n) == 0;
+		n->series.busy = registry_list(n->reg, REGISTRY_SERIES, on_series_listed, n) == 0;
 	}
 }
 
@@ -265,14 +304,14 @@ static void row_date(struct row *r)
 
 void events_listing(net *n, sl_buf *b)
 {
-	struct row *rows = sl_calloc(n->nlisted + n->nevents + 1, sizeof(*rows));
+	struct row *rows = sl_calloc(n->listed.n + n->nevents + 1, sizeof(*rows));
 	size_t k = 0;
 
 	for (struct event *e = n->events; e; e = e->next)
 		if (!e->closing && e->summary.len && (!n->only || strcmp(n->only, e->id) == 0))
 			rows[k++] = (struct row){e->id, e->summary.data, e->summary.len, ""};
-	for (size_t i = 0; i < n->nlisted; i++) {
-		const struct ev_listed *l = &n->listed[i];
+	for (size_t i = 0; i < n->listed.n; i++) {
+		const struct ev_listed *l = &n->listed.v[i];
 		struct event *e = event_find(n, l->id, strlen(l->id));
 		if ((e && e->summary.len) || (n->only && strcmp(n->only, l->id) != 0))
 			continue;
@@ -318,11 +357,6 @@ void events_free(net *n)
 		event_free(e);
 	}
 	n->nevents = 0;
-	for (size_t i = 0; i < n->nlisted; i++) {
-		free(n->listed[i].id);
-		sl_buf_release(&n->listed[i].mp);
-	}
-	free(n->listed);
-	n->listed = NULL;
-	n->nlisted = 0;
+	listing_clear(&n->listed);
+	listing_clear(&n->series);
 }

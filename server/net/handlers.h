@@ -7,6 +7,7 @@
  *   h_official.c  participants, wave_start, event_create, adjust,
  *                 race_official, lineup, read_void
  *   h_token.c     token_issue, token_revoke
+ *   h_series.c    series_put
  *
  * ws.c calls them from its table (one per enum net_msg) after net_allowed
  * said the session's role may send the message.  Each answers the request
@@ -27,6 +28,7 @@ net_handler_fn h_checkins, h_checkin_undo;
 net_handler_fn h_participants, h_wave_start, h_event_create, h_adjust, h_race_official, h_lineup,
 	h_read_void;
 net_handler_fn h_token_issue, h_token_revoke;
+net_handler_fn h_series_put;
 
 /* An official's record sent as a message of the same name, k (h_official.c). */
 void h_official_rec(sess *s, uint64_t id, const msgpack_object *root, const char *k);

@@ -1,7 +1,8 @@
 /*
  * net_int.h: what the files of server/net share.
  *
- *   net.c        the lws context on the foreign loop, HTTP, lifecycle
+ *   net.c        the lws context on the foreign loop, listening, lifecycle
+ *   http.c       HTTP: routes, exports, each event's routes and pages
  *   ws.c         /ws: receive, decode, check the role, dispatch (a table)
  *   session.c    sessions: refcount, frames, outbound queue, send, close
  *   roles.c      who may send what, follow which topic (pure)
@@ -18,8 +19,9 @@
  *   event.c      the events this node holds: loaded on first use, unloaded
  *                when idle; the registry of the deployment's events
  *
- * Calls go one way only: net.c to event.c, ws.c, session.c, door.c and
- * export_cache.c (which calls nothing of server/net);
+ * Calls go one way only: net.c to http.c, event.c, ws.c, session.c and
+ * door.c; http.c to event.c and export_cache.c (which calls nothing of
+ * server/net);
  * ws.c to the handlers (h_*.c), event.c, fanout.c, roles.c, session.c and
  * door.c; the handlers to request.c, fanout.c, roles.c and session.c
  * (h_checkin.c also to h_official.c, h_session.c to h_token.c and
@@ -148,13 +150,17 @@ struct net {
 	char *redis_host;
 	uint32_t event_idle_ms;
 	registry *reg;
-	struct ev_listed {
-		char *id;  /* owned */
-		sl_buf mp; /* its summary (msgpack, core_summary) */
-	} *listed;             /* the registry's, as last read (every EV_LIST_MS) */
-	size_t nlisted;
-	uint64_t listed_at;    /* when last asked for (ms) */
-	bool listing_busy;
+	/* the registry's hashes, as last read (every EV_LIST_MS): the events'
+	 * summaries (msgpack, core_summary) and the series' documents */
+	struct ev_listing {
+		struct ev_listed {
+			char *id;  /* owned */
+			sl_buf mp; /* the value */
+		} *v;
+		size_t n;
+		bool busy;
+	} listed, series;
+	uint64_t listed_at; /* when last asked for (ms) */
 	size_t closing_events; /* events whose log is closing */
 	sl_close_req events_closing; /* events_close */
 	struct lws_context *ctx;
@@ -192,6 +198,19 @@ struct net {
 	int open_handles;
 };
 
+/* http.c */
+extern const size_t http_pss_size; /* lws's per-connection data of the "http" protocol */
+int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		  size_t len);
+
+/* scores.c: awards, teams and series over HTTP (score.h) */
+struct series_cfg;
+bool scores_path(const char *uri); /* /api/awards/<race>.json|txt or /api/teams/... */
+unsigned scores_route(const struct event *e, const char *uri, sl_buf *b, const char **ctype);
+void scores_series_list(net *n, sl_buf *b);
+int scores_series_cfg(net *n, const char *id, struct series_cfg *cfg, char *err, size_t errlen);
+unsigned scores_series(net *n, const char *id, bool csv, sl_buf *b, const char **ctype);
+
 /* ws.c */
 int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		size_t len);
@@ -224,6 +243,10 @@ void event_bind(sess *s, struct event *e);
 void events_tick(net *n);
 /* /api/events.json (the registry's list, loaded events fresher). */
 void events_listing(net *n, sl_buf *b);
+/* An entry of a listing by id, or NULL. */
+struct ev_listed *listing_find(struct ev_listing *l, const char *id, size_t len);
+/* Set id's value in l (a series put on this node, before the next read). */
+void listing_put(struct ev_listing *l, const char *id, const char *val, size_t len);
 /* Shutdown: close every event's log (last snapshots); done runs once all are. */
 void events_close(net *n, void (*done)(void *ctx), void *ctx);
 void events_free(net *n);

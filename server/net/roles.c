@@ -36,6 +36,7 @@ static const struct {
 	[NET_MSG_CHECKINS] = {"checkins", R_OFF | R(ROLE_DESK) | R(ROLE_SCANNER)},
 	[NET_MSG_CHECKIN_UNDO] = {"checkin_undo", R_OFF},
 	[NET_MSG_READ_VOID] = {"read_void", R_OFF},
+	[NET_MSG_SERIES_PUT] = {"series_put", R(ROLE_ADMIN)},
 };
 
 static bool eq(const char *s, size_t n, const char *lit)

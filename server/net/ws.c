@@ -43,6 +43,7 @@ static net_handler_fn *const handlers[NET_MSG_COUNT] = {
 	[NET_MSG_CHECKINS] = h_checkins,
 	[NET_MSG_CHECKIN_UNDO] = h_checkin_undo,
 	[NET_MSG_READ_VOID] = h_read_void,
+	[NET_MSG_SERIES_PUT] = h_series_put,
 };
 
 static void handle_msg(sess *s, const char *buf, size_t len)

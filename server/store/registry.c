@@ -10,8 +10,8 @@
 #include "sl.h"
 #include "store/redis.h"
 
-#define REGISTRY_KEY "sl:events"
-#define SERIES_KEY "sl:series"
+#define REGISTRY_KEY REGISTRY_EVENTS
+#define SERIES_KEY REGISTRY_SERIES
 
 struct registry {
 	redis *r;
@@ -125,11 +125,11 @@ static void on_list(void *ctx, int err, const redisReply *rep)
 	SL_FREE_MANY(ids, sums, lens, op);
 }
 
-int registry_list(registry *g, registry_list_fn cb, void *ctx)
+int registry_list(registry *g, const char *hash, registry_list_fn cb, void *ctx)
 {
 	struct reg_op *op = sl_calloc(1, sizeof(*op));
-	const char *argv[2] = {"HGETALL", REGISTRY_KEY};
-	size_t argvlen[2] = {7, sizeof(REGISTRY_KEY) - 1};
+	const char *argv[2] = {"HGETALL", hash};
+	size_t argvlen[2] = {7, strlen(hash)};
 	int rc;
 
 	op->list = cb;

@@ -38,12 +38,15 @@ int registry_exists(registry *g, const char *event, registry_exists_fn cb, void 
 int registry_put(registry *g, const char *event, const char *summary, size_t len);
 
 /*
- * Every summary: cb gets n pairs (ids[i], sums[i] of lens[i] bytes),
- * borrowed for the call, or err.
+ * Every entry of one hash (REGISTRY_EVENTS: the summaries; REGISTRY_SERIES:
+ * the series documents): cb gets n pairs (ids[i], vals[i] of lens[i]
+ * bytes), borrowed for the call, or err.
  */
+#define REGISTRY_EVENTS "sl:events"
+#define REGISTRY_SERIES "sl:series"
 typedef void (*registry_list_fn)(void *ctx, int err, size_t n, const char *const *ids,
-				 const char *const *sums, const size_t *lens);
-int registry_list(registry *g, registry_list_fn cb, void *ctx);
+				 const char *const *vals, const size_t *lens);
+int registry_list(registry *g, const char *hash, registry_list_fn cb, void *ctx);
 
 /* A series document: put (err only), get (err SL_ENOENT when absent). */
 typedef void (*registry_done_fn)(void *ctx, int err);

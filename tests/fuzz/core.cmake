@@ -5,7 +5,7 @@ set(SL_CORE_DIR ${CMAKE_SOURCE_DIR}/server/core)
 set(SL_CORE_FUZZ_SOURCES)
 foreach(f cval config cfgfind cfgstrict scorecfg entries participant hmap ost official place crossing roster core fold audit
           view view_rows export snapshot boatclass progression lineup
-          adjust checkin checkin_ops checkin_fold checkin_view)
+          adjust checkin checkin_ops checkin_fold checkin_view summary)
   list(APPEND SL_CORE_FUZZ_SOURCES ${SL_CORE_DIR}/${f}.c)
 endforeach()
 sl_add_fuzzer(fuzz_core

@@ -6,12 +6,12 @@
 # are used (their libraries are not linked: the drivers stub what is called).
 set(SL_NET_DIR ${CMAKE_SOURCE_DIR}/server/net)
 set(SL_NET_WS_SOURCES)
-foreach(f ws session roles fanout request h_session h_input h_checkin h_official h_token)
+foreach(f ws session roles fanout request h_session h_input h_checkin h_official h_token h_series)
   list(APPEND SL_NET_WS_SOURCES ${SL_NET_DIR}/${f}.c)
 endforeach()
 sl_add_fuzzer(fuzz_ws
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_ws.c ${SL_NET_WS_SOURCES}
-          ${SL_CORE_FUZZ_SOURCES}
+          ${SL_CORE_FUZZ_SOURCES} ${CMAKE_SOURCE_DIR}/server/score/seriescfg.c
   LIBS slproto_fuzz PkgConfig::CRYPTO
   CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/ws)
 sl_add_fuzzer(fuzz_door
@@ -25,6 +25,7 @@ sl_add_fuzzer(fuzz_export_req
 if(SL_FUZZ)
   foreach(t fuzz_ws fuzz_door fuzz_export_req)
     target_include_directories(${t} PRIVATE ${CMAKE_SOURCE_DIR}/server ${SL_CORE_DIR}
-      ${LWS_INCLUDE_DIRS} ${LIBUV_INCLUDE_DIRS} ${MSGPACK_INCLUDE_DIRS})
+      ${CMAKE_SOURCE_DIR}/server/score ${LWS_INCLUDE_DIRS} ${LIBUV_INCLUDE_DIRS}
+      ${MSGPACK_INCLUDE_DIRS})
   endforeach()
 endif()
