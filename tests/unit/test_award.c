@@ -144,6 +144,25 @@ static void no_sexes(void)
 				"Overall, 1st: Crew 2 (b2), 0:01:40\n");
 	free(got);
 	sl_buf_release(&text);
+	/* as a topic or an export carries it */
+	struct core_entries x;
+	struct award_list l;
+	sl_buf mp = SL_BUF_INIT;
+	msgpack_packer pk;
+	slp_packer_init(&pk, &mp);
+	ASSERT_EQ(core_race_entries(c, "r", &x), 0);
+	award_list(&x, &l);
+	award_pack(&pk, &x, &l);
+	char *js = packed_json(&mp);
+	ASSERT_STREQ(js, "{\"race\":\"r\",\"rows\":["
+			 "{\"kind\":\"overall\",\"section\":\"\",\"title\":\"Overall\",\"place\":1,"
+			 "\"bib\":\"b1\",\"name\":\"Crew 1\",\"time\":100000},"
+			 "{\"kind\":\"overall\",\"section\":\"\",\"title\":\"Overall\",\"place\":1,"
+			 "\"bib\":\"b2\",\"name\":\"Crew 2\",\"time\":100000}]}");
+	free(js);
+	sl_buf_release(&mp);
+	award_list_release(&l);
+	core_entries_release(&x);
 	core_free(c);
 }
 
