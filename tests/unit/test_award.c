@@ -166,6 +166,25 @@ static void no_sexes(void)
 	core_free(c);
 }
 
+/*
+ * A race with sexes where one entry has none: n1 (no sex) 90 s is 1st
+ * overall but in no sex, so it wins nothing; s1 (F, 100 s) is the first
+ * woman.
+ */
+static void entry_without_sex(void)
+{
+	core *c = race_core("mixed", ",'awards':{'overall':1}");
+	ASSERT_EQ(recf(c, "{'k':'participants','rows':[{'bib':'n1','name':'N'},"
+			  "{'bib':'s1','name':'S','sex':'F'}]}"),
+		  0);
+	fin(c, "n1", 90);
+	fin(c, "s1", 100);
+	char *got = awards_of(c, NULL);
+	ASSERT_STREQ(got, "F:1:s1");
+	free(got);
+	core_free(c);
+}
+
 /* The text to read out: one line per award, the time at the race's precision. */
 static void text_to_read(void)
 {
@@ -254,6 +273,7 @@ static void old_record_folded(void)
 	X(exclusion_on)                                                                            \
 	X(tie_at_boundary)                                                                         \
 	X(no_sexes)                                                                                \
+	X(entry_without_sex)                                                                       \
 	X(text_to_read)                                                                            \
 	X(empty_race)                                                                              \
 	X(config_refused)                                                                          \
