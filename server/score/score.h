@@ -50,6 +50,8 @@ void award_list(const struct core_entries *x, struct award_list *out);
 void award_list_release(struct award_list *l);
 /* One line per award to read out: "Women, 1st: Ann Lee (12), 0:35:12". */
 void award_text(const struct core_entries *x, const struct award_list *l, sl_buf *out);
+/* {"race","rows":[{"kind","section","title","place","bib","name","time"}]} (pack.c) */
+void award_pack(msgpack_packer *pk, const struct core_entries *x, const struct award_list *l);
 
 /* ---- team scores (team.c) ----------------------------------------------------- */
 
@@ -78,6 +80,9 @@ struct team_table {
 /* The table of the race's team rule id; SL_ENOENT (no such rule). */
 int team_table(const struct core_entries *x, const char *id, struct team_table *out);
 void team_table_release(struct team_table *t);
+/* {"rule","field","score","category","rows":[{"place","team","finishers","score",
+ * "tiebreak","members":[{"bib","name","place","team_place","time","scoring"}]}]} */
+void team_pack(msgpack_packer *pk, const struct team_table *t);
 
 /* ---- series (seriescfg.c, series.c) ---------------------------------------- */
 
@@ -151,5 +156,9 @@ int series_compute_cores(const struct series_cfg *cfg, const core *const *cores,
 void series_table_release(struct series_table *t);
 /* The duplicates report, one line each, for an official to confirm. */
 void series_dups_text(const struct series_table *t, sl_buf *out);
+/* {"series","name","events":[{"event","missing"}],"rows":[{"place","group","athlete",
+ * "name","results":[{"place","points","counted"} or nil per event],"total"}],
+ * "duplicates":[{"kind","birth","entries":[{"id","name","event","bib"}]}]} */
+void series_pack(msgpack_packer *pk, const struct series_table *t);
 
 #endif

@@ -15,7 +15,9 @@
  *   - a ranked team has exactly n scorers and its score is their sum;
  *     ranked teams come first, by place;
  *   - a series row's total is the sum of its counted cells, at most
- *     `best` of them, and places in a group never go down.
+ *     `best` of them, and places in a group never go down;
+ *   - what the packers write is one well-formed object that converts to
+ *     JSON.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,11 +26,18 @@
 #include "score.h"
 #include "slp.h"
 
-#define CHECK(c)                                                                                   \
+/* What a packer wrote is one well-formed object that converts to JSON. */
+#define CHECK_PACKED(b)                                                                            \
 	do {                                                                                       \
-		if (!(c))                                                                          \
-			__builtin_trap();                                                          \
+		sl_buf js_ = SL_BUF_INIT;                                                          \
+		char e_[160];                                                                      \
+		CHECK(slp_check_bounds((b).data, (b).len, e_, sizeof(e_)) == 0);                   \
+		CHECK(slp_msgpack_to_json((b).data, (b).len, &js_) == 0);                          \
+		sl_buf_release(&js_);                                                              \
+		sl_buf_release(&(b));                                                              \
 	} while (0)
+
+#define CHECK(c) ((c) ? (void)0 : __builtin_trap())
 
 static const char *const prelude[] = {
 	"{\"k\":\"config\",\"config\":{\"event\":\"ev\",\"date\":\"2023-11-14\",\"races\":[{"
@@ -40,7 +49,8 @@ static const char *const prelude[] = {
 	"\"score\":\"times\",\"n\":1},{\"id\":\"f\",\"n\":2,\"category\":\"F\"},{\"id\":\"p\","
 	"\"n\":3,\"min\":4}]}]}}",
 	"{\"k\":\"participants\",\"rows\":[{\"bib\":\"1\",\"name\":\"Ann\",\"sex\":\"F\",\"age\":"
-	"45,\"club\":\"A\",\"reg\":\"R1\",\"birth\":\"1978-01-01\"},{\"bib\":\"2\",\"name\":\"ann\","
+	"45,\"club\":\"A\",\"reg\":\"R1\",\"birth\":\"1978-01-01\"},{\"bib\":\"2\",\"name\":"
+	"\"ann\","
 	"\"sex\":\"F\",\"club\":\"B\",\"reg\":\"R2\",\"birth\":\"1978-01-01\",\"fields\":{"
 	"\"school\":\"X\"}},{\"bib\":\"3\",\"name\":\"Al\",\"sex\":\"M\",\"age\":44,\"club\":\"A\","
 	"\"reg\":\"R3\"},{\"bib\":\"4\",\"name\":\"Bo\",\"sex\":\"M\",\"age\":50,\"club\":\"B\","
@@ -100,11 +110,17 @@ static void awards(const struct core_entries *x)
 		size_t max = (size_t)(r->kind == AWARD_CAT ? x->race->awards.category
 							   : x->race->awards.overall);
 		CHECK(r->place >= 1 && r->place <= max);
-		if (i && l.rows[i - 1].kind == r->kind && !strcmp(l.rows[i - 1].section, r->section))
+		if (i && l.rows[i - 1].kind == r->kind &&
+		    !strcmp(l.rows[i - 1].section, r->section))
 			CHECK(l.rows[i - 1].place <= r->place);
 	}
 	award_text(x, &l, &text);
 	sl_buf_release(&text);
+	sl_buf mp = SL_BUF_INIT;
+	msgpack_packer pk;
+	slp_packer_init(&pk, &mp);
+	award_pack(&pk, x, &l);
+	CHECK_PACKED(mp);
 	award_list_release(&l);
 }
 
@@ -126,9 +142,15 @@ static void teams(const struct core_entries *x)
 				}
 			if (r->place) {
 				CHECK(scorers == (size_t)t.rule->n && sum == r->score);
-				CHECK(i == 0 || (t.rows[i - 1].place && t.rows[i - 1].place <= r->place));
+				CHECK(i == 0 ||
+				      (t.rows[i - 1].place && t.rows[i - 1].place <= r->place));
 			}
 		}
+		sl_buf mp = SL_BUF_INIT;
+		msgpack_packer pk;
+		slp_packer_init(&pk, &mp);
+		team_pack(&pk, &t);
+		CHECK_PACKED(mp);
 		team_table_release(&t);
 	}
 }
@@ -158,9 +180,13 @@ static void standings(const core *c)
 		if (i && !strcmp(t.rows[i - 1].group, r->group))
 			CHECK(t.rows[i - 1].place <= r->place);
 	}
-	sl_buf text = SL_BUF_INIT;
+	sl_buf text = SL_BUF_INIT, mp = SL_BUF_INIT;
+	msgpack_packer pk;
 	series_dups_text(&t, &text);
 	sl_buf_release(&text);
+	slp_packer_init(&pk, &mp);
+	series_pack(&pk, &t);
+	CHECK_PACKED(mp);
 	series_table_release(&t);
 }
 

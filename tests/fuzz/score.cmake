@@ -5,7 +5,7 @@ set(SL_SCORE_DIR ${CMAKE_SOURCE_DIR}/server/score)
 sl_add_fuzzer(fuzz_score
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_score.c ${SL_CORE_FUZZ_SOURCES}
     ${SL_SCORE_DIR}/award.c ${SL_SCORE_DIR}/team.c ${SL_SCORE_DIR}/series.c
-    ${SL_SCORE_DIR}/seriescfg.c
+    ${SL_SCORE_DIR}/seriescfg.c ${SL_SCORE_DIR}/pack.c
   LIBS slproto_fuzz
   CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/score)
 if(SL_FUZZ)

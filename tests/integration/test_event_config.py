@@ -6,7 +6,7 @@ Through the CLI and over the wire, against the real server:
   with --dry-run) and, sent raw by another client, by the server (the path,
   a did-you-mean); so are a wave start without an offset, overlapping wave
   bib ranges (in a race and across races) and two categories with the same
-  rule; nothing is written;
+  rule, and bad `awards` and `teams` values of a race; nothing is written;
 - the event's `timezone`: starts without an offset in the file are read in
   it (EDT on race day) and the event topic carries it;
 - a participants import lists the athletes who fit no category of their
@@ -120,6 +120,14 @@ async def main(h):
          "races[0].categories[1]: the same rule as category 'a'"),
         (dict(raw_cfg(), timezone="New York"),
          "timezone: 'New York' is not a time zone name"),
+        # a race's awards and team rules (PROTOCOL.md, "Awards", "Team scores")
+        (raw_cfg(awards={"overal": 5}),
+         "races[0].awards.overal: unknown key; did you mean 'overall'?"),
+        (raw_cfg(awards={"overall": 101}), "races[0].awards.overall: 101 is out of range 0..100"),
+        (raw_cfg(teams=[{"id": "a"}, {"id": "b", "n": 0}]),
+         "races[0].teams[1].n: 0 is out of range 1..100"),
+        (raw_cfg(teams=[{"id": "a", "category": "W"}]),
+         f"races[0].teams[0].category: race '{RACE}' has no category 'W'"),
     ]
     two = raw_cfg()
     two["races"].append({"id": "5k", "waves": [{"id": "1", "bibs": "90-120"}],

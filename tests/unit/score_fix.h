@@ -73,6 +73,15 @@ static inline void refused_each(const struct bad_cfg *bad, size_t n)
 	}
 }
 
+/* What a packer wrote, as JSON text (owned). */
+static inline char *packed_json(const sl_buf *mp)
+{
+	sl_buf js = SL_BUF_INIT;
+	ASSERT_EQ(slp_msgpack_to_json(mp->data, mp->len, &js), 0);
+	sl_buf_addc(&js, '\0');
+	return sl_buf_detach(&js, NULL);
+}
+
 static uint64_t fix_seq;
 
 /* Runner bib crosses the finish secs seconds after T0. */

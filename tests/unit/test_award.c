@@ -122,6 +122,19 @@ static void tie_at_boundary(void)
 	check(",'awards':{'overall':0,'category':0}", "");
 }
 
+/* Race r with awards overall 1, these rows, and finishes "bib=secs ...". */
+static core *small(const char *event, const char *rows, const char *fins)
+{
+	core *c = race_core(event, ",'awards':{'overall':1}");
+	char bib[16];
+	long secs;
+	int used;
+	ASSERT_EQ(recf(c, "{'k':'participants','rows':[%s]}", rows), 0);
+	for (const char *p = fins; sscanf(p, " %15[^=]=%ld%n", bib, &secs, &used) == 2; p += used)
+		fin(c, bib, secs);
+	return c;
+}
+
 /*
  * A race without sexes (a regatta's crews): one overall section by the
  * place shown.  Crews b1 and b2 100 s (tied 1st), b3 105 s (3rd); overall
@@ -129,13 +142,10 @@ static void tie_at_boundary(void)
  */
 static void no_sexes(void)
 {
-	core *c = race_core("boats", ",'awards':{'overall':1}");
-	ASSERT_EQ(recf(c, "{'k':'participants','rows':[{'bib':'b1','name':'Crew 1'},"
-			  "{'bib':'b2','name':'Crew 2'},{'bib':'b3','name':'Crew 3'}]}"),
-		  0);
-	fin(c, "b1", 100);
-	fin(c, "b2", 100);
-	fin(c, "b3", 105);
+	core *c = small("boats",
+			"{'bib':'b1','name':'Crew 1'},{'bib':'b2','name':'Crew 2'},"
+			"{'bib':'b3','name':'Crew 3'}",
+			"b1=100 b2=100 b3=105");
 	sl_buf text = SL_BUF_INIT;
 	char *got = awards_of(c, &text);
 	ASSERT_STREQ(got, ":1:b1 :1:b2");
@@ -144,6 +154,40 @@ static void no_sexes(void)
 				"Overall, 1st: Crew 2 (b2), 0:01:40\n");
 	free(got);
 	sl_buf_release(&text);
+	/* as a topic or an export carries it */
+	struct core_entries x;
+	struct award_list l;
+	sl_buf mp = SL_BUF_INIT;
+	msgpack_packer pk;
+	slp_packer_init(&pk, &mp);
+	ASSERT_EQ(core_race_entries(c, "r", &x), 0);
+	award_list(&x, &l);
+	award_pack(&pk, &x, &l);
+	char *js = packed_json(&mp);
+	ASSERT_STREQ(js, "{\"race\":\"r\",\"rows\":["
+			 "{\"kind\":\"overall\",\"section\":\"\",\"title\":\"Overall\",\"place\":1,"
+			 "\"bib\":\"b1\",\"name\":\"Crew 1\",\"time\":100000},"
+			 "{\"kind\":\"overall\",\"section\":\"\",\"title\":\"Overall\",\"place\":1,"
+			 "\"bib\":\"b2\",\"name\":\"Crew 2\",\"time\":100000}]}");
+	free(js);
+	sl_buf_release(&mp);
+	award_list_release(&l);
+	core_entries_release(&x);
+	core_free(c);
+}
+
+/*
+ * A race with sexes where one entry has none: n1 (no sex) 90 s is 1st
+ * overall but in no sex, so it wins nothing; s1 (F, 100 s) is the first
+ * woman.
+ */
+static void entry_without_sex(void)
+{
+	core *c = small("mixed", "{'bib':'n1','name':'N'},{'bib':'s1','name':'S','sex':'F'}",
+			"n1=90 s1=100");
+	char *got = awards_of(c, NULL);
+	ASSERT_STREQ(got, "F:1:s1");
+	free(got);
 	core_free(c);
 }
 
@@ -235,6 +279,7 @@ static void old_record_folded(void)
 	X(exclusion_on)                                                                            \
 	X(tie_at_boundary)                                                                         \
 	X(no_sexes)                                                                                \
+	X(entry_without_sex)                                                                       \
 	X(text_to_read)                                                                            \
 	X(empty_race)                                                                              \
 	X(config_refused)                                                                          \

@@ -187,7 +187,22 @@ static void best_two_of_three(void)
 	for (size_t i = 0; i < t.n; i++)
 		if (strcmp(t.rows[i].athlete, "A4") == 0)
 			ASSERT_STREQ(t.rows[i].name, "Eve Fox");
-	ASSERT_EQ(cfg.best, 3); /* best not given: every result counts */
+	ASSERT_EQ(cfg.best, 3);  /* best not given: every result counts */
+	sl_buf mp = SL_BUF_INIT; /* the report as a topic or an export carries it */
+	msgpack_packer pk;
+	slp_packer_init(&pk, &mp);
+	series_pack(&pk, &t);
+	char *js = packed_json(&mp);
+	ASSERT(strstr(js, ",\"duplicates\":[{\"kind\":\"same_id\",\"birth\":null,\"entries\":["
+			  "{\"id\":\"A4\",\"name\":\"Eva Fox\",\"event\":\"e1\",\"bib\":\"5\"},"
+			  "{\"id\":\"A4\",\"name\":\"Eve Fox\",\"event\":\"e3\",\"bib\":\"2\"}]},"
+			  "{\"kind\":\"same_person\",\"birth\":\"1980-01-01\",\"entries\":["
+			  "{\"id\":\"A5\",\"name\":\"Dan Roe\",\"event\":\"e1\",\"bib\":\"4\"},"
+			  "{\"id\":\"A6\",\"name\":\"DAN ROE\",\"event\":\"e2\",\"bib\":\"4\"}]},"
+			  "{\"kind\":\"no_id\",\"birth\":null,\"entries\":[{\"id\":null,"
+			  "\"name\":\"No Id\",\"event\":\"e1\",\"bib\":\"6\"}]}]}"));
+	free(js);
+	sl_buf_release(&mp);
 	series_table_release(&t);
 	series_cfg_release(&cfg);
 	for (int i = 0; i < 3; i++)
@@ -330,6 +345,23 @@ static void twice_and_reg(void)
 	char *got = standings(&t, NULL, NULL);
 	ASSERT_STREQ(got, "1:R-1:5 1:R-2:5"); /* 3 + 2 each; no tie rule: shared */
 	free(got);
+	sl_buf mp = SL_BUF_INIT; /* as a topic or an export carries it */
+	msgpack_packer pk;
+	slp_packer_init(&pk, &mp);
+	series_pack(&pk, &t);
+	char *js = packed_json(&mp);
+	ASSERT_STREQ(js,
+		     "{\"series\":\"s\",\"name\":\"s\",\"events\":["
+		     "{\"event\":\"e1\",\"missing\":false},{\"event\":\"e2\",\"missing\":false}],"
+		     "\"rows\":[{\"place\":1,\"group\":\"\",\"athlete\":\"R-1\",\"name\":\"A\","
+		     "\"results\":[{\"place\":1,\"points\":3,\"counted\":true},"
+		     "{\"place\":2,\"points\":2,\"counted\":true}],\"total\":5},"
+		     "{\"place\":1,\"group\":\"\",\"athlete\":\"R-2\",\"name\":\"B\","
+		     "\"results\":[{\"place\":2,\"points\":2,\"counted\":true},"
+		     "{\"place\":1,\"points\":3,\"counted\":true}],\"total\":5}],"
+		     "\"duplicates\":[]}");
+	free(js);
+	sl_buf_release(&mp);
 	series_table_release(&t);
 	series_cfg_release(&cfg);
 	core_free(c[0]);

@@ -208,6 +208,22 @@ static void empty_and_unknown(void)
 	struct team_table t;
 	ASSERT_EQ(core_race_entries(c, "r", &x), 0);
 	ASSERT_EQ(team_table(&x, "nope", &t), SL_ENOENT);
+	/* as a topic or an export carries it: an incomplete team has no place,
+	 * score or team places */
+	sl_buf mp = SL_BUF_INIT;
+	msgpack_packer pk;
+	slp_packer_init(&pk, &mp);
+	ASSERT_EQ(team_table(&x, "xc", &t), 0);
+	team_pack(&pk, &t);
+	char *js = packed_json(&mp);
+	ASSERT_STREQ(js, "{\"rule\":\"xc\",\"field\":\"club\",\"score\":\"places\","
+			 "\"category\":null,\"rows\":[{\"place\":null,\"team\":\"A\","
+			 "\"finishers\":1,\"score\":null,\"tiebreak\":null,\"members\":["
+			 "{\"bib\":\"1\",\"name\":\"A\",\"place\":1,\"team_place\":null,"
+			 "\"time\":100000,\"scoring\":false}]}]}");
+	free(js);
+	sl_buf_release(&mp);
+	team_table_release(&t);
 	core_entries_release(&x);
 	core_free(c);
 }
