@@ -80,7 +80,7 @@ static unsigned awards(const struct event *e, const char *race, bool txt, sl_buf
 		*ctype = "text/plain; charset=utf-8";
 	} else {
 		slp_packer_init(&pk, &mp);
-		score_pack_awards(race, &l, &pk);
+		award_pack(&pk, &x, &l);
 		to_json(&mp, b);
 	}
 	award_list_release(&l);
@@ -100,7 +100,7 @@ static unsigned teams(const struct event *e, const char *race, sl_buf *b)
 		return 404;
 	}
 	slp_packer_init(&pk, &mp);
-	msgpack_pack_map(&pk, 2);
+	msgpack_pack_map(&pk, 2); /* the team tables of the race's rules, in config order */
 	slp_pack_kv_str(&pk, "race", race);
 	slp_pack_key(&pk, "tables");
 	msgpack_pack_array(&pk, x.race->nteams);
@@ -110,7 +110,7 @@ static unsigned teams(const struct event *e, const char *race, sl_buf *b)
 			msgpack_pack_nil(&pk);
 			continue;
 		}
-		score_pack_teams(race, &t, &pk);
+		team_pack(&pk, &t);
 		team_table_release(&t);
 	}
 	to_json(&mp, b);
@@ -219,7 +219,7 @@ unsigned scores_series(net *n, const char *id, bool csv, sl_buf *b, const char *
 			*ctype = "text/csv; charset=utf-8";
 		} else {
 			slp_packer_init(&pk, &mp);
-			score_pack_series(&t, &pk);
+			series_pack(&pk, &t);
 			to_json(&mp, b);
 		}
 		sl_buf_release(&mp);

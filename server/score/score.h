@@ -160,5 +160,8 @@ void series_dups_text(const struct series_table *t, sl_buf *out);
  * "name","results":[{"place","points","counted"} or nil per event],"total"}],
  * "duplicates":[{"kind","birth","entries":[{"id","name","event","bib"}]}]} */
 void series_pack(msgpack_packer *pk, const struct series_table *t);
+/* The standings as CSV (series_csv.c): place,group,athlete,name,total, then
+ * per event its points, "(N)" when they do not count, empty when none. */
+void score_series_csv(const struct series_table *t, sl_buf *b);
 
 #endif

@@ -27,6 +27,7 @@ static const struct {
 	{"event_create", "A"}, {"token_issue", "A"},    {"token_revoke", "A"},
 	{"adjust", "OA"},      {"race_official", "OA"}, {"lineup", "OA"},
 	{"checkins", "OADC"},  {"checkin_undo", "OA"},  {"read_void", "OA"},
+	{"series_put", "A"},
 };
 #define NMSG (sizeof(may_send) / sizeof(may_send[0]))
 
