@@ -160,6 +160,11 @@ static void on_event_closed(void *ctx)
 	struct event *e = ctx;
 	net *n = e->n;
 
+	if (--n->closing_events == 0 && n->events_closing.on)
+		sl_close_done(&n->events_closing);
+	if (n->events_closing.on)
+		return; /* stopping: sessions and requests that lws has not closed yet may
+			   still hold it; events_free frees it after the loop */
 	for (struct event **pe = &n->events; *pe; pe = &(*pe)->next) {
 		if (*pe == e) {
 			*pe = e->next;
@@ -169,8 +174,6 @@ static void on_event_closed(void *ctx)
 	n->nevents--;
 	sl_info("event '%s' unloaded (%zu held)", e->id, n->nevents);
 	event_free(e);
-	if (--n->closing_events == 0 && n->events_closing.on)
-		sl_close_done(&n->events_closing);
 }
 
 static void event_close(struct event *e)
