@@ -132,10 +132,13 @@ static void pack_dups(msgpack_packer *pk, const struct series_table *t)
 
 void series_pack(msgpack_packer *pk, const struct series_table *t)
 {
+	static const char *const bys[] = {"overall", "sex", "category"};
 	const struct series_cfg *c = t->cfg;
-	msgpack_pack_map(pk, 5);
+	msgpack_pack_map(pk, 7);
 	slp_pack_kv_str(pk, "series", c->id);
 	slp_pack_kv_str(pk, "name", c->name);
+	slp_pack_kv_str(pk, "by", bys[c->by]);
+	slp_pack_kv_int(pk, "best", (int64_t)c->best);
 	slp_pack_key(pk, "events");
 	msgpack_pack_array(pk, c->nevents);
 	for (size_t e = 0; e < c->nevents; e++) {

@@ -351,7 +351,7 @@ static void twice_and_reg(void)
 	series_pack(&pk, &t);
 	char *js = packed_json(&mp);
 	ASSERT_STREQ(js,
-		     "{\"series\":\"s\",\"name\":\"s\",\"events\":["
+		     "{\"series\":\"s\",\"name\":\"s\",\"by\":\"overall\",\"best\":2,\"events\":["
 		     "{\"event\":\"e1\",\"missing\":false},{\"event\":\"e2\",\"missing\":false}],"
 		     "\"rows\":[{\"place\":1,\"group\":\"\",\"athlete\":\"R-1\",\"name\":\"A\","
 		     "\"results\":[{\"place\":1,\"points\":3,\"counted\":true},"
