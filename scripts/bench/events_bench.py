@@ -390,8 +390,8 @@ def report(ns, m, ref):
         ratio = f"{per(v, rv):.2f}x" if cmp and rv else ""
         rtxt = fmt.format(rv) if rv is not None else "-"
         print(f"  {what:<44} {fmt.format(v):>12} {rtxt:>12} {ratio:>7}")
-    print(f"  ({n} events created, participants imported, tokens issued, {ns.jobs} at a time, "
-          f"in {m['t_create']:.1f} s)")
+    print(f"  ({n} event{'s' if n != 1 else ''} created, participants imported, tokens issued, "
+          f"{ns.jobs} at a time, in {m['t_create']:.1f} s)")
     small = sorted(t for ev, t in m["done"].items() if ev != BIG)
     if small:
         print(f"  replays done (s): the {len(small)} community races first {small[0]:.2f}, median "
