@@ -22,6 +22,9 @@
 #                       (clients/web/words.js), under node
 #   browser.timezone    clock times in the event's time zone in a browser
 #                       running in another (Asia/Tokyo)
+#   browser.series      the series standings page on a server of many events
+#                       (three events and a series, hand-computed), a DQ
+#                       moving it live, at 390 and 1920 px
 #   browser.charts      the athlete page's charts and the name search
 #                       (charts.js, names.js) under node
 #   browser.athlete     athlete page, name search, charts, course, links and
@@ -43,7 +46,7 @@ find_program(SL_NPM npm PATHS /usr/bin /usr/local/bin)
 find_program(SL_REDIS_SERVER redis-server PATHS /usr/bin /usr/local/bin)
 
 if(NOT SL_NODE OR NOT SL_NPM)
-  foreach(name board project eventinfo scoreboard pages eventtopic checkin regatta scancam desk
+  foreach(name board project eventinfo scoreboard pages eventtopic checkin regatta scancam desk series
           timezone volunteer words screens athlete charts regattabig regattabound)
     add_test(NAME browser.${name}
              COMMAND sh -c "echo 'node and npm not found: run scripts/setup (nodejs, npm)'; exit 1")
@@ -146,6 +149,12 @@ sl_browser_test(volunteer volunteer.test.mjs 300 splitlined splitline)
 # The big screen and the announcer at 390 and 1920 px mid-race: women and men
 # apart, only times in the TIME column, whole rows, projections called so.
 sl_browser_test(screens screens.test.mjs 600 splitlined splitline splitline-replay)
+# The series standings page (series.html) on a server of many events: the
+# standings of test_series.py's three events as computed by hand, dropped
+# results struck through, the duplicates for officials, the CSV link, shared
+# places per sex, an event without results, a DQ reaching the open page
+# within its poll, the server gone, no sideways scrolling at 390 px.
+sl_browser_test(series series.test.mjs 300 splitlined splitline)
 # The athlete page (name search from nothing, charts with hand-computed values,
 # the GPX course, follow, certificate and share links), the leaderboard's links,
 # and the spectator pages at 390 and 1920 px.
