@@ -22,9 +22,10 @@
 #                       (clients/web/words.js), under node
 #   browser.timezone    clock times in the event's time zone in a browser
 #                       running in another (Asia/Tokyo)
-#   browser.series      the series standings page on a server of many events
-#                       (three events and a series, hand-computed), a DQ
-#                       moving it live, at 390 and 1920 px
+#   browser.series      the series standings page and a race's teams and
+#                       awards page on a server of many events (three events
+#                       and a series, hand-computed), a DQ moving them live,
+#                       at 390 and 1920 px
 #   browser.charts      the athlete page's charts and the name search
 #                       (charts.js, names.js) under node
 #   browser.athlete     athlete page, name search, charts, course, links and
@@ -153,7 +154,8 @@ sl_browser_test(screens screens.test.mjs 600 splitlined splitline splitline-repl
 # standings of test_series.py's three events as computed by hand, dropped
 # results struck through, the duplicates for officials, the CSV link, shared
 # places per sex, an event without results, a DQ reaching the open page
-# within its poll, the server gone, no sideways scrolling at 390 px.
+# within its poll, the server gone, no sideways scrolling at 390 px; s1's
+# teams and awards page (teams.html) before and after the DQ.
 sl_browser_test(series series.test.mjs 300 splitlined splitline)
 # The athlete page (name search from nothing, charts with hand-computed values,
 # the GPX course, follow, certificate and share links), the leaderboard's links,

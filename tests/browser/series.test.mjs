@@ -1,4 +1,5 @@
-// series.test.mjs: the series standings page (clients/web/series.html) in
+// series.test.mjs: the series standings page (clients/web/series.html) and a
+// race's teams and awards page (teams.html) in
 // real headless Chromium against the real Redis and a splitlined of many
 // events (no --event), set up as tests/integration/test_series.py does:
 // three small road races s1, s2, s3 created at runtime, their athletes
@@ -23,10 +24,16 @@
 //     beside s9; a table for women and one for men; the equal totals share
 //     their place, shown "1=" (F: a1 2, a3 2, a5 1; M: a2 2, a4 2, a6 1);
 //     the list page links both series;
+//   - s1's teams page (teams.html) under /e/s1/ and by ?event=s1 (its first
+//     race): X 3 (1st), Y 7 (2nd), Z incomplete and unranked, each runner's
+//     team place; the awards Women Ann Lee, Men Bob Ray, category F Cid Moe,
+//     category M Dan Fox (overall winners excluded); no race picker for one
+//     race; an unknown race said so; after the DQ: Y 5 first, X and Z
+//     incomplete, Women Cid Moe, category F Eve Park; 390 and 1920 px;
 //   - at 390 px: no sideways scrolling, the per-event columns folded into a
 //     line under the name (still struck through where dropped);
 //   - the DQ: the open page (not reloaded) shows the new standings within
-//     its 10 s poll (waited for up to 30 s);
+//     its 10 s poll (waited for up to 30 s), the teams page its new tables;
 //   - the server stopped: the page keeps the standings and says it could not
 //     refresh; no console error anywhere.
 //   node --test tests/browser/series.test.mjs
@@ -90,6 +97,9 @@ races:
     categories:
       - {id: F, name: Women, sex: F}
       - {id: M, name: Men, sex: M}
+    awards: {overall: 1, category: 1, exclude_overall: true}
+    teams:
+      - {id: clubs, field: club, score: places, n: 2, min: 2}
 `;
 
 const SERIES = `series: cup
@@ -100,6 +110,41 @@ points: {by: overall, table: [10, 8, 6, 5, 4]}
 best: 2
 ties: [wins, last]
 `;
+
+// s1's teams (place, team, score, runners with their team places) and awards
+// (section, place, name, bib, time), before and after the DQ (test_series.py)
+const TEAMS = [
+  ['1', 'X', '3', 'Ann Lee 1, Bob Ray 2'],
+  ['2', 'Y', '7', 'Cid Moe 3, Dan Fox 4'],
+  ['–', 'Z incomplete, not ranked (1 finisher)', '–', 'Eve Park 5'],
+];
+const TEAMS_DQ = [
+  ['1', 'Y', '5', 'Cid Moe 2, Dan Fox 3'],
+  ['–', 'X incomplete, not ranked (1 finisher)', '–', 'Bob Ray 1'],
+  ['–', 'Z incomplete, not ranked (1 finisher)', '–', 'Eve Park 4'],
+];
+const AWARDS = [
+  ['Women, overall', '1st Ann Lee 101 0:20:00'],
+  ['Men, overall', '1st Bob Ray 102 0:21:00'],
+  ['Category: Women', '1st Cid Moe 103 0:22:00'],
+  ['Category: Men', '1st Dan Fox 104 0:23:00'],
+];
+const AWARDS_DQ = [
+  ['Women, overall', '1st Cid Moe 103 0:22:00'],
+  ['Men, overall', '1st Bob Ray 102 0:21:00'],
+  ['Category: Women', '1st Eve Park 105 0:24:00'],
+  ['Category: Men', '1st Dan Fox 104 0:23:00'],
+];
+
+/* The teams page's team rows and award sections as TEAMS and AWARDS write them. */
+function teamsPage(page) {
+  return page.evaluate(() => ({
+    teams: [...document.querySelectorAll('table.tm-table tbody tr')].map((tr) => [...tr.children].slice(0, 3).map((c) => c.textContent)
+      .concat([[...tr.querySelectorAll('.tm-runners li')].map((li) => li.textContent).join(', ')])),
+    awards: [...document.querySelectorAll('table.tm-award')].map((tb) => [tb.querySelector('caption').textContent,
+      ...[...tb.querySelectorAll('tbody tr')].map((tr) => [...tr.children].map((c) => c.textContent).join(' '))]),
+  }));
+}
 
 const bib = (ev, a) => String(100 * (EVENTS.indexOf(ev) + 1) + Number(a.slice(1)));
 
@@ -118,7 +163,7 @@ function pageRows(page) {
   ]));
 }
 
-stackTest('series standings page: hand-computed standings, dropped results, duplicates, CSV, a DQ live, 390 and 1920 px', { prefix: 'series', timeout: 300000, keepShots: true }, async (t) => {
+stackTest('series standings and teams pages: hand-computed standings, dropped results, duplicates, CSV, teams and awards, a DQ live, 390 and 1920 px', { prefix: 'series', timeout: 300000, keepShots: true }, async (t) => {
   const { tmp, shots, procs } = t;
   const { base, ws, ctl, server } = await startStack(procs, tmp, null);
   const browser = (t.browser = await launchChromium(tmp, { width: 1920, height: 1080 }));
@@ -210,6 +255,23 @@ stackTest('series standings page: hand-computed standings, dropped results, dupl
     ['series.html?series=cup Community Cup', 'series.html?series=cup2 Two Cup']);
   await p2.close();
 
+  // ---- s1's teams and awards: under /e/s1/, and by ?event= (the first race) ----
+  const tp = await open('e/s1/teams.html?race=r');
+  await loaded(tp);
+  assert.deepEqual(await teamsPage(tp), { teams: TEAMS, awards: AWARDS }, 'teams and awards as computed by hand');
+  assert.equal(await tp.textContent('table.tm-table caption'), 'Teams “clubs” · club, by places, lower wins');
+  assert.equal(await tp.getAttribute('#awards-txt', 'href'), '/api/events/s1/awards/r.txt');
+  assert.equal(await tp.textContent('#title'), 'Race s1');
+  assert.equal(await tp.isHidden('#race-pick'), true, 'no race picker for one race');
+  const tq = await open('teams.html?event=s1');
+  await loaded(tq);
+  assert.deepEqual(await teamsPage(tq), { teams: TEAMS, awards: AWARDS }, 'the same by ?event=');
+  await tq.goto(`${base}/teams.html?event=s1&race=nope`);
+  await loaded(tq);
+  assert.match(await tq.textContent('#info'), /No race “nope” in event “s1”/);
+  assert.equal(await tq.isHidden('#teams'), true);
+  await tq.close();
+
   // ---- 390 px ----
   await page.setViewportSize({ width: 390, height: 844 });
   await page.waitForTimeout(300);
@@ -227,7 +289,18 @@ stackTest('series standings page: hand-computed standings, dropped results, dupl
     JSON.stringify(await pageRows(page)) === JSON.stringify(WANT_DQ), 30000, 500)
     .catch(async (e) => assert.fail(`${e.message}; the page shows ${JSON.stringify(await pageRows(page))}`));
   assert.equal(await page.evaluate(() => globalThis.__noReload), 42, 'updated in place, not reloaded');
-  log('the DQ reached the page');
+  await waitFor('the teams page after the DQ', async () =>
+    JSON.stringify(await teamsPage(tp)) === JSON.stringify({ teams: TEAMS_DQ, awards: AWARDS_DQ }), 30000, 500)
+    .catch(async (e) => assert.fail(`${e.message}; the page shows ${JSON.stringify(await teamsPage(tp))}`));
+  await tp.setViewportSize({ width: 390, height: 844 });
+  await tp.waitForTimeout(300);
+  assert.deepEqual(await layoutProblems(tp), [], 'the teams page fits 390 px');
+  await tp.screenshot({ path: path.join(shots, 'teams-390.png'), fullPage: true });
+  await tp.setViewportSize({ width: 1920, height: 1080 });
+  await tp.waitForTimeout(300);
+  assert.deepEqual(await layoutProblems(tp), [], 'the teams page fits 1920 px');
+  await tp.screenshot({ path: path.join(shots, 'teams-1920.png'), fullPage: true });
+  log('the DQ reached the pages');
 
   // ---- the server gone: the standings stay, the page says so ----
   await procs.kill(server);
