@@ -21,6 +21,7 @@
  * an error (what failed; a good load stays shown with its time).
  */
 import { h, ordinal, fmtClockOf } from './common.js';
+import { pollVisible, theadOf, sharedPlaces } from './standings.js';
 
 const EVERY_MS = 10000;
 const GROUP_NAME = { '': 'Overall', F: 'Women', M: 'Men', X: 'X' };
@@ -147,20 +148,8 @@ function drawTable(doc, group, rows) {
   const table = h('table', 'ss-table');
   table.dataset.group = group;
   const cap = h('caption', '', GROUP_NAME[group] ?? `Group ${group}`);
-  const head = h('tr');
-  const th = (text, cls) => {
-    const e = h('th', cls, text);
-    e.scope = 'col';
-    return e;
-  };
-  head.append(th('Place', 'ss-place'), th('Athlete', 'ss-who'));
-  for (const e of doc.events) head.append(th(eventName(e.event), 'ss-ev'));
-  head.append(th('Total', 'ss-total'));
-  const thead = h('thead');
-  thead.append(head);
-  const counts = new Map();
-  for (const r of rows) counts.set(r.place, (counts.get(r.place) || 0) + 1);
-  const shared = new Set([...counts].filter(([, n]) => n > 1).map(([p]) => p));
+  const thead = theadOf([['Place', 'ss-place'], ['Athlete', 'ss-who'], ...doc.events.map((e) => [eventName(e.event), 'ss-ev']), ['Total', 'ss-total']]);
+  const shared = sharedPlaces(rows);
   const tbody = h('tbody');
   for (const r of rows) tbody.append(drawRow(doc, r, shared));
   table.append(cap, thead, tbody);
@@ -252,13 +241,7 @@ async function start() {
   if (seriesId) await loadNames();
   await load();
   document.documentElement.dataset.loaded = '1';
-  // a hidden tab (a phone in a pocket) does not poll; it asks at once when shown again
-  setInterval(() => {
-    if (document.visibilityState !== 'hidden') load();
-  }, EVERY_MS);
-  document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible') load();
-  });
+  pollVisible(load, EVERY_MS);
 }
 
 start();

@@ -22,6 +22,7 @@
  */
 import { h, ordinal, fmtClockOf } from './common.js';
 import { fmtDuration } from './board.js';
+import { pollVisible, theadOf, sharedPlaces } from './standings.js';
 
 const EVERY_MS = 10000;
 const params = new URLSearchParams(location.search);
@@ -107,21 +108,12 @@ function teamTable(t) {
   const what = `${t.field === 'club' ? 'club' : t.field.replace(/^fields\./, '')}, by ${t.score === 'times' ? 'times' : 'places'}, lower wins`;
   const cap = h('caption', '', `Teams “${t.rule}”`);
   cap.append(h('span', 'tm-cap', ` · ${what}${t.category ? ` · category ${t.category}` : ''}`));
-  const head = h('tr');
-  for (const [text, cls] of [['Place', 'ss-place'], ['Team', 'tm-team'], ['Score', 'ss-total'], [t.score === 'times' ? 'Runners (time)' : 'Runners (team place)', 'tm-members']]) {
-    const th = h('th', cls, text);
-    th.scope = 'col';
-    head.append(th);
-  }
-  const thead = h('thead');
-  thead.append(head);
+  const thead = theadOf([['Place', 'ss-place'], ['Team', 'tm-team'], ['Score', 'ss-total'], [t.score === 'times' ? 'Runners (time)' : 'Runners (team place)', 'tm-members']]);
   const tbody = h('tbody');
-  const places = new Map();
-  for (const r of t.rows) if (r.place != null) places.set(r.place, (places.get(r.place) || 0) + 1);
+  const shared = sharedPlaces(t.rows);
   for (const r of t.rows) {
     const tr = h('tr', r.place == null ? 'tm-incomplete' : '');
     tr.dataset.team = r.team;
-    const shared = r.place != null && places.get(r.place) > 1;
     const team = h('th', 'tm-team', r.team);
     team.scope = 'row';
     if (r.place == null) team.append(' ', h('span', 'tm-badge', `incomplete, not ranked (${r.finishers} finisher${r.finishers === 1 ? '' : 's'})`));
@@ -129,7 +121,7 @@ function teamTable(t) {
     if (r.tiebreak != null) score.title = `tie-break: ${fmtScore(r.tiebreak, t.score)}`;
     const members = h('td', 'tm-members');
     members.append(runners(t, r));
-    tr.append(h('td', 'ss-place', r.place == null ? '–' : `${r.place}${shared ? '=' : ''}`), team, score, members);
+    tr.append(h('td', 'ss-place', r.place == null ? '–' : `${r.place}${shared.has(r.place) ? '=' : ''}`), team, score, members);
     tbody.append(tr);
   }
   table.append(cap, thead, tbody);
@@ -166,14 +158,7 @@ function drawAwards(doc) {
     const table = h('table', 'ss-table tm-award');
     table.dataset.kind = list[0].kind;
     table.dataset.section = list[0].section;
-    const head = h('tr');
-    for (const [text, cls] of [['Place', 'ss-place'], ['Name', 'tm-team'], ['Bib', 'tm-bib'], ['Time', 'ss-total']]) {
-      const th = h('th', cls, text);
-      th.scope = 'col';
-      head.append(th);
-    }
-    const thead = h('thead');
-    thead.append(head);
+    const thead = theadOf([['Place', 'ss-place'], ['Name', 'tm-team'], ['Bib', 'tm-bib'], ['Time', 'ss-total']]);
     const tbody = h('tbody');
     for (const r of list) {
       const tr = h('tr');
@@ -238,12 +223,7 @@ async function start() {
   $('awards-txt').href = `${sc.api}awards/${race}.txt`;
   await load();
   document.documentElement.dataset.loaded = '1';
-  setInterval(() => {
-    if (document.visibilityState !== 'hidden') load();
-  }, EVERY_MS);
-  document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible') load();
-  });
+  pollVisible(load, EVERY_MS);
 }
 
 start();
