@@ -555,6 +555,16 @@ static void check_race(ctx *x, const ynode *rn, const char *path, size_t idx)
 		path_key(p, sizeof(p), path, "handicap");
 		check_handicap(x, hc, p);
 	}
+	/* awards and teams: their keys here (a typo with its line), values the server's */
+	const ynode *aw = map_get(rn, "awards"), *tm = map_get(rn, "teams");
+	if (aw && !is_null(aw)) {
+		path_key(p, sizeof(p), path, "awards");
+		check_keys(x, aw, EVK_AWARDS, p);
+	}
+	for (size_t i = 0; tm && tm->kind == YT_SEQ && i < tm->nkids; i++) {
+		pathf(q, sizeof(q), "%s.teams[%zu]", path, i);
+		check_keys(x, tm->kids[i], EVK_TEAM, q);
+	}
 }
 
 /* Each overlap of two waves' bib ranges, at the later wave in the file. */

@@ -8,7 +8,8 @@
  * fan-out.  It is held by the sessions bound to it and the requests that
  * wait on it (refs); after event_idle_ms with none, its log is closed (a
  * last snapshot) and everything of it freed, so memory follows the events
- * in use.  The --event of a single-event node is pinned: never unloaded.
+ * in use (the heap is trimmed after each unload).  The --event of a
+ * single-event node is pinned: never unloaded.
  *
  * Requests that need more than a loaded event park on it (struct ev_wait):
  * a token lookup needs its store up, an export its tail caught up; the
@@ -20,6 +21,7 @@
  * EV_SUMMARY_MS; the tick reads the registry's list every EV_LIST_MS, and
  * /api/events.json lists it, loaded events fresher.
  */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,6 +162,11 @@ static void on_event_closed(void *ctx)
 	struct event *e = ctx;
 	net *n = e->n;
 
+	if (--n->closing_events == 0 && n->events_closing.on)
+		sl_close_done(&n->events_closing);
+	if (n->events_closing.on)
+		return; /* stopping: sessions and requests that lws has not closed yet may
+			   still hold it; events_free frees it after the loop */
 	for (struct event **pe = &n->events; *pe; pe = &(*pe)->next) {
 		if (*pe == e) {
 			*pe = e->next;
@@ -169,8 +176,9 @@ static void on_event_closed(void *ctx)
 	n->nevents--;
 	sl_info("event '%s' unloaded (%zu held)", e->id, n->nevents);
 	event_free(e);
-	if (--n->closing_events == 0 && n->events_closing.on)
-		sl_close_done(&n->events_closing);
+	/* glibc keeps a freed core's heap for reuse: give it back, so that memory
+	 * follows the events in use, not the most ever held (BENCHMARKS.md) */
+	malloc_trim(0);
 }
 
 static void event_close(struct event *e)

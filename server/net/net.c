@@ -208,11 +208,47 @@ static void listen_close(net *n)
 	uv_close((uv_handle_t *)&n->lpoll, on_lpoll_closed);
 }
 
+/*
+ * The vhost's mounts (they live as long as it: kept in n): the web root's
+ * files at /, with index.html (a single-event node) or directory.html as
+ * the default; /api, /health and /e/ go to http.c's callback.
+ */
+static void mounts_new(net *n)
+{
+	struct lws_http_mount *m_files, *m_api, *m_health, *m_pages;
+
+	m_files = sl_calloc(4, sizeof(*m_files));
+	m_api = m_files + 1;
+	m_health = m_files + 2;
+	m_pages = m_files + 3;
+	m_files->mountpoint = "/";
+	m_files->mountpoint_len = 1;
+	m_files->origin = n->web_root;
+	m_files->def = n->only ? "index.html" : "directory.html";
+	m_files->origin_protocol = LWSMPRO_FILE;
+	m_files->extra_mimetypes = mimes;
+	m_files->mount_next = m_api;
+	m_api->mountpoint = "/api";
+	m_api->mountpoint_len = 4;
+	m_api->origin = "http";
+	m_api->origin_protocol = LWSMPRO_CALLBACK;
+	m_api->mount_next = m_health;
+	m_health->mountpoint = "/health";
+	m_health->mountpoint_len = 7;
+	m_health->origin = "http";
+	m_health->origin_protocol = LWSMPRO_CALLBACK;
+	m_health->mount_next = m_pages;
+	m_pages->mountpoint = "/e";
+	m_pages->mountpoint_len = 2;
+	m_pages->origin = "http";
+	m_pages->origin_protocol = LWSMPRO_CALLBACK;
+	n->mounts = m_files;
+}
+
 net *net_new(uv_loop_t *loop, const struct net_opts *o)
 {
 	net *n = sl_calloc(1, sizeof(*n));
 	struct lws_context_creation_info info;
-	struct lws_http_mount *m_files, *m_api, *m_health, *m_pages;
 	void *loops[1] = {loop};
 	int lv = LLL_ERR | LLL_WARN;
 
@@ -253,39 +289,13 @@ net *net_new(uv_loop_t *loop, const struct net_opts *o)
 		goto fail;
 	}
 
-	/* mounts live as long as the vhost: keep them in n */
-	m_files = sl_calloc(4, sizeof(*m_files));
-	m_api = m_files + 1;
-	m_health = m_files + 2;
-	m_pages = m_files + 3;
-	m_files->mountpoint = "/";
-	m_files->mountpoint_len = 1;
-	m_files->origin = n->web_root;
-	m_files->def = n->only ? "index.html" : "directory.html";
-	m_files->origin_protocol = LWSMPRO_FILE;
-	m_files->extra_mimetypes = mimes;
-	m_files->mount_next = m_api;
-	m_api->mountpoint = "/api";
-	m_api->mountpoint_len = 4;
-	m_api->origin = "http";
-	m_api->origin_protocol = LWSMPRO_CALLBACK;
-	m_api->mount_next = m_health;
-	m_health->mountpoint = "/health";
-	m_health->mountpoint_len = 7;
-	m_health->origin = "http";
-	m_health->origin_protocol = LWSMPRO_CALLBACK;
-	m_health->mount_next = m_pages;
-	m_pages->mountpoint = "/e";
-	m_pages->mountpoint_len = 2;
-	m_pages->origin = "http";
-	m_pages->origin_protocol = LWSMPRO_CALLBACK;
-	n->mounts = m_files;
+	mounts_new(n);
 
 	memset(&info, 0, sizeof(info));
 	info.vhost_name = "splitline";
 	info.port = CONTEXT_PORT_NO_LISTEN_SERVER; /* connections come from on_accept */
 	info.protocols = protocols;
-	info.mounts = m_files;
+	info.mounts = n->mounts;
 	n->vh = lws_create_vhost(n->ctx, &info);
 	if (!n->vh) {
 		sl_error("cannot create the web server (lws vhost)");

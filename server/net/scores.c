@@ -131,8 +131,10 @@ unsigned scores_route(const struct event *e, const char *uri, sl_buf *b, const c
 	if (split_race(uri, "/api/teams/", race, sizeof(race), &ext) && sl_id_ok(race, strlen(race)) &&
 	    strcmp(ext, "json") == 0)
 		return teams(e, race, b);
-	json_err(b, "%s", "not found: expected /api/awards/<race>.json|.txt|.pdf or "
-			  "/api/teams/<race>.json");
+	json_err(b, "%s",
+		 strncmp(uri, "/api/teams/", 11) == 0
+			 ? "not found: expected /api/teams/<race>.json"
+			 : "not found: expected /api/awards/<race>.pdf, .json or .txt");
 	return 404;
 }
 

@@ -2,15 +2,12 @@
  * awards.c: a race's award list and a finisher's certificate, as PDF, on
  * the frame of pdf.c and from the rows of the race's CSV export.
  *
- * Award list (PROTOCOL.md, "HTTP"): the first PRINT_AWARDS_SEX of each sex
- * (women, men, then X) by their place within the sex, then the first
- * PRINT_AWARDS_CAT of each category of the race by their place in it, in
- * the config's order of categories.  Ties share a place, so a section may
- * list more; an athlete may win both overall and in a category (no rule
- * moves them down).  A race without sexes in its results (a regatta) lists
- * its first PRINT_AWARDS_SEX overall.  Sections flow on, a new page when
- * the next one does not fit; the page count is found by laying out once
- * without drawing.
+ * Award list (PROTOCOL.md, "Awards"): server/score's award_list under the
+ * race's `awards` rule (by default the first 5 of each sex, then the first
+ * 3 of each category; overall winners excluded from the categories or not,
+ * by config), each row with its club and time as the CSV export shows
+ * them.  Sections flow on, a new page when the next one does not fit; the
+ * page count is found by laying out once without drawing.
  *
  * Certificate: one landscape page for one finisher (status finished):
  * name, bib, race, event, date, the time that ranks (the net time for an
@@ -21,6 +18,7 @@
 #include <string.h>
 
 #include "print_int.h"
+#include "score.h"
 
 #define LINE_H 13.0
 
@@ -88,64 +86,66 @@ static void need(struct award_ctx *a, double h)
 	}
 }
 
-static void award_section(struct award_ctx *a, const char *title, const char *sex, const char *cat,
-			  long max)
+/* The export's row of bib (its club and time as the CSV shows them), or 0. */
+static size_t row_of(const struct award_ctx *a, const char *bib)
 {
+	for (size_t r = 1; r < a->t->nrows; r++)
+		if (strcmp(pr_cell(a->t, r, a->bib), bib) == 0)
+			return r;
+	return 0;
+}
+
+/* Rows [i, j) of the award list: one section. */
+static void award_section(struct award_ctx *a, const struct award_list *l, size_t i, size_t j)
+{
+	const struct award_row *w = &l->rows[i];
 	cairo_t *cr = a->p->cr;
 	sl_buf tmp = SL_BUF_INIT;
-	size_t n = 0;
 
-	for (size_t r = 1; r < a->t->nrows; r++)
-		n += section_place(a, r, sex, cat, max, &tmp) > 0;
-	if (n == 0)
-		goto out;
-	need(a, LINE_H * (2.5 + (double)(n < 4 ? n : 4)));
+	need(a, LINE_H * (2.5 + (double)(j - i < 4 ? j - i : 4)));
 	a->y += LINE_H * 0.6;
 	if (a->draw) {
+		if (w->kind == AWARD_SEX)
+			sl_buf_addf(&tmp, "Overall \xe2\x80\x94 %s", w->title);
+		else
+			sl_buf_adds(&tmp, w->title);
 		pr_font(cr, 11, true);
-		pr_text(cr, title, PR_MARGIN, a->y, 0, false);
+		pr_text(cr, tmp.data, PR_MARGIN, a->y, 0, false);
 	}
 	a->y += LINE_H * 1.3;
-	for (size_t r = 1; r < a->t->nrows; r++) {
-		long pl = section_place(a, r, sex, cat, max, &tmp);
-		if (pl == 0)
-			continue;
+	for (size_t k = i; k < j; k++) {
 		need(a, LINE_H);
 		if (a->draw) {
+			size_t r = row_of(a, l->rows[k].bib);
 			sl_buf_reset(&tmp);
-			ordinal(&tmp, pl);
+			ordinal(&tmp, (long)l->rows[k].place);
 			pr_font(cr, 9.5, false);
 			pr_text(cr, tmp.data, PR_MARGIN, a->y, 30, true);
-			pr_text(cr, pr_cell(a->t, r, a->bib), PR_MARGIN + 36, a->y, 44, true);
-			pr_text(cr, pr_cell(a->t, r, a->name), PR_MARGIN + 90, a->y, 190, false);
-			pr_text(cr, pr_cell(a->t, r, a->club), PR_MARGIN + 286, a->y, 150, false);
-			pr_text(cr, pr_cell(a->t, r, a->time), PR_MARGIN + 440, a->y, 83, true);
+			pr_text(cr, l->rows[k].bib, PR_MARGIN + 36, a->y, 44, true);
+			pr_text(cr, r ? pr_cell(a->t, r, a->name) : l->rows[k].name, PR_MARGIN + 90,
+				a->y, 190, false);
+			pr_text(cr, r ? pr_cell(a->t, r, a->club) : "", PR_MARGIN + 286, a->y, 150,
+				false);
+			pr_text(cr, r ? pr_cell(a->t, r, a->time) : "", PR_MARGIN + 440, a->y, 83,
+				true);
 		}
 		a->y += LINE_H;
 	}
-out:
 	sl_buf_release(&tmp);
 }
 
-static void award_sections(struct award_ctx *a, const struct pr_race *pr)
+/* The race's award list (server/score: its `awards` rule), section by section. */
+static void award_sections(struct award_ctx *a, const struct award_list *l)
 {
-	static const char *const sexes[][2] = {{"F", "Women"}, {"M", "Men"}, {"X", "X"}};
-	sl_buf title = SL_BUF_INIT;
-
-	if (a->place_sex < 0 || a->sex < 0) {
-		award_section(a, "Overall", NULL, NULL, PRINT_AWARDS_SEX);
-	} else {
-		for (size_t s = 0; s < 3; s++) {
-			sl_buf_reset(&title);
-			sl_buf_addf(&title, "Overall \xe2\x80\x94 %s", sexes[s][1]);
-			award_section(a, title.data, sexes[s][0], NULL, PRINT_AWARDS_SEX);
-		}
+	for (size_t i = 0, j; i < l->n; i = j) {
+		for (j = i + 1; j < l->n && l->rows[j].kind == l->rows[i].kind &&
+				strcmp(l->rows[j].section, l->rows[i].section) == 0;
+		     j++)
+			;
+		award_section(a, l, i, j);
 	}
-	for (size_t k = 0; a->cats >= 0 && k < pr->ncats; k++)
-		award_section(a, pr->cats[k].name, NULL, pr->cats[k].id, PRINT_AWARDS_CAT);
 	if (a->p->page == 0) /* nobody to award yet: one page that says so */
 		need(a, 0);
-	sl_buf_release(&title);
 }
 
 static void award_cols(struct award_ctx *a, const struct pr_table *t)
@@ -167,17 +167,23 @@ int print_awards_pdf(const core *c, const char *race, sl_buf *out, char *err, si
 {
 	struct pr_doc d;
 	struct award_ctx a = {.p = &d.p};
+	struct core_entries x = {0};
+	struct award_list l = {0};
 	int rc = pr_doc_open(&d, c, race, "awards", false, out, err, errlen);
 
 	if (rc < 0)
 		return rc;
+	if (core_race_entries(c, race, &x) == 0)
+		award_list(&x, &l);
 	award_cols(&a, &d.t);
-	award_sections(&a, d.race); /* count the pages */
+	award_sections(&a, &l); /* count the pages */
 	d.p.npages = d.p.page;
 	d.p.page = 0;
 	a.draw = true;
 	a.y = 0;
-	award_sections(&a, d.race);
+	award_sections(&a, &l);
+	award_list_release(&l);
+	core_entries_release(&x);
 	if (d.p.page == 1 && a.y <= PR_MARGIN + 50) {
 		pr_font(d.p.cr, 10, false);
 		pr_text(d.p.cr, "No finishers yet.", PR_MARGIN, a.y + LINE_H, 0, false);

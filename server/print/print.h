@@ -29,10 +29,6 @@
 #include "core.h"
 #include "sl.h"
 
-/* Award rule (PROTOCOL.md): the first PRINT_AWARDS_SEX of each sex, the
- * first PRINT_AWARDS_CAT of each category (ties share a place). */
-#define PRINT_AWARDS_SEX 5
-#define PRINT_AWARDS_CAT 3
 
 int print_results_pdf(const core *c, const char *race, sl_buf *out, char *err, size_t errlen);
 int print_awards_pdf(const core *c, const char *race, sl_buf *out, char *err, size_t errlen);

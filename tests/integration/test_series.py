@@ -39,6 +39,7 @@ import asyncio
 import csv
 import json
 import os
+import subprocess
 import time
 import types
 
@@ -209,6 +210,15 @@ async def main(h):
     check(got == want_aw, f"awards: {got}, want {want_aw}")
     txt = get(srv, "/api/events/s1/awards/r.txt").decode()
     check(f"Women, 1st: Ann Lee ({bib('s1', 'a1')}), 0:20:00" in txt, f"awards text: {txt}")
+    # the printed award list follows the race's rule too (a1 and a2 left out of F and M)
+    pdf = get(srv, "/api/events/s1/awards/r.pdf")
+    with open(h.path("awards.pdf"), "wb") as f:
+        f.write(pdf)
+    text = subprocess.run(["pdftotext", "-layout", h.path("awards.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    names = [ln.split()[2:4] for ln in text.splitlines() if ln.strip()[:3] == "1st"]
+    check(names == [["Ann", "Lee"], ["Bob", "Ray"], ["Cid", "Moe"], ["Dan", "Fox"]],
+          f"award PDF winners: {names}\n{text}")
     get(srv, "/api/events/s1/teams/nope.json", 404)
     get(srv, "/api/events/s1/awards/r.xml", 404)
 

@@ -253,7 +253,10 @@ static void yaml_unknown_keys_everywhere(void)
 			"      - {id: c, agemin: 40}\n"                            /* 15 */
 			"    handicap:\n"                                          /* 16 */
 			"      unt: secs\n"                                        /* 17 */
-			"      rows: [{clas: 1x, value: 1}]\n";                    /* 18 */
+			"      rows: [{clas: 1x, value: 1}]\n"                     /* 18 */
+			"    awards: {overal: 3}\n"                                /* 19 */
+			"    teams:\n"                                             /* 20 */
+			"      - {id: t, feild: club}\n";                          /* 21 */
 	sl_buf errs = SL_BUF_INIT;
 	evcfg *c = NULL;
 	ASSERT_EQ(evcfg_load_mem("k.yaml", y, strlen(y), &c, &errs), SL_EPARSE);
@@ -273,7 +276,10 @@ static void yaml_unknown_keys_everywhere(void)
 	ASSERT(has(&errs, "k.yaml:17: races[0].handicap.unt: unknown key; did you mean 'unit'?\n"));
 	ASSERT(has(&errs,
 		   "k.yaml:18: races[0].handicap.rows[0].clas: unknown key; did you mean 'class'?\n"));
-	ASSERT_EQ(count_lines(&errs), 10);
+	ASSERT(has(&errs, "k.yaml:19: races[0].awards.overal: unknown key; did you mean "
+			  "'overall'?\n"));
+	ASSERT(has(&errs, "k.yaml:21: races[0].teams[0].feild: unknown key; did you mean 'field'?\n"));
+	ASSERT_EQ(count_lines(&errs), 12);
 	sl_buf_release(&errs);
 
 	/* a backup station with only its keys is fine, and is not a point */
