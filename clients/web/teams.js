@@ -15,7 +15,7 @@
  * "does not score"; incomplete teams (too few finishers) have no place and
  * say "incomplete, not ranked".  Awards: one table per section, in the
  * server's order (overall or by sex first, then categories), with the
- * link to the text to read out.
+ * links to the text to read out and the PDF to print.
  *
  * States in words: loading, no such race or event, no team rules, no
  * awards yet, an error (a good load stays shown, with its time).
@@ -221,6 +221,7 @@ async function start() {
   document.title = `Teams and awards · ${raceName()} · Splitline`;
   const race = encodeURIComponent(state.race);
   $('awards-txt').href = `${sc.api}awards/${race}.txt`;
+  $('awards-pdf').href = `${sc.api}awards/${race}.pdf`;
   await load();
   document.documentElement.dataset.loaded = '1';
   pollVisible(load, EVERY_MS);

@@ -261,6 +261,9 @@ stackTest('series standings and teams pages: hand-computed standings, dropped re
   assert.deepEqual(await teamsPage(tp), { teams: TEAMS, awards: AWARDS }, 'teams and awards as computed by hand');
   assert.equal(await tp.textContent('table.tm-table caption'), 'Teams “clubs” · club, by places, lower wins');
   assert.equal(await tp.getAttribute('#awards-txt', 'href'), '/api/events/s1/awards/r.txt');
+  assert.equal(await tp.getAttribute('#awards-pdf', 'href'), '/api/events/s1/awards/r.pdf');
+  const txt = await (await fetch(`${base}/api/events/s1/awards/r.txt`)).text();
+  assert.match(txt, /Women, 1st: Ann Lee \(101\), 0:20:00/, 'the text link serves the list read out');
   assert.equal(await tp.textContent('#title'), 'Race s1');
   assert.equal(await tp.isHidden('#race-pick'), true, 'no race picker for one race');
   const tq = await open('teams.html?event=s1');
