@@ -22,16 +22,16 @@
 #                       (clients/web/words.js), under node
 #   browser.timezone    clock times in the event's time zone in a browser
 #                       running in another (Asia/Tokyo)
-#   browser.series      the series standings page and a race's teams and
-#                       awards page on a server of many events (three events
-#                       and a series, hand-computed), a DQ moving them live,
-#                       at 390 and 1920 px
 #   browser.charts      the athlete page's charts and the name search
 #                       (charts.js, names.js) under node
 #   browser.athlete     athlete page, name search, charts, course, links and
 #                       the spectator pages' layouts at 390 and 1920 px
 #   browser.regattabig  the regatta page on the whole Boston field: windowed
 #   browser.regattabound  the regatta page's bound: 150 crews drawn whole, 151 windowed
+#   browser.series      the series standings page and a race's teams and
+#                       awards page on a server of many events (three events
+#                       and a series, hand-computed), a DQ moving them live,
+#                       at 390 and 1920 px
 #   browser.pages       tracker, announcer and kiosk in headless Chromium
 #                       (same harness, tests/browser/harness.mjs); screenshots
 #                       of every page in <build>/browser-shots
