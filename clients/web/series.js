@@ -3,8 +3,9 @@
  * /api/series/<id>.json (PROTOCOL.md "Series"), asked again every 10 s while
  * the page is visible (cache: 'no-cache', so the server may answer 304) and
  * redrawn only when the body changed; the event names come from
- * /api/events.json (once; the ids stand in when it fails).  Without
- * ?series: the series of /api/series.json as links, by name.
+ * /api/events.json (asked again at each poll while an event has none, as
+ * one created a moment ago; the ids stand in).  Without ?series: the
+ * series of /api/series.json as links, by name.
  *
  * Drawn: the events in series order (linked to their pages, "no results
  * yet" for a missing one); one <table> per group (group "" is overall; sex
@@ -35,7 +36,7 @@ const DUP_TEXT = {
 const params = new URLSearchParams(location.search);
 const seriesId = params.get('series');
 const $ = (id) => document.getElementById(id);
-const state = { body: null, loadedAt: 0, names: {} };
+const state = { body: null, namesDrawn: null, loadedAt: 0, names: {} };
 
 function setInfo(text) {
   $('info').textContent = text;
@@ -222,9 +223,13 @@ async function load() {
     const body = await r.text();
     state.loadedAt = Date.now();
     $('updated').textContent = `Updated at ${fmtClockOf(state.loadedAt)}; refreshed every ${EVERY_MS / 1000} s.`;
-    if (body === state.body) return;
-    state.body = body;
     const doc = JSON.parse(body);
+    // an event listed late (the directory is read every 2 s) gets its name at a later poll
+    if (seriesId && doc.events.some((e) => !state.names[e.event])) await loadNames();
+    const names = JSON.stringify(state.names);
+    if (body === state.body && names === state.namesDrawn) return;
+    state.body = body;
+    state.namesDrawn = names;
     if (seriesId) drawSeries(doc);
     else drawList(doc);
   } catch (e) {
@@ -238,7 +243,6 @@ async function load() {
 }
 
 async function start() {
-  if (seriesId) await loadNames();
   await load();
   document.documentElement.dataset.loaded = '1';
   pollVisible(load, EVERY_MS);

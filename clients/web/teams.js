@@ -7,7 +7,8 @@
  * The event: the path's under /e/<event>/, else ?event=; the API is then
  * /api/events/<event>/, and /api/ on a single-event server without either.
  * The race: ?race=, else the event's first (from /api/events.json, which
- * also gives the names and the race picker).
+ * also gives the names and the race picker; asked again at each poll
+ * while it does not list the event).
  *
  * Team tables: one per rule (caption: the rule, the field, places or times,
  * the category); a row: place, team, score (a time for `times`), the
@@ -61,9 +62,13 @@ async function loadEvent() {
   }
   const races = (state.ev && state.ev.races) || [];
   if (!state.race && races.length) state.race = races[0].id;
-  if (state.ev) $('title').textContent = state.ev.name || state.ev.id;
+  if (state.ev) {
+    $('title').textContent = state.ev.name || state.ev.id;
+    $('race-name').textContent = raceName();
+    document.title = `Teams and awards · ${raceName()} · Splitline`;
+  }
   if (sc.event && !sc.path) $('nav-results').href = `/e/${encodeURIComponent(sc.event)}/`;
-  if (races.length > 1) {
+  if (races.length > 1 && !$('race').options.length) {
     const sel = $('race');
     for (const rc of races) sel.append(Object.assign(h('option', '', rc.name || rc.id), { value: rc.id }));
     sel.value = state.race;
@@ -189,6 +194,7 @@ async function getText(url) {
 
 async function load() {
   const race = encodeURIComponent(state.race);
+  if (sc.event && !state.ev) await loadEvent(); // its name, once the directory lists it
   try {
     const [teams, awards] = await Promise.all([getText(`${sc.api}teams/${race}.json`), getText(`${sc.api}awards/${race}.json`)]);
     state.loadedAt = Date.now();
@@ -212,13 +218,15 @@ async function load() {
 
 async function start() {
   await loadEvent();
-  if (!state.race) {
-    setInfo(sc.event ? `Event “${sc.event}” not found, or it has no race.` : 'Which event? Open this page from an event’s pages (/e/<event>/teams.html) or with ?event=<id>&race=<id>.');
+  // no race named and none known yet (an event created a moment ago is listed within seconds)
+  while (!state.race) {
+    setInfo(sc.event ? `Event “${sc.event}” not found, or it has no race yet; trying again every ${EVERY_MS / 1000} s.` : 'Which event? Open this page from an event’s pages (/e/<event>/teams.html) or with ?event=<id>&race=<id>.');
     document.documentElement.dataset.loaded = '1';
-    return;
+    if (!sc.event) return;
+    await new Promise((r) => setTimeout(r, EVERY_MS));
+    await loadEvent();
   }
   $('race-name').textContent = raceName();
-  document.title = `Teams and awards · ${raceName()} · Splitline`;
   const race = encodeURIComponent(state.race);
   $('awards-txt').href = `${sc.api}awards/${race}.txt`;
   $('awards-pdf').href = `${sc.api}awards/${race}.pdf`;
