@@ -28,6 +28,10 @@
 #                       the spectator pages' layouts at 390 and 1920 px
 #   browser.regattabig  the regatta page on the whole Boston field: windowed
 #   browser.regattabound  the regatta page's bound: 150 crews drawn whole, 151 windowed
+#   browser.series      the series standings page and a race's teams and
+#                       awards page on a server of many events (three events
+#                       and a series, hand-computed), a DQ moving them live,
+#                       at 390 and 1920 px
 #   browser.pages       tracker, announcer and kiosk in headless Chromium
 #                       (same harness, tests/browser/harness.mjs); screenshots
 #                       of every page in <build>/browser-shots
@@ -43,7 +47,7 @@ find_program(SL_NPM npm PATHS /usr/bin /usr/local/bin)
 find_program(SL_REDIS_SERVER redis-server PATHS /usr/bin /usr/local/bin)
 
 if(NOT SL_NODE OR NOT SL_NPM)
-  foreach(name board project eventinfo scoreboard pages eventtopic checkin regatta scancam desk
+  foreach(name board project eventinfo scoreboard pages eventtopic checkin regatta scancam desk series
           timezone volunteer words screens athlete charts regattabig regattabound)
     add_test(NAME browser.${name}
              COMMAND sh -c "echo 'node and npm not found: run scripts/setup (nodejs, npm)'; exit 1")
@@ -146,6 +150,13 @@ sl_browser_test(volunteer volunteer.test.mjs 300 splitlined splitline)
 # The big screen and the announcer at 390 and 1920 px mid-race: women and men
 # apart, only times in the TIME column, whole rows, projections called so.
 sl_browser_test(screens screens.test.mjs 600 splitlined splitline splitline-replay)
+# The series standings page (series.html) on a server of many events: the
+# standings of test_series.py's three events as computed by hand, dropped
+# results struck through, the duplicates for officials, the CSV link, shared
+# places per sex, an event without results, a DQ reaching the open page
+# within its poll, the server gone, no sideways scrolling at 390 px; s1's
+# teams and awards page (teams.html) before and after the DQ.
+sl_browser_test(series series.test.mjs 300 splitlined splitline)
 # The athlete page (name search from nothing, charts with hand-computed values,
 # the GPX course, follow, certificate and share links), the leaderboard's links,
 # and the spectator pages at 390 and 1920 px.
