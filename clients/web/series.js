@@ -13,10 +13,9 @@
  * (a shared place marked "="), name and athlete id, points per event (a
  * result that does not count struck through: <s>), the total.  Wide screens
  * have a column per event; a phone shows them as a line under the name
- * (style.css, "series page").  The JSON does not say the series' `best`:
- * when some result is dropped, every athlete with one dropped has exactly
- * `best` counted, so the legend says "best N of M"; while nothing is
- * dropped it says that every result counts so far.
+ * (style.css, "series page").  The legend says how many results count
+ * (the JSON's `best` of the M events: "best N of M", or every result when
+ * N is M).
  *
  * States in words: loading, no series, unknown series, no results yet, and
  * an error (what failed; a good load stays shown with its time).
@@ -71,17 +70,9 @@ function eventName(id) {
 /* How many results count: see the header comment. */
 function legendText(doc) {
   const m = doc.events.length;
-  let best = 0;
-  let dropped = false;
-  for (const r of doc.rows) {
-    const cells = r.results.filter(Boolean);
-    if (cells.some((c) => !c.counted)) {
-      dropped = true;
-      best = Math.max(best, cells.filter((c) => c.counted).length);
-    }
-  }
-  if (dropped) return `Best ${best} of ${m} results count; results that do not count are struck through.`;
-  return `Every result counts so far (${m} event${m === 1 ? '' : 's'}).`;
+  const best = doc.best || m;
+  if (best < m) return `Best ${best} of ${m} results count; results that do not count are struck through.`;
+  return `Every result counts (${m} event${m === 1 ? '' : 's'}).`;
 }
 
 function drawEvents(doc) {

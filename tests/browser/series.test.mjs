@@ -250,7 +250,7 @@ stackTest('series standings and teams pages: hand-computed standings, dropped re
   assert.deepEqual(await p2.$$eval('table.ss-table', (ts) => ts.map((tb) => [tb.querySelector('caption').textContent,
     ...[...tb.querySelectorAll('tbody tr')].map((tr) => `${tr.querySelector('.ss-place').textContent} ${tr.dataset.athlete} ${tr.querySelector('.ss-total').textContent}`)])),
   [['Women', '1= a1 2', '1= a3 2', '3 a5 1'], ['Men', '1= a2 2', '1= a4 2', '3 a6 1']], 'one table per sex, shared places marked');
-  assert.match(await p2.textContent('#legend'), /Every result counts so far/);
+  assert.match(await p2.textContent('#legend'), /Every result counts \(3 events\)/);
   await p2.goto(`${base}/series.html`);
   await loaded(p2);
   assert.deepEqual(await p2.$$eval('#list-items a', (as) => as.map((a) => `${a.getAttribute('href')} ${a.textContent}`)),
