@@ -79,6 +79,7 @@ void event_bind(sess *s, struct event *e)
 	if (s->ev == e)
 		return;
 	fanout_drop_sess(s); /* topics are an event's */
+	score_drop_sess(s->n, s);
 	if (s->ev)
 		event_unref(s->ev);
 	s->ev = e;

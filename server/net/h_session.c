@@ -295,14 +295,19 @@ void h_subscribe(sess *s, uint64_t id, slp_msg *m)
 	const char *why = net_topic_denied(s->role, s->device, topic, tn);
 	if (why)
 		return sess_send_errf(s, id, SL_EPERM, "topic '%.*s': %s", (int)tn, topic, why);
-	rc = fanout_subscribe(&s->ev->fan, s, id, topic, tn, offset,
-			      net_window_limit(s->role, topic, tn, limit), limit);
+	if (score_topic(topic, tn))
+		rc = score_subscribe(s->n, s, id, topic, tn);
+	else
+		rc = fanout_subscribe(&s->ev->fan, s, id, topic, tn, offset,
+				      net_window_limit(s->role, topic, tn, limit), limit);
 	if (rc == SL_EINVAL)
 		sess_send_errf(s, id, rc, "topic '%.*s' is malformed", (int)tn, topic);
 	else if (rc == SL_ENOENT)
 		sess_send_errf(s, id, rc, "no topic '%.*s'", (int)tn, topic);
 	else if (rc == SL_ERANGE)
-		sess_send_errf(s, id, rc, "too many subscriptions (at most %d)", NET_MAX_SUBS);
+		sess_send_errf(s, id, rc, "too many subscriptions (at most %d, %d of them "
+					  "teams/, awards/ or series/)",
+			       NET_MAX_SUBS, NET_SCORE_SUBS_MAX);
 	else if (rc < 0)
 		sess_send_err(s, id, rc, NULL);
 }
@@ -316,5 +321,6 @@ void h_unsubscribe(sess *s, uint64_t id, slp_msg *m)
 	if (slp_get_str(root, "topic", &topic, &tn) != 0)
 		return sess_send_err(s, id, SL_EINVAL, "topic: expected string");
 	fanout_unsubscribe(s, topic, tn);
+	score_unsubscribe(s->n, s, topic, tn);
 	sess_send_ok(s, id);
 }

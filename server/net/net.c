@@ -94,6 +94,7 @@ static void on_tick(uv_timer_t *t)
 	if (!n->drain.on) {
 		sess_tick(n);
 		events_tick(n);
+		score_tick(n);
 	}
 }
 
@@ -415,6 +416,7 @@ void net_free(net *n)
 	sess_kills_release(n);
 	for (sess *s = n->sessions.next; s != &n->sessions; s = s->next)
 		fanout_drop_sess(s);
+	score_free(n);
 	events_free(n);
 	registry_free(n->reg);
 	door_free();

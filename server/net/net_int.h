@@ -44,6 +44,7 @@
 #include "store/registry.h"
 
 #define NET_MAX_SUBS 64
+#define NET_SCORE_SUBS_MAX 8 /* of them teams/, awards/, series/ (score_topics.c) */
 /*
  * A delta over NET_DELTA_MAX bytes (msgpack) is replaced by the topic's
  * snapshot when that is smaller: a delta carries every changed row of the
@@ -163,6 +164,7 @@ struct net {
 	uint64_t listed_at; /* when last asked for (ms) */
 	size_t closing_events; /* events whose log is closing */
 	sl_close_req events_closing; /* events_close */
+	struct sgroup *sgroups; /* the score topics followed (score_topics.c) */
 	struct lws_context *ctx;
 	struct lws_vhost *vh;
 	char *listen;
@@ -210,6 +212,26 @@ unsigned scores_route(const struct event *e, const char *uri, sl_buf *b, const c
 void scores_series_list(net *n, sl_buf *b);
 int scores_series_cfg(net *n, const char *id, struct series_cfg *cfg, char *err, size_t errlen);
 unsigned scores_series(net *n, const char *id, bool csv, sl_buf *b, const char **ctype);
+
+/* scores.c: the maps of the HTTP routes and the score topics */
+int scores_pack_awards(const struct event *e, const char *race, msgpack_packer *pk);
+int scores_pack_teams(const struct event *e, const char *race, msgpack_packer *pk);
+/* csv NULL: the map into pk; else the CSV into csv.  SL_ENOENT: no such series. */
+int scores_pack_series(net *n, const char *id, msgpack_packer *pk, sl_buf *csv, char *err,
+		       size_t errlen);
+/* A series' events: their count (SIZE_MAX: no such series), each by index. */
+size_t scores_series_events(net *n, const char *id, struct series_cfg **cfg, char *err,
+			    size_t errlen);
+const char *scores_series_event(const struct series_cfg *cfg, size_t i);
+void scores_series_events_release(struct series_cfg *cfg);
+
+/* score_topics.c: teams/<race>, awards/<race>, series/<id> */
+bool score_topic(const char *topic, size_t tn);
+int score_subscribe(net *n, sess *s, uint64_t id, const char *topic, size_t tn);
+void score_unsubscribe(net *n, sess *s, const char *topic, size_t tn);
+void score_drop_sess(net *n, sess *s);
+void score_tick(net *n);
+void score_free(net *n);
 
 /* ws.c */
 int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,

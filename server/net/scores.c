@@ -13,6 +13,7 @@
  * wait for that.  The series' documents are the registry's (event.c keeps
  * them, read every EV_LIST_MS; a series put on this node at once).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,60 +63,81 @@ bool scores_path(const char *uri)
 		       : strncmp(uri, "/api/teams/", 11) == 0;
 }
 
+/* A packer's map as the JSON body: 200, or 404 for an unknown race. */
+static unsigned packed(const struct event *e, const char *race,
+		       int (*pack)(const struct event *, const char *, msgpack_packer *), sl_buf *b)
+{
+	sl_buf mp = SL_BUF_INIT;
+	msgpack_packer pk;
+	unsigned status = 200;
+
+	slp_packer_init(&pk, &mp);
+	if (pack(e, race, &pk) < 0) {
+		json_err(b, "no such race '%s'", race);
+		status = 404;
+	} else {
+		to_json(&mp, b);
+	}
+	sl_buf_release(&mp);
+	return status;
+}
+
+/* The award list of e's race as a map (award_pack); SL_ENOENT: no such race. */
+int scores_pack_awards(const struct event *e, const char *race, msgpack_packer *pk)
+{
+	struct core_entries x;
+	struct award_list l;
+
+	if (core_race_entries(e->core, race, &x) < 0)
+		return SL_ENOENT;
+	award_list(&x, &l);
+	award_pack(pk, &x, &l);
+	award_list_release(&l);
+	core_entries_release(&x);
+	return 0;
+}
+
+/* {race, tables: [one team table per rule of the race, in config order]}. */
+int scores_pack_teams(const struct event *e, const char *race, msgpack_packer *pk)
+{
+	struct core_entries x;
+
+	if (core_race_entries(e->core, race, &x) < 0)
+		return SL_ENOENT;
+	msgpack_pack_map(pk, 2);
+	slp_pack_kv_str(pk, "race", race);
+	slp_pack_key(pk, "tables");
+	msgpack_pack_array(pk, x.race->nteams);
+	for (size_t i = 0; i < x.race->nteams; i++) {
+		struct team_table t;
+		if (team_table(&x, x.race->teams[i].id, &t) < 0) {
+			msgpack_pack_nil(pk);
+			continue;
+		}
+		team_pack(pk, &t);
+		team_table_release(&t);
+	}
+	core_entries_release(&x);
+	return 0;
+}
+
 static unsigned awards(const struct event *e, const char *race, bool txt, sl_buf *b,
 		       const char **ctype)
 {
 	struct core_entries x;
 	struct award_list l;
-	sl_buf mp = SL_BUF_INIT;
-	msgpack_packer pk;
 
+	if (!txt)
+		return packed(e, race, scores_pack_awards, b);
 	if (core_race_entries(e->core, race, &x) < 0) {
 		json_err(b, "no such race '%s'", race);
 		return 404;
 	}
 	award_list(&x, &l);
-	if (txt) {
-		award_text(&x, &l, b);
-		*ctype = "text/plain; charset=utf-8";
-	} else {
-		slp_packer_init(&pk, &mp);
-		award_pack(&pk, &x, &l);
-		to_json(&mp, b);
-	}
+	award_text(&x, &l, b);
+	*ctype = "text/plain; charset=utf-8";
 	award_list_release(&l);
 	core_entries_release(&x);
-	sl_buf_release(&mp);
-	return 200;
-}
-
-static unsigned teams(const struct event *e, const char *race, sl_buf *b)
-{
-	struct core_entries x;
-	sl_buf mp = SL_BUF_INIT;
-	msgpack_packer pk;
-
-	if (core_race_entries(e->core, race, &x) < 0) {
-		json_err(b, "no such race '%s'", race);
-		return 404;
-	}
-	slp_packer_init(&pk, &mp);
-	msgpack_pack_map(&pk, 2); /* the team tables of the race's rules, in config order */
-	slp_pack_kv_str(&pk, "race", race);
-	slp_pack_key(&pk, "tables");
-	msgpack_pack_array(&pk, x.race->nteams);
-	for (size_t i = 0; i < x.race->nteams; i++) {
-		struct team_table t;
-		if (team_table(&x, x.race->teams[i].id, &t) < 0) {
-			msgpack_pack_nil(&pk);
-			continue;
-		}
-		team_pack(&pk, &t);
-		team_table_release(&t);
-	}
-	to_json(&mp, b);
-	core_entries_release(&x);
-	sl_buf_release(&mp);
 	return 200;
 }
 
@@ -130,7 +152,7 @@ unsigned scores_route(const struct event *e, const char *uri, sl_buf *b, const c
 		return awards(e, race, ext[0] == 't', b, ctype);
 	if (split_race(uri, "/api/teams/", race, sizeof(race), &ext) && sl_id_ok(race, strlen(race)) &&
 	    strcmp(ext, "json") == 0)
-		return teams(e, race, b);
+		return packed(e, race, scores_pack_teams, b);
 	json_err(b, "%s",
 		 strncmp(uri, "/api/teams/", 11) == 0
 			 ? "not found: expected /api/teams/<race>.json"
@@ -192,42 +214,80 @@ int scores_series_cfg(net *n, const char *id, struct series_cfg *cfg, char *err,
 	return rc;
 }
 
-unsigned scores_series(net *n, const char *id, bool csv, sl_buf *b, const char **ctype)
+/* The standings of series id as a map (series_pack), from the events this
+ * node holds and that have caught up; SL_ENOENT (no such series) or an
+ * error of series_compute_cores (err: an event named). */
+int scores_pack_series(net *n, const char *id, msgpack_packer *pk, sl_buf *csv, char *err,
+		       size_t errlen)
 {
 	struct series_cfg cfg;
 	struct series_table t;
-	char err[256];
 	const core **cores;
-	unsigned status = 200;
+	int rc;
 
-	*ctype = "application/json";
-	if (scores_series_cfg(n, id, &cfg, err, sizeof(err)) < 0) {
-		json_err(b, "no such series '%s'", id);
-		return 404;
-	}
+	if (scores_series_cfg(n, id, &cfg, err, errlen) < 0)
+		return SL_ENOENT;
 	cores = sl_calloc(cfg.nevents + 1, sizeof(*cores));
 	for (size_t i = 0; i < cfg.nevents; i++) {
 		struct event *e = event_find(n, cfg.events[i], strlen(cfg.events[i]));
 		cores[i] = e && evlog_caught_up(e->log) ? e->core : NULL;
 	}
-	if (series_compute_cores(&cfg, cores, &t, err, sizeof(err)) < 0) {
-		json_err(b, "%s", err); /* names an event: an id */
-		status = 500;
-	} else {
-		sl_buf mp = SL_BUF_INIT;
-		msgpack_packer pk;
-		if (csv) {
-			score_series_csv(&t, b);
-			*ctype = "text/csv; charset=utf-8";
-		} else {
-			slp_packer_init(&pk, &mp);
-			series_pack(&pk, &t);
-			to_json(&mp, b);
-		}
-		sl_buf_release(&mp);
+	rc = series_compute_cores(&cfg, cores, &t, err, errlen);
+	if (rc == 0) {
+		if (csv)
+			score_series_csv(&t, csv);
+		else
+			series_pack(pk, &t);
 		series_table_release(&t);
 	}
 	free(cores);
 	series_cfg_release(&cfg);
-	return status;
+	return rc == SL_ENOENT ? SL_EINVAL : rc;
+}
+
+unsigned scores_series(net *n, const char *id, bool csv, sl_buf *b, const char **ctype)
+{
+	sl_buf mp = SL_BUF_INIT;
+	msgpack_packer pk;
+	char err[256];
+	int rc;
+
+	*ctype = csv ? "text/csv; charset=utf-8" : "application/json";
+	slp_packer_init(&pk, &mp);
+	rc = scores_pack_series(n, id, &pk, csv ? b : NULL, err, sizeof(err));
+	if (rc == SL_ENOENT) {
+		*ctype = "application/json";
+		json_err(b, "no such series '%s'", id);
+	} else if (rc < 0) {
+		*ctype = "application/json";
+		json_err(b, "%s", err); /* names an event: an id */
+	} else if (!csv) {
+		to_json(&mp, b);
+	}
+	sl_buf_release(&mp);
+	return rc == SL_ENOENT ? 404 : rc < 0 ? 500 : 200;
+}
+
+size_t scores_series_events(net *n, const char *id, struct series_cfg **cfg, char *err,
+			    size_t errlen)
+{
+	*cfg = sl_calloc(1, sizeof(**cfg));
+	if (scores_series_cfg(n, id, *cfg, err, errlen) < 0) {
+		free(*cfg);
+		*cfg = NULL;
+		return SIZE_MAX;
+	}
+	return (*cfg)->nevents;
+}
+
+const char *scores_series_event(const struct series_cfg *cfg, size_t i)
+{
+	return cfg->events[i];
+}
+
+void scores_series_events_release(struct series_cfg *cfg)
+{
+	if (cfg)
+		series_cfg_release(cfg);
+	free(cfg);
 }

@@ -160,6 +160,7 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 			sl_debug("%s: closed", (*ps)->peer);
 			door_unbind(lws_get_socket_fd(wsi));
 			fanout_drop_sess(*ps);
+			score_drop_sess(n, *ps);
 			event_unref((*ps)->ev);
 			(*ps)->ev = NULL;
 			sess_closed(*ps);

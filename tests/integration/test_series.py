@@ -222,9 +222,38 @@ async def main(h):
     get(srv, "/api/events/s1/teams/nope.json", 404)
     get(srv, "/api/events/s1/awards/r.xml", 404)
 
+    # live topics: a spectator of s2 follows the series and s1's teams
+    live = await harness.Client.connect(srv, "json")
+    await live.hello(event="s2")
+    for t, code in (("series/nope", "not_found"), ("teams/nope", "not_found"),
+                    ("series/Bad_Id", "not_found"), ("awards/r x", "bad_request")):
+        r = await live.request({"t": "subscribe", "topic": t})
+        check(r.get("code") == code, f"subscribe {t}: {r}, want {code}")
+    await live.expect_ok({"t": "subscribe", "topic": "series/cup"})
+    first = await live.next_push()
+    check(first.get("t") == "snapshot" and first.get("topic") == "series/cup" and
+          [(r["place"], r["athlete"], r["total"]) for r in first["data"]["rows"]][:3] ==
+          [(1, "a2", 18), (2, "a1", 18), (3, "a3", 16)], f"series topic: {first}")
+    sp = await harness.Client.connect(srv, "json")
+    await sp.hello(event="s1")
+    await sp.expect_ok({"t": "subscribe", "topic": "teams/r"})
+    tfirst = await sp.next_push()
+    check(tfirst.get("topic") == "teams/r" and
+          [(t["place"], t["team"]) for t in tfirst["data"]["tables"][0]["rows"]] ==
+          [(1, "X"), (2, "Y"), (None, "Z")], f"teams topic: {tfirst}")
+
     # a correction moves the standings
     h.ctl(at(srv, "s1"), ["adjust", bib("s1", "a1"), "dq", "--reason", "course cut",
                           "--official", "referee"])
+    pushed = await live.next_push(30)
+    check(pushed.get("topic") == "series/cup" and
+          [(r["place"], r["athlete"], r["total"]) for r in pushed["data"]["rows"]][:3] ==
+          [(1, "a2", 20), (2, "a3", 18), (3, "a1", 14)], f"series topic after the DQ: {pushed}")
+    tpushed = await sp.next_push(30)
+    check([(t["place"], t["team"]) for t in tpushed["data"]["tables"][0]["rows"]] ==
+          [(1, "Y"), (None, "X"), (None, "Z")], f"teams topic after the DQ: {tpushed}")
+    await live.close()
+    await sp.close()
     want = [(1, "a2", 20), (2, "a3", 18), (3, "a1", 14), (4, "a4", 12), (5, "a6", 9),
             (6, "a5", 5), (7, "a7", 4)]
     await until(srv, want, "after the DQ")
