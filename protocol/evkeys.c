@@ -32,7 +32,7 @@ static const char *const k_awards[] = {"overall", "category", "exclude_overall",
 static const char *const k_team[] = {"id",         "field", "score",    "n", "min",
 				     "displacers", "max",   "category", NULL};
 static const char *const k_series[] = {"series", "name", "events", "races", "match",
-				       "points", "best", "ties",   NULL};
+				       "points", "best", "ties",   "same",  NULL};
 static const char *const k_series_points[] = {"by", "table", "first", "step", "floor", NULL};
 
 static const char *const *const tables[EVK_NMAPS] = {

@@ -103,6 +103,8 @@ struct series_cfg {
 	size_t best;                /* results that count, 1..nevents */
 	int ties[3];                /* enum series_tie, in order */
 	size_t nties;
+	char **same_from, **same_to; /* confirmed: id same_from[i] is athlete same_to[i] */
+	size_t nsame;
 };
 /* A series document (a msgpack map; the CLI turns YAML into one): 0, or
  * SL_EINVAL with the path ("points.table[2]: expected an integer 0..100000"). */

@@ -129,6 +129,9 @@ static struct rec *collect(struct series_table *t, const struct core_entries *co
 		for (size_t j = 0; ev[i] && j < ev[i]->n; j++) {
 			const struct core_entry *e = &ev[i]->v[j];
 			const char *group, *id = core_entry_field(e, c->match);
+			for (size_t k = 0; id && k < c->nsame; k++) /* confirmed the same */
+				if (!strcmp(id, c->same_from[k]))
+					id = c->same_to[k];
 			size_t place = place_of(c, ev[i], e, &group);
 			if (!place)
 				continue;

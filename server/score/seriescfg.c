@@ -153,6 +153,38 @@ static int parse_ties(const msgpack_object *doc, struct series_cfg *c, char *err
 	return 0;
 }
 
+/*
+ * same: {id: id}: an official's confirmation that two match ids are one
+ * athlete (a likely duplicate of the report): the first counts as the
+ * second.  No chains (the second may not itself be a key) and no id to itself.
+ */
+static int parse_same(const msgpack_object *doc, struct series_cfg *c, char *err, size_t errlen)
+{
+	const msgpack_object *m = slp_get(doc, "same");
+	if (!m || m->type == MSGPACK_OBJECT_NIL)
+		return 0;
+	if (m->type != MSGPACK_OBJECT_MAP || m->via.map.size > SERIES_MAX_TABLE)
+		CVAL_FAIL(SL_EINVAL, "same: expected a map of id: id (at most %d)",
+			  SERIES_MAX_TABLE);
+	c->same_from = sl_calloc(m->via.map.size + 1, sizeof(char *));
+	c->same_to = sl_calloc(m->via.map.size + 1, sizeof(char *));
+	for (uint32_t i = 0; i < m->via.map.size; i++) {
+		char *a = cval_id_obj(&m->via.map.ptr[i].key), *b = cval_id_obj(&m->via.map.ptr[i].val);
+		if (!a || !b || !sl_id_ok(a, strlen(a)) || !sl_id_ok(b, strlen(b)) || !strcmp(a, b)) {
+			SL_FREE_MANY(a, b);
+			CVAL_FAIL(SL_EINVAL, "same[%u]: expected two different ids of " SL_ID_WORDS, i);
+		}
+		c->same_from[c->nsame] = a;
+		c->same_to[c->nsame++] = b;
+	}
+	for (size_t i = 0; i < c->nsame; i++)
+		for (size_t j = 0; j < c->nsame; j++)
+			if (!strcmp(c->same_to[i], c->same_from[j]))
+				CVAL_FAIL(SL_EINVAL, "same.%s: '%s' is itself the same as '%s'",
+					  c->same_from[i], c->same_to[i], c->same_to[j]);
+	return 0;
+}
+
 static int parse(const msgpack_object *doc, struct series_cfg *c, char *err, size_t errlen)
 {
 	int64_t best;
@@ -180,6 +212,8 @@ static int parse(const msgpack_object *doc, struct series_cfg *c, char *err, siz
 		    0)
 		return rc;
 	c->best = given ? (size_t)best : c->nevents;
+	if ((rc = parse_same(doc, c, err, errlen)) < 0)
+		return rc;
 	return parse_ties(doc, c, err, errlen);
 }
 
@@ -196,6 +230,9 @@ void series_cfg_release(struct series_cfg *c)
 {
 	for (size_t i = 0; i < c->nevents; i++)
 		SL_FREE_MANY(c->events[i], c->races[i]);
-	SL_FREE_MANY(c->events, c->races, c->id, c->name, c->match, c->table);
+	for (size_t i = 0; i < c->nsame; i++)
+		SL_FREE_MANY(c->same_from[i], c->same_to[i]);
+	SL_FREE_MANY(c->events, c->races, c->id, c->name, c->match, c->table, c->same_from,
+		     c->same_to);
 	memset(c, 0, sizeof(*c));
 }

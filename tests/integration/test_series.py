@@ -21,6 +21,8 @@ series document is put with `splitline series put`.  Everything below is compute
   after a DQ of a1 in s1 (an official's decision, so results are corrected):
     s1: a2 1 (10), a3 2 (8), a4 3 (6), a5 4 (5)
     -> a2 10+10 = 20, a3 8+10 = 18, a1 8+6 = 14, a4 6+6 = 12, a6 9, a5 5, a7 4
+  then an official confirms the duplicate (same: {a7: a5}): a5 = 5 + 4 = 9, tied with a6;
+    wins 0 each; last: in s3 a6 is 4th, a5 (as a7) 5th -> a6 5th, a5 6th; no report left.
   teams in s1 (club, places, n 2, min 2): X = 1 + 2 = 3 (1st), Y = 3 + 4 = 7 (2nd),
     Z has one finisher: incomplete, unranked.
   awards in s1 (overall 1, category 1, exclude_overall): Women a1, Men a2; category F: a3
@@ -254,9 +256,23 @@ async def main(h):
           [(1, "Y"), (None, "X"), (None, "Z")], f"teams topic after the DQ: {tpushed}")
     await live.close()
     await sp.close()
+
     want = [(1, "a2", 20), (2, "a3", 18), (3, "a1", 14), (4, "a4", 12), (5, "a6", 9),
             (6, "a5", 5), (7, "a7", 4)]
     await until(srv, want, "after the DQ")
+
+    # an official confirms the likely duplicate: a7 is a5 (s3's 4 points join s1's 5)
+    with open(path, "w") as f:
+        f.write(SERIES + "same: {a7: a7}\n")
+    r = h.ctl(at(srv, "s1"), ["series", "put", path], check_rc=False)
+    check(r.returncode != 0 and "same" in r.stderr, f"same: an id to itself: {r.stderr}")
+    with open(path, "w") as f:
+        f.write(SERIES + "same: {a7: a5}\n")
+    h.ctl(at(srv, "s1"), ["series", "put", path])
+    want = [(1, "a2", 20), (2, "a3", 18), (3, "a1", 14), (4, "a4", 12), (5, "a6", 9),
+            (6, "a5", 9)]
+    doc = await until(srv, want, "a7 confirmed as a5")
+    check(doc["duplicates"] == [], f"a confirmed duplicate is still reported: {doc['duplicates']}")
     log("series, teams and awards as computed by hand; the DQ moved the standings")
 
 
