@@ -107,23 +107,17 @@ void checkin_free(core *c)
 
 uint32_t checkin__ath_upsert(struct checkin *k, const char *bib, size_t n)
 {
-	bool added;
-	uint32_t ai = *hmap_upsert(&k->athmap, bib, n, (uint32_t)k->naths, &added);
-	if (added) {
-		SL_GROW(k->aths, k->caths, k->naths + 1);
-		k->aths[k->naths++] = (struct ath){.bib = sl_strndup(bib, n)};
-	}
+	uint32_t ai;
+	if (HMAP_INTERN(&k->athmap, bib, n, k->aths, k->caths, k->naths, &ai))
+		k->aths[ai].bib = sl_strndup(bib, n);
 	return ai;
 }
 
 uint32_t checkin__dev_upsert(struct checkin *k, const char *id, size_t n)
 {
-	bool added;
-	uint32_t di = *hmap_upsert(&k->devmap, id, n, (uint32_t)k->ndevs, &added);
-	if (added) {
-		SL_GROW(k->devs, k->cdevs, k->ndevs + 1);
-		k->devs[k->ndevs++] = (struct ckdev){.id = sl_strndup(id, n)};
-	}
+	uint32_t di;
+	if (HMAP_INTERN(&k->devmap, id, n, k->devs, k->cdevs, k->ndevs, &di))
+		k->devs[di].id = sl_strndup(id, n);
 	return di;
 }
 
