@@ -83,26 +83,19 @@ void checkin_free(core *c)
 	struct checkin *k = c->ck;
 	if (!k)
 		return;
-	for (size_t i = 0; i < k->naths; i++) {
-		free(k->aths[i].bib);
-		free(k->aths[i].vol);
-	}
-	free(k->aths);
-	hmap_release(&k->athmap);
+	for (size_t i = 0; i < k->naths; i++)
+		SL_FREE_MANY(k->aths[i].bib, k->aths[i].vol);
 	for (size_t i = 0; i < k->ndevs; i++) {
 		for (size_t j = 0; j < k->devs[i].n; j++)
 			sl_buf_release(&k->devs[i].a[j].mp);
-		free(k->devs[i].a);
-		free(k->devs[i].id);
+		SL_FREE_MANY(k->devs[i].a, k->devs[i].id);
 	}
-	free(k->devs);
-	hmap_release(&k->devmap);
 	for (size_t i = 0; i < k->naudit; i++)
 		sl_buf_release(&k->audit[i]);
-	free(k->audit);
-	free(k->chg);
-	free(k);
+	hmap_release(&k->athmap);
+	hmap_release(&k->devmap);
 	c->ck = NULL;
+	SL_FREE_MANY(k->aths, k->devs, k->audit, k->chg, k);
 }
 
 uint32_t checkin__ath_upsert(struct checkin *k, const char *bib, size_t n)
