@@ -304,6 +304,24 @@ static void pack_head(const core *c, const struct topic *t, msgpack_packer *pk, 
 	}
 }
 
+/* A topic's "rows": cnt of them, ids[i] the i-th row's participant (code for unknown/). */
+static void pack_rows(const core *c, const struct topic *t, msgpack_packer *pk, const uint32_t *ids,
+		      size_t cnt)
+{
+	slp_pack_key(pk, "rows");
+	msgpack_pack_array(pk, cnt);
+	for (size_t i = 0; i < cnt; i++) {
+		if (t->kind == TOP_UNKNOWN)
+			pack_code(c, pk, ids[i]);
+		else if (t->kind == TOP_STATUS)
+			pack_status(c, pk);
+		else if (t->kind == TOP_EVENT)
+			pack_event(c, pk);
+		else
+			view__pack_row(c, pk, ids[i]);
+	}
+}
+
 /*
  * progression/<race>: the whole line-up in every snapshot and delta (it is
  * at most a few dozen rows, and a change in any feeding heat can reseed
@@ -424,18 +442,7 @@ int core_topic_snapshot(const core *c, const char *topic, size_t n, size_t offse
 		break;
 	}
 	pack_head(c, &t, pk, "snapshot", topic, n, total, true, offset);
-	slp_pack_key(pk, "rows");
-	msgpack_pack_array(pk, cnt);
-	for (size_t i = 0; i < cnt; i++) {
-		if (t.kind == TOP_UNKNOWN)
-			pack_code(c, pk, ids[i]);
-		else if (t.kind == TOP_STATUS)
-			pack_status(c, pk);
-		else if (t.kind == TOP_EVENT)
-			pack_event(c, pk);
-		else
-			view__pack_row(c, pk, ids[i]);
-	}
+	pack_rows(c, &t, pk, ids, cnt);
 	free(ids);
 	return 0;
 }
@@ -498,16 +505,7 @@ int core_topic_delta(const core *c, const char *topic, size_t n, msgpack_packer 
 	if (cnt) {
 		*empty = false;
 		pack_head(c, &t, pk, "delta", topic, n, total, false, 0);
-		slp_pack_key(pk, "rows");
-		msgpack_pack_array(pk, cnt);
-		for (size_t i = 0; i < cnt; i++) {
-			if (t.kind == TOP_UNKNOWN)
-				pack_code(c, pk, c->uchg[i]);
-			else if (t.kind == TOP_STATUS)
-				pack_status(c, pk);
-			else
-				view__pack_row(c, pk, ids[i]);
-		}
+		pack_rows(c, &t, pk, t.kind == TOP_UNKNOWN ? c->uchg : ids, cnt);
 	}
 	free(ids);
 	return 0;
