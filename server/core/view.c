@@ -220,12 +220,9 @@ static void pack_event(const core *c, msgpack_packer *pk)
 		msgpack_pack_map(pk, 9 + (r->boat_class != NULL) + (r->progression != NULL) +
 					     (r->gpx != NULL));
 		slp_pack_kv_str(pk, "id", r->id);
-		if (r->boat_class)
-			slp_pack_kv_str(pk, "boat_class", r->boat_class);
-		if (r->progression)
-			slp_pack_kv_str(pk, "progression", r->progression);
-		if (r->gpx)
-			slp_pack_kv_str(pk, "gpx", r->gpx);
+		slp_pack_kv_str_opt(pk, "boat_class", r->boat_class);
+		slp_pack_kv_str_opt(pk, "progression", r->progression);
+		slp_pack_kv_str_opt(pk, "gpx", r->gpx);
 		slp_pack_kv_str(pk, "name", r->name ? r->name : r->id);
 		slp_pack_kv_str(pk, "kind", kind_names[r->kind]);
 		slp_pack_key(pk, "distance_m");
