@@ -550,6 +550,18 @@ void slp_pack_kv_str_or_nil(msgpack_packer *pk, const char *k, const char *v)
 		msgpack_pack_nil(pk);
 }
 
+void slp_pack_kv_str_opt(msgpack_packer *pk, const char *k, const char *v)
+{
+	if (v)
+		slp_pack_kv_str(pk, k, v);
+}
+
+void slp_pack_kv_flag(msgpack_packer *pk, const char *k, bool on)
+{
+	if (on)
+		slp_pack_kv_bool(pk, k, true);
+}
+
 void slp_pack_kv_int_or_nil(msgpack_packer *pk, const char *k, int64_t v, bool present)
 {
 	slp_pack_str(pk, k);

@@ -116,6 +116,11 @@ void slp_pack_kv_bool(msgpack_packer *pk, const char *k, bool v);
 /* k, then v, or nil when v is NULL (str) or not present (int). */
 void slp_pack_kv_str_or_nil(msgpack_packer *pk, const char *k, const char *v);
 void slp_pack_kv_int_or_nil(msgpack_packer *pk, const char *k, int64_t v, bool present);
+/* An optional key: k and v when v is not NULL, nothing when it is (the map's
+ * count has the pair only when v is set). */
+void slp_pack_kv_str_opt(msgpack_packer *pk, const char *k, const char *v);
+/* A flag: k and true when on, nothing when not. */
+void slp_pack_kv_flag(msgpack_packer *pk, const char *k, bool on);
 void slp_pack_key(msgpack_packer *pk, const char *k);
 
 /* Standard replies, appended to out as msgpack.  id 0 when the request's

@@ -467,8 +467,7 @@ static void row_pack(csvimp__st *s, const struct row *r, const char *name)
 	msgpack_packer pk;
 	slp_packer_init(&pk, &ci->mp);
 	msgpack_pack_map(&pk, (size_t)n + (r->nchips > 0) + (ncustom > 0) + s->o->blank);
-	if (s->o->blank)
-		slp_pack_kv_bool(&pk, "blank", true);
+	slp_pack_kv_flag(&pk, "blank", s->o->blank);
 	for (int i = 0; i < n; i++) {
 		if (kv[i].v)
 			slp_pack_kv_str(&pk, kv[i].k, kv[i].v);

@@ -54,6 +54,18 @@ typedef struct opt {
 	bool on;
 } opt;
 
+/*
+ * The connection's rows as the clients that show them in full show them
+ * (the event's help is each client's own): [O_SERVER] = OPT_ROW_SERVER.
+ */
+/* clang-format off */
+#define OPT_ROW_SERVER {"--server", OPT_STR, .syn = "--server URL",              \
+	.help = "env SPLITLINE_SERVER, default ws://127.0.0.1:8080/ws"}
+#define OPT_ROW_TOKEN {"--token", OPT_STR, .syn = "--token T",                   \
+	.help = "env SPLITLINE_TOKEN; --token-file F, env SPLITLINE_TOKEN_FILE"}
+#define OPT_ROW_TOKEN_FILE {"--token-file", OPT_STR}
+/* clang-format on */
+
 enum { OPT_OK = 0, OPT_HELP = 1, OPT_USAGE = 2, OPT_BAD = 3 };
 
 /*

@@ -70,12 +70,9 @@ static void fill_adjust(msgpack_packer *pk, const void *arg)
 		slp_pack_kv_int(pk, "ms", a->ms);
 	else if (a->has_place)
 		slp_pack_kv_int(pk, "place", a->place);
-	if (a->dead_heat)
-		slp_pack_kv_bool(pk, "dead_heat", true);
-	if (a->pt)
-		slp_pack_kv_str(pk, "pt", a->pt);
-	if (a->station)
-		slp_pack_kv_str(pk, "station", a->station);
+	slp_pack_kv_flag(pk, "dead_heat", a->dead_heat);
+	slp_pack_kv_str_opt(pk, "pt", a->pt);
+	slp_pack_kv_str_opt(pk, "station", a->station);
 	/* "at", never "t": that is the message's type */
 	if (a->has_t) {
 		slp_pack_kv_int(pk, "at", a->t);

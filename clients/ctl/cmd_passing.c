@@ -81,10 +81,8 @@ static void fill_wave(msgpack_packer *pk, const void *arg)
 	slp_pack_kv_str(pk, "race", w->race);
 	slp_pack_kv_str(pk, "wave", w->wave);
 	slp_pack_kv_int(pk, "t0", w->t0);
-	if (w->reason)
-		slp_pack_kv_str(pk, "reason", w->reason);
-	if (w->official)
-		slp_pack_kv_str(pk, "official", w->official);
+	slp_pack_kv_str_opt(pk, "reason", w->reason);
+	slp_pack_kv_str_opt(pk, "official", w->official);
 }
 
 int cmd_wave(int argc, char **argv)
@@ -236,8 +234,7 @@ static int passing_rpc(struct ctl_session *ss, struct passing *p, bool check, ch
 	uint64_t id;
 	sl_buf_reset(&ss->b);
 	ctl_req_begin(&pk, &ss->b, ss->c, "passings", 1 + check + !p->by_server, &id);
-	if (check)
-		slp_pack_kv_bool(&pk, "check", true);
+	slp_pack_kv_flag(&pk, "check", check);
 	if (!p->by_server)
 		slp_pack_kv_int(&pk, "seq", (int64_t)p->seq);
 	slp_pack_key(&pk, "reads");

@@ -60,10 +60,8 @@ int cmd_token(int argc, char **argv)
 	if (issue) {
 		ctl_req_begin(&pk, &ss.b, ss.c, "token_issue", 1 + !!device + !!point, &id);
 		slp_pack_kv_str(&pk, "role", role);
-		if (device)
-			slp_pack_kv_str(&pk, "device", device);
-		if (point)
-			slp_pack_kv_str(&pk, "point", point);
+		slp_pack_kv_str_opt(&pk, "device", device);
+		slp_pack_kv_str_opt(&pk, "point", point);
 	} else {
 		ctl_req_begin(&pk, &ss.b, ss.c, "token_revoke", 1, &id);
 		slp_pack_kv_str(&pk, "token", pos[1]);

@@ -174,46 +174,41 @@ static void fetch_passings(conn *c, int64_t first, int64_t last)
 	send_str(c, req);
 }
 
-static void line_rr(reader *r, conn *c, const char *s, size_t n)
+/* A parsed message of each protocol (on_line parses, these act). */
+static void on_rr(reader *r, conn *c, const rrp_msg *m)
 {
-	rrp_msg m;
-	char err[160];
-	if (rrp_parse(s, n, &m, err, sizeof(err)) != 0) {
-		bad_input(r, c, "line", s, n, err);
-		return;
-	}
-	if (m.type == RRP_PASSING) {
-		if (m.push && m.raw.no > r->rr_max + 1) {
+	if (m->type == RRP_PASSING) {
+		if (m->push && m->raw.no > r->rr_max + 1) {
 			sl_warn("decoder '%s': passings %lld..%lld missing, fetching", c->name,
-				(long long)r->rr_max + 1, (long long)m.raw.no - 1);
-			fetch_passings(c, r->rr_max + 1, m.raw.no - 1);
+				(long long)r->rr_max + 1, (long long)m->raw.no - 1);
+			fetch_passings(c, r->rr_max + 1, m->raw.no - 1);
 		}
-		on_raw(r, c, &m.raw);
+		on_raw(r, c, &m->raw);
 		return;
 	}
-	if (m.type != RRP_REPLY)
+	if (m->type != RRP_REPLY)
 		return;
-	size_t l0 = m.fl[0];
-	const char *f0 = m.f[0];
+	size_t l0 = m->fl[0];
+	const char *f0 = m->f[0];
 #define IS(lit) (l0 == strlen(lit) && memcmp(f0, lit, l0) == 0)
 	if (IS("GETPROTOCOL")) {
 		send_str(c, "SETPROTOCOL;3.0\r\n");
 	} else if (IS("SETPROTOCOL")) {
 		send_str(c, "GETTIME\r\n");
-	} else if (IS("GETTIME") && m.nf >= 3) {
+	} else if (IS("GETTIME") && m->nf >= 3) {
 		rdr_raw t;
 		rdr_raw_init(&t);
-		const char *d = m.f[1];
-		if (m.fl[1] == 10 && rdr_digits(d, 4) > 0)
+		const char *d = m->f[1];
+		if (m->fl[1] == 10 && rdr_digits(d, 4) > 0)
 			t.day = rdr_days((int)rdr_digits(d, 4), (int)rdr_digits(d + 5, 2),
 					 (int)rdr_digits(d + 8, 2));
-		if (rdr_parse_tod(m.f[2], m.fl[2], &t.tod) == 0)
+		if (rdr_parse_tod(m->f[2], m->fl[2], &t.tod) == 0)
 			set_offset(r, c, rdr_time(&t, r->day, r->utc_off_min));
 		send_str(c, "SETPUSHPASSINGS;1;0\r\n");
 	} else if (IS("SETPUSHPASSINGS")) {
 		send_str(c, "PASSINGS\r\n");
-	} else if (IS("PASSINGS") && m.nf >= 2) {
-		int64_t count = rdr_digits(m.f[1], m.fl[1]);
+	} else if (IS("PASSINGS") && m->nf >= 2) {
+		int64_t count = rdr_digits(m->f[1], m->fl[1]);
 		if (count > r->rr_max) {
 			sl_info("decoder '%s': fetching passings %lld..%lld", c->name,
 				(long long)r->rr_max + 1, (long long)count);
@@ -223,37 +218,25 @@ static void line_rr(reader *r, conn *c, const char *s, size_t n)
 #undef IS
 }
 
-static void line_ctp(reader *r, conn *c, const char *s, size_t n)
+static void on_ctp(reader *r, conn *c, const ctp_msg *m)
 {
-	ctp_msg m;
-	char err[160];
-	if (ctp_parse(s, n, &m, err, sizeof(err)) != 0) {
-		bad_input(r, c, "line", s, n, err);
-		return;
-	}
-	if (m.type == CTP_HELLO) {
-		snprintf(c->name, sizeof(c->name), "chronotrack %.*s", (int)m.fl[1], m.f[1]);
+	if (m->type == CTP_HELLO) {
+		snprintf(c->name, sizeof(c->name), "chronotrack %.*s", (int)m->fl[1], m->f[1]);
 		send_str(c, "Splitline~4\r\nstream-mode=push\r\ntime-format=normal\r\n"
 			    "guntimes=true\r\nnewlocations=true\r\ngetlocations\r\nstart\r\n");
-	} else if (m.type == CTP_READ) {
-		if (m.guntime) {
-			sl_info("decoder '%s': gun time at %s", c->name, m.loc);
-		} else if (m.newlocation) {
+	} else if (m->type == CTP_READ) {
+		if (m->guntime) {
+			sl_info("decoder '%s': gun time at %s", c->name, m->loc);
+		} else if (m->newlocation) {
 			send_str(c, "getlocations\r\n");
 		} else {
-			on_raw(r, c, &m.raw);
+			on_raw(r, c, &m->raw);
 		}
 	}
 }
 
-static void line_mlp(reader *r, conn *c, const char *s, size_t n)
+static void on_mlp(reader *r, conn *c, const mlp_msg *m)
 {
-	char err[160];
-	if (mlp_parse(s, n, &c->mm, err, sizeof(err)) != 0) {
-		bad_input(r, c, "message", s, n, err);
-		return;
-	}
-	mlp_msg *m = &c->mm;
 	if (!c->name[0])
 		snprintf(c->name, sizeof(c->name), "mylaps %s", m->name);
 	if (m->type == MLP_PONG)
@@ -270,22 +253,49 @@ static void line_mlp(reader *r, conn *c, const char *s, size_t n)
 	}
 }
 
-static void line_jcp(reader *r, conn *c, const char *s, size_t n)
+static void on_jcp(reader *r, conn *c, const jcp_msg *m)
 {
-	jcp_msg m;
+	if (m->type == JCP_NAME) {
+		snprintf(c->name, sizeof(c->name), "jchip %s", m->name);
+		send_str(c, "GT\r");
+	} else if (m->type == JCP_TIME) {
+		set_offset(r, c, rdr_time(&m->raw, r->day, r->utc_off_min));
+		send_str(c, "S0000\r");
+	} else if (m->type == JCP_READ) {
+		on_raw(r, c, &m->raw);
+	}
+}
+
+/*
+ * A line (a MyLaps message) through the connection's protocol: parsed (a
+ * MyLaps message into the conn's own mlp_msg, whose reads array is kept
+ * from one message to the next), then acted on; one its parser refuses is
+ * logged and counted, and skipped.
+ */
+static void on_line(reader *r, conn *c, const char *s, size_t n)
+{
+	union {
+		rrp_msg rr;
+		ctp_msg ctp;
+		jcp_msg jcp;
+	} m;
 	char err[160];
-	if (jcp_parse(s, n, &m, err, sizeof(err)) != 0) {
-		bad_input(r, c, "line", s, n, err);
+	int rc;
+	switch (r->proto) {
+	case P_RR: rc = rrp_parse(s, n, &m.rr, err, sizeof(err)); break;
+	case P_CTP: rc = ctp_parse(s, n, &m.ctp, err, sizeof(err)); break;
+	case P_MLP: rc = mlp_parse(s, n, &c->mm, err, sizeof(err)); break;
+	default: rc = jcp_parse(s, n, &m.jcp, err, sizeof(err)); break;
+	}
+	if (rc != 0) {
+		bad_input(r, c, r->proto == P_MLP ? "message" : "line", s, n, err);
 		return;
 	}
-	if (m.type == JCP_NAME) {
-		snprintf(c->name, sizeof(c->name), "jchip %s", m.name);
-		send_str(c, "GT\r");
-	} else if (m.type == JCP_TIME) {
-		set_offset(r, c, rdr_time(&m.raw, r->day, r->utc_off_min));
-		send_str(c, "S0000\r");
-	} else if (m.type == JCP_READ) {
-		on_raw(r, c, &m.raw);
+	switch (r->proto) {
+	case P_RR: on_rr(r, c, &m.rr); break;
+	case P_CTP: on_ctp(r, c, &m.ctp); break;
+	case P_MLP: on_mlp(r, c, &c->mm); break;
+	default: on_jcp(r, c, &m.jcp); break;
 	}
 }
 
@@ -302,14 +312,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 	free(b->base);
 	const char *line;
 	size_t len;
-	while (rdr_frame_next(&c->fr, &line, &len)) {
-		switch (r->proto) {
-		case P_RR: line_rr(r, c, line, len); break;
-		case P_CTP: line_ctp(r, c, line, len); break;
-		case P_MLP: line_mlp(r, c, line, len); break;
-		default: line_jcp(r, c, line, len); break;
-		}
-	}
+	while (rdr_frame_next(&c->fr, &line, &len))
+		on_line(r, c, line, len);
 	if (reader__commit(r) == 0 && c->acks.len) {
 		send_bytes(c, c->acks.data, c->acks.len);
 		sl_buf_reset(&c->acks);

@@ -106,13 +106,11 @@ enum {
 
 /* The options, in the order --help shows them. */
 static opt opts[O_N + 1] = {
-	[O_SERVER] = {"--server", OPT_STR, .syn = "--server URL",
-		      .help = "env SPLITLINE_SERVER, default ws://127.0.0.1:8080/ws"},
+	[O_SERVER] = OPT_ROW_SERVER,
 	[O_EVENT] = {"--event", OPT_STR, .syn = "--event ID",
 		     .help = "env SPLITLINE_EVENT, default the file name without .csv"},
-	[O_TOKEN] = {"--token", OPT_STR, .syn = "--token T",
-		     .help = "env SPLITLINE_TOKEN; --token-file F, env SPLITLINE_TOKEN_FILE"},
-	[O_TOKEN_FILE] = {"--token-file", OPT_STR},
+	[O_TOKEN] = OPT_ROW_TOKEN,
+	[O_TOKEN_FILE] = OPT_ROW_TOKEN_FILE,
 	[O_OFFICIAL] = {"--official", OPT_STR, "chief-judge", .syn = "--official NAME",
 			.help = "who signs the adjustments (default \"chief-judge\")"},
 	[O_CHUNK] = {"--chunk", OPT_INT, "500", 1, 100000, .syn = "--chunk N",

@@ -214,8 +214,7 @@ static void pack_config(msgpack_packer *pk, const regfile *t, const struct reg_o
 	slp_pack_kv_str(pk, "event", o->event);
 	slp_pack_kv_str(pk, "name", o->event);
 	slp_pack_kv_str(pk, "date", t->date);
-	if (o->timezone)
-		slp_pack_kv_str(pk, "timezone", o->timezone);
+	slp_pack_kv_str_opt(pk, "timezone", o->timezone);
 	slp_pack_key(pk, "races");
 	msgpack_pack_array(pk, t->nev);
 	for (size_t e = 0; e < t->nev; e++) {
@@ -334,8 +333,7 @@ static void pack_adjust(reg_recs *out, const char *bib, const struct adj_arg *a)
 		slp_pack_kv_str(&pk, "pt", "finish");
 		slp_pack_kv_str(&pk, "station", a->station);
 	}
-	if (a->dead_heat)
-		slp_pack_kv_bool(&pk, "dead_heat", true);
+	slp_pack_kv_flag(&pk, "dead_heat", a->dead_heat);
 }
 
 /*

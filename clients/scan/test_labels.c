@@ -482,24 +482,40 @@ static void pdf_labels(struct pdf_set *p)
 	}
 }
 
+typedef int draw_fn(sl_buf *out, const char *event, const label *l, size_t n, char *err,
+		    size_t errlen);
+
+/*
+ * The label set (pdf_labels into p) drawn by draw (what: its name) into
+ * out, and written to a fresh tmp as name: true with its path in path;
+ * false, the failure counted, when the tmp cannot be made or the file
+ * written (rm_tmp() is the caller's either way).
+ */
+static bool draw_set(struct pdf_set *p, draw_fn *draw, const char *what, sl_buf *out,
+		     const char *name, char *path, size_t pathlen)
+{
+	char err[200] = "";
+	pdf_labels(p);
+	ASSERT_EQ(draw(out, "boston-2015", p->l, N_PDF, err, sizeof(err)), 0);
+	if (err[0])
+		fprintf(stderr, "%s: %s\n", what, err);
+	if (!make_tmp())
+		return false;
+	snprintf(path, pathlen, "%s/%s", tmp, name);
+	return write_file(path, out);
+}
+
 static void pdf_decodes(void)
 {
 	if (!need_tools("pdftoppm", "poppler-utils", "pdftotext", "poppler-utils", "pdfinfo",
 			"poppler-utils", "zbarimg", "zbar-tools", NULL))
 		return;
 	struct pdf_set p;
-	char err[200] = "";
-	pdf_labels(&p);
 	sl_buf pdf = SL_BUF_INIT, o = SL_BUF_INIT;
-	ASSERT_EQ(labels_pdf(&pdf, "boston-2015", p.l, N_PDF, err, sizeof(err)), 0);
-	if (err[0])
-		fprintf(stderr, "labels_pdf: %s\n", err);
-	ASSERT(pdf.len > 1000 && memcmp(pdf.data, "%PDF-", 5) == 0);
-	if (!make_tmp())
-		return;
 	char path[300], cmd[800];
-	snprintf(path, sizeof(path), "%s/labels.pdf", tmp);
-	if (!write_file(path, &pdf))
+	bool drawn = draw_set(&p, labels_pdf, "labels_pdf", &pdf, "labels.pdf", path, sizeof(path));
+	ASSERT(pdf.len > 1000 && memcmp(pdf.data, "%PDF-", 5) == 0);
+	if (!drawn)
 		goto out;
 
 	snprintf(cmd, sizeof(cmd), "pdfinfo '%s'", path);
@@ -582,15 +598,9 @@ static void svg_decodes(void)
 			"zbar-tools", NULL))
 		return;
 	struct pdf_set p;
-	char err[200] = "";
-	pdf_labels(&p);
 	sl_buf svg = SL_BUF_INIT, o = SL_BUF_INIT;
-	ASSERT_EQ(labels_svg(&svg, "boston-2015", p.l, N_PDF, err, sizeof(err)), 0);
-	if (!make_tmp())
-		return;
 	char path[300], cmd[1400], page[300];
-	snprintf(path, sizeof(path), "%s/labels.svg", tmp);
-	if (write_file(path, &svg)) {
+	if (draw_set(&p, labels_svg, "labels_svg", &svg, "labels.svg", path, sizeof(path))) {
 		snprintf(cmd, sizeof(cmd),
 			 "rsvg-convert -f pdf -o '%s/svg.pdf' '%s' && "
 			 "pdftoppm -r 300 -gray '%s/svg.pdf' '%s/svg'",

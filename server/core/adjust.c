@@ -152,13 +152,11 @@ void adj_pack(msgpack_packer *pk, const struct adj_rec *a)
 		break;
 	case ADJ_PLACE:
 		slp_pack_kv_int(pk, "place", a->place);
-		if (a->dead_heat)
-			slp_pack_kv_bool(pk, "dead_heat", true);
+		slp_pack_kv_flag(pk, "dead_heat", a->dead_heat);
 		break;
 	case ADJ_STATION:
 		slp_pack_kv_str(pk, "pt", a->pt);
-		if (a->station)
-			slp_pack_kv_str(pk, "station", a->station);
+		slp_pack_kv_str_opt(pk, "station", a->station);
 		break;
 	case ADJ_HAND:
 		slp_pack_kv_str(pk, "pt", a->pt);

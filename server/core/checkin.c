@@ -83,47 +83,34 @@ void checkin_free(core *c)
 	struct checkin *k = c->ck;
 	if (!k)
 		return;
-	for (size_t i = 0; i < k->naths; i++) {
-		free(k->aths[i].bib);
-		free(k->aths[i].vol);
-	}
-	free(k->aths);
-	hmap_release(&k->athmap);
+	for (size_t i = 0; i < k->naths; i++)
+		SL_FREE_MANY(k->aths[i].bib, k->aths[i].vol);
 	for (size_t i = 0; i < k->ndevs; i++) {
 		for (size_t j = 0; j < k->devs[i].n; j++)
 			sl_buf_release(&k->devs[i].a[j].mp);
-		free(k->devs[i].a);
-		free(k->devs[i].id);
+		SL_FREE_MANY(k->devs[i].a, k->devs[i].id);
 	}
-	free(k->devs);
-	hmap_release(&k->devmap);
 	for (size_t i = 0; i < k->naudit; i++)
 		sl_buf_release(&k->audit[i]);
-	free(k->audit);
-	free(k->chg);
-	free(k);
+	hmap_release(&k->athmap);
+	hmap_release(&k->devmap);
 	c->ck = NULL;
+	SL_FREE_MANY(k->aths, k->devs, k->audit, k->chg, k);
 }
 
 uint32_t checkin__ath_upsert(struct checkin *k, const char *bib, size_t n)
 {
-	bool added;
-	uint32_t ai = *hmap_upsert(&k->athmap, bib, n, (uint32_t)k->naths, &added);
-	if (added) {
-		SL_GROW(k->aths, k->caths, k->naths + 1);
-		k->aths[k->naths++] = (struct ath){.bib = sl_strndup(bib, n)};
-	}
+	uint32_t ai;
+	if (HMAP_INTERN(&k->athmap, bib, n, k->aths, k->caths, k->naths, &ai))
+		k->aths[ai].bib = sl_strndup(bib, n);
 	return ai;
 }
 
 uint32_t checkin__dev_upsert(struct checkin *k, const char *id, size_t n)
 {
-	bool added;
-	uint32_t di = *hmap_upsert(&k->devmap, id, n, (uint32_t)k->ndevs, &added);
-	if (added) {
-		SL_GROW(k->devs, k->cdevs, k->ndevs + 1);
-		k->devs[k->ndevs++] = (struct ckdev){.id = sl_strndup(id, n)};
-	}
+	uint32_t di;
+	if (HMAP_INTERN(&k->devmap, id, n, k->devs, k->cdevs, k->ndevs, &di))
+		k->devs[di].id = sl_strndup(id, n);
 	return di;
 }
 

@@ -19,6 +19,36 @@ static void pack_bin(msgpack_packer *pk, const sl_buf *b)
 	msgpack_pack_bin_body(pk, b->data, b->len);
 }
 
+/* [bib, in, dev, volunteer|nil, t, seq, undone] */
+static void pack_ath(msgpack_packer *pk, const struct ath *a)
+{
+	msgpack_pack_array(pk, 7);
+	slp_pack_str(pk, a->bib);
+	if (a->in)
+		msgpack_pack_true(pk);
+	else
+		msgpack_pack_false(pk);
+	msgpack_pack_uint32(pk, a->in ? a->dev : 0);
+	if (a->vol)
+		slp_pack_str(pk, a->vol);
+	else
+		msgpack_pack_nil(pk);
+	msgpack_pack_int64(pk, a->in ? a->t : 0);
+	msgpack_pack_uint64(pk, a->in ? a->seq : 0);
+	msgpack_pack_uint32(pk, a->undone);
+}
+
+/* [seq, warning, op, ath|-1, answer bin] */
+static void pack_answer(msgpack_packer *pk, const struct ans *an)
+{
+	msgpack_pack_array(pk, 5);
+	msgpack_pack_uint64(pk, an->seq);
+	msgpack_pack_uint8(pk, an->w);
+	msgpack_pack_uint8(pk, an->op);
+	msgpack_pack_int64(pk, an->ath == NONE32 ? -1 : (int64_t)an->ath);
+	pack_bin(pk, &an->mp);
+}
+
 /*
  * {"aths":[[bib, in, dev, volunteer|nil, t, seq, undone]...],
  *  "devs":[[id, wm, [[seq, warning, op, ath|-1, answer bin]...]]...],
@@ -30,23 +60,8 @@ void checkin_snapshot_pack(const core *c, msgpack_packer *pk)
 	msgpack_pack_map(pk, 3);
 	slp_pack_key(pk, "aths");
 	msgpack_pack_array(pk, k->naths);
-	for (size_t i = 0; i < k->naths; i++) {
-		const struct ath *a = &k->aths[i];
-		msgpack_pack_array(pk, 7);
-		slp_pack_str(pk, a->bib);
-		if (a->in)
-			msgpack_pack_true(pk);
-		else
-			msgpack_pack_false(pk);
-		msgpack_pack_uint32(pk, a->in ? a->dev : 0);
-		if (a->vol)
-			slp_pack_str(pk, a->vol);
-		else
-			msgpack_pack_nil(pk);
-		msgpack_pack_int64(pk, a->in ? a->t : 0);
-		msgpack_pack_uint64(pk, a->in ? a->seq : 0);
-		msgpack_pack_uint32(pk, a->undone);
-	}
+	for (size_t i = 0; i < k->naths; i++)
+		pack_ath(pk, &k->aths[i]);
 	slp_pack_key(pk, "devs");
 	msgpack_pack_array(pk, k->ndevs);
 	for (size_t i = 0; i < k->ndevs; i++) {
@@ -55,15 +70,8 @@ void checkin_snapshot_pack(const core *c, msgpack_packer *pk)
 		slp_pack_str(pk, d->id);
 		msgpack_pack_uint64(pk, d->wm);
 		msgpack_pack_array(pk, d->n);
-		for (size_t j = 0; j < d->n; j++) {
-			const struct ans *an = &d->a[j];
-			msgpack_pack_array(pk, 5);
-			msgpack_pack_uint64(pk, an->seq);
-			msgpack_pack_uint8(pk, an->w);
-			msgpack_pack_uint8(pk, an->op);
-			msgpack_pack_int64(pk, an->ath == NONE32 ? -1 : (int64_t)an->ath);
-			pack_bin(pk, &an->mp);
-		}
+		for (size_t j = 0; j < d->n; j++)
+			pack_answer(pk, &d->a[j]);
 	}
 	slp_pack_key(pk, "audit");
 	msgpack_pack_array(pk, k->naudit);

@@ -79,6 +79,14 @@ void core__set_override(core *c, const char *race, const char *wave, int64_t t0)
 	c->chg_all = true;
 }
 
+/* fn on each of the core's maps, for init and release alike. */
+static void each_map(core *c, void (*fn)(hmap *))
+{
+	hmap *maps[] = {&c->bibs, &c->regmap, &c->codemap, &c->gptmap, &c->devmap, &c->astmap};
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		fn(maps[i]);
+}
+
 static void release_all(core *c)
 {
 	core__rs_free(c);
@@ -86,46 +94,29 @@ static void release_all(core *c)
 		cfg_release(&c->cfg);
 	sl_buf_release(&c->cfg_mp);
 	sl_buf_release(&c->key);
-	for (size_t i = 0; i < c->novr; i++) {
-		free(c->ovr[i].race);
-		free(c->ovr[i].wave);
-	}
-	free(c->ovr);
+	/* what the elements own, then the maps, then the arrays */
+	for (size_t i = 0; i < c->novr; i++)
+		SL_FREE_MANY(c->ovr[i].race, c->ovr[i].wave);
 	for (size_t i = 0; i < c->nparts; i++) {
 		entry_release(&c->parts[i].e);
-		free(c->parts[i].cats);
-		free(c->parts[i].cross);
+		SL_FREE_MANY(c->parts[i].cats, c->parts[i].cross);
 	}
-	free(c->parts);
-	hmap_release(&c->bibs);
 	for (size_t i = 0; i < c->npend; i++)
 		entry_release(&c->pend[i]);
-	free(c->pend);
-	hmap_release(&c->regmap);
 	for (size_t i = 0; i < c->ncodes; i++)
 		free(c->codes[i].s);
-	free(c->codes);
-	hmap_release(&c->codemap);
-	free(c->reads);
 	for (size_t i = 0; i < c->ngpts; i++)
 		free(c->gpts[i]);
-	free(c->gpts);
-	hmap_release(&c->gptmap);
-	for (size_t i = 0; i < c->ndevs; i++) {
-		free(c->devs[i].id);
-		free(c->devs[i].seg);
-	}
-	free(c->devs);
-	hmap_release(&c->devmap);
+	for (size_t i = 0; i < c->ndevs; i++)
+		SL_FREE_MANY(c->devs[i].id, c->devs[i].seg);
 	for (size_t i = 0; i < c->nadjs; i++)
 		adj_release(&c->adjs[i]);
-	free(c->adjs);
 	core__rfacts_free(c);
 	for (size_t i = 0; i < c->nast; i++)
 		adj_state_release(&c->ast[i]);
-	free(c->ast);
-	hmap_release(&c->astmap);
-	SL_FREE_MANY(c->chg, c->uchg, c->dirty, c->g, c->sc, c->pre, c->rawreads);
+	each_map(c, hmap_release);
+	SL_FREE_MANY(c->ovr, c->parts, c->pend, c->codes, c->reads, c->gpts, c->devs, c->adjs,
+		     c->ast, c->chg, c->uchg, c->dirty, c->g, c->sc, c->pre, c->rawreads);
 	msgpack_zone_destroy(&c->zone);
 	checkin_free(c);
 }
@@ -133,12 +124,7 @@ static void release_all(core *c)
 static void init(core *c)
 {
 	memset(c, 0, sizeof(*c));
-	hmap_init(&c->bibs);
-	hmap_init(&c->regmap);
-	hmap_init(&c->codemap);
-	hmap_init(&c->gptmap);
-	hmap_init(&c->devmap);
-	hmap_init(&c->astmap);
+	each_map(c, hmap_init);
 	sl_buf_init(&c->cfg_mp);
 	sl_buf_init(&c->key);
 	msgpack_zone_init(&c->zone, 1 << 18);

@@ -143,12 +143,10 @@ bool core__code_find(const core *c, int ns, const char *s, size_t n, uint32_t *c
 
 uint32_t core__gpt_intern(core *c, const char *s, size_t n)
 {
-	bool added;
-	uint32_t g = *hmap_upsert(&c->gptmap, s, n, (uint32_t)c->ngpts, &added);
-	if (!added)
+	uint32_t g;
+	if (!HMAP_INTERN(&c->gptmap, s, n, c->gpts, c->cgpts, c->ngpts, &g))
 		return g;
-	SL_GROW(c->gpts, c->cgpts, c->ngpts + 1);
-	c->gpts[c->ngpts++] = sl_strndup(s, n);
+	c->gpts[g] = sl_strndup(s, n);
 	if (c->has_cfg) {
 		for (size_t i = 0; i < c->cfg.nraces; i++) {
 			struct race_state *rs = &c->rs[i];
@@ -165,12 +163,9 @@ uint32_t core__gpt_intern(core *c, const char *s, size_t n)
 
 uint32_t core__dev_index(core *c, const char *id, size_t n)
 {
-	bool added;
-	uint32_t di = *hmap_upsert(&c->devmap, id, n, (uint32_t)c->ndevs, &added);
-	if (added) {
-		SL_GROW(c->devs, c->cdevs, c->ndevs + 1);
-		c->devs[c->ndevs++] = (struct dev){.id = sl_strndup(id, n)};
-	}
+	uint32_t di;
+	if (HMAP_INTERN(&c->devmap, id, n, c->devs, c->cdevs, c->ndevs, &di))
+		c->devs[di].id = sl_strndup(id, n);
 	return di;
 }
 

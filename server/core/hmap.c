@@ -114,6 +114,19 @@ uint32_t *hmap_upsert(hmap *m, const char *k, size_t n, uint32_t dflt, bool *add
 	return hmap_upsert_h(m, k, n, hmap_hash(k, n), dflt, added);
 }
 
+bool hmap_intern(hmap *m, const char *k, size_t n, void **arr, size_t *cap, size_t *len, size_t sz,
+		 uint32_t *idx)
+{
+	bool added;
+	*idx = *hmap_upsert(m, k, n, (uint32_t)*len, &added);
+	if (!added)
+		return false;
+	sl_grow(arr, cap, *len + 1, sz);
+	memset((char *)*arr + *len * sz, 0, sz);
+	(*len)++;
+	return true;
+}
+
 uint32_t *hmap_upsert_h(hmap *m, const char *k, size_t n, uint64_t h, uint32_t dflt,
 			bool *added)
 {

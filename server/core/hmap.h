@@ -8,8 +8,13 @@
  * and a key that stops being used keeps its slot.  Iteration order is never
  * exposed, so the table cannot leak hash order into outputs.
  *
+ * The core's tables of names (devices, point ids, check-in bibs) are an
+ * hmap from name to index beside an array in index order; hmap_intern
+ * grows the two together.
+ *
  * Ownership: the table copies every key it stores and frees them in
- * hmap_release().  Lookups borrow the key.
+ * hmap_release().  Lookups borrow the key.  The arrays beside it are the
+ * caller's.
  */
 #ifndef SL_HMAP_H
 #define SL_HMAP_H
@@ -62,5 +67,16 @@ static inline void hmap_prefetch(const hmap *m, uint64_t h)
 void hmap_set(hmap *m, const char *k, size_t n, uint32_t v);
 /* The value slot for k, adding it with value dflt if absent; *added says which. */
 uint32_t *hmap_upsert(hmap *m, const char *k, size_t n, uint32_t dflt, bool *added);
+/*
+ * A name's index in a table of names kept beside m: *idx is k's value in m.
+ * When k is new it gets the next index, *len, and the caller's array *arr
+ * (*len elements of sz bytes, room for *cap) grows by one zeroed element at
+ * that index, for the caller to fill: true then, false when k was known.
+ * HMAP_INTERN takes the array, its room and its length as they are named.
+ */
+bool hmap_intern(hmap *m, const char *k, size_t n, void **arr, size_t *cap, size_t *len, size_t sz,
+		 uint32_t *idx);
+#define HMAP_INTERN(m, k, n, arr, cap, len, idx)                                                   \
+	hmap_intern((m), (k), (n), (void **)&(arr), &(cap), &(len), sizeof(*(arr)), (idx))
 
 #endif

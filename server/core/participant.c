@@ -356,16 +356,11 @@ void entry_pack(msgpack_packer *pk, const struct entry *e)
 		(e->nchips > 0) + (e->sex != SEX_NONE) + (e->birth != NULL) + (e->age >= 0) +
 		(e->nfields > 0) + (e->lane >= 0) + (e->nmembers > 0);
 	msgpack_pack_map(pk, (size_t)n);
-	if (e->bib)
-		slp_pack_kv_str(pk, "bib", e->bib);
-	if (e->reg)
-		slp_pack_kv_str(pk, "reg", e->reg);
-	if (e->blank)
-		slp_pack_kv_bool(pk, "blank", true);
-	if (e->race)
-		slp_pack_kv_str(pk, "race", e->race);
-	if (e->wave)
-		slp_pack_kv_str(pk, "wave", e->wave);
+	slp_pack_kv_str_opt(pk, "bib", e->bib);
+	slp_pack_kv_str_opt(pk, "reg", e->reg);
+	slp_pack_kv_flag(pk, "blank", e->blank);
+	slp_pack_kv_str_opt(pk, "race", e->race);
+	slp_pack_kv_str_opt(pk, "wave", e->wave);
 	if (e->nchips) {
 		slp_pack_key(pk, "chips");
 		msgpack_pack_array(pk, (size_t)e->nchips);
@@ -375,8 +370,7 @@ void entry_pack(msgpack_packer *pk, const struct entry *e)
 	slp_pack_kv_str(pk, "name", e->name);
 	if (e->sex != SEX_NONE)
 		slp_pack_kv_str(pk, "sex", cfg_sex_name(e->sex));
-	if (e->birth)
-		slp_pack_kv_str(pk, "birth", e->birth);
+	slp_pack_kv_str_opt(pk, "birth", e->birth);
 	if (e->age >= 0)
 		slp_pack_kv_int(pk, "age", e->age);
 	slp_pack_kv_str(pk, "club", e->club);
@@ -399,8 +393,7 @@ void entry_pack(msgpack_packer *pk, const struct entry *e)
 			slp_pack_kv_str(pk, "name", m->name);
 			if (m->age >= 0)
 				slp_pack_kv_int(pk, "age", m->age);
-			if (m->cox)
-				slp_pack_kv_bool(pk, "cox", true);
+			slp_pack_kv_flag(pk, "cox", m->cox);
 		}
 	}
 }

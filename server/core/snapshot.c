@@ -150,12 +150,16 @@ static bool str_ok(const msgpack_object *o)
  * The steps of a load, in the order they must run: point ids and codes get
  * the indices the reads refer to; rows before reads, so that reads fold
  * into their participants.  Each returns 0 or SL_EPARSE with the sentence.
+ * A step that starts from an array the snapshot must have (load_steps[]
+ * names its key) gets it in a, checked; the others get NULL.
  */
-static int load_waves(core *c, const msgpack_object *root, char *err, size_t errlen)
+typedef int load_step(core *c, const msgpack_object *root, const msgpack_object_array *a, char *err,
+		      size_t errlen);
+
+static int load_waves(core *c, const msgpack_object *root, const msgpack_object_array *a, char *err,
+		      size_t errlen)
 {
-	const msgpack_object_array *a = arr(root, "waves");
-	if (!a)
-		CVAL_FAIL(SL_EPARSE, "snapshot.waves: expected array");
+	(void)root;
 	for (uint32_t i = 0; i < a->size; i++) {
 		const msgpack_object *w = &a->ptr[i];
 		int64_t t0;
@@ -171,11 +175,9 @@ static int load_waves(core *c, const msgpack_object *root, char *err, size_t err
 	return 0;
 }
 
-static int load_points_codes(core *c, const msgpack_object *root, char *err, size_t errlen)
+static int load_points_codes(core *c, const msgpack_object *root, const msgpack_object_array *a,
+			     char *err, size_t errlen)
 {
-	const msgpack_object_array *a = arr(root, "pts");
-	if (!a)
-		CVAL_FAIL(SL_EPARSE, "snapshot.pts: expected array");
 	for (uint32_t i = 0; i < a->size; i++) {
 		const msgpack_object *o = &a->ptr[i];
 		if (o->type != MSGPACK_OBJECT_STR ||
@@ -196,13 +198,11 @@ static int load_points_codes(core *c, const msgpack_object *root, char *err, siz
 	return 0;
 }
 
-static int load_entries(core *c, const msgpack_object *root, char *err, size_t errlen)
+static int load_entries(core *c, const msgpack_object *root, const msgpack_object_array *a,
+			char *err, size_t errlen)
 {
-	const msgpack_object_array *a = arr(root, "rows");
 	struct entry e;
 	char path[48], perr[200];
-	if (!a)
-		CVAL_FAIL(SL_EPARSE, "snapshot.rows: expected array");
 	for (uint32_t i = 0; i < a->size; i++) {
 		snprintf(path, sizeof(path), "snapshot.rows[%u]", i);
 		if (entry_parse(&a->ptr[i], &e, path, perr, sizeof(perr)) < 0)
@@ -246,9 +246,10 @@ static int load_segs(core *c, uint32_t di, const msgpack_object *o)
 	return 0;
 }
 
-static int load_reads(core *c, const msgpack_object *root, char *err, size_t errlen)
+static int load_reads(core *c, const msgpack_object *root, const msgpack_object_array *a, char *err,
+		      size_t errlen)
 {
-	const msgpack_object_array *a = arr(root, "reads");
+	a = arr(root, "reads");
 	if (!a || a->size % 4)
 		CVAL_FAIL(SL_EPARSE, "snapshot.reads: expected an array of 4 integers per read");
 	for (uint32_t i = 0; i < a->size; i += 4) {
@@ -284,9 +285,9 @@ static int load_reads(core *c, const msgpack_object *root, char *err, size_t err
 }
 
 /* Officials' adjustments, and their race records as they came. */
-static int load_decisions(core *c, const msgpack_object *root, char *err, size_t errlen)
+static int load_decisions(core *c, const msgpack_object *root, const msgpack_object_array *a,
+			  char *err, size_t errlen)
 {
-	const msgpack_object_array *a;
 	char perr[200];
 	a = arr(root, "adjs");
 	for (uint32_t i = 0; a && i < a->size; i++) {
@@ -324,8 +325,13 @@ static int load_decisions(core *c, const msgpack_object *root, char *err, size_t
 	return 0;
 }
 
-static int (*const load_steps[])(core *c, const msgpack_object *root, char *err, size_t errlen) = {
-	load_waves, load_points_codes, load_entries, load_reads, load_decisions};
+static const struct {
+	const char *key; /* the array the step starts from, or NULL */
+	load_step *load;
+} load_steps[] = {
+	{"waves", load_waves}, {"pts", load_points_codes}, {"rows", load_entries},
+	{NULL, load_reads},    {NULL, load_decisions},
+};
 
 int core_snapshot_load(core *c, const char *buf, size_t len, char *err, size_t errlen)
 {
@@ -360,9 +366,14 @@ int core_snapshot_load(core *c, const char *buf, size_t len, char *err, size_t e
 		if (cfg_parse(cfgo, &cfg, 0, cerr, sizeof(cerr)) < 0)
 			CVAL_FAIL_OUT(SL_EPARSE, "snapshot.config: %s", cerr);
 	}
-	for (size_t i = 0; i < sizeof(load_steps) / sizeof(load_steps[0]); i++)
-		if ((rc = load_steps[i](c, &root, err, errlen)) < 0)
+	for (size_t i = 0; i < sizeof(load_steps) / sizeof(load_steps[0]); i++) {
+		const char *key = load_steps[i].key;
+		const msgpack_object_array *a = NULL;
+		if (key && !(a = arr(&root, key)))
+			CVAL_FAIL_OUT(SL_EPARSE, "snapshot.%s: expected array", key);
+		if ((rc = load_steps[i].load(c, &root, a, err, errlen)) < 0)
 			goto out;
+	}
 	if (cfgo && cfgo->type != MSGPACK_OBJECT_NIL)
 		core__install_cfg(c, &cfg, cfgo); /* rebuilds the derived state */
 	else

@@ -220,12 +220,9 @@ static void pack_event(const core *c, msgpack_packer *pk)
 		msgpack_pack_map(pk, 9 + (r->boat_class != NULL) + (r->progression != NULL) +
 					     (r->gpx != NULL));
 		slp_pack_kv_str(pk, "id", r->id);
-		if (r->boat_class)
-			slp_pack_kv_str(pk, "boat_class", r->boat_class);
-		if (r->progression)
-			slp_pack_kv_str(pk, "progression", r->progression);
-		if (r->gpx)
-			slp_pack_kv_str(pk, "gpx", r->gpx);
+		slp_pack_kv_str_opt(pk, "boat_class", r->boat_class);
+		slp_pack_kv_str_opt(pk, "progression", r->progression);
+		slp_pack_kv_str_opt(pk, "gpx", r->gpx);
 		slp_pack_kv_str(pk, "name", r->name ? r->name : r->id);
 		slp_pack_kv_str(pk, "kind", kind_names[r->kind]);
 		slp_pack_key(pk, "distance_m");
@@ -301,6 +298,24 @@ static void pack_head(const core *c, const struct topic *t, msgpack_packer *pk, 
 	if (r) {
 		slp_pack_kv_str(pk, "ranking", r->ranking == RANK_GUN ? "gun" : "net");
 		slp_pack_kv_int(pk, "precision_ms", r->precision_ms);
+	}
+}
+
+/* A topic's "rows": cnt of them, ids[i] the i-th row's participant (code for unknown/). */
+static void pack_rows(const core *c, const struct topic *t, msgpack_packer *pk, const uint32_t *ids,
+		      size_t cnt)
+{
+	slp_pack_key(pk, "rows");
+	msgpack_pack_array(pk, cnt);
+	for (size_t i = 0; i < cnt; i++) {
+		if (t->kind == TOP_UNKNOWN)
+			pack_code(c, pk, ids[i]);
+		else if (t->kind == TOP_STATUS)
+			pack_status(c, pk);
+		else if (t->kind == TOP_EVENT)
+			pack_event(c, pk);
+		else
+			view__pack_row(c, pk, ids[i]);
 	}
 }
 
@@ -424,18 +439,7 @@ int core_topic_snapshot(const core *c, const char *topic, size_t n, size_t offse
 		break;
 	}
 	pack_head(c, &t, pk, "snapshot", topic, n, total, true, offset);
-	slp_pack_key(pk, "rows");
-	msgpack_pack_array(pk, cnt);
-	for (size_t i = 0; i < cnt; i++) {
-		if (t.kind == TOP_UNKNOWN)
-			pack_code(c, pk, ids[i]);
-		else if (t.kind == TOP_STATUS)
-			pack_status(c, pk);
-		else if (t.kind == TOP_EVENT)
-			pack_event(c, pk);
-		else
-			view__pack_row(c, pk, ids[i]);
-	}
+	pack_rows(c, &t, pk, ids, cnt);
 	free(ids);
 	return 0;
 }
@@ -498,16 +502,7 @@ int core_topic_delta(const core *c, const char *topic, size_t n, msgpack_packer 
 	if (cnt) {
 		*empty = false;
 		pack_head(c, &t, pk, "delta", topic, n, total, false, 0);
-		slp_pack_key(pk, "rows");
-		msgpack_pack_array(pk, cnt);
-		for (size_t i = 0; i < cnt; i++) {
-			if (t.kind == TOP_UNKNOWN)
-				pack_code(c, pk, c->uchg[i]);
-			else if (t.kind == TOP_STATUS)
-				pack_status(c, pk);
-			else
-				view__pack_row(c, pk, ids[i]);
-		}
+		pack_rows(c, &t, pk, t.kind == TOP_UNKNOWN ? c->uchg : ids, cnt);
 	}
 	free(ids);
 	return 0;

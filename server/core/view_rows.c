@@ -153,8 +153,7 @@ void view__pack_row(const core *c, msgpack_packer *pk, uint32_t pi)
 		country = NULL;
 	msgpack_pack_map(pk, (reg ? 28 : 22) + (country != NULL));
 	slp_pack_kv_str(pk, "bib", p->e.bib);
-	if (country)
-		slp_pack_kv_str(pk, "country", country);
+	slp_pack_kv_str_opt(pk, "country", country);
 	slp_pack_kv_str(pk, "name", p->e.name);
 	slp_pack_key(pk, "sex");
 	if (p->e.sex >= 0)

@@ -163,32 +163,37 @@ static void award_cols(struct award_ctx *a, const struct pr_table *t)
 	a->status = pr_col(t, "status");
 }
 
-int print_awards_pdf(const core *c, const char *race, sl_buf *out, char *err, size_t errlen)
+static int draw_awards(struct pr_doc *d, const void *arg)
 {
-	struct pr_doc d;
-	struct award_ctx a = {.p = &d.p};
-	struct core_entries x = {0};
-	struct award_list l = {0};
-	int rc = pr_doc_open(&d, c, race, "awards", false, out, err, errlen);
+	const struct award_list *l = arg;
+	struct award_ctx a = {.p = &d->p};
 
-	if (rc < 0)
-		return rc;
-	if (core_race_entries(c, race, &x) == 0)
-		award_list(&x, &l);
-	award_cols(&a, &d.t);
-	award_sections(&a, &l); /* count the pages */
-	d.p.npages = d.p.page;
-	d.p.page = 0;
+	award_cols(&a, &d->t);
+	award_sections(&a, l); /* count the pages */
+	d->p.npages = d->p.page;
+	d->p.page = 0;
 	a.draw = true;
 	a.y = 0;
-	award_sections(&a, &l);
+	award_sections(&a, l);
+	if (d->p.page == 1 && a.y <= PR_MARGIN + 50) {
+		pr_font(d->p.cr, 10, false);
+		pr_text(d->p.cr, "No finishers yet.", PR_MARGIN, a.y + LINE_H, 0, false);
+	}
+	return 0;
+}
+
+int print_awards_pdf(const core *c, const char *race, sl_buf *out, char *err, size_t errlen)
+{
+	struct core_entries x = {0};
+	struct award_list l = {0};
+	int rc;
+
+	if (core_race_entries(c, race, &x) == 0)
+		award_list(&x, &l);
+	rc = pr_doc_print(c, race, "awards", false, draw_awards, &l, out, err, errlen);
 	award_list_release(&l);
 	core_entries_release(&x);
-	if (d.p.page == 1 && a.y <= PR_MARGIN + 50) {
-		pr_font(d.p.cr, 10, false);
-		pr_text(d.p.cr, "No finishers yet.", PR_MARGIN, a.y + LINE_H, 0, false);
-	}
-	return pr_doc_close(&d, err, errlen);
+	return rc;
 }
 
 /* ---- the certificate -------------------------------------------------------- */
@@ -299,25 +304,34 @@ static void draw_certificate(struct pr_pdf *p, const struct award_ctx *a, const 
 	sl_buf_release(&b);
 }
 
+/* Whose certificate, and where to say that there is none. */
+struct cert_req {
+	const char *race, *bib;
+	char *err;
+	size_t errlen;
+};
+
+static int draw_cert(struct pr_doc *d, const void *arg)
+{
+	const struct cert_req *q = arg;
+	struct award_ctx a = {.p = &d->p};
+	size_t r;
+
+	award_cols(&a, &d->t);
+	r = pr_find_bib(&d->t, q->bib);
+	if (r && strcmp(pr_cell(&d->t, r, a.status), "finished") == 0) {
+		draw_certificate(&d->p, &a, d->race, r);
+		return 0;
+	}
+	snprintf(q->err, q->errlen,
+		 r ? "bib '%s' has no finish in race '%s'" : "bib '%s' is not in race '%s'", q->bib,
+		 q->race);
+	return SL_ENOENT;
+}
+
 int print_certificate_pdf(const core *c, const char *race, const char *bib, sl_buf *out, char *err,
 			  size_t errlen)
 {
-	struct pr_doc d;
-	struct award_ctx a = {.p = &d.p};
-	size_t r;
-	int rc = pr_doc_open(&d, c, race, "certificate", true, out, err, errlen);
-
-	if (rc < 0)
-		return rc;
-	award_cols(&a, &d.t);
-	r = pr_find_bib(&d.t, bib);
-	if (r && strcmp(pr_cell(&d.t, r, a.status), "finished") == 0) {
-		draw_certificate(&d.p, &a, d.race, r);
-		return pr_doc_close(&d, err, errlen);
-	}
-	pr_doc_close(&d, err, errlen); /* its bytes are not used */
-	snprintf(err, errlen,
-		 r ? "bib '%s' has no finish in race '%s'" : "bib '%s' is not in race '%s'", bib,
-		 race);
-	return SL_ENOENT;
+	struct cert_req q = {race, bib, err, errlen};
+	return pr_doc_print(c, race, "certificate", true, draw_cert, &q, out, err, errlen);
 }

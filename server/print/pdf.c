@@ -208,6 +208,22 @@ int pr_doc_close(struct pr_doc *d, char *err, size_t errlen)
 	return rc;
 }
 
+int pr_doc_print(const core *c, const char *race, const char *what, bool landscape,
+		 pr_draw_fn *draw, const void *arg, sl_buf *out, char *err, size_t errlen)
+{
+	struct pr_doc d;
+	char cerr[200];
+	int rc = pr_doc_open(&d, c, race, what, landscape, out, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	if ((rc = draw(&d, arg)) < 0) {
+		pr_doc_close(&d, cerr, sizeof(cerr)); /* draw's sentence stands */
+		return rc;
+	}
+	return pr_doc_close(&d, err, errlen);
+}
+
 void print_cleanup(void)
 {
 	cairo_debug_reset_static_data();
@@ -353,35 +369,37 @@ static void draw_section(struct pr_pdf *p, struct list *l, const char *title, co
 	}
 }
 
-int print_results_pdf(const core *c, const char *race, sl_buf *out, char *err, size_t errlen)
+static int draw_results(struct pr_doc *d, const void *arg)
 {
-	struct pr_doc d;
-	struct list l = {.t = &d.t};
-	int rc = pr_doc_open(&d, c, race, "results", false, out, err, errlen);
+	const struct pr_race *pr = d->race;
+	struct list l = {.t = &d->t};
 
-	if (rc < 0)
-		return rc;
-	const struct pr_race *pr = d.race;
-	l.cols = pr_col(&d.t, "crew") >= 0 ? regatta_cols : road_cols;
+	(void)arg;
+	l.cols = pr_col(&d->t, "crew") >= 0 ? regatta_cols : road_cols;
 	for (size_t k = 0; l.cols[k].csv; k++)
-		l.col[k] = pr_col(&d.t, l.cols[k].csv);
-	l.status = pr_col(&d.t, "status");
-	l.cats = pr_col(&d.t, "categories");
-	l.place_cats = pr_col(&d.t, "place_categories");
-	l.rows = sl_calloc(d.t.nrows + 1, sizeof(*l.rows));
+		l.col[k] = pr_col(&d->t, l.cols[k].csv);
+	l.status = pr_col(&d->t, "status");
+	l.cats = pr_col(&d->t, "categories");
+	l.place_cats = pr_col(&d->t, "place_categories");
+	l.rows = sl_calloc(d->t.nrows + 1, sizeof(*l.rows));
 	section_rows(&l, NULL);
-	d.p.npages = pages_of(l.n);
+	d->p.npages = pages_of(l.n);
 	for (size_t k = 0; k < pr->ncats; k++) {
 		section_rows(&l, pr->cats[k].id);
-		d.p.npages += l.n ? pages_of(l.n) : 0;
+		d->p.npages += l.n ? pages_of(l.n) : 0;
 	}
 	section_rows(&l, NULL);
-	draw_section(&d.p, &l, "Overall", NULL);
+	draw_section(&d->p, &l, "Overall", NULL);
 	for (size_t k = 0; k < pr->ncats; k++) {
 		section_rows(&l, pr->cats[k].id);
 		if (l.n)
-			draw_section(&d.p, &l, pr->cats[k].name, pr->cats[k].id);
+			draw_section(&d->p, &l, pr->cats[k].name, pr->cats[k].id);
 	}
 	free(l.rows);
-	return pr_doc_close(&d, err, errlen);
+	return 0;
+}
+
+int print_results_pdf(const core *c, const char *race, sl_buf *out, char *err, size_t errlen)
+{
+	return pr_doc_print(c, race, "results", false, draw_results, NULL, out, err, errlen);
 }

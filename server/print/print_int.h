@@ -103,6 +103,15 @@ struct pr_doc {
 int pr_doc_open(struct pr_doc *d, const core *c, const char *race, const char *what, bool landscape,
 		sl_buf *out, char *err, size_t errlen);
 int pr_doc_close(struct pr_doc *d, char *err, size_t errlen);
+/*
+ * The PDF of one race, drawn by draw(d, arg) between pr_doc_open and
+ * pr_doc_close: 0, or pr_doc_open's or pr_doc_close's error.  draw returns
+ * 0, or a negative code with its own sentence written: the document is
+ * closed then (its bytes are not used) and that code returned.
+ */
+typedef int pr_draw_fn(struct pr_doc *d, const void *arg);
+int pr_doc_print(const core *c, const char *race, const char *what, bool landscape,
+		 pr_draw_fn *draw, const void *arg, sl_buf *out, char *err, size_t errlen);
 
 /* The race's results state as printed: "PROVISIONAL", "OFFICIAL", ... */
 const char *pr_state_word(const core *c, const char *race);
