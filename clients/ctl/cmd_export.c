@@ -79,7 +79,7 @@ int cmd_results(int argc, char **argv)
 	int rc;
 	if ((rc = ctl_resolve()))
 		return rc;
-	sl_buf path = SL_BUF_INIT, body = SL_BUF_INIT;
+	sl_buf path = SL_BUF_INIT;
 	/* the event's own route: a server of many events has no /api/results/ */
 	if (ctl_conn.event)
 		sl_buf_addf(&path, "/api/events/%s/results/", ctl_conn.event);
@@ -87,27 +87,10 @@ int cmd_results(int argc, char **argv)
 		sl_buf_adds(&path, "/api/results/");
 	url_escape(&path, pos[0]);
 	sl_buf_addf(&path, ".%s", format);
-	int status = 0;
-	rc = ctl_http_get(path.data, &status, &body);
-	if (!rc && status != 200) {
-		size_t n = body.len;
-		while (n && (body.data[n - 1] == '\n' || body.data[n - 1] == '\r'))
-			n--;
-		fprintf(stderr, "%s: results '%s': HTTP %d%s%.*s\n", ctl_prog, pos[0], status,
-			n ? ": " : "", (int)(n > 300 ? 300 : n), body.data ? body.data : "");
-		rc = 1;
-	}
-	if (!rc) {
-		FILE *f = ctl_out_open(out, "wb");
-		if (!f)
-			rc = 1;
-		else
-			rc = ctl_out_close(f, out,
-					   fwrite(body.data ? body.data : "", 1, body.len, f) ==
-						   body.len);
-	}
+	char what[96];
+	snprintf(what, sizeof(what), "results '%s'", pos[0]);
+	rc = ctl_http_save(path.data, what, out);
 	sl_buf_release(&path);
-	sl_buf_release(&body);
 	return rc;
 }
 

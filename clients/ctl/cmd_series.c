@@ -49,6 +49,13 @@ static const char *first_event(const ynode *root)
 	return NULL;
 }
 
+/* series_put's one field: the document. */
+static void fill_series(msgpack_packer *pk, const void *arg)
+{
+	slp_pack_key(pk, "series");
+	ytree_pack(pk, arg);
+}
+
 static int series_put(const char *file)
 {
 	sl_buf text = SL_BUF_INIT;
@@ -80,48 +87,24 @@ static int series_put(const char *file)
 	}
 	if (!ctl_conn.event)
 		ctl_conn.event = ev;
-	struct ctl_session ss;
-	if ((rc = ctl_session_open(&ss)) == 0) {
-		msgpack_packer pk;
-		uint64_t mid;
-		ctl_req_begin(&pk, &ss.b, ss.c, "series_put", 1, &mid);
-		slp_pack_key(&pk, "series");
-		ytree_pack(&pk, root);
-		rc = ctl_rpc(ss.c, &ss.b, mid, &ss.reply, "series put");
-		if (!rc)
-			printf("series '%s': stored\n", id);
-		ctl_session_end(&ss);
-	}
+	char done[96];
+	snprintf(done, sizeof(done), "series '%s': stored", id);
+	rc = ctl_one_request("series_put", 1, fill_series, root, "series put", done);
 	ytree_free(root);
 	return rc;
 }
 
 static int series_show(const char *id, const char *format, const char *out)
 {
-	sl_buf path = SL_BUF_INIT, body = SL_BUF_INIT;
-	int status = 0, rc;
+	char path[128], what[96];
 
 	if (!sl_event_id_ok(id, strlen(id))) {
 		fprintf(stderr, "%s: series id '%s': expected %s\n", ctl_prog, id, SL_EVENT_ID_WORDS);
 		return 2;
 	}
-	sl_buf_addf(&path, "/api/series/%s.%s", id, format);
-	rc = ctl_http_get(path.data, &status, &body);
-	if (!rc && status != 200) {
-		fprintf(stderr, "%s: series '%s': HTTP %d: %.*s", ctl_prog, id, status,
-			(int)(body.len > 300 ? 300 : body.len), body.data ? body.data : "");
-		rc = 1;
-	}
-	if (!rc) {
-		FILE *f = ctl_out_open(out, "wb");
-		rc = !f ? 1
-			: ctl_out_close(f, out,
-					fwrite(body.data ? body.data : "", 1, body.len, f) ==
-						body.len);
-	}
-	sl_buf_release(&path);
-	sl_buf_release(&body);
-	return rc;
+	snprintf(path, sizeof(path), "/api/series/%s.%s", id, format);
+	snprintf(what, sizeof(what), "series '%s'", id);
+	return ctl_http_save(path, what, out);
 }
 
 int cmd_series(int argc, char **argv)

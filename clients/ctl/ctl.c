@@ -459,3 +459,27 @@ int ctl_out_close(FILE *f, const char *out, bool written)
 		strerror(errno));
 	return 1;
 }
+
+int ctl_http_save(const char *path, const char *what, const char *out)
+{
+	sl_buf body = SL_BUF_INIT;
+	int status = 0, rc = ctl_http_get(path, &status, &body);
+
+	if (!rc && status != 200) {
+		size_t n = body.len;
+		while (n && (body.data[n - 1] == '\n' || body.data[n - 1] == '\r'))
+			n--;
+		fprintf(stderr, "%s: %s: HTTP %d%s%.*s\n", ctl_prog, what, status, n ? ": " : "",
+			(int)(n > 300 ? 300 : n), body.data ? body.data : "");
+		rc = 1;
+	}
+	if (!rc) {
+		FILE *f = ctl_out_open(out, "wb");
+		rc = !f ? 1
+			: ctl_out_close(f, out,
+					fwrite(body.data ? body.data : "", 1, body.len, f) ==
+						body.len);
+	}
+	sl_buf_release(&body);
+	return rc;
+}

@@ -188,6 +188,9 @@ void ctl_fmt_time(sl_buf *b, int64_t t, const struct ctl_clock *ec);
 /* ---- output ---- */
 
 /* --out FILE (opened with mode) or stdout; NULL with the reason printed. */
+/* GET path and write its body to out (NULL: stdout); an answer other than
+ * 200 is printed as "what: HTTP 404: body" on stderr.  0, or 1. */
+int ctl_http_save(const char *path, const char *what, const char *out);
 FILE *ctl_out_open(const char *out, const char *mode);
 /*
  * Close (a file) or flush (stdout) what was written (written: every byte

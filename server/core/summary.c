@@ -38,23 +38,24 @@ int core_summary(const core *c, msgpack_packer *pk)
 	if (!c->has_cfg)
 		return SL_ENOENT;
 	snprintf(date, sizeof(date), "%04d-%02d-%02d", g->date_y, g->date_m, g->date_d);
-	msgpack_pack_map(pk, 9);
-	slp_pack_kv_str(pk, "id", g->event);
-	slp_pack_kv_str(pk, "name", g->name ? g->name : g->event);
-	slp_pack_kv_str(pk, "date", date);
-	slp_pack_kv_str_or_nil(pk, "timezone", g->timezone);
-	slp_pack_kv_str_or_nil(pk, "level", g->level);
-	slp_pack_kv_str_or_nil(pk, "organizer", g->organizer);
-	slp_pack_kv_str_or_nil(pk, "venue", g->venue);
-	slp_pack_kv_str(pk, "state", state_of(c));
+	const char *const kv[][2] = {
+		{"id", g->event},	  {"name", g->name ? g->name : g->event},
+		{"date", date},		  {"timezone", g->timezone},
+		{"level", g->level},	  {"organizer", g->organizer},
+		{"venue", g->venue},	  {"state", state_of(c)},
+	};
+	msgpack_pack_map(pk, sizeof(kv) / sizeof(kv[0]) + 1);
+	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+		slp_pack_kv_str_or_nil(pk, kv[i][0], kv[i][1]); /* null: not in the config */
 	slp_pack_key(pk, "races");
 	msgpack_pack_array(pk, g->nraces);
 	for (size_t i = 0; i < g->nraces; i++) {
 		const struct cfg_race *r = &g->races[i];
+		const char *const rkv[][2] = {
+			{"id", r->id}, {"name", r->name ? r->name : r->id}, {"kind", kinds[r->kind]}};
 		msgpack_pack_map(pk, 3);
-		slp_pack_kv_str(pk, "id", r->id);
-		slp_pack_kv_str(pk, "name", r->name ? r->name : r->id);
-		slp_pack_kv_str(pk, "kind", kinds[r->kind]);
+		for (size_t k = 0; k < 3; k++)
+			slp_pack_kv_str(pk, rkv[k][0], rkv[k][1]);
 	}
 	return 0;
 }

@@ -422,6 +422,18 @@ static void on_event_ready(struct ev_wait *w, int err)
 	lws_callback_on_writable(ps->wsi);
 }
 
+/* The request waits for e's tail to catch up (at most HTTP_LOAD_WAIT_S); fn then. */
+static int park(struct lws *wsi, struct http_pss *ps, struct event *e,
+		void (*fn)(struct ev_wait *w, int err))
+{
+	ps->ew.need_caught_up = true;
+	ps->ew.fn = fn;
+	ps->ew_ev = e;
+	event_wait(e, &ps->ew, HTTP_LOAD_WAIT_S * 1000);
+	lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, HTTP_WAIT_S);
+	return 0;
+}
+
 /* In the registry's list (read every EV_LIST_MS): an event whose log exists. */
 static bool event_listed(net *n, const char *id, size_t len)
 {
@@ -497,14 +509,8 @@ static int event_request(net *n, struct lws *wsi, struct http_pss *ps, const cha
 		return error_send(wsi, ps, 404, "not found");
 	if (!ps->is_export)
 		memcpy(ps->sub, sub, strlen(sub) + 1);
-	if (!evlog_caught_up(e->log)) {
-		ps->ew.need_caught_up = true;
-		ps->ew.fn = on_event_ready;
-		ps->ew_ev = e;
-		event_wait(e, &ps->ew, HTTP_LOAD_WAIT_S * 1000);
-		lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, HTTP_WAIT_S);
-		return 0;
-	}
+	if (!evlog_caught_up(e->log))
+		return park(wsi, ps, e, on_event_ready);
 	return event_go(n, wsi, ps);
 }
 
@@ -533,12 +539,7 @@ static int series_step(net *n, struct lws *wsi, struct http_pss *ps)
 		struct event *e = ps->sevs[i];
 		if (evlog_caught_up(e->log))
 			continue;
-		ps->ew.need_caught_up = true;
-		ps->ew.fn = on_series_ready;
-		ps->ew_ev = e;
-		event_wait(e, &ps->ew, HTTP_LOAD_WAIT_S * 1000);
-		lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, HTTP_WAIT_S);
-		return 0;
+		return park(wsi, ps, e, on_series_ready);
 	}
 	status = scores_series(n, ps->series, ps->series_csv, &ps->body, &ctype);
 	ps->data = ps->body.data;

@@ -209,6 +209,16 @@ static void listen_close(net *n)
 	uv_close((uv_handle_t *)&n->lpoll, on_lpoll_closed);
 }
 
+/* A mount of http.c's callback at point. */
+static void mount_http(struct lws_http_mount *m, const char *point, struct lws_http_mount *next)
+{
+	m->mountpoint = point;
+	m->mountpoint_len = (unsigned char)strlen(point);
+	m->origin = "http";
+	m->origin_protocol = LWSMPRO_CALLBACK;
+	m->mount_next = next;
+}
+
 /*
  * The vhost's mounts (they live as long as it: kept in n): the web root's
  * files at /, with index.html (a single-event node) or directory.html as
@@ -229,20 +239,9 @@ static void mounts_new(net *n)
 	m_files->origin_protocol = LWSMPRO_FILE;
 	m_files->extra_mimetypes = mimes;
 	m_files->mount_next = m_api;
-	m_api->mountpoint = "/api";
-	m_api->mountpoint_len = 4;
-	m_api->origin = "http";
-	m_api->origin_protocol = LWSMPRO_CALLBACK;
-	m_api->mount_next = m_health;
-	m_health->mountpoint = "/health";
-	m_health->mountpoint_len = 7;
-	m_health->origin = "http";
-	m_health->origin_protocol = LWSMPRO_CALLBACK;
-	m_health->mount_next = m_pages;
-	m_pages->mountpoint = "/e";
-	m_pages->mountpoint_len = 2;
-	m_pages->origin = "http";
-	m_pages->origin_protocol = LWSMPRO_CALLBACK;
+	mount_http(m_api, "/api", m_health);
+	mount_http(m_health, "/health", m_pages);
+	mount_http(m_pages, "/e", NULL);
 	n->mounts = m_files;
 }
 

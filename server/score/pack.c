@@ -30,20 +30,32 @@ void award_pack(msgpack_packer *pk, const struct core_entries *x, const struct a
 	}
 }
 
+/* key: an array of n maps, the i-th packed by one(pk, base, i). */
+static void pack_list(msgpack_packer *pk, const char *key, size_t n,
+		      void (*one)(msgpack_packer *pk, const void *base, size_t i), const void *base)
+{
+	slp_pack_key(pk, key);
+	msgpack_pack_array(pk, n);
+	for (size_t i = 0; i < n; i++)
+		one(pk, base, i);
+}
+
+static void pack_member(msgpack_packer *pk, const void *base, size_t k)
+{
+	const struct team_member *m = (const struct team_member *)base + k;
+
+	msgpack_pack_map(pk, 6);
+	slp_pack_kv_str(pk, "bib", m->bib);
+	slp_pack_kv_str(pk, "name", m->name);
+	slp_pack_kv_int(pk, "place", (int64_t)m->place);
+	slp_pack_kv_int_or_nil(pk, "team_place", (int64_t)m->team_place, m->team_place > 0);
+	slp_pack_kv_int(pk, "time", m->time_ms);
+	slp_pack_kv_bool(pk, "scoring", m->scoring);
+}
+
 static void pack_members(msgpack_packer *pk, const struct team_row *r)
 {
-	slp_pack_key(pk, "members");
-	msgpack_pack_array(pk, r->nmembers);
-	for (size_t k = 0; k < r->nmembers; k++) {
-		const struct team_member *m = &r->members[k];
-		msgpack_pack_map(pk, 6);
-		slp_pack_kv_str(pk, "bib", m->bib);
-		slp_pack_kv_str(pk, "name", m->name);
-		slp_pack_kv_int(pk, "place", (int64_t)m->place);
-		slp_pack_kv_int_or_nil(pk, "team_place", (int64_t)m->team_place, m->team_place > 0);
-		slp_pack_kv_int(pk, "time", m->time_ms);
-		slp_pack_kv_bool(pk, "scoring", m->scoring);
-	}
+	pack_list(pk, "members", r->nmembers, pack_member, r->members);
 }
 
 void team_pack(msgpack_packer *pk, const struct team_table *t)
@@ -68,32 +80,36 @@ void team_pack(msgpack_packer *pk, const struct team_table *t)
 	}
 }
 
+/* A series row; base is the table (its rows and events). */
+static void pack_row(msgpack_packer *pk, const void *base, size_t i)
+{
+	const struct series_table *t = base;
+	const struct series_row *r = &t->rows[i];
+
+	msgpack_pack_map(pk, 6);
+	slp_pack_kv_int(pk, "place", (int64_t)r->place);
+	slp_pack_kv_str(pk, "group", r->group);
+	slp_pack_kv_str(pk, "athlete", r->athlete);
+	slp_pack_kv_str(pk, "name", r->name);
+	slp_pack_key(pk, "results"); /* one per event, nil where none */
+	msgpack_pack_array(pk, t->cfg->nevents);
+	for (size_t e = 0; e < t->cfg->nevents; e++) {
+		const struct series_cell *c = &r->cells[e];
+		if (!c->scored) {
+			msgpack_pack_nil(pk);
+			continue;
+		}
+		msgpack_pack_map(pk, 3);
+		slp_pack_kv_int(pk, "place", (int64_t)c->place);
+		slp_pack_kv_int(pk, "points", c->points);
+		slp_pack_kv_bool(pk, "counted", c->counted);
+	}
+	slp_pack_kv_int(pk, "total", r->total);
+}
+
 static void pack_rows(msgpack_packer *pk, const struct series_table *t)
 {
-	slp_pack_key(pk, "rows");
-	msgpack_pack_array(pk, t->n);
-	for (size_t i = 0; i < t->n; i++) {
-		const struct series_row *r = &t->rows[i];
-		msgpack_pack_map(pk, 6);
-		slp_pack_kv_int(pk, "place", (int64_t)r->place);
-		slp_pack_kv_str(pk, "group", r->group);
-		slp_pack_kv_str(pk, "athlete", r->athlete);
-		slp_pack_kv_str(pk, "name", r->name);
-		slp_pack_key(pk, "results"); /* one per event, nil where none */
-		msgpack_pack_array(pk, t->cfg->nevents);
-		for (size_t e = 0; e < t->cfg->nevents; e++) {
-			const struct series_cell *c = &r->cells[e];
-			if (!c->scored) {
-				msgpack_pack_nil(pk);
-				continue;
-			}
-			msgpack_pack_map(pk, 3);
-			slp_pack_kv_int(pk, "place", (int64_t)c->place);
-			slp_pack_kv_int(pk, "points", c->points);
-			slp_pack_kv_bool(pk, "counted", c->counted);
-		}
-		slp_pack_kv_int(pk, "total", r->total);
-	}
+	pack_list(pk, "rows", t->n, pack_row, t);
 }
 
 static void pack_dups(msgpack_packer *pk, const struct series_table *t)

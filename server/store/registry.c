@@ -25,6 +25,25 @@ struct reg_op {
 	void *ctx;
 };
 
+/* Send argv for op (owned: the reply callback frees it; freed here when not sent). */
+static int send_op(registry *g, struct reg_op *op, redis_reply_fn on_reply, int argc,
+		   const char **argv, const size_t *argvlen)
+{
+	int rc = redis_command(g->r, 0, on_reply, op, argc, argv, argvlen);
+
+	if (rc < 0)
+		free(op);
+	return rc;
+}
+
+static struct reg_op *op_new(void *ctx)
+{
+	struct reg_op *op = sl_calloc(1, sizeof(*op));
+
+	op->ctx = ctx;
+	return op;
+}
+
 registry *registry_new(uv_loop_t *loop, const char *host, int port, uint32_t timeout_ms)
 {
 	registry *g = sl_calloc(1, sizeof(*g));
@@ -61,18 +80,14 @@ static void on_exists(void *ctx, int err, const redisReply *rep)
 
 int registry_exists(registry *g, const char *event, registry_exists_fn cb, void *ctx)
 {
-	struct reg_op *op = sl_calloc(1, sizeof(*op));
+	struct reg_op *op = op_new(ctx);
 	char key[96]; /* event ids are at most 64 bytes (slid.h) */
 	const char *argv[2] = {"EXISTS", key};
 	size_t argvlen[2] = {6, 0};
-	int rc;
 
 	argvlen[1] = (size_t)snprintf(key, sizeof(key), "sl:{%s}:log", event);
 	op->exists = cb;
-	op->ctx = ctx;
-	if ((rc = redis_command(g->r, 0, on_exists, op, 2, argv, argvlen)) < 0)
-		free(op);
-	return rc;
+	return send_op(g, op, on_exists, 2, argv, argvlen);
 }
 
 static void on_put(void *ctx, int err, const redisReply *rep)
@@ -127,16 +142,12 @@ static void on_list(void *ctx, int err, const redisReply *rep)
 
 int registry_list(registry *g, const char *hash, registry_list_fn cb, void *ctx)
 {
-	struct reg_op *op = sl_calloc(1, sizeof(*op));
+	struct reg_op *op = op_new(ctx);
 	const char *argv[2] = {"HGETALL", hash};
 	size_t argvlen[2] = {7, strlen(hash)};
-	int rc;
 
 	op->list = cb;
-	op->ctx = ctx;
-	if ((rc = redis_command(g->r, 0, on_list, op, 2, argv, argvlen)) < 0)
-		free(op);
-	return rc;
+	return send_op(g, op, on_list, 2, argv, argvlen);
 }
 
 static void on_series_put(void *ctx, int err, const redisReply *rep)
@@ -151,16 +162,12 @@ static void on_series_put(void *ctx, int err, const redisReply *rep)
 int registry_series_put(registry *g, const char *id, const char *doc, size_t len,
 			registry_done_fn cb, void *ctx)
 {
-	struct reg_op *op = sl_calloc(1, sizeof(*op));
+	struct reg_op *op = op_new(ctx);
 	const char *argv[4] = {"HSET", SERIES_KEY, id, doc};
 	size_t argvlen[4] = {4, sizeof(SERIES_KEY) - 1, strlen(id), len};
-	int rc;
 
 	op->done = cb;
-	op->ctx = ctx;
-	if ((rc = redis_command(g->r, 0, on_series_put, op, 4, argv, argvlen)) < 0)
-		free(op);
-	return rc;
+	return send_op(g, op, on_series_put, 4, argv, argvlen);
 }
 
 static void on_series_get(void *ctx, int err, const redisReply *rep)
@@ -177,16 +184,12 @@ static void on_series_get(void *ctx, int err, const redisReply *rep)
 
 int registry_series_get(registry *g, const char *id, registry_get_fn cb, void *ctx)
 {
-	struct reg_op *op = sl_calloc(1, sizeof(*op));
+	struct reg_op *op = op_new(ctx);
 	const char *argv[3] = {"HGET", SERIES_KEY, id};
 	size_t argvlen[3] = {4, sizeof(SERIES_KEY) - 1, strlen(id)};
-	int rc;
 
 	op->get = cb;
-	op->ctx = ctx;
-	if ((rc = redis_command(g->r, 0, on_series_get, op, 3, argv, argvlen)) < 0)
-		free(op);
-	return rc;
+	return send_op(g, op, on_series_get, 3, argv, argvlen);
 }
 
 void registry_close(registry *g, void (*on_closed)(void *ctx), void *ctx)
