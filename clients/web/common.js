@@ -20,6 +20,7 @@
  * nav's Regatta link shows only on an event with lane or head races.
  */
 import { EventInfo } from './event.js';
+import { api } from './protocol.js';
 import { fmtClock, setClockZone, clockZoneLabel, parseStatus, resultsLabel } from './board.js';
 
 export const CONN_TEXT = {
@@ -230,17 +231,18 @@ export function fillRacePicker(sel, ev, current) {
 
 /*
  * Links to the printouts of a race and of the whole event (served by the
- * server: PDF results and awards, XLSX), in el after "Print & download:".
+ * server: PDF results and awards, XLSX; the page's event's, pageScope), in
+ * el after "Print & download:".
  */
 export function drawPrintouts(el, race) {
   if (!el || !race || el.dataset.race === race) return;
   el.dataset.race = race;
   const r = encodeURIComponent(race);
   const links = [
-    [`/api/results/${r}.pdf`, 'Results (PDF)'],
-    [`/api/results/${r}.xlsx`, 'Results (XLSX)'],
-    [`/api/awards/${r}.pdf`, 'Awards (PDF)'],
-    ['/api/results.xlsx', 'All races (XLSX)'],
+    [api(`results/${r}.pdf`), 'Results (PDF)'],
+    [api(`results/${r}.xlsx`), 'Results (XLSX)'],
+    [api(`awards/${r}.pdf`), 'Awards (PDF)'],
+    [api('results.xlsx'), 'All races (XLSX)'],
   ];
   el.replaceChildren('Print & download: ', ...links.map(([href, text]) => {
     const a = h('a', null, text);
