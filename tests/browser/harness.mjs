@@ -283,7 +283,10 @@ export function pageOpener(browser, base, errors, { live = true } = {}) {
  * The stack a page test needs: Redis on a free port, then splitlined on a
  * free port serving the web root, with a fresh admin token.  Returns
  * { redisPort, port, base, ws, admin, adminFile, serverArgv, server, ctl },
- * ctl(...args) running the officials' CLI as admin against it.
+ * ctl(...args) running the officials' CLI as admin against it.  event null:
+ * a server of many events (no --event; the token is the deployment admin's),
+ * up once it answers /api/events.json, and ctl names no event (pass
+ * '--event', id).
  */
 export async function startStack(procs, tmp, event, { webRoot = WEB_ROOT } = {}) {
   const redisPort = await startRedis(procs, tmp);
@@ -293,12 +296,13 @@ export async function startStack(procs, tmp, event, { webRoot = WEB_ROOT } = {})
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const ws = `ws://127.0.0.1:${port}/ws`;
-  const serverArgv = [BIN.server, '--event', event, '--listen', '127.0.0.1', '--port', port,
+  const serverArgv = [BIN.server, ...(event ? ['--event', event] : []), '--listen', '127.0.0.1', '--port', port,
     '--redis', `127.0.0.1:${redisPort}`, '--admin-token-file', adminFile, '--web-root', webRoot,
     '--log-level', 'info'];
   const server = procs.start('server', serverArgv);
-  await waitFor('/health', () => getJson(`${base}/health`), 60000);
-  const ctl = (...a) => procs.run('ctl', [BIN.ctl, '--server', ws, '--event', event, '--token-file', adminFile, ...a]);
+  const ready = event ? '/health' : '/api/events.json';
+  await waitFor(ready, () => getJson(`${base}${ready}`), 60000);
+  const ctl = (...a) => procs.run('ctl', [BIN.ctl, '--server', ws, ...(event ? ['--event', event] : []), '--token-file', adminFile, ...a]);
   return { redisPort, port, base, ws, admin, adminFile, serverArgv, server, ctl };
 }
 
