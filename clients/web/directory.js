@@ -1,7 +1,7 @@
 /*
  * directory.js: the event directory (directory.html).  Draws the events of
  * GET /api/events.json with eventlist.js (grouping, search, "when", order,
- * links), and asks again every 10 s: revalidated (cache: 'no-cache', so the
+ * links), and asks again every 10 s while the page is visible: revalidated (cache: 'no-cache', so the
  * server can answer 304 to the browser's If-None-Match), and redrawn only
  * when the body changed, so a reader's place and focus stay.
  *
@@ -167,4 +167,10 @@ whenSel.addEventListener('change', () => {
 $('filters').addEventListener('submit', (e) => e.preventDefault());
 
 load();
-setInterval(load, EVERY_MS);
+// a hidden tab (a phone in a pocket) does not poll; it asks at once when shown again
+setInterval(() => {
+  if (document.visibilityState !== 'hidden') load();
+}, EVERY_MS);
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') load();
+});
