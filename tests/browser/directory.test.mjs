@@ -24,7 +24,8 @@
 //     (Carl for elm-street, Ann for harbour: the same bib in both), asks
 //     only that event's API (/api/events/<event>/...), its printout links
 //     and nav stay in the event (and lead back to the directory); the
-//     tracker there follows that event's bib 1;
+//     tracker and athlete page there follow that event's bib 1 (the
+//     certificate link that event's); the regatta page lists its race;
 //     an unknown event's page is refused.
 //   node --test tests/browser/directory.test.mjs
 import assert from 'node:assert/strict';
@@ -291,6 +292,24 @@ stackTest('event directory and an event\'s pages under /e/<event>/ on a server o
   await tracker.waitForFunction(() => /Ann Alder/.test(document.querySelector('.card[data-bib="1"] .card-name')?.textContent || ''), null, { timeout: 15000 })
     .catch(async () => assert.fail(`tracker card: ${await tracker.textContent('#cards')}`));
   await tracker.close();
+  // the athlete page there: harbour's Ann, her certificate from harbour's API
+  apiAsked.length = 0;
+  const ath = await openEvent('/e/harbour-2024/athlete.html?race=10k&bib=1');
+  await ath.waitForFunction(() => document.getElementById('name').textContent.includes('Ann Alder') && !document.getElementById('cert').hidden, null, { timeout: 15000 })
+    .catch(async () => assert.fail(`athlete page: ${await ath.textContent('#name')}, certificate hidden: ${await ath.isHidden('#cert')}`));
+  assert.equal(await ath.getAttribute('#cert', 'href'), '/api/events/harbour-2024/certificate/10k/1.pdf');
+  const pdf = await fetch(`${base}/api/events/harbour-2024/certificate/10k/1.pdf`);
+  assert.equal(pdf.status, 200, 'the certificate link is served');
+  assert.deepEqual(apiAsked.filter((p) => !p.startsWith('/api/events/harbour-2024/')), [], 'the athlete page asked another event\'s API');
+  await ath.close();
+  // the regatta page there: the regatta's race, from its own export
+  apiAsked.length = 0;
+  const reg = await openEvent('/e/spring-regatta/regatta.html');
+  await reg.waitForFunction(() => /Men's single sculls/.test(document.getElementById('races').textContent), null, { timeout: 15000 })
+    .catch(async () => assert.fail(`regatta races: ${await reg.textContent('#races')}`));
+  assert.ok(apiAsked.includes('/api/events/spring-regatta/results.json'), `the regatta page's requests: ${apiAsked}`);
+  assert.deepEqual(apiAsked.filter((p) => !p.startsWith('/api/events/spring-regatta/')), [], 'the regatta page asked another event\'s API');
+  await reg.close();
   log('ok: /e/<event>/ pages show their event, ask its API, link inside it');
 
   // an event that does not exist: not served as another's
