@@ -66,8 +66,8 @@ export function api(rest, loc = globalThis.location) {
 
 export class SplitlineClient {
   /*
-   * opts.event: event id (default: the page's, pageScope; null: read it from
-   * the health URL).
+   * opts.event: event id (default: the page's, pageScope; when that names
+   * none either, the event the health URL reports).
    * opts.url: WebSocket URL (default: same host, path /ws).
    * opts.healthUrl: default the page's (pageScope: "/health", or
    * /api/events/<event>/health under /e/<event>/).
