@@ -21,14 +21,14 @@
  * data-basis (net|gun: the race's ranking) and each item data-bib, data-eta
  * (expected at, ms) and data-proj (the projected finish shown, ms).
  */
-import { SplitlineClient } from './protocol.js';
+import { SplitlineClient, api } from './protocol.js';
 import { Board, PointOrder, parseStatus, fmtDuration } from './board.js';
 import { learnGeometry, makeProjector, upcoming, projectedFinish, FINISH } from './project.js';
 import { connBadge, RaceClock, fmtClockOf, ordinal, h, initNav, pickRace, followEvent, drawEventTitle, fillRacePicker, showResultsState, mergeStatus } from './common.js';
 import { EventInfo } from './event.js';
 
 const params = new URLSearchParams(location.search);
-const client = new SplitlineClient({ event: params.get('event') || null });
+const client = new SplitlineClient();
 const badge = connBadge(client);
 const clock = RaceClock.fromParams(params);
 initNav(params);
@@ -100,7 +100,7 @@ async function loadFull() {
   state.loading = true;
   const since = Date.now();
   try {
-    const res = await fetch(`/api/results/${encodeURIComponent(state.race)}.json`, { cache: 'no-cache' }); // revalidated: 304 while unchanged (ETag)
+    const res = await fetch(api(`results/${encodeURIComponent(state.race)}.json`), { cache: 'no-cache' }); // revalidated: 304 while unchanged (ETag)
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const doc = await res.json();
     const rows = Array.isArray(doc) ? doc : doc.rows || doc.results || [];

@@ -9,7 +9,8 @@
  * event.js; without it the page names things by their ids and infers the
  * ranking), status (counts, per race), results/<race>[/sex/<S>|/cat/<cat>] (the
  * leaderboard: the first SNAPSHOT_LIMIT rows, then deltas of the whole
- * topic; the rest of the list from GET /api/results/<race>.json when someone
+ * topic; the rest of the list from GET /api/results/<race>.json (protocol.js
+ * api(): /api/events/<event>/... under /e/<event>/) when someone
  * scrolls to the end or searches), finishes/<race> (the latest 50).
  *
  * Windowed rendering: the list is one block as tall as all rows (fixed row
@@ -36,7 +37,7 @@
  * fit, evenly spaced ones, the last split always among them.  fitSplits()
  * measures the head row after each resize and sets --nsplit on the board.
  */
-import { SplitlineClient } from './protocol.js';
+import { SplitlineClient, api } from './protocol.js';
 import {
   Board,
   FinishFeed,
@@ -122,7 +123,7 @@ const state = {
 };
 state.board = newBoard(state.view);
 
-const client = new SplitlineClient({ event: params.get('event') || null });
+const client = new SplitlineClient();
 
 /* A board for the current race, with its ranking from the event topic when known. */
 function newBoard(view) {
@@ -363,7 +364,7 @@ async function loadFull() {
   fullLoad = b;
   drawMore();
   try {
-    const res = await fetch(`/api/results/${encodeURIComponent(race)}.json`, { cache: 'no-cache' }); // revalidated: 304 while unchanged (ETag)
+    const res = await fetch(api(`results/${encodeURIComponent(race)}.json`), { cache: 'no-cache' }); // revalidated: 304 while unchanged (ETag)
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const doc = await res.json();
     let rows = Array.isArray(doc) ? doc : doc.rows || doc.results || [];

@@ -20,7 +20,7 @@
  * Clock times are the event's (common.js).  Printouts: the certificate
  * (/api/certificate/<race>/<bib>.pdf) for finishers only.
  */
-import { SplitlineClient } from './protocol.js';
+import { SplitlineClient, api } from './protocol.js';
 import { fmtDuration, fmtPace, STATUS_LABEL, adjustmentText, reasonsText } from './board.js';
 import { connBadge, fmtClockOf, ordinal, h, initNav, followEvent, drawEventTitle, RaceClock, showResultsState, mergeStatus } from './common.js';
 import { EventInfo } from './event.js';
@@ -32,7 +32,7 @@ import { drawShare } from './share.js';
 const KEY = 'splitline.tracker.bibs';
 const FIELD_MS = 30000;
 const params = new URLSearchParams(location.search);
-const client = new SplitlineClient({ event: params.get('event') || null });
+const client = new SplitlineClient();
 const badge = connBadge(client);
 const clock = RaceClock.fromParams(params);
 initNav(params);
@@ -265,7 +265,7 @@ function drawHead() {
   $('reasons').textContent = why;
   const cert = $('cert');
   cert.hidden = row.status !== 'finished';
-  cert.href = `/api/certificate/${encodeURIComponent(race)}/${encodeURIComponent(state.bib)}.pdf`;
+  cert.href = api(`certificate/${encodeURIComponent(race)}/${encodeURIComponent(state.bib)}.pdf`);
   const t = new URLSearchParams();
   if (params.get('event')) t.set('event', params.get('event'));
   t.set('bibs', state.bib);

@@ -20,6 +20,7 @@
  * nav's Regatta link shows only on an event with lane or head races.
  */
 import { EventInfo } from './event.js';
+import { api, pageScope } from './protocol.js';
 import { fmtClock, setClockZone, clockZoneLabel, parseStatus, resultsLabel } from './board.js';
 
 export const CONN_TEXT = {
@@ -139,16 +140,30 @@ function drawRegattaLink(doc = document) {
   }
 }
 
-/* Marks the current page's nav link and keeps ?event/&race on the links. */
+/*
+ * Marks the current page's nav link and keeps ?event/&race on the links.
+ * Under /e/<event>/ (a server of many events) the nav also leads back to
+ * the event directory (/), first.
+ */
 export function initNav(params) {
   const keep = new URLSearchParams();
   for (const k of ['event', 'race']) if (params.get(k)) keep.set(k, params.get(k));
   const qs = keep.toString();
   const here = location.pathname.split('/').pop() || 'index.html';
   for (const a of document.querySelectorAll('nav.nav a')) {
+    if (a.dataset.page === 'directory') continue;
     const target = a.getAttribute('href').split('?')[0];
     if (target === here) a.setAttribute('aria-current', 'page');
     if (qs) a.href = `${target}?${qs}`;
+  }
+  if (pageScope().path) {
+    for (const nav of document.querySelectorAll('nav.nav')) {
+      if (nav.querySelector('a[data-page="directory"]')) continue;
+      const a = h('a', null, 'All events');
+      a.href = '/';
+      a.dataset.page = 'directory';
+      nav.prepend(a);
+    }
   }
   drawRegattaLink();
 }
@@ -230,17 +245,18 @@ export function fillRacePicker(sel, ev, current) {
 
 /*
  * Links to the printouts of a race and of the whole event (served by the
- * server: PDF results and awards, XLSX), in el after "Print & download:".
+ * server: PDF results and awards, XLSX; the page's event's, pageScope), in
+ * el after "Print & download:".
  */
 export function drawPrintouts(el, race) {
   if (!el || !race || el.dataset.race === race) return;
   el.dataset.race = race;
   const r = encodeURIComponent(race);
   const links = [
-    [`/api/results/${r}.pdf`, 'Results (PDF)'],
-    [`/api/results/${r}.xlsx`, 'Results (XLSX)'],
-    [`/api/awards/${r}.pdf`, 'Awards (PDF)'],
-    ['/api/results.xlsx', 'All races (XLSX)'],
+    [api(`results/${r}.pdf`), 'Results (PDF)'],
+    [api(`results/${r}.xlsx`), 'Results (XLSX)'],
+    [api(`awards/${r}.pdf`), 'Awards (PDF)'],
+    [api('results.xlsx'), 'All races (XLSX)'],
   ];
   el.replaceChildren('Print & download: ', ...links.map(([href, text]) => {
     const a = h('a', null, text);

@@ -32,6 +32,7 @@
  */
 import { connBadge, fmtClockOf, followClockZone } from './common.js';
 import { fold } from './board.js';
+import { api } from './protocol.js';
 import { AuthClient, CODE_MAX, Outbox, answerView, tokenFrom, showStop } from './scan.js';
 import { connSentence, errorSentence } from './words.js';
 
@@ -167,7 +168,7 @@ function start() {
     return;
   }
   $('main').hidden = false;
-  const client = new AuthClient({ event: params.get('event'), token });
+  const client = new AuthClient({ token });
   const badge = connBadge(client);
   const vol = $('volunteer');
   vol.value = localStorage.getItem('splitline.desk.volunteer') || '';
@@ -655,7 +656,7 @@ function start() {
   const loadParts = async () => {
     for (let attempt = 0; ; attempt++) {
       try {
-        const res = await fetch('/api/results.json', { cache: 'no-cache' }); // revalidated: 304 while unchanged (ETag)
+        const res = await fetch(api('results.json'), { cache: 'no-cache' }); // revalidated: 304 while unchanged (ETag)
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
         const doc = await res.json();
         const races = Array.isArray(doc.races) ? doc.races : [];

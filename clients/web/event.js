@@ -164,11 +164,16 @@ export class EventInfo {
 
   /* The date as people read it ("20 Apr 2015"), or ''. */
   dateText() {
-    const m = /^(\d{4})-(\d\d)-(\d\d)$/.exec(this.date || '');
-    if (!m) return '';
-    const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
-    return d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+    return fmtDate(this.date);
   }
+}
+
+/* "2015-04-20" -> "20 Apr 2015" ('' for anything else); month: 'long' -> "20 April 2015". */
+export function fmtDate(iso, month = 'short') {
+  const m = /^(\d{4})-(\d\d)-(\d\d)$/.exec(iso || '');
+  if (!m) return '';
+  const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+  return d.toLocaleDateString('en-GB', { day: 'numeric', month, year: 'numeric', timeZone: 'UTC' });
 }
 
 /* 5000 -> "5 km", 21097.5 -> "21.1 km", 800 -> "800 m" */

@@ -37,7 +37,7 @@ import { connBadge, h, pickRace, initNav, followEvent, drawEventTitle, fmtClockO
 import { EventInfo } from './event.js';
 
 const params = new URLSearchParams(location.search);
-const client = new SplitlineClient({ event: params.get('event') || null });
+const client = new SplitlineClient();
 const badge = connBadge(client);
 const clock = RaceClock.fromParams(params);
 initNav(params);

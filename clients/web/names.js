@@ -15,6 +15,7 @@
  * kept: loadRaceRows() returns the same promise until reload is asked.
  */
 import { fold } from './board.js';
+import { api, pageScope } from './protocol.js';
 
 /* The words of a name: folded, punctuation dropped. */
 export function nameWords(s) {
@@ -97,7 +98,7 @@ const cache = new Map(); // race -> Promise of rows
 /* Every row of a race (the HTTP export), fetched once per page unless reload. */
 export function loadRaceRows(race, reload = false) {
   if (!reload && cache.has(race)) return cache.get(race);
-  const p = fetch(`/api/results/${encodeURIComponent(race)}.json`, { cache: 'no-cache' })
+  const p = fetch(api(`results/${encodeURIComponent(race)}.json`), { cache: 'no-cache' })
     .then((res) => {
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       return res.json();
@@ -112,11 +113,11 @@ export function loadRaceRows(race, reload = false) {
   return p;
 }
 
-/* The races to search: the event topic's, else /health's. */
+/* The races to search: the event topic's, else the health URL's (/health, pageScope). */
 export async function eventRaces(ev) {
   if (ev && ev.known && ev.known() && ev.races().length) return ev.races().map((r) => r.id);
   try {
-    const hh = await (await fetch('/health', { cache: 'no-store' })).json();
+    const hh = await (await fetch(pageScope().health, { cache: 'no-store' })).json();
     if (Array.isArray(hh.races) && hh.races.length) return hh.races.map((r) => String(r.id || r));
     if (hh.race) return [String(hh.race)];
   } catch {

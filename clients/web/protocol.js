@@ -17,6 +17,11 @@
  *                  (0.5 s doubling to 15 s, with jitter; reset once hello ok)
  *   "error"        the server refused us for good (wrong event); retried slowly
  *
+ * Where the page is (pageScope): under /e/<event>/ (a server of many events)
+ * the event is the path's and the HTTP API is /api/events/<event>/...; elsewhere
+ * (a single-event server) the event is ?event= or /health's and the API /api/.
+ * Every page's fetches and links go through it (api(), healthUrl).
+ *
  * Invariants: at most one socket at a time (connect() calls are numbered; one
  * overtaken while it waited for /health gives up); a closed socket's
  * handlers are detached before the next is made, so a late event from an old
@@ -30,18 +35,50 @@ const BACKOFF_MAX_MS = 15000;
 const REQUEST_TIMEOUT_MS = 8000;
 const HEALTH_EVERY_MS = 10000;
 
+const EVENT_PATH = /^\/e\/([^/?#]+)\//;
+
+/*
+ * The page's event and where its HTTP API is, from its URL (loc, default the
+ * page's location; none under node): { event, api, health, path }.  Under
+ * /e/<event>/ (path: true) the event is the path's, whatever ?event= says;
+ * elsewhere it is ?event=, else null (the client asks /health).
+ */
+export function pageScope(loc = globalThis.location) {
+  const m = loc ? EVENT_PATH.exec(loc.pathname || '') : null;
+  if (m) {
+    let event;
+    try {
+      event = decodeURIComponent(m[1]);
+    } catch (e) {
+      event = m[1];
+    }
+    const api = `/api/events/${encodeURIComponent(event)}/`;
+    return { event, api, health: `${api}health`, path: true };
+  }
+  const q = loc && loc.search ? new URLSearchParams(loc.search).get('event') : null;
+  return { event: q || null, api: '/api/', health: '/health', path: false };
+}
+
+/* The URL of an HTTP API resource of the page's event: api('results/10k.json'). */
+export function api(rest, loc = globalThis.location) {
+  return pageScope(loc).api + rest;
+}
+
 export class SplitlineClient {
   /*
-   * opts.event: event id, or null to read it from GET /health.
+   * opts.event: event id (default: the page's, pageScope; when that names
+   * none either, the event the health URL reports).
    * opts.url: WebSocket URL (default: same host, path /ws).
-   * opts.healthUrl: default "/health" on the same origin.
+   * opts.healthUrl: default the page's (pageScope: "/health", or
+   * /api/events/<event>/health under /e/<event>/).
    */
   constructor(opts = {}) {
     const loc = globalThis.location;
+    const scope = pageScope(loc);
     const wsScheme = loc && loc.protocol === 'https:' ? 'wss:' : 'ws:';
     this.url = opts.url || (loc ? `${wsScheme}//${loc.host}/ws` : 'ws://127.0.0.1:8080/ws');
-    this.healthUrl = opts.healthUrl || '/health';
-    this.event = opts.event || null;
+    this.healthUrl = opts.healthUrl || scope.health;
+    this.event = opts.event || scope.event;
     this.health = null; // the last /health answer
     this.state = 'connecting';
     this.stateDetail = '';

@@ -38,13 +38,13 @@
  * (place, lane, crew, raw, pen, adj, margin, flags, reasons); line-up rows
  * are <tr data-bib> in #lineup-rows; #rows has data-version (+1 per drawing).
  */
-import { SplitlineClient } from './protocol.js';
+import { SplitlineClient, api } from './protocol.js';
 import { connBadge, h, initNav, followEvent, isRegattaEvent, drawPrintouts, showResultsState, mergeStatus } from './common.js';
 import { EventInfo } from './event.js';
 import { raceCounts } from './board.js';
 
 const params = new URLSearchParams(location.search);
-const client = new SplitlineClient({ event: params.get('event') || null });
+const client = new SplitlineClient();
 const badge = connBadge(client);
 initNav(params);
 
@@ -145,7 +145,7 @@ function mergeRaces(fromExport) {
 async function loadRaces() {
   if (!isRegattaEvent(state.ev)) return; // a marathon's export holds every runner: not for a race list
   try {
-    const res = await fetch('/api/results.json', { cache: 'no-cache' }); // revalidated: 304 while unchanged (ETag)
+    const res = await fetch(api('results.json'), { cache: 'no-cache' }); // revalidated: 304 while unchanged (ETag)
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const doc = await res.json();
     mergeRaces(Array.isArray(doc.races) ? doc.races : []);
@@ -269,7 +269,7 @@ function select(race, push) {
 
 /* The race's rows over HTTP: after a delta of a small race (every place and margin as the server has them), or once to complete a big one. */
 async function fetchRows(race) {
-  const res = await fetch(`/api/results/${encodeURIComponent(race)}.json`, { cache: 'no-cache' }); // revalidated: 304 while unchanged (ETag)
+  const res = await fetch(api(`results/${encodeURIComponent(race)}.json`), { cache: 'no-cache' }); // revalidated: 304 while unchanged (ETag)
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
   const doc = await res.json();
   return Array.isArray(doc) ? doc : doc.rows || doc.results || [];

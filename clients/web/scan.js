@@ -470,7 +470,7 @@ function startScanner() {
   }
   setup.hidden = true;
   main.hidden = false;
-  const client = new AuthClient({ event: params.get('event'), token });
+  const client = new AuthClient({ token });
   connBadge(client);
   const vol = $('volunteer');
   vol.value = localStorage.getItem('splitline.scanner.volunteer') || '';

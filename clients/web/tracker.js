@@ -27,7 +27,7 @@
  * order of the times.  For tests: .card-big carries data-proj (ms) and
  * data-basis (net|gun) of the projection shown.
  */
-import { SplitlineClient } from './protocol.js';
+import { SplitlineClient, api } from './protocol.js';
 import { Board, PointOrder, fmtDuration, fmtPace, STATUS_LABEL, adjustmentText, reasonsText } from './board.js';
 import { learnGeometry, makeProjector, paceOf, fracOf, projectedFinish, FINISH } from './project.js';
 import { connBadge, fmtClockOf, ordinal, h, initNav, followEvent, drawEventTitle, showResultsState, mergeStatus } from './common.js';
@@ -36,7 +36,7 @@ import { findAthletes, looksLikeBib, athleteHref } from './names.js';
 
 const KEY = 'splitline.tracker.bibs';
 const params = new URLSearchParams(location.search);
-const client = new SplitlineClient({ event: params.get('event') || null });
+const client = new SplitlineClient();
 const badge = connBadge(client);
 initNav(params);
 
@@ -130,7 +130,7 @@ async function loadFull(rb) {
   rb.loading = true;
   const since = Date.now();
   try {
-    const res = await fetch(`/api/results/${encodeURIComponent(rb.race)}.json`, { cache: 'no-cache' }); // revalidated: 304 while unchanged (ETag)
+    const res = await fetch(api(`results/${encodeURIComponent(rb.race)}.json`), { cache: 'no-cache' }); // revalidated: 304 while unchanged (ETag)
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const doc = await res.json();
     const rows = Array.isArray(doc) ? doc : doc.rows || doc.results || [];

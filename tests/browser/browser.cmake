@@ -22,6 +22,13 @@
 #                       (clients/web/words.js), under node
 #   browser.timezone    clock times in the event's time zone in a browser
 #                       running in another (Asia/Tokyo)
+#   browser.eventlist   the event directory's model (clients/web/eventlist.js:
+#                       grouping, order, search, "when" across time zones,
+#                       links) and the pages' event scope (protocol.js
+#                       pageScope), under node
+#   browser.directory   the event directory and an event's page under
+#                       /e/<event>/ on a server of many events, at 390 and
+#                       1920 px
 #   browser.charts      the athlete page's charts and the name search
 #                       (charts.js, names.js) under node
 #   browser.athlete     athlete page, name search, charts, course, links and
@@ -48,7 +55,7 @@ find_program(SL_REDIS_SERVER redis-server PATHS /usr/bin /usr/local/bin)
 
 if(NOT SL_NODE OR NOT SL_NPM)
   foreach(name board project eventinfo scoreboard pages eventtopic checkin regatta scancam desk series
-          timezone volunteer words screens athlete charts regattabig regattabound)
+          timezone volunteer words screens athlete charts regattabig regattabound eventlist directory)
     add_test(NAME browser.${name}
              COMMAND sh -c "echo 'node and npm not found: run scripts/setup (nodejs, npm)'; exit 1")
     set_tests_properties(browser.${name} PROPERTIES LABELS "browser")
@@ -70,6 +77,10 @@ set_tests_properties(browser.words PROPERTIES LABELS "browser" TIMEOUT 120)
 add_test(NAME browser.charts
          COMMAND ${SL_NODE} --test ${SL_BROWSER_DIR}/charts.test.mjs)
 set_tests_properties(browser.charts PROPERTIES LABELS "browser" TIMEOUT 120)
+
+add_test(NAME browser.eventlist
+         COMMAND ${SL_NODE} --test ${SL_BROWSER_DIR}/eventlist.test.mjs)
+set_tests_properties(browser.eventlist PROPERTIES LABELS "browser" TIMEOUT 120)
 
 add_test(NAME browser.eventinfo
          COMMAND ${SL_NODE} --test ${SL_BROWSER_DIR}/eventinfo.test.mjs)
@@ -165,3 +176,9 @@ sl_browser_test(athlete athlete.test.mjs 300 splitlined splitline)
 # delta touches only the rows it changed.
 sl_browser_test(regattabig regattabig.test.mjs 600 splitlined splitline)
 sl_browser_test(regattabound regattabound.test.mjs 300 splitlined splitline)
+# The event directory on a server of many events (no --event): the empty
+# state, events grouped by level with their state badges and links, search
+# and "when" filters, a state changing live, the error state, no sideways
+# scrolling at 390 px; an event's results page under /e/<event>/ showing that
+# event's rows and fetching that event's API.
+sl_browser_test(directory directory.test.mjs 300 splitlined splitline)
