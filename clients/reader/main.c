@@ -311,9 +311,10 @@ static int load_config(const char *path, char ***av, int *ac)
 			v++;
 		}
 		*av = sl_realloc(*av, sizeof(char *) * (size_t)(*ac + 2));
-		char key[300];
-		snprintf(key, sizeof(key), "--%s", p);
-		(*av)[(*ac)++] = sl_strdup(key);
+		size_t kn = strlen(p) + 3; /* "--", the key, NUL: no key is cut short */
+		char *key = sl_malloc(kn);
+		snprintf(key, kn, "--%s", p);
+		(*av)[(*ac)++] = key;
 		if (strcmp(p, "no-clock-fix") != 0)
 			(*av)[(*ac)++] = sl_strdup(v);
 	}
