@@ -53,6 +53,7 @@ struct http_pss {
 	bool gz;       /* the client accepts gzip */
 	bool head_due; /* xb arrived: headers go out from the writeable */
 	char *inm;     /* If-None-Match, owned, or NULL */
+	char etag[40]; /* a polled body of ours (lists, standings): its ETag, or "" */
 	struct event *ev;     /* the event asked for (a reference), or NULL */
 	struct ev_wait ew;    /* waiting for it to catch up (ew.fn set) */
 	bool ev_due;          /* it did (or failed: ev_err): go on from the writeable */
@@ -218,6 +219,7 @@ static void pss_clear(struct http_pss *ps)
 	ps->data = NULL;
 	ps->len = ps->off = 0;
 	ps->gz = ps->head_due = false;
+	ps->etag[0] = '\0';
 }
 
 static int transaction_done(struct lws *wsi, struct http_pss *ps)
@@ -234,11 +236,12 @@ static int head_send(struct lws *wsi, struct http_pss *ps, unsigned status, cons
 					   *end = hdr + sizeof(hdr) - 1;
 	const struct xc_body *xb = ps->xb;
 	bool ok = xb && xb->status == 200;
+	const char *etag = ok ? (ps->gz ? xb->etag_gz : xb->etag) : ps->etag[0] ? ps->etag : NULL;
 
 	if (lws_add_http_common_headers(wsi, status, ctype, ps->len, &p, end) ||
-	    add_header(wsi, "cache-control:", ok ? "no-cache" : "no-store", &p, end) ||
-	    (ok && (add_header(wsi, "etag:", ps->gz ? xb->etag_gz : xb->etag, &p, end) ||
-		    add_header(wsi, "vary:", "Accept-Encoding", &p, end))) ||
+	    add_header(wsi, "cache-control:", etag ? "no-cache" : "no-store", &p, end) ||
+	    (etag && add_header(wsi, "etag:", etag, &p, end)) ||
+	    (ok && add_header(wsi, "vary:", "Accept-Encoding", &p, end)) ||
 	    (ok && xb->disp[0] && add_header(wsi, "content-disposition:", xb->disp, &p, end)) ||
 	    (ok && ps->gz && add_header(wsi, "content-encoding:", "gzip", &p, end)) ||
 	    lws_finalize_write_http_header(wsi, start, &p, end))
@@ -246,6 +249,48 @@ static int head_send(struct lws *wsi, struct http_pss *ps, unsigned status, cons
 	lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, HTTP_STALL_S);
 	lws_callback_on_writable(wsi);
 	return 0;
+}
+
+static char *header_dup(struct lws *wsi, enum lws_token_indexes h);
+
+/* 304 with etag (vary: an export's, whose gzip form has its own). */
+static int not_modified(struct lws *wsi, struct http_pss *ps, const char *etag, bool vary)
+{
+	unsigned char hdr[LWS_PRE + 512], *start = hdr + LWS_PRE, *p = start,
+					  *end = hdr + sizeof(hdr) - 1;
+
+	if (lws_add_http_header_status(wsi, HTTP_STATUS_NOT_MODIFIED, &p, end) ||
+	    add_header(wsi, "etag:", etag, &p, end) ||
+	    (vary && add_header(wsi, "vary:", "Accept-Encoding", &p, end)) ||
+	    add_header(wsi, "cache-control:", "no-cache", &p, end) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end))
+		return 1;
+	return transaction_done(wsi, ps);
+}
+
+/*
+ * A body of ours that pages poll (the event and series lists, standings,
+ * team tables, award lists): 200 with an ETag (128 bits of the body's
+ * SHA-256), or 304 when If-None-Match names it.  /health is never cached.
+ */
+static int answer_polled(struct lws *wsi, struct http_pss *ps, unsigned status,
+			 const char *ctype)
+{
+	char hex[65], *inm;
+	bool match;
+
+	ps->data = ps->body.data;
+	ps->len = ps->body.len;
+	if (status != 200)
+		return head_send(wsi, ps, status, ctype);
+	net_sha256_hex(ps->body.data ? ps->body.data : "", ps->body.len, hex);
+	snprintf(ps->etag, sizeof(ps->etag), "\"%.32s\"", hex);
+	inm = header_dup(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
+	match = inm && xcache_etag_match(inm, ps->etag);
+	free(inm);
+	if (match)
+		return not_modified(wsi, ps, ps->etag, false);
+	return head_send(wsi, ps, status, ctype);
 }
 
 /* An export's answer, once ps->xb is there: 304, or its headers. */
@@ -260,17 +305,8 @@ static int export_answer(struct lws *wsi, struct http_pss *ps)
 		ps->len = xb->plain.len;
 		return head_send(wsi, ps, xb->status, xb->ctype);
 	}
-	if (ps->inm && xcache_etag_match(ps->inm, ps->gz ? xb->etag_gz : xb->etag)) {
-		unsigned char hdr[LWS_PRE + 512], *start = hdr + LWS_PRE, *p = start,
-						  *end = hdr + sizeof(hdr) - 1;
-		if (lws_add_http_header_status(wsi, HTTP_STATUS_NOT_MODIFIED, &p, end) ||
-		    add_header(wsi, "etag:", ps->gz ? xb->etag_gz : xb->etag, &p, end) ||
-		    add_header(wsi, "vary:", "Accept-Encoding", &p, end) ||
-		    add_header(wsi, "cache-control:", "no-cache", &p, end) ||
-		    lws_finalize_write_http_header(wsi, start, &p, end))
-			return 1;
-		return transaction_done(wsi, ps);
-	}
+	if (ps->inm && xcache_etag_match(ps->inm, ps->gz ? xb->etag_gz : xb->etag))
+		return not_modified(wsi, ps, ps->gz ? xb->etag_gz : xb->etag, true);
 	ps->data = ps->gz ? xb->gz.data : xb->plain.data;
 	ps->len = ps->gz ? xb->gz.len : xb->plain.len;
 	return head_send(wsi, ps, 200, xb->ctype);
@@ -389,6 +425,8 @@ static int answer_route(net *n, struct lws *wsi, struct http_pss *ps, const stru
 	const char *ctype;
 	unsigned status = route(n, e, uri, &ps->body, &ctype);
 
+	if (strcmp(uri, "/health") != 0)
+		return answer_polled(wsi, ps, status, ctype);
 	ps->data = ps->body.data;
 	ps->len = ps->body.len;
 	return head_send(wsi, ps, status, ctype);
@@ -542,9 +580,7 @@ static int series_step(net *n, struct lws *wsi, struct http_pss *ps)
 		return park(wsi, ps, e, on_series_ready);
 	}
 	status = scores_series(n, ps->series, ps->series_csv, &ps->body, &ctype);
-	ps->data = ps->body.data;
-	ps->len = ps->body.len;
-	return head_send(wsi, ps, status, ctype);
+	return answer_polled(wsi, ps, status, ctype);
 }
 
 /* GET /api/series/<id>.json|csv: its events loaded (and caught up) first. */
@@ -631,7 +667,6 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		/* a GET's path; any length the door let through (DOOR_LINE_MAX) */
 		char *uri = header_dup(wsi, WSI_TOKEN_GET_URI);
 		struct xc_route xr;
-		unsigned status;
 		int is_export;
 
 		if (!uri) {
@@ -668,12 +703,9 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 						  "/api/events.json and /api/events/<event>/...");
 			return export_begin(e, wsi, ps, &xr);
 		}
-		const char *ctype;
-		status = route(n, e, uri, &ps->body, &ctype);
+		int rc = answer_route(n, wsi, ps, e, uri);
 		free(uri);
-		ps->data = ps->body.data;
-		ps->len = ps->body.len;
-		return head_send(wsi, ps, status, ctype);
+		return rc;
 	}
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		if (ps->ev_due) {

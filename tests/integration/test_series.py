@@ -200,6 +200,20 @@ async def main(h):
     check(out == csv_text, "splitline series show differs from the HTTP export")
     get(srv, "/api/series/nope.json", 404)
     get(srv, "/api/series/cup.txt", 404)
+    # polled bodies carry an ETag: 304 while unchanged (the DQ below changes it)
+    st, hd, body = harness.http_fetch(srv.port, "/api/series/cup.json")
+    etag = hd.get("etag", "")
+    check(st == 200 and len(etag) == 34 and hd.get("cache-control") == "no-cache",
+          f"series ETag: {st} {hd}")
+    st, hd, body = harness.http_fetch(srv.port, "/api/series/cup.json",
+                                      [("If-None-Match", etag)])
+    check(st == 304 and body == b"" and hd.get("etag") == etag, f"If-None-Match: {st} {hd}")
+    st, _, _ = harness.http_fetch(srv.port, "/api/series/cup.json",
+                                  [("If-None-Match", '"0123456789abcdef0123456789abcdef"')])
+    check(st == 200, f"a stale ETag got {st}")
+    st, hd, _ = harness.http_fetch(srv.port, "/health")
+    check(st == 200 and "etag" not in hd and hd.get("cache-control") == "no-store",
+          f"/health is never cached: {hd}")
 
     # teams and awards of s1
     teams = json.loads(get(srv, "/api/events/s1/teams/r.json"))["tables"][0]
@@ -260,6 +274,8 @@ async def main(h):
     want = [(1, "a2", 20), (2, "a3", 18), (3, "a1", 14), (4, "a4", 12), (5, "a6", 9),
             (6, "a5", 5), (7, "a7", 4)]
     await until(srv, want, "after the DQ")
+    st, hd, _ = harness.http_fetch(srv.port, "/api/series/cup.json", [("If-None-Match", etag)])
+    check(st == 200 and hd.get("etag") != etag, f"the standings changed, the ETag not: {st} {hd}")
 
     # an official confirms the likely duplicate: a7 is a5 (s3's 4 points join s1's 5)
     with open(path, "w") as f:
