@@ -201,6 +201,11 @@ export class SplitlineClient {
       try {
         const h = await this.fetchHealth();
         this.event = h.event || null;
+        if (!this.event && h.event === null && 'events_loaded' in h && typeof location !== 'undefined') {
+          // a node of many events, and a page outside /e/<event>/: the directory lists them
+          location.replace('/');
+          return;
+        }
       } catch (e) {
         // fall through: no event yet, retry below
       }

@@ -115,6 +115,11 @@ stackTest('event directory and an event\'s pages under /e/<event>/ on a server o
   await dir.waitForFunction(() => document.getElementById('info').textContent === 'No events yet.', null, { timeout: 15000 });
   assert.equal(await dir.textContent('#counts'), '0 events');
   assert.equal(await dir.$$eval('#groups section', (s) => s.length), 0);
+  // a page outside /e/<event>/ names no event on this server: it goes to the directory
+  const lost = await open('tracker.html');
+  await lost.waitForURL(`${base}/`, { timeout: 15000 });
+  assert.equal(await lost.title(), 'Events · Splitline', 'tracker.html without an event leads to the directory');
+  await lost.close();
   await dir.evaluate(() => (globalThis.__noReload = 42));
   // every poll of the list, with what the browser sent and got
   const polls = [];
