@@ -74,6 +74,37 @@ void event_unref(struct event *e)
 		e->idle_since = uv_now(e->n->loop);
 }
 
+struct event *event_get(net *n, const char *id, size_t len)
+{
+	struct event *e = event_find(n, id, len);
+
+	if (!e && !n->only && listing_find(&n->listed, id, len))
+		e = event_load(n, id, len);
+	return e;
+}
+
+size_t events_hold(net *n, char *const *ids, size_t nids, struct event ***out)
+{
+	size_t k = 0;
+
+	*out = sl_calloc(nids + 1, sizeof(**out));
+	for (size_t i = 0; i < nids; i++) {
+		struct event *e = event_get(n, ids[i], strlen(ids[i]));
+		if (e) {
+			event_ref(e);
+			(*out)[k++] = e;
+		}
+	}
+	return k;
+}
+
+void events_release(struct event **v, size_t nv)
+{
+	for (size_t i = 0; i < nv; i++)
+		event_unref(v[i]);
+	free(v);
+}
+
 void event_bind(sess *s, struct event *e)
 {
 	if (s->ev == e)

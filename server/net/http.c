@@ -196,9 +196,7 @@ static void pss_clear(struct http_pss *ps)
 		event_wait_cancel(ps->ew_ev, &ps->ew);
 	if (ps->ev)
 		event_unref(ps->ev);
-	for (size_t i = 0; i < ps->nsevs; i++)
-		event_unref(ps->sevs[i]);
-	free(ps->sevs);
+	events_release(ps->sevs, ps->nsevs);
 	ps->sevs = NULL;
 	ps->nsevs = 0;
 	ps->ew_ev = NULL;
@@ -472,12 +470,6 @@ static int park(struct lws *wsi, struct http_pss *ps, struct event *e,
 	return 0;
 }
 
-/* In the registry's list (read every EV_LIST_MS): an event whose log exists. */
-static bool event_listed(net *n, const char *id, size_t len)
-{
-	return listing_find(&n->listed, id, len) != NULL;
-}
-
 /*
  * GET /api/events/<event>/<rest>: today's /api/<rest> (or /health) of that
  * event, loaded first when this node does not hold it; exports and
@@ -513,9 +505,7 @@ static int event_request(net *n, struct lws *wsi, struct http_pss *ps, const cha
 		return error_send(wsi, ps, 404, "not found: expected /api/events/<event>/...");
 	if (n->only && (len != strlen(n->only) || memcmp(path, n->only, len) != 0))
 		return error_send(wsi, ps, 404, "no such event");
-	e = event_find(n, path, len);
-	if (!e && event_listed(n, path, len))
-		e = event_load(n, path, len);
+	e = event_get(n, path, len);
 	if (!e && path != ps->path && strlen(path) < sizeof(ps->path)) {
 		/* created since the list was read? ask, then once more (event_go) */
 		struct probe *pr = sl_calloc(1, sizeof(*pr));
@@ -599,17 +589,7 @@ static int series_request(net *n, struct lws *wsi, struct http_pss *ps, const ch
 	ps->series_csv = dot[1] == 'c';
 	if (scores_series_cfg(n, ps->series, &cfg, err, sizeof(err)) < 0)
 		return error_send(wsi, ps, 404, "no such series");
-	ps->sevs = sl_calloc(cfg.nevents + 1, sizeof(*ps->sevs));
-	for (size_t i = 0; i < cfg.nevents; i++) {
-		const char *id = cfg.events[i];
-		struct event *e = event_find(n, id, strlen(id));
-		if (!e && event_listed(n, id, strlen(id)) && !n->only)
-			e = event_load(n, id, strlen(id));
-		if (e) {
-			event_ref(e);
-			ps->sevs[ps->nsevs++] = e;
-		}
-	}
+	ps->nsevs = events_hold(n, cfg.events, cfg.nevents, &ps->sevs);
 	series_cfg_release(&cfg);
 	return series_step(n, wsi, ps);
 }

@@ -219,11 +219,6 @@ int scores_pack_teams(const struct event *e, const char *race, msgpack_packer *p
 /* csv NULL: the map into pk; else the CSV into csv.  SL_ENOENT: no such series. */
 int scores_pack_series(net *n, const char *id, msgpack_packer *pk, sl_buf *csv, char *err,
 		       size_t errlen);
-/* A series' events: their count (SIZE_MAX: no such series), each by index. */
-size_t scores_series_events(net *n, const char *id, struct series_cfg **cfg, char *err,
-			    size_t errlen);
-const char *scores_series_event(const struct series_cfg *cfg, size_t i);
-void scores_series_events_release(struct series_cfg *cfg);
 
 /* score_topics.c: teams/<race>, awards/<race>, series/<id> */
 bool score_topic(const char *topic, size_t tn);
@@ -256,6 +251,11 @@ struct event *event_find(net *n, const char *id, size_t len);
 struct event *event_load(net *n, const char *id, size_t len);
 void event_ref(struct event *e);
 void event_unref(struct event *e);
+/* Held here, or loaded when the registry lists it (never on a node with --event): or NULL. */
+struct event *event_get(net *n, const char *id, size_t len);
+/* Each of ids that event_get finds, with a reference: into *out (owned), how many. */
+size_t events_hold(net *n, char *const *ids, size_t nids, struct event ***out);
+void events_release(struct event **v, size_t nv);
 /* Park w until e is up (or caught up); w->fn runs from a later tick. */
 void event_wait(struct event *e, struct ev_wait *w, uint32_t timeout_ms);
 void event_wait_cancel(struct event *e, struct ev_wait *w);

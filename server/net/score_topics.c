@@ -15,11 +15,11 @@
  * (a page per race or series), so groups are a list and sends are per
  * session (sess_send_mp).
  */
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "net/net_int.h"
+#include "score.h"
 #include "slid.h"
 
 
@@ -96,9 +96,7 @@ static void group_free(net *n, struct sgroup *g)
 		}
 	}
 	event_unref(g->ev);
-	for (size_t i = 0; i < g->nsevs; i++)
-		event_unref(g->sevs[i]);
-	free(g->sevs);
+	events_release(g->sevs, g->nsevs);
 	free(g->subs);
 	sl_buf_release(&g->last);
 	free(g);
@@ -119,23 +117,12 @@ static struct sgroup *group_get(net *n, sess *s, const char *topic, size_t tn)
 		g->ev = s->ev;
 		event_ref(g->ev);
 	} else {
-		struct series_cfg *cfg = NULL;
+		struct series_cfg cfg;
 		char err[200];
-		size_t ne = scores_series_events(n, g->topic + 7, &cfg, err, sizeof(err));
-		if (ne == SIZE_MAX) /* gone since check_name: a group of no event */
-			ne = 0;
-		g->sevs = sl_calloc(ne + 1, sizeof(*g->sevs));
-		for (size_t i = 0; i < ne; i++) {
-			const char *id = scores_series_event(cfg, i);
-			struct event *e = event_find(n, id, strlen(id));
-			if (!e && listing_find(&n->listed, id, strlen(id)) && !n->only)
-				e = event_load(n, id, strlen(id));
-			if (e) {
-				event_ref(e);
-				g->sevs[g->nsevs++] = e;
-			}
-		}
-		scores_series_events_release(cfg);
+		if (scores_series_cfg(n, g->topic + 7, &cfg, err, sizeof(err)) == 0) {
+			g->nsevs = events_hold(n, cfg.events, cfg.nevents, &g->sevs);
+			series_cfg_release(&cfg);
+		} /* else gone since check_name: a group of no event */
 	}
 	g->next = n->sgroups;
 	n->sgroups = g;
@@ -166,11 +153,10 @@ static int check_name(net *n, const sess *s, const char *topic, size_t tn)
 	buf[nn] = '\0';
 	if (topic[0] == 's') {
 		char err[200];
-		struct series_cfg *cfg = NULL;
-		if (!sl_event_id_ok(name, nn) ||
-		    scores_series_events(n, buf, &cfg, err, sizeof(err)) == SIZE_MAX)
+		struct series_cfg cfg;
+		if (!sl_event_id_ok(name, nn) || scores_series_cfg(n, buf, &cfg, err, sizeof(err)) < 0)
 			return SL_ENOENT;
-		scores_series_events_release(cfg);
+		series_cfg_release(&cfg);
 		return 0;
 	}
 	if (!evlog_caught_up(s->ev->log))

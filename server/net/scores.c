@@ -13,7 +13,6 @@
  * wait for that.  The series' documents are the registry's (event.c keeps
  * them, read every EV_LIST_MS; a series put on this node at once).
  */
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,9 +57,9 @@ static bool split_race(const char *uri, const char *prefix, char *buf, size_t ca
 
 bool scores_path(const char *uri)
 {
-	return strncmp(uri, "/api/awards/", 12) == 0 && !strstr(uri, ".pdf")
-		       ? true
-		       : strncmp(uri, "/api/teams/", 11) == 0;
+	if (strncmp(uri, "/api/teams/", 11) == 0)
+		return true;
+	return strncmp(uri, "/api/awards/", 12) == 0 && !strstr(uri, ".pdf"); /* the PDF: an export */
 }
 
 /* A packer's map as the JSON body: 200, or 404 for an unknown race. */
@@ -268,26 +267,3 @@ unsigned scores_series(net *n, const char *id, bool csv, sl_buf *b, const char *
 	return rc == SL_ENOENT ? 404 : rc < 0 ? 500 : 200;
 }
 
-size_t scores_series_events(net *n, const char *id, struct series_cfg **cfg, char *err,
-			    size_t errlen)
-{
-	*cfg = sl_calloc(1, sizeof(**cfg));
-	if (scores_series_cfg(n, id, *cfg, err, errlen) < 0) {
-		free(*cfg);
-		*cfg = NULL;
-		return SIZE_MAX;
-	}
-	return (*cfg)->nevents;
-}
-
-const char *scores_series_event(const struct series_cfg *cfg, size_t i)
-{
-	return cfg->events[i];
-}
-
-void scores_series_events_release(struct series_cfg *cfg)
-{
-	if (cfg)
-		series_cfg_release(cfg);
-	free(cfg);
-}
