@@ -271,6 +271,22 @@ async def main(h):
     await live.close()
     await sp.close()
 
+    # a session follows at most 8 score topics: the 8th is taken, the 9th refused, and one
+    # freed makes room again
+    for k in range(2, 9):
+        with open(h.path(f"cup{k}.yaml"), "w") as f:
+            f.write(SERIES.replace("series: cup", f"series: cup{k}"))
+        h.ctl(at(srv, "s1"), ["series", "put", h.path(f"cup{k}.yaml")])
+    lim = await harness.Client.connect(srv, "json")
+    await lim.hello(event="s1")
+    for k in ["", *range(2, 9)]:
+        await lim.expect_ok({"t": "subscribe", "topic": f"series/cup{k}"})
+    r = await lim.request({"t": "subscribe", "topic": "teams/r"})
+    check(r.get("t") == "err" and "8 of them" in r.get("msg", ""), f"a 9th score topic: {r}")
+    await lim.expect_ok({"t": "unsubscribe", "topic": "series/cup8"})
+    await lim.expect_ok({"t": "subscribe", "topic": "teams/r"})
+    await lim.close()
+
     want = [(1, "a2", 20), (2, "a3", 18), (3, "a1", 14), (4, "a4", 12), (5, "a6", 9),
             (6, "a5", 5), (7, "a7", 4)]
     await until(srv, want, "after the DQ")
