@@ -618,9 +618,7 @@ int evlog_append(evlog *l, const struct evlog_write *w, const char *rec, size_t 
 	if (l->inflight >= l->max_pending)
 		return SL_EFULL;
 	op = sl_calloc(1, sizeof(*op));
-	op->l = l;
-	op->cb = cb;
-	op->ctx = ctx;
+	*op = (struct append_op){.l = l, .cb = cb, .ctx = ctx, .len = len};
 	op->dev = sl_strndup(w->dev ? w->dev : "", w->dev ? w->dev_len : 0);
 	op->dev_len = w->dev ? w->dev_len : 0;
 	op->k_wm = w->space == EVLOG_CHECKINS ? l->k_devc : l->k_dev;
@@ -631,7 +629,6 @@ int evlog_append(evlog *l, const struct evlog_write *w, const char *rec, size_t 
 		snprintf(op->seq_off, sizeof(op->seq_off), "%zu", w->seq_off);
 	op->rec = sl_malloc(len ? len : 1);
 	memcpy(op->rec, rec, len);
-	op->len = len;
 	rc = append_send(op);
 	if (rc < 0) {
 		free(op->dev);
