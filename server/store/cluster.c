@@ -584,8 +584,11 @@ static int command(cluster *cl, int which, const char *key, size_t keylen, uint3
 	if (cl->closing.on || !cl->started)
 		return SL_EUNAVAIL;
 	/* one Redis that is down: at once, as a single connection answers */
-	if (cl->nseeds == 1 && !cl->is_cluster && !node_up(cl->nodes[0], which))
-		return SL_EUNAVAIL;
+	if (cl->nseeds == 1 && !cl->is_cluster) {
+		node_use(cl->nodes[0], which);
+		if (!node_up(cl->nodes[0], which))
+			return SL_EUNAVAIL;
+	}
 	for (int i = 0; i < argc; i++)
 		bytes += argvlen[i] + 1;
 	c = sl_calloc(1, sizeof(*c) + (size_t)argc * (sizeof(char *) + sizeof(size_t)) + bytes);
