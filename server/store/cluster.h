@@ -51,7 +51,7 @@
 typedef struct cluster cluster;
 
 struct cluster_opts {
-	const char *addrs; /* "HOST:PORT[,HOST:PORT...]", copied */
+	const char *addrs;   /* "HOST:PORT[,HOST:PORT...]", copied */
 	uint32_t timeout_ms; /* connect and command timeout */
 	size_t max_pending;  /* commands in flight per primary */
 };
@@ -131,5 +131,13 @@ int cluster_note_error(cluster *cl, const char *err);
 
 void cluster_close(cluster *cl, void (*on_closed)(void *ctx), void *ctx);
 void cluster_free(cluster *cl);
+
+/* Internal (cluster_addr.c, for cluster.c): one HOST:PORT of [s, s + n);
+ * every address of a list, each(ctx, host, port) in order (each may be
+ * NULL).  0, or -1 with what is wrong in err. */
+int cluster__addr_parse(const char *s, size_t n, char *host, size_t hostlen, int *port, char *err,
+			size_t errlen);
+int cluster__addrs_each(const char *addrs, char *err, size_t errlen,
+			void (*each)(void *ctx, const char *host, int port), void *ctx);
 
 #endif

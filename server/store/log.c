@@ -134,8 +134,8 @@ struct evlog {
 	uv_timer_t retry;
 
 	sl_close_req closing;
-	int open;         /* closing: things still open (the tail, the timer, in-flight) */
-	bool drained;     /* closing: nothing in flight any more */
+	int open;     /* closing: things still open (the tail, the timer, in-flight) */
+	bool drained; /* closing: nothing in flight any more */
 };
 
 struct append_op {
@@ -242,9 +242,8 @@ static void snapshot_load(evlog *l, const char *buf, size_t len)
 
 	msgpack_unpacked_init(&u);
 	if (msgpack_unpack_next(&u, buf, len, NULL) != MSGPACK_UNPACK_SUCCESS ||
-	    u.data.type != MSGPACK_OBJECT_MAP ||
-	    slp_get_str(&u.data, "id", &id, &idn) != 0 || idn == 0 ||
-	    idn >= sizeof(l->last_id) || !(core_o = slp_get(&u.data, "core")) ||
+	    u.data.type != MSGPACK_OBJECT_MAP || slp_get_str(&u.data, "id", &id, &idn) != 0 ||
+	    idn == 0 || idn >= sizeof(l->last_id) || !(core_o = slp_get(&u.data, "core")) ||
 	    (core_o->type != MSGPACK_OBJECT_BIN && core_o->type != MSGPACK_OBJECT_STR)) {
 		sl_error("snapshot '%s' is malformed: replaying the whole log", l->k_snap);
 		goto out;
@@ -382,8 +381,8 @@ static void on_xread(void *ctx, int err, const redisReply *rep)
 	}
 	if (n < TAIL_COUNT && !l->caught_up) {
 		l->caught_up = true;
-		sl_info("caught up with log '%s' at %s (%" PRIu64 " records)", l->k_log,
-			l->last_id, core_nrecords(l->core));
+		sl_info("caught up with log '%s' at %s (%" PRIu64 " records)", l->k_log, l->last_id,
+			core_nrecords(l->core));
 	}
 	if (l->snapshot_every && l->since_snap >= l->snapshot_every)
 		snapshot_write(l);
@@ -436,7 +435,6 @@ static void on_tail_state(void *ctx, bool up)
 	if (up)
 		tail_next(l);
 }
-
 
 /* ---- appends ------------------------------------------------------------- */
 
@@ -693,7 +691,8 @@ static void on_tok(void *ctx, int err, const redisReply *rep, const struct clust
 	else if (!err && strcmp(r, "ok") != 0)
 		err = SL_EIO;
 	if (!err && wait_n(op->l) > 0) {
-		if (cluster_wait(op->l->cl, via, wait_n(op->l), op->l->wait_ms, on_tok_waited, op) == 0)
+		if (cluster_wait(op->l->cl, via, wait_n(op->l), op->l->wait_ms, on_tok_waited,
+				 op) == 0)
 			return;
 		err = SL_EUNAVAIL;
 	}
@@ -711,7 +710,8 @@ static int tok_command(evlog *l, struct tok_op *op, int argc, const char **argv,
 	if (l->closing.on) {
 		rc = SL_EUNAVAIL;
 	} else if (op->get) {
-		rc = cluster_command(l->cl, l->k_tok, argvlen[1], 0, on_tok, op, argc, argv, argvlen);
+		rc = cluster_command(l->cl, l->k_tok, argvlen[1], 0, on_tok, op, argc, argv,
+				     argvlen);
 	} else {
 		rc = cluster_write(l->cl, l->k_tok, strlen(l->k_tok), write_timeout(l), on_tok, op,
 				   argc, argv, argvlen);
@@ -738,8 +738,8 @@ static int token_eval(evlog *l, const char *issuer, const char *op_name, const c
 		      const char *val, size_t len, evlog_done_fn cb, void *ctx)
 {
 	struct tok_op *op = sl_calloc(1, sizeof(*op));
-	const char *argv[] = {"EVAL", token_lua, "1", l->k_tok, issuer ? issuer : "",
-			      op_name, hash, val};
+	const char *argv[] = {"EVAL",  token_lua, "1", l->k_tok, issuer ? issuer : "",
+			      op_name, hash,      val};
 	size_t argvlen[8];
 
 	for (int i = 0; i < 7; i++)
@@ -859,7 +859,7 @@ static void close_conns(evlog *l)
 {
 	if (l->open)
 		return; /* already closing the parts */
-	l->open = 3; /* the tail, the timer, what is in flight */
+	l->open = 3;    /* the tail, the timer, what is in flight */
 	redis_close(l->t, on_part_closed, l);
 	uv_close((uv_handle_t *)&l->retry, on_retry_closed);
 	if (l->inflight == 0) {

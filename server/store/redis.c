@@ -525,8 +525,7 @@ static int send_cmd(redis *r, uint32_t timeout_ms, redis_reply_fn cb, void *ctx,
 
 /* ---- lifecycle ----------------------------------------------------------- */
 
-redis *redis_new(uv_loop_t *loop, const struct redis_opts *o, redis_state_fn on_state,
-		 void *ctx)
+redis *redis_new(uv_loop_t *loop, const struct redis_opts *o, redis_state_fn on_state, void *ctx)
 {
 	redis *r = sl_calloc(1, sizeof(*r));
 

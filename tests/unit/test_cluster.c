@@ -131,10 +131,26 @@ static void stop_cluster(void)
 static void start_node(int i)
 {
 	char p[16], bus[16], d[96];
-	const char *argv[] = {redis_bin(), "--port", p, "--cluster-enabled", "yes",
-			      "--cluster-port", bus, "--cluster-config-file", "nodes.conf",
-			      "--cluster-node-timeout", "2000", "--save", "", "--appendonly",
-			      "no", "--bind", "127.0.0.1", "--dir", d, NULL};
+	const char *argv[] = {redis_bin(),
+			      "--port",
+			      p,
+			      "--cluster-enabled",
+			      "yes",
+			      "--cluster-port",
+			      bus,
+			      "--cluster-config-file",
+			      "nodes.conf",
+			      "--cluster-node-timeout",
+			      "2000",
+			      "--save",
+			      "",
+			      "--appendonly",
+			      "no",
+			      "--bind",
+			      "127.0.0.1",
+			      "--dir",
+			      d,
+			      NULL};
 
 	snprintf(p, sizeof(p), "%d", K.port[i]);
 	snprintf(bus, sizeof(bus), "%d", free_port());
@@ -150,8 +166,9 @@ static bool cluster_ready(void)
 		if (!reply_has(K.port[i], "CLUSTER INFO", "cluster_state:ok"))
 			return false;
 		redisReply *r = sync_cmd(K.port[i], "INFO replication");
-		bool ok = r && r->type == REDIS_REPLY_STRING &&
-			  (strstr(r->str, "role:master") || strstr(r->str, "master_link_status:up"));
+		bool ok =
+			r && r->type == REDIS_REPLY_STRING &&
+			(strstr(r->str, "role:master") || strstr(r->str, "master_link_status:up"));
 		freeReplyObject(r);
 		if (!ok)
 			return false;
@@ -237,8 +254,8 @@ static int other_primary(int port)
 {
 	for (int i = 0; i < 3; i++) {
 		redisReply *r = sync_cmd(K.port[i], "ROLE");
-		bool primary = r && r->type == REDIS_REPLY_ARRAY &&
-			       !strcmp(r->element[0]->str, "master");
+		bool primary =
+			r && r->type == REDIS_REPLY_ARRAY && !strcmp(r->element[0]->str, "master");
 		freeReplyObject(r);
 		if (primary && K.port[i] != port)
 			return K.port[i];
@@ -419,16 +436,16 @@ static void addrs(void)
 
 /* ---- tests: a real cluster ----------------------------------------------- */
 
-#define NEED_CLUSTER()                                                           \
-	do {                                                                     \
-		if (!cluster_up_here())                                          \
-			T_SKIP("no local cluster (%s, %s)", redis_bin(), cli_bin()); \
+#define NEED_CLUSTER()                                                                             \
+	do {                                                                                       \
+		if (!cluster_up_here())                                                            \
+			T_SKIP("no local cluster (%s, %s)", redis_bin(), cli_bin());               \
 	} while (0)
 
 static void keyslot_live(void)
 {
 	static const char *keys[] = {"sl:{e1}:log", "foo{}{bar}", "foo{{bar}}zap", "x{y}z",
-				     "sl:events", "{", "}{a}"};
+				     "sl:events",   "{",          "}{a}"};
 	NEED_CLUSTER();
 	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
 		redisReply *r = sync_cmd(K.port[0], "CLUSTER KEYSLOT %s", keys[i]);
@@ -572,8 +589,8 @@ static void on_wait(void *p, int err, int replicas)
 static long long wait_calls(int port)
 {
 	redisReply *r = sync_cmd(port, "INFO commandstats");
-	const char *p = r && r->type == REDIS_REPLY_STRING ? strstr(r->str, "cmdstat_wait:calls=")
-							   : NULL;
+	const char *p =
+		r && r->type == REDIS_REPLY_STRING ? strstr(r->str, "cmdstat_wait:calls=") : NULL;
 	long long n = p ? strtoll(p + 19, NULL, 10) : 0;
 
 	freeReplyObject(r);
@@ -607,7 +624,8 @@ static void wait_group(void)
 		size_t len[] = {4, strlen(key)};
 		if (i == 0)
 			ASSERT_STREQ(call(&c, "SET", key, "0"), "OK");
-		ASSERT_EQ(cluster_write(c.cl, key, strlen(key), 0, on_written, &c, 2, argv, len), 0);
+		ASSERT_EQ(cluster_write(c.cl, key, strlen(key), 0, on_written, &c, 2, argv, len),
+			  0);
 	}
 	run_until(&c, 8000, &c.waits, 40);
 	ASSERT_EQ(c.waits, 40);
@@ -674,8 +692,8 @@ static void wait_short(void)
 static pid_t start_single(int port)
 {
 	char p[16];
-	const char *argv[] = {redis_bin(), "--port", p, "--save", "", "--appendonly", "no",
-			      "--bind", "127.0.0.1", NULL};
+	const char *argv[] = {redis_bin(),    "--port", p,        "--save",    "",
+			      "--appendonly", "no",     "--bind", "127.0.0.1", NULL};
 
 	snprintf(p, sizeof(p), "%d", port);
 	return spawn(argv);
@@ -730,15 +748,15 @@ static void single_redis(void)
 	waitpid(b, NULL, 0);
 }
 
-#define TESTS(X)                                                                 \
-	X(keyslot)                                                               \
-	X(addrs)                                                                 \
-	X(single_redis)                                                          \
-	X(keyslot_live)                                                          \
-	X(routes_by_slot)                                                        \
-	X(follows_moved)                                                         \
-	X(follows_ask)                                                           \
-	X(tryagain_waits)                                                        \
-	X(wait_group)                                                            \
+#define TESTS(X)                                                                                   \
+	X(keyslot)                                                                                 \
+	X(addrs)                                                                                   \
+	X(single_redis)                                                                            \
+	X(keyslot_live)                                                                            \
+	X(routes_by_slot)                                                                          \
+	X(follows_moved)                                                                           \
+	X(follows_ask)                                                                             \
+	X(tryagain_waits)                                                                          \
+	X(wait_group)                                                                              \
 	X(wait_short)
 T_MAIN()
