@@ -94,6 +94,7 @@ struct cluster {
 
 	struct ccmd cmds; /* list sentinel */
 	size_t nparked;
+	struct cluster_follow *follows;
 
 	bool started;
 	sl_close_req closing;
@@ -163,6 +164,7 @@ static void arm(cluster *cl);
 static void retry_parked(cluster *cl, bool all);
 
 static void refresh(cluster *cl);
+static void follows_check(cluster *cl);
 
 static void map_single(cluster *cl, struct cnode *n)
 {
@@ -216,6 +218,7 @@ static int map_parse(cluster *cl, struct cnode *from, const redisReply *rep)
 		covered += (size_t)(b - a + 1);
 	}
 	memcpy(cl->owner, owner, sizeof(owner));
+	follows_check(cl);
 	if (!cl->known || !cl->is_cluster)
 		sl_info("redis %s: a cluster of %zu nodes known, %zu of %d slots served",
 			from->addr, cl->nnodes, covered, CLUSTER_SLOTS);
@@ -424,6 +427,7 @@ int cluster_note_error(cluster *cl, const char *err)
 		idx = redirect_target(cl, err, &slot);
 		if (idx >= 0)
 			cl->owner[slot] = (int16_t)idx;
+		follows_check(cl);
 		refresh(cl);
 		return 1;
 	}
@@ -452,6 +456,7 @@ static void on_cmd_reply(void *ctx, int err, const redisReply *rep)
 			c->hops++;
 			cl->owner[slot] = (int16_t)idx;
 			c->ask = -1;
+			follows_check(cl);
 			refresh(cl);
 			try_send(c);
 			return;
@@ -706,7 +711,40 @@ int cluster_follow_addr(void *ctx, char *host, size_t hostlen, int *port)
 		return SL_ENOENT;
 	snprintf(host, hostlen, "%s", cl->nodes[idx]->host);
 	*port = cl->nodes[idx]->port;
+	f->node = idx;
 	return 0;
+}
+
+void cluster_follow_add(cluster *cl, struct cluster_follow *f)
+{
+	f->node = -1;
+	f->next = cl->follows;
+	cl->follows = f;
+}
+
+void cluster_follow_del(cluster *cl, struct cluster_follow *f)
+{
+	for (struct cluster_follow **p = &cl->follows; *p; p = &(*p)->next) {
+		if (*p == f) {
+			*p = f->next;
+			return;
+		}
+	}
+}
+
+/* The map changed: tell each follow whose slot now lives elsewhere. */
+static void follows_check(cluster *cl)
+{
+	struct cluster_follow *f, *next;
+
+	for (f = cl->follows; f; f = next) {
+		next = f->next; /* on_moved may not remove others, but may redo its own */
+		if (f->node >= 0 && cl->owner[f->slot] >= 0 && cl->owner[f->slot] != f->node) {
+			f->node = -1;
+			if (f->on_moved)
+				f->on_moved(f->ctx);
+		}
+	}
 }
 
 /* ---- the timer ----------------------------------------------------------- */

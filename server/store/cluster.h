@@ -112,14 +112,24 @@ int cluster_wait(cluster *cl, const struct cluster_via *via, int n, uint32_t tim
 /*
  * For a connection of its own that follows a slot (a blocking XREAD): a
  * redis_addr_fn for struct redis_opts, with a `struct cluster_follow` as
- * its ctx.  Each call asks for a map refresh when the last one is older
- * than REFRESH_MIN_MS (it is called on every reconnect).
+ * its ctx.  Each call asks for a map refresh in a cluster (it is called on
+ * every reconnect).  Registered with cluster_follow_add(), a follow is told
+ * (on_moved) when the map gives its slot to another node than the one its
+ * last address named: a failover or a move seen by any command, so that
+ * the connection goes there at once rather than after its backoff.
+ * cluster_follow_del() before the follow's memory goes.
  */
 struct cluster_follow {
 	cluster *cl;
 	unsigned slot;
+	void (*on_moved)(void *ctx);
+	void *ctx;
+	int node; /* the node the last address named, -1 */
+	struct cluster_follow *next;
 };
 int cluster_follow_addr(void *ctx, char *host, size_t hostlen, int *port);
+void cluster_follow_add(cluster *cl, struct cluster_follow *f);
+void cluster_follow_del(cluster *cl, struct cluster_follow *f);
 
 /*
  * An error reply seen on such a connection: MOVED updates the slot's owner

@@ -289,7 +289,7 @@ static bool tail_redirected(evlog *l, int err, const redisReply *rep)
 		return false;
 	k = cluster_note_error(l->cl, rep->str);
 	if (k == 1) {
-		sl_info("log '%s': %s: following it", l->k_log, rep->str);
+		sl_info("log '%s': %s", l->k_log, rep->str); /* on_tail_moved followed it */
 		redis_reconnect(l->t);
 	} else if (k == 2) {
 		sl_debug("log '%s': %s: asking again", l->k_log, rep->str);
@@ -426,6 +426,15 @@ static void tail_next(evlog *l)
 		l->tail_busy = true;
 	else if (rc != SL_EUNAVAIL)
 		tail_retry_later(l);
+}
+
+/* The event's slot has another primary (a failover, a move): go there now. */
+static void on_tail_moved(void *ctx)
+{
+	evlog *l = ctx;
+
+	sl_info("log '%s': its slot is on %s now: following it", l->k_log, evlog_node(l));
+	redis_reconnect(l->t);
 }
 
 static void on_tail_state(void *ctx, bool up)
@@ -787,6 +796,9 @@ evlog *evlog_new(uv_loop_t *loop, const struct evlog_opts *o, core *c)
 	l->cl = o->cl;
 	l->follow.cl = o->cl;
 	l->follow.slot = cluster_keyslot(l->k_log, strlen(l->k_log));
+	l->follow.on_moved = on_tail_moved;
+	l->follow.ctx = l;
+	cluster_follow_add(o->cl, &l->follow);
 	ro.addr = cluster_follow_addr;
 	ro.addr_ctx = &l->follow;
 	ro.connect_timeout_ms = l->timeout_ms;
@@ -860,6 +872,7 @@ static void close_conns(evlog *l)
 	if (l->open)
 		return; /* already closing the parts */
 	l->open = 3;    /* the tail, the timer, what is in flight */
+	cluster_follow_del(l->cl, &l->follow);
 	redis_close(l->t, on_part_closed, l);
 	uv_close((uv_handle_t *)&l->retry, on_retry_closed);
 	if (l->inflight == 0) {
@@ -886,6 +899,8 @@ void evlog_free(evlog *l)
 		return;
 	if (l->inflight)
 		sl_warn("log '%s' freed with %zu commands in flight", l->k_log, l->inflight);
+	if (!l->open)
+		cluster_follow_del(l->cl, &l->follow); /* never closed */
 	redis_free(l->t);
 	SL_FREE_MANY(l->event, l->k_log, l->k_dev, l->k_devc, l->k_snap, l->k_tok, l);
 }

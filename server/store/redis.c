@@ -594,10 +594,13 @@ const char *redis_addr(const redis *r)
 
 void redis_reconnect(redis *r)
 {
-	if (r->closing.on || !r->ac)
+	if (r->closing.on || !r->started)
 		return;
 	uv_timer_stop(&r->timer);
-	drop(r);
+	if (r->ac)
+		drop(r); /* and again after the first backoff step */
+	else
+		connect_now(r); /* was waiting out a backoff */
 }
 
 static void on_timer_close(uv_handle_t *h)

@@ -10,7 +10,8 @@
  * redis-server or redis-cli is missing): the map is learned from a seed
  * list whose first seed is dead; keys of three events land on their three
  * owners (read back on each owner directly); a slot moved to another primary
- * is followed (MOVED) and the map learns it; a key that already left a slot
+ * is followed (MOVED), the map learns it and a connection that follows the
+ * slot is told; a key that already left a slot
  * being moved is served by the target (ASK) without changing the map; a
  * command that meets a half-moved slot (TRYAGAIN) waits and succeeds once
  * the move ends; WAIT answers for writes of its connection, many waits
@@ -299,6 +300,7 @@ struct ctx {
 	char last[128];
 	struct cluster_via via;
 	int waits, wait_errs, replicas_min;
+	int moved;
 	void (*at)(struct ctx *c); /* runs once after at_ms */
 	int at_ms;
 };
@@ -488,12 +490,18 @@ static void routes_by_slot(void)
 	teardown(&c);
 }
 
+static void on_moved(void *p)
+{
+	((struct ctx *)p)->moved++;
+}
+
 static void follows_moved(void)
 {
 	struct ctx c;
 	const char *key = "sl:{mv}:x";
-	int slot = slot_of(key), from, to;
-	char want[32];
+	int slot = slot_of(key), from, to, port = 0;
+	char want[32], host[64];
+	struct cluster_follow f = {.slot = (unsigned)slot, .on_moved = on_moved};
 
 	NEED_CLUSTER();
 	setup(&c, K.seeds);
@@ -501,6 +509,13 @@ static void follows_moved(void)
 	ASSERT_STREQ(call(&c, "SET", key, "before"), "OK");
 	from = owner_port(key);
 	to = other_primary(from);
+	/* a connection of its own that follows the slot (the log tail) */
+	f.cl = c.cl;
+	f.ctx = &c;
+	cluster_follow_add(c.cl, &f);
+	ASSERT_EQ(cluster_follow_addr(&f, host, sizeof(host), &port), 0);
+	ASSERT_EQ(port, from);
+	ASSERT_EQ(c.moved, 0);
 	begin_move(slot, from, to);
 	migrate_key(key, from, to);
 	setslot_node(slot, to);
@@ -509,6 +524,11 @@ static void follows_moved(void)
 	ASSERT_EQ(c.errs, 0);
 	snprintf(want, sizeof(want), "127.0.0.1:%d", to);
 	ASSERT_STREQ(cluster_slot_addr(c.cl, (unsigned)slot), want);
+	/* told once, and its next address is the new owner */
+	ASSERT_EQ(c.moved, 1);
+	ASSERT_EQ(cluster_follow_addr(&f, host, sizeof(host), &port), 0);
+	ASSERT_EQ(port, to);
+	cluster_follow_del(c.cl, &f);
 	teardown(&c);
 }
 
