@@ -493,7 +493,7 @@ static void on_append_waited(void *ctx, int err, int replicas)
 	sl_warn("append to '%s' %s: %d of %d replicas confirmed it in %u ms: not acknowledged",
 		op->l->k_log, op->ack.dup ? "(a resend)" : "written", err ? 0 : replicas, want,
 		op->l->wait_ms);
-	append_fail(op, SL_EUNAVAIL, 0);
+	append_fail(op, SL_EUNSAFE, 0);
 }
 
 /* The script's answer in ack (0), or "overlap" (1, wm set), or -1. */
@@ -673,7 +673,7 @@ static void on_tok_waited(void *ctx, int err, int replicas)
 	if (!err && replicas < want) {
 		sl_warn("token change in '%s': %d of %d replicas confirmed it in %u ms",
 			op->l->k_tok, replicas, want, op->l->wait_ms);
-		err = SL_EUNAVAIL;
+		err = SL_EUNSAFE;
 	}
 	tok_finish(op, err);
 }

@@ -72,9 +72,11 @@ const char *evlog_node(const evlog *l); /* "HOST:PORT" of the event's primary, o
  *   SL_EGAP: nothing written, first > watermark + 1 (watermark given);
  *   SL_EAUTH: nothing written, the writer's token is no longer in Redis;
  *   SL_ERANGE: nothing written, the server's numbering would pass SL_SEQ_MAX;
- *   SL_EUNAVAIL, SL_ETIMEOUT, SL_EIO: the store failed, or fewer replicas
- *     than asked confirmed the write in time (nothing known to be durable:
- *     a resend is safe, deduplicated by (device, seq)).
+ *   SL_EUNAVAIL, SL_ETIMEOUT, SL_EIO: the store failed (nothing known to be
+ *     written: a resend is safe, deduplicated by (device, seq));
+ *   SL_EUNSAFE: written, but fewer replicas than asked confirmed it in time
+ *     (in the log, not yet safe from a failover: a resend is answered dup,
+ *     and acknowledged, once they have it).
  */
 enum evlog_space { EVLOG_PASSINGS, EVLOG_CHECKINS };
 struct evlog_write {
