@@ -43,32 +43,16 @@ import urllib.request
 import boston
 import harness
 from harness import RACE, Client, TestFailure, check, free_port, log
+from inflight import freeze_in_flight
 
 DEV = "replay-h"
 SPECTATORS = 8
 TOPIC = f"finishes/{RACE}"
 
 
-def unread(port):
-    """Bytes that reached the established TCP connections of local port
-    `port` and that the process holding them has not read (Recv-Q)."""
-    n = 0
-    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(name) as f:
-                rows = f.read().split("\n")[1:]
-        except OSError:
-            continue
-        for row in rows:
-            x = row.split()  # sl local remote st tx_queue:rx_queue ...
-            if len(x) > 4 and x[3] == "01" and int(x[1].rsplit(":", 1)[1], 16) == port:
-                n += int(x[4].split(":")[1], 16)
-    return n
-
-
-class Front:
-    """haproxy started from scripts/deploy/haproxy.cfg; quacks like a
-    harness.Server where clients only need its addresses."""
+class Front(harness.Server):
+    """haproxy started from scripts/deploy/haproxy.cfg: a harness.Server for
+    the clients (its url, ws_url and get() are haproxy's), with its stats."""
 
     def __init__(self, h, ports, event=harness.EVENT):
         self.h, self.event = h, event
@@ -81,14 +65,6 @@ class Front:
         os.environ.update(env)  # the harness' children inherit our environment
         self.proc = harness.Proc(h, "haproxy", [h.args.haproxy, "-dW", "-db", "-f", self.cfg])
 
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self):
-        return f"ws://127.0.0.1:{self.port}/ws"
-
     def stats(self):
         """{server name: its row of the stats CSV (a dict)} of the backend."""
         with urllib.request.urlopen(f"http://127.0.0.1:{self.stats_port}/stats;csv",
@@ -99,13 +75,6 @@ class Front:
 
     def status(self):
         return {k: v["status"] for k, v in self.stats().items() if k != "BACKEND"}
-
-    def get(self, path):
-        try:
-            with urllib.request.urlopen(self.url + path, timeout=60) as r:
-                return r.status, r.read()
-        except urllib.error.HTTPError as e:
-            return e.code, e.read()
 
 
 class Spectator:
@@ -263,13 +232,7 @@ async def main(h):
         check(time.monotonic() - t0 < 300, "spectators saw no finishers in 300 s")
         await asyncio.sleep(0.05)
     seen_at_kill = min(len(s.seen) for s in specs)
-    victim.proc.signal(signal.SIGSTOP)
-    t1 = time.monotonic()
-    while time.monotonic() - t1 < 0.3 or not unread(victim.port):
-        check(rp.alive(), f"replay ended while its node was frozen: {rp.out_text()[-500:]}")
-        check(time.monotonic() - t1 < 30, "the replay sent nothing to its frozen node in 30 s")
-        await asyncio.sleep(0.02)
-    queued = unread(victim.port)
+    queued = await freeze_in_flight(victim, rp, 0.3)
     victim.proc.signal(signal.SIGKILL)
     t_kill = time.monotonic()
     victim.proc.wait(10)
