@@ -324,13 +324,16 @@ async def redis_lost(h, front, redis, b, d_port, specs):
     d.redis = redis  # the log it must catch up with
     await d.wait_caught_up()
     await wait_status(front, {"node4": "UP"}, "haproxy: node D up")
-    # D is in its slow start (its weight grows over 10 s), so leastconn sends
-    # it only some of the new spectators at first.
+    # D is in its slow start (its weight grows from nearly 0 over 10 s), so
+    # leastconn sends it a new spectator only once its weight has grown
+    # enough: one every 0.25 s until D has one (at the latest when its slow
+    # start ends, D with no connection is the least loaded).
     late = []
     while int(front.stats()["node4"]["scur"]) < 1:
-        check(len(late) < 12, f"12 new spectators, {front.stats()['node4']['scur']} on node D")
+        check(len(late) < 60, f"{len(late)} new spectators in 15 s, none on node D")
         late.append(Spectator(front, len(specs) + len(late)))
         await late[-1].start()
+        await asyncio.sleep(0.25)
     on_d = int(front.stats()["node4"]["scur"])
     finishers = set(late[0].seen)
     check(all(s.seen == finishers for s in late + specs) and finishers,
@@ -370,7 +373,7 @@ def args(ap):
     ap.add_argument("--systemd-analyze",
                     default=shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze")
     ap.add_argument("--runners", type=int, default=600)
-    ap.add_argument("--kill-after", type=int, default=40,
+    ap.add_argument("--kill-after", type=int, default=20,
                     help="finishers every spectator has seen before the kill")
 
 
