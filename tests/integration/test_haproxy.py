@@ -19,8 +19,16 @@ finisher of the export.  haproxy marks the killed node DOWN (its stats and
 its log say so) and sends it no new connection; /health through haproxy is
 answered by B only.  The log holds every acked read exactly once and the
 export, fetched through haproxy, equals a clean single-node run's byte for
-byte.  The times from the kill to DOWN and to each spectator's new
-snapshot are printed (the failover time of docs/deploy.md).
+byte.
+
+Then node D (SL_NODE4, down until now) starts, its Redis reached through a
+proxy, and haproxy sends it some new spectators; D loses its Redis (the
+proxy cut: "ok":false), then, back up, hangs (SIGSTOP): each time haproxy
+marks it down by its check (L7RSP, then L7TOUT) and closes its tunnels
+(on-marked-down shutdown-sessions) though D still runs, and its spectators
+come back through haproxy on B with every finisher.  The times from each
+harm to DOWN and to each spectator's new snapshot are printed (the failover
+times of docs/deploy.md).
 """
 
 import sys
@@ -305,16 +313,66 @@ async def main(h):
         f"since; 20 /health through haproxy all from node {other.name}")
     log(f"failover of {len(times)} spectators (kill -> snapshot from the other node): "
         f"median {statistics.median(times):.2f}s, max {max(times):.2f}s")
-    await redis_lost(h, front, redis, other, d_port, specs)
+    await node_d(h, front, redis, d_port, finishers)
     other.stop()
     front.proc.stop()
 
 
-async def redis_lost(h, front, redis, b, d_port, specs):
-    """Node D comes up (haproxy sends it the next spectators: it has the
-    fewest), then loses its Redis: haproxy marks it down by its /health and
-    closes its tunnels (on-marked-down shutdown-sessions), so its spectators,
-    cut though D still runs, reconnect to B."""
+async def onto_d(front, first):
+    """New spectators through haproxy until node D holds one; returns them.
+    D is in its slow start (its weight grows from nearly 0 over 10 s), so
+    leastconn sends it a new spectator only once its weight has grown
+    enough: one every 0.25 s (at the latest when its slow start ends, D with
+    no connection is the least loaded)."""
+    late = []
+    while int(front.stats()["node4"]["scur"]) < 1:
+        check(len(late) < 60, f"{len(late)} new spectators in 15 s, none on node D")
+        late.append(Spectator(front, first + len(late)))
+        await late[-1].start()
+        await asyncio.sleep(0.25)
+    return late
+
+
+async def d_goes_bad(front, d, late, finishers, harm, what, check_status):
+    """harm() makes node D unable to serve while it still runs: haproxy must
+    mark it down by its check (check_status) and close its tunnels
+    (on-marked-down shutdown-sessions), so that its spectators, cut, come
+    back through haproxy on node B with every finisher."""
+    on_d = int(front.stats()["node4"]["scur"])
+    check(all(s.seen == finishers for s in late), f"spectators before node D {what}: "
+          f"{[len(s.seen) for s in late]} finishers, want {len(finishers)}")
+    await harm()
+    t_cut = time.monotonic()
+    await wait_status(front, {"node4": "DOWN"}, f"haproxy marks node D down ({what})")
+    t_down = time.monotonic() - t_cut
+
+    async def back():
+        return sum(1 for s in late if s.cuts) == on_d
+    await harness.wait_for(back, f"node D's {on_d} spectators cut and back on node B", 60)
+    check(d.proc.alive(), f"node D died ({what})")
+    st = front.stats()
+    check(st["node4"]["check_status"] == check_status and st["node4"]["scur"] == "0",
+          f"node D ({what}): check {st['node4']['check_status']}, {st['node4']['scur']} "
+          f"sessions; want {check_status}, 0")
+    check(all(len(s.cuts) <= 1 for s in late), f"cuts per spectator: {[len(s.cuts) for s in late]}")
+    times = []
+    for s in late:
+        if s.cuts:
+            _, t_snap, rows, _ = s.cuts[0]
+            check(rows == finishers, f"spectator {s.i}: {len(rows)} finishers after "
+                  f"reconnecting, want {len(finishers)}")
+            times.append(t_snap - t_cut)
+        s.task.cancel()
+    log(f"node D {what}: marked DOWN ({check_status}) after {t_down:.2f}s, its {on_d} "
+        f"spectators cut by haproxy and back on node B with every finisher after "
+        f"{statistics.median(times):.2f}s (median), {max(times):.2f}s (max)")
+
+
+async def node_d(h, front, redis, d_port, finishers):
+    """Node D comes up (haproxy sends it new spectators: it has the fewest),
+    then loses its Redis (a proxy on its link cut: D's /health says
+    "ok":false); it gets it back and comes up again, then hangs (SIGSTOP:
+    its connections stay open, its checks time out)."""
     link = harness.Proxy(redis.port)
     await link.up()
 
@@ -324,47 +382,19 @@ async def redis_lost(h, front, redis, b, d_port, specs):
     d.redis = redis  # the log it must catch up with
     await d.wait_caught_up()
     await wait_status(front, {"node4": "UP"}, "haproxy: node D up")
-    # D is in its slow start (its weight grows from nearly 0 over 10 s), so
-    # leastconn sends it a new spectator only once its weight has grown
-    # enough: one every 0.25 s until D has one (at the latest when its slow
-    # start ends, D with no connection is the least loaded).
-    late = []
-    while int(front.stats()["node4"]["scur"]) < 1:
-        check(len(late) < 60, f"{len(late)} new spectators in 15 s, none on node D")
-        late.append(Spectator(front, len(specs) + len(late)))
-        await late[-1].start()
-        await asyncio.sleep(0.25)
-    on_d = int(front.stats()["node4"]["scur"])
-    finishers = set(late[0].seen)
-    check(all(s.seen == finishers for s in late + specs) and finishers,
-          "the spectators on node D do not hold every finisher")
-    await link.down()
-    t_cut = time.monotonic()
-    await wait_status(front, {"node4": "DOWN"}, "haproxy marks node D (no Redis) down")
-    t_down = time.monotonic() - t_cut
+    late = await onto_d(front, 100)
+    await d_goes_bad(front, d, late, finishers, link.down, "lost its Redis", "L7RSP")
+    check(d.health()["redis"] == "down", f"node D's health without Redis: {d.health()}")
 
-    async def back():
-        return sum(1 for s in late if s.cuts) == on_d
-    await harness.wait_for(back, f"node D's {on_d} spectators cut and back on node B", 60)
-    check(d.proc.alive(), "node D died with its Redis link")
-    check(d.health()["redis"] == "down", f"node D's health: {d.health()}")
-    st = front.stats()
-    check(st["node4"]["check_status"] == "L7RSP" and st["node4"]["scur"] == "0",
-          f"node D: {st['node4']['check_status']}, {st['node4']['scur']} sessions")
-    times = []
-    check(all(len(s.cuts) <= 1 for s in late), f"cuts per spectator: {[len(s.cuts) for s in late]}")
-    for s in late:
-        if not s.cuts:
-            continue
-        _, t_snap, rows, _ = s.cuts[0]
-        check(rows == finishers, f"spectator {s.i}: {len(rows)} finishers after reconnecting, "
-              f"want {len(finishers)}")
-        times.append(t_snap - t_cut)
-    for s in late:
-        s.task.cancel()
-    log(f"node D lost its Redis: marked DOWN after {t_down:.2f}s, its {on_d} spectators cut "
-        f"by haproxy and back on node B with every finisher after "
-        f"{statistics.median(times):.2f}s (median), {max(times):.2f}s (max)")
+    await link.up()
+    await d.wait_caught_up()
+    await wait_status(front, {"node4": "UP"}, "haproxy: node D up again with its Redis")
+    late = await onto_d(front, 200)
+
+    async def freeze():
+        d.proc.signal(signal.SIGSTOP)
+    await d_goes_bad(front, d, late, finishers, freeze, "hangs (SIGSTOP)", "L7TOUT")
+    d.proc.signal(signal.SIGCONT)
     d.stop()
 
 
