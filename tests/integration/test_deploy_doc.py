@@ -41,6 +41,7 @@ def busy(port):
 async def main(h):
     haproxy = h.args.haproxy
     check(os.access(haproxy, os.X_OK), f"haproxy not found ({haproxy!r}): scripts/setup installs it")
+    check(shutil.which("curl"), "curl not found: scripts/setup installs it")
     taken = [p for p in PORTS if busy(p)]
     check(not taken, f"docs/deploy.md's examples use ports {PORTS}; taken here: {taken}")
     root = h.path("repo")
