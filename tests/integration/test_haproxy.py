@@ -51,7 +51,7 @@ import urllib.request
 import boston
 import harness
 from harness import RACE, Client, TestFailure, check, free_port, log
-from inflight import freeze_in_flight
+from test_restart import unread
 
 DEV = "replay-h"
 SPECTATORS = 8
@@ -240,7 +240,14 @@ async def main(h):
         check(time.monotonic() - t0 < 300, "spectators saw no finishers in 300 s")
         await asyncio.sleep(0.05)
     seen_at_kill = min(len(s.seen) for s in specs)
-    queued = await freeze_in_flight(victim, rp, 0.3)
+    # Frozen until the replay has sent it bytes it has not read: a batch in
+    # flight, never acked, when it dies (as in test_restart).
+    victim.proc.signal(signal.SIGSTOP)
+    t1 = time.monotonic()
+    queued = await harness.wait_for(
+        lambda: time.monotonic() - t1 > 0.3 and unread(victim.port),
+        f"bytes of the replay unread by the frozen {victim.name}", 30, every=0.02)
+    check(rp.alive(), f"replay ended while its node was frozen: {rp.out_text()[-500:]}")
     victim.proc.signal(signal.SIGKILL)
     t_kill = time.monotonic()
     victim.proc.wait(10)

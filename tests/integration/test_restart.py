@@ -17,14 +17,31 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 
 import asyncio
 import re
+import signal
 import time
 
 import boston
 import harness
 from harness import check, log
-from inflight import freeze_in_flight
 
 DEV = "replay-r"
+
+
+def unread(port):
+    """Bytes that reached the established TCP connections of local port
+    `port` and that the process holding them has not read (Recv-Q)."""
+    n = 0
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(name) as f:
+                rows = f.read().split("\n")[1:]
+        except OSError:
+            continue
+        for row in rows:
+            x = row.split()  # sl local remote st tx_queue:rx_queue ...
+            if len(x) > 4 and x[3] == "01" and int(x[1].rsplit(":", 1)[1], 16) == port:
+                n += int(x[4].split(":")[1], 16)
+    return n
 
 
 async def main(h):
@@ -53,7 +70,14 @@ async def main(h):
         await asyncio.sleep(0.05)
     # Freeze the server first, until the replay has sent it something it
     # has not read: a batch in flight (never acked) when the server dies.
-    queued = await freeze_in_flight(srv, rp, 0.5)
+    check(rp.alive(), "replay ended before the kill")
+    srv.proc.signal(signal.SIGSTOP)
+    t1 = time.monotonic()
+    while time.monotonic() - t1 < 0.5 or not unread(srv.port):
+        check(rp.alive(), f"replay ended while the server was frozen: {rp.out_text()[-500:]}")
+        check(time.monotonic() - t1 < 30, "the replay sent nothing to the frozen server in 30 s")
+        await asyncio.sleep(0.05)
+    queued = unread(srv.port)
     srv.kill()
     log(f"killed the server (-9) {time.monotonic() - t0:.1f}s into the replay, "
         f"{redis.xlen() - base} batches in the log, {queued} bytes from the replay unread")
