@@ -9,7 +9,14 @@
 # what `cmake --install` puts in the prefix (the server, every client program
 # and the web pages).  Redis is not in the image: give
 # it one with REDIS_ADDR (HOST:PORT), configured like scripts/redis.conf
-# (appendonly yes, appendfsync always) or acks are not durable.
+# (appendonly yes, appendfsync always) or acks are not durable; for a Redis
+# Cluster, REDIS_ADDR is its seed nodes, HOST:PORT,HOST:PORT,...
+#
+# Several nodes: run several containers of this image against the same
+# Redis (one node, one event loop, per container; scale containers rather
+# than cores) and put haproxy in front, with scripts/deploy/haproxy.cfg
+# (SL_NODE1=container1:8080 ...): it checks each node's /health as the
+# HEALTHCHECK below does.  docs/deploy.md has the whole story.
 
 FROM debian:bookworm-slim AS build
 ARG DEBIAN_FRONTEND=noninteractive
