@@ -462,8 +462,8 @@ class Cluster(LogReads):
     CLUSTERDOWN).  Faults on purpose: kill9, sigstop/sigcont, start_node,
     move_slot.  The Harness stops every node at its end."""
 
-    def __init__(self, h, name="cluster", masters=3, replicas=1, node_timeout=2000):
-        self.h, self.name = h, name
+    def __init__(self, h, name="cluster", masters=3, replicas=1, node_timeout=2000, port=None):
+        self.h, self.name, self.port = h, name, port
         self.masters, self.replicas, self.node_timeout = masters, replicas, node_timeout
         self.dir = h.path(name)
         self.nodes = {}  # port -> ClusterNode
@@ -494,7 +494,8 @@ class Cluster(LogReads):
         _libc_call("prctl", 36, 1)  # PR_SET_CHILD_SUBREAPER: the nodes become ours
         self.h.clusters.append(self)
         r = self.script("start", "--dir", self.dir, "--masters", self.masters, "--replicas",
-                        self.replicas, "--node-timeout", self.node_timeout, timeout=timeout)
+                        self.replicas, "--node-timeout", self.node_timeout,
+                        *(["--port", self.port] if self.port else []), timeout=timeout)
         self.seeds = r.stdout.strip()
         check(re.fullmatch(r"127\.0\.0\.1:\d+(,127\.0\.0\.1:\d+)*", self.seeds),
               f"scripts/cluster start printed {r.stdout!r}, not a seed list")

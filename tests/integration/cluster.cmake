@@ -1,0 +1,6 @@
+# integration.cluster: three events on the three primaries of a local Redis
+# Cluster (scripts/cluster: 3 primaries + 3 replicas), replayed through one
+# splitlined --redis <seeds>: results byte-identical to a single Redis, each
+# log on its own primary only; a dead seed, bad --redis values, every seed
+# dead at start.  Two clusters and a single Redis in turn: PROCESSORS 2.
+sl_integration_test(cluster TIMEOUT 400 PROCESSORS 2)
