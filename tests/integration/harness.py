@@ -13,6 +13,11 @@ killed by ctest's timeout takes them along) and, on failure, prints the tail
 of every log and keeps the directory for a post-mortem.  Any sanitizer
 report in any log fails the test.
 
+A Cluster (a local Redis Cluster from scripts/cluster, 3 primaries + 3
+replicas) stands in for a Redis wherever one is used: its `addr` is the seed
+list, its log reads and cmd() go to the primary of the key's slot; the test
+kills, stops, restarts nodes and moves slots with it.
+
 Binary paths come from the command line (ctest passes generator
 expressions), falling back to environment variables and then to the first
 build directory that has them, so a test also runs by hand:
