@@ -4,3 +4,7 @@
 # log on its own primary only; a dead seed, bad --redis values, every seed
 # dead at start.  Two clusters and a single Redis in turn: PROCESSORS 2.
 sl_integration_test(cluster TIMEOUT 400 PROCESSORS 2)
+# integration.cluster_script: scripts/cluster itself (no splitlined): start,
+# status, refusals (a second start, bad arguments, a busy --port), a killed
+# node seen and started again, stop, a 1-primary cluster.
+sl_integration_test(cluster_script TIMEOUT 240 PROCESSORS 2)
