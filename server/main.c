@@ -53,6 +53,8 @@ enum {
 	O_WEB_ROOT,
 	O_TICK_MS,
 	O_REDIS_TIMEOUT_MS,
+	O_REDIS_WAIT,
+	O_REDIS_WAIT_MS,
 	O_SNAPSHOT_EVERY,
 	O_LOG_LEVEL,
 	O_REUSE_PORT,
@@ -68,7 +70,10 @@ static struct opt opts[O_COUNT] = {
 		     NULL},
 	[O_LISTEN] = {"listen", OPT_STR, "0.0.0.0", 1, 255, NULL, "address to listen on", NULL},
 	[O_PORT] = {"port", OPT_INT, "8080", 1, 65535, NULL, "HTTP and WebSocket port", NULL},
-	[O_REDIS] = {"redis", OPT_ADDR, "127.0.0.1:6379", 1, 65535, NULL, "Redis HOST:PORT", NULL},
+	[O_REDIS] = {"redis", OPT_ADDR, "127.0.0.1:6379", 1, 65535, NULL,
+		     "one Redis, or several seed nodes of a Redis Cluster (comma-separated; "
+		     "each event goes to the primary that owns its slot)",
+		     NULL},
 	[O_ADMIN_TOKEN_FILE] = {"admin-token-file", OPT_STR, "", 0, PATH_MAX, NULL,
 				"file holding the admin token (one line)", NULL},
 	[O_WEB_ROOT] = {"web-root", OPT_STR, "", 0, PATH_MAX, NULL,
@@ -78,6 +83,15 @@ static struct opt opts[O_COUNT] = {
 	[O_TICK_MS] = {"tick-ms", OPT_INT, "100", 5, 60000, NULL, "fan-out period in ms", NULL},
 	[O_REDIS_TIMEOUT_MS] = {"redis-timeout-ms", OPT_INT, "2000", 50, 600000, NULL,
 				"Redis connect and command timeout in ms", NULL},
+	[O_REDIS_WAIT] = {"redis-wait", OPT_ENUM, "auto", 0, 0, "auto|0|1|2|3|4|5",
+			  "replicas that must confirm a device's batch or a token change (Redis "
+			  "WAIT) before it is acknowledged; auto: 1 with a Redis Cluster, 0 with "
+			  "one Redis",
+			  NULL},
+	[O_REDIS_WAIT_MS] = {"redis-wait-ms", OPT_INT, "1000", 10, 60000, NULL,
+			     "how long to wait for them; a batch they did not confirm in time is "
+			     "answered 'unavailable' (the device sends it again)",
+			     NULL},
 	[O_SNAPSHOT_EVERY] = {"snapshot-every", OPT_INT, "5000", 1, 100000000, NULL,
 			      "records folded between snapshots", NULL},
 	[O_LOG_LEVEL] = {"log-level", OPT_ENUM, "info", 0, 0, "error|warn|info|debug",
@@ -110,7 +124,9 @@ static void usage(FILE *f)
 			snprintf(arg, sizeof(arg), "--%s %s", o->name, o->choices);
 		else
 			snprintf(arg, sizeof(arg), "--%s %s", o->name,
-				 o->type == OPT_INT ? "N" : o->type == OPT_ADDR ? "HOST:PORT" : "VALUE");
+				 o->type == OPT_INT    ? "N"
+				 : o->type == OPT_ADDR ? "HOST:PORT[,...]"
+						       : "VALUE");
 		fprintf(f, "  %-36s %s", arg, o->help);
 		if (o->type == OPT_INT)
 			fprintf(f, " (%lld..%lld, default %s)", o->min, o->max, o->def);
@@ -155,10 +171,10 @@ static bool in_choices(const char *val, const char *choices)
 static int check_opt(struct opt *o)
 {
 	long long v;
-	const char *colon;
+	char why[160] = "";
 	size_t len = strlen(o->val);
 	bool ok = true;
-	char expect[128];
+	char expect[256];
 
 	switch (o->type) {
 	case OPT_INT:
@@ -170,11 +186,9 @@ static int check_opt(struct opt *o)
 		snprintf(expect, sizeof(expect), "one of %s", o->choices);
 		break;
 	case OPT_ADDR:
-		colon = strrchr(o->val, ':');
-		ok = colon && colon != o->val && parse_ll(colon + 1, &v) && v >= o->min &&
-		     v <= o->max;
-		snprintf(expect, sizeof(expect), "HOST:PORT with a port in %lld..%lld", o->min,
-			 o->max);
+		ok = cluster_addrs_check(o->val, why, sizeof(why)) == 0;
+		snprintf(expect, sizeof(expect), "HOST:PORT, or up to %d of them comma-separated (%s)",
+			 CLUSTER_ADDRS_MAX, why);
 		break;
 	case OPT_STR:
 		ok = (long long)len >= o->min && (long long)len <= o->max;
@@ -369,8 +383,7 @@ int main(int argc, char **argv)
 {
 	struct app a;
 	char hash[65];
-	char *web_root = NULL, *redis_host;
-	const char *colon;
+	char *web_root = NULL;
 	int rc;
 
 	sl_log_set_prefix("splitlined");
@@ -389,15 +402,13 @@ int main(int argc, char **argv)
 					   : default_web_root(argv[0]);
 	if (!is_dir(web_root))
 		sl_warn("web root '%s' is not a directory: static pages will be missing", web_root);
-	colon = strrchr(opts[O_REDIS].val, ':');
-	redis_host = sl_strndup(opts[O_REDIS].val, (size_t)(colon - opts[O_REDIS].val));
 	signal(SIGPIPE, SIG_IGN);
 
 	memset(&a, 0, sizeof(a));
 	uv_loop_init(&a.loop);
 	struct evlog_opts lo = {
-		.host = redis_host,
-		.port = atoi(colon + 1),
+		.wait = strcmp(opts[O_REDIS_WAIT].val, "auto") == 0 ? -1 : ival(O_REDIS_WAIT),
+		.wait_ms = (uint32_t)ival(O_REDIS_WAIT_MS),
 		.timeout_ms = (uint32_t)ival(O_REDIS_TIMEOUT_MS),
 		.snapshot_every = (uint64_t)strtoull(opts[O_SNAPSHOT_EVERY].val, NULL, 10),
 		.max_pending = 10000,
@@ -414,6 +425,7 @@ int main(int argc, char **argv)
 		.queue_cap = (size_t)ival(O_QUEUE_KIB) << 10,
 		.spectator_cap = (size_t)ival(O_SPECTATOR_QUEUE_KIB) << 10,
 		.only = opts[O_EVENT].val[0] ? opts[O_EVENT].val : NULL,
+		.redis = opts[O_REDIS].val,
 		.store = lo,
 		.event_idle_ms = (uint32_t)ival(O_EVENT_IDLE_S) * 1000u,
 	};
@@ -438,7 +450,6 @@ out:
 	if (uv_loop_close(&a.loop) != 0)
 		sl_warn("loop closed with handles still open");
 	free(web_root);
-	free(redis_host);
 	if (rc == 0)
 		sl_info("stopped");
 	return rc;

@@ -89,15 +89,25 @@ static void json_error(sl_buf *b, const char *msg)
 	sl_buf_addf(b, "\"%s\"}\n", msg);
 }
 
+/* "single", "cluster", or "unknown" before the store first answered. */
+static const char *redis_mode(const net *n)
+{
+	if (!cluster_up(n->cl))
+		return "unknown";
+	return cluster_is_cluster(n->cl) ? "cluster" : "single";
+}
+
 static void health(net *n, const struct event *e, sl_buf *b)
 {
 	bool up = evlog_up(e->log);
 
 	sl_buf_addf(b,
-		    "{\"ok\":%s,\"event\":\"%s\",\"redis\":\"%s\",\"records\":%llu,"
+		    "{\"ok\":%s,\"event\":\"%s\",\"redis\":\"%s\",\"redis_mode\":\"%s\","
+		    "\"redis_node\":\"%s\",\"records\":%llu,"
 		    "\"last_id\":\"%s\",\"caught_up\":%s,\"node\":%ld,"
 		    "\"open_files_limit\":%ld,\"accepting\":%s,\"export_encodes\":%llu}\n",
-		    up ? "true" : "false", e->id, up ? "up" : "down",
+		    up ? "true" : "false", e->id, up ? "up" : "down", redis_mode(n),
+		    evlog_node(e->log),
 		    (unsigned long long)core_nrecords(e->core), evlog_last_id(e->log),
 		    evlog_caught_up(e->log) ? "true" : "false", (long)getpid(), n->nofile,
 		    n->accept_paused ? "false" : "true", (unsigned long long)xcache_encodes(e->xc));
@@ -109,9 +119,10 @@ static void node_health(net *n, sl_buf *b)
 	bool up = registry_up(n->reg);
 
 	sl_buf_addf(b,
-		    "{\"ok\":%s,\"event\":null,\"redis\":\"%s\",\"events_loaded\":%zu,"
+		    "{\"ok\":%s,\"event\":null,\"redis\":\"%s\",\"redis_mode\":\"%s\","
+		    "\"events_loaded\":%zu,"
 		    "\"node\":%ld,\"open_files_limit\":%ld,\"accepting\":%s}\n",
-		    up ? "true" : "false", up ? "up" : "down", n->nevents, (long)getpid(),
+		    up ? "true" : "false", up ? "up" : "down", redis_mode(n), n->nevents, (long)getpid(),
 		    n->nofile, n->accept_paused ? "false" : "true");
 }
 

@@ -259,8 +259,6 @@ net *net_new(uv_loop_t *loop, const struct net_opts *o)
 	n->loop = loop;
 	n->only = o->only ? sl_strdup(o->only) : NULL;
 	n->store = o->store;
-	n->redis_host = sl_strdup(o->store.host);
-	n->store.host = n->redis_host;
 	n->store.event = NULL;
 	n->event_idle_ms = o->event_idle_ms ? o->event_idle_ms : 600000;
 	n->listen = sl_strdup(o->listen);
@@ -321,8 +319,11 @@ net *net_new(uv_loop_t *loop, const struct net_opts *o)
 	uv_poll_start(&n->lpoll, UV_READABLE, on_accept);
 	uv_timer_start(&n->tick, on_tick, o->tick_ms, o->tick_ms);
 	/* only now: a registry made before a failure above would leave handles open */
-	n->reg = registry_new(loop, n->redis_host, o->store.port, o->store.timeout_ms);
-	registry_start(n->reg);
+	struct cluster_opts co = {.addrs = o->redis, .timeout_ms = o->store.timeout_ms};
+	n->cl = cluster_new(loop, &co);
+	n->store.cl = n->cl;
+	cluster_start(n->cl);
+	n->reg = registry_new(n->cl);
 	if (n->only)
 		event_load(n, n->only, strlen(n->only)); /* pinned */
 	sl_info("listening on http://%s:%d", o->listen, o->port);
@@ -339,23 +340,23 @@ fail:
 		if (n->ctx)
 			lws_context_destroy(n->ctx);
 	}
-	registry_free(n->reg);
-	SL_FREE_MANY(n->mounts, n->listen, n->web_root, n->admin_hash, n->only, n->redis_host, n);
+	SL_FREE_MANY(n->mounts, n->listen, n->web_root, n->admin_hash, n->only, n);
 	return NULL;
 }
 
-static void on_registry_closed(void *ctx)
+static void on_store_closed(void *ctx)
 {
 	net *n = ctx;
 
 	sl_close_done(&n->drain);
 }
 
+/* Last: the events' final snapshots and in-flight commands went through it. */
 static void on_events_closed(void *ctx)
 {
 	net *n = ctx;
 
-	registry_close(n->reg, on_registry_closed, n);
+	cluster_close(n->cl, on_store_closed, n);
 }
 
 static void on_grace(uv_timer_t *t)
@@ -418,12 +419,12 @@ void net_free(net *n)
 	score_free(n);
 	events_free(n);
 	registry_free(n->reg);
+	cluster_free(n->cl);
 	door_free();
 	free(n->mounts);
 	free(n->listen);
 	free(n->web_root);
 	free(n->admin_hash);
 	free(n->only);
-	free(n->redis_host);
 	free(n);
 }

@@ -40,7 +40,8 @@ struct net_opts {
 	size_t queue_cap;       /* a session's unsent bytes, at most (0: the default) */
 	size_t spectator_cap;   /* the same for spectators (0: the default) */
 	const char *only;       /* --event: serve this event only (pinned), or NULL: every one */
-	struct evlog_opts store; /* each event's log (its .event is the event's) */
+	const char *redis;      /* --redis: one HOST:PORT, or a Redis Cluster's seeds */
+	struct evlog_opts store; /* each event's log (its .event and .cl are the node's) */
 	uint32_t event_idle_ms; /* an event with no session or request this long unloads */
 };
 

@@ -148,7 +148,7 @@ struct net {
 	size_t nevents;
 	char *only;           /* --event: the one event this node serves, or NULL */
 	struct evlog_opts store; /* for each event's log (event copied per event) */
-	char *redis_host;
+	cluster *cl;             /* the store: one Redis or a Redis Cluster */
 	uint32_t event_idle_ms;
 	registry *reg;
 	/* the registry's hashes, as last read (every EV_LIST_MS): the events'

@@ -29,6 +29,7 @@
 #define TAIL_BLOCK_MS 1000
 #define TAIL_COUNT 1000
 #define TAIL_RETRY_MS 1000
+#define TAIL_REDIRECT_MS 100 /* a slot being moved or failed over: ask again soon */
 
 /*
  * The append.  KEYS: the log, the watermarks of this kind of input (one
@@ -52,6 +53,10 @@
  * appends that, so the log holds each (device, seq) once.  Seqs are at most
  * 2^53 - 1 (SL_SEQ_MAX, checked by the caller), so Lua's doubles compare
  * them exactly.
+ *
+ * A duplicate writes the watermark again (the same value): a WAIT after it
+ * then covers the write it duplicates, which a WAIT on another connection
+ * (before a reconnect, say) may not have seen replicated.
  *
  * Seqs from the server (an official's own device): the batch gets seqs
  * watermark + 1 on, written into the payload's 8-byte big-endian slot
@@ -77,7 +82,10 @@ static const char append_lua[] =
 	"  first = string.format('%.0f', f)\n"
 	"  last = string.format('%.0f', f + n)\n"
 	"elseif w then\n"
-	"  if tonumber(last) <= tonumber(w) then return {'dup', w} end\n"
+	"  if tonumber(last) <= tonumber(w) then\n"
+	"    redis.call('HSET', KEYS[2], dev, w)\n"
+	"    return {'dup', w}\n"
+	"  end\n"
 	"  if tonumber(first) <= tonumber(w) then return {'overlap', w} end\n"
 	"  if tonumber(first) > tonumber(w) + 1 then return {'gap', w} end\n"
 	"end\n"
@@ -109,11 +117,15 @@ struct evlog {
 	char *event;
 	char *k_log, *k_dev, *k_devc, *k_snap, *k_tok;
 	char sha[41];
-	uint32_t timeout_ms;
+	uint32_t timeout_ms, wait_ms;
+	int wait; /* < 0: by the store's kind */
 	uint64_t snapshot_every;
+	size_t max_pending;
 
-	redis *w; /* append, tokens, snapshot writes */
-	redis *t; /* tail */
+	cluster *cl;                  /* borrowed */
+	struct cluster_follow follow; /* the tail's address: the slot's primary */
+	redis *t;                     /* tail */
+	size_t inflight;              /* commands on the shared connections */
 
 	char last_id[48];
 	bool snap_read, tail_busy, caught_up;
@@ -122,7 +134,8 @@ struct evlog {
 	uv_timer_t retry;
 
 	sl_close_req closing;
-	int open; /* closing: things still open */
+	int open;         /* closing: things still open (the tail, the timer, in-flight) */
+	bool drained;     /* closing: nothing in flight any more */
 };
 
 struct append_op {
@@ -138,10 +151,13 @@ struct append_op {
 	char *rec;
 	size_t len;
 	bool retried;
+	struct evlog_ack ack; /* the script's answer, while WAIT runs */
+	char id[48];
 };
 
 static void tail_next(evlog *l);
 static void close_conns(evlog *l);
+static void inflight_done(evlog *l);
 
 static char *key(const char *ev, const char *what)
 {
@@ -162,14 +178,17 @@ static void sha1_hex(const char *s, size_t n, char out[41])
 
 /* ---- snapshots ----------------------------------------------------------- */
 
-static void on_snap_written(void *ctx, int err, const redisReply *rep)
+static void on_snap_written(void *ctx, int err, const redisReply *rep,
+			    const struct cluster_via *via)
 {
 	evlog *l = ctx;
 
+	(void)via;
 	l->snap_busy = false;
 	if (err)
 		sl_warn("cannot write snapshot of '%s': %s", l->event,
 			err == SL_EIO && rep ? rep->str : sl_strerror(err));
+	inflight_done(l);
 	if (l->closing.on)
 		close_conns(l);
 }
@@ -184,7 +203,7 @@ static int snapshot_write(evlog *l)
 	uint64_t since = l->since_snap;
 	int rc;
 
-	if (l->snap_busy || !redis_up(l->w))
+	if (l->snap_busy || !cluster_slot_up(l->cl, l->follow.slot))
 		return SL_EUNAVAIL;
 	core_snapshot_save(l->core, &core_bytes);
 	slp_packer_init(&pk, &b);
@@ -200,8 +219,9 @@ static int snapshot_write(evlog *l)
 	argvlen[0] = 3;
 	argvlen[1] = strlen(l->k_snap);
 	argvlen[2] = b.len;
-	rc = redis_command(l->w, 0, on_snap_written, l, 3, argv, argvlen);
+	rc = cluster_command(l->cl, l->k_snap, argvlen[1], 0, on_snap_written, l, 3, argv, argvlen);
 	if (rc == 0) {
+		l->inflight++;
 		l->snap_busy = true;
 		l->since_snap = 0;
 		sl_debug("writing snapshot of '%s' at %s (%zu bytes, %" PRIu64 " new records)",
@@ -257,6 +277,28 @@ static void tail_retry_later(evlog *l)
 		uv_timer_start(&l->retry, on_retry, TAIL_RETRY_MS, 0);
 }
 
+/*
+ * A Redis Cluster's answer on the tail: MOVED (the slot has a new primary:
+ * reconnect there; the next "up" resumes from last_id), or a slot in motion
+ * or a failover in progress (ask again shortly).  True when handled.
+ */
+static bool tail_redirected(evlog *l, int err, const redisReply *rep)
+{
+	int k;
+
+	if (err != SL_EIO || !rep || !rep->str)
+		return false;
+	k = cluster_note_error(l->cl, rep->str);
+	if (k == 1) {
+		sl_info("log '%s': %s: following it", l->k_log, rep->str);
+		redis_reconnect(l->t);
+	} else if (k == 2) {
+		sl_debug("log '%s': %s: asking again", l->k_log, rep->str);
+		uv_timer_start(&l->retry, on_retry, TAIL_REDIRECT_MS, 0);
+	}
+	return k != 0;
+}
+
 static void on_snap_read(void *ctx, int err, const redisReply *rep)
 {
 	evlog *l = ctx;
@@ -266,6 +308,8 @@ static void on_snap_read(void *ctx, int err, const redisReply *rep)
 		return;
 	if (err == SL_EUNAVAIL || err == SL_ETIMEOUT)
 		return; /* the next "up" starts over */
+	if (tail_redirected(l, err, rep))
+		return;
 	if (err) {
 		sl_error("cannot read snapshot '%s': %s: replaying the whole log", l->k_snap,
 			 rep ? rep->str : sl_strerror(err));
@@ -317,6 +361,8 @@ static void on_xread(void *ctx, int err, const redisReply *rep)
 	if (l->closing.on)
 		return;
 	if (err == SL_EUNAVAIL || err == SL_ETIMEOUT)
+		return;
+	if (tail_redirected(l, err, rep))
 		return;
 	if (err) {
 		sl_error("cannot read log '%s': %s", l->k_log, rep ? rep->str : sl_strerror(err));
@@ -391,38 +437,34 @@ static void on_tail_state(void *ctx, bool up)
 		tail_next(l);
 }
 
+
 /* ---- appends ------------------------------------------------------------- */
 
-static void on_script_loaded(void *ctx, int err, const redisReply *rep)
+/* Replicas an append or a token change waits for. */
+static int wait_n(const evlog *l)
 {
-	evlog *l = ctx;
-
-	if (err)
-		sl_warn("cannot load the append script: %s",
-			err == SL_EIO && rep ? rep->str : sl_strerror(err));
-	else if (rep->type == REDIS_REPLY_STRING && strcmp(rep->str, l->sha) != 0)
-		sl_warn("append script sha %s differs from %s", rep->str, l->sha);
+	if (l->wait >= 0)
+		return l->wait;
+	return cluster_is_cluster(l->cl) ? 1 : 0;
 }
 
-static void on_append_state(void *ctx, bool up)
+/* A write's timeout: it may queue behind a WAIT on its connection. */
+static uint32_t write_timeout(const evlog *l)
 {
-	evlog *l = ctx;
-	const char *argv[] = {"SCRIPT", "LOAD", append_lua};
-	size_t argvlen[] = {6, 4, sizeof(append_lua) - 1};
-
-	/* scripts do not survive a Redis restart: load on every connect */
-	if (up)
-		redis_command(l->w, 0, on_script_loaded, l, 3, argv, argvlen);
+	return l->timeout_ms + (wait_n(l) > 0 ? l->wait_ms : 0);
 }
 
 static int append_send(struct append_op *op);
 
 static void append_done(struct append_op *op, const struct evlog_ack *ack)
 {
+	evlog *l = op->l;
+
 	op->cb(op->ctx, ack);
 	free(op->dev);
 	free(op->rec);
 	free(op);
+	inflight_done(l);
 }
 
 static void append_fail(struct append_op *op, int err, uint64_t wm)
@@ -432,10 +474,85 @@ static void append_fail(struct append_op *op, int err, uint64_t wm)
 	append_done(op, &ack);
 }
 
-static void on_appended(void *ctx, int err, const redisReply *rep)
+static void on_append_waited(void *ctx, int err, int replicas)
 {
 	struct append_op *op = ctx;
+	int want = wait_n(op->l);
+
+	if (!err && replicas >= want) {
+		append_done(op, &op->ack);
+		return;
+	}
+	sl_warn("append to '%s' %s: %d of %d replicas confirmed it in %u ms: not acknowledged",
+		op->l->k_log, op->ack.dup ? "(a resend)" : "written", err ? 0 : replicas, want,
+		op->l->wait_ms);
+	append_fail(op, SL_EUNAVAIL, 0);
+}
+
+/* The script's answer in ack (0), or "overlap" (1, wm set), or -1. */
+static int append_reply(struct append_op *op, const redisReply *rep, struct evlog_ack *ack,
+			uint64_t *wm)
+{
 	const redisReply *a, *b;
+
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 2 ||
+	    (a = rep->element[0])->type != REDIS_REPLY_STRING ||
+	    ((b = rep->element[1])->type != REDIS_REPLY_STRING && b->type != REDIS_REPLY_NIL)) {
+		sl_warn("append to '%s': unexpected reply", op->l->k_log);
+		return -1;
+	}
+	*wm = b->type == REDIS_REPLY_STRING ? strtoull(b->str, NULL, 10) : 0;
+	memset(ack, 0, sizeof(*ack));
+	if (strcmp(a->str, "overlap") == 0)
+		return 1;
+	if (strcmp(a->str, "dup") == 0) {
+		ack->dup = true;
+		ack->watermark = *wm;
+	} else if (strcmp(a->str, "gap") == 0) {
+		ack->err = SL_EGAP;
+		ack->watermark = *wm;
+	} else if (strcmp(a->str, "auth") == 0) {
+		ack->err = SL_EAUTH;
+	} else if (strcmp(a->str, "range") == 0) {
+		ack->err = SL_ERANGE;
+		ack->watermark = *wm;
+	} else if (strcmp(a->str, "ok") == 0 && rep->elements == 3 &&
+		   rep->element[2]->type == REDIS_REPLY_STRING && b->len < sizeof(op->id)) {
+		memcpy(op->id, b->str, b->len + 1);
+		ack->id = op->id;
+		ack->first = strtoull(rep->element[2]->str, NULL, 10);
+	} else {
+		sl_warn("append to '%s': unexpected reply '%s'", op->l->k_log, a->str);
+		ack->err = SL_EIO;
+	}
+	return 0;
+}
+
+/* Append only what follows the watermark.  Each round moves first past a
+ * watermark below last, so this ends (in ok, dup or gap). */
+static void append_overlap(struct append_op *op, uint64_t wm)
+{
+	sl_buf t = SL_BUF_INIT;
+
+	if (slp_trim_batch(op->rec, op->len, wm + 1, &t) < 0) {
+		sl_buf_release(&t);
+		sl_warn("append to '%s': cannot cut an overlapping batch of '%s' at seq %" PRIu64,
+			op->l->k_log, op->dev, wm + 1);
+		append_fail(op, SL_EIO, 0);
+		return;
+	}
+	free(op->rec);
+	op->rec = sl_buf_detach(&t, &op->len);
+	snprintf(op->first, sizeof(op->first), "%" PRIu64, wm + 1);
+	if (append_send(op) < 0)
+		append_fail(op, SL_EUNAVAIL, 0);
+}
+
+static void on_appended(void *ctx, int err, const redisReply *rep, const struct cluster_via *via)
+{
+	struct append_op *op = ctx;
+	uint64_t wm = 0;
+	int k;
 
 	if (err == SL_EIO && rep && !op->retried && strncmp(rep->str, "NOSCRIPT", 8) == 0) {
 		op->retried = true;
@@ -449,53 +566,17 @@ static void on_appended(void *ctx, int err, const redisReply *rep)
 		append_fail(op, err, 0);
 		return;
 	}
-	if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 2 ||
-	    (a = rep->element[0])->type != REDIS_REPLY_STRING ||
-	    ((b = rep->element[1])->type != REDIS_REPLY_STRING && b->type != REDIS_REPLY_NIL)) {
-		sl_warn("append to '%s': unexpected reply", op->l->k_log);
+	k = append_reply(op, rep, &op->ack, &wm);
+	if (k < 0) {
 		append_fail(op, SL_EIO, 0);
-		return;
+	} else if (k == 1) {
+		append_overlap(op, wm);
+	} else if (op->ack.err || wait_n(op->l) == 0) {
+		append_done(op, &op->ack);
+	} else if (cluster_wait(op->l->cl, via, wait_n(op->l), op->l->wait_ms, on_append_waited,
+				op) < 0) {
+		append_fail(op, SL_EUNAVAIL, 0);
 	}
-	uint64_t wm = b->type == REDIS_REPLY_STRING ? strtoull(b->str, NULL, 10) : 0;
-	if (strcmp(a->str, "overlap") == 0) {
-		/* Append only what follows the watermark.  Each round moves first
-		 * past a watermark below last, so this ends (in ok, dup or gap). */
-		sl_buf t = SL_BUF_INIT;
-		if (slp_trim_batch(op->rec, op->len, wm + 1, &t) < 0) {
-			sl_buf_release(&t);
-			sl_warn("append to '%s': cannot cut an overlapping batch of '%s' at seq %" PRIu64,
-				op->l->k_log, op->dev, wm + 1);
-			append_fail(op, SL_EIO, 0);
-			return;
-		}
-		free(op->rec);
-		op->rec = sl_buf_detach(&t, &op->len);
-		snprintf(op->first, sizeof(op->first), "%" PRIu64, wm + 1);
-		if (append_send(op) < 0)
-			append_fail(op, SL_EUNAVAIL, 0);
-		return;
-	}
-	struct evlog_ack ack = {0};
-	if (strcmp(a->str, "dup") == 0) {
-		ack.dup = true;
-		ack.watermark = wm;
-	} else if (strcmp(a->str, "gap") == 0) {
-		ack.err = SL_EGAP;
-		ack.watermark = wm;
-	} else if (strcmp(a->str, "auth") == 0) {
-		ack.err = SL_EAUTH;
-	} else if (strcmp(a->str, "range") == 0) {
-		ack.err = SL_ERANGE;
-		ack.watermark = wm;
-	} else if (strcmp(a->str, "ok") == 0 && rep->elements == 3 &&
-		   rep->element[2]->type == REDIS_REPLY_STRING) {
-		ack.id = b->str;
-		ack.first = strtoull(rep->element[2]->str, NULL, 10);
-	} else {
-		sl_warn("append to '%s': unexpected reply '%s'", op->l->k_log, a->str);
-		ack.err = SL_EIO;
-	}
-	append_done(op, &ack);
 }
 
 /* EVALSHA, or EVAL after a NOSCRIPT (which also caches the script again). */
@@ -522,7 +603,8 @@ static int append_send(struct append_op *op)
 	argvlen[1] = op->retried ? sizeof(append_lua) - 1 : 40;
 	argvlen[6] = op->dev_len;
 	argvlen[9] = op->len;
-	return redis_command(l->w, 0, on_appended, op, 12, argv, argvlen);
+	return cluster_write(l->cl, l->k_log, argvlen[3], write_timeout(l), on_appended, op, 12,
+			     argv, argvlen);
 }
 
 int evlog_append(evlog *l, const struct evlog_write *w, const char *rec, size_t len,
@@ -531,8 +613,10 @@ int evlog_append(evlog *l, const struct evlog_write *w, const char *rec, size_t 
 	struct append_op *op;
 	int rc;
 
-	if (l->closing.on)
+	if (l->closing.on || !cluster_up(l->cl))
 		return SL_EUNAVAIL;
+	if (l->inflight >= l->max_pending)
+		return SL_EFULL;
 	op = sl_calloc(1, sizeof(*op));
 	op->l = l;
 	op->cb = cb;
@@ -553,19 +637,44 @@ int evlog_append(evlog *l, const struct evlog_write *w, const char *rec, size_t 
 		free(op->dev);
 		free(op->rec);
 		free(op);
+		return rc;
 	}
-	return rc;
+	l->inflight++;
+	return 0;
 }
 
 /* ---- tokens -------------------------------------------------------------- */
 
 struct tok_op {
+	evlog *l;
 	evlog_get_fn get;
 	evlog_done_fn done;
 	void *ctx;
 };
 
-static void on_tok(void *ctx, int err, const redisReply *rep)
+static void tok_finish(struct tok_op *op, int err)
+{
+	evlog *l = op->l;
+
+	op->done(op->ctx, err);
+	free(op);
+	inflight_done(l);
+}
+
+static void on_tok_waited(void *ctx, int err, int replicas)
+{
+	struct tok_op *op = ctx;
+	int want = wait_n(op->l);
+
+	if (!err && replicas < want) {
+		sl_warn("token change in '%s': %d of %d replicas confirmed it in %u ms",
+			op->l->k_tok, replicas, want, op->l->wait_ms);
+		err = SL_EUNAVAIL;
+	}
+	tok_finish(op, err);
+}
+
+static void on_tok(void *ctx, int err, const redisReply *rep, const struct cluster_via *via)
 {
 	struct tok_op *op = ctx;
 
@@ -574,18 +683,24 @@ static void on_tok(void *ctx, int err, const redisReply *rep)
 			op->get(op->ctx, 0, rep->str, rep->len);
 		else
 			op->get(op->ctx, err ? err : SL_ENOENT, NULL, 0);
-	} else {
-		/* a Lua string comes back as a bulk string */
-		const char *r = !err && rep->type == REDIS_REPLY_STRING ? rep->str : "";
-		if (!err && !strcmp(r, "auth"))
-			err = SL_EAUTH;
-		else if (!err && !strcmp(r, "none"))
-			err = SL_ENOENT;
-		else if (!err && strcmp(r, "ok") != 0)
-			err = SL_EIO;
-		op->done(op->ctx, err);
+		inflight_done(op->l);
+		free(op);
+		return;
 	}
-	free(op);
+	/* a Lua string comes back as a bulk string */
+	const char *r = !err && rep->type == REDIS_REPLY_STRING ? rep->str : "";
+	if (!err && !strcmp(r, "auth"))
+		err = SL_EAUTH;
+	else if (!err && !strcmp(r, "none"))
+		err = SL_ENOENT;
+	else if (!err && strcmp(r, "ok") != 0)
+		err = SL_EIO;
+	if (!err && wait_n(op->l) > 0) {
+		if (cluster_wait(op->l->cl, via, wait_n(op->l), op->l->wait_ms, on_tok_waited, op) == 0)
+			return;
+		err = SL_EUNAVAIL;
+	}
+	tok_finish(op, err);
 }
 
 /* Send a token command; op (owned) is freed by on_tok, or here when the
@@ -593,10 +708,21 @@ static void on_tok(void *ctx, int err, const redisReply *rep)
 static int tok_command(evlog *l, struct tok_op *op, int argc, const char **argv,
 		       const size_t *argvlen)
 {
-	int rc = redis_command(l->w, 0, on_tok, op, argc, argv, argvlen);
+	int rc;
 
+	op->l = l;
+	if (l->closing.on) {
+		rc = SL_EUNAVAIL;
+	} else if (op->get) {
+		rc = cluster_command(l->cl, l->k_tok, argvlen[1], 0, on_tok, op, argc, argv, argvlen);
+	} else {
+		rc = cluster_write(l->cl, l->k_tok, strlen(l->k_tok), write_timeout(l), on_tok, op,
+				   argc, argv, argvlen);
+	}
 	if (rc < 0)
 		free(op);
+	else
+		l->inflight++;
 	return rc;
 }
 
@@ -654,17 +780,20 @@ evlog *evlog_new(uv_loop_t *loop, const struct evlog_opts *o, core *c)
 	l->k_snap = key(o->event, "snap");
 	l->k_tok = key(o->event, "tok");
 	l->timeout_ms = o->timeout_ms ? o->timeout_ms : 2000;
+	l->wait = o->wait;
+	l->wait_ms = o->wait_ms ? o->wait_ms : 1000;
 	l->snapshot_every = o->snapshot_every;
+	l->max_pending = o->max_pending ? o->max_pending : 10000;
 	sha1_hex(append_lua, sizeof(append_lua) - 1, l->sha);
 	strcpy(l->last_id, "0-0");
 
-	ro.host = o->host;
-	ro.port = o->port;
+	l->cl = o->cl;
+	l->follow.cl = o->cl;
+	l->follow.slot = cluster_keyslot(l->k_log, strlen(l->k_log));
+	ro.addr = cluster_follow_addr;
+	ro.addr_ctx = &l->follow;
 	ro.connect_timeout_ms = l->timeout_ms;
 	ro.command_timeout_ms = l->timeout_ms;
-	ro.max_pending = o->max_pending ? o->max_pending : 10000;
-	ro.name = "append";
-	l->w = redis_new(loop, &ro, on_append_state, l);
 	ro.name = "tail";
 	ro.max_pending = 4;
 	l->t = redis_new(loop, &ro, on_tail_state, l);
@@ -675,14 +804,19 @@ evlog *evlog_new(uv_loop_t *loop, const struct evlog_opts *o, core *c)
 
 void evlog_start(evlog *l)
 {
-	redis_start(l->w);
+	cluster_slot_up(l->cl, l->follow.slot); /* connects to the slot's primary */
 	redis_start(l->t);
 }
 
 bool evlog_up(const evlog *l)
 {
 	/* both: a node whose tail is down takes writes but shows stale results */
-	return redis_up(l->w) && redis_up(l->t);
+	return cluster_slot_up(l->cl, l->follow.slot) && redis_up(l->t);
+}
+
+const char *evlog_node(const evlog *l)
+{
+	return cluster_slot_addr(l->cl, l->follow.slot);
 }
 
 bool evlog_caught_up(const evlog *l)
@@ -708,6 +842,17 @@ static void on_part_closed(void *ctx)
 		sl_close_done(&l->closing);
 }
 
+/* A command on the shared connections ended; the last one, when closing,
+ * is the last part closed. */
+static void inflight_done(evlog *l)
+{
+	l->inflight--;
+	if (l->open && !l->drained && l->inflight == 0) {
+		l->drained = true;
+		on_part_closed(l);
+	}
+}
+
 static void on_retry_closed(uv_handle_t *h)
 {
 	on_part_closed(h->data);
@@ -717,10 +862,13 @@ static void close_conns(evlog *l)
 {
 	if (l->open)
 		return; /* already closing the parts */
-	l->open = 3;
-	redis_close(l->w, on_part_closed, l);
+	l->open = 3; /* the tail, the timer, what is in flight */
 	redis_close(l->t, on_part_closed, l);
 	uv_close((uv_handle_t *)&l->retry, on_retry_closed);
+	if (l->inflight == 0) {
+		l->drained = true;
+		on_part_closed(l);
+	}
 }
 
 void evlog_close(evlog *l, void (*on_closed)(void *ctx), void *ctx)
@@ -739,7 +887,8 @@ void evlog_free(evlog *l)
 {
 	if (!l)
 		return;
-	redis_free(l->w);
+	if (l->inflight)
+		sl_warn("log '%s' freed with %zu commands in flight", l->k_log, l->inflight);
 	redis_free(l->t);
 	SL_FREE_MANY(l->event, l->k_log, l->k_dev, l->k_devc, l->k_snap, l->k_tok, l);
 }

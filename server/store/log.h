@@ -1,17 +1,23 @@
 /*
  * log.h: the event log in Redis (module prefix evlog_, since log() is libm's).
  *
- * Two connections (store/redis.h):
- *   - "append": the append script, tokens, snapshot writes.
+ * Commands go through the node's store/cluster.h (shared by every event):
+ *   - appends and token changes on the connection for writes of the primary
+ *     that owns the event's slot, each followed by a WAIT for the replicas
+ *     when the evlog asks for them (an ack only after WAIT said enough);
+ *   - token lookups and snapshot writes on its command connection;
+ * and one connection of the event's own (store/redis.h) follows that slot:
  *   - "tail":   at start GET sl:{ev}:snap and load it into the core, then
  *               XREAD BLOCK 1000 COUNT 1000 STREAMS sl:{ev}:log <last id>
  *               forever, folding each entry into the core with core_apply().
- *               After any reconnect it resumes from the last applied id.
+ *               After any reconnect it resumes from the last applied id;
+ *               a MOVED reconnects it to the slot's new primary.
  * Records are folded ONLY from the tail, never on append, so every node that
  * tails the same log holds the same state.
  *
- * The append is one Lua script (SCRIPT LOAD on every connect, EVALSHA; on
- * NOSCRIPT the same call is made once with EVAL, which loads it again) that
+ * The append is one Lua script (EVALSHA; on NOSCRIPT, after a Redis restart
+ * or on a promoted replica, the same call is made once with EVAL, which
+ * caches it again) that
  * checks the writer's token, the device's watermark (sl:{ev}:dev for
  * passings, sl:{ev}:devc for check-ins), then XADDs and moves the watermark;
  * see append_lua in log.c.
@@ -31,13 +37,16 @@
 #include <uv.h>
 
 #include "core.h"
+#include "store/cluster.h"
 
 typedef struct evlog evlog;
 
 struct evlog_opts {
 	const char *event; /* copied */
-	const char *host;
-	int port;
+	cluster *cl;       /* borrowed: where the event's slot lives; must outlive the evlog */
+	int wait;          /* replicas that must have an append (or a token change) before
+			      it is acknowledged (WAIT); < 0: 1 with a cluster, else 0 */
+	uint32_t wait_ms;  /* WAIT's timeout */
 	uint32_t timeout_ms;     /* connect and command timeout */
 	uint64_t snapshot_every; /* records between snapshots */
 	size_t max_pending;      /* appends in flight at most */
@@ -50,6 +59,7 @@ bool evlog_up(const evlog *l);        /* the append and tail connections are up 
 bool evlog_caught_up(const evlog *l); /* the tail reached the end once */
 const char *evlog_last_id(const evlog *l); /* last applied stream id */
 const char *evlog_event(const evlog *l);
+const char *evlog_node(const evlog *l); /* "HOST:PORT" of the event's primary, or "" */
 
 /*
  * Append one record (msgpack bytes, borrowed) as w says: who writes (the
@@ -62,8 +72,9 @@ const char *evlog_event(const evlog *l);
  *   SL_EGAP: nothing written, first > watermark + 1 (watermark given);
  *   SL_EAUTH: nothing written, the writer's token is no longer in Redis;
  *   SL_ERANGE: nothing written, the server's numbering would pass SL_SEQ_MAX;
- *   SL_EUNAVAIL, SL_ETIMEOUT, SL_EIO: the store failed (nothing known to be
- *     written: a resend is safe, deduplicated by (device, seq)).
+ *   SL_EUNAVAIL, SL_ETIMEOUT, SL_EIO: the store failed, or fewer replicas
+ *     than asked confirmed the write in time (nothing known to be durable:
+ *     a resend is safe, deduplicated by (device, seq)).
  */
 enum evlog_space { EVLOG_PASSINGS, EVLOG_CHECKINS };
 struct evlog_write {
@@ -105,8 +116,9 @@ int evlog_token_del(evlog *l, const char *issuer, const char *hash, evlog_done_f
 
 /*
  * Close: write a last snapshot if records were folded since the last one
- * (waiting at most the command timeout), then close both connections;
- * on_closed runs once every handle is closed.
+ * (waiting at most the command timeout), close the tail, and wait for every
+ * command of this evlog still in flight on the shared connections (each
+ * ends within its timeout); on_closed runs then.
  */
 void evlog_close(evlog *l, void (*on_closed)(void *ctx), void *ctx);
 void evlog_free(evlog *l);

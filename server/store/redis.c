@@ -60,8 +60,13 @@ struct rcmd {
 
 struct redis {
 	uv_loop_t *loop;
-	char *name, *host;
+	char *name;
+	char host[256];
+	char addr_str[272]; /* "host:port", for logs and redis_addr() */
 	int port;
+	redis_addr_fn addr;
+	void *addr_ctx;
+	uint64_t conn_id; /* connections made */
 	uint32_t connect_timeout_ms, command_timeout_ms;
 	size_t max_pending;
 
@@ -347,6 +352,7 @@ static void on_connect(const redisAsyncContext *ac, int status)
 		return;
 	}
 	r->state = REDIS_ST_CONNECTED;
+	r->conn_id++;
 	r->last_heard = now_ms();
 	uv_timer_start(&r->timer, on_up, 0, 0); /* replaces the connect timeout */
 }
@@ -372,12 +378,29 @@ static void on_connect_timeout(uv_timer_t *t)
 	drop(r);
 }
 
+static void set_addr(redis *r, const char *host, int port)
+{
+	snprintf(r->host, sizeof(r->host), "%s", host);
+	r->port = port;
+	snprintf(r->addr_str, sizeof(r->addr_str), "%s:%d", r->host, r->port);
+}
+
 static void connect_now(redis *r)
 {
 	redisAsyncContext *ac;
 
 	if (r->closing.on || r->ac)
 		return;
+	if (r->addr) {
+		char host[sizeof(r->host)];
+		int port = 0;
+		if (r->addr(r->addr_ctx, host, sizeof(host), &port) < 0) {
+			log_down(r, "no address known yet");
+			schedule_retry(r);
+			return;
+		}
+		set_addr(r, host, port);
+	}
 	ac = redisAsyncConnect(r->host, r->port);
 	if (!ac) {
 		log_down(r, "cannot allocate a connection");
@@ -509,8 +532,9 @@ redis *redis_new(uv_loop_t *loop, const struct redis_opts *o, redis_state_fn on_
 
 	r->loop = loop;
 	r->name = sl_strdup(o->name ? o->name : "redis");
-	r->host = sl_strdup(o->host);
-	r->port = o->port;
+	set_addr(r, o->host ? o->host : "", o->port);
+	r->addr = o->addr;
+	r->addr_ctx = o->addr_ctx;
 	r->connect_timeout_ms = o->connect_timeout_ms ? o->connect_timeout_ms : 2000;
 	r->command_timeout_ms = o->command_timeout_ms ? o->command_timeout_ms : 2000;
 	r->max_pending = o->max_pending ? o->max_pending : 10000;
@@ -559,6 +583,24 @@ size_t redis_pending(const redis *r)
 	return r->npending;
 }
 
+uint64_t redis_conn_id(const redis *r)
+{
+	return r->conn_id;
+}
+
+const char *redis_addr(const redis *r)
+{
+	return r->addr_str;
+}
+
+void redis_reconnect(redis *r)
+{
+	if (r->closing.on || !r->ac)
+		return;
+	uv_timer_stop(&r->timer);
+	drop(r);
+}
+
 static void on_timer_close(uv_handle_t *h)
 {
 	redis *r = h->data;
@@ -586,6 +628,5 @@ void redis_free(redis *r)
 		sl_warn("redis '%s': freed with %d handles and %zu commands open", r->name,
 			r->open_handles, r->npending);
 	free(r->name);
-	free(r->host);
 	free(r);
 }

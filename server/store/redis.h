@@ -41,10 +41,20 @@
 
 typedef struct redis redis;
 
+/*
+ * Where to connect, asked before every connect attempt (a connection that
+ * follows a Redis Cluster slot's primary: store/cluster.h).  Writes the
+ * host (NUL-terminated, at most hostlen bytes) and port; returns 0, or < 0
+ * when no address is known yet (the attempt is retried after the backoff).
+ */
+typedef int (*redis_addr_fn)(void *ctx, char *host, size_t hostlen, int *port);
+
 struct redis_opts {
 	const char *name; /* for logs: "append", "tail" (borrowed, copied) */
-	const char *host; /* copied */
+	const char *host; /* copied; ignored when addr is set */
 	int port;
+	redis_addr_fn addr; /* NULL: always host:port */
+	void *addr_ctx;
 	uint32_t connect_timeout_ms;
 	uint32_t command_timeout_ms; /* default per command */
 	size_t max_pending;          /* commands in flight at most */
@@ -63,6 +73,14 @@ void redis_start(redis *r);
 enum redis_state redis_get_state(const redis *r);
 bool redis_up(const redis *r);
 size_t redis_pending(const redis *r);
+/* Counts the connections made: a new value means a new connection (a
+ * Redis WAIT only covers the writes of its own connection). */
+uint64_t redis_conn_id(const redis *r);
+/* "HOST:PORT" of the current (or last tried) address. */
+const char *redis_addr(const redis *r);
+/* Drop the connection now (its pending commands fail with SL_EUNAVAIL) and
+ * connect again after the backoff, asking addr again: after a redirection. */
+void redis_reconnect(redis *r);
 
 /*
  * Send one command (argv borrowed, copied into hiredis's buffer).

@@ -1,6 +1,7 @@
 /*
- * registry.c: the deployment's list of events (registry.h), one Redis
- * connection of its own.
+ * registry.c: the deployment's list of events (registry.h), through the
+ * node's store/cluster.h: every command here has one key, argv[1], which
+ * says where it goes.
  */
 #include "store/registry.h"
 
@@ -8,13 +9,13 @@
 #include <string.h>
 
 #include "sl.h"
-#include "store/redis.h"
+#include "store/cluster.h"
 
 #define REGISTRY_KEY REGISTRY_EVENTS
 #define SERIES_KEY REGISTRY_SERIES
 
 struct registry {
-	redis *r;
+	cluster *cl; /* borrowed */
 };
 
 struct reg_op {
@@ -26,10 +27,10 @@ struct reg_op {
 };
 
 /* Send argv for op (owned: the reply callback frees it; freed here when not sent). */
-static int send_op(registry *g, struct reg_op *op, redis_reply_fn on_reply, int argc,
+static int send_op(registry *g, void *op, cluster_reply_fn on_reply, int argc,
 		   const char **argv, const size_t *argvlen)
 {
-	int rc = redis_command(g->r, 0, on_reply, op, argc, argv, argvlen);
+	int rc = cluster_command(g->cl, argv[1], argvlen[1], 0, on_reply, op, argc, argv, argvlen);
 
 	if (rc < 0)
 		free(op);
@@ -44,32 +45,22 @@ static struct reg_op *op_new(void *ctx)
 	return op;
 }
 
-registry *registry_new(uv_loop_t *loop, const char *host, int port, uint32_t timeout_ms)
+registry *registry_new(cluster *cl)
 {
 	registry *g = sl_calloc(1, sizeof(*g));
-	struct redis_opts ro = {.name = "registry",
-				.host = host,
-				.port = port,
-				.connect_timeout_ms = timeout_ms,
-				.command_timeout_ms = timeout_ms,
-				.max_pending = 1000};
 
-	g->r = redis_new(loop, &ro, NULL, NULL);
+	g->cl = cl;
 	return g;
-}
-
-void registry_start(registry *g)
-{
-	redis_start(g->r);
 }
 
 bool registry_up(const registry *g)
 {
-	return redis_up(g->r);
+	return cluster_slot_up(g->cl, cluster_keyslot(REGISTRY_KEY, sizeof(REGISTRY_KEY) - 1));
 }
 
-static void on_exists(void *ctx, int err, const redisReply *rep)
+static void on_exists(void *ctx, int err, const redisReply *rep, const struct cluster_via *via)
 {
+	(void)via;
 	struct reg_op *op = ctx;
 
 	if (!err && (!rep || rep->type != REDIS_REPLY_INTEGER))
@@ -90,8 +81,9 @@ int registry_exists(registry *g, const char *event, registry_exists_fn cb, void 
 	return send_op(g, op, on_exists, 2, argv, argvlen);
 }
 
-static void on_put(void *ctx, int err, const redisReply *rep)
+static void on_put(void *ctx, int err, const redisReply *rep, const struct cluster_via *via)
 {
+	(void)via;
 	(void)rep;
 	if (err)
 		sl_warn("cannot write the summary of event '%s' to the registry: %s",
@@ -103,16 +95,12 @@ int registry_put(registry *g, const char *event, const char *summary, size_t len
 {
 	const char *argv[4] = {"HSET", REGISTRY_KEY, event, summary};
 	size_t argvlen[4] = {4, sizeof(REGISTRY_KEY) - 1, strlen(event), len};
-	char *ctx = sl_strdup(event);
-	int rc = redis_command(g->r, 0, on_put, ctx, 4, argv, argvlen);
-
-	if (rc < 0)
-		free(ctx);
-	return rc;
+	return send_op(g, sl_strdup(event), on_put, 4, argv, argvlen);
 }
 
-static void on_list(void *ctx, int err, const redisReply *rep)
+static void on_list(void *ctx, int err, const redisReply *rep, const struct cluster_via *via)
 {
+	(void)via;
 	struct reg_op *op = ctx;
 	size_t n = 0;
 	const char **ids = NULL, **sums = NULL;
@@ -150,8 +138,9 @@ int registry_list(registry *g, const char *hash, registry_list_fn cb, void *ctx)
 	return send_op(g, op, on_list, 2, argv, argvlen);
 }
 
-static void on_series_put(void *ctx, int err, const redisReply *rep)
+static void on_series_put(void *ctx, int err, const redisReply *rep, const struct cluster_via *via)
 {
+	(void)via;
 	struct reg_op *op = ctx;
 
 	(void)rep;
@@ -170,8 +159,9 @@ int registry_series_put(registry *g, const char *id, const char *doc, size_t len
 	return send_op(g, op, on_series_put, 4, argv, argvlen);
 }
 
-static void on_series_get(void *ctx, int err, const redisReply *rep)
+static void on_series_get(void *ctx, int err, const redisReply *rep, const struct cluster_via *via)
 {
+	(void)via;
 	struct reg_op *op = ctx;
 
 	if (!err && rep && rep->type == REDIS_REPLY_NIL)
@@ -192,15 +182,7 @@ int registry_series_get(registry *g, const char *id, registry_get_fn cb, void *c
 	return send_op(g, op, on_series_get, 3, argv, argvlen);
 }
 
-void registry_close(registry *g, void (*on_closed)(void *ctx), void *ctx)
-{
-	redis_close(g->r, on_closed, ctx);
-}
-
 void registry_free(registry *g)
 {
-	if (!g)
-		return;
-	redis_free(g->r);
 	free(g);
 }

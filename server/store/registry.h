@@ -1,6 +1,6 @@
 /*
- * registry.h: the deployment's list of events in Redis, on a connection of
- * its own (redis.h), for a server that serves many events.
+ * registry.h: the deployment's list of events in Redis, for a server that
+ * serves many events, through the node's store/cluster.h.
  *
  *   sl:events   hash: event id -> its summary (msgpack: name, date, level,
  *               state... as /api/events.json lists it), written by the nodes
@@ -14,7 +14,10 @@
  * its own slot; nothing here touches two slots in one command.
  *
  * Callbacks follow redis.h: a function that returns 0 calls its callback
- * exactly once, later; one that returns < 0 never does.
+ * exactly once, later; one that returns < 0 never does.  The registry holds
+ * nothing open: commands still in flight when the node stops are failed by
+ * cluster_close().  Ownership: registry_new() borrows the cluster (which
+ * must outlive it) and returns owned.
  */
 #ifndef SL_STORE_REGISTRY_H
 #define SL_STORE_REGISTRY_H
@@ -22,12 +25,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <uv.h>
+
+#include "store/cluster.h"
 
 typedef struct registry registry;
 
-registry *registry_new(uv_loop_t *loop, const char *host, int port, uint32_t timeout_ms);
-void registry_start(registry *g);
+registry *registry_new(cluster *cl);
 bool registry_up(const registry *g);
 
 /* err 0 and whether the event's log exists; or the store's err. */
@@ -55,7 +58,6 @@ int registry_series_put(registry *g, const char *id, const char *doc, size_t len
 			registry_done_fn cb, void *ctx);
 int registry_series_get(registry *g, const char *id, registry_get_fn cb, void *ctx);
 
-void registry_close(registry *g, void (*on_closed)(void *ctx), void *ctx);
 void registry_free(registry *g);
 
 #endif
