@@ -15,9 +15,10 @@ Asserts:
     0 there); the three owners differ;
   - each event's /api/events/<e>/health says redis up, redis_mode cluster and
     names its owner as redis_node;
-  - hostile: a seed list whose first entry is dead (127.0.0.1:1) still works
-    (the same bytes); `--redis nonsense`, `--redis 127.0.0.1:99999`, a seed
-    list with an empty entry and `--redis-wait 6` are refused at start with a
+  - hostile: a list of 32 seeds (the most --redis takes) whose first entry
+    and 25 others are dead still works (the same bytes); `--redis nonsense`,
+    `--redis 127.0.0.1:99999`, a seed list with an empty entry, 33 seeds,
+    `--redis-wait 6` and `--redis-wait-ms 9` are refused at start with a
     message naming the option; a node started while every seed is dead
     answers /health with redis down, then up once a cluster starts on those
     ports.
@@ -102,7 +103,7 @@ def refused(h, args, what):
     check(r.returncode != 0 and what in err,
           f"splitlined {' '.join(map(str, args))}: exit {r.returncode}, want a refusal naming "
           f"{what}:\n{err[-1000:]}")
-    log(f"refused {' '.join(map(str, args))}: {err.strip().splitlines()[0]}")
+    log(f"refused {' '.join(map(str, args))[:80]}: {err.strip().splitlines()[0][:200]}")
 
 
 def seeds_only(addr):
@@ -173,9 +174,11 @@ async def main(h):
         log(f"{ev}: {n} records on {owner} (slot {slot}), none on the other primaries")
     srv.stop()
 
-    # a dead first seed
-    srv2 = harness.Server(h, seeds_only("127.0.0.1:1," + c.addr), "server-deadseed",
-                          event=None).start()
+    # a dead first seed, in a list of 32 (the most --redis takes)
+    dead = [f"127.0.0.1:{p}" for p in range(2, 2 + 31 - len(c.nodes))]
+    seeds32 = ",".join(["127.0.0.1:1", c.addr] + dead)
+    check(seeds32.count(",") == 31, f"{seeds32.count(',') + 1} seeds")
+    srv2 = harness.Server(h, seeds_only(seeds32), "server-deadseed", event=None).start()
     ev = events[0]
     await caught_up(srv2, c, ev)
     check(exports(srv2, ev, ["marathon"]) == ref[ev],
@@ -183,12 +186,14 @@ async def main(h):
     hl = srv2.health()
     check(hl.get("redis") == "up", f"dead first seed: node health {hl}")
     srv2.stop()
-    log("a seed list starting with a dead node: served, the same bytes")
+    log("32 seeds, the first and 25 others dead: served, the same bytes")
 
     for args, what in ((["--redis", "nonsense"], "--redis"),
                        (["--redis", "127.0.0.1:99999"], "--redis"),
                        (["--redis", f"{c.addr},,127.0.0.1:7000"], "--redis"),
-                       (["--redis", c.addr, "--redis-wait", "6"], "--redis-wait")):
+                       (["--redis", seeds32 + ",127.0.0.1:40"], "more than 32"),
+                       (["--redis", c.addr, "--redis-wait", "6"], "--redis-wait"),
+                       (["--redis", c.addr, "--redis-wait-ms", "9"], "--redis-wait-ms")):
         refused(h, args, what)
     c.stop()
 
