@@ -23,8 +23,8 @@ wait1/wait0 (both 3p).  --rounds N repeats the four runs N times
 (interleaved, so a change of load hits all of them) and prints each.  A
 benchmark prints numbers; it asserts nothing.
 
-    /usr/bin/python3 scripts/bench/cluster_bench.py [--events 6] [--runners 2000]
-        [--rounds 1] [--batch N] [--timeout 900]
+    /usr/bin/python3 scripts/bench/cluster_bench.py [--events 6] [--runners 4400]
+        [--rounds 3] [--batch N] [--timeout 900]
         [--server PATH --ctl PATH --replay PATH]
 
 Binaries default to build/release (scripts/run builds it).
@@ -53,8 +53,8 @@ THIRDS = ((0, 5460), (5461, 10922), (10923, 16383))
 
 def extra_args(ap):
     ap.add_argument("--events", type=int, default=6, help="events replayed at once (>= 1)")
-    ap.add_argument("--runners", type=int, default=2000, help="runners of each event")
-    ap.add_argument("--rounds", type=int, default=1, help="times the four runs are repeated")
+    ap.add_argument("--runners", type=int, default=4400, help="runners of each event")
+    ap.add_argument("--rounds", type=int, default=3, help="times the four runs are repeated")
     ap.add_argument("--batch", type=int, default=None, help="replay --batch (default its own)")
     ap.add_argument("--jobs", type=int, default=3, help="events created in parallel")
     ap.add_argument("--timeout", type=int, default=900, help="seconds for each waiting step")
@@ -112,6 +112,41 @@ async def run(h, evs, tag, masters, wait):
     return m
 
 
+LABELS = {"1p-wait1": "1 primary, --redis-wait 1", "3p-wait1": "3 primaries, --redis-wait 1",
+          "3p-wait0": "3 primaries, --redis-wait 0", "single": "single Redis (no cluster)"}
+RATIOS = (("3 primaries / 1 primary (wait 1)", "3p-wait1", "1p-wait1"),
+          ("--redis-wait 1 / --redis-wait 0 (3 primaries)", "3p-wait1", "3p-wait0"),
+          ("cluster (3 primaries, wait 1) / single Redis", "3p-wait1", "single"))
+
+
+def spread(v):
+    """median (min-max) of a list of numbers, as text."""
+    v = sorted(v)
+    return v[len(v) // 2], f"{v[0]:,.2f}-{v[-1]:,.2f}" if v[0] < 100 else f"{v[0]:,.0f}-{v[-1]:,.0f}"
+
+
+def report(ns, reads, runs, rounds):
+    print()
+    print(f"{ns.events} events x {ns.runners} runners, {reads:,} reads, {ns.events} replays at "
+          f"once at --speed 0, one splitlined without --event; cluster nodes fsync always, one "
+          f"replica per primary (load average at the end {loadavg()}):")
+    head = f"{'acked reads/s':>14} {'server us/read':>15} {'Redis us/read (all nodes)':>26}"
+    for i, rr in enumerate(rounds, 1):
+        print(f"  round {i}: {'':<29} {head}")
+        for tag, _, _ in runs:
+            m = rr[tag]
+            print(f"    {LABELS[tag]:<36} {m['rate']:>14,.0f} {m['cpu']:>15.2f} "
+                  f"{m['redis']:>26.2f}")
+    print(f"  median over {len(rounds)} round(s) (min-max):")
+    for tag, _, _ in runs:
+        cols = [spread([rr[tag][k] for rr in rounds]) for k in ("rate", "cpu", "redis")]
+        print(f"    {LABELS[tag]:<36} {cols[0][0]:>9,.0f} ({cols[0][1]})  "
+              f"{cols[1][0]:.2f} ({cols[1][1]}) us  {cols[2][0]:.2f} ({cols[2][1]}) us")
+    for what, a, b in RATIOS:
+        med, rng = spread([per(rr[a]["rate"], rr[b]["rate"]) for rr in rounds])
+        print(f"    {what:<46} {med:.2f}x ({rng})")
+
+
 async def main(h):
     ns = h.args
     check(ns.events >= 1 and ns.runners >= 1, "--events and --runners must be at least 1")
@@ -122,25 +157,7 @@ async def main(h):
     rounds = []
     for r in range(1, ns.rounds + 1):
         rounds.append({tag: await run(h, evs, f"{tag}-r{r}", m, w) for tag, m, w in runs})
-    print()
-    print(f"{ns.events} events x {ns.runners} runners, {reads:,} reads, {ns.events} replays at "
-          f"once at --speed 0, one splitlined without --event; cluster nodes fsync always, one "
-          f"replica per primary (load average at the end {loadavg()}):")
-    labels = {"1p-wait1": "1 primary, --redis-wait 1", "3p-wait1": "3 primaries, --redis-wait 1",
-              "3p-wait0": "3 primaries, --redis-wait 0", "single": "single Redis (no cluster)"}
-    for i, rr in enumerate(rounds, 1):
-        print(f"  round {i}: {'':<29} {'acked reads/s':>14} {'server us/read':>15} "
-              f"{'Redis us/read':>14}")
-        for tag, _, _ in runs:
-            m = rr[tag]
-            print(f"    {labels[tag]:<36} {m['rate']:>14,.0f} {m['cpu']:>15.2f} "
-                  f"{m['redis']:>14.2f}")
-        print(f"    3 primaries / 1 primary (wait 1): {per(rr['3p-wait1']['rate'], rr['1p-wait1']['rate']):.2f}x;"
-              f"  --redis-wait 1 / --redis-wait 0 (3 primaries): "
-              f"{per(rr['3p-wait1']['rate'], rr['3p-wait0']['rate']):.2f}x;"
-              f"  cluster (3p, wait 1) / single Redis: "
-              f"{per(rr['3p-wait1']['rate'], rr['single']['rate']):.2f}x")
-
+    report(ns, reads, runs, rounds)
 
 if __name__ == "__main__":
     default_release_bins(sys.argv)
