@@ -3,8 +3,9 @@
 
 One splitlined without --event, --redis <seeds> of a local cluster from
 scripts/cluster (every node: scripts/redis.conf + redis-cluster.conf, fsync
-always, one replica per primary).  --events events (default 6), each a
-different slice of --runners Boston 2015 runners, their ids chosen so that
+always, one replica per primary).  --events events (default 6), each its
+own --runners Boston 2015 runners (default 10,000: consecutive rows from
+event k * runners on, wrapping around the file's 26,598), ids chosen so that
 their slots fall evenly on the three primaries of the default 3-way split.
 The deployment admin creates them (event, participants, a reader token), then
 one splitline-replay per event, all let go at the same moment at --speed 0
@@ -20,10 +21,11 @@ Runs, each on a fresh cluster and server, in this order:
 and prints per run: acked reads/s, server CPU per acked read, Redis CPU per
 acked read (every node), then the ratios 3p/1p (both wait1) and
 wait1/wait0 (both 3p).  --rounds N repeats the four runs N times
-(interleaved, so a change of load hits all of them) and prints each.  A
-benchmark prints numbers; it asserts nothing.
+(interleaved, so a change of load hits all of them), prints each and the
+median (min-max) of every figure and ratio.  A benchmark prints numbers; it
+asserts nothing.
 
-    /usr/bin/python3 scripts/bench/cluster_bench.py [--events 6] [--runners 4400]
+    /usr/bin/python3 scripts/bench/cluster_bench.py [--events 6] [--runners 10000]
         [--rounds 3] [--batch N] [--timeout 900]
         [--server PATH --ctl PATH --replay PATH]
 
@@ -53,7 +55,7 @@ THIRDS = ((0, 5460), (5461, 10922), (10923, 16383))
 
 def extra_args(ap):
     ap.add_argument("--events", type=int, default=6, help="events replayed at once (>= 1)")
-    ap.add_argument("--runners", type=int, default=4400, help="runners of each event")
+    ap.add_argument("--runners", type=int, default=10000, help="runners of each event")
     ap.add_argument("--rounds", type=int, default=3, help="times the four runs are repeated")
     ap.add_argument("--batch", type=int, default=None, help="replay --batch (default its own)")
     ap.add_argument("--jobs", type=int, default=3, help="events created in parallel")
