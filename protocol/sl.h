@@ -47,7 +47,9 @@
 	X(FULL, 13, "busy", AGAIN, "queue full, try again")                    \
 	X(STATE, 14, "conflict", NO, "not allowed in this state")              \
 	X(DUP, 15, "duplicate", NO, "duplicate")                               \
-	X(GAP, 16, "gap", RESEND, "sequence gap: resend from the expected seq")
+	X(GAP, 16, "gap", RESEND, "sequence gap: resend from the expected seq") \
+	X(UNSAFE, 17, "unavailable", AGAIN,                                    \
+	  "written, but not yet confirmed by enough replicas: send again")
 
 enum {
 #define SL_XX(name, val, code, retry, msg) SL_E##name = -(val),

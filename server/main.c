@@ -84,14 +84,12 @@ static struct opt opts[O_COUNT] = {
 	[O_REDIS_TIMEOUT_MS] = {"redis-timeout-ms", OPT_INT, "2000", 50, 600000, NULL,
 				"Redis connect and command timeout in ms", NULL},
 	[O_REDIS_WAIT] = {"redis-wait", OPT_ENUM, "auto", 0, 0, "auto|0|1|2|3|4|5",
-			  "replicas that must confirm a device's batch or a token change (Redis "
-			  "WAIT) before it is acknowledged; auto: 1 with a Redis Cluster, 0 with "
-			  "one Redis",
+			  "replicas that must confirm a device's batch or a token change (Redis WAIT) "
+			  "before it is acknowledged; auto: 1 with a Redis Cluster, 0 with one Redis",
 			  NULL},
 	[O_REDIS_WAIT_MS] = {"redis-wait-ms", OPT_INT, "1000", 10, 60000, NULL,
-			     "how long to wait for them; a batch they did not confirm in time is "
-			     "answered 'unavailable' (the device sends it again)",
-			     NULL},
+			     "how long to wait for them; what they did not confirm in time is "
+			     "answered 'unavailable' (the device sends it again)", NULL},
 	[O_SNAPSHOT_EVERY] = {"snapshot-every", OPT_INT, "5000", 1, 100000000, NULL,
 			      "records folded between snapshots", NULL},
 	[O_LOG_LEVEL] = {"log-level", OPT_ENUM, "info", 0, 0, "error|warn|info|debug",

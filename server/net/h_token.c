@@ -55,9 +55,10 @@ static void on_token_done(void *ctx, int err)
 
 	if (r->s->wsi)
 		reply_token(r->s, r, err);
-	if (!err && r->kind == RQ_TOKEN_REVOKE) {
+	if ((!err || err == SL_EUNSAFE) && r->kind == RQ_TOKEN_REVOKE) {
 		/* every session of this node holding the token ends at once; on
-		 * other nodes its next write is refused by the append script */
+		 * other nodes its next write is refused by the append script (also
+		 * when the revoke is written but not yet confirmed by a replica) */
 		for (sess *x = n->sessions.next; x != &n->sessions; x = x->next)
 			if (x->tokhash[0] && net__hash_eq(x->tokhash, r->hash)) {
 				sess_forget(x);

@@ -49,6 +49,10 @@ const char *req_store_msg(int err)
 	case SL_EUNAVAIL: return "store unavailable: nothing was written, send again later";
 	case SL_ETIMEOUT: return "store timed out: send again (resends are idempotent)";
 	case SL_EFULL: return "too many requests in flight: send again later";
+	case SL_EUNSAFE:
+		return "written, but not yet confirmed by a replica (--redis-wait): send again "
+		       "(resends are idempotent)";
+	case SL_EIO: return "store error: send again later (resends are idempotent)";
 	default: return sl_strerror(err);
 	}
 }
@@ -73,7 +77,8 @@ void req_send_store_err(sess *s, uint64_t id, int err)
 		sess_forget(s);
 		sess_send_err(s, id, err, "token revoked: nothing was written");
 	} else {
-		sess_send_err(s, id, err == SL_EIO ? SL_EUNAVAIL : err, req_store_msg(err));
+		sess_send_err(s, id, err == SL_EIO || err == SL_EUNSAFE ? SL_EUNAVAIL : err,
+			      req_store_msg(err));
 	}
 }
 

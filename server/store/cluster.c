@@ -68,7 +68,7 @@ struct ccmd {
 	void *ctx;
 	uint64_t deadline, retry_at; /* ms */
 	int hops;
-	int ask; /* node to send ASKING to, or -1 */
+	int ask;   /* node to send ASKING to, or -1 */
 	int which; /* CONN_CMD or CONN_WRITE */
 	bool parked;
 	struct cluster_via via;
@@ -94,6 +94,7 @@ struct cluster {
 
 	struct ccmd cmds; /* list sentinel */
 	size_t nparked;
+	struct cluster_follow *follows;
 
 	bool started;
 	sl_close_req closing;
@@ -105,112 +106,10 @@ static uint64_t now_ms(void)
 	return uv_hrtime() / 1000000u;
 }
 
-/* ---- slots and addresses ------------------------------------------------- */
-
-static uint16_t crc16(const unsigned char *p, size_t n)
-{
-	uint16_t crc = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		crc ^= (uint16_t)(p[i] << 8);
-		for (int b = 0; b < 8; b++)
-			crc = crc & 0x8000 ? (uint16_t)((crc << 1) ^ 0x1021) : (uint16_t)(crc << 1);
-	}
-	return crc;
-}
-
-unsigned cluster_keyslot(const char *key, size_t len)
-{
-	const char *open = memchr(key, '{', len), *close;
-
-	if (open) {
-		size_t rest = len - (size_t)(open - key) - 1;
-		close = memchr(open + 1, '}', rest);
-		if (close && close > open + 1) {
-			key = open + 1;
-			len = (size_t)(close - key);
-		}
-	}
-	return crc16((const unsigned char *)key, len) & (CLUSTER_SLOTS - 1);
-}
-
-/* One HOST:PORT of [s, s + n): 0, or -1 with what is wrong. */
-static int addr_parse(const char *s, size_t n, char *host, size_t hostlen, int *port,
-		      char *err, size_t errlen)
-{
-	const char *colon = NULL;
-	long v = 0;
-
-	for (size_t i = 0; i < n; i++)
-		if (s[i] == ':')
-			colon = s + i;
-	if (!colon || colon == s) {
-		snprintf(err, errlen, "'%.*s' is not HOST:PORT", (int)n, s);
-		return -1;
-	}
-	if ((size_t)(colon - s) >= hostlen) {
-		snprintf(err, errlen, "host '%.*s' is too long", (int)(colon - s), s);
-		return -1;
-	}
-	if (colon + 1 == s + n) {
-		snprintf(err, errlen, "'%.*s' has no port", (int)n, s);
-		return -1;
-	}
-	for (const char *p = colon + 1; p < s + n; p++) {
-		if (*p < '0' || *p > '9' || v > 65535) {
-			v = -1;
-			break;
-		}
-		v = v * 10 + (*p - '0');
-	}
-	if (v < 1 || v > 65535) {
-		snprintf(err, errlen, "port '%.*s' of '%.*s' is not in 1..65535",
-			 (int)(s + n - colon - 1), colon + 1, (int)n, s);
-		return -1;
-	}
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	*port = (int)v;
-	return 0;
-}
-
-/* Calls each(ctx, host, port) per address; 0, or -1 with err. */
-static int addrs_each(const char *addrs, char *err, size_t errlen,
-		      void (*each)(void *ctx, const char *host, int port), void *ctx)
-{
-	const char *p = addrs;
-	int count = 0;
-
-	if (!*addrs) {
-		snprintf(err, errlen, "no address");
-		return -1;
-	}
-	for (;;) {
-		size_t n = strcspn(p, ",");
-		char host[256];
-		int port;
-		if (addr_parse(p, n, host, sizeof(host), &port, err, errlen) < 0)
-			return -1;
-		if (++count > CLUSTER_ADDRS_MAX) {
-			snprintf(err, errlen, "more than %d addresses", CLUSTER_ADDRS_MAX);
-			return -1;
-		}
-		if (each)
-			each(ctx, host, port);
-		if (!p[n])
-			return 0;
-		p += n + 1;
-	}
-}
-
-int cluster_addrs_check(const char *addrs, char *err, size_t errlen)
-{
-	return addrs_each(addrs, err, errlen, NULL, NULL);
-}
-
 /* ---- nodes --------------------------------------------------------------- */
 
 static void on_node_state(void *ctx, bool up);
+static void on_part_closed(void *ctx);
 
 static struct cnode *node_get(cluster *cl, const char *host, int port)
 {
@@ -238,6 +137,11 @@ static struct cnode *node_get(cluster *cl, const char *host, int port)
 	n->conn[CONN_WRITE] = redis_new(cl->loop, &ro, on_node_state, n);
 	cl->nodes = sl_realloc(cl->nodes, (cl->nnodes + 1) * sizeof(*cl->nodes));
 	cl->nodes[cl->nnodes++] = n;
+	if (cl->closing.on) { /* learned while closing: closed with the others */
+		cl->open += 2;
+		redis_close(n->conn[CONN_CMD], on_part_closed, cl);
+		redis_close(n->conn[CONN_WRITE], on_part_closed, cl);
+	}
 	return n;
 }
 
@@ -260,6 +164,7 @@ static void arm(cluster *cl);
 static void retry_parked(cluster *cl, bool all);
 
 static void refresh(cluster *cl);
+static void follows_check(cluster *cl);
 
 static void map_single(cluster *cl, struct cnode *n)
 {
@@ -313,9 +218,10 @@ static int map_parse(cluster *cl, struct cnode *from, const redisReply *rep)
 		covered += (size_t)(b - a + 1);
 	}
 	memcpy(cl->owner, owner, sizeof(owner));
+	follows_check(cl);
 	if (!cl->known || !cl->is_cluster)
-		sl_info("redis %s: a cluster of %zu nodes known, %zu of %d slots served", from->addr,
-			cl->nnodes, covered, CLUSTER_SLOTS);
+		sl_info("redis %s: a cluster of %zu nodes known, %zu of %d slots served",
+			from->addr, cl->nnodes, covered, CLUSTER_SLOTS);
 	cl->known = true;
 	cl->is_cluster = true;
 	return 0;
@@ -440,7 +346,8 @@ static void try_send(struct ccmd *c)
 	struct cnode *n;
 	int rc;
 
-	if (now >= c->deadline) {
+	if (now >= c->deadline || cl->closing.on) {
+		/* closing: a callback of one command may close us mid-retry */
 		finish(c, SL_EUNAVAIL, NULL);
 		return;
 	}
@@ -463,8 +370,7 @@ static void try_send(struct ccmd *c)
 		redis_command(n->conn[c->which], 0, on_asking, NULL, 1, argv, len);
 	}
 	rc = redis_command(n->conn[c->which], (uint32_t)(c->deadline - now), on_cmd_reply, c,
-			   c->argc,
-			   (const char **)c->argv, c->argvlen);
+			   c->argc, (const char **)c->argv, c->argvlen);
 	if (rc < 0) {
 		park(c, RETRY_MS);
 		return;
@@ -491,7 +397,8 @@ static int redirect_target(cluster *cl, const char *s, unsigned *slot)
 	v = strtol(sp + 1, NULL, 10);
 	sp2 = strchr(sp + 1, ' ');
 	if (v < 0 || v >= CLUSTER_SLOTS || !sp2 ||
-	    addr_parse(sp2 + 1, strlen(sp2 + 1), host, sizeof(host), &port, err, sizeof(err)) < 0)
+	    cluster__addr_parse(sp2 + 1, strlen(sp2 + 1), host, sizeof(host), &port, err,
+				sizeof(err)) < 0)
 		return -1;
 	*slot = (unsigned)v;
 	return node_get(cl, host, port)->idx;
@@ -520,6 +427,7 @@ int cluster_note_error(cluster *cl, const char *err)
 		idx = redirect_target(cl, err, &slot);
 		if (idx >= 0)
 			cl->owner[slot] = (int16_t)idx;
+		follows_check(cl);
 		refresh(cl);
 		return 1;
 	}
@@ -543,10 +451,12 @@ static void on_cmd_reply(void *ctx, int err, const redisReply *rep)
 		return;
 	}
 	if (err == SL_EIO && rep && rep->str && c->hops < MAX_HOPS) {
-		if (starts(rep->str, "MOVED") && (idx = redirect_target(cl, rep->str, &slot)) >= 0) {
+		if (starts(rep->str, "MOVED") &&
+		    (idx = redirect_target(cl, rep->str, &slot)) >= 0) {
 			c->hops++;
 			cl->owner[slot] = (int16_t)idx;
 			c->ask = -1;
+			follows_check(cl);
 			refresh(cl);
 			try_send(c);
 			return;
@@ -584,8 +494,11 @@ static int command(cluster *cl, int which, const char *key, size_t keylen, uint3
 	if (cl->closing.on || !cl->started)
 		return SL_EUNAVAIL;
 	/* one Redis that is down: at once, as a single connection answers */
-	if (cl->nseeds == 1 && !cl->is_cluster && !node_up(cl->nodes[0], which))
-		return SL_EUNAVAIL;
+	if (cl->nseeds == 1 && !cl->is_cluster) {
+		node_use(cl->nodes[0], which);
+		if (!node_up(cl->nodes[0], which))
+			return SL_EUNAVAIL;
+	}
 	for (int i = 0; i < argc; i++)
 		bytes += argvlen[i] + 1;
 	c = sl_calloc(1, sizeof(*c) + (size_t)argc * (sizeof(char *) + sizeof(size_t)) + bytes);
@@ -798,7 +711,40 @@ int cluster_follow_addr(void *ctx, char *host, size_t hostlen, int *port)
 		return SL_ENOENT;
 	snprintf(host, hostlen, "%s", cl->nodes[idx]->host);
 	*port = cl->nodes[idx]->port;
+	f->node = idx;
 	return 0;
+}
+
+void cluster_follow_add(cluster *cl, struct cluster_follow *f)
+{
+	f->node = -1;
+	f->next = cl->follows;
+	cl->follows = f;
+}
+
+void cluster_follow_del(cluster *cl, struct cluster_follow *f)
+{
+	for (struct cluster_follow **p = &cl->follows; *p; p = &(*p)->next) {
+		if (*p == f) {
+			*p = f->next;
+			return;
+		}
+	}
+}
+
+/* The map changed: tell each follow whose slot now lives elsewhere. */
+static void follows_check(cluster *cl)
+{
+	struct cluster_follow *f, *next;
+
+	for (f = cl->follows; f; f = next) {
+		next = f->next; /* on_moved may not remove others, but may redo its own */
+		if (f->node >= 0 && cl->owner[f->slot] >= 0 && cl->owner[f->slot] != f->node) {
+			f->node = -1;
+			if (f->on_moved)
+				f->on_moved(f->ctx);
+		}
+	}
 }
 
 /* ---- the timer ----------------------------------------------------------- */
@@ -857,7 +803,7 @@ cluster *cluster_new(uv_loop_t *loop, const struct cluster_opts *o)
 	cl->cmds.next = cl->cmds.prev = &cl->cmds;
 	for (size_t s = 0; s < CLUSTER_SLOTS; s++)
 		cl->owner[s] = -1;
-	if (addrs_each(o->addrs, err, sizeof(err), add_seed, cl) < 0)
+	if (cluster__addrs_each(o->addrs, err, sizeof(err), add_seed, cl) < 0)
 		sl_error("--redis '%s': %s", o->addrs, err); /* main.c checked it first */
 	/* one address: every slot is its; CLUSTER SLOTS says whether it is a cluster */
 	if (cl->nseeds == 1)

@@ -51,7 +51,7 @@
 typedef struct cluster cluster;
 
 struct cluster_opts {
-	const char *addrs; /* "HOST:PORT[,HOST:PORT...]", copied */
+	const char *addrs;   /* "HOST:PORT[,HOST:PORT...]", copied */
 	uint32_t timeout_ms; /* connect and command timeout */
 	size_t max_pending;  /* commands in flight per primary */
 };
@@ -112,14 +112,24 @@ int cluster_wait(cluster *cl, const struct cluster_via *via, int n, uint32_t tim
 /*
  * For a connection of its own that follows a slot (a blocking XREAD): a
  * redis_addr_fn for struct redis_opts, with a `struct cluster_follow` as
- * its ctx.  Each call asks for a map refresh when the last one is older
- * than REFRESH_MIN_MS (it is called on every reconnect).
+ * its ctx.  Each call asks for a map refresh in a cluster (it is called on
+ * every reconnect).  Registered with cluster_follow_add(), a follow is told
+ * (on_moved) when the map gives its slot to another node than the one its
+ * last address named: a failover or a move seen by any command, so that
+ * the connection goes there at once rather than after its backoff.
+ * cluster_follow_del() before the follow's memory goes.
  */
 struct cluster_follow {
 	cluster *cl;
 	unsigned slot;
+	void (*on_moved)(void *ctx);
+	void *ctx;
+	int node; /* the node the last address named, -1 */
+	struct cluster_follow *next;
 };
 int cluster_follow_addr(void *ctx, char *host, size_t hostlen, int *port);
+void cluster_follow_add(cluster *cl, struct cluster_follow *f);
+void cluster_follow_del(cluster *cl, struct cluster_follow *f);
 
 /*
  * An error reply seen on such a connection: MOVED updates the slot's owner
@@ -131,5 +141,13 @@ int cluster_note_error(cluster *cl, const char *err);
 
 void cluster_close(cluster *cl, void (*on_closed)(void *ctx), void *ctx);
 void cluster_free(cluster *cl);
+
+/* Internal (cluster_addr.c, for cluster.c): one HOST:PORT of [s, s + n);
+ * every address of a list, each(ctx, host, port) in order (each may be
+ * NULL).  0, or -1 with what is wrong in err. */
+int cluster__addr_parse(const char *s, size_t n, char *host, size_t hostlen, int *port, char *err,
+			size_t errlen);
+int cluster__addrs_each(const char *addrs, char *err, size_t errlen,
+			void (*each)(void *ctx, const char *host, int port), void *ctx);
 
 #endif

@@ -134,8 +134,8 @@ struct evlog {
 	uv_timer_t retry;
 
 	sl_close_req closing;
-	int open;         /* closing: things still open (the tail, the timer, in-flight) */
-	bool drained;     /* closing: nothing in flight any more */
+	int open;     /* closing: things still open (the tail, the timer, in-flight) */
+	bool drained; /* closing: nothing in flight any more */
 };
 
 struct append_op {
@@ -242,9 +242,8 @@ static void snapshot_load(evlog *l, const char *buf, size_t len)
 
 	msgpack_unpacked_init(&u);
 	if (msgpack_unpack_next(&u, buf, len, NULL) != MSGPACK_UNPACK_SUCCESS ||
-	    u.data.type != MSGPACK_OBJECT_MAP ||
-	    slp_get_str(&u.data, "id", &id, &idn) != 0 || idn == 0 ||
-	    idn >= sizeof(l->last_id) || !(core_o = slp_get(&u.data, "core")) ||
+	    u.data.type != MSGPACK_OBJECT_MAP || slp_get_str(&u.data, "id", &id, &idn) != 0 ||
+	    idn == 0 || idn >= sizeof(l->last_id) || !(core_o = slp_get(&u.data, "core")) ||
 	    (core_o->type != MSGPACK_OBJECT_BIN && core_o->type != MSGPACK_OBJECT_STR)) {
 		sl_error("snapshot '%s' is malformed: replaying the whole log", l->k_snap);
 		goto out;
@@ -290,7 +289,7 @@ static bool tail_redirected(evlog *l, int err, const redisReply *rep)
 		return false;
 	k = cluster_note_error(l->cl, rep->str);
 	if (k == 1) {
-		sl_info("log '%s': %s: following it", l->k_log, rep->str);
+		sl_info("log '%s': %s", l->k_log, rep->str); /* on_tail_moved followed it */
 		redis_reconnect(l->t);
 	} else if (k == 2) {
 		sl_debug("log '%s': %s: asking again", l->k_log, rep->str);
@@ -382,8 +381,8 @@ static void on_xread(void *ctx, int err, const redisReply *rep)
 	}
 	if (n < TAIL_COUNT && !l->caught_up) {
 		l->caught_up = true;
-		sl_info("caught up with log '%s' at %s (%" PRIu64 " records)", l->k_log,
-			l->last_id, core_nrecords(l->core));
+		sl_info("caught up with log '%s' at %s (%" PRIu64 " records)", l->k_log, l->last_id,
+			core_nrecords(l->core));
 	}
 	if (l->snapshot_every && l->since_snap >= l->snapshot_every)
 		snapshot_write(l);
@@ -429,6 +428,15 @@ static void tail_next(evlog *l)
 		tail_retry_later(l);
 }
 
+/* The event's slot has another primary (a failover, a move): go there now. */
+static void on_tail_moved(void *ctx)
+{
+	evlog *l = ctx;
+
+	sl_info("log '%s': its slot is on %s now: following it", l->k_log, evlog_node(l));
+	redis_reconnect(l->t);
+}
+
 static void on_tail_state(void *ctx, bool up)
 {
 	evlog *l = ctx;
@@ -436,7 +444,6 @@ static void on_tail_state(void *ctx, bool up)
 	if (up)
 		tail_next(l);
 }
-
 
 /* ---- appends ------------------------------------------------------------- */
 
@@ -486,7 +493,7 @@ static void on_append_waited(void *ctx, int err, int replicas)
 	sl_warn("append to '%s' %s: %d of %d replicas confirmed it in %u ms: not acknowledged",
 		op->l->k_log, op->ack.dup ? "(a resend)" : "written", err ? 0 : replicas, want,
 		op->l->wait_ms);
-	append_fail(op, SL_EUNAVAIL, 0);
+	append_fail(op, SL_EUNSAFE, 0);
 }
 
 /* The script's answer in ack (0), or "overlap" (1, wm set), or -1. */
@@ -618,9 +625,7 @@ int evlog_append(evlog *l, const struct evlog_write *w, const char *rec, size_t 
 	if (l->inflight >= l->max_pending)
 		return SL_EFULL;
 	op = sl_calloc(1, sizeof(*op));
-	op->l = l;
-	op->cb = cb;
-	op->ctx = ctx;
+	*op = (struct append_op){.l = l, .cb = cb, .ctx = ctx, .len = len};
 	op->dev = sl_strndup(w->dev ? w->dev : "", w->dev ? w->dev_len : 0);
 	op->dev_len = w->dev ? w->dev_len : 0;
 	op->k_wm = w->space == EVLOG_CHECKINS ? l->k_devc : l->k_dev;
@@ -631,7 +636,6 @@ int evlog_append(evlog *l, const struct evlog_write *w, const char *rec, size_t 
 		snprintf(op->seq_off, sizeof(op->seq_off), "%zu", w->seq_off);
 	op->rec = sl_malloc(len ? len : 1);
 	memcpy(op->rec, rec, len);
-	op->len = len;
 	rc = append_send(op);
 	if (rc < 0) {
 		free(op->dev);
@@ -669,7 +673,7 @@ static void on_tok_waited(void *ctx, int err, int replicas)
 	if (!err && replicas < want) {
 		sl_warn("token change in '%s': %d of %d replicas confirmed it in %u ms",
 			op->l->k_tok, replicas, want, op->l->wait_ms);
-		err = SL_EUNAVAIL;
+		err = SL_EUNSAFE;
 	}
 	tok_finish(op, err);
 }
@@ -696,7 +700,8 @@ static void on_tok(void *ctx, int err, const redisReply *rep, const struct clust
 	else if (!err && strcmp(r, "ok") != 0)
 		err = SL_EIO;
 	if (!err && wait_n(op->l) > 0) {
-		if (cluster_wait(op->l->cl, via, wait_n(op->l), op->l->wait_ms, on_tok_waited, op) == 0)
+		if (cluster_wait(op->l->cl, via, wait_n(op->l), op->l->wait_ms, on_tok_waited,
+				 op) == 0)
 			return;
 		err = SL_EUNAVAIL;
 	}
@@ -714,7 +719,8 @@ static int tok_command(evlog *l, struct tok_op *op, int argc, const char **argv,
 	if (l->closing.on) {
 		rc = SL_EUNAVAIL;
 	} else if (op->get) {
-		rc = cluster_command(l->cl, l->k_tok, argvlen[1], 0, on_tok, op, argc, argv, argvlen);
+		rc = cluster_command(l->cl, l->k_tok, argvlen[1], 0, on_tok, op, argc, argv,
+				     argvlen);
 	} else {
 		rc = cluster_write(l->cl, l->k_tok, strlen(l->k_tok), write_timeout(l), on_tok, op,
 				   argc, argv, argvlen);
@@ -741,8 +747,8 @@ static int token_eval(evlog *l, const char *issuer, const char *op_name, const c
 		      const char *val, size_t len, evlog_done_fn cb, void *ctx)
 {
 	struct tok_op *op = sl_calloc(1, sizeof(*op));
-	const char *argv[] = {"EVAL", token_lua, "1", l->k_tok, issuer ? issuer : "",
-			      op_name, hash, val};
+	const char *argv[] = {"EVAL",  token_lua, "1", l->k_tok, issuer ? issuer : "",
+			      op_name, hash,      val};
 	size_t argvlen[8];
 
 	for (int i = 0; i < 7; i++)
@@ -790,6 +796,9 @@ evlog *evlog_new(uv_loop_t *loop, const struct evlog_opts *o, core *c)
 	l->cl = o->cl;
 	l->follow.cl = o->cl;
 	l->follow.slot = cluster_keyslot(l->k_log, strlen(l->k_log));
+	l->follow.on_moved = on_tail_moved;
+	l->follow.ctx = l;
+	cluster_follow_add(o->cl, &l->follow);
 	ro.addr = cluster_follow_addr;
 	ro.addr_ctx = &l->follow;
 	ro.connect_timeout_ms = l->timeout_ms;
@@ -862,7 +871,8 @@ static void close_conns(evlog *l)
 {
 	if (l->open)
 		return; /* already closing the parts */
-	l->open = 3; /* the tail, the timer, what is in flight */
+	l->open = 3;    /* the tail, the timer, what is in flight */
+	cluster_follow_del(l->cl, &l->follow);
 	redis_close(l->t, on_part_closed, l);
 	uv_close((uv_handle_t *)&l->retry, on_retry_closed);
 	if (l->inflight == 0) {
@@ -889,6 +899,8 @@ void evlog_free(evlog *l)
 		return;
 	if (l->inflight)
 		sl_warn("log '%s' freed with %zu commands in flight", l->k_log, l->inflight);
+	if (!l->open)
+		cluster_follow_del(l->cl, &l->follow); /* never closed */
 	redis_free(l->t);
 	SL_FREE_MANY(l->event, l->k_log, l->k_dev, l->k_devc, l->k_snap, l->k_tok, l);
 }

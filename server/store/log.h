@@ -42,12 +42,12 @@
 typedef struct evlog evlog;
 
 struct evlog_opts {
-	const char *event; /* copied */
-	cluster *cl;       /* borrowed: where the event's slot lives; must outlive the evlog */
-	int wait;          /* replicas that must have an append (or a token change) before
-			      it is acknowledged (WAIT); < 0: 1 with a cluster, else 0 */
-	uint32_t wait_ms;  /* WAIT's timeout */
-	uint32_t timeout_ms;     /* connect and command timeout */
+	const char *event;   /* copied */
+	cluster *cl;         /* borrowed: where the event's slot lives; must outlive the evlog */
+	int wait;            /* replicas that must have an append (or a token change) before
+				it is acknowledged (WAIT); < 0: 1 with a cluster, else 0 */
+	uint32_t wait_ms;    /* WAIT's timeout */
+	uint32_t timeout_ms; /* connect and command timeout */
 	uint64_t snapshot_every; /* records between snapshots */
 	size_t max_pending;      /* appends in flight at most */
 };
@@ -55,8 +55,8 @@ struct evlog_opts {
 evlog *evlog_new(uv_loop_t *loop, const struct evlog_opts *o, core *c);
 void evlog_start(evlog *l);
 
-bool evlog_up(const evlog *l);        /* the append and tail connections are up */
-bool evlog_caught_up(const evlog *l); /* the tail reached the end once */
+bool evlog_up(const evlog *l);             /* the append and tail connections are up */
+bool evlog_caught_up(const evlog *l);      /* the tail reached the end once */
 const char *evlog_last_id(const evlog *l); /* last applied stream id */
 const char *evlog_event(const evlog *l);
 const char *evlog_node(const evlog *l); /* "HOST:PORT" of the event's primary, or "" */
@@ -72,22 +72,24 @@ const char *evlog_node(const evlog *l); /* "HOST:PORT" of the event's primary, o
  *   SL_EGAP: nothing written, first > watermark + 1 (watermark given);
  *   SL_EAUTH: nothing written, the writer's token is no longer in Redis;
  *   SL_ERANGE: nothing written, the server's numbering would pass SL_SEQ_MAX;
- *   SL_EUNAVAIL, SL_ETIMEOUT, SL_EIO: the store failed, or fewer replicas
- *     than asked confirmed the write in time (nothing known to be durable:
- *     a resend is safe, deduplicated by (device, seq)).
+ *   SL_EUNAVAIL, SL_ETIMEOUT, SL_EIO: the store failed (nothing known to be
+ *     written: a resend is safe, deduplicated by (device, seq));
+ *   SL_EUNSAFE: written, but fewer replicas than asked confirmed it in time
+ *     (in the log, not yet safe from a failover: a resend is answered dup,
+ *     and acknowledged, once they have it).
  */
 enum evlog_space { EVLOG_PASSINGS, EVLOG_CHECKINS };
 struct evlog_write {
-	const char *tokhash;         /* the writer's token hash (64 hex), or NULL:
-					the deployment's admin token (a file) */
-	const char *dev;             /* NULL: not deduplicated (officials' records) */
+	const char *tokhash; /* the writer's token hash (64 hex), or NULL:
+				the deployment's admin token (a file) */
+	const char *dev;     /* NULL: not deduplicated (officials' records) */
 	size_t dev_len;
-	enum evlog_space space;      /* each device has a seq space per kind */
-	uint64_t first, last;        /* seqs (<= SL_SEQ_MAX); numbered by the
-					server: last - first + 1 is the count */
-	size_t seq_off;              /* 0: seqs as given; else the server numbers
-					the batch: rec[seq_off - 1] is 0xcf and the
-					8 bytes from rec[seq_off] are its seq slot */
+	enum evlog_space space; /* each device has a seq space per kind */
+	uint64_t first, last;   /* seqs (<= SL_SEQ_MAX); numbered by the
+				   server: last - first + 1 is the count */
+	size_t seq_off;         /* 0: seqs as given; else the server numbers
+				   the batch: rec[seq_off - 1] is 0xcf and the
+				   8 bytes from rec[seq_off] are its seq slot */
 };
 struct evlog_ack {
 	int err;

@@ -525,8 +525,7 @@ static int send_cmd(redis *r, uint32_t timeout_ms, redis_reply_fn cb, void *ctx,
 
 /* ---- lifecycle ----------------------------------------------------------- */
 
-redis *redis_new(uv_loop_t *loop, const struct redis_opts *o, redis_state_fn on_state,
-		 void *ctx)
+redis *redis_new(uv_loop_t *loop, const struct redis_opts *o, redis_state_fn on_state, void *ctx)
 {
 	redis *r = sl_calloc(1, sizeof(*r));
 
@@ -595,10 +594,13 @@ const char *redis_addr(const redis *r)
 
 void redis_reconnect(redis *r)
 {
-	if (r->closing.on || !r->ac)
+	if (r->closing.on || !r->started)
 		return;
 	uv_timer_stop(&r->timer);
-	drop(r);
+	if (r->ac)
+		drop(r); /* and again after the first backoff step */
+	else
+		connect_now(r); /* was waiting out a backoff */
 }
 
 static void on_timer_close(uv_handle_t *h)

@@ -67,8 +67,7 @@ typedef void (*redis_reply_fn)(void *ctx, int err, const redisReply *reply);
 /* Called when the connection comes up (after the handshake) or goes down. */
 typedef void (*redis_state_fn)(void *ctx, bool up);
 
-redis *redis_new(uv_loop_t *loop, const struct redis_opts *o, redis_state_fn on_state,
-		 void *ctx);
+redis *redis_new(uv_loop_t *loop, const struct redis_opts *o, redis_state_fn on_state, void *ctx);
 void redis_start(redis *r);
 enum redis_state redis_get_state(const redis *r);
 bool redis_up(const redis *r);
@@ -78,8 +77,9 @@ size_t redis_pending(const redis *r);
 uint64_t redis_conn_id(const redis *r);
 /* "HOST:PORT" of the current (or last tried) address. */
 const char *redis_addr(const redis *r);
-/* Drop the connection now (its pending commands fail with SL_EUNAVAIL) and
- * connect again after the backoff, asking addr again: after a redirection. */
+/* After a redirection: drop the connection (its pending commands fail with
+ * SL_EUNAVAIL) and connect again after the first backoff step, or, when
+ * waiting out a backoff, connect now; addr is asked again. */
 void redis_reconnect(redis *r);
 
 /*

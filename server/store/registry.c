@@ -27,8 +27,8 @@ struct reg_op {
 };
 
 /* Send argv for op (owned: the reply callback frees it; freed here when not sent). */
-static int send_op(registry *g, void *op, cluster_reply_fn on_reply, int argc,
-		   const char **argv, const size_t *argvlen)
+static int send_op(registry *g, void *op, cluster_reply_fn on_reply, int argc, const char **argv,
+		   const size_t *argvlen)
 {
 	int rc = cluster_command(g->cl, argv[1], argvlen[1], 0, on_reply, op, argc, argv, argvlen);
 

@@ -8,6 +8,16 @@ if(TARGET slproto)
     ${CMAKE_SOURCE_DIR}/server)
   target_link_libraries(test_redis PRIVATE slproto PkgConfig::HIREDIS PkgConfig::LIBUV)
   sl_unit_test(redis test_redis)
+
+  # store/cluster.c against a cluster of 6 redis-servers it starts itself
+  # (redis-cli --cluster create), and against single ones.
+  add_executable(test_cluster ${CMAKE_CURRENT_LIST_DIR}/test_cluster.c
+    ${CMAKE_SOURCE_DIR}/server/store/cluster.c ${CMAKE_SOURCE_DIR}/server/store/cluster_addr.c
+    ${CMAKE_SOURCE_DIR}/server/store/redis.c)
+  target_include_directories(test_cluster PRIVATE ${CMAKE_CURRENT_LIST_DIR}
+    ${CMAKE_SOURCE_DIR}/server)
+  target_link_libraries(test_cluster PRIVATE slproto PkgConfig::HIREDIS PkgConfig::LIBUV)
+  sl_unit_test(cluster test_cluster)
 endif()
 
 # The front door's scanner (server/net/door.c): slproto only.
