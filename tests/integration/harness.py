@@ -527,7 +527,9 @@ class Cluster(LogReads):
         return [(int(r[0]), int(r[1]), int(r[2][1]), [int(x[1]) for x in r[3:]])
                 for r in node.cmd("CLUSTER", "SLOTS")]
 
-    def refresh(self):
+    def refresh(self, quiet=False):
+        """The slot map again, from the first live node that answers (quiet:
+        the old map kept when none does)."""
         last = None
         for n in self.live():
             try:
@@ -535,7 +537,9 @@ class Cluster(LogReads):
                 return self.map
             except (OSError, RespError) as e:
                 last = e
-        raise TestFailure(f"no live node answers CLUSTER SLOTS: {last}")
+        if not quiet:
+            raise TestFailure(f"no live node answers CLUSTER SLOTS: {last}")
+        return self.map
 
     def owner(self, slot):
         for lo, hi, p in self.map:
@@ -552,11 +556,13 @@ class Cluster(LogReads):
         target, asking, last = None, False, None
         while time.monotonic() < deadline:
             if target is None:
-                target = self.live()[0] if keyless else self.owner(key_slot(args[1]))
+                live = self.live()
+                target = (live[0] if live else None) if keyless else \
+                    self.owner(key_slot(args[1]))
             if target is None or target.stopped:
                 last, target = f"no live primary for {args[:2]}", None
                 time.sleep(0.1)
-                self.refresh()
+                self.refresh(quiet=True)
                 continue
             try:
                 return resp_cmd(target.port, *args, timeout=5, asking=asking)
@@ -566,7 +572,7 @@ class Cluster(LogReads):
                 if w[0] in ("MOVED", "ASK"):
                     target, asking = self.node(w[2]), w[0] == "ASK"
                     if w[0] == "MOVED":
-                        self.refresh()
+                        self.refresh(quiet=True)
                     continue
                 if w[0] not in ("TRYAGAIN", "CLUSTERDOWN", "LOADING"):
                     raise
@@ -574,7 +580,7 @@ class Cluster(LogReads):
                 last = e
             target, asking = None, False
             time.sleep(0.1)
-            self.refresh()
+            self.refresh(quiet=True)
         raise TestFailure(f"cluster: {' '.join(map(str, args[:3]))}: no answer in {timeout}s "
                           f"({last})")
 
@@ -632,8 +638,9 @@ class Cluster(LogReads):
     def start_node(self, node):
         """Starts a killed node again from its dir (scripts/cluster start-node)."""
         self.script("start-node", "--dir", self.dir, node.port)
-        node.pid = int(self.env()["SL_CLUSTER_PIDS"].split()[
-            self.env()["SL_CLUSTER_PORTS"].split().index(str(node.port))])
+        e = self.env()
+        node.pid = int(e["SL_CLUSTER_PIDS"].split()[e["SL_CLUSTER_PORTS"].split().index(
+            str(node.port))])
 
     def wait_promoted(self, event, old, timeout=90):
         """The new primary of the event's slot once `old` has been failed over:
