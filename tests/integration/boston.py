@@ -7,13 +7,17 @@ within sex, and within sex + age group (18-39, 40-44, ..., 75-79, 80+).
 The age groups match the categories of scripts/demo/boston-2015.yaml.
 """
 
+import asyncio
 import bisect
 import csv
 import io
 import json
 import re
+import time
+import types
 
-from harness import check
+import harness
+from harness import check, log
 
 SPLITS = ["5K", "10K", "15K", "20K", "Half", "25K", "30K", "35K", "40K", "Official Time"]
 HMS = re.compile(r"^(\d+):([0-5]\d):([0-5]\d)$")
@@ -261,3 +265,61 @@ def diff_hint(a, b):
         if x != y:
             return f"line {i + 1}:\n    {x}\n    {y}"
     return f"lengths {len(la)} vs {len(lb)} lines"
+
+
+async def replay_mid(h, store, n, dev, seconds=20, extra=()):
+    """The first n runners of Boston 2015 on a fresh event: a reference CSV
+    export from a clean run first (reference_export), then a server on
+    `store` (a Redis or a Cluster; `extra`: its options), the event created
+    and imported, and a replay at a speed that makes it last some `seconds`,
+    returned once it is some 6 s in with a few batches in the log.
+    Returns a namespace: sl, expected (reads), ref, ref_summary, srv, rp,
+    t0 (the replay's start), base (log length before it)."""
+    sl = write_slice(h.paths.boston_csv, h.path("slice.csv"), n)
+    runners = load(sl)
+    expected = sum(r.reads for r in runners)
+    ref, ref_summary = await reference_export(h, sl, dev)
+    srv = h.server(store, extra=extra)
+    h.create_event(srv)
+    h.import_boston(srv, sl)
+    tok = h.issue_token(srv, "reader", dev)
+    base = store.xlen()
+    speed = max(1, race_span_s(runners) // seconds)
+    log(f"replaying {expected} reads at --speed {speed}")
+    rp = h.replay(srv, sl, tok, dev, speed=speed)
+    t0 = time.monotonic()
+    while store.xlen() < base + 3 or time.monotonic() - t0 < 6:
+        check(rp.alive(), f"replay ended before the fault: {rp.out_text()[-500:]}")
+        await asyncio.sleep(0.05)
+    return types.SimpleNamespace(sl=sl, expected=expected, ref=ref, ref_summary=ref_summary,
+                                 srv=srv, rp=rp, t0=t0, base=base)
+
+
+async def replay_end(r):
+    """Waits for the replay of replay_mid to end: it exits 0, with every
+    read acked.  Returns (summary, its stderr, batch sends it repeated)."""
+    rc = await r.rp.wait_async(600)
+    out, err = r.rp.out_text(), r.rp.log_text()
+    harness.scan_sanitizer(err, "replay")
+    check(rc == 0, f"replay exited {rc}: {out[-500:]} {err[-1500:]}")
+    summary = harness.parse_replay_summary(out)
+    log(f"replay finished in {time.monotonic() - r.t0:.1f}s: {summary}")
+    for line in err.strip().split("\n")[-3:]:
+        log(f"  replay stderr: {line}")
+    check(summary["acked"] == r.expected and summary["sent"] == r.expected,
+          f"replay {summary}, expected {r.expected} reads")
+    m = re.search(r"(\d+) batch sends were repeated", err)
+    return summary, err, int(m.group(1)) if m else 0
+
+
+def wave1_event(h, store, dev, n=20):
+    """A server on `store` with the event created and the first 40 runners
+    of the file imported; returns (up to n of them from wave 1 with
+    numeric bibs, the server, a reader token for dev)."""
+    sl = write_slice(h.paths.boston_csv, h.path("slice.csv"), 40)
+    runners = [r for r in load(sl) if r.bib.isdigit() and int(r.bib) < 9000][:n]
+    check(len(runners) >= 10, "not enough wave-1 runners in the slice")
+    srv = h.server(store)
+    h.create_event(srv)
+    h.import_boston(srv, sl)
+    return runners, srv, h.issue_token(srv, "reader", dev)

@@ -13,6 +13,11 @@ killed by ctest's timeout takes them along) and, on failure, prints the tail
 of every log and keeps the directory for a post-mortem.  Any sanitizer
 report in any log fails the test.
 
+A Cluster (a local Redis Cluster from scripts/cluster, 3 primaries + 3
+replicas) stands in for a Redis wherever one is used: its `addr` is the seed
+list, its log reads and cmd() go to the primary of the key's slot; the test
+kills, stops, restarts nodes and moves slots with it.
+
 Binary paths come from the command line (ctest passes generator
 expressions), falling back to environment variables and then to the first
 build directory that has them, so a test also runs by hand:
@@ -132,13 +137,17 @@ def free_port():
 _libc = None
 
 
+def _libc_call(name, *args):
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    return getattr(_libc, name)(*args)
+
+
 def _die_with_parent():
     # Runs in the child between fork and exec: SIGKILL when the harness dies.
-    global _libc
     try:
-        if _libc is None:
-            _libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        _libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        _libc_call("prctl", 1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except Exception:
         pass
 
@@ -288,7 +297,37 @@ class _RespReader:
         raise RespError(f"unexpected reply {line!r}")
 
 
-class Redis:
+class LogReads:
+    """Reads of an event's log through self.cmd (one Redis, or a Cluster
+    that routes each command by its key's slot)."""
+
+    # The event log and friends (PROTOCOL.md, "Redis layout").
+    def log_key(self, event=EVENT):
+        return f"sl:{{{event}}}:log"
+
+    def xlen(self, event=EVENT):
+        return self.cmd("XLEN", self.log_key(event))
+
+    def last_id(self, event=EVENT):
+        r = self.cmd("XREVRANGE", self.log_key(event), "+", "-", "COUNT", "1")
+        return r[0][0].decode() if r else None
+
+    def records(self, event=EVENT):
+        """Every log record decoded: [(id, map)]."""
+        out, start = [], "-"
+        while True:
+            r = self.cmd("XRANGE", self.log_key(event), start, "+", "COUNT", "5000")
+            for rid, fields in r:
+                rid = rid.decode()
+                kv = {fields[i].decode(): fields[i + 1] for i in range(0, len(fields), 2)}
+                out.append((rid, msgpack.unpackb(kv["m"], raw=False, strict_map_key=False)))
+            if len(r) < 5000:
+                return out
+            ms, seq = r[-1][0].decode().split("-")
+            start = f"{ms}-{int(seq) + 1}"
+
+
+class Redis(LogReads):
     """A private redis-server from the shipped scripts/redis.conf, with the
     port and directory overridden.  restart() reuses the same dir (and AOF)."""
 
@@ -333,34 +372,339 @@ class Redis:
         self.proc.stop()
 
     def cmd(self, *args, timeout=30):
-        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as s:
-            s.sendall(_resp_encode(args))
-            return _RespReader(s).read()
+        return resp_cmd(self.port, *args, timeout=timeout)
 
-    # The event log and friends (PROTOCOL.md, "Redis layout").
-    def log_key(self, event=EVENT):
-        return f"sl:{{{event}}}:log"
 
-    def xlen(self, event=EVENT):
-        return self.cmd("XLEN", self.log_key(event))
+def resp_cmd(port, *args, timeout=30, asking=False):
+    """One command to the Redis on 127.0.0.1:port, on a connection of its
+    own (after ASKING on it, when asking)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        rd = _RespReader(s)
+        if asking:
+            s.sendall(_resp_encode(["ASKING"]))
+            rd.read()
+        s.sendall(_resp_encode(args))
+        return rd.read()
 
-    def last_id(self, event=EVENT):
-        r = self.cmd("XREVRANGE", self.log_key(event), "+", "-", "COUNT", "1")
-        return r[0][0].decode() if r else None
 
-    def records(self, event=EVENT):
-        """Every log record decoded: [(id, map)]."""
-        out, start = [], "-"
+CLUSTER_SCRIPT = os.path.join(SOURCE_DIR, "scripts", "cluster")
+KEYLESS = {"PING", "INFO", "CLUSTER", "WAIT", "SCRIPT", "CONFIG", "DBSIZE", "ROLE"}
+
+
+def key_slot(key):
+    """Redis Cluster's slot of a key: CRC16/XMODEM of the key, or of its hash
+    tag (the bytes between the first '{' and the next '}', if not empty)."""
+    b = key.encode() if isinstance(key, str) else key
+    i = b.find(b"{")
+    if i >= 0:
+        j = b.find(b"}", i + 1)
+        if j > i + 1:
+            b = b[i + 1:j]
+    crc = 0
+    for c in b:
+        crc ^= c << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
+            crc &= 0xFFFF
+    return crc & 0x3FFF
+
+
+class ClusterNode:
+    """One redis-server of a Cluster, started by scripts/cluster (not a child
+    of the harness: the harness is their subreaper, so it reaps them)."""
+
+    def __init__(self, cluster, port, bus, pid):
+        self.cluster, self.port, self.bus, self.pid = cluster, port, bus, pid
+        self.stopped = False  # SIGSTOPped by the test
+        self.dir = os.path.join(cluster.dir, str(port))
+
+    def __repr__(self):
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def addr(self):
+        return f"127.0.0.1:{self.port}"
+
+    def alive(self):
+        try:
+            pid, _ = os.waitpid(self.pid, os.WNOHANG)
+            if pid == self.pid:
+                return False  # it was ours, and exited: reaped now
+        except ChildProcessError:
+            pass  # not our child (any more)
+        try:
+            with open(f"/proc/{self.pid}/status") as f:
+                st = re.search(r"^State:\s*(\S)", f.read(), re.M)
+            return bool(st) and st.group(1) != "Z"
+        except OSError:
+            return False
+
+    def cmd(self, *args, timeout=10):
+        return resp_cmd(self.port, *args, timeout=timeout)
+
+    def info(self, section):
+        """{field: value} of INFO <section> (or CLUSTER INFO for "cluster")."""
+        txt = self.cmd(*(["CLUSTER", "INFO"] if section == "cluster" else ["INFO", section]))
+        txt = txt.decode() if isinstance(txt, bytes) else txt
+        return dict(line.split(":", 1) for line in txt.split("\r\n") if ":" in line)
+
+    def myid(self):
+        return self.cmd("CLUSTER", "MYID").decode()
+
+    def log_text(self):
+        try:
+            with open(os.path.join(self.dir, "redis.log"), "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+
+class Cluster(LogReads):
+    """A local Redis Cluster started with scripts/cluster (so the script is
+    tested too), usable wherever a Redis is: `addr` is the seed list for
+    splitlined's --redis, and cmd() sends each command to the primary of its
+    key's slot (following MOVED and ASK, waiting out TRYAGAIN and
+    CLUSTERDOWN).  Faults on purpose: kill9, sigstop/sigcont, start_node,
+    move_slot.  The Harness stops every node at its end."""
+
+    def __init__(self, h, name="cluster", masters=3, replicas=1, node_timeout=2000, port=None):
+        self.h, self.name, self.port = h, name, port
+        self.masters, self.replicas, self.node_timeout = masters, replicas, node_timeout
+        self.dir = h.path(name)
+        self.nodes = {}  # port -> ClusterNode
+        self.seeds = None
+        self.map = []  # [(lo, hi, primary port)]
+
+    @property
+    def addr(self):
+        return self.seeds
+
+    def script(self, *args, timeout=120, check_rc=True):
+        argv = [CLUSTER_SCRIPT] + [str(a) for a in args]
+        r = subprocess.run(argv, cwd=self.h.tmp, stdin=subprocess.DEVNULL, capture_output=True,
+                           env=child_env(), timeout=timeout)
+        r.stdout, r.stderr = r.stdout.decode(), r.stderr.decode()
+        with open(self.h.path(f"{self.name}-script.log"), "a") as f:
+            f.write(f"$ {' '.join(argv)}\n# exit {r.returncode}\n{r.stdout}{r.stderr}\n")
+        if check_rc and r.returncode != 0:
+            raise TestFailure(f"scripts/cluster {' '.join(argv[1:])} exited {r.returncode}:\n"
+                              f"{r.stdout[-1000:]}{r.stderr[-2000:]}")
+        return r
+
+    def env(self):
+        with open(os.path.join(self.dir, "cluster.env")) as f:
+            return dict(re.findall(r'^(SL_CLUSTER_\w+)="?([^"\n]*)"?$', f.read(), re.M))
+
+    def start(self, timeout=180):
+        _libc_call("prctl", 36, 1)  # PR_SET_CHILD_SUBREAPER: the nodes become ours
+        self.h.clusters.append(self)
+        r = self.script("start", "--dir", self.dir, "--masters", self.masters, "--replicas",
+                        self.replicas, "--node-timeout", self.node_timeout,
+                        *(["--port", self.port] if self.port else []), timeout=timeout)
+        self.seeds = r.stdout.strip()
+        check(re.fullmatch(r"127\.0\.0\.1:\d+(,127\.0\.0\.1:\d+)*", self.seeds),
+              f"scripts/cluster start printed {r.stdout!r}, not a seed list")
+        e = self.env()
+        for p, b, pid in zip(*(e[k].split() for k in ("SL_CLUSTER_PORTS", "SL_CLUSTER_BUS_PORTS",
+                                                       "SL_CLUSTER_PIDS"))):
+            self.nodes[int(p)] = ClusterNode(self, int(p), int(b), int(pid))
+        check(e["SL_CLUSTER_SEEDS"] == self.seeds and
+              len(self.nodes) == self.masters * (1 + self.replicas),
+              f"cluster.env {e} does not match the seeds printed {self.seeds}")
+        self.refresh()
+        return self
+
+    def node(self, addr):
+        return self.nodes[int(str(addr).rsplit(":", 1)[-1])]
+
+    def live(self):
+        """The nodes that run and are not stopped."""
+        return [n for n in self.nodes.values() if not n.stopped and n.alive()]
+
+    # -- the slot map
+    def slots(self, node):
+        """[(lo, hi, primary port, [replica ports])] as node sees it."""
+        return [(int(r[0]), int(r[1]), int(r[2][1]), [int(x[1]) for x in r[3:]])
+                for r in node.cmd("CLUSTER", "SLOTS")]
+
+    def refresh(self, quiet=False):
+        """The slot map again, from the first live node that answers (quiet:
+        the old map kept when none does)."""
+        last = None
+        for n in self.live():
+            try:
+                self.map = [(lo, hi, p) for lo, hi, p, _ in self.slots(n)]
+                return self.map
+            except (OSError, RespError) as e:
+                last = e
+        if not quiet:
+            raise TestFailure(f"no live node answers CLUSTER SLOTS: {last}")
+        return self.map
+
+    def owner(self, slot):
+        for lo, hi, p in self.map:
+            if lo <= slot <= hi:
+                return self.nodes.get(p)
+        return None
+
+    def cmd(self, *args, timeout=30):
+        """args sent to the primary of args[1]'s slot (any live node for a
+        command without a key), following MOVED/ASK, retrying TRYAGAIN,
+        CLUSTERDOWN and a dead node for `timeout` seconds."""
+        keyless = str(args[0]).upper() in KEYLESS or len(args) < 2
+        deadline = time.monotonic() + timeout
+        target, asking, last = None, False, None
+        while time.monotonic() < deadline:
+            if target is None:
+                live = self.live()
+                target = (live[0] if live else None) if keyless else \
+                    self.owner(key_slot(args[1]))
+            if target is None or target.stopped:
+                last, target = f"no live primary for {args[:2]}", None
+                time.sleep(0.1)
+                self.refresh(quiet=True)
+                continue
+            try:
+                return resp_cmd(target.port, *args, timeout=5, asking=asking)
+            except RespError as e:
+                last = e
+                w = str(e).split()
+                if w[0] in ("MOVED", "ASK"):
+                    target, asking = self.node(w[2]), w[0] == "ASK"
+                    if w[0] == "MOVED":
+                        self.refresh(quiet=True)
+                    continue
+                if w[0] not in ("TRYAGAIN", "CLUSTERDOWN", "LOADING"):
+                    raise
+            except OSError as e:
+                last = e
+            target, asking = None, False
+            time.sleep(0.1)
+            self.refresh(quiet=True)
+        raise TestFailure(f"cluster: {' '.join(map(str, args[:3]))}: no answer in {timeout}s "
+                          f"({last})")
+
+    # -- where an event lives
+    def slot_of(self, event=EVENT):
+        """The slot of the event's keys, as the cluster computes it."""
+        s = self.live()[0].cmd("CLUSTER", "KEYSLOT", self.log_key(event))
+        check(s == key_slot(self.log_key(event)), f"CLUSTER KEYSLOT {self.log_key(event)} = {s},"
+              f" the harness computes {key_slot(self.log_key(event))}")
+        return s
+
+    def primaries(self):
+        return [n for n in self.live() if n.info("replication").get("role") == "master"]
+
+    def primary_of(self, event=EVENT, timeout=30):
+        """The node that owns the event's slot, once every live node agrees."""
+        slot, seen = self.slot_of(event), None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            seen = set()
+            for n in self.live():
+                try:
+                    seen |= {p for lo, hi, p, _ in self.slots(n) if lo <= slot <= hi}
+                except (OSError, RespError):
+                    seen.add(None)
+            if len(seen) == 1 and None not in seen:
+                return self.nodes[seen.pop()]
+            time.sleep(0.1)
+        raise TestFailure(f"the live nodes do not agree on the primary of slot {slot}: {seen}")
+
+    def replica_of(self, node):
+        """A live replica whose primary is node."""
+        for n in self.live():
+            i = n.info("replication")
+            if i.get("role") == "slave" and int(i.get("master_port", 0)) == node.port:
+                return n
+        raise TestFailure(f"{node} has no live replica")
+
+    # -- faults
+    def kill9(self, node):
+        os.kill(node.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while node.alive():
+            check(time.monotonic() < deadline, f"{node} (pid {node.pid}) lives on after SIGKILL")
+            time.sleep(0.02)
+
+    def sigstop(self, node):
+        os.kill(node.pid, signal.SIGSTOP)
+        node.stopped = True
+
+    def sigcont(self, node):
+        os.kill(node.pid, signal.SIGCONT)
+        node.stopped = False
+
+    def start_node(self, node):
+        """Starts a killed node again from its dir (scripts/cluster start-node)."""
+        self.script("start-node", "--dir", self.dir, node.port)
+        e = self.env()
+        node.pid = int(e["SL_CLUSTER_PIDS"].split()[e["SL_CLUSTER_PORTS"].split().index(
+            str(node.port))])
+
+    def wait_promoted(self, event, old, timeout=90):
+        """The new primary of the event's slot once `old` has been failed over:
+        a live node that says role:master and cluster_state:ok, that every
+        live node names as the slot's owner."""
+        deadline = time.monotonic() + timeout
         while True:
-            r = self.cmd("XRANGE", self.log_key(event), start, "+", "COUNT", "5000")
-            for rid, fields in r:
-                rid = rid.decode()
-                kv = {fields[i].decode(): fields[i + 1] for i in range(0, len(fields), 2)}
-                out.append((rid, msgpack.unpackb(kv["m"], raw=False, strict_map_key=False)))
-            if len(r) < 5000:
-                return out
-            ms, seq = r[-1][0].decode().split("-")
-            start = f"{ms}-{int(seq) + 1}"
+            try:
+                n = self.primary_of(event, timeout=1)
+                if n is not old and n.info("replication").get("role") == "master" and \
+                        n.info("cluster").get("cluster_state") == "ok":
+                    self.refresh()
+                    return n
+            except (OSError, RespError, TestFailure):
+                pass
+            check(time.monotonic() < deadline,
+                  f"the slot of {event} was not failed over from {old} in {timeout}s")
+            time.sleep(0.1)
+
+    def move_slot(self, event, to, pause=0.0):
+        """Reshards the event's slot to the primary `to`, by hand as
+        redis-cli would: IMPORTING on the target, MIGRATING on the source,
+        the keys moved one MIGRATE at a time (`pause` seconds apart, so that
+        commands meet the slot half moved), then SETSLOT NODE on the target,
+        the source and the other primaries."""
+        slot, src = self.slot_of(event), self.primary_of(event)
+        check(src is not to, f"the slot of {event} is on {to} already")
+        sid, did = src.myid(), to.myid()
+        check(to.cmd("CLUSTER", "SETSLOT", slot, "IMPORTING", sid) == "OK", "SETSLOT IMPORTING")
+        check(src.cmd("CLUSTER", "SETSLOT", slot, "MIGRATING", did) == "OK", "SETSLOT MIGRATING")
+        moved = 0
+        while True:
+            keys = src.cmd("CLUSTER", "GETKEYSINSLOT", slot, 100)
+            if not keys:
+                break
+            for k in keys:
+                r = src.cmd("MIGRATE", "127.0.0.1", to.port, "", 0, 10000, "KEYS", k, timeout=30)
+                check(r in ("OK", "NOKEY"), f"MIGRATE {k!r}: {r}")
+                moved += 1
+                time.sleep(pause)
+        for n in [to, src] + [p for p in self.primaries() if p not in (to, src)]:
+            check(n.cmd("CLUSTER", "SETSLOT", slot, "NODE", did) == "OK", f"SETSLOT NODE on {n}")
+        self.refresh()
+        return moved
+
+    def stop(self):
+        for n in self.nodes.values():
+            if n.stopped:
+                self.sigcont(n)
+        self.script("stop", "--dir", self.dir, check_rc=False)
+
+    def cleanup(self):
+        """Every node killed and reaped, whatever happened."""
+        for n in self.nodes.values():
+            for sig in (signal.SIGCONT, signal.SIGKILL):
+                try:
+                    os.kill(n.pid, sig)
+                except OSError:
+                    pass
+        for n in self.nodes.values():
+            deadline = time.monotonic() + 10
+            while n.alive() and time.monotonic() < deadline:
+                time.sleep(0.02)
+
 
 
 # ---------------------------------------------------------------- splitlined
@@ -604,6 +948,7 @@ class Harness:
         self.name, self.paths = name, paths
         self.tmp = tempfile.mkdtemp(prefix=f"sl-{name}-")
         self.procs = []
+        self.clusters = []
         self.admin_token = os.urandom(16).hex()
         self.admin_token_file = os.path.join(self.tmp, "admin.token")
         fd = os.open(self.admin_token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -619,6 +964,9 @@ class Harness:
 
     def redis(self, name="redis", port=None):
         return Redis(self, name, port).start()
+
+    def cluster(self, name="cluster", **kw):
+        return Cluster(self, name, **kw).start()
 
     def server(self, redis, name="server", port=None, extra=()):
         return Server(self, redis, name, port, extra=extra).start()
@@ -687,6 +1035,8 @@ class Harness:
         for p in self.procs:
             p.wait(10)
             p.close_files()
+        for c in self.clusters:
+            c.cleanup()
         reports = []
         for p in self.procs:
             txt = p.log_text()
@@ -698,10 +1048,14 @@ class Harness:
                 if txt:
                     sys.stdout.write(f"---- {p.name} ({p.log_path}), last lines:\n"
                                      f"{tail(txt, 40)}\n")
-            ctl = self.path("ctl.log")
-            if os.path.exists(ctl):
-                with open(ctl) as f:
-                    sys.stdout.write(f"---- ctl.log, last lines:\n{tail(f.read(), 40)}\n")
+            for c in self.clusters:
+                for n in c.nodes.values():
+                    sys.stdout.write(f"---- {c.name} node {n} (pid {n.pid}), last lines:\n"
+                                     f"{tail(n.log_text(), 15)}\n")
+            for name in ["ctl.log"] + [f"{c.name}-script.log" for c in self.clusters]:
+                if os.path.exists(self.path(name)):
+                    with open(self.path(name)) as f:
+                        sys.stdout.write(f"---- {name}, last lines:\n{tail(f.read(), 40)}\n")
         if failed or reports or self.paths.keep:
             sys.stdout.write(f"kept {self.tmp}\n")
         else:

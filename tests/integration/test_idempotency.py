@@ -31,14 +31,8 @@ def count_seq(redis, dev, seq):
 
 
 async def main(h):
-    sl = boston.write_slice(h.paths.boston_csv, h.path("slice.csv"), 40)
-    runners = [r for r in boston.load(sl) if r.bib.isdigit() and int(r.bib) < 9000][:20]
-    check(len(runners) >= 10, "not enough wave-1 runners in the slice")
     redis = h.redis()
-    srv = h.server(redis)
-    h.create_event(srv)
-    h.import_boston(srv, sl)
-    token = h.issue_token(srv, "reader", DEV)
+    runners, srv, token = boston.wave1_event(h, redis, DEV)
 
     start = {r.bib: T0 + 20000 + 1000 * i for i, r in enumerate(runners)}
     batch_a = [{"chip": r.bib, "pt": "start", "t": start[r.bib], "kind": "rfid"} for r in runners]

@@ -29,26 +29,9 @@ REFUSED = re.compile(r"batch seq \d+: unavailable")
 
 
 async def main(h):
-    n = h.args.runners
-    sl = boston.write_slice(h.paths.boston_csv, h.path("slice.csv"), n)
-    runners = boston.load(sl)
-    expected = sum(r.reads for r in runners)
-    ref, _ = await boston.reference_export(h, sl, DEV)
-
     redis = h.redis()
-    srv = h.server(redis)
-    h.create_event(srv)
-    h.import_boston(srv, sl)
-    tok = h.issue_token(srv, "reader", DEV)
-    base = redis.xlen()
-    speed = max(1, boston.race_span_s(runners) // 20)
-    log(f"replaying {expected} reads at --speed {speed}")
-    rp = h.replay(srv, sl, tok, DEV, speed=speed)
-    t0 = time.monotonic()
-    # Mid-replay: some 6 s in (a third of it) and a few batches in the log.
-    while redis.xlen() < base + 3 or time.monotonic() - t0 < 6:
-        check(rp.alive(), f"replay ended before the outage: {rp.out_text()[-500:]}")
-        await asyncio.sleep(0.05)
+    r = await boston.replay_mid(h, redis, h.args.runners, DEV)
+    srv, rp, t0, expected, ref = r.srv, r.rp, r.t0, r.expected, r.ref
     mark = os.path.getsize(rp.log_path)
     redis.kill()
     log(f"killed redis {time.monotonic() - t0:.1f}s into the replay")
@@ -86,17 +69,8 @@ async def main(h):
         check(time.monotonic() < deadline, f"/health still says {st} 120 s after Redis came back")
         await asyncio.sleep(0.1)
 
-    rc = await rp.wait_async(600)
-    out, err = rp.out_text(), rp.log_text()
-    harness.scan_sanitizer(err, "replay")
-    check(rc == 0, f"replay exited {rc}: {out[-500:]} {err[-1500:]}")
-    summary = harness.parse_replay_summary(out)
-    log(f"replay finished in {time.monotonic() - t0:.1f}s: {summary}")
-    for line in err.strip().split("\n")[-3:]:
-        log(f"  replay stderr: {line}")
-    check(summary["acked"] == expected, f"replay {summary}, expected {expected} reads")
-    m = re.search(r"(\d+) batch sends were repeated", err)
-    check(m and int(m.group(1)) > 0, f"the replay repeated no batch send, though one was "
+    summary, err, resent = await boston.replay_end(r)
+    check(resent > 0, f"the replay repeated no batch send, though one was "
           f"refused:\n{err[-1500:]}")
     await srv.wait_caught_up()
     boston.check_log_complete(redis, DEV, expected)

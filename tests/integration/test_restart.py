@@ -16,7 +16,6 @@ import sys
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 
 import asyncio
-import re
 import signal
 import time
 
@@ -45,29 +44,12 @@ def unread(port):
 
 
 async def main(h):
-    n = h.args.runners
-    sl = boston.write_slice(h.paths.boston_csv, h.path("slice.csv"), n)
-    runners = boston.load(sl)
-    expected = sum(r.reads for r in runners)
-    ref, ref_summary = await boston.reference_export(h, sl, DEV)
-    check(ref_summary["acked"] == expected, f"reference replay: {ref_summary}, want {expected}")
-    log(f"reference export: {len(ref)} bytes from {expected} reads")
-
     redis = h.redis()
     extra = ["--snapshot-every", "20"]
-    srv = h.server(redis, extra=extra)
-    h.create_event(srv)
-    h.import_boston(srv, sl)
-    tok = h.issue_token(srv, "reader", DEV)
-    base = redis.xlen()
-    speed = max(1, boston.race_span_s(runners) // 20)
-    log(f"replaying {expected} reads at --speed {speed}")
-    rp = h.replay(srv, sl, tok, DEV, speed=speed)
-    t0 = time.monotonic()
-    # Mid-replay: some 6 s in (a third of it) and a few batches in the log.
-    while redis.xlen() < base + 3 or time.monotonic() - t0 < 6:
-        check(rp.alive(), f"replay ended before the kill: {rp.out_text()[-500:]}")
-        await asyncio.sleep(0.05)
+    r = await boston.replay_mid(h, redis, h.args.runners, DEV, extra=extra)
+    srv, rp, t0, expected, ref = r.srv, r.rp, r.t0, r.expected, r.ref
+    check(r.ref_summary["acked"] == expected, f"reference replay: {r.ref_summary}, "
+          f"want {expected}")
     # Freeze the server first, until the replay has sent it something it
     # has not read: a batch in flight (never acked) when the server dies.
     check(rp.alive(), "replay ended before the kill")
@@ -80,23 +62,13 @@ async def main(h):
     queued = unread(srv.port)
     srv.kill()
     log(f"killed the server (-9) {time.monotonic() - t0:.1f}s into the replay, "
-        f"{redis.xlen() - base} batches in the log, {queued} bytes from the replay unread")
+        f"{redis.xlen() - r.base} batches in the log, {queued} bytes from the replay unread")
     await asyncio.sleep(1)
     srv = harness.Server(h, redis, "server-2", port=srv.port, extra=extra).start()
     log("server restarted on the same port")
 
-    rc = await rp.wait_async(600)
-    out, err = rp.out_text(), rp.log_text()
-    harness.scan_sanitizer(err, "replay")
-    check(rc == 0, f"replay exited {rc}: {out[-500:]} {err[-1500:]}")
-    summary = harness.parse_replay_summary(out)
-    log(f"replay finished in {time.monotonic() - t0:.1f}s: {summary}")
-    for line in err.strip().split("\n")[-3:]:
-        log(f"  replay stderr: {line}")
-    check(summary["acked"] == expected and summary["sent"] == expected,
-          f"replay {summary}, expected {expected} reads")
-    m = re.search(r"(\d+) batch sends were repeated", err)
-    check(m and int(m.group(1)) > 0, f"the replay repeated no batch send after the kill, "
+    summary, err, resent = await boston.replay_end(r)
+    check(resent > 0, f"the replay repeated no batch send after the kill, "
           f"though the server died with its batch unread:\n{err[-1500:]}")
     await srv.wait_caught_up()
     boston.check_log_complete(redis, DEV, expected)
