@@ -337,6 +337,24 @@ static void on_asking(void *ctx, int err, const redisReply *rep)
 
 static void on_cmd_reply(void *ctx, int err, const redisReply *rep);
 
+/*
+ * An older command of the same slot and connection is parked (a TRYAGAIN, a
+ * primary not connected yet): c waits behind it, so that a device's batch
+ * k + 1 never reaches Redis before batch k (the append script would refuse
+ * it as a gap).  Only looked for while something is parked.
+ */
+static bool held_back(const struct ccmd *c)
+{
+	const cluster *cl = c->cl;
+
+	if (!cl->nparked)
+		return false;
+	for (const struct ccmd *o = cl->cmds.next; o != c && o != &cl->cmds; o = o->next)
+		if (o->parked && o->slot == c->slot && o->which == c->which)
+			return true;
+	return false;
+}
+
 /* Route c now: in flight, parked, or finished. */
 static void try_send(struct ccmd *c)
 {
@@ -353,6 +371,10 @@ static void try_send(struct ccmd *c)
 	}
 	if (idx < 0 || (!cl->known && cl->nseeds > 1)) {
 		refresh(cl);
+		park(c, RETRY_MS);
+		return;
+	}
+	if (held_back(c)) {
 		park(c, RETRY_MS);
 		return;
 	}
@@ -543,37 +565,28 @@ int cluster_write(cluster *cl, const char *key, size_t keylen, uint32_t timeout_
 	return command(cl, CONN_WRITE, key, keylen, timeout_ms, cb, ctx, argc, argv, argvlen);
 }
 
-/* Try the parked commands that are due (all: every one, now). */
+/*
+ * Try the parked commands that are due (all: every one, now), oldest first:
+ * they stay where they are on cl->cmds (in the order they were made), so a
+ * slot's commands keep their order (see held_back).  The due ones are
+ * gathered first: try_send may park one again or finish it, and a callback
+ * may close the cluster, which finishes every parked one (then stop).
+ */
 static void retry_parked(cluster *cl, bool all)
 {
 	uint64_t now = now_ms();
-	struct ccmd due, *c, *next;
+	struct ccmd **due, *c;
+	size_t n = 0;
 
 	if (!cl->nparked || cl->closing.on)
 		return;
-	/* move them to a list of their own: try_send may park them again */
-	due.next = due.prev = &due;
-	for (c = cl->cmds.next; c != &cl->cmds; c = next) {
-		next = c->next;
-		if (!c->parked || (!all && c->retry_at > now && c->deadline > now))
-			continue;
-		c->prev->next = c->next;
-		c->next->prev = c->prev;
-		c->prev = due.prev;
-		c->next = &due;
-		due.prev->next = c;
-		due.prev = c;
-	}
-	while ((c = due.next) != &due) {
-		/* back on cl->cmds, then routed */
-		due.next = c->next;
-		c->next->prev = &due;
-		c->next = &cl->cmds;
-		c->prev = cl->cmds.prev;
-		c->prev->next = c;
-		cl->cmds.prev = c;
-		try_send(c);
-	}
+	due = sl_calloc(cl->nparked, sizeof(*due));
+	for (c = cl->cmds.next; c != &cl->cmds && n < cl->nparked; c = c->next)
+		if (c->parked && (all || c->retry_at <= now || c->deadline <= now))
+			due[n++] = c;
+	for (size_t i = 0; i < n && !cl->closing.on; i++)
+		try_send(due[i]);
+	free(due);
 }
 
 /* ---- WAIT ---------------------------------------------------------------- */

@@ -395,7 +395,8 @@ static void connect_now(redis *r)
 		char host[sizeof(r->host)];
 		int port = 0;
 		if (r->addr(r->addr_ctx, host, sizeof(host), &port) < 0) {
-			log_down(r, "no address known yet");
+			/* a cluster's map not known yet: not an outage of a Redis */
+			sl_debug("redis '%s': no address known yet", r->name);
 			schedule_retry(r);
 			return;
 		}

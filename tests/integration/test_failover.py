@@ -116,7 +116,7 @@ async def through_fault(h, fault):
     log(f"each of the {r.expected} acked reads in the log once, export byte-identical, "
         f"/health: redis_node {hl.get('redis_node')}")
     srv.stop()
-    return resent
+    return resent, err
 
 
 def batch(runners, seq, pt):
@@ -189,10 +189,16 @@ async def main(h):
         return
     fault = {"kill9": fault_kill9, "partition": fault_partition,
              "reshard": fault_reshard}[case]
-    resent = await through_fault(h, fault)
+    resent, err = await through_fault(h, fault)
     if case != "reshard":
         check(resent > 0, "the replay resent nothing: did the failover meet traffic?")
         log(f"the replay resent {resent} batches across the failover")
+    else:
+        # a move keeps a slot's commands in order: batch k + 1 never overtakes
+        # a batch k that met TRYAGAIN (the append script refused it as a gap)
+        check(": gap" not in err, "a batch overtook its predecessor during the move: "
+              + "; ".join(l for l in err.splitlines() if "gap" in l)[:500])
+        log(f"no batch overtook another during the move ({resent} resent)")
 
 
 def args(ap):
