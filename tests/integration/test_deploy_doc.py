@@ -1,15 +1,17 @@
 """deploy_doc: docs/deploy.md's sh examples, as typed.
 
 The guide's examples use fixed ports (a Redis on 6391, nodes on 8091 and
-8092, haproxy on 8090 and its stats on 8494): the test says which one is
+8092, haproxy on 8090 and its stats on 8494, a node of a local cluster on
+8093; the cluster's own ports are free ones): the test says which one is
 taken if any is, rather than change a command.  They run in one bash (the
 later blocks use the jobs of the earlier ones: `kill -9 %2`) from a
 directory that looks like the repository root (`scripts/` linked in, the
 guide's `var/try/` made there), with `splitlined`, `haproxy` and
 `redis-server` on the PATH, as the guide says.  Then what the guide says
 they print is checked: both nodes UP, node1 DOWN after the kill, /health
-answered through haproxy after it, haproxy's log saying so; and nothing of
-theirs is left running.
+answered through haproxy after it, haproxy's log saying so, a node on the
+local cluster of scripts/cluster up in cluster mode; and nothing of theirs
+is left running.
 """
 
 import sys
@@ -25,7 +27,7 @@ import subprocess
 import harness
 from harness import check, log
 
-PORTS = (6391, 8090, 8091, 8092, 8494)
+PORTS = (6391, 8090, 8091, 8092, 8093, 8494)
 
 
 def busy(port):
@@ -85,8 +87,10 @@ async def main(h):
           f"no /health answered through haproxy after the kill: {out[-3000:]}")
     check(any("Server splitlined/node1 is DOWN" in ln for ln in after),
           f"haproxy's log does not say node1 went down: {out[-3000:]}")
+    check(any(ln.startswith('{"ok":true') and '"redis_mode":"cluster"' in ln for ln in lines),
+          f"the node of the local cluster did not say redis_mode cluster: {out[-3000:]}")
     log(f"docs/deploy.md: {len(blocks)} sh blocks ran; node1 down after the kill, "
-        f"node2 answered through haproxy")
+        f"node2 answered through haproxy; a node on scripts/cluster's cluster")
     for port in PORTS:
         check(not busy(port), f"port {port} still taken after the examples' last block")
     log("the examples left nothing running")
