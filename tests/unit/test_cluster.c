@@ -32,36 +32,13 @@
 #include "sl.h"
 #include "store/cluster.h"
 #include "t.h"
+#include "t_redis.h"
 
 #define NODES 6
 
-static const char *bin(const char *env, const char *def)
-{
-	const char *e = getenv(env);
-	return e && *e ? e : def;
-}
-
-static const char *redis_bin(void)
-{
-	return bin("SL_REDIS_SERVER", "/usr/bin/redis-server");
-}
-
 static const char *cli_bin(void)
 {
-	return bin("SL_REDIS_CLI", "/usr/bin/redis-cli");
-}
-
-static int free_port(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	bind(fd, (struct sockaddr *)&a, sizeof(a));
-	getsockname(fd, (struct sockaddr *)&a, &len);
-	port = ntohs(a.sin_port);
-	close(fd);
-	return port;
+	return t_bin("SL_REDIS_CLI", "/usr/bin/redis-cli");
 }
 
 /* ---- the cluster under test ---------------------------------------------- */
@@ -132,7 +109,7 @@ static void stop_cluster(void)
 static void start_node(int i)
 {
 	char p[16], bus[16], d[96];
-	const char *argv[] = {redis_bin(),
+	const char *argv[] = {t_redis_server(),
 			      "--port",
 			      p,
 			      "--cluster-enabled",
@@ -154,7 +131,7 @@ static void start_node(int i)
 			      NULL};
 
 	snprintf(p, sizeof(p), "%d", K.port[i]);
-	snprintf(bus, sizeof(bus), "%d", free_port());
+	snprintf(bus, sizeof(bus), "%d", t_free_port());
 	snprintf(d, sizeof(d), "%s/%d", K.dir, K.port[i]);
 	mkdir(d, 0700);
 	K.pid[i] = spawn(argv);
@@ -188,14 +165,14 @@ static bool cluster_up_here(void)
 	if (K.tried)
 		return K.ok;
 	K.tried = true;
-	if (access(redis_bin(), X_OK) != 0 || access(cli_bin(), X_OK) != 0)
+	if (access(t_redis_server(), X_OK) != 0 || access(cli_bin(), X_OK) != 0)
 		return false;
 	snprintf(K.dir, sizeof(K.dir), "/tmp/sl-test-cluster-XXXXXX");
 	if (!mkdtemp(K.dir))
 		return false;
 	atexit(stop_cluster);
 	for (int i = 0; i < NODES; i++) {
-		K.port[i] = free_port();
+		K.port[i] = t_free_port();
 		start_node(i);
 	}
 	usleep(300 * 1000);
@@ -216,7 +193,7 @@ static bool cluster_up_here(void)
 		usleep(100 * 1000);
 	K.ok = WIFEXITED(st) && WEXITSTATUS(st) == 0 && cluster_ready();
 	/* a dead address first: the map must come from the next one */
-	snprintf(K.seeds, sizeof(K.seeds), "127.0.0.1:%d,127.0.0.1:%d,127.0.0.1:%d", free_port(),
+	snprintf(K.seeds, sizeof(K.seeds), "127.0.0.1:%d,127.0.0.1:%d,127.0.0.1:%d", t_free_port(),
 		 K.port[1], K.port[2]);
 	return K.ok;
 }
@@ -441,7 +418,7 @@ static void addrs(void)
 #define NEED_CLUSTER()                                                                             \
 	do {                                                                                       \
 		if (!cluster_up_here())                                                            \
-			T_SKIP("no local cluster (%s, %s)", redis_bin(), cli_bin());               \
+			T_SKIP("no local cluster (%s, %s)", t_redis_server(), cli_bin());          \
 	} while (0)
 
 static void keyslot_live(void)
@@ -490,6 +467,17 @@ static void routes_by_slot(void)
 	teardown(&c);
 }
 
+/* A cluster object that knows the map, key written through it, and the
+ * primary that owns key (*from) and another one (*to). */
+static void move_setup(struct ctx *c, const char *key, const char *val, int *from, int *to)
+{
+	setup(c, K.seeds);
+	wait_known(c);
+	ASSERT_STREQ(call(c, "SET", key, val), "OK");
+	*from = owner_port(key);
+	*to = other_primary(*from);
+}
+
 static void on_moved(void *p)
 {
 	((struct ctx *)p)->moved++;
@@ -504,11 +492,7 @@ static void follows_moved(void)
 	struct cluster_follow f = {.slot = (unsigned)slot, .on_moved = on_moved};
 
 	NEED_CLUSTER();
-	setup(&c, K.seeds);
-	wait_known(&c);
-	ASSERT_STREQ(call(&c, "SET", key, "before"), "OK");
-	from = owner_port(key);
-	to = other_primary(from);
+	move_setup(&c, key, "before", &from, &to);
 	/* a connection of its own that follows the slot (the log tail) */
 	f.cl = c.cl;
 	f.ctx = &c;
@@ -540,11 +524,7 @@ static void follows_ask(void)
 	char was[32];
 
 	NEED_CLUSTER();
-	setup(&c, K.seeds);
-	wait_known(&c);
-	ASSERT_STREQ(call(&c, "SET", key, "moving"), "OK");
-	from = owner_port(key);
-	to = other_primary(from);
+	move_setup(&c, key, "moving", &from, &to);
 	snprintf(was, sizeof(was), "127.0.0.1:%d", from);
 	begin_move(slot, from, to);
 	migrate_key(key, from, to);
@@ -575,12 +555,8 @@ static void tryagain_waits(void)
 	size_t len[] = {4, strlen(a), strlen(b)};
 
 	NEED_CLUSTER();
-	setup(&c, K.seeds);
-	wait_known(&c);
-	ASSERT_STREQ(call(&c, "SET", a, "A"), "OK");
+	move_setup(&c, a, "A", &from, &to);
 	ASSERT_STREQ(call(&c, "SET", b, "B"), "OK");
-	from = owner_port(a);
-	to = other_primary(from);
 	begin_move(slot, from, to);
 	migrate_key(a, from, to);
 	/* one key here, one there: TRYAGAIN until the move ends (in 400 ms) */
@@ -712,8 +688,8 @@ static void wait_short(void)
 static pid_t start_single(int port)
 {
 	char p[16];
-	const char *argv[] = {redis_bin(),    "--port", p,        "--save",    "",
-			      "--appendonly", "no",     "--bind", "127.0.0.1", NULL};
+	const char *argv[] = {t_redis_server(), "--port", p,        "--save",    "",
+			      "--appendonly",   "no",     "--bind", "127.0.0.1", NULL};
 
 	snprintf(p, sizeof(p), "%d", port);
 	return spawn(argv);
@@ -722,12 +698,12 @@ static pid_t start_single(int port)
 static void single_redis(void)
 {
 	struct ctx c;
-	int p1 = free_port(), p2 = free_port();
+	int p1 = t_free_port(), p2 = t_free_port();
 	pid_t a, b;
 	char addrs[64];
 
-	if (access(redis_bin(), X_OK) != 0)
-		T_SKIP("no %s", redis_bin());
+	if (access(t_redis_server(), X_OK) != 0)
+		T_SKIP("no %s", t_redis_server());
 	a = start_single(p1);
 	b = start_single(p2);
 	usleep(300 * 1000);

@@ -9,8 +9,8 @@
  * with SL_EUNAVAIL and the object reconnects when the server is back, a
  * stopped server gives SL_ETIMEOUT, and a stopped server is seen as down
  * even when nobody sends a command (the idle probe), and a restarted server
- * that answers LOADING while it reads its data comes up once it has read it.  Every test ends by closing the object
- * and proving the loop closes with no handle left (uv_loop_close == 0).
+ * that answers LOADING while it reads its data comes up once it has read it.  Every test ends by
+ * closing the object and proving the loop closes with no handle left (uv_loop_close == 0).
  */
 #include <netinet/in.h>
 #include <signal.h>
@@ -21,13 +21,7 @@
 #include "sl.h"
 #include "store/redis.h"
 #include "t.h"
-
-/* The redis-server to start: $SL_REDIS_SERVER, else Debian's. */
-static const char *redis_bin(void)
-{
-	const char *e = getenv("SL_REDIS_SERVER");
-	return e && *e ? e : "/usr/bin/redis-server";
-}
+#include "t_redis.h"
 
 struct ctx {
 	uv_loop_t loop;
@@ -104,19 +98,6 @@ static void teardown(struct ctx *c)
 	ASSERT_EQ(uv_loop_close(&c->loop), 0);
 }
 
-static int free_port(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	bind(fd, (struct sockaddr *)&a, sizeof(a));
-	getsockname(fd, (struct sockaddr *)&a, &len);
-	port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
-
 /*
  * A redis-server on port; with dir, one that keeps its RDB there, allows
  * DEBUG and loads slowly (load_delay_us per key, answering LOADING between
@@ -133,13 +114,13 @@ static pid_t start_redis_in(int port, const char *dir, int load_delay_us)
 	if (pid == 0) {
 		freopen("/dev/null", "w", stdout);
 		if (dir)
-			execl(redis_bin(), redis_bin(), "--port", p, "--save", "", "--appendonly",
-			      "no", "--bind", "127.0.0.1", "--dir", dir, "--enable-debug-command",
-			      "yes", "--key-load-delay", delay,
+			execl(t_redis_server(), t_redis_server(), "--port", p, "--save", "",
+			      "--appendonly", "no", "--bind", "127.0.0.1", "--dir", dir,
+			      "--enable-debug-command", "yes", "--key-load-delay", delay,
 			      "--loading-process-events-interval-bytes", "1024", (char *)NULL);
 		else
-			execl(redis_bin(), redis_bin(), "--port", p, "--save", "", "--appendonly",
-			      "no", "--bind", "127.0.0.1", (char *)NULL);
+			execl(t_redis_server(), t_redis_server(), "--port", p, "--save", "",
+			      "--appendonly", "no", "--bind", "127.0.0.1", (char *)NULL);
 		_exit(127);
 	}
 	usleep(300 * 1000);
@@ -180,7 +161,7 @@ static void refused(void)
 {
 	struct ctx c;
 
-	setup(&c, free_port(), 200, 10);
+	setup(&c, t_free_port(), 200, 10);
 	run_until(&c, 400, NULL, 0);
 	ASSERT_EQ(c.ups, 0);
 	ASSERT(!redis_up(c.r));
@@ -192,11 +173,11 @@ static void refused(void)
 static void live(void)
 {
 	struct ctx c;
-	int port = free_port();
+	int port = t_free_port();
 	pid_t pid;
 
-	if (access(redis_bin(), X_OK) != 0)
-		T_SKIP("no %s (apt-get install redis-server)", redis_bin());
+	if (access(t_redis_server(), X_OK) != 0)
+		T_SKIP("no %s (apt-get install redis-server)", t_redis_server());
 	pid = start_redis(port);
 	setup(&c, port, 500, 3);
 	run_until(&c, 2000, &c.ups, 1);
@@ -248,11 +229,11 @@ static void live(void)
 static void idle_probe(void)
 {
 	struct ctx c;
-	int port = free_port();
+	int port = t_free_port();
 	pid_t pid;
 
-	if (access(redis_bin(), X_OK) != 0)
-		T_SKIP("no %s (apt-get install redis-server)", redis_bin());
+	if (access(t_redis_server(), X_OK) != 0)
+		T_SKIP("no %s (apt-get install redis-server)", t_redis_server());
 	pid = start_redis(port);
 	setup(&c, port, 500, 10);
 	run_until(&c, 2000, &c.ups, 1);
@@ -291,13 +272,13 @@ static int command_argv(struct ctx *c, int argc, const char **argv)
 static void loading(void)
 {
 	struct ctx c;
-	int port = free_port();
+	int port = t_free_port();
 	char dir[] = "/tmp/sl-test-redis-XXXXXX", path[64];
 	const char *populate[] = {"DEBUG", "POPULATE", "4000"}, *save[] = {"SAVE"};
 	pid_t pid;
 
-	if (access(redis_bin(), X_OK) != 0)
-		T_SKIP("no %s (apt-get install redis-server)", redis_bin());
+	if (access(t_redis_server(), X_OK) != 0)
+		T_SKIP("no %s (apt-get install redis-server)", t_redis_server());
 	ASSERT(mkdtemp(dir) != NULL);
 	pid = start_redis_in(port, dir, 0);
 	setup(&c, port, 500, 10);
