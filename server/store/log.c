@@ -10,7 +10,8 @@
  * after a pause so that it cannot spin.
  *
  * The core is borrowed from the owner; this file is the only one that calls
- * core_apply() and core_snapshot_load().
+ * core_apply() and core_snapshot_load().  Tokens are in log_tok.c; what the
+ * two share (struct evlog) in log_int.h.
  *
  * Appends carry a heap `struct append_op` holding copies of the arguments so
  * that a NOSCRIPT reply can resend the call with EVAL; it is freed exactly
@@ -24,6 +25,7 @@
 #include <string.h>
 
 #include "slp.h"
+#include "store/log_int.h"
 #include "store/redis.h"
 
 #define TAIL_BLOCK_MS 1000
@@ -95,49 +97,6 @@ static const char append_lua[] =
 	"end\n"
 	"return {'ok', id, first}\n";
 
-/*
- * Tokens issued or revoked: KEYS the tokens; ARGV the issuer's token hash
- * ('' for the deployment's admin token), "put" or "del", the token's hash,
- * its record.  The issuer's token is checked in the same step.
- */
-static const char token_lua[] =
-	"if ARGV[1] ~= '' and redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then\n"
-	"  return 'auth'\n"
-	"end\n"
-	"if ARGV[2] == 'put' then\n"
-	"  redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])\n"
-	"  return 'ok'\n"
-	"end\n"
-	"if redis.call('HDEL', KEYS[1], ARGV[3]) == 0 then return 'none' end\n"
-	"return 'ok'\n";
-
-struct evlog {
-	uv_loop_t *loop;
-	core *core;
-	char *event;
-	char *k_log, *k_dev, *k_devc, *k_snap, *k_tok;
-	char sha[41];
-	uint32_t timeout_ms, wait_ms;
-	int wait; /* < 0: by the store's kind */
-	uint64_t snapshot_every;
-	size_t max_pending;
-
-	cluster *cl;                  /* borrowed */
-	struct cluster_follow follow; /* the tail's address: the slot's primary */
-	redis *t;                     /* tail */
-	size_t inflight;              /* commands on the shared connections */
-
-	char last_id[48];
-	bool snap_read, tail_busy, caught_up;
-	uint64_t since_snap; /* records folded since the last snapshot written */
-	bool snap_busy;
-	uv_timer_t retry;
-
-	sl_close_req closing;
-	int open;     /* closing: things still open (the tail, the timer, in-flight) */
-	bool drained; /* closing: nothing in flight any more */
-};
-
 struct append_op {
 	evlog *l;
 	evlog_append_fn cb;
@@ -157,7 +116,6 @@ struct append_op {
 
 static void tail_next(evlog *l);
 static void close_conns(evlog *l);
-static void inflight_done(evlog *l);
 
 static char *key(const char *ev, const char *what)
 {
@@ -188,7 +146,7 @@ static void on_snap_written(void *ctx, int err, const redisReply *rep,
 	if (err)
 		sl_warn("cannot write snapshot of '%s': %s", l->event,
 			err == SL_EIO && rep ? rep->str : sl_strerror(err));
-	inflight_done(l);
+	evlog__inflight_done(l);
 	if (l->closing.on)
 		close_conns(l);
 }
@@ -448,7 +406,7 @@ static void on_tail_state(void *ctx, bool up)
 /* ---- appends ------------------------------------------------------------- */
 
 /* Replicas an append or a token change waits for. */
-static int wait_n(const evlog *l)
+int evlog__wait_n(const evlog *l)
 {
 	if (l->wait >= 0)
 		return l->wait;
@@ -456,9 +414,9 @@ static int wait_n(const evlog *l)
 }
 
 /* A write's timeout: it may queue behind a WAIT on its connection. */
-static uint32_t write_timeout(const evlog *l)
+uint32_t evlog__write_timeout(const evlog *l)
 {
-	return l->timeout_ms + (wait_n(l) > 0 ? l->wait_ms : 0);
+	return l->timeout_ms + (evlog__wait_n(l) > 0 ? l->wait_ms : 0);
 }
 
 static int append_send(struct append_op *op);
@@ -471,7 +429,7 @@ static void append_done(struct append_op *op, const struct evlog_ack *ack)
 	free(op->dev);
 	free(op->rec);
 	free(op);
-	inflight_done(l);
+	evlog__inflight_done(l);
 }
 
 static void append_fail(struct append_op *op, int err, uint64_t wm)
@@ -484,7 +442,7 @@ static void append_fail(struct append_op *op, int err, uint64_t wm)
 static void on_append_waited(void *ctx, int err, int replicas)
 {
 	struct append_op *op = ctx;
-	int want = wait_n(op->l);
+	int want = evlog__wait_n(op->l);
 
 	if (!err && replicas >= want) {
 		append_done(op, &op->ack);
@@ -578,10 +536,10 @@ static void on_appended(void *ctx, int err, const redisReply *rep, const struct 
 		append_fail(op, SL_EIO, 0);
 	} else if (k == 1) {
 		append_overlap(op, wm);
-	} else if (op->ack.err || wait_n(op->l) == 0) {
+	} else if (op->ack.err || evlog__wait_n(op->l) == 0) {
 		append_done(op, &op->ack);
-	} else if (cluster_wait(op->l->cl, via, wait_n(op->l), op->l->wait_ms, on_append_waited,
-				op) < 0) {
+	} else if (cluster_wait(op->l->cl, via, evlog__wait_n(op->l), op->l->wait_ms,
+				on_append_waited, op) < 0) {
 		append_fail(op, SL_EUNAVAIL, 0);
 	}
 }
@@ -610,8 +568,8 @@ static int append_send(struct append_op *op)
 	argvlen[1] = op->retried ? sizeof(append_lua) - 1 : 40;
 	argvlen[6] = op->dev_len;
 	argvlen[9] = op->len;
-	return cluster_write(l->cl, l->k_log, argvlen[3], write_timeout(l), on_appended, op, 12,
-			     argv, argvlen);
+	return cluster_write(l->cl, l->k_log, argvlen[3], evlog__write_timeout(l), on_appended, op,
+			     12, argv, argvlen);
 }
 
 int evlog_append(evlog *l, const struct evlog_write *w, const char *rec, size_t len,
@@ -645,129 +603,6 @@ int evlog_append(evlog *l, const struct evlog_write *w, const char *rec, size_t 
 	}
 	l->inflight++;
 	return 0;
-}
-
-/* ---- tokens -------------------------------------------------------------- */
-
-struct tok_op {
-	evlog *l;
-	evlog_get_fn get;
-	evlog_done_fn done;
-	void *ctx;
-};
-
-static void tok_finish(struct tok_op *op, int err)
-{
-	evlog *l = op->l;
-
-	op->done(op->ctx, err);
-	free(op);
-	inflight_done(l);
-}
-
-static void on_tok_waited(void *ctx, int err, int replicas)
-{
-	struct tok_op *op = ctx;
-	int want = wait_n(op->l);
-
-	if (!err && replicas < want) {
-		sl_warn("token change in '%s': %d of %d replicas confirmed it in %u ms",
-			op->l->k_tok, replicas, want, op->l->wait_ms);
-		err = SL_EUNSAFE;
-	}
-	tok_finish(op, err);
-}
-
-static void on_tok(void *ctx, int err, const redisReply *rep, const struct cluster_via *via)
-{
-	struct tok_op *op = ctx;
-
-	if (op->get) {
-		if (!err && rep->type == REDIS_REPLY_STRING)
-			op->get(op->ctx, 0, rep->str, rep->len);
-		else
-			op->get(op->ctx, err ? err : SL_ENOENT, NULL, 0);
-		inflight_done(op->l);
-		free(op);
-		return;
-	}
-	/* a Lua string comes back as a bulk string */
-	const char *r = !err && rep->type == REDIS_REPLY_STRING ? rep->str : "";
-	if (!err && !strcmp(r, "auth"))
-		err = SL_EAUTH;
-	else if (!err && !strcmp(r, "none"))
-		err = SL_ENOENT;
-	else if (!err && strcmp(r, "ok") != 0)
-		err = SL_EIO;
-	if (!err && wait_n(op->l) > 0) {
-		if (cluster_wait(op->l->cl, via, wait_n(op->l), op->l->wait_ms, on_tok_waited,
-				 op) == 0)
-			return;
-		err = SL_EUNAVAIL;
-	}
-	tok_finish(op, err);
-}
-
-/* Send a token command; op (owned) is freed by on_tok, or here when the
- * command could not be sent. */
-static int tok_command(evlog *l, struct tok_op *op, int argc, const char **argv,
-		       const size_t *argvlen)
-{
-	int rc;
-
-	op->l = l;
-	if (l->closing.on) {
-		rc = SL_EUNAVAIL;
-	} else if (op->get) {
-		rc = cluster_command(l->cl, l->k_tok, argvlen[1], 0, on_tok, op, argc, argv,
-				     argvlen);
-	} else {
-		rc = cluster_write(l->cl, l->k_tok, strlen(l->k_tok), write_timeout(l), on_tok, op,
-				   argc, argv, argvlen);
-	}
-	if (rc < 0)
-		free(op);
-	else
-		l->inflight++;
-	return rc;
-}
-
-int evlog_token_get(evlog *l, const char *hash, evlog_get_fn cb, void *ctx)
-{
-	struct tok_op *op = sl_calloc(1, sizeof(*op));
-	const char *argv[] = {"HGET", l->k_tok, hash};
-	size_t argvlen[] = {4, strlen(l->k_tok), strlen(hash)};
-
-	op->get = cb;
-	op->ctx = ctx;
-	return tok_command(l, op, 3, argv, argvlen);
-}
-
-static int token_eval(evlog *l, const char *issuer, const char *op_name, const char *hash,
-		      const char *val, size_t len, evlog_done_fn cb, void *ctx)
-{
-	struct tok_op *op = sl_calloc(1, sizeof(*op));
-	const char *argv[] = {"EVAL",  token_lua, "1", l->k_tok, issuer ? issuer : "",
-			      op_name, hash,      val};
-	size_t argvlen[8];
-
-	for (int i = 0; i < 7; i++)
-		argvlen[i] = strlen(argv[i]);
-	argvlen[7] = len;
-	op->done = cb;
-	op->ctx = ctx;
-	return tok_command(l, op, 8, argv, argvlen);
-}
-
-int evlog_token_put(evlog *l, const char *issuer, const char *hash, const char *val, size_t len,
-		    evlog_done_fn cb, void *ctx)
-{
-	return token_eval(l, issuer, "put", hash, val, len, cb, ctx);
-}
-
-int evlog_token_del(evlog *l, const char *issuer, const char *hash, evlog_done_fn cb, void *ctx)
-{
-	return token_eval(l, issuer, "del", hash, "", 0, cb, ctx);
 }
 
 /* ---- lifecycle ----------------------------------------------------------- */
@@ -853,7 +688,7 @@ static void on_part_closed(void *ctx)
 
 /* A command on the shared connections ended; the last one, when closing,
  * is the last part closed. */
-static void inflight_done(evlog *l)
+void evlog__inflight_done(evlog *l)
 {
 	l->inflight--;
 	if (l->open && !l->drained && l->inflight == 0) {
