@@ -1,6 +1,7 @@
 #!/bin/sh
 # Entry point of the Docker image: run splitlined against the Redis named by
-# REDIS_ADDR (HOST:PORT).  The admin token comes from a file
+# REDIS_ADDR (HOST:PORT, or a Redis Cluster's seed nodes
+# HOST:PORT,HOST:PORT,...).  The admin token comes from a file
 # (SPLITLINE_ADMIN_TOKEN_FILE, e.g. a Docker secret) or from
 # SPLITLINE_ADMIN_TOKEN, written to a private file; with neither, one is
 # generated and printed once.  Extra arguments go to splitlined.
