@@ -52,7 +52,6 @@ struct cnode {
 	int idx;
 	char host[256];
 	int port;
-	char addr[272];
 	redis *conn[2]; /* CONN_CMD, CONN_WRITE */
 	bool started[2];
 	struct waiter *wq, **wq_tail; /* waits for the next WAIT */
@@ -124,7 +123,6 @@ static struct cnode *node_get(cluster *cl, const char *host, int port)
 	n->idx = (int)cl->nnodes;
 	snprintf(n->host, sizeof(n->host), "%s", host);
 	n->port = port;
-	snprintf(n->addr, sizeof(n->addr), "%s:%d", host, port);
 	n->wq_tail = &n->wq;
 	ro.host = n->host;
 	ro.port = port;
@@ -143,6 +141,12 @@ static struct cnode *node_get(cluster *cl, const char *host, int port)
 		redis_close(n->conn[CONN_WRITE], on_part_closed, cl);
 	}
 	return n;
+}
+
+/* "HOST:PORT" (the connections' own copy) */
+static const char *node_addr(const struct cnode *n)
+{
+	return redis_addr(n->conn[CONN_CMD]);
 }
 
 static void node_use(struct cnode *n, int which)
@@ -171,7 +175,7 @@ static void map_single(cluster *cl, struct cnode *n)
 	for (size_t s = 0; s < CLUSTER_SLOTS; s++)
 		cl->owner[s] = (int16_t)n->idx;
 	if (!cl->known)
-		sl_info("redis %s: a single Redis (not a cluster)", n->addr);
+		sl_info("redis %s: a single Redis (not a cluster)", node_addr(n));
 	cl->known = true;
 	cl->is_cluster = false;
 }
@@ -221,7 +225,7 @@ static int map_parse(cluster *cl, struct cnode *from, const redisReply *rep)
 	follows_check(cl);
 	if (!cl->known || !cl->is_cluster)
 		sl_info("redis %s: a cluster of %zu nodes known, %zu of %d slots served",
-			from->addr, cl->nnodes, covered, CLUSTER_SLOTS);
+			node_addr(from), cl->nnodes, covered, CLUSTER_SLOTS);
 	cl->known = true;
 	cl->is_cluster = true;
 	return 0;
@@ -241,15 +245,15 @@ static void on_slots(void *ctx, int err, const redisReply *rep)
 		} else if (!cl->warned_single) {
 			sl_error("redis %s is not a cluster node, but --redis lists %zu addresses: "
 				 "a single Redis is one address",
-				 n->addr, cl->nseeds);
+				 node_addr(n), cl->nseeds);
 			cl->warned_single = true;
 		}
 	} else if (err) {
-		sl_debug("redis %s: CLUSTER SLOTS: %s", n->addr,
+		sl_debug("redis %s: CLUSTER SLOTS: %s", node_addr(n),
 			 err == SL_EIO && rep ? rep->str : sl_strerror(err));
 		cl->want_refresh = true; /* ask the next node */
 	} else if (map_parse(cl, n, rep) < 0) {
-		sl_warn("redis %s: CLUSTER SLOTS answered something unexpected", n->addr);
+		sl_warn("redis %s: CLUSTER SLOTS answered something unexpected", node_addr(n));
 		cl->want_refresh = true;
 	}
 	retry_parked(cl, true);
@@ -606,7 +610,7 @@ static void on_waited(void *ctx, int err, const redisReply *rep)
 	else if (!err)
 		err = SL_EIO;
 	if (err == SL_EIO && rep && rep->str)
-		sl_warn("redis %s: WAIT: %s", n->addr, rep->str);
+		sl_warn("redis %s: WAIT: %s", node_addr(n), rep->str);
 	for (; w; w = next) {
 		next = w->next;
 		w->cb(w->ctx, err, err ? 0 : replicas);
@@ -709,7 +713,7 @@ const char *cluster_slot_addr(const cluster *cl, unsigned slot)
 {
 	int idx = slot < CLUSTER_SLOTS ? cl->owner[slot] : -1;
 
-	return cl->known && idx >= 0 ? cl->nodes[idx]->addr : "";
+	return cl->known && idx >= 0 ? node_addr(cl->nodes[idx]) : "";
 }
 
 int cluster_follow_addr(void *ctx, char *host, size_t hostlen, int *port)

@@ -247,8 +247,9 @@ static bool tail_redirected(evlog *l, int err, const redisReply *rep)
 		return false;
 	k = cluster_note_error(l->cl, rep->str);
 	if (k == 1) {
-		sl_info("log '%s': %s", l->k_log, rep->str); /* on_tail_moved followed it */
-		redis_reconnect(l->t);
+		sl_info("log '%s': %s", l->k_log, rep->str);
+		if (redis_up(l->t)) /* else on_tail_moved has gone there already */
+			redis_reconnect(l->t);
 	} else if (k == 2) {
 		sl_debug("log '%s': %s: asking again", l->k_log, rep->str);
 		uv_timer_start(&l->retry, on_retry, TAIL_REDIRECT_MS, 0);
