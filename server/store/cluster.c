@@ -503,6 +503,14 @@ static void on_cmd_reply(void *ctx, int err, const redisReply *rep)
 	}
 	if ((err == SL_EUNAVAIL || err == SL_ETIMEOUT) && cl->is_cluster)
 		refresh(cl);
+	if (err == SL_EIO && rep && rep->str && starts(rep->str, "NOREPLICAS")) {
+		/* min-replicas-to-write: the primary wrote nothing, for want of a
+		 * replica: the store is unavailable for writes, not broken */
+		sl_warn("redis %s: %s", c->via.node >= 0 ? node_addr(cl->nodes[c->via.node]) : "?",
+			rep->str);
+		finish(c, SL_EUNAVAIL, NULL);
+		return;
+	}
 	finish(c, err, rep);
 }
 

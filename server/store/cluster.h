@@ -20,7 +20,9 @@
  * the command to the named node, the map unchanged.  TRYAGAIN (a move in
  * progress), CLUSTERDOWN (a failover in progress) and a primary not
  * connected yet: the command waits and is tried again every RETRY_MS until
- * its deadline.  At most MAX_HOPS redirections.  Then the callback runs
+ * its deadline.  At most MAX_HOPS redirections.  NOREPLICAS (a primary
+ * with min-replicas-to-write and too few replicas: nothing written) is
+ * SL_EUNAVAIL.  Then the callback runs
  * once, as redis.h says, with the node that answered (`via`).
  *
  * WAIT (cluster_wait): after a write answered on a connection, whether N

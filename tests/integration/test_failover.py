@@ -167,6 +167,15 @@ async def replica_down(h):
         check(r.get("t") == "err" and r.get("code") == "unavailable",
               f"batch B (send {attempt}) with the replica down: {r}, want err unavailable")
     log(f"batch B, twice, with the replica down: {r.get('code')} ({r.get('msg')})")
+    # a token change waits for the replica too: refused, not "issued"
+    t0 = time.monotonic()
+    r = h.ctl(srv, ["token", "issue", "--role", "reader", "--device", "dev-down"], check_rc=False)
+    said = (r.stdout + r.stderr).lower()
+    # nothing written (min-replicas-to-write), or written but not confirmed
+    check(r.returncode != 0 and ("unavailable" in said or "not yet confirmed" in said),
+          f"token issue with the replica down: exit {r.returncode}, {r.stdout!r} {r.stderr!r}")
+    log(f"token issue with the replica down refused in {time.monotonic() - t0:.1f}s: "
+        f"{r.stderr.strip()[:200]}")
     wm = c.cmd("HGET", f"sl:{{{EVENT}}}:dev", DEV)
     check(wm is not None and int(wm) in (k, 2 * k), f"device watermark {wm!r}")
 
